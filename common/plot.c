@@ -1,0 +1,143 @@
+/* plot.c - writing gnuplot scripts and piping them to gnuplot (see plot.h). */
+#include "plot.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+struct Figure {
+    char dir[1024];
+    char name[128];
+    char *data_text, *command_text;
+    size_t data_len, command_len;
+    FILE *data, *commands;
+    double width_in, height_in;
+};
+
+int make_dirs(const char *path)
+{
+    char buf[1024];
+    if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf) return -1;
+    for (char *p = buf + 1; *p; p++) {
+        if (*p != '/') continue;
+        *p = '\0';
+        if (mkdir(buf, 0777) != 0 && errno != EEXIST) return -1;
+        *p = '/';
+    }
+    return (mkdir(buf, 0777) == 0 || errno == EEXIST) ? 0 : -1;
+}
+
+Figure *figure_open(const char *dir, const char *name)
+{
+    Figure *fig = calloc(1, sizeof *fig);
+    if (!fig) return NULL;
+    snprintf(fig->dir, sizeof fig->dir, "%s", dir);
+    snprintf(fig->name, sizeof fig->name, "%s", name);
+    fig->width_in = 5.5;
+    fig->height_in = 3.4;
+    if (make_dirs(dir) != 0) {
+        fprintf(stderr, "figure %s: cannot create directory %s\n", name, dir);
+        free(fig);
+        return NULL;
+    }
+    fig->data = open_memstream(&fig->data_text, &fig->data_len);
+    fig->commands = open_memstream(&fig->command_text, &fig->command_len);
+    if (!fig->data || !fig->commands) {
+        if (fig->data) fclose(fig->data);
+        if (fig->commands) fclose(fig->commands);
+        free(fig->data_text);
+        free(fig->command_text);
+        free(fig);
+        return NULL;
+    }
+    return fig;
+}
+
+FILE *figure_data(Figure *fig) { return fig->data; }
+FILE *figure_commands(Figure *fig) { return fig->commands; }
+
+void figure_size(Figure *fig, double width_in, double height_in)
+{
+    fig->width_in = width_in;
+    fig->height_in = height_in;
+}
+
+/* The book's look: a quiet grid, a colour-blind-safe palette, no clutter. */
+static const char *const STYLE =
+    "set border 3 lc rgb '#444444'\n"
+    "set tics nomirror\n"
+    "set grid lc rgb '#dddddd' lt 1\n"
+    "set key noautotitle\n"
+    "set style line 1 lc rgb '#0072B2' lw 2 pt 7 ps 0.5\n"
+    "set style line 2 lc rgb '#D55E00' lw 2 pt 5 ps 0.5\n"
+    "set style line 3 lc rgb '#009E73' lw 2 pt 9 ps 0.5\n"
+    "set style line 4 lc rgb '#CC79A7' lw 2 pt 11 ps 0.5\n"
+    "set style line 5 lc rgb '#E69F00' lw 2 pt 13 ps 0.5\n"
+    "set style line 6 lc rgb '#56B4E9' lw 2 pt 4 ps 0.5\n"
+    "set style line 7 lc rgb '#000000' lw 2 pt 6 ps 0.5\n"
+    "set style line 8 lc rgb '#999999' lw 1 dt 2\n";
+
+static void write_script(const Figure *fig, FILE *out)
+{
+    fprintf(out, "# Figure %s. Draw it from this directory with: gnuplot %s.gp\n", fig->name, fig->name);
+    fputs(fig->data_text, out);
+    fputs(STYLE, out);
+    /* The same commands twice: once for each output format. */
+    fprintf(out, "set terminal svg size %d,%d dynamic font 'Helvetica,13' linewidth 1.2 background rgb 'white'\n",
+            (int)(fig->width_in * 120), (int)(fig->height_in * 120));
+    fprintf(out, "set output '%s.svg'\n", fig->name);
+    fputs(fig->command_text, out);
+    fprintf(out, "unset output\n");
+    fprintf(out, "set terminal pdfcairo size %gin,%gin font 'Helvetica,9'\n", fig->width_in, fig->height_in);
+    fprintf(out, "set output '%s.pdf'\n", fig->name);
+    fputs(fig->command_text, out);
+    fprintf(out, "unset output\n");
+}
+
+static int gnuplot_available(void)
+{
+    const char *off = getenv("OPTIMIZERS_NO_GNUPLOT");
+    if (off && *off && strcmp(off, "0") != 0) return 0;
+    return system("command -v gnuplot >/dev/null 2>&1") == 0;
+}
+
+int figure_close(Figure *fig)
+{
+    fclose(fig->data);
+    fclose(fig->commands);
+    int status = 0;
+    char path[1400];
+    snprintf(path, sizeof path, "%s/%s.gp", fig->dir, fig->name);
+    FILE *script = fopen(path, "w");
+    if (!script) {
+        fprintf(stderr, "figure %s: cannot write %s\n", fig->name, path);
+        status = -1;
+    } else {
+        write_script(fig, script);
+        if (fclose(script) != 0) status = -1;
+    }
+    if (status == 0 && !gnuplot_available()) {
+        printf("(gnuplot not found: wrote %s; draw it with `gnuplot %s.gp` in that directory)\n",
+               path, fig->name);
+        status = 1;
+    } else if (status == 0) {
+        /* gnuplot writes the figures relative to its working directory. */
+        FILE *pipe = popen("gnuplot", "w");
+        if (!pipe) {
+            fprintf(stderr, "figure %s: cannot start gnuplot\n", fig->name);
+            status = -1;
+        } else {
+            fprintf(pipe, "cd '%s'\n", fig->dir);
+            write_script(fig, pipe);
+            if (pclose(pipe) != 0) {
+                fprintf(stderr, "figure %s: gnuplot failed on %s\n", fig->name, path);
+                status = -1;
+            }
+        }
+    }
+    free(fig->data_text);
+    free(fig->command_text);
+    free(fig);
+    return status;
+}

@@ -1,0 +1,148 @@
+/* problem_functions.c - the problems that are plain functions of their
+ * parameters: the ravine, Rosenbrock and the saddle (see problems.h). */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ops.h"
+#include "problems.h"
+
+typedef struct {
+    Problem base;
+    Tensor *tensors[2];       /* the parameter vector x and its gradient */
+    float *start;             /* where reset() puts x */
+    double *curvature;        /* the ravine's h_i; NULL for the others */
+} FunctionProblem;
+
+static FunctionProblem *function_problem_new(const char *name, int dim, double min_loss)
+{
+    FunctionProblem *fp = calloc(1, sizeof *fp);
+    if (!fp) return NULL;
+    fp->base.name = name;
+    fp->base.min_loss = min_loss;
+    fp->tensors[0] = tensor_new_1d(&fp->base.ledger, "x", TAG_PARAM, dim);
+    fp->tensors[1] = tensor_new_1d(&fp->base.ledger, "x.grad", TAG_GRAD, dim);
+    fp->start = calloc((size_t)dim, sizeof(float));
+    fp->curvature = calloc((size_t)dim, sizeof(double));
+    if (!fp->tensors[0] || !fp->tensors[1] || !fp->start || !fp->curvature) {
+        tensor_free(fp->tensors[0]);
+        tensor_free(fp->tensors[1]);
+        free(fp->start);
+        free(fp->curvature);
+        free(fp);
+        return NULL;
+    }
+    fp->base.params = (ParamList){1, &fp->tensors[0], &fp->tensors[1]};
+    return fp;
+}
+
+static void function_reset(Problem *self, uint64_t seed)
+{
+    (void)seed;
+    FunctionProblem *fp = (FunctionProblem *)self;
+    memcpy(fp->tensors[0]->data, fp->start, tensor_bytes(fp->tensors[0]));
+}
+
+static void function_destroy(Problem *self)
+{
+    FunctionProblem *fp = (FunctionProblem *)self;
+    tensor_free(fp->tensors[0]);
+    tensor_free(fp->tensors[1]);
+    free(fp->start);
+    free(fp->curvature);
+}
+
+/* ---- the ravine ---------------------------------------------------------- */
+
+static double ravine_loss_and_grad(Problem *self, const int *idx, int n)
+{
+    (void)idx;
+    (void)n;
+    FunctionProblem *fp = (FunctionProblem *)self;
+    const float *x = fp->tensors[0]->data;
+    float *g = fp->tensors[1]->data;
+    double loss = 0.0;
+    for (size_t i = 0; i < fp->tensors[0]->numel; i++) {
+        loss += 0.5 * fp->curvature[i] * (double)x[i] * x[i];
+        g[i] = (float)(fp->curvature[i] * x[i]);
+    }
+    return loss;
+}
+
+Problem *ravine_new(int dim, double kappa)
+{
+    if (dim < 1 || !(kappa >= 1.0) || !isfinite(kappa)) return NULL;
+    FunctionProblem *fp = function_problem_new("ravine", dim, 0.0);
+    if (!fp) return NULL;
+    for (int i = 0; i < dim; i++) {
+        /* Coordinate 0 is the flat floor (1/kappa), the last the steep wall (1). */
+        double exponent = dim == 1 ? 0.0 : (double)(dim - 1 - i) / (dim - 1);
+        fp->curvature[i] = pow(kappa, -exponent);
+        /* Start where every coordinate contributes 1/2 to the loss. */
+        fp->start[i] = (float)(1.0 / sqrt(fp->curvature[i]));
+    }
+    fp->base.loss_and_grad = ravine_loss_and_grad;
+    fp->base.reset = function_reset;
+    fp->base.destroy = function_destroy;
+    function_reset(&fp->base, 0);
+    return &fp->base;
+}
+
+double ravine_curvature(const Problem *ravine, int i)
+{
+    return ((const FunctionProblem *)ravine)->curvature[i];
+}
+
+/* ---- Rosenbrock ------------------------------------------------------------ */
+
+static double rosenbrock_loss_and_grad(Problem *self, const int *idx, int n)
+{
+    (void)idx;
+    (void)n;
+    FunctionProblem *fp = (FunctionProblem *)self;
+    double x = fp->tensors[0]->data[0], y = fp->tensors[0]->data[1];
+    double valley = y - x * x;
+    fp->tensors[1]->data[0] = (float)(-2.0 * (1.0 - x) - 400.0 * x * valley);
+    fp->tensors[1]->data[1] = (float)(200.0 * valley);
+    return (1.0 - x) * (1.0 - x) + 100.0 * valley * valley;
+}
+
+Problem *rosenbrock_new(void)
+{
+    FunctionProblem *fp = function_problem_new("rosenbrock", 2, 0.0);
+    if (!fp) return NULL;
+    fp->start[0] = -1.2f;
+    fp->start[1] = 1.0f;
+    fp->base.loss_and_grad = rosenbrock_loss_and_grad;
+    fp->base.reset = function_reset;
+    fp->base.destroy = function_destroy;
+    function_reset(&fp->base, 0);
+    return &fp->base;
+}
+
+/* ---- the saddle -------------------------------------------------------------- */
+
+static double saddle_loss_and_grad(Problem *self, const int *idx, int n)
+{
+    (void)idx;
+    (void)n;
+    FunctionProblem *fp = (FunctionProblem *)self;
+    double x = fp->tensors[0]->data[0], y = fp->tensors[0]->data[1];
+    fp->tensors[1]->data[0] = (float)x;
+    fp->tensors[1]->data[1] = (float)(-y + y * y * y);
+    return 0.5 * x * x - 0.5 * y * y + 0.25 * y * y * y * y;
+}
+
+Problem *saddle_new(double y0)
+{
+    if (!isfinite(y0)) return NULL;
+    FunctionProblem *fp = function_problem_new("saddle", 2, -0.25);
+    if (!fp) return NULL;
+    fp->start[0] = 1.0f;
+    fp->start[1] = (float)y0;
+    fp->base.loss_and_grad = saddle_loss_and_grad;
+    fp->base.reset = function_reset;
+    fp->base.destroy = function_destroy;
+    function_reset(&fp->base, 0);
+    return &fp->base;
+}

@@ -1,0 +1,48 @@
+/* problems.c - what all problems share: lookup by name, evaluation at a
+ * given point, and freeing (see problems.h). */
+#include "problems.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+const char *const PROBLEM_NAMES = "ravine rosenbrock saddle sparse softmax mlp";
+
+Problem *problem_by_name(const char *name, double kappa, uint64_t seed,
+                         char *err, size_t errlen)
+{
+    Problem *p = NULL;
+    if (strcmp(name, "ravine") == 0) {
+        p = ravine_new(2, kappa);
+        if (!p) snprintf(err, errlen, "the ravine needs a condition number kappa >= 1");
+        return p;
+    }
+    if (strcmp(name, "rosenbrock") == 0) p = rosenbrock_new();
+    else if (strcmp(name, "saddle") == 0) p = saddle_new(1e-3);
+    else if (strcmp(name, "sparse") == 0) p = sparse_linear_new(100, seed);
+    else if (strcmp(name, "softmax") == 0) return softmax_regression_new(err, errlen);
+    else if (strcmp(name, "mlp") == 0) return mlp_new(32, seed, err, errlen);
+    else {
+        snprintf(err, errlen, "unknown problem '%s' (choose from: %s)", name, PROBLEM_NAMES);
+        return NULL;
+    }
+    if (!p) snprintf(err, errlen, "out of memory");
+    return p;
+}
+
+double problem_loss_at(Problem *p, const float *flat_params)
+{
+    return problem_loss_at_batch(p, flat_params, NULL, 0);
+}
+
+double problem_loss_at_batch(Problem *p, const float *flat_params, const int *idx, int n)
+{
+    paramlist_set(&p->params, flat_params);
+    return p->loss_and_grad(p, idx, n);
+}
+
+void problem_free(Problem *p)
+{
+    if (!p) return;
+    p->destroy(p);
+    free(p);
+}

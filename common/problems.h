@@ -1,0 +1,86 @@
+/* problems.h - the loss landscapes every chapter trains on.
+ *
+ * Two kinds of problem share one interface:
+ *   - functions of the parameters alone (the ravine, Rosenbrock, the saddle),
+ *     where the "gradient" is exact and there is no data;
+ *   - models trained on examples (a sparse-feature linear model, softmax
+ *     regression and a one-hidden-layer MLP on the digits), where a step may
+ *     use a mini-batch of examples.
+ * Because every chapter runs the same problems through the same train()
+ * loop, numbers from different chapters can be compared directly. */
+#ifndef COMMON_PROBLEMS_H
+#define COMMON_PROBLEMS_H
+
+#include <stdint.h>
+
+#include "data.h"
+#include "optimizer.h"
+#include "tensor.h"
+
+typedef struct Problem Problem;
+struct Problem {
+    const char *name;
+    MemoryLedger ledger;      /* counts the parameter, gradient, activation and
+                                 optimizer-state bytes of this problem */
+    ParamList params;         /* what an optimizer trains, with its gradients */
+    int num_examples;         /* training examples; 0 for a plain function */
+    double min_loss;          /* the lowest loss, where known exactly; NAN if not */
+    /* The mean loss over the listed training examples (all of them when idx is
+     * NULL; ignored for plain functions), and its gradient into params.grads. */
+    double (*loss_and_grad)(Problem *self, const int *idx, int n);
+    /* Fraction of the test set classified correctly; NULL if no test set. */
+    double (*test_accuracy)(Problem *self);
+    /* Puts the parameters back to their starting point (random models draw a
+     * fresh initialisation from seed; fixed functions ignore it). */
+    void (*reset)(Problem *self, uint64_t seed);
+    void (*destroy)(Problem *self);
+};
+
+/* The ravine: f(x) = 1/2 sum_i h_i x_i^2 with curvatures h_i spaced
+ * geometrically from 1/kappa (coordinate 0: the long flat floor) up to 1 (the
+ * last coordinate: the steep wall), so L = 1 and the condition number is kappa.
+ * Starts at x_i = 1/sqrt(h_i), where every coordinate contributes 1/2 to the
+ * loss. Minimum 0 at the origin. NULL unless dim >= 1 and kappa >= 1. */
+Problem *ravine_new(int dim, double kappa);
+/* The curvature (Hessian eigenvalue) of coordinate i of a ravine. */
+double ravine_curvature(const Problem *ravine, int i);
+
+/* Rosenbrock's banana: f(x, y) = (1 - x)^2 + 100 (y - x^2)^2, from (-1.2, 1).
+ * Minimum 0 at (1, 1) at the end of a curved valley. */
+Problem *rosenbrock_new(void);
+
+/* A saddle with two valleys: f(x, y) = x^2/2 - y^2/2 + y^4/4.
+ * The origin is a saddle point (f = 0, zero gradient); the minima are at
+ * (0, +1) and (0, -1) with f = -1/4. Starts at (1, y0): with y0 = 0 exactly,
+ * gradient descent slides into the saddle and stays. */
+Problem *saddle_new(double y0);
+
+/* A linear model with sparse features: example n has feature j with
+ * probability 1/(j+1) (a few common features, many rare ones), targets are
+ * x . w_true + noise, and the loss is 1/2 mean squared error. Parameters start
+ * at 0. 1000 examples, `features` features, data drawn from `seed`. */
+Problem *sparse_linear_new(int features, uint64_t seed);
+
+/* Softmax regression (one linear layer and cross-entropy) on the digits
+ * training set; parameters start at 0. NULL with a message if the data
+ * cannot be read. */
+Problem *softmax_regression_new(char *err, size_t errlen);
+
+/* A one-hidden-layer MLP on the digits: 64 -> hidden (tanh) -> 10, with
+ * cross-entropy loss and hand-written backpropagation. Weights start as
+ * PyTorch's nn.Linear does: uniform in +-1/sqrt(fan_in), drawn from seed. */
+Problem *mlp_new(int hidden, uint64_t seed, char *err, size_t errlen);
+
+/* A problem by name, as optlab's --problem: ravine (kappa from the argument),
+ * rosenbrock, saddle, sparse, softmax, mlp. NULL with a message if unknown. */
+Problem *problem_by_name(const char *name, double kappa, uint64_t seed,
+                         char *err, size_t errlen);
+extern const char *const PROBLEM_NAMES;   /* "ravine rosenbrock ..." */
+
+/* The loss (and gradient) at the given flat parameter vector: on all
+ * training examples, or on the listed ones. The parameters stay there. */
+double problem_loss_at(Problem *p, const float *flat_params);
+double problem_loss_at_batch(Problem *p, const float *flat_params, const int *idx, int n);
+void problem_free(Problem *p);
+
+#endif

@@ -1,0 +1,73 @@
+/* report.c - tables, values and figures of a lesson program (see report.h). */
+#include "report.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+int report_open(Report *r, const char *out_root, const char *lesson)
+{
+    memset(r, 0, sizeof *r);
+    snprintf(r->out_dir, sizeof r->out_dir, "%s/out/%s", out_root, lesson);
+    snprintf(r->fig_dir, sizeof r->fig_dir, "%s/fig", out_root);
+    if (make_dirs(r->out_dir) != 0 || make_dirs(r->fig_dir) != 0) {
+        fprintf(stderr, "cannot create %s and %s\n", r->out_dir, r->fig_dir);
+        return -1;
+    }
+    char path[1100];
+    snprintf(path, sizeof path, "%s/values.txt", r->out_dir);
+    r->values = fopen(path, "w");
+    if (!r->values) {
+        fprintf(stderr, "cannot write %s\n", path);
+        return -1;
+    }
+    return 0;
+}
+
+FILE *report_table(Report *r, const char *name, const char *title)
+{
+    snprintf(r->table_name, sizeof r->table_name, "%s", name);
+    printf("\n== %s ==\n", title);
+    r->table = open_memstream(&r->table_text, &r->table_len);
+    return r->table;
+}
+
+int report_table_end(Report *r)
+{
+    fclose(r->table);
+    r->table = NULL;
+    fputs(r->table_text, stdout);
+    fflush(stdout);
+    char path[1200];
+    snprintf(path, sizeof path, "%s/%s.txt", r->out_dir, r->table_name);
+    FILE *f = fopen(path, "w");
+    int status = (f && fputs(r->table_text, f) >= 0) ? 0 : -1;
+    if (f && fclose(f) != 0) status = -1;
+    if (status != 0) fprintf(stderr, "cannot write %s\n", path);
+    free(r->table_text);
+    r->table_text = NULL;
+    return status;
+}
+
+void report_value(Report *r, const char *name, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(r->values, "%s ", name);
+    vfprintf(r->values, fmt, ap);
+    fputc('\n', r->values);
+    va_end(ap);
+}
+
+Figure *report_figure(Report *r, const char *name)
+{
+    return figure_open(r->fig_dir, name);
+}
+
+int report_close(Report *r)
+{
+    int status = 0;
+    if (r->values && fclose(r->values) != 0) status = -1;
+    r->values = NULL;
+    return status;
+}

@@ -1,0 +1,36 @@
+/* report.h - where a lesson program puts its results.
+ *
+ * Each table goes to the terminal (for the reader running the program) and to
+ * OUT/out/LESSON/NAME.txt (for the book, which includes it verbatim). Single
+ * numbers that the chapter's prose quotes go to OUT/out/LESSON/values.txt as
+ * "name value" lines, so the text never states a number the code did not
+ * print. Figures go to OUT/fig/. */
+#ifndef COMMON_REPORT_H
+#define COMMON_REPORT_H
+
+#include <stdio.h>
+
+#include "plot.h"
+
+typedef struct {
+    char out_dir[1024];   /* OUT/out/LESSON */
+    char fig_dir[1024];   /* OUT/fig */
+    FILE *values;         /* OUT/out/LESSON/values.txt */
+    FILE *table;          /* the table being written, or NULL */
+    char *table_text;
+    size_t table_len;
+    char table_name[64];
+} Report;
+
+/* Creates the directories. Returns 0, or -1 with a message on stderr. */
+int report_open(Report *r, const char *out_root, const char *lesson);
+/* Starts a table: print to the returned stream, then call report_table_end. */
+FILE *report_table(Report *r, const char *name, const char *title);
+int report_table_end(Report *r);
+/* Records one number (already formatted) under a name for the prose. */
+void report_value(Report *r, const char *name, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+Figure *report_figure(Report *r, const char *name);
+int report_close(Report *r);
+
+#endif

@@ -1,0 +1,468 @@
+/* test_common.c - tests of the shared core: tensors and their accounting, the
+ * arithmetic, the random number generator, the digits data, flags and the
+ * golden-file reader. Problems, training and figures are in test_problems.c. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+#include "data.h"
+#include "flags.h"
+#include "golden.h"
+#include "ops.h"
+#include "rng.h"
+#include "tensor.h"
+#include "testing.h"
+
+/* test_problems.c adds its tests to the same two test cases. */
+void add_problem_tests(TCase *core, TCase *limits);
+
+/* ---- random numbers ----------------------------------------------------------- */
+
+START_TEST(test_pcg32_reference_stream)
+{
+    /* The first outputs of pcg32_srandom_r(&rng, 42, 54) printed by the
+     * pcg32-demo program of the reference implementation (pcg-random.org). */
+    const uint32_t expected[6] = {0xa15c02b7u, 0x7b47f409u, 0xba1d3330u,
+                                  0x83d2f293u, 0xbfa4784bu, 0xcbed606eu};
+    Rng rng;
+    rng_seed(&rng, 42, 54);
+    for (int i = 0; i < 6; i++) ck_assert_uint_eq(rng_u32(&rng), expected[i]);
+}
+END_TEST
+
+START_TEST(test_rng_uniform_and_normal_moments)
+{
+    Rng rng;
+    rng_seed(&rng, 7, 1);
+    enum { N = 200000 };
+    double sum_u = 0, sum_n = 0, sum_n2 = 0;
+    for (int i = 0; i < N; i++) {
+        double u = rng_uniform(&rng);
+        ck_assert(u >= 0.0 && u < 1.0);
+        sum_u += u;
+        double z = rng_normal(&rng);
+        sum_n += z;
+        sum_n2 += z * z;
+    }
+    /* Standard errors: uniform mean 0.289/sqrt(N) = 6.5e-4, normal mean
+     * 1/sqrt(N) = 2.2e-3, normal variance sqrt(2/N) = 3.2e-3; allow 5 of them. */
+    ck_assert_close(sum_u / N, 0.5, 3.3e-3, 0);
+    ck_assert_close(sum_n / N, 0.0, 1.1e-2, 0);
+    ck_assert_close(sum_n2 / N, 1.0, 1.6e-2, 0);
+}
+END_TEST
+
+START_TEST(test_rng_below_and_shuffle)
+{
+    Rng rng;
+    rng_seed(&rng, 3, 3);
+    int seen[7] = {0};
+    for (int i = 0; i < 7000; i++) {
+        uint32_t v = rng_below(&rng, 7);
+        ck_assert_uint_lt(v, 7);
+        seen[v]++;
+    }
+    for (int v = 0; v < 7; v++) ck_assert_int_gt(seen[v], 800);   /* ~1000 each */
+    int values[50], count[50] = {0};
+    for (int i = 0; i < 50; i++) values[i] = i;
+    rng_shuffle(&rng, values, 50);
+    int moved = 0;
+    for (int i = 0; i < 50; i++) {
+        count[values[i]]++;
+        moved += values[i] != i;
+    }
+    for (int i = 0; i < 50; i++) ck_assert_int_eq(count[i], 1);   /* a permutation */
+    ck_assert_int_gt(moved, 25);
+}
+END_TEST
+
+START_TEST(test_rng_same_seed_same_stream)
+{
+    Rng a, b, c;
+    rng_seed(&a, 123, 4);
+    rng_seed(&b, 123, 4);
+    rng_seed(&c, 123, 5);
+    int same_as_other_stream = 0;
+    for (int i = 0; i < 100; i++) {
+        uint32_t x = rng_u32(&a);
+        ck_assert_uint_eq(x, rng_u32(&b));
+        same_as_other_stream += x == rng_u32(&c);
+    }
+    ck_assert_int_lt(same_as_other_stream, 2);
+}
+END_TEST
+
+/* ---- tensors and the memory ledger ---------------------------------------------- */
+
+START_TEST(test_tensor_shape_and_zero_fill)
+{
+    MemoryLedger ledger = {0};
+    int shape[3] = {2, 3, 4};
+    Tensor *t = tensor_new(&ledger, "w", TAG_PARAM, 3, shape);
+    ck_assert_ptr_nonnull(t);
+    ck_assert_uint_eq(t->numel, 24);
+    ck_assert_str_eq(t->name, "w");
+    for (size_t i = 0; i < t->numel; i++) ck_assert(t->data[i] == 0.0f);
+    char buf[32];
+    ck_assert_str_eq(tensor_shape_str(t, buf, sizeof buf), "2x3x4");
+    Tensor *scalar = tensor_new(&ledger, "s", TAG_OTHER, 0, NULL);
+    ck_assert_uint_eq(scalar->numel, 1);
+    ck_assert_str_eq(tensor_shape_str(scalar, buf, sizeof buf), "scalar");
+    tensor_free(t);
+    tensor_free(scalar);
+}
+END_TEST
+
+START_TEST(test_ledger_counts_exactly)
+{
+    MemoryLedger ledger = {0};
+    Tensor *w = tensor_new_2d(&ledger, "w", TAG_PARAM, 10, 64);    /* 2560 bytes */
+    Tensor *g = tensor_new_like(w, "w.grad", TAG_GRAD);           /* 2560 bytes */
+    Tensor *m = tensor_new_1d(&ledger, "m", TAG_STATE, 100);       /* 400 bytes */
+    ck_assert_uint_eq(ledger.live[TAG_PARAM], 2560);
+    ck_assert_uint_eq(ledger.live[TAG_GRAD], 2560);
+    ck_assert_uint_eq(ledger.live[TAG_STATE], 400);
+    ck_assert_uint_eq(ledger.live[TAG_ACTIVATION], 0);
+    ck_assert_uint_eq(ledger.live_total, 5520);
+    tensor_free(m);
+    Tensor *a = tensor_new_1d(&ledger, "a", TAG_ACTIVATION, 50);   /* 200 bytes */
+    ck_assert_uint_eq(ledger.live[TAG_STATE], 0);
+    ck_assert_uint_eq(ledger.peak[TAG_STATE], 400);
+    ck_assert_uint_eq(ledger.live_total, 5320);
+    ck_assert_uint_eq(ledger.peak_total, 5520);   /* the state was freed before a */
+    tensor_free(a);
+    tensor_free(g);
+    tensor_free(w);
+    ck_assert_uint_eq(ledger.live_total, 0);
+    ck_assert_uint_eq(ledger.peak[TAG_PARAM], 2560);
+}
+END_TEST
+
+START_TEST(test_tensor_rejects_bad_shapes)
+{
+    MemoryLedger ledger = {0};
+    int zero[2] = {3, 0}, negative[1] = {-1}, five[5] = {1, 1, 1, 1, 1};
+    ck_assert_ptr_null(tensor_new(&ledger, "z", TAG_PARAM, 2, zero));
+    ck_assert_ptr_null(tensor_new(&ledger, "n", TAG_PARAM, 1, negative));
+    ck_assert_ptr_null(tensor_new(&ledger, "f", TAG_PARAM, 5, five));
+    ck_assert_ptr_null(tensor_new(NULL, "x", TAG_PARAM, 1, five));
+    ck_assert_uint_eq(ledger.live_total, 0);   /* nothing counted for refusals */
+}
+END_TEST
+
+/* ---- arithmetic ------------------------------------------------------------------ */
+
+START_TEST(test_matmul_all_transposes)
+{
+    /* A = [1 2 3; 4 5 6] (2x3), B = [1 0; 0 1; 2 -1] (3x2): A B = [7 -1; 16 -1]. */
+    const float A[6] = {1, 2, 3, 4, 5, 6}, B[6] = {1, 0, 0, 1, 2, -1};
+    const float At[6] = {1, 4, 2, 5, 3, 6}, Bt[6] = {1, 0, 2, 0, 1, -1};
+    const float AB[4] = {7, -1, 16, -1};
+    float C[4];
+    matmul(2, 2, 3, A, false, B, false, C, false);
+    ck_assert_all_close(C, AB, 4, 0, 0, "A B");
+    matmul(2, 2, 3, At, true, B, false, C, false);
+    ck_assert_all_close(C, AB, 4, 0, 0, "(A^T)^T B");
+    matmul(2, 2, 3, A, false, Bt, true, C, false);
+    ck_assert_all_close(C, AB, 4, 0, 0, "A (B^T)^T");
+    matmul(2, 2, 3, A, false, B, false, C, true);   /* accumulate: 2 A B */
+    const float twice[4] = {14, -2, 32, -2};
+    ck_assert_all_close(C, twice, 4, 0, 0, "C + A B");
+}
+END_TEST
+
+START_TEST(test_elementwise_dot_norm)
+{
+    MemoryLedger ledger = {0};
+    Tensor *a = tensor_new_1d(&ledger, "a", TAG_OTHER, 3), *b = tensor_new_like(a, "b", TAG_OTHER);
+    Tensor *c = tensor_new_like(a, "c", TAG_OTHER);
+    const float av[3] = {3, 4, 0}, bv[3] = {1, -2, 5};
+    memcpy(a->data, av, sizeof av);
+    memcpy(b->data, bv, sizeof bv);
+    ck_assert_close(tensor_dot(a, b), -5.0, 0, 0);
+    ck_assert_close(tensor_norm(a), 5.0, 0, 0);
+    tensor_add(c, a, b);
+    ck_assert_all_close(c->data, ((float[]){4, 2, 5}), 3, 0, 0, "a + b");
+    tensor_mul(c, a, b);
+    ck_assert_all_close(c->data, ((float[]){3, -8, 0}), 3, 0, 0, "a * b");
+    tensor_axpy(c, 2.0f, b);
+    ck_assert_all_close(c->data, ((float[]){5, -12, 10}), 3, 0, 0, "c + 2 b");
+    tensor_scale(c, 0.5f);
+    ck_assert_all_close(c->data, ((float[]){2.5f, -6, 5}), 3, 0, 0, "c / 2");
+    tensor_copy(c, a);
+    ck_assert_all_close(c->data, av, 3, 0, 0, "copy");
+    tensor_fill(c, 7.0f);
+    ck_assert_all_close(c->data, ((float[]){7, 7, 7}), 3, 0, 0, "fill");
+    ck_assert(tensor_all_finite(c));
+    c->data[1] = NAN;
+    ck_assert(!tensor_all_finite(c));
+    c->data[1] = INFINITY;
+    ck_assert(!tensor_all_finite(c));
+    tensor_free(a);
+    tensor_free(b);
+    tensor_free(c);
+}
+END_TEST
+
+START_TEST(test_softmax_cross_entropy_values)
+{
+    /* Two equal logits: p = 1/2 each, loss log 2, gradient (1/2 - 1, 1/2). */
+    float logits[2] = {0, 0}, d[2];
+    int label = 0;
+    ck_assert_close(softmax_cross_entropy(logits, &label, 1, 2, d), log(2.0), 1e-12, 0);
+    ck_assert_close(d[0], -0.5, 1e-7, 0);
+    ck_assert_close(d[1], 0.5, 1e-7, 0);
+    /* The seed notes' example: p = 0.1 gives 2.3026, p = 0.9 gives 0.1054. */
+    float z10[2] = {(float)log(0.1), (float)log(0.9)};
+    ck_assert_close(softmax_cross_entropy(z10, &label, 1, 2, NULL), -log(0.1), 1e-6, 0);
+    label = 1;
+    ck_assert_close(softmax_cross_entropy(z10, &label, 1, 2, NULL), -log(0.9), 1e-6, 0);
+}
+END_TEST
+
+START_TEST(test_softmax_cross_entropy_is_stable)
+{
+    /* exp(1000) overflows; subtracting the row maximum must avoid that. */
+    float logits[4] = {1000, 0, -1000, 0}, d[4];
+    int labels[2] = {1, 1};
+    double loss = softmax_cross_entropy(logits, labels, 2, 2, d);
+    /* row 1: loss 1000 (the other class wins by 1000); row 2: log(1 + e^-1000) ~ 0 */
+    ck_assert_close(loss, 500.0, 1e-9, 0);
+    for (int r = 0; r < 2; r++) ck_assert_close(d[2 * r] + d[2 * r + 1], 0.0, 1e-7, 0);
+    ck_assert(vec_all_finite(d, 4));
+}
+END_TEST
+
+/* ---- the digits data ---------------------------------------------------------------- */
+
+START_TEST(test_digits_load)
+{
+    Dataset d;
+    char err[512];
+    char path[4096];
+    snprintf(path, sizeof path, "%s/digits.csv.gz", data_dir());
+    ck_assert_msg(digits_load(path, &d, err, sizeof err) == 0, "%s", err);
+    ck_assert_int_eq(d.count, 1797);
+    ck_assert_int_eq(d.features, 64);
+    /* Class sizes of this data set as documented with it (scikit-learn's copy). */
+    const int per_class[10] = {178, 182, 177, 183, 181, 182, 181, 179, 174, 180};
+    int counts[10] = {0};
+    for (int i = 0; i < d.count; i++) counts[d.y[i]]++;
+    for (int c = 0; c < 10; c++) ck_assert_int_eq(counts[c], per_class[c]);
+    /* The first line of the CSV, as `zcat digits.csv.gz | head -1` shows it. */
+    const int first[8] = {0, 0, 5, 13, 9, 1, 0, 0};
+    for (int j = 0; j < 8; j++) ck_assert_close(d.x[j], first[j] / 16.0, 0, 0);
+    ck_assert_int_eq(d.y[0], 0);
+    for (int i = 0; i < d.count * d.features; i++) ck_assert(d.x[i] >= 0.0f && d.x[i] <= 1.0f);
+    dataset_free(&d);
+}
+END_TEST
+
+START_TEST(test_digits_split_is_a_partition)
+{
+    Dataset train, test;
+    char err[512];
+    ck_assert_msg(digits_load_split(&train, &test, err, sizeof err) == 0, "%s", err);
+    ck_assert_int_eq(train.count, 1437);
+    ck_assert_int_eq(test.count, 360);
+    const int per_class[10] = {178, 182, 177, 183, 181, 182, 181, 179, 174, 180};
+    int counts[10] = {0};
+    double pixel_sum = 0;
+    for (int i = 0; i < train.count; i++) counts[train.y[i]]++;
+    for (int i = 0; i < test.count; i++) counts[test.y[i]]++;
+    for (int c = 0; c < 10; c++) ck_assert_int_eq(counts[c], per_class[c]);
+    for (int i = 0; i < train.count * 64; i++) pixel_sum += train.x[i];
+    for (int i = 0; i < test.count * 64; i++) pixel_sum += test.x[i];
+    Dataset all;
+    char path[4096];
+    snprintf(path, sizeof path, "%s/digits.csv.gz", data_dir());
+    ck_assert(digits_load(path, &all, err, sizeof err) == 0);
+    double all_sum = 0;
+    for (int i = 0; i < all.count * 64; i++) all_sum += all.x[i];
+    ck_assert_close(pixel_sum, all_sum, 1e-6, 0);   /* same rows, reordered */
+    dataset_free(&all);
+    dataset_free(&train);
+    dataset_free(&test);
+}
+END_TEST
+
+START_TEST(test_digits_refuses_changed_data)
+{
+    char dir[512], path[600];
+    ck_assert(make_temp_dir(dir, sizeof dir) == 0);
+    snprintf(path, sizeof path, "%s/digits.csv.gz", dir);
+    gzFile out = gzopen(path, "wb");
+    ck_assert_ptr_nonnull(out);
+    gzputs(out, "0,0,1\n");
+    gzclose(out);
+    Dataset d;
+    char err[512];
+    ck_assert_int_eq(digits_load(path, &d, err, sizeof err), -1);
+    ck_assert_msg(strstr(err, "CRC-32") != NULL, "message was: %s", err);
+    snprintf(path, sizeof path, "%s/missing.csv.gz", dir);
+    ck_assert_int_eq(digits_load(path, &d, err, sizeof err), -1);
+    ck_assert_msg(strstr(err, "cannot open") != NULL, "message was: %s", err);
+    remove_tree(dir);
+}
+END_TEST
+
+/* ---- flags -------------------------------------------------------------------------- */
+
+typedef struct {
+    int steps;
+    float lr;
+    double kappa;
+    bool quick;
+    const char *out;
+    float betas[2];
+} FlagTest;
+
+static const OptionSpec flag_specs[] = {
+    {"steps", OPT_INT, offsetof(FlagTest, steps), "steps"},
+    {"lr", OPT_FLOAT, offsetof(FlagTest, lr), "learning rate"},
+    {"kappa", OPT_DOUBLE, offsetof(FlagTest, kappa), "condition number"},
+    {"quick", OPT_BOOL, offsetof(FlagTest, quick), "quick"},
+    {"out", OPT_STRING, offsetof(FlagTest, out), "output"},
+    {"betas", OPT_FLOAT2, offsetof(FlagTest, betas), "betas"},
+    {NULL, 0, 0, NULL},
+};
+
+START_TEST(test_flags_parse_every_type)
+{
+    FlagTest f = {0};
+    char *argv[] = {"prog", "--steps=12", "--lr=0.25", "--kappa=1e3", "--quick",
+                    "--out=dir", "--betas=0.9,0.999"};
+    char err[256];
+    ck_assert_int_eq(flags_parse(flag_specs, &f, 7, argv, 1, err, sizeof err), 0);
+    ck_assert_int_eq(f.steps, 12);
+    ck_assert(f.lr == 0.25f);
+    ck_assert(f.kappa == 1000.0);
+    ck_assert(f.quick);
+    ck_assert_str_eq(f.out, "dir");
+    ck_assert(f.betas[0] == 0.9f && f.betas[1] == 0.999f);
+    char *off[] = {"prog", "--quick=false"};
+    ck_assert_int_eq(flags_parse(flag_specs, &f, 2, off, 1, err, sizeof err), 0);
+    ck_assert(!f.quick);
+    char *help[] = {"prog", "--help"};
+    ck_assert_int_eq(flags_parse(flag_specs, &f, 2, help, 1, err, sizeof err), 1);
+}
+END_TEST
+
+static void assert_flag_error(const char *arg, const char *expected)
+{
+    FlagTest f = {0};
+    char *argv[] = {"prog", (char *)arg};
+    char err[256] = "";
+    ck_assert_int_eq(flags_parse(flag_specs, &f, 2, argv, 1, err, sizeof err), -1);
+    ck_assert_msg(strstr(err, expected) != NULL, "for %s the message was: %s", arg, err);
+}
+
+START_TEST(test_flags_reject_bad_input)
+{
+    assert_flag_error("--bogus=1", "unknown flag '--bogus'");
+    assert_flag_error("--steps=1.5", "not an integer");
+    assert_flag_error("--steps=", "not an integer");
+    assert_flag_error("--steps=99999999999", "not an integer");
+    assert_flag_error("--lr=abc", "not a finite float32 number");
+    assert_flag_error("--lr=nan", "not a finite float32 number");
+    assert_flag_error("--lr=inf", "not a finite float32 number");
+    assert_flag_error("--lr=1e999", "not a finite float32 number");
+    assert_flag_error("--lr=1e39", "not a finite float32 number");
+    assert_flag_error("--lr", "needs a value");
+    assert_flag_error("--quick=yes", "not true or false");
+    assert_flag_error("--betas=0.9", "not two finite numbers");
+    assert_flag_error("--betas=0.9,x", "not two finite numbers");
+    assert_flag_error("--out=", "needs a value");
+    assert_flag_error("positional", "unexpected argument");
+}
+END_TEST
+
+START_TEST(test_die_usage_exits_with_status_2)
+{
+    die_usage("prog", "bad %s", "input");
+}
+END_TEST
+
+/* ---- golden files ------------------------------------------------------------------ */
+
+static void write_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+START_TEST(test_golden_reader)
+{
+    char dir[512], path[600], err[256];
+    ck_assert(make_temp_dir(dir, sizeof dir) == 0);
+    snprintf(path, sizeof path, "%s/g.txt", dir);
+    write_file(path, "# comment\n\ncase one\noptimizer sgd\nsettings lr=0.5 maximize=true\n"
+                     "shape 2\nparam 1 2\ngrad 0.5 1\nexpect 0.75 1.5\nstate buf 0.5 1\n"
+                     "grad 0 0\nexpect 0.75 1.5\nstate buf 0 0\nend\n");
+    GoldenFile g;
+    ck_assert_msg(golden_load(path, &g, err, sizeof err) == 0, "%s", err);
+    ck_assert_int_eq(g.count, 1);
+    const GoldenCase *c = golden_find(&g, "one");
+    ck_assert_ptr_nonnull(c);
+    ck_assert_str_eq(c->optimizer, "sgd");
+    ck_assert_int_eq(c->num_settings, 2);
+    ck_assert_str_eq(c->settings[1], "maximize=true");
+    ck_assert_int_eq(c->numel, 2);
+    ck_assert_int_eq(c->steps, 2);
+    ck_assert(c->expect[1] == 1.5f && c->expect[3] == 1.5f);
+    ck_assert_int_eq(golden_state_index(c, "buf"), 0);
+    ck_assert(c->state[0][1] == 1.0f);
+    ck_assert_ptr_null(golden_find(&g, "two"));
+    golden_free(&g);
+
+    const char *broken[] = {
+        "case a\nshape 2\nparam 1 2\ngrad 1\nexpect 1 2\nend\n",        /* short row */
+        "case a\nshape 2\nparam 1 2\ngrad 1 1\nend\n",                   /* no expect */
+        "case a\nshape 2\nparam 1 2\ngrad 1 1\nexpect 1 2\n",            /* no end */
+        "case a\nshape 2\nparam 1 2\ngrad 1 nan\nexpect 1 2\nend\n",     /* NaN */
+        "param 1 2\n",                                                   /* no case */
+    };
+    for (int i = 0; i < 5; i++) {
+        write_file(path, broken[i]);
+        ck_assert_msg(golden_load(path, &g, err, sizeof err) == -1, "broken file %d was accepted", i);
+    }
+    remove_tree(dir);
+}
+END_TEST
+
+Suite *make_suite(void)
+{
+    Suite *s = suite_create("common");
+    TCase *core = tcase_create("Core");
+    tcase_add_test(core, test_pcg32_reference_stream);
+    tcase_add_test(core, test_rng_uniform_and_normal_moments);
+    tcase_add_test(core, test_rng_below_and_shuffle);
+    tcase_add_test(core, test_rng_same_seed_same_stream);
+    tcase_add_test(core, test_tensor_shape_and_zero_fill);
+    tcase_add_test(core, test_ledger_counts_exactly);
+    tcase_add_test(core, test_matmul_all_transposes);
+    tcase_add_test(core, test_elementwise_dot_norm);
+    tcase_add_test(core, test_softmax_cross_entropy_values);
+    tcase_add_test(core, test_digits_load);
+    tcase_add_test(core, test_digits_split_is_a_partition);
+    tcase_add_test(core, test_flags_parse_every_type);
+    tcase_add_test(core, test_golden_reader);
+
+    TCase *limits = tcase_create("Limits");
+    tcase_add_test(limits, test_tensor_rejects_bad_shapes);
+    tcase_add_test(limits, test_softmax_cross_entropy_is_stable);
+    tcase_add_test(limits, test_digits_refuses_changed_data);
+    tcase_add_test(limits, test_flags_reject_bad_input);
+    tcase_add_exit_test(limits, test_die_usage_exits_with_status_2, 2);
+
+    add_problem_tests(core, limits);
+    tcase_set_timeout(core, 60);
+    tcase_set_timeout(limits, 60);
+    suite_add_tcase(s, core);
+    suite_add_tcase(s, limits);
+    return s;
+}

@@ -1,0 +1,452 @@
+/* test_problems.c - tests of the shared problems (every gradient against
+ * finite differences), the training loop, the batch sampler, figures and
+ * reports. Part of the common suite (see test_common.c). */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "ops.h"
+#include "plot.h"
+#include "problems.h"
+#include "report.h"
+#include "rng.h"
+#include "testing.h"
+#include "train.h"
+
+/* A do-nothing optimizer, so these tests need no lesson. */
+static void no_update(Optimizer *self) { (void)self; }
+
+/* Plain gradient descent written out here, independent of lesson 01. */
+static void gd_update(Optimizer *self)
+{
+    for (int i = 0; i < self->params.count; i++)
+        for (size_t j = 0; j < self->params.params[i]->numel; j++)
+            self->params.params[i]->data[j] -= self->lr * self->params.grads[i]->data[j];
+}
+
+static Optimizer *make_optimizer(Problem *p, float lr, void (*update)(Optimizer *))
+{
+    Optimizer *opt = calloc(1, sizeof *opt);
+    optimizer_init(opt, "gd", p->params, lr, update);
+    return opt;
+}
+
+/* Compares the backpropagated gradient with central differences at `samples`
+ * random coordinates. The step actually taken is the float32 difference
+ * (x + h) - (x - h), not 2h, because x + h is rounded. */
+static void check_gradient(Problem *p, const int *idx, int n, float h, double atol,
+                           double rtol, int samples)
+{
+    size_t numel = paramlist_numel(&p->params);
+    float *x = malloc(sizeof(float) * numel), *g = malloc(sizeof(float) * numel);
+    paramlist_get(&p->params, x);
+    problem_loss_at_batch(p, x, idx, n);
+    paramlist_get_grads(&p->params, g);
+    Rng rng;
+    rng_seed(&rng, 99, 1);
+    for (int s = 0; s < samples; s++) {
+        size_t j = samples >= (int)numel ? (size_t)s % numel : rng_below(&rng, (uint32_t)numel);
+        float saved = x[j], up = saved + h, down = saved - h;
+        x[j] = up;
+        double f_up = problem_loss_at_batch(p, x, idx, n);
+        x[j] = down;
+        double f_down = problem_loss_at_batch(p, x, idx, n);
+        x[j] = saved;
+        double fd = (f_up - f_down) / ((double)up - (double)down);
+        ck_assert_msg(fabs(fd - g[j]) <= atol + rtol * fabs(fd),
+                      "%s: d loss / d theta[%zu]: backprop %.9g, finite difference %.9g",
+                      p->name, j, g[j], fd);
+    }
+    free(x);
+    free(g);
+}
+
+/* Exact functions computed in double from float32 parameters: h = 1e-3 makes
+ * the truncation error (h^2 f'''/6) about 1e-6 relative. */
+START_TEST(test_function_gradients)
+{
+    Problem *ravine = ravine_new(5, 100.0);
+    check_gradient(ravine, NULL, 0, 1e-3f, 1e-6, 1e-5, 5);
+    Problem *rosen = rosenbrock_new();
+    check_gradient(rosen, NULL, 0, 1e-3f, 1e-3, 1e-5, 2);
+    paramlist_set(&rosen->params, (float[]){0.3f, -0.4f});
+    check_gradient(rosen, NULL, 0, 1e-3f, 1e-3, 1e-5, 2);
+    Problem *saddle = saddle_new(0.0);
+    paramlist_set(&saddle->params, (float[]){0.3f, 0.7f});
+    check_gradient(saddle, NULL, 0, 1e-3f, 1e-6, 1e-5, 2);
+    problem_free(ravine);
+    problem_free(rosen);
+    problem_free(saddle);
+}
+END_TEST
+
+/* Models computed in float32: the loss carries rounding of about 1e-7 of its
+ * value, so h = 1e-2 (rounding error ~1e-5 after dividing by 2h, truncation
+ * ~1e-5) and a tolerance of 1e-4 + 1% are what float32 allows. */
+START_TEST(test_model_gradients)
+{
+    int batch[16];
+    for (int i = 0; i < 16; i++) batch[i] = 3 * i + 1;
+    char err[256];
+    Problem *sparse = sparse_linear_new(30, 5);
+    Rng rng;
+    rng_seed(&rng, 1, 1);
+    for (int j = 0; j < 30; j++) sparse->params.params[0]->data[j] = (float)rng_normal(&rng);
+    check_gradient(sparse, batch, 16, 1e-2f, 1e-4, 1e-2, 30);
+    check_gradient(sparse, NULL, 0, 1e-2f, 1e-4, 1e-2, 10);
+    Problem *softmax = softmax_regression_new(err, sizeof err);
+    ck_assert_msg(softmax, "%s", err);
+    for (int i = 0; i < 2; i++)
+        for (size_t j = 0; j < softmax->params.params[i]->numel; j++)
+            softmax->params.params[i]->data[j] = (float)(0.3 * rng_normal(&rng));
+    check_gradient(softmax, batch, 16, 1e-2f, 1e-4, 1e-2, 40);
+    Problem *mlp = mlp_new(12, 3, err, sizeof err);
+    ck_assert_msg(mlp, "%s", err);
+    check_gradient(mlp, batch, 16, 1e-2f, 1e-4, 1e-2, 60);
+    check_gradient(mlp, NULL, 0, 1e-2f, 1e-4, 1e-2, 20);
+    problem_free(sparse);
+    problem_free(softmax);
+    problem_free(mlp);
+}
+END_TEST
+
+START_TEST(test_ravine_shape)
+{
+    Problem *p = ravine_new(4, 1000.0);
+    ck_assert_close(ravine_curvature(p, 0), 1e-3, 1e-15, 1e-12);
+    ck_assert_close(ravine_curvature(p, 3), 1.0, 0, 1e-12);
+    ck_assert_close(ravine_curvature(p, 1) / ravine_curvature(p, 0), 10.0, 0, 1e-9);
+    ck_assert_close(p->loss_and_grad(p, NULL, 0), 2.0, 0, 1e-6);   /* 4 coordinates x 1/2 */
+    ck_assert_close(problem_loss_at(p, (float[]){0, 0, 0, 0}), 0.0, 0, 0);
+    ck_assert(p->min_loss == 0.0);
+    problem_free(p);
+}
+END_TEST
+
+START_TEST(test_rosenbrock_and_saddle_landmarks)
+{
+    Problem *rosen = rosenbrock_new();
+    /* f(-1.2, 1) = 2.2^2 + 100 (1 - 1.44)^2 = 4.84 + 19.36 = 24.2 */
+    ck_assert_close(rosen->loss_and_grad(rosen, NULL, 0), 24.2, 0, 1e-6);
+    ck_assert_close(problem_loss_at(rosen, (float[]){1, 1}), 0.0, 0, 0);
+    ck_assert(rosen->params.grads[0]->data[0] == 0.0f && rosen->params.grads[0]->data[1] == 0.0f);
+    Problem *saddle = saddle_new(0.0);
+    ck_assert_close(problem_loss_at(saddle, (float[]){0, 0}), 0.0, 0, 0);
+    ck_assert(saddle->params.grads[0]->data[0] == 0.0f && saddle->params.grads[0]->data[1] == 0.0f);
+    ck_assert_close(problem_loss_at(saddle, (float[]){0, -1}), -0.25, 0, 0);
+    ck_assert(saddle->params.grads[0]->data[1] == 0.0f);
+    ck_assert_close(saddle->min_loss, -0.25, 0, 0);
+    problem_free(rosen);
+    problem_free(saddle);
+}
+END_TEST
+
+START_TEST(test_sparse_features_are_sparse)
+{
+    Problem *p = sparse_linear_new(100, 1);
+    int idx[1000];
+    /* With w = 0 the gradient is -mean(y x_j): zero exactly where feature j never appears. */
+    int present_first = 0, present_last = 0;
+    for (int e = 0; e < 1000; e++) {
+        idx[0] = e;
+        p->loss_and_grad(p, idx, 1);
+        present_first += p->params.grads[0]->data[0] != 0.0f;
+        present_last += p->params.grads[0]->data[99] != 0.0f;
+    }
+    ck_assert_int_eq(present_first, 1000);              /* probability 1 */
+    ck_assert(present_last > 0 && present_last < 40);   /* probability 1/100: about 10 */
+    ck_assert_int_eq(p->num_examples, 1000);
+    problem_free(p);
+}
+END_TEST
+
+START_TEST(test_mlp_initialisation_and_size)
+{
+    char err[256];
+    Problem *a = mlp_new(32, 1, err, sizeof err), *b = mlp_new(32, 1, err, sizeof err);
+    Problem *c = mlp_new(32, 2, err, sizeof err);
+    ck_assert_ptr_nonnull(a);
+    ck_assert_uint_eq(paramlist_numel(&a->params), 64 * 32 + 32 + 32 * 10 + 10);
+    ck_assert_uint_eq(a->ledger.live[TAG_PARAM], 4 * 2410);
+    ck_assert_uint_eq(a->ledger.live[TAG_GRAD], 4 * 2410);
+    ck_assert_uint_eq(a->ledger.live[TAG_STATE], 0);
+    ck_assert_str_eq(a->params.params[0]->name, "fc1.weight");
+    ck_assert_str_eq(a->params.params[3]->name, "fc2.bias");
+    /* nn.Linear's default: uniform in +-1/sqrt(fan_in) */
+    for (int i = 0; i < 4; i++) {
+        Tensor *t = a->params.params[i];
+        double bound = 1.0 / sqrt(i < 2 ? 64.0 : 32.0);
+        for (size_t j = 0; j < t->numel; j++) ck_assert(fabs(t->data[j]) <= bound);
+    }
+    ck_assert_int_eq(memcmp(a->params.params[0]->data, b->params.params[0]->data, 4 * 2048), 0);
+    ck_assert_int_ne(memcmp(a->params.params[0]->data, c->params.params[0]->data, 4 * 2048), 0);
+    /* Ten classes at random: chance is about 10%. */
+    double acc = a->test_accuracy(a);
+    ck_assert(acc >= 0.0 && acc < 0.3);
+    problem_free(a);
+    problem_free(b);
+    problem_free(c);
+}
+END_TEST
+
+START_TEST(test_softmax_starts_at_log_10)
+{
+    char err[256];
+    Problem *p = softmax_regression_new(err, sizeof err);
+    ck_assert_close(p->loss_and_grad(p, NULL, 0), log(10.0), 1e-6, 0);
+    problem_free(p);
+}
+END_TEST
+
+START_TEST(test_problem_by_name)
+{
+    const char *names[] = {"ravine", "rosenbrock", "saddle", "sparse", "softmax", "mlp"};
+    char err[256];
+    for (int i = 0; i < 6; i++) {
+        Problem *p = problem_by_name(names[i], 10.0, 1, err, sizeof err);
+        ck_assert_msg(p != NULL, "%s: %s", names[i], err);
+        ck_assert_str_eq(p->name, names[i]);
+        problem_free(p);
+    }
+}
+END_TEST
+
+/* ---- the training loop ---------------------------------------------------------- */
+
+START_TEST(test_train_one_exact_step)
+{
+    /* One coordinate with curvature 1 (kappa = 1): from x = 1, lr = 1 lands on 0. */
+    Problem *p = ravine_new(1, 1.0);
+    Optimizer *opt = make_optimizer(p, 1.0f, gd_update);
+    TrainConfig cfg = {.steps = 3, .record_params = true};
+    TrainHistory h;
+    ck_assert_int_eq(train(p, opt, &cfg, &h), 0);
+    ck_assert_int_eq(h.steps_done, 3);
+    ck_assert_int_eq(opt->step_count, 3);
+    ck_assert_close(h.loss[0], 0.5, 0, 0);
+    ck_assert_close(h.loss[1], 0.0, 0, 0);
+    ck_assert_close(h.loss[3], 0.0, 0, 0);
+    ck_assert(h.path[0] == 1.0f && h.path[1] == 0.0f);
+    ck_assert_int_eq(h.diverged_at, 0);
+    train_history_free(&h);
+    optimizer_free(opt);
+    problem_free(p);
+}
+END_TEST
+
+START_TEST(test_train_minibatch_losses)
+{
+    Problem *p = sparse_linear_new(20, 2);
+    Optimizer *opt = make_optimizer(p, 0.05f, gd_update);
+    TrainConfig cfg = {.steps = 30, .batch = 10, .seed = 4};
+    TrainHistory h;
+    ck_assert_int_eq(train(p, opt, &cfg, &h), 0);
+    /* The last entry is the loss on all examples at the final parameters. */
+    ck_assert_close(h.loss[30], p->loss_and_grad(p, NULL, 0), 0, 1e-12);
+    ck_assert(h.loss[30] < h.loss[0]);
+    /* Same start, same seed, same batches: the same numbers. */
+    p->reset(p, 0);
+    TrainHistory again;
+    ck_assert_int_eq(train(p, opt, &cfg, &again), 0);
+    for (int t = 0; t <= 30; t++) ck_assert(again.loss[t] == h.loss[t]);
+    train_history_free(&again);
+    train_history_free(&h);
+    optimizer_free(opt);
+    problem_free(p);
+}
+END_TEST
+
+START_TEST(test_batch_sampler_covers_each_epoch)
+{
+    BatchSampler s;
+    ck_assert_int_eq(batch_sampler_init(&s, 10, 3), 0);
+    for (int epoch = 0; epoch < 3; epoch++) {
+        int seen[10] = {0};
+        for (int b = 0; b < 3; b++) {   /* 3 batches of 3; the tenth example waits */
+            const int *idx = batch_sampler_next(&s, 3);
+            for (int i = 0; i < 3; i++) seen[idx[i]]++;
+        }
+        int total = 0;
+        for (int e = 0; e < 10; e++) {
+            ck_assert_int_le(seen[e], 1);
+            total += seen[e];
+        }
+        ck_assert_int_eq(total, 9);
+    }
+    batch_sampler_free(&s);
+}
+END_TEST
+
+/* ---- figures and reports ------------------------------------------------------------ */
+
+static int file_exists(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && st.st_size > 0;
+}
+
+START_TEST(test_figure_without_gnuplot)
+{
+    setenv("OPTIMIZERS_NO_GNUPLOT", "1", 1);
+    char dir[512], path[700];
+    ck_assert(make_temp_dir(dir, sizeof dir) == 0);
+    Figure *fig = figure_open(dir, "demo");
+    fprintf(figure_data(fig), "$d << EOD\n1 2\n2 3\nEOD\n");
+    fprintf(figure_commands(fig), "plot $d with lines ls 1\n");
+    ck_assert_int_eq(figure_close(fig), 1);
+    snprintf(path, sizeof path, "%s/demo.gp", dir);
+    ck_assert(file_exists(path));
+    FILE *f = fopen(path, "r");
+    char text[4096] = "";
+    size_t n = fread(text, 1, sizeof text - 1, f);
+    text[n] = '\0';
+    fclose(f);
+    ck_assert(strstr(text, "$d << EOD\n1 2\n2 3\nEOD") != NULL);
+    ck_assert(strstr(text, "set terminal svg") != NULL);
+    ck_assert(strstr(text, "set output 'demo.pdf'") != NULL);
+    snprintf(path, sizeof path, "%s/demo.svg", dir);
+    ck_assert(!file_exists(path));
+    remove_tree(dir);
+}
+END_TEST
+
+START_TEST(test_figure_with_gnuplot)
+{
+    if (system("command -v gnuplot >/dev/null 2>&1") != 0) {
+        /* Nothing to draw with: the figure must fall back to writing the script. */
+        char dir[512];
+        ck_assert(make_temp_dir(dir, sizeof dir) == 0);
+        Figure *fig = figure_open(dir, "demo");
+        fprintf(figure_commands(fig), "plot x\n");
+        ck_assert_int_eq(figure_close(fig), 1);
+        remove_tree(dir);
+        return;
+    }
+    char dir[512], path[700];
+    ck_assert(make_temp_dir(dir, sizeof dir) == 0);
+    Figure *fig = figure_open(dir, "demo");
+    fprintf(figure_data(fig), "$d << EOD\n1 2\n2 3\nEOD\n");
+    fprintf(figure_commands(fig), "plot $d with lines ls 1\n");
+    ck_assert_int_eq(figure_close(fig), 0);
+    snprintf(path, sizeof path, "%s/demo.svg", dir);
+    ck_assert(file_exists(path));
+    snprintf(path, sizeof path, "%s/demo.pdf", dir);
+    ck_assert(file_exists(path));
+    /* A broken script is reported, not ignored. */
+    fig = figure_open(dir, "broken");
+    fprintf(figure_commands(fig), "plot $nothing_here with lines\n");
+    ck_assert_int_eq(figure_close(fig), -1);
+    remove_tree(dir);
+}
+END_TEST
+
+START_TEST(test_report_writes_tables_and_values)
+{
+    char dir[512], path[800];
+    ck_assert(make_temp_dir(dir, sizeof dir) == 0);
+    Report r;
+    ck_assert_int_eq(report_open(&r, dir, "99_demo"), 0);
+    FILE *t = report_table(&r, "numbers", "Some numbers");
+    fprintf(t, "a b\n1 2\n");
+    ck_assert_int_eq(report_table_end(&r), 0);
+    report_value(&r, "answer", "%d", 42);
+    ck_assert_int_eq(report_close(&r), 0);
+    snprintf(path, sizeof path, "%s/out/99_demo/numbers.txt", dir);
+    FILE *f = fopen(path, "r");
+    ck_assert_ptr_nonnull(f);
+    char text[64] = "";
+    size_t n = fread(text, 1, sizeof text - 1, f);
+    text[n] = '\0';
+    fclose(f);
+    ck_assert_str_eq(text, "a b\n1 2\n");
+    snprintf(path, sizeof path, "%s/out/99_demo/values.txt", dir);
+    f = fopen(path, "r");
+    ck_assert_ptr_nonnull(f);
+    n = fread(text, 1, sizeof text - 1, f);
+    text[n] = '\0';
+    fclose(f);
+    ck_assert_str_eq(text, "answer 42\n");
+    remove_tree(dir);
+}
+END_TEST
+
+/* ---- limits ----------------------------------------------------------------------------- */
+
+START_TEST(test_train_stops_at_divergence)
+{
+    /* lr = 3 on curvature 1: x is multiplied by -2 every step until it overflows. */
+    Problem *p = ravine_new(1, 1.0);
+    Optimizer *opt = make_optimizer(p, 3.0f, gd_update);
+    TrainConfig cfg = {.steps = 1000, .quiet = true};
+    TrainHistory h;
+    ck_assert_int_eq(train(p, opt, &cfg, &h), 1);
+    /* x_t = (-2)^t overflows float32 (largest about 2^128) near step 128. */
+    ck_assert_int_gt(h.diverged_at, 100);
+    ck_assert_int_lt(h.diverged_at, 140);
+    ck_assert_int_eq(h.steps_done, h.diverged_at - 1);
+    ck_assert_msg(strstr(h.message, "lower the learning rate") != NULL, "%s", h.message);
+    char step[32];
+    snprintf(step, sizeof step, "step %d", h.diverged_at);
+    ck_assert_msg(strstr(h.message, step) != NULL, "%s", h.message);
+    train_history_free(&h);
+    optimizer_free(opt);
+    problem_free(p);
+}
+END_TEST
+
+START_TEST(test_train_stops_at_nan_parameters)
+{
+    char err[256];
+    Problem *p = mlp_new(8, 1, err, sizeof err);
+    p->params.params[2]->data[5] = NAN;   /* as if bad data had reached a weight */
+    Optimizer *opt = make_optimizer(p, 0.1f, no_update);
+    TrainConfig cfg = {.steps = 10, .batch = 8, .quiet = true};
+    TrainHistory h;
+    ck_assert_int_eq(train(p, opt, &cfg, &h), 1);
+    ck_assert_int_eq(h.diverged_at, 1);
+    ck_assert_msg(strstr(h.message, "NaN") != NULL, "%s", h.message);
+    train_history_free(&h);
+    optimizer_free(opt);
+    problem_free(p);
+}
+END_TEST
+
+START_TEST(test_problems_refuse_bad_arguments)
+{
+    char err[256] = "";
+    ck_assert_ptr_null(ravine_new(0, 10.0));
+    ck_assert_ptr_null(ravine_new(2, 0.5));
+    ck_assert_ptr_null(ravine_new(2, NAN));
+    ck_assert_ptr_null(saddle_new(INFINITY));
+    ck_assert_ptr_null(sparse_linear_new(0, 1));
+    ck_assert_ptr_null(mlp_new(0, 1, err, sizeof err));
+    ck_assert(strstr(err, "hidden unit") != NULL);
+    ck_assert_ptr_null(problem_by_name("ravine", 0.5, 1, err, sizeof err));
+    ck_assert(strstr(err, "kappa") != NULL);
+    ck_assert_ptr_null(problem_by_name("everest", 10, 1, err, sizeof err));
+    ck_assert(strstr(err, "unknown problem 'everest'") != NULL);
+}
+END_TEST
+
+void add_problem_tests(TCase *core, TCase *limits)
+{
+    tcase_add_test(core, test_function_gradients);
+    tcase_add_test(core, test_model_gradients);
+    tcase_add_test(core, test_ravine_shape);
+    tcase_add_test(core, test_rosenbrock_and_saddle_landmarks);
+    tcase_add_test(core, test_sparse_features_are_sparse);
+    tcase_add_test(core, test_mlp_initialisation_and_size);
+    tcase_add_test(core, test_softmax_starts_at_log_10);
+    tcase_add_test(core, test_problem_by_name);
+    tcase_add_test(core, test_train_one_exact_step);
+    tcase_add_test(core, test_train_minibatch_losses);
+    tcase_add_test(core, test_batch_sampler_covers_each_epoch);
+    tcase_add_test(core, test_figure_without_gnuplot);
+    tcase_add_test(core, test_figure_with_gnuplot);
+    tcase_add_test(core, test_report_writes_tables_and_values);
+    tcase_add_test(limits, test_train_stops_at_divergence);
+    tcase_add_test(limits, test_train_stops_at_nan_parameters);
+    tcase_add_test(limits, test_problems_refuse_bad_arguments);
+}

@@ -1,0 +1,155 @@
+/* testing.c - helpers for the Check suites (see testing.h). */
+#include "testing.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+long first_mismatch(const float *actual, const float *expected, size_t n,
+                    double atol, double rtol)
+{
+    for (size_t i = 0; i < n; i++) {
+        double a = actual[i], e = expected[i];
+        if (!(fabs(a - e) <= atol + rtol * fabs(e))) return (long)i;
+    }
+    return -1;
+}
+
+void load_golden(const char *name, GoldenFile *out)
+{
+    char path[2048], err[512];
+    snprintf(path, sizeof path, "%s/%s", golden_dir(), name);
+    ck_assert_msg(golden_load(path, out, err, sizeof err) == 0, "%s", err);
+}
+
+void check_golden_case(const OptimizerSpec *spec, const GoldenCase *c,
+                       double atol, double rtol)
+{
+    check_golden_case_with(spec, c, c->num_settings, (const char *const *)c->settings, atol, rtol);
+}
+
+void check_golden_case_with(const OptimizerSpec *spec, const GoldenCase *c,
+                            int num_settings, const char *const *settings,
+                            double atol, double rtol)
+{
+    char err[512];
+    void *config = malloc(spec->config_size);
+    ck_assert_msg(optimizer_config_parse(spec, config, num_settings, settings, err, sizeof err) == 0,
+                  "case %s: %s", c->name, err);
+    MemoryLedger ledger = {0};
+    Tensor *param = tensor_new(&ledger, "param", TAG_PARAM, c->ndim, c->shape);
+    Tensor *grad = tensor_new(&ledger, "grad", TAG_GRAD, c->ndim, c->shape);
+    ck_assert(param && grad);
+    memcpy(param->data, c->param, sizeof(float) * (size_t)c->numel);
+    Optimizer *opt = spec->create((ParamList){1, &param, &grad}, config);
+    ck_assert_ptr_nonnull(opt);
+    for (int step = 0; step < c->steps; step++) {
+        memcpy(grad->data, c->grad + (size_t)step * c->numel, sizeof(float) * (size_t)c->numel);
+        optimizer_step(opt);
+        /* Compare each element at the largest magnitude it has had so far:
+         * p - lr*g rounds at the scale of its operands, so once steps cancel
+         * most of p the error left by earlier steps is absolute, not relative. */
+        const float *expected = c->expect + (size_t)step * c->numel;
+        for (int j = 0; j < c->numel; j++) {
+            double scale = fabs(c->param[j]);
+            for (int t = 0; t <= step; t++) scale = fmax(scale, fabs(c->expect[(size_t)t * c->numel + j]));
+            ck_assert_msg(fabs((double)param->data[j] - expected[j]) <= atol + rtol * scale,
+                          "case %s, step %d, param[%d] = %.9g, expected %.9g (atol %g, rtol %g of %g)",
+                          c->name, step + 1, j, param->data[j], expected[j], atol, rtol, scale);
+        }
+        char what[160];
+        for (int k = 0; k < c->num_states; k++) {
+            int slot = -1;
+            for (int s = 0; s < opt->num_slots; s++)
+                if (strcmp(opt->slot_names[s], c->state_names[k]) == 0) slot = s;
+            ck_assert_msg(slot >= 0, "case %s: the optimizer has no state '%s'", c->name,
+                          c->state_names[k]);
+            snprintf(what, sizeof what, "case %s, step %d, %s", c->name, step + 1, c->state_names[k]);
+            ck_assert_all_close(opt->slots[slot][0]->data, c->state[k] + (size_t)step * c->numel,
+                                (size_t)c->numel, atol, rtol, what);
+        }
+    }
+    optimizer_free(opt);
+    tensor_free(param);
+    tensor_free(grad);
+    free(config);
+}
+
+static char *read_file(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    size_t cap = 4096, len = 0;
+    char *buf = malloc(cap);
+    size_t n;
+    while (buf && (n = fread(buf + len, 1, cap - len - 1, f)) > 0) {
+        len += n;
+        if (cap - len < 2) {
+            char *bigger = realloc(buf, cap * 2);
+            if (!bigger) {
+                free(buf);
+                buf = NULL;
+                break;
+            }
+            buf = bigger;
+            cap *= 2;
+        }
+    }
+    fclose(f);
+    if (buf) buf[len] = '\0';
+    return buf;
+}
+
+int make_temp_dir(char *path, size_t len)
+{
+    const char *tmp = getenv("TMPDIR");
+    snprintf(path, len, "%s/optimizers-test-XXXXXX", (tmp && *tmp) ? tmp : "/tmp");
+    return mkdtemp(path) ? 0 : -1;
+}
+
+void remove_tree(const char *path)
+{
+    char cmd[1200];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", path);
+    if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", path);
+}
+
+int run_program(const char *command, const char *input, ProgramRun *run)
+{
+    memset(run, 0, sizeof *run);
+    run->status = -1;
+    char dir[512], in_path[600], out_path[600], err_path[600];
+    if (make_temp_dir(dir, sizeof dir) != 0) return -1;
+    snprintf(in_path, sizeof in_path, "%s/in", dir);
+    snprintf(out_path, sizeof out_path, "%s/out", dir);
+    snprintf(err_path, sizeof err_path, "%s/err", dir);
+    FILE *in = fopen(in_path, "w");
+    if (!in) {
+        remove_tree(dir);
+        return -1;
+    }
+    if (input) fputs(input, in);
+    fclose(in);
+    size_t cmdlen = strlen(command) + 3 * sizeof in_path + 32;
+    char *cmd = malloc(cmdlen);
+    if (!cmd) {
+        remove_tree(dir);
+        return -1;
+    }
+    snprintf(cmd, cmdlen, "%s < '%s' > '%s' 2> '%s'", command, in_path, out_path, err_path);
+    int raw = system(cmd);
+    free(cmd);
+    if (raw != -1 && WIFEXITED(raw)) run->status = WEXITSTATUS(raw);
+    run->out = read_file(out_path);
+    run->err = read_file(err_path);
+    remove_tree(dir);
+    return (run->out && run->err) ? 0 : -1;
+}
+
+void program_run_free(ProgramRun *run)
+{
+    free(run->out);
+    free(run->err);
+    run->out = run->err = NULL;
+}

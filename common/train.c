@@ -1,0 +1,94 @@
+/* train.c - the training loop and the mini-batch sampler (see train.h). */
+#include "train.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int batch_sampler_init(BatchSampler *s, int count, uint64_t seed)
+{
+    s->order = malloc(sizeof(int) * (size_t)(count > 0 ? count : 1));
+    if (!s->order) return -1;
+    s->count = count;
+    for (int i = 0; i < count; i++) s->order[i] = i;
+    rng_seed(&s->rng, seed, 3);
+    s->next = count;   /* forces a shuffle before the first batch */
+    return 0;
+}
+
+const int *batch_sampler_next(BatchSampler *s, int batch)
+{
+    if (s->next + batch > s->count) {
+        rng_shuffle(&s->rng, s->order, s->count);
+        s->next = 0;
+    }
+    const int *idx = s->order + s->next;
+    s->next += batch;
+    return idx;
+}
+
+void batch_sampler_free(BatchSampler *s)
+{
+    free(s->order);
+    s->order = NULL;
+}
+
+int train(Problem *p, Optimizer *opt, const TrainConfig *cfg, TrainHistory *hist)
+{
+    memset(hist, 0, sizeof *hist);
+    int steps = cfg->steps > 0 ? cfg->steps : 0;
+    size_t numel = paramlist_numel(&p->params);
+    bool full_batch = p->num_examples == 0 || cfg->batch <= 0 || cfg->batch >= p->num_examples;
+    BatchSampler sampler = {0};
+
+    hist->numel = (int)numel;
+    hist->loss = calloc((size_t)steps + 1, sizeof(double));
+    if (cfg->record_params) hist->path = malloc(sizeof(float) * numel * ((size_t)steps + 1));
+    if (!hist->loss || (cfg->record_params && !hist->path) ||
+        (!full_batch && batch_sampler_init(&sampler, p->num_examples, cfg->seed) != 0)) {
+        train_history_free(hist);
+        batch_sampler_free(&sampler);
+        return -1;
+    }
+    if (hist->path) paramlist_get(&p->params, hist->path);
+
+    int status = 0;
+    for (int t = 0; t <= steps; t++) {
+        const int *idx = NULL;
+        int n = 0;
+        if (!full_batch && t < steps) {
+            n = cfg->batch;
+            idx = batch_sampler_next(&sampler, n);
+        }
+        /* The last pass (t == steps) only measures the final full loss. */
+        optimizer_zero_grad(opt);
+        double loss = p->loss_and_grad(p, idx, n);
+        hist->loss[t] = loss;
+        if (!isfinite(loss)) {
+            hist->diverged_at = t + 1;
+            snprintf(hist->message, sizeof hist->message,
+                     "%s on %s: the loss is %s at step %d (lr=%g). The steps are too large "
+                     "for this problem: lower the learning rate, clip the gradients, or "
+                     "check the data for NaN/Inf.",
+                     opt->name, p->name, isnan(loss) ? "NaN" : "infinite", t + 1, opt->lr);
+            if (!cfg->quiet) fprintf(stderr, "%s\n", hist->message);
+            status = 1;
+            break;
+        }
+        if (t == steps) break;
+        optimizer_step(opt);
+        hist->steps_done = t + 1;
+        if (hist->path) paramlist_get(&p->params, hist->path + numel * (size_t)(t + 1));
+    }
+    batch_sampler_free(&sampler);
+    return status;
+}
+
+void train_history_free(TrainHistory *hist)
+{
+    free(hist->loss);
+    free(hist->path);
+    hist->loss = NULL;
+    hist->path = NULL;
+}

@@ -1,0 +1,59 @@
+/* train.h - the one training loop of the book:
+ *
+ *     for each step:  pick a batch, zero the gradients, compute loss and
+ *                     gradient, stop if the loss is not finite, step.
+ *
+ * Every chapter's experiments call train(problem, optimizer, config), so a
+ * number in one chapter means the same thing as in any other. */
+#ifndef COMMON_TRAIN_H
+#define COMMON_TRAIN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "optimizer.h"
+#include "problems.h"
+#include "rng.h"
+
+typedef struct {
+    int steps;
+    int batch;             /* examples per step; 0 (or >= the data) = full batch */
+    uint64_t seed;         /* draws the mini-batches */
+    bool record_params;    /* keep the parameters after every step (small problems) */
+    bool quiet;            /* do not print the divergence message on stderr */
+} TrainConfig;
+
+typedef struct {
+    int steps_done;        /* steps completed before stopping */
+    double *loss;          /* loss[t]: the batch loss at the start of step t+1, i.e.
+                              after t steps; loss[steps_done] is the full loss at
+                              the end (all training examples) */
+    float *path;           /* with record_params: (steps_done + 1) x numel
+                              parameter vectors, row 0 the start */
+    int numel;             /* parameters per row of path */
+    int diverged_at;       /* the step whose loss was not finite, or 0 */
+    char message[320];     /* why it stopped early, when it did */
+} TrainHistory;
+
+/* Runs cfg->steps steps of opt on p, starting from p's current parameters.
+ * Returns 0 when all steps ran; 1 when the loss stopped being finite (the
+ * history says at which step and the message says what to try); -1 when the
+ * history could not be allocated. */
+int train(Problem *p, Optimizer *opt, const TrainConfig *cfg, TrainHistory *hist);
+void train_history_free(TrainHistory *hist);
+
+/* Draws mini-batches: a shuffled pass over the examples, reshuffled whenever
+ * fewer than a batch remain (so every example is seen once per epoch). */
+typedef struct {
+    Rng rng;
+    int *order;
+    int count;       /* examples */
+    int next;        /* position of the next batch in order */
+} BatchSampler;
+
+int batch_sampler_init(BatchSampler *s, int count, uint64_t seed);
+/* Returns a pointer to `batch` example indices, valid until the next call. */
+const int *batch_sampler_next(BatchSampler *s, int batch);
+void batch_sampler_free(BatchSampler *s);
+
+#endif

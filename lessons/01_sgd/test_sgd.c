@@ -1,0 +1,404 @@
+/* test_sgd.c - lesson 01's tests: SGD's first steps by hand, PyTorch's golden
+ * trajectories, every hyper-parameter and default, edge cases, the claims the
+ * chapter makes, and a smoke run of the lesson program. */
+#include <float.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "problems.h"
+#include "sgd.h"
+#include "testing.h"
+#include "train.h"
+
+/* float32 results of one multiply and one subtract: a correctly rounded
+ * reference differs by at most an ulp or two, so rtol 2.5e-7 (2 ulp). */
+#define HAND_RTOL 2.5e-7
+
+/* PyTorch's CPU kernel computes param + (-lr) * g with a fused multiply-add
+ * on full vector lanes, our loop rounds the product first: each step may
+ * differ by one ulp, and the golden cases run up to 10 steps. 16 ulp of
+ * float32 is 1.9e-6. */
+#define GOLDEN_RTOL 1.9e-6
+
+static void one_step(float *param, const float *grad, size_t n, SGDConfig cfg)
+{
+    sgd_update(param, grad, n, &cfg);
+}
+
+START_TEST(test_first_step_by_hand)
+{
+    /* p = p - lr g:  1 - 0.1 * 0.5 = 0.95,  -2 - 0.1 * 0.25 = -2.025 */
+    float p[2] = {1.0f, -2.0f};
+    SGDConfig cfg = SGD_DEFAULTS;
+    cfg.lr = 0.1f;
+    one_step(p, (float[]){0.5f, 0.25f}, 2, cfg);
+    ck_assert_close(p[0], 0.95, 0, HAND_RTOL);
+    ck_assert_close(p[1], -2.025, 0, HAND_RTOL);
+}
+END_TEST
+
+START_TEST(test_weight_decay_by_hand)
+{
+    /* g = 0.5 + 0.1 * 1 = 0.6, p = 1 - 0.1 * 0.6 = 0.94;
+     * g = 0 + 0.1 * (-2) = -0.2, p = -2 + 0.02 = -1.98 */
+    float p[2] = {1.0f, -2.0f};
+    SGDConfig cfg = {.lr = 0.1f, .weight_decay = 0.1f, .maximize = false};
+    one_step(p, (float[]){0.5f, 0.0f}, 2, cfg);
+    ck_assert_close(p[0], 0.94, 0, HAND_RTOL);
+    ck_assert_close(p[1], -1.98, 0, HAND_RTOL);
+}
+END_TEST
+
+START_TEST(test_maximize_by_hand)
+{
+    /* maximize climbs: p = 1 + 0.1 * 0.5 = 1.05 */
+    float p[1] = {1.0f};
+    SGDConfig cfg = {.lr = 0.1f, .weight_decay = 0.0f, .maximize = true};
+    one_step(p, (float[]){0.5f}, 1, cfg);
+    ck_assert_close(p[0], 1.05, 0, HAND_RTOL);
+    /* With weight decay, PyTorch negates the gradient first and then adds the
+     * decay: g = -0.5 + 0.1 * 1 = -0.4, p = 1 + 0.04 = 1.04 (decay still pulls to 0). */
+    p[0] = 1.0f;
+    cfg.weight_decay = 0.1f;
+    one_step(p, (float[]){0.5f}, 1, cfg);
+    ck_assert_close(p[0], 1.04, 0, HAND_RTOL);
+}
+END_TEST
+
+START_TEST(test_defaults_are_pytorchs)
+{
+    SGDConfig d = SGD_DEFAULTS;
+    ck_assert(d.lr == 1e-3f);
+    ck_assert(d.weight_decay == 0.0f);
+    ck_assert(!d.maximize);
+    SGDConfig parsed;
+    char err[256];
+    ck_assert_int_eq(optimizer_config_parse(&SGD_SPEC, &parsed, 0, NULL, err, sizeof err), 0);
+    ck_assert(parsed.lr == d.lr && parsed.weight_decay == d.weight_decay &&
+              parsed.maximize == d.maximize);
+    ck_assert_str_eq(SGD_SPEC.name, "sgd");
+}
+END_TEST
+
+START_TEST(test_golden_trajectories)
+{
+    GoldenFile g;
+    load_golden("sgd.txt", &g);
+    const char *cases[] = {"sgd_lr", "sgd_weight_decay", "sgd_maximize", "sgd_maximize_weight_decay",
+                           "sgd_zero_grad_decay", "sgd_lr_zero", "sgd_huge_tiny", "sgd_quadratic_path"};
+    for (int i = 0; i < 8; i++) {
+        const GoldenCase *c = golden_find(&g, cases[i]);
+        ck_assert_msg(c != NULL, "tests/golden/sgd.txt has no case %s", cases[i]);
+        check_golden_case(&SGD_SPEC, c, 0.0, GOLDEN_RTOL);
+    }
+    golden_free(&g);
+}
+END_TEST
+
+START_TEST(test_golden_default_lr)
+{
+    /* PyTorch ran with lr=0.001 written out; we run with no settings at all. */
+    GoldenFile g;
+    load_golden("sgd.txt", &g);
+    const GoldenCase *c = golden_find(&g, "sgd_lr_default");
+    ck_assert_ptr_nonnull(c);
+    check_golden_case_with(&SGD_SPEC, c, 0, NULL, 0.0, GOLDEN_RTOL);
+    golden_free(&g);
+}
+END_TEST
+
+START_TEST(test_adapter_follows_a_changed_lr)
+{
+    /* Schedules change opt->lr between steps; the adapter must use it. */
+    MemoryLedger ledger = {0};
+    Tensor *p = tensor_new_1d(&ledger, "p", TAG_PARAM, 1), *g = tensor_new_1d(&ledger, "g", TAG_GRAD, 1);
+    p->data[0] = 1.0f;
+    g->data[0] = 1.0f;
+    SGDConfig cfg = {.lr = 0.5f};
+    Optimizer *opt = sgd_new((ParamList){1, &p, &g}, &cfg);
+    optimizer_step(opt);             /* 1 - 0.5 = 0.5 */
+    opt->lr = 0.25f;
+    optimizer_step(opt);             /* 0.5 - 0.25 = 0.25 */
+    ck_assert(p->data[0] == 0.25f);
+    ck_assert_uint_eq(optimizer_state_bytes(opt), 0);   /* plain SGD keeps nothing */
+    ck_assert_uint_eq(ledger.live[TAG_STATE], 0);
+    optimizer_zero_grad(opt);
+    ck_assert(g->data[0] == 0.0f);
+    optimizer_free(opt);
+    tensor_free(p);
+    tensor_free(g);
+}
+END_TEST
+
+/* ---- the chapter's claims ------------------------------------------------------------ */
+
+static TrainHistory sgd_on_ravine(double kappa, float lr, int steps)
+{
+    Problem *p = ravine_new(2, kappa);
+    SGDConfig cfg = {.lr = lr};
+    Optimizer *opt = sgd_new(p->params, &cfg);
+    TrainConfig tc = {.steps = steps, .record_params = true, .quiet = true};
+    TrainHistory h;
+    ck_assert_int_ge(train(p, opt, &tc, &h), 0);
+    optimizer_free(opt);
+    problem_free(p);
+    return h;
+}
+
+static bool loss_never_increases(const TrainHistory *h)
+{
+    if (h->diverged_at) return false;
+    for (int t = 1; t <= h->steps_done; t++)
+        if (h->loss[t] > h->loss[t - 1]) return false;
+    return true;
+}
+
+START_TEST(test_two_over_L_is_the_threshold)
+{
+    /* The ravine has L = 1: just below 2/L the loss falls at every step, just
+     * above it the steep coordinate grows and the loss eventually rises. */
+    for (int k = 0; k < 3; k++) {
+        double kappa = k == 0 ? 10 : k == 1 ? 100 : 1000;
+        TrainHistory below = sgd_on_ravine(kappa, 1.99f, 2000);
+        TrainHistory above = sgd_on_ravine(kappa, 2.01f, 2000);
+        ck_assert_msg(loss_never_increases(&below), "lr 1.99, kappa %g: the loss went up", kappa);
+        ck_assert_msg(!loss_never_increases(&above), "lr 2.01, kappa %g: the loss never went up", kappa);
+        train_history_free(&below);
+        train_history_free(&above);
+    }
+}
+END_TEST
+
+START_TEST(test_learning_rate_dilemma)
+{
+    TrainHistory slow = sgd_on_ravine(10, 0.1f, 100), good = sgd_on_ravine(10, 1.8f, 100);
+    TrainHistory wild = sgd_on_ravine(10, 2.5f, 1000);
+    ck_assert(slow.loss[100] > 0.01);       /* too small: still crawling */
+    ck_assert(good.loss[100] < 1e-12);      /* well chosen: converged */
+    ck_assert_int_gt(wild.diverged_at, 0);  /* too large: overflows */
+    train_history_free(&slow);
+    train_history_free(&good);
+    train_history_free(&wild);
+}
+END_TEST
+
+START_TEST(test_zigzag_above_one_over_L)
+{
+    /* The steep coordinate (curvature 1) is multiplied by 1 - lr each step:
+     * it flips sign every step when lr > 1 and never when lr < 1. */
+    TrainHistory calm = sgd_on_ravine(10, 0.5f, 20), zig = sgd_on_ravine(10, 1.8f, 20);
+    for (int s = 1; s <= 20; s++) {
+        ck_assert(calm.path[2 * s + 1] > 0);
+        ck_assert((zig.path[2 * s + 1] > 0) != (zig.path[2 * s - 1] > 0));
+    }
+    train_history_free(&calm);
+    train_history_free(&zig);
+}
+END_TEST
+
+/* Steps of gradient descent (lr 0.1) from (1, y0) until the loss is below -0.2. */
+static int saddle_escape(double y0, int max_steps)
+{
+    Problem *p = saddle_new(y0);
+    SGDConfig cfg = {.lr = 0.1f};
+    int escaped = 0;
+    for (int t = 1; t <= max_steps && !escaped; t++) {
+        p->loss_and_grad(p, NULL, 0);
+        sgd_update(p->params.params[0]->data, p->params.grads[0]->data, 2, &cfg);
+        if (p->loss_and_grad(p, NULL, 0) < -0.2) escaped = t;
+    }
+    problem_free(p);
+    return escaped;
+}
+
+START_TEST(test_saddle_stuck_only_when_exactly_on_it)
+{
+    ck_assert_int_eq(saddle_escape(0.0, 5000), 0);
+    int from_1e8 = saddle_escape(1e-8, 5000), from_1e4 = saddle_escape(1e-4, 5000);
+    ck_assert_int_gt(from_1e8, 0);
+    /* Near the saddle y grows by 1.1 per step, so 4 decades cost ln(1e4)/ln(1.1) = 96.6 steps. */
+    ck_assert_int_ge(from_1e8 - from_1e4, 94);
+    ck_assert_int_le(from_1e8 - from_1e4, 99);
+}
+END_TEST
+
+START_TEST(test_batch_noise_falls_like_one_over_b)
+{
+    char err[256];
+    Problem *p = mlp_new(32, 1, err, sizeof err);
+    size_t n = paramlist_numel(&p->params);
+    float *full = malloc(sizeof(float) * n), *g = malloc(sizeof(float) * n);
+    p->loss_and_grad(p, NULL, 0);
+    paramlist_get_grads(&p->params, full);
+    BatchSampler sampler;
+    batch_sampler_init(&sampler, p->num_examples, 2);
+    double noise[2];
+    const int sizes[2] = {4, 64};
+    for (int k = 0; k < 2; k++) {
+        double sum = 0;
+        for (int d = 0; d < 300; d++) {
+            p->loss_and_grad(p, batch_sampler_next(&sampler, sizes[k]), sizes[k]);
+            paramlist_get_grads(&p->params, g);
+            for (size_t i = 0; i < n; i++) sum += ((double)g[i] - full[i]) * ((double)g[i] - full[i]);
+        }
+        noise[k] = sum / 300;
+    }
+    /* Without replacement: E|g_B - g|^2 is proportional to (N - B) / B, so the
+     * ratio is (1433/4) / (1373/64) = 16.7. 300 draws leave a few percent of
+     * sampling error; 25% is a clear margin that still rules out 1/sqrt(B). */
+    ck_assert_close(noise[0] / noise[1], 16.7, 0, 0.25);
+    batch_sampler_free(&sampler);
+    free(full);
+    free(g);
+    problem_free(p);
+}
+END_TEST
+
+START_TEST(test_sgd_trains_the_digits_mlp)
+{
+    char err[256];
+    Problem *p = mlp_new(32, 1, err, sizeof err);
+    SGDConfig cfg = {.lr = 0.1f};
+    Optimizer *opt = sgd_new(p->params, &cfg);
+    TrainConfig tc = {.steps = 1000, .batch = 32, .seed = 1};
+    TrainHistory h;
+    ck_assert_int_eq(train(p, opt, &tc, &h), 0);
+    ck_assert(h.loss[1000] < 0.3);
+    ck_assert(p->test_accuracy(p) > 0.9);
+    train_history_free(&h);
+    optimizer_free(opt);
+    problem_free(p);
+}
+END_TEST
+
+/* ---- the lesson program ------------------------------------------------------------ */
+
+static bool exists(const char *dir, const char *name)
+{
+    char path[1024];
+    struct stat st;
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    return stat(path, &st) == 0 && st.st_size > 0;
+}
+
+START_TEST(test_program_smoke_run)
+{
+    char dir[512], cmd[1024];
+    ck_assert(make_temp_dir(dir, sizeof dir) == 0);
+    snprintf(cmd, sizeof cmd, "OPTIMIZERS_NO_GNUPLOT=1 %s/01_sgd --quick --out=%s", OPTIMIZERS_BIN_DIR, dir);
+    ProgramRun run;
+    ck_assert(run_program(cmd, NULL, &run) == 0);
+    ck_assert_msg(run.status == 0, "exit %d, stderr: %s", run.status, run.err);
+    ck_assert(strstr(run.out, "Cross-entropy") != NULL);
+    const char *tables[] = {"cross_entropy", "backprop_check", "batch_noise", "batch_race",
+                            "lr_dilemma", "lr_threshold", "saddle", "digits_mlp", "values"};
+    for (int i = 0; i < 9; i++) {
+        char name[64];
+        snprintf(name, sizeof name, "out/01_sgd/%s.txt", tables[i]);
+        ck_assert_msg(exists(dir, name), "no %s", name);
+    }
+    const char *figures[] = {"01_batch_noise", "01_batch_race", "01_lr_dilemma", "01_zigzag", "01_digits_mlp"};
+    for (int i = 0; i < 5; i++) {
+        char name[64];
+        snprintf(name, sizeof name, "fig/%s.gp", figures[i]);
+        ck_assert_msg(exists(dir, name), "no %s", name);
+    }
+    ck_assert(strstr(run.out, "gnuplot not found") != NULL);   /* and it said so */
+    program_run_free(&run);
+    remove_tree(dir);
+}
+END_TEST
+
+static void assert_program_refuses(const char *args, const char *expected)
+{
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "%s/01_sgd %s", OPTIMIZERS_BIN_DIR, args);
+    ProgramRun run;
+    ck_assert(run_program(cmd, NULL, &run) == 0);
+    ck_assert_msg(run.status == 2, "%s: exit %d", args, run.status);
+    ck_assert_msg(strstr(run.err, expected) != NULL, "%s: stderr was: %s", args, run.err);
+    ck_assert_str_eq(run.out, "");
+    program_run_free(&run);
+}
+
+START_TEST(test_program_refuses_bad_flags)
+{
+    assert_program_refuses("--lr=-0.1", "--lr must be positive");
+    assert_program_refuses("--lr=nan", "not a finite float32 number");
+    assert_program_refuses("--steps=ten", "not an integer");
+    assert_program_refuses("--steps=0", "--steps must be at least 1");
+    assert_program_refuses("--batch=5000", "--batch must be between 1 and 1437");
+    assert_program_refuses("--momentum=0.9", "unknown flag '--momentum'");
+    assert_program_refuses("extra", "unexpected argument");
+}
+END_TEST
+
+START_TEST(test_spec_refuses_what_pytorch_refuses)
+{
+    SGDConfig cfg;
+    char err[256];
+    const char *neg_lr[] = {"lr=-0.01"};
+    ck_assert_int_eq(optimizer_config_parse(&SGD_SPEC, &cfg, 1, neg_lr, err, sizeof err), -1);
+    ck_assert_msg(strstr(err, "Invalid learning rate") != NULL, "%s", err);
+    const char *neg_wd[] = {"weight_decay=-1"};
+    ck_assert_int_eq(optimizer_config_parse(&SGD_SPEC, &cfg, 1, neg_wd, err, sizeof err), -1);
+    ck_assert_msg(strstr(err, "Invalid weight_decay value") != NULL, "%s", err);
+    const char *unknown[] = {"momentum=0.9"};
+    ck_assert_int_eq(optimizer_config_parse(&SGD_SPEC, &cfg, 1, unknown, err, sizeof err), -1);
+    ck_assert_msg(strstr(err, "unknown option 'momentum'") != NULL, "%s", err);
+    const char *bad_bool[] = {"maximize=1"};
+    ck_assert_int_eq(optimizer_config_parse(&SGD_SPEC, &cfg, 1, bad_bool, err, sizeof err), -1);
+}
+END_TEST
+
+START_TEST(test_zero_gradient_and_extremes)
+{
+    /* A zero gradient without weight decay leaves the parameters alone. */
+    float p[3] = {1.0f, -0.0f, 3e38f};
+    SGDConfig cfg = {.lr = 0.5f};
+    one_step(p, (float[]){0, 0, 0}, 3, cfg);
+    ck_assert(p[0] == 1.0f && p[1] == 0.0f && p[2] == 3e38f);
+    /* Tiny gradients still move tiny parameters in proportion (denormals work). */
+    float tiny[1] = {1e-38f};
+    one_step(tiny, (float[]){1e-38f}, 1, cfg);
+    ck_assert_close(tiny[0], 0.5e-38, 0, 1e-6);
+    /* A step that overflows gives inf, as in PyTorch; train() then stops. */
+    float big[1] = {-3e38f};
+    cfg.lr = 10.0f;
+    one_step(big, (float[]){FLT_MAX}, 1, cfg);
+    ck_assert(isinf(big[0]));
+}
+END_TEST
+
+Suite *make_suite(void)
+{
+    Suite *s = suite_create("01_sgd");
+    TCase *core = tcase_create("Core");
+    tcase_add_test(core, test_first_step_by_hand);
+    tcase_add_test(core, test_weight_decay_by_hand);
+    tcase_add_test(core, test_maximize_by_hand);
+    tcase_add_test(core, test_defaults_are_pytorchs);
+    tcase_add_test(core, test_golden_trajectories);
+    tcase_add_test(core, test_golden_default_lr);
+    tcase_add_test(core, test_adapter_follows_a_changed_lr);
+    tcase_add_test(core, test_two_over_L_is_the_threshold);
+    tcase_add_test(core, test_learning_rate_dilemma);
+    tcase_add_test(core, test_zigzag_above_one_over_L);
+    tcase_add_test(core, test_saddle_stuck_only_when_exactly_on_it);
+    tcase_add_test(core, test_batch_noise_falls_like_one_over_b);
+    tcase_add_test(core, test_sgd_trains_the_digits_mlp);
+    tcase_add_test(core, test_program_smoke_run);
+    tcase_set_timeout(core, 120);
+    suite_add_tcase(s, core);
+
+    TCase *limits = tcase_create("Limits");
+    tcase_add_test(limits, test_program_refuses_bad_flags);
+    tcase_add_test(limits, test_spec_refuses_what_pytorch_refuses);
+    tcase_add_test(limits, test_zero_gradient_and_extremes);
+    tcase_set_timeout(limits, 60);
+    suite_add_tcase(s, limits);
+    return s;
+}

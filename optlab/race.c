@@ -1,0 +1,161 @@
+/* race.c - `optlab race`: several optimizers on the same problem, from the
+ * same starting point, with the same batches; one line each, and optionally
+ * a figure of their loss curves.
+ *
+ *     optlab race --problem=ravine --opt=sgd:lr=0.5,sgd:lr=1.9 --steps=100
+ *
+ * An entry of --opt is NAME or NAME:key=value:key=value. Entries are
+ * separated by commas; a comma followed by a digit belongs to a tuple value
+ * (betas=0.9,0.99). */
+#include <ctype.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "optlab.h"
+#include "plot.h"
+#include "problems.h"
+#include "registry.h"
+#include "train.h"
+
+#define MAX_RACERS 8
+
+typedef struct {
+    const char *problem;
+    const char *opt;
+    int steps;
+    int batch;
+    int seed;
+    double kappa;
+    const char *plot;
+} RaceArgs;
+
+static const OptionSpec race_options[] = {
+    {"problem", OPT_STRING, offsetof(RaceArgs, problem), "ravine rosenbrock saddle sparse softmax mlp"},
+    {"opt", OPT_STRING, offsetof(RaceArgs, opt), "optimizers: NAME[:key=value...],..."},
+    {"steps", OPT_INT, offsetof(RaceArgs, steps), "steps per optimizer"},
+    {"batch", OPT_INT, offsetof(RaceArgs, batch), "examples per step (0 = all)"},
+    {"seed", OPT_INT, offsetof(RaceArgs, seed), "seed for initialisation and batches"},
+    {"kappa", OPT_DOUBLE, offsetof(RaceArgs, kappa), "condition number of the ravine"},
+    {"plot", OPT_STRING, offsetof(RaceArgs, plot), "draw loss curves to FILE.svg/.pdf"},
+    {NULL, 0, 0, NULL},
+};
+
+/* Splits "sgd:lr=0.1,adam:betas=0.9,0.99" into entries, in place. */
+static int split_entries(char *text, char **entries)
+{
+    int n = 0;
+    entries[n++] = text;
+    for (char *p = text; *p; p++) {
+        if (*p == ',' && isalpha((unsigned char)p[1])) {
+            if (n == MAX_RACERS) return -1;
+            *p = '\0';
+            entries[n++] = p + 1;
+        }
+    }
+    return n;
+}
+
+int optlab_race(int argc, char **argv)
+{
+    RaceArgs args = {NULL, NULL, 200, 32, 1, 10.0, NULL};
+    const RaceArgs defaults = args;
+    char err[512];
+    int parsed = flags_parse(race_options, &args, argc, argv, 2, err, sizeof err);
+    if (parsed == 1) {
+        printf("usage: optlab race --problem=P --opt=A,B,... [flags]\n");
+        flags_print_help(stdout, race_options, &defaults);
+        return 0;
+    }
+    if (parsed != 0) die_usage("optlab race", "%s", err);
+    if (!args.problem) die_usage("optlab race", "--problem is required (%s)", PROBLEM_NAMES);
+    if (!args.opt) die_usage("optlab race", "--opt is required, e.g. --opt=sgd:lr=0.1");
+    if (args.steps < 1) die_usage("optlab race", "--steps must be at least 1 (got %d)", args.steps);
+    if (args.batch < 0) die_usage("optlab race", "--batch must be >= 0 (got %d)", args.batch);
+
+    char *opt_text = strdup(args.opt);
+    char *entries[MAX_RACERS];
+    int racers = opt_text ? split_entries(opt_text, entries) : -1;
+    if (racers < 0) die_usage("optlab race", "at most %d optimizers at once", MAX_RACERS);
+
+    /* Check every entry before running any. */
+    const OptimizerSpec *specs[MAX_RACERS];
+    void *configs[MAX_RACERS];
+    for (int r = 0; r < racers; r++) {
+        char *settings[32];
+        int n = 0;
+        char *name = strtok(entries[r], ":");
+        for (char *s = strtok(NULL, ":"); s && n < 32; s = strtok(NULL, ":")) settings[n++] = s;
+        specs[r] = name ? registry_find(name) : NULL;
+        if (!specs[r]) die_usage("optlab race", "unknown optimizer '%s' (see optlab list)", name ? name : "");
+        configs[r] = malloc(specs[r]->config_size);
+        if (!configs[r] || optimizer_config_parse(specs[r], configs[r], n, (const char *const *)settings,
+                                                  err, sizeof err) != 0)
+            die_usage("optlab race", "%s", err);
+        /* Put the entry back together as its label. */
+        for (int i = 0; i < n; i++) settings[i][-1] = ' ';
+    }
+
+    /* Build the problem once up front, so that a bad name fails before any output. */
+    Problem *probe = problem_by_name(args.problem, args.kappa, (uint64_t)args.seed, err, sizeof err);
+    if (!probe) die_usage("optlab race", "%s", err);
+    problem_free(probe);
+
+    Figure *fig = NULL;
+    if (args.plot) {
+        char dir[1024], name[256];
+        const char *slash = strrchr(args.plot, '/');
+        snprintf(dir, sizeof dir, "%.*s", slash ? (int)(slash - args.plot) : 1, slash ? args.plot : ".");
+        snprintf(name, sizeof name, "%s", slash ? slash + 1 : args.plot);
+        char *dot = strrchr(name, '.');
+        if (dot) *dot = '\0';
+        fig = figure_open(dir, name);
+        if (!fig) return 1;
+    }
+
+    printf("%-36s %12s %12s %9s\n", "optimizer", "final loss", "best loss", "test acc");
+    bool log_scale = true;
+    for (int r = 0; r < racers; r++) {
+        Problem *p = problem_by_name(args.problem, args.kappa, (uint64_t)args.seed, err, sizeof err);
+        if (!p) die_usage("optlab race", "%s", err);
+        Optimizer *opt = specs[r]->create(p->params, configs[r]);
+        TrainConfig cfg = {.steps = args.steps, .batch = args.batch, .seed = (uint64_t)args.seed,
+                           .quiet = true};
+        TrainHistory hist;
+        int status = opt ? train(p, opt, &cfg, &hist) : -1;
+        if (status < 0) die_usage("optlab race", "out of memory");
+        double best = INFINITY;
+        int last = status == 0 ? hist.steps_done : hist.diverged_at - 1;
+        for (int t = 0; t <= last && t <= hist.steps_done; t++)
+            if (hist.loss[t] < best) best = hist.loss[t];
+        printf("%-36s ", entries[r]);
+        if (status == 1) printf("%12s %12.6g %9s  diverged at step %d\n", "-", best, "-", hist.diverged_at);
+        else if (p->test_accuracy) printf("%12.6g %12.6g %8.1f%%\n", hist.loss[last], best, 100 * p->test_accuracy(p));
+        else printf("%12.6g %12.6g %9s\n", hist.loss[last], best, "-");
+        if (fig) {
+            fprintf(figure_data(fig), "$racer%d << EOD\n", r);
+            for (int t = 0; t <= last && t <= hist.steps_done; t++) {
+                fprintf(figure_data(fig), "%d %.9g\n", t, hist.loss[t]);
+                if (!(hist.loss[t] > 0)) log_scale = false;
+            }
+            fprintf(figure_data(fig), "EOD\n");
+        }
+        train_history_free(&hist);
+        optimizer_free(opt);
+        problem_free(p);
+        free(configs[r]);
+    }
+    if (fig) {
+        FILE *g = figure_commands(fig);
+        fprintf(g, "set xlabel 'step'\nset ylabel 'loss on %s'\nset key top right\n", args.problem);
+        if (log_scale) fprintf(g, "set logscale y\nset format y '10^{%%T}'\n");
+        fprintf(g, "plot ");
+        for (int r = 0; r < racers; r++)
+            fprintf(g, "%s$racer%d with lines ls %d title '%s' noenhanced", r ? ", " : "", r, r % 8 + 1, entries[r]);
+        fprintf(g, "\n");
+        if (figure_close(fig) < 0) return 1;
+    }
+    free(opt_text);
+    return 0;
+}

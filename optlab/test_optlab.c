@@ -1,0 +1,242 @@
+/* test_optlab.c - the optlab contract, tested on the built program: trace
+ * reproduces PyTorch's golden trajectories through stdin and stdout, list and
+ * race work, and every kind of bad input gives one message and exit status 2. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "registry.h"
+#include "testing.h"
+
+#define OPTLAB OPTIMIZERS_BIN_DIR "/optlab"
+
+/* See lessons/01_sgd/test_sgd.c: one ulp per step, up to 10 steps. */
+#define GOLDEN_RTOL 1.9e-6
+
+static ProgramRun optlab(const char *args, const char *input)
+{
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd, "%s %s", OPTLAB, args);
+    ProgramRun run;
+    ck_assert(run_program(cmd, input, &run) == 0);
+    return run;
+}
+
+/* A golden case as trace input: the start, then one gradient per line. */
+static char *trace_input(const GoldenCase *c)
+{
+    size_t cap = (size_t)(c->steps + 1) * (size_t)c->numel * 20 + 16, used = 0;
+    char *text = malloc(cap);
+    for (int row = 0; row <= c->steps; row++) {
+        const float *values = row == 0 ? c->param : c->grad + (size_t)(row - 1) * c->numel;
+        for (int j = 0; j < c->numel; j++)
+            used += (size_t)snprintf(text + used, cap - used, j ? " %.9g" : "%.9g", values[j]);
+        used += (size_t)snprintf(text + used, cap - used, "\n");
+    }
+    return text;
+}
+
+/* Runs `optlab trace` on every listed golden case and compares its output. */
+static void check_trace(const char *file, const char *const *names, int count)
+{
+    GoldenFile g;
+    load_golden(file, &g);
+    for (int i = 0; i < count; i++) {
+        const GoldenCase *c = golden_find(&g, names[i]);
+        ck_assert_msg(c != NULL, "no case %s in %s", names[i], file);
+        char args[1024];
+        int used = snprintf(args, sizeof args, "trace %s", c->optimizer);
+        for (int s = 0; s < c->num_settings; s++)
+            used += snprintf(args + used, sizeof args - (size_t)used, " --%s", c->settings[s]);
+        if (c->ndim > 1)
+            used += snprintf(args + used, sizeof args - (size_t)used, " --shape=%d,%d", c->shape[0], c->shape[1]);
+        char *input = trace_input(c);
+        ProgramRun run = optlab(args, input);
+        ck_assert_msg(run.status == 0, "%s: exit %d: %s", args, run.status, run.err);
+        char *line = run.out;
+        for (int step = 0; step < c->steps; step++) {
+            char *end;
+            for (int j = 0; j < c->numel; j++) {
+                double v = strtod(line, &end);
+                ck_assert_msg(end != line, "case %s: step %d has too few numbers", c->name, step + 1);
+                double want = c->expect[(size_t)step * c->numel + j];
+                double scale = fabs(c->param[j]);
+                for (int t = 0; t <= step; t++) scale = fmax(scale, fabs(c->expect[(size_t)t * c->numel + j]));
+                ck_assert_msg(fabs(v - want) <= GOLDEN_RTOL * scale,
+                              "case %s, step %d, param[%d]: optlab %.9g, PyTorch %.9g", c->name,
+                              step + 1, j, v, want);
+                line = end;
+            }
+            ck_assert_msg(*line == '\n', "case %s: step %d has extra output", c->name, step + 1);
+            line++;
+        }
+        ck_assert_msg(*line == '\0', "case %s: more lines than steps", c->name);
+        program_run_free(&run);
+        free(input);
+    }
+    golden_free(&g);
+}
+
+START_TEST(test_trace_matches_pytorch_sgd)
+{
+    const char *cases[] = {"sgd_lr_default", "sgd_lr", "sgd_weight_decay", "sgd_maximize",
+                           "sgd_maximize_weight_decay", "sgd_zero_grad_decay", "sgd_lr_zero",
+                           "sgd_huge_tiny", "sgd_quadratic_path"};
+    check_trace("sgd.txt", cases, 9);
+}
+END_TEST
+
+START_TEST(test_trace_by_hand)
+{
+    /* 1 - 0.1*0.5 = 0.95, then 0.95 - 0.1*(-1) = 1.05 */
+    ProgramRun run = optlab("trace sgd --lr=0.1", "1\n0.5\n-1\n");
+    ck_assert_int_eq(run.status, 0);
+    ck_assert_str_eq(run.out, "0.949999988\n1.04999995\n");
+    program_run_free(&run);
+    /* blank lines and comments are skipped; no gradient lines, no output */
+    run = optlab("trace sgd", "# start\n\n1 2\n");
+    ck_assert_int_eq(run.status, 0);
+    ck_assert_str_eq(run.out, "");
+    program_run_free(&run);
+}
+END_TEST
+
+START_TEST(test_trace_state_columns)
+{
+    ProgramRun run = optlab("trace sgd --lr=0.1 --state", "1 2\n0 0\n");
+    ck_assert_int_eq(run.status, 0);
+    ck_assert_msg(strncmp(run.out, "# param[0] param[1]", 19) == 0, "%s", run.out);
+    ck_assert(strstr(run.out, "keeps no state") != NULL);
+    ck_assert(strstr(run.out, "\n1 2\n") != NULL);
+    program_run_free(&run);
+}
+END_TEST
+
+START_TEST(test_trace_shape)
+{
+    ProgramRun run = optlab("trace sgd --lr=1 --shape=2,2", "1 2 3 4\n1 1 1 1\n");
+    ck_assert_int_eq(run.status, 0);
+    ck_assert_str_eq(run.out, "0 1 2 3\n");
+    program_run_free(&run);
+}
+END_TEST
+
+START_TEST(test_list)
+{
+    ProgramRun run = optlab("list", NULL);
+    ck_assert_int_eq(run.status, 0);
+    for (int i = 0; REGISTRY[i]; i++) {
+        ck_assert(strstr(run.out, REGISTRY[i]->name) != NULL);
+        ck_assert(strstr(run.out, REGISTRY[i]->torch_name) != NULL);
+    }
+    ck_assert(strstr(run.out, "--weight_decay") != NULL);
+    ck_assert(strstr(run.out, "--maximize") != NULL);
+    program_run_free(&run);
+}
+END_TEST
+
+START_TEST(test_race)
+{
+    ProgramRun run = optlab("race --problem=ravine --kappa=10 --opt=sgd:lr=0.5,sgd:lr=2.5 --steps=300", NULL);
+    ck_assert_msg(run.status == 0, "%s", run.err);
+    ck_assert(strstr(run.out, "sgd lr=0.5") != NULL);
+    ck_assert(strstr(run.out, "sgd lr=2.5") != NULL);
+    ck_assert(strstr(run.out, "diverged at step") != NULL);   /* only the second */
+    ck_assert(strstr(strstr(run.out, "sgd lr=0.5"), "diverged") > strstr(run.out, "sgd lr=2.5"));
+    program_run_free(&run);
+    run = optlab("race --problem=softmax --opt=sgd:lr=0.5 --steps=50 --batch=64", NULL);
+    ck_assert_msg(run.status == 0, "%s", run.err);
+    ck_assert(strstr(run.out, "%") != NULL);   /* a test accuracy */
+    program_run_free(&run);
+}
+END_TEST
+
+START_TEST(test_race_plot)
+{
+    char dir[512], args[1024], path[700];
+    ck_assert(make_temp_dir(dir, sizeof dir) == 0);
+    snprintf(args, sizeof args, "race --problem=rosenbrock --opt=sgd:lr=0.001 --steps=20 --plot=%s/race.svg", dir);
+    setenv("OPTIMIZERS_NO_GNUPLOT", "1", 1);
+    ProgramRun run = optlab(args, NULL);
+    ck_assert_msg(run.status == 0, "%s", run.err);
+    snprintf(path, sizeof path, "%s/race.gp", dir);
+    FILE *f = fopen(path, "r");
+    ck_assert_msg(f != NULL, "no %s", path);
+    fclose(f);
+    program_run_free(&run);
+    remove_tree(dir);
+}
+END_TEST
+
+/* ---- bad input: one clear message, exit status 2 ------------------------------------- */
+
+static void assert_refused(const char *args, const char *input, const char *expected)
+{
+    ProgramRun run = optlab(args, input);
+    ck_assert_msg(run.status == 2, "optlab %s: exit %d (stderr: %s)", args, run.status, run.err);
+    ck_assert_msg(strstr(run.err, expected) != NULL, "optlab %s: stderr was: %s", args, run.err);
+    ck_assert_msg(strcmp(run.out, "") == 0, "optlab %s printed: %s", args, run.out);
+    program_run_free(&run);
+}
+
+START_TEST(test_trace_refuses_bad_input)
+{
+    assert_refused("trace adamx", "1\n", "unknown optimizer 'adamx'");
+    assert_refused("trace", "1\n", "which optimizer");
+    assert_refused("trace sgd --momentun=0.9", "1\n", "unknown option 'momentun'");
+    assert_refused("trace sgd --lr=abc", "1\n", "not a finite float32 number");
+    assert_refused("trace sgd --lr=1e39", "1\n", "not a finite float32 number");
+    assert_refused("trace sgd --lr=-1", "1\n", "Invalid learning rate");
+    assert_refused("trace sgd --weight_decay=-0.1", "1\n", "Invalid weight_decay");
+    assert_refused("trace sgd --maximize=yes", "1\n", "not true or false");
+    assert_refused("trace sgd --lr", "1\n", "needs a value");
+    assert_refused("trace sgd lr=0.1", "1\n", "unexpected argument");
+    assert_refused("trace sgd", "", "no input");
+    assert_refused("trace sgd", "1 2\n0.1\n", "line 2: expected 2 numbers");
+    assert_refused("trace sgd", "1 2\n0.1 0.2\n0.1 0.2 0.3\n", "line 3: expected 2 numbers");
+    assert_refused("trace sgd", "1 2\n0.1 x\n", "line 2: 'x' is not a finite float32 number");
+    assert_refused("trace sgd", "1 nan\n", "line 1: 'nan' is not a finite float32 number");
+    assert_refused("trace sgd", "1 2\ninf 0\n", "'inf' is not a finite float32 number");
+    assert_refused("trace sgd", "1 2\n1e39 0\n", "'1e39' is not a finite float32 number");
+    assert_refused("trace sgd --shape=3,2", "1 2\n", "--shape has 6 elements");
+    assert_refused("trace sgd --shape=0,2", "1 2\n", "--shape");
+    assert_refused("trace sgd --shape=2,x", "1 2\n", "--shape");
+}
+END_TEST
+
+START_TEST(test_other_commands_refuse_bad_input)
+{
+    assert_refused("", NULL, "usage");
+    assert_refused("dance", NULL, "unknown command 'dance'");
+    assert_refused("list extra", NULL, "takes no arguments");
+    assert_refused("race --opt=sgd", NULL, "--problem is required");
+    assert_refused("race --problem=ravine", NULL, "--opt is required");
+    assert_refused("race --problem=everest --opt=sgd", NULL, "unknown problem 'everest'");
+    assert_refused("race --problem=ravine --opt=sgd,nadam", NULL, "unknown optimizer 'nadam'");
+    assert_refused("race --problem=ravine --opt=sgd:lr=-2", NULL, "Invalid learning rate");
+    assert_refused("race --problem=ravine --opt=sgd --steps=0", NULL, "--steps must be at least 1");
+    assert_refused("race --problem=ravine --opt=sgd --kappa=0.5", NULL, "kappa");
+    assert_refused("race --problem=ravine --opt=sgd --bogus=1", NULL, "unknown flag '--bogus'");
+}
+END_TEST
+
+Suite *make_suite(void)
+{
+    Suite *s = suite_create("optlab");
+    TCase *core = tcase_create("Core");
+    tcase_add_test(core, test_trace_matches_pytorch_sgd);
+    tcase_add_test(core, test_trace_by_hand);
+    tcase_add_test(core, test_trace_state_columns);
+    tcase_add_test(core, test_trace_shape);
+    tcase_add_test(core, test_list);
+    tcase_add_test(core, test_race);
+    tcase_add_test(core, test_race_plot);
+    tcase_set_timeout(core, 60);
+    suite_add_tcase(s, core);
+    TCase *limits = tcase_create("Limits");
+    tcase_add_test(limits, test_trace_refuses_bad_input);
+    tcase_add_test(limits, test_other_commands_refuse_bad_input);
+    tcase_set_timeout(limits, 60);
+    suite_add_tcase(s, limits);
+    return s;
+}

@@ -1,0 +1,146 @@
+#!/usr/bin/env python3
+"""make_golden.py - regenerate tests/golden/ from PyTorch's own optimizers.
+
+The C tests never run Python: they read the files this script writes. Each
+case fixes a starting tensor and a sequence of gradients, runs the real
+torch.optim class on them in float32, and records the parameters (and the
+optimizer state) after every step.
+
+    python3 tools/make_golden.py            # writes tests/golden/*.txt
+    python3 tools/make_golden.py --check    # exits 1 if a file would change
+
+Needs Debian's python3-torch (or any PyTorch); see the header of each output
+file for the version that made it.
+"""
+import argparse
+import io
+import os
+import sys
+
+import numpy as np
+import torch
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+GOLDEN = os.path.join(HERE, "..", "tests", "golden")
+
+
+def fmt(values):
+    """float32 values with enough digits to read back exactly."""
+    return " ".join("%.9g" % v for v in np.asarray(values, dtype=np.float32).ravel())
+
+
+def torch_kwargs(settings):
+    """Our settings strings ("betas=0.9,0.99") as Python keyword arguments."""
+    kwargs = {}
+    for key, text in settings.items():
+        if text in ("true", "false"):
+            kwargs[key] = text == "true"
+        elif "," in text:
+            kwargs[key] = tuple(float(x) for x in text.split(","))
+        else:
+            kwargs[key] = float(text)
+    return kwargs
+
+
+def run_case(out, name, cls, settings, param, grads, state_keys=()):
+    """Runs torch.optim.<cls> from `param` on `grads` and writes the case."""
+    p = torch.tensor(param, dtype=torch.float32).clone().requires_grad_(True)
+    opt = cls([p], **torch_kwargs(settings))
+    out.write("case %s\n" % name)
+    out.write("optimizer %s\n" % cls.__name__.lower())
+    if settings:
+        out.write("settings %s\n" % " ".join("%s=%s" % kv for kv in settings.items()))
+    out.write("shape %s\n" % " ".join(str(d) for d in p.shape))
+    out.write("param %s\n" % fmt(param))
+    for g in grads:
+        p.grad = torch.tensor(g, dtype=torch.float32).reshape(p.shape)
+        opt.step()
+        out.write("grad %s\n" % fmt(g))
+        out.write("expect %s\n" % fmt(p.detach().numpy()))
+        for key in state_keys:
+            out.write("state %s %s\n" % (key, fmt(opt.state[p][key].numpy())))
+    out.write("end\n\n")
+
+
+def f32(rng, shape, scale=1.0):
+    return (rng.standard_normal(shape) * scale).astype(np.float32)
+
+
+def sgd_cases(out):
+    rng = np.random.default_rng(20240601)
+    sgd = torch.optim.SGD
+
+    def grads(shape, steps=6, scale=1.0):
+        return [f32(rng, shape, scale) for _ in range(steps)]
+
+    # lr is given explicitly: PyTorch 1.13 has no default for it; newer
+    # releases default to 1e-3, which the C default is checked against here.
+    run_case(out, "sgd_lr_default", sgd, {"lr": "0.001"}, f32(rng, (5,)), grads((5,)))
+    run_case(out, "sgd_lr", sgd, {"lr": "0.1"}, f32(rng, (7,)), grads((7,), steps=8))
+    run_case(out, "sgd_weight_decay", sgd, {"lr": "0.05", "weight_decay": "0.1"},
+             f32(rng, (2, 3)), grads((2, 3)))
+    run_case(out, "sgd_maximize", sgd, {"lr": "0.1", "maximize": "true"},
+             f32(rng, (4,)), grads((4,)))
+    run_case(out, "sgd_maximize_weight_decay", sgd,
+             {"lr": "0.1", "weight_decay": "0.01", "maximize": "true"},
+             f32(rng, (3, 2)), grads((3, 2)))
+    run_case(out, "sgd_zero_grad_decay", sgd, {"lr": "0.5", "weight_decay": "0.2"},
+             f32(rng, (3,)), [np.zeros(3, np.float32)] * 4)
+    run_case(out, "sgd_lr_zero", sgd, {"lr": "0", "weight_decay": "0.3"},
+             f32(rng, (3,)), grads((3,), steps=3))
+    # Huge and tiny magnitudes: float32 keeps its relative precision at both ends.
+    huge = np.array([1e30, -3e29, 2e-30, -5e-31], np.float32)
+    run_case(out, "sgd_huge_tiny", sgd, {"lr": "0.01", "weight_decay": "0.001"},
+             np.array([1e32, -1e31, 1e-28, 3e-29], np.float32),
+             [huge * (1 + 0.1 * k) for k in range(4)])
+    # A real trajectory: the gradient of a quadratic at the current point, so
+    # the sequence is the one an experiment would produce.
+    A = np.diag([0.1, 1.0, 4.0]).astype(np.float32)
+    x = torch.tensor([1.0, -2.0, 0.5], dtype=torch.float32, requires_grad=True)
+    opt = sgd([x], lr=0.2)
+    seq = []
+    for _ in range(10):
+        g = torch.tensor(A) @ x.detach()
+        seq.append(g.numpy().copy())
+        x.grad = g
+        opt.step()
+    run_case(out, "sgd_quadratic_path", sgd, {"lr": "0.2"}, [1.0, -2.0, 0.5], seq)
+
+
+FILES = {
+    "sgd.txt": ("torch.optim.SGD", sgd_cases),
+}
+
+
+def render(filename, torch_name, make):
+    out = io.StringIO()
+    out.write("# Golden trajectories of %s, made by tools/make_golden.py\n" % torch_name)
+    out.write("# with torch %s and numpy %s, in float32 on the CPU.\n" % (torch.__version__, np.__version__))
+    out.write("# Do not edit by hand: change tools/make_golden.py and run it again.\n")
+    out.write("# Format: see common/golden.h.\n\n")
+    make(out)
+    return out.getvalue()
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true", help="exit 1 if a file would change")
+    args = parser.parse_args()
+    torch.set_num_threads(1)
+    changed = False
+    for filename, (torch_name, make) in FILES.items():
+        text = render(filename, torch_name, make)
+        path = os.path.join(GOLDEN, filename)
+        old = open(path).read() if os.path.exists(path) else None
+        if old != text:
+            changed = True
+            if not args.check:
+                with open(path, "w") as f:
+                    f.write(text)
+            print("%s %s" % ("would change" if args.check else "wrote", os.path.relpath(path)))
+    if args.check and changed:
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
