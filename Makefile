@@ -1,6 +1,7 @@
 # Optimizers in C - build, run, test.
 #
 #   make test            build everything (warnings are errors) and run every test
+#   make book            the book: build/book/html/index.html and build/book/optimizers-in-c.pdf
 #   make lesson L=01     build and run one lesson: its tables, its figures in build/fig/
 #   make                 build everything
 #   make test SANITIZE=1 the same tests under AddressSanitizer and UBSan (build/sanitize/)
@@ -39,8 +40,10 @@ CPPFLAGS += -Icommon $(addprefix -I,$(LESSON_DIRS)) -Ioptlab $(PATH_DEFS) $(CHEC
 LDFLAGS += $(SANFLAGS)
 LDLIBS := -lz -lm
 
-.PHONY: all test lesson deps clean
+.PHONY: all test lesson book deps clean
 .DEFAULT_GOAL := all
+# Stamps and woven chapters are intermediate files that must survive the run.
+.SECONDARY:
 
 # ---- common/: the shared core -------------------------------------------------
 COMMON_SRC := $(filter-out common/check_main.c common/testing.c common/test_%.c,$(wildcard common/*.c))
@@ -111,6 +114,90 @@ $(BUILD)/lib/%.a:
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
 
+# ---- the book ---------------------------------------------------------------------
+# 1. each lesson program writes its tables to build/out/NN_name/ and its figures
+#    to build/fig/; 2. book/weave.lua fills each chapter with listings, tables,
+#    numbers and figures (build/book/src/); 3. book/render.lua and pandoc make one
+#    HTML page per chapter and the whole PDF. See book/README.md.
+BOOK := $(BUILD)/book
+PANDOC := pandoc
+FRONT_PAGES := index preface
+BACK_PAGES := symbols glossary bibliography
+PAGES := $(FRONT_PAGES) $(LESSONS) $(BACK_PAGES)
+CHAPTER_MD := $(patsubst %,$(BOOK)/src/%.md,$(LESSONS))
+HTML_PAGES := $(patsubst %,$(BOOK)/html/%.html,$(PAGES))
+PDF := $(BOOK)/optimizers-in-c.pdf
+
+# The markdown a page is made from, and its title (the first "# " line).
+page_src = $(if $(filter $(1),$(LESSONS)),$(BOOK)/src/$(1).md,$(if $(filter $(1),$(FRONT_PAGES)),book/front/$(1).md,book/back/$(1).md))
+title_src = $(if $(filter $(1),$(LESSONS)),lessons/$(1)/README.md,$(call page_src,$(1)))
+page_title = $(shell sed -n '/^# /{s/^# *//;s/ *{[^}]*} *$$//;p;q}' $(call title_src,$(1)))
+chapter_number = $(if $(filter $(1),$(LESSONS)),$(shell echo $(1) | sed 's/_.*//;s/^0*//'))
+
+$(BUILD)/out/%/.done: $(BUILD)/bin/% | $(BUILD)/.deps-book
+	@rm -rf $(BUILD)/out/$* && mkdir -p $(BUILD)/log
+	@echo "running $* (output in $(BUILD)/log/$*.txt)"
+	@$(BUILD)/bin/$* --out=$(BUILD) > $(BUILD)/log/$*.txt
+	@touch $@
+
+$(BOOK)/src/%.md: lessons/%/README.md $(BUILD)/out/%/.done book/weave.lua
+	@mkdir -p $(@D) $(BOOK)/meta
+	$(PANDOC) -f markdown -t markdown --lua-filter=book/weave.lua -M lesson=$* -M build=$(BUILD) \
+	  -M deps=$(BOOK)/meta/$*.d -M used=$(BOOK)/meta/$*.snippets -M figs=$(BOOK)/meta/$*.figs \
+	  -o $@ $<
+
+-include $(wildcard $(BOOK)/meta/*.d)
+
+$(BOOK)/src/contents.md: $(patsubst %,lessons/%/README.md,$(LESSONS)) Makefile
+	@mkdir -p $(@D)
+	@{ echo '## Contents'; echo; echo '- [Preface](preface.html)'; \
+	  $(foreach l,$(LESSONS),echo '$(call chapter_number,$(l)). [$(call page_title,$(l))]($(l).html)';) \
+	  $(foreach b,$(BACK_PAGES),echo '- [$(call page_title,$(b))]($(b).html)';) } > $@
+
+HTML_OPTS = --template=book/template.html --mathml --highlight-style=tango \
+            --lua-filter=book/render.lua --citeproc --bibliography=book/references.bib \
+            --section-divs --toc-depth=2
+
+# $(1) page, $(2) previous page, $(3) next page
+define PAGE_RULES
+$(BOOK)/html/$(1).html: $(call page_src,$(1)) $(if $(filter index,$(1)),$(BOOK)/src/contents.md) \
+                        book/render.lua book/template.html book/references.bib | $(BOOK)/html/book.css
+	@mkdir -p $$(@D)/fig
+	$(if $(filter $(1),$(LESSONS)),@for f in $$$$(cat $(BOOK)/meta/$(1).figs); do cp $(BUILD)/fig/$$$$f.svg $$(@D)/fig/; done)
+	$(PANDOC) $(HTML_OPTS) $(if $(filter index,$(1)),,--toc) \
+	  -M pagetitle="$(call page_title,$(1))" $(if $(call chapter_number,$(1)),-M chapter=$(call chapter_number,$(1)) --number-sections --number-offset=$(shell expr $(call chapter_number,$(1)) - 1)) \
+	  $(if $(2),-M prev-url=$(2).html -M prev-title="$(call page_title,$(2))") \
+	  $(if $(3),-M next-url=$(3).html -M next-title="$(call page_title,$(3))") \
+	  -o $$@ $(call page_src,$(1)) $(if $(filter index,$(1)),$(BOOK)/src/contents.md)
+endef
+PREVIOUS_PAGES := _ $(PAGES)
+$(foreach i,$(shell seq 1 $(words $(PAGES))),$(eval $(call PAGE_RULES,$(word $(i),$(PAGES)),$(filter-out _,$(word $(i),$(PREVIOUS_PAGES))),$(word $(shell expr $(i) + 1),$(PAGES)))))
+
+$(BOOK)/html/book.css: book/book.css
+	@mkdir -p $(@D)
+	cp $< $@
+
+$(PDF): book/front/preface.md $(CHAPTER_MD) $(patsubst %,book/back/%.md,$(BACK_PAGES)) \
+        book/render.lua book/latex-header.tex book/metadata.yaml book/references.bib
+	@mkdir -p $(BOOK)/latex
+	$(PANDOC) --metadata-file=book/metadata.yaml -H book/latex-header.tex \
+	  --lua-filter=book/render.lua --citeproc --bibliography=book/references.bib \
+	  --top-level-division=chapter --number-sections --toc --highlight-style=tango \
+	  --resource-path=$(BUILD) --pdf-engine=xelatex \
+	  -o $@ book/front/preface.md $(CHAPTER_MD) $(patsubst %,book/back/%.md,$(BACK_PAGES))
+
+# A snippet that no chapter shows is a listing the book forgot.
+$(BOOK)/.snippets-checked: $(CHAPTER_MD) scripts/check-snippets.sh
+	@scripts/check-snippets.sh $(BOOK)/meta
+	@touch $@
+
+book: $(HTML_PAGES) $(BOOK)/html/optimizers-in-c.pdf $(BOOK)/.snippets-checked
+	@echo "book: $(BOOK)/html/index.html and $(PDF)"
+
+$(BOOK)/html/optimizers-in-c.pdf: $(PDF)
+	@mkdir -p $(@D)
+	cp $< $@
+
 # ---- what users type --------------------------------------------------------------
 all: $(PROGRAMS) $(TEST_RUNNERS)
 
@@ -127,7 +214,6 @@ lesson: $(BUILD)/.deps-lesson
 	$(BUILD)/bin/$(LESSON_NAME) --out=$(BUILD)
 
 # Installs missing system packages once; scripts/deps.sh says what it needs.
-.PRECIOUS: $(BUILD)/.deps-%
 $(BUILD)/.deps-%: scripts/deps.sh
 	@scripts/deps.sh $*
 	@mkdir -p $(@D) && touch $@

@@ -133,7 +133,8 @@ static void linear_forward(const float *in, int n, int in_dim, const Tensor *wei
         for (int o = 0; o < out_dim; o++) out[(size_t)r * out_dim + o] += bias->data[o];
 }
 
-/* Given dout = dL/d(out), adds dL/dW = dout^T in and dL/db = column sums of dout. */
+/* snippet: linear_backward */
+/* Given dout = dL/d(out), sets dL/dW = dout^T in and dL/db = column sums of dout. */
 static void linear_backward(const float *in, int n, int in_dim, const float *dout,
                             Tensor *dweight, Tensor *dbias)
 {
@@ -145,6 +146,7 @@ static void linear_backward(const float *in, int n, int in_dim, const float *dou
         dbias->data[o] = sum;
     }
 }
+/* end snippet */
 
 /* Runs the network on n examples already in xb; leaves logits (and the hidden
  * activations) in the workspace. Returns the input of the last layer. */
@@ -179,12 +181,14 @@ static double digits_loss_and_grad(Problem *self, const int *idx, int n)
     int rows = idx ? n : m->train.count;
     gather(m, &m->train, idx, rows);
     const float *last_in = digits_forward(m, rows);
+    /* snippet: mlp_backward */
     double loss = softmax_cross_entropy(m->logits->data, m->yb, rows, DIGITS_CLASSES,
                                         m->dlogits->data);
     /* Backward: the chain rule, one layer at a time, last layer first. */
     int last = m->hidden ? 2 : 0;
     int in_dim = m->hidden ? m->hidden : DIGITS_FEATURES;
-    linear_backward(last_in, rows, in_dim, m->dlogits->data, m->grads[last], m->grads[last + 1]);
+    linear_backward(last_in, rows, in_dim, m->dlogits->data,
+                    m->grads[last], m->grads[last + 1]);
     if (m->hidden) {
         float *dh = m->dhidden->data;
         const float *h = m->hidden_act->data;
@@ -194,6 +198,7 @@ static double digits_loss_and_grad(Problem *self, const int *idx, int n)
         for (size_t i = 0; i < (size_t)rows * m->hidden; i++) dh[i] *= 1.0f - h[i] * h[i];
         linear_backward(m->xb->data, rows, DIGITS_FEATURES, dh, m->grads[0], m->grads[1]);
     }
+    /* end snippet */
     return loss;
 }
 

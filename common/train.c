@@ -34,6 +34,18 @@ void batch_sampler_free(BatchSampler *s)
     s->order = NULL;
 }
 
+/* Records why training stopped: the step, and what usually helps. */
+static void stop_diverged(TrainHistory *hist, const Optimizer *opt, const Problem *p,
+                          int step, double loss, bool quiet)
+{
+    hist->diverged_at = step;
+    snprintf(hist->message, sizeof hist->message,
+             "%s on %s: the loss is %s at step %d (lr=%g). The steps are too large for this "
+             "problem: lower the learning rate, clip the gradients, or check the data for NaN/Inf.",
+             opt->name, p->name, isnan(loss) ? "NaN" : "infinite", step, opt->lr);
+    if (!quiet) fprintf(stderr, "%s\n", hist->message);
+}
+
 int train(Problem *p, Optimizer *opt, const TrainConfig *cfg, TrainHistory *hist)
 {
     memset(hist, 0, sizeof *hist);
@@ -54,25 +66,21 @@ int train(Problem *p, Optimizer *opt, const TrainConfig *cfg, TrainHistory *hist
     if (hist->path) paramlist_get(&p->params, hist->path);
 
     int status = 0;
+    /* snippet: train_loop */
     for (int t = 0; t <= steps; t++) {
+        /* A few examples, or all of them. After the last step (t == steps) one
+         * more pass measures the final loss on all the training examples. */
         const int *idx = NULL;
         int n = 0;
         if (!full_batch && t < steps) {
             n = cfg->batch;
             idx = batch_sampler_next(&sampler, n);
         }
-        /* The last pass (t == steps) only measures the final full loss. */
         optimizer_zero_grad(opt);
-        double loss = p->loss_and_grad(p, idx, n);
+        double loss = p->loss_and_grad(p, idx, n);   /* forward and backward */
         hist->loss[t] = loss;
         if (!isfinite(loss)) {
-            hist->diverged_at = t + 1;
-            snprintf(hist->message, sizeof hist->message,
-                     "%s on %s: the loss is %s at step %d (lr=%g). The steps are too large "
-                     "for this problem: lower the learning rate, clip the gradients, or "
-                     "check the data for NaN/Inf.",
-                     opt->name, p->name, isnan(loss) ? "NaN" : "infinite", t + 1, opt->lr);
-            if (!cfg->quiet) fprintf(stderr, "%s\n", hist->message);
+            stop_diverged(hist, opt, p, t + 1, loss, cfg->quiet);
             status = 1;
             break;
         }
@@ -81,6 +89,7 @@ int train(Problem *p, Optimizer *opt, const TrainConfig *cfg, TrainHistory *hist
         hist->steps_done = t + 1;
         if (hist->path) paramlist_get(&p->params, hist->path + numel * (size_t)(t + 1));
     }
+    /* end snippet */
     batch_sampler_free(&sampler);
     return status;
 }

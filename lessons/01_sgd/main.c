@@ -208,9 +208,12 @@ static void batch_noise(Report *r, const Args *a)
         double measured = sum / draws / full_sq;
         double predicted = sigma2 / batch * (n_examples - batch) / (n_examples - 1) / full_sq;
         fprintf(t, "%5d %22.4f %11.4f %15d %19.1f\n", batch, measured, predicted, batch, micros);
-        fprintf(data, "%d %.6g %.6g\n", batch, measured, predicted);
-        if (batch == 1) report_value(r, "noise_b1", "%.1f", measured);
-        if (batch == 32) report_value(r, "noise_b32", "%.2f", measured);
+        if (batch < n_examples)   /* the full batch has no noise: nothing to draw on a log scale */
+            fprintf(data, "%d %.6g %.6g\n", batch, measured, predicted);
+        if (batch == 1) report_value(r, "noise_b1", "%.0f", measured);
+        if (batch == 32) report_value(r, "noise_b32", "%.1f", measured);
+        if (batch == 1) report_value(r, "us_per_example_b1", "%.1f", micros);
+        if (batch == 32) report_value(r, "us_per_example_b32", "%.1f", micros / 32);
     }
     fprintf(data, "EOD\n");
     report_table_end(r);
@@ -318,15 +321,18 @@ static void batch_race(Report *r, const Args *a)
 
 /* ---- 5. the learning-rate dilemma on the ravine -------------------------------- */
 
+/* The ravine of this chapter: 2-D, curvatures 1/20 (the floor) and 1 (the wall). */
+#define CHAPTER_KAPPA 20.0
+
 static void lr_dilemma(Report *r, const Args *a)
 {
-    const double kappa = 10.0;
-    const float lrs[] = {0.1f, 1.0f, 1.8f, 1.95f, 2.05f, 2.5f};
+    const double kappa = CHAPTER_KAPPA;
+    const float lrs[] = {0.1f, 1.0f, 1.9f, 1.99f, 2.05f, 2.5f};
     const int num_lrs = sizeof lrs / sizeof lrs[0];
-    int steps = a->quick ? 100 : 1000;
-    FILE *t = report_table(r, "lr_dilemma", "The learning-rate dilemma: plain SGD on the ravine, kappa = 10, L = 1");
-    fprintf(t, "   lr   loss after 10      after 100     after %d   sign flips of the steep\n", steps);
-    fprintf(t, "                                                       coordinate, first 20 steps\n");
+    int steps = a->quick ? 100 : 300;
+    FILE *t = report_table(r, "lr_dilemma", "The learning-rate dilemma: SGD on the ravine, kappa = 20, L = 1");
+    fprintf(t, "   lr   loss after 10     after 100     after %d   sign flips of the steep\n", steps);
+    fprintf(t, "                                                     coordinate in 20 steps\n");
     Figure *fig = report_figure(r, "01_lr_dilemma");
     for (int l = 0; l < num_lrs; l++) {
         Problem *p = ravine_new(2, kappa);
@@ -340,8 +346,8 @@ static void lr_dilemma(Report *r, const Args *a)
         fprintf(t, "%5.2f", lrs[l]);
         const int at[] = {10, 100, steps};
         for (int i = 0; i < 3; i++) {
-            if (hist.diverged_at && at[i] >= hist.diverged_at - 1) fprintf(t, "  %13s", "inf");
-            else fprintf(t, "  %13.4g", hist.loss[at[i]]);
+            if (hist.diverged_at && at[i] >= hist.diverged_at - 1) fprintf(t, " %13s", "inf");
+            else fprintf(t, " %13.4g", hist.loss[at[i]]);
         }
         if (hist.diverged_at) fprintf(t, "   %2d (overflow at step %d)\n", flips, hist.diverged_at);
         else fprintf(t, "   %2d\n", flips);
@@ -461,14 +467,14 @@ static void lr_threshold(Report *r, const Args *a)
 
 static void zigzag(Report *r)
 {
-    const double kappa = 10.0;
+    const double kappa = CHAPTER_KAPPA;
     const float lrs[] = {0.5f, 1.8f};
     Figure *fig = report_figure(r, "01_zigzag");
-    figure_size(fig, 5.5, 3.0);
+    figure_size(fig, 6.0, 2.6);
     FILE *data = figure_data(fig);
     /* Contours of f = x^2/(2 kappa) + y^2/2 are ellipses: x = sqrt(2 c kappa) cos s, y = sqrt(2 c) sin s. */
     fprintf(data, "$contours << EOD\n");
-    const double levels[] = {0.02, 0.1, 0.3, 0.6, 1.0, 1.6};
+    const double levels[] = {0.01, 0.05, 0.15, 0.3, 0.6, 1.0};
     for (int c = 0; c < 6; c++) {
         for (int s = 0; s <= 120; s++) {
             double angle = 2 * 3.141592653589793 * s / 120;
@@ -480,9 +486,10 @@ static void zigzag(Report *r)
     for (int l = 0; l < 2; l++) {
         Problem *p = ravine_new(2, kappa);
         Optimizer *opt = make_sgd(p, lrs[l]);
-        TrainConfig cfg = {.steps = 25, .record_params = true, .quiet = true};
+        TrainConfig cfg = {.steps = 30, .record_params = true, .quiet = true};
         TrainHistory hist;
         if (train(p, opt, &cfg, &hist) != 0) fail("the zig-zag run diverged");
+        report_value(r, lrs[l] < 1 ? "zigzag_x_slow" : "zigzag_x_fast", "%.2f", hist.path[60]);
         fprintf(data, "$path%d << EOD\n", l);
         for (int s = 0; s <= hist.steps_done; s++)
             fprintf(data, "%.6f %.6f\n", hist.path[2 * s], hist.path[2 * s + 1]);
@@ -492,7 +499,7 @@ static void zigzag(Report *r)
         problem_free(p);
     }
     FILE *cmd = figure_commands(fig);
-    fprintf(cmd, "set size ratio -1\nset xrange [-6:6]\nset yrange [-1.9:1.9]\n"
+    fprintf(cmd, "set size ratio -1\nset xrange [-1:5]\nset yrange [-1.2:1.2]\n"
                  "set xlabel 'x (flat floor, curvature 1/κ)'\nset ylabel 'y (steep wall)'\n"
                  "set key outside right\n"
                  "plot $contours with lines ls 8 title 'loss contours', "

@@ -1,0 +1,96 @@
+--[[ render.lua - the second pass of `make book`: what differs between the
+HTML pages and the PDF.
+
+  - figures: fig/NAME becomes fig/NAME.svg (HTML) or fig/NAME.pdf (LaTeX); in
+    HTML their captions are numbered "Figure C.N" (LaTeX numbers its own);
+  - listings and outputs: labelled with the file they come from;
+  - references: each HTML chapter lists its own; the PDF collects them all in
+    the bibliography at the back, so chapter "References" sections go.
+
+Metadata: chapter (the chapter number, for HTML figure numbers). ]]
+
+local is_html = FORMAT:match("html") ~= nil
+local is_latex = FORMAT:match("latex") ~= nil
+local chapter = nil
+local figure_count = 0
+
+local function get_meta(m)
+  if m.chapter then chapter = pandoc.utils.stringify(m.chapter) end
+end
+
+local function latex_escape(s)
+  return (s:gsub("[\\{}_&%%#$^~]", function(c) return "\\" .. c end))
+end
+
+local function label(path, kind)
+  if is_html then
+    return pandoc.RawBlock("html", '<div class="' .. kind .. '-source">' .. path .. '</div>')
+  elseif is_latex then
+    return pandoc.RawBlock("latex", "\\" .. kind .. "source{" .. latex_escape(path) .. "}")
+  end
+end
+
+function CodeBlock(el)
+  local source = el.attributes["source"]
+  if not source then return nil end
+  local kind = el.classes:includes("output") and "output" or "listing"
+  if is_latex and kind == "output" then
+    -- Program output in a small framed verbatim block (see latex-header.tex).
+    return {label(source, kind),
+            pandoc.RawBlock("latex", "\\begin{ProgramOutput}\n" .. el.text .. "\n\\end{ProgramOutput}")}
+  end
+  if is_html then
+    return pandoc.Div({label(source, kind), el}, pandoc.Attr("", {kind}))
+  end
+  return {label(source, kind), el}
+end
+
+-- An implicit figure is a paragraph holding a single image whose title is "fig:".
+function Para(el)
+  if #el.content ~= 1 or el.content[1].t ~= "Image" then return nil end
+  local img = el.content[1]
+  if not img.src:match("^fig/") then return nil end
+  img.src = img.src .. (is_latex and ".pdf" or ".svg")
+  if is_html and chapter then
+    figure_count = figure_count + 1
+    local number = pandoc.Strong({pandoc.Str("Figure " .. tonumber(chapter) .. "." .. figure_count .. ".")})
+    local caption = {number, pandoc.Space()}
+    for _, inline in ipairs(img.caption) do table.insert(caption, inline) end
+    img.caption = caption
+  end
+  return el
+end
+
+-- Whole-document fixes, in reading order:
+--  - sections of an unnumbered chapter (the preface, the back matter) are
+--    unnumbered too, and in the PDF its title goes into the running head;
+--  - in the PDF the chapter reference lists give way to the bibliography.
+local function whole_document(doc)
+  local blocks, skipping, unnumbered = {}, false, false
+  for _, b in ipairs(doc.blocks) do
+    if b.t == "Header" and b.level == 1 then
+      unnumbered = b.classes:includes("unnumbered")
+      skipping = false
+    elseif b.t == "Header" and unnumbered and not b.classes:includes("unnumbered") then
+      b.classes:insert("unnumbered")
+    end
+    if is_latex and b.t == "Header" and b.classes:includes("chapter-references") then
+      skipping = true
+    elseif skipping and b.t == "Header" and b.level <= 2 then
+      skipping = false
+    end
+    if not skipping then table.insert(blocks, b) end
+    if is_latex and b.t == "Header" and b.level == 1 and unnumbered then
+      local title = latex_escape(pandoc.utils.stringify(b.content))
+      table.insert(blocks, pandoc.RawBlock("latex", "\\markboth{" .. title .. "}{" .. title .. "}"))
+    end
+  end
+  doc.blocks = blocks
+  return doc
+end
+
+return {
+  {Meta = get_meta},
+  {CodeBlock = CodeBlock, Para = Para},
+  {Pandoc = whole_document},
+}
