@@ -154,14 +154,15 @@ $(BOOK)/src/contents.md: $(patsubst %,lessons/%/README.md,$(LESSONS)) Makefile
 	  $(foreach l,$(LESSONS),echo '$(call chapter_number,$(l)). [$(call page_title,$(l))]($(l).html)';) \
 	  $(foreach b,$(BACK_PAGES),echo '- [$(call page_title,$(b))]($(b).html)';) } > $@
 
-HTML_OPTS = --template=book/template.html --mathml --highlight-style=tango \
+HTML_OPTS = --template=book/template.html --mathml --highlight-style=book/listing.theme \
             --lua-filter=book/render.lua --citeproc --bibliography=book/references.bib \
             --section-divs --toc-depth=2
 
 # $(1) page, $(2) previous page, $(3) next page
 define PAGE_RULES
 $(BOOK)/html/$(1).html: $(call page_src,$(1)) $(if $(filter index,$(1)),$(BOOK)/src/contents.md) \
-                        book/render.lua book/template.html book/references.bib | $(BOOK)/html/book.css
+                        book/render.lua book/template.html book/references.bib book/listing.theme \
+                        | $(BOOK)/html/book.css
 	@mkdir -p $$(@D)/fig
 	$(if $(filter $(1),$(LESSONS)),@for f in $$$$(cat $(BOOK)/meta/$(1).figs); do cp $(BUILD)/fig/$$$$f.svg $$(@D)/fig/; done)
 	$(PANDOC) $(HTML_OPTS) $(if $(filter index,$(1)),,--toc) \
@@ -178,11 +179,10 @@ $(BOOK)/html/book.css: book/book.css
 	cp $< $@
 
 $(PDF): book/front/preface.md $(CHAPTER_MD) $(patsubst %,book/back/%.md,$(BACK_PAGES)) \
-        book/render.lua book/latex-header.tex book/metadata.yaml book/references.bib
-	@mkdir -p $(BOOK)/latex
+        book/render.lua book/latex-header.tex book/metadata.yaml book/references.bib book/listing.theme
 	$(PANDOC) --metadata-file=book/metadata.yaml -H book/latex-header.tex \
 	  --lua-filter=book/render.lua --citeproc --bibliography=book/references.bib \
-	  --top-level-division=chapter --number-sections --toc --highlight-style=tango \
+	  --top-level-division=chapter --number-sections --toc --highlight-style=book/listing.theme \
 	  --resource-path=$(BUILD) --pdf-engine=xelatex \
 	  -o $@ book/front/preface.md $(CHAPTER_MD) $(patsubst %,book/back/%.md,$(BACK_PAGES))
 

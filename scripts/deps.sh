@@ -8,7 +8,7 @@ set -eu
 
 need_build="gcc make pkg-config check libsubunit-dev zlib1g-dev"
 need_lesson="$need_build gnuplot-nox"
-need_book="$need_lesson pandoc texlive-xetex texlive-latex-recommended texlive-fonts-recommended lmodern fonts-dejavu-core"
+need_book="$need_lesson pandoc texlive-xetex texlive-latex-recommended texlive-fonts-recommended lmodern fonts-dejavu-core fonts-dejavu-extra"
 
 case "${1:-all}" in
     build) wanted=$need_build ;;
