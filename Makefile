@@ -3,6 +3,7 @@
 #   make test            build everything (warnings are errors) and run every test
 #   make book            the book: build/book/html/index.html and build/book/optimizers-in-c.pdf
 #   make lesson L=01     build and run one lesson: its tables, its figures in build/fig/
+#   make grade           grade your work in exercises/ (same as make test WORK=exercises)
 #   make                 build everything
 #   make test SANITIZE=1 the same tests under AddressSanitizer and UBSan (build/sanitize/)
 #   make deps            install what is missing (scripts/deps.sh)
@@ -40,7 +41,7 @@ CPPFLAGS += -Icommon $(addprefix -I,$(LESSON_DIRS)) -Ioptlab $(PATH_DEFS) $(CHEC
 LDFLAGS += $(SANFLAGS)
 LDLIBS := -lz -lm
 
-.PHONY: all test lesson book deps clean
+.PHONY: all test lesson book grade deps clean
 .DEFAULT_GOAL := all
 # Stamps and woven chapters are intermediate files that must survive the run.
 .SECONDARY:
@@ -113,6 +114,49 @@ $(BUILD)/lib/%.a:
 	$(AR) rcs $@ $^
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
+
+# ---- exercises ------------------------------------------------------------------
+# exercises/NN_name/ holds the tasks (README.md), the stubs a student fills in, and
+# the tests that grade them (test_*.c, with points.txt); solutions/NN_name/ holds
+# the same stubs solved. `make test` grades the solutions; `make grade` (or
+# `make test WORK=exercises`) grades exercises/.
+WORK ?= solutions
+EXERCISE_SETS := $(notdir $(wildcard exercises/[0-9][0-9]_*))
+
+# $(1) the set (01_sgd), $(2) whose code (solutions or exercises), $(3) the runner
+define EXERCISE_RULES
+$(BUILD)/obj/$(2)/$(1)/%.o: CPPFLAGS += -Iexercises/$(1)
+$(3): $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard exercises/$(1)/test_*.c)) \
+      $(patsubst %.c,$(BUILD)/obj/%.o,$(filter-out $(2)/$(1)/test_%.c,$(wildcard $(2)/$(1)/*.c))) \
+      $(TESTING_OBJ) $$($(1)_LINK)
+	@mkdir -p $$(@D)
+	$$(CC) $$(LDFLAGS) -o $$@ $$(filter %.o %.a,$$^) $$(CHECK_LIBS) $$(LDLIBS)
+endef
+$(foreach x,$(EXERCISE_SETS),$(eval $(call EXERCISE_RULES,$(x),solutions,$(BUILD)/test/ex-$(x))))
+$(foreach x,$(EXERCISE_SETS),$(eval $(call EXERCISE_RULES,$(x),exercises,$(BUILD)/grade/bin/$(x))))
+# (the grader's own test_*.c files live in exercises/ too, so both runs share them)
+TEST_RUNNERS += $(patsubst %,$(BUILD)/test/ex-%,$(EXERCISE_SETS))
+
+# Students' code: warnings are shown but do not stop the grading.
+$(BUILD)/obj/exercises/%.o: CFLAGS += -Wno-error
+
+$(BUILD)/bin/grade_report: $(BUILD)/obj/tools/grade_report.o
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^
+
+GRADE := $(BUILD)/grade
+grade: $(BUILD)/bin/grade_report
+	@mkdir -p $(GRADE)/log $(GRADE)/tap
+	@for s in $(EXERCISE_SETS); do \
+	    rm -f $(GRADE)/tap/$$s.tap; \
+	    if $(MAKE) --no-print-directory $(GRADE)/bin/$$s > $(GRADE)/log/$$s.txt 2>&1; then \
+	        $(GRADE)/bin/$$s $(GRADE)/tap/$$s.tap >> $(GRADE)/log/$$s.txt 2>&1; \
+	        echo "graded $$s (details in $(GRADE)/log/$$s.txt)"; \
+	    else \
+	        echo "$$s did not build:"; grep -E 'error|Error' $(GRADE)/log/$$s.txt | head -n 10; \
+	    fi; \
+	done
+	@$(BUILD)/bin/grade_report $(GRADE) $(foreach s,$(EXERCISE_SETS),$(s) $(GRADE)/tap/$(s).tap exercises/$(s)/points.txt)
 
 # ---- the book ---------------------------------------------------------------------
 # 1. each lesson program writes its tables to build/out/NN_name/ and its figures
@@ -201,8 +245,12 @@ $(BOOK)/html/optimizers-in-c.pdf: $(PDF)
 # ---- what users type --------------------------------------------------------------
 all: $(PROGRAMS) $(TEST_RUNNERS)
 
+ifeq ($(WORK),exercises)
+test: grade
+else
 test: $(PROGRAMS) $(TEST_RUNNERS)
 	@scripts/run-tests.sh $(BUILD)/tap $(TEST_RUNNERS)
+endif
 
 # make lesson L=01: the lesson's tables on the terminal and in build/out/, its
 # figures in build/fig/.

@@ -107,8 +107,29 @@ def sgd_cases(out):
     run_case(out, "sgd_quadratic_path", sgd, {"lr": "0.2"}, [1.0, -2.0, 0.5], seq)
 
 
+def sgd_steplr_cases(out):
+    """SGD under StepLR on the book's ravine (kappa 20), for exercise 2 of
+    chapter 1: the gradient h*x is computed by PyTorch at each point."""
+    h = torch.tensor([0.05, 1.0], dtype=torch.float32)
+    start = np.array([1.0 / np.sqrt(0.05), 1.0], dtype=np.float32)
+    x = torch.tensor(start, requires_grad=True)
+    opt = torch.optim.SGD([x], lr=1.9)
+    sched = torch.optim.lr_scheduler.StepLR(opt, step_size=10, gamma=0.5)
+    out.write("case sgd_steplr_ravine\noptimizer sgd\n")
+    out.write("settings lr=1.9 step_size=10 gamma=0.5\nshape 2\n")
+    out.write("param %s\n" % fmt(start))
+    for _ in range(30):
+        g = h * x.detach()
+        x.grad = g
+        opt.step()
+        sched.step()
+        out.write("grad %s\nexpect %s\n" % (fmt(g.numpy()), fmt(x.detach().numpy())))
+    out.write("end\n\n")
+
+
 FILES = {
     "sgd.txt": ("torch.optim.SGD", sgd_cases),
+    "sgd_steplr.txt": ("torch.optim.SGD with lr_scheduler.StepLR", sgd_steplr_cases),
 }
 
 

@@ -1,0 +1,277 @@
+/* grade_report.c - turns the TAP reports of the exercise graders into what
+ * students and autograders read:
+ *
+ *     a table on stdout (exercise, tests passed/total, points),
+ *     OUTDIR/results.json in Gradescope's autograder format,
+ *     OUTDIR/junit.xml for CI systems.
+ *
+ *     grade_report OUTDIR SET TAPFILE POINTSFILE [SET TAPFILE POINTSFILE ...]
+ *
+ * POINTSFILE lists "exN POINTS TITLE" per exercise; an exercise's points are
+ * shared equally by its tests (the Check test case named exN). A set whose
+ * TAP file is missing or empty did not build or crashed before reporting: its
+ * exercises score 0 with that message. Exits 0 whenever it could write the
+ * report, whatever the score: grading worked. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_TESTS 256
+#define MAX_EXERCISES 16
+
+typedef struct {
+    char name[128];       /* the test function */
+    char exercise[32];    /* its Check test case: ex1, ex2, ... */
+    int passed;
+    char message[512];
+} TestResult;
+
+typedef struct {
+    char id[32];
+    char title[160];
+    double points;
+    int tests, passed;
+} Exercise;
+
+typedef struct {
+    const char *name;     /* e.g. 01_sgd */
+    int built;            /* 0 if the TAP file was missing or empty */
+    int num_tests;
+    TestResult tests[MAX_TESTS];
+    int num_exercises;
+    Exercise exercises[MAX_EXERCISES];
+} Set;
+
+static void chomp(char *s)
+{
+    size_t n = strlen(s);
+    while (n && (s[n - 1] == '\n' || s[n - 1] == '\r')) s[--n] = '\0';
+}
+
+static int read_points(const char *path, Set *set)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) return -1;
+    char line[256];
+    while (fgets(line, sizeof line, f) && set->num_exercises < MAX_EXERCISES) {
+        chomp(line);
+        if (line[0] == '#' || line[0] == '\0') continue;
+        Exercise *e = &set->exercises[set->num_exercises];
+        int used = 0;
+        if (sscanf(line, "%31s %lf %n", e->id, &e->points, &used) < 2) continue;
+        snprintf(e->title, sizeof e->title, "%s", line + used);
+        set->num_exercises++;
+    }
+    fclose(f);
+    return 0;
+}
+
+/* Check writes "ok 1 - file.c:ex1:test_name: Passed" and
+ * "not ok 2 - file.c:ex1:test_name: <why it failed>" (some versions put the
+ * line number after the file name: "file.c:30:ex1:..."). */
+static void read_tap(const char *path, Set *set)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) return;
+    char line[2048];
+    while (fgets(line, sizeof line, f) && set->num_tests < MAX_TESTS) {
+        chomp(line);
+        int passed = strncmp(line, "ok ", 3) == 0;
+        if (!passed && strncmp(line, "not ok ", 7) != 0) continue;
+        char *rest = strstr(line, " - ");
+        if (!rest) continue;
+        rest += 3;
+        char *field[3];
+        int n = 0;
+        while (n < 3 && rest) {
+            char *colon = strchr(rest, ':');
+            if (!colon) break;
+            *colon = '\0';
+            /* skip a line number after the file name */
+            if (!(n == 1 && rest[0] && strspn(rest, "0123456789") == strlen(rest))) field[n++] = rest;
+            rest = colon + 1;
+        }
+        if (n < 3) continue;
+        TestResult *t = &set->tests[set->num_tests++];
+        snprintf(t->exercise, sizeof t->exercise, "%s", field[1]);
+        snprintf(t->name, sizeof t->name, "%s", field[2]);
+        snprintf(t->message, sizeof t->message, "%s", rest + strspn(rest, " "));
+        t->passed = passed;
+    }
+    fclose(f);
+    set->built = set->num_tests > 0;
+}
+
+static Exercise *find_exercise(Set *set, const char *id)
+{
+    for (int i = 0; i < set->num_exercises; i++)
+        if (strcmp(set->exercises[i].id, id) == 0) return &set->exercises[i];
+    return NULL;
+}
+
+static double test_max_score(Set *set, const TestResult *t)
+{
+    Exercise *e = find_exercise(set, t->exercise);
+    return e && e->tests ? e->points / e->tests : 0.0;
+}
+
+static void json_string(FILE *out, const char *s)
+{
+    fputc('"', out);
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '"' || c == '\\') fprintf(out, "\\%c", c);
+        else if (c == '\n') fputs("\\n", out);
+        else if (c < 0x20) fprintf(out, "\\u%04x", c);
+        else fputc(c, out);
+    }
+    fputc('"', out);
+}
+
+static void xml_string(FILE *out, const char *s)
+{
+    for (; *s; s++) {
+        switch (*s) {
+        case '<': fputs("&lt;", out); break;
+        case '>': fputs("&gt;", out); break;
+        case '&': fputs("&amp;", out); break;
+        case '"': fputs("&quot;", out); break;
+        default: fputc(*s, out);
+        }
+    }
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 5 || (argc - 2) % 3 != 0) {
+        fprintf(stderr, "usage: grade_report OUTDIR SET TAPFILE POINTSFILE [...]\n");
+        return 2;
+    }
+    const char *outdir = argv[1];
+    int num_sets = (argc - 2) / 3;
+    Set *sets = calloc((size_t)num_sets, sizeof *sets);
+    if (!sets) return 1;
+    for (int s = 0; s < num_sets; s++) {
+        Set *set = &sets[s];
+        set->name = argv[2 + 3 * s];
+        if (read_points(argv[4 + 3 * s], set) != 0) {
+            fprintf(stderr, "grade_report: cannot read %s\n", argv[4 + 3 * s]);
+            return 1;
+        }
+        read_tap(argv[3 + 3 * s], set);
+        for (int i = 0; i < set->num_tests; i++) {
+            Exercise *e = find_exercise(set, set->tests[i].exercise);
+            if (!e) continue;
+            e->tests++;
+            e->passed += set->tests[i].passed;
+        }
+    }
+
+    /* The table. */
+    double score = 0, max_score = 0;
+    printf("\n%-10s %-4s %-46s %7s %13s\n", "set", "", "exercise", "tests", "points");
+    for (int s = 0; s < num_sets; s++) {
+        Set *set = &sets[s];
+        for (int i = 0; i < set->num_exercises; i++) {
+            Exercise *e = &set->exercises[i];
+            double earned = e->tests ? e->points * e->passed / e->tests : 0.0;
+            score += earned;
+            max_score += e->points;
+            if (set->built)
+                printf("%-10s %-4s %-46.46s %3d/%-3d %6.2f / %-4g\n", set->name, e->id, e->title,
+                       e->passed, e->tests, earned, e->points);
+            else
+                printf("%-10s %-4s %-46.46s %7s %6.2f / %-4g\n", set->name, e->id, e->title, "-",
+                       0.0, e->points);
+        }
+        if (!set->built)
+            printf("%-10s did not build or crashed before reporting: see build/grade/log/%s.txt\n",
+                   set->name, set->name);
+    }
+    printf("%-10s %-4s %-46s %7s %6.2f / %-4g\n", "total", "", "", "", score, max_score);
+
+    /* Gradescope: results.json */
+    char path[4096];
+    snprintf(path, sizeof path, "%s/results.json", outdir);
+    FILE *json = fopen(path, "w");
+    if (!json) {
+        fprintf(stderr, "grade_report: cannot write %s\n", path);
+        return 1;
+    }
+    fprintf(json, "{\n  \"score\": %.4f,\n  \"max_score\": %.4f,\n  \"tests\": [", score, max_score);
+    int first = 1;
+    for (int s = 0; s < num_sets; s++) {
+        Set *set = &sets[s];
+        if (!set->built) {
+            for (int i = 0; i < set->num_exercises; i++) {
+                char name[256], output[512];
+                snprintf(name, sizeof name, "%s %s: %s", set->name, set->exercises[i].id,
+                         set->exercises[i].title);
+                snprintf(output, sizeof output,
+                         "The exercise did not build, or its tests crashed before reporting; "
+                         "see build/grade/log/%s.txt.", set->name);
+                fprintf(json, "%s\n    {\"name\": ", first ? "" : ",");
+                json_string(json, name);
+                fprintf(json, ", \"score\": 0, \"max_score\": %.4f, \"output\": ", set->exercises[i].points);
+                json_string(json, output);
+                fprintf(json, "}");
+                first = 0;
+            }
+            continue;
+        }
+        for (int i = 0; i < set->num_tests; i++) {
+            TestResult *t = &set->tests[i];
+            double max = test_max_score(set, t);
+            char name[256];
+            snprintf(name, sizeof name, "%s %s: %s", set->name, t->exercise, t->name);
+            fprintf(json, "%s\n    {\"name\": ", first ? "" : ",");
+            json_string(json, name);
+            fprintf(json, ", \"score\": %.4f, \"max_score\": %.4f, \"output\": ", t->passed ? max : 0.0, max);
+            json_string(json, t->message);
+            fprintf(json, "}");
+            first = 0;
+        }
+    }
+    fprintf(json, "\n  ]\n}\n");
+    int status = fclose(json) == 0 ? 0 : 1;
+
+    /* JUnit XML */
+    snprintf(path, sizeof path, "%s/junit.xml", outdir);
+    FILE *xml = fopen(path, "w");
+    if (!xml) {
+        fprintf(stderr, "grade_report: cannot write %s\n", path);
+        return 1;
+    }
+    fprintf(xml, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n");
+    for (int s = 0; s < num_sets; s++) {
+        Set *set = &sets[s];
+        int failures = 0;
+        for (int i = 0; i < set->num_tests; i++) failures += !set->tests[i].passed;
+        if (!set->built) {
+            fprintf(xml, "  <testsuite name=\"%s\" tests=\"1\" failures=\"0\" errors=\"1\">\n", set->name);
+            fprintf(xml, "    <testcase classname=\"%s\" name=\"build\"><error message=\"did not build "
+                         "or crashed before reporting\"/></testcase>\n  </testsuite>\n", set->name);
+            continue;
+        }
+        fprintf(xml, "  <testsuite name=\"%s\" tests=\"%d\" failures=\"%d\">\n", set->name,
+                set->num_tests, failures);
+        for (int i = 0; i < set->num_tests; i++) {
+            TestResult *t = &set->tests[i];
+            fprintf(xml, "    <testcase classname=\"%s.%s\" name=\"", set->name, t->exercise);
+            xml_string(xml, t->name);
+            if (t->passed) {
+                fprintf(xml, "\"/>\n");
+            } else {
+                fprintf(xml, "\"><failure message=\"");
+                xml_string(xml, t->message);
+                fprintf(xml, "\"/></testcase>\n");
+            }
+        }
+        fprintf(xml, "  </testsuite>\n");
+    }
+    fprintf(xml, "</testsuites>\n");
+    if (fclose(xml) != 0) status = 1;
+    printf("\nreport: %s/results.json (Gradescope) and %s/junit.xml\n", outdir, outdir);
+    free(sets);
+    return status;
+}
