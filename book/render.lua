@@ -3,16 +3,17 @@ HTML pages and the PDF.
 
   - figures: fig/NAME becomes fig/NAME.svg (HTML) or fig/NAME.pdf (LaTeX); in
     HTML their captions are numbered "Figure C.N" (LaTeX numbers its own);
+  - display equations are numbered, (C.N) in HTML and by LaTeX in the PDF;
   - listings and outputs: labelled with the file they come from;
   - references: each HTML chapter lists its own; the PDF collects them all in
     the bibliography at the back, so chapter "References" sections go.
 
-Metadata: chapter (the chapter number, for HTML figure numbers). ]]
+Metadata: chapter (the chapter number, for HTML figure and equation numbers). ]]
 
 local is_html = FORMAT:match("html") ~= nil
 local is_latex = FORMAT:match("latex") ~= nil
 local chapter = nil
-local figure_count = 0
+local figure_count, equation_count = 0, 0
 
 local function get_meta(m)
   if m.chapter then chapter = pandoc.utils.stringify(m.chapter) end
@@ -43,6 +44,20 @@ function CodeBlock(el)
     return pandoc.Div({label(source, kind), el}, pandoc.Attr("", {kind}))
   end
   return {label(source, kind), el}
+end
+
+-- Display equations are numbered: by LaTeX in the PDF, "(C.N)" in HTML.
+function Math(el)
+  if el.mathtype ~= "DisplayMath" then return nil end
+  if is_latex then
+    return pandoc.RawInline("latex", "\\begin{equation}" .. el.text .. "\\end{equation}")
+  end
+  if is_html and chapter then
+    equation_count = equation_count + 1
+    local number = "(" .. tonumber(chapter) .. "." .. equation_count .. ")"
+    return pandoc.Span({el, pandoc.Span({pandoc.Str(number)}, pandoc.Attr("", {"equation-number"}))},
+                       pandoc.Attr("", {"equation"}))
+  end
 end
 
 -- An implicit figure is a paragraph holding a single image whose title is "fig:".
@@ -91,6 +106,6 @@ end
 
 return {
   {Meta = get_meta},
-  {CodeBlock = CodeBlock, Para = Para},
+  {CodeBlock = CodeBlock, Para = Para, Math = Math},
   {Pandoc = whole_document},
 }
