@@ -297,15 +297,12 @@ START_TEST(test_figure_without_gnuplot)
     fprintf(figure_commands(fig), "plot $d with lines ls 1\n");
     ck_assert_int_eq(figure_close(fig), 1);
     snprintf(path, sizeof path, "%s/demo.gp", dir);
-    ck_assert(file_exists(path));
-    FILE *f = fopen(path, "r");
-    char text[4096] = "";
-    size_t n = fread(text, 1, sizeof text - 1, f);
-    text[n] = '\0';
-    fclose(f);
+    char *text = read_text_file(path);
+    ck_assert_ptr_nonnull(text);
     ck_assert(strstr(text, "$d << EOD\n1 2\n2 3\nEOD") != NULL);
     ck_assert(strstr(text, "set terminal svg") != NULL);
     ck_assert(strstr(text, "set output 'demo.pdf'") != NULL);
+    free(text);
     snprintf(path, sizeof path, "%s/demo.svg", dir);
     ck_assert(!file_exists(path));
     remove_tree(dir);
@@ -354,20 +351,15 @@ START_TEST(test_report_writes_tables_and_values)
     report_value(&r, "answer", "%d", 42);
     ck_assert_int_eq(report_close(&r), 0);
     snprintf(path, sizeof path, "%s/out/99_demo/numbers.txt", dir);
-    FILE *f = fopen(path, "r");
-    ck_assert_ptr_nonnull(f);
-    char text[64] = "";
-    size_t n = fread(text, 1, sizeof text - 1, f);
-    text[n] = '\0';
-    fclose(f);
+    char *text = read_text_file(path);
+    ck_assert_ptr_nonnull(text);
     ck_assert_str_eq(text, "a b\n1 2\n");
+    free(text);
     snprintf(path, sizeof path, "%s/out/99_demo/values.txt", dir);
-    f = fopen(path, "r");
-    ck_assert_ptr_nonnull(f);
-    n = fread(text, 1, sizeof text - 1, f);
-    text[n] = '\0';
-    fclose(f);
+    text = read_text_file(path);
+    ck_assert_ptr_nonnull(text);
     ck_assert_str_eq(text, "answer 42\n");
+    free(text);
     remove_tree(dir);
 }
 END_TEST

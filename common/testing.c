@@ -76,7 +76,7 @@ void check_golden_case_with(const OptimizerSpec *spec, const GoldenCase *c,
     free(config);
 }
 
-static char *read_file(const char *path)
+char *read_text_file(const char *path)
 {
     FILE *f = fopen(path, "rb");
     if (!f) return NULL;
@@ -141,8 +141,8 @@ int run_program(const char *command, const char *input, ProgramRun *run)
     int raw = system(cmd);
     free(cmd);
     if (raw != -1 && WIFEXITED(raw)) run->status = WEXITSTATUS(raw);
-    run->out = read_file(out_path);
-    run->err = read_file(err_path);
+    run->out = read_text_file(out_path);
+    run->err = read_text_file(err_path);
     remove_tree(dir);
     return (run->out && run->err) ? 0 : -1;
 }

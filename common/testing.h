@@ -68,6 +68,9 @@ typedef struct {
 int run_program(const char *command, const char *input, ProgramRun *run);
 void program_run_free(ProgramRun *run);
 
+/* The whole file as a NUL-terminated string (free it), or NULL. */
+char *read_text_file(const char *path);
+
 /* A fresh empty directory under $TMPDIR (or /tmp); the caller removes it
  * with remove_tree(). Returns 0 or -1. */
 int make_temp_dir(char *path, size_t len);
