@@ -559,23 +559,22 @@ static void saddle_table(Report *r, const Args *a)
 
 static void digits_mlp(Report *r, const Args *a)
 {
+    enum { CHECKPOINTS = 10 };
     Problem *p = make_mlp((uint64_t)a->seed);
     Optimizer *opt = make_sgd(p, a->lr);
-    int checkpoints = 10, done = 0;
     FILE *t = report_table(r, "digits_mlp", "SGD training the digits MLP (64-32-10, tanh)");
     fprintf(t, "lr = %g, batch = %d, %d steps\n\n", a->lr, a->batch, a->steps);
     fprintf(t, " step   train loss   test accuracy\n");
-    fprintf(t, "%5d %12.4f %14.1f%%\n", 0, p->loss_and_grad(p, NULL, 0), 100 * p->test_accuracy(p));
+    /* The loss on all training examples at each checkpoint, for the figure. */
+    int at_step[CHECKPOINTS + 1] = {0}, points = 1, done = 0;
+    double full_loss[CHECKPOINTS + 1] = {p->loss_and_grad(p, NULL, 0)};
+    fprintf(t, "%5d %12.4f %14.1f%%\n", 0, full_loss[0], 100 * p->test_accuracy(p));
     Figure *fig = report_figure(r, "01_digits_mlp");
-    FILE *batch_data = figure_data(fig);
-    char *full_text = NULL;
-    size_t full_len = 0;
-    FILE *full_data = open_memstream(&full_text, &full_len);
-    fprintf(batch_data, "$batch << EOD\n");
-    fprintf(full_data, "$full << EOD\n0 %.6g\n", p->loss_and_grad(p, NULL, 0));
+    FILE *data = figure_data(fig);
+    fprintf(data, "$batch << EOD\n");
     double accuracy = 0.0;
-    for (int c = 1; c <= checkpoints; c++) {
-        TrainConfig cfg = {.steps = a->steps * c / checkpoints - done, .batch = a->batch,
+    for (int c = 1; c <= CHECKPOINTS; c++) {
+        TrainConfig cfg = {.steps = a->steps * c / CHECKPOINTS - done, .batch = a->batch,
                            .seed = (uint64_t)a->seed * 7919u + (uint64_t)c};
         TrainHistory hist;
         if (train(p, opt, &cfg, &hist) != 0) {
@@ -583,18 +582,17 @@ static void digits_mlp(Report *r, const Args *a)
             train_history_free(&hist);
             break;
         }
-        for (int s = 0; s < hist.steps_done; s++) fprintf(batch_data, "%d %.6g\n", done + s, hist.loss[s]);
+        for (int s = 0; s < hist.steps_done; s++) fprintf(data, "%d %.6g\n", done + s, hist.loss[s]);
         done += hist.steps_done;
         accuracy = p->test_accuracy(p);
+        at_step[points] = done;
+        full_loss[points++] = hist.loss[hist.steps_done];
         fprintf(t, "%5d %12.4f %14.1f%%\n", done, hist.loss[hist.steps_done], 100 * accuracy);
-        fprintf(full_data, "%d %.6g\n", done, hist.loss[hist.steps_done]);
         train_history_free(&hist);
     }
-    fprintf(batch_data, "EOD\n");
-    fprintf(full_data, "EOD\n");
-    fclose(full_data);
-    fputs(full_text, batch_data);
-    free(full_text);
+    fprintf(data, "EOD\n$full << EOD\n");
+    for (int i = 0; i < points; i++) fprintf(data, "%d %.6g\n", at_step[i], full_loss[i]);
+    fprintf(data, "EOD\n");
     report_table_end(r);
     report_value(r, "mlp_accuracy", "%.1f", 100 * accuracy);
     report_value(r, "mlp_steps", "%d", a->steps);
