@@ -194,9 +194,9 @@ $(BOOK)/src/%.md: lessons/%/README.md $(BUILD)/out/%/.done book/weave.lua
 
 $(BOOK)/src/contents.md: $(patsubst %,lessons/%/README.md,$(LESSONS)) Makefile
 	@mkdir -p $(@D)
-	@{ echo '## Contents'; echo; echo '- [Preface](preface.html)'; \
-	  $(foreach l,$(LESSONS),echo '$(call chapter_number,$(l)). [$(call page_title,$(l))]($(l).html)';) \
-	  $(foreach b,$(BACK_PAGES),echo '- [$(call page_title,$(b))]($(b).html)';) } > $@
+	@{ echo '## Contents'; echo; echo '::: contents'; echo '- [Preface](preface.html)'; \
+	  $(foreach l,$(LESSONS),echo '- $(call chapter_number,$(l))\. [$(call page_title,$(l))]($(l).html)';) \
+	  $(foreach b,$(BACK_PAGES),echo '- [$(call page_title,$(b))]($(b).html)';) echo ':::'; } > $@
 
 HTML_OPTS = --template=book/template.html --mathml --highlight-style=book/listing.theme \
             --lua-filter=book/render.lua --citeproc --bibliography=book/references.bib \
