@@ -105,6 +105,84 @@ def sgd_cases(out):
         x.grad = g
         opt.step()
     run_case(out, "sgd_quadratic_path", sgd, {"lr": "0.2"}, [1.0, -2.0, 0.5], seq)
+    sgd_momentum_cases(out)
+
+
+def quadratic_path(settings, start, curvatures, steps):
+    """The gradients torch.optim.SGD meets on 1/2 sum h_i x_i^2 from `start`:
+    each one computed by PyTorch (in float32) at the point it has reached."""
+    h = torch.tensor(curvatures, dtype=torch.float32)
+    x = torch.tensor(start, dtype=torch.float32, requires_grad=True)
+    opt = torch.optim.SGD([x], **torch_kwargs(settings))
+    seq = []
+    for _ in range(steps):
+        g = h * x.detach()
+        seq.append(g.numpy().copy())
+        x.grad = g
+        opt.step()
+    return seq
+
+
+def sgd_momentum_cases(out):
+    """Chapter 2: momentum, dampening and Nesterov. These cases come after
+    chapter 1's and draw from their own generator, so chapter 1's cases stay
+    exactly as they were."""
+    rng = np.random.default_rng(20240602)
+    sgd = torch.optim.SGD
+    buf = ("momentum_buffer",)
+
+    def grads(shape, steps=8, scale=1.0):
+        return [f32(rng, shape, scale) for _ in range(steps)]
+
+    # momentum=0 is the default: PyTorch keeps no buffer, dampening and
+    # nesterov=false change nothing. The C test replays it with lr alone.
+    run_case(out, "sgd_momentum_default", sgd,
+             {"lr": "0.1", "momentum": "0", "dampening": "0", "weight_decay": "0",
+              "nesterov": "false", "maximize": "false"},
+             f32(rng, (5,)), grads((5,), steps=4))
+    # With momentum 0, dampening is ignored (there is no buffer to damp).
+    run_case(out, "sgd_momentum_zero_dampening_ignored", sgd,
+             {"lr": "0.1", "momentum": "0", "dampening": "0.5"},
+             f32(rng, (4,)), grads((4,), steps=4))
+    run_case(out, "sgd_momentum", sgd, {"lr": "0.1", "momentum": "0.9"},
+             f32(rng, (6,)), grads((6,)), buf)
+    run_case(out, "sgd_momentum_dampening", sgd,
+             {"lr": "0.1", "momentum": "0.9", "dampening": "0.5"},
+             f32(rng, (6,)), grads((6,)), buf)
+    # dampening = momentum: the "exponential moving average" convention.
+    run_case(out, "sgd_momentum_ema", sgd,
+             {"lr": "1", "momentum": "0.9", "dampening": "0.9"},
+             f32(rng, (4,)), grads((4,)), buf)
+    run_case(out, "sgd_nesterov", sgd, {"lr": "0.05", "momentum": "0.9", "nesterov": "true"},
+             f32(rng, (6,)), grads((6,)), buf)
+    run_case(out, "sgd_momentum_weight_decay", sgd,
+             {"lr": "0.1", "momentum": "0.9", "weight_decay": "0.01"},
+             f32(rng, (2, 3)), grads((2, 3)), buf)
+    run_case(out, "sgd_momentum_maximize_nesterov", sgd,
+             {"lr": "0.1", "momentum": "0.8", "weight_decay": "0.02", "nesterov": "true",
+              "maximize": "true"},
+             f32(rng, (3, 2)), grads((3, 2)), buf)
+    run_case(out, "sgd_momentum_099", sgd, {"lr": "0.01", "momentum": "0.99"},
+             f32(rng, (5,)), grads((5,), steps=10), buf)
+    # After the gradients stop, the buffer decays by momentum per step and
+    # the parameters keep rolling: zero gradients do not stop momentum.
+    run_case(out, "sgd_momentum_zero_grad", sgd,
+             {"lr": "0.1", "momentum": "0.9", "dampening": "0.2"},
+             f32(rng, (3,)), grads((3,), steps=3) + [np.zeros(3, np.float32)] * 5, buf)
+    # Huge and tiny magnitudes, for the buffer as well as the parameters.
+    huge = np.array([1e30, -3e29, 2e-30, -5e-31], np.float32)
+    run_case(out, "sgd_momentum_huge_tiny", sgd,
+             {"lr": "0.01", "momentum": "0.9", "weight_decay": "0.001", "nesterov": "true"},
+             np.array([1e32, -1e31, 1e-28, 3e-29], np.float32),
+             [huge * (1 + 0.1 * k) for k in range(5)], buf)
+    # Real trajectories: heavy ball and Nesterov on a quadratic, with the
+    # gradient computed by PyTorch at each point it reaches.
+    for name, settings in (("sgd_momentum_quadratic_path", {"lr": "0.2", "momentum": "0.9"}),
+                           ("sgd_nesterov_quadratic_path",
+                            {"lr": "0.2", "momentum": "0.9", "nesterov": "true"})):
+        start = [1.0, -2.0, 0.5]
+        seq = quadratic_path(settings, start, [0.1, 1.0, 4.0], 20)
+        run_case(out, name, sgd, settings, start, seq, buf)
 
 
 def sgd_steplr_cases(out):
