@@ -1,0 +1,120 @@
+/* momentum.c - SGD with momentum: the update rule, its Optimizer adapter, and
+ * its entry for optlab (see momentum.h). */
+#include "momentum.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+/* snippet: sgd_momentum_update */
+void sgd_momentum_update(float *param, const float *grad, float *momentum_buffer, size_t n,
+                         const SGDMomentumConfig *cfg, long step)
+{
+    for (size_t i = 0; i < n; i++) {
+        float g = cfg->maximize ? -grad[i] : grad[i];
+        if (cfg->weight_decay != 0.0f)
+            g += cfg->weight_decay * param[i];   /* the gradient of (wd/2)*param^2 */
+        if (cfg->momentum != 0.0f) {
+            float *buf = &momentum_buffer[i];
+            if (step == 1)
+                *buf = g;                        /* a copy of the first gradient, undamped */
+            else
+                *buf = cfg->momentum * *buf + (1.0f - cfg->dampening) * g;
+            g = cfg->nesterov ? g + cfg->momentum * *buf : *buf;
+        }
+        param[i] -= cfg->lr * g;
+    }
+}
+/* end snippet */
+
+/* snippet: sgd_momentum_adapter */
+typedef struct {
+    Optimizer base;       /* first, so an SGDMomentum* is also an Optimizer* */
+    SGDMomentumConfig config;
+    int buffer_slot;      /* the momentum_buffer slot, or -1 when momentum == 0 */
+} SGDMomentum;
+
+static void sgd_momentum_step_all(Optimizer *self)
+{
+    SGDMomentum *sgd = (SGDMomentum *)self;
+    SGDMomentumConfig cfg = sgd->config;
+    cfg.lr = self->lr;    /* a schedule may have changed it since creation */
+    for (int i = 0; i < self->params.count; i++) {
+        float *buf = sgd->buffer_slot < 0 ? NULL : self->slots[sgd->buffer_slot][i]->data;
+        sgd_momentum_update(self->params.params[i]->data, self->params.grads[i]->data, buf,
+                            self->params.params[i]->numel, &cfg, self->step_count);
+    }
+}
+
+Optimizer *sgd_momentum_new(ParamList params, const SGDMomentumConfig *cfg)
+{
+    SGDMomentum *sgd = calloc(1, sizeof *sgd);
+    if (!sgd) return NULL;
+    sgd->config = *cfg;
+    optimizer_init(&sgd->base, "sgd", params, cfg->lr, sgd_momentum_step_all);
+    /* The buffers are allocated here, once: a step never allocates. Like
+     * PyTorch, plain SGD (momentum 0) keeps no state at all. */
+    sgd->buffer_slot = -1;
+    if (cfg->momentum != 0.0f) {
+        sgd->buffer_slot = optimizer_add_slot(&sgd->base, "momentum_buffer");
+        if (sgd->buffer_slot < 0) {
+            optimizer_free(&sgd->base);
+            return NULL;
+        }
+    }
+    return &sgd->base;
+}
+/* end snippet */
+
+/* ---- the entry for optlab and the tests -------------------------------------- */
+
+static const OptionSpec sgd_momentum_options[] = {
+    {"lr", OPT_FLOAT, offsetof(SGDMomentumConfig, lr), "learning rate"},
+    {"momentum", OPT_FLOAT, offsetof(SGDMomentumConfig, momentum), "momentum factor (beta)"},
+    {"dampening", OPT_FLOAT, offsetof(SGDMomentumConfig, dampening), "dampening for momentum"},
+    {"weight_decay", OPT_FLOAT, offsetof(SGDMomentumConfig, weight_decay), "L2 penalty"},
+    {"nesterov", OPT_BOOL, offsetof(SGDMomentumConfig, nesterov), "Nesterov momentum"},
+    {"maximize", OPT_BOOL, offsetof(SGDMomentumConfig, maximize), "maximize the objective"},
+    {NULL, 0, 0, NULL},
+};
+
+static const SGDMomentumConfig sgd_momentum_defaults = SGD_MOMENTUM_DEFAULTS;
+
+/* The checks torch.optim.SGD's constructor makes, with its messages. Like
+ * PyTorch it accepts any dampening (and any momentum >= 0). */
+static const char *sgd_momentum_validate(const void *config, char *buf, size_t len)
+{
+    const SGDMomentumConfig *cfg = config;
+    if (cfg->lr < 0.0f) {
+        snprintf(buf, len, "Invalid learning rate: %g (it must be >= 0)", cfg->lr);
+        return buf;
+    }
+    if (cfg->momentum < 0.0f) {
+        snprintf(buf, len, "Invalid momentum value: %g (it must be >= 0)", cfg->momentum);
+        return buf;
+    }
+    if (cfg->weight_decay < 0.0f) {
+        snprintf(buf, len, "Invalid weight_decay value: %g (it must be >= 0)", cfg->weight_decay);
+        return buf;
+    }
+    if (cfg->nesterov && (cfg->momentum <= 0.0f || cfg->dampening != 0.0f)) {
+        snprintf(buf, len, "Nesterov momentum requires a momentum and zero dampening "
+                           "(got momentum=%g, dampening=%g)", cfg->momentum, cfg->dampening);
+        return buf;
+    }
+    return NULL;
+}
+
+static Optimizer *sgd_momentum_create(ParamList params, const void *config)
+{
+    return sgd_momentum_new(params, config);
+}
+
+const OptimizerSpec SGD_MOMENTUM_SPEC = {
+    .name = "sgd",
+    .torch_name = "torch.optim.SGD",
+    .options = sgd_momentum_options,
+    .config_size = sizeof(SGDMomentumConfig),
+    .defaults = &sgd_momentum_defaults,
+    .validate = sgd_momentum_validate,
+    .create = sgd_momentum_create,
+};
