@@ -3,10 +3,10 @@
 
 #include <string.h>
 
-#include "sgd.h"
+#include "momentum.h"
 
 const OptimizerSpec *const REGISTRY[] = {
-    &SGD_SPEC,        /* lesson 01 */
+    &SGD_MOMENTUM_SPEC,   /* lessons 01 and 02: torch.optim.SGD with its momentum options */
     NULL,
 };
 

@@ -12,6 +12,9 @@
 
 /* See lessons/01_sgd/test_sgd.c: one ulp per step, up to 10 steps. */
 #define GOLDEN_RTOL 1.9e-6
+/* See lessons/02_momentum/test_momentum.c: momentum adds a rounding in the
+ * buffer per step, and its longest cases run 20 steps. */
+#define MOMENTUM_RTOL 3.8e-6
 
 static ProgramRun optlab(const char *args, const char *input)
 {
@@ -37,7 +40,7 @@ static char *trace_input(const GoldenCase *c)
 }
 
 /* Runs `optlab trace` on every listed golden case and compares its output. */
-static void check_trace(const char *file, const char *const *names, int count)
+static void check_trace(const char *file, const char *const *names, int count, double rtol)
 {
     GoldenFile g;
     load_golden(file, &g);
@@ -62,7 +65,7 @@ static void check_trace(const char *file, const char *const *names, int count)
                 double want = c->expect[(size_t)step * c->numel + j];
                 double scale = fabs(c->param[j]);
                 for (int t = 0; t <= step; t++) scale = fmax(scale, fabs(c->expect[(size_t)t * c->numel + j]));
-                ck_assert_msg(fabs(v - want) <= GOLDEN_RTOL * scale,
+                ck_assert_msg(fabs(v - want) <= rtol * scale,
                               "case %s, step %d, param[%d]: optlab %.9g, PyTorch %.9g", c->name,
                               step + 1, j, v, want);
                 line = end;
@@ -82,7 +85,36 @@ START_TEST(test_trace_matches_pytorch_sgd)
     const char *cases[] = {"sgd_lr_default", "sgd_lr", "sgd_weight_decay", "sgd_maximize",
                            "sgd_maximize_weight_decay", "sgd_zero_grad_decay", "sgd_lr_zero",
                            "sgd_huge_tiny", "sgd_quadratic_path"};
-    check_trace("sgd.txt", cases, 9);
+    check_trace("sgd.txt", cases, 9, GOLDEN_RTOL);
+}
+END_TEST
+
+START_TEST(test_trace_matches_pytorch_sgd_momentum)
+{
+    /* Every keyword of torch.optim.SGD: momentum, dampening, nesterov, with
+     * weight_decay and maximize, and the defaults written out. */
+    const char *cases[] = {"sgd_momentum_default", "sgd_momentum_zero_dampening_ignored", "sgd_momentum",
+                           "sgd_momentum_dampening", "sgd_momentum_ema", "sgd_nesterov",
+                           "sgd_momentum_weight_decay", "sgd_momentum_maximize_nesterov",
+                           "sgd_momentum_099", "sgd_momentum_zero_grad", "sgd_momentum_huge_tiny",
+                           "sgd_momentum_quadratic_path", "sgd_nesterov_quadratic_path"};
+    check_trace("sgd.txt", cases, 13, MOMENTUM_RTOL);
+}
+END_TEST
+
+START_TEST(test_trace_momentum_state)
+{
+    /* lr 0.1, momentum 0.9: buf = 0.5, p = 0.95; buf = 0.45 + 0.25 = 0.7, p = 0.88. */
+    ProgramRun run = optlab("trace sgd --lr=0.1 --momentum=0.9 --state", "1\n0.5\n0.25\n");
+    ck_assert_msg(run.status == 0, "%s", run.err);
+    ck_assert_str_eq(run.out, "# param[0] momentum_buffer[0]\n0.949999988 0.5\n0.879999995 0.699999988\n");
+    program_run_free(&run);
+    /* momentum 0 (the default) keeps no buffer, as in PyTorch. */
+    run = optlab("trace sgd --lr=0.1 --dampening=0.5 --state", "1\n0.5\n");
+    ck_assert_int_eq(run.status, 0);
+    ck_assert(strstr(run.out, "keeps no state") != NULL);
+    ck_assert(strstr(run.out, "momentum_buffer") == NULL);
+    program_run_free(&run);
 }
 END_TEST
 
@@ -131,6 +163,9 @@ START_TEST(test_list)
     }
     ck_assert(strstr(run.out, "--weight_decay") != NULL);
     ck_assert(strstr(run.out, "--maximize") != NULL);
+    ck_assert(strstr(run.out, "--momentum") != NULL);
+    ck_assert(strstr(run.out, "--dampening") != NULL);
+    ck_assert(strstr(run.out, "--nesterov") != NULL);
     program_run_free(&run);
 }
 END_TEST
@@ -143,6 +178,12 @@ START_TEST(test_race)
     ck_assert(strstr(run.out, "sgd lr=2.5") != NULL);
     ck_assert(strstr(run.out, "diverged at step") != NULL);   /* only the second */
     ck_assert(strstr(strstr(run.out, "sgd lr=0.5"), "diverged") > strstr(run.out, "sgd lr=2.5"));
+    program_run_free(&run);
+    /* Momentum's keys pass through race's NAME:key=value entries too. */
+    run = optlab("race --problem=ravine --kappa=100 --opt=sgd:lr=1.9,sgd:lr=3.3:momentum=0.67 --steps=100",
+                 NULL);
+    ck_assert_msg(run.status == 0, "%s", run.err);
+    ck_assert(strstr(run.out, "sgd lr=3.3 momentum=0.67") != NULL);
     program_run_free(&run);
     run = optlab("race --problem=softmax --opt=sgd:lr=0.5 --steps=50 --batch=64", NULL);
     ck_assert_msg(run.status == 0, "%s", run.err);
@@ -189,6 +230,12 @@ START_TEST(test_trace_refuses_bad_input)
     assert_refused("trace sgd --lr=-1", "1\n", "Invalid learning rate");
     assert_refused("trace sgd --weight_decay=-0.1", "1\n", "Invalid weight_decay");
     assert_refused("trace sgd --maximize=yes", "1\n", "not true or false");
+    assert_refused("trace sgd --momentum=-0.9", "1\n", "Invalid momentum value");
+    assert_refused("trace sgd --nesterov=true", "1\n",
+                   "Nesterov momentum requires a momentum and zero dampening");
+    assert_refused("trace sgd --momentum=0.9 --dampening=0.1 --nesterov=true", "1\n",
+                   "Nesterov momentum requires");
+    assert_refused("trace sgd --momentum=nan", "1\n", "not a finite float32 number");
     assert_refused("trace sgd --lr", "1\n", "needs a value");
     assert_refused("trace sgd lr=0.1", "1\n", "unexpected argument");
     assert_refused("trace sgd", "", "no input");
@@ -225,6 +272,8 @@ Suite *make_suite(void)
     Suite *s = suite_create("optlab");
     TCase *core = tcase_create("Core");
     tcase_add_test(core, test_trace_matches_pytorch_sgd);
+    tcase_add_test(core, test_trace_matches_pytorch_sgd_momentum);
+    tcase_add_test(core, test_trace_momentum_state);
     tcase_add_test(core, test_trace_by_hand);
     tcase_add_test(core, test_trace_state_columns);
     tcase_add_test(core, test_trace_shape);
