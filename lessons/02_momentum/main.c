@@ -254,15 +254,15 @@ static void ravine_paths(Report *r)
     report_value(r, "paths_hb_loss", "%.1e", hb_path.loss[steps]);
 
     Figure *fig = report_figure(r, "02_ravine_paths");
-    figure_size(fig, 6.0, 2.6);
+    figure_size(fig, 6.0, 3.2);
     FILE *data = figure_data(fig);
     ravine_contours(data, kappa);
     path_block(data, "gd", &gd_path);
     path_block(data, "hb", &hb_path);
     fprintf(figure_commands(fig),
-            "set size ratio -1\nset xrange [-1:5]\nset yrange [-1.2:1.2]\n"
+            "set size ratio -1\nset xrange [-1:5]\nset yrange [-1.5:1.5]\n"
             "set xlabel 'x (flat floor, curvature 1/κ)'\nset ylabel 'y (steep wall)'\n"
-            "set key outside right\n"
+            "set key below horizontal\n"
             "plot $contours with lines ls 8 title 'loss contours', "
             "$gd with linespoints ls 1 title 'GD, lr %.2f', "
             "$hb with linespoints ls 2 title 'heavy ball, lr %.2f, β %.2f'\n",
@@ -306,10 +306,10 @@ static void kappa_sweep(Report *r, const Args *a)
 
     FILE *t = report_table(r, "kappa_sweep", "Steps until the loss is 1e-6 of its start, "
                                               "against the condition number");
-    fprintf(t, "         gradient descent       heavy ball                Nesterov         "
-               "theory's settings\n");
-    fprintf(t, "  kappa  best lr   steps  best lr  momentum  steps  best lr  momentum  steps"
-               "     GD     HB\n");
+    fprintf(t, "        gradient descent  heavy ball               Nesterov               "
+               "theory's\n");
+    fprintf(t, "  kappa     lr    steps     lr  momentum  steps     lr  momentum  steps     "
+               "GD     HB\n");
     for (int i = 0; i < n; i++) {
         Problem *p = make_ravine(KAPPA_DIM, kappas[i]);
         int cap = (int)(20 * kappas[i]) + 1000;
@@ -322,7 +322,7 @@ static void kappa_sweep(Report *r, const Args *a)
         heavy_ball_theory(1.0, 1.0 / kappas[i], &lr, &beta);
         SGDMomentumConfig hb_th = config(lr, beta, false);
         int gd_th_steps = steps_to_target(p, &gd_th, cap), hb_th_steps = steps_to_target(p, &hb_th, cap);
-        fprintf(t, "%7g %8.2f %7d %8.2f %9.4f %6d %8.2f %9.4f %6d %6d %6d\n", kappas[i], gd.lr,
+        fprintf(t, "%7g %6.2f %8d %6.2f %9.4f %6d %6.2f %9.4f %6d %6d %6d\n", kappas[i], gd.lr,
                 gd.steps, hb.lr, hb.momentum, hb.steps, nag.lr, nag.momentum, nag.steps, gd_th_steps,
                 hb_th_steps);
         k[i] = kappas[i];
@@ -344,8 +344,9 @@ static void kappa_sweep(Report *r, const Args *a)
     double s_nag = loglog_slope(k, nag_steps, n);
     double s_gd_th = loglog_slope(k, gd_theory, n), s_hb_th = loglog_slope(k, hb_theory, n);
     fprintf(t, "\nslope of log(steps) against log(kappa), fitted over these %d ravines:\n", n);
-    fprintf(t, "  gradient descent %.2f   heavy ball %.2f   Nesterov %.2f   "
-               "(theory's settings: GD %.2f, HB %.2f)\n", s_gd, s_hb, s_nag, s_gd_th, s_hb_th);
+    fprintf(t, "  best settings of the sweep   GD %.2f   heavy ball %.2f   Nesterov %.2f\n", s_gd, s_hb,
+            s_nag);
+    fprintf(t, "  theory's settings            GD %.2f   heavy ball %.2f\n", s_gd_th, s_hb_th);
     report_table_end(r);
     report_value(r, "slope_gd", "%.2f", s_gd);
     report_value(r, "slope_hb", "%.2f", s_hb);
@@ -394,6 +395,7 @@ static void beta_sweep(Report *r, const Args *a)
                "           steps to\n");
     fprintf(t, "momentum  1e-6       of x          of y          (overshoot)        lr     1e-6\n");
     Figure *fig = report_figure(r, "02_beta_sweep");
+    int plain_steps = 0;
     for (int b = 0; b < 4; b++) {
         SGDMomentumConfig cfg = config(lr, betas[b], false);
         TrainHistory h = run_path(p, &cfg, steps);
@@ -417,6 +419,8 @@ static void beta_sweep(Report *r, const Args *a)
             fprintf(figure_data(fig), "%d %.6g\n", s, h.loss[s]);
         fprintf(figure_data(fig), "EOD\n");
         const char *tags[] = {"0", "05", "09", "099"};
+        if (b == 0) plain_steps = reached;
+        if (b == 2) report_value(r, "beta09_speedup", "%.0f", (double)plain_steps / reached);
         snprintf(name, sizeof name, "beta%s_steps", tags[b]);
         report_value(r, name, "%d", reached);
         snprintf(name, sizeof name, "beta%s_best_steps", tags[b]);
@@ -430,9 +434,11 @@ static void beta_sweep(Report *r, const Args *a)
     report_table_end(r);
     FILE *cmd = figure_commands(fig);
     fprintf(cmd, "set xlabel 'step'\nset ylabel 'loss'\nset logscale y\nset format y '10^{%%T}'\n"
-                 "set key outside right\nplot ");
+                 "set yrange [1e-16:10]\nset key outside right\nplot ");
+    /* Plain SGD dashed: momentum 0.99 wanders around it. */
     for (int b = 0; b < 4; b++)
-        fprintf(cmd, "%s$b%d with lines ls %d title 'momentum %g'", b ? ", " : "", b, b + 1, betas[b]);
+        fprintf(cmd, "%s$b%d with lines ls %d%s title 'momentum %g'", b ? ", " : "", b, b + 1,
+                b == 0 ? " dt 2 lw 3" : "", betas[b]);
     fprintf(cmd, "\n");
     figure_close(fig);
     problem_free(p);
@@ -543,7 +549,7 @@ static void nesterov_table(Report *r, const Args *a)
 
     /* The two paths at lr 0.5 on the map. */
     Figure *fig = report_figure(r, "02_nesterov_paths");
-    figure_size(fig, 6.0, 2.6);
+    figure_size(fig, 6.0, 3.0);
     FILE *data = figure_data(fig);
     ravine_contours(data, CHAPTER_KAPPA);
     for (int nesterov = 0; nesterov < 2; nesterov++) {
@@ -554,7 +560,7 @@ static void nesterov_table(Report *r, const Args *a)
     }
     fprintf(figure_commands(fig),
             "set size ratio -1\nset xrange [-3.5:5]\nset yrange [-1.2:1.2]\n"
-            "set xlabel 'x (flat floor)'\nset ylabel 'y (steep wall)'\nset key outside right\n"
+            "set xlabel 'x (flat floor)'\nset ylabel 'y (steep wall)'\nset key below horizontal\n"
             "plot $contours with lines ls 8 title 'loss contours', "
             "$hb with linespoints ls 2 title 'heavy ball', "
             "$nag with linespoints ls 3 title 'Nesterov'\n");
@@ -801,12 +807,14 @@ static void digits_mlp(Report *r, const Args *a)
         {"Nesterov", a->lr, beta, true},
     };
     enum { RUNS = 5, SEEDS = 3, POINTS = 10 };
-    double curves[RUNS][POINTS + 1];
+    double curves[RUNS][POINTS + 1], losses[RUNS];
+    double acc_min = INFINITY, acc_max = -INFINITY;
     FILE *t = report_table(r, "digits_mlp", "SGD with and without momentum on the digits MLP "
                                             "(64-32-10, tanh)");
     fprintf(t, "batch %d, %d steps; mean of %d seeds (the lowest and highest in brackets)\n\n",
             a->batch, a->steps, SEEDS);
-    fprintf(t, "method       lr       momentum  lr/(1-b)  final train loss        test accuracy\n");
+    fprintf(t, "%-11s %6s %9s %9s   %-24s  %s\n", "method", "lr", "momentum", "lr/(1-b)",
+            "final train loss", "test accuracy");
     for (int i = 0; i < RUNS; i++) {
         double loss_sum = 0, acc_sum = 0, loss_lo = INFINITY, loss_hi = -INFINITY;
         double acc_lo = INFINITY, acc_hi = -INFINITY;
@@ -821,18 +829,24 @@ static void digits_mlp(Report *r, const Args *a)
             acc_lo = fmin(acc_lo, acc);
             acc_hi = fmax(acc_hi, acc);
         }
-        fprintf(t, "%-11s %6.3f %8.2f %9.3f   %.4f [%.4f %.4f]   %.1f%% [%.1f %.1f]\n",
+        fprintf(t, "%-11s %6.3f %9.2f %9.3f   %.4f [%.4f %.4f]   %.1f%% [%.1f %.1f]\n",
                 runs[i].label, runs[i].lr, runs[i].momentum, runs[i].lr / (1 - runs[i].momentum),
                 loss_sum, loss_lo, loss_hi, 100 * acc_sum, 100 * acc_lo, 100 * acc_hi);
+        losses[i] = loss_sum;
+        acc_min = fmin(acc_min, 100 * acc_sum);
+        acc_max = fmax(acc_max, 100 * acc_sum);
         const char *names[] = {"sgd", "sgd_big", "hb_small", "hb", "nag"};
         char name[64];
         snprintf(name, sizeof name, "mlp_%s_loss", names[i]);
-        report_value(r, name, "%.3f", loss_sum);
+        report_value(r, name, "%.4f", loss_sum);
         snprintf(name, sizeof name, "mlp_%s_acc", names[i]);
         report_value(r, name, "%.1f", 100 * acc_sum);
     }
     report_table_end(r);
     report_value(r, "mlp_steps", "%d", a->steps);
+    report_value(r, "mlp_acc_min", "%.1f", acc_min);
+    report_value(r, "mlp_acc_max", "%.1f", acc_max);
+    report_value(r, "mlp_loss_ratio", "%.0f", losses[0] / losses[3]);   /* SGD / heavy ball, lr 0.1 */
     report_value(r, "mlp_lr", "%g", a->lr);
     report_value(r, "mlp_beta", "%g", beta);
     report_value(r, "mlp_big_lr", "%g", a->lr / (1.0f - beta));
@@ -862,9 +876,12 @@ static void digits_mlp(Report *r, const Args *a)
     }
     FILE *cmd = figure_commands(fig);
     fprintf(cmd, "set xlabel 'step'\nset ylabel 'loss on all training examples'\nset logscale y\n"
-                 "set key outside right\nplot ");
+                 "set key top right\nplot ");
+    /* One colour per lr/(1 - beta): solid for SGD, dashed with open points for
+     * heavy ball, so that curves lying on top of each other stay visible. */
+    const char *styles[RUNS] = {"ls 1", "ls 2", "ls 1 dt 2 pt 6 ps 1.2", "ls 2 dt 2 pt 4 ps 1.2", "ls 3"};
     for (int i = 0; i < RUNS; i++)
-        fprintf(cmd, "%s$r%d with linespoints ls %d title '%s, lr %g%s'", i ? ", " : "", i, i + 1,
+        fprintf(cmd, "%s$r%d with linespoints %s title '%s, lr %g%s'", i ? ", " : "", i, styles[i],
                 runs[i].label, runs[i].lr, runs[i].momentum > 0 ? ", β 0.9" : "");
     fprintf(cmd, "\n");
     figure_close(fig);

@@ -16,7 +16,7 @@ void sgd_momentum_update(float *param, const float *grad, float *momentum_buffer
         if (cfg->momentum != 0.0f) {
             float *buf = &momentum_buffer[i];
             if (step == 1)
-                *buf = g;                        /* a copy of the first gradient, undamped */
+                *buf = g;       /* a copy of the first gradient, undamped */
             else
                 *buf = cfg->momentum * *buf + (1.0f - cfg->dampening) * g;
             g = cfg->nesterov ? g + cfg->momentum * *buf : *buf;

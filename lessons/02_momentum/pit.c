@@ -7,11 +7,13 @@
 const PitShape PIT_SHALLOW = {"shallow pit", 0.1, 4.0, 0.3, 1.0, 0.3};
 const PitShape PIT_DEEP = {"deep pit", 0.1, 4.0, 1.0, 1.0, 0.2};
 
+/* snippet: pit_value */
 double pit_value(const PitShape *s, double x)
 {
-    double u = (x - s->centre) / s->width;
+    double u = (x - s->centre) / s->width;   /* distance from the pit, in widths */
     return 0.5 * s->bowl * (x - s->valley) * (x - s->valley) - s->depth * exp(-0.5 * u * u);
 }
+/* end snippet */
 
 double pit_slope(const PitShape *s, double x)
 {

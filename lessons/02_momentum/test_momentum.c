@@ -337,6 +337,11 @@ START_TEST(test_heavy_ball_needs_far_fewer_steps)
     ck_assert_int_gt(gd, 0);
     ck_assert_int_gt(hb, 0);
     ck_assert_msg(2 * hb < gd, "heavy ball %d steps, GD %d", hb, gd);
+    /* ... at a learning rate above 2/L = 2, where GD diverges. */
+    SGDMomentumConfig polyak = heavy_ball_theory(20.0), plain = polyak;
+    plain.momentum = 0;
+    ck_assert(polyak.lr > 2.0f);
+    ck_assert_int_lt(steps_to_target(p, plain, 100000), 0);
     problem_free(p);
 }
 END_TEST
@@ -375,6 +380,13 @@ START_TEST(test_too_much_momentum_is_slow_at_any_lr)
     }
     int gd = steps_to_target(p, config(1.78f, 0, 0, false), 100000);
     ck_assert(gd > 0 && gd < 100);
+    /* At lr 0.1: momentum 0.9 is more than 5 times faster than none, 0.99 slower. */
+    int none = steps_to_target(p, config(0.1f, 0, 0, false), 100000);
+    int good = steps_to_target(p, config(0.1f, 0.9f, 0, false), 100000);
+    int much = steps_to_target(p, config(0.1f, 0.99f, 0, false), 100000);
+    ck_assert(none > 0 && good > 0 && much > 0);
+    ck_assert_msg(5 * good < none, "momentum 0.9: %d steps, none: %d", good, none);
+    ck_assert_msg(much > none, "momentum 0.99: %d steps, none: %d", much, none);
     problem_free(p);
 }
 END_TEST
@@ -461,7 +473,45 @@ START_TEST(test_nesterov_damps_the_steep_direction)
     ck_assert(nag.loss[20] < hb.loss[20]);
     train_history_free(&hb);
     train_history_free(&nag);
+    /* At momentum 0.9, Nesterov ends lower at every lr that both survive. */
+    const float lrs[] = {0.1f, 0.3f, 0.5f, 1.0f, 1.3f};
+    for (int i = 0; i < 5; i++) {
+        hb = path_on(p, config(lrs[i], 0.9f, 0, false), 100);
+        nag = path_on(p, config(lrs[i], 0.9f, 0, true), 100);
+        ck_assert_msg(nag.loss[100] < hb.loss[100], "lr %g: Nesterov %g, heavy ball %g", lrs[i],
+                      nag.loss[100], hb.loss[100]);
+        train_history_free(&hb);
+        train_history_free(&nag);
+    }
     problem_free(p);
+}
+END_TEST
+
+/* The fewest steps to the target over the lesson program's grids (learning
+ * rates 10^(k/16) from 0.03 to 4.2, momentum 1 - 10^(-j/8) from 0.25 to 0.999). */
+static int best_over_grid(Problem *p, bool nesterov, int max_steps)
+{
+    int best = -1;
+    for (int j = 1; j <= 24; j++)
+        for (int k = -24; k <= 10; k++) {
+            SGDMomentumConfig cfg = config((float)pow(10, k / 16.0), (float)(1 - pow(10, -j / 8.0)), 0,
+                                           nesterov);
+            int steps = steps_to_target(p, cfg, best >= 0 ? best - 1 : max_steps);
+            if (steps >= 0) best = steps;
+        }
+    return best;
+}
+
+START_TEST(test_tuned_heavy_ball_beats_tuned_nesterov_on_quadratics)
+{
+    const double kappas[2] = {100, 1000};
+    for (int i = 0; i < 2; i++) {
+        Problem *p = ravine_new(10, kappas[i]);
+        int hb = best_over_grid(p, false, 100000), nag = best_over_grid(p, true, 100000);
+        ck_assert(hb > 0 && nag > 0);
+        ck_assert_msg(hb < nag, "kappa %g: heavy ball %d, Nesterov %d", kappas[i], hb, nag);
+        problem_free(p);
+    }
 }
 END_TEST
 
@@ -566,6 +616,8 @@ START_TEST(test_momentum_rolls_through_pits)
     /* Whether 0.9 is enough depends on the learning rate. */
     ck_assert_int_eq(pit_end(&PIT_SHALLOW, 0.01f, 0.9f), 0);
     ck_assert_int_eq(pit_end(&PIT_SHALLOW, 0.03f, 0.9f), 1);
+    /* With 0.99 on the deep landscape, where it stops changes with the lr. */
+    ck_assert_int_ne(pit_end(&PIT_DEEP, 0.01f, 0.99f), pit_end(&PIT_DEEP, 0.03f, 0.99f));
 }
 END_TEST
 
@@ -771,6 +823,7 @@ Suite *make_suite(void)
     tcase_add_test(core, test_momentum_calms_only_a_zigzag);
     tcase_add_test(core, test_stability_limits_of_heavy_ball_and_nesterov);
     tcase_add_test(core, test_nesterov_damps_the_steep_direction);
+    tcase_add_test(core, test_tuned_heavy_ball_beats_tuned_nesterov_on_quadratics);
     tcase_add_test(core, test_two_conventions_one_path);
     tcase_add_test(core, test_steady_slope_multiplies_the_step);
     tcase_add_test(core, test_pit_landscapes);
