@@ -1,0 +1,421 @@
+/* test_exercises.c - the grader of chapter 2's exercises. Each Check test
+ * case is one exercise (ex1, ex2, ex3, with the points in points.txt); each
+ * test runs in its own process with a time limit, so code that crashes or
+ * loops forever fails its test instead of stopping the grading.
+ *
+ * `make grade` runs these tests on exercises/02_momentum/ (your code);
+ * `make test` runs them on solutions/02_momentum/. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "exercises.h"
+#include "momentum.h"
+#include "problems.h"
+#include "testing.h"
+
+/* A few float32 operations on numbers near 1: 4 ulp. */
+#define HAND_RTOL 5e-7
+/* PyTorch's kernels may round the buffer and the parameter update
+ * differently by an ulp each per step (see lessons/02_momentum/
+ * test_momentum.c): up to 20 steps, 32 ulp of float32. */
+#define GOLDEN_RTOL 3.8e-6
+/* A buffer that cancels to near zero keeps the absolute error of its terms,
+ * an ulp of numbers near 1: 2 ulp at 1. */
+#define BUFFER_ATOL 2.4e-7
+
+static SGDMomentumConfig parse_settings(const GoldenCase *c)
+{
+    SGDMomentumConfig cfg;
+    char err[256];
+    ck_assert_msg(optimizer_config_parse(&SGD_MOMENTUM_SPEC, &cfg, c->num_settings,
+                                         (const char *const *)c->settings, err, sizeof err) == 0,
+                  "%s", err);
+    return cfg;
+}
+
+/* The largest magnitude element j of a case has had up to step `step`: the
+ * scale at which its rounding errors live (as common/testing.c compares). */
+static double scale_of(const GoldenCase *c, int step, int j)
+{
+    double scale = fabs(c->param[j]);
+    for (int t = 0; t <= step; t++) scale = fmax(scale, fabs(c->expect[(size_t)t * c->numel + j]));
+    return scale;
+}
+
+/* ---- exercise 1 -------------------------------------------------------------- */
+
+START_TEST(test_ex1_first_steps_by_hand)
+{
+    /* Heavy ball, lr 0.1, momentum 0.9: buf = 0.5, p = 0.95; buf = 0.7, p = 0.88. */
+    SGDMomentumConfig cfg = SGD_MOMENTUM_DEFAULTS;
+    cfg.lr = 0.1f;
+    cfg.momentum = 0.9f;
+    float p[1] = {1.0f}, buf[1] = {0.0f};
+    ex_sgd_momentum_step(p, (float[]){0.5f}, buf, 1, &cfg, 1);
+    ck_assert_close(p[0], 0.95, 0, HAND_RTOL);
+    ck_assert_close(buf[0], 0.5, 0, HAND_RTOL);
+    ex_sgd_momentum_step(p, (float[]){0.25f}, buf, 1, &cfg, 2);
+    ck_assert_close(buf[0], 0.7, 0, HAND_RTOL);
+    ck_assert_close(p[0], 0.88, 0, HAND_RTOL);
+    /* Dampening 0.5 skips step 1: buf = 0.5; then 0.45 + 0.125 = 0.575, p = 0.8925. */
+    cfg.dampening = 0.5f;
+    p[0] = 1.0f;
+    ex_sgd_momentum_step(p, (float[]){0.5f}, buf, 1, &cfg, 1);
+    ck_assert_close(buf[0], 0.5, 0, HAND_RTOL);
+    ex_sgd_momentum_step(p, (float[]){0.25f}, buf, 1, &cfg, 2);
+    ck_assert_close(buf[0], 0.575, 0, HAND_RTOL);
+    ck_assert_close(p[0], 0.8925, 0, HAND_RTOL);
+    /* Nesterov: g + 0.9 buf = 0.95, p = 0.905; then 0.25 + 0.63 = 0.88, p = 0.817. */
+    cfg.dampening = 0.0f;
+    cfg.nesterov = true;
+    p[0] = 1.0f;
+    ex_sgd_momentum_step(p, (float[]){0.5f}, buf, 1, &cfg, 1);
+    ck_assert_close(p[0], 0.905, 0, HAND_RTOL);
+    ex_sgd_momentum_step(p, (float[]){0.25f}, buf, 1, &cfg, 2);
+    ck_assert_close(p[0], 0.817, 0, HAND_RTOL);
+}
+END_TEST
+
+START_TEST(test_ex1_maximize_and_weight_decay_enter_the_buffer)
+{
+    /* g = -0.5 + 0.1 * 1 = -0.4 = buf, p = 1.04; g = -0.5 + 0.104 = -0.396,
+     * buf = -0.36 - 0.396 = -0.756, p = 1.04 + 0.0756 = 1.1156. */
+    SGDMomentumConfig cfg = SGD_MOMENTUM_DEFAULTS;
+    cfg.lr = 0.1f;
+    cfg.momentum = 0.9f;
+    cfg.weight_decay = 0.1f;
+    cfg.maximize = true;
+    float p[1] = {1.0f}, buf[1] = {0.0f};
+    ex_sgd_momentum_step(p, (float[]){0.5f}, buf, 1, &cfg, 1);
+    ck_assert_close(buf[0], -0.4, 0, HAND_RTOL);
+    ck_assert_close(p[0], 1.04, 0, HAND_RTOL);
+    ex_sgd_momentum_step(p, (float[]){0.5f}, buf, 1, &cfg, 2);
+    ck_assert_close(buf[0], -0.756, 0, HAND_RTOL);
+    ck_assert_close(p[0], 1.1156, 0, HAND_RTOL);
+}
+END_TEST
+
+/* Replays golden cases through the student's step, checking the parameters
+ * and (when the case records it) the buffer after every step. */
+static void replay(const char *const *names, int count, double atol)
+{
+    GoldenFile g;
+    load_golden("sgd.txt", &g);
+    for (int k = 0; k < count; k++) {
+        const GoldenCase *c = golden_find(&g, names[k]);
+        ck_assert_msg(c != NULL, "no golden case %s", names[k]);
+        SGDMomentumConfig cfg = parse_settings(c);
+        float *p = malloc(sizeof(float) * (size_t)c->numel);
+        float *buf = cfg.momentum != 0.0f ? calloc((size_t)c->numel, sizeof(float)) : NULL;
+        memcpy(p, c->param, sizeof(float) * (size_t)c->numel);
+        int state = golden_state_index(c, "momentum_buffer");
+        for (int step = 0; step < c->steps; step++) {
+            ex_sgd_momentum_step(p, c->grad + (size_t)step * c->numel, buf, (size_t)c->numel, &cfg,
+                                 step + 1);
+            for (int j = 0; j < c->numel; j++) {
+                double want = c->expect[(size_t)step * c->numel + j];
+                ck_assert_msg(fabs(p[j] - want) <= atol + GOLDEN_RTOL * scale_of(c, step, j),
+                              "PyTorch case %s, step %d, param[%d] = %.9g, expected %.9g", c->name,
+                              step + 1, j, p[j], want);
+            }
+            if (state >= 0) {
+                char what[200];
+                snprintf(what, sizeof what, "PyTorch case %s, step %d, momentum_buffer", c->name, step + 1);
+                ck_assert_all_close(buf, c->state[state] + (size_t)step * c->numel, (size_t)c->numel,
+                                    atol, GOLDEN_RTOL, what);
+            }
+        }
+        free(p);
+        free(buf);
+    }
+    golden_free(&g);
+}
+
+START_TEST(test_ex1_matches_pytorch)
+{
+    const char *cases[] = {"sgd_momentum", "sgd_momentum_dampening", "sgd_momentum_ema",
+                           "sgd_nesterov", "sgd_momentum_weight_decay",
+                           "sgd_momentum_maximize_nesterov", "sgd_momentum_099",
+                           "sgd_momentum_zero_grad", "sgd_momentum_quadratic_path",
+                           "sgd_nesterov_quadratic_path"};
+    replay(cases, 10, BUFFER_ATOL);
+    const char *huge_tiny[] = {"sgd_momentum_huge_tiny"};   /* values near 1e30 and 1e-30 */
+    replay(huge_tiny, 1, 0.0);
+}
+END_TEST
+
+START_TEST(test_ex1_momentum_zero_is_plain_sgd)
+{
+    /* With momentum 0 there is no buffer (NULL): chapter 1's SGD, and
+     * dampening changes nothing. */
+    const char *cases[] = {"sgd_weight_decay", "sgd_maximize_weight_decay", "sgd_quadratic_path",
+                           "sgd_momentum_default", "sgd_momentum_zero_dampening_ignored"};
+    replay(cases, 5, 0.0);
+}
+END_TEST
+
+/* ---- exercise 2 -------------------------------------------------------------- */
+
+START_TEST(test_ex2_first_steps_by_hand)
+{
+    /* Moving average, lr 1, beta 0.9, m from 0: m = 0.05, p = 0.95;
+     * m = 0.045 + 0.025 = 0.07, p = 0.88 (the same path as heavy ball at lr 0.1). */
+    float p[1] = {1.0f}, m[1] = {0.0f};
+    ex_ema_momentum_step(p, (float[]){0.5f}, m, 1, 1.0f, 0.9f);
+    ck_assert_close(m[0], 0.05, 0, HAND_RTOL);
+    ck_assert_close(p[0], 0.95, 0, HAND_RTOL);
+    ex_ema_momentum_step(p, (float[]){0.25f}, m, 1, 1.0f, 0.9f);
+    ck_assert_close(m[0], 0.07, 0, HAND_RTOL);
+    ck_assert_close(p[0], 0.88, 0, HAND_RTOL);
+    /* Sutskever, lr 0.1, beta 0.9, v from 0: v = 0.05, p = 0.95; v = 0.045 + 0.025 = 0.07, p = 0.88. */
+    float q[1] = {1.0f}, v[1] = {0.0f};
+    ex_sutskever_step(q, (float[]){0.5f}, v, 1, 0.1f, 0.9f);
+    ck_assert_close(v[0], 0.05, 0, HAND_RTOL);
+    ck_assert_close(q[0], 0.95, 0, HAND_RTOL);
+    ex_sutskever_step(q, (float[]){0.25f}, v, 1, 0.1f, 0.9f);
+    ck_assert_close(v[0], 0.07, 0, HAND_RTOL);
+    ck_assert_close(q[0], 0.88, 0, HAND_RTOL);
+}
+END_TEST
+
+START_TEST(test_ex2_ema_learning_rate)
+{
+    ck_assert_close(ex_ema_lr_for(0.1, 0.9), 1.0, 0, 1e-12);
+    ck_assert_close(ex_ema_lr_for(0.01, 0.99), 1.0, 0, 1e-12);
+    ck_assert_close(ex_ema_lr_for(0.3, 0.5), 0.6, 0, 1e-12);
+    ck_assert_close(ex_ema_lr_for(0.2, 0.0), 0.2, 0, 1e-12);
+}
+END_TEST
+
+/* Both forms on PyTorch's undamped heavy-ball cases (no weight decay, no
+ * maximize), at constant lr: they must trace PyTorch's path. */
+START_TEST(test_ex2_both_forms_trace_pytorch_at_constant_lr)
+{
+    GoldenFile g;
+    load_golden("sgd.txt", &g);
+    const char *cases[] = {"sgd_momentum", "sgd_momentum_099", "sgd_momentum_quadratic_path"};
+    for (int k = 0; k < 3; k++) {
+        const GoldenCase *c = golden_find(&g, cases[k]);
+        ck_assert_ptr_nonnull(c);
+        SGDMomentumConfig cfg = parse_settings(c);
+        ck_assert(cfg.dampening == 0 && cfg.weight_decay == 0 && !cfg.nesterov && !cfg.maximize);
+        size_t n = (size_t)c->numel;
+        float *a = malloc(sizeof(float) * n), *m = calloc(n, sizeof(float));
+        float *b = malloc(sizeof(float) * n), *v = calloc(n, sizeof(float));
+        memcpy(a, c->param, sizeof(float) * n);
+        memcpy(b, c->param, sizeof(float) * n);
+        float ema_lr = (float)ex_ema_lr_for(cfg.lr, cfg.momentum);
+        for (int step = 0; step < c->steps; step++) {
+            const float *grad = c->grad + (size_t)step * n;
+            ex_ema_momentum_step(a, grad, m, n, ema_lr, cfg.momentum);
+            ex_sutskever_step(b, grad, v, n, cfg.lr, cfg.momentum);
+            for (size_t j = 0; j < n; j++) {
+                double want = c->expect[(size_t)step * n + j], scale = scale_of(c, step, (int)j);
+                /* The rescaling is exact in real numbers only: each step of
+                 * these forms rounds a product or two more than PyTorch's
+                 * ((1 - beta)g, lr*g, lr*m), so allow twice GOLDEN_RTOL. A
+                 * wrong form is off by far more: its first step alone by 10x. */
+                ck_assert_msg(fabs(a[j] - want) <= 2 * GOLDEN_RTOL * scale, "moving average, case %s, "
+                              "step %d, param[%zu] = %.9g, PyTorch %.9g", c->name, step + 1, j, a[j], want);
+                ck_assert_msg(fabs(b[j] - want) <= 2 * GOLDEN_RTOL * scale, "Sutskever, case %s, step %d, "
+                              "param[%zu] = %.9g, PyTorch %.9g", c->name, step + 1, j, b[j], want);
+            }
+        }
+        free(a);
+        free(b);
+        free(m);
+        free(v);
+    }
+    golden_free(&g);
+}
+END_TEST
+
+START_TEST(test_ex2_sutskever_remembers_the_old_lr)
+{
+    /* g = 1 twice, lr 0.5 then 0.25, beta 0.9. Sutskever: v = 0.5, p = 0.5;
+     * v = 0.45 + 0.25 = 0.7, p = -0.2. PyTorch rescales its whole buffer
+     * instead: p = 0.5 - 0.25 * 1.9 = 0.025 (lessons/02_momentum's tests). */
+    float p[1] = {1.0f}, v[1] = {0.0f};
+    ex_sutskever_step(p, (float[]){1.0f}, v, 1, 0.5f, 0.9f);
+    ex_sutskever_step(p, (float[]){1.0f}, v, 1, 0.25f, 0.9f);
+    ck_assert_close(v[0], 0.7, 0, HAND_RTOL);
+    ck_assert_close(p[0], -0.2, 0, 2e-6);   /* 0.5 - 0.7: cancellation, an ulp of 0.7 */
+}
+END_TEST
+
+/* ---- exercise 3 -------------------------------------------------------------- */
+
+START_TEST(test_ex3_polyak_settings)
+{
+    float lr, momentum;
+    /* L = 1, mu = 0.01: lr = 4/1.1^2 = 3.30578512, momentum = (9/11)^2 = 0.66942149. */
+    ex_heavy_ball_settings(1.0, 0.01, &lr, &momentum);
+    ck_assert_close(lr, 4.0 / 1.21, 0, 1e-6);
+    ck_assert_close(momentum, 81.0 / 121.0, 0, 1e-6);
+    /* L = 4, mu = 1 (kappa 4): lr = 4/9, momentum = (1/3)^2 = 1/9. */
+    ex_heavy_ball_settings(4.0, 1.0, &lr, &momentum);
+    ck_assert_close(lr, 4.0 / 9.0, 0, 1e-6);
+    ck_assert_close(momentum, 1.0 / 9.0, 0, 1e-6);
+}
+END_TEST
+
+/* A quadratic whose curvatures the student's code cannot see: 0.3, 1.7, 4. */
+typedef struct {
+    Problem base;
+    Tensor *tensors[2];
+} HiddenQuadratic;
+
+static const double HIDDEN_CURVATURE[3] = {0.3, 1.7, 4.0};
+
+static double hidden_loss_and_grad(Problem *self, const int *idx, int n)
+{
+    (void)idx;
+    (void)n;
+    HiddenQuadratic *q = (HiddenQuadratic *)self;
+    double loss = 0;
+    for (int i = 0; i < 3; i++) {
+        double x = q->tensors[0]->data[i];
+        loss += 0.5 * HIDDEN_CURVATURE[i] * x * x;
+        q->tensors[1]->data[i] = (float)(HIDDEN_CURVATURE[i] * x);
+    }
+    return loss;
+}
+
+static void hidden_reset(Problem *self, uint64_t seed)
+{
+    (void)seed;
+    HiddenQuadratic *q = (HiddenQuadratic *)self;
+    for (int i = 0; i < 3; i++) q->tensors[0]->data[i] = 1.0f;
+}
+
+static void hidden_destroy(Problem *self)
+{
+    HiddenQuadratic *q = (HiddenQuadratic *)self;
+    tensor_free(q->tensors[0]);
+    tensor_free(q->tensors[1]);
+}
+
+static Problem *hidden_quadratic_new(void)
+{
+    HiddenQuadratic *q = calloc(1, sizeof *q);
+    q->base.name = "hidden";
+    q->tensors[0] = tensor_new_1d(&q->base.ledger, "x", TAG_PARAM, 3);
+    q->tensors[1] = tensor_new_1d(&q->base.ledger, "x.grad", TAG_GRAD, 3);
+    q->base.params = (ParamList){1, &q->tensors[0], &q->tensors[1]};
+    q->base.loss_and_grad = hidden_loss_and_grad;
+    q->base.reset = hidden_reset;
+    q->base.destroy = hidden_destroy;
+    hidden_reset(&q->base, 0);
+    return &q->base;
+}
+
+/* The grader's own count, written out: x_t for each coordinate by the
+ * heavy-ball recurrence in double, loss_t = sum h x^2 / 2. */
+static int reference_steps(double lr, double beta, double fraction, int max_steps)
+{
+    double x[3] = {1, 1, 1}, v[3] = {0, 0, 0}, start = 0;
+    for (int i = 0; i < 3; i++) start += 0.5 * HIDDEN_CURVATURE[i];
+    for (int t = 0; t <= max_steps; t++) {
+        double loss = 0;
+        for (int i = 0; i < 3; i++) loss += 0.5 * HIDDEN_CURVATURE[i] * x[i] * x[i];
+        if (loss <= fraction * start) return t;
+        for (int i = 0; i < 3; i++) {
+            double g = HIDDEN_CURVATURE[i] * x[i];
+            v[i] = t == 0 ? g : beta * v[i] + g;
+            x[i] -= lr * v[i];
+        }
+    }
+    return -1;
+}
+
+START_TEST(test_ex3_steps_to_a_fraction)
+{
+    Problem *p = hidden_quadratic_new();
+    SGDMomentumConfig cfg = SGD_MOMENTUM_DEFAULTS;
+    cfg.lr = 0.2f;
+    cfg.momentum = 0.5f;
+    int expected = reference_steps(0.2, 0.5, 1e-4, 10000);
+    ck_assert_int_gt(expected, 5);
+    /* float32 against double may cross the threshold a step apart. */
+    int got = ex_steps_to_fraction(p, &cfg, 1e-4, 10000);
+    ck_assert_msg(abs(got - expected) <= 1, "%d steps, expected %d", got, expected);
+    /* It starts from the reset point every time (the problem was left elsewhere). */
+    ck_assert_int_eq(ex_steps_to_fraction(p, &cfg, 1e-4, 10000), got);
+    /* Plain SGD at lr 0.1: the flat coordinate (0.3) shrinks by 0.97 per step. */
+    cfg.momentum = 0.0f;
+    cfg.lr = 0.1f;
+    expected = reference_steps(0.1, 0.0, 1e-2, 10000);
+    got = ex_steps_to_fraction(p, &cfg, 1e-2, 10000);
+    ck_assert_msg(abs(got - expected) <= 1, "%d steps, expected %d", got, expected);
+    /* Too few steps allowed, or a diverging lr: -1. */
+    ck_assert_int_eq(ex_steps_to_fraction(p, &cfg, 1e-2, expected / 2), -1);
+    cfg.lr = 0.6f;   /* 0.6 * 4 > 2: the steep coordinate grows by 1.4 per step */
+    ck_assert_int_eq(ex_steps_to_fraction(p, &cfg, 1e-2, 200), -1);
+    problem_free(p);
+}
+END_TEST
+
+START_TEST(test_ex3_loglog_slope)
+{
+    double x[4] = {10, 100, 1000, 10000}, y[4];
+    for (int i = 0; i < 4; i++) y[i] = 3 * sqrt(x[i]);
+    ck_assert_close(ex_loglog_slope(x, y, 4), 0.5, 0, 1e-9);
+    for (int i = 0; i < 4; i++) y[i] = 0.2 * x[i];
+    ck_assert_close(ex_loglog_slope(x, y, 4), 1.0, 0, 1e-9);
+    /* Not a power law: the least-squares line through log y = 0, 1, 1, 3 over
+     * log10 x = 1, 2, 3, 4 has slope 0.9 (in any base). */
+    double z[4] = {1, 10, 10, 1000};
+    ck_assert_close(ex_loglog_slope(x, z, 4), 0.9, 0, 1e-9);
+}
+END_TEST
+
+START_TEST(test_ex3_the_square_root_law)
+{
+    /* With your functions: GD at 2/(L + mu) and heavy ball at Polyak's
+     * settings on ravines of 10 coordinates, kappa 100 to 10000. The
+     * exponents must come out near 1 and near 1/2. */
+    const double kappas[3] = {100, 1000, 10000};
+    double gd[3], hb[3];
+    for (int i = 0; i < 3; i++) {
+        Problem *p = ravine_new(10, kappas[i]);
+        SGDMomentumConfig cfg = SGD_MOMENTUM_DEFAULTS;
+        cfg.lr = (float)(2.0 / (1.0 + 1.0 / kappas[i]));
+        gd[i] = ex_steps_to_fraction(p, &cfg, 1e-6, 200000);
+        ex_heavy_ball_settings(1.0, 1.0 / kappas[i], &cfg.lr, &cfg.momentum);
+        hb[i] = ex_steps_to_fraction(p, &cfg, 1e-6, 200000);
+        ck_assert_msg(gd[i] > 0 && hb[i] > 0, "kappa %g: GD %g steps, heavy ball %g", kappas[i], gd[i],
+                      hb[i]);
+        problem_free(p);
+    }
+    double gd_slope = ex_loglog_slope(kappas, gd, 3), hb_slope = ex_loglog_slope(kappas, hb, 3);
+    ck_assert_msg(gd_slope > 0.9 && gd_slope < 1.1, "GD's exponent %g", gd_slope);
+    ck_assert_msg(hb_slope > 0.4 && hb_slope < 0.65, "heavy ball's exponent %g", hb_slope);
+}
+END_TEST
+
+Suite *make_suite(void)
+{
+    Suite *s = suite_create("exercises 02_momentum");
+    TCase *ex1 = tcase_create("ex1");
+    tcase_add_test(ex1, test_ex1_first_steps_by_hand);
+    tcase_add_test(ex1, test_ex1_maximize_and_weight_decay_enter_the_buffer);
+    tcase_add_test(ex1, test_ex1_matches_pytorch);
+    tcase_add_test(ex1, test_ex1_momentum_zero_is_plain_sgd);
+    TCase *ex2 = tcase_create("ex2");
+    tcase_add_test(ex2, test_ex2_first_steps_by_hand);
+    tcase_add_test(ex2, test_ex2_ema_learning_rate);
+    tcase_add_test(ex2, test_ex2_both_forms_trace_pytorch_at_constant_lr);
+    tcase_add_test(ex2, test_ex2_sutskever_remembers_the_old_lr);
+    TCase *ex3 = tcase_create("ex3");
+    tcase_add_test(ex3, test_ex3_polyak_settings);
+    tcase_add_test(ex3, test_ex3_steps_to_a_fraction);
+    tcase_add_test(ex3, test_ex3_loglog_slope);
+    tcase_add_test(ex3, test_ex3_the_square_root_law);
+    TCase *all[3] = {ex1, ex2, ex3};
+    for (int i = 0; i < 3; i++) {
+        tcase_set_timeout(all[i], 30);   /* an endless loop fails, it does not hang */
+        suite_add_tcase(s, all[i]);
+    }
+    return s;
+}
