@@ -616,6 +616,7 @@ START_TEST(test_momentum_rolls_through_pits)
     /* Whether 0.9 is enough depends on the learning rate. */
     ck_assert_int_eq(pit_end(&PIT_SHALLOW, 0.01f, 0.9f), 0);
     ck_assert_int_eq(pit_end(&PIT_SHALLOW, 0.03f, 0.9f), 1);
+    ck_assert_int_eq(pit_end(&PIT_DEEP, 0.03f, 0.9f), 0);   /* the deep pit holds on harder */
     /* With 0.99 on the deep landscape, where it stops changes with the lr. */
     ck_assert_int_ne(pit_end(&PIT_DEEP, 0.01f, 0.99f), pit_end(&PIT_DEEP, 0.03f, 0.99f));
 }
