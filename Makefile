@@ -186,7 +186,7 @@ $(BUILD)/out/%/.done: $(BUILD)/bin/% | $(BUILD)/.deps-book
 
 $(BOOK)/src/%.md: lessons/%/README.md $(BUILD)/out/%/.done book/weave.lua
 	@mkdir -p $(@D) $(BOOK)/meta
-	$(PANDOC) -f markdown -t markdown --lua-filter=book/weave.lua -M lesson=$* -M build=$(BUILD) \
+	$(PANDOC) -f markdown-auto_identifiers -t markdown --lua-filter=book/weave.lua -M lesson=$* -M build=$(BUILD) \
 	  -M deps=$(BOOK)/meta/$*.d -M used=$(BOOK)/meta/$*.snippets -M figs=$(BOOK)/meta/$*.figs \
 	  -o $@ $<
 
