@@ -204,7 +204,9 @@ HTML_OPTS = --template=book/template.html --mathml --highlight-style=book/listin
 
 # $(1) page, $(2) previous page, $(3) next page
 define PAGE_RULES
+# (the neighbours' sources too: their titles are in the previous/next links)
 $(BOOK)/html/$(1).html: $(call page_src,$(1)) $(if $(filter index,$(1)),$(BOOK)/src/contents.md) \
+                        $(if $(2),$(call title_src,$(2))) $(if $(3),$(call title_src,$(3))) \
                         book/render.lua book/template.html book/references.bib book/listing.theme \
                         | $(BOOK)/html/book.css
 	@mkdir -p $$(@D)/fig
