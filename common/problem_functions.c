@@ -1,5 +1,6 @@
 /* problem_functions.c - the problems that are plain functions of their
- * parameters: the ravine, Rosenbrock and the saddle (see problems.h). */
+ * parameters: quadratics (the ravine among them), Rosenbrock and the saddle
+ * (see problems.h). */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,9 +53,9 @@ static void function_destroy(Problem *self)
     free(fp->curvature);
 }
 
-/* ---- the ravine ---------------------------------------------------------- */
+/* ---- quadratics, and the ravine ------------------------------------------- */
 
-static double ravine_loss_and_grad(Problem *self, const int *idx, int n)
+static double quadratic_loss_and_grad(Problem *self, const int *idx, int n)
 {
     (void)idx;
     (void)n;
@@ -69,28 +70,54 @@ static double ravine_loss_and_grad(Problem *self, const int *idx, int n)
     return loss;
 }
 
-Problem *ravine_new(int dim, double kappa)
+static Problem *diagonal_quadratic(const char *name, int dim, const double *curvature,
+                                   const float *start)
 {
-    if (dim < 1 || !(kappa >= 1.0) || !isfinite(kappa)) return NULL;
-    FunctionProblem *fp = function_problem_new("ravine", dim, 0.0);
+    FunctionProblem *fp = function_problem_new(name, dim, 0.0);
     if (!fp) return NULL;
     for (int i = 0; i < dim; i++) {
-        /* Coordinate 0 is the flat floor (1/kappa), the last the steep wall (1). */
-        double exponent = dim == 1 ? 0.0 : (double)(dim - 1 - i) / (dim - 1);
-        fp->curvature[i] = pow(kappa, -exponent);
-        /* Start where every coordinate contributes 1/2 to the loss. */
-        fp->start[i] = (float)(1.0 / sqrt(fp->curvature[i]));
+        fp->curvature[i] = curvature[i];
+        fp->start[i] = start[i];
     }
-    fp->base.loss_and_grad = ravine_loss_and_grad;
+    fp->base.loss_and_grad = quadratic_loss_and_grad;
     fp->base.reset = function_reset;
     fp->base.destroy = function_destroy;
     function_reset(&fp->base, 0);
     return &fp->base;
 }
 
-double ravine_curvature(const Problem *ravine, int i)
+Problem *quadratic_new(int dim, const double *curvature, const float *start)
 {
-    return ((const FunctionProblem *)ravine)->curvature[i];
+    if (dim < 1) return NULL;
+    for (int i = 0; i < dim; i++)
+        if (!(curvature[i] > 0.0) || !isfinite(curvature[i]) || !isfinite(start[i])) return NULL;
+    return diagonal_quadratic("quadratic", dim, curvature, start);
+}
+
+Problem *ravine_new(int dim, double kappa)
+{
+    if (dim < 1 || !(kappa >= 1.0) || !isfinite(kappa)) return NULL;
+    double *curvature = malloc(sizeof(double) * (size_t)dim);
+    float *start = malloc(sizeof(float) * (size_t)dim);
+    Problem *p = NULL;
+    if (curvature && start) {
+        for (int i = 0; i < dim; i++) {
+            /* Coordinate 0 is the flat floor (1/kappa), the last the steep wall (1). */
+            double exponent = dim == 1 ? 0.0 : (double)(dim - 1 - i) / (dim - 1);
+            curvature[i] = pow(kappa, -exponent);
+            /* Start where every coordinate contributes 1/2 to the loss. */
+            start[i] = (float)(1.0 / sqrt(curvature[i]));
+        }
+        p = diagonal_quadratic("ravine", dim, curvature, start);
+    }
+    free(curvature);
+    free(start);
+    return p;
+}
+
+double quadratic_curvature(const Problem *quadratic, int i)
+{
+    return ((const FunctionProblem *)quadratic)->curvature[i];
 }
 
 /* ---- Rosenbrock ------------------------------------------------------------ */

@@ -36,14 +36,19 @@ struct Problem {
     void (*destroy)(Problem *self);
 };
 
-/* The ravine: f(x) = 1/2 sum_i h_i x_i^2 with curvatures h_i spaced
- * geometrically from 1/kappa (coordinate 0: the long flat floor) up to 1 (the
- * last coordinate: the steep wall), so L = 1 and the condition number is kappa.
- * Starts at x_i = 1/sqrt(h_i), where every coordinate contributes 1/2 to the
- * loss. Minimum 0 at the origin. NULL unless dim >= 1 and kappa >= 1. */
+/* A quadratic with the given curvatures: f(x) = 1/2 sum_i h_i x_i^2, starting
+ * at `start`. Minimum 0 at the origin. NULL unless dim >= 1 and every h_i is
+ * positive and finite. */
+Problem *quadratic_new(int dim, const double *curvature, const float *start);
+
+/* The ravine: the quadratic with curvatures h_i spaced geometrically from
+ * 1/kappa (coordinate 0: the long flat floor) up to 1 (the last coordinate:
+ * the steep wall), so L = 1 and the condition number is kappa. Starts at
+ * x_i = 1/sqrt(h_i), where every coordinate contributes 1/2 to the loss.
+ * NULL unless dim >= 1 and kappa >= 1. */
 Problem *ravine_new(int dim, double kappa);
-/* The curvature (Hessian eigenvalue) of coordinate i of a ravine. */
-double ravine_curvature(const Problem *ravine, int i);
+/* The curvature h_i (Hessian eigenvalue) of coordinate i of a quadratic or ravine. */
+double quadratic_curvature(const Problem *quadratic, int i);
 
 /* Rosenbrock's banana: f(x, y) = (1 - x)^2 + 100 (y - x^2)^2, from (-1.2, 1).
  * Minimum 0 at (1, 1) at the end of a curved valley. */

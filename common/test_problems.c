@@ -59,6 +59,7 @@ static void check_gradient(Problem *p, const int *idx, int n, float h, double at
                       "%s: d loss / d theta[%zu]: backprop %.9g, finite difference %.9g",
                       p->name, j, g[j], fd);
     }
+    paramlist_set(&p->params, x);   /* leave the parameters where they were */
     free(x);
     free(g);
 }
@@ -69,6 +70,12 @@ START_TEST(test_function_gradients)
 {
     Problem *ravine = ravine_new(5, 100.0);
     check_gradient(ravine, NULL, 0, 1e-3f, 1e-6, 1e-5, 5);
+    Problem *quad = quadratic_new(3, (double[]){0.5, 2.0, 8.0}, (float[]){1.0f, -3.0f, 0.25f});
+    check_gradient(quad, NULL, 0, 1e-3f, 1e-6, 1e-5, 3);
+    /* f = (0.5 * 1 + 2 * 9 + 8 / 16) / 2 = 9.5 */
+    ck_assert_close(quad->loss_and_grad(quad, NULL, 0), 9.5, 0, 1e-12);
+    ck_assert_close(quadratic_curvature(quad, 2), 8.0, 0, 0);
+    problem_free(quad);
     Problem *rosen = rosenbrock_new();
     check_gradient(rosen, NULL, 0, 1e-3f, 1e-3, 1e-5, 2);
     paramlist_set(&rosen->params, (float[]){0.3f, -0.4f});
@@ -115,9 +122,9 @@ END_TEST
 START_TEST(test_ravine_shape)
 {
     Problem *p = ravine_new(4, 1000.0);
-    ck_assert_close(ravine_curvature(p, 0), 1e-3, 1e-15, 1e-12);
-    ck_assert_close(ravine_curvature(p, 3), 1.0, 0, 1e-12);
-    ck_assert_close(ravine_curvature(p, 1) / ravine_curvature(p, 0), 10.0, 0, 1e-9);
+    ck_assert_close(quadratic_curvature(p, 0), 1e-3, 1e-15, 1e-12);
+    ck_assert_close(quadratic_curvature(p, 3), 1.0, 0, 1e-12);
+    ck_assert_close(quadratic_curvature(p, 1) / quadratic_curvature(p, 0), 10.0, 0, 1e-9);
     ck_assert_close(p->loss_and_grad(p, NULL, 0), 2.0, 0, 1e-6);   /* 4 coordinates x 1/2 */
     ck_assert_close(problem_loss_at(p, (float[]){0, 0, 0, 0}), 0.0, 0, 0);
     ck_assert(p->min_loss == 0.0);
@@ -412,6 +419,9 @@ START_TEST(test_problems_refuse_bad_arguments)
     ck_assert_ptr_null(ravine_new(2, 0.5));
     ck_assert_ptr_null(ravine_new(2, NAN));
     ck_assert_ptr_null(saddle_new(INFINITY));
+    ck_assert_ptr_null(quadratic_new(0, (double[]){1.0}, (float[]){1.0f}));
+    ck_assert_ptr_null(quadratic_new(2, (double[]){1.0, -1.0}, (float[]){1.0f, 1.0f}));
+    ck_assert_ptr_null(quadratic_new(1, (double[]){1.0}, (float[]){NAN}));
     ck_assert_ptr_null(sparse_linear_new(0, 1));
     ck_assert_ptr_null(mlp_new(0, 1, err, sizeof err));
     ck_assert(strstr(err, "hidden unit") != NULL);

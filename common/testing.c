@@ -153,3 +153,13 @@ void program_run_free(ProgramRun *run)
     free(run->err);
     run->out = run->err = NULL;
 }
+
+void assert_refused(const char *command, const char *input, const char *expected)
+{
+    ProgramRun run;
+    ck_assert_msg(run_program(command, input, &run) == 0, "could not run %s", command);
+    ck_assert_msg(run.status == 2, "%s: exit %d (stderr: %s)", command, run.status, run.err);
+    ck_assert_msg(strstr(run.err, expected) != NULL, "%s: stderr was: %s", command, run.err);
+    ck_assert_msg(strcmp(run.out, "") == 0, "%s printed: %s", command, run.out);
+    program_run_free(&run);
+}

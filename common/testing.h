@@ -68,6 +68,10 @@ typedef struct {
 int run_program(const char *command, const char *input, ProgramRun *run);
 void program_run_free(ProgramRun *run);
 
+/* Asserts the book's rule for bad input: the command exits with status 2,
+ * prints nothing on stdout, and its message on stderr contains `expected`. */
+void assert_refused(const char *command, const char *input, const char *expected);
+
 /* The whole file as a NUL-terminated string (free it), or NULL. */
 char *read_text_file(const char *path);
 

@@ -151,54 +151,12 @@ END_TEST
 
 /* ---- exercise 3 -------------------------------------------------------------- */
 
-/* A quadratic whose curvatures the student's code cannot see: 0.3, 1.7, 4. */
-typedef struct {
-    Problem base;
-    Tensor *tensors[2];
-} HiddenQuadratic;
-
+/* A quadratic whose curvatures the student's code is not told: 0.3, 1.7, 4. */
 static const double HIDDEN_CURVATURE[3] = {0.3, 1.7, 4.0};
-
-static double hidden_loss_and_grad(Problem *self, const int *idx, int n)
-{
-    (void)idx;
-    (void)n;
-    HiddenQuadratic *q = (HiddenQuadratic *)self;
-    double loss = 0;
-    for (int i = 0; i < 3; i++) {
-        double x = q->tensors[0]->data[i];
-        loss += 0.5 * HIDDEN_CURVATURE[i] * x * x;
-        q->tensors[1]->data[i] = (float)(HIDDEN_CURVATURE[i] * x);
-    }
-    return loss;
-}
-
-static void hidden_reset(Problem *self, uint64_t seed)
-{
-    (void)seed;
-    HiddenQuadratic *q = (HiddenQuadratic *)self;
-    for (int i = 0; i < 3; i++) q->tensors[0]->data[i] = 1.0f;
-}
-
-static void hidden_destroy(Problem *self)
-{
-    HiddenQuadratic *q = (HiddenQuadratic *)self;
-    tensor_free(q->tensors[0]);
-    tensor_free(q->tensors[1]);
-}
 
 static Problem *hidden_quadratic_new(void)
 {
-    HiddenQuadratic *q = calloc(1, sizeof *q);
-    q->base.name = "hidden";
-    q->tensors[0] = tensor_new_1d(&q->base.ledger, "x", TAG_PARAM, 3);
-    q->tensors[1] = tensor_new_1d(&q->base.ledger, "x.grad", TAG_GRAD, 3);
-    q->base.params = (ParamList){1, &q->tensors[0], &q->tensors[1]};
-    q->base.loss_and_grad = hidden_loss_and_grad;
-    q->base.reset = hidden_reset;
-    q->base.destroy = hidden_destroy;
-    hidden_reset(&q->base, 0);
-    return &q->base;
+    return quadratic_new(3, HIDDEN_CURVATURE, (float[]){1.0f, 1.0f, 1.0f});
 }
 
 START_TEST(test_ex3_ravine_threshold_is_two_over_L)

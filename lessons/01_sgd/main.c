@@ -445,7 +445,7 @@ static void lr_threshold(Report *r, const Args *a)
     const double kappas[] = {10, 100, 1000};
     for (int k = 0; k < 3; k++) {
         Problem *p = ravine_new(2, kappas[k]);
-        double L = ravine_curvature(p, 1);
+        double L = quadratic_curvature(p, 1);
         double measured = largest_monotone_lr(p, 0.0, 4.0, steps, rounds);
         fprintf(t, "ravine, kappa = %-6g %14.4f %11.4f %17.4f\n", kappas[k], L, 2.0 / L, measured);
         if (k == 0) report_value(r, "ravine_threshold", "%.4f", measured);

@@ -695,12 +695,7 @@ static void assert_program_refuses(const char *args, const char *expected)
 {
     char cmd[512];
     snprintf(cmd, sizeof cmd, "%s/02_momentum %s", OPTIMIZERS_BIN_DIR, args);
-    ProgramRun run;
-    ck_assert(run_program(cmd, NULL, &run) == 0);
-    ck_assert_msg(run.status == 2, "%s: exit %d", args, run.status);
-    ck_assert_msg(strstr(run.err, expected) != NULL, "%s: stderr was: %s", args, run.err);
-    ck_assert_str_eq(run.out, "");
-    program_run_free(&run);
+    assert_refused(cmd, NULL, expected);
 }
 
 START_TEST(test_program_refuses_bad_flags)
