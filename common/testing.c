@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 long first_mismatch(const float *actual, const float *expected, size_t n,
@@ -162,4 +163,35 @@ void assert_refused(const char *command, const char *input, const char *expected
     ck_assert_msg(strstr(run.err, expected) != NULL, "%s: stderr was: %s", command, run.err);
     ck_assert_msg(strcmp(run.out, "") == 0, "%s printed: %s", command, run.out);
     program_run_free(&run);
+}
+
+static bool nonempty_file(const char *dir, const char *subdir, const char *name, const char *ext)
+{
+    char path[1200];
+    struct stat st;
+    snprintf(path, sizeof path, "%s/%s/%s%s", dir, subdir, name, ext);
+    return stat(path, &st) == 0 && st.st_size > 0;
+}
+
+void check_lesson_smoke_run(const char *lesson, const char *expect_text,
+                            const char *const *tables, const char *const *figures)
+{
+    char dir[512], cmd[1200], out_dir[600];
+    ck_assert(make_temp_dir(dir, sizeof dir) == 0);
+    snprintf(cmd, sizeof cmd, "OPTIMIZERS_NO_GNUPLOT=1 %s/%s --quick --out=%s",
+             OPTIMIZERS_BIN_DIR, lesson, dir);
+    ProgramRun run;
+    ck_assert(run_program(cmd, NULL, &run) == 0);
+    ck_assert_msg(run.status == 0, "%s: exit %d, stderr: %s", cmd, run.status, run.err);
+    ck_assert_msg(strstr(run.out, expect_text) != NULL, "%s: no '%s' in its output", cmd, expect_text);
+    snprintf(out_dir, sizeof out_dir, "out/%s", lesson);
+    for (int i = 0; tables[i]; i++)
+        ck_assert_msg(nonempty_file(dir, out_dir, tables[i], ".txt"), "no table %s/%s.txt",
+                      out_dir, tables[i]);
+    for (int i = 0; figures[i]; i++)
+        ck_assert_msg(nonempty_file(dir, "fig", figures[i], ".gp"), "no figure script fig/%s.gp",
+                      figures[i]);
+    ck_assert(strstr(run.out, "gnuplot not found") != NULL);   /* and it said so */
+    program_run_free(&run);
+    remove_tree(dir);
 }

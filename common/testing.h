@@ -68,6 +68,14 @@ typedef struct {
 int run_program(const char *command, const char *input, ProgramRun *run);
 void program_run_free(ProgramRun *run);
 
+/* The smoke run of a lesson program: `LESSON --quick` without gnuplot, into a
+ * fresh directory. Asserts exit status 0, that stdout contains `expect_text`,
+ * that each named table exists as out/LESSON/NAME.txt (NULL-terminated list;
+ * include "values"), that each named figure left its script fig/NAME.gp, and
+ * that the program said it could not draw. */
+void check_lesson_smoke_run(const char *lesson, const char *expect_text,
+                            const char *const *tables, const char *const *figures);
+
 /* Asserts the book's rule for bad input: the command exits with status 2,
  * prints nothing on stdout, and its message on stderr contains `expected`. */
 void assert_refused(const char *command, const char *input, const char *expected);
