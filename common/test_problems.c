@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include "ops.h"
+#include "path_plot.h"
 #include "plot.h"
 #include "problems.h"
 #include "report.h"
@@ -371,6 +372,31 @@ START_TEST(test_report_writes_tables_and_values)
 }
 END_TEST
 
+START_TEST(test_contours_and_paths)
+{
+    /* h = (1, 4), level 0.5: the ellipse x^2/2 + 2 y^2 = 0.5 has semi-axes 1 and 0.5. */
+    Problem *p = quadratic_new(2, (double[]){1.0, 4.0}, (float[]){1.0f, 1.0f});
+    char *text = NULL;
+    size_t len = 0;
+    FILE *data = open_memstream(&text, &len);
+    write_contours(data, p, (double[]){0.5}, 1);
+    Optimizer *opt = make_optimizer(p, 0.25f, gd_update);
+    TrainConfig cfg = {.steps = 1, .record_params = true};
+    TrainHistory h;
+    ck_assert_int_eq(train(p, opt, &cfg, &h), 0);
+    write_path(data, "run", &h);
+    fclose(data);
+    ck_assert(strncmp(text, "$contours << EOD\n1.00000 0.00000\n", 32) == 0);
+    ck_assert(strstr(text, "\n0.00000 0.50000\n") != NULL);   /* a quarter of the way round */
+    /* one step of lr 0.25: x = 1 - 0.25 * 1, y = 1 - 0.25 * 4 */
+    ck_assert(strstr(text, "$run << EOD\n1.000000 1.000000\n0.750000 0.000000\nEOD\n") != NULL);
+    free(text);
+    train_history_free(&h);
+    optimizer_free(opt);
+    problem_free(p);
+}
+END_TEST
+
 /* ---- limits ----------------------------------------------------------------------------- */
 
 START_TEST(test_train_stops_at_divergence)
@@ -448,6 +474,7 @@ void add_problem_tests(TCase *core, TCase *limits)
     tcase_add_test(core, test_figure_without_gnuplot);
     tcase_add_test(core, test_figure_with_gnuplot);
     tcase_add_test(core, test_report_writes_tables_and_values);
+    tcase_add_test(core, test_contours_and_paths);
     tcase_add_test(limits, test_train_stops_at_divergence);
     tcase_add_test(limits, test_train_stops_at_nan_parameters);
     tcase_add_test(limits, test_problems_refuse_bad_arguments);

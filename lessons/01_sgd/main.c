@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "ops.h"
+#include "path_plot.h"
 #include "problems.h"
 #include "report.h"
 #include "sgd.h"
@@ -472,32 +473,21 @@ static void zigzag(Report *r)
     Figure *fig = report_figure(r, "01_zigzag");
     figure_size(fig, 6.0, 2.6);
     FILE *data = figure_data(fig);
-    /* Contours of f = x^2/(2 kappa) + y^2/2 are ellipses: x = sqrt(2 c kappa) cos s, y = sqrt(2 c) sin s. */
-    fprintf(data, "$contours << EOD\n");
+    Problem *p = ravine_new(2, kappa);
     const double levels[] = {0.01, 0.05, 0.15, 0.3, 0.6, 1.0};
-    for (int c = 0; c < 6; c++) {
-        for (int s = 0; s <= 120; s++) {
-            double angle = 2 * 3.141592653589793 * s / 120;
-            fprintf(data, "%.5f %.5f\n", sqrt(2 * levels[c] * kappa) * cos(angle), sqrt(2 * levels[c]) * sin(angle));
-        }
-        fprintf(data, "\n");
-    }
-    fprintf(data, "EOD\n");
+    write_contours(data, p, levels, 6);
     for (int l = 0; l < 2; l++) {
-        Problem *p = ravine_new(2, kappa);
+        p->reset(p, 0);
         Optimizer *opt = make_sgd(p, lrs[l]);
         TrainConfig cfg = {.steps = 30, .record_params = true, .quiet = true};
         TrainHistory hist;
         if (train(p, opt, &cfg, &hist) != 0) fail("the zig-zag run diverged");
         report_value(r, lrs[l] < 1 ? "zigzag_x_slow" : "zigzag_x_fast", "%.2f", hist.path[60]);
-        fprintf(data, "$path%d << EOD\n", l);
-        for (int s = 0; s <= hist.steps_done; s++)
-            fprintf(data, "%.6f %.6f\n", hist.path[2 * s], hist.path[2 * s + 1]);
-        fprintf(data, "EOD\n");
+        write_path(data, l == 0 ? "path0" : "path1", &hist);
         train_history_free(&hist);
         optimizer_free(opt);
-        problem_free(p);
     }
+    problem_free(p);
     FILE *cmd = figure_commands(fig);
     fprintf(cmd, "set size ratio -1\nset xrange [-1:5]\nset yrange [-1.2:1.2]\n"
                  "set xlabel 'x (flat floor, curvature 1/κ)'\nset ylabel 'y (steep wall)'\n"

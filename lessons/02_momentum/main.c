@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "momentum.h"
+#include "path_plot.h"
 #include "pit.h"
 #include "problems.h"
 #include "report.h"
@@ -158,31 +159,8 @@ static void heavy_ball_theory(double L, double mu, float *lr, float *beta)
     *beta = (float)(((sqrt(k) - 1.0) / (sqrt(k) + 1.0)) * ((sqrt(k) - 1.0) / (sqrt(k) + 1.0)));
 }
 
-/* ---- contour lines of the 2-D ravine, for the path figures ------------------ */
-
-static void ravine_contours(FILE *data, double kappa)
-{
-    /* f = x^2/(2 kappa) + y^2/2 = c: x = sqrt(2 c kappa) cos s, y = sqrt(2 c) sin s. */
-    const double levels[] = {0.01, 0.05, 0.15, 0.3, 0.6, 1.0};
-    fprintf(data, "$contours << EOD\n");
-    for (int c = 0; c < 6; c++) {
-        for (int s = 0; s <= 120; s++) {
-            double angle = 2 * 3.141592653589793 * s / 120;
-            fprintf(data, "%.5f %.5f\n", sqrt(2 * levels[c] * kappa) * cos(angle),
-                    sqrt(2 * levels[c]) * sin(angle));
-        }
-        fprintf(data, "\n");
-    }
-    fprintf(data, "EOD\n");
-}
-
-static void path_block(FILE *data, const char *name, const TrainHistory *h)
-{
-    fprintf(data, "$%s << EOD\n", name);
-    for (int s = 0; s <= h->steps_done; s++)
-        fprintf(data, "%.6f %.6f\n", h->path[2 * s], h->path[2 * s + 1]);
-    fprintf(data, "EOD\n");
-}
+/* The loss levels drawn as contour lines on the maps of the ravine. */
+static const double CONTOUR_LEVELS[6] = {0.01, 0.05, 0.15, 0.3, 0.6, 1.0};
 
 /* ---- 1. the problem: gradient descent on chapter 1's ravine ------------------ */
 
@@ -256,9 +234,9 @@ static void ravine_paths(Report *r)
     Figure *fig = report_figure(r, "02_ravine_paths");
     figure_size(fig, 6.0, 3.2);
     FILE *data = figure_data(fig);
-    ravine_contours(data, kappa);
-    path_block(data, "gd", &gd_path);
-    path_block(data, "hb", &hb_path);
+    write_contours(data, p, CONTOUR_LEVELS, 6);
+    write_path(data, "gd", &gd_path);
+    write_path(data, "hb", &hb_path);
     fprintf(figure_commands(fig),
             "set size ratio -1\nset xrange [-1:5]\nset yrange [-1.5:1.5]\n"
             "set xlabel 'x (flat floor, curvature 1/κ)'\nset ylabel 'y (steep wall)'\n"
@@ -551,11 +529,11 @@ static void nesterov_table(Report *r, const Args *a)
     Figure *fig = report_figure(r, "02_nesterov_paths");
     figure_size(fig, 6.0, 3.0);
     FILE *data = figure_data(fig);
-    ravine_contours(data, CHAPTER_KAPPA);
+    write_contours(data, p, CONTOUR_LEVELS, 6);
     for (int nesterov = 0; nesterov < 2; nesterov++) {
         SGDMomentumConfig cfg = config(0.5f, beta, nesterov);
         TrainHistory h = run_path(p, &cfg, 40);
-        path_block(data, nesterov ? "nag" : "hb", &h);
+        write_path(data, nesterov ? "nag" : "hb", &h);
         train_history_free(&h);
     }
     fprintf(figure_commands(fig),

@@ -1,0 +1,21 @@
+/* path_plot.h - data blocks for the book's "map" figures: the contour lines of
+ * a 2-D quadratic (the ravine) and the path an optimizer took across it.
+ * Every chapter that compares trajectories draws them the same way. */
+#ifndef COMMON_PATH_PLOT_H
+#define COMMON_PATH_PLOT_H
+
+#include <stdio.h>
+
+#include "problems.h"
+#include "train.h"
+
+/* Writes the gnuplot data block $contours: for each loss level c, the ellipse
+ * h0 x^2/2 + h1 y^2/2 = c of a 2-D quadratic (quadratic_new or ravine_new),
+ * as 121 points, the ellipses separated by blank lines. */
+void write_contours(FILE *data, const Problem *quadratic, const double *levels, int count);
+
+/* Writes the data block $NAME: the (x, y) parameters after each step of a
+ * run of a 2-D problem recorded with TrainConfig.record_params. */
+void write_path(FILE *data, const char *name, const TrainHistory *hist);
+
+#endif
