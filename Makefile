@@ -184,7 +184,7 @@ $(BUILD)/out/%/.done: $(BUILD)/bin/% | $(BUILD)/.deps-book
 	@$(BUILD)/bin/$* --out=$(BUILD) > $(BUILD)/log/$*.txt
 	@touch $@
 
-$(BOOK)/src/%.md: lessons/%/README.md $(BUILD)/out/%/.done book/weave.lua
+$(BOOK)/src/%.md: lessons/%/README.md $(BUILD)/out/%/.done book/weave.lua | $(BUILD)/.deps-book
 	@mkdir -p $(@D) $(BOOK)/meta
 	$(PANDOC) -f markdown-auto_identifiers -t markdown --lua-filter=book/weave.lua -M lesson=$* -M build=$(BUILD) \
 	  -M deps=$(BOOK)/meta/$*.d -M used=$(BOOK)/meta/$*.snippets -M figs=$(BOOK)/meta/$*.figs \
@@ -208,7 +208,7 @@ define PAGE_RULES
 $(BOOK)/html/$(1).html: $(call page_src,$(1)) $(if $(filter index,$(1)),$(BOOK)/src/contents.md) \
                         $(if $(2),$(call title_src,$(2))) $(if $(3),$(call title_src,$(3))) \
                         book/render.lua book/template.html book/references.bib book/listing.theme \
-                        | $(BOOK)/html/book.css
+                        | $(BOOK)/html/book.css $(BUILD)/.deps-book
 	@mkdir -p $$(@D)/fig
 	$(if $(filter $(1),$(LESSONS)),@for f in $$$$(cat $(BOOK)/meta/$(1).figs); do cp $(BUILD)/fig/$$$$f.svg $$(@D)/fig/; done)
 	$(PANDOC) $(HTML_OPTS) $(if $(filter index,$(1)),,--toc) \
@@ -225,7 +225,8 @@ $(BOOK)/html/book.css: book/book.css
 	cp $< $@
 
 $(PDF): book/front/preface.md $(CHAPTER_MD) $(patsubst %,book/back/%.md,$(BACK_PAGES)) \
-        book/render.lua book/latex-header.tex book/metadata.yaml book/references.bib book/listing.theme
+        book/render.lua book/latex-header.tex book/metadata.yaml book/references.bib book/listing.theme \
+        | $(BUILD)/.deps-book
 	$(PANDOC) --metadata-file=book/metadata.yaml -H book/latex-header.tex \
 	  --lua-filter=book/render.lua --citeproc --bibliography=book/references.bib \
 	  --top-level-division=chapter --number-sections --toc --highlight-style=book/listing.theme \
@@ -264,9 +265,14 @@ lesson: $(BUILD)/.deps-lesson
 	$(BUILD)/bin/$(LESSON_NAME) --out=$(BUILD)
 
 # Installs missing system packages once; scripts/deps.sh says what it needs.
+# Every rule that runs an installed tool waits for the stamp of its level
+# (build: the compiler and Check; lesson: + gnuplot; book: + pandoc, XeLaTeX).
+# The levels run one after the other, so make -j never starts two installs.
 $(BUILD)/.deps-%: scripts/deps.sh
 	@scripts/deps.sh $*
 	@mkdir -p $(@D) && touch $@
+$(BUILD)/.deps-lesson: | $(BUILD)/.deps-build
+$(BUILD)/.deps-book: | $(BUILD)/.deps-lesson
 
 deps:
 	@scripts/deps.sh all
