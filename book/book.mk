@@ -1,0 +1,87 @@
+# book.mk - how `make book` makes the book, included by the top-level Makefile.
+#
+# 1. each lesson program writes its tables to build/out/NN_name/ and its figures
+#    to build/fig/; 2. book/weave.lua fills each chapter with listings, tables,
+#    numbers and figures (build/book/src/); 3. book/render.lua and pandoc make one
+#    HTML page per chapter and the whole PDF. See book/README.md.
+BOOK := $(BUILD)/book
+PANDOC := pandoc
+FRONT_PAGES := index preface
+BACK_PAGES := symbols glossary bibliography
+PAGES := $(FRONT_PAGES) $(LESSONS) $(BACK_PAGES)
+CHAPTER_MD := $(patsubst %,$(BOOK)/src/%.md,$(LESSONS))
+HTML_PAGES := $(patsubst %,$(BOOK)/html/%.html,$(PAGES))
+PDF := $(BOOK)/optimizers-in-c.pdf
+
+# The markdown a page is made from, and its title (the first "# " line).
+page_src = $(if $(filter $(1),$(LESSONS)),$(BOOK)/src/$(1).md,$(if $(filter $(1),$(FRONT_PAGES)),book/front/$(1).md,book/back/$(1).md))
+title_src = $(if $(filter $(1),$(LESSONS)),lessons/$(1)/README.md,$(call page_src,$(1)))
+page_title = $(shell sed -n '/^# /{s/^# *//;s/ *{[^}]*} *$$//;p;q}' $(call title_src,$(1)))
+chapter_number = $(if $(filter $(1),$(LESSONS)),$(shell echo $(1) | sed 's/_.*//;s/^0*//'))
+
+$(BUILD)/out/%/.done: $(BUILD)/bin/% | $(BUILD)/.deps-book
+	@rm -rf $(BUILD)/out/$* && mkdir -p $(BUILD)/log
+	@echo "running $* (output in $(BUILD)/log/$*.txt)"
+	@$(BUILD)/bin/$* --out=$(BUILD) > $(BUILD)/log/$*.txt
+	@touch $@
+
+$(BOOK)/src/%.md: lessons/%/README.md $(BUILD)/out/%/.done book/weave.lua | $(BUILD)/.deps-book
+	@mkdir -p $(@D) $(BOOK)/meta
+	$(PANDOC) -f markdown-auto_identifiers -t markdown --lua-filter=book/weave.lua -M lesson=$* -M build=$(BUILD) \
+	  -M deps=$(BOOK)/meta/$*.d -M used=$(BOOK)/meta/$*.snippets -M figs=$(BOOK)/meta/$*.figs \
+	  -o $@ $<
+
+-include $(wildcard $(BOOK)/meta/*.d)
+
+$(BOOK)/src/contents.md: $(patsubst %,lessons/%/README.md,$(LESSONS)) book/book.mk
+	@mkdir -p $(@D)
+	@{ echo '## Contents'; echo; echo '::: contents'; echo '- [Preface](preface.html)'; \
+	  $(foreach l,$(LESSONS),echo '- $(call chapter_number,$(l))\. [$(call page_title,$(l))]($(l).html)';) \
+	  $(foreach b,$(BACK_PAGES),echo '- [$(call page_title,$(b))]($(b).html)';) echo ':::'; } > $@
+
+HTML_OPTS = --template=book/template.html --mathml --highlight-style=book/listing.theme \
+            --lua-filter=book/render.lua --citeproc --bibliography=book/references.bib \
+            --section-divs --toc-depth=2
+
+# $(1) page, $(2) previous page, $(3) next page
+define PAGE_RULES
+# (the neighbours' sources too: their titles are in the previous/next links)
+$(BOOK)/html/$(1).html: $(call page_src,$(1)) $(if $(filter index,$(1)),$(BOOK)/src/contents.md) \
+                        $(if $(2),$(call title_src,$(2))) $(if $(3),$(call title_src,$(3))) \
+                        book/render.lua book/template.html book/references.bib book/listing.theme \
+                        | $(BOOK)/html/book.css $(BUILD)/.deps-book
+	@mkdir -p $$(@D)/fig
+	$(if $(filter $(1),$(LESSONS)),@for f in $$$$(cat $(BOOK)/meta/$(1).figs); do cp $(BUILD)/fig/$$$$f.svg $$(@D)/fig/; done)
+	$(PANDOC) $(HTML_OPTS) $(if $(filter index,$(1)),,--toc) \
+	  -M pagetitle="$(call page_title,$(1))" $(if $(call chapter_number,$(1)),-M chapter=$(call chapter_number,$(1)) --number-sections --number-offset=$(shell expr $(call chapter_number,$(1)) - 1)) \
+	  $(if $(2),-M prev-url=$(2).html -M prev-title="$(call page_title,$(2))") \
+	  $(if $(3),-M next-url=$(3).html -M next-title="$(call page_title,$(3))") \
+	  -o $$@ $(call page_src,$(1)) $(if $(filter index,$(1)),$(BOOK)/src/contents.md)
+endef
+PREVIOUS_PAGES := _ $(PAGES)
+$(foreach i,$(shell seq 1 $(words $(PAGES))),$(eval $(call PAGE_RULES,$(word $(i),$(PAGES)),$(filter-out _,$(word $(i),$(PREVIOUS_PAGES))),$(word $(shell expr $(i) + 1),$(PAGES)))))
+
+$(BOOK)/html/book.css: book/book.css
+	@mkdir -p $(@D)
+	cp $< $@
+
+$(PDF): book/front/preface.md $(CHAPTER_MD) $(patsubst %,book/back/%.md,$(BACK_PAGES)) \
+        book/render.lua book/latex-header.tex book/metadata.yaml book/references.bib book/listing.theme \
+        | $(BUILD)/.deps-book
+	$(PANDOC) --metadata-file=book/metadata.yaml -H book/latex-header.tex \
+	  --lua-filter=book/render.lua --citeproc --bibliography=book/references.bib \
+	  --top-level-division=chapter --number-sections --toc --highlight-style=book/listing.theme \
+	  --resource-path=$(BUILD) --pdf-engine=xelatex \
+	  -o $@ book/front/preface.md $(CHAPTER_MD) $(patsubst %,book/back/%.md,$(BACK_PAGES))
+
+# A snippet that no chapter shows is a listing the book forgot.
+$(BOOK)/.snippets-checked: $(CHAPTER_MD) scripts/check-snippets.sh
+	@scripts/check-snippets.sh $(BOOK)/meta
+	@touch $@
+
+book: $(HTML_PAGES) $(BOOK)/html/optimizers-in-c.pdf $(BOOK)/.snippets-checked
+	@echo "book: $(BOOK)/html/index.html and $(PDF)"
+
+$(BOOK)/html/optimizers-in-c.pdf: $(PDF)
+	@mkdir -p $(@D)
+	cp $< $@
