@@ -51,6 +51,7 @@ debootstrap --variant=minbase --include=$packages \
     exit 1
 }
 chroot "$base" useradd --create-home --shell /bin/sh reader
+echo "127.0.1.1 $(hostname)" >> "$base/etc/hosts"   # so that sudo knows this host
 if [ "$as_user" -eq 1 ]; then
     echo 'reader ALL=(ALL) NOPASSWD: ALL' > "$base/etc/sudoers.d/reader"
     chmod 440 "$base/etc/sudoers.d/reader"
