@@ -1,11 +1,13 @@
 /* flags.c - parsing "--key=value" flags into settings structs (see flags.h). */
 #include "flags.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <float.h>
 #include <limits.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,6 +22,19 @@ int parse_double(const char *text, double *out)
     return 0;
 }
 
+const char *excerpt(const char *text, size_t len, Excerpt *out)
+{
+    size_t n = len;
+    if (n > EXCERPT_BYTES) {
+        n = EXCERPT_BYTES;
+        /* Cut before a UTF-8 character, not inside one (10xxxxxx continues one). */
+        while (n > 0 && ((unsigned char)text[n] & 0xC0) == 0x80) n--;
+    }
+    for (size_t i = 0; i < n; i++) out->text[i] = iscntrl((unsigned char)text[i]) ? '?' : text[i];
+    strcpy(out->text + n, n < len ? "..." : "");
+    return out->text;
+}
+
 static const OptionSpec *find_option(const OptionSpec *specs, const char *key, size_t keylen)
 {
     for (const OptionSpec *s = specs; s->key; s++)
@@ -32,13 +47,21 @@ static int set_value(const OptionSpec *s, void *settings, const char *value,
 {
     char *field = (char *)settings + s->offset;
     double d;
+    Excerpt shown;
+    excerpt(value, strlen(value), &shown);
     switch (s->type) {
     case OPT_INT: {
         char *end;
         errno = 0;
-        long v = strtol(value, &end, 10);
-        if (!*value || *end || errno || v < INT_MIN || v > INT_MAX) {
-            snprintf(err, errlen, "--%s: '%s' is not an integer", s->key, value);
+        long v = strtol(value, &end, 10);   /* beyond long: LONG_MIN or LONG_MAX */
+        bool ranged = s->min != 0 || s->max != 0;
+        if (!*value || *end || (!ranged && (errno || v < INT_MIN || v > INT_MAX))) {
+            snprintf(err, errlen, "--%s: '%s' is not an integer", s->key, shown.text);
+            return -1;
+        }
+        if (ranged && (v < s->min || v > s->max)) {
+            snprintf(err, errlen, "--%s must be at %s %d (got %s)", s->key,
+                     v < s->min ? "least" : "most", v < s->min ? s->min : s->max, shown.text);
             return -1;
         }
         *(int *)field = (int)v;
@@ -47,7 +70,7 @@ static int set_value(const OptionSpec *s, void *settings, const char *value,
     case OPT_FLOAT:
     case OPT_DOUBLE:
         if (parse_double(value, &d) != 0 || (s->type == OPT_FLOAT && fabs(d) > FLT_MAX)) {
-            snprintf(err, errlen, "--%s: '%s' is not a finite %snumber", s->key, value,
+            snprintf(err, errlen, "--%s: '%s' is not a finite %snumber", s->key, shown.text,
                      s->type == OPT_FLOAT ? "float32 " : "");
             return -1;
         }
@@ -58,7 +81,7 @@ static int set_value(const OptionSpec *s, void *settings, const char *value,
         if (strcmp(value, "true") == 0) *(bool *)field = true;
         else if (strcmp(value, "false") == 0) *(bool *)field = false;
         else {
-            snprintf(err, errlen, "--%s: '%s' is not true or false", s->key, value);
+            snprintf(err, errlen, "--%s: '%s' is not true or false", s->key, shown.text);
             return -1;
         }
         return 0;
@@ -84,7 +107,7 @@ static int set_value(const OptionSpec *s, void *settings, const char *value,
         ((float *)field)[1] = (float)b;
         return 0;
     bad_pair:
-        snprintf(err, errlen, "--%s: '%s' is not two finite numbers a,b", s->key, value);
+        snprintf(err, errlen, "--%s: '%s' is not two finite numbers a,b", s->key, shown.text);
         return -1;
     }
     }
@@ -92,40 +115,71 @@ static int set_value(const OptionSpec *s, void *settings, const char *value,
     return -1;
 }
 
-int option_set(const OptionSpec *specs, void *settings, const char *key,
-               const char *value, char *err, size_t errlen)
+/* Sets one option from "key=value" or a bare "key", either perhaps written
+ * with "--" in front, as messages then write it too. `given` holds a bit per
+ * option already set. An unknown key is a "flag" on the command line (where
+ * --help lists them), an "option" in a list of settings. */
+static int set_option(const OptionSpec *specs, void *settings, const char *text,
+                      bool command_line, uint64_t *given, char *err, size_t errlen)
 {
-    const OptionSpec *s = find_option(specs, key, strlen(key));
+    const char *dashes = strncmp(text, "--", 2) == 0 ? "--" : "";
+    text += strlen(dashes);
+    const char *eq = strchr(text, '=');
+    size_t keylen = eq ? (size_t)(eq - text) : strlen(text);
+    const OptionSpec *s = find_option(specs, text, keylen);
+    Excerpt key;
     if (!s) {
-        snprintf(err, errlen, "unknown option '%s'", key);
+        if (command_line) snprintf(err, errlen, "unknown flag '--%s' (try --help)", excerpt(text, keylen, &key));
+        else snprintf(err, errlen, "unknown option '%s'", excerpt(text, keylen, &key));
         return -1;
     }
-    return set_value(s, settings, value, err, errlen);
+    if (s - specs >= OPTIONS_MAX) {
+        snprintf(err, errlen, "%s%s: a table holds at most %d options", dashes, s->key, OPTIONS_MAX);
+        return -1;
+    }
+    uint64_t bit = (uint64_t)1 << (s - specs);
+    if (*given & bit) {
+        snprintf(err, errlen, "%s%s is given twice (once is enough)", dashes, s->key);
+        return -1;
+    }
+    *given |= bit;
+    if (!eq && s->type != OPT_BOOL) {
+        snprintf(err, errlen, "%s%s needs a value: %s%s=...", dashes, s->key, dashes, s->key);
+        return -1;
+    }
+    return set_value(s, settings, eq ? eq + 1 : "true", err, errlen);
+}
+
+int options_parse(const OptionSpec *specs, void *settings, int count,
+                  const char *const *texts, char *err, size_t errlen)
+{
+    uint64_t given = 0;
+    for (int i = 0; i < count; i++)
+        if (set_option(specs, settings, texts[i], false, &given, err, errlen) != 0) return -1;
+    return 0;
+}
+
+bool flags_help_wanted(int argc, char **argv, int first)
+{
+    for (int i = first; i < argc; i++)
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) return true;
+    return false;
 }
 
 int flags_parse(const OptionSpec *specs, void *settings, int argc, char **argv,
                 int first, char *err, size_t errlen)
 {
+    if (flags_help_wanted(argc, argv, first)) return 1;
+    uint64_t given = 0;
     for (int i = first; i < argc; i++) {
         const char *arg = argv[i];
-        if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) return 1;
         if (strncmp(arg, "--", 2) != 0 || !arg[2]) {
-            snprintf(err, errlen, "unexpected argument '%s' (flags look like --key=value)", arg);
+            Excerpt shown;
+            snprintf(err, errlen, "unexpected argument '%s' (flags look like --key=value)",
+                     excerpt(arg, strlen(arg), &shown));
             return -1;
         }
-        const char *key = arg + 2;
-        const char *eq = strchr(key, '=');
-        size_t keylen = eq ? (size_t)(eq - key) : strlen(key);
-        const OptionSpec *s = find_option(specs, key, keylen);
-        if (!s) {
-            snprintf(err, errlen, "unknown flag '--%.*s' (try --help)", (int)keylen, key);
-            return -1;
-        }
-        if (!eq && s->type != OPT_BOOL) {
-            snprintf(err, errlen, "--%s needs a value: --%s=...", s->key, s->key);
-            return -1;
-        }
-        if (set_value(s, settings, eq ? eq + 1 : "true", err, errlen) != 0) return -1;
+        if (set_option(specs, settings, arg, true, &given, err, errlen) != 0) return -1;
     }
     return 0;
 }
@@ -134,9 +188,12 @@ void flags_print_help(FILE *out, const OptionSpec *specs, const void *defaults)
 {
     for (const OptionSpec *s = specs; s->key; s++) {
         const char *field = (const char *)defaults + s->offset;
-        char value[64];
+        char value[64], range[48] = "";
         switch (s->type) {
-        case OPT_INT: snprintf(value, sizeof value, "%d", *(const int *)field); break;
+        case OPT_INT:
+            snprintf(value, sizeof value, "%d", *(const int *)field);
+            if (s->min != 0 || s->max != 0) snprintf(range, sizeof range, "%d..%d, ", s->min, s->max);
+            break;
         case OPT_FLOAT: snprintf(value, sizeof value, "%g", *(const float *)field); break;
         case OPT_DOUBLE: snprintf(value, sizeof value, "%g", *(const double *)field); break;
         case OPT_BOOL: snprintf(value, sizeof value, "%s", *(const bool *)field ? "true" : "false"); break;
@@ -149,7 +206,7 @@ void flags_print_help(FILE *out, const OptionSpec *specs, const void *defaults)
             snprintf(value, sizeof value, "%g,%g", ((const float *)field)[0], ((const float *)field)[1]);
             break;
         }
-        fprintf(out, "  --%-22s %s (default %s)\n", s->key, s->help, value);
+        fprintf(out, "  --%-22s %s (%sdefault %s)\n", s->key, s->help, range, value);
     }
 }
 

@@ -1,10 +1,11 @@
 /* flags.h - "--key=value" command-line flags and "key=value" settings.
  *
  * A program describes its flags in a table of OptionSpec: the key, the type,
- * where the value goes in its settings struct (offsetof), and a line of help.
- * The same tables describe optimizer configs, so optlab, the lesson programs
- * and the tests all parse PyTorch keyword names the same way, and reject bad
- * input the same way: one clear message, exit status 2. */
+ * where the value goes in its settings struct (offsetof), a line of help and,
+ * for an integer, the range it may take. The same tables describe optimizer
+ * configs, so optlab, the lesson programs and the tests all parse PyTorch
+ * keyword names the same way, and reject bad input the same way: one clear
+ * message, exit status 2. */
 #ifndef COMMON_FLAGS_H
 #define COMMON_FLAGS_H
 
@@ -26,22 +27,45 @@ typedef struct {
     OptionType type;
     size_t offset;       /* offsetof(settings struct, field) */
     const char *help;
+    int min, max;        /* OPT_INT: the values allowed, enforced and shown by
+                            --help; 0, 0 for any int (and for the other types) */
 } OptionSpec;
 
-/* Sets one option from its text. Returns 0, or -1 with a message in err. */
-int option_set(const OptionSpec *specs, void *settings, const char *key,
-               const char *value, char *err, size_t errlen);
+/* A table holds at most this many options (one bit each records which were given). */
+#define OPTIONS_MAX 64
+
+/* Parses settings "key=value", or a bare "key" (true, for a bool), on top of
+ * what `settings` holds; each may also be written "--key=value", as on a
+ * command line, and messages then name it so. A key given twice is refused:
+ * "lr=0.1 lr=0.2" is more likely a slip than a wish. Returns 0, or -1 with a
+ * message in err. */
+int options_parse(const OptionSpec *specs, void *settings, int count,
+                  const char *const *texts, char *err, size_t errlen);
 
 /* Parses argv[first..argc-1], each "--key=value" (or a bare "--key" for a
- * bool). Returns 0; 1 when --help was given; -1 with a message in err. */
+ * bool), refusing a flag given twice. Returns 1 when --help or -h is anywhere
+ * among them (checked before anything else, so that `prog --steps=x --help`
+ * still helps); 0; or -1 with a message in err. */
 int flags_parse(const OptionSpec *specs, void *settings, int argc, char **argv,
                 int first, char *err, size_t errlen);
 
-/* Prints one line per option: key, type, default taken from `defaults`. */
+/* Whether --help or -h is among argv[first..argc-1]. */
+bool flags_help_wanted(int argc, char **argv, int first);
+
+/* Prints one line per option: key, help, range, default taken from `defaults`. */
 void flags_print_help(FILE *out, const OptionSpec *specs, const void *defaults);
 
 /* Parses a whole string as a finite number. Returns 0, or -1. */
 int parse_double(const char *text, double *out);
+
+/* What a message quotes of bad input: its first EXCERPT_BYTES bytes, then
+ * "..." if there was more (bad input may be megabytes long), with control
+ * characters shown as '?'.  Excerpt ex; printf("'%s'", excerpt(s, strlen(s), &ex)); */
+#define EXCERPT_BYTES 32
+typedef struct {
+    char text[EXCERPT_BYTES + 4];
+} Excerpt;
+const char *excerpt(const char *text, size_t len, Excerpt *out);
 
 /* Prints "PROGRAM: message" on stderr and exits with status 2, the book's
  * status for bad input. */

@@ -102,23 +102,11 @@ int optimizer_config_parse(const OptimizerSpec *spec, void *config,
                            char *err, size_t errlen)
 {
     memcpy(config, spec->defaults, spec->config_size);
-    for (int i = 0; i < count; i++) {
-        const char *eq = strchr(settings[i], '=');
-        char key[64];
-        size_t keylen = eq ? (size_t)(eq - settings[i]) : 0;
-        if (!eq || keylen == 0 || keylen >= sizeof key) {
-            snprintf(err, errlen, "%s: setting '%s' is not key=value", spec->name, settings[i]);
-            return -1;
-        }
-        memcpy(key, settings[i], keylen);
-        key[keylen] = '\0';
-        char msg[256];
-        if (option_set(spec->options, config, key, eq + 1, msg, sizeof msg) != 0) {
-            snprintf(err, errlen, "%s (%s): %s", spec->name, spec->torch_name, msg);
-            return -1;
-        }
-    }
     char msg[256];
+    if (options_parse(spec->options, config, count, settings, msg, sizeof msg) != 0) {
+        snprintf(err, errlen, "%s (%s): %s", spec->name, spec->torch_name, msg);
+        return -1;
+    }
     const char *problem = spec->validate ? spec->validate(config, msg, sizeof msg) : NULL;
     if (problem) {
         snprintf(err, errlen, "%s (%s): %s", spec->name, spec->torch_name, problem);

@@ -78,9 +78,11 @@ typedef struct {
     Optimizer *(*create)(ParamList params, const void *config);
 } OptimizerSpec;
 
-/* Parses "key=value" settings (PyTorch's keyword names) on top of spec's
- * defaults, then validates. `config` must have spec->config_size bytes.
- * Returns 0, or -1 with a message in err. */
+/* Parses "key=value" settings (PyTorch's keyword names; a bare "key" means
+ * true for a bool; "--key=value" works too, see options_parse; a key may be
+ * given once) on top of spec's defaults, then
+ * validates. `config` must have spec->config_size bytes. Returns 0, or -1
+ * with a message in err. */
 int optimizer_config_parse(const OptimizerSpec *spec, void *config,
                            int count, const char *const *settings,
                            char *err, size_t errlen);

@@ -1,10 +1,14 @@
 /* plot.c - writing gnuplot scripts and piping them to gnuplot (see plot.h). */
 #include "plot.h"
 
+#include <ctype.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+
+#include "flags.h"
 
 struct Figure {
     char dir[1024];
@@ -15,32 +19,68 @@ struct Figure {
     double width_in, height_in;
 };
 
+/* mkdir for one directory that may exist already, as long as it is one. */
+static int make_dir(const char *path)
+{
+    struct stat st;
+    if (mkdir(path, 0777) == 0) return 0;
+    if (errno != EEXIST || stat(path, &st) != 0) return -1;
+    if (!S_ISDIR(st.st_mode)) {
+        errno = ENOTDIR;
+        return -1;
+    }
+    return 0;
+}
+
 int make_dirs(const char *path)
 {
     char buf[1024];
-    if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf) return -1;
+    if (!*path) {
+        errno = ENOENT;
+        return -1;
+    }
+    if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
     for (char *p = buf + 1; *p; p++) {
         if (*p != '/') continue;
         *p = '\0';
-        if (mkdir(buf, 0777) != 0 && errno != EEXIST) return -1;
+        if (make_dir(buf) != 0) return -1;
         *p = '/';
     }
-    return (mkdir(buf, 0777) == 0 || errno == EEXIST) ? 0 : -1;
+    return make_dir(buf);
+}
+
+static bool has_control_char(const char *text)
+{
+    for (; *text; text++)
+        if (iscntrl((unsigned char)*text)) return true;
+    return false;
 }
 
 Figure *figure_open(const char *dir, const char *name)
 {
     Figure *fig = calloc(1, sizeof *fig);
     if (!fig) return NULL;
-    snprintf(fig->dir, sizeof fig->dir, "%s", dir);
-    snprintf(fig->name, sizeof fig->name, "%s", name);
-    fig->width_in = 5.5;
-    fig->height_in = 3.4;
-    if (make_dirs(dir) != 0) {
-        fprintf(stderr, "figure %s: cannot create directory %s\n", name, dir);
+    /* The names go into a gnuplot script, a command a line: a newline in one
+     * would end a command early, a cut one would draw somewhere else. */
+    if (snprintf(fig->dir, sizeof fig->dir, "%s", dir) >= (int)sizeof fig->dir ||
+        snprintf(fig->name, sizeof fig->name, "%s", name) >= (int)sizeof fig->name ||
+        has_control_char(dir) || has_control_char(name)) {
+        Excerpt d, n;
+        fprintf(stderr, "figure '%s' in '%s': a name too long, or with a control character\n",
+                excerpt(name, strlen(name), &n), excerpt(dir, strlen(dir), &d));
         free(fig);
         return NULL;
     }
+    if (make_dirs(dir) != 0) {
+        fprintf(stderr, "figure %s: cannot create directory %s: %s\n", name, dir, strerror(errno));
+        free(fig);
+        return NULL;
+    }
+    fig->width_in = 5.5;
+    fig->height_in = 3.4;
     fig->data = open_memstream(&fig->data_text, &fig->data_len);
     fig->commands = open_memstream(&fig->command_text, &fig->command_len);
     if (!fig->data || !fig->commands) {
@@ -78,6 +118,18 @@ static const char *const STYLE =
     "set style line 7 lc rgb '#000000' lw 2 pt 6 ps 0.5\n"
     "set style line 8 lc rgb '#999999' lw 1 dt 2\n";
 
+/* text + suffix as a gnuplot string in single quotes, where a quote is
+ * written twice ('it''s'): directory and figure names may hold one. */
+static void put_quoted(FILE *out, const char *text, const char *suffix)
+{
+    fputc('\'', out);
+    for (; *text; text++) {
+        if (*text == '\'') fputc('\'', out);
+        fputc(*text, out);
+    }
+    fprintf(out, "%s'", suffix);
+}
+
 static void write_script(const Figure *fig, FILE *out)
 {
     fprintf(out, "# Figure %s. Draw it from this directory with: gnuplot %s.gp\n", fig->name, fig->name);
@@ -86,11 +138,15 @@ static void write_script(const Figure *fig, FILE *out)
     /* The same commands twice: once for each output format. */
     fprintf(out, "set terminal svg size %d,%d dynamic font 'Helvetica,13' linewidth 1.2 background rgb 'white'\n",
             (int)(fig->width_in * 120), (int)(fig->height_in * 120));
-    fprintf(out, "set output '%s.svg'\n", fig->name);
+    fprintf(out, "set output ");
+    put_quoted(out, fig->name, ".svg");
+    fprintf(out, "\n");
     fputs(fig->command_text, out);
     fprintf(out, "unset output\n");
     fprintf(out, "set terminal pdfcairo size %gin,%gin font 'Helvetica,9'\n", fig->width_in, fig->height_in);
-    fprintf(out, "set output '%s.pdf'\n", fig->name);
+    fprintf(out, "set output ");
+    put_quoted(out, fig->name, ".pdf");
+    fprintf(out, "\n");
     fputs(fig->command_text, out);
     fprintf(out, "unset output\n");
 }
@@ -128,7 +184,9 @@ int figure_close(Figure *fig)
             fprintf(stderr, "figure %s: cannot start gnuplot\n", fig->name);
             status = -1;
         } else {
-            fprintf(pipe, "cd '%s'\n", fig->dir);
+            fprintf(pipe, "cd ");
+            put_quoted(pipe, fig->dir, "");
+            fputc('\n', pipe);
             write_script(fig, pipe);
             if (pclose(pipe) != 0) {
                 fprintf(stderr, "figure %s: gnuplot failed on %s\n", fig->name, path);

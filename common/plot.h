@@ -21,7 +21,8 @@
 typedef struct Figure Figure;
 
 /* Starts a figure named NAME in directory dir (created if missing). NULL on
- * failure, with the reason on stderr. */
+ * failure, with the reason on stderr: also when a name is too long or holds a
+ * control character, which a gnuplot script cannot carry. */
 Figure *figure_open(const char *dir, const char *name);
 FILE *figure_data(Figure *fig);       /* data blocks: $name << EOD ... EOD */
 FILE *figure_commands(Figure *fig);   /* set ..., plot ... */
@@ -32,7 +33,8 @@ void figure_size(Figure *fig, double width_in, double height_in);
  * (no gnuplot), -1 on error (with a message on stderr). */
 int figure_close(Figure *fig);
 
-/* Creates a directory and its parents (mkdir -p). Returns 0 or -1. */
+/* Creates a directory and its parents (mkdir -p). Returns 0, or -1 with errno
+ * saying why (ENOTDIR when a part of the path is a file). */
 int make_dirs(const char *path);
 
 #endif

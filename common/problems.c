@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "flags.h"
+
 const char *const PROBLEM_NAMES = "ravine rosenbrock saddle sparse softmax mlp";
 
 Problem *problem_by_name(const char *name, double kappa, uint64_t seed,
@@ -22,7 +24,9 @@ Problem *problem_by_name(const char *name, double kappa, uint64_t seed,
     else if (strcmp(name, "softmax") == 0) return softmax_regression_new(err, errlen);
     else if (strcmp(name, "mlp") == 0) return mlp_new(32, seed, err, errlen);
     else {
-        snprintf(err, errlen, "unknown problem '%s' (choose from: %s)", name, PROBLEM_NAMES);
+        Excerpt shown;
+        snprintf(err, errlen, "unknown problem '%s' (choose from: %s)", excerpt(name, strlen(name), &shown),
+                 PROBLEM_NAMES);
         return NULL;
     }
     if (!p) snprintf(err, errlen, "out of memory");

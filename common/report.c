@@ -1,24 +1,35 @@
 /* report.c - tables, values and figures of a lesson program (see report.h). */
 #include "report.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 int report_open(Report *r, const char *out_root, const char *lesson)
 {
     memset(r, 0, sizeof *r);
-    snprintf(r->out_dir, sizeof r->out_dir, "%s/out/%s", out_root, lesson);
-    snprintf(r->fig_dir, sizeof r->fig_dir, "%s/fig", out_root);
-    if (make_dirs(r->out_dir) != 0 || make_dirs(r->fig_dir) != 0) {
-        fprintf(stderr, "cannot create %s and %s\n", r->out_dir, r->fig_dir);
+    if (snprintf(r->out_dir, sizeof r->out_dir, "%s/out/%s", out_root, lesson) >= (int)sizeof r->out_dir ||
+        snprintf(r->fig_dir, sizeof r->fig_dir, "%s/fig", out_root) >= (int)sizeof r->fig_dir) {
+        fprintf(stderr, "%s: --out: the directory name is too long\n", lesson);
+        return -1;
+    }
+    /* Everything that can go wrong with the directory goes wrong here, before
+     * the program has done any work or printed anything. */
+    const char *dir = NULL;
+    if (make_dirs(r->out_dir) != 0) dir = r->out_dir;
+    else if (make_dirs(r->fig_dir) != 0 || access(r->fig_dir, W_OK | X_OK) != 0) dir = r->fig_dir;
+    if (dir) {
+        fprintf(stderr, "%s: --out=%s: cannot create or write to %s: %s\n", lesson, out_root, dir,
+                strerror(errno));
         return -1;
     }
     char path[1100];
     snprintf(path, sizeof path, "%s/values.txt", r->out_dir);
     r->values = fopen(path, "w");
     if (!r->values) {
-        fprintf(stderr, "cannot write %s\n", path);
+        fprintf(stderr, "%s: --out=%s: cannot write %s: %s\n", lesson, out_root, path, strerror(errno));
         return -1;
     }
     return 0;

@@ -22,7 +22,9 @@ typedef struct {
     char table_name[64];
 } Report;
 
-/* Creates the directories. Returns 0, or -1 with a message on stderr. */
+/* Creates OUT/out/LESSON and OUT/fig and checks that they take files.
+ * Returns 0, or -1 with the reason on stderr (a lesson program then exits
+ * with status 2: its --out was bad). */
 int report_open(Report *r, const char *out_root, const char *lesson);
 /* Starts a table: print to the returned stream, then call report_table_end. */
 FILE *report_table(Report *r, const char *name, const char *title);

@@ -1,10 +1,12 @@
 /* test_common.c - tests of the shared core: tensors and their accounting, the
- * arithmetic, the random number generator, the digits data, flags and the
- * golden-file reader. Problems, training and figures are in test_problems.c. */
+ * arithmetic, the random number generator, the digits data, flags, running
+ * programs from paths with spaces, and the golden-file reader. Problems,
+ * training and figures are in test_problems.c. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <zlib.h>
 
 #include "data.h"
@@ -308,6 +310,14 @@ START_TEST(test_digits_refuses_changed_data)
 }
 END_TEST
 
+static void write_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs(text, f);
+    fclose(f);
+}
+
 /* ---- flags -------------------------------------------------------------------------- */
 
 typedef struct {
@@ -317,16 +327,18 @@ typedef struct {
     bool quick;
     const char *out;
     float betas[2];
+    int batch;
 } FlagTest;
 
 static const OptionSpec flag_specs[] = {
-    {"steps", OPT_INT, offsetof(FlagTest, steps), "steps"},
-    {"lr", OPT_FLOAT, offsetof(FlagTest, lr), "learning rate"},
-    {"kappa", OPT_DOUBLE, offsetof(FlagTest, kappa), "condition number"},
-    {"quick", OPT_BOOL, offsetof(FlagTest, quick), "quick"},
-    {"out", OPT_STRING, offsetof(FlagTest, out), "output"},
-    {"betas", OPT_FLOAT2, offsetof(FlagTest, betas), "betas"},
-    {NULL, 0, 0, NULL},
+    {"steps", OPT_INT, offsetof(FlagTest, steps), "steps", 0, 0},
+    {"lr", OPT_FLOAT, offsetof(FlagTest, lr), "learning rate", 0, 0},
+    {"kappa", OPT_DOUBLE, offsetof(FlagTest, kappa), "condition number", 0, 0},
+    {"quick", OPT_BOOL, offsetof(FlagTest, quick), "quick", 0, 0},
+    {"out", OPT_STRING, offsetof(FlagTest, out), "output", 0, 0},
+    {"betas", OPT_FLOAT2, offsetof(FlagTest, betas), "betas", 0, 0},
+    {"batch", OPT_INT, offsetof(FlagTest, batch), "batch size", 1, 64},
+    {NULL, 0, 0, NULL, 0, 0},
 };
 
 START_TEST(test_flags_parse_every_type)
@@ -379,21 +391,147 @@ START_TEST(test_flags_reject_bad_input)
 }
 END_TEST
 
+START_TEST(test_flags_ranges_duplicates_and_help)
+{
+    /* An integer's range is enforced, on both sides, and stated by --help. */
+    assert_flag_error("--batch=0", "--batch must be at least 1 (got 0)");
+    assert_flag_error("--batch=65", "--batch must be at most 64 (got 65)");
+    assert_flag_error("--batch=-99999999999999999999", "--batch must be at least 1");
+    assert_flag_error("--batch=x", "--batch: 'x' is not an integer");
+    FlagTest f = {0};
+    char err[256] = "";
+    char *edges[] = {"prog", "--batch=1", "--steps=-5"};
+    ck_assert_int_eq(flags_parse(flag_specs, &f, 3, edges, 1, err, sizeof err), 0);
+    ck_assert_int_eq(f.batch, 1);
+    ck_assert_int_eq(f.steps, -5);   /* no range: any int */
+    char *top[] = {"prog", "--batch=64"};
+    ck_assert_int_eq(flags_parse(flag_specs, &f, 2, top, 1, err, sizeof err), 0);
+    ck_assert_int_eq(f.batch, 64);
+    char *help = NULL;
+    size_t help_len = 0;
+    FILE *out = open_memstream(&help, &help_len);
+    const FlagTest defaults = {.steps = 7, .batch = 32};
+    flags_print_help(out, flag_specs, &defaults);
+    fclose(out);
+    ck_assert_msg(strstr(help, "  --batch                  batch size (1..64, default 32)\n") != NULL, "%s", help);
+    ck_assert_msg(strstr(help, "  --steps                  steps (default 7)\n") != NULL, "%s", help);
+    free(help);
+
+    /* A flag given twice is refused, however it is written. */
+    char *twice[] = {"prog", "--lr=0.1", "--steps=3", "--lr=0.2"};
+    ck_assert_int_eq(flags_parse(flag_specs, &f, 4, twice, 1, err, sizeof err), -1);
+    ck_assert_msg(strstr(err, "--lr is given twice") != NULL, "%s", err);
+    char *bools[] = {"prog", "--quick", "--quick=true"};
+    ck_assert_int_eq(flags_parse(flag_specs, &f, 3, bools, 1, err, sizeof err), -1);
+    ck_assert_msg(strstr(err, "--quick is given twice") != NULL, "%s", err);
+
+    /* --help and -h win anywhere, even after a bad flag. */
+    char *late_help[] = {"prog", "--steps=x", "--bogus", "-h"};
+    ck_assert_int_eq(flags_parse(flag_specs, &f, 4, late_help, 1, err, sizeof err), 1);
+    ck_assert(flags_help_wanted(4, late_help, 1));
+    ck_assert(!flags_help_wanted(3, late_help, 1));
+    ck_assert(!flags_help_wanted(4, late_help, 4));
+}
+END_TEST
+
+START_TEST(test_options_parse_settings)
+{
+    /* Settings as optlab passes them: key=value, a bare boolean, or written as flags. */
+    FlagTest f = {0};
+    char err[256] = "";
+    const char *settings[] = {"lr=0.5", "quick", "--batch=8"};
+    ck_assert_int_eq(options_parse(flag_specs, &f, 3, settings, err, sizeof err), 0);
+    ck_assert(f.lr == 0.5f && f.quick && f.batch == 8);
+    const char *twice[] = {"lr=0.1", "--lr=0.2"};
+    ck_assert_int_eq(options_parse(flag_specs, &f, 2, twice, err, sizeof err), -1);
+    ck_assert_msg(strstr(err, "--lr is given twice") != NULL, "%s", err);
+    const char *bare[] = {"steps"};
+    ck_assert_int_eq(options_parse(flag_specs, &f, 1, bare, err, sizeof err), -1);
+    ck_assert_msg(strstr(err, "steps needs a value") != NULL, "%s", err);
+    const char *unknown[] = {"--momentun=0.9"};
+    ck_assert_int_eq(options_parse(flag_specs, &f, 1, unknown, err, sizeof err), -1);
+    ck_assert_msg(strstr(err, "unknown option 'momentun'") != NULL, "%s", err);
+}
+END_TEST
+
+START_TEST(test_excerpt_of_bad_input)
+{
+    Excerpt e;
+    ck_assert_str_eq(excerpt("short", 5, &e), "short");
+    ck_assert_str_eq(excerpt("0123456789abcdef0123456789abcdef", 32, &e), "0123456789abcdef0123456789abcdef");
+    ck_assert_str_eq(excerpt("0123456789abcdef0123456789abcdefX", 33, &e), "0123456789abcdef0123456789abcdef...");
+    ck_assert_str_eq(excerpt("key=value", 3, &e), "key");
+    ck_assert_str_eq(excerpt("a\nb\x1b[31m", 8, &e), "a?b?[31m");   /* no terminal escapes */
+    /* 31 bytes, then a 2-byte character: cut before it, not inside it. */
+    ck_assert_str_eq(excerpt("0123456789abcdef0123456789abcde\xce\xb2zz", 35, &e),
+                     "0123456789abcdef0123456789abcde...");
+    /* A 10 MB token gives a message of a line. */
+    size_t n = 10 * 1000 * 1000;
+    char *huge = malloc(n + 1);
+    memset(huge, 'z', n);
+    huge[n] = '\0';
+    FlagTest f = {0};
+    char *argv[] = {"prog", huge}, err[256];
+    memcpy(huge, "--lr=", 5);
+    ck_assert_int_eq(flags_parse(flag_specs, &f, 2, argv, 1, err, sizeof err), -1);
+    ck_assert_str_eq(err, "--lr: 'zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz...' is not a finite float32 number");
+    memcpy(huge, "--zzz", 5);   /* a flag of 10 MB, no value */
+    ck_assert_int_eq(flags_parse(flag_specs, &f, 2, argv, 1, err, sizeof err), -1);
+    ck_assert_str_eq(err, "unknown flag '--zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz...' (try --help)");
+    free(huge);
+}
+END_TEST
+
 START_TEST(test_die_usage_exits_with_status_2)
 {
     die_usage("prog", "bad %s", "input");
 }
 END_TEST
 
-/* ---- golden files ------------------------------------------------------------------ */
+/* ---- running programs from paths with spaces and quotes --------------------------------- */
 
-static void write_file(const char *path, const char *text)
+START_TEST(test_shell_quote)
 {
-    FILE *f = fopen(path, "w");
-    ck_assert_ptr_nonnull(f);
-    fputs(text, f);
-    fclose(f);
+    char out[64];
+    ck_assert_str_eq(shell_quote("plain", out, sizeof out), "'plain'");
+    ck_assert_str_eq(shell_quote("/tmp/with space", out, sizeof out), "'/tmp/with space'");
+    ck_assert_str_eq(shell_quote("it's", out, sizeof out), "'it'\\''s'");
+    ck_assert_str_eq(shell_quote("", out, sizeof out), "''");
 }
+END_TEST
+
+START_TEST(test_programs_run_from_paths_with_spaces)
+{
+    /* A program in a directory whose name has a space, a quote and a $, as a
+     * clone under "/tmp/with space/" has; run_program's own files go under
+     * such a directory too (through $TMPDIR). */
+    char base[512], dir[700], path[800], cmd[4096];
+    ck_assert(make_temp_dir(base, sizeof base) == 0);
+    snprintf(dir, sizeof dir, "%s/with space, it's $HOME", base);
+    ck_assert(mkdir(dir, 0777) == 0);
+    snprintf(path, sizeof path, "%s/say", dir);
+    write_file(path, "#!/bin/sh\necho \"said: $1\"; cat\n");
+    ck_assert(chmod(path, 0755) == 0);
+    setenv("TMPDIR", dir, 1);
+    program_command(cmd, sizeof cmd, dir, "say", "'two words'");
+    ProgramRun run;
+    ck_assert_msg(run_program(cmd, "and its input\n", &run) == 0, "could not run %s", cmd);
+    ck_assert_msg(run.status == 0, "%s: exit %d: %s", cmd, run.status, run.err);
+    ck_assert_str_eq(run.out, "said: two words\nand its input\n");
+    program_run_free(&run);
+    /* make_temp_dir honours $TMPDIR, and remove_tree removes what it made. */
+    char inner[700];
+    ck_assert(make_temp_dir(inner, sizeof inner) == 0);
+    ck_assert(strncmp(inner, dir, strlen(dir)) == 0);
+    remove_tree(dir);
+    struct stat st;
+    ck_assert_msg(stat(dir, &st) != 0, "%s is still there", dir);
+    unsetenv("TMPDIR");
+    remove_tree(base);
+}
+END_TEST
+
+/* ---- golden files ------------------------------------------------------------------ */
 
 START_TEST(test_golden_reader)
 {
@@ -451,12 +589,17 @@ Suite *make_suite(void)
     tcase_add_test(core, test_digits_split_is_a_partition);
     tcase_add_test(core, test_flags_parse_every_type);
     tcase_add_test(core, test_golden_reader);
+    tcase_add_test(core, test_shell_quote);
+    tcase_add_test(core, test_programs_run_from_paths_with_spaces);
 
     TCase *limits = tcase_create("Limits");
     tcase_add_test(limits, test_tensor_rejects_bad_shapes);
     tcase_add_test(limits, test_softmax_cross_entropy_is_stable);
     tcase_add_test(limits, test_digits_refuses_changed_data);
     tcase_add_test(limits, test_flags_reject_bad_input);
+    tcase_add_test(limits, test_flags_ranges_duplicates_and_help);
+    tcase_add_test(limits, test_options_parse_settings);
+    tcase_add_test(limits, test_excerpt_of_bad_input);
     tcase_add_exit_test(limits, test_die_usage_exits_with_status_2, 2);
 
     add_problem_tests(core, limits);

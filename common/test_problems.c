@@ -1,6 +1,7 @@
 /* test_problems.c - tests of the shared problems (every gradient against
  * finite differences), the training loop, the batch sampler, figures and
  * reports. Part of the common suite (see test_common.c). */
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -372,6 +373,56 @@ START_TEST(test_report_writes_tables_and_values)
 }
 END_TEST
 
+START_TEST(test_figure_in_a_directory_with_a_quote)
+{
+    /* gnuplot is told to `cd` there: a quote in the name must not end its string. */
+    char dir[512], fig_dir[700], path[900];
+    ck_assert(make_temp_dir(dir, sizeof dir) == 0);
+    snprintf(fig_dir, sizeof fig_dir, "%s/the book's figures", dir);
+    bool drawn = system("command -v gnuplot >/dev/null 2>&1") == 0;
+    if (!drawn) setenv("OPTIMIZERS_NO_GNUPLOT", "1", 1);
+    Figure *fig = figure_open(fig_dir, "it's");
+    ck_assert_ptr_nonnull(fig);
+    fprintf(figure_data(fig), "$d << EOD\n1 2\n2 3\nEOD\n");
+    fprintf(figure_commands(fig), "plot $d with lines ls 1\n");
+    ck_assert_int_eq(figure_close(fig), drawn ? 0 : 1);
+    snprintf(path, sizeof path, "%s/it's.gp", fig_dir);
+    char *script = read_text_file(path);
+    ck_assert_ptr_nonnull(script);
+    ck_assert_msg(strstr(script, "set output 'it''s.svg'") != NULL, "%s", script);
+    free(script);
+    snprintf(path, sizeof path, "%s/it's.svg", fig_dir);
+    ck_assert(file_exists(path) == drawn);
+    remove_tree(dir);
+}
+END_TEST
+
+START_TEST(test_figure_and_report_refuse_bad_directories)
+{
+    char dir[512], path[700];
+    ck_assert(make_temp_dir(dir, sizeof dir) == 0);
+    /* A file where a directory should be: make_dirs says so in errno. */
+    snprintf(path, sizeof path, "%s/file", dir);
+    FILE *f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    fclose(f);
+    errno = 0;
+    ck_assert_int_eq(make_dirs(path), -1);
+    ck_assert_int_eq(errno, ENOTDIR);
+    Report r;
+    ck_assert_int_eq(report_open(&r, path, "99_demo"), -1);
+    ck_assert_int_eq(report_open(&r, "/proc/no/such/dir", "99_demo"), -1);
+    snprintf(path, sizeof path, "%s/a/b/c", dir);
+    ck_assert_int_eq(make_dirs(path), 0);
+    ck_assert_int_eq(make_dirs(path), 0);   /* already there: fine */
+    ck_assert_int_eq(make_dirs(""), -1);
+    /* A newline would end a gnuplot command in the middle of a name. */
+    ck_assert_ptr_null(figure_open(dir, "two\nlines"));
+    ck_assert_ptr_null(figure_open("/tmp/two\nlines", "demo"));
+    remove_tree(dir);
+}
+END_TEST
+
 START_TEST(test_contours_and_paths)
 {
     /* h = (1, 4), level 0.5: the ellipse x^2/2 + 2 y^2 = 0.5 has semi-axes 1 and 0.5. */
@@ -474,8 +525,10 @@ void add_problem_tests(TCase *core, TCase *limits)
     tcase_add_test(core, test_figure_without_gnuplot);
     tcase_add_test(core, test_figure_with_gnuplot);
     tcase_add_test(core, test_report_writes_tables_and_values);
+    tcase_add_test(core, test_figure_in_a_directory_with_a_quote);
     tcase_add_test(core, test_contours_and_paths);
     tcase_add_test(limits, test_train_stops_at_divergence);
     tcase_add_test(limits, test_train_stops_at_nan_parameters);
     tcase_add_test(limits, test_problems_refuse_bad_arguments);
+    tcase_add_test(limits, test_figure_and_report_refuse_bad_directories);
 }

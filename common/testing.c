@@ -109,10 +109,36 @@ int make_temp_dir(char *path, size_t len)
     return mkdtemp(path) ? 0 : -1;
 }
 
+const char *shell_quote(const char *text, char *out, size_t len)
+{
+    size_t used = 0;
+    out[used++] = '\'';
+    for (; *text; text++) {
+        ck_assert_msg(used + 6 <= len, "shell_quote: no room for %s", text);
+        if (*text == '\'') {   /* end the quotes, an escaped quote, quote again */
+            memcpy(out + used, "'\\''", 4);
+            used += 4;
+        } else {
+            out[used++] = *text;
+        }
+    }
+    out[used++] = '\'';
+    out[used] = '\0';
+    return out;
+}
+
+void program_command(char *cmd, size_t len, const char *dir, const char *program, const char *args)
+{
+    char path[2048], quoted[4 * sizeof path];
+    snprintf(path, sizeof path, "%s/%s", dir, program);
+    int n = snprintf(cmd, len, "%s %s", shell_quote(path, quoted, sizeof quoted), args);
+    ck_assert_msg(n >= 0 && (size_t)n < len, "program_command: no room for %s %s", program, args);
+}
+
 void remove_tree(const char *path)
 {
-    char cmd[1200];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", path);
+    char quoted[4200], cmd[4300];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", shell_quote(path, quoted, sizeof quoted));
     if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", path);
 }
 
@@ -121,6 +147,7 @@ int run_program(const char *command, const char *input, ProgramRun *run)
     memset(run, 0, sizeof *run);
     run->status = -1;
     char dir[512], in_path[600], out_path[600], err_path[600];
+    char in_q[2500], out_q[2500], err_q[2500];
     if (make_temp_dir(dir, sizeof dir) != 0) return -1;
     snprintf(in_path, sizeof in_path, "%s/in", dir);
     snprintf(out_path, sizeof out_path, "%s/out", dir);
@@ -132,13 +159,15 @@ int run_program(const char *command, const char *input, ProgramRun *run)
     }
     if (input) fputs(input, in);
     fclose(in);
-    size_t cmdlen = strlen(command) + 3 * sizeof in_path + 32;
+    size_t cmdlen = strlen(command) + sizeof in_q + sizeof out_q + sizeof err_q + 32;
     char *cmd = malloc(cmdlen);
     if (!cmd) {
         remove_tree(dir);
         return -1;
     }
-    snprintf(cmd, cmdlen, "%s < '%s' > '%s' 2> '%s'", command, in_path, out_path, err_path);
+    /* The temporary directory comes from $TMPDIR, which may hold a space. */
+    snprintf(cmd, cmdlen, "%s < %s > %s 2> %s", command, shell_quote(in_path, in_q, sizeof in_q),
+             shell_quote(out_path, out_q, sizeof out_q), shell_quote(err_path, err_q, sizeof err_q));
     int raw = system(cmd);
     free(cmd);
     if (raw != -1 && WIFEXITED(raw)) run->status = WEXITSTATUS(raw);
@@ -167,7 +196,7 @@ void assert_refused(const char *command, const char *input, const char *expected
 
 static bool nonempty_file(const char *dir, const char *subdir, const char *name, const char *ext)
 {
-    char path[1200];
+    char path[2400];
     struct stat st;
     snprintf(path, sizeof path, "%s/%s/%s%s", dir, subdir, name, ext);
     return stat(path, &st) == 0 && st.st_size > 0;
@@ -176,22 +205,92 @@ static bool nonempty_file(const char *dir, const char *subdir, const char *name,
 void check_lesson_smoke_run(const char *lesson, const char *expect_text,
                             const char *const *tables, const char *const *figures)
 {
-    char dir[512], cmd[1200], out_dir[600];
+    /* An --out directory whose name a shell or gnuplot would split or end
+     * early if the program or its scripts failed to quote it. */
+    char dir[512], out_root[600], out_flag[700], args[3000], quoted[2900], cmd[4096], out_dir[600];
     ck_assert(make_temp_dir(dir, sizeof dir) == 0);
-    snprintf(cmd, sizeof cmd, "OPTIMIZERS_NO_GNUPLOT=1 %s/%s --quick --out=%s",
-             OPTIMIZERS_BIN_DIR, lesson, dir);
+    snprintf(out_root, sizeof out_root, "%s/out root's copy", dir);
+    snprintf(out_flag, sizeof out_flag, "--out=%s", out_root);
+    snprintf(args, sizeof args, "--quick %s", shell_quote(out_flag, quoted, sizeof quoted));
+    program_command(cmd, sizeof cmd, OPTIMIZERS_BIN_DIR, lesson, args);
+    setenv("OPTIMIZERS_NO_GNUPLOT", "1", 1);
     ProgramRun run;
     ck_assert(run_program(cmd, NULL, &run) == 0);
     ck_assert_msg(run.status == 0, "%s: exit %d, stderr: %s", cmd, run.status, run.err);
     ck_assert_msg(strstr(run.out, expect_text) != NULL, "%s: no '%s' in its output", cmd, expect_text);
     snprintf(out_dir, sizeof out_dir, "out/%s", lesson);
     for (int i = 0; tables[i]; i++)
-        ck_assert_msg(nonempty_file(dir, out_dir, tables[i], ".txt"), "no table %s/%s.txt",
+        ck_assert_msg(nonempty_file(out_root, out_dir, tables[i], ".txt"), "no table %s/%s.txt",
                       out_dir, tables[i]);
     for (int i = 0; figures[i]; i++)
-        ck_assert_msg(nonempty_file(dir, "fig", figures[i], ".gp"), "no figure script fig/%s.gp",
+        ck_assert_msg(nonempty_file(out_root, "fig", figures[i], ".gp"), "no figure script fig/%s.gp",
                       figures[i]);
     ck_assert(strstr(run.out, "gnuplot not found") != NULL);   /* and it said so */
     program_run_free(&run);
+    remove_tree(dir);
+}
+
+/* Asserts that `LESSON args` is refused with a message holding `expected`. */
+static void assert_lesson_refuses(const char *lesson, const char *args, const char *expected)
+{
+    size_t len = strlen(args) + 4096;
+    char *cmd = malloc(len);
+    ck_assert_ptr_nonnull(cmd);
+    program_command(cmd, len, OPTIMIZERS_BIN_DIR, lesson, args);
+    assert_refused(cmd, NULL, expected);
+    free(cmd);
+}
+
+void check_lesson_flags(const char *lesson)
+{
+    char cmd[4096];
+    const char *helps[] = {"--help", "--steps=x --lr=0 -h", "--quick --help --steps=0"};
+    for (int i = 0; i < 3; i++) {
+        program_command(cmd, sizeof cmd, OPTIMIZERS_BIN_DIR, lesson, helps[i]);
+        ProgramRun run;
+        ck_assert(run_program(cmd, NULL, &run) == 0);
+        ck_assert_msg(run.status == 0 && strcmp(run.err, "") == 0, "%s: exit %d: %s", cmd, run.status, run.err);
+        ck_assert_msg(strstr(run.out, "usage: ") != NULL && strstr(run.out, "(1..100000, default ") != NULL,
+                      "%s printed: %s", cmd, run.out);
+        program_run_free(&run);
+    }
+    assert_lesson_refuses(lesson, "--steps=100001", "--steps must be at most 100000 (got 100001)");
+    assert_lesson_refuses(lesson, "--steps=99999999999999999999", "--steps must be at most 100000");
+    assert_lesson_refuses(lesson, "--steps=-3", "--steps must be at least 1 (got -3)");
+    assert_lesson_refuses(lesson, "--lr=0.1 --steps=10 --lr=0.2", "--lr is given twice");
+    assert_lesson_refuses(lesson, "--quick --quick=false", "--quick is given twice");
+    assert_lesson_refuses(lesson, "--quick=maybe", "--quick: 'maybe' is not true or false");
+
+    /* 100 000 bytes of garbage are quoted as their first 32 and "...". */
+    char *garbage = malloc(100010);
+    ck_assert_ptr_nonnull(garbage);
+    strcpy(garbage, "--lr=");
+    memset(garbage + 5, 'x', 100000);
+    garbage[100005] = '\0';
+    program_command(cmd, sizeof cmd, OPTIMIZERS_BIN_DIR, lesson, "");
+    char *long_cmd = malloc(strlen(cmd) + strlen(garbage) + 1);
+    ck_assert_ptr_nonnull(long_cmd);
+    sprintf(long_cmd, "%s%s", cmd, garbage);
+    ProgramRun run;
+    ck_assert(run_program(long_cmd, NULL, &run) == 0);
+    ck_assert_int_eq(run.status, 2);
+    ck_assert_msg(strlen(run.err) < 200 && strstr(run.err, "'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx...'") != NULL,
+                  "%zu bytes on stderr: %.200s", strlen(run.err), run.err);
+    program_run_free(&run);
+    free(long_cmd);
+    free(garbage);
+
+    /* --out: a directory that cannot be made, or a file where it should be.
+     * assert_refused also checks that nothing was printed: no work was done. */
+    assert_lesson_refuses(lesson, "--quick --out=/proc/no/such/dir", "cannot create or write to /proc/no/such/dir/out/");
+    char dir[512], file[600], flag[700], quoted[3000], args[3100];
+    ck_assert(make_temp_dir(dir, sizeof dir) == 0);
+    snprintf(file, sizeof file, "%s/a file", dir);
+    FILE *f = fopen(file, "w");
+    ck_assert_ptr_nonnull(f);
+    fclose(f);
+    snprintf(flag, sizeof flag, "--out=%s", file);
+    snprintf(args, sizeof args, "--quick %s", shell_quote(flag, quoted, sizeof quoted));
+    assert_lesson_refuses(lesson, args, "Not a directory");
     remove_tree(dir);
 }

@@ -63,18 +63,34 @@ typedef struct {
     char *err;      /* everything written to stderr */
 } ProgramRun;
 
+/* text in single quotes for the shell, each ' in it written '\'' , so that a
+ * path with spaces or quotes stays one word. Fails the test if the result
+ * does not fit in `len` bytes. Returns out. */
+const char *shell_quote(const char *text, char *out, size_t len);
+
+/* The shell command "'DIR/PROGRAM' ARGS", the path quoted (the repository may
+ * live under a directory whose name has a space); ARGS are copied as they
+ * are. Fails the test if it does not fit. Usually DIR is OPTIMIZERS_BIN_DIR. */
+void program_command(char *cmd, size_t len, const char *dir, const char *program, const char *args);
+
 /* Runs a shell command with `input` on its standard input (NULL: empty).
  * Returns 0 when the command could be run at all. */
 int run_program(const char *command, const char *input, ProgramRun *run);
 void program_run_free(ProgramRun *run);
 
 /* The smoke run of a lesson program: `LESSON --quick` without gnuplot, into a
- * fresh directory. Asserts exit status 0, that stdout contains `expect_text`,
+ * fresh directory whose name has a space and a quote. Asserts exit status 0, that stdout contains `expect_text`,
  * that each named table exists as out/LESSON/NAME.txt (NULL-terminated list;
  * include "values"), that each named figure left its script fig/NAME.gp, and
  * that the program said it could not draw. */
 void check_lesson_smoke_run(const char *lesson, const char *expect_text,
                             const char *const *tables, const char *const *figures);
+
+/* The rules every lesson program's flags follow: --help or -h anywhere (exit
+ * 0, the --steps limit of 1..100000 stated), --steps at most 100000, each
+ * flag at most once, a bare --quick, a long bad value quoted short, and an
+ * --out that cannot be written refused before any work with the reason. */
+void check_lesson_flags(const char *lesson);
 
 /* Asserts the book's rule for bad input: the command exits with status 2,
  * prints nothing on stdout, and its message on stderr contains `expected`. */

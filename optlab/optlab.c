@@ -20,7 +20,15 @@ static void usage(FILE *out)
             "\n"
             "trace reads the initial parameters from the first line of standard input and\n"
             "one gradient per further line, and prints the parameters after each step.\n"
-            "Keys are PyTorch's keyword names (optlab list shows them).\n");
+            "Keys are PyTorch's keyword names (optlab list shows them); a boolean is --key,\n"
+            "--key=true or --key=false; each flag may be given once. optlab trace --help\n"
+            "and optlab race --help say more.\n"
+            "\n"
+            "Limits: trace takes at most %d parameters, %d steps (gradient lines),\n"
+            "%d bytes in a line and %d numbers in all; race runs at most %d\n"
+            "optimizers for at most %d steps of at most %d examples.\n",
+            TRACE_MAX_PARAMS, TRACE_MAX_STEPS, TRACE_MAX_LINE, TRACE_MAX_NUMBERS, RACE_MAX_RACERS,
+            RACE_MAX_STEPS, RACE_MAX_BATCH);
 }
 
 int optlab_list(int argc, char **argv)
@@ -45,14 +53,15 @@ int main(int argc, char **argv)
         return OPTLAB_EXIT_USAGE;
     }
     const char *cmd = argv[1];
-    if (strcmp(cmd, "list") == 0) return optlab_list(argc, argv);
+    /* trace and race have their own --help; anywhere else it shows this one. */
     if (strcmp(cmd, "trace") == 0) return optlab_trace(argc, argv);
     if (strcmp(cmd, "race") == 0) return optlab_race(argc, argv);
-    if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
+    if (flags_help_wanted(argc, argv, 1) || strcmp(cmd, "help") == 0) {
         usage(stdout);
         return 0;
     }
-    fprintf(stderr, "optlab: unknown command '%s'\n", cmd);
-    usage(stderr);
+    if (strcmp(cmd, "list") == 0) return optlab_list(argc, argv);
+    Excerpt shown;
+    fprintf(stderr, "optlab: unknown command '%s' (try optlab --help)\n", excerpt(cmd, strlen(cmd), &shown));
     return OPTLAB_EXIT_USAGE;
 }

@@ -4,10 +4,13 @@
  *
  *     optlab race --problem=ravine --opt=sgd:lr=0.5,sgd:lr=1.9 --steps=100
  *
- * An entry of --opt is NAME or NAME:key=value:key=value. Entries are
- * separated by commas; a comma followed by a digit belongs to a tuple value
- * (betas=0.9,0.99). */
+ * An entry of --opt is NAME or NAME:key=value:key=value, where a bare
+ * boolean key means true (sgd:momentum=0.9:nesterov). Entries are separated
+ * by commas; a comma followed by a digit belongs to a tuple value
+ * (betas=0.9,0.99). Everything is checked, and the figure's file probed,
+ * before the first line is printed. */
 #include <ctype.h>
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,7 +22,7 @@
 #include "registry.h"
 #include "train.h"
 
-#define MAX_RACERS 8
+#define MAX_SETTINGS 32   /* key=value settings in one entry */
 
 typedef struct {
     const char *problem;
@@ -32,15 +35,29 @@ typedef struct {
 } RaceArgs;
 
 static const OptionSpec race_options[] = {
-    {"problem", OPT_STRING, offsetof(RaceArgs, problem), "ravine rosenbrock saddle sparse softmax mlp"},
-    {"opt", OPT_STRING, offsetof(RaceArgs, opt), "optimizers: NAME[:key=value...],..."},
-    {"steps", OPT_INT, offsetof(RaceArgs, steps), "steps per optimizer"},
-    {"batch", OPT_INT, offsetof(RaceArgs, batch), "examples per step (0 = all)"},
-    {"seed", OPT_INT, offsetof(RaceArgs, seed), "seed for initialisation and batches"},
-    {"kappa", OPT_DOUBLE, offsetof(RaceArgs, kappa), "condition number of the ravine"},
-    {"plot", OPT_STRING, offsetof(RaceArgs, plot), "draw loss curves to FILE.svg/.pdf"},
-    {NULL, 0, 0, NULL},
+    {"problem", OPT_STRING, offsetof(RaceArgs, problem), "ravine rosenbrock saddle sparse softmax mlp", 0, 0},
+    {"opt", OPT_STRING, offsetof(RaceArgs, opt), "optimizers: NAME[:key=value...],...", 0, 0},
+    {"steps", OPT_INT, offsetof(RaceArgs, steps), "steps per optimizer", 1, RACE_MAX_STEPS},
+    {"batch", OPT_INT, offsetof(RaceArgs, batch), "examples per step, 0 for all", 0, RACE_MAX_BATCH},
+    {"seed", OPT_INT, offsetof(RaceArgs, seed), "seed for initialisation and batches", 0, 0},
+    {"kappa", OPT_DOUBLE, offsetof(RaceArgs, kappa), "condition number of the ravine", 0, 0},
+    {"plot", OPT_STRING, offsetof(RaceArgs, plot), "draw loss curves to FILE.svg or FILE.pdf", 0, 0},
+    {NULL, 0, 0, NULL, 0, 0},
 };
+
+static void usage(const RaceArgs *defaults)
+{
+    printf("usage: optlab race --problem=P --opt=A,B,... [flags]\n"
+           "\n"
+           "Runs each optimizer on problem P from the same start with the same batches.\n"
+           "An entry of --opt is NAME or NAME:key=value:key=value (PyTorch's keyword\n"
+           "names, each at most once); a bare boolean key means true, as in\n"
+           "sgd:momentum=0.9:nesterov. At most %d entries. --plot=FILE writes FILE's\n"
+           "gnuplot script and draws FILE as .svg and .pdf; FILE's directory must exist.\n"
+           "\n",
+           RACE_MAX_RACERS);
+    flags_print_help(stdout, race_options, defaults);
+}
 
 /* Splits "sgd:lr=0.1,adam:betas=0.9,0.99" into entries, in place. */
 static int split_entries(char *text, char **entries)
@@ -49,12 +66,42 @@ static int split_entries(char *text, char **entries)
     entries[n++] = text;
     for (char *p = text; *p; p++) {
         if (*p == ',' && isalpha((unsigned char)p[1])) {
-            if (n == MAX_RACERS) return -1;
+            if (n == RACE_MAX_RACERS) return -1;
             *p = '\0';
             entries[n++] = p + 1;
         }
     }
     return n;
+}
+
+/* Opens the figure that --plot=DIR/NAME.svg asks for. The directory must
+ * exist and take files: the script DIR/NAME.gp is written now, empty, so that
+ * a bad --plot fails before any output rather than after the whole race. */
+static Figure *open_plot(const char *path)
+{
+    Excerpt shown;
+    const char *slash = strrchr(path, '/');
+    const char *file = slash ? slash + 1 : path;
+    const char *dot = strrchr(file, '.');
+    if (!dot || dot == file || (strcmp(dot, ".svg") != 0 && strcmp(dot, ".pdf") != 0))
+        die_usage("optlab race", "--plot=%s: the file name must end in .svg or .pdf",
+                  excerpt(path, strlen(path), &shown));
+    char dir[1024], name[128], script[1200];
+    if (slash == path) snprintf(dir, sizeof dir, "/");
+    else if (!slash) snprintf(dir, sizeof dir, ".");
+    else if ((size_t)(slash - path) >= sizeof dir) die_usage("optlab race", "--plot: the path is too long");
+    else snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
+    if ((size_t)(dot - file) >= sizeof name) die_usage("optlab race", "--plot: the file name is too long");
+    snprintf(name, sizeof name, "%.*s", (int)(dot - file), file);
+    for (const char *p = path; *p; p++)
+        if (iscntrl((unsigned char)*p)) die_usage("optlab race", "--plot: the path has a control character");
+    snprintf(script, sizeof script, "%s/%s.gp", dir, name);
+    FILE *probe = fopen(script, "w");
+    if (!probe) die_usage("optlab race", "--plot: cannot write %s: %s", script, strerror(errno));
+    fclose(probe);
+    Figure *fig = figure_open(dir, name);
+    if (!fig) exit(OPTLAB_EXIT_USAGE);   /* figure_open said why */
+    return fig;
 }
 
 int optlab_race(int argc, char **argv)
@@ -64,31 +111,34 @@ int optlab_race(int argc, char **argv)
     char err[512];
     int parsed = flags_parse(race_options, &args, argc, argv, 2, err, sizeof err);
     if (parsed == 1) {
-        printf("usage: optlab race --problem=P --opt=A,B,... [flags]\n");
-        flags_print_help(stdout, race_options, &defaults);
+        usage(&defaults);
         return 0;
     }
     if (parsed != 0) die_usage("optlab race", "%s", err);
     if (!args.problem) die_usage("optlab race", "--problem is required (%s)", PROBLEM_NAMES);
     if (!args.opt) die_usage("optlab race", "--opt is required, e.g. --opt=sgd:lr=0.1");
-    if (args.steps < 1) die_usage("optlab race", "--steps must be at least 1 (got %d)", args.steps);
-    if (args.batch < 0) die_usage("optlab race", "--batch must be >= 0 (got %d)", args.batch);
 
     char *opt_text = strdup(args.opt);
-    char *entries[MAX_RACERS];
+    char *entries[RACE_MAX_RACERS];
     int racers = opt_text ? split_entries(opt_text, entries) : -1;
-    if (racers < 0) die_usage("optlab race", "at most %d optimizers at once", MAX_RACERS);
+    if (racers < 0) die_usage("optlab race", "at most %d optimizers at once", RACE_MAX_RACERS);
 
     /* Check every entry before running any. */
-    const OptimizerSpec *specs[MAX_RACERS];
-    void *configs[MAX_RACERS];
+    const OptimizerSpec *specs[RACE_MAX_RACERS];
+    void *configs[RACE_MAX_RACERS];
     for (int r = 0; r < racers; r++) {
-        char *settings[32];
+        char *settings[MAX_SETTINGS];
         int n = 0;
         char *name = strtok(entries[r], ":");
-        for (char *s = strtok(NULL, ":"); s && n < 32; s = strtok(NULL, ":")) settings[n++] = s;
+        for (char *s = strtok(NULL, ":"); s; s = strtok(NULL, ":")) {
+            if (n == MAX_SETTINGS) die_usage("optlab race", "at most %d settings in one entry", MAX_SETTINGS);
+            settings[n++] = s;
+        }
         specs[r] = name ? registry_find(name) : NULL;
-        if (!specs[r]) die_usage("optlab race", "unknown optimizer '%s' (see optlab list)", name ? name : "");
+        Excerpt shown;
+        if (!specs[r])
+            die_usage("optlab race", "unknown optimizer '%s' (see optlab list)",
+                      name ? excerpt(name, strlen(name), &shown) : "");
         configs[r] = malloc(specs[r]->config_size);
         if (!configs[r] || optimizer_config_parse(specs[r], configs[r], n, (const char *const *)settings,
                                                   err, sizeof err) != 0)
@@ -101,18 +151,7 @@ int optlab_race(int argc, char **argv)
     Problem *probe = problem_by_name(args.problem, args.kappa, (uint64_t)args.seed, err, sizeof err);
     if (!probe) die_usage("optlab race", "%s", err);
     problem_free(probe);
-
-    Figure *fig = NULL;
-    if (args.plot) {
-        char dir[1024], name[256];
-        const char *slash = strrchr(args.plot, '/');
-        snprintf(dir, sizeof dir, "%.*s", slash ? (int)(slash - args.plot) : 1, slash ? args.plot : ".");
-        snprintf(name, sizeof name, "%s", slash ? slash + 1 : args.plot);
-        char *dot = strrchr(name, '.');
-        if (dot) *dot = '\0';
-        fig = figure_open(dir, name);
-        if (!fig) return 1;
-    }
+    Figure *fig = args.plot ? open_plot(args.plot) : NULL;
 
     printf("%-36s %12s %12s %9s\n", "optimizer", "final loss", "best loss", "test acc");
     bool log_scale = true;

@@ -1,14 +1,16 @@
 /* trace.c - `optlab trace NAME`: replays an optimizer on numbers from stdin.
  *
  * The first input line holds the initial parameters, each further line the
- * gradient for one step (blank lines and lines starting with # are skipped).
- * Each step prints one line: the parameters after it, "%.9g" (enough digits to
- * read back the exact float32). With --state the optimizer's state follows in
- * labelled columns, named by a "#" header line. Bad input is refused before
- * any step runs. */
+ * gradient for one step (blank lines and lines starting with # are skipped;
+ * a line ends in LF, CRLF or CR). Each step prints one line: the parameters
+ * after it, "%.9g" (enough digits to read back the exact float32). With
+ * --state the optimizer's state follows in labelled columns, named by a "#"
+ * header line. Bad input is refused before any step runs, and the input is
+ * bounded (optlab.h), so no input can exhaust the memory. */
 #include <float.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +31,90 @@ static void die(const char *fmt, ...)
     exit(OPTLAB_EXIT_USAGE);
 }
 
+static void usage(const OptimizerSpec *spec)
+{
+    printf("usage: optlab trace NAME [--key=value ...] [--shape=R,C] [--state]  < numbers\n"
+           "\n"
+           "Replays optimizer NAME on numbers from standard input. The first line holds\n"
+           "the initial parameters, each further line the gradient for one step (numbers\n"
+           "separated by spaces; blank lines and lines starting with # are skipped; lines\n"
+           "end in LF, CRLF or CR). Each step prints the parameters after it, %%.9g.\n"
+           "\n"
+           "  --shape=R,C      the parameter's shape, up to %d sizes (default: one row)\n"
+           "  --state          also print the optimizer's state after each step\n"
+           "  --key=value      a setting of NAME by PyTorch's keyword name; a boolean is\n"
+           "                   --key, --key=true or --key=false; each flag at most once\n"
+           "\n"
+           "Limits: at most %d parameters, %d steps (gradient lines), %d bytes\n"
+           "in a line and %d numbers in all.\n",
+           TENSOR_MAX_DIMS, TRACE_MAX_PARAMS, TRACE_MAX_STEPS, TRACE_MAX_LINE, TRACE_MAX_NUMBERS);
+    if (spec) {
+        printf("\n%s (%s) settings:\n", spec->name, spec->torch_name);
+        flags_print_help(stdout, spec->options, spec->defaults);
+    } else {
+        printf("\nNAME is one of:");
+        for (int i = 0; REGISTRY[i]; i++) printf(" %s", REGISTRY[i]->name);
+        printf(" (optlab trace NAME --help lists its settings)\n");
+    }
+}
+
+/* ---- reading the input ---------------------------------------------------------- */
+
+typedef struct {
+    char *text;      /* TRACE_MAX_LINE + 1 bytes: the line, NUL-terminated */
+    size_t len;
+    long number;     /* counted from 1, for messages */
+} Line;
+
+/* Reads the next line into line->text, without its end (LF, CRLF or CR).
+ * Returns false at the end of the input. A line is refused as soon as it
+ * grows past TRACE_MAX_LINE, and a NUL byte in it is refused too: C strings
+ * would silently end the line there. */
+static bool read_line(FILE *in, Line *line)
+{
+    int c = getc(in);
+    if (c == EOF) return false;
+    line->number++;
+    line->len = 0;
+    for (; c != EOF && c != '\n' && c != '\r'; c = getc(in)) {
+        if (c == '\0') die("line %ld: has a NUL byte (the input must be text)", line->number);
+        if (line->len == TRACE_MAX_LINE)
+            die("line %ld: longer than %d bytes (the most a line may hold)", line->number, TRACE_MAX_LINE);
+        line->text[line->len++] = (char)c;
+    }
+    if (c == '\r') {   /* CRLF is one line end, a CR alone another */
+        c = getc(in);
+        if (c != '\n' && c != EOF) ungetc(c, in);
+    }
+    if (ferror(in)) die("cannot read standard input");
+    line->text[line->len] = '\0';
+    return true;
+}
+
+/* Whether s[0..n-1] is UTF-8: each character in its shortest form, no
+ * surrogates, nothing past U+10FFFF. A comment may be any text, but bytes
+ * that are not text mean the input is not what trace reads. */
+static bool is_utf8(const unsigned char *s, size_t n)
+{
+    for (size_t i = 0; i < n;) {
+        unsigned c = s[i], least;   /* the smallest code point that needs this many bytes */
+        size_t len;
+        if (c < 0x80) len = 1, least = 0;
+        else if ((c & 0xE0) == 0xC0) len = 2, least = 0x80, c &= 0x1F;
+        else if ((c & 0xF0) == 0xE0) len = 3, least = 0x800, c &= 0x0F;
+        else if ((c & 0xF8) == 0xF0) len = 4, least = 0x10000, c &= 0x07;
+        else return false;
+        if (len > n - i) return false;
+        for (size_t k = 1; k < len; k++) {
+            if ((s[i + k] & 0xC0) != 0x80) return false;
+            c = (c << 6) | (s[i + k] & 0x3F);
+        }
+        if (c < least || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF)) return false;
+        i += len;
+    }
+    return true;
+}
+
 /* All input rows, each `width` numbers wide (the width of the first row). */
 typedef struct {
     int count;
@@ -38,20 +124,30 @@ typedef struct {
 
 static void read_rows(FILE *in, Rows *rows)
 {
-    char *line = NULL;
-    size_t cap = 0, used = 0, room = 0;
-    long lineno = 0;
-    while (getline(&line, &cap, in) > 0) {
-        lineno++;
-        char *p = line + strspn(line, " \t\r\n");
+    Line line = {malloc(TRACE_MAX_LINE + 1), 0, 0};
+    size_t used = 0, room = 0;
+    if (!line.text) die("out of memory");
+    while (read_line(in, &line)) {
+        if (!is_utf8((const unsigned char *)line.text, line.len))
+            die("line %ld: is not UTF-8 text", line.number);
+        char *p = line.text + strspn(line.text, " \t");
+        if (line.number == 1 && strncmp(p, "\xEF\xBB\xBF", 3) == 0) p += 3;   /* a byte-order mark */
         if (*p == '\0' || *p == '#') continue;
+        if (rows->count == 1 + TRACE_MAX_STEPS)
+            die("line %ld: more than %d steps (gradient lines)", line.number, TRACE_MAX_STEPS);
         int n = 0;
-        for (char *tok = strtok(p, " \t\r\n"); tok; tok = strtok(NULL, " \t\r\n"), n++) {
+        for (char *tok = strtok(p, " \t"); tok; tok = strtok(NULL, " \t"), n++) {
             double v;
+            Excerpt shown;
             if (parse_double(tok, &v) != 0 || fabs(v) > FLT_MAX)
-                die("line %ld: '%s' is not a finite float32 number", lineno, tok);
+                die("line %ld: '%s' is not a finite float32 number", line.number,
+                    excerpt(tok, strlen(tok), &shown));
+            if (rows->count == 0 && n == TRACE_MAX_PARAMS)
+                die("line 1: more than %d numbers (the most parameters trace takes)", TRACE_MAX_PARAMS);
+            if (used == TRACE_MAX_NUMBERS)
+                die("line %ld: more than %d numbers in all", line.number, TRACE_MAX_NUMBERS);
             if (used == room) {
-                room = 2 * room + 64;
+                room = 2 * room + 64 < TRACE_MAX_NUMBERS ? 2 * room + 64 : TRACE_MAX_NUMBERS;
                 rows->values = realloc(rows->values, sizeof(float) * room);
                 if (!rows->values) die("out of memory");
             }
@@ -60,29 +156,57 @@ static void read_rows(FILE *in, Rows *rows)
         if (rows->count == 0) rows->width = n;
         else if (n != rows->width)
             die("line %ld: expected %d numbers (one per parameter, as on the first line), got %d",
-                lineno, rows->width, n);
+                line.number, rows->width, n);
         rows->count++;
     }
-    free(line);
+    free(line.text);
 }
 
-/* Parses "3,4" into shape; returns the number of dimensions. */
+/* ---- the arguments ---------------------------------------------------------------- */
+
+/* Parses "3,4" into shape; returns the number of dimensions. The number of
+ * elements is checked as it grows, so that the product can never overflow. */
 static int parse_shape(const char *text, int *shape)
 {
+    Excerpt shown;
+    excerpt(text, strlen(text), &shown);
     int ndim = 0;
+    long numel = 1;
     const char *p = text;
     for (;;) {
         char *end;
-        long d = strtol(p, &end, 10);
-        if (end == p || d <= 0 || d > (1L << 24) || ndim == TENSOR_MAX_DIMS ||
-            (*end != ',' && *end != '\0'))
-            die("--shape: '%s' is not a list of up to %d positive sizes like 3,4", text,
+        long d = strtol(p, &end, 10);   /* too large: LONG_MAX, refused below */
+        if (end == p || d <= 0 || ndim == TENSOR_MAX_DIMS || (*end != ',' && *end != '\0'))
+            die("--shape: '%s' is not a list of up to %d positive sizes like 3,4", shown.text,
                 TENSOR_MAX_DIMS);
+        if (d > TRACE_MAX_PARAMS / numel)
+            die("--shape: '%s' has more than %d elements (the most parameters trace takes)",
+                shown.text, TRACE_MAX_PARAMS);
+        numel *= d;
         shape[ndim++] = (int)d;
         if (*end == '\0') return ndim;
         p = end + 1;
     }
 }
+
+/* Whether a flag's text ("shape=3,4", "state") names `key`. */
+static bool is_key(const char *text, const char *key)
+{
+    size_t n = strlen(key);
+    return strncmp(text, key, n) == 0 && (text[n] == '=' || text[n] == '\0');
+}
+
+/* trace's own flags; every other flag is a setting of the optimizer. */
+typedef struct {
+    const char *shape;
+    bool state;
+} TraceArgs;
+
+static const OptionSpec trace_options[] = {
+    {"shape", OPT_STRING, offsetof(TraceArgs, shape), "the parameter's shape", 0, 0},
+    {"state", OPT_BOOL, offsetof(TraceArgs, state), "print the optimizer's state", 0, 0},
+    {NULL, 0, 0, NULL, 0, 0},
+};
 
 static void print_row(const float *x, int n)
 {
@@ -91,32 +215,37 @@ static void print_row(const float *x, int n)
 
 int optlab_trace(int argc, char **argv)
 {
+    Excerpt shown;
+    if (flags_help_wanted(argc, argv, 2)) {
+        usage(argc > 2 ? registry_find(argv[2]) : NULL);
+        return 0;
+    }
     if (argc < 3 || argv[2][0] == '-') die("which optimizer? (see optlab list)");
     const OptimizerSpec *spec = registry_find(argv[2]);
-    if (!spec) die("unknown optimizer '%s' (see optlab list)", argv[2]);
+    if (!spec) die("unknown optimizer '%s' (see optlab list)", excerpt(argv[2], strlen(argv[2]), &shown));
 
-    /* --shape and --state belong to trace; every other flag is a setting. */
-    int ndim = 0, shape[TENSOR_MAX_DIMS] = {0};
-    bool show_state = false;
+    const char **own = calloc((size_t)argc, sizeof *own);
     const char **settings = calloc((size_t)argc, sizeof *settings);
-    int num_settings = 0;
-    if (!settings) die("out of memory");
+    int num_own = 0, num_settings = 0;
+    if (!own || !settings) die("out of memory");
     for (int i = 3; i < argc; i++) {
         const char *arg = argv[i];
         if (strncmp(arg, "--", 2) != 0)
-            die("unexpected argument '%s' (settings look like --lr=0.1)", arg);
-        if (strcmp(arg, "--state") == 0 || strcmp(arg, "--state=true") == 0) show_state = true;
-        else if (strcmp(arg, "--state=false") == 0) show_state = false;
-        else if (strncmp(arg, "--shape=", 8) == 0) ndim = parse_shape(arg + 8, shape);
-        else if (!strchr(arg, '=')) die("%s needs a value, like --lr=0.1", arg);
-        else settings[num_settings++] = arg + 2;
+            die("unexpected argument '%s' (settings look like --lr=0.1)", excerpt(arg, strlen(arg), &shown));
+        if (is_key(arg + 2, "shape") || is_key(arg + 2, "state")) own[num_own++] = arg;
+        else settings[num_settings++] = arg;
     }
+    TraceArgs args = {NULL, false};
     void *config = malloc(spec->config_size);
     char err[512];
     if (!config) die("out of memory");
+    if (options_parse(trace_options, &args, num_own, own, err, sizeof err) != 0) die("%s", err);
     if (optimizer_config_parse(spec, config, num_settings, settings, err, sizeof err) != 0)
         die("%s", err);
+    free(own);
     free(settings);
+    int ndim = 0, shape[TENSOR_MAX_DIMS] = {0};
+    if (args.shape) ndim = parse_shape(args.shape, shape);
 
     Rows rows = {0};
     read_rows(stdin, &rows);
@@ -124,7 +253,7 @@ int optlab_trace(int argc, char **argv)
     int numel = rows.width;
     if (ndim == 0) shape[ndim++] = numel;
     long shape_numel = 1;
-    for (int d = 0; d < ndim; d++) shape_numel *= shape[d];
+    for (int d = 0; d < ndim; d++) shape_numel *= shape[d];   /* at most TRACE_MAX_PARAMS */
     if (shape_numel != numel)
         die("--shape has %ld elements but the first line has %d numbers", shape_numel, numel);
 
@@ -135,7 +264,7 @@ int optlab_trace(int argc, char **argv)
     if (!opt) die("out of memory");
     memcpy(param->data, rows.values, sizeof(float) * (size_t)numel);
 
-    if (show_state) {
+    if (args.state) {
         printf("#");
         for (int i = 0; i < numel; i++) printf(" param[%d]", i);
         for (int k = 0; k < opt->num_slots; k++)
@@ -147,7 +276,7 @@ int optlab_trace(int argc, char **argv)
         memcpy(grad->data, rows.values + (size_t)step * numel, sizeof(float) * (size_t)numel);
         optimizer_step(opt);
         print_row(param->data, numel);
-        for (int k = 0; show_state && k < opt->num_slots; k++) {
+        for (int k = 0; args.state && k < opt->num_slots; k++) {
             putchar(' ');
             print_row(opt->slots[k][0]->data, numel);
         }

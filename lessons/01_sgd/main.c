@@ -29,13 +29,13 @@ typedef struct {
 } Args;
 
 static const OptionSpec arg_options[] = {
-    {"steps", OPT_INT, offsetof(Args, steps), "SGD steps for the digits MLP"},
-    {"lr", OPT_FLOAT, offsetof(Args, lr), "learning rate for the digits MLP"},
-    {"batch", OPT_INT, offsetof(Args, batch), "mini-batch size for the digits MLP"},
-    {"seed", OPT_INT, offsetof(Args, seed), "seed for initialisation and batches"},
-    {"quick", OPT_BOOL, offsetof(Args, quick), "small experiments (a smoke run)"},
-    {"out", OPT_STRING, offsetof(Args, out), "where out/ and fig/ go"},
-    {NULL, 0, 0, NULL},
+    {"steps", OPT_INT, offsetof(Args, steps), "SGD steps for the digits MLP", 1, 100000},
+    {"lr", OPT_FLOAT, offsetof(Args, lr), "learning rate for the digits MLP", 0, 0},
+    {"batch", OPT_INT, offsetof(Args, batch), "mini-batch size for the digits MLP", 0, 0},
+    {"seed", OPT_INT, offsetof(Args, seed), "seed for initialisation and batches", 0, 0},
+    {"quick", OPT_BOOL, offsetof(Args, quick), "small experiments (a smoke run)", 0, 0},
+    {"out", OPT_STRING, offsetof(Args, out), "where out/ and fig/ go", 0, 0},
+    {NULL, 0, 0, NULL, 0, 0},
 };
 
 #define MLP_HIDDEN 32
@@ -610,7 +610,6 @@ int main(int argc, char **argv)
         return 0;
     }
     if (parsed != 0) die_usage("01_sgd", "%s", err);
-    if (args.steps < 1) die_usage("01_sgd", "--steps must be at least 1 (got %d)", args.steps);
     if (!(args.lr > 0)) die_usage("01_sgd", "--lr must be positive (got %g)", args.lr);
     if (args.batch < 1 || args.batch > 1437)
         die_usage("01_sgd", "--batch must be between 1 and 1437 (got %d)", args.batch);
@@ -618,7 +617,7 @@ int main(int argc, char **argv)
     if (args.quick && args.steps == defaults.steps) args.steps = 200;
 
     Report report;
-    if (report_open(&report, args.out, "01_sgd") != 0) return 1;
+    if (report_open(&report, args.out, "01_sgd") != 0) return 2;   /* --out cannot be written */
     cross_entropy_table(&report);
     backprop_check(&report, &args);
     batch_noise(&report, &args);

@@ -45,10 +45,10 @@ Optimizer *sgd_new(ParamList params, const SGDConfig *cfg)
 /* ---- the entry for optlab and the tests -------------------------------------- */
 
 static const OptionSpec sgd_options[] = {
-    {"lr", OPT_FLOAT, offsetof(SGDConfig, lr), "learning rate"},
-    {"weight_decay", OPT_FLOAT, offsetof(SGDConfig, weight_decay), "L2 penalty"},
-    {"maximize", OPT_BOOL, offsetof(SGDConfig, maximize), "maximize the objective"},
-    {NULL, 0, 0, NULL},
+    {"lr", OPT_FLOAT, offsetof(SGDConfig, lr), "learning rate", 0, 0},
+    {"weight_decay", OPT_FLOAT, offsetof(SGDConfig, weight_decay), "L2 penalty", 0, 0},
+    {"maximize", OPT_BOOL, offsetof(SGDConfig, maximize), "maximize the objective", 0, 0},
+    {NULL, 0, 0, NULL, 0, 0},
 };
 
 static const SGDConfig sgd_defaults = SGD_DEFAULTS;

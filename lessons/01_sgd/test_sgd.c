@@ -287,8 +287,8 @@ END_TEST
 
 static void assert_program_refuses(const char *args, const char *expected)
 {
-    char cmd[512];
-    snprintf(cmd, sizeof cmd, "%s/01_sgd %s", OPTIMIZERS_BIN_DIR, args);
+    char cmd[4096];
+    program_command(cmd, sizeof cmd, OPTIMIZERS_BIN_DIR, "01_sgd", args);
     assert_refused(cmd, NULL, expected);
 }
 
@@ -301,6 +301,14 @@ START_TEST(test_program_refuses_bad_flags)
     assert_program_refuses("--batch=5000", "--batch must be between 1 and 1437");
     assert_program_refuses("--momentum=0.9", "unknown flag '--momentum'");
     assert_program_refuses("extra", "unexpected argument");
+}
+END_TEST
+
+START_TEST(test_program_flags_follow_the_rules)
+{
+    /* What every lesson program shares: --help anywhere, the --steps limit,
+     * a flag once, short quotes of bad values, an unwritable --out refused. */
+    check_lesson_flags("01_sgd");
 }
 END_TEST
 
@@ -364,6 +372,7 @@ Suite *make_suite(void)
 
     TCase *limits = tcase_create("Limits");
     tcase_add_test(limits, test_program_refuses_bad_flags);
+    tcase_add_test(limits, test_program_flags_follow_the_rules);
     tcase_add_test(limits, test_spec_refuses_what_pytorch_refuses);
     tcase_add_test(limits, test_zero_gradient_and_extremes);
     tcase_set_timeout(limits, 60);

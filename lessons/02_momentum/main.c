@@ -30,14 +30,14 @@ typedef struct {
 } Args;
 
 static const OptionSpec arg_options[] = {
-    {"steps", OPT_INT, offsetof(Args, steps), "steps for the digits MLP"},
-    {"lr", OPT_FLOAT, offsetof(Args, lr), "plain SGD's learning rate for the digits MLP"},
-    {"momentum", OPT_FLOAT, offsetof(Args, momentum), "momentum (beta) for the digits MLP"},
-    {"batch", OPT_INT, offsetof(Args, batch), "mini-batch size for the digits MLP"},
-    {"seed", OPT_INT, offsetof(Args, seed), "seed for initialisation and batches"},
-    {"quick", OPT_BOOL, offsetof(Args, quick), "small experiments (a smoke run)"},
-    {"out", OPT_STRING, offsetof(Args, out), "where out/ and fig/ go"},
-    {NULL, 0, 0, NULL},
+    {"steps", OPT_INT, offsetof(Args, steps), "steps for the digits MLP", 1, 100000},
+    {"lr", OPT_FLOAT, offsetof(Args, lr), "plain SGD's learning rate for the digits MLP", 0, 0},
+    {"momentum", OPT_FLOAT, offsetof(Args, momentum), "momentum (beta) for the digits MLP", 0, 0},
+    {"batch", OPT_INT, offsetof(Args, batch), "mini-batch size for the digits MLP", 0, 0},
+    {"seed", OPT_INT, offsetof(Args, seed), "seed for initialisation and batches", 0, 0},
+    {"quick", OPT_BOOL, offsetof(Args, quick), "small experiments (a smoke run)", 0, 0},
+    {"out", OPT_STRING, offsetof(Args, out), "where out/ and fig/ go", 0, 0},
+    {NULL, 0, 0, NULL, 0, 0},
 };
 
 #define MLP_HIDDEN 32
@@ -878,7 +878,6 @@ int main(int argc, char **argv)
         return 0;
     }
     if (parsed != 0) die_usage("02_momentum", "%s", err);
-    if (args.steps < 1) die_usage("02_momentum", "--steps must be at least 1 (got %d)", args.steps);
     if (!(args.lr > 0)) die_usage("02_momentum", "--lr must be positive (got %g)", args.lr);
     if (!(args.momentum > 0 && args.momentum < 1))
         die_usage("02_momentum", "--momentum must be between 0 and 1, both excluded (got %g)",
@@ -889,7 +888,7 @@ int main(int argc, char **argv)
     if (args.quick && args.steps == defaults.steps) args.steps = 200;
 
     Report report;
-    if (report_open(&report, args.out, "02_momentum") != 0) return 1;
+    if (report_open(&report, args.out, "02_momentum") != 0) return 2;   /* --out cannot be written */
     gd_ravine(&report);
     ravine_paths(&report);
     kappa_sweep(&report, &args);

@@ -68,13 +68,13 @@ Optimizer *sgd_momentum_new(ParamList params, const SGDMomentumConfig *cfg)
 /* ---- the entry for optlab and the tests -------------------------------------- */
 
 static const OptionSpec sgd_momentum_options[] = {
-    {"lr", OPT_FLOAT, offsetof(SGDMomentumConfig, lr), "learning rate"},
-    {"momentum", OPT_FLOAT, offsetof(SGDMomentumConfig, momentum), "momentum factor (beta)"},
-    {"dampening", OPT_FLOAT, offsetof(SGDMomentumConfig, dampening), "dampening for momentum"},
-    {"weight_decay", OPT_FLOAT, offsetof(SGDMomentumConfig, weight_decay), "L2 penalty"},
-    {"nesterov", OPT_BOOL, offsetof(SGDMomentumConfig, nesterov), "Nesterov momentum"},
-    {"maximize", OPT_BOOL, offsetof(SGDMomentumConfig, maximize), "maximize the objective"},
-    {NULL, 0, 0, NULL},
+    {"lr", OPT_FLOAT, offsetof(SGDMomentumConfig, lr), "learning rate", 0, 0},
+    {"momentum", OPT_FLOAT, offsetof(SGDMomentumConfig, momentum), "momentum factor (beta)", 0, 0},
+    {"dampening", OPT_FLOAT, offsetof(SGDMomentumConfig, dampening), "dampening for momentum", 0, 0},
+    {"weight_decay", OPT_FLOAT, offsetof(SGDMomentumConfig, weight_decay), "L2 penalty", 0, 0},
+    {"nesterov", OPT_BOOL, offsetof(SGDMomentumConfig, nesterov), "Nesterov momentum", 0, 0},
+    {"maximize", OPT_BOOL, offsetof(SGDMomentumConfig, maximize), "maximize the objective", 0, 0},
+    {NULL, 0, 0, NULL, 0, 0},
 };
 
 static const SGDMomentumConfig sgd_momentum_defaults = SGD_MOMENTUM_DEFAULTS;

@@ -664,8 +664,8 @@ END_TEST
 
 static void assert_program_refuses(const char *args, const char *expected)
 {
-    char cmd[512];
-    snprintf(cmd, sizeof cmd, "%s/02_momentum %s", OPTIMIZERS_BIN_DIR, args);
+    char cmd[4096];
+    program_command(cmd, sizeof cmd, OPTIMIZERS_BIN_DIR, "02_momentum", args);
     assert_refused(cmd, NULL, expected);
 }
 
@@ -682,6 +682,14 @@ START_TEST(test_program_refuses_bad_flags)
     assert_program_refuses("--seed=-1", "--seed must be >= 0");
     assert_program_refuses("--nesterov", "unknown flag '--nesterov'");
     assert_program_refuses("extra", "unexpected argument");
+}
+END_TEST
+
+START_TEST(test_program_flags_follow_the_rules)
+{
+    /* What every lesson program shares: --help anywhere, the --steps limit,
+     * a flag once, short quotes of bad values, an unwritable --out refused. */
+    check_lesson_flags("02_momentum");
 }
 END_TEST
 
@@ -803,6 +811,7 @@ Suite *make_suite(void)
     TCase *limits = tcase_create("Limits");
     tcase_add_test(limits, test_step_one_copies_whatever_the_buffer_held);
     tcase_add_test(limits, test_program_refuses_bad_flags);
+    tcase_add_test(limits, test_program_flags_follow_the_rules);
     tcase_add_test(limits, test_spec_refuses_what_pytorch_refuses);
     tcase_add_test(limits, test_zero_gradient_and_extremes);
     tcase_add_test(limits, test_divergence_is_reported);
