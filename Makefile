@@ -115,48 +115,8 @@ $(BUILD)/lib/%.a:
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
 
-# ---- exercises ------------------------------------------------------------------
-# exercises/NN_name/ holds the tasks (README.md), the stubs a student fills in, and
-# the tests that grade them (test_*.c, with points.txt); solutions/NN_name/ holds
-# the same stubs solved. `make test` grades the solutions; `make grade` (or
-# `make test WORK=exercises`) grades exercises/.
-WORK ?= solutions
-EXERCISE_SETS := $(notdir $(wildcard exercises/[0-9][0-9]_*))
-
-# $(1) the set (01_sgd), $(2) whose code (solutions or exercises), $(3) the runner
-define EXERCISE_RULES
-$(BUILD)/obj/$(2)/$(1)/%.o: CPPFLAGS += -Iexercises/$(1)
-$(3): $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard exercises/$(1)/test_*.c)) \
-      $(patsubst %.c,$(BUILD)/obj/%.o,$(filter-out $(2)/$(1)/test_%.c,$(wildcard $(2)/$(1)/*.c))) \
-      $(TESTING_OBJ) $$($(1)_LINK)
-	@mkdir -p $$(@D)
-	$$(CC) $$(LDFLAGS) -o $$@ $$(filter %.o %.a,$$^) $$(CHECK_LIBS) $$(LDLIBS)
-endef
-$(foreach x,$(EXERCISE_SETS),$(eval $(call EXERCISE_RULES,$(x),solutions,$(BUILD)/test/ex-$(x))))
-$(foreach x,$(EXERCISE_SETS),$(eval $(call EXERCISE_RULES,$(x),exercises,$(BUILD)/grade/bin/$(x))))
-# (the grader's own test_*.c files live in exercises/ too, so both runs share them)
-TEST_RUNNERS += $(patsubst %,$(BUILD)/test/ex-%,$(EXERCISE_SETS))
-
-# Students' code: warnings are shown but do not stop the grading.
-$(BUILD)/obj/exercises/%.o: CFLAGS += -Wno-error
-
-$(BUILD)/bin/grade_report: $(BUILD)/obj/tools/grade_report.o
-	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS) -o $@ $^
-
-GRADE := $(BUILD)/grade
-grade: $(BUILD)/bin/grade_report
-	@mkdir -p $(GRADE)/log $(GRADE)/tap
-	@for s in $(EXERCISE_SETS); do \
-	    rm -f $(GRADE)/tap/$$s.tap; \
-	    if $(MAKE) --no-print-directory $(GRADE)/bin/$$s > $(GRADE)/log/$$s.txt 2>&1; then \
-	        $(GRADE)/bin/$$s $(GRADE)/tap/$$s.tap >> $(GRADE)/log/$$s.txt 2>&1; \
-	        echo "graded $$s (details in $(GRADE)/log/$$s.txt)"; \
-	    else \
-	        echo "$$s did not build:"; grep -E 'error|Error' $(GRADE)/log/$$s.txt | head -n 10; \
-	    fi; \
-	done
-	@$(BUILD)/bin/grade_report $(GRADE) $(foreach s,$(EXERCISE_SETS),$(s) $(GRADE)/tap/$(s).tap exercises/$(s)/points.txt)
+# ---- exercises: tests on solutions/, grading, handout, autograder ---------------
+include exercises/grade.mk
 
 # ---- the book: book/book.mk -------------------------------------------------------
 include book/book.mk
@@ -184,8 +144,11 @@ lesson: $(BUILD)/.deps-lesson
 # Every rule that runs an installed tool waits for the stamp of its level
 # (build: the compiler and Check; lesson: + gnuplot; book: + pandoc, XeLaTeX).
 # The levels run one after the other, so make -j never starts two installs.
+# Each asks for the widest level this run needs, so that a user who types
+# `make book` is given one line with everything missing, not three in turn.
+deps_level = $(firstword $(filter book,$(1) $(MAKECMDGOALS)) $(filter lesson,$(1) $(MAKECMDGOALS)) build)
 $(BUILD)/.deps-%: scripts/deps.sh
-	@scripts/deps.sh $*
+	@scripts/deps.sh $(call deps_level,$*)
 	@mkdir -p $(@D) && touch $@
 $(BUILD)/.deps-lesson: | $(BUILD)/.deps-build
 $(BUILD)/.deps-book: | $(BUILD)/.deps-lesson

@@ -8,10 +8,13 @@
  *     grade_report OUTDIR SET TAPFILE POINTSFILE [SET TAPFILE POINTSFILE ...]
  *
  * POINTSFILE lists "exN POINTS TITLE" per exercise; an exercise's points are
- * shared equally by its tests (the Check test case named exN). A set whose
- * TAP file is missing or empty did not build or crashed before reporting: its
- * exercises score 0 with that message. Exits 0 whenever it could write the
- * report, whatever the score: grading worked. */
+ * shared equally by its tests (the Check test case named exN). The TAP file
+ * is written by tools/grade_run.c, one line per test. An exercise with no
+ * tests in it was not run: the file next to the TAP file, SET.why instead of
+ * SET.tap, says why in lines "exN MESSAGE" (scripts/grade.sh writes them:
+ * refused, did not compile, did not link); it scores 0 with that message.
+ * Exits 0 whenever it could write the report, whatever the score: grading
+ * worked. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,11 +34,11 @@ typedef struct {
     char title[160];
     double points;
     int tests, passed;
+    char why[512];        /* why it was not run, when it has no tests */
 } Exercise;
 
 typedef struct {
     const char *name;     /* e.g. 01_sgd */
-    int built;            /* 0 if the TAP file was missing or empty */
     int num_tests;
     TestResult tests[MAX_TESTS];
     int num_exercises;
@@ -99,7 +102,28 @@ static void read_tap(const char *path, Set *set)
         t->passed = passed;
     }
     fclose(f);
-    set->built = set->num_tests > 0;
+}
+
+static Exercise *find_exercise(Set *set, const char *id);
+
+/* SET.why, next to SET.tap: "exN MESSAGE" for each exercise not run. */
+static void read_why(const char *tap_path, Set *set)
+{
+    char path[4096];
+    size_t n = strlen(tap_path);
+    if (n < 4 || n - 4 + 5 > sizeof path) return;
+    snprintf(path, sizeof path, "%.*s.why", (int)(n - 4), tap_path);
+    FILE *f = fopen(path, "r");
+    if (!f) return;
+    char line[1024], id[32];
+    int used = 0;
+    while (fgets(line, sizeof line, f)) {
+        chomp(line);
+        if (sscanf(line, "%31s %n", id, &used) < 1) continue;
+        Exercise *e = find_exercise(set, id);
+        if (e && !e->why[0]) snprintf(e->why, sizeof e->why, "%s", line + used);
+    }
+    fclose(f);
 }
 
 static Exercise *find_exercise(Set *set, const char *id)
@@ -113,6 +137,15 @@ static double test_max_score(Set *set, const TestResult *t)
 {
     Exercise *e = find_exercise(set, t->exercise);
     return e && e->tests ? e->points / e->tests : 0.0;
+}
+
+/* Why an exercise has no test results. */
+static const char *not_run_message(const char *outdir, const Set *set, const Exercise *e)
+{
+    static char message[1024];
+    if (e->why[0]) snprintf(message, sizeof message, "%s (details in %s/log/%s.txt)", e->why, outdir, set->name);
+    else snprintf(message, sizeof message, "not run (details in %s/log/%s.txt)", outdir, set->name);
+    return message;
 }
 
 static void json_string(FILE *out, const char *s)
@@ -159,6 +192,7 @@ int main(int argc, char **argv)
             return 1;
         }
         read_tap(argv[3 + 3 * s], set);
+        read_why(argv[3 + 3 * s], set);
         for (int i = 0; i < set->num_tests; i++) {
             Exercise *e = find_exercise(set, set->tests[i].exercise);
             if (!e) continue;
@@ -177,16 +211,13 @@ int main(int argc, char **argv)
             double earned = e->tests ? e->points * e->passed / e->tests : 0.0;
             score += earned;
             max_score += e->points;
-            if (set->built)
+            if (e->tests)
                 printf("%-14s %-4s %-46.46s %3d/%-3d %6.2f / %-4g\n", set->name, e->id, e->title,
                        e->passed, e->tests, earned, e->points);
             else
-                printf("%-14s %-4s %-46.46s %7s %6.2f / %-4g\n", set->name, e->id, e->title, "-",
-                       0.0, e->points);
+                printf("%-14s %-4s %-46.46s %7s %6.2f / %-4g\n%19s%s\n", set->name, e->id, e->title,
+                       "-", 0.0, e->points, "", not_run_message(outdir, set, e));
         }
-        if (!set->built)
-            printf("%-14s did not build or crashed before reporting: see build/grade/log/%s.txt\n",
-                   set->name, set->name);
     }
     printf("%-14s %-4s %-46s %7s %6.2f / %-4g\n", "total", "", "", "", score, max_score);
 
@@ -202,22 +233,17 @@ int main(int argc, char **argv)
     int first = 1;
     for (int s = 0; s < num_sets; s++) {
         Set *set = &sets[s];
-        if (!set->built) {
-            for (int i = 0; i < set->num_exercises; i++) {
-                char name[256], output[512];
-                snprintf(name, sizeof name, "%s %s: %s", set->name, set->exercises[i].id,
-                         set->exercises[i].title);
-                snprintf(output, sizeof output,
-                         "The exercise did not build, or its tests crashed before reporting; "
-                         "see build/grade/log/%s.txt.", set->name);
-                fprintf(json, "%s\n    {\"name\": ", first ? "" : ",");
-                json_string(json, name);
-                fprintf(json, ", \"score\": 0, \"max_score\": %.4f, \"output\": ", set->exercises[i].points);
-                json_string(json, output);
-                fprintf(json, "}");
-                first = 0;
-            }
-            continue;
+        for (int i = 0; i < set->num_exercises; i++) {
+            const Exercise *e = &set->exercises[i];
+            if (e->tests) continue;
+            char name[256];
+            snprintf(name, sizeof name, "%s %s: %s", set->name, e->id, e->title);
+            fprintf(json, "%s\n    {\"name\": ", first ? "" : ",");
+            json_string(json, name);
+            fprintf(json, ", \"score\": 0, \"max_score\": %.4f, \"output\": ", e->points);
+            json_string(json, not_run_message(outdir, set, e));
+            fprintf(json, "}");
+            first = 0;
         }
         for (int i = 0; i < set->num_tests; i++) {
             TestResult *t = &set->tests[i];
@@ -245,16 +271,18 @@ int main(int argc, char **argv)
     fprintf(xml, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n");
     for (int s = 0; s < num_sets; s++) {
         Set *set = &sets[s];
-        int failures = 0;
+        int failures = 0, errors = 0;
         for (int i = 0; i < set->num_tests; i++) failures += !set->tests[i].passed;
-        if (!set->built) {
-            fprintf(xml, "  <testsuite name=\"%s\" tests=\"1\" failures=\"0\" errors=\"1\">\n", set->name);
-            fprintf(xml, "    <testcase classname=\"%s\" name=\"build\"><error message=\"did not build "
-                         "or crashed before reporting\"/></testcase>\n  </testsuite>\n", set->name);
-            continue;
+        for (int i = 0; i < set->num_exercises; i++) errors += set->exercises[i].tests == 0;
+        fprintf(xml, "  <testsuite name=\"%s\" tests=\"%d\" failures=\"%d\" errors=\"%d\">\n", set->name,
+                set->num_tests + errors, failures, errors);
+        for (int i = 0; i < set->num_exercises; i++) {
+            const Exercise *e = &set->exercises[i];
+            if (e->tests) continue;
+            fprintf(xml, "    <testcase classname=\"%s.%s\" name=\"build\"><error message=\"", set->name, e->id);
+            xml_string(xml, not_run_message(outdir, set, e));
+            fprintf(xml, "\"/></testcase>\n");
         }
-        fprintf(xml, "  <testsuite name=\"%s\" tests=\"%d\" failures=\"%d\">\n", set->name,
-                set->num_tests, failures);
         for (int i = 0; i < set->num_tests; i++) {
             TestResult *t = &set->tests[i];
             fprintf(xml, "    <testcase classname=\"%s.%s\" name=\"", set->name, t->exercise);

@@ -6,12 +6,14 @@
  * `make grade` runs these tests on exercises/01_sgd/ (your code); `make test`
  * runs them on solutions/01_sgd/. */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "exercises.h"
 #include "problems.h"
 #include "sgd.h"
+#include "graded.h"
 #include "testing.h"
 
 /* One multiply and one subtract in float32: 2 ulp. */
@@ -189,25 +191,21 @@ START_TEST(test_ex3_sharpness)
 }
 END_TEST
 
+/* The tests, each with the exercise it grades (see exercises/graded.h). */
+const GradedTest GRADED_TESTS[] = {
+    {"ex1", &test_ex1_plain_step},
+    {"ex1", &test_ex1_weight_decay},
+    {"ex1", &test_ex1_maximize_negates_before_decay},
+    {"ex1", &test_ex1_matches_pytorch},
+    {"ex2", &test_ex2_step_decay_values},
+    {"ex2", &test_ex2_matches_pytorch_steplr},
+    {"ex3", &test_ex3_ravine_threshold_is_two_over_L},
+    {"ex3", &test_ex3_threshold_of_an_unseen_quadratic},
+    {"ex3", &test_ex3_sharpness},
+    {NULL, NULL},
+};
+
 Suite *make_suite(void)
 {
-    Suite *s = suite_create("exercises 01_sgd");
-    TCase *ex1 = tcase_create("ex1");
-    tcase_add_test(ex1, test_ex1_plain_step);
-    tcase_add_test(ex1, test_ex1_weight_decay);
-    tcase_add_test(ex1, test_ex1_maximize_negates_before_decay);
-    tcase_add_test(ex1, test_ex1_matches_pytorch);
-    TCase *ex2 = tcase_create("ex2");
-    tcase_add_test(ex2, test_ex2_step_decay_values);
-    tcase_add_test(ex2, test_ex2_matches_pytorch_steplr);
-    TCase *ex3 = tcase_create("ex3");
-    tcase_add_test(ex3, test_ex3_ravine_threshold_is_two_over_L);
-    tcase_add_test(ex3, test_ex3_threshold_of_an_unseen_quadratic);
-    tcase_add_test(ex3, test_ex3_sharpness);
-    TCase *all[3] = {ex1, ex2, ex3};
-    for (int i = 0; i < 3; i++) {
-        tcase_set_timeout(all[i], 30);   /* an endless loop fails, it does not hang */
-        suite_add_tcase(s, all[i]);
-    }
-    return s;
+    return graded_suite("exercises 01_sgd", GRADED_TESTS);
 }

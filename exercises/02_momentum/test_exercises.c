@@ -6,12 +6,14 @@
  * `make grade` runs these tests on exercises/02_momentum/ (your code);
  * `make test` runs them on solutions/02_momentum/. */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "exercises.h"
 #include "momentum.h"
 #include "problems.h"
+#include "graded.h"
 #include "testing.h"
 
 /* A few float32 operations on numbers near 1: 4 ulp. */
@@ -352,28 +354,24 @@ START_TEST(test_ex3_the_square_root_law)
 }
 END_TEST
 
+/* The tests, each with the exercise it grades (see exercises/graded.h). */
+const GradedTest GRADED_TESTS[] = {
+    {"ex1", &test_ex1_first_steps_by_hand},
+    {"ex1", &test_ex1_maximize_and_weight_decay_enter_the_buffer},
+    {"ex1", &test_ex1_matches_pytorch},
+    {"ex1", &test_ex1_momentum_zero_is_plain_sgd},
+    {"ex2", &test_ex2_first_steps_by_hand},
+    {"ex2", &test_ex2_ema_learning_rate},
+    {"ex2", &test_ex2_both_forms_trace_pytorch_at_constant_lr},
+    {"ex2", &test_ex2_sutskever_remembers_the_old_lr},
+    {"ex3", &test_ex3_polyak_settings},
+    {"ex3", &test_ex3_steps_to_a_fraction},
+    {"ex3", &test_ex3_loglog_slope},
+    {"ex3", &test_ex3_the_square_root_law},
+    {NULL, NULL},
+};
+
 Suite *make_suite(void)
 {
-    Suite *s = suite_create("exercises 02_momentum");
-    TCase *ex1 = tcase_create("ex1");
-    tcase_add_test(ex1, test_ex1_first_steps_by_hand);
-    tcase_add_test(ex1, test_ex1_maximize_and_weight_decay_enter_the_buffer);
-    tcase_add_test(ex1, test_ex1_matches_pytorch);
-    tcase_add_test(ex1, test_ex1_momentum_zero_is_plain_sgd);
-    TCase *ex2 = tcase_create("ex2");
-    tcase_add_test(ex2, test_ex2_first_steps_by_hand);
-    tcase_add_test(ex2, test_ex2_ema_learning_rate);
-    tcase_add_test(ex2, test_ex2_both_forms_trace_pytorch_at_constant_lr);
-    tcase_add_test(ex2, test_ex2_sutskever_remembers_the_old_lr);
-    TCase *ex3 = tcase_create("ex3");
-    tcase_add_test(ex3, test_ex3_polyak_settings);
-    tcase_add_test(ex3, test_ex3_steps_to_a_fraction);
-    tcase_add_test(ex3, test_ex3_loglog_slope);
-    tcase_add_test(ex3, test_ex3_the_square_root_law);
-    TCase *all[3] = {ex1, ex2, ex3};
-    for (int i = 0; i < 3; i++) {
-        tcase_set_timeout(all[i], 30);   /* an endless loop fails, it does not hang */
-        suite_add_tcase(s, all[i]);
-    }
-    return s;
+    return graded_suite("exercises 02_momentum", GRADED_TESTS);
 }

@@ -1,0 +1,218 @@
+#!/bin/sh
+# grade.sh - grades a student's exercises with a pristine copy of the book.
+#
+#   scripts/grade.sh STUDENT OUTDIR [PRISTINE]
+#
+# STUDENT is where the student's files are: a copy of the repository
+# (exercises/NN_name/FILE.c), or a Gradescope submission holding
+# NN_name/FILE.c or just FILE.c. Only the files that each
+# exercises/NN_name/manifest.txt names are taken, and only their text.
+# PRISTINE is a directory with the book as the instructor gave it; by default
+# the last commit of the repository STUDENT is in (git archive HEAD), or,
+# when there is none, the files of STUDENT itself (a handout without git:
+# grading your own work, its tests are yours to read anyway).
+#
+# Everything else - tests, points, headers, Makefile, libraries - comes from
+# the pristine copy, which is built in a fresh temporary directory. Then:
+#   1. each student file is checked (tools/grade_check.c: includes, asm,
+#      constructors), compiled on its own and may define only the functions
+#      its stub defines; a file that fails costs only its exercise (the
+#      others are linked with the pristine stub in its place);
+#   2. tools/grade_run.c runs every test in its own process with a time
+#      limit, as user nobody when run as root, and writes the TAP and logs;
+#   3. tools/grade_report.c writes OUTDIR/results.json and OUTDIR/junit.xml.
+# Exits 0 when grading worked, whatever the score.
+#
+# Environment: GRADE_TIMEOUT (seconds per test, default 3), GRADE_JOBS
+# (tests at a time, default: the number of CPUs), GRADE_WORK (a directory to
+# build in and keep, so that later runs reuse the build; default: a fresh
+# temporary one, removed at the end).
+set -u
+export LC_ALL=C   # compiler messages in plain ASCII
+
+if [ $# -lt 2 ] || [ $# -gt 3 ]; then
+    echo "usage: scripts/grade.sh STUDENT OUTDIR [PRISTINE]" >&2
+    exit 2
+fi
+student=$(cd "$1" && pwd) || exit 2
+mkdir -p "$2" || exit 1
+out=$(cd "$2" && pwd)
+pristine=${3:-}
+timeout=${GRADE_TIMEOUT:-3}
+jobs=${GRADE_JOBS:-$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo 2)}
+
+fail() { echo "grade: $*" >&2; exit 1; }
+
+if [ -n "${GRADE_WORK:-}" ]; then
+    work=$GRADE_WORK
+    mkdir -p "$work" || fail "cannot make $work"
+    work=$(cd "$work" && pwd)
+else
+    work=$(mktemp -d "${TMPDIR:-/tmp}/grade.XXXXXX") || fail "cannot make a temporary directory"
+    trap 'rm -rf "$work"' EXIT
+    trap 'exit 1' HUP INT TERM
+fi
+# The tests run as nobody when we are root: they must reach the binaries and
+# the golden data, and must not be able to write anything here.
+chmod 755 "$work"
+src=$work/src
+build=$work/build
+report=$work/report
+rm -rf "$src" "$report"
+mkdir -p "$src" "$report" "$build"
+chmod 700 "$report"
+
+# ---- 1. the pristine copy ------------------------------------------------------------
+# (tar keeps the files' times, so a kept GRADE_WORK build stays up to date)
+if [ -n "$pristine" ]; then
+    [ -d "$pristine/exercises" ] || fail "$pristine holds no exercises/"
+    (cd "$pristine" && tar --exclude=./.git --exclude=./build --exclude=./solutions -cf - .) |
+        (cd "$src" && tar -xf -) || fail "cannot copy $pristine"
+    echo "grading with the tests in $pristine"
+elif git -C "$student" rev-parse --verify -q HEAD:scripts/grade.sh >/dev/null 2>&1; then
+    (cd "$student" && git archive HEAD) | (cd "$src" && tar -xf -) || fail "git archive failed"
+    rm -rf "$src/solutions"
+    echo "grading with the tests of the last commit ($(git -C "$student" rev-parse --short HEAD))"
+else
+    (cd "$student" && tar --exclude=./.git --exclude=./build --exclude=./solutions -cf - .) |
+        (cd "$src" && tar -xf -) || fail "cannot copy $student"
+    echo "grading with the tests in $student (no commit to take them from)"
+fi
+chmod -R a+rX,go-w "$src"
+
+mk() { make --no-print-directory -C "$src" BUILD="$build" "$@"; }
+mkdir -p "$out/log"
+rm -f "$out/results.json" "$out/junit.xml" "$out"/log/*.txt
+sets=$(cd "$src/exercises" && echo [0-9][0-9]_*)
+mk grade-parts SETS="$sets" > "$out/log/grader.txt" 2>&1 ||
+    fail "cannot build the grader and the tests: see $out/log/grader.txt"
+
+# From here on, files are named as the compiler names them: submission/SET/FILE.
+cd "$src" || fail "cannot enter $src"
+
+# The compiler's own error lines, not the commands that ran it.
+errors() { grep -E ': (fatal )?error|undefined reference|multiple definition' | head -n 8; }
+
+# The student's copy of one manifest file: exercises/SET/F, SET/F or F.
+find_student_file() {
+    for f in "$student/exercises/$1/$2" "$student/$1/$2" "$student/$2"; do
+        if [ -e "$f" ] || [ -L "$f" ]; then echo "$f"; return 0; fi
+    done
+    return 1
+}
+
+# ---- 2. take and check the student's files, compile each on its own ---------------------
+objs=""
+student_real=$(cd "$student" && pwd -P)
+for set in $sets; do
+    : > "$report/$set.why"
+    : > "$out/log/$set.txt"
+    mkdir -p "$src/submission/$set"
+    while read -r ex file rest; do
+        case "$ex" in ''|'#'*) continue ;; esac
+        rm -f "$build/obj/submission/$set/${file%.c}.o"
+        if ! f=$(find_student_file "$set" "$file"); then
+            echo "$ex $file is missing from the submission" >> "$report/$set.why"; continue
+        fi
+        # A plain file inside the student's tree: not a link to elsewhere.
+        case "$(cd "$(dirname "$f")" && pwd -P)/" in "$student_real"/*) inside=1 ;; *) inside=0 ;; esac
+        if [ -L "$f" ] || [ ! -f "$f" ] || [ "$inside" = 0 ]; then
+            echo "$ex $file is not a plain file (a link?): refused" >> "$report/$set.why"; continue
+        fi
+        # Only the text: a fresh file in the pristine copy, at most 256 KiB.
+        head -c 262145 "$f" > "$src/submission/$set/$file"
+        if ! "$build/bin/grade_check" "submission/$set/$file" "$src/exercises/$set" "$src/common" \
+                "$src"/lessons/[0-9][0-9]_* > "$work/check.txt"; then
+            cat "$work/check.txt" >> "$out/log/$set.txt"
+            echo "$ex $file refused: $(head -n 1 "$work/check.txt")" >> "$report/$set.why"
+            continue
+        fi
+        objs="$objs $build/obj/submission/$set/${file%.c}.o"
+    done < "$src/exercises/$set/manifest.txt"
+done
+timeout 300 make -k --no-print-directory BUILD="$build" grade-compile OBJS="$objs" 2>&1 |
+    grep -v '^cc \|^gcc \|^clang \|^make' > "$work/cc.txt"
+mk grade-link-commands SETS="$sets" > "$work/link.txt" 2>> "$out/log/grader.txt" ||
+    fail "cannot get the link commands: see $out/log/grader.txt"
+
+# ---- 3. link: one binary for the set, or one per exercise --------------------------------
+plan=""
+for set in $sets; do
+    why=$report/$set.why
+    log=$out/log/$set.txt
+    good=""   # exN:FILE of each exercise whose file compiled and defines only the stub's functions
+    while read -r ex file rest; do
+        case "$ex" in ''|'#'*) continue ;; esac
+        obj=$build/obj/submission/$set/${file%.c}.o
+        grep -F "submission/$set/$file:" "$work/cc.txt" >> "$log"
+        case " $objs " in *" $obj "*) ;; *) continue ;; esac
+        if [ ! -f "$obj" ]; then
+            echo "$ex $file did not compile: $(grep -F "submission/$set/$file:" "$work/cc.txt" | errors | head -n 1)" >> "$why"
+            echo "$set: $file did not compile:"; grep -F "submission/$set/$file:" "$work/cc.txt" | errors
+            continue
+        fi
+        # Only the stub's functions: nothing that could replace the grader's own.
+        nm -g --defined-only "$build/obj/exercises/$set/${file%.c}.o" | awk '{print $3}' | sort > "$work/stub.txt"
+        extra=$(nm -g --defined-only "$obj" | awk '{print $3}' | sort | comm -23 - "$work/stub.txt")
+        if [ -n "$extra" ]; then
+            echo "$ex $file refused: it defines $(echo $extra) besides the stub's functions (make helpers static)" >> "$why"
+            continue
+        fi
+        good="$good $ex:$file"
+    done < "$src/exercises/$set/manifest.txt"
+
+    stubs=$(sed -n 's/^\(ex[0-9]*\) *\([^ ]*\.c\).*/\1:\2/p' "$src/exercises/$set/manifest.txt")
+    objs_for() {   # the stub objects for exercise $1 alone, or for "all" that are good
+        for e_f in $stubs; do
+            e=${e_f%%:*}; f=${e_f#*:}
+            case " $good " in
+                *" $e_f "*) if [ "$1" = all ] || [ "$1" = "$e" ]; then
+                        echo "$build/obj/submission/$set/${f%.c}.o"; continue; fi ;;
+            esac
+            echo "$build/obj/exercises/$set/${f%.c}.o"
+        done | tr '\n' ' '
+    }
+    link() {   # link BINARY OBJECTS...: with the set's tests and libraries
+        target=$1; shift
+        # shellcheck disable=SC2086  # word lists without spaces, from make
+        $cc -o "$target" $parts "$@" $libs > "$work/ld.txt" 2>&1
+    }
+    tab=$(printf '\t')
+    IFS=$tab read -r _ cc parts libs <<EOT
+$(grep "^$set$tab" "$work/link.txt")
+EOT
+    bin=$build/grade/bin
+    mkdir -p "$bin"
+    rm -f "$bin/$set"-*
+    # shellcheck disable=SC2046
+    link "$bin/$set-stubs" $(objs_for none) || fail "cannot link the tests of $set with its stubs: $(cat "$work/ld.txt")"
+    # shellcheck disable=SC2046
+    if [ -n "$good" ] && link "$bin/$set-all" $(objs_for all); then
+        for e_f in $good; do plan="$plan $set ${e_f%%:*} $bin/$set-all $src/exercises/$set/test_exercises.c"; done
+    else
+        for e_f in $good; do
+            e=${e_f%%:*}
+            # shellcheck disable=SC2046
+            if link "$bin/$set-$e" $(objs_for "$e"); then
+                plan="$plan $set $e $bin/$set-$e $src/exercises/$set/test_exercises.c"
+            else
+                sed "s|$src/||g" "$work/ld.txt" >> "$log"
+                echo "$e ${e_f#*:} did not link: $(errors < "$work/ld.txt" | sed "s|$src/||g" | head -n 1)" >> "$why"
+            fi
+        done
+    fi
+done
+
+# ---- 4. run the tests, then the report -------------------------------------------------
+if [ -n "$plan" ]; then
+    # shellcheck disable=SC2086  # the plan is a list of words without spaces
+    "$build/bin/grade_run" --jobs "$jobs" --timeout "$timeout" "$report" $plan ||
+        fail "the test runner failed"
+fi
+report_args=""
+for set in $sets; do
+    [ -f "$report/$set.log" ] && cat "$report/$set.log" >> "$out/log/$set.txt"
+    report_args="$report_args $set $report/$set.tap $src/exercises/$set/points.txt"
+done
+# shellcheck disable=SC2086
+"$build/bin/grade_report" "$out" $report_args || fail "cannot write the report"
