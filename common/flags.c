@@ -6,34 +6,9 @@
 #include <float.h>
 #include <limits.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-
-int parse_double(const char *text, double *out)
-{
-    if (!text || !*text) return -1;
-    char *end;
-    errno = 0;
-    double v = strtod(text, &end);
-    if (*end != '\0' || errno == ERANGE || !isfinite(v)) return -1;
-    *out = v;
-    return 0;
-}
-
-const char *excerpt(const char *text, size_t len, Excerpt *out)
-{
-    size_t n = len;
-    if (n > EXCERPT_BYTES) {
-        n = EXCERPT_BYTES;
-        /* Cut before a UTF-8 character, not inside one (10xxxxxx continues one). */
-        while (n > 0 && ((unsigned char)text[n] & 0xC0) == 0x80) n--;
-    }
-    for (size_t i = 0; i < n; i++) out->text[i] = iscntrl((unsigned char)text[i]) ? '?' : text[i];
-    strcpy(out->text + n, n < len ? "..." : "");
-    return out->text;
-}
 
 static const OptionSpec *find_option(const OptionSpec *specs, const char *key, size_t keylen)
 {
@@ -208,15 +183,4 @@ void flags_print_help(FILE *out, const OptionSpec *specs, const void *defaults)
         }
         fprintf(out, "  --%-22s %s (%sdefault %s)\n", s->key, s->help, range, value);
     }
-}
-
-void die_usage(const char *program, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    fprintf(stderr, "%s: ", program);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
-    va_end(ap);
-    exit(2);
 }

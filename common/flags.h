@@ -13,6 +13,9 @@
 #include <stddef.h>
 #include <stdio.h>
 
+/* Programs that parse flags refuse bad values with die_usage(). */
+#include "input.h"
+
 typedef enum {
     OPT_INT,       /* int */
     OPT_FLOAT,     /* float (hyper-parameters are float32, as PyTorch applies them) */
@@ -54,22 +57,5 @@ bool flags_help_wanted(int argc, char **argv, int first);
 
 /* Prints one line per option: key, help, range, default taken from `defaults`. */
 void flags_print_help(FILE *out, const OptionSpec *specs, const void *defaults);
-
-/* Parses a whole string as a finite number. Returns 0, or -1. */
-int parse_double(const char *text, double *out);
-
-/* What a message quotes of bad input: its first EXCERPT_BYTES bytes, then
- * "..." if there was more (bad input may be megabytes long), with control
- * characters shown as '?'.  Excerpt ex; printf("'%s'", excerpt(s, strlen(s), &ex)); */
-#define EXCERPT_BYTES 32
-typedef struct {
-    char text[EXCERPT_BYTES + 4];
-} Excerpt;
-const char *excerpt(const char *text, size_t len, Excerpt *out);
-
-/* Prints "PROGRAM: message" on stderr and exits with status 2, the book's
- * status for bad input. */
-void die_usage(const char *program, const char *fmt, ...)
-    __attribute__((noreturn, format(printf, 2, 3)));
 
 #endif

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "flags.h"
+#include "input.h"
 
 #ifndef OPTIMIZERS_GOLDEN_DIR
 #define OPTIMIZERS_GOLDEN_DIR "tests/golden"

@@ -2,40 +2,8 @@
 #include "optimizer.h"
 
 #include <stdlib.h>
-#include <string.h>
 
 #include "ops.h"
-
-size_t paramlist_numel(const ParamList *list)
-{
-    size_t n = 0;
-    for (int i = 0; i < list->count; i++) n += list->params[i]->numel;
-    return n;
-}
-
-void paramlist_get(const ParamList *list, float *flat)
-{
-    for (int i = 0; i < list->count; i++) {
-        memcpy(flat, list->params[i]->data, tensor_bytes(list->params[i]));
-        flat += list->params[i]->numel;
-    }
-}
-
-void paramlist_set(const ParamList *list, const float *flat)
-{
-    for (int i = 0; i < list->count; i++) {
-        memcpy(list->params[i]->data, flat, tensor_bytes(list->params[i]));
-        flat += list->params[i]->numel;
-    }
-}
-
-void paramlist_get_grads(const ParamList *list, float *flat)
-{
-    for (int i = 0; i < list->count; i++) {
-        memcpy(flat, list->grads[i]->data, tensor_bytes(list->grads[i]));
-        flat += list->grads[i]->numel;
-    }
-}
 
 void optimizer_init(Optimizer *opt, const char *name, ParamList params, float lr,
                     void (*update)(Optimizer *))
@@ -95,22 +63,4 @@ void optimizer_free(Optimizer *opt)
         free(opt->slots[k]);
     }
     free(opt);   /* adapters put the Optimizer first in one allocation */
-}
-
-int optimizer_config_parse(const OptimizerSpec *spec, void *config,
-                           int count, const char *const *settings,
-                           char *err, size_t errlen)
-{
-    memcpy(config, spec->defaults, spec->config_size);
-    char msg[256];
-    if (options_parse(spec->options, config, count, settings, msg, sizeof msg) != 0) {
-        snprintf(err, errlen, "%s (%s): %s", spec->name, spec->torch_name, msg);
-        return -1;
-    }
-    const char *problem = spec->validate ? spec->validate(config, msg, sizeof msg) : NULL;
-    if (problem) {
-        snprintf(err, errlen, "%s (%s): %s", spec->name, spec->torch_name, problem);
-        return -1;
-    }
-    return 0;
 }

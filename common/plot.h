@@ -33,8 +33,4 @@ void figure_size(Figure *fig, double width_in, double height_in);
  * (no gnuplot), -1 on error (with a message on stderr). */
 int figure_close(Figure *fig);
 
-/* Creates a directory and its parents (mkdir -p). Returns 0, or -1 with errno
- * saying why (ENOTDIR when a part of the path is a file). */
-int make_dirs(const char *path);
-
 #endif

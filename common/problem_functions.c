@@ -10,7 +10,8 @@
 
 typedef struct {
     Problem base;
-    Tensor *tensors[2];       /* the parameter vector x and its gradient */
+    Tensor *x;                /* the parameter vector, x[dim] */
+    Tensor *x_grad;           /* its gradient, x_grad[dim] */
     float *start;             /* where reset() puts x */
     double *curvature;        /* the ravine's h_i; NULL for the others */
 } FunctionProblem;
@@ -21,19 +22,20 @@ static FunctionProblem *function_problem_new(const char *name, int dim, double m
     if (!fp) return NULL;
     fp->base.name = name;
     fp->base.min_loss = min_loss;
-    fp->tensors[0] = tensor_new_1d(&fp->base.ledger, "x", TAG_PARAM, dim);
-    fp->tensors[1] = tensor_new_1d(&fp->base.ledger, "x.grad", TAG_GRAD, dim);
+    fp->x = tensor_new_1d(&fp->base.ledger, "x", TAG_PARAM, dim);
+    fp->x_grad = tensor_new_1d(&fp->base.ledger, "x.grad", TAG_GRAD, dim);
     fp->start = calloc((size_t)dim, sizeof(float));
     fp->curvature = calloc((size_t)dim, sizeof(double));
-    if (!fp->tensors[0] || !fp->tensors[1] || !fp->start || !fp->curvature) {
-        tensor_free(fp->tensors[0]);
-        tensor_free(fp->tensors[1]);
+    if (!fp->x || !fp->x_grad || !fp->start || !fp->curvature) {
+        tensor_free(fp->x);
+        tensor_free(fp->x_grad);
         free(fp->start);
         free(fp->curvature);
         free(fp);
         return NULL;
     }
-    fp->base.params = (ParamList){1, &fp->tensors[0], &fp->tensors[1]};
+    /* one parameter: its pointer is a list of length 1 */
+    fp->base.params = (ParamList){1, &fp->x, &fp->x_grad};
     return fp;
 }
 
@@ -41,14 +43,14 @@ static void function_reset(Problem *self, uint64_t seed)
 {
     (void)seed;
     FunctionProblem *fp = (FunctionProblem *)self;
-    memcpy(fp->tensors[0]->data, fp->start, tensor_bytes(fp->tensors[0]));
+    memcpy(fp->x->data, fp->start, tensor_bytes(fp->x));
 }
 
 static void function_destroy(Problem *self)
 {
     FunctionProblem *fp = (FunctionProblem *)self;
-    tensor_free(fp->tensors[0]);
-    tensor_free(fp->tensors[1]);
+    tensor_free(fp->x);
+    tensor_free(fp->x_grad);
     free(fp->start);
     free(fp->curvature);
 }
@@ -60,10 +62,10 @@ static double quadratic_loss_and_grad(Problem *self, const int *idx, int n)
     (void)idx;
     (void)n;
     FunctionProblem *fp = (FunctionProblem *)self;
-    const float *x = fp->tensors[0]->data;
-    float *g = fp->tensors[1]->data;
+    const float *x = fp->x->data;
+    float *g = fp->x_grad->data;
     double loss = 0.0;
-    for (size_t i = 0; i < fp->tensors[0]->numel; i++) {
+    for (size_t i = 0; i < fp->x->numel; i++) {
         loss += 0.5 * fp->curvature[i] * (double)x[i] * x[i];
         g[i] = (float)(fp->curvature[i] * x[i]);
     }
@@ -127,10 +129,10 @@ static double rosenbrock_loss_and_grad(Problem *self, const int *idx, int n)
     (void)idx;
     (void)n;
     FunctionProblem *fp = (FunctionProblem *)self;
-    double x = fp->tensors[0]->data[0], y = fp->tensors[0]->data[1];
+    double x = fp->x->data[0], y = fp->x->data[1];
     double valley = y - x * x;
-    fp->tensors[1]->data[0] = (float)(-2.0 * (1.0 - x) - 400.0 * x * valley);
-    fp->tensors[1]->data[1] = (float)(200.0 * valley);
+    fp->x_grad->data[0] = (float)(-2.0 * (1.0 - x) - 400.0 * x * valley);
+    fp->x_grad->data[1] = (float)(200.0 * valley);
     return (1.0 - x) * (1.0 - x) + 100.0 * valley * valley;
 }
 
@@ -154,9 +156,9 @@ static double saddle_loss_and_grad(Problem *self, const int *idx, int n)
     (void)idx;
     (void)n;
     FunctionProblem *fp = (FunctionProblem *)self;
-    double x = fp->tensors[0]->data[0], y = fp->tensors[0]->data[1];
-    fp->tensors[1]->data[0] = (float)x;
-    fp->tensors[1]->data[1] = (float)(-y + y * y * y);
+    double x = fp->x->data[0], y = fp->x->data[1];
+    fp->x_grad->data[0] = (float)x;
+    fp->x_grad->data[1] = (float)(-y + y * y * y);
     return 0.5 * x * x - 0.5 * y * y + 0.25 * y * y * y * y;
 }
 

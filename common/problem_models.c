@@ -2,6 +2,7 @@
  * linear model, softmax regression and a one-hidden-layer MLP on the digits
  * (see problems.h). Backpropagation is written out by hand. */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,7 +17,8 @@
 typedef struct {
     Problem base;
     int features;
-    Tensor *tensors[2];     /* w and its gradient */
+    Tensor *weight;         /* w[features], named "weight" as in a bias-free nn.Linear */
+    Tensor *weight_grad;    /* its gradient, [features] */
     float *x;               /* SPARSE_EXAMPLES x features, entries 0 or 1 */
     float *y;               /* targets */
     float *residual;        /* workspace: prediction - target, per example */
@@ -25,8 +27,8 @@ typedef struct {
 static double sparse_loss_and_grad(Problem *self, const int *idx, int n)
 {
     SparseLinear *s = (SparseLinear *)self;
-    const float *w = s->tensors[0]->data;
-    float *g = s->tensors[1]->data;
+    const float *w = s->weight->data;
+    float *g = s->weight_grad->data;
     int rows = idx ? n : SPARSE_EXAMPLES;
     double loss = 0.0;
     for (int r = 0; r < rows; r++) {
@@ -50,14 +52,14 @@ static double sparse_loss_and_grad(Problem *self, const int *idx, int n)
 static void sparse_reset(Problem *self, uint64_t seed)
 {
     (void)seed;
-    tensor_fill(((SparseLinear *)self)->tensors[0], 0.0f);
+    tensor_fill(((SparseLinear *)self)->weight, 0.0f);
 }
 
 static void sparse_destroy(Problem *self)
 {
     SparseLinear *s = (SparseLinear *)self;
-    tensor_free(s->tensors[0]);
-    tensor_free(s->tensors[1]);
+    tensor_free(s->weight);
+    tensor_free(s->weight_grad);
     free(s->x);
     free(s->y);
     free(s->residual);
@@ -72,13 +74,13 @@ Problem *sparse_linear_new(int features, uint64_t seed)
     s->base.min_loss = NAN;
     s->base.num_examples = SPARSE_EXAMPLES;
     s->features = features;
-    s->tensors[0] = tensor_new_1d(&s->base.ledger, "weight", TAG_PARAM, features);
-    s->tensors[1] = tensor_new_1d(&s->base.ledger, "weight.grad", TAG_GRAD, features);
+    s->weight = tensor_new_1d(&s->base.ledger, "weight", TAG_PARAM, features);
+    s->weight_grad = tensor_new_1d(&s->base.ledger, "weight.grad", TAG_GRAD, features);
     s->x = calloc((size_t)SPARSE_EXAMPLES * features, sizeof(float));
     s->y = calloc(SPARSE_EXAMPLES, sizeof(float));
     s->residual = calloc(SPARSE_EXAMPLES, sizeof(float));
     float *w_true = calloc((size_t)features, sizeof(float));
-    if (!s->tensors[0] || !s->tensors[1] || !s->x || !s->y || !s->residual || !w_true) {
+    if (!s->weight || !s->weight_grad || !s->x || !s->y || !s->residual || !w_true) {
         free(w_true);
         sparse_destroy(&s->base);
         free(s);
@@ -98,7 +100,8 @@ Problem *sparse_linear_new(int features, uint64_t seed)
         s->y[e] = (float)(target + 0.1 * rng_normal(&rng));
     }
     free(w_true);
-    s->base.params = (ParamList){1, &s->tensors[0], &s->tensors[1]};
+    /* one parameter: its pointer is a list of length 1 */
+    s->base.params = (ParamList){1, &s->weight, &s->weight_grad};
     s->base.loss_and_grad = sparse_loss_and_grad;
     s->base.reset = sparse_reset;
     s->base.destroy = sparse_destroy;
@@ -107,13 +110,27 @@ Problem *sparse_linear_new(int features, uint64_t seed)
 
 /* ---- digits models: softmax regression and the MLP ------------------------- */
 
+/* snippet: linear_layer */
+/* One nn.Linear layer, out = in W^T + b: its parameters and their gradients.
+ * The tensors carry PyTorch's names ("fc1.weight", "fc1.bias"). */
+typedef struct {
+    Tensor *weight, *bias;             /* weight[out x in], bias[out] */
+    Tensor *weight_grad, *bias_grad;   /* the same shapes */
+} Linear;
+/* end snippet */
+
+/* The MLP is x -> fc1 -> tanh -> fc2 -> logits. Softmax regression is the
+ * same model without its hidden layer: only fc2, whose tensors are then
+ * named "weight" and "bias", as a bare nn.Linear's are. */
 typedef struct {
     Problem base;
     Dataset train, test;
-    int hidden;               /* 0: softmax regression, one linear layer */
-    /* parameters then gradients: fc1.weight fc1.bias fc2.weight fc2.bias, or
-     * linear.weight linear.bias for softmax regression */
-    Tensor *params[4], *grads[4];
+    int hidden;               /* hidden units; 0 for softmax regression */
+    Linear fc1;               /* 64 -> hidden (all NULL for softmax regression) */
+    Linear fc2;               /* hidden -> 10, or 64 -> 10 */
+    /* The ParamList's arrays, in PyTorch's order: fc1.weight fc1.bias
+     * fc2.weight fc2.bias (weight bias for softmax regression). */
+    Tensor *param_list[4], *grad_list[4];
     /* workspace for up to train.count examples, allocated once */
     Tensor *xb;               /* the batch's inputs, rows gathered from the data */
     int *yb;                  /* the batch's labels */
@@ -123,46 +140,48 @@ typedef struct {
     Tensor *dhidden;
 } DigitsModel;
 
-/* out[n x out_dim] = in[n x in_dim] W^T + b, the nn.Linear convention. */
-static void linear_forward(const float *in, int n, int in_dim, const Tensor *weight,
-                           const Tensor *bias, float *out)
+/* out = in W^T + b, the nn.Linear convention. in[n x in_dim], out[n x out_dim] */
+static void linear_forward(const Linear *layer, const float *in, int n, float *out)
 {
-    int out_dim = weight->shape[0];
-    matmul(n, out_dim, in_dim, in, false, weight->data, true, out, false);
+    int out_dim = layer->weight->shape[0], in_dim = layer->weight->shape[1];
+    matmul(n, out_dim, in_dim, in, false, layer->weight->data, true, out, false);
     for (int r = 0; r < n; r++)
-        for (int o = 0; o < out_dim; o++) out[(size_t)r * out_dim + o] += bias->data[o];
+        for (int o = 0; o < out_dim; o++) out[(size_t)r * out_dim + o] += layer->bias->data[o];
 }
 
 /* snippet: linear_backward */
-/* Given dout = dL/d(out), sets dL/dW = dout^T in and dL/db = column sums of dout. */
-static void linear_backward(const float *in, int n, int in_dim, const float *dout,
-                            Tensor *dweight, Tensor *dbias)
+/* Given dout = dL/d(out) for the n rows of `in` the layer saw, sets
+ * dL/dW = dout^T in and dL/db = the column sums of dout.
+ * in[n x in_dim], dout[n x out_dim] */
+static void linear_backward(Linear *layer, const float *in, int n, const float *dout)
 {
-    int out_dim = dweight->shape[0];
-    matmul(out_dim, in_dim, n, dout, true, in, false, dweight->data, false);
+    int out_dim = layer->weight->shape[0], in_dim = layer->weight->shape[1];
+    matmul(out_dim, in_dim, n, dout, true, in, false, layer->weight_grad->data, false);
     for (int o = 0; o < out_dim; o++) {
         float sum = 0.0f;
         for (int r = 0; r < n; r++) sum += dout[(size_t)r * out_dim + o];
-        dbias->data[o] = sum;
+        layer->bias_grad->data[o] = sum;
     }
 }
 /* end snippet */
 
-/* Runs the network on n examples already in xb; leaves logits (and the hidden
- * activations) in the workspace. Returns the input of the last layer. */
-static const float *digits_forward(DigitsModel *m, int n)
+/* What fc2 reads: the hidden activations, or the inputs themselves when there
+ * is no hidden layer. */
+static const float *fc2_input(const DigitsModel *m)
 {
-    const float *last_in = m->xb->data;
+    return m->hidden ? m->hidden_act->data : m->xb->data;
+}
+
+/* Runs the network on n examples already in xb; leaves the logits (and the
+ * hidden activations) in the workspace. */
+static void digits_forward(DigitsModel *m, int n)
+{
     if (m->hidden) {
         float *h = m->hidden_act->data;
-        linear_forward(m->xb->data, n, DIGITS_FEATURES, m->params[0], m->params[1], h);
+        linear_forward(&m->fc1, m->xb->data, n, h);
         for (size_t i = 0; i < (size_t)n * m->hidden; i++) h[i] = tanhf(h[i]);
-        last_in = h;
     }
-    int last = m->hidden ? 2 : 0;
-    int in_dim = m->hidden ? m->hidden : DIGITS_FEATURES;
-    linear_forward(last_in, n, in_dim, m->params[last], m->params[last + 1], m->logits->data);
-    return last_in;
+    linear_forward(&m->fc2, fc2_input(m), n, m->logits->data);
 }
 
 static void gather(DigitsModel *m, const Dataset *d, const int *idx, int n)
@@ -180,23 +199,21 @@ static double digits_loss_and_grad(Problem *self, const int *idx, int n)
     DigitsModel *m = (DigitsModel *)self;
     int rows = idx ? n : m->train.count;
     gather(m, &m->train, idx, rows);
-    const float *last_in = digits_forward(m, rows);
+    digits_forward(m, rows);
     /* snippet: mlp_backward */
     double loss = softmax_cross_entropy(m->logits->data, m->yb, rows, DIGITS_CLASSES,
                                         m->dlogits->data);
-    /* Backward: the chain rule, one layer at a time, last layer first. */
-    int last = m->hidden ? 2 : 0;
-    int in_dim = m->hidden ? m->hidden : DIGITS_FEATURES;
-    linear_backward(last_in, rows, in_dim, m->dlogits->data,
-                    m->grads[last], m->grads[last + 1]);
+    /* Backward: the chain rule, one layer at a time, last layer first.
+     * fc2's input was h, or x itself when there is no hidden layer. */
+    linear_backward(&m->fc2, fc2_input(m), rows, m->dlogits->data);
     if (m->hidden) {
         float *dh = m->dhidden->data;
         const float *h = m->hidden_act->data;
         /* dL/dh = dlogits W2, then through tanh: d tanh(z)/dz = 1 - tanh(z)^2 */
         matmul(rows, m->hidden, DIGITS_CLASSES, m->dlogits->data, false,
-               m->params[2]->data, false, dh, false);
+               m->fc2.weight->data, false, dh, false);
         for (size_t i = 0; i < (size_t)rows * m->hidden; i++) dh[i] *= 1.0f - h[i] * h[i];
-        linear_backward(m->xb->data, rows, DIGITS_FEATURES, dh, m->grads[0], m->grads[1]);
+        linear_backward(&m->fc1, m->xb->data, rows, dh);
     }
     /* end snippet */
     return loss;
@@ -218,31 +235,73 @@ static double digits_test_accuracy(Problem *self)
     return (double)correct / n;
 }
 
+/* Fills t uniformly in [-bound, bound]. */
+static void uniform_fill(Tensor *t, double bound, Rng *rng)
+{
+    for (size_t i = 0; i < t->numel; i++) t->data[i] = (float)((2.0 * rng_uniform(rng) - 1.0) * bound);
+}
+
 static void digits_reset(Problem *self, uint64_t seed)
 {
     DigitsModel *m = (DigitsModel *)self;
     if (!m->hidden) {   /* softmax regression is convex: start from zero */
-        tensor_fill(m->params[0], 0.0f);
-        tensor_fill(m->params[1], 0.0f);
+        tensor_fill(m->fc2.weight, 0.0f);
+        tensor_fill(m->fc2.bias, 0.0f);
         return;
     }
+    /* nn.Linear's default: weight and bias uniform in +-1/sqrt(in_features),
+     * drawn in the order fc1.weight, fc1.bias, fc2.weight, fc2.bias. */
     Rng rng;
     rng_seed(&rng, seed, 11);
-    for (int layer = 0; layer < 2; layer++) {
-        Tensor *w = m->params[2 * layer], *b = m->params[2 * layer + 1];
-        double bound = 1.0 / sqrt((double)w->shape[1]);   /* nn.Linear's default */
-        for (size_t i = 0; i < w->numel; i++) w->data[i] = (float)((2.0 * rng_uniform(&rng) - 1.0) * bound);
-        for (size_t i = 0; i < b->numel; i++) b->data[i] = (float)((2.0 * rng_uniform(&rng) - 1.0) * bound);
+    Linear *layers[2] = {&m->fc1, &m->fc2};
+    for (int l = 0; l < 2; l++) {
+        double bound = 1.0 / sqrt((double)layers[l]->weight->shape[1]);
+        uniform_fill(layers[l]->weight, bound, &rng);
+        uniform_fill(layers[l]->bias, bound, &rng);
     }
+}
+
+/* Allocates a layer's tensors: PREFIX.weight and PREFIX.bias (plain weight
+ * and bias when prefix is ""), and their gradients, named NAME.grad.
+ * Returns 0, or -1 when memory ran out (what was allocated stays in layer). */
+static int linear_alloc(Linear *layer, MemoryLedger *ledger, const char *prefix,
+                        int in_dim, int out_dim)
+{
+    const char *dot = *prefix ? "." : "";
+    char name[TENSOR_NAME_LEN];
+    snprintf(name, sizeof name, "%s%sweight", prefix, dot);
+    layer->weight = tensor_new_2d(ledger, name, TAG_PARAM, out_dim, in_dim);
+    snprintf(name, sizeof name, "%s%sweight.grad", prefix, dot);
+    layer->weight_grad = tensor_new_2d(ledger, name, TAG_GRAD, out_dim, in_dim);
+    snprintf(name, sizeof name, "%s%sbias", prefix, dot);
+    layer->bias = tensor_new_1d(ledger, name, TAG_PARAM, out_dim);
+    snprintf(name, sizeof name, "%s%sbias.grad", prefix, dot);
+    layer->bias_grad = tensor_new_1d(ledger, name, TAG_GRAD, out_dim);
+    return layer->weight && layer->weight_grad && layer->bias && layer->bias_grad ? 0 : -1;
+}
+
+static void linear_free(Linear *layer)
+{
+    tensor_free(layer->weight);
+    tensor_free(layer->weight_grad);
+    tensor_free(layer->bias);
+    tensor_free(layer->bias_grad);
+}
+
+/* Appends a layer's weight and bias, with their gradients, to the ParamList. */
+static void params_append(ParamList *list, const Linear *layer)
+{
+    list->params[list->count] = layer->weight;
+    list->grads[list->count++] = layer->weight_grad;
+    list->params[list->count] = layer->bias;
+    list->grads[list->count++] = layer->bias_grad;
 }
 
 static void digits_destroy(Problem *self)
 {
     DigitsModel *m = (DigitsModel *)self;
-    for (int i = 0; i < 4; i++) {
-        tensor_free(m->params[i]);
-        tensor_free(m->grads[i]);
-    }
+    linear_free(&m->fc1);
+    linear_free(&m->fc2);
     tensor_free(m->xb);
     tensor_free(m->hidden_act);
     tensor_free(m->logits);
@@ -269,21 +328,13 @@ static Problem *digits_model_new(int hidden, uint64_t seed, char *err, size_t er
     m->base.min_loss = NAN;
     m->base.num_examples = m->train.count;
     m->hidden = hidden;
-    int n = m->train.count, layers = hidden ? 2 : 1;
-    int out_dims[2] = {hidden ? hidden : DIGITS_CLASSES, DIGITS_CLASSES};
-    int in_dims[2] = {DIGITS_FEATURES, hidden};
-    int ok = 1;
-    for (int l = 0; l < layers; l++) {
-        const char *layer = !hidden ? "linear" : l == 0 ? "fc1" : "fc2";
-        char name[TENSOR_NAME_LEN];
-        snprintf(name, sizeof name, "%s.weight", layer);
-        m->params[2 * l] = tensor_new_2d(ledger, name, TAG_PARAM, out_dims[l], in_dims[l]);
-        m->grads[2 * l] = tensor_new_2d(ledger, name, TAG_GRAD, out_dims[l], in_dims[l]);
-        snprintf(name, sizeof name, "%s.bias", layer);
-        m->params[2 * l + 1] = tensor_new_1d(ledger, name, TAG_PARAM, out_dims[l]);
-        m->grads[2 * l + 1] = tensor_new_1d(ledger, name, TAG_GRAD, out_dims[l]);
-        ok = ok && m->params[2 * l] && m->grads[2 * l] && m->params[2 * l + 1] && m->grads[2 * l + 1];
-    }
+    int n = m->train.count;
+    int ok;
+    if (hidden)
+        ok = linear_alloc(&m->fc1, ledger, "fc1", DIGITS_FEATURES, hidden) == 0 &&
+             linear_alloc(&m->fc2, ledger, "fc2", hidden, DIGITS_CLASSES) == 0;
+    else   /* a bare nn.Linear(64, 10): its tensors are "weight" and "bias" */
+        ok = linear_alloc(&m->fc2, ledger, "", DIGITS_FEATURES, DIGITS_CLASSES) == 0;
     m->xb = tensor_new_2d(ledger, "batch.x", TAG_OTHER, n, DIGITS_FEATURES);
     m->logits = tensor_new_2d(ledger, "logits", TAG_ACTIVATION, n, DIGITS_CLASSES);
     m->dlogits = tensor_new_2d(ledger, "logits.grad", TAG_ACTIVATION, n, DIGITS_CLASSES);
@@ -299,7 +350,9 @@ static Problem *digits_model_new(int hidden, uint64_t seed, char *err, size_t er
         free(m);
         return NULL;
     }
-    m->base.params = (ParamList){2 * layers, m->params, m->grads};
+    m->base.params = (ParamList){0, m->param_list, m->grad_list};
+    if (hidden) params_append(&m->base.params, &m->fc1);
+    params_append(&m->base.params, &m->fc2);
     m->base.loss_and_grad = digits_loss_and_grad;
     m->base.test_accuracy = digits_test_accuracy;
     m->base.reset = digits_reset;

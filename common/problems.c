@@ -2,10 +2,11 @@
  * given point, and freeing (see problems.h). */
 #include "problems.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "flags.h"
+#include "input.h"
 
 const char *const PROBLEM_NAMES = "ravine rosenbrock saddle sparse softmax mlp";
 

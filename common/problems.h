@@ -14,7 +14,7 @@
 #include <stdint.h>
 
 #include "data.h"
-#include "optimizer.h"
+#include "params.h"
 #include "tensor.h"
 
 typedef struct Problem Problem;
@@ -22,7 +22,8 @@ struct Problem {
     const char *name;
     MemoryLedger ledger;      /* counts the parameter, gradient, activation and
                                  optimizer-state bytes of this problem */
-    ParamList params;         /* what an optimizer trains, with its gradients */
+    ParamList params;         /* what an optimizer trains, with its gradients,
+                                 each named as PyTorch would name it */
     int num_examples;         /* training examples; 0 for a plain function */
     double min_loss;          /* the lowest loss, where known exactly; NAN if not */
     /* The mean loss over the listed training examples (all of them when idx is
@@ -37,7 +38,8 @@ struct Problem {
 };
 
 /* A quadratic with the given curvatures: f(x) = 1/2 sum_i h_i x_i^2, starting
- * at `start`. Minimum 0 at the origin. NULL unless dim >= 1 and every h_i is
+ * at `start`. Its one parameter is the point "x", as for every plain function
+ * below. Minimum 0 at the origin. NULL unless dim >= 1 and every h_i is
  * positive and finite. */
 Problem *quadratic_new(int dim, const double *curvature, const float *start);
 
@@ -62,18 +64,22 @@ Problem *saddle_new(double y0);
 
 /* A linear model with sparse features: example n has feature j with
  * probability 1/(j+1) (a few common features, many rare ones), targets are
- * x . w_true + noise, and the loss is 1/2 mean squared error. Parameters start
- * at 0. 1000 examples, `features` features, data drawn from `seed`. */
+ * x . w_true + noise, and the loss is 1/2 mean squared error. One parameter,
+ * "weight" (w[features], as a bias-free nn.Linear names it), starting at 0.
+ * 1000 examples, `features` features, data drawn from `seed`. */
 Problem *sparse_linear_new(int features, uint64_t seed);
 
 /* Softmax regression (one linear layer and cross-entropy) on the digits
- * training set; parameters start at 0. NULL with a message if the data
+ * training set. Parameters "weight" [10 x 64] and "bias" [10], as a bare
+ * nn.Linear names them; they start at 0. NULL with a message if the data
  * cannot be read. */
 Problem *softmax_regression_new(char *err, size_t errlen);
 
 /* A one-hidden-layer MLP on the digits: 64 -> hidden (tanh) -> 10, with
- * cross-entropy loss and hand-written backpropagation. Weights start as
- * PyTorch's nn.Linear does: uniform in +-1/sqrt(fan_in), drawn from seed. */
+ * cross-entropy loss and hand-written backpropagation. Parameters
+ * "fc1.weight" [hidden x 64], "fc1.bias", "fc2.weight" [10 x hidden] and
+ * "fc2.bias", in that order. They start as PyTorch's nn.Linear does: uniform
+ * in +-1/sqrt(fan_in), drawn from seed. */
 Problem *mlp_new(int hidden, uint64_t seed, char *err, size_t errlen);
 
 /* A problem by name, as optlab's --problem: ravine (kappa from the argument),

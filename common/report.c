@@ -7,6 +7,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "files.h"
+
 int report_open(Report *r, const char *out_root, const char *lesson)
 {
     memset(r, 0, sizeof *r);

@@ -12,6 +12,7 @@
 #include "data.h"
 #include "flags.h"
 #include "golden.h"
+#include "input.h"
 #include "ops.h"
 #include "rng.h"
 #include "tensor.h"

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "files.h"
 #include "ops.h"
 #include "path_plot.h"
 #include "plot.h"
@@ -219,6 +220,81 @@ START_TEST(test_problem_by_name)
         ck_assert_str_eq(p->name, names[i]);
         problem_free(p);
     }
+}
+END_TEST
+
+/* Every parameter carries the name PyTorch's named_parameters() gives it, in
+ * PyTorch's order, and its gradient the same name with ".grad". */
+START_TEST(test_parameter_names)
+{
+    static const struct {
+        const char *problem;
+        int count;
+        const char *names[4];
+    } expected[] = {
+        {"ravine", 1, {"x"}},
+        {"rosenbrock", 1, {"x"}},
+        {"saddle", 1, {"x"}},
+        {"sparse", 1, {"weight"}},
+        {"softmax", 2, {"weight", "bias"}},
+        {"mlp", 4, {"fc1.weight", "fc1.bias", "fc2.weight", "fc2.bias"}},
+    };
+    char err[256];
+    for (size_t k = 0; k < sizeof expected / sizeof expected[0]; k++) {
+        Problem *p = problem_by_name(expected[k].problem, 10.0, 1, err, sizeof err);
+        ck_assert_msg(p != NULL, "%s: %s", expected[k].problem, err);
+        ck_assert_int_eq(p->params.count, expected[k].count);
+        for (int i = 0; i < p->params.count; i++) {
+            const Tensor *param = p->params.params[i], *grad = p->params.grads[i];
+            char grad_name[TENSOR_NAME_LEN];
+            snprintf(grad_name, sizeof grad_name, "%s.grad", expected[k].names[i]);
+            ck_assert_str_eq(param->name, expected[k].names[i]);
+            ck_assert_str_eq(grad->name, grad_name);
+            ck_assert(param->tag == TAG_PARAM && grad->tag == TAG_GRAD);
+            ck_assert(tensor_same_shape(param, grad));
+        }
+        problem_free(p);
+    }
+    /* The shapes are nn.Linear's: weight is [out_features x in_features]. */
+    Problem *mlp = mlp_new(32, 1, err, sizeof err);
+    const Tensor *fc1_weight = mlp->params.params[0], *fc2_bias = mlp->params.params[3];
+    ck_assert(fc1_weight->ndim == 2 && fc1_weight->shape[0] == 32 && fc1_weight->shape[1] == 64);
+    ck_assert(fc2_bias->ndim == 1 && fc2_bias->shape[0] == 10);
+    problem_free(mlp);
+    Problem *quadratic = quadratic_new(3, (double[]){1, 2, 3}, (float[]){1, 1, 1});
+    ck_assert_str_eq(quadratic->params.params[0]->name, "x");
+    problem_free(quadratic);
+}
+END_TEST
+
+START_TEST(test_paramlist_find)
+{
+    char err[256];
+    Problem *p = mlp_new(16, 1, err, sizeof err);
+    ck_assert_ptr_nonnull(p);
+    const ParamList *list = &p->params;
+    const char *names[] = {"fc1.weight", "fc1.bias", "fc2.weight", "fc2.bias"};
+    for (int i = 0; i < 4; i++) ck_assert_int_eq(paramlist_find(list, names[i]), i);
+    /* Whole names only: no prefix, no gradient name, no other case. */
+    ck_assert_int_eq(paramlist_find(list, "fc1"), -1);
+    ck_assert_int_eq(paramlist_find(list, "fc1.weigh"), -1);
+    ck_assert_int_eq(paramlist_find(list, "fc1.weight.grad"), -1);
+    ck_assert_int_eq(paramlist_find(list, "FC1.weight"), -1);
+    ck_assert_int_eq(paramlist_find(list, "weight"), -1);
+    ck_assert_int_eq(paramlist_find(list, ""), -1);
+    /* An empty list finds nothing. */
+    ParamList empty = {0, NULL, NULL};
+    ck_assert_int_eq(paramlist_find(&empty, "x"), -1);
+    /* What the name finds is what the flat vector holds at that offset:
+     * fc2.weight starts after fc1.weight [16 x 64] and fc1.bias [16]. */
+    size_t numel = paramlist_numel(list);
+    float *flat = malloc(sizeof(float) * numel);
+    paramlist_get(list, flat);
+    int fc2_weight = paramlist_find(list, "fc2.weight");
+    ck_assert_int_eq(memcmp(flat + 16 * 64 + 16, list->params[fc2_weight]->data,
+                            tensor_bytes(list->params[fc2_weight])), 0);
+    free(flat);
+    problem_free(p);
 }
 END_TEST
 
@@ -476,7 +552,8 @@ START_TEST(test_train_stops_at_nan_parameters)
 {
     char err[256];
     Problem *p = mlp_new(8, 1, err, sizeof err);
-    p->params.params[2]->data[5] = NAN;   /* as if bad data had reached a weight */
+    /* as if bad data had reached a weight */
+    p->params.params[paramlist_find(&p->params, "fc2.weight")]->data[5] = NAN;
     Optimizer *opt = make_optimizer(p, 0.1f, no_update);
     TrainConfig cfg = {.steps = 10, .batch = 8, .quiet = true};
     TrainHistory h;
@@ -519,6 +596,8 @@ void add_problem_tests(TCase *core, TCase *limits)
     tcase_add_test(core, test_mlp_initialisation_and_size);
     tcase_add_test(core, test_softmax_starts_at_log_10);
     tcase_add_test(core, test_problem_by_name);
+    tcase_add_test(core, test_parameter_names);
+    tcase_add_test(core, test_paramlist_find);
     tcase_add_test(core, test_train_one_exact_step);
     tcase_add_test(core, test_train_minibatch_losses);
     tcase_add_test(core, test_batch_sampler_covers_each_epoch);

@@ -13,7 +13,7 @@
 #include <stddef.h>
 
 #include "golden.h"
-#include "optimizer.h"
+#include "optimizer_spec.h"
 
 Suite *make_suite(void);
 

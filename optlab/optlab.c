@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "flags.h"
 #include "optlab.h"
 #include "registry.h"
 

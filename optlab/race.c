@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "flags.h"
 #include "optlab.h"
 #include "plot.h"
 #include "problems.h"

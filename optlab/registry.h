@@ -3,7 +3,7 @@
 #ifndef OPTLAB_REGISTRY_H
 #define OPTLAB_REGISTRY_H
 
-#include "optimizer.h"
+#include "optimizer_spec.h"
 
 /* The spec named `name`, or NULL. */
 const OptimizerSpec *registry_find(const char *name);

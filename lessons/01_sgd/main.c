@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "flags.h"
 #include "ops.h"
 #include "path_plot.h"
 #include "problems.h"

@@ -12,6 +12,7 @@
 #include <stddef.h>
 
 #include "optimizer.h"
+#include "optimizer_spec.h"
 
 /* snippet: sgd_config */
 typedef struct {

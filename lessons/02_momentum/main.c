@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "flags.h"
 #include "momentum.h"
 #include "path_plot.h"
 #include "pit.h"

@@ -16,6 +16,7 @@
 #include <stddef.h>
 
 #include "optimizer.h"
+#include "optimizer_spec.h"
 
 /* snippet: momentum_config */
 typedef struct {

@@ -1,0 +1,10 @@
+/* files.h - the file-system helpers the programs share: figures and reports
+ * both create the directories they write into. */
+#ifndef COMMON_FILES_H
+#define COMMON_FILES_H
+
+/* Creates a directory and its parents (mkdir -p). Returns 0, or -1 with errno
+ * saying why (ENOTDIR when a part of the path is a file). */
+int make_dirs(const char *path);
+
+#endif

@@ -1,0 +1,41 @@
+/* optimizer_spec.h - how a chapter's optimizer is named and configured from
+ * text: its PyTorch keyword arguments, their defaults and PyTorch's checks.
+ *
+ * optlab's registry, the golden-vector tests and the exercises look an
+ * optimizer up by its spec and build it from "key=value" settings. This is
+ * kept apart from optimizer.h on purpose: stepping an optimizer needs no
+ * command-line parsing, so the core interface does not include flags.h;
+ * only this header joins the two. */
+#ifndef COMMON_OPTIMIZER_SPEC_H
+#define COMMON_OPTIMIZER_SPEC_H
+
+#include <stddef.h>
+
+#include "flags.h"
+#include "optimizer.h"
+
+/* How a chapter registers its optimizer with optlab and the tests: the name,
+ * the PyTorch keyword arguments it accepts (parsed into its config struct),
+ * the defaults, a check that rejects what PyTorch's constructor rejects, and a
+ * constructor. */
+typedef struct {
+    const char *name;            /* "sgd" */
+    const char *torch_name;      /* "torch.optim.SGD" */
+    const OptionSpec *options;   /* terminated by an entry with key NULL */
+    size_t config_size;
+    const void *defaults;        /* a config struct holding PyTorch's defaults */
+    /* NULL when the config is valid, else a message like PyTorch's ValueError. */
+    const char *(*validate)(const void *config, char *buf, size_t len);
+    Optimizer *(*create)(ParamList params, const void *config);
+} OptimizerSpec;
+
+/* Parses "key=value" settings (PyTorch's keyword names; a bare "key" means
+ * true for a bool; "--key=value" works too, see options_parse; a key may be
+ * given once) on top of spec's defaults, then
+ * validates. `config` must have spec->config_size bytes. Returns 0, or -1
+ * with a message in err. */
+int optimizer_config_parse(const OptimizerSpec *spec, void *config,
+                           int count, const char *const *settings,
+                           char *err, size_t errlen);
+
+#endif
