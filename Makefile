@@ -4,12 +4,15 @@
 #   make book            the book: build/book/html/index.html and build/book/optimizers-in-c.pdf
 #   make lesson L=01     build and run one lesson: its tables, its figures in build/fig/
 #   make grade           grade your work in exercises/ (same as make test WORK=exercises)
+#   make handout         a student's copy without solutions/ (build/handout/)
+#   make autograder      a Gradescope autograder (build/autograder.zip)
 #   make                 build everything
 #   make test SANITIZE=1 the same tests under AddressSanitizer and UBSan (build/sanitize/)
 #   make deps            install what is missing (scripts/deps.sh)
 #   make clean           remove build/
 #
-# Everything is built out of tree in build/. Lessons are found by their
+# Everything is built out of tree in build/; the book's rules are in
+# book/book.mk, the exercises' and the grader's in exercises/grade.mk. Lessons are found by their
 # directories, lessons/NN_name/: the files test_*.c are the lesson's tests,
 # main.c is its program, and every other .c file is its library. A lesson may
 # use the libraries of the lessons before it, never after.
