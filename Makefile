@@ -12,10 +12,11 @@
 #   make clean           remove build/
 #
 # Everything is built out of tree in build/; the book's rules are in
-# book/book.mk, the exercises' and the grader's in exercises/grade.mk. Lessons are found by their
-# directories, lessons/NN_name/: the files test_*.c are the lesson's tests,
-# main.c is its program, and every other .c file is its library. A lesson may
-# use the libraries of the lessons before it, never after.
+# book/book.mk, the exercises' and the grader's in exercises/grade.mk.
+# Lessons are found by their directories, lessons/NN_name/: the files
+# test_*.c are the lesson's tests, main.c is its program, and every other .c
+# file is its library. A lesson may use the lessons before it, never after:
+# it is compiled with their headers only and linked with their libraries only.
 
 BUILD ?= build
 CC ?= cc
@@ -40,7 +41,9 @@ PATH_DEFS := -DOPTIMIZERS_DATA_DIR='"$(abspath common/data)"' \
 
 CFLAGS ?= -O2 -g
 CFLAGS += -std=c11 -Wall -Wextra -Werror -D_POSIX_C_SOURCE=200809L -MMD -MP $(SANFLAGS)
-CPPFLAGS += -Icommon $(addprefix -I,$(LESSON_DIRS)) -Ioptlab $(PATH_DEFS) $(CHECK_CFLAGS)
+# Every file sees common/; which lessons' headers it sees depends on where it
+# is (a lesson: itself and the lessons before it; see the rules below).
+CPPFLAGS += -Icommon $(PATH_DEFS) $(CHECK_CFLAGS)
 LDFLAGS += $(SANFLAGS)
 LDLIBS := -lz -lm
 
@@ -68,6 +71,10 @@ $(1)_LINK := $$(foreach l,$$(call reverse,$(2)),$(BUILD)/lib/lib$$(l).a) $(COMMO
 
 $$($(1)_LIB): $$(patsubst %.c,$(BUILD)/obj/%.o,$$($(1)_SRC))
 
+# Its headers and those before it, never after; the same for its exercises.
+$(BUILD)/obj/lessons/$(1)/%.o $(BUILD)/obj/exercises/$(1)/%.o $(BUILD)/obj/solutions/$(1)/%.o \
+$(BUILD)/obj/submission/$(1)/%.o: CPPFLAGS += $(addprefix -Ilessons/,$(2))
+
 $(BUILD)/bin/$(1): $(BUILD)/obj/lessons/$(1)/main.o $$($(1)_LINK)
 	@mkdir -p $$(@D)
 	$$(CC) $$(LDFLAGS) -o $$@ $$^ $$(LDLIBS)
@@ -89,6 +96,7 @@ ALL_LESSON_LIBS := $(foreach l,$(call reverse,$(LESSONS)),$(BUILD)/lib/lib$(l).a
 
 # ---- optlab: the lab bench ------------------------------------------------------
 OPTLAB_SRC := $(filter-out optlab/test_%.c,$(wildcard optlab/*.c))
+$(BUILD)/obj/optlab/%.o: CPPFLAGS += -Ioptlab $(addprefix -I,$(LESSON_DIRS))
 $(BUILD)/bin/optlab: $(patsubst %.c,$(BUILD)/obj/%.o,$(OPTLAB_SRC)) $(ALL_LESSON_LIBS) $(COMMON_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
@@ -104,7 +112,10 @@ $(BUILD)/test/common: $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard common/test_*.c
 	$(CC) $(LDFLAGS) -o $@ $(filter %.o %.a,$^) $(CHECK_LIBS) $(LDLIBS)
 
 PROGRAMS += $(BUILD)/bin/optlab
-TEST_RUNNERS := $(BUILD)/test/common $(TEST_RUNNERS) $(BUILD)/test/optlab
+# The build's own rules: no lesson sees a later lesson's headers
+# (check-includes); the book's snippet markers (check-weave).
+TEST_RUNNERS := $(BUILD)/test/common $(TEST_RUNNERS) $(BUILD)/test/optlab \
+                tests/check-includes tests/check-weave
 
 # ---- generic rules ----------------------------------------------------------------
 $(BUILD)/obj/%.o: %.c | $(BUILD)/.deps-build

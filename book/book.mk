@@ -74,7 +74,8 @@ $(PDF): book/front/preface.md $(CHAPTER_MD) $(patsubst %,book/back/%.md,$(BACK_P
 	  --resource-path=$(BUILD) --pdf-engine=xelatex \
 	  -o $@ book/front/preface.md $(CHAPTER_MD) $(patsubst %,book/back/%.md,$(BACK_PAGES))
 
-# A snippet that no chapter shows is a listing the book forgot.
+# A snippet not shown in a chapter its marker names (/* snippet: NAME, shown in
+# NN_name */) is a listing the book forgot, or a marker that points elsewhere.
 $(BOOK)/.snippets-checked: $(CHAPTER_MD) scripts/check-snippets.sh
 	@scripts/check-snippets.sh $(BOOK)/meta
 	@touch $@

@@ -3,8 +3,8 @@ code and the real output, and refuses to build when anything is missing.
 
 A chapter (lessons/NN_name/README.md) asks for:
 
-  ```{.c snippet="sgd.c:sgd_update"}      a listing: the lines between
-  ```                                       /* snippet: sgd_update */ and
+  ```{.c snippet="sgd.c:sgd_update"}      a listing: the lines between the
+  ```                                       marker of sgd_update and the next
                                             /* end snippet */ in that file
                                             (relative to the lesson; a path
                                             with a slash is relative to the
@@ -14,6 +14,23 @@ A chapter (lessons/NN_name/README.md) asks for:
   [ravine_threshold]{.value}             a number from build/out/NN_name/values.txt
   ![Caption.](01_zigzag)                 a figure drawn into build/fig/01_zigzag.svg
                                             and .pdf by the lesson program
+
+Snippet markers in the sources name the chapters that show them:
+
+  /* snippet: sgd_update, shown in 01_sgd */
+  ...the lines of the listing...
+  /* end snippet */
+
+  /* snippet: train_loop, shown in 01_sgd, 07_schedules */    (several chapters)
+
+A chapter may show a snippet only if its marker names that chapter (and
+scripts/check-snippets.sh fails when a named chapter does not show it), so the
+sources say where each listing is explained. A marker on its own line with
+anything else after "snippet:" is refused.
+
+A snippet cut from inside a function (its marker is indented) keeps its
+indentation and is shown in its place: the function's signature, "{", "..."
+where lines are left out, the snippet, "..." and the closing "}".
 
 Metadata (given with -M by the Makefile): lesson (01_sgd), build (build dir),
 deps (a file to write: the sources this chapter read, for make), used (a file
@@ -63,18 +80,74 @@ local function get_meta(m)
   deps_file, used_file, figs_file = need("deps"), need("used"), need("figs")
 end
 
--- The lines between "/* snippet: NAME */" and the next "/* end snippet */".
+-- A snippet marker: "/* snippet: NAME, shown in CHAPTER[, CHAPTER...] */".
+-- Returns nil for a line that is no marker, or NAME and the set of chapters;
+-- fails on a line that starts like a marker but is not one.
+local function parse_marker(line, path, n)
+  if not line:match("^%s*/%*%s*snippet:") then return nil end
+  local name, list = line:match("^%s*/%* snippet: ([%w_]+), shown in ([%w_, ]+) %*/%s*$")
+  local chapters, count = {}, 0
+  for chapter in (list or ""):gmatch("[^,]+") do
+    chapter = chapter:match("^%s*([%w_]+)%s*$")
+    if not chapter then list = nil break end
+    chapters[chapter], count = true, count + 1
+  end
+  if not name or not list or count == 0 then
+    fail(path .. ":" .. n .. ": a snippet marker reads " ..
+         "/* snippet: NAME, shown in NN_chapter[, NN_chapter...] */, not: " .. line:match("^%s*(.-)%s*$"))
+  end
+  return name, chapters
+end
+
+-- Where a snippet from inside a function sits: the signature lines of the
+-- definition around line `first` (the marker), and its closing line after
+-- line `last` (the end marker). A definition starts at the left margin.
+local function enclosing(lines, first, last, path, name)
+  local top = nil
+  for i = first - 1, 1, -1 do
+    local line = lines[i]
+    if line:match("^[%a_]") and not line:match("^[%a_][%w_]*:%s*$") then top = i break end
+  end
+  if not top then fail(path .. ": snippet '" .. name .. "' is indented but not inside a function") end
+  local head, open = {}, nil
+  for i = top, first - 1 do
+    if lines[i]:match("^{") then open = i break end
+    table.insert(head, lines[i])
+    if lines[i]:match("{%s*$") then open = i break end
+  end
+  if not open then fail(path .. ": cannot find the '{' of the function around snippet '" .. name .. "'") end
+  if lines[open]:match("^{") then table.insert(head, "{") end
+  local close = nil
+  for i = last + 1, #lines do
+    if lines[i]:match("^}") then close = i break end
+  end
+  if not close then fail(path .. ": cannot find the end of the function around snippet '" .. name .. "'") end
+  -- "..." only where lines are left out.
+  local function skipped(from, to)
+    for i = from, to do if lines[i]:match("%S") then return true end end
+    return false
+  end
+  return head, skipped(open + 1, first - 1), skipped(last + 1, close - 1), lines[close]
+end
+
+-- The lines between the marker of `name` and the next "/* end snippet */",
+-- and the set of chapters the marker names.
 local function extract_snippet(path, name)
   local text = read_all(path)
   if not text then fail("snippet " .. name .. ": cannot read " .. path) end
   read_files[path] = true
-  local lines, inside, found = {}, false, 0
+  local all, lines, inside, found, chapters = {}, {}, false, 0, nil
+  local first, last = nil, nil
   for line in (text .. "\n"):gmatch("([^\n]*)\n") do
-    local opened = line:match("^%s*/%* snippet: ([%w_]+) %*/%s*$")
+    table.insert(all, line)
+    local opened, shown_in = parse_marker(line, path, #all)
     if opened then
       if inside then fail(path .. ": snippet " .. opened .. " starts inside another snippet") end
-      if opened == name then inside, found = true, found + 1 end
+      if opened == name then
+        inside, found, chapters, first = true, found + 1, shown_in, #all
+      end
     elseif line:match("^%s*/%* end snippet %*/%s*$") then
+      if inside then last = #all end
       inside = false
     elseif inside then
       table.insert(lines, line)
@@ -82,16 +155,19 @@ local function extract_snippet(path, name)
   end
   if found == 0 then fail("no snippet '" .. name .. "' in " .. path) end
   if found > 1 then fail("snippet '" .. name .. "' appears " .. found .. " times in " .. path) end
-  -- A snippet from inside a function keeps its shape but loses the common indent.
-  local indent = nil
-  for _, line in ipairs(lines) do
-    if line:match("%S") then
-      local lead = #line:match("^( *)")
-      if not indent or lead < indent then indent = lead end
-    end
+  if not last then fail(path .. ": snippet '" .. name .. "' has no /* end snippet */") end
+  if all[first]:match("^%s") then
+    -- From inside a function: shown in its place, with the function around it.
+    local indent = all[first]:match("^(%s*)")
+    local head, before, after, close = enclosing(all, first, last, path, name)
+    local out = head
+    if before then table.insert(out, indent .. "...") end
+    for _, line in ipairs(lines) do table.insert(out, line) end
+    if after then table.insert(out, indent .. "...") end
+    table.insert(out, close)
+    lines = out
   end
-  for i, line in ipairs(lines) do lines[i] = line:sub((indent or 0) + 1) end
-  return table.concat(lines, "\n")
+  return table.concat(lines, "\n"), chapters
 end
 
 local function listing(el)
@@ -99,7 +175,15 @@ local function listing(el)
   local file, name = spec:match("^([^:]+):([%w_]+)$")
   if not file then fail("snippet=\"" .. spec .. "\" should look like file.c:name") end
   local path = file:find("/") and file or ("lessons/" .. lesson .. "/" .. file)
-  local code = extract_snippet(path, name)
+  local code, chapters = extract_snippet(path, name)
+  if not chapters[lesson] then
+    local names = {}
+    for c in pairs(chapters) do table.insert(names, c) end
+    table.sort(names)
+    fail("snippet " .. spec .. " is marked for " .. table.concat(names, ", ") .. ", not for " .. lesson ..
+         ": name this chapter in its marker, /* snippet: " .. name .. ", shown in " ..
+         table.concat(names, ", ") .. ", " .. lesson .. " */")
+  end
   check_width(code, "snippet " .. spec)
   used_snippets[path .. ":" .. name] = true
   el.text = code

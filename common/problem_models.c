@@ -110,7 +110,7 @@ Problem *sparse_linear_new(int features, uint64_t seed)
 
 /* ---- digits models: softmax regression and the MLP ------------------------- */
 
-/* snippet: linear_layer */
+/* snippet: linear_layer, shown in 01_sgd */
 /* One nn.Linear layer, out = in W^T + b: its parameters and their gradients.
  * The tensors carry PyTorch's names ("fc1.weight", "fc1.bias"). */
 typedef struct {
@@ -149,7 +149,7 @@ static void linear_forward(const Linear *layer, const float *in, int n, float *o
         for (int o = 0; o < out_dim; o++) out[(size_t)r * out_dim + o] += layer->bias->data[o];
 }
 
-/* snippet: linear_backward */
+/* snippet: linear_backward, shown in 01_sgd */
 /* Given dout = dL/d(out) for the n rows of `in` the layer saw, sets
  * dL/dW = dout^T in and dL/db = the column sums of dout.
  * in[n x in_dim], dout[n x out_dim] */
@@ -200,7 +200,7 @@ static double digits_loss_and_grad(Problem *self, const int *idx, int n)
     int rows = idx ? n : m->train.count;
     gather(m, &m->train, idx, rows);
     digits_forward(m, rows);
-    /* snippet: mlp_backward */
+    /* snippet: mlp_backward, shown in 01_sgd */
     double loss = softmax_cross_entropy(m->logits->data, m->yb, rows, DIGITS_CLASSES,
                                         m->dlogits->data);
     /* Backward: the chain rule, one layer at a time, last layer first.

@@ -66,7 +66,7 @@ int train(Problem *p, Optimizer *opt, const TrainConfig *cfg, TrainHistory *hist
     if (hist->path) paramlist_get(&p->params, hist->path);
 
     int status = 0;
-    /* snippet: train_loop */
+    /* snippet: train_loop, shown in 01_sgd */
     for (int t = 0; t <= steps; t++) {
         /* A few examples, or all of them. After the last step (t == steps) one
          * more pass measures the final loss on all the training examples. */

@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-/* snippet: sgd_update */
+/* snippet: sgd_update, shown in 01_sgd */
 void sgd_update(float *param, const float *grad, size_t n, const SGDConfig *cfg)
 {
     for (size_t i = 0; i < n; i++) {
@@ -17,7 +17,7 @@ void sgd_update(float *param, const float *grad, size_t n, const SGDConfig *cfg)
 }
 /* end snippet */
 
-/* snippet: sgd_adapter */
+/* snippet: sgd_adapter, shown in 01_sgd */
 typedef struct {
     Optimizer base;       /* first, so an SGD* is also an Optimizer* */
     SGDConfig config;

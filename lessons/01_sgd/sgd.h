@@ -14,7 +14,7 @@
 #include "optimizer.h"
 #include "optimizer_spec.h"
 
-/* snippet: sgd_config */
+/* snippet: sgd_config, shown in 01_sgd */
 typedef struct {
     float lr;             /* learning rate: how far one step goes */
     float weight_decay;   /* L2 penalty: adds weight_decay * param to the gradient */

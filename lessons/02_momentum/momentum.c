@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-/* snippet: sgd_momentum_update */
+/* snippet: sgd_momentum_update, shown in 02_momentum */
 void sgd_momentum_update(float *param, const float *grad, float *momentum_buffer, size_t n,
                          const SGDMomentumConfig *cfg, long step)
 {
@@ -26,7 +26,7 @@ void sgd_momentum_update(float *param, const float *grad, float *momentum_buffer
 }
 /* end snippet */
 
-/* snippet: sgd_momentum_adapter */
+/* snippet: sgd_momentum_adapter, shown in 02_momentum */
 typedef struct {
     Optimizer base;       /* first, so an SGDMomentum* is also an Optimizer* */
     SGDMomentumConfig config;

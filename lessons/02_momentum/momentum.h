@@ -18,7 +18,7 @@
 #include "optimizer.h"
 #include "optimizer_spec.h"
 
-/* snippet: momentum_config */
+/* snippet: momentum_config, shown in 02_momentum */
 typedef struct {
     float lr;             /* learning rate: how far one step goes */
     float momentum;       /* beta: how much of the buffer each step keeps; 0 = plain SGD */

@@ -7,7 +7,7 @@
 const PitShape PIT_SHALLOW = {"shallow pit", 0.1, 4.0, 0.3, 1.0, 0.3};
 const PitShape PIT_DEEP = {"deep pit", 0.1, 4.0, 1.0, 1.0, 0.2};
 
-/* snippet: pit_value */
+/* snippet: pit_value, shown in 02_momentum */
 double pit_value(const PitShape *s, double x)
 {
     double u = (x - s->centre) / s->width;   /* distance from the pit, in widths */
