@@ -6,6 +6,7 @@
 
 #include <stdio.h>
 
+#include "plot.h"
 #include "problems.h"
 #include "train.h"
 
@@ -17,5 +18,13 @@ void write_contours(FILE *data, const Problem *quadratic, const double *levels, 
 /* Writes the data block $NAME: the (x, y) parameters after each step of a
  * run of a 2-D problem recorded with TrainConfig.record_params. */
 void write_path(FILE *data, const char *name, const TrainHistory *hist);
+
+/* The same as series of a figure (see plot.h): the contour lines as one
+ * series, drawn in the quiet line style 8 and titled 'loss contours', */
+void figure_contours(Figure *fig, const Problem *quadratic, const double *levels /* [count] */, int count);
+/* and a recorded 2-D run's path as a series drawn `with STYLE`. Returns the
+ * series' number. */
+int figure_path(Figure *fig, const TrainHistory *hist, const char *style, const char *title_fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 
 #endif

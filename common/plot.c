@@ -3,6 +3,8 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <math.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +19,15 @@ struct Figure {
     size_t data_len, command_len;
     FILE *data, *commands;
     double width_in, height_in;
+    /* Series: each one's points as text, and the plot command's clauses. */
+    int series_count;
+    bool too_many_series;
+    char *series_text[FIGURE_MAX_SERIES];
+    size_t series_len[FIGURE_MAX_SERIES];
+    FILE *series[FIGURE_MAX_SERIES];
+    char *plot_text;
+    size_t plot_len;
+    FILE *plot;
 };
 
 static bool has_control_char(const char *text)
@@ -50,11 +61,14 @@ Figure *figure_open(const char *dir, const char *name)
     fig->height_in = 3.4;
     fig->data = open_memstream(&fig->data_text, &fig->data_len);
     fig->commands = open_memstream(&fig->command_text, &fig->command_len);
-    if (!fig->data || !fig->commands) {
+    fig->plot = open_memstream(&fig->plot_text, &fig->plot_len);
+    if (!fig->data || !fig->commands || !fig->plot) {
         if (fig->data) fclose(fig->data);
         if (fig->commands) fclose(fig->commands);
+        if (fig->plot) fclose(fig->plot);
         free(fig->data_text);
         free(fig->command_text);
+        free(fig->plot_text);
         free(fig);
         return NULL;
     }
@@ -68,6 +82,55 @@ void figure_size(Figure *fig, double width_in, double height_in)
 {
     fig->width_in = width_in;
     fig->height_in = height_in;
+}
+
+/* text + suffix as a gnuplot string in single quotes, where a quote is
+ * written twice ('it''s'): directory and figure names may hold one. */
+static void put_quoted(FILE *out, const char *text, const char *suffix)
+{
+    fputc('\'', out);
+    for (; *text; text++) {
+        if (*text == '\'') fputc('\'', out);
+        fputc(*text, out);
+    }
+    fprintf(out, "%s'", suffix);
+}
+
+int figure_series(Figure *fig, const char *style, const char *title_fmt, ...)
+{
+    if (fig->series_count == FIGURE_MAX_SERIES) {
+        fig->too_many_series = true;
+        return -1;
+    }
+    int s = fig->series_count;
+    fig->series[s] = open_memstream(&fig->series_text[s], &fig->series_len[s]);
+    if (!fig->series[s]) {
+        fig->too_many_series = true;
+        return -1;
+    }
+    fig->series_count++;
+    char title[256];
+    va_list ap;
+    va_start(ap, title_fmt);
+    vsnprintf(title, sizeof title, title_fmt, ap);
+    va_end(ap);
+    fprintf(fig->plot, "%s$series%d with %s", s ? ", " : "plot ", s, style);
+    if (*title) {
+        fprintf(fig->plot, " title ");
+        put_quoted(fig->plot, title, "");
+    }
+    return s;
+}
+
+void figure_point(Figure *fig, int series, double x, double y)
+{
+    if (series < 0 || series >= fig->series_count || !isfinite(x) || !isfinite(y)) return;
+    fprintf(fig->series[series], "%.9g %.9g\n", x, y);
+}
+
+void figure_gap(Figure *fig, int series)
+{
+    if (series >= 0 && series < fig->series_count) fputc('\n', fig->series[series]);
 }
 
 /* The book's look: a quiet grid, a colour-blind-safe palette, no clutter. */
@@ -84,18 +147,6 @@ static const char *const STYLE =
     "set style line 6 lc rgb '#56B4E9' lw 2 pt 4 ps 0.5\n"
     "set style line 7 lc rgb '#000000' lw 2 pt 6 ps 0.5\n"
     "set style line 8 lc rgb '#999999' lw 1 dt 2\n";
-
-/* text + suffix as a gnuplot string in single quotes, where a quote is
- * written twice ('it''s'): directory and figure names may hold one. */
-static void put_quoted(FILE *out, const char *text, const char *suffix)
-{
-    fputc('\'', out);
-    for (; *text; text++) {
-        if (*text == '\'') fputc('\'', out);
-        fputc(*text, out);
-    }
-    fprintf(out, "%s'", suffix);
-}
 
 static void write_script(const Figure *fig, FILE *out)
 {
@@ -127,9 +178,23 @@ static int gnuplot_available(void)
 
 int figure_close(Figure *fig)
 {
+    /* The series go in last: their data blocks after any written by hand,
+     * their plot command after the `set` lines. */
+    for (int s = 0; s < fig->series_count; s++) {
+        fclose(fig->series[s]);
+        fprintf(fig->data, "$series%d << EOD\n%sEOD\n", s, fig->series_text[s]);
+        free(fig->series_text[s]);
+    }
+    fclose(fig->plot);
+    if (fig->series_count) fprintf(fig->commands, "%s\n", fig->plot_text);
+    free(fig->plot_text);
     fclose(fig->data);
     fclose(fig->commands);
     int status = 0;
+    if (fig->too_many_series) {
+        fprintf(stderr, "figure %s: more than %d series\n", fig->name, FIGURE_MAX_SERIES);
+        status = -1;
+    }
     char path[1400];
     snprintf(path, sizeof path, "%s/%s.gp", fig->dir, fig->name);
     FILE *script = fopen(path, "w");

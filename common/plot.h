@@ -11,6 +11,16 @@
  *     fprintf(figure_commands(fig), "plot $loss with lines ls 1\n");
  *     figure_close(fig);
  *
+ * Most figures are lines of (x, y) points. Name each line as a series, add
+ * its points, and figure_close() writes the data blocks and the plot command
+ * (after any `set` lines written to figure_commands):
+ *
+ *     Figure *fig = figure_open("build/fig", "01_lr_dilemma");
+ *     fprintf(figure_commands(fig), "set logscale y\n");
+ *     int s = figure_series(fig, "lines ls 1", "lr = %g", 0.5);
+ *     for (int t = 0; t <= steps; t++) figure_point(fig, s, t, loss[t]);
+ *     figure_close(fig);
+ *
  * Line styles 1..8 are a colour-blind-safe palette (Okabe and Ito), the same
  * in every figure of the book. */
 #ifndef COMMON_PLOT_H
@@ -28,6 +38,21 @@ FILE *figure_data(Figure *fig);       /* data blocks: $name << EOD ... EOD */
 FILE *figure_commands(Figure *fig);   /* set ..., plot ... */
 /* Size in inches for the PDF (the SVG keeps the same proportions). Default 5.5 x 3.4. */
 void figure_size(Figure *fig, double width_in, double height_in);
+/* Series: lines of the plot command, in the order they are added. */
+#define FIGURE_MAX_SERIES 16
+/* Adds a series drawn `with STYLE` ("lines ls 1", "linespoints ls 2 dt 2")
+ * and titled in the key (an empty title: none). Returns its number for
+ * figure_point, or -1 past FIGURE_MAX_SERIES (figure_close then fails). */
+int figure_series(Figure *fig, const char *style, const char *title_fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Adds the point (x, y) to a series. A point that is not finite is left out:
+ * gnuplot cannot place it (a diverged run's loss, a zero on a log scale is
+ * the caller's to leave out). */
+void figure_point(Figure *fig, int series, double x, double y);
+/* Ends one piece of a series' line: the next point starts a new one (the
+ * separate ellipses of a contour plot). */
+void figure_gap(Figure *fig, int series);
+
 /* Writes NAME.gp, draws it if gnuplot is available, frees the figure.
  * Returns 0 if the figure was drawn, 1 if only the script was written
  * (no gnuplot), -1 on error (with a message on stderr). */

@@ -72,6 +72,15 @@ void report_value(Report *r, const char *name, const char *fmt, ...)
     va_end(ap);
 }
 
+const char *value_name(Report *r, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(r->value_name, sizeof r->value_name, fmt, ap);
+    va_end(ap);
+    return r->value_name;
+}
+
 Figure *report_figure(Report *r, const char *name)
 {
     return figure_open(r->fig_dir, name);

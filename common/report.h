@@ -20,6 +20,7 @@ typedef struct {
     char *table_text;
     size_t table_len;
     char table_name[64];
+    char value_name[64];  /* the last name value_name() built */
 } Report;
 
 /* Creates OUT/out/LESSON and OUT/fig and checks that they take files.
@@ -32,6 +33,10 @@ int report_table_end(Report *r);
 /* Records one number (already formatted) under a name for the prose. */
 void report_value(Report *r, const char *name, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* A value's name built from parts, for the values of a loop:
+ *     report_value(r, value_name(r, "beta%s_steps", tag), "%d", steps);
+ * The name lives in r until the next call. */
+const char *value_name(Report *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 Figure *report_figure(Report *r, const char *name);
 int report_close(Report *r);
 

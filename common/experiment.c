@@ -1,0 +1,290 @@
+/* experiment.c - flags, tables, sweeps and measurements of the lesson
+ * programs (see experiment.h). */
+#include "experiment.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ops.h"
+#include "rng.h"
+
+/* ---- flags ---- */
+
+void lesson_parse(const char *lesson, const OptionSpec *flags, void *args, int argc, char **argv)
+{
+    LessonArgs *a = args;
+    const int default_steps = a->steps;
+    char err[256];
+    int parsed = flags_parse(flags, args, argc, argv, 1, err, sizeof err);
+    if (parsed == 1) {
+        /* --help is seen before anything is parsed: args still holds the defaults. */
+        printf("usage: %s [flags]\n", lesson);
+        flags_print_help(stdout, flags, args);
+        exit(0);
+    }
+    if (parsed != 0) die_usage(lesson, "%s", err);
+    if (!(a->lr > 0)) die_usage(lesson, "--lr must be positive (got %g)", a->lr);
+    if (a->batch < 1 || a->batch > 1437)
+        die_usage(lesson, "--batch must be between 1 and 1437 (got %d)", a->batch);
+    if (a->seed < 0) die_usage(lesson, "--seed must be >= 0 (got %d)", a->seed);
+    if (a->quick && a->steps == default_steps) a->steps = 200;
+}
+
+/* ---- tables ---- */
+
+#define TABLE_MAX_COLUMNS 16
+#define TABLE_GAP 3   /* spaces between columns */
+
+struct Table {
+    Report *report;
+    char name[64], title[256];
+    const Column *columns;
+    int count;
+    const char *nan_text[TABLE_MAX_COLUMNS];
+    char **cells;             /* cells[row * count + column] */
+    int rows, capacity;
+    char *above, *below;      /* the notes */
+    size_t above_len, below_len;
+    FILE *above_f, *below_f;
+};
+
+/* The conversion a printf format ends in: 'd', 's', 'f', 'e', 'g' ... */
+static char conversion(const char *format)
+{
+    const char *p = format;
+    while ((p = strchr(p, '%')) && p[1] == '%') p += 2;
+    if (!p) return 0;
+    p++;
+    return p[strspn(p, "-+ #0123456789.")];
+}
+
+Table *table_begin(Report *r, const char *name, const char *title, const Column *columns)
+{
+    Table *t = must(calloc(1, sizeof *t), "out of memory");
+    t->report = r;
+    snprintf(t->name, sizeof t->name, "%s", name);
+    snprintf(t->title, sizeof t->title, "%s", title);
+    t->columns = columns;
+    while (columns[t->count].header) {
+        char c = conversion(columns[t->count].format);
+        if (!strchr("dsfeg", c) || !c) fail("table %s: column format '%s' is not one of %%d %%s %%f %%e %%g",
+                                            name, columns[t->count].format);
+        if (++t->count > TABLE_MAX_COLUMNS) fail("table %s: more than %d columns", name, TABLE_MAX_COLUMNS);
+    }
+    t->above_f = must(open_memstream(&t->above, &t->above_len), "out of memory");
+    t->below_f = must(open_memstream(&t->below, &t->below_len), "out of memory");
+    return t;
+}
+
+void table_nan_text(Table *t, int column, const char *text)
+{
+    if (column >= 0 && column < t->count) t->nan_text[column] = text;
+}
+
+void table_note(Table *t, const char *fmt, ...)
+{
+    FILE *f = t->rows == 0 ? t->above_f : t->below_f;
+    va_list ap;
+    va_start(ap, fmt);
+    vfprintf(f, fmt, ap);
+    va_end(ap);
+    fputc('\n', f);
+}
+
+void table_row(Table *t, ...)
+{
+    if (t->rows == t->capacity) {
+        t->capacity = t->capacity ? 2 * t->capacity : 16;
+        t->cells = must(realloc(t->cells, sizeof(char *) * (size_t)(t->capacity * t->count)), "out of memory");
+    }
+    va_list ap;
+    va_start(ap, t);
+    for (int c = 0; c < t->count; c++) {
+        const Column *col = &t->columns[c];
+        char cell[256];
+        switch (conversion(col->format)) {
+        case 'd': snprintf(cell, sizeof cell, col->format, va_arg(ap, int)); break;
+        case 's': snprintf(cell, sizeof cell, col->format, va_arg(ap, const char *)); break;
+        default: {
+            double v = va_arg(ap, double);
+            if (isnan(v)) snprintf(cell, sizeof cell, "%s", t->nan_text[c] ? t->nan_text[c] : "-");
+            else snprintf(cell, sizeof cell, col->format, v);
+        }
+        }
+        t->cells[t->rows * t->count + c] = must(strdup(cell), "out of memory");
+    }
+    va_end(ap);
+    t->rows++;
+}
+
+/* Line `line` of a header split at '\n', into out (empty past its last line). */
+static void header_line(const char *header, int line, char *out, size_t size)
+{
+    if (line < 0) header = NULL;   /* above a shorter header */
+    for (; line > 0 && header; line--) {
+        header = strchr(header, '\n');
+        if (header) header++;
+    }
+    snprintf(out, size, "%.*s", header ? (int)strcspn(header, "\n") : 0, header ? header : "");
+}
+
+static int header_lines(const char *header)
+{
+    int lines = 1;
+    for (; *header; header++) lines += *header == '\n';
+    return lines;
+}
+
+/* One line of the table: the cells padded to their widths, strings to the
+ * left and numbers to the right, with no spaces left at the end. */
+static void put_line(FILE *f, const Table *t, const int *width, const bool *left, char cells[][256])
+{
+    char line[TABLE_MAX_COLUMNS * 260] = "";
+    size_t len = 0;
+    for (int c = 0; c < t->count; c++)
+        len += (size_t)snprintf(line + len, sizeof line - len, left[c] ? "%-*s%*s" : "%*s%*s", width[c], cells[c],
+                                c + 1 < t->count ? TABLE_GAP : 0, "");
+    while (len > 0 && line[len - 1] == ' ') line[--len] = '\0';
+    fprintf(f, "%s\n", line);
+}
+
+void table_end(Table *t)
+{
+    fclose(t->above_f);
+    fclose(t->below_f);
+    int width[TABLE_MAX_COLUMNS] = {0}, lines = 1;
+    bool left[TABLE_MAX_COLUMNS];
+    char cells[TABLE_MAX_COLUMNS][256];
+    for (int c = 0; c < t->count; c++) {
+        left[c] = conversion(t->columns[c].format) == 's';
+        int n = header_lines(t->columns[c].header);
+        lines = n > lines ? n : lines;
+        for (int l = 0; l < n; l++) {
+            header_line(t->columns[c].header, l, cells[c], sizeof cells[c]);
+            width[c] = (int)strlen(cells[c]) > width[c] ? (int)strlen(cells[c]) : width[c];
+        }
+        for (int row = 0; row < t->rows; row++) {
+            int w = (int)strlen(t->cells[row * t->count + c]);
+            width[c] = w > width[c] ? w : width[c];
+        }
+    }
+
+    FILE *f = report_table(t->report, t->name, t->title);
+    if (t->above_len) fprintf(f, "%s\n", t->above);
+    /* A header of fewer lines sits at the bottom, next to its numbers. */
+    for (int l = 0; l < lines; l++) {
+        for (int c = 0; c < t->count; c++)
+            header_line(t->columns[c].header, l - (lines - header_lines(t->columns[c].header)), cells[c],
+                        sizeof cells[c]);
+        put_line(f, t, width, left, cells);
+    }
+    for (int row = 0; row < t->rows; row++) {
+        for (int c = 0; c < t->count; c++) snprintf(cells[c], sizeof cells[c], "%s", t->cells[row * t->count + c]);
+        put_line(f, t, width, left, cells);
+    }
+    if (t->below_len) fprintf(f, "\n%s", t->below);
+    report_table_end(t->report);
+
+    for (int i = 0; i < t->rows * t->count; i++) free(t->cells[i]);
+    free(t->cells);
+    free(t->above);
+    free(t->below);
+    free(t);
+}
+
+/* ---- sweeps ---- */
+
+Sweep lr_sweep(const float *lrs, int count, double to_beat, SweepRun *run, void *ctx)
+{
+    if (count > SWEEP_MAX) fail("a sweep of %d learning rates: at most %d", count, SWEEP_MAX);
+    Sweep s = {.count = count, .best = -1};
+    for (int k = 0; k < count; k++) {
+        s.lr[k] = lrs[k];
+        s.score[k] = run(lrs[k], to_beat, ctx);
+        if (s.score[k] < to_beat) {
+            to_beat = s.score[k];
+            s.best = k;
+        }
+    }
+    return s;
+}
+
+void lr_grid(float *lrs, int count, int first, int per_decade)
+{
+    for (int k = 0; k < count; k++) lrs[k] = (float)pow(10.0, (first + k) / (double)per_decade);
+}
+
+/* ---- stopping ---- */
+
+void fail(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "error: ");
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+    exit(1);
+}
+
+void *must(void *ptr, const char *why)
+{
+    if (!ptr) fail("%s", why);
+    return ptr;
+}
+
+/* ---- measurements ---- */
+
+double sharpness(Problem *p, int iterations)
+{
+    size_t n = paramlist_numel(&p->params);
+    float *x = must(malloc(sizeof(float) * n), "out of memory");        /* the point, kept */
+    float *v = must(malloc(sizeof(float) * n), "out of memory");        /* the direction */
+    float *probe = must(malloc(sizeof(float) * n), "out of memory");    /* x +- eps v */
+    float *g_up = must(malloc(sizeof(float) * n), "out of memory");
+    float *g_down = must(malloc(sizeof(float) * n), "out of memory");
+    paramlist_get(&p->params, x);
+    Rng rng;
+    rng_seed(&rng, 1, 13);
+    for (size_t i = 0; i < n; i++) v[i] = (float)rng_normal(&rng);
+    double lambda = 0.0;
+    /* H v ~ (g(x + eps v) - g(x - eps v)) / (2 eps): eps = 1e-2 keeps float32
+     * rounding small against the difference. */
+    const double eps = 1e-2;
+    for (int it = 0; it < iterations; it++) {
+        double norm = vec_norm(v, n);
+        for (size_t i = 0; i < n; i++) v[i] = (float)(v[i] / norm);
+        for (size_t i = 0; i < n; i++) probe[i] = (float)(x[i] + eps * v[i]);
+        problem_loss_at(p, probe);
+        paramlist_get_grads(&p->params, g_up);
+        for (size_t i = 0; i < n; i++) probe[i] = (float)(x[i] - eps * v[i]);
+        problem_loss_at(p, probe);
+        paramlist_get_grads(&p->params, g_down);
+        for (size_t i = 0; i < n; i++) v[i] = (float)((g_up[i] - g_down[i]) / (2 * eps));
+        lambda = vec_norm(v, n);   /* |H v| with |v| = 1 tends to the top eigenvalue */
+    }
+    paramlist_set(&p->params, x);
+    free(x);
+    free(v);
+    free(probe);
+    free(g_up);
+    free(g_down);
+    return lambda;
+}
+
+double loglog_slope(const double *x, const double *y, int n)
+{
+    double mx = 0, my = 0, sxy = 0, sxx = 0;
+    for (int i = 0; i < n; i++) {
+        mx += log(x[i]) / n;
+        my += log(y[i]) / n;
+    }
+    for (int i = 0; i < n; i++) {
+        sxy += (log(x[i]) - mx) * (log(y[i]) - my);
+        sxx += (log(x[i]) - mx) * (log(x[i]) - mx);
+    }
+    return sxy / sxx;
+}
