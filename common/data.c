@@ -1,21 +1,20 @@
 /* data.c - reading, checking and splitting the digits data (see data.h). */
 #include "data.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
 
+#include "reading.h"
 #include "rng.h"
 
-#ifndef OPTIMIZERS_DATA_DIR
-#define OPTIMIZERS_DATA_DIR "common/data"
-#endif
-
-const char *data_dir(void)
+/* read_whole's view of a gzip file. gzread takes an unsigned count and
+ * returns an int, so one read asks for at most INT_MAX bytes. */
+static long gz_chunk(void *source, char *buf, size_t room)
 {
-    const char *dir = getenv("OPTIMIZERS_DATA_DIR");
-    return (dir && *dir) ? dir : OPTIMIZERS_DATA_DIR;
+    return gzread((gzFile)source, buf, room > INT_MAX ? INT_MAX : (unsigned)room);
 }
 
 /* Reads a whole gzip file into memory. */
@@ -26,38 +25,12 @@ static char *read_gzip(const char *path, size_t *len, char *err, size_t errlen)
         snprintf(err, errlen, "cannot open %s", path);
         return NULL;
     }
-    size_t cap = 1 << 18, used = 0;
-    char *buf = malloc(cap + 1);
-    for (;;) {
-        if (!buf) break;
-        if (used == cap) {
-            char *bigger = realloc(buf, 2 * cap + 1);
-            if (!bigger) {
-                free(buf);
-                buf = NULL;
-                break;
-            }
-            buf = bigger;
-            cap *= 2;
-        }
-        int n = gzread(in, buf + used, (unsigned)(cap - used));
-        if (n < 0) {
-            snprintf(err, errlen, "%s: damaged gzip data", path);
-            free(buf);
-            gzclose(in);
-            return NULL;
-        }
-        if (n == 0) break;
-        used += (size_t)n;
-    }
+    char *text;
+    int status = read_whole(gz_chunk, in, &text, len);
     gzclose(in);
-    if (!buf) {
-        snprintf(err, errlen, "out of memory reading %s", path);
-        return NULL;
-    }
-    buf[used] = '\0';
-    *len = used;
-    return buf;
+    if (status == READ_WHOLE_FAILED) snprintf(err, errlen, "%s: damaged gzip data", path);
+    if (status == READ_WHOLE_NO_MEMORY) snprintf(err, errlen, "out of memory reading %s", path);
+    return text;
 }
 
 int digits_load(const char *path, Dataset *out, char *err, size_t errlen)
@@ -123,6 +96,15 @@ static int take_rows(const Dataset *all, const int *idx, int n, Dataset *out)
         out->y[i] = all->y[idx[i]];
     }
     return 0;
+}
+
+#ifndef OPTIMIZERS_DATA_DIR
+#define OPTIMIZERS_DATA_DIR "common/data"
+#endif
+
+const char *data_dir(void)
+{
+    return dir_from_env("OPTIMIZERS_DATA_DIR", OPTIMIZERS_DATA_DIR);
 }
 
 int digits_load_split(Dataset *train, Dataset *test, char *err, size_t errlen)

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "input.h"
+#include "reading.h"
 
 #ifndef OPTIMIZERS_GOLDEN_DIR
 #define OPTIMIZERS_GOLDEN_DIR "tests/golden"
@@ -13,8 +14,7 @@
 
 const char *golden_dir(void)
 {
-    const char *dir = getenv("OPTIMIZERS_GOLDEN_DIR");
-    return (dir && *dir) ? dir : OPTIMIZERS_GOLDEN_DIR;
+    return dir_from_env("OPTIMIZERS_GOLDEN_DIR", OPTIMIZERS_GOLDEN_DIR);
 }
 
 /* Reads exactly n numbers from text into out. Returns 0 or -1. */

@@ -20,6 +20,7 @@
 
 /* test_problems.c adds its tests to the same two test cases. */
 void add_problem_tests(TCase *core, TCase *limits);
+void add_experiment_tests(TCase *core);
 
 /* ---- random numbers ----------------------------------------------------------- */
 
@@ -311,14 +312,6 @@ START_TEST(test_digits_refuses_changed_data)
 }
 END_TEST
 
-static void write_file(const char *path, const char *text)
-{
-    FILE *f = fopen(path, "w");
-    ck_assert_ptr_nonnull(f);
-    fputs(text, f);
-    fclose(f);
-}
-
 /* ---- flags -------------------------------------------------------------------------- */
 
 typedef struct {
@@ -511,7 +504,7 @@ START_TEST(test_programs_run_from_paths_with_spaces)
     snprintf(dir, sizeof dir, "%s/with space, it's $HOME", base);
     ck_assert(mkdir(dir, 0777) == 0);
     snprintf(path, sizeof path, "%s/say", dir);
-    write_file(path, "#!/bin/sh\necho \"said: $1\"; cat\n");
+    write_text_file(path, "#!/bin/sh\necho \"said: $1\"; cat\n");
     ck_assert(chmod(path, 0755) == 0);
     setenv("TMPDIR", dir, 1);
     program_command(cmd, sizeof cmd, dir, "say", "'two words'");
@@ -539,7 +532,7 @@ START_TEST(test_golden_reader)
     char dir[512], path[600], err[256];
     ck_assert(make_temp_dir(dir, sizeof dir) == 0);
     snprintf(path, sizeof path, "%s/g.txt", dir);
-    write_file(path, "# comment\n\ncase one\noptimizer sgd\nsettings lr=0.5 maximize=true\n"
+    write_text_file(path, "# comment\n\ncase one\noptimizer sgd\nsettings lr=0.5 maximize=true\n"
                      "shape 2\nparam 1 2\ngrad 0.5 1\nexpect 0.75 1.5\nstate buf 0.5 1\n"
                      "grad 0 0\nexpect 0.75 1.5\nstate buf 0 0\nend\n");
     GoldenFile g;
@@ -566,7 +559,7 @@ START_TEST(test_golden_reader)
         "param 1 2\n",                                                   /* no case */
     };
     for (int i = 0; i < 5; i++) {
-        write_file(path, broken[i]);
+        write_text_file(path, broken[i]);
         ck_assert_msg(golden_load(path, &g, err, sizeof err) == -1, "broken file %d was accepted", i);
     }
     remove_tree(dir);
@@ -604,6 +597,7 @@ Suite *make_suite(void)
     tcase_add_exit_test(limits, test_die_usage_exits_with_status_2, 2);
 
     add_problem_tests(core, limits);
+    add_experiment_tests(core);
     tcase_set_timeout(core, 60);
     tcase_set_timeout(limits, 60);
     suite_add_tcase(s, core);

@@ -29,11 +29,19 @@ static void gd_update(Optimizer *self)
             self->params.params[i]->data[j] -= self->lr * self->params.grads[i]->data[j];
 }
 
-static Optimizer *make_optimizer(Problem *p, float lr, void (*update)(Optimizer *))
+/* Trains p with `update` at lr, asserting what train() returns (0: ran to
+ * the end, 1: stopped at a non-finite loss). Returns the optimizer's step
+ * count; the caller frees h. */
+static int train_with(Problem *p, float lr, void (*update)(Optimizer *), TrainConfig cfg,
+                      int expected_status, TrainHistory *h)
 {
     Optimizer *opt = calloc(1, sizeof *opt);
+    ck_assert_ptr_nonnull(opt);
     optimizer_init(opt, "gd", p->params, lr, update);
-    return opt;
+    ck_assert_int_eq(train(p, opt, &cfg, h), expected_status);
+    int steps = opt->step_count;
+    optimizer_free(opt);
+    return steps;
 }
 
 /* Compares the backpropagated gradient with central differences at `samples`
@@ -304,19 +312,15 @@ START_TEST(test_train_one_exact_step)
 {
     /* One coordinate with curvature 1 (kappa = 1): from x = 1, lr = 1 lands on 0. */
     Problem *p = ravine_new(1, 1.0);
-    Optimizer *opt = make_optimizer(p, 1.0f, gd_update);
-    TrainConfig cfg = {.steps = 3, .record_params = true};
     TrainHistory h;
-    ck_assert_int_eq(train(p, opt, &cfg, &h), 0);
+    ck_assert_int_eq(train_with(p, 1.0f, gd_update, (TrainConfig){.steps = 3, .record_params = true}, 0, &h), 3);
     ck_assert_int_eq(h.steps_done, 3);
-    ck_assert_int_eq(opt->step_count, 3);
     ck_assert_close(h.loss[0], 0.5, 0, 0);
     ck_assert_close(h.loss[1], 0.0, 0, 0);
     ck_assert_close(h.loss[3], 0.0, 0, 0);
     ck_assert(h.path[0] == 1.0f && h.path[1] == 0.0f);
     ck_assert_int_eq(h.diverged_at, 0);
     train_history_free(&h);
-    optimizer_free(opt);
     problem_free(p);
 }
 END_TEST
@@ -324,21 +328,19 @@ END_TEST
 START_TEST(test_train_minibatch_losses)
 {
     Problem *p = sparse_linear_new(20, 2);
-    Optimizer *opt = make_optimizer(p, 0.05f, gd_update);
     TrainConfig cfg = {.steps = 30, .batch = 10, .seed = 4};
     TrainHistory h;
-    ck_assert_int_eq(train(p, opt, &cfg, &h), 0);
+    train_with(p, 0.05f, gd_update, cfg, 0, &h);
     /* The last entry is the loss on all examples at the final parameters. */
     ck_assert_close(h.loss[30], p->loss_and_grad(p, NULL, 0), 0, 1e-12);
     ck_assert(h.loss[30] < h.loss[0]);
     /* Same start, same seed, same batches: the same numbers. */
     p->reset(p, 0);
     TrainHistory again;
-    ck_assert_int_eq(train(p, opt, &cfg, &again), 0);
+    train_with(p, 0.05f, gd_update, cfg, 0, &again);
     for (int t = 0; t <= 30; t++) ck_assert(again.loss[t] == h.loss[t]);
     train_history_free(&again);
     train_history_free(&h);
-    optimizer_free(opt);
     problem_free(p);
 }
 END_TEST
@@ -372,15 +374,22 @@ static int file_exists(const char *path)
     return stat(path, &st) == 0 && st.st_size > 0;
 }
 
+/* A two-point line drawn as dir/NAME; returns what figure_close says. */
+static int draw_demo(const char *dir, const char *name)
+{
+    Figure *fig = figure_open(dir, name);
+    ck_assert_msg(fig != NULL, "cannot open figure %s in %s", name, dir);
+    fprintf(figure_data(fig), "$d << EOD\n1 2\n2 3\nEOD\n");
+    fprintf(figure_commands(fig), "plot $d with lines ls 1\n");
+    return figure_close(fig);
+}
+
 START_TEST(test_figure_without_gnuplot)
 {
     setenv("OPTIMIZERS_NO_GNUPLOT", "1", 1);
     char dir[512], path[700];
     ck_assert(make_temp_dir(dir, sizeof dir) == 0);
-    Figure *fig = figure_open(dir, "demo");
-    fprintf(figure_data(fig), "$d << EOD\n1 2\n2 3\nEOD\n");
-    fprintf(figure_commands(fig), "plot $d with lines ls 1\n");
-    ck_assert_int_eq(figure_close(fig), 1);
+    ck_assert_int_eq(draw_demo(dir, "demo"), 1);
     snprintf(path, sizeof path, "%s/demo.gp", dir);
     char *text = read_text_file(path);
     ck_assert_ptr_nonnull(text);
@@ -408,21 +417,27 @@ START_TEST(test_figure_with_gnuplot)
     }
     char dir[512], path[700];
     ck_assert(make_temp_dir(dir, sizeof dir) == 0);
-    Figure *fig = figure_open(dir, "demo");
-    fprintf(figure_data(fig), "$d << EOD\n1 2\n2 3\nEOD\n");
-    fprintf(figure_commands(fig), "plot $d with lines ls 1\n");
-    ck_assert_int_eq(figure_close(fig), 0);
+    ck_assert_int_eq(draw_demo(dir, "demo"), 0);
     snprintf(path, sizeof path, "%s/demo.svg", dir);
     ck_assert(file_exists(path));
     snprintf(path, sizeof path, "%s/demo.pdf", dir);
     ck_assert(file_exists(path));
     /* A broken script is reported, not ignored. */
-    fig = figure_open(dir, "broken");
+    Figure *fig = figure_open(dir, "broken");
     fprintf(figure_commands(fig), "plot $nothing_here with lines\n");
     ck_assert_int_eq(figure_close(fig), -1);
     remove_tree(dir);
 }
 END_TEST
+
+/* Asserts that the file at path holds exactly `expected`. */
+static void assert_file_is(const char *path, const char *expected)
+{
+    char *text = read_text_file(path);
+    ck_assert_msg(text != NULL, "cannot read %s", path);
+    ck_assert_msg(strcmp(text, expected) == 0, "%s holds:\n%s", path, text);
+    free(text);
+}
 
 START_TEST(test_report_writes_tables_and_values)
 {
@@ -436,15 +451,9 @@ START_TEST(test_report_writes_tables_and_values)
     report_value(&r, "answer", "%d", 42);
     ck_assert_int_eq(report_close(&r), 0);
     snprintf(path, sizeof path, "%s/out/99_demo/numbers.txt", dir);
-    char *text = read_text_file(path);
-    ck_assert_ptr_nonnull(text);
-    ck_assert_str_eq(text, "a b\n1 2\n");
-    free(text);
+    assert_file_is(path, "a b\n1 2\n");
     snprintf(path, sizeof path, "%s/out/99_demo/values.txt", dir);
-    text = read_text_file(path);
-    ck_assert_ptr_nonnull(text);
-    ck_assert_str_eq(text, "answer 42\n");
-    free(text);
+    assert_file_is(path, "answer 42\n");
     remove_tree(dir);
 }
 END_TEST
@@ -457,11 +466,7 @@ START_TEST(test_figure_in_a_directory_with_a_quote)
     snprintf(fig_dir, sizeof fig_dir, "%s/the book's figures", dir);
     bool drawn = system("command -v gnuplot >/dev/null 2>&1") == 0;
     if (!drawn) setenv("OPTIMIZERS_NO_GNUPLOT", "1", 1);
-    Figure *fig = figure_open(fig_dir, "it's");
-    ck_assert_ptr_nonnull(fig);
-    fprintf(figure_data(fig), "$d << EOD\n1 2\n2 3\nEOD\n");
-    fprintf(figure_commands(fig), "plot $d with lines ls 1\n");
-    ck_assert_int_eq(figure_close(fig), drawn ? 0 : 1);
+    ck_assert_int_eq(draw_demo(fig_dir, "it's"), drawn ? 0 : 1);
     snprintf(path, sizeof path, "%s/it's.gp", fig_dir);
     char *script = read_text_file(path);
     ck_assert_ptr_nonnull(script);
@@ -479,9 +484,7 @@ START_TEST(test_figure_and_report_refuse_bad_directories)
     ck_assert(make_temp_dir(dir, sizeof dir) == 0);
     /* A file where a directory should be: make_dirs says so in errno. */
     snprintf(path, sizeof path, "%s/file", dir);
-    FILE *f = fopen(path, "w");
-    ck_assert_ptr_nonnull(f);
-    fclose(f);
+    write_text_file(path, "");
     errno = 0;
     ck_assert_int_eq(make_dirs(path), -1);
     ck_assert_int_eq(errno, ENOTDIR);
@@ -507,10 +510,8 @@ START_TEST(test_contours_and_paths)
     size_t len = 0;
     FILE *data = open_memstream(&text, &len);
     write_contours(data, p, (double[]){0.5}, 1);
-    Optimizer *opt = make_optimizer(p, 0.25f, gd_update);
-    TrainConfig cfg = {.steps = 1, .record_params = true};
     TrainHistory h;
-    ck_assert_int_eq(train(p, opt, &cfg, &h), 0);
+    train_with(p, 0.25f, gd_update, (TrainConfig){.steps = 1, .record_params = true}, 0, &h);
     write_path(data, "run", &h);
     fclose(data);
     ck_assert(strncmp(text, "$contours << EOD\n1.00000 0.00000\n", 32) == 0);
@@ -519,7 +520,6 @@ START_TEST(test_contours_and_paths)
     ck_assert(strstr(text, "$run << EOD\n1.000000 1.000000\n0.750000 0.000000\nEOD\n") != NULL);
     free(text);
     train_history_free(&h);
-    optimizer_free(opt);
     problem_free(p);
 }
 END_TEST
@@ -530,10 +530,8 @@ START_TEST(test_train_stops_at_divergence)
 {
     /* lr = 3 on curvature 1: x is multiplied by -2 every step until it overflows. */
     Problem *p = ravine_new(1, 1.0);
-    Optimizer *opt = make_optimizer(p, 3.0f, gd_update);
-    TrainConfig cfg = {.steps = 1000, .quiet = true};
     TrainHistory h;
-    ck_assert_int_eq(train(p, opt, &cfg, &h), 1);
+    train_with(p, 3.0f, gd_update, (TrainConfig){.steps = 1000, .quiet = true}, 1, &h);
     /* x_t = (-2)^t overflows float32 (largest about 2^128) near step 128. */
     ck_assert_int_gt(h.diverged_at, 100);
     ck_assert_int_lt(h.diverged_at, 140);
@@ -543,7 +541,6 @@ START_TEST(test_train_stops_at_divergence)
     snprintf(step, sizeof step, "step %d", h.diverged_at);
     ck_assert_msg(strstr(h.message, step) != NULL, "%s", h.message);
     train_history_free(&h);
-    optimizer_free(opt);
     problem_free(p);
 }
 END_TEST
@@ -554,14 +551,11 @@ START_TEST(test_train_stops_at_nan_parameters)
     Problem *p = mlp_new(8, 1, err, sizeof err);
     /* as if bad data had reached a weight */
     p->params.params[paramlist_find(&p->params, "fc2.weight")]->data[5] = NAN;
-    Optimizer *opt = make_optimizer(p, 0.1f, no_update);
-    TrainConfig cfg = {.steps = 10, .batch = 8, .quiet = true};
     TrainHistory h;
-    ck_assert_int_eq(train(p, opt, &cfg, &h), 1);
+    train_with(p, 0.1f, no_update, (TrainConfig){.steps = 10, .batch = 8, .quiet = true}, 1, &h);
     ck_assert_int_eq(h.diverged_at, 1);
     ck_assert_msg(strstr(h.message, "NaN") != NULL, "%s", h.message);
     train_history_free(&h);
-    optimizer_free(opt);
     problem_free(p);
 }
 END_TEST

@@ -7,6 +7,8 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
+#include "reading.h"
+
 long first_mismatch(const float *actual, const float *expected, size_t n,
                     double atol, double rtol)
 {
@@ -22,6 +24,60 @@ void load_golden(const char *name, GoldenFile *out)
     char path[2048], err[512];
     snprintf(path, sizeof path, "%s/%s", golden_dir(), name);
     ck_assert_msg(golden_load(path, out, err, sizeof err) == 0, "%s", err);
+}
+
+const GoldenCase *load_golden_case(const char *file, const char *case_name, GoldenFile *g)
+{
+    load_golden(file, g);
+    const GoldenCase *c = golden_find(g, case_name);
+    ck_assert_msg(c != NULL, "tests/golden/%s has no case %s", file, case_name);
+    return c;
+}
+
+void check_golden_file_case(const OptimizerSpec *spec, const char *file, const char *case_name,
+                            int num_settings, const char *const *settings, double atol, double rtol)
+{
+    GoldenFile g;
+    const GoldenCase *c = load_golden_case(file, case_name, &g);
+    if (num_settings < 0) check_golden_case(spec, c, atol, rtol);
+    else check_golden_case_with(spec, c, num_settings, settings, atol, rtol);
+    golden_free(&g);
+}
+
+float two_steps_changing_lr(const OptimizerSpec *spec, const void *config, float second_lr,
+                            size_t *state_bytes)
+{
+    MemoryLedger ledger = {0};
+    Tensor *p = tensor_new_1d(&ledger, "p", TAG_PARAM, 1), *g = tensor_new_1d(&ledger, "g", TAG_GRAD, 1);
+    ck_assert(p && g);
+    p->data[0] = 1.0f;
+    g->data[0] = 1.0f;
+    Optimizer *opt = spec->create((ParamList){1, &p, &g}, config);
+    ck_assert_ptr_nonnull(opt);
+    optimizer_step(opt);
+    opt->lr = second_lr;
+    optimizer_step(opt);
+    float result = p->data[0];
+    *state_bytes = optimizer_state_bytes(opt);
+    ck_assert_uint_eq(*state_bytes, ledger.live[TAG_STATE]);
+    optimizer_zero_grad(opt);
+    ck_assert(g->data[0] == 0.0f);
+    optimizer_free(opt);
+    tensor_free(p);
+    tensor_free(g);
+    return result;
+}
+
+void assert_spec_refuses(const OptimizerSpec *spec, int num_settings, const char *const *settings,
+                         const char *expected)
+{
+    char err[256] = "";
+    void *config = malloc(spec->config_size);
+    ck_assert_ptr_nonnull(config);
+    int status = optimizer_config_parse(spec, config, num_settings, settings, err, sizeof err);
+    free(config);
+    ck_assert_msg(status == -1, "%s accepted %s", spec->name, settings[num_settings - 1]);
+    ck_assert_msg(expected == NULL || strstr(err, expected) != NULL, "%s: %s", settings[num_settings - 1], err);
 }
 
 void check_golden_case(const OptimizerSpec *spec, const GoldenCase *c,
@@ -77,29 +133,21 @@ void check_golden_case_with(const OptimizerSpec *spec, const GoldenCase *c,
     free(config);
 }
 
+/* read_whole's view of a stdio stream. */
+static long file_chunk(void *source, char *buf, size_t room)
+{
+    size_t n = fread(buf, 1, room, (FILE *)source);
+    return n == 0 && ferror((FILE *)source) ? -1 : (long)n;
+}
+
 char *read_text_file(const char *path)
 {
     FILE *f = fopen(path, "rb");
     if (!f) return NULL;
-    size_t cap = 4096, len = 0;
-    char *buf = malloc(cap);
-    size_t n;
-    while (buf && (n = fread(buf + len, 1, cap - len - 1, f)) > 0) {
-        len += n;
-        if (cap - len < 2) {
-            char *bigger = realloc(buf, cap * 2);
-            if (!bigger) {
-                free(buf);
-                buf = NULL;
-                break;
-            }
-            buf = bigger;
-            cap *= 2;
-        }
-    }
+    char *text;
+    read_whole(file_chunk, f, &text, NULL);   /* text is NULL if that failed */
     fclose(f);
-    if (buf) buf[len] = '\0';
-    return buf;
+    return text;
 }
 
 int make_temp_dir(char *path, size_t len)
@@ -230,15 +278,57 @@ void check_lesson_smoke_run(const char *lesson, const char *expect_text,
     remove_tree(dir);
 }
 
-/* Asserts that `LESSON args` is refused with a message holding `expected`. */
-static void assert_lesson_refuses(const char *lesson, const char *args, const char *expected)
+void assert_program_refuses(const char *program, const char *args, const char *input,
+                            const char *expected)
 {
-    size_t len = strlen(args) + 4096;
+    size_t len = strlen(args) + 4096;   /* 4096: the quoted path, as program_command allows */
     char *cmd = malloc(len);
     ck_assert_ptr_nonnull(cmd);
-    program_command(cmd, len, OPTIMIZERS_BIN_DIR, lesson, args);
-    assert_refused(cmd, NULL, expected);
+    program_command(cmd, len, OPTIMIZERS_BIN_DIR, program, args);
+    assert_refused(cmd, input, expected);
     free(cmd);
+}
+
+void assert_program_refuses_all(const char *program, const Refusal *refusals, int n)
+{
+    for (int i = 0; i < n; i++)
+        assert_program_refuses(program, refusals[i].args, refusals[i].input, refusals[i].expected);
+}
+
+void write_text_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    ck_assert_msg(f != NULL, "cannot write %s", path);
+    fputs(text, f);
+    ck_assert_msg(fclose(f) == 0, "cannot write %s", path);
+}
+
+void assert_refused_briefly(const char *program, const char *args, const char *input,
+                            const char *expected, size_t max_bytes)
+{
+    enum { XS = 100000 };
+    const char *at = strchr(args, '@');
+    ck_assert_msg(at != NULL, "assert_refused_briefly: no @ in %s", args);
+    char *full = malloc(strlen(args) + XS);
+    ck_assert_ptr_nonnull(full);
+    size_t head = (size_t)(at - args);
+    memcpy(full, args, head);
+    memset(full + head, 'x', XS);
+    strcpy(full + head + XS, at + 1);
+    size_t len = strlen(full) + 4096;   /* 4096: the quoted path, as program_command allows */
+    char *cmd = malloc(len);
+    ck_assert_ptr_nonnull(cmd);
+    program_command(cmd, len, OPTIMIZERS_BIN_DIR, program, full);
+    ProgramRun run;
+    ck_assert(run_program(cmd, input, &run) == 0);
+    ck_assert_msg(run.status == 2, "%s %s...: exit %d", program, args, run.status);
+    ck_assert_msg(strcmp(run.out, "") == 0, "%s %s printed: %.300s", program, args, run.out);
+    ck_assert_msg(strstr(run.err, expected) != NULL, "%s %s: stderr was %.300s", program, args, run.err);
+    ck_assert_msg(strlen(run.err) < max_bytes && strstr(run.err, "'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx...'") != NULL,
+                  "%s %s: %zu bytes of message: %.300s", program, args, strlen(run.err), run.err);
+    program_run_free(&run);
+    free(cmd);
+    free(full);
 }
 
 void check_lesson_flags(const char *lesson)
@@ -254,43 +344,47 @@ void check_lesson_flags(const char *lesson)
                       "%s printed: %s", cmd, run.out);
         program_run_free(&run);
     }
-    assert_lesson_refuses(lesson, "--steps=100001", "--steps must be at most 100000 (got 100001)");
-    assert_lesson_refuses(lesson, "--steps=99999999999999999999", "--steps must be at most 100000");
-    assert_lesson_refuses(lesson, "--steps=-3", "--steps must be at least 1 (got -3)");
-    assert_lesson_refuses(lesson, "--lr=0.1 --steps=10 --lr=0.2", "--lr is given twice");
-    assert_lesson_refuses(lesson, "--quick --quick=false", "--quick is given twice");
-    assert_lesson_refuses(lesson, "--quick=maybe", "--quick: 'maybe' is not true or false");
+    /* The --steps limit on both sides, a number that is not one, a negative
+     * seed, a flag given twice, a bad boolean, a word that is not a flag;
+     * and --out: a directory that cannot be made (assert_refused also checks
+     * that nothing was printed: no work was done). */
+    static const Refusal refusals[] = {
+        {"--steps=100001", NULL, "--steps must be at most 100000 (got 100001)"},
+        {"--steps=99999999999999999999", NULL, "--steps must be at most 100000"},
+        {"--steps=-3", NULL, "--steps must be at least 1 (got -3)"},
+        {"--steps=0", NULL, "--steps must be at least 1"},
+        {"--steps=ten", NULL, "not an integer"},
+        {"--seed=-1", NULL, "--seed must be >= 0"},
+        {"extra", NULL, "unexpected argument"},
+        {"--lr=0.1 --steps=10 --lr=0.2", NULL, "--lr is given twice"},
+        {"--quick --quick=false", NULL, "--quick is given twice"},
+        {"--quick=maybe", NULL, "--quick: 'maybe' is not true or false"},
+        {"--quick --out=/proc/no/such/dir", NULL, "cannot create or write to /proc/no/such/dir/out/"},
+    };
+    assert_program_refuses_all(lesson, refusals, TABLE_SIZE(refusals));
 
     /* 100 000 bytes of garbage are quoted as their first 32 and "...". */
-    char *garbage = malloc(100010);
-    ck_assert_ptr_nonnull(garbage);
-    strcpy(garbage, "--lr=");
-    memset(garbage + 5, 'x', 100000);
-    garbage[100005] = '\0';
-    program_command(cmd, sizeof cmd, OPTIMIZERS_BIN_DIR, lesson, "");
-    char *long_cmd = malloc(strlen(cmd) + strlen(garbage) + 1);
-    ck_assert_ptr_nonnull(long_cmd);
-    sprintf(long_cmd, "%s%s", cmd, garbage);
-    ProgramRun run;
-    ck_assert(run_program(long_cmd, NULL, &run) == 0);
-    ck_assert_int_eq(run.status, 2);
-    ck_assert_msg(strlen(run.err) < 200 && strstr(run.err, "'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx...'") != NULL,
-                  "%zu bytes on stderr: %.200s", strlen(run.err), run.err);
-    program_run_free(&run);
-    free(long_cmd);
-    free(garbage);
+    assert_refused_briefly(lesson, "--lr=@", NULL, "--lr", 200);
 
-    /* --out: a directory that cannot be made, or a file where it should be.
-     * assert_refused also checks that nothing was printed: no work was done. */
-    assert_lesson_refuses(lesson, "--quick --out=/proc/no/such/dir", "cannot create or write to /proc/no/such/dir/out/");
+    /* --out: a file where the directory should be. */
     char dir[512], file[600], flag[700], quoted[3000], args[3100];
     ck_assert(make_temp_dir(dir, sizeof dir) == 0);
     snprintf(file, sizeof file, "%s/a file", dir);
-    FILE *f = fopen(file, "w");
-    ck_assert_ptr_nonnull(f);
-    fclose(f);
+    write_text_file(file, "");
     snprintf(flag, sizeof flag, "--out=%s", file);
     snprintf(args, sizeof args, "--quick %s", shell_quote(flag, quoted, sizeof quoted));
-    assert_lesson_refuses(lesson, args, "Not a directory");
+    assert_program_refuses(lesson, args, NULL, "Not a directory");
     remove_tree(dir);
+}
+
+void check_lesson_train_flags(const char *lesson)
+{
+    /* A learning rate must be a positive finite number, a batch fit the
+     * digits' 1437 training images. */
+    static const Refusal refusals[] = {
+        {"--lr=-0.1", NULL, "--lr must be positive"},
+        {"--lr=nan", NULL, "not a finite float32 number"},
+        {"--batch=5000", NULL, "--batch must be between 1 and 1437"},
+    };
+    assert_program_refuses_all(lesson, refusals, TABLE_SIZE(refusals));
 }

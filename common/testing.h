@@ -21,14 +21,23 @@ Suite *make_suite(void);
 #define OPTIMIZERS_BIN_DIR "build/bin"
 #endif
 
-/* |actual - expected| <= atol + rtol * |expected|; NaN never passes. */
-#define ck_assert_close(actual, expected, atol, rtol)                                   \
+/* |actual - expected| <= atol + rtol * |expected|; NaN never passes. A failure
+ * names `what` (a string: in a table-driven test, the case and the quantity). */
+#define ck_assert_close_msg(what, actual, expected, atol, rtol)                          \
     do {                                                                                 \
         double actual_ = (actual), expected_ = (expected);                               \
         ck_assert_msg(fabs(actual_ - expected_) <= (atol) + (rtol) * fabs(expected_),    \
-                      "%s = %.9g, expected %.9g (atol %g, rtol %g)", #actual, actual_,   \
+                      "%s = %.9g, expected %.9g (atol %g, rtol %g)", (what), actual_,    \
                       expected_, (double)(atol), (double)(rtol));                        \
     } while (0)
+
+/* The same, naming the expression that was checked. */
+#define ck_assert_close(actual, expected, atol, rtol)                                   \
+    ck_assert_close_msg(#actual, actual, expected, atol, rtol)
+
+/* The number of rows of a table of test cases (an array, not a pointer),
+ * for tcase_add_loop_test(tc, test, 0, TABLE_SIZE(table)). */
+#define TABLE_SIZE(table) ((int)(sizeof(table) / sizeof((table)[0])))
 
 /* The index of the first element outside atol + rtol*|expected|, or -1. */
 long first_mismatch(const float *actual, const float *expected, size_t n,
@@ -56,6 +65,34 @@ void check_golden_case_with(const OptimizerSpec *spec, const GoldenCase *c,
                             double atol, double rtol);
 /* Loads tests/golden/NAME, failing the test if it cannot. */
 void load_golden(const char *name, GoldenFile *out);
+
+/* Loads tests/golden/FILE into *g (golden_free it) and returns its case
+ * CASE_NAME, failing the test, with both names, if there is no such case. */
+const GoldenCase *load_golden_case(const char *file, const char *case_name, GoldenFile *g);
+
+/* Loads tests/golden/FILE and checks its case CASE_NAME as
+ * check_golden_case_with does (failing, with both names, if there is no such
+ * case); a negative num_settings keeps the case's own settings. */
+void check_golden_file_case(const OptimizerSpec *spec, const char *file, const char *case_name,
+                            int num_settings, const char *const *settings, double atol, double rtol);
+
+/* The parameter after two steps of spec's optimizer (made from `config`)
+ * from 1 with gradient 1, the second after setting opt->lr = second_lr as a
+ * schedule does between steps. Asserts that the optimizer's state bytes are
+ * what the ledger counts as state, and that zero_grad clears the gradient;
+ * *state_bytes gets that count. */
+float two_steps_changing_lr(const OptimizerSpec *spec, const void *config, float second_lr,
+                            size_t *state_bytes);
+
+/* Asserts that optimizer_config_parse refuses `settings` with a message that
+ * holds `expected` (NULL: any message), as PyTorch's constructor refuses them. */
+void assert_spec_refuses(const OptimizerSpec *spec, int num_settings, const char *const *settings,
+                         const char *expected);
+/* The same with the settings written out: ASSERT_SPEC_REFUSES(&SGD_SPEC,
+ * "Invalid learning rate", "lr=-0.01"). */
+#define ASSERT_SPEC_REFUSES(spec, expected, ...)                                           \
+    assert_spec_refuses((spec), sizeof((const char *[]){__VA_ARGS__}) / sizeof(const char *), \
+                        (const char *[]){__VA_ARGS__}, (expected))
 
 typedef struct {
     int status;     /* exit status, or -1 if it did not exit normally */
@@ -87,17 +124,45 @@ void check_lesson_smoke_run(const char *lesson, const char *expect_text,
                             const char *const *tables, const char *const *figures);
 
 /* The rules every lesson program's flags follow: --help or -h anywhere (exit
- * 0, the --steps limit of 1..100000 stated), --steps at most 100000, each
- * flag at most once, a bare --quick, a long bad value quoted short, and an
- * --out that cannot be written refused before any work with the reason. */
+ * 0, the --steps limit of 1..100000 stated), --steps an integer in 1..100000,
+ * --seed not negative, each flag at most once, a bare --quick, no words that
+ * are not flags, a long bad value quoted short, and an --out that cannot be
+ * written refused before any work with the reason. */
 void check_lesson_flags(const char *lesson);
+
+/* The rules of a lesson program that trains with --lr and --batch: a
+ * positive, finite --lr and a --batch in 1..1437. */
+void check_lesson_train_flags(const char *lesson);
 
 /* Asserts the book's rule for bad input: the command exits with status 2,
  * prints nothing on stdout, and its message on stderr contains `expected`. */
 void assert_refused(const char *command, const char *input, const char *expected);
 
+/* assert_refused for the built program OPTIMIZERS_BIN_DIR/PROGRAM run with
+ * ARGS (copied as they are, of any length) and `input` (NULL: none). */
+void assert_program_refuses(const char *program, const char *args, const char *input,
+                            const char *expected);
+
+/* A row of a table of bad input: the arguments, standard input (NULL: none)
+ * and what the refusal must say. */
+typedef struct {
+    const char *args, *input, *expected;
+} Refusal;
+
+/* assert_program_refuses for each of the n rows. */
+void assert_program_refuses_all(const char *program, const Refusal *refusals, int n);
+
+/* Runs OPTIMIZERS_BIN_DIR/PROGRAM with ARGS, in which @ stands for 100 000
+ * x's, and asserts the refusal: exit status 2, nothing on stdout, a message
+ * that holds `expected`, quotes only the first 32 x's and "...", and is
+ * shorter than max_bytes (bad input may be megabytes; its message is a line). */
+void assert_refused_briefly(const char *program, const char *args, const char *input,
+                            const char *expected, size_t max_bytes);
+
 /* The whole file as a NUL-terminated string (free it), or NULL. */
 char *read_text_file(const char *path);
+/* Writes `text` to a new file at path, failing the test if it cannot. */
+void write_text_file(const char *path, const char *text);
 
 /* A fresh empty directory under $TMPDIR (or /tmp); the caller removes it
  * with remove_tree(). Returns 0 or -1. */

@@ -27,43 +27,37 @@ static void one_step(float *param, const float *grad, size_t n, SGDConfig cfg)
     sgd_update(param, grad, n, &cfg);
 }
 
-START_TEST(test_first_step_by_hand)
-{
+/* One step from `param` with `grad`, and what it must give, worked by hand. */
+static const struct {
+    const char *name;
+    SGDConfig cfg;
+    int n;
+    float param[2], grad[2];
+    double expected[2];
+} BY_HAND[] = {
     /* p = p - lr g:  1 - 0.1 * 0.5 = 0.95,  -2 - 0.1 * 0.25 = -2.025 */
-    float p[2] = {1.0f, -2.0f};
-    SGDConfig cfg = SGD_DEFAULTS;
-    cfg.lr = 0.1f;
-    one_step(p, (float[]){0.5f, 0.25f}, 2, cfg);
-    ck_assert_close(p[0], 0.95, 0, HAND_RTOL);
-    ck_assert_close(p[1], -2.025, 0, HAND_RTOL);
-}
-END_TEST
-
-START_TEST(test_weight_decay_by_hand)
-{
+    {"first step", {.lr = 0.1f}, 2, {1.0f, -2.0f}, {0.5f, 0.25f}, {0.95, -2.025}},
     /* g = 0.5 + 0.1 * 1 = 0.6, p = 1 - 0.1 * 0.6 = 0.94;
      * g = 0 + 0.1 * (-2) = -0.2, p = -2 + 0.02 = -1.98 */
-    float p[2] = {1.0f, -2.0f};
-    SGDConfig cfg = {.lr = 0.1f, .weight_decay = 0.1f, .maximize = false};
-    one_step(p, (float[]){0.5f, 0.0f}, 2, cfg);
-    ck_assert_close(p[0], 0.94, 0, HAND_RTOL);
-    ck_assert_close(p[1], -1.98, 0, HAND_RTOL);
-}
-END_TEST
-
-START_TEST(test_maximize_by_hand)
-{
+    {"weight decay", {.lr = 0.1f, .weight_decay = 0.1f}, 2, {1.0f, -2.0f}, {0.5f, 0.0f}, {0.94, -1.98}},
     /* maximize climbs: p = 1 + 0.1 * 0.5 = 1.05 */
-    float p[1] = {1.0f};
-    SGDConfig cfg = {.lr = 0.1f, .weight_decay = 0.0f, .maximize = true};
-    one_step(p, (float[]){0.5f}, 1, cfg);
-    ck_assert_close(p[0], 1.05, 0, HAND_RTOL);
+    {"maximize", {.lr = 0.1f, .maximize = true}, 1, {1.0f}, {0.5f}, {1.05}},
     /* With weight decay, PyTorch negates the gradient first and then adds the
      * decay: g = -0.5 + 0.1 * 1 = -0.4, p = 1 + 0.04 = 1.04 (decay still pulls to 0). */
-    p[0] = 1.0f;
-    cfg.weight_decay = 0.1f;
-    one_step(p, (float[]){0.5f}, 1, cfg);
-    ck_assert_close(p[0], 1.04, 0, HAND_RTOL);
+    {"maximize, weight decay", {.lr = 0.1f, .weight_decay = 0.1f, .maximize = true}, 1, {1.0f}, {0.5f},
+     {1.04}},
+};
+
+START_TEST(test_one_step_by_hand)
+{
+    float p[2];
+    memcpy(p, BY_HAND[_i].param, sizeof p);
+    one_step(p, BY_HAND[_i].grad, (size_t)BY_HAND[_i].n, BY_HAND[_i].cfg);
+    for (int j = 0; j < BY_HAND[_i].n; j++) {
+        char what[80];
+        snprintf(what, sizeof what, "%s: p[%d]", BY_HAND[_i].name, j);
+        ck_assert_close_msg(what, p[j], BY_HAND[_i].expected[j], 0, HAND_RTOL);
+    }
 }
 END_TEST
 
@@ -82,53 +76,33 @@ START_TEST(test_defaults_are_pytorchs)
 }
 END_TEST
 
+/* Lesson 01's cases in tests/golden/sgd.txt: every keyword, the edge cases,
+ * and a path on a quadratic. */
+static const char *const GOLDEN_CASES[] = {"sgd_lr", "sgd_weight_decay", "sgd_maximize",
+                                           "sgd_maximize_weight_decay", "sgd_zero_grad_decay",
+                                           "sgd_lr_zero", "sgd_huge_tiny", "sgd_quadratic_path"};
+
 START_TEST(test_golden_trajectories)
 {
-    GoldenFile g;
-    load_golden("sgd.txt", &g);
-    const char *cases[] = {"sgd_lr", "sgd_weight_decay", "sgd_maximize", "sgd_maximize_weight_decay",
-                           "sgd_zero_grad_decay", "sgd_lr_zero", "sgd_huge_tiny", "sgd_quadratic_path"};
-    for (int i = 0; i < 8; i++) {
-        const GoldenCase *c = golden_find(&g, cases[i]);
-        ck_assert_msg(c != NULL, "tests/golden/sgd.txt has no case %s", cases[i]);
-        check_golden_case(&SGD_SPEC, c, 0.0, GOLDEN_RTOL);
-    }
-    golden_free(&g);
+    check_golden_file_case(&SGD_SPEC, "sgd.txt", GOLDEN_CASES[_i], -1, NULL, 0.0, GOLDEN_RTOL);
 }
 END_TEST
 
 START_TEST(test_golden_default_lr)
 {
     /* PyTorch ran with lr=0.001 written out; we run with no settings at all. */
-    GoldenFile g;
-    load_golden("sgd.txt", &g);
-    const GoldenCase *c = golden_find(&g, "sgd_lr_default");
-    ck_assert_ptr_nonnull(c);
-    check_golden_case_with(&SGD_SPEC, c, 0, NULL, 0.0, GOLDEN_RTOL);
-    golden_free(&g);
+    check_golden_file_case(&SGD_SPEC, "sgd.txt", "sgd_lr_default", 0, NULL, 0.0, GOLDEN_RTOL);
 }
 END_TEST
 
 START_TEST(test_adapter_follows_a_changed_lr)
 {
-    /* Schedules change opt->lr between steps; the adapter must use it. */
-    MemoryLedger ledger = {0};
-    Tensor *p = tensor_new_1d(&ledger, "p", TAG_PARAM, 1), *g = tensor_new_1d(&ledger, "g", TAG_GRAD, 1);
-    p->data[0] = 1.0f;
-    g->data[0] = 1.0f;
+    /* Schedules change opt->lr between steps; the adapter must use it:
+     * 1 - 0.5 = 0.5, then 0.5 - 0.25 = 0.25. */
     SGDConfig cfg = {.lr = 0.5f};
-    Optimizer *opt = sgd_new((ParamList){1, &p, &g}, &cfg);
-    optimizer_step(opt);             /* 1 - 0.5 = 0.5 */
-    opt->lr = 0.25f;
-    optimizer_step(opt);             /* 0.5 - 0.25 = 0.25 */
-    ck_assert(p->data[0] == 0.25f);
-    ck_assert_uint_eq(optimizer_state_bytes(opt), 0);   /* plain SGD keeps nothing */
-    ck_assert_uint_eq(ledger.live[TAG_STATE], 0);
-    optimizer_zero_grad(opt);
-    ck_assert(g->data[0] == 0.0f);
-    optimizer_free(opt);
-    tensor_free(p);
-    tensor_free(g);
+    size_t state_bytes;
+    ck_assert(two_steps_changing_lr(&SGD_SPEC, &cfg, 0.25f, &state_bytes) == 0.25f);
+    ck_assert_uint_eq(state_bytes, 0);   /* plain SGD keeps nothing */
 }
 END_TEST
 
@@ -285,48 +259,29 @@ START_TEST(test_program_smoke_run)
 }
 END_TEST
 
-static void assert_program_refuses(const char *args, const char *expected)
-{
-    char cmd[4096];
-    program_command(cmd, sizeof cmd, OPTIMIZERS_BIN_DIR, "01_sgd", args);
-    assert_refused(cmd, NULL, expected);
-}
-
 START_TEST(test_program_refuses_bad_flags)
 {
-    assert_program_refuses("--lr=-0.1", "--lr must be positive");
-    assert_program_refuses("--lr=nan", "not a finite float32 number");
-    assert_program_refuses("--steps=ten", "not an integer");
-    assert_program_refuses("--steps=0", "--steps must be at least 1");
-    assert_program_refuses("--batch=5000", "--batch must be between 1 and 1437");
-    assert_program_refuses("--momentum=0.9", "unknown flag '--momentum'");
-    assert_program_refuses("extra", "unexpected argument");
+    /* Momentum is lesson 02's: this program has no such flag. */
+    assert_program_refuses("01_sgd", "--momentum=0.9", NULL, "unknown flag '--momentum'");
 }
 END_TEST
 
 START_TEST(test_program_flags_follow_the_rules)
 {
     /* What every lesson program shares: --help anywhere, the --steps limit,
-     * a flag once, short quotes of bad values, an unwritable --out refused. */
+     * a flag once, short quotes of bad values, an unwritable --out refused;
+     * and, as it trains, a positive --lr and a --batch the data can fill. */
     check_lesson_flags("01_sgd");
+    check_lesson_train_flags("01_sgd");
 }
 END_TEST
 
 START_TEST(test_spec_refuses_what_pytorch_refuses)
 {
-    SGDConfig cfg;
-    char err[256];
-    const char *neg_lr[] = {"lr=-0.01"};
-    ck_assert_int_eq(optimizer_config_parse(&SGD_SPEC, &cfg, 1, neg_lr, err, sizeof err), -1);
-    ck_assert_msg(strstr(err, "Invalid learning rate") != NULL, "%s", err);
-    const char *neg_wd[] = {"weight_decay=-1"};
-    ck_assert_int_eq(optimizer_config_parse(&SGD_SPEC, &cfg, 1, neg_wd, err, sizeof err), -1);
-    ck_assert_msg(strstr(err, "Invalid weight_decay value") != NULL, "%s", err);
-    const char *unknown[] = {"momentum=0.9"};
-    ck_assert_int_eq(optimizer_config_parse(&SGD_SPEC, &cfg, 1, unknown, err, sizeof err), -1);
-    ck_assert_msg(strstr(err, "unknown option 'momentum'") != NULL, "%s", err);
-    const char *bad_bool[] = {"maximize=1"};
-    ck_assert_int_eq(optimizer_config_parse(&SGD_SPEC, &cfg, 1, bad_bool, err, sizeof err), -1);
+    ASSERT_SPEC_REFUSES(&SGD_SPEC, "Invalid learning rate", "lr=-0.01");
+    ASSERT_SPEC_REFUSES(&SGD_SPEC, "Invalid weight_decay value", "weight_decay=-1");
+    ASSERT_SPEC_REFUSES(&SGD_SPEC, "unknown option 'momentum'", "momentum=0.9");   /* lesson 02's */
+    ASSERT_SPEC_REFUSES(&SGD_SPEC, "not true or false", "maximize=1");
 }
 END_TEST
 
@@ -353,11 +308,9 @@ Suite *make_suite(void)
 {
     Suite *s = suite_create("01_sgd");
     TCase *core = tcase_create("Core");
-    tcase_add_test(core, test_first_step_by_hand);
-    tcase_add_test(core, test_weight_decay_by_hand);
-    tcase_add_test(core, test_maximize_by_hand);
+    tcase_add_loop_test(core, test_one_step_by_hand, 0, TABLE_SIZE(BY_HAND));
     tcase_add_test(core, test_defaults_are_pytorchs);
-    tcase_add_test(core, test_golden_trajectories);
+    tcase_add_loop_test(core, test_golden_trajectories, 0, TABLE_SIZE(GOLDEN_CASES));
     tcase_add_test(core, test_golden_default_lr);
     tcase_add_test(core, test_adapter_follows_a_changed_lr);
     tcase_add_test(core, test_two_over_L_is_the_threshold);

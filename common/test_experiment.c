@@ -1,0 +1,154 @@
+/* test_experiment.c - tests of the lesson programs' toolkit (experiment.h):
+ * tables laid out from their columns, learning-rate sweeps and their best
+ * point, and the measurements more than one chapter makes. Registered by
+ * test_common.c through add_experiment_tests(). */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "experiment.h"
+#include "testing.h"
+
+START_TEST(test_table_layout)
+{
+    /* Widths from the widest header or cell, strings left and numbers right,
+     * three spaces between columns, a NaN shown by its column's text, notes
+     * above the header and below the rows. The expected text is written out
+     * by hand from those rules. */
+    char dir[512], path[700];
+    ck_assert(make_temp_dir(dir, sizeof dir) == 0);
+    Report r;
+    ck_assert_int_eq(report_open(&r, dir, "99_demo"), 0);
+    const Column columns[] = {{"name", "%s"}, {"lr", "%.2f"}, {"steps", "%d"}, {NULL, NULL}};
+    Table *t = table_begin(&r, "runs", "Two runs", columns);
+    table_nan_text(t, 1, "never");
+    table_note(t, "A note");
+    table_row(t, "sgd", 0.1, 12);
+    table_row(t, "momentum", (double)NAN, 7);
+    table_note(t, "Below");
+    table_end(t);
+    ck_assert_int_eq(report_close(&r), 0);
+
+    snprintf(path, sizeof path, "%s/out/99_demo/runs.txt", dir);
+    char *text = read_text_file(path);
+    ck_assert_ptr_nonnull(text);
+    const char *expected = "A note\n"
+                           "\n"
+                           "name          lr   steps\n"
+                           "sgd         0.10      12\n"
+                           "momentum   never       7\n"
+                           "\n"
+                           "Below\n";
+    ck_assert_msg(strcmp(text, expected) == 0, "got:\n%s\nexpected:\n%s", text, expected);
+    free(text);
+    remove_tree(dir);
+}
+END_TEST
+
+START_TEST(test_table_two_line_header)
+{
+    /* A header split by '\n' takes two lines; a one-line header sits on the
+     * lower line, next to its numbers. */
+    char dir[512], path[700];
+    ck_assert(make_temp_dir(dir, sizeof dir) == 0);
+    Report r;
+    ck_assert_int_eq(report_open(&r, dir, "99_demo"), 0);
+    const Column columns[] = {{"kappa", "%d"}, {"steps\nto 1e-6", "%d"}, {NULL, NULL}};
+    Table *t = table_begin(&r, "two", "Two header lines", columns);
+    table_row(t, 10, 71);
+    table_end(t);
+    ck_assert_int_eq(report_close(&r), 0);
+    snprintf(path, sizeof path, "%s/out/99_demo/two.txt", dir);
+    char *text = read_text_file(path);
+    ck_assert_ptr_nonnull(text);
+    const char *expected = "          steps\n"
+                           "kappa   to 1e-6\n"
+                           "   10        71\n";
+    ck_assert_msg(strcmp(text, expected) == 0, "got:\n%s\nexpected:\n%s", text, expected);
+    free(text);
+    remove_tree(dir);
+}
+END_TEST
+
+/* A run whose score is lowest at lr = 0.1; it records the to_beat it was given. */
+typedef struct {
+    int calls;
+    double to_beat_seen[8];
+} SweepLog;
+
+static double bowl_at_a_tenth(float lr, double to_beat, void *ctx)
+{
+    SweepLog *log = ctx;
+    log->to_beat_seen[log->calls++] = to_beat;
+    double d = log10(lr) + 1.0;
+    return d * d;
+}
+
+START_TEST(test_lr_sweep_finds_the_best)
+{
+    float lrs[5];
+    lr_grid(lrs, 5, -3, 1);   /* 1e-3 ... 1e1 */
+    const float expected_lrs[5] = {1e-3f, 1e-2f, 1e-1f, 1.0f, 10.0f};
+    ck_assert_all_close(lrs, expected_lrs, 5, 0.0, 1e-6, "lr_grid");
+
+    SweepLog log = {0};
+    Sweep s = lr_sweep(lrs, 5, INFINITY, bowl_at_a_tenth, &log);
+    ck_assert_int_eq(s.count, 5);
+    ck_assert_int_eq(log.calls, 5);
+    ck_assert_int_eq(s.best, 2);
+    ck_assert_close(s.lr[s.best], 0.1, 0, 1e-6);
+    ck_assert_close(s.score[0], 4.0, 1e-9, 1e-6);
+    /* Each run is told the best score before it, so it may stop early. */
+    const double to_beat[5] = {INFINITY, 4.0, 1.0, 0.0, 0.0};
+    for (int k = 0; k < 5; k++)
+        if (isinf(to_beat[k])) ck_assert(isinf(log.to_beat_seen[k]));
+        else ck_assert_close(log.to_beat_seen[k], to_beat[k], 1e-6, 1e-6);
+}
+END_TEST
+
+START_TEST(test_lr_sweep_with_nothing_better)
+{
+    /* Nothing scores below a to_beat of -1: no best point. */
+    float lrs[3];
+    lr_grid(lrs, 3, -2, 1);
+    SweepLog log = {0};
+    Sweep s = lr_sweep(lrs, 3, -1.0, bowl_at_a_tenth, &log);
+    ck_assert_int_eq(s.best, -1);
+    ck_assert_int_eq(log.calls, 3);
+}
+END_TEST
+
+START_TEST(test_loglog_slope_of_a_power_law)
+{
+    /* y = 3 x^-0.5 exactly: the slope is the exponent. */
+    double x[6], y[6];
+    for (int i = 0; i < 6; i++) {
+        x[i] = pow(10.0, i);
+        y[i] = 3.0 * pow(x[i], -0.5);
+    }
+    ck_assert_close(loglog_slope(x, y, 6), -0.5, 1e-12, 0);
+}
+END_TEST
+
+START_TEST(test_sharpness_of_the_ravine)
+{
+    /* The ravine's largest curvature is kappa times its smallest; power
+     * iteration converges on it (ratio 10 between the top two here, so 100
+     * iterations are plenty; 1e-3 allows for float32 gradients). */
+    Problem *p = ravine_new(2, 10.0);
+    ck_assert_ptr_nonnull(p);
+    double top = fmax(quadratic_curvature(p, 0), quadratic_curvature(p, 1));
+    ck_assert_close(sharpness(p, 100), top, 0, 1e-3);
+    problem_free(p);
+}
+END_TEST
+
+void add_experiment_tests(TCase *core)
+{
+    tcase_add_test(core, test_table_layout);
+    tcase_add_test(core, test_table_two_line_header);
+    tcase_add_test(core, test_lr_sweep_finds_the_best);
+    tcase_add_test(core, test_lr_sweep_with_nothing_better);
+    tcase_add_test(core, test_loglog_slope_of_a_power_law);
+    tcase_add_test(core, test_sharpness_of_the_ravine);
+}
