@@ -236,16 +236,26 @@ void *must(void *ptr, const char *why)
     return ptr;
 }
 
+float *floats_new(size_t n)
+{
+    return must(malloc(sizeof(float) * n), "out of memory");
+}
+
 /* ---- measurements ---- */
+
+void gradient_into(Problem *p, const int *batch, int size, float *grad)
+{
+    p->loss_and_grad(p, batch, size);
+    paramlist_get_grads(&p->params, grad);
+}
 
 double sharpness(Problem *p, int iterations)
 {
     size_t n = paramlist_numel(&p->params);
-    float *x = must(malloc(sizeof(float) * n), "out of memory");        /* the point, kept */
-    float *v = must(malloc(sizeof(float) * n), "out of memory");        /* the direction */
-    float *probe = must(malloc(sizeof(float) * n), "out of memory");    /* x +- eps v */
-    float *g_up = must(malloc(sizeof(float) * n), "out of memory");
-    float *g_down = must(malloc(sizeof(float) * n), "out of memory");
+    float *x = floats_new(n);        /* the point, kept */
+    float *v = floats_new(n);        /* the direction */
+    float *probe = floats_new(n);    /* x +- eps v */
+    float *g_up = floats_new(n), *g_down = floats_new(n);
     paramlist_get(&p->params, x);
     Rng rng;
     rng_seed(&rng, 1, 13);

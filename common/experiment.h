@@ -5,8 +5,9 @@
  *   Table                      columns with a header and a printf format;
  *                              widths and alignment are worked out from them
  *   lr_sweep                   a grid of learning rates, a run each, the best
- *   fail, must                 stop with one line when the program cannot go on
- *   sharpness, loglog_slope    measurements more than one chapter makes
+ *   fail, must, floats_new     stop with one line when the program cannot go on
+ *   gradient_into, sharpness,  measurements more than one chapter makes
+ *   loglog_slope
  *
  * Values for the prose are report_value (report.h); figures are series of
  * (x, y) points (figure_series in plot.h). */
@@ -106,8 +107,14 @@ void lr_grid(float *lrs /* [count] */, int count, int first, int per_decade);
 _Noreturn void fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* ptr, or fail with `why` when it is NULL: must(mlp_new(32, 1, err, sizeof err), err). */
 void *must(void *ptr, const char *why);
+/* n floats (uninitialised), or fail with "out of memory". */
+float *floats_new(size_t n);
 
 /* ---- measurements ---- */
+
+/* The gradient of p's loss on the examples batch[size] (all of them when
+ * batch is NULL) at p's parameters, into grad[numel of p's parameters]. */
+void gradient_into(Problem *p, const int *batch, int size, float *grad);
 
 /* The largest eigenvalue of the Hessian at p's parameters, by power iteration
  * with Hessian-vector products from differences of gradients. */

@@ -9,64 +9,66 @@
 #include "experiment.h"
 #include "testing.h"
 
-START_TEST(test_table_layout)
+/* Runs `write` on a fresh report of the lesson 99_demo in a temporary
+ * directory and asserts that its table NAME reads exactly `expected`. */
+static void assert_table(void (*write)(Report *r), const char *name, const char *expected)
 {
-    /* Widths from the widest header or cell, strings left and numbers right,
-     * three spaces between columns, a NaN shown by its column's text, notes
-     * above the header and below the rows. The expected text is written out
-     * by hand from those rules. */
     char dir[512], path[700];
     ck_assert(make_temp_dir(dir, sizeof dir) == 0);
     Report r;
     ck_assert_int_eq(report_open(&r, dir, "99_demo"), 0);
+    write(&r);
+    ck_assert_int_eq(report_close(&r), 0);
+    snprintf(path, sizeof path, "%s/out/99_demo/%s.txt", dir, name);
+    assert_file_is(path, expected);
+    remove_tree(dir);
+}
+
+static void two_runs(Report *r)
+{
     const Column columns[] = {{"name", "%s"}, {"lr", "%.2f"}, {"steps", "%d"}, {NULL, NULL}};
-    Table *t = table_begin(&r, "runs", "Two runs", columns);
+    Table *t = table_begin(r, "runs", "Two runs", columns);
     table_nan_text(t, 1, "never");
     table_note(t, "A note");
     table_row(t, "sgd", 0.1, 12);
     table_row(t, "momentum", (double)NAN, 7);
     table_note(t, "Below");
     table_end(t);
-    ck_assert_int_eq(report_close(&r), 0);
+}
 
-    snprintf(path, sizeof path, "%s/out/99_demo/runs.txt", dir);
-    char *text = read_text_file(path);
-    ck_assert_ptr_nonnull(text);
-    const char *expected = "A note\n"
-                           "\n"
-                           "name          lr   steps\n"
-                           "sgd         0.10      12\n"
-                           "momentum   never       7\n"
-                           "\n"
-                           "Below\n";
-    ck_assert_msg(strcmp(text, expected) == 0, "got:\n%s\nexpected:\n%s", text, expected);
-    free(text);
-    remove_tree(dir);
+START_TEST(test_table_layout)
+{
+    /* Widths from the widest header or cell, strings left and numbers right,
+     * three spaces between columns, a NaN shown by its column's text, notes
+     * above the header and below the rows. The expected text is written out
+     * by hand from those rules. */
+    assert_table(two_runs, "runs",
+                 "A note\n"
+                 "\n"
+                 "name          lr   steps\n"
+                 "sgd         0.10      12\n"
+                 "momentum   never       7\n"
+                 "\n"
+                 "Below\n");
 }
 END_TEST
+
+static void two_header_lines(Report *r)
+{
+    const Column columns[] = {{"kappa", "%d"}, {"steps\nto 1e-6", "%d"}, {NULL, NULL}};
+    Table *t = table_begin(r, "two", "Two header lines", columns);
+    table_row(t, 10, 71);
+    table_end(t);
+}
 
 START_TEST(test_table_two_line_header)
 {
     /* A header split by '\n' takes two lines; a one-line header sits on the
      * lower line, next to its numbers. */
-    char dir[512], path[700];
-    ck_assert(make_temp_dir(dir, sizeof dir) == 0);
-    Report r;
-    ck_assert_int_eq(report_open(&r, dir, "99_demo"), 0);
-    const Column columns[] = {{"kappa", "%d"}, {"steps\nto 1e-6", "%d"}, {NULL, NULL}};
-    Table *t = table_begin(&r, "two", "Two header lines", columns);
-    table_row(t, 10, 71);
-    table_end(t);
-    ck_assert_int_eq(report_close(&r), 0);
-    snprintf(path, sizeof path, "%s/out/99_demo/two.txt", dir);
-    char *text = read_text_file(path);
-    ck_assert_ptr_nonnull(text);
-    const char *expected = "          steps\n"
-                           "kappa   to 1e-6\n"
-                           "   10        71\n";
-    ck_assert_msg(strcmp(text, expected) == 0, "got:\n%s\nexpected:\n%s", text, expected);
-    free(text);
-    remove_tree(dir);
+    assert_table(two_header_lines, "two",
+                 "          steps\n"
+                 "kappa   to 1e-6\n"
+                 "   10        71\n");
 }
 END_TEST
 

@@ -430,15 +430,6 @@ START_TEST(test_figure_with_gnuplot)
 }
 END_TEST
 
-/* Asserts that the file at path holds exactly `expected`. */
-static void assert_file_is(const char *path, const char *expected)
-{
-    char *text = read_text_file(path);
-    ck_assert_msg(text != NULL, "cannot read %s", path);
-    ck_assert_msg(strcmp(text, expected) == 0, "%s holds:\n%s", path, text);
-    free(text);
-}
-
 START_TEST(test_report_writes_tables_and_values)
 {
     char dir[512], path[800];

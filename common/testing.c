@@ -150,6 +150,14 @@ char *read_text_file(const char *path)
     return text;
 }
 
+void assert_file_is(const char *path, const char *expected)
+{
+    char *text = read_text_file(path);
+    ck_assert_msg(text != NULL, "cannot read %s", path);
+    ck_assert_msg(strcmp(text, expected) == 0, "%s holds:\n%s\nexpected:\n%s", path, text, expected);
+    free(text);
+}
+
 int make_temp_dir(char *path, size_t len)
 {
     const char *tmp = getenv("TMPDIR");

@@ -163,6 +163,8 @@ void assert_refused_briefly(const char *program, const char *args, const char *i
 char *read_text_file(const char *path);
 /* Writes `text` to a new file at path, failing the test if it cannot. */
 void write_text_file(const char *path, const char *text);
+/* Asserts that the file at path holds exactly `expected`. */
+void assert_file_is(const char *path, const char *expected);
 
 /* A fresh empty directory under $TMPDIR (or /tmp); the caller removes it
  * with remove_tree(). Returns 0 or -1. */

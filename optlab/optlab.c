@@ -35,10 +35,7 @@ static void usage(FILE *out)
 int optlab_list(int argc, char **argv)
 {
     (void)argv;
-    if (argc > 2) {
-        fprintf(stderr, "optlab list: takes no arguments\n");
-        return OPTLAB_EXIT_USAGE;
-    }
+    if (argc > 2) die_usage("optlab list", "takes no arguments");
     for (int i = 0; REGISTRY[i]; i++) {
         const OptimizerSpec *spec = REGISTRY[i];
         printf("%-10s %s\n", spec->name, spec->torch_name);
@@ -51,7 +48,7 @@ int main(int argc, char **argv)
 {
     if (argc < 2) {
         usage(stderr);
-        return OPTLAB_EXIT_USAGE;
+        return EXIT_USAGE;
     }
     const char *cmd = argv[1];
     /* trace and race have their own --help; anywhere else it shows this one. */
@@ -63,6 +60,5 @@ int main(int argc, char **argv)
     }
     if (strcmp(cmd, "list") == 0) return optlab_list(argc, argv);
     Excerpt shown;
-    fprintf(stderr, "optlab: unknown command '%s' (try optlab --help)\n", excerpt(cmd, strlen(cmd), &shown));
-    return OPTLAB_EXIT_USAGE;
+    die_usage("optlab", "unknown command '%s' (try optlab --help)", excerpt(cmd, strlen(cmd), &shown));
 }

@@ -2,7 +2,8 @@
 #ifndef OPTLAB_H
 #define OPTLAB_H
 
-#define OPTLAB_EXIT_USAGE 2   /* bad input: one message on stderr, status 2 */
+/* Bad input gives one message on stderr and exit status 2 (die_usage and
+ * EXIT_USAGE in common/input.h), in every subcommand. */
 
 /* What optlab takes at most, so that no input can make it run out of memory
  * or time; the usage text states them. */

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "experiment.h"
 #include "flags.h"
 #include "optlab.h"
 #include "plot.h"
@@ -24,6 +25,10 @@
 #include "train.h"
 
 #define MAX_SETTINGS 32   /* key=value settings in one entry */
+
+/* Bad input stops the race with die_usage (one line, status 2); what should
+ * not fail (memory) with must (status 1). */
+static const char COMMAND[] = "optlab race";
 
 typedef struct {
     const char *problem;
@@ -85,23 +90,23 @@ static Figure *open_plot(const char *path)
     const char *file = slash ? slash + 1 : path;
     const char *dot = strrchr(file, '.');
     if (!dot || dot == file || (strcmp(dot, ".svg") != 0 && strcmp(dot, ".pdf") != 0))
-        die_usage("optlab race", "--plot=%s: the file name must end in .svg or .pdf",
+        die_usage(COMMAND, "--plot=%s: the file name must end in .svg or .pdf",
                   excerpt(path, strlen(path), &shown));
     char dir[1024], name[128], script[1200];
     if (slash == path) snprintf(dir, sizeof dir, "/");
     else if (!slash) snprintf(dir, sizeof dir, ".");
-    else if ((size_t)(slash - path) >= sizeof dir) die_usage("optlab race", "--plot: the path is too long");
+    else if ((size_t)(slash - path) >= sizeof dir) die_usage(COMMAND, "--plot: the path is too long");
     else snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
-    if ((size_t)(dot - file) >= sizeof name) die_usage("optlab race", "--plot: the file name is too long");
+    if ((size_t)(dot - file) >= sizeof name) die_usage(COMMAND, "--plot: the file name is too long");
     snprintf(name, sizeof name, "%.*s", (int)(dot - file), file);
     for (const char *p = path; *p; p++)
-        if (iscntrl((unsigned char)*p)) die_usage("optlab race", "--plot: the path has a control character");
+        if (iscntrl((unsigned char)*p)) die_usage(COMMAND, "--plot: the path has a control character");
     snprintf(script, sizeof script, "%s/%s.gp", dir, name);
     FILE *probe = fopen(script, "w");
-    if (!probe) die_usage("optlab race", "--plot: cannot write %s: %s", script, strerror(errno));
+    if (!probe) die_usage(COMMAND, "--plot: cannot write %s: %s", script, strerror(errno));
     fclose(probe);
     Figure *fig = figure_open(dir, name);
-    if (!fig) exit(OPTLAB_EXIT_USAGE);   /* figure_open said why */
+    if (!fig) exit(EXIT_USAGE);   /* figure_open said why, in one line */
     return fig;
 }
 
@@ -115,14 +120,14 @@ int optlab_race(int argc, char **argv)
         usage(&defaults);
         return 0;
     }
-    if (parsed != 0) die_usage("optlab race", "%s", err);
-    if (!args.problem) die_usage("optlab race", "--problem is required (%s)", PROBLEM_NAMES);
-    if (!args.opt) die_usage("optlab race", "--opt is required, e.g. --opt=sgd:lr=0.1");
+    if (parsed != 0) die_usage(COMMAND, "%s", err);
+    if (!args.problem) die_usage(COMMAND, "--problem is required (%s)", PROBLEM_NAMES);
+    if (!args.opt) die_usage(COMMAND, "--opt is required, e.g. --opt=sgd:lr=0.1");
 
-    char *opt_text = strdup(args.opt);
+    char *opt_text = must(strdup(args.opt), "out of memory");
     char *entries[RACE_MAX_RACERS];
-    int racers = opt_text ? split_entries(opt_text, entries) : -1;
-    if (racers < 0) die_usage("optlab race", "at most %d optimizers at once", RACE_MAX_RACERS);
+    int racers = split_entries(opt_text, entries);
+    if (racers < 0) die_usage(COMMAND, "at most %d optimizers at once", RACE_MAX_RACERS);
 
     /* Check every entry before running any. */
     const OptimizerSpec *specs[RACE_MAX_RACERS];
@@ -132,25 +137,25 @@ int optlab_race(int argc, char **argv)
         int n = 0;
         char *name = strtok(entries[r], ":");
         for (char *s = strtok(NULL, ":"); s; s = strtok(NULL, ":")) {
-            if (n == MAX_SETTINGS) die_usage("optlab race", "at most %d settings in one entry", MAX_SETTINGS);
+            if (n == MAX_SETTINGS) die_usage(COMMAND, "at most %d settings in one entry", MAX_SETTINGS);
             settings[n++] = s;
         }
         specs[r] = name ? registry_find(name) : NULL;
         Excerpt shown;
         if (!specs[r])
-            die_usage("optlab race", "unknown optimizer '%s' (see optlab list)",
+            die_usage(COMMAND, "unknown optimizer '%s' (see optlab list)",
                       name ? excerpt(name, strlen(name), &shown) : "");
-        configs[r] = malloc(specs[r]->config_size);
-        if (!configs[r] || optimizer_config_parse(specs[r], configs[r], n, (const char *const *)settings,
+        configs[r] = must(malloc(specs[r]->config_size), "out of memory");
+        if (optimizer_config_parse(specs[r], configs[r], n, (const char *const *)settings,
                                                   err, sizeof err) != 0)
-            die_usage("optlab race", "%s", err);
+            die_usage(COMMAND, "%s", err);
         /* Put the entry back together as its label. */
         for (int i = 0; i < n; i++) settings[i][-1] = ' ';
     }
 
     /* Build the problem once up front, so that a bad name fails before any output. */
     Problem *probe = problem_by_name(args.problem, args.kappa, (uint64_t)args.seed, err, sizeof err);
-    if (!probe) die_usage("optlab race", "%s", err);
+    if (!probe) die_usage(COMMAND, "%s", err);
     problem_free(probe);
     Figure *fig = args.plot ? open_plot(args.plot) : NULL;
 
@@ -158,13 +163,13 @@ int optlab_race(int argc, char **argv)
     bool log_scale = true;
     for (int r = 0; r < racers; r++) {
         Problem *p = problem_by_name(args.problem, args.kappa, (uint64_t)args.seed, err, sizeof err);
-        if (!p) die_usage("optlab race", "%s", err);
-        Optimizer *opt = specs[r]->create(p->params, configs[r]);
+        if (!p) die_usage(COMMAND, "%s", err);
+        Optimizer *opt = must(specs[r]->create(p->params, configs[r]), "out of memory");
         TrainConfig cfg = {.steps = args.steps, .batch = args.batch, .seed = (uint64_t)args.seed,
                            .quiet = true};
         TrainHistory hist;
-        int status = opt ? train(p, opt, &cfg, &hist) : -1;
-        if (status < 0) die_usage("optlab race", "out of memory");
+        int status = train(p, opt, &cfg, &hist);
+        if (status < 0) fail("out of memory");
         double best = INFINITY;
         int last = status == 0 ? hist.steps_done : hist.diverged_at - 1;
         for (int t = 0; t <= last && t <= hist.steps_done; t++)

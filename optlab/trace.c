@@ -9,27 +9,19 @@
  * bounded (optlab.h), so no input can exhaust the memory. */
 #include <float.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "experiment.h"
 #include "flags.h"
 #include "optlab.h"
 #include "registry.h"
 
-static void die(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
-static void die(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    fprintf(stderr, "optlab trace: ");
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
-    va_end(ap);
-    exit(OPTLAB_EXIT_USAGE);
-}
+/* Bad input stops the replay with die_usage (one line, status 2); what
+ * should not fail (memory) with fail (status 1). */
+static const char COMMAND[] = "optlab trace";
 
 static void usage(const OptimizerSpec *spec)
 {
@@ -77,16 +69,17 @@ static bool read_line(FILE *in, Line *line)
     line->number++;
     line->len = 0;
     for (; c != EOF && c != '\n' && c != '\r'; c = getc(in)) {
-        if (c == '\0') die("line %ld: has a NUL byte (the input must be text)", line->number);
+        if (c == '\0') die_usage(COMMAND, "line %ld: has a NUL byte (the input must be text)", line->number);
         if (line->len == TRACE_MAX_LINE)
-            die("line %ld: longer than %d bytes (the most a line may hold)", line->number, TRACE_MAX_LINE);
+            die_usage(COMMAND, "line %ld: longer than %d bytes (the most a line may hold)",
+                      line->number, TRACE_MAX_LINE);
         line->text[line->len++] = (char)c;
     }
     if (c == '\r') {   /* CRLF is one line end, a CR alone another */
         c = getc(in);
         if (c != '\n' && c != EOF) ungetc(c, in);
     }
-    if (ferror(in)) die("cannot read standard input");
+    if (ferror(in)) die_usage(COMMAND, "cannot read standard input");
     line->text[line->len] = '\0';
     return true;
 }
@@ -126,36 +119,37 @@ static void read_rows(FILE *in, Rows *rows)
 {
     Line line = {malloc(TRACE_MAX_LINE + 1), 0, 0};
     size_t used = 0, room = 0;
-    if (!line.text) die("out of memory");
+    if (!line.text) fail("out of memory");
     while (read_line(in, &line)) {
         if (!is_utf8((const unsigned char *)line.text, line.len))
-            die("line %ld: is not UTF-8 text", line.number);
+            die_usage(COMMAND, "line %ld: is not UTF-8 text", line.number);
         char *p = line.text + strspn(line.text, " \t");
         if (line.number == 1 && strncmp(p, "\xEF\xBB\xBF", 3) == 0) p += 3;   /* a byte-order mark */
         if (*p == '\0' || *p == '#') continue;
         if (rows->count == 1 + TRACE_MAX_STEPS)
-            die("line %ld: more than %d steps (gradient lines)", line.number, TRACE_MAX_STEPS);
+            die_usage(COMMAND, "line %ld: more than %d steps (gradient lines)", line.number, TRACE_MAX_STEPS);
         int n = 0;
         for (char *tok = strtok(p, " \t"); tok; tok = strtok(NULL, " \t"), n++) {
             double v;
             Excerpt shown;
             if (parse_double(tok, &v) != 0 || fabs(v) > FLT_MAX)
-                die("line %ld: '%s' is not a finite float32 number", line.number,
+                die_usage(COMMAND, "line %ld: '%s' is not a finite float32 number", line.number,
                     excerpt(tok, strlen(tok), &shown));
             if (rows->count == 0 && n == TRACE_MAX_PARAMS)
-                die("line 1: more than %d numbers (the most parameters trace takes)", TRACE_MAX_PARAMS);
+                die_usage(COMMAND, "line 1: more than %d numbers (the most parameters trace takes)",
+                          TRACE_MAX_PARAMS);
             if (used == TRACE_MAX_NUMBERS)
-                die("line %ld: more than %d numbers in all", line.number, TRACE_MAX_NUMBERS);
+                die_usage(COMMAND, "line %ld: more than %d numbers in all", line.number, TRACE_MAX_NUMBERS);
             if (used == room) {
                 room = 2 * room + 64 < TRACE_MAX_NUMBERS ? 2 * room + 64 : TRACE_MAX_NUMBERS;
                 rows->values = realloc(rows->values, sizeof(float) * room);
-                if (!rows->values) die("out of memory");
+                if (!rows->values) fail("out of memory");
             }
             rows->values[used++] = (float)v;
         }
         if (rows->count == 0) rows->width = n;
         else if (n != rows->width)
-            die("line %ld: expected %d numbers (one per parameter, as on the first line), got %d",
+            die_usage(COMMAND, "line %ld: expected %d numbers (one per parameter, as on the first line), got %d",
                 line.number, rows->width, n);
         rows->count++;
     }
@@ -177,10 +171,10 @@ static int parse_shape(const char *text, int *shape)
         char *end;
         long d = strtol(p, &end, 10);   /* too large: LONG_MAX, refused below */
         if (end == p || d <= 0 || ndim == TENSOR_MAX_DIMS || (*end != ',' && *end != '\0'))
-            die("--shape: '%s' is not a list of up to %d positive sizes like 3,4", shown.text,
+            die_usage(COMMAND, "--shape: '%s' is not a list of up to %d positive sizes like 3,4", shown.text,
                 TENSOR_MAX_DIMS);
         if (d > TRACE_MAX_PARAMS / numel)
-            die("--shape: '%s' has more than %d elements (the most parameters trace takes)",
+            die_usage(COMMAND, "--shape: '%s' has more than %d elements (the most parameters trace takes)",
                 shown.text, TRACE_MAX_PARAMS);
         numel *= d;
         shape[ndim++] = (int)d;
@@ -220,28 +214,30 @@ int optlab_trace(int argc, char **argv)
         usage(argc > 2 ? registry_find(argv[2]) : NULL);
         return 0;
     }
-    if (argc < 3 || argv[2][0] == '-') die("which optimizer? (see optlab list)");
+    if (argc < 3 || argv[2][0] == '-') die_usage(COMMAND, "which optimizer? (see optlab list)");
     const OptimizerSpec *spec = registry_find(argv[2]);
-    if (!spec) die("unknown optimizer '%s' (see optlab list)", excerpt(argv[2], strlen(argv[2]), &shown));
+    if (!spec)
+        die_usage(COMMAND, "unknown optimizer '%s' (see optlab list)", excerpt(argv[2], strlen(argv[2]), &shown));
 
     const char **own = calloc((size_t)argc, sizeof *own);
     const char **settings = calloc((size_t)argc, sizeof *settings);
     int num_own = 0, num_settings = 0;
-    if (!own || !settings) die("out of memory");
+    if (!own || !settings) fail("out of memory");
     for (int i = 3; i < argc; i++) {
         const char *arg = argv[i];
         if (strncmp(arg, "--", 2) != 0)
-            die("unexpected argument '%s' (settings look like --lr=0.1)", excerpt(arg, strlen(arg), &shown));
+            die_usage(COMMAND, "unexpected argument '%s' (settings look like --lr=0.1)",
+                      excerpt(arg, strlen(arg), &shown));
         if (is_key(arg + 2, "shape") || is_key(arg + 2, "state")) own[num_own++] = arg;
         else settings[num_settings++] = arg;
     }
     TraceArgs args = {NULL, false};
     void *config = malloc(spec->config_size);
     char err[512];
-    if (!config) die("out of memory");
-    if (options_parse(trace_options, &args, num_own, own, err, sizeof err) != 0) die("%s", err);
+    if (!config) fail("out of memory");
+    if (options_parse(trace_options, &args, num_own, own, err, sizeof err) != 0) die_usage(COMMAND, "%s", err);
     if (optimizer_config_parse(spec, config, num_settings, settings, err, sizeof err) != 0)
-        die("%s", err);
+        die_usage(COMMAND, "%s", err);
     free(own);
     free(settings);
     int ndim = 0, shape[TENSOR_MAX_DIMS] = {0};
@@ -249,19 +245,19 @@ int optlab_trace(int argc, char **argv)
 
     Rows rows = {0};
     read_rows(stdin, &rows);
-    if (rows.count == 0) die("no input: the first line must hold the initial parameters");
+    if (rows.count == 0) die_usage(COMMAND, "no input: the first line must hold the initial parameters");
     int numel = rows.width;
     if (ndim == 0) shape[ndim++] = numel;
     long shape_numel = 1;
     for (int d = 0; d < ndim; d++) shape_numel *= shape[d];   /* at most TRACE_MAX_PARAMS */
     if (shape_numel != numel)
-        die("--shape has %ld elements but the first line has %d numbers", shape_numel, numel);
+        die_usage(COMMAND, "--shape has %ld elements but the first line has %d numbers", shape_numel, numel);
 
     MemoryLedger ledger = {0};
     Tensor *param = tensor_new(&ledger, "param", TAG_PARAM, ndim, shape);
     Tensor *grad = tensor_new(&ledger, "grad", TAG_GRAD, ndim, shape);
     Optimizer *opt = param && grad ? spec->create((ParamList){1, &param, &grad}, config) : NULL;
-    if (!opt) die("out of memory");
+    if (!opt) fail("out of memory");
     memcpy(param->data, rows.values, sizeof(float) * (size_t)numel);
 
     if (args.state) {

@@ -77,6 +77,16 @@ static double finite_difference(Problem *p, float *theta, size_t j, const int *b
     return (up - down) / (2.0 * h);
 }
 
+/* How the table names entry `local` of a parameter: [row,column] of a
+ * matrix, [i] of a vector. */
+static const char *entry_name(const Tensor *param, size_t local, char *out, size_t size)
+{
+    if (param->ndim == 2)
+        snprintf(out, size, "[%zu,%zu]", local / (size_t)param->shape[1], local % (size_t)param->shape[1]);
+    else snprintf(out, size, "[%zu]", local);
+    return out;
+}
+
 static void backprop_check(Report *r, const LessonArgs *a)
 {
     enum { BATCH = 64, SAMPLES = 6 };
@@ -84,12 +94,9 @@ static void backprop_check(Report *r, const LessonArgs *a)
     int idx[BATCH];
     for (int i = 0; i < BATCH; i++) idx[i] = i;
     size_t numel = paramlist_numel(&p->params);
-    float *theta = must(malloc(sizeof(float) * numel), "out of memory");   /* theta[numel] */
-    float *grad = must(malloc(sizeof(float) * numel), "out of memory");    /* grad[numel] */
+    float *theta = floats_new(numel), *grad = floats_new(numel);   /* [numel] each */
     paramlist_get(&p->params, theta);
-    p->loss_and_grad(p, idx, BATCH);
-    paramlist_get_grads(&p->params, grad);
-
+    gradient_into(p, idx, BATCH, grad);
     const Column columns[] = {{"parameter", "%s"}, {"entry", "%s"}, {"backprop", "%.6f"},
                               {"finite diff.", "%.6f"}, {"difference", "%.1e"}, {NULL, NULL}};
     Table *t = table_begin(r, "backprop_check",
@@ -105,11 +112,9 @@ static void backprop_check(Report *r, const LessonArgs *a)
             double fd = finite_difference(p, theta, j, idx, BATCH), diff = fabs(fd - grad[j]);
             worst = fmax(worst, diff);
             largest = fmax(largest, fabs(grad[j]));
-            char entry[32];   /* [row,column] of a matrix, [i] of a vector */
-            if (param->ndim == 2) snprintf(entry, sizeof entry, "[%zu,%zu]", local / (size_t)param->shape[1],
-                                           local % (size_t)param->shape[1]);
-            else snprintf(entry, sizeof entry, "[%zu]", local);
-            if (s < 2) table_row(t, param->name, entry, (double)grad[j], fd, diff);
+            char entry[32];
+            if (s < 2) table_row(t, param->name, entry_name(param, local, entry, sizeof entry), (double)grad[j], fd,
+                                 diff);
         }
         offset += param->numel;
     }
@@ -137,8 +142,7 @@ static double per_example_variance(Problem *p, const float *full, float *g /* [n
 {
     double sigma2 = 0.0;
     for (int e = 0; e < p->num_examples; e++) {
-        p->loss_and_grad(p, &e, 1);
-        paramlist_get_grads(&p->params, g);
+        gradient_into(p, &e, 1, g);
         sigma2 += sq_distance(g, full, numel) / p->num_examples;
     }
     return sigma2;
@@ -154,61 +158,85 @@ static void draw_batch(Rng *rng, int *order, int n, int batch)
     }
 }
 
-static void batch_noise(Report *r, const LessonArgs *a)
-{
-    Problem *p = digits_mlp_at((uint64_t)a->seed);
-    int n = p->num_examples, draws = a->quick ? 5 : 300;
-    size_t numel = paramlist_numel(&p->params);
-    float *full = must(malloc(sizeof(float) * numel), "out of memory");   /* full[numel] */
-    float *g = must(malloc(sizeof(float) * numel), "out of memory");      /* g[numel] */
-    int *order = must(malloc(sizeof(int) * (size_t)n), "out of memory");  /* order[n] */
-    for (int i = 0; i < n; i++) order[i] = i;
-    p->loss_and_grad(p, NULL, 0);
-    paramlist_get_grads(&p->params, full);
-    double full_sq = vec_dot(full, full, numel);
-    /* Sampling B of N examples without replacement has
-     * E|g_B - g|^2 = sigma^2 / B * (N - B) / (N - 1). */
-    double sigma2 = per_example_variance(p, full, g, numel);
+/* Gradient noise at one batch size: the mean of |g_B - g|^2 over `draws`
+ * batches of B distinct examples, and the time one gradient takes. */
+typedef struct {
+    Problem *p;
+    size_t numel;
+    float *full, *g;   /* the full gradient and one batch's: [numel] each */
+    int *order;        /* [num_examples]: the examples, shuffled in part for each batch */
+    int draws;
+    Rng rng;
+} NoiseBench;
 
-    const Column columns[] = {{"batch", "%d"}, {"E|g_B - g|^2 / |g|^2", "%.4f"}, {"predicted", "%.4f"},
-                              {"examples/step", "%d"}, {"microseconds/step", "%.1f"}, {NULL, NULL}};
-    Table *t = table_begin(r, "batch_noise", "Gradient noise and cost against batch size (MLP at its start)",
-                           columns);
+static double noise_at(NoiseBench *nb, int batch, double *micros)
+{
+    double sum = 0.0, start = wall_seconds();
+    for (int d = 0; d < nb->draws; d++) {
+        draw_batch(&nb->rng, nb->order, nb->p->num_examples, batch);
+        gradient_into(nb->p, nb->order, batch, nb->g);
+        sum += sq_distance(nb->g, nb->full, nb->numel);
+    }
+    *micros = 1e6 * (wall_seconds() - start) / nb->draws;
+    return sum / nb->draws;
+}
+
+/* Measured and predicted noise against the batch size, on log scales (the
+ * full batch has no noise: nothing to draw there). */
+static void noise_figure(Report *r, const int *batches /* [count] */, const double *measured /* [count] */,
+                         const double *predicted /* [count] */, int count)
+{
     Figure *fig = report_figure(r, "01_batch_noise");
     fprintf(figure_commands(fig), "set logscale xy\nset xlabel 'examples per batch B'\n"
                                   "set ylabel 'E|g_B - g|^2 / |g|^2'\nset key top right\n");
     int predicted_line = figure_series(fig, "lines ls 8", "predicted: σ²/B · (N-B)/(N-1)");
     int measured_points = figure_series(fig, "points ls 1 pt 7 ps 0.8", "measured");
-    Rng rng;
-    rng_seed(&rng, (uint64_t)a->seed, 9);
-    const int sizes[] = {1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 1437};
-    for (int s = 0; s < 12; s++) {
-        int batch = sizes[s] < n ? sizes[s] : n;
-        double sum = 0.0, start = wall_seconds();
-        for (int d = 0; d < draws; d++) {
-            draw_batch(&rng, order, n, batch);
-            p->loss_and_grad(p, order, batch);
-            paramlist_get_grads(&p->params, g);
-            sum += sq_distance(g, full, numel);
-        }
-        double micros = 1e6 * (wall_seconds() - start) / draws, measured = sum / draws / full_sq;
-        double predicted = sigma2 / batch * (n - batch) / (n - 1) / full_sq;
-        table_row(t, batch, measured, predicted, batch, micros);
-        if (batch < n) {   /* the full batch has no noise: nothing to draw on a log scale */
-            figure_point(fig, predicted_line, batch, predicted);
-            figure_point(fig, measured_points, batch, measured);
-        }
-        if (batch == 1) report_value(r, "noise_b1", "%.0f", measured);
-        if (batch == 32) report_value(r, "noise_b32", "%.1f", measured);
+    for (int s = 0; s < count; s++) {
+        if (!(predicted[s] > 0)) continue;
+        figure_point(fig, predicted_line, batches[s], predicted[s]);
+        figure_point(fig, measured_points, batches[s], measured[s]);
+    }
+    figure_close(fig);
+}
+
+static void batch_noise(Report *r, const LessonArgs *a)
+{
+    enum { SIZES = 12 };
+    const int batches[SIZES] = {1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 1437};   /* 1437: all */
+    NoiseBench nb = {.p = digits_mlp_at((uint64_t)a->seed), .draws = a->quick ? 5 : 300};
+    int n = nb.p->num_examples;
+    nb.numel = paramlist_numel(&nb.p->params);
+    nb.full = floats_new(nb.numel);
+    nb.g = floats_new(nb.numel);
+    nb.order = must(malloc(sizeof(int) * (size_t)n), "out of memory");
+    for (int i = 0; i < n; i++) nb.order[i] = i;
+    rng_seed(&nb.rng, (uint64_t)a->seed, 9);
+    gradient_into(nb.p, NULL, 0, nb.full);
+    double full_sq = vec_dot(nb.full, nb.full, nb.numel), measured[SIZES], predicted[SIZES];
+    /* Sampling B of N examples without replacement has
+     * E|g_B - g|^2 = sigma^2 / B * (N - B) / (N - 1). */
+    double sigma2 = per_example_variance(nb.p, nb.full, nb.g, nb.numel);
+    const Column columns[] = {{"batch", "%d"}, {"E|g_B - g|^2 / |g|^2", "%.4f"}, {"predicted", "%.4f"},
+                              {"examples/step", "%d"}, {"microseconds/step", "%.1f"}, {NULL, NULL}};
+    Table *t = table_begin(r, "batch_noise", "Gradient noise and cost against batch size (MLP at its start)",
+                           columns);
+    for (int s = 0; s < SIZES; s++) {
+        int batch = batches[s];
+        double micros;
+        measured[s] = noise_at(&nb, batch, &micros) / full_sq;
+        predicted[s] = sigma2 / batch * (n - batch) / (n - 1) / full_sq;
+        table_row(t, batch, measured[s], predicted[s], batch, micros);
+        if (batch == 1) report_value(r, "noise_b1", "%.0f", measured[s]);
+        if (batch == 32) report_value(r, "noise_b32", "%.1f", measured[s]);
         if (batch == 1) report_value(r, "us_per_example_b1", "%.1f", micros);
         if (batch == 32) report_value(r, "us_per_example_b32", "%.1f", micros / 32);
     }
     table_end(t);
-    figure_close(fig);
-    free(full);
-    free(g);
-    free(order);
-    problem_free(p);
+    noise_figure(r, batches, measured, predicted, SIZES);
+    free(nb.full);
+    free(nb.g);
+    free(nb.order);
+    problem_free(nb.p);
 }
 
 /* ---- 4. one example, a mini-batch, or all of them, for the same work ----------- */
@@ -484,6 +512,18 @@ static void saddle_table(Report *r, const LessonArgs *a)
 
 /* ---- 9. SGD trains the digits MLP -------------------------------------------------- */
 
+/* The training curve: the loss of each mini-batch (the series batch_loss)
+ * and the loss on all examples at the checkpoints (full_loss). */
+static Figure *mlp_figure(Report *r, int *batch_loss, int *full_loss)
+{
+    Figure *fig = report_figure(r, "01_digits_mlp");
+    fprintf(figure_commands(fig), "set xlabel 'step'\nset ylabel 'loss'\nset logscale y\n"
+                                  "set key top right\n");
+    *batch_loss = figure_series(fig, "lines lc rgb '#b0c4de' lw 1", "loss of each mini-batch");
+    *full_loss = figure_series(fig, "linespoints ls 1", "loss on all training examples");
+    return fig;
+}
+
 static void digits_mlp(Report *r, const LessonArgs *a)
 {
     enum { CHECKPOINTS = 10 };
@@ -493,11 +533,8 @@ static void digits_mlp(Report *r, const LessonArgs *a)
                               {NULL, NULL}};
     Table *t = table_begin(r, "digits_mlp", "SGD training the digits MLP (64-32-10, tanh)", columns);
     table_note(t, "lr = %g, batch = %d, %d steps", a->lr, a->batch, a->steps);
-    Figure *fig = report_figure(r, "01_digits_mlp");
-    fprintf(figure_commands(fig), "set xlabel 'step'\nset ylabel 'loss'\nset logscale y\n"
-                                  "set key top right\n");
-    int batch_loss = figure_series(fig, "lines lc rgb '#b0c4de' lw 1", "loss of each mini-batch");
-    int full_loss = figure_series(fig, "linespoints ls 1", "loss on all training examples");
+    int batch_loss, full_loss;
+    Figure *fig = mlp_figure(r, &batch_loss, &full_loss);
     double loss = p->loss_and_grad(p, NULL, 0), accuracy = p->test_accuracy(p);
     table_row(t, 0, loss, 100 * accuracy);
     figure_point(fig, full_loss, 0, loss);

@@ -123,17 +123,42 @@ static double steps_at(float lr, double to_beat, void *ctx)
 
 /* The fewest steps to the target over the grids: learning rates only when
  * with_momentum is false, learning rates and momentum otherwise. */
-static Best sweep(Problem *p, bool with_momentum, bool nesterov, int max_steps)
+/* The fewest steps to the target over the lr grid at this momentum, when
+ * fewer than to_beat; steps -1 otherwise. */
+static Best sweep_lr(Problem *p, float momentum, bool nesterov, int max_steps, double to_beat)
 {
     float lrs[LR_GRID];
     lr_grid(lrs, LR_GRID, -24, 16);
+    Target target = {p, momentum, nesterov, max_steps};
+    Sweep s = lr_sweep(lrs, LR_GRID, to_beat, steps_at, &target);
+    return s.best >= 0 ? (Best){(int)s.score[s.best], s.lr[s.best], momentum} : (Best){-1, 0, 0};
+}
+
+/* The fewest steps to the target over the grids: learning rates only when
+ * with_momentum is false, learning rates and momentum otherwise. */
+static Best sweep(Problem *p, bool with_momentum, bool nesterov, int max_steps)
+{
     Best best = {-1, 0, 0};
     for (int j = 0; j < (with_momentum ? BETA_GRID : 1); j++) {
-        Target target = {p, with_momentum ? grid_beta(j) : 0.0f, nesterov && with_momentum, max_steps};
-        Sweep s = lr_sweep(lrs, LR_GRID, best.steps >= 0 ? best.steps : INFINITY, steps_at, &target);
-        if (s.best >= 0) best = (Best){(int)s.score[s.best], s.lr[s.best], target.momentum};
+        Best at_beta = sweep_lr(p, with_momentum ? grid_beta(j) : 0.0f, nesterov && with_momentum, max_steps,
+                                best.steps >= 0 ? best.steps : INFINITY);
+        if (at_beta.steps >= 0) best = at_beta;
     }
     return best;
+}
+
+/* A map of the ravine for paths drawn on it: its contour lines, x across and
+ * y up at the same scale, x from x_min to 5 and y within +-y_max. */
+static Figure *ravine_map(Report *r, const char *name, const Problem *p, double height, double x_min,
+                          double y_max, const char *x_label)
+{
+    Figure *fig = report_figure(r, name);
+    figure_size(fig, 6.0, height);
+    fprintf(figure_commands(fig), "set size ratio -1\nset xrange [%g:5]\nset yrange [%g:%g]\n"
+                                  "set xlabel '%s'\nset ylabel 'y (steep wall)'\nset key below horizontal\n",
+            x_min, -y_max, y_max, x_label);
+    figure_contours(fig, p, CONTOUR_LEVELS, 6);
+    return fig;
 }
 
 /* Heavy ball's optimal settings for a quadratic with curvatures in [mu, L]
@@ -153,6 +178,16 @@ static int sign_flips(const TrainHistory *h, int i, int steps)
     for (int s = 1; s <= h->steps_done && s <= steps; s++)
         flips += (h->path[2 * s + i] > 0) != (h->path[2 * (s - 1) + i] > 0);
     return flips;
+}
+
+/* A figure of the loss against the step, on a log scale with powers of ten:
+ * `settings` are its own gnuplot lines (the range, the key). */
+static Figure *loss_figure(Report *r, const char *name, const char *settings)
+{
+    Figure *fig = report_figure(r, name);
+    fprintf(figure_commands(fig), "set xlabel 'step'\nset ylabel 'loss'\nset logscale y\n"
+                                  "set format y '10^{%%T}'\n%s", settings);
+    return fig;
 }
 
 /* ---- 1. the problem: gradient descent on chapter 1's ravine ------------------ */
@@ -219,12 +254,7 @@ static void ravine_paths(Report *r)
     report_value(r, "paths_gd_loss", "%.1e", gd_path.loss[steps]);
     report_value(r, "paths_hb_loss", "%.1e", hb_path.loss[steps]);
 
-    Figure *fig = report_figure(r, "02_ravine_paths");
-    figure_size(fig, 6.0, 3.2);
-    fprintf(figure_commands(fig), "set size ratio -1\nset xrange [-1:5]\nset yrange [-1.5:1.5]\n"
-                                  "set xlabel 'x (flat floor, curvature 1/κ)'\nset ylabel 'y (steep wall)'\n"
-                                  "set key below horizontal\n");
-    figure_contours(fig, p, CONTOUR_LEVELS, 6);
+    Figure *fig = ravine_map(r, "02_ravine_paths", p, 3.2, -1.0, 1.5, "x (flat floor, curvature 1/κ)");
     figure_path(fig, &gd_path, "linespoints ls 1", "GD, lr %.2f", gd.lr);
     figure_path(fig, &hb_path, "linespoints ls 2", "heavy ball, lr %.2f, β %.2f", hb.lr, hb.momentum);
     figure_close(fig);
@@ -248,8 +278,19 @@ typedef struct {
     float hb_theory_beta;
 } KappaRow;
 
-static KappaRow kappa_row(double kappa)
+/* Steps to the target on each ravine of the sweep, by kappa: each method's
+ * best and theory's settings. */
+#define MAX_KAPPAS 7
+typedef struct {
+    int n;
+    double kappa[MAX_KAPPAS], gd[MAX_KAPPAS], hb[MAX_KAPPAS], nag[MAX_KAPPAS];
+    double gd_theory[MAX_KAPPAS], hb_theory[MAX_KAPPAS];
+} KappaSteps;
+
+/* Measures the ravine k->kappa[i] and records its steps in k at i. */
+static KappaRow kappa_row(KappaSteps *k, int i)
 {
+    double kappa = k->kappa[i];
     Problem *p = must(ravine_new(KAPPA_DIM, kappa), "out of memory");
     int cap = (int)(20 * kappa) + 1000;
     KappaRow row;
@@ -264,15 +305,46 @@ static KappaRow kappa_row(double kappa)
     row.gd_theory = steps_to_target(p, &gd, cap);
     row.hb_theory = steps_to_target(p, &hb, cap);
     problem_free(p);
+    k->gd[i] = row.gd.steps;
+    k->hb[i] = row.hb.steps;
+    k->nag[i] = row.nag.steps;
+    k->gd_theory[i] = row.gd_theory;
+    k->hb_theory[i] = row.hb_theory;
     return row;
+}
+
+/* The values the chapter quotes from the hardest ravine, kappa = 10^4. */
+static void report_k1e4(Report *r, const KappaRow *row)
+{
+    report_value(r, "k1e4_gd_steps", "%d", row->gd.steps);
+    report_value(r, "k1e4_hb_steps", "%d", row->hb.steps);
+    report_value(r, "k1e4_nag_steps", "%d", row->nag.steps);
+    report_value(r, "k1e4_hb_beta", "%.3f", row->hb.momentum);
+    report_value(r, "k1e4_hb_theory_beta", "%.3f", row->hb_theory_beta);
+}
+
+/* The steps of each method's best settings against kappa, on log scales. */
+static void kappa_figure(Report *r, const KappaSteps *k, double s_gd, double s_hb, double s_nag)
+{
+    Figure *fig = report_figure(r, "02_kappa");
+    fprintf(figure_commands(fig), "set logscale xy\nset xlabel 'condition number κ'\n"
+                                  "set ylabel 'steps to reach 10^{-6} of the starting loss'\n"
+                                  "set format x '10^{%%T}'\nset key top left\n");
+    int gd_line = figure_series(fig, "linespoints ls 1 pt 7", "gradient descent (slope %.2f)", s_gd);
+    int hb_line = figure_series(fig, "linespoints ls 2 pt 5", "heavy ball (slope %.2f)", s_hb);
+    int nag_line = figure_series(fig, "linespoints ls 3 pt 9", "Nesterov (slope %.2f)", s_nag);
+    for (int i = 0; i < k->n; i++) {
+        figure_point(fig, gd_line, k->kappa[i], k->gd[i]);
+        figure_point(fig, hb_line, k->kappa[i], k->hb[i]);
+        figure_point(fig, nag_line, k->kappa[i], k->nag[i]);
+    }
+    figure_close(fig);
 }
 
 static void kappa_sweep(Report *r, const LessonArgs *a)
 {
-    const double all_kappas[] = {10, 30, 100, 300, 1000, 3000, 10000}, quick_kappas[] = {10, 100};
-    const double *kappas = a->quick ? quick_kappas : all_kappas;
-    const int n = a->quick ? 2 : 7;
-    double gd[7], hb[7], nag[7], gd_theory[7], hb_theory[7];   /* steps, by kappa */
+    const double all_kappas[MAX_KAPPAS] = {10, 30, 100, 300, 1000, 3000, 10000}, quick_kappas[] = {10, 100};
+    KappaSteps k = {.n = a->quick ? 2 : MAX_KAPPAS};
     const Column columns[] = {{"\nkappa", "%g"},
                               {"GD\nlr", "%.2f"}, {"\nsteps", "%d"},
                               {"HB\nlr", "%.2f"}, {"\nmomentum", "%.4f"}, {"\nsteps", "%d"},
@@ -283,49 +355,26 @@ static void kappa_sweep(Report *r, const LessonArgs *a)
                            columns);
     table_note(t, "GD gradient descent, HB heavy ball, NAG Nesterov: the best settings of the sweep;");
     table_note(t, "then the steps that theory's settings take");
-    for (int i = 0; i < n; i++) {
-        KappaRow row = kappa_row(kappas[i]);
-        table_row(t, kappas[i], row.gd.lr, row.gd.steps, row.hb.lr, row.hb.momentum, row.hb.steps, row.nag.lr,
-                  row.nag.momentum, row.nag.steps, row.gd_theory, row.hb_theory);
-        gd[i] = row.gd.steps;
-        hb[i] = row.hb.steps;
-        nag[i] = row.nag.steps;
-        gd_theory[i] = row.gd_theory;
-        hb_theory[i] = row.hb_theory;
-        if (kappas[i] == 10000) {
-            report_value(r, "k1e4_gd_steps", "%d", row.gd.steps);
-            report_value(r, "k1e4_hb_steps", "%d", row.hb.steps);
-            report_value(r, "k1e4_nag_steps", "%d", row.nag.steps);
-            report_value(r, "k1e4_hb_beta", "%.3f", row.hb.momentum);
-            report_value(r, "k1e4_hb_theory_beta", "%.3f", row.hb_theory_beta);
-        }
+    for (int i = 0; i < k.n; i++) {
+        k.kappa[i] = a->quick ? quick_kappas[i] : all_kappas[i];
+        KappaRow row = kappa_row(&k, i);
+        table_row(t, k.kappa[i], row.gd.lr, row.gd.steps, row.hb.lr, row.hb.momentum, row.hb.steps,
+                  row.nag.lr, row.nag.momentum, row.nag.steps, row.gd_theory, row.hb_theory);
+        if (k.kappa[i] == 10000) report_k1e4(r, &row);
     }
-    double s_gd = loglog_slope(kappas, gd, n), s_hb = loglog_slope(kappas, hb, n);
-    double s_nag = loglog_slope(kappas, nag, n);
-    table_note(t, "slope of log(steps) against log(kappa), fitted over these %d ravines:", n);
+    double s_gd = loglog_slope(k.kappa, k.gd, k.n), s_hb = loglog_slope(k.kappa, k.hb, k.n);
+    double s_nag = loglog_slope(k.kappa, k.nag, k.n), s_hb_theory = loglog_slope(k.kappa, k.hb_theory, k.n);
+    table_note(t, "slope of log(steps) against log(kappa), fitted over these %d ravines:", k.n);
     table_note(t, "  best settings of the sweep   GD %.2f   heavy ball %.2f   Nesterov %.2f", s_gd, s_hb,
                s_nag);
     table_note(t, "  theory's settings            GD %.2f   heavy ball %.2f",
-               loglog_slope(kappas, gd_theory, n), loglog_slope(kappas, hb_theory, n));
+               loglog_slope(k.kappa, k.gd_theory, k.n), s_hb_theory);
     table_end(t);
     report_value(r, "slope_gd", "%.2f", s_gd);
     report_value(r, "slope_hb", "%.2f", s_hb);
     report_value(r, "slope_nag", "%.2f", s_nag);
-    report_value(r, "slope_hb_theory", "%.2f", loglog_slope(kappas, hb_theory, n));
-
-    Figure *fig = report_figure(r, "02_kappa");
-    fprintf(figure_commands(fig), "set logscale xy\nset xlabel 'condition number κ'\n"
-                                  "set ylabel 'steps to reach 10^{-6} of the starting loss'\n"
-                                  "set format x '10^{%%T}'\nset key top left\n");
-    int gd_line = figure_series(fig, "linespoints ls 1 pt 7", "gradient descent (slope %.2f)", s_gd);
-    int hb_line = figure_series(fig, "linespoints ls 2 pt 5", "heavy ball (slope %.2f)", s_hb);
-    int nag_line = figure_series(fig, "linespoints ls 3 pt 9", "Nesterov (slope %.2f)", s_nag);
-    for (int i = 0; i < n; i++) {
-        figure_point(fig, gd_line, kappas[i], gd[i]);
-        figure_point(fig, hb_line, kappas[i], hb[i]);
-        figure_point(fig, nag_line, kappas[i], nag[i]);
-    }
-    figure_close(fig);
+    report_value(r, "slope_hb_theory", "%.2f", s_hb_theory);
+    kappa_figure(r, &k, s_gd, s_hb, s_nag);
 }
 
 /* ---- 4. how much momentum? ----------------------------------------------------- */
@@ -337,17 +386,13 @@ static void beta_sweep(Report *r, const LessonArgs *a)
     /* Plain SGD dashed: momentum 0.99 wanders around it. */
     const char *styles[] = {"lines ls 1 dt 2 lw 3", "lines ls 2", "lines ls 3", "lines ls 4"};
     const int steps = a->quick ? 200 : 2000, plot_steps = 400;
-    float lrs[LR_GRID];
-    lr_grid(lrs, LR_GRID, -24, 16);
     Problem *p = must(ravine_new(2, CHAPTER_KAPPA), "out of memory");
     const Column columns[] = {{"momentum", "%.2f"}, {"steps\nat lr 0.1", "%d"}, {"sign changes\nof x", "%d"},
                               {"\nof y", "%d"}, {"most negative x\n(overshoot)", "%.3f"}, {"best\nlr", "%.2f"},
                               {"steps at\nbest lr", "%d"}, {NULL, NULL}};
     Table *t = table_begin(r, "beta_sweep", "How much momentum? The ravine (kappa = 20)", columns);
     table_note(t, "steps: until the loss is 1e-6 of its start; sign changes: in the first 100 steps at lr 0.1");
-    Figure *fig = report_figure(r, "02_beta_sweep");
-    fprintf(figure_commands(fig), "set xlabel 'step'\nset ylabel 'loss'\nset logscale y\n"
-                                  "set format y '10^{%%T}'\nset yrange [1e-16:10]\nset key outside right\n");
+    Figure *fig = loss_figure(r, "02_beta_sweep", "set yrange [1e-16:10]\nset key outside right\n");
     int plain_steps = 0;
     for (int b = 0; b < 4; b++) {
         SGDMomentumConfig cfg = config(0.1f, betas[b], false);
@@ -355,17 +400,15 @@ static void beta_sweep(Report *r, const LessonArgs *a)
         int reached = steps_to_target(p, &cfg, 100000);
         double min_x = 0.0;
         for (int s = 0; s <= h.steps_done; s++) min_x = fmin(min_x, h.path[2 * s]);
-        /* The best lr for this momentum alone. */
-        Sweep best = lr_sweep(lrs, LR_GRID, INFINITY, steps_at, &(Target){p, betas[b], false, 100000});
-        int best_steps = best.best >= 0 ? (int)best.score[best.best] : -1;
-        table_row(t, betas[b], reached, sign_flips(&h, 0, 100), sign_flips(&h, 1, 100), min_x,
-                  best.best >= 0 ? best.lr[best.best] : 0.0f, best_steps);
+        Best best = sweep_lr(p, betas[b], false, 100000, INFINITY);   /* for this momentum alone */
+        table_row(t, betas[b], reached, sign_flips(&h, 0, 100), sign_flips(&h, 1, 100), min_x, best.lr,
+                  best.steps);
         int curve = figure_series(fig, styles[b], "momentum %g", betas[b]);
         for (int s = 0; s <= plot_steps && s <= h.steps_done; s++) figure_point(fig, curve, s, h.loss[s]);
         if (b == 0) plain_steps = reached;
         if (b == 2) report_value(r, "beta09_speedup", "%.0f", (double)plain_steps / reached);
         report_value(r, value_name(r, "beta%s_steps", tags[b]), "%d", reached);
-        report_value(r, value_name(r, "beta%s_best_steps", tags[b]), "%d", best_steps);
+        report_value(r, value_name(r, "beta%s_best_steps", tags[b]), "%d", best.steps);
         report_value(r, value_name(r, "beta%s_min_x", tags[b]), "%.2f", min_x);
         report_value(r, value_name(r, "beta%s_flips_x", tags[b]), "%d", sign_flips(&h, 0, 100));
         train_history_free(&h);
@@ -418,6 +461,34 @@ static bool stays_bounded(Problem *p, float lr, float beta, bool nesterov, int s
     return ok;
 }
 
+/* Heavy ball or Nesterov at lr for `steps` steps: the loss at the end, and
+ * into loss and y20 that loss and |y| after 20 steps, NaN where the loss grew. */
+static double end_loss(Problem *p, float lr, float beta, bool nesterov, int steps, double *loss, double *y20)
+{
+    SGDMomentumConfig cfg = config(lr, beta, nesterov);
+    TrainHistory h = run_path(p, &cfg, steps);
+    bool grew = h.diverged_at || h.loss[steps] > h.loss[0];
+    double end = h.loss[steps];
+    *loss = grew ? NAN : end;
+    *y20 = grew ? NAN : fabs(h.path[2 * 20 + 1]);
+    train_history_free(&h);
+    return end;
+}
+
+/* The two paths at lr 0.5 on the map of the ravine. */
+static void nesterov_figure(Report *r, Problem *p, float beta)
+{
+    Figure *fig = ravine_map(r, "02_nesterov_paths", p, 3.0, -3.5, 1.2, "x (flat floor)");
+    for (int nesterov = 0; nesterov < 2; nesterov++) {
+        SGDMomentumConfig cfg = config(0.5f, beta, nesterov);
+        TrainHistory h = run_path(p, &cfg, 40);
+        figure_path(fig, &h, nesterov ? "linespoints ls 3" : "linespoints ls 2",
+                    nesterov ? "Nesterov" : "heavy ball");
+        train_history_free(&h);
+    }
+    figure_close(fig);
+}
+
 static double largest_stable_lr(Problem *p, float beta, bool nesterov, int steps)
 {
     double lo = 0.0, hi = 8.0;
@@ -445,14 +516,8 @@ static void nesterov_table(Report *r, const LessonArgs *a)
     for (int i = 0; i < 7; i++) {
         double loss[2], y20[2];   /* heavy ball, Nesterov; NaN where the loss grew */
         for (int nesterov = 0; nesterov < 2; nesterov++) {
-            SGDMomentumConfig cfg = config(lrs[i], beta, nesterov);
-            TrainHistory h = run_path(p, &cfg, steps);
-            bool grew = h.diverged_at || h.loss[steps] > h.loss[0];
-            loss[nesterov] = grew ? NAN : h.loss[steps];
-            y20[nesterov] = grew ? NAN : fabs(h.path[2 * 20 + 1]);
-            if (lrs[i] == 0.5f)
-                report_value(r, nesterov ? "nag_loss_lr05" : "hb_loss_lr05", "%.1e", h.loss[steps]);
-            train_history_free(&h);
+            double end = end_loss(p, lrs[i], beta, nesterov, steps, &loss[nesterov], &y20[nesterov]);
+            if (lrs[i] == 0.5f) report_value(r, nesterov ? "nag_loss_lr05" : "hb_loss_lr05", "%.1e", end);
         }
         table_row(t, lrs[i], loss[0], loss[1], y20[0], y20[1]);
         if (lrs[i] == 0.5f) {
@@ -468,22 +533,7 @@ static void nesterov_table(Report *r, const LessonArgs *a)
     table_end(t);
     report_value(r, "hb_max_lr", "%.2f", hb_max);
     report_value(r, "nag_max_lr", "%.2f", nag_max);
-
-    /* The two paths at lr 0.5 on the map. */
-    Figure *fig = report_figure(r, "02_nesterov_paths");
-    figure_size(fig, 6.0, 3.0);
-    fprintf(figure_commands(fig), "set size ratio -1\nset xrange [-3.5:5]\nset yrange [-1.2:1.2]\n"
-                                  "set xlabel 'x (flat floor)'\nset ylabel 'y (steep wall)'\n"
-                                  "set key below horizontal\n");
-    figure_contours(fig, p, CONTOUR_LEVELS, 6);
-    for (int nesterov = 0; nesterov < 2; nesterov++) {
-        SGDMomentumConfig cfg = config(0.5f, beta, nesterov);
-        TrainHistory h = run_path(p, &cfg, 40);
-        figure_path(fig, &h, nesterov ? "linespoints ls 3" : "linespoints ls 2",
-                    nesterov ? "Nesterov" : "heavy ball");
-        train_history_free(&h);
-    }
-    figure_close(fig);
+    nesterov_figure(r, p, beta);
     problem_free(p);
 }
 
@@ -526,6 +576,24 @@ static TrainHistory ema_path(Problem *p, const SGDMomentumConfig *ema, int steps
     return b;
 }
 
+/* On a steady slope (the same gradient every step) step t of form A has
+ * length lr g (1 + beta + ... + beta^(t-1)): the 90% of the past is added
+ * to 100% of the present, not to 10% of it. Notes the lengths of 100 steps
+ * under the table; length[t] is that of step t. */
+static void steady_slope(Table *t, const SGDMomentumConfig *plain, double *length /* [101] */)
+{
+    float param[1] = {0.0f}, buf[1] = {0.0f}, grad[1] = {1.0f};
+    for (int s = 1; s <= 100; s++) {
+        float before = param[0];
+        sgd_momentum_update(param, grad, buf, 1, plain, s);
+        length[s] = fabs(param[0] - before);
+    }
+    table_note(t, "On a steady slope (the gradient is 1 at every step), form A with lr = %.1f:", plain->lr);
+    table_note(t, "  step                   1      2      5     10     20     50    100");
+    table_note(t, "  length of the step %6.3f %6.3f %6.3f %6.3f %6.3f %6.3f %6.3f", length[1], length[2],
+               length[5], length[10], length[20], length[50], length[100]);
+}
+
 static void conventions(Report *r)
 {
     const float beta = 0.9f, lr = 0.1f;
@@ -552,21 +620,8 @@ static void conventions(Report *r)
     report_value(r, "conv_dist_c", "%.2f", dist_c);
     report_value(r, "conv_first_a", "%.3f", first_step(&a));
     report_value(r, "conv_first_c", "%.3f", first_step(&c));
-
-    /* On a steady slope (the same gradient every step) step t of form A has
-     * length lr g (1 + beta + ... + beta^(t-1)): the 90% of the past is added
-     * to 100% of the present, not to 10% of it. */
-    float param[1] = {0.0f}, buf[1] = {0.0f}, grad[1] = {1.0f};
-    double length[101];   /* length[t]: of step t */
-    for (int s = 1; s <= 100; s++) {
-        float before = param[0];
-        sgd_momentum_update(param, grad, buf, 1, &plain, s);
-        length[s] = fabs(param[0] - before);
-    }
-    table_note(t, "On a steady slope (the gradient is 1 at every step), form A with lr = %.1f:", lr);
-    table_note(t, "  step                   1      2      5     10     20     50    100");
-    table_note(t, "  length of the step %6.3f %6.3f %6.3f %6.3f %6.3f %6.3f %6.3f", length[1], length[2],
-               length[5], length[10], length[20], length[50], length[100]);
+    double length[101];
+    steady_slope(t, &plain, length);
     table_end(t);
     report_value(r, "steady_step_100", "%.3f", length[100]);
     report_value(r, "steady_ratio", "%.1f", length[100] / lr);
@@ -722,54 +777,85 @@ static void momentum_memory(Report *r, float lr, float beta)
     problem_free(p);
 }
 
+/* The mean of x[n], in the order of x, and its lowest and highest. */
+typedef struct {
+    double mean, low, high;
+} Spread;
+
+static Spread spread(const double *x, int n)
+{
+    Spread out = {0.0, x[0], x[0]};
+    for (int i = 0; i < n; i++) {
+        out.mean += x[i] / n;
+        out.low = fmin(out.low, x[i]);
+        out.high = fmax(out.high, x[i]);
+    }
+    return out;
+}
+
+enum { MLP_RUNS = 5, MLP_SEEDS = 3, MLP_POINTS = 10 };
+
+/* One row of the table: `run` from MLP_SEEDS seeds, the curve of the first
+ * into curve[MLP_POINTS + 1]; returns the mean accuracy in percent, and the
+ * mean loss into loss. */
+static double mlp_row(Report *r, Table *t, const MlpRun *run, const LessonArgs *a, double *curve, double *loss)
+{
+    double losses[MLP_SEEDS], accuracies[MLP_SEEDS];
+    for (int s = 0; s < MLP_SEEDS; s++)
+        losses[s] = train_mlp(run, a, (uint64_t)a->seed + (uint64_t)s, &accuracies[s], s == 0 ? curve : NULL,
+                              MLP_POINTS);
+    Spread l = spread(losses, MLP_SEEDS), acc = spread(accuracies, MLP_SEEDS);
+    table_row(t, run->label, run->lr, run->momentum, run->lr / (1 - run->momentum), l.mean, l.low, l.high,
+              100 * acc.mean, 100 * acc.low, 100 * acc.high);
+    report_value(r, value_name(r, "mlp_%s_loss", run->tag), "%.4f", l.mean);
+    report_value(r, value_name(r, "mlp_%s_acc", run->tag), "%.1f", 100 * acc.mean);
+    *loss = l.mean;
+    return 100 * acc.mean;
+}
+
+/* The loss curves of the first seed of each run. One colour per
+ * lr/(1 - beta): solid for SGD, dashed with open points for heavy ball, so
+ * that curves lying on top of each other stay visible. */
+static void mlp_figure(Report *r, const MlpRun *runs /* [MLP_RUNS] */,
+                       double curves[MLP_RUNS][MLP_POINTS + 1], int steps)
+{
+    const char *styles[MLP_RUNS] = {"linespoints ls 1", "linespoints ls 2", "linespoints ls 1 dt 2 pt 6 ps 1.2",
+                                    "linespoints ls 2 dt 2 pt 4 ps 1.2", "linespoints ls 3"};
+    Figure *fig = report_figure(r, "02_digits_mlp");
+    fprintf(figure_commands(fig), "set xlabel 'step'\nset ylabel 'loss on all training examples'\n"
+                                  "set logscale y\nset key top right\n");
+    for (int i = 0; i < MLP_RUNS; i++) {
+        int line = figure_series(fig, styles[i], "%s, lr %g%s", runs[i].label, runs[i].lr,
+                                 runs[i].momentum > 0 ? ", β 0.9" : "");
+        for (int c = 0; c <= MLP_POINTS; c++) figure_point(fig, line, steps * c / MLP_POINTS, curves[i][c]);
+    }
+    figure_close(fig);
+}
+
 static void digits_mlp(Report *r, const LessonArgs *a, float beta)
 {
-    enum { RUNS = 5, SEEDS = 3, POINTS = 10 };
-    const MlpRun runs[RUNS] = {
+    const MlpRun runs[MLP_RUNS] = {
         {"SGD", "sgd", a->lr, 0.0f, false},
         {"SGD", "sgd_big", a->lr / (1.0f - beta), 0.0f, false},
         {"heavy ball", "hb_small", a->lr * (1.0f - beta), beta, false},
         {"heavy ball", "hb", a->lr, beta, false},
         {"Nesterov", "nag", a->lr, beta, true},
     };
-    /* One colour per lr/(1 - beta): solid for SGD, dashed with open points for
-     * heavy ball, so that curves lying on top of each other stay visible. */
-    const char *styles[RUNS] = {"linespoints ls 1", "linespoints ls 2", "linespoints ls 1 dt 2 pt 6 ps 1.2",
-                                "linespoints ls 2 dt 2 pt 4 ps 1.2", "linespoints ls 3"};
     const Column columns[] = {{"method", "%s"}, {"lr", "%.3f"}, {"momentum", "%.2f"}, {"lr/(1-b)", "%.3f"},
                               {"loss\nmean", "%.4f"}, {"\nlow", "%.4f"}, {"\nhigh", "%.4f"},
                               {"accuracy\nmean", "%.1f%%"}, {"\nlow", "%.1f"}, {"\nhigh", "%.1f"}, {NULL, NULL}};
     Table *t = table_begin(r, "digits_mlp",
                            "SGD with and without momentum on the digits MLP (64-32-10, tanh)", columns);
     table_note(t, "batch %d, %d steps; the final training loss and the test accuracy:", a->batch, a->steps);
-    table_note(t, "their mean, lowest and highest over %d seeds", SEEDS);
-    Figure *fig = report_figure(r, "02_digits_mlp");
-    fprintf(figure_commands(fig), "set xlabel 'step'\nset ylabel 'loss on all training examples'\n"
-                                  "set logscale y\nset key top right\n");
-    double losses[RUNS], acc_min = INFINITY, acc_max = -INFINITY;
-    for (int i = 0; i < RUNS; i++) {
-        double curve[POINTS + 1], loss[SEEDS], acc[SEEDS], loss_mean = 0, acc_mean = 0;
-        for (int s = 0; s < SEEDS; s++) {
-            uint64_t seed = (uint64_t)a->seed + (uint64_t)s;
-            loss[s] = train_mlp(&runs[i], a, seed, &acc[s], s == 0 ? curve : NULL, POINTS);
-            loss_mean += loss[s] / SEEDS;
-            acc_mean += acc[s] / SEEDS;
-        }
-        table_row(t, runs[i].label, runs[i].lr, runs[i].momentum, runs[i].lr / (1 - runs[i].momentum),
-                  loss_mean, fmin(loss[0], fmin(loss[1], loss[2])), fmax(loss[0], fmax(loss[1], loss[2])),
-                  100 * acc_mean, 100 * fmin(acc[0], fmin(acc[1], acc[2])),
-                  100 * fmax(acc[0], fmax(acc[1], acc[2])));
-        report_value(r, value_name(r, "mlp_%s_loss", runs[i].tag), "%.4f", loss_mean);
-        report_value(r, value_name(r, "mlp_%s_acc", runs[i].tag), "%.1f", 100 * acc_mean);
-        losses[i] = loss_mean;
-        acc_min = fmin(acc_min, 100 * acc_mean);
-        acc_max = fmax(acc_max, 100 * acc_mean);
-        int line = figure_series(fig, styles[i], "%s, lr %g%s", runs[i].label, runs[i].lr,
-                                 runs[i].momentum > 0 ? ", β 0.9" : "");
-        for (int c = 0; c <= POINTS; c++) figure_point(fig, line, a->steps * c / POINTS, curve[c]);
+    table_note(t, "their mean, lowest and highest over %d seeds", MLP_SEEDS);
+    double curves[MLP_RUNS][MLP_POINTS + 1], losses[MLP_RUNS], acc_min = INFINITY, acc_max = -INFINITY;
+    for (int i = 0; i < MLP_RUNS; i++) {
+        double accuracy = mlp_row(r, t, &runs[i], a, curves[i], &losses[i]);
+        acc_min = fmin(acc_min, accuracy);
+        acc_max = fmax(acc_max, accuracy);
     }
     table_end(t);
-    figure_close(fig);
+    mlp_figure(r, runs, curves, a->steps);
     report_value(r, "mlp_steps", "%d", a->steps);
     report_value(r, "mlp_acc_min", "%.1f", acc_min);
     report_value(r, "mlp_acc_max", "%.1f", acc_max);
