@@ -205,9 +205,72 @@ def sgd_steplr_cases(out):
     out.write("end\n\n")
 
 
+def adagrad_cases(out):
+    """Chapter 3: torch.optim.Adagrad, every keyword and its defaults, with
+    the state `sum` after each step."""
+    rng = np.random.default_rng(20240603)
+    adagrad = torch.optim.Adagrad
+    state = ("sum",)
+
+    def grads(shape, steps=8, scale=1.0):
+        return [f32(rng, shape, scale) for _ in range(steps)]
+
+    # Every default written out: the C test replays it with no settings at all.
+    run_case(out, "adagrad_default", adagrad,
+             {"lr": "0.01", "lr_decay": "0", "weight_decay": "0",
+              "initial_accumulator_value": "0", "eps": "1e-10", "maximize": "false"},
+             f32(rng, (5,)), grads((5,)), state)
+    run_case(out, "adagrad_lr", adagrad, {"lr": "0.1"}, f32(rng, (6,)), grads((6,)), state)
+    run_case(out, "adagrad_lr_decay", adagrad, {"lr": "0.1", "lr_decay": "0.5"},
+             f32(rng, (4,)), grads((4,)), state)
+    run_case(out, "adagrad_weight_decay", adagrad, {"lr": "0.1", "weight_decay": "0.1"},
+             f32(rng, (4,)), grads((4,)), state)
+    run_case(out, "adagrad_initial_accumulator", adagrad,
+             {"lr": "0.1", "initial_accumulator_value": "0.5"},
+             f32(rng, (4,)), grads((4,)), state)
+    # A large eps: here it changes the step visibly (eps is added after sqrt).
+    run_case(out, "adagrad_eps", adagrad, {"lr": "0.1", "eps": "0.3"},
+             f32(rng, (4,)), grads((4,), scale=0.3), state)
+    run_case(out, "adagrad_maximize", adagrad,
+             {"lr": "0.1", "weight_decay": "0.05", "maximize": "true"},
+             f32(rng, (4,)), grads((4,)), state)
+    run_case(out, "adagrad_all_keywords", adagrad,
+             {"lr": "0.05", "lr_decay": "0.1", "weight_decay": "0.02",
+              "initial_accumulator_value": "0.1", "eps": "1e-6", "maximize": "true"},
+             f32(rng, (5,)), grads((5,)), state)
+    # A 2-D parameter: the update is elementwise, the shape only labels it.
+    run_case(out, "adagrad_2d", adagrad, {"lr": "0.1"}, f32(rng, (3, 4)), grads((3, 4)), state)
+    # Zero gradients: the first step divides 0 by eps and moves nothing;
+    # later zero steps leave both param and sum alone.
+    run_case(out, "adagrad_zero_grad", adagrad, {"lr": "0.1"},
+             f32(rng, (3,)), [np.zeros(3, np.float32)] + grads((3,), steps=3)
+             + [np.zeros(3, np.float32)] * 3, state)
+    # Huge and tiny gradients: the step is about lr whatever the scale, until
+    # g*g leaves float32's range (1e-30 squared is below the smallest float).
+    tiny_huge = np.array([1e15, -3e14, 2e-15, -5e-16], np.float32)
+    run_case(out, "adagrad_huge_tiny", adagrad, {"lr": "0.1"},
+             np.array([1.0, -1.0, 0.5, -0.5], np.float32),
+             [tiny_huge * (1 + 0.1 * k) for k in range(5)], state)
+    run_case(out, "adagrad_tiny_below_eps", adagrad, {"lr": "0.1"},
+             np.array([1.0, -1.0, 0.5], np.float32),
+             [np.array([1e-25, -3e-26, 1e-30], np.float32)] * 4, state)
+    # A real trajectory: the gradient of a quadratic at each point reached.
+    h = torch.tensor([0.1, 1.0, 4.0], dtype=torch.float32)
+    x = torch.tensor([1.0, -2.0, 0.5], dtype=torch.float32, requires_grad=True)
+    opt = adagrad([x], lr=0.5)
+    seq = []
+    for _ in range(20):
+        g = h * x.detach()
+        seq.append(g.numpy().copy())
+        x.grad = g
+        opt.step()
+    run_case(out, "adagrad_quadratic_path", adagrad, {"lr": "0.5"}, [1.0, -2.0, 0.5], seq, state)
+
+
 FILES = {
     "sgd.txt": ("torch.optim.SGD", sgd_cases),
     "sgd_steplr.txt": ("torch.optim.SGD with lr_scheduler.StepLR", sgd_steplr_cases),
+    "adagrad.txt": ("torch.optim.Adagrad", adagrad_cases),
 }
 
 
