@@ -3,10 +3,12 @@
 
 #include <string.h>
 
+#include "adagrad.h"
 #include "momentum.h"
 
 const OptimizerSpec *const REGISTRY[] = {
     &SGD_MOMENTUM_SPEC,   /* lessons 01 and 02: torch.optim.SGD with its momentum options */
+    &ADAGRAD_SPEC,        /* lesson 03: torch.optim.Adagrad */
     NULL,
 };
 

@@ -14,6 +14,9 @@
 /* See lessons/02_momentum/test_momentum.c: momentum adds a rounding in the
  * buffer per step, and its longest cases run 20 steps. */
 #define MOMENTUM_RTOL 3.8e-6
+/* See lessons/03_adagrad/test_adagrad.c: a square root and a division more
+ * per step than SGD, eight steps. */
+#define ADAGRAD_RTOL 3.8e-6
 
 static ProgramRun optlab(const char *args, const char *input)
 {
@@ -51,40 +54,51 @@ static char *trace_input(const GoldenCase *c)
 
 /* Every case of tests/golden/sgd.txt: lesson 01's, then every keyword of
  * torch.optim.SGD (momentum, dampening, nesterov, with weight_decay and
- * maximize, and the defaults written out), each with its tolerance. */
+ * maximize, and the defaults written out); then torch.optim.Adagrad's from
+ * tests/golden/adagrad.txt; each with its tolerance. */
 static const struct {
-    const char *name;
+    const char *file, *name;
     double rtol;
 } TRACE_CASES[] = {
-    {"sgd_lr_default", GOLDEN_RTOL},
-    {"sgd_lr", GOLDEN_RTOL},
-    {"sgd_weight_decay", GOLDEN_RTOL},
-    {"sgd_maximize", GOLDEN_RTOL},
-    {"sgd_maximize_weight_decay", GOLDEN_RTOL},
-    {"sgd_zero_grad_decay", GOLDEN_RTOL},
-    {"sgd_lr_zero", GOLDEN_RTOL},
-    {"sgd_huge_tiny", GOLDEN_RTOL},
-    {"sgd_quadratic_path", GOLDEN_RTOL},
-    {"sgd_momentum_default", MOMENTUM_RTOL},
-    {"sgd_momentum_zero_dampening_ignored", MOMENTUM_RTOL},
-    {"sgd_momentum", MOMENTUM_RTOL},
-    {"sgd_momentum_dampening", MOMENTUM_RTOL},
-    {"sgd_momentum_ema", MOMENTUM_RTOL},
-    {"sgd_nesterov", MOMENTUM_RTOL},
-    {"sgd_momentum_weight_decay", MOMENTUM_RTOL},
-    {"sgd_momentum_maximize_nesterov", MOMENTUM_RTOL},
-    {"sgd_momentum_099", MOMENTUM_RTOL},
-    {"sgd_momentum_zero_grad", MOMENTUM_RTOL},
-    {"sgd_momentum_huge_tiny", MOMENTUM_RTOL},
-    {"sgd_momentum_quadratic_path", MOMENTUM_RTOL},
-    {"sgd_nesterov_quadratic_path", MOMENTUM_RTOL},
+    {"sgd.txt", "sgd_lr_default", GOLDEN_RTOL},
+    {"sgd.txt", "sgd_lr", GOLDEN_RTOL},
+    {"sgd.txt", "sgd_weight_decay", GOLDEN_RTOL},
+    {"sgd.txt", "sgd_maximize", GOLDEN_RTOL},
+    {"sgd.txt", "sgd_maximize_weight_decay", GOLDEN_RTOL},
+    {"sgd.txt", "sgd_zero_grad_decay", GOLDEN_RTOL},
+    {"sgd.txt", "sgd_lr_zero", GOLDEN_RTOL},
+    {"sgd.txt", "sgd_huge_tiny", GOLDEN_RTOL},
+    {"sgd.txt", "sgd_quadratic_path", GOLDEN_RTOL},
+    {"sgd.txt", "sgd_momentum_default", MOMENTUM_RTOL},
+    {"sgd.txt", "sgd_momentum_zero_dampening_ignored", MOMENTUM_RTOL},
+    {"sgd.txt", "sgd_momentum", MOMENTUM_RTOL},
+    {"sgd.txt", "sgd_momentum_dampening", MOMENTUM_RTOL},
+    {"sgd.txt", "sgd_momentum_ema", MOMENTUM_RTOL},
+    {"sgd.txt", "sgd_nesterov", MOMENTUM_RTOL},
+    {"sgd.txt", "sgd_momentum_weight_decay", MOMENTUM_RTOL},
+    {"sgd.txt", "sgd_momentum_maximize_nesterov", MOMENTUM_RTOL},
+    {"sgd.txt", "sgd_momentum_099", MOMENTUM_RTOL},
+    {"sgd.txt", "sgd_momentum_zero_grad", MOMENTUM_RTOL},
+    {"sgd.txt", "sgd_momentum_huge_tiny", MOMENTUM_RTOL},
+    {"sgd.txt", "sgd_momentum_quadratic_path", MOMENTUM_RTOL},
+    {"sgd.txt", "sgd_nesterov_quadratic_path", MOMENTUM_RTOL},
+    /* lesson 03: torch.optim.Adagrad, every keyword (trace prints the
+     * parameters; the state `sum` is checked by test_adagrad) */
+    {"adagrad.txt", "adagrad_default", ADAGRAD_RTOL},
+    {"adagrad.txt", "adagrad_lr_decay", ADAGRAD_RTOL},
+    {"adagrad.txt", "adagrad_weight_decay", ADAGRAD_RTOL},
+    {"adagrad.txt", "adagrad_initial_accumulator", ADAGRAD_RTOL},
+    {"adagrad.txt", "adagrad_eps", ADAGRAD_RTOL},
+    {"adagrad.txt", "adagrad_all_keywords", ADAGRAD_RTOL},
+    {"adagrad.txt", "adagrad_2d", ADAGRAD_RTOL},
+    {"adagrad.txt", "adagrad_huge_tiny", ADAGRAD_RTOL},
 };
 
 /* Runs `optlab trace` on a golden case and compares its output. */
 START_TEST(test_trace_matches_pytorch)
 {
     GoldenFile g;
-    const GoldenCase *c = load_golden_case("sgd.txt", TRACE_CASES[_i].name, &g);
+    const GoldenCase *c = load_golden_case(TRACE_CASES[_i].file, TRACE_CASES[_i].name, &g);
     double rtol = TRACE_CASES[_i].rtol;
     char args[1024];
     int used = snprintf(args, sizeof args, "trace %s", c->optimizer);
@@ -126,6 +140,17 @@ static const struct {
     /* lr 0.1, momentum 0.9: buf = 0.5, p = 0.95; buf = 0.45 + 0.25 = 0.7, p = 0.88. */
     {"momentum state", "trace sgd --lr=0.1 --momentum=0.9 --state", "1\n0.5\n0.25\n",
      "# param[0] momentum_buffer[0]\n0.949999988 0.5\n0.879999995 0.699999988\n"},
+    /* lr 0.1: sum = 0.25, p = 1 - 0.1*0.5/0.5 = 0.9; sum = 0.3125,
+     * p = 0.9 - 0.1*0.25/sqrt(0.3125) = 0.8552786 */
+    {"adagrad state", "trace adagrad --lr=0.1 --state", "1\n0.5\n0.25\n",
+     "# param[0] sum[0]\n0.899999976 0.25\n0.855278611 0.3125\n"},
+    /* every keyword, step 1 (lr_decay acts from step 2): g = -0.5 + 0.1*1 = -0.4,
+     * sum = 0.1 + 0.16 = 0.26, p = 1 + 0.1*0.4/(sqrt(0.26) + 1e-8) = 1.0784465;
+     * g = 1 + 0.1*2 = 1.2, sum = 0.1 + 1.44 = 1.54, p = 2 - 0.12/sqrt(1.54) = 1.9033012 */
+    {"adagrad keywords",
+     "trace adagrad --lr=0.1 --lr_decay=0.1 --weight_decay=0.1 --initial_accumulator_value=0.1 "
+     "--eps=1e-8 --maximize=true --state",
+     "1 2\n0.5 -1\n", "# param[0] param[1] sum[0] sum[1]\n1.07844651 1.90330124 0.26000002 1.54000008\n"},
     /* 1 - 0.1*0.5 = 0.95, then 0.95 - 0.1*(-1) = 1.05 */
     {"by hand", "trace sgd --lr=0.1", "1\n0.5\n-1\n", "0.949999988\n1.04999995\n"},
     /* blank lines and comments are skipped; no gradient lines, no output */

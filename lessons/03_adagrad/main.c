@@ -1,0 +1,612 @@
+/* main.c - lesson 03's program: every table and figure of the AdaGrad chapter.
+ *
+ *     build/bin/03_adagrad [--steps=N] [--lr=X] [--batch=B] [--seed=S] [--quick] [--out=DIR]
+ *
+ * Tables print here and go to DIR/out/03_adagrad/, figures to DIR/fig/.
+ * --steps sets the length of the sparse-feature runs and of the stall (each
+ * of its phases runs ten times longer), --batch the mini-batch of the sparse
+ * runs (whose learning rates are tuned), --lr the rate of the final
+ * experiment, AdaGrad next to the notes' v = g^2 on the ravine;
+ * --quick shrinks every experiment so that the whole program runs in about a
+ * second (the tests use it). */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "adagrad.h"
+#include "experiment.h"
+#include "momentum.h"
+#include "problems.h"
+#include "rng.h"
+#include "rotated.h"
+#include "train.h"
+
+static const OptionSpec FLAGS[] = {
+    LESSON_FLAGS,
+    LESSON_TRAIN_FLAGS,
+    {NULL, 0, 0, NULL, 0, 0},
+};
+
+/* The sparse problem: 50 features, feature j in about 1 example in j + 1. */
+#define FEATURES 50
+#define FREQUENT 5      /* features 0..4: in more than 1 example in 5 */
+#define RARE 10         /* features 40..49: in about 1 example in 45 */
+#define TARGET_FRACTION 1e-6
+#define PI 3.14159265358979323846
+/* The moving ravine's gradient noise: a mini-batch's, of a steady size. */
+#define STALL_NOISE 0.3
+
+
+typedef enum { SGD, ADAGRAD } Method;
+static const char *const METHOD_NAMES[] = {"SGD", "AdaGrad"};
+
+static Optimizer *make(Method m, Problem *p, float lr)
+{
+    if (m == SGD) {
+        SGDMomentumConfig cfg = SGD_MOMENTUM_DEFAULTS;
+        cfg.lr = lr;
+        return must(sgd_momentum_new(p->params, &cfg), "out of memory");
+    }
+    AdagradConfig cfg = ADAGRAD_DEFAULTS;
+    cfg.lr = lr;
+    return must(adagrad_new(p->params, &cfg), "out of memory");
+}
+
+/* The final full loss of `steps` mini-batch steps from p's start: INFINITY if
+ * the run blew up. */
+static double final_loss(Problem *p, Method m, float lr, int steps, int batch, uint64_t seed)
+{
+    p->reset(p, seed);
+    Optimizer *opt = make(m, p, lr);
+    TrainConfig tc = {.steps = steps, .batch = batch, .seed = seed, .quiet = true};
+    TrainHistory h;
+    int status = train(p, opt, &tc, &h);
+    if (status < 0) fail("out of memory");
+    double loss = status == 0 ? h.loss[h.steps_done] : INFINITY;
+    train_history_free(&h);
+    optimizer_free(opt);
+    return isfinite(loss) ? loss : INFINITY;
+}
+
+typedef struct {
+    Problem *p;
+    Method m;
+    int steps, batch;
+    uint64_t seed;
+} LossRun;
+
+static double loss_at(float lr, double to_beat, void *ctx)
+{
+    (void)to_beat;
+    const LossRun *run = ctx;
+    return final_loss(run->p, run->m, lr, run->steps, run->batch, run->seed);
+}
+
+/* The learning rate of the grid 10^(k/4), k = first..first+count-1, with the
+ * lowest final loss after `steps` steps. */
+static float tuned_lr(Problem *p, Method m, int steps, int batch, uint64_t seed, int first, int count)
+{
+    float lrs[SWEEP_MAX];
+    lr_grid(lrs, count, first, 4);
+    LossRun run = {p, m, steps, batch, seed};
+    Sweep s = lr_sweep(lrs, count, INFINITY, loss_at, &run);
+    if (s.best < 0) fail("every learning rate diverged on %s", p->name);
+    return s.lr[s.best];
+}
+
+/* ---- 1 and 2. rare features, and the learning rate of each coordinate ------- */
+
+/* The weights that made the sparse problem's targets: sparse_linear_new draws
+ * them first from the stream (seed, 7), one normal per feature. */
+static void sparse_true_weights(uint64_t seed, float *w_true /* [FEATURES] */)
+{
+    Rng rng;
+    rng_seed(&rng, seed, 7);
+    for (int j = 0; j < FEATURES; j++) w_true[j] = (float)rng_normal(&rng);
+}
+
+/* What a run on the sparse problem records after each step t (index t). */
+typedef struct {
+    double *err_frequent, *err_rare;   /* RMS error of features 0..4 and 40..49 */
+    double *clr_frequent, *clr_rare;   /* AdaGrad's lr/(sqrt(sum) + eps) of features 0 and 49 */
+    float lr;
+} SparseTrace;
+
+static double rms_error(const float *w, const float *w_true, int from, int count)
+{
+    double s = 0;
+    for (int j = from; j < from + count; j++) s += (double)(w[j] - w_true[j]) * (w[j] - w_true[j]);
+    return sqrt(s / count);
+}
+
+static SparseTrace sparse_run(Problem *p, Method m, float lr, int steps, const LessonArgs *a)
+{
+    float w_true[FEATURES];
+    sparse_true_weights((uint64_t)a->seed, w_true);
+    SparseTrace tr = {.lr = lr};
+    double **arrays[4] = {&tr.err_frequent, &tr.err_rare, &tr.clr_frequent, &tr.clr_rare};
+    for (int k = 0; k < 4; k++) *arrays[k] = must(calloc((size_t)steps + 1, sizeof(double)), "out of memory");
+    p->reset(p, 0);
+    Optimizer *opt = make(m, p, lr);
+    BatchSampler bs;
+    int batch = a->batch < p->num_examples ? a->batch : p->num_examples;
+    if (batch_sampler_init(&bs, p->num_examples, (uint64_t)a->seed) != 0) fail("out of memory");
+    const float *w = p->params.params[0]->data;
+    for (int t = 0; t <= steps; t++) {
+        tr.err_frequent[t] = rms_error(w, w_true, 0, FREQUENT);
+        tr.err_rare[t] = rms_error(w, w_true, FEATURES - RARE, RARE);
+        if (m == ADAGRAD && t > 0) {
+            const float *sum = opt->slots[0][0]->data;
+            tr.clr_frequent[t] = sum[0] > 0 ? lr / (sqrt(sum[0]) + 1e-10) : NAN;
+            tr.clr_rare[t] = sum[FEATURES - 1] > 0 ? lr / (sqrt(sum[FEATURES - 1]) + 1e-10) : NAN;
+        }
+        if (t == steps) break;
+        optimizer_zero_grad(opt);
+        if (!isfinite(p->loss_and_grad(p, batch_sampler_next(&bs, batch), batch)))
+            fail("%s diverged on the sparse problem at lr %g", METHOD_NAMES[m], lr);
+        optimizer_step(opt);
+    }
+    batch_sampler_free(&bs);
+    optimizer_free(opt);
+    return tr;
+}
+
+static void sparse_trace_free(SparseTrace *tr)
+{
+    free(tr->err_frequent);
+    free(tr->err_rare);
+    free(tr->clr_frequent);
+    free(tr->clr_rare);
+}
+
+/* The rows of a table over a run of `steps` steps: 0, 1, 3, 10, 30, ... and the last. */
+static int next_checkpoint(int t, int steps)
+{
+    int next = t == 0 ? 1 : (t % 3 == 0 ? t / 3 * 10 : t * 3);
+    return next < steps ? next : steps;
+}
+
+/* The first step after which err stays below SPARSE_GOOD (steps + 1: never). */
+#define SPARSE_GOOD 0.05
+static int steps_below(const double *err, int steps)
+{
+    int t = steps;
+    while (t >= 0 && err[t] < SPARSE_GOOD) t--;
+    return t + 1;
+}
+
+static void sparse_figure(Report *r, const SparseTrace tr[2], int steps)
+{
+    Figure *fig = report_figure(r, "03_sparse");
+    fprintf(figure_commands(fig), "set xlabel 'step'\nset ylabel 'RMS error of the weights'\n"
+                                  "set logscale xy\nset key bottom left\n");
+    for (Method m = SGD; m <= ADAGRAD; m++)
+        for (int rare = 0; rare <= 1; rare++) {
+            /* the colour says the method, the dashes the rare features */
+            char style[32];
+            snprintf(style, sizeof style, "lines ls %d%s", m == SGD ? 1 : 2, rare ? " dt 2" : "");
+            int sr = figure_series(fig, style, "%s, %s features", METHOD_NAMES[m], rare ? "rare" : "frequent");
+            for (int s = 1; s <= steps; s++)
+                figure_point(fig, sr, s, rare ? tr[m].err_rare[s] : tr[m].err_frequent[s]);
+        }
+    figure_close(fig);
+}
+
+/* The numbers the chapter quotes from the sparse runs, and AdaGrad's state size. */
+static void sparse_values(Report *r, Problem *p, const SparseTrace tr[2], const float lr[2], int steps)
+{
+    report_value(r, "sparse_steps", "%d", steps);
+    report_value(r, "sparse_good", "%.2f", SPARSE_GOOD);
+    /* What AdaGrad keeps: one float (`sum`) per parameter. */
+    Optimizer *opt = make(ADAGRAD, p, 0.1f);
+    report_value(r, "state_bytes", "%zu", optimizer_state_bytes(opt));
+    report_value(r, "state_params", "%zu", p->params.params[0]->numel);
+    report_value(r, "state_bytes_per_param", "%zu", optimizer_state_bytes(opt) / p->params.params[0]->numel);
+    optimizer_free(opt);
+    report_value(r, "sparse_sgd_lr", "%g", lr[SGD]);
+    report_value(r, "sparse_ada_lr", "%g", lr[ADAGRAD]);
+    for (Method m = SGD; m <= ADAGRAD; m++) {
+        const char *tag = m == SGD ? "sgd" : "ada";
+        report_value(r, value_name(r, "sparse_%s_frequent", tag), "%.3f", tr[m].err_frequent[steps]);
+        report_value(r, value_name(r, "sparse_%s_rare", tag), "%.3f", tr[m].err_rare[steps]);
+    }
+}
+
+static void sparse_features(Report *r, const LessonArgs *a, SparseTrace *ada_out)
+{
+    Problem *p = must(sparse_linear_new(FEATURES, (uint64_t)a->seed), "out of memory");
+    int steps = a->quick ? 200 : a->steps;
+    SparseTrace tr[2];
+    float lr[2];
+    for (Method m = SGD; m <= ADAGRAD; m++) {
+        lr[m] = tuned_lr(p, m, steps, a->batch, (uint64_t)a->seed, -12, 17);   /* 0.001 .. 10 */
+        tr[m] = sparse_run(p, m, lr[m], steps, a);
+    }
+    const Column columns[] = {{"step", "%d"}, {"SGD\nfrequent", "%.4f"}, {"SGD\nrare", "%.4f"},
+                              {"AdaGrad\nfrequent", "%.4f"}, {"AdaGrad\nrare", "%.4f"}, {NULL, NULL}};
+    Table *t = table_begin(r, "sparse", "RMS error of the weights, frequent (0-4) and rare (40-49) features",
+                           columns);
+    for (int s = 0;; s = next_checkpoint(s, steps)) {
+        table_row(t, s, tr[SGD].err_frequent[s], tr[SGD].err_rare[s], tr[ADAGRAD].err_frequent[s],
+                  tr[ADAGRAD].err_rare[s]);
+        if (s == steps) break;
+    }
+    table_note(t, "each at its best lr for the final loss: SGD %g, AdaGrad %g; batch %d", lr[SGD], lr[ADAGRAD],
+               a->batch < p->num_examples ? a->batch : p->num_examples);
+    /* How long each takes to bring a group's error below SPARSE_GOOD for good. */
+    const char *tags[2] = {"sgd", "ada"};
+    for (Method m = SGD; m <= ADAGRAD; m++) {
+        int frequent = steps_below(tr[m].err_frequent, steps), rare = steps_below(tr[m].err_rare, steps);
+        table_note(t, "%s: error below %.2f for good after %d steps (frequent), %d steps (rare)", METHOD_NAMES[m],
+                   SPARSE_GOOD, frequent, rare);
+        report_value(r, value_name(r, "sparse_%s_frequent_steps", tags[m]), "%d", frequent);
+        report_value(r, value_name(r, "sparse_%s_rare_steps", tags[m]), "%d", rare);
+    }
+    table_end(t);
+    sparse_values(r, p, tr, lr, steps);
+
+    sparse_figure(r, tr, steps);
+    sparse_trace_free(&tr[SGD]);
+    *ada_out = tr[ADAGRAD];
+    problem_free(p);
+}
+
+/* AdaGrad's clr on two coordinates fed gradients of a steady size, N(0, 1):
+ * one on every step, the other on 1 step in 45 (as often as feature 49 of
+ * the sparse problem appears) and 0 otherwise. clr_f, clr_r: [steps + 1]. */
+static void steady_clr(int steps, uint64_t seed, double *clr_f, double *clr_r)
+{
+    Rng rng;
+    rng_seed(&rng, seed, 3);
+    AdagradConfig cfg = ADAGRAD_DEFAULTS;
+    float param[2] = {0, 0}, sum[2] = {0, 0};
+    for (int t = 1; t <= steps; t++) {
+        float g[2] = {(float)rng_normal(&rng), 0.0f};
+        if (rng_uniform(&rng) * 45 < 1) g[1] = (float)rng_normal(&rng);
+        adagrad_update(param, g, sum, 2, &cfg, t);
+        /* before its first gradient a coordinate's clr is lr/eps: no point to draw */
+        clr_f[t] = sum[0] > 0 ? cfg.lr / (sqrt(sum[0]) + cfg.eps) : NAN;
+        clr_r[t] = sum[1] > 0 ? cfg.lr / (sqrt(sum[1]) + cfg.eps) : NAN;
+    }
+}
+
+/* The slope of log y against log t for t in from..to, over the finite y. */
+static double slope_over(const double *y, int from, int to)
+{
+    double *t = must(malloc(sizeof(double) * (size_t)(to - from + 1)), "out of memory");
+    double *v = must(malloc(sizeof(double) * (size_t)(to - from + 1)), "out of memory");
+    int n = 0;
+    for (int i = from; i <= to; i++)
+        if (isfinite(y[i])) t[n] = i, v[n++] = y[i];
+    double slope = n >= 2 ? loglog_slope(t, v, n) : NAN;
+    free(t);
+    free(v);
+    return slope;
+}
+
+static void clr_figure(Report *r, const SparseTrace *tr, const double *steady_f, const double *steady_r,
+                       int steps)
+{
+    Figure *fig = report_figure(r, "03_clr");
+    fprintf(figure_commands(fig), "set xlabel 'step t'\nset ylabel 'lr / (sqrt(sum) + eps), over lr'\n"
+                                  "set logscale xy\nset key bottom left\n");
+    int series[4];
+    const char *styles[4] = {"lines ls 1", "lines ls 2", "lines ls 1 dt 2", "lines ls 2 dt 2"};
+    const char *titles[4] = {"sparse problem, feature 0", "sparse problem, feature 49",
+                             "steady gradients, every step", "steady gradients, 1 step in 45"};
+    for (int k = 0; k < 4; k++) series[k] = figure_series(fig, styles[k], "%s", titles[k]);
+    for (int s = 1; s <= steps; s++) {
+        double y[4] = {tr->clr_frequent[s] / tr->lr, tr->clr_rare[s] / tr->lr, steady_f[s] / ADAGRAD_DEFAULTS.lr,
+                       steady_r[s] / ADAGRAD_DEFAULTS.lr};
+        for (int k = 0; k < 4; k++)
+            figure_point(fig, series[k], s, y[k]);   /* NaN (no gradient yet) is left out */
+    }
+    figure_close(fig);
+}
+
+static void per_coordinate_lr(Report *r, const LessonArgs *a, const SparseTrace *tr)
+{
+    int steps = a->quick ? 200 : a->steps, from = steps / 10 > 0 ? steps / 10 : 1;
+    double *steady_f = must(calloc((size_t)steps + 1, sizeof(double)), "out of memory");
+    double *steady_r = must(calloc((size_t)steps + 1, sizeof(double)), "out of memory");
+    steady_clr(steps, (uint64_t)a->seed, steady_f, steady_r);
+    const Column columns[] = {{"step", "%d"}, {"sparse problem\nfeature 0", "%.4f"}, {"\nfeature 49", "%.4f"},
+                              {"steady gradients\nevery step", "%.4f"}, {"\n1 step in 45", "%.4f"}, {NULL, NULL}};
+    Table *t = table_begin(r, "clr", "AdaGrad's learning rate per coordinate, lr/(sqrt(sum) + eps), over lr",
+                           columns);
+    for (int c = 1; c <= 4; c++) table_nan_text(t, c, "no g yet");
+    for (int s = 1;; s = next_checkpoint(s, steps)) {
+        double lr = ADAGRAD_DEFAULTS.lr;
+        table_row(t, s, tr->clr_frequent[s] / tr->lr, tr->clr_rare[s] / tr->lr, steady_f[s] / lr, steady_r[s] / lr);
+        if (s == steps) break;
+    }
+    /* -1/2 when sum grows in proportion to t: gradients of a steady size. */
+    double slopes[4] = {slope_over(tr->clr_frequent, from, steps), slope_over(tr->clr_rare, from, steps),
+                        slope_over(steady_f, from, steps), slope_over(steady_r, from, steps)};
+    table_note(t, "slope of log clr against log t from step %d: %.2f %.2f %.2f %.2f", from, slopes[0], slopes[1],
+               slopes[2], slopes[3]);
+    table_end(t);
+    const char *names[4] = {"sparse_frequent", "sparse_rare", "steady_frequent", "steady_rare"};
+    for (int k = 0; k < 4; k++) report_value(r, value_name(r, "clr_slope_%s", names[k]), "%.2f", slopes[k]);
+    report_value(r, "clr_ratio_sparse", "%.1f", tr->clr_rare[steps] / tr->clr_frequent[steps]);
+    report_value(r, "clr_ratio_steady", "%.1f", steady_r[steps] / steady_f[steps]);
+
+    clr_figure(r, tr, steady_f, steady_r, steps);
+    free(steady_f);
+    free(steady_r);
+}
+
+/* ---- 4. the ravine, along the axes and turned ------------------------------- */
+
+/* Full-batch steps until the loss is down to TARGET_FRACTION of its start and
+ * stays there for as many steps again; INFINITY if not within max_steps. */
+static double steps_to_target(Problem *p, Method m, float lr, int max_steps, uint64_t seed)
+{
+    p->reset(p, seed);
+    Optimizer *opt = make(m, p, lr);
+    double start = 0, result = INFINITY;
+    int below_since = -1;
+    for (int t = 0; t <= 2 * max_steps; t++) {
+        optimizer_zero_grad(opt);
+        double loss = p->loss_and_grad(p, NULL, 0);
+        if (t == 0) start = loss;
+        if (!isfinite(loss) || loss > 1e6 * start) break;
+        if (loss > TARGET_FRACTION * start) below_since = -1;
+        else if (below_since < 0) below_since = t;
+        if (below_since >= 0 && t >= 2 * below_since + 10) { result = below_since; break; }
+        if (below_since < 0 && t >= max_steps) break;
+        optimizer_step(opt);
+    }
+    optimizer_free(opt);
+    return result;
+}
+
+typedef struct {
+    Problem *p;
+    Method m;
+    int max_steps;
+} TargetRun;
+
+/* The most steps over STARTS starting points: AdaGrad's first step is lr
+ * in every coordinate, so from one start an lr equal to the distance to the
+ * minimum would look like magic; no lr is that lucky from four. */
+#define STARTS 4
+static double steps_at(float lr, double to_beat, void *ctx)
+{
+    const TargetRun *run = ctx;
+    int cap = isfinite(to_beat) ? (int)to_beat : run->max_steps;
+    double worst = 0;
+    for (uint64_t start = 0; start < STARTS && isfinite(worst); start++)
+        worst = fmax(worst, steps_to_target(run->p, run->m, lr, cap, start));
+    return worst;
+}
+
+/* The fewest steps to the target over learning rates 10^(k/8), 0.001 .. 10. */
+static double best_steps(Problem *p, Method m, int max_steps, float *best_lr)
+{
+    float lrs[33];
+    lr_grid(lrs, 33, -24, 8);
+    TargetRun run = {p, m, max_steps};
+    Sweep s = lr_sweep(lrs, 33, INFINITY, steps_at, &run);
+    *best_lr = s.best >= 0 ? s.lr[s.best] : NAN;
+    return s.best >= 0 ? s.score[s.best] : INFINITY;
+}
+
+static void ravine(Report *r, const LessonArgs *a)
+{
+    const double kappas[3] = {10, 100, 1000};
+    int count = a->quick ? 2 : 3, max_steps = a->quick ? 20000 : 200000;
+    const Column columns[] = {{"kappa", "%.0f"}, {"GD\naxes", "%.0f"}, {"AdaGrad\naxes", "%.0f"},
+                              {"GD\nturned 45°", "%.0f"}, {"AdaGrad\nturned 45°", "%.0f"}, {NULL, NULL}};
+    Table *t = table_begin(r, "ravine", "Steps until the loss is 1e-6 of its start (the worst of 4 starts), "
+                           "best lr of each", columns);
+    for (int c = 1; c <= 4; c++) table_nan_text(t, c, "never");
+    for (int k = 0; k < count; k++) {
+        double steps[2][2];   /* [turned][method] */
+        for (int turned = 0; turned <= 1; turned++) {
+            Problem *p = must(rotated_ravine_new(kappas[k], turned ? PI / 4 : 0.0), "out of memory");
+            for (Method m = SGD; m <= ADAGRAD; m++) {
+                float lr;
+                steps[turned][m] = best_steps(p, m, max_steps, &lr);
+                report_value(r, value_name(r, "ravine_%s_%s_k%.0f", m == SGD ? "gd" : "ada",
+                                           turned ? "turned" : "axes", kappas[k]),
+                             "%.0f", steps[turned][m]);
+            }
+            problem_free(p);
+        }
+        table_row(t, kappas[k], steps[0][SGD], steps[0][ADAGRAD], steps[1][SGD], steps[1][ADAGRAD]);
+    }
+    table_note(t, "learning rates 10^(k/8) from 0.001 to 10; 'never': not within %d steps", max_steps);
+    table_end(t);
+}
+
+/* ---- 3. the stall: the sum never forgets ------------------------------------ */
+
+/* The turned ravine (kappa 20) whose minimum jumps, after `phase` steps,
+ * from the origin to where the run started, with gradients as noisy as a
+ * mini-batch's (N(0, STALL_NOISE^2) added). loss: [2 phase + 1];
+ * end_loss[k]: the mean loss over the last tenth of phase k; *clr_at_jump:
+ * AdaGrad's lr/(sqrt(sum) + eps) of coordinate 0, over lr, at the jump. */
+static void moving_ravine(Method m, float lr, int phase, double *loss, double end_loss[2], double *clr_at_jump)
+{
+    Problem *p = must(rotated_ravine_new(20.0, PI / 4), "out of memory");
+    Rng rng;
+    rng_seed(&rng, 1, 5);
+    float *x = p->params.params[0]->data, start[2] = {x[0], x[1]};
+    Optimizer *opt = make(m, p, lr);
+    end_loss[0] = end_loss[1] = 0;
+    *clr_at_jump = 1;
+    for (int t = 0; t <= 2 * phase; t++) {
+        int k = t < phase ? 0 : 1;
+        if (t == phase && m == ADAGRAD) *clr_at_jump = 1 / (sqrt(opt->slots[0][0]->data[0]) + 1e-10);
+        /* f(x - c) with the minimum at c: its gradient is f's at x - c. */
+        for (int i = 0; i < 2; i++) x[i] -= k * start[i];
+        loss[t] = p->loss_and_grad(p, NULL, 0);
+        for (int i = 0; i < 2; i++) {
+            x[i] += k * start[i];
+            p->params.grads[0]->data[i] += (float)(STALL_NOISE * rng_normal(&rng));
+        }
+        if (t < 2 * phase && t - k * phase >= phase - phase / 10) end_loss[k] += loss[t] / (phase / 10);
+        if (!isfinite(loss[t])) end_loss[k] = INFINITY;
+        if (t < 2 * phase) optimizer_step(opt);
+    }
+    optimizer_free(opt);
+    problem_free(p);
+}
+
+typedef struct {
+    Method m;
+    int phase;
+    double *loss;
+} StallRun;
+
+static double first_phase_loss(float lr, double to_beat, void *ctx)
+{
+    (void)to_beat;
+    const StallRun *run = ctx;
+    double end[2], clr;
+    moving_ravine(run->m, lr, run->phase, run->loss, end, &clr);
+    return isfinite(end[0]) ? end[0] : INFINITY;
+}
+
+static void stall_figure(Report *r, double *const loss[2], const float lr[2], int phase)
+{
+    Figure *fig = report_figure(r, "03_stall");
+    fprintf(figure_commands(fig), "set xlabel 'step'\nset ylabel 'loss (mean over %d steps)'\nset logscale y\n"
+                                  "set format y '%%.0e'\nset key top right\n"
+                                  "set arrow from %d, graph 0 to %d, graph 1 nohead dt 3\n",
+            phase / 100, phase, phase);
+    for (Method m = SGD; m <= ADAGRAD; m++) {
+        int s = figure_series(fig, m == SGD ? "lines ls 1" : "lines ls 2", "%s, lr %.3g",
+                              m == SGD ? "GD" : "AdaGrad", lr[m]);
+        for (int w = 0; w < 200; w++) {   /* the mean of each hundredth of a phase: the noise smoothed */
+            double mean = 0;
+            for (int i = w * (phase / 100); i < (w + 1) * (phase / 100); i++) mean += loss[m][i] / (phase / 100);
+            figure_point(fig, s, (w + 0.5) * (phase / 100), mean);
+        }
+    }
+    figure_close(fig);
+}
+
+static void stall(Report *r, const LessonArgs *a)
+{
+    int phase = a->quick ? 1000 : 10 * a->steps;
+    double *loss[2], end[2][2], clr[2];
+    float lr[2], lrs[17];
+    lr_grid(lrs, 17, -12, 4);   /* 0.001 .. 10 */
+    for (Method m = SGD; m <= ADAGRAD; m++) {
+        loss[m] = must(calloc(2 * (size_t)phase + 1, sizeof(double)), "out of memory");
+        StallRun run = {m, phase, loss[m]};
+        Sweep sw = lr_sweep(lrs, 17, INFINITY, first_phase_loss, &run);   /* tuned on the first minimum */
+        if (sw.best < 0) fail("every learning rate diverged on the moving ravine");
+        lr[m] = sw.lr[sw.best];
+        moving_ravine(m, lr[m], phase, loss[m], end[m], &clr[m]);
+    }
+    const Column columns[] = {{"", "%s"}, {"GD", "%.2e"}, {"AdaGrad", "%.2e"}, {NULL, NULL}};
+    Table *t = table_begin(r, "stall", "The moving ravine: mean loss over the last tenth of each phase", columns);
+    table_row(t, "first minimum", end[SGD][0], end[ADAGRAD][0]);
+    table_row(t, "after the jump", end[SGD][1], end[ADAGRAD][1]);
+    table_note(t, "each at its best lr for the first minimum: GD %g, AdaGrad %g; %d steps per phase", lr[SGD],
+               lr[ADAGRAD], phase);
+    table_note(t, "AdaGrad's clr/lr on coordinate 0 at the jump: %.3f (1 at the start)", clr[ADAGRAD]);
+    table_end(t);
+    report_value(r, "stall_phase", "%d", phase);
+    report_value(r, "stall_noise", "%g", STALL_NOISE);
+    report_value(r, "stall_gd_lr", "%g", lr[SGD]);
+    report_value(r, "stall_ada_lr", "%g", lr[ADAGRAD]);
+    const char *names[2][2] = {{"stall_gd_first", "stall_gd_second"}, {"stall_ada_first", "stall_ada_second"}};
+    for (Method m = SGD; m <= ADAGRAD; m++)
+        for (int k = 0; k < 2; k++) report_value(r, names[m][k], "%.1e", end[m][k]);
+    report_value(r, "stall_ada_ratio", "%.0f", end[ADAGRAD][1] / end[ADAGRAD][0]);
+    report_value(r, "stall_clr", "%.3f", clr[ADAGRAD]);
+
+    stall_figure(r, loss, lr, phase);
+    for (Method m = SGD; m <= ADAGRAD; m++) free(loss[m]);
+}
+
+/* ---- 5. a formula from the notes that is NOT AdaGrad: v = g^2 --------------- */
+
+/* snippet: not_adagrad_update, shown in 03_adagrad */
+/* NOT AdaGrad: the study notes' formula with v = g^2 in place of the sum.
+ * g / sqrt(g^2) is the sign of g: every step has length lr, near the minimum too. */
+static void not_adagrad_update(float *param /* [n] */, const float *grad /* [n] */,
+                               size_t n, float lr, float eps)
+{
+    for (size_t i = 0; i < n; i++) {
+        float v = grad[i] * grad[i];                  /* only this step's gradient */
+        param[i] -= lr * grad[i] / (sqrtf(v) + eps);
+    }
+}
+/* end snippet */
+
+static void not_adagrad_figure(Report *r, double *const loss[2], int steps)
+{
+    Figure *fig = report_figure(r, "03_not_adagrad");
+    fprintf(figure_commands(fig), "set xlabel 'step'\nset ylabel 'loss'\nset logscale y\nset key top right\n");
+    int sa = figure_series(fig, "lines ls 2", "AdaGrad (the sum of all g^2)");
+    int sv = figure_series(fig, "lines ls 6", "NOT AdaGrad: v = g^2");
+    for (int s = 0; s <= steps; s++) {
+        figure_point(fig, sa, s, loss[0][s]);
+        figure_point(fig, sv, s, loss[1][s]);
+    }
+    figure_close(fig);
+}
+
+static void not_adagrad(Report *r, const LessonArgs *a)
+{
+    const float lr = a->lr;
+    int steps = a->quick ? 100 : 300;
+    Problem *p[2] = {must(ravine_new(2, 20.0), "out of memory"), must(ravine_new(2, 20.0), "out of memory")};
+    AdagradConfig cfg = ADAGRAD_DEFAULTS;
+    cfg.lr = lr;
+    float sum[2] = {0, 0};
+    double *loss[2];
+    for (int k = 0; k < 2; k++) loss[k] = must(calloc((size_t)steps + 1, sizeof(double)), "out of memory");
+    for (int t = 0; t <= steps; t++) {
+        for (int k = 0; k < 2; k++) {
+            loss[k][t] = p[k]->loss_and_grad(p[k], NULL, 0);
+            if (t == steps) continue;
+            float *x = p[k]->params.params[0]->data, *g = p[k]->params.grads[0]->data;
+            if (k == 0) adagrad_update(x, g, sum, 2, &cfg, t + 1);
+            else not_adagrad_update(x, g, 2, lr, cfg.eps);
+        }
+    }
+    const Column columns[] = {{"step", "%d"}, {"AdaGrad\nloss", "%.2e"}, {"v = g^2\nloss", "%.2e"}, {NULL, NULL}};
+    Table *t = table_begin(r, "not_adagrad", "Chapter 1's ravine (kappa 20): AdaGrad and v = g^2", columns);
+    for (int s = 0;; s = next_checkpoint(s, steps)) {
+        table_row(t, s, loss[0][s], loss[1][s]);
+        if (s == steps) break;
+    }
+    /* Over the last 20 steps, the v = g^2 loss only cycles: its highest value. */
+    double top = 0;
+    for (int s = steps - 20; s <= steps; s++) top = fmax(top, loss[1][s]);
+    table_note(t, "both at lr %g; v = g^2: highest loss over the last 20 steps %.2e", lr, top);
+    table_end(t);
+    report_value(r, "notada_steps", "%d", steps);
+    report_value(r, "notada_ada_end", "%.1e", loss[0][steps]);
+    report_value(r, "notada_sign_end", "%.1e", top);
+
+    not_adagrad_figure(r, loss, steps);
+    for (int k = 0; k < 2; k++) {
+        free(loss[k]);
+        problem_free(p[k]);
+    }
+}
+
+int main(int argc, char **argv)
+{
+    LessonArgs args = LESSON_DEFAULTS;
+    args.lr = 1.0f;   /* the final experiment's: AdaGrad and v = g^2 at lr 1 */
+    lesson_parse("03_adagrad", FLAGS, &args, argc, argv);
+    Report report;
+    if (report_open(&report, args.out, "03_adagrad") != 0) return EXIT_USAGE;   /* a bad --out */
+    SparseTrace ada;
+    sparse_features(&report, &args, &ada);
+    per_coordinate_lr(&report, &args, &ada);
+    sparse_trace_free(&ada);
+    stall(&report, &args);
+    ravine(&report, &args);
+    not_adagrad(&report, &args);
+    return report_close(&report) == 0 ? 0 : 1;
+}
