@@ -19,6 +19,7 @@ typedef struct {
     int features;
     Tensor *weight;         /* w[features], named "weight" as in a bias-free nn.Linear */
     Tensor *weight_grad;    /* its gradient, [features] */
+    float *weight_true;     /* the weights that made the targets, [features] */
     float *x;               /* SPARSE_EXAMPLES x features, entries 0 or 1 */
     float *y;               /* targets */
     float *residual;        /* workspace: prediction - target, per example */
@@ -60,6 +61,7 @@ static void sparse_destroy(Problem *self)
     SparseLinear *s = (SparseLinear *)self;
     tensor_free(s->weight);
     tensor_free(s->weight_grad);
+    free(s->weight_true);
     free(s->x);
     free(s->y);
     free(s->residual);
@@ -79,9 +81,8 @@ Problem *sparse_linear_new(int features, uint64_t seed)
     s->x = calloc((size_t)SPARSE_EXAMPLES * features, sizeof(float));
     s->y = calloc(SPARSE_EXAMPLES, sizeof(float));
     s->residual = calloc(SPARSE_EXAMPLES, sizeof(float));
-    float *w_true = calloc((size_t)features, sizeof(float));
+    float *w_true = s->weight_true = calloc((size_t)features, sizeof(float));
     if (!s->weight || !s->weight_grad || !s->x || !s->y || !s->residual || !w_true) {
-        free(w_true);
         sparse_destroy(&s->base);
         free(s);
         return NULL;
@@ -99,13 +100,18 @@ Problem *sparse_linear_new(int features, uint64_t seed)
         }
         s->y[e] = (float)(target + 0.1 * rng_normal(&rng));
     }
-    free(w_true);
     /* one parameter: its pointer is a list of length 1 */
     s->base.params = (ParamList){1, &s->weight, &s->weight_grad};
     s->base.loss_and_grad = sparse_loss_and_grad;
     s->base.reset = sparse_reset;
     s->base.destroy = sparse_destroy;
     return &s->base;
+}
+
+const float *sparse_linear_true_weights(const Problem *sparse)
+{
+    if (!sparse || sparse->loss_and_grad != sparse_loss_and_grad) return NULL;
+    return ((const SparseLinear *)sparse)->weight_true;
 }
 
 /* ---- digits models: softmax regression and the MLP ------------------------- */

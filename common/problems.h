@@ -68,6 +68,9 @@ Problem *saddle_new(double y0);
  * "weight" (w[features], as a bias-free nn.Linear names it), starting at 0.
  * 1000 examples, `features` features, data drawn from `seed`. */
 Problem *sparse_linear_new(int features, uint64_t seed);
+/* The true weights w_true[features] of a sparse problem (NULL for any other
+ * problem): what its weights should learn, up to the noise. */
+const float *sparse_linear_true_weights(const Problem *sparse);
 
 /* Softmax regression (one linear layer and cross-entropy) on the digits
  * training set. Parameters "weight" [10 x 64] and "bias" [10], as a bare

@@ -571,8 +571,29 @@ START_TEST(test_problems_refuse_bad_arguments)
 }
 END_TEST
 
+START_TEST(test_sparse_true_weights)
+{
+    /* At the weights that made the targets only the noise is left: targets
+     * carry N(0, 0.1^2) noise, so 1/2 MSE is about 0.005 (1000 examples: the
+     * sample variance is within 20% of it); at w = 0 the loss is far larger.
+     * Any other problem has no true weights. */
+    Problem *p = sparse_linear_new(50, 1);
+    ck_assert_ptr_nonnull(p);
+    const float *w_true = sparse_linear_true_weights(p);
+    ck_assert_ptr_nonnull(w_true);
+    ck_assert_close(problem_loss_at(p, w_true), 0.005, 0, 0.2);
+    float zero[50] = {0};
+    ck_assert(problem_loss_at(p, zero) > 100 * 0.005);
+    problem_free(p);
+    Problem *r = ravine_new(2, 10.0);
+    ck_assert_ptr_null(sparse_linear_true_weights(r));
+    problem_free(r);
+}
+END_TEST
+
 void add_problem_tests(TCase *core, TCase *limits)
 {
+    tcase_add_test(core, test_sparse_true_weights);
     tcase_add_test(core, test_function_gradients);
     tcase_add_test(core, test_model_gradients);
     tcase_add_test(core, test_ravine_shape);

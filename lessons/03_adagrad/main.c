@@ -97,15 +97,6 @@ static float tuned_lr(Problem *p, Method m, int steps, int batch, uint64_t seed,
 
 /* ---- 1 and 2. rare features, and the learning rate of each coordinate ------- */
 
-/* The weights that made the sparse problem's targets: sparse_linear_new draws
- * them first from the stream (seed, 7), one normal per feature. */
-static void sparse_true_weights(uint64_t seed, float *w_true /* [FEATURES] */)
-{
-    Rng rng;
-    rng_seed(&rng, seed, 7);
-    for (int j = 0; j < FEATURES; j++) w_true[j] = (float)rng_normal(&rng);
-}
-
 /* What a run on the sparse problem records after each step t (index t). */
 typedef struct {
     double *err_frequent, *err_rare;   /* RMS error of features 0..4 and 40..49 */
@@ -122,8 +113,7 @@ static double rms_error(const float *w, const float *w_true, int from, int count
 
 static SparseTrace sparse_run(Problem *p, Method m, float lr, int steps, const LessonArgs *a)
 {
-    float w_true[FEATURES];
-    sparse_true_weights((uint64_t)a->seed, w_true);
+    const float *w_true = sparse_linear_true_weights(p);   /* w_true[FEATURES] */
     SparseTrace tr = {.lr = lr};
     double **arrays[4] = {&tr.err_frequent, &tr.err_rare, &tr.clr_frequent, &tr.clr_rare};
     for (int k = 0; k < 4; k++) *arrays[k] = must(calloc((size_t)steps + 1, sizeof(double)), "out of memory");
