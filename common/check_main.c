@@ -1,7 +1,9 @@
 /* check_main.c - the main() of every test program: runs make_suite() with
  * Check (each test in its own process, so a crash or an endless loop fails
  * that test instead of the run), prints "NAME: N passed, M failed", and
- * writes TAP to argv[1] when given (the grading report reads it). */
+ * writes TAP to argv[1] when given (scripts/run-tests.sh keeps it in
+ * build/tap/). Grading does not use this main: tools/grade_child.c runs one
+ * graded test at a time under tools/grade_run.c. */
 #include <stdio.h>
 #include <string.h>
 
