@@ -396,3 +396,24 @@ void check_lesson_train_flags(const char *lesson)
     };
     assert_program_refuses_all(lesson, refusals, TABLE_SIZE(refusals));
 }
+
+void check_golden_tolerance(const OptimizerSpec *spec, const char *file, const GoldenTolerance *t,
+                            const char *state)
+{
+    GoldenFile g;
+    const GoldenCase *c = load_golden_case(file, t->name, &g);
+    ck_assert_msg(c->steps <= t->max_steps, "case %s has %d steps: more than its tolerance allows",
+                  c->name, c->steps);
+    if (state) ck_assert_msg(golden_state_index(c, state) >= 0, "case %s records no %s", c->name, state);
+    check_golden_case(spec, c, t->atol, t->rtol);
+    golden_free(&g);
+}
+
+void assert_spec_keys(const OptimizerSpec *spec, const char *const *keys, int count)
+{
+    for (int i = 0; i < count; i++) {
+        bool found = false;
+        for (const OptionSpec *o = spec->options; o->key; o++) found = found || strcmp(o->key, keys[i]) == 0;
+        ck_assert_msg(found, "%s has no option %s", spec->name, keys[i]);
+    }
+}

@@ -70,6 +70,23 @@ void load_golden(const char *name, GoldenFile *out);
  * CASE_NAME, failing the test, with both names, if there is no such case. */
 const GoldenCase *load_golden_case(const char *file, const char *case_name, GoldenFile *g);
 
+/* One golden case with the tolerance it is checked to, and the most steps
+ * that tolerance was worked out for (a longer case fails: its tolerance
+ * would need a new justification). */
+typedef struct {
+    const char *name;
+    double atol, rtol;
+    int max_steps;
+} GoldenTolerance;
+
+/* Checks case `t` of tests/golden/FILE through spec, with its tolerance;
+ * when `state` is not NULL the case must record that state (so it is checked too). */
+void check_golden_tolerance(const OptimizerSpec *spec, const char *file, const GoldenTolerance *t,
+                            const char *state);
+
+/* Asserts that spec takes each of PyTorch's keyword names keys[count]. */
+void assert_spec_keys(const OptimizerSpec *spec, const char *const *keys, int count);
+
 /* Loads tests/golden/FILE and checks its case CASE_NAME as
  * check_golden_case_with does (failing, with both names, if there is no such
  * case); a negative num_settings keeps the case's own settings. */

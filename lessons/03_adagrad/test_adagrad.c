@@ -107,13 +107,8 @@ START_TEST(test_defaults_are_pytorchs)
               parsed.maximize == d.maximize);
     ck_assert_str_eq(ADAGRAD_SPEC.name, "adagrad");
     ck_assert_str_eq(ADAGRAD_SPEC.torch_name, "torch.optim.Adagrad");
-    const char *keys[] = {"lr", "lr_decay", "weight_decay", "initial_accumulator_value", "eps", "maximize"};
-    for (int i = 0; i < 6; i++) {
-        bool found = false;
-        for (const OptionSpec *o = ADAGRAD_SPEC.options; o->key; o++)
-            found = found || strcmp(o->key, keys[i]) == 0;
-        ck_assert_msg(found, "no option %s", keys[i]);
-    }
+    const char *const keys[] = {"lr", "lr_decay", "weight_decay", "initial_accumulator_value", "eps", "maximize"};
+    assert_spec_keys(&ADAGRAD_SPEC, keys, TABLE_SIZE(keys));
 }
 END_TEST
 
@@ -121,11 +116,7 @@ END_TEST
 
 /* Every case of tests/golden/adagrad.txt with its tolerance and the most steps
  * that tolerance was worked out for. */
-static const struct {
-    const char *name;
-    double atol, rtol;
-    int max_steps;
-} GOLDEN_CASES[] = {
+static const GoldenTolerance GOLDEN_CASES[] = {
     {"adagrad_lr", 0.0, GOLDEN_RTOL, 8},
     {"adagrad_lr_decay", 0.0, GOLDEN_RTOL, 8},
     {"adagrad_weight_decay", 0.0, GOLDEN_RTOL, 8},
@@ -144,13 +135,7 @@ static const struct {
 
 START_TEST(test_golden_trajectories)
 {
-    GoldenFile g;
-    const GoldenCase *c = load_golden_case("adagrad.txt", GOLDEN_CASES[_i].name, &g);
-    ck_assert_msg(c->steps <= GOLDEN_CASES[_i].max_steps, "case %s has %d steps: more than its tolerance allows",
-                  c->name, c->steps);
-    ck_assert_int_ge(golden_state_index(c, "sum"), 0);   /* the state is checked too */
-    check_golden_case(&ADAGRAD_SPEC, c, GOLDEN_CASES[_i].atol, GOLDEN_CASES[_i].rtol);
-    golden_free(&g);
+    check_golden_tolerance(&ADAGRAD_SPEC, "adagrad.txt", &GOLDEN_CASES[_i], "sum");
 }
 END_TEST
 
