@@ -56,7 +56,10 @@ int report_table_end(Report *r)
     FILE *f = fopen(path, "w");
     int status = (f && fputs(r->table_text, f) >= 0) ? 0 : -1;
     if (f && fclose(f) != 0) status = -1;
-    if (status != 0) fprintf(stderr, "cannot write %s\n", path);
+    if (status != 0) {
+        fprintf(stderr, "cannot write %s\n", path);
+        r->write_failed = true;
+    }
     free(r->table_text);
     r->table_text = NULL;
     return status;
@@ -83,12 +86,17 @@ const char *value_name(Report *r, const char *fmt, ...)
 
 Figure *report_figure(Report *r, const char *name)
 {
-    return figure_open(r->fig_dir, name);
+    Figure *fig = figure_open(r->fig_dir, name);
+    /* --out was checked at the start, so this is the disk failing under the
+     * program (full, or the directory removed): stop, rather than draw into
+     * nothing. figure_open has said why. */
+    if (!fig) exit(1);
+    return fig;
 }
 
 int report_close(Report *r)
 {
-    int status = 0;
+    int status = r->write_failed ? -1 : 0;
     if (r->values && fclose(r->values) != 0) status = -1;
     r->values = NULL;
     return status;

@@ -8,6 +8,7 @@
 #ifndef COMMON_REPORT_H
 #define COMMON_REPORT_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "plot.h"
@@ -21,6 +22,7 @@ typedef struct {
     size_t table_len;
     char table_name[64];
     char value_name[64];  /* the last name value_name() built */
+    bool write_failed;    /* a table could not be saved: report_close fails */
 } Report;
 
 /* Creates OUT/out/LESSON and OUT/fig and checks that they take files.
@@ -37,6 +39,8 @@ void report_value(Report *r, const char *name, const char *fmt, ...)
  *     report_value(r, value_name(r, "beta%s_steps", tag), "%d", steps);
  * The name lives in r until the next call. */
 const char *value_name(Report *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Starts the figure OUT/fig/NAME (see plot.h); never NULL: if the figure
+ * cannot be started the program stops with status 1 and the reason. */
 Figure *report_figure(Report *r, const char *name);
 int report_close(Report *r);
 
