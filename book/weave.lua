@@ -228,12 +228,31 @@ local function value_of(name)
   return values[name]
 end
 
-function Span(el)
-  if not el.classes:includes("value") then return nil end
-  local name = pandoc.utils.stringify(el.content)
-  local v = value_of(name)
-  if not v then fail("value '" .. name .. "' is not in build/out/" .. lesson .. "/values.txt") end
-  return pandoc.Str(v)
+local function is_value(el)
+  return el.t == "Span" and el.classes:includes("value")
+end
+
+-- Each [name]{.value} becomes its number. The woven chapter is Markdown read
+-- again by the second pass, and its writer wraps lines anywhere: a number
+-- that lands at the start of a line with "." or ")" after it ("1292.") would
+-- read back as a numbered list. So the character after a value is escaped.
+function Inlines(inlines)
+  local out = pandoc.List()
+  for i, el in ipairs(inlines) do
+    local prev = inlines[i - 1]
+    if is_value(el) then
+      local name = pandoc.utils.stringify(el.content)
+      local v = value_of(name)
+      if not v then fail("value '" .. name .. "' is not in build/out/" .. lesson .. "/values.txt") end
+      out:insert(pandoc.Str(v))
+    elseif prev and is_value(prev) and el.t == "Str" and el.text:match("^[.)]") then
+      out:insert(pandoc.RawInline("markdown", "\\" .. el.text:sub(1, 1)))
+      if #el.text > 1 then out:insert(pandoc.Str(el.text:sub(2))) end
+    else
+      out:insert(el)
+    end
+  end
+  return out
 end
 
 function Image(el)
@@ -273,6 +292,6 @@ end
 
 return {
   {Meta = get_meta},
-  {CodeBlock = CodeBlock, Span = Span, Image = Image},
+  {CodeBlock = CodeBlock, Inlines = Inlines, Image = Image},
   {Pandoc = finish},
 }
