@@ -68,6 +68,52 @@ float two_steps_changing_lr(const OptimizerSpec *spec, const void *config, float
     return result;
 }
 
+/* The value every element of state[n] holds, failing the test if they differ. */
+static float uniform_value(const char *name, const float *state /* [n] */, size_t n)
+{
+    for (size_t i = 1; i < n; i++)
+        ck_assert_msg(state[i] == state[0], "%s[%zu] = %.9g, but %s[0] = %.9g", name, i, state[i], name,
+                      state[0]);
+    return state[0];
+}
+
+void check_states_allocated_once(const OptimizerSpec *spec, const void *config,
+                                 const char *const *state_names /* [count] */, int count, float grad,
+                                 int steps, float *at_creation /* [count] */,
+                                 float *after_steps /* [count] */)
+{
+    ck_assert_int_le(count, UPDATE_MAX_STATES);
+    MemoryLedger ledger = {0};
+    Tensor *p = tensor_new_2d(&ledger, "w", TAG_PARAM, 3, 4);
+    Tensor *g = tensor_new_2d(&ledger, "g", TAG_GRAD, 3, 4);
+    ck_assert(p && g);
+    Optimizer *opt = spec->create((ParamList){1, &p, &g}, config);
+    ck_assert_ptr_nonnull(opt);
+    ck_assert_int_eq(opt->num_slots, count);
+    /* 4 bytes per parameter, each state */
+    ck_assert_uint_eq(optimizer_state_bytes(opt), count * 12 * sizeof(float));
+    ck_assert_uint_eq(ledger.live[TAG_STATE], count * 12 * sizeof(float));
+    const float *state[UPDATE_MAX_STATES];
+    for (int k = 0; k < count; k++) {
+        ck_assert_str_eq(opt->slot_names[k], state_names[k]);
+        state[k] = opt->slots[k][0]->data;
+        at_creation[k] = uniform_value(state_names[k], state[k], 12);
+    }
+    /* Steps use the states they were given: nothing is allocated or moved. */
+    size_t live = ledger.live_total;
+    for (int i = 0; i < 12; i++) g->data[i] = grad;
+    for (int s = 0; s < steps; s++) optimizer_step(opt);
+    ck_assert_uint_eq(ledger.live_total, live);
+    for (int k = 0; k < count; k++) {
+        ck_assert_ptr_eq(opt->slots[k][0]->data, state[k]);
+        after_steps[k] = uniform_value(state_names[k], state[k], 12);
+    }
+    optimizer_free(opt);
+    ck_assert_uint_eq(ledger.live[TAG_STATE], 0);
+    tensor_free(p);
+    tensor_free(g);
+}
+
 void assert_spec_refuses(const OptimizerSpec *spec, int num_settings, const char *const *settings,
                          const char *expected)
 {
@@ -86,14 +132,64 @@ void check_golden_case(const OptimizerSpec *spec, const GoldenCase *c,
     check_golden_case_with(spec, c, c->num_settings, (const char *const *)c->settings, atol, rtol);
 }
 
+double golden_scale(const GoldenCase *c, int step, int j)
+{
+    double scale = fabs(c->param[j]);
+    for (int t = 0; t <= step; t++) scale = fmax(scale, fabs(c->expect[(size_t)t * c->numel + j]));
+    return scale;
+}
+
+/* Asserts param[numel] after step `step` (0 is the first) of golden case c:
+ * each element to atol + rtol * golden_scale. p - lr*g rounds at the scale
+ * of its operands, so once steps cancel most of p the error left by earlier
+ * steps is absolute, not relative. `who` names what stepped (the optimizer,
+ * the function) in a failure. */
+static void assert_golden_params(const char *who, const GoldenCase *c, int step,
+                                 const float *param /* [c->numel] */, double atol, double rtol)
+{
+    const float *expected = c->expect + (size_t)step * c->numel;
+    for (int j = 0; j < c->numel; j++) {
+        double scale = golden_scale(c, step, j);
+        ck_assert_msg(fabs((double)param[j] - expected[j]) <= atol + rtol * scale,
+                      "%s, PyTorch case %s, step %d, param[%d] = %.9g, expected %.9g "
+                      "(atol %g, rtol %g of %g)",
+                      who, c->name, step + 1, j, param[j], expected[j], atol, rtol, scale);
+    }
+}
+
+/* Asserts state[numel], the case's state number k, after step `step`: to
+ * atol + rtol * |expected|. */
+static void assert_golden_state(const char *who, const GoldenCase *c, int step, int k,
+                                const float *state /* [c->numel] */, double atol, double rtol)
+{
+    char what[200];
+    snprintf(what, sizeof what, "%s, PyTorch case %s, step %d, %s", who, c->name, step + 1,
+             c->state_names[k]);
+    ck_assert_all_close(state, c->state[k] + (size_t)step * c->numel, (size_t)c->numel, atol, rtol, what);
+}
+
+/* Parses `settings` into config for golden case c, failing the test, with
+ * the case's name, if they do not parse. */
+static void parse_case_settings(const OptimizerSpec *spec, const GoldenCase *c, int num_settings,
+                                const char *const *settings, void *config)
+{
+    char err[512];
+    ck_assert_msg(optimizer_config_parse(spec, config, num_settings, settings, err, sizeof err) == 0,
+                  "case %s: %s", c->name, err);
+}
+
+void parse_golden_settings(const OptimizerSpec *spec, const GoldenCase *c, void *config)
+{
+    parse_case_settings(spec, c, c->num_settings, (const char *const *)c->settings, config);
+}
+
 void check_golden_case_with(const OptimizerSpec *spec, const GoldenCase *c,
                             int num_settings, const char *const *settings,
                             double atol, double rtol)
 {
-    char err[512];
     void *config = malloc(spec->config_size);
-    ck_assert_msg(optimizer_config_parse(spec, config, num_settings, settings, err, sizeof err) == 0,
-                  "case %s: %s", c->name, err);
+    ck_assert_ptr_nonnull(config);
+    parse_case_settings(spec, c, num_settings, settings, config);
     MemoryLedger ledger = {0};
     Tensor *param = tensor_new(&ledger, "param", TAG_PARAM, c->ndim, c->shape);
     Tensor *grad = tensor_new(&ledger, "grad", TAG_GRAD, c->ndim, c->shape);
@@ -104,32 +200,82 @@ void check_golden_case_with(const OptimizerSpec *spec, const GoldenCase *c,
     for (int step = 0; step < c->steps; step++) {
         memcpy(grad->data, c->grad + (size_t)step * c->numel, sizeof(float) * (size_t)c->numel);
         optimizer_step(opt);
-        /* Compare each element at the largest magnitude it has had so far:
-         * p - lr*g rounds at the scale of its operands, so once steps cancel
-         * most of p the error left by earlier steps is absolute, not relative. */
-        const float *expected = c->expect + (size_t)step * c->numel;
-        for (int j = 0; j < c->numel; j++) {
-            double scale = fabs(c->param[j]);
-            for (int t = 0; t <= step; t++) scale = fmax(scale, fabs(c->expect[(size_t)t * c->numel + j]));
-            ck_assert_msg(fabs((double)param->data[j] - expected[j]) <= atol + rtol * scale,
-                          "case %s, step %d, param[%d] = %.9g, expected %.9g (atol %g, rtol %g of %g)",
-                          c->name, step + 1, j, param->data[j], expected[j], atol, rtol, scale);
-        }
-        char what[160];
+        assert_golden_params(spec->name, c, step, param->data, atol, rtol);
+        /* Every state the case records, the optimizer must keep. */
         for (int k = 0; k < c->num_states; k++) {
             int slot = -1;
             for (int s = 0; s < opt->num_slots; s++)
                 if (strcmp(opt->slot_names[s], c->state_names[k]) == 0) slot = s;
             ck_assert_msg(slot >= 0, "case %s: the optimizer has no state '%s'", c->name,
                           c->state_names[k]);
-            snprintf(what, sizeof what, "case %s, step %d, %s", c->name, step + 1, c->state_names[k]);
-            ck_assert_all_close(opt->slots[slot][0]->data, c->state[k] + (size_t)step * c->numel,
-                                (size_t)c->numel, atol, rtol, what);
+            assert_golden_state(spec->name, c, step, k, opt->slots[slot][0]->data, atol, rtol);
         }
     }
     optimizer_free(opt);
     tensor_free(param);
     tensor_free(grad);
+    free(config);
+}
+
+/* The arrays of f's states, state[k][n] each, set as f->start sets them
+ * (0 without it); *count gets how many there are. Free them with free_states. */
+static void new_states(const UpdateFunction *f, size_t n, const void *config, float *state[UPDATE_MAX_STATES],
+                       int *count)
+{
+    *count = 0;
+    for (int k = 0; k < UPDATE_MAX_STATES; k++) state[k] = NULL;
+    for (; *count < UPDATE_MAX_STATES && f->state_names[*count]; (*count)++) {
+        state[*count] = calloc(n, sizeof(float));
+        ck_assert_ptr_nonnull(state[*count]);
+    }
+    if (f->start) f->start(state, n, config);
+}
+
+static void free_states(float *state[UPDATE_MAX_STATES])
+{
+    for (int k = 0; k < UPDATE_MAX_STATES; k++) free(state[k]);
+}
+
+void check_steps_by_hand(const UpdateFunction *f, const HandSteps *h, double rtol)
+{
+    float param[1] = {1.0f}, *state[UPDATE_MAX_STATES];
+    int num_states;
+    new_states(f, 1, h->config, state, &num_states);
+    for (int t = 0; t < HAND_STEPS; t++) {
+        f->step(param, &h->grad[t], state, 1, h->config, t + 1);
+        char what[200];
+        for (int k = 0; k < num_states; k++) {
+            snprintf(what, sizeof what, "%s, %s: %s after step %d", f->name, h->name, f->state_names[k],
+                     t + 1);
+            ck_assert_close_msg(what, state[k][0], h->state[k][t], 0, rtol);
+        }
+        snprintf(what, sizeof what, "%s, %s: param after step %d", f->name, h->name, t + 1);
+        ck_assert_close_msg(what, param[0], h->param[t], 0, rtol);
+    }
+    free_states(state);
+}
+
+void check_golden_update(const UpdateFunction *f, const GoldenCase *c, double atol, double rtol)
+{
+    void *config = malloc(f->spec->config_size);
+    ck_assert_ptr_nonnull(config);
+    parse_golden_settings(f->spec, c, config);
+    size_t n = (size_t)c->numel;
+    float *param = malloc(sizeof(float) * n), *state[UPDATE_MAX_STATES];
+    ck_assert_ptr_nonnull(param);
+    memcpy(param, c->param, sizeof(float) * n);
+    int num_states;
+    new_states(f, n, config, state, &num_states);
+    for (int step = 0; step < c->steps; step++) {
+        f->step(param, c->grad + (size_t)step * n, state, n, config, step + 1);
+        assert_golden_params(f->name, c, step, param, atol, rtol);
+        for (int k = 0; k < num_states; k++) {
+            int recorded = golden_state_index(c, f->state_names[k]);
+            if (recorded >= 0) assert_golden_state(f->name, c, step, recorded, state[k], atol, rtol);
+        }
+    }
+    free_states(state);
+    free(param);
     free(config);
 }
 
@@ -409,11 +555,97 @@ void check_golden_tolerance(const OptimizerSpec *spec, const char *file, const G
     golden_free(&g);
 }
 
+/* spec's option named key, or NULL. */
+static const OptionSpec *spec_option(const OptimizerSpec *spec, const char *key)
+{
+    for (const OptionSpec *o = spec->options; o->key; o++)
+        if (strcmp(o->key, key) == 0) return o;
+    return NULL;
+}
+
 void assert_spec_keys(const OptimizerSpec *spec, const char *const *keys, int count)
 {
-    for (int i = 0; i < count; i++) {
-        bool found = false;
-        for (const OptionSpec *o = spec->options; o->key; o++) found = found || strcmp(o->key, keys[i]) == 0;
-        ck_assert_msg(found, "%s has no option %s", spec->name, keys[i]);
+    for (int i = 0; i < count; i++)
+        ck_assert_msg(spec_option(spec, keys[i]) != NULL, "%s has no option %s", spec->name, keys[i]);
+}
+
+/* The number option o holds in config (which: 0, or 1 for an OPT_FLOAT2's
+ * second), widened to double exactly. */
+static double option_number(const OptionSpec *o, const void *config, int which)
+{
+    const char *field = (const char *)config + o->offset;
+    switch (o->type) {
+    case OPT_INT: return *(const int *)field;
+    case OPT_FLOAT: return *(const float *)field;
+    case OPT_DOUBLE: return *(const double *)field;
+    case OPT_BOOL: return *(const bool *)field;
+    case OPT_FLOAT2: return ((const float *)field)[which];
+    case OPT_STRING: break;
     }
+    ck_abort_msg("option %s: not a number (assert_spec_defaults checks numbers only)", o->key);
+    return 0;
+}
+
+/* A number as option o would hold it: rounded to float, int or bool. */
+static double as_stored(const OptionSpec *o, double value)
+{
+    switch (o->type) {
+    case OPT_INT: return (int)value;
+    case OPT_FLOAT:
+    case OPT_FLOAT2: return (float)value;
+    case OPT_BOOL: return value != 0;
+    case OPT_DOUBLE:
+    case OPT_STRING: break;
+    }
+    return value;
+}
+
+void assert_spec_defaults(const OptimizerSpec *spec, const char *name, const char *torch_name,
+                          const void *defaults, const PytorchDefault *pytorch /* [count] */, int count)
+{
+    ck_assert_str_eq(spec->name, name);
+    ck_assert_str_eq(spec->torch_name, torch_name);
+    void *parsed = malloc(spec->config_size);
+    ck_assert_ptr_nonnull(parsed);
+    char err[256];
+    ck_assert_msg(optimizer_config_parse(spec, parsed, 0, NULL, err, sizeof err) == 0, "%s", err);
+    for (int i = 0; i < count; i++) {
+        const OptionSpec *o = spec_option(spec, pytorch[i].key);
+        ck_assert_msg(o != NULL, "%s has no option %s", spec->name, pytorch[i].key);
+        int numbers = o->type == OPT_FLOAT2 ? 2 : 1;
+        for (int which = 0; which < numbers; which++) {
+            double want = as_stored(o, pytorch[i].value[which]);
+            double got = option_number(o, defaults, which);
+            ck_assert_msg(got == want, "%s's default %s is %.9g, PyTorch's is %.9g", spec->name, o->key,
+                          got, want);
+            ck_assert_msg(option_number(o, parsed, which) == got,
+                          "%s parsed from no settings holds %s = %.9g, its defaults %.9g", spec->name,
+                          o->key, option_number(o, parsed, which), got);
+        }
+    }
+    /* No keyword the list leaves out: each one's default is checked above. */
+    for (const OptionSpec *o = spec->options; o->key; o++) {
+        bool listed = false;
+        for (int i = 0; i < count; i++) listed = listed || strcmp(pytorch[i].key, o->key) == 0;
+        ck_assert_msg(listed, "%s's option %s is not among PyTorch's keyword arguments", spec->name, o->key);
+    }
+    free(parsed);
+}
+
+Suite *lesson_suite(const char *name, const LessonTest *core, const LessonTest *limits)
+{
+    Suite *suite = suite_create(name);
+    const struct {
+        const char *name;
+        const LessonTest *tests;
+        double timeout_s;
+    } cases[] = {{"Core", core, 120}, {"Limits", limits, 60}};
+    for (int i = 0; i < TABLE_SIZE(cases); i++) {
+        TCase *tcase = tcase_create(cases[i].name);
+        for (const LessonTest *t = cases[i].tests; t->test; t++)
+            tcase_add_loop_test(tcase, *t->test, 0, t->runs);
+        tcase_set_timeout(tcase, cases[i].timeout_s);
+        suite_add_tcase(suite, tcase);
+    }
+    return suite;
 }

@@ -1,8 +1,12 @@
 /* testing.h - what the Check test suites of every chapter share: float
- * comparisons with a stated tolerance, and running a built program the way a
- * reader would (with input, capturing output and exit status).
+ * comparisons with a stated tolerance; the checks every optimizer gets
+ * (steps worked by hand, PyTorch's golden trajectories through the adapter
+ * or through a bare update function, PyTorch's defaults and refusals, how
+ * state is allocated); and running a built program the way a reader would
+ * (with input, capturing output and exit status).
  *
- * Each test program defines make_suite(); common/check_main.c runs it, prints
+ * Each test program defines make_suite() (a lesson's with lesson_suite);
+ * common/check_main.c runs it, prints
  * "NAME: N passed, M failed" and, when given a file name, writes TAP there
  * for the grading report. */
 #ifndef COMMON_TESTING_H
@@ -55,14 +59,75 @@ long first_mismatch(const float *actual, const float *expected, size_t n,
 
 /* Replays one golden case through an optimizer spec (settings parsed as
  * optlab parses them) and asserts the parameters, and every state the case
- * records, after each step. Parameters are compared with atol + rtol * s,
- * where s is the largest magnitude the element has had up to that step. `settings_override` replaces the case's settings
- * when not NULL (to test defaults: pass an empty list with count 0). */
+ * records (the optimizer must keep it), after each step. Parameters are
+ * compared with atol + rtol * s, where s is golden_scale (below); states with
+ * atol + rtol * |expected|. */
 void check_golden_case(const OptimizerSpec *spec, const GoldenCase *c,
                        double atol, double rtol);
+/* The same with `settings` in place of the case's (to test defaults: an
+ * empty list, count 0). */
 void check_golden_case_with(const OptimizerSpec *spec, const GoldenCase *c,
                             int num_settings, const char *const *settings,
                             double atol, double rtol);
+
+/* Parses golden case c's settings into config (spec->config_size bytes)
+ * as optlab parses them, failing the test, naming the case, if it cannot. */
+void parse_golden_settings(const OptimizerSpec *spec, const GoldenCase *c, void *config);
+
+/* The largest magnitude element j of case c has had up to step `step` (0 is
+ * the first step), its start included: the scale at which its rounding
+ * errors live, which golden comparisons multiply rtol by. */
+double golden_scale(const GoldenCase *c, int step, int j);
+
+/* One step of a bare update function (a chapter's foo_update, a student's
+ * exercise), adapted by a test to one shape: param[n] and grad[n] as
+ * always, state[k][n] the arrays named by the UpdateFunction's state_names,
+ * config the function's config struct, step 1 at first. An adapter is a
+ * line: ex_adagrad_step(param, grad, state[0], n, config, step); */
+typedef void UpdateStep(float *param /* [n] */, const float *grad /* [n] */,
+                        float *const *state /* [states][n] */, size_t n, const void *config, long step);
+
+/* The most state arrays an update function keeps (Adam with amsgrad keeps 3). */
+#define UPDATE_MAX_STATES 4
+
+/* An update function, as check_steps_by_hand and check_golden_update run it. */
+typedef struct {
+    const char *name;                             /* in messages: "ex_adagrad_step" */
+    const OptimizerSpec *spec;                    /* parses a golden case's settings into a config */
+    UpdateStep *step;
+    const char *state_names[UPDATE_MAX_STATES];   /* PyTorch's names ("sum"), NULL after the last */
+    /* Fills state[k][n] before the first step, as the function's caller
+     * must (initial_accumulator_value); NULL: every state starts at 0. */
+    void (*start)(float *const *state /* [states][n] */, size_t n, const void *config);
+} UpdateFunction;
+
+/* How many steps a case worked by hand takes: the first step (t = 1, often
+ * a special case) and one after it. */
+#define HAND_STEPS 2
+
+/* The first steps of an update function on one element, worked by hand:
+ * from param = 1 and the states as `start` leaves them, with `config` and
+ * the gradients grad[], each state and the parameter must hold these after
+ * each step. */
+typedef struct {
+    const char *name;
+    const void *config;                            /* &(FooConfig){.lr = 0.1f, ...} */
+    float grad[HAND_STEPS];
+    double state[UPDATE_MAX_STATES][HAND_STEPS];   /* in the order of state_names */
+    double param[HAND_STEPS];
+} HandSteps;
+
+/* Runs case h through f, asserting each of f's states and the parameter
+ * after every step to rtol (a hand-worked number is exact: no atol). */
+void check_steps_by_hand(const UpdateFunction *f, const HandSteps *h, double rtol);
+
+/* Replays golden case c through f: from the case's parameters, with its
+ * settings (parsed by f->spec) and its gradients, asserting after every
+ * step what check_golden_case asserts: the parameters to atol + rtol * s,
+ * and each of f's states that the case records to atol + rtol * |expected|
+ * (a state the case does not record is not checked). */
+void check_golden_update(const UpdateFunction *f, const GoldenCase *c, double atol, double rtol);
+
 /* Loads tests/golden/NAME, failing the test if it cannot. */
 void load_golden(const char *name, GoldenFile *out);
 
@@ -87,6 +152,22 @@ void check_golden_tolerance(const OptimizerSpec *spec, const char *file, const G
 /* Asserts that spec takes each of PyTorch's keyword names keys[count]. */
 void assert_spec_keys(const OptimizerSpec *spec, const char *const *keys, int count);
 
+/* One of PyTorch's keyword arguments and its default, as the signature of
+ * torch.optim.NAME writes it: {"lr", {1e-3}}, {"maximize", {false}}, and a
+ * pair with both its numbers: {"betas", {0.9, 0.999}}. */
+typedef struct {
+    const char *key;
+    double value[2];
+} PytorchDefault;
+
+/* Asserts what a chapter's spec promises about PyTorch's defaults: that it
+ * is optlab's `name` for `torch_name`; that its keyword arguments are exactly
+ * the keys of pytorch[count], no more and no fewer; that `defaults` (the
+ * chapter's FOO_DEFAULTS, a config struct) holds each value, rounded to the
+ * field's type; and that parsing no settings at all gives those defaults. */
+void assert_spec_defaults(const OptimizerSpec *spec, const char *name, const char *torch_name,
+                          const void *defaults, const PytorchDefault *pytorch /* [count] */, int count);
+
 /* Loads tests/golden/FILE and checks its case CASE_NAME as
  * check_golden_case_with does (failing, with both names, if there is no such
  * case); a negative num_settings keeps the case's own settings. */
@@ -101,6 +182,18 @@ void check_golden_file_case(const OptimizerSpec *spec, const char *file, const c
 float two_steps_changing_lr(const OptimizerSpec *spec, const void *config, float second_lr,
                             size_t *state_bytes);
 
+/* Makes spec's optimizer from config for one 3x4 parameter (12 elements)
+ * and asserts how it keeps its state: exactly the states
+ * state_names[count], in that order, each 12 floats allocated at creation
+ * (optimizer_state_bytes and the ledger agree); `steps` steps with every
+ * gradient element `grad` allocate nothing and move no state; freeing the
+ * optimizer frees them. Every element of a state is alike (so is the
+ * gradient): at_creation[k] and after_steps[k] get state k's value. */
+void check_states_allocated_once(const OptimizerSpec *spec, const void *config,
+                                 const char *const *state_names /* [count] */, int count, float grad,
+                                 int steps, float *at_creation /* [count] */,
+                                 float *after_steps /* [count] */);
+
 /* Asserts that optimizer_config_parse refuses `settings` with a message that
  * holds `expected` (NULL: any message), as PyTorch's constructor refuses them. */
 void assert_spec_refuses(const OptimizerSpec *spec, int num_settings, const char *const *settings,
@@ -110,6 +203,20 @@ void assert_spec_refuses(const OptimizerSpec *spec, int num_settings, const char
 #define ASSERT_SPEC_REFUSES(spec, expected, ...)                                           \
     assert_spec_refuses((spec), sizeof((const char *[]){__VA_ARGS__}) / sizeof(const char *), \
                         (const char *[]){__VA_ARGS__}, (expected))
+
+/* One entry of a lesson's list of tests: &test_name (the START_TEST name)
+ * and how many times it runs: 1, or for a table-driven test the rows of its
+ * table, TABLE_SIZE(BY_HAND) (_i is the row). A list ends with {NULL, 0}. */
+typedef struct {
+    const TTest *const *test;
+    int runs;
+} LessonTest;
+
+/* A lesson's Check suite: the test case "Core" (the chapter's numbers and
+ * claims, up to 120 s a test) and "Limits" (bad input and edge cases, up to
+ * 60 s a test), each with its list of tests in order. Sanitizer builds are
+ * slow: the limits leave them room. */
+Suite *lesson_suite(const char *name, const LessonTest *core, const LessonTest *limits);
 
 typedef struct {
     int status;     /* exit status, or -1 if it did not exit normally */

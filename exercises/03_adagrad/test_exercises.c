@@ -22,22 +22,21 @@
  * ulp differently (see lessons/03_adagrad/test_adagrad.c): up to 20 steps. */
 #define GOLDEN_RTOL 7.6e-6
 
-static AdagradConfig parse_settings(const GoldenCase *c)
+/* PyTorch's defaults with this lr and eps. */
+static AdagradConfig config(float lr, float eps)
 {
-    AdagradConfig cfg;
-    char err[256];
-    ck_assert_msg(optimizer_config_parse(&ADAGRAD_SPEC, &cfg, c->num_settings,
-                                         (const char *const *)c->settings, err, sizeof err) == 0,
-                  "%s", err);
+    AdagradConfig cfg = ADAGRAD_DEFAULTS;
+    cfg.lr = lr;
+    cfg.eps = eps;
     return cfg;
 }
 
-/* The largest magnitude element j of a case has had up to step `step`. */
-static double scale_of(const GoldenCase *c, int step, int j)
+/* The caller fills sum with initial_accumulator_value before the first step
+ * (exercises.h): so does check_golden_update, through this. */
+static void fill_sum(float *const *state, size_t n, const void *config)
 {
-    double scale = fabs(c->param[j]);
-    for (int t = 0; t <= step; t++) scale = fmax(scale, fabs(c->expect[(size_t)t * c->numel + j]));
-    return scale;
+    const AdagradConfig *cfg = config;
+    for (size_t j = 0; j < n; j++) state[0][j] = cfg->initial_accumulator_value;
 }
 
 /* ---- exercise 1 -------------------------------------------------------------- */
@@ -46,8 +45,7 @@ START_TEST(test_ex1_first_steps_by_hand)
 {
     /* lr 0.1: sum = 0.25, p = 1 - 0.1*0.5/0.5 = 0.9; sum = 0.3125,
      * p = 0.9 - 0.1*0.25/sqrt(0.3125) = 0.85527864045. */
-    AdagradConfig cfg = ADAGRAD_DEFAULTS;
-    cfg.lr = 0.1f;
+    AdagradConfig cfg = config(0.1f, 1e-10f);
     float p[1] = {1.0f}, sum[1] = {0.0f};
     ex_adagrad_step(p, (float[]){0.5f}, sum, 1, &cfg, 1);
     ck_assert_close(sum[0], 0.25, 0, HAND_RTOL);
@@ -70,8 +68,7 @@ START_TEST(test_ex1_maximize_weight_decay_and_eps)
     /* maximize negates, then weight decay adds: g = -0.5 + 0.1 = -0.4,
      * sum = 0.16, p = 1.1; g = -0.5 + 0.11 = -0.39, sum = 0.3121,
      * p = 1.1 + 0.039/sqrt(0.3121) = 1.16981001361. */
-    AdagradConfig cfg = ADAGRAD_DEFAULTS;
-    cfg.lr = 0.1f;
+    AdagradConfig cfg = config(0.1f, 1e-10f);
     cfg.weight_decay = 0.1f;
     cfg.maximize = true;
     float p[1] = {1.0f}, sum[1] = {0.0f};
@@ -80,9 +77,7 @@ START_TEST(test_ex1_maximize_weight_decay_and_eps)
     ex_adagrad_step(p, (float[]){0.5f}, sum, 1, &cfg, 2);
     ck_assert_close(p[0], 1.1698100136129541, 0, HAND_RTOL);
     /* eps 0.5 goes after the root: std = 0.5 + 0.5, p = 1 - 0.05 = 0.95. */
-    AdagradConfig wide = ADAGRAD_DEFAULTS;
-    wide.lr = 0.1f;
-    wide.eps = 0.5f;
+    AdagradConfig wide = config(0.1f, 0.5f);
     float q[1] = {1.0f}, qs[1] = {0.0f};
     ex_adagrad_step(q, (float[]){0.5f}, qs, 1, &wide, 1);
     ck_assert_close(q[0], 0.95, 0, HAND_RTOL);
@@ -94,34 +89,30 @@ START_TEST(test_ex1_maximize_weight_decay_and_eps)
 }
 END_TEST
 
+/* Your ex_adagrad_step as check_golden_update replays it (an UpdateStep;
+ * state[0] is sum[n], filled by fill_sum). */
+static void adagrad_step(float *param, const float *grad, float *const *state, size_t n, const void *config,
+                         long step)
+{
+    ex_adagrad_step(param, grad, state[0], n, config, step);
+}
+
+static const UpdateFunction EX_ADAGRAD = {
+    .name = "ex_adagrad_step",
+    .spec = &ADAGRAD_SPEC,
+    .step = adagrad_step,
+    .state_names = {"sum"},
+    .start = fill_sum,
+};
+
 START_TEST(test_ex1_matches_pytorch)
 {
     /* Every case of PyTorch's golden file: the parameters and sum after every step. */
     GoldenFile g;
     load_golden("adagrad.txt", &g);
     for (int k = 0; k < g.count; k++) {
-        const GoldenCase *c = &g.cases[k];
-        AdagradConfig cfg = parse_settings(c);
-        int s_index = golden_state_index(c, "sum");
-        ck_assert_int_ge(s_index, 0);
-        float *p = malloc(sizeof(float) * (size_t)c->numel), *sum = malloc(sizeof(float) * (size_t)c->numel);
-        memcpy(p, c->param, sizeof(float) * (size_t)c->numel);
-        for (int j = 0; j < c->numel; j++) sum[j] = cfg.initial_accumulator_value;
-        for (int s = 0; s < c->steps; s++) {
-            ex_adagrad_step(p, c->grad + (size_t)s * c->numel, sum, (size_t)c->numel, &cfg, s + 1);
-            for (int j = 0; j < c->numel; j++) {
-                double want = c->expect[(size_t)s * c->numel + j];
-                double want_sum = c->state[s_index][(size_t)s * c->numel + j];
-                ck_assert_msg(fabs(p[j] - want) <= GOLDEN_RTOL * scale_of(c, s, j),
-                              "case %s, step %d, param[%d]: %.9g, PyTorch %.9g", c->name, s + 1, j, p[j],
-                              want);
-                ck_assert_msg(fabs(sum[j] - want_sum) <= GOLDEN_RTOL * fabs(want_sum),
-                              "case %s, step %d, sum[%d]: %.9g, PyTorch %.9g", c->name, s + 1, j, sum[j],
-                              want_sum);
-            }
-        }
-        free(p);
-        free(sum);
+        ck_assert_int_ge(golden_state_index(&g.cases[k], "sum"), 0);
+        check_golden_update(&EX_ADAGRAD, &g.cases[k], 0.0, GOLDEN_RTOL);
     }
     golden_free(&g);
 }
@@ -178,18 +169,14 @@ END_TEST
 START_TEST(test_ex3_eps_inside_by_hand)
 {
     /* lr 0.1, eps 0.5 inside: sum = 0.25, std = sqrt(0.75), p = 1 - 0.05/0.8660254 = 0.94226497. */
-    AdagradConfig cfg = ADAGRAD_DEFAULTS;
-    cfg.lr = 0.1f;
-    cfg.eps = 0.5f;
+    AdagradConfig cfg = config(0.1f, 0.5f);
     float p[1] = {1.0f}, sum[1] = {0.0f};
     ex_adagrad_eps_inside_step(p, (float[]){0.5f}, sum, 1, &cfg, 1);
     ck_assert_close(sum[0], 0.25, 0, HAND_RTOL);
     ck_assert_close(p[0], 1 - 0.05 / sqrt(0.75), 0, HAND_RTOL);
     /* Every option as in exercise 1: maximize, weight decay, lr_decay. g = -0.5 + 0.1 = -0.4,
      * sum = 0.16, p = 1 + 0.1*0.4/sqrt(0.16 + 1e-4); step 2 at clr = 0.1/1.5. */
-    AdagradConfig all = ADAGRAD_DEFAULTS;
-    all.lr = 0.1f;
-    all.eps = 1e-4f;
+    AdagradConfig all = config(0.1f, 1e-4f);
     all.weight_decay = 0.1f;
     all.lr_decay = 0.5f;
     all.maximize = true;
@@ -209,13 +196,15 @@ START_TEST(test_ex3_placement_matters_only_for_small_gradients)
      * precision with PyTorch's: the golden case adagrad_lr. */
     GoldenFile g;
     const GoldenCase *c = load_golden_case("adagrad.txt", "adagrad_lr", &g);
-    AdagradConfig cfg = parse_settings(c);
-    float *p = malloc(sizeof(float) * (size_t)c->numel), *sum = calloc((size_t)c->numel, sizeof(float));
-    memcpy(p, c->param, sizeof(float) * (size_t)c->numel);
+    AdagradConfig cfg;
+    parse_golden_settings(&ADAGRAD_SPEC, c, &cfg);
+    size_t n = (size_t)c->numel;
+    float *p = malloc(sizeof(float) * n), *sum = calloc(n, sizeof(float));
+    memcpy(p, c->param, sizeof(float) * n);
     for (int s = 0; s < c->steps; s++) {
-        ex_adagrad_eps_inside_step(p, c->grad + (size_t)s * c->numel, sum, (size_t)c->numel, &cfg, s + 1);
-        for (int j = 0; j < c->numel; j++)
-            ck_assert_close(p[j], c->expect[(size_t)s * c->numel + j], 0, 1e-4 * scale_of(c, s, j));
+        ex_adagrad_eps_inside_step(p, c->grad + (size_t)s * n, sum, n, &cfg, s + 1);
+        for (size_t j = 0; j < n; j++)
+            ck_assert_close(p[j], c->expect[(size_t)s * n + j], 0, 1e-4 * golden_scale(c, s, (int)j));
     }
     free(p);
     free(sum);
@@ -236,9 +225,7 @@ START_TEST(test_ex3_half_step_gradient)
     ck_assert_close(ex_half_step_gradient(1e-8, true), sqrt(1e-8 / 3), 0, 1e-12);
     /* ... and it is the half step, checked on the update of exercise 3a. */
     double g = ex_half_step_gradient(1e-4, true);
-    AdagradConfig cfg = ADAGRAD_DEFAULTS;
-    cfg.lr = 1.0f;
-    cfg.eps = 1e-4f;
+    AdagradConfig cfg = config(1.0f, 1e-4f);
     float p[1] = {0.0f}, sum[1] = {0.0f};
     ex_adagrad_eps_inside_step(p, (float[]){(float)g}, sum, 1, &cfg, 1);
     ck_assert_close(-p[0], 0.5, 0, 1e-5);

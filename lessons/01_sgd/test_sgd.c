@@ -63,16 +63,11 @@ END_TEST
 
 START_TEST(test_defaults_are_pytorchs)
 {
-    SGDConfig d = SGD_DEFAULTS;
-    ck_assert(d.lr == 1e-3f);
-    ck_assert(d.weight_decay == 0.0f);
-    ck_assert(!d.maximize);
-    SGDConfig parsed;
-    char err[256];
-    ck_assert_int_eq(optimizer_config_parse(&SGD_SPEC, &parsed, 0, NULL, err, sizeof err), 0);
-    ck_assert(parsed.lr == d.lr && parsed.weight_decay == d.weight_decay &&
-              parsed.maximize == d.maximize);
-    ck_assert_str_eq(SGD_SPEC.name, "sgd");
+    /* torch.optim.SGD(params, lr=1e-3, weight_decay=0, maximize=False), the
+     * keywords of this chapter (momentum and its kin are chapter 2's). */
+    static const PytorchDefault pytorch[] = {{"lr", {1e-3}}, {"weight_decay", {0}}, {"maximize", {false}}};
+    SGDConfig defaults = SGD_DEFAULTS;
+    assert_spec_defaults(&SGD_SPEC, "sgd", "torch.optim.SGD", &defaults, pytorch, TABLE_SIZE(pytorch));
 }
 END_TEST
 
@@ -306,29 +301,27 @@ END_TEST
 
 Suite *make_suite(void)
 {
-    Suite *s = suite_create("01_sgd");
-    TCase *core = tcase_create("Core");
-    tcase_add_loop_test(core, test_one_step_by_hand, 0, TABLE_SIZE(BY_HAND));
-    tcase_add_test(core, test_defaults_are_pytorchs);
-    tcase_add_loop_test(core, test_golden_trajectories, 0, TABLE_SIZE(GOLDEN_CASES));
-    tcase_add_test(core, test_golden_default_lr);
-    tcase_add_test(core, test_adapter_follows_a_changed_lr);
-    tcase_add_test(core, test_two_over_L_is_the_threshold);
-    tcase_add_test(core, test_learning_rate_dilemma);
-    tcase_add_test(core, test_zigzag_above_one_over_L);
-    tcase_add_test(core, test_saddle_stuck_only_when_exactly_on_it);
-    tcase_add_test(core, test_batch_noise_falls_like_one_over_b);
-    tcase_add_test(core, test_sgd_trains_the_digits_mlp);
-    tcase_add_test(core, test_program_smoke_run);
-    tcase_set_timeout(core, 120);
-    suite_add_tcase(s, core);
-
-    TCase *limits = tcase_create("Limits");
-    tcase_add_test(limits, test_program_refuses_bad_flags);
-    tcase_add_test(limits, test_program_flags_follow_the_rules);
-    tcase_add_test(limits, test_spec_refuses_what_pytorch_refuses);
-    tcase_add_test(limits, test_zero_gradient_and_extremes);
-    tcase_set_timeout(limits, 60);
-    suite_add_tcase(s, limits);
-    return s;
+    static const LessonTest core[] = {
+        {&test_one_step_by_hand, TABLE_SIZE(BY_HAND)},
+        {&test_defaults_are_pytorchs, 1},
+        {&test_golden_trajectories, TABLE_SIZE(GOLDEN_CASES)},
+        {&test_golden_default_lr, 1},
+        {&test_adapter_follows_a_changed_lr, 1},
+        {&test_two_over_L_is_the_threshold, 1},
+        {&test_learning_rate_dilemma, 1},
+        {&test_zigzag_above_one_over_L, 1},
+        {&test_saddle_stuck_only_when_exactly_on_it, 1},
+        {&test_batch_noise_falls_like_one_over_b, 1},
+        {&test_sgd_trains_the_digits_mlp, 1},
+        {&test_program_smoke_run, 1},
+        {NULL, 0},
+    };
+    static const LessonTest limits[] = {
+        {&test_program_refuses_bad_flags, 1},
+        {&test_program_flags_follow_the_rules, 1},
+        {&test_spec_refuses_what_pytorch_refuses, 1},
+        {&test_zero_gradient_and_extremes, 1},
+        {NULL, 0},
+    };
+    return lesson_suite("01_sgd", core, limits);
 }

@@ -44,45 +44,48 @@ static SGDMomentumConfig config(float lr, float momentum, float dampening, bool 
 
 /* ---- the first steps, by hand --------------------------------------------------- */
 
+/* sgd_momentum_update as check_steps_by_hand runs it (an UpdateStep;
+ * state[0] is momentum_buffer[n]). */
+static void momentum_step(float *param, const float *grad, float *const *state, size_t n, const void *config,
+                          long step)
+{
+    sgd_momentum_update(param, grad, state[0], n, config, step);
+}
+
+static const UpdateFunction SGD_MOMENTUM_UPDATE = {
+    .name = "sgd_momentum_update",
+    .spec = &SGD_MOMENTUM_SPEC,
+    .step = momentum_step,
+    .state_names = {"momentum_buffer"},
+};
+
 /* Two steps from p = 1 with an empty buffer, and what they must give, worked
  * by hand: the buffer and the parameter after step 1 and after step 2. */
-static const struct {
-    const char *name;
-    SGDMomentumConfig cfg;
-    float grad[2];
-    double buf[2], param[2];
-} BY_HAND[] = {
+static const HandSteps BY_HAND[] = {
     /* lr 0.1, momentum 0.9. Step 1: buf = g = 0.5, p = 1 - 0.1*0.5 = 0.95.
      * Step 2: buf = 0.9*0.5 + 0.25 = 0.7, p = 0.95 - 0.07 = 0.88. */
-    {"heavy ball", {.lr = 0.1f, .momentum = 0.9f}, {0.5f, 0.25f}, {0.5, 0.7}, {0.95, 0.88}},
+    {"heavy ball", &(SGDMomentumConfig){.lr = 0.1f, .momentum = 0.9f}, {0.5f, 0.25f}, {{0.5, 0.7}},
+     {0.95, 0.88}},
     /* dampening 0.5. Step 1 is NOT damped: buf = 0.5, p = 0.95.
      * Step 2: buf = 0.9*0.5 + (1 - 0.5)*0.25 = 0.575, p = 0.95 - 0.0575 = 0.8925. */
-    {"dampening skips the first step", {.lr = 0.1f, .momentum = 0.9f, .dampening = 0.5f}, {0.5f, 0.25f},
-     {0.5, 0.575}, {0.95, 0.8925}},
+    {"dampening skips the first step", &(SGDMomentumConfig){.lr = 0.1f, .momentum = 0.9f, .dampening = 0.5f},
+     {0.5f, 0.25f}, {{0.5, 0.575}}, {0.95, 0.8925}},
     /* Step 1: buf = 0.5, g = 0.5 + 0.9*0.5 = 0.95, p = 1 - 0.095 = 0.905.
      * Step 2: buf = 0.45 + 0.25 = 0.7, g = 0.25 + 0.63 = 0.88, p = 0.905 - 0.088 = 0.817. */
-    {"nesterov", {.lr = 0.1f, .momentum = 0.9f, .nesterov = true}, {0.5f, 0.25f}, {0.5, 0.7},
-     {0.905, 0.817}},
+    {"nesterov", &(SGDMomentumConfig){.lr = 0.1f, .momentum = 0.9f, .nesterov = true}, {0.5f, 0.25f},
+     {{0.5, 0.7}}, {0.905, 0.817}},
     /* maximize negates first, weight decay is added next, and the sum goes
      * into the buffer. Step 1: g = -0.5 + 0.1*1 = -0.4 = buf, p = 1 + 0.04 = 1.04.
      * Step 2: g = -0.5 + 0.1*1.04 = -0.396, buf = 0.9*(-0.4) - 0.396 = -0.756,
      * p = 1.04 + 0.0756 = 1.1156. */
     {"maximize and weight decay enter the buffer",
-     {.lr = 0.1f, .momentum = 0.9f, .weight_decay = 0.1f, .maximize = true}, {0.5f, 0.5f}, {-0.4, -0.756},
-     {1.04, 1.1156}},
+     &(SGDMomentumConfig){.lr = 0.1f, .momentum = 0.9f, .weight_decay = 0.1f, .maximize = true}, {0.5f, 0.5f},
+     {{-0.4, -0.756}}, {1.04, 1.1156}},
 };
 
 START_TEST(test_two_steps_by_hand)
 {
-    float p[1] = {1.0f}, buf[1] = {0.0f};
-    for (int step = 1; step <= 2; step++) {
-        sgd_momentum_update(p, &BY_HAND[_i].grad[step - 1], buf, 1, &BY_HAND[_i].cfg, step);
-        char what[120];
-        snprintf(what, sizeof what, "%s: buf after step %d", BY_HAND[_i].name, step);
-        ck_assert_close_msg(what, buf[0], BY_HAND[_i].buf[step - 1], 0, HAND_RTOL);
-        snprintf(what, sizeof what, "%s: p after step %d", BY_HAND[_i].name, step);
-        ck_assert_close_msg(what, p[0], BY_HAND[_i].param[step - 1], 0, HAND_RTOL);
-    }
+    check_steps_by_hand(&SGD_MOMENTUM_UPDATE, &BY_HAND[_i], HAND_RTOL);
 }
 END_TEST
 
@@ -102,20 +105,15 @@ END_TEST
 
 START_TEST(test_defaults_are_pytorchs)
 {
-    SGDMomentumConfig d = SGD_MOMENTUM_DEFAULTS;
-    ck_assert(d.lr == 1e-3f);
-    ck_assert(d.momentum == 0.0f && d.dampening == 0.0f && d.weight_decay == 0.0f);
-    ck_assert(!d.nesterov && !d.maximize);
-    SGDMomentumConfig parsed;
-    char err[256];
-    ck_assert_int_eq(optimizer_config_parse(&SGD_MOMENTUM_SPEC, &parsed, 0, NULL, err, sizeof err), 0);
-    ck_assert(parsed.lr == d.lr && parsed.momentum == d.momentum && parsed.dampening == d.dampening &&
-              parsed.weight_decay == d.weight_decay && parsed.nesterov == d.nesterov &&
-              parsed.maximize == d.maximize);
-    ck_assert_str_eq(SGD_MOMENTUM_SPEC.name, "sgd");
-    ck_assert_str_eq(SGD_MOMENTUM_SPEC.torch_name, "torch.optim.SGD");
-    const char *const keys[] = {"lr", "momentum", "dampening", "weight_decay", "nesterov", "maximize"};
-    assert_spec_keys(&SGD_MOMENTUM_SPEC, keys, TABLE_SIZE(keys));
+    /* torch.optim.SGD(params, lr=1e-3, momentum=0, dampening=0,
+     * weight_decay=0, nesterov=False, maximize=False) */
+    static const PytorchDefault pytorch[] = {
+        {"lr", {1e-3}}, {"momentum", {0}}, {"dampening", {0}},
+        {"weight_decay", {0}}, {"nesterov", {false}}, {"maximize", {false}},
+    };
+    SGDMomentumConfig defaults = SGD_MOMENTUM_DEFAULTS;
+    assert_spec_defaults(&SGD_MOMENTUM_SPEC, "sgd", "torch.optim.SGD", &defaults, pytorch,
+                         TABLE_SIZE(pytorch));
 }
 END_TEST
 
@@ -174,32 +172,16 @@ END_TEST
 
 START_TEST(test_state_is_allocated_once_and_only_with_momentum)
 {
-    MemoryLedger ledger = {0};
-    Tensor *p = tensor_new_2d(&ledger, "w", TAG_PARAM, 3, 4), *g = tensor_new_2d(&ledger, "g", TAG_GRAD, 3, 4);
+    /* Without momentum PyTorch keeps no momentum_buffer, nor do we. */
     SGDMomentumConfig plain = config(0.1f, 0.0f, 0.0f, false);
-    Optimizer *opt = sgd_momentum_new((ParamList){1, &p, &g}, &plain);
-    ck_assert_int_eq(opt->num_slots, 0);   /* PyTorch keeps no momentum_buffer */
-    ck_assert_uint_eq(optimizer_state_bytes(opt), 0);
-    optimizer_free(opt);
-
+    check_states_allocated_once(&SGD_MOMENTUM_SPEC, &plain, NULL, 0, 1.0f, 3, NULL, NULL);
+    /* With it, one buffer of 4 bytes per parameter, made once. Three
+     * gradients of 1: buf = 1, 1.9, 2.71. */
     SGDMomentumConfig heavy = config(0.1f, 0.9f, 0.0f, false);
-    opt = sgd_momentum_new((ParamList){1, &p, &g}, &heavy);
-    ck_assert_int_eq(opt->num_slots, 1);
-    ck_assert_str_eq(opt->slot_names[0], "momentum_buffer");
-    ck_assert_uint_eq(optimizer_state_bytes(opt), 12 * sizeof(float));   /* 4 bytes per parameter */
-    ck_assert_uint_eq(ledger.live[TAG_STATE], 12 * sizeof(float));
-    /* Steps use the buffer they were given: nothing is allocated or moved. */
-    float *buffer = opt->slots[0][0]->data;
-    size_t live = ledger.live_total;
-    for (int i = 0; i < 12; i++) g->data[i] = 1.0f;
-    for (int s = 0; s < 3; s++) optimizer_step(opt);
-    ck_assert_ptr_eq(opt->slots[0][0]->data, buffer);
-    ck_assert_uint_eq(ledger.live_total, live);
-    ck_assert_close(buffer[5], 1 + 0.9 + 0.81, 0, HAND_RTOL);
-    optimizer_free(opt);
-    ck_assert_uint_eq(ledger.live[TAG_STATE], 0);
-    tensor_free(p);
-    tensor_free(g);
+    const char *const states[] = {"momentum_buffer"};
+    float at_creation[1], after_steps[1];
+    check_states_allocated_once(&SGD_MOMENTUM_SPEC, &heavy, states, 1, 1.0f, 3, at_creation, after_steps);
+    ck_assert_close(after_steps[0], 1 + 0.9 + 0.81, 0, HAND_RTOL);
 }
 END_TEST
 
@@ -711,41 +693,39 @@ END_TEST
 
 Suite *make_suite(void)
 {
-    Suite *s = suite_create("02_momentum");
-    TCase *core = tcase_create("Core");
-    tcase_add_loop_test(core, test_two_steps_by_hand, 0, TABLE_SIZE(BY_HAND));
-    tcase_add_test(core, test_defaults_are_pytorchs);
-    tcase_add_loop_test(core, test_golden_momentum_trajectories, 0, TABLE_SIZE(GOLDEN_CASES));
-    tcase_add_test(core, test_golden_default_momentum);
-    tcase_add_loop_test(core, test_momentum_zero_is_lesson_01, 0, TABLE_SIZE(LESSON_01_CASES));
-    tcase_add_test(core, test_state_is_allocated_once_and_only_with_momentum);
-    tcase_add_test(core, test_adapter_follows_a_changed_lr);
-    tcase_add_test(core, test_gd_gradients_zigzag_on_the_ravine);
-    tcase_add_test(core, test_heavy_ball_needs_far_fewer_steps);
-    tcase_add_test(core, test_steps_scale_like_kappa_and_sqrt_kappa);
-    tcase_add_test(core, test_too_much_momentum_is_slow_at_any_lr);
-    tcase_add_test(core, test_momentum_overshoots_the_floor);
-    tcase_add_test(core, test_momentum_calms_only_a_zigzag);
-    tcase_add_test(core, test_stability_limits_of_heavy_ball_and_nesterov);
-    tcase_add_test(core, test_nesterov_damps_the_steep_direction);
-    tcase_add_test(core, test_tuned_heavy_ball_beats_tuned_nesterov_on_quadratics);
-    tcase_add_test(core, test_two_conventions_one_path);
-    tcase_add_test(core, test_steady_slope_multiplies_the_step);
-    tcase_add_test(core, test_pit_landscapes);
-    tcase_add_test(core, test_momentum_rolls_through_pits);
-    tcase_add_test(core, test_momentum_on_the_mlp_is_mostly_a_larger_lr);
-    tcase_add_test(core, test_program_smoke_run);
-    tcase_set_timeout(core, 120);
-    suite_add_tcase(s, core);
-
-    TCase *limits = tcase_create("Limits");
-    tcase_add_test(limits, test_step_one_copies_whatever_the_buffer_held);
-    tcase_add_test(limits, test_program_refuses_bad_flags);
-    tcase_add_test(limits, test_program_flags_follow_the_rules);
-    tcase_add_test(limits, test_spec_refuses_what_pytorch_refuses);
-    tcase_add_test(limits, test_zero_gradient_and_extremes);
-    tcase_add_test(limits, test_divergence_is_reported);
-    tcase_set_timeout(limits, 60);
-    suite_add_tcase(s, limits);
-    return s;
+    static const LessonTest core[] = {
+        {&test_two_steps_by_hand, TABLE_SIZE(BY_HAND)},
+        {&test_defaults_are_pytorchs, 1},
+        {&test_golden_momentum_trajectories, TABLE_SIZE(GOLDEN_CASES)},
+        {&test_golden_default_momentum, 1},
+        {&test_momentum_zero_is_lesson_01, TABLE_SIZE(LESSON_01_CASES)},
+        {&test_state_is_allocated_once_and_only_with_momentum, 1},
+        {&test_adapter_follows_a_changed_lr, 1},
+        {&test_gd_gradients_zigzag_on_the_ravine, 1},
+        {&test_heavy_ball_needs_far_fewer_steps, 1},
+        {&test_steps_scale_like_kappa_and_sqrt_kappa, 1},
+        {&test_too_much_momentum_is_slow_at_any_lr, 1},
+        {&test_momentum_overshoots_the_floor, 1},
+        {&test_momentum_calms_only_a_zigzag, 1},
+        {&test_stability_limits_of_heavy_ball_and_nesterov, 1},
+        {&test_nesterov_damps_the_steep_direction, 1},
+        {&test_tuned_heavy_ball_beats_tuned_nesterov_on_quadratics, 1},
+        {&test_two_conventions_one_path, 1},
+        {&test_steady_slope_multiplies_the_step, 1},
+        {&test_pit_landscapes, 1},
+        {&test_momentum_rolls_through_pits, 1},
+        {&test_momentum_on_the_mlp_is_mostly_a_larger_lr, 1},
+        {&test_program_smoke_run, 1},
+        {NULL, 0},
+    };
+    static const LessonTest limits[] = {
+        {&test_step_one_copies_whatever_the_buffer_held, 1},
+        {&test_program_refuses_bad_flags, 1},
+        {&test_program_flags_follow_the_rules, 1},
+        {&test_spec_refuses_what_pytorch_refuses, 1},
+        {&test_zero_gradient_and_extremes, 1},
+        {&test_divergence_is_reported, 1},
+        {NULL, 0},
+    };
+    return lesson_suite("02_momentum", core, limits);
 }

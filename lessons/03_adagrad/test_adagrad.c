@@ -36,48 +36,61 @@ static AdagradConfig config(float lr)
 
 /* ---- the first steps, by hand ----------------------------------------------------- */
 
+/* adagrad_update as check_steps_by_hand runs it (an UpdateStep; state[0] is
+ * sum[n], which fill_sum fills with initial_accumulator_value first, as
+ * adagrad_new does). */
+static void adagrad_step(float *param, const float *grad, float *const *state, size_t n, const void *config,
+                         long step)
+{
+    adagrad_update(param, grad, state[0], n, config, step);
+}
+
+static void fill_sum(float *const *state, size_t n, const void *config)
+{
+    const AdagradConfig *cfg = config;
+    for (size_t j = 0; j < n; j++) state[0][j] = cfg->initial_accumulator_value;
+}
+
+static const UpdateFunction ADAGRAD_UPDATE = {
+    .name = "adagrad_update",
+    .spec = &ADAGRAD_SPEC,
+    .step = adagrad_step,
+    .state_names = {"sum"},
+    .start = fill_sum,
+};
+
 /* Two steps from p = 1 with sum at its initial value, and what they must
  * give, worked by hand: sum and the parameter after step 1 and after step 2. */
-static const struct {
-    const char *name;
-    AdagradConfig cfg;
-    float grad[2];
-    double sum[2], param[2];
-} BY_HAND[] = {
+static const HandSteps BY_HAND[] = {
     /* lr 0.1. Step 1: sum = 0.25, std = 0.5, p = 1 - 0.1*0.5/0.5 = 0.9: the
      * first step is lr times the sign of g, whatever g's size. Step 2:
      * sum = 0.3125, p = 0.9 - 0.1*0.25/sqrt(0.3125) = 0.85527864045. */
-    {"first step is lr", {.lr = 0.1f, .eps = 1e-10f}, {0.5f, 0.25f}, {0.25, 0.3125}, {0.9, 0.8552786404500042}},
+    {"first step is lr", &(AdagradConfig){.lr = 0.1f, .eps = 1e-10f}, {0.5f, 0.25f}, {{0.25, 0.3125}},
+     {0.9, 0.8552786404500042}},
     /* lr_decay 0.5 changes only step 2: clr = 0.1/(1 + 1*0.5) = 0.0666...,
      * p = 0.9 - 0.0666667*0.25/sqrt(0.3125) = 0.8701857603. */
-    {"lr_decay", {.lr = 0.1f, .lr_decay = 0.5f, .eps = 1e-10f}, {0.5f, 0.25f}, {0.25, 0.3125},
-     {0.9, 0.8701857603000028}},
+    {"lr_decay", &(AdagradConfig){.lr = 0.1f, .lr_decay = 0.5f, .eps = 1e-10f}, {0.5f, 0.25f},
+     {{0.25, 0.3125}}, {0.9, 0.8701857603000028}},
     /* sum starts at 0.75. Step 1: sum = 1, p = 1 - 0.1*0.5/1 = 0.95.
      * Step 2: sum = 1.0625, p = 0.95 - 0.025/sqrt(1.0625) = 0.9257464375. */
-    {"initial_accumulator_value", {.lr = 0.1f, .initial_accumulator_value = 0.75f, .eps = 1e-10f},
-     {0.5f, 0.25f}, {1.0, 1.0625}, {0.95, 0.9257464374963666}},
+    {"initial_accumulator_value",
+     &(AdagradConfig){.lr = 0.1f, .initial_accumulator_value = 0.75f, .eps = 1e-10f}, {0.5f, 0.25f},
+     {{1.0, 1.0625}}, {0.95, 0.9257464374963666}},
     /* maximize negates, then weight decay adds: g = -0.5 + 0.1*1 = -0.4,
      * sum = 0.16, p = 1 + 0.1 = 1.1. Step 2: g = -0.5 + 0.11 = -0.39,
      * sum = 0.3121, p = 1.1 + 0.039/sqrt(0.3121) = 1.16981001361. */
-    {"maximize and weight decay enter sum", {.lr = 0.1f, .weight_decay = 0.1f, .eps = 1e-10f, .maximize = true},
-     {0.5f, 0.5f}, {0.16, 0.3121}, {1.1, 1.1698100136129541}},
+    {"maximize and weight decay enter sum",
+     &(AdagradConfig){.lr = 0.1f, .weight_decay = 0.1f, .eps = 1e-10f, .maximize = true}, {0.5f, 0.5f},
+     {{0.16, 0.3121}}, {1.1, 1.1698100136129541}},
     /* eps 0.5 is added after the root: step 1: std = 0.5 + 0.5 = 1, p = 0.95.
      * Step 2: std = sqrt(0.3125) + 0.5, p = 0.95 - 0.025/1.05901699 = 0.926393202. */
-    {"eps after the square root", {.lr = 0.1f, .eps = 0.5f}, {0.5f, 0.25f}, {0.25, 0.3125},
+    {"eps after the square root", &(AdagradConfig){.lr = 0.1f, .eps = 0.5f}, {0.5f, 0.25f}, {{0.25, 0.3125}},
      {0.95, 0.926393202250021}},
 };
 
 START_TEST(test_two_steps_by_hand)
 {
-    float p[1] = {1.0f}, sum[1] = {BY_HAND[_i].cfg.initial_accumulator_value};
-    for (int step = 1; step <= 2; step++) {
-        adagrad_update(p, &BY_HAND[_i].grad[step - 1], sum, 1, &BY_HAND[_i].cfg, step);
-        char what[120];
-        snprintf(what, sizeof what, "%s: sum after step %d", BY_HAND[_i].name, step);
-        ck_assert_close_msg(what, sum[0], BY_HAND[_i].sum[step - 1], 0, HAND_RTOL);
-        snprintf(what, sizeof what, "%s: p after step %d", BY_HAND[_i].name, step);
-        ck_assert_close_msg(what, p[0], BY_HAND[_i].param[step - 1], 0, HAND_RTOL);
-    }
+    check_steps_by_hand(&ADAGRAD_UPDATE, &BY_HAND[_i], HAND_RTOL);
 }
 END_TEST
 
@@ -96,19 +109,15 @@ END_TEST
 
 START_TEST(test_defaults_are_pytorchs)
 {
-    AdagradConfig d = ADAGRAD_DEFAULTS;
-    ck_assert(d.lr == 1e-2f && d.lr_decay == 0.0f && d.weight_decay == 0.0f);
-    ck_assert(d.initial_accumulator_value == 0.0f && d.eps == 1e-10f && !d.maximize);
-    AdagradConfig parsed;
-    char err[256];
-    ck_assert_int_eq(optimizer_config_parse(&ADAGRAD_SPEC, &parsed, 0, NULL, err, sizeof err), 0);
-    ck_assert(parsed.lr == d.lr && parsed.lr_decay == d.lr_decay && parsed.weight_decay == d.weight_decay &&
-              parsed.initial_accumulator_value == d.initial_accumulator_value && parsed.eps == d.eps &&
-              parsed.maximize == d.maximize);
-    ck_assert_str_eq(ADAGRAD_SPEC.name, "adagrad");
-    ck_assert_str_eq(ADAGRAD_SPEC.torch_name, "torch.optim.Adagrad");
-    const char *const keys[] = {"lr", "lr_decay", "weight_decay", "initial_accumulator_value", "eps", "maximize"};
-    assert_spec_keys(&ADAGRAD_SPEC, keys, TABLE_SIZE(keys));
+    /* torch.optim.Adagrad(params, lr=1e-2, lr_decay=0, weight_decay=0,
+     * initial_accumulator_value=0, eps=1e-10, maximize=False) */
+    static const PytorchDefault pytorch[] = {
+        {"lr", {1e-2}}, {"lr_decay", {0}}, {"weight_decay", {0}},
+        {"initial_accumulator_value", {0}}, {"eps", {1e-10}}, {"maximize", {false}},
+    };
+    AdagradConfig defaults = ADAGRAD_DEFAULTS;
+    assert_spec_defaults(&ADAGRAD_SPEC, "adagrad", "torch.optim.Adagrad", &defaults, pytorch,
+                         TABLE_SIZE(pytorch));
 }
 END_TEST
 
@@ -150,27 +159,16 @@ END_TEST
 
 START_TEST(test_sum_is_allocated_once_and_filled)
 {
-    MemoryLedger ledger = {0};
-    Tensor *p = tensor_new_2d(&ledger, "w", TAG_PARAM, 3, 4), *g = tensor_new_2d(&ledger, "g", TAG_GRAD, 3, 4);
+    /* One sum of 4 bytes per parameter, made once and filled at creation
+     * with initial_accumulator_value, as PyTorch's; three gradients of 0.5
+     * add 0.25 each: 0.25 + 0.75 = 1. */
     AdagradConfig cfg = config(0.1f);
     cfg.initial_accumulator_value = 0.25f;
-    Optimizer *opt = adagrad_new((ParamList){1, &p, &g}, &cfg);
-    ck_assert_int_eq(opt->num_slots, 1);
-    ck_assert_str_eq(opt->slot_names[0], "sum");
-    ck_assert_uint_eq(optimizer_state_bytes(opt), 12 * sizeof(float));   /* 4 bytes per parameter */
-    ck_assert_uint_eq(ledger.live[TAG_STATE], 12 * sizeof(float));
-    float *sum = opt->slots[0][0]->data;
-    for (int i = 0; i < 12; i++) ck_assert(sum[i] == 0.25f);   /* filled at creation, as PyTorch */
-    size_t live = ledger.live_total;
-    for (int i = 0; i < 12; i++) g->data[i] = 0.5f;
-    for (int s = 0; s < 3; s++) optimizer_step(opt);
-    ck_assert_ptr_eq(opt->slots[0][0]->data, sum);
-    ck_assert_uint_eq(ledger.live_total, live);   /* a step allocates nothing */
-    ck_assert_close(sum[7], 1.0, 0, HAND_RTOL);
-    optimizer_free(opt);
-    ck_assert_uint_eq(ledger.live[TAG_STATE], 0);
-    tensor_free(p);
-    tensor_free(g);
+    const char *const states[] = {"sum"};
+    float at_creation[1], after_steps[1];
+    check_states_allocated_once(&ADAGRAD_SPEC, &cfg, states, 1, 0.5f, 3, at_creation, after_steps);
+    ck_assert(at_creation[0] == 0.25f);
+    ck_assert_close(after_steps[0], 1.0, 0, HAND_RTOL);
 }
 END_TEST
 
@@ -367,26 +365,24 @@ END_TEST
 
 Suite *make_suite(void)
 {
-    Suite *s = suite_create("03_adagrad");
-    TCase *core = tcase_create("Core");
-    tcase_add_loop_test(core, test_two_steps_by_hand, 0, TABLE_SIZE(BY_HAND));
-    tcase_add_test(core, test_first_step_is_lr_times_sign);
-    tcase_add_test(core, test_defaults_are_pytorchs);
-    tcase_add_loop_test(core, test_golden_trajectories, 0, TABLE_SIZE(GOLDEN_CASES));
-    tcase_add_test(core, test_golden_defaults);
-    tcase_add_test(core, test_sum_is_allocated_once_and_filled);
-    tcase_add_test(core, test_adapter_follows_a_changed_lr);
-    tcase_add_test(core, test_rotated_ravine);
-    tcase_add_test(core, test_the_chapters_measurements);
-    tcase_add_test(core, test_program_smoke_run);
-    tcase_set_timeout(core, 120);
-    suite_add_tcase(s, core);
-
-    TCase *limits = tcase_create("Limits");
-    tcase_add_test(limits, test_spec_refuses_what_pytorch_refuses);
-    tcase_add_test(limits, test_zero_gradient_and_extremes);
-    tcase_add_test(limits, test_program_flags_follow_the_rules);
-    tcase_set_timeout(limits, 60);
-    suite_add_tcase(s, limits);
-    return s;
+    static const LessonTest core[] = {
+        {&test_two_steps_by_hand, TABLE_SIZE(BY_HAND)},
+        {&test_first_step_is_lr_times_sign, 1},
+        {&test_defaults_are_pytorchs, 1},
+        {&test_golden_trajectories, TABLE_SIZE(GOLDEN_CASES)},
+        {&test_golden_defaults, 1},
+        {&test_sum_is_allocated_once_and_filled, 1},
+        {&test_adapter_follows_a_changed_lr, 1},
+        {&test_rotated_ravine, 1},
+        {&test_the_chapters_measurements, 1},
+        {&test_program_smoke_run, 1},
+        {NULL, 0},
+    };
+    static const LessonTest limits[] = {
+        {&test_spec_refuses_what_pytorch_refuses, 1},
+        {&test_zero_gradient_and_extremes, 1},
+        {&test_program_flags_follow_the_rules, 1},
+        {NULL, 0},
+    };
+    return lesson_suite("03_adagrad", core, limits);
 }
