@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "ops.h"
+#include "path_plot.h"
 #include "rng.h"
 
 /* ---- flags ---- */
@@ -217,6 +218,28 @@ void lr_grid(float *lrs, int count, int first, int per_decade)
     for (int k = 0; k < count; k++) lrs[k] = (float)pow(10.0, (first + k) / (double)per_decade);
 }
 
+/* ---- figures ---- */
+
+Figure *loss_figure(Report *r, const char *name, const char *settings)
+{
+    Figure *fig = report_figure(r, name);
+    fprintf(figure_commands(fig), "set xlabel 'step'\nset ylabel 'loss'\nset logscale y\n%s", settings);
+    return fig;
+}
+
+const double MAP_LEVEL[MAP_LEVELS] = {0.01, 0.05, 0.15, 0.3, 0.6, 1.0};
+
+Figure *ravine_map(Report *r, const char *name, const Problem *ravine, MapView view)
+{
+    Figure *fig = report_figure(r, name);
+    figure_size(fig, 6.0, view.height_in);
+    fprintf(figure_commands(fig), "set size ratio -1\nset xrange [%g:5]\nset yrange [%g:%g]\n"
+                                  "set xlabel '%s'\nset ylabel 'y (steep wall)'\nset key %s\n",
+            view.x_min, -view.y_max, view.y_max, view.x_label, view.key);
+    figure_contours(fig, ravine, MAP_LEVEL, MAP_LEVELS);
+    return fig;
+}
+
 /* ---- stopping ---- */
 
 void fail(const char *fmt, ...)
@@ -297,4 +320,46 @@ double loglog_slope(const double *x, const double *y, int n)
         sxx += (log(x[i]) - mx) * (log(x[i]) - mx);
     }
     return sxy / sxx;
+}
+
+double loglog_slope_over(const double *y, int from, int to)
+{
+    if (to < from) return NAN;
+    double *t = must(malloc(sizeof(double) * (size_t)(to - from + 1)), "out of memory");
+    double *v = must(malloc(sizeof(double) * (size_t)(to - from + 1)), "out of memory");
+    int n = 0;
+    for (int i = from; i <= to; i++)
+        if (isfinite(y[i])) {
+            t[n] = i;
+            v[n++] = y[i];
+        }
+    double slope = n >= 2 ? loglog_slope(t, v, n) : NAN;
+    free(t);
+    free(v);
+    return slope;
+}
+
+int steps_until_below(const double *y, int last, double level)
+{
+    int t = last;
+    while (t >= 0 && y[t] < level) t--;
+    return t + 1;
+}
+
+int next_log_step(int t, int last)
+{
+    if (t >= last) return -1;
+    int next = t == 0 ? 1 : (t % 3 == 0 ? t / 3 * 10 : t * 3);
+    return next < last ? next : last;
+}
+
+Spread spread(const double *x, int n)
+{
+    Spread out = {0.0, x[0], x[0]};
+    for (int i = 0; i < n; i++) {
+        out.mean += x[i] / n;
+        out.low = fmin(out.low, x[i]);
+        out.high = fmax(out.high, x[i]);
+    }
+    return out;
 }

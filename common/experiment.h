@@ -5,12 +5,17 @@
  *   Table                      columns with a header and a printf format;
  *                              widths and alignment are worked out from them
  *   lr_sweep                   a grid of learning rates, a run each, the best
+ *   loss_figure, ravine_map    the figures every chapter draws: loss curves,
+ *                              paths on the map of the ravine
  *   fail, must, floats_new     stop with one line when the program cannot go on
  *   gradient_into, sharpness,  measurements more than one chapter makes
- *   loglog_slope
+ *   loglog_slope(_over),
+ *   spread, steps_until_below
+ *   next_log_step              the rows of a table over a long run
  *
- * Values for the prose are report_value (report.h); figures are series of
- * (x, y) points (figure_series in plot.h). */
+ * The runs themselves (a Run, its loss curve, steps to a target, sweeps over
+ * them) are in runs.h. Values for the prose are report_value (report.h);
+ * figures are series of (x, y) points (figure_series, figure_curve in plot.h). */
 #ifndef COMMON_EXPERIMENT_H
 #define COMMON_EXPERIMENT_H
 
@@ -100,6 +105,30 @@ Sweep lr_sweep(const float *lrs /* [count] */, int count, double to_beat, SweepR
  * lrs[k] = 10^((first + k) / per_decade). */
 void lr_grid(float *lrs /* [count] */, int count, int first, int per_decade);
 
+/* ---- figures ---- */
+
+/* Starts the figure NAME of the loss against the step, the loss on a log
+ * scale; `settings` are its own gnuplot lines after those (a range, the key).
+ * Add its curves with figure_curve. */
+Figure *loss_figure(Report *r, const char *name, const char *settings);
+
+/* How a map of the ravine is framed: 6 inches wide and height_in tall, x
+ * across and y up at the same scale, x from x_min to 5 and y within +-y_max. */
+typedef struct {
+    double height_in;
+    double x_min, y_max;
+    const char *x_label;   /* y is always the steep wall */
+    const char *key;       /* where gnuplot puts the key: "outside right" */
+} MapView;
+
+/* The loss levels of the contour lines on every map of the ravine. */
+#define MAP_LEVELS 6
+extern const double MAP_LEVEL[MAP_LEVELS];
+
+/* Starts the figure NAME: a map of a 2-D ravine (quadratic) with its contour
+ * lines, for the paths of runs drawn on it (figure_path in path_plot.h). */
+Figure *ravine_map(Report *r, const char *name, const Problem *ravine, MapView view);
+
 /* ---- stopping ---- */
 
 /* Prints the message on stderr and exits with status 1: something that
@@ -121,5 +150,24 @@ void gradient_into(Problem *p, const int *batch, int size, float *grad);
 double sharpness(Problem *p, int iterations);
 /* The least-squares slope of log y against log x. */
 double loglog_slope(const double *x /* [n] */, const double *y /* [n] */, int n);
+/* The slope of log y[t] against log t for t = from..to (from >= 1), over the
+ * finite y: how a quantity of a run falls with the step (-1/2: like 1/sqrt t).
+ * NAN with fewer than two finite points. */
+double loglog_slope_over(const double *y /* [to + 1] */, int from, int to);
+
+/* The first step after which y stays below `level` up to step `last`
+ * (last + 1: it does not end below): when a quantity of a run has settled. */
+int steps_until_below(const double *y /* [last + 1] */, int last, double level);
+/* The step after t of the rows of a table over a run of `last` steps:
+ * 0, 1, 3, 10, 30, 100 ... and the last; -1 after the last:
+ *     for (int t = 0; t >= 0; t = next_log_step(t, steps)) table_row(...); */
+int next_log_step(int t, int last);
+
+/* The mean of x[n] (summed in the order of x) and its lowest and highest,
+ * n >= 1: the same run from several seeds. */
+typedef struct {
+    double mean, low, high;
+} Spread;
+Spread spread(const double *x /* [n] */, int n);
 
 #endif

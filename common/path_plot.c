@@ -52,12 +52,10 @@ void figure_contours(Figure *fig, const Problem *quadratic, const double *levels
 
 int figure_path(Figure *fig, const TrainHistory *hist, const char *style, const char *title_fmt, ...)
 {
-    char title[256];
     va_list ap;
     va_start(ap, title_fmt);
-    vsnprintf(title, sizeof title, title_fmt, ap);
+    int series = figure_series_v(fig, style, title_fmt, ap);
     va_end(ap);
-    int series = figure_series(fig, style, "%s", title);
     for (int s = 0; s <= hist->steps_done; s++)
         figure_point(fig, series, hist->path[2 * s], hist->path[2 * s + 1]);
     return series;

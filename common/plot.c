@@ -98,6 +98,15 @@ static void put_quoted(FILE *out, const char *text, const char *suffix)
 
 int figure_series(Figure *fig, const char *style, const char *title_fmt, ...)
 {
+    va_list ap;
+    va_start(ap, title_fmt);
+    int s = figure_series_v(fig, style, title_fmt, ap);
+    va_end(ap);
+    return s;
+}
+
+int figure_series_v(Figure *fig, const char *style, const char *title_fmt, va_list ap)
+{
     if (fig->series_count == FIGURE_MAX_SERIES) {
         fig->too_many_series = true;
         return -1;
@@ -110,10 +119,7 @@ int figure_series(Figure *fig, const char *style, const char *title_fmt, ...)
     }
     fig->series_count++;
     char title[256];
-    va_list ap;
-    va_start(ap, title_fmt);
     vsnprintf(title, sizeof title, title_fmt, ap);
-    va_end(ap);
     fprintf(fig->plot, "%s$series%d with %s", s ? ", " : "plot ", s, style);
     if (*title) {
         fprintf(fig->plot, " title ");
@@ -131,6 +137,16 @@ void figure_point(Figure *fig, int series, double x, double y)
 void figure_gap(Figure *fig, int series)
 {
     if (series >= 0 && series < fig->series_count) fputc('\n', fig->series[series]);
+}
+
+int figure_curve(Figure *fig, const char *style, const double *y, int first, int last, const char *title_fmt, ...)
+{
+    va_list ap;
+    va_start(ap, title_fmt);
+    int series = figure_series_v(fig, style, title_fmt, ap);
+    va_end(ap);
+    for (int t = first; t <= last; t++) figure_point(fig, series, t, y[t]);
+    return series;
 }
 
 /* The book's look: a quiet grid, a colour-blind-safe palette, no clutter. */

@@ -26,6 +26,7 @@
 #ifndef COMMON_PLOT_H
 #define COMMON_PLOT_H
 
+#include <stdarg.h>
 #include <stdio.h>
 
 typedef struct Figure Figure;
@@ -45,6 +46,10 @@ void figure_size(Figure *fig, double width_in, double height_in);
  * figure_point, or -1 past FIGURE_MAX_SERIES (figure_close then fails). */
 int figure_series(Figure *fig, const char *style, const char *title_fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* The same with the title's arguments in a va_list: for the functions that
+ * add a series with a title of the caller's (figure_curve, figure_path). */
+int figure_series_v(Figure *fig, const char *style, const char *title_fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
 /* Adds the point (x, y) to a series. A point that is not finite is left out:
  * gnuplot cannot place it (a diverged run's loss, a zero on a log scale is
  * the caller's to leave out). */
@@ -52,6 +57,11 @@ void figure_point(Figure *fig, int series, double x, double y);
 /* Ends one piece of a series' line: the next point starts a new one (the
  * separate ellipses of a contour plot). */
 void figure_gap(Figure *fig, int series);
+/* Adds a series of the points (t, y[t]) for t = first..last: a curve over
+ * the steps of a run (y is a TrainHistory's loss, or what a run recorded at
+ * each step). Returns the series' number, as figure_series. */
+int figure_curve(Figure *fig, const char *style, const double *y /* [last + 1] */, int first, int last,
+                 const char *title_fmt, ...) __attribute__((format(printf, 6, 7)));
 
 /* Writes NAME.gp, draws it if gnuplot is available, frees the figure.
  * Returns 0 if the figure was drawn, 1 if only the script was written

@@ -1,7 +1,8 @@
 /* test_common.c - tests of the shared core: tensors and their accounting, the
  * arithmetic, the random number generator, the digits data, flags, running
  * programs from paths with spaces, and the golden-file reader. Problems,
- * training and figures are in test_problems.c. */
+ * training and figures are in test_problems.c, the lesson programs' toolkit
+ * in test_experiment.c and test_runs.c. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +22,7 @@
 /* test_problems.c adds its tests to the same two test cases. */
 void add_problem_tests(TCase *core, TCase *limits);
 void add_experiment_tests(TCase *core);
+void add_run_tests(TCase *core);
 
 /* ---- random numbers ----------------------------------------------------------- */
 
@@ -598,6 +600,7 @@ Suite *make_suite(void)
 
     add_problem_tests(core, limits);
     add_experiment_tests(core);
+    add_run_tests(core);
     tcase_set_timeout(core, 60);
     tcase_set_timeout(limits, 60);
     suite_add_tcase(s, core);

@@ -1,6 +1,7 @@
 /* test_experiment.c - tests of the lesson programs' toolkit (experiment.h):
  * tables laid out from their columns, learning-rate sweeps and their best
- * point, and the measurements more than one chapter makes. Registered by
+ * point, the figures every chapter draws, and the measurements more than one
+ * chapter makes. Registered by
  * test_common.c through add_experiment_tests(). */
 #include <math.h>
 #include <stdlib.h>
@@ -145,6 +146,83 @@ START_TEST(test_sharpness_of_the_ravine)
 }
 END_TEST
 
+START_TEST(test_loglog_slope_over_a_curve)
+{
+    /* y[t] = 5 / sqrt(t), with a NaN (no value yet) at t = 3 that is left
+     * out: the slope over t = 2..50 is -1/2. Fewer than two finite points:
+     * no slope. */
+    double y[51];
+    for (int t = 0; t <= 50; t++) y[t] = 5.0 / sqrt(t);
+    y[3] = NAN;
+    ck_assert_close(loglog_slope_over(y, 2, 50), -0.5, 1e-12, 0);
+    ck_assert(isnan(loglog_slope_over(y, 3, 4)));
+    ck_assert(isnan(loglog_slope_over(y, 10, 9)));
+}
+END_TEST
+
+START_TEST(test_spread_steps_below_and_log_steps)
+{
+    Spread s = spread((const double[]){3, 1, 2}, 3);
+    ck_assert_close(s.mean, 2.0, 1e-15, 0);
+    ck_assert_double_eq(s.low, 1);
+    ck_assert_double_eq(s.high, 3);
+    /* Below 0.05 at step 1, above again at 2, below for good from 3. */
+    const double err[5] = {1, 0.01, 0.5, 0.01, 0.001};
+    ck_assert_int_eq(steps_until_below(err, 4, 0.05), 3);
+    ck_assert_int_eq(steps_until_below(err, 2, 0.05), 3);     /* ends above: never */
+    ck_assert_int_eq(steps_until_below(err, 4, 2.0), 0);      /* below from the start */
+    ck_assert_int_eq(steps_until_below(err, 4, 0.01), 4);     /* at the level is not below it */
+    /* Rows 0, 1, 3, 10, 30, 100 ... and the last, then -1. */
+    const int rows100[] = {0, 1, 3, 10, 30, 100, -1}, rows50[] = {0, 1, 3, 10, 30, 50, -1};
+    for (int i = 0, t = 0; i < 7; i++, t = next_log_step(t, 100)) ck_assert_int_eq(t, rows100[i]);
+    for (int i = 0, t = 0; i < 7; i++, t = next_log_step(t, 50)) ck_assert_int_eq(t, rows50[i]);
+    ck_assert_int_eq(next_log_step(0, 1), 1);
+    ck_assert_int_eq(next_log_step(1, 1), -1);
+}
+END_TEST
+
+/* The text of DIR/fig/NAME.gp, which the caller frees. */
+static char *figure_script(const char *dir, const char *name)
+{
+    char path[700];
+    snprintf(path, sizeof path, "%s/fig/%s.gp", dir, name);
+    char *text = read_text_file(path);
+    ck_assert_msg(text != NULL, "no %s", path);
+    return text;
+}
+
+START_TEST(test_loss_figure_and_curves)
+{
+    /* A loss figure: its axes, the caller's settings, and a curve of the
+     * points (t, y[t]) for t = first..last, a non-finite one left out. */
+    char dir[512];
+    ck_assert(make_temp_dir(dir, sizeof dir) == 0);
+    Report r;
+    ck_assert_int_eq(report_open(&r, dir, "99_demo"), 0);
+    Figure *fig = loss_figure(&r, "99_loss", "set key top right\n");
+    const double y[4] = {4, 0.5, INFINITY, 0.125};
+    ck_assert_int_eq(figure_curve(fig, "lines ls 2", y, 1, 3, "lr = %g", 0.5), 0);
+    figure_close(fig);
+    Problem *ravine = ravine_new(2, 20.0);
+    ck_assert_ptr_nonnull(ravine);
+    figure_close(ravine_map(&r, "99_map", ravine, (MapView){2.6, -1.0, 1.2, "x", "outside right"}));
+    problem_free(ravine);
+    ck_assert_int_eq(report_close(&r), 0);
+    char *text = figure_script(dir, "99_loss");
+    ck_assert_ptr_nonnull(strstr(text, "set xlabel 'step'\nset ylabel 'loss'\nset logscale y\n"
+                                       "set key top right\n"));
+    ck_assert_ptr_nonnull(strstr(text, "$series0 << EOD\n1 0.5\n3 0.125\nEOD\n"));
+    ck_assert_ptr_nonnull(strstr(text, "$series0 with lines ls 2 title 'lr = 0.5'"));
+    free(text);
+    text = figure_script(dir, "99_map");
+    ck_assert_ptr_nonnull(strstr(text, "set xrange [-1:5]\nset yrange [-1.2:1.2]\nset xlabel 'x'\n"
+                                       "set ylabel 'y (steep wall)'\nset key outside right\n"));
+    ck_assert_ptr_nonnull(strstr(text, "title 'loss contours'"));
+    free(text);
+    remove_tree(dir);
+}
+END_TEST
+
 void add_experiment_tests(TCase *core)
 {
     tcase_add_test(core, test_table_layout);
@@ -153,4 +231,7 @@ void add_experiment_tests(TCase *core)
     tcase_add_test(core, test_lr_sweep_with_nothing_better);
     tcase_add_test(core, test_loglog_slope_of_a_power_law);
     tcase_add_test(core, test_sharpness_of_the_ravine);
+    tcase_add_test(core, test_loglog_slope_over_a_curve);
+    tcase_add_test(core, test_spread_steps_below_and_log_steps);
+    tcase_add_test(core, test_loss_figure_and_curves);
 }

@@ -14,6 +14,7 @@
 #include "ops.h"
 #include "path_plot.h"
 #include "problems.h"
+#include "runs.h"
 #include "sgd.h"
 #include "timing.h"
 #include "train.h"
@@ -24,12 +25,11 @@ static const OptionSpec FLAGS[] = {LESSON_FLAGS, LESSON_TRAIN_FLAGS, {NULL, 0, 0
 /* The ravine of this chapter: 2-D, curvatures 1/20 (the floor) and 1 (the wall). */
 #define CHAPTER_KAPPA 20.0
 
-/* Plain SGD at lr on a problem's parameters (PyTorch's other defaults are 0). */
-static Optimizer *sgd(Problem *p, float lr)
+/* Plain SGD at lr (PyTorch's other defaults are 0): `steps` full-batch steps
+ * from a problem's start. */
+static Run sgd(float lr, int steps)
 {
-    SGDConfig cfg = SGD_DEFAULTS;
-    cfg.lr = lr;
-    return must(sgd_new(p->params, &cfg), "out of memory");
+    return (Run){.optimizer = &SGD_SPEC, .lr = lr, .steps = steps};
 }
 
 static Problem *digits_mlp_at(uint64_t seed)
@@ -241,59 +241,6 @@ static void batch_noise(Report *r, const LessonArgs *a)
 
 /* ---- 4. one example, a mini-batch, or all of them, for the same work ----------- */
 
-typedef struct {
-    int batch;
-    float lr;
-    double final_loss, accuracy, seconds;
-    int points;
-    double examples[64], loss[64];   /* the loss curve, by examples processed */
-} BatchRun;
-
-/* Trains a fresh MLP for `epochs` passes over the data, measuring the full
- * training loss at up to `checkpoints` points along the way. */
-static void run_batch(BatchRun *run, int epochs, int checkpoints, uint64_t seed)
-{
-    Problem *p = digits_mlp_at(seed);
-    Optimizer *opt = sgd(p, run->lr);
-    int steps = epochs * p->num_examples / run->batch, chunks = steps < checkpoints ? steps : checkpoints;
-    double start = wall_seconds();
-    run->points = 1;
-    run->examples[0] = 0;
-    run->loss[0] = p->loss_and_grad(p, NULL, 0);
-    for (int c = 1, done = 0; c <= chunks; c++) {
-        TrainConfig cfg = {.steps = steps * c / chunks - done, .batch = run->batch,
-                           .seed = seed * 1000 + (uint64_t)c, .quiet = true};
-        TrainHistory hist;
-        int status = train(p, opt, &cfg, &hist);
-        done += hist.steps_done;
-        run->final_loss = status == 0 ? hist.loss[hist.steps_done] : INFINITY;
-        train_history_free(&hist);
-        if (status != 0) break;
-        run->examples[run->points] = (double)done * run->batch;
-        run->loss[run->points++] = run->final_loss;
-    }
-    run->seconds = wall_seconds() - start;
-    run->accuracy = isfinite(run->final_loss) ? p->test_accuracy(p) : 0.0;
-    optimizer_free(opt);
-    problem_free(p);
-}
-
-/* The batch race at one lr, scored by the final loss for lr_sweep. */
-typedef struct {
-    int batch, epochs, checkpoints;
-    uint64_t seed;
-    BatchRun best;   /* the winner so far, with its curve for the figure */
-} Race;
-
-static double race_loss(float lr, double to_beat, void *ctx)
-{
-    Race *race = ctx;
-    BatchRun run = {.batch = race->batch, .lr = lr};
-    run_batch(&run, race->epochs, race->checkpoints, race->seed);
-    if (run.final_loss < to_beat) race->best = run;
-    return run.final_loss;
-}
-
 static void batch_race(Report *r, const LessonArgs *a)
 {
     const float lrs[] = {0.01f, 0.03f, 0.1f, 0.3f, 1.0f, 3.0f};
@@ -310,40 +257,24 @@ static void batch_race(Report *r, const LessonArgs *a)
     Figure *fig = report_figure(r, "01_batch_race");
     fprintf(figure_commands(fig), "set xlabel 'epochs (passes over the 1437 training examples)'\n"
                                   "set ylabel 'training loss'\nset logscale y\nset key top right\n");
+    Problem *p = digits_mlp_at((uint64_t)a->seed);
     for (int b = 0; b < 3; b++) {
-        Race race = {.batch = batches[b], .epochs = epochs, .checkpoints = a->quick ? 4 : 20,
-                     .seed = (uint64_t)a->seed};
-        lr_sweep(lrs, num_lrs, INFINITY, race_loss, &race);
-        const BatchRun *best = &race.best;
-        table_row(t, batches[b], epochs * 1437 / batches[b], best->lr, best->final_loss, 100 * best->accuracy,
-                  best->seconds);
-        report_value(r, values[b], "%.3f", best->final_loss);
-        int curve = figure_series(fig, styles[b], "%s (lr %g)", labels[b], best->lr);
-        for (int i = 0; i < best->points; i++)
-            figure_point(fig, curve, best->examples[i] / 1437.0, best->loss[i]);
+        Run run = {.optimizer = &SGD_SPEC, .steps = epochs * 1437 / batches[b], .batch = batches[b],
+                   .seed = (uint64_t)a->seed, .batch_seed = (uint64_t)a->seed * 1000};
+        Curve best = best_curve(p, run, a->quick ? 4 : 20, lrs, num_lrs);   /* the lowest final loss */
+        table_row(t, batches[b], run.steps, best.lr, best.final_loss, 100 * best.final_accuracy, best.seconds);
+        report_value(r, values[b], "%.3f", best.final_loss);
+        int curve = figure_series(fig, styles[b], "%s (lr %g)", labels[b], best.lr);
+        for (int i = 0; i < best.points; i++)   /* x: the examples processed, in epochs */
+            figure_point(fig, curve, (double)best.step[i] * batches[b] / 1437.0, best.loss[i]);
     }
     table_end(t);
     report_value(r, "race_epochs", "%d", epochs);
     figure_close(fig);
+    problem_free(p);
 }
 
 /* ---- 5. the learning-rate dilemma on the ravine -------------------------------- */
-
-/* How often the steep coordinate y changes sign in the first 20 steps of a
- * recorded 2-D run. */
-static int sign_flips_of_y(const TrainHistory *hist)
-{
-    int flips = 0;
-    for (int s = 1; s <= 20 && s <= hist->steps_done; s++)
-        flips += (hist->path[2 * s + 1] > 0) != (hist->path[2 * s - 1] > 0);
-    return flips;
-}
-
-/* The loss after `step` steps, or infinity when the run overflowed first. */
-static double loss_after(const TrainHistory *hist, int step)
-{
-    return hist->diverged_at && step >= hist->diverged_at - 1 ? INFINITY : hist->loss[step];
-}
 
 static void lr_dilemma(Report *r, const LessonArgs *a)
 {
@@ -357,23 +288,16 @@ static void lr_dilemma(Report *r, const LessonArgs *a)
     Table *t = table_begin(r, "lr_dilemma", "The learning-rate dilemma: SGD on the ravine, kappa = 20, L = 1",
                            columns);
     table_note(t, "y is the steep coordinate; the end is step %d", steps);
-    Figure *fig = report_figure(r, "01_lr_dilemma");
-    fprintf(figure_commands(fig), "set xlabel 'step'\nset ylabel 'loss'\nset logscale y\n"
-                                  "set format y '10^{%%T}'\nset yrange [1e-12:1e4]\nset key outside right\n");
+    Figure *fig = loss_figure(r, "01_lr_dilemma", "set format y '10^{%T}'\nset yrange [1e-12:1e4]\n"
+                                                  "set key outside right\n");
     Problem *p = must(ravine_new(2, CHAPTER_KAPPA), "out of memory");
     for (int l = 0; l < 6; l++) {
-        p->reset(p, 0);
-        Optimizer *opt = sgd(p, lrs[l]);
-        TrainConfig cfg = {.steps = steps, .record_params = true, .quiet = true};
-        TrainHistory hist;
-        if (train(p, opt, &cfg, &hist) < 0) fail("out of memory");
+        TrainHistory hist = run_path(p, sgd(lrs[l], steps));
         table_row(t, lrs[l], loss_after(&hist, 10), loss_after(&hist, 100), loss_after(&hist, steps),
-                  sign_flips_of_y(&hist), hist.diverged_at ? hist.diverged_at : NAN);
+                  sign_changes(&hist, 1, 20), hist.diverged_at ? hist.diverged_at : NAN);
         if (lrs[l] == 2.5f) report_value(r, "overflow_step", "%d", hist.diverged_at);
-        int curve = figure_series(fig, styles[l], "lr = %g", lrs[l]);
-        for (int s = 0; s <= 60 && s <= hist.steps_done; s++) figure_point(fig, curve, s, hist.loss[s]);
+        figure_curve(fig, styles[l], hist.loss, 0, hist.steps_done < 60 ? hist.steps_done : 60, "lr = %g", lrs[l]);
         train_history_free(&hist);
-        optimizer_free(opt);
     }
     table_end(t);
     figure_close(fig);
@@ -382,33 +306,9 @@ static void lr_dilemma(Report *r, const LessonArgs *a)
 
 /* ---- 6. the largest stable learning rate, measured --------------------------- */
 
-/* Does the loss go down (or stay) at every one of `steps` steps of SGD at lr?
- * For an L-smooth function that is guaranteed when lr < 2/L (the "descent
- * lemma"); here we measure where it stops being true. */
-static bool never_increases(Problem *p, float lr, int steps)
-{
-    p->reset(p, 0);
-    Optimizer *opt = sgd(p, lr);
-    TrainConfig cfg = {.steps = steps, .quiet = true};
-    TrainHistory hist;
-    bool ok = train(p, opt, &cfg, &hist) == 0;
-    for (int t = 1; ok && t <= hist.steps_done; t++) ok = hist.loss[t] <= hist.loss[t - 1];
-    train_history_free(&hist);
-    optimizer_free(opt);
-    return ok;
-}
-
-/* Bisection for the largest lr in [lo, hi] at which the loss never increases. */
-static double largest_monotone_lr(Problem *p, double lo, double hi, int steps, int rounds)
-{
-    for (int i = 0; i < rounds; i++) {
-        double mid = 0.5 * (lo + hi);
-        if (never_increases(p, (float)mid, steps)) lo = mid;
-        else hi = mid;
-    }
-    return lo;
-}
-
+/* The largest lr at which the loss goes down (or stays) at every step of
+ * SGD. For an L-smooth function that is guaranteed when lr < 2/L (the
+ * "descent lemma"); here we measure where it stops being true. */
 static void lr_threshold(Report *r, const LessonArgs *a)
 {
     const int steps = a->quick ? 200 : 2000, rounds = a->quick ? 10 : 20;
@@ -420,7 +320,8 @@ static void lr_threshold(Report *r, const LessonArgs *a)
     const double kappas[] = {10, 100, 1000};
     for (int k = 0; k < 3; k++) {
         Problem *p = must(ravine_new(2, kappas[k]), "out of memory");
-        double L = quadratic_curvature(p, 1), measured = largest_monotone_lr(p, 0.0, 4.0, steps, rounds);
+        double L = quadratic_curvature(p, 1);
+        double measured = largest_lr(p, sgd(0, steps), loss_never_rises, 0.0, 4.0, rounds);
         table_row(t, "ravine", kappas[k], L, 2.0 / L, measured);
         if (k == 0) report_value(r, "ravine_threshold", "%.4f", measured);
         problem_free(p);
@@ -428,7 +329,7 @@ static void lr_threshold(Report *r, const LessonArgs *a)
     char err[256];
     Problem *p = must(softmax_regression_new(err, sizeof err), err);
     double L = sharpness(p, a->quick ? 5 : 100);   /* at the start, w = 0 */
-    double measured = largest_monotone_lr(p, 0.0, 10.0 / L, a->quick ? 20 : 500, rounds);
+    double measured = largest_lr(p, sgd(0, a->quick ? 20 : 500), loss_never_rises, 0.0, 10.0 / L, rounds);
     table_row(t, "digits softmax regression", NAN, L, 2.0 / L, measured);
     table_end(t);
     report_value(r, "softmax_two_over_L", "%.2f", 2.0 / L);
@@ -443,23 +344,15 @@ static void zigzag(Report *r)
     const float lrs[] = {0.5f, 1.8f};
     const char *values[] = {"zigzag_x_slow", "zigzag_x_fast"};
     const char *styles[] = {"linespoints ls 1", "linespoints ls 2"};
-    Figure *fig = report_figure(r, "01_zigzag");
-    figure_size(fig, 6.0, 2.6);
-    fprintf(figure_commands(fig), "set size ratio -1\nset xrange [-1:5]\nset yrange [-1.2:1.2]\n"
-                                  "set xlabel 'x (flat floor, curvature 1/κ)'\nset ylabel 'y (steep wall)'\n"
-                                  "set key outside right\n");
     Problem *p = must(ravine_new(2, CHAPTER_KAPPA), "out of memory");
-    figure_contours(fig, p, (const double[]){0.01, 0.05, 0.15, 0.3, 0.6, 1.0}, 6);
+    Figure *fig = ravine_map(r, "01_zigzag", p, (MapView){2.6, -1.0, 1.2, "x (flat floor, curvature 1/κ)",
+                                                          "outside right"});
     for (int l = 0; l < 2; l++) {
-        p->reset(p, 0);
-        Optimizer *opt = sgd(p, lrs[l]);
-        TrainConfig cfg = {.steps = 30, .record_params = true, .quiet = true};
-        TrainHistory hist;
-        if (train(p, opt, &cfg, &hist) != 0) fail("the zig-zag run diverged");
+        TrainHistory hist = run_path(p, sgd(lrs[l], 30));
+        if (hist.diverged_at) fail("the zig-zag run diverged");
         report_value(r, values[l], "%.2f", hist.path[60]);   /* x after 30 steps */
         figure_path(fig, &hist, styles[l], "lr = %g", lrs[l]);
         train_history_free(&hist);
-        optimizer_free(opt);
     }
     figure_close(fig);
     problem_free(p);
@@ -512,55 +405,32 @@ static void saddle_table(Report *r, const LessonArgs *a)
 
 /* ---- 9. SGD trains the digits MLP -------------------------------------------------- */
 
-/* The training curve: the loss of each mini-batch (the series batch_loss)
- * and the loss on all examples at the checkpoints (full_loss). */
-static Figure *mlp_figure(Report *r, int *batch_loss, int *full_loss)
-{
-    Figure *fig = report_figure(r, "01_digits_mlp");
-    fprintf(figure_commands(fig), "set xlabel 'step'\nset ylabel 'loss'\nset logscale y\n"
-                                  "set key top right\n");
-    *batch_loss = figure_series(fig, "lines lc rgb '#b0c4de' lw 1", "loss of each mini-batch");
-    *full_loss = figure_series(fig, "linespoints ls 1", "loss on all training examples");
-    return fig;
-}
-
 static void digits_mlp(Report *r, const LessonArgs *a)
 {
-    enum { CHECKPOINTS = 10 };
     Problem *p = digits_mlp_at((uint64_t)a->seed);
-    Optimizer *opt = sgd(p, a->lr);
+    Run run = {.optimizer = &SGD_SPEC, .lr = a->lr, .steps = a->steps, .batch = a->batch,
+               .seed = (uint64_t)a->seed, .batch_seed = (uint64_t)a->seed * 7919u};
+    double *batch_loss = must(calloc((size_t)a->steps, sizeof(double)), "out of memory");   /* [steps] */
+    Curve c = run_curve(p, run, 10, batch_loss);
     const Column columns[] = {{"step", "%d"}, {"train loss", "%.4f"}, {"test accuracy", "%.1f%%"},
                               {NULL, NULL}};
     Table *t = table_begin(r, "digits_mlp", "SGD training the digits MLP (64-32-10, tanh)", columns);
     table_note(t, "lr = %g, batch = %d, %d steps", a->lr, a->batch, a->steps);
-    int batch_loss, full_loss;
-    Figure *fig = mlp_figure(r, &batch_loss, &full_loss);
-    double loss = p->loss_and_grad(p, NULL, 0), accuracy = p->test_accuracy(p);
-    table_row(t, 0, loss, 100 * accuracy);
-    figure_point(fig, full_loss, 0, loss);
-    for (int c = 1, done = 0; c <= CHECKPOINTS; c++) {
-        TrainConfig cfg = {.steps = a->steps * c / CHECKPOINTS - done, .batch = a->batch,
-                           .seed = (uint64_t)a->seed * 7919u + (uint64_t)c};
-        TrainHistory hist;
-        if (train(p, opt, &cfg, &hist) != 0) {
-            table_note(t, "stopped: %s", hist.message);
-            train_history_free(&hist);
-            break;
-        }
-        for (int s = 0; s < hist.steps_done; s++) figure_point(fig, batch_loss, done + s, hist.loss[s]);
-        done += hist.steps_done;
-        accuracy = p->test_accuracy(p);
-        table_row(t, done, hist.loss[hist.steps_done], 100 * accuracy);
-        figure_point(fig, full_loss, done, hist.loss[hist.steps_done]);
-        train_history_free(&hist);
-    }
+    for (int i = 0; i < c.points; i++) table_row(t, c.step[i], c.loss[i], 100 * c.accuracy[i]);
+    if (c.message[0]) table_note(t, "stopped: %s", c.message);
     table_end(t);
+    /* The training curve: the loss of each mini-batch, and on all examples at the checkpoints. */
+    Figure *fig = loss_figure(r, "01_digits_mlp", "set key top right\n");
+    figure_curve(fig, "lines lc rgb '#b0c4de' lw 1", batch_loss, 0, c.step[c.points - 1] - 1,
+                 "loss of each mini-batch");
+    int full_loss = figure_series(fig, "linespoints ls 1", "loss on all training examples");
+    for (int i = 0; i < c.points; i++) figure_point(fig, full_loss, c.step[i], c.loss[i]);
     figure_close(fig);
-    report_value(r, "mlp_accuracy", "%.1f", 100 * accuracy);
+    report_value(r, "mlp_accuracy", "%.1f", 100 * c.accuracy[c.points - 1]);
     report_value(r, "mlp_steps", "%d", a->steps);
     report_value(r, "mlp_lr", "%g", a->lr);
     report_value(r, "mlp_batch", "%d", a->batch);
-    optimizer_free(opt);
+    free(batch_loss);
     problem_free(p);
 }
 

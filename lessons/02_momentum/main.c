@@ -17,6 +17,7 @@
 #include "path_plot.h"
 #include "pit.h"
 #include "problems.h"
+#include "runs.h"
 #include "train.h"
 
 typedef struct {
@@ -34,10 +35,6 @@ static const OptionSpec FLAGS[] = {
 #define MLP_HIDDEN 32
 /* The ravine of chapter 1: 2-D, curvatures 1/20 (the floor) and 1 (the wall). */
 #define CHAPTER_KAPPA 20.0
-/* "Converged" on a ravine: the loss is down to this fraction of where it started. */
-#define TARGET_FRACTION 1e-6
-/* The loss levels drawn as contour lines on the maps of the ravine. */
-static const double CONTOUR_LEVELS[6] = {0.01, 0.05, 0.15, 0.3, 0.6, 1.0};
 
 static SGDMomentumConfig config(float lr, float momentum, bool nesterov)
 {
@@ -48,45 +45,11 @@ static SGDMomentumConfig config(float lr, float momentum, bool nesterov)
     return cfg;
 }
 
-/* Full-batch steps from p's start until the loss is down to TARGET_FRACTION
- * of its starting value and stays there: the first step t after which it
- * stays below for t + 10 more steps (momentum's paths oscillate, and a loss
- * that merely dips below the target on its way up again does not count).
- * -1 when it does not get there in max_steps steps, or the run blows up. */
-static int steps_to_target(Problem *p, const SGDMomentumConfig *cfg, int max_steps)
+/* `steps` full-batch steps of SGD with cfg from a problem's start (the
+ * ravine's, its only one). */
+static Run full_batch(const SGDMomentumConfig *cfg, int steps)
 {
-    p->reset(p, 0);
-    Optimizer *opt = must(sgd_momentum_new(p->params, cfg), "out of memory");
-    double start = 0.0;
-    int below_since = -1;
-    for (int t = 0;; t++) {
-        optimizer_zero_grad(opt);
-        double loss = p->loss_and_grad(p, NULL, 0);
-        if (t == 0) start = loss;
-        if (!isfinite(loss) || loss > 1e6 * start) {
-            below_since = -1;
-            break;
-        }
-        if (loss > TARGET_FRACTION * start) below_since = -1;
-        else if (below_since < 0) below_since = t;
-        if (below_since >= 0 && t >= 2 * below_since + 10) break;   /* it stayed there */
-        if (below_since < 0 && t >= max_steps) break;               /* too slow */
-        optimizer_step(opt);
-    }
-    optimizer_free(opt);
-    return below_since;
-}
-
-/* Runs `steps` full-batch steps from p's start, keeping the path. */
-static TrainHistory run_path(Problem *p, const SGDMomentumConfig *cfg, int steps)
-{
-    p->reset(p, 0);
-    Optimizer *opt = must(sgd_momentum_new(p->params, cfg), "out of memory");
-    TrainConfig tc = {.steps = steps, .record_params = true, .quiet = true};
-    TrainHistory hist;
-    if (train(p, opt, &tc, &hist) < 0) fail("out of memory");
-    optimizer_free(opt);
-    return hist;
+    return (Run){.optimizer = &SGD_MOMENTUM_SPEC, .config = cfg, .lr = cfg->lr, .steps = steps};
 }
 
 /* ---- the sweeps: the best settings, measured --------------------------------- */
@@ -103,34 +66,14 @@ typedef struct {
     float lr, momentum;
 } Best;
 
-/* What lr_sweep runs: steps to the target at lr, with this momentum. */
-typedef struct {
-    Problem *p;
-    float momentum;
-    bool nesterov;
-    int max_steps;
-} Target;
-
-static double steps_at(float lr, double to_beat, void *ctx)
-{
-    const Target *target = ctx;
-    SGDMomentumConfig cfg = config(lr, target->momentum, target->nesterov);
-    /* Only a run that beats the best so far matters: stop it there. */
-    int cap = isfinite(to_beat) ? (int)to_beat - 1 : target->max_steps;
-    int steps = steps_to_target(target->p, &cfg, cap);
-    return steps >= 0 ? steps : INFINITY;
-}
-
-/* The fewest steps to the target over the grids: learning rates only when
- * with_momentum is false, learning rates and momentum otherwise. */
 /* The fewest steps to the target over the lr grid at this momentum, when
  * fewer than to_beat; steps -1 otherwise. */
 static Best sweep_lr(Problem *p, float momentum, bool nesterov, int max_steps, double to_beat)
 {
     float lrs[LR_GRID];
     lr_grid(lrs, LR_GRID, -24, 16);
-    Target target = {p, momentum, nesterov, max_steps};
-    Sweep s = lr_sweep(lrs, LR_GRID, to_beat, steps_at, &target);
+    SGDMomentumConfig cfg = config(0.0f, momentum, nesterov);   /* the sweep sets lr */
+    Sweep s = sweep_steps_to_target(p, full_batch(&cfg, max_steps), 1, 1, lrs, LR_GRID, to_beat);
     return s.best >= 0 ? (Best){(int)s.score[s.best], s.lr[s.best], momentum} : (Best){-1, 0, 0};
 }
 
@@ -147,20 +90,6 @@ static Best sweep(Problem *p, bool with_momentum, bool nesterov, int max_steps)
     return best;
 }
 
-/* A map of the ravine for paths drawn on it: its contour lines, x across and
- * y up at the same scale, x from x_min to 5 and y within +-y_max. */
-static Figure *ravine_map(Report *r, const char *name, const Problem *p, double height, double x_min,
-                          double y_max, const char *x_label)
-{
-    Figure *fig = report_figure(r, name);
-    figure_size(fig, 6.0, height);
-    fprintf(figure_commands(fig), "set size ratio -1\nset xrange [%g:5]\nset yrange [%g:%g]\n"
-                                  "set xlabel '%s'\nset ylabel 'y (steep wall)'\nset key below horizontal\n",
-            x_min, -y_max, y_max, x_label);
-    figure_contours(fig, p, CONTOUR_LEVELS, 6);
-    return fig;
-}
-
 /* Heavy ball's optimal settings for a quadratic with curvatures in [mu, L]
  * (Polyak 1964): lr = 4 / (sqrt L + sqrt mu)^2, beta = ((sqrt k - 1)/(sqrt k + 1))^2. */
 static void heavy_ball_theory(double L, double mu, float *lr, float *beta)
@@ -170,33 +99,13 @@ static void heavy_ball_theory(double L, double mu, float *lr, float *beta)
     *beta = (float)(((sqrt(k) - 1.0) / (sqrt(k) + 1.0)) * ((sqrt(k) - 1.0) / (sqrt(k) + 1.0)));
 }
 
-/* How often the sign of coordinate i changes in the first `steps` steps of a
- * recorded 2-D path. */
-static int sign_flips(const TrainHistory *h, int i, int steps)
-{
-    int flips = 0;
-    for (int s = 1; s <= h->steps_done && s <= steps; s++)
-        flips += (h->path[2 * s + i] > 0) != (h->path[2 * (s - 1) + i] > 0);
-    return flips;
-}
-
-/* A figure of the loss against the step, on a log scale with powers of ten:
- * `settings` are its own gnuplot lines (the range, the key). */
-static Figure *loss_figure(Report *r, const char *name, const char *settings)
-{
-    Figure *fig = report_figure(r, name);
-    fprintf(figure_commands(fig), "set xlabel 'step'\nset ylabel 'loss'\nset logscale y\n"
-                                  "set format y '10^{%%T}'\n%s", settings);
-    return fig;
-}
-
 /* ---- 1. the problem: gradient descent on chapter 1's ravine ------------------ */
 
 static void gd_ravine(Report *r)
 {
     Problem *p = must(ravine_new(2, CHAPTER_KAPPA), "out of memory");
     SGDMomentumConfig cfg = config(1.8f, 0.0f, false);
-    TrainHistory h = run_path(p, &cfg, 8);
+    TrainHistory h = run_path(p, full_batch(&cfg, 8));
     const Column columns[] = {{"step", "%d"}, {"x", "%.4f"}, {"y", "%.4f"}, {"grad x", "%.4f"},
                               {"grad y", "%.4f"}, {NULL, NULL}};
     Table *t = table_begin(r, "gd_ravine", "Gradient descent on chapter 1's ravine, lr = 1.8", columns);
@@ -232,10 +141,11 @@ static void ravine_paths(Report *r)
     float theory_lr, theory_beta;
     heavy_ball_theory(1.0, 1.0 / CHAPTER_KAPPA, &theory_lr, &theory_beta);
     SGDMomentumConfig theory = config(theory_lr, theory_beta, false);
-    int theory_steps = steps_to_target(p, &theory, 100000);
+    int theory_steps = run_steps_to_target(p, full_batch(&theory, 100000));
     const int steps = 30;
     SGDMomentumConfig gd_cfg = config(gd.lr, 0.0f, false), hb_cfg = config(hb.lr, hb.momentum, false);
-    TrainHistory gd_path = run_path(p, &gd_cfg, steps), hb_path = run_path(p, &hb_cfg, steps);
+    TrainHistory gd_path = run_path(p, full_batch(&gd_cfg, steps));
+    TrainHistory hb_path = run_path(p, full_batch(&hb_cfg, steps));
 
     const Column columns[] = {{"method", "%s"}, {"lr", "%.3f"}, {"momentum", "%.3f"}, {"steps to 1e-6", "%d"},
                               {"loss after 30 steps", "%.2e"}, {NULL, NULL}};
@@ -254,7 +164,8 @@ static void ravine_paths(Report *r)
     report_value(r, "paths_gd_loss", "%.1e", gd_path.loss[steps]);
     report_value(r, "paths_hb_loss", "%.1e", hb_path.loss[steps]);
 
-    Figure *fig = ravine_map(r, "02_ravine_paths", p, 3.2, -1.0, 1.5, "x (flat floor, curvature 1/κ)");
+    Figure *fig = ravine_map(r, "02_ravine_paths", p, (MapView){3.2, -1.0, 1.5, "x (flat floor, curvature 1/κ)",
+                                                                "below horizontal"});
     figure_path(fig, &gd_path, "linespoints ls 1", "GD, lr %.2f", gd.lr);
     figure_path(fig, &hb_path, "linespoints ls 2", "heavy ball, lr %.2f, β %.2f", hb.lr, hb.momentum);
     figure_close(fig);
@@ -302,8 +213,8 @@ static KappaRow kappa_row(KappaSteps *k, int i)
     float lr;
     heavy_ball_theory(1.0, 1.0 / kappa, &lr, &row.hb_theory_beta);
     SGDMomentumConfig hb = config(lr, row.hb_theory_beta, false);
-    row.gd_theory = steps_to_target(p, &gd, cap);
-    row.hb_theory = steps_to_target(p, &hb, cap);
+    row.gd_theory = run_steps_to_target(p, full_batch(&gd, cap));
+    row.hb_theory = run_steps_to_target(p, full_batch(&hb, cap));
     problem_free(p);
     k->gd[i] = row.gd.steps;
     k->hb[i] = row.hb.steps;
@@ -392,25 +303,26 @@ static void beta_sweep(Report *r, const LessonArgs *a)
                               {"steps at\nbest lr", "%d"}, {NULL, NULL}};
     Table *t = table_begin(r, "beta_sweep", "How much momentum? The ravine (kappa = 20)", columns);
     table_note(t, "steps: until the loss is 1e-6 of its start; sign changes: in the first 100 steps at lr 0.1");
-    Figure *fig = loss_figure(r, "02_beta_sweep", "set yrange [1e-16:10]\nset key outside right\n");
+    Figure *fig = loss_figure(r, "02_beta_sweep", "set format y '10^{%T}'\nset yrange [1e-16:10]\n"
+                                                  "set key outside right\n");
     int plain_steps = 0;
     for (int b = 0; b < 4; b++) {
         SGDMomentumConfig cfg = config(0.1f, betas[b], false);
-        TrainHistory h = run_path(p, &cfg, steps);
-        int reached = steps_to_target(p, &cfg, 100000);
+        TrainHistory h = run_path(p, full_batch(&cfg, steps));
+        int reached = run_steps_to_target(p, full_batch(&cfg, 100000));
         double min_x = 0.0;
         for (int s = 0; s <= h.steps_done; s++) min_x = fmin(min_x, h.path[2 * s]);
         Best best = sweep_lr(p, betas[b], false, 100000, INFINITY);   /* for this momentum alone */
-        table_row(t, betas[b], reached, sign_flips(&h, 0, 100), sign_flips(&h, 1, 100), min_x, best.lr,
+        table_row(t, betas[b], reached, sign_changes(&h, 0, 100), sign_changes(&h, 1, 100), min_x, best.lr,
                   best.steps);
-        int curve = figure_series(fig, styles[b], "momentum %g", betas[b]);
-        for (int s = 0; s <= plot_steps && s <= h.steps_done; s++) figure_point(fig, curve, s, h.loss[s]);
+        figure_curve(fig, styles[b], h.loss, 0, h.steps_done < plot_steps ? h.steps_done : plot_steps,
+                     "momentum %g", betas[b]);
         if (b == 0) plain_steps = reached;
         if (b == 2) report_value(r, "beta09_speedup", "%.0f", (double)plain_steps / reached);
         report_value(r, value_name(r, "beta%s_steps", tags[b]), "%d", reached);
         report_value(r, value_name(r, "beta%s_best_steps", tags[b]), "%d", best.steps);
         report_value(r, value_name(r, "beta%s_min_x", tags[b]), "%.2f", min_x);
-        report_value(r, value_name(r, "beta%s_flips_x", tags[b]), "%d", sign_flips(&h, 0, 100));
+        report_value(r, value_name(r, "beta%s_flips_x", tags[b]), "%d", sign_changes(&h, 0, 100));
         train_history_free(&h);
     }
     table_end(t);
@@ -436,8 +348,8 @@ static void oscillation(Report *r)
         double y[3];
         for (int b = 0; b < 3; b++) {
             SGDMomentumConfig cfg = config(lrs[l], betas[b], false);
-            TrainHistory h = run_path(p, &cfg, steps);
-            flips[b] = sign_flips(&h, 1, steps);
+            TrainHistory h = run_path(p, full_batch(&cfg, steps));
+            flips[b] = sign_changes(&h, 1, steps);
             y[b] = fabs(h.path[2 * steps + 1]);
             train_history_free(&h);
             report_value(r, value_name(r, "osc_flips_lr%d_b%d", l, b), "%d", flips[b]);
@@ -451,22 +363,12 @@ static void oscillation(Report *r)
 
 /* ---- 5. heavy ball against Nesterov ------------------------------------------- */
 
-/* Does lr keep the loss from growing over `steps` steps (it ends below its start)? */
-static bool stays_bounded(Problem *p, float lr, float beta, bool nesterov, int steps)
-{
-    SGDMomentumConfig cfg = config(lr, beta, nesterov);
-    TrainHistory h = run_path(p, &cfg, steps);
-    bool ok = h.diverged_at == 0 && h.loss[steps] < h.loss[0];
-    train_history_free(&h);
-    return ok;
-}
-
 /* Heavy ball or Nesterov at lr for `steps` steps: the loss at the end, and
  * into loss and y20 that loss and |y| after 20 steps, NaN where the loss grew. */
 static double end_loss(Problem *p, float lr, float beta, bool nesterov, int steps, double *loss, double *y20)
 {
     SGDMomentumConfig cfg = config(lr, beta, nesterov);
-    TrainHistory h = run_path(p, &cfg, steps);
+    TrainHistory h = run_path(p, full_batch(&cfg, steps));
     bool grew = h.diverged_at || h.loss[steps] > h.loss[0];
     double end = h.loss[steps];
     *loss = grew ? NAN : end;
@@ -478,10 +380,11 @@ static double end_loss(Problem *p, float lr, float beta, bool nesterov, int step
 /* The two paths at lr 0.5 on the map of the ravine. */
 static void nesterov_figure(Report *r, Problem *p, float beta)
 {
-    Figure *fig = ravine_map(r, "02_nesterov_paths", p, 3.0, -3.5, 1.2, "x (flat floor)");
+    Figure *fig = ravine_map(r, "02_nesterov_paths", p, (MapView){3.0, -3.5, 1.2, "x (flat floor)",
+                                                                   "below horizontal"});
     for (int nesterov = 0; nesterov < 2; nesterov++) {
         SGDMomentumConfig cfg = config(0.5f, beta, nesterov);
-        TrainHistory h = run_path(p, &cfg, 40);
+        TrainHistory h = run_path(p, full_batch(&cfg, 40));
         figure_path(fig, &h, nesterov ? "linespoints ls 3" : "linespoints ls 2",
                     nesterov ? "Nesterov" : "heavy ball");
         train_history_free(&h);
@@ -489,15 +392,11 @@ static void nesterov_figure(Report *r, Problem *p, float beta)
     figure_close(fig);
 }
 
+/* The largest lr in [0, 8] at which the loss ends below its start. */
 static double largest_stable_lr(Problem *p, float beta, bool nesterov, int steps)
 {
-    double lo = 0.0, hi = 8.0;
-    for (int i = 0; i < 30; i++) {
-        double mid = 0.5 * (lo + hi);
-        if (stays_bounded(p, (float)mid, beta, nesterov, steps)) lo = mid;
-        else hi = mid;
-    }
-    return lo;
+    SGDMomentumConfig cfg = config(0.0f, beta, nesterov);
+    return largest_lr(p, full_batch(&cfg, steps), loss_ends_lower, 0.0, 8.0, 30);
 }
 
 static void nesterov_table(Report *r, const LessonArgs *a)
@@ -539,17 +438,6 @@ static void nesterov_table(Report *r, const LessonArgs *a)
 
 /* ---- 6. two ways to write the velocity ------------------------------------------ */
 
-/* Max Euclidean distance between two 2-D paths of equal length. */
-static double path_distance(const TrainHistory *a, const TrainHistory *b)
-{
-    double worst = 0.0;
-    for (int s = 0; s <= a->steps_done && s <= b->steps_done; s++) {
-        double dx = a->path[2 * s] - b->path[2 * s], dy = a->path[2 * s + 1] - b->path[2 * s + 1];
-        worst = fmax(worst, sqrt(dx * dx + dy * dy));
-    }
-    return worst;
-}
-
 /* The length of the first step of a recorded 2-D path. */
 static double first_step(const TrainHistory *h)
 {
@@ -562,7 +450,7 @@ static double first_step(const TrainHistory *h)
 static TrainHistory ema_path(Problem *p, const SGDMomentumConfig *ema, int steps)
 {
     p->reset(p, 0);
-    TrainHistory b = {.steps_done = steps};
+    TrainHistory b = {.steps_done = steps, .numel = 2};
     /* path[steps + 1][2] */
     b.path = must(malloc(sizeof(float) * 2 * (size_t)(steps + 1)), "out of memory");
     float buffer[2] = {0.0f, 0.0f};
@@ -601,12 +489,12 @@ static void conventions(Report *r)
     Problem *p = must(ravine_new(2, CHAPTER_KAPPA), "out of memory");
     SGDMomentumConfig plain = config(lr, beta, false), ema = config(lr / (1.0f - beta), beta, false);
     ema.dampening = beta;
-    TrainHistory a = run_path(p, &plain, steps);   /* A: v = beta v + g (PyTorch, dampening 0) */
+    TrainHistory a = run_path(p, full_batch(&plain, steps));   /* A: v = beta v + g (PyTorch, dampening 0) */
     TrainHistory b = ema_path(p, &ema, steps);
     /* C: PyTorch with dampening = beta, at lr / (1 - beta): its buffer starts
      * at the first gradient, undamped. */
-    TrainHistory c = run_path(p, &ema, steps);
-    double dist_b = path_distance(&a, &b), dist_c = path_distance(&a, &c);
+    TrainHistory c = run_path(p, full_batch(&ema, steps));
+    double dist_b = paths_apart(&a, &b), dist_c = paths_apart(&a, &c);
 
     const Column columns[] = {{"", "%s"}, {"the velocity", "%s"}, {"", "%s"}, {"lr", "%.1f"},
                               {"length of\nstep 1", "%.4f"}, {"farthest from A\nin 100 steps", "%.2e"},
@@ -642,7 +530,7 @@ static int pit_outcome(const PitShape *shape, float lr, float beta, int steps, c
 {
     Problem *p = must(pit_new(shape, -3.0), "out of memory");
     SGDMomentumConfig cfg = config(lr, beta, false);
-    TrainHistory h = run_path(p, &cfg, steps);
+    TrainHistory h = run_path(p, full_batch(&cfg, steps));
     int outcome = STILL_MOVING;
     if (h.diverged_at) {
         outcome = DIVERGED;
@@ -676,7 +564,7 @@ static void pit_figure(Report *r, const double *minima /* [2] */)
     for (int b = 0; b < 3; b++) {
         Problem *p = must(pit_new(&PIT_SHALLOW, -3.0), "out of memory");
         SGDMomentumConfig cfg = config(0.03f, betas[b], false);
-        TrainHistory h = run_path(p, &cfg, steps);
+        TrainHistory h = run_path(p, full_batch(&cfg, steps));
         int curve = figure_series(fig, styles[b], "momentum %g", betas[b]);
         for (int s = 0; s <= h.steps_done; s++) figure_point(fig, curve, s, h.path[s]);
         train_history_free(&h);
@@ -730,80 +618,36 @@ typedef struct {
     bool nesterov;
 } MlpRun;
 
-/* Trains a fresh MLP; returns the final training loss and fills the test
- * accuracy and (when curve is not NULL) the full loss at `points` checkpoints. */
-static double train_mlp(const MlpRun *run, const LessonArgs *a, uint64_t seed, double *accuracy,
-                        double *curve /* [points + 1] */, int points)
-{
-    char err[256];
-    Problem *p = must(mlp_new(MLP_HIDDEN, seed, err, sizeof err), err);
-    SGDMomentumConfig cfg = config(run->lr, run->momentum, run->nesterov);
-    Optimizer *opt = must(sgd_momentum_new(p->params, &cfg), "out of memory");
-    double loss = p->loss_and_grad(p, NULL, 0);
-    if (curve) curve[0] = loss;
-    for (int c = 1, done = 0; c <= points; c++) {
-        TrainConfig tc = {.steps = a->steps * c / points - done, .batch = a->batch,
-                          .seed = seed * 7919u + (uint64_t)c, .quiet = true};
-        TrainHistory h;
-        int status = train(p, opt, &tc, &h);
-        if (status < 0) fail("out of memory");
-        done += h.steps_done;
-        loss = status == 0 ? h.loss[h.steps_done] : INFINITY;
-        train_history_free(&h);
-        if (curve) curve[c] = loss;
-        if (status != 0) {
-            for (int rest = c + 1; curve && rest <= points; rest++) curve[rest] = INFINITY;
-            break;
-        }
-    }
-    *accuracy = isfinite(loss) ? p->test_accuracy(p) : 0.0;
-    optimizer_free(opt);
-    problem_free(p);
-    return loss;
-}
-
 /* What momentum costs: one float32 buffer per parameter. */
-static void momentum_memory(Report *r, float lr, float beta)
+static void momentum_memory(Report *r, Problem *p, const SGDMomentumConfig *cfg)
 {
-    char err[256];
-    Problem *p = must(mlp_new(MLP_HIDDEN, 1, err, sizeof err), err);
-    SGDMomentumConfig cfg = config(lr, beta, false);
-    Optimizer *opt = must(sgd_momentum_new(p->params, &cfg), "out of memory");
+    Optimizer *opt = run_optimizer(p, full_batch(cfg, 0));
     size_t params = paramlist_numel(&p->params);
     report_value(r, "mlp_params", "%zu", params);
     report_value(r, "mlp_state_bytes", "%zu", optimizer_state_bytes(opt));
     report_value(r, "mlp_state_bytes_per_param", "%g", (double)optimizer_state_bytes(opt) / (double)params);
     optimizer_free(opt);
-    problem_free(p);
-}
-
-/* The mean of x[n], in the order of x, and its lowest and highest. */
-typedef struct {
-    double mean, low, high;
-} Spread;
-
-static Spread spread(const double *x, int n)
-{
-    Spread out = {0.0, x[0], x[0]};
-    for (int i = 0; i < n; i++) {
-        out.mean += x[i] / n;
-        out.low = fmin(out.low, x[i]);
-        out.high = fmax(out.high, x[i]);
-    }
-    return out;
 }
 
 enum { MLP_RUNS = 5, MLP_SEEDS = 3, MLP_POINTS = 10 };
 
 /* One row of the table: `run` from MLP_SEEDS seeds, the curve of the first
- * into curve[MLP_POINTS + 1]; returns the mean accuracy in percent, and the
- * mean loss into loss. */
-static double mlp_row(Report *r, Table *t, const MlpRun *run, const LessonArgs *a, double *curve, double *loss)
+ * into *curve; returns the mean accuracy in percent, and the mean loss into
+ * loss. */
+static double mlp_row(Report *r, Table *t, Problem *p, const MlpRun *run, const LessonArgs *a, Curve *curve,
+                      double *loss)
 {
+    SGDMomentumConfig cfg = config(run->lr, run->momentum, run->nesterov);
     double losses[MLP_SEEDS], accuracies[MLP_SEEDS];
-    for (int s = 0; s < MLP_SEEDS; s++)
-        losses[s] = train_mlp(run, a, (uint64_t)a->seed + (uint64_t)s, &accuracies[s], s == 0 ? curve : NULL,
-                              MLP_POINTS);
+    for (int s = 0; s < MLP_SEEDS; s++) {
+        uint64_t seed = (uint64_t)a->seed + (uint64_t)s;
+        Run mlp = {.optimizer = &SGD_MOMENTUM_SPEC, .config = &cfg, .lr = run->lr, .steps = a->steps,
+                   .batch = a->batch, .seed = seed, .batch_seed = seed * 7919u};
+        Curve c = run_curve(p, mlp, MLP_POINTS, NULL);
+        losses[s] = c.final_loss;
+        accuracies[s] = c.final_accuracy;
+        if (s == 0) *curve = c;
+    }
     Spread l = spread(losses, MLP_SEEDS), acc = spread(accuracies, MLP_SEEDS);
     table_row(t, run->label, run->lr, run->momentum, run->lr / (1 - run->momentum), l.mean, l.low, l.high,
               100 * acc.mean, 100 * acc.low, 100 * acc.high);
@@ -816,8 +660,7 @@ static double mlp_row(Report *r, Table *t, const MlpRun *run, const LessonArgs *
 /* The loss curves of the first seed of each run. One colour per
  * lr/(1 - beta): solid for SGD, dashed with open points for heavy ball, so
  * that curves lying on top of each other stay visible. */
-static void mlp_figure(Report *r, const MlpRun *runs /* [MLP_RUNS] */,
-                       double curves[MLP_RUNS][MLP_POINTS + 1], int steps)
+static void mlp_figure(Report *r, const MlpRun *runs /* [MLP_RUNS] */, const Curve *curves /* [MLP_RUNS] */)
 {
     const char *styles[MLP_RUNS] = {"linespoints ls 1", "linespoints ls 2", "linespoints ls 1 dt 2 pt 6 ps 1.2",
                                     "linespoints ls 2 dt 2 pt 4 ps 1.2", "linespoints ls 3"};
@@ -827,7 +670,7 @@ static void mlp_figure(Report *r, const MlpRun *runs /* [MLP_RUNS] */,
     for (int i = 0; i < MLP_RUNS; i++) {
         int line = figure_series(fig, styles[i], "%s, lr %g%s", runs[i].label, runs[i].lr,
                                  runs[i].momentum > 0 ? ", β 0.9" : "");
-        for (int c = 0; c <= MLP_POINTS; c++) figure_point(fig, line, steps * c / MLP_POINTS, curves[i][c]);
+        for (int c = 0; c < curves[i].points; c++) figure_point(fig, line, curves[i].step[c], curves[i].loss[c]);
     }
     figure_close(fig);
 }
@@ -848,23 +691,25 @@ static void digits_mlp(Report *r, const LessonArgs *a, float beta)
                            "SGD with and without momentum on the digits MLP (64-32-10, tanh)", columns);
     table_note(t, "batch %d, %d steps; the final training loss and the test accuracy:", a->batch, a->steps);
     table_note(t, "their mean, lowest and highest over %d seeds", MLP_SEEDS);
-    double curves[MLP_RUNS][MLP_POINTS + 1], losses[MLP_RUNS], acc_min = INFINITY, acc_max = -INFINITY;
-    for (int i = 0; i < MLP_RUNS; i++) {
-        double accuracy = mlp_row(r, t, &runs[i], a, curves[i], &losses[i]);
-        acc_min = fmin(acc_min, accuracy);
-        acc_max = fmax(acc_max, accuracy);
-    }
+    char err[256];
+    Problem *p = must(mlp_new(MLP_HIDDEN, (uint64_t)a->seed, err, sizeof err), err);
+    Curve curves[MLP_RUNS];
+    double losses[MLP_RUNS], accuracy[MLP_RUNS];
+    for (int i = 0; i < MLP_RUNS; i++) accuracy[i] = mlp_row(r, t, p, &runs[i], a, &curves[i], &losses[i]);
     table_end(t);
-    mlp_figure(r, runs, curves, a->steps);
+    mlp_figure(r, runs, curves);
+    Spread acc = spread(accuracy, MLP_RUNS);
     report_value(r, "mlp_steps", "%d", a->steps);
-    report_value(r, "mlp_acc_min", "%.1f", acc_min);
-    report_value(r, "mlp_acc_max", "%.1f", acc_max);
+    report_value(r, "mlp_acc_min", "%.1f", acc.low);
+    report_value(r, "mlp_acc_max", "%.1f", acc.high);
     report_value(r, "mlp_loss_ratio", "%.0f", losses[0] / losses[3]);   /* SGD / heavy ball, lr 0.1 */
     report_value(r, "mlp_lr", "%g", a->lr);
     report_value(r, "mlp_beta", "%g", beta);
     report_value(r, "mlp_big_lr", "%g", a->lr / (1.0f - beta));
     report_value(r, "mlp_small_lr", "%g", a->lr * (1.0f - beta));
-    momentum_memory(r, a->lr, beta);
+    SGDMomentumConfig heavy_ball = config(a->lr, beta, false);
+    momentum_memory(r, p, &heavy_ball);
+    problem_free(p);
 }
 
 int main(int argc, char **argv)

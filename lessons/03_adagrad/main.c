@@ -20,79 +20,27 @@
 #include "problems.h"
 #include "rng.h"
 #include "rotated.h"
+#include "runs.h"
 #include "train.h"
 
-static const OptionSpec FLAGS[] = {
-    LESSON_FLAGS,
-    LESSON_TRAIN_FLAGS,
-    {NULL, 0, 0, NULL, 0, 0},
-};
+static const OptionSpec FLAGS[] = {LESSON_FLAGS, LESSON_TRAIN_FLAGS, {NULL, 0, 0, NULL, 0, 0}};
 
 /* The sparse problem: 50 features, feature j in about 1 example in j + 1. */
 #define FEATURES 50
 #define FREQUENT 5      /* features 0..4: in more than 1 example in 5 */
 #define RARE 10         /* features 40..49: in about 1 example in 45 */
-#define TARGET_FRACTION 1e-6
 #define PI 3.14159265358979323846
 /* The moving ravine's gradient noise: a mini-batch's, of a steady size. */
 #define STALL_NOISE 0.3
 
-
 typedef enum { SGD, ADAGRAD } Method;
 static const char *const METHOD_NAMES[] = {"SGD", "AdaGrad"};
 
-static Optimizer *make(Method m, Problem *p, float lr)
+/* SGD (lesson 02's, momentum 0) or AdaGrad, PyTorch's defaults but lr:
+ * `steps` full-batch steps from a problem's start. */
+static Run method(Method m, float lr, int steps)
 {
-    if (m == SGD) {
-        SGDMomentumConfig cfg = SGD_MOMENTUM_DEFAULTS;
-        cfg.lr = lr;
-        return must(sgd_momentum_new(p->params, &cfg), "out of memory");
-    }
-    AdagradConfig cfg = ADAGRAD_DEFAULTS;
-    cfg.lr = lr;
-    return must(adagrad_new(p->params, &cfg), "out of memory");
-}
-
-/* The final full loss of `steps` mini-batch steps from p's start: INFINITY if
- * the run blew up. */
-static double final_loss(Problem *p, Method m, float lr, int steps, int batch, uint64_t seed)
-{
-    p->reset(p, seed);
-    Optimizer *opt = make(m, p, lr);
-    TrainConfig tc = {.steps = steps, .batch = batch, .seed = seed, .quiet = true};
-    TrainHistory h;
-    int status = train(p, opt, &tc, &h);
-    if (status < 0) fail("out of memory");
-    double loss = status == 0 ? h.loss[h.steps_done] : INFINITY;
-    train_history_free(&h);
-    optimizer_free(opt);
-    return isfinite(loss) ? loss : INFINITY;
-}
-
-typedef struct {
-    Problem *p;
-    Method m;
-    int steps, batch;
-    uint64_t seed;
-} LossRun;
-
-static double loss_at(float lr, double to_beat, void *ctx)
-{
-    (void)to_beat;
-    const LossRun *run = ctx;
-    return final_loss(run->p, run->m, lr, run->steps, run->batch, run->seed);
-}
-
-/* The learning rate of the grid 10^(k/4), k = first..first+count-1, with the
- * lowest final loss after `steps` steps. */
-static float tuned_lr(Problem *p, Method m, int steps, int batch, uint64_t seed, int first, int count)
-{
-    float lrs[SWEEP_MAX];
-    lr_grid(lrs, count, first, 4);
-    LossRun run = {p, m, steps, batch, seed};
-    Sweep s = lr_sweep(lrs, count, INFINITY, loss_at, &run);
-    if (s.best < 0) fail("every learning rate diverged on %s", p->name);
-    return s.lr[s.best];
+    return (Run){.optimizer = m == SGD ? &SGD_MOMENTUM_SPEC : &ADAGRAD_SPEC, .lr = lr, .steps = steps};
 }
 
 /* ---- 1 and 2. rare features, and the learning rate of each coordinate ------- */
@@ -118,7 +66,7 @@ static SparseTrace sparse_run(Problem *p, Method m, float lr, int steps, const L
     double **arrays[4] = {&tr.err_frequent, &tr.err_rare, &tr.clr_frequent, &tr.clr_rare};
     for (int k = 0; k < 4; k++) *arrays[k] = must(calloc((size_t)steps + 1, sizeof(double)), "out of memory");
     p->reset(p, 0);
-    Optimizer *opt = make(m, p, lr);
+    Optimizer *opt = run_optimizer(p, method(m, lr, steps));
     BatchSampler bs;
     int batch = a->batch < p->num_examples ? a->batch : p->num_examples;
     if (batch_sampler_init(&bs, p->num_examples, (uint64_t)a->seed) != 0) fail("out of memory");
@@ -150,36 +98,21 @@ static void sparse_trace_free(SparseTrace *tr)
     free(tr->clr_rare);
 }
 
-/* The rows of a table over a run of `steps` steps: 0, 1, 3, 10, 30, ... and the last. */
-static int next_checkpoint(int t, int steps)
-{
-    int next = t == 0 ? 1 : (t % 3 == 0 ? t / 3 * 10 : t * 3);
-    return next < steps ? next : steps;
-}
-
-/* The first step after which err stays below SPARSE_GOOD (steps + 1: never). */
+/* "Learned": the RMS error of a group of weights below this. */
 #define SPARSE_GOOD 0.05
-static int steps_below(const double *err, int steps)
-{
-    int t = steps;
-    while (t >= 0 && err[t] < SPARSE_GOOD) t--;
-    return t + 1;
-}
 
 static void sparse_figure(Report *r, const SparseTrace tr[2], int steps)
 {
     Figure *fig = report_figure(r, "03_sparse");
     fprintf(figure_commands(fig), "set xlabel 'step'\nset ylabel 'RMS error of the weights'\n"
                                   "set logscale xy\nset key bottom left\n");
-    for (Method m = SGD; m <= ADAGRAD; m++)
-        for (int rare = 0; rare <= 1; rare++) {
-            /* the colour says the method, the dashes the rare features */
-            char style[32];
-            snprintf(style, sizeof style, "lines ls %d%s", m == SGD ? 1 : 2, rare ? " dt 2" : "");
-            int sr = figure_series(fig, style, "%s, %s features", METHOD_NAMES[m], rare ? "rare" : "frequent");
-            for (int s = 1; s <= steps; s++)
-                figure_point(fig, sr, s, rare ? tr[m].err_rare[s] : tr[m].err_frequent[s]);
-        }
+    /* the colour says the method, the dashes the rare features */
+    for (Method m = SGD; m <= ADAGRAD; m++) {
+        figure_curve(fig, m == SGD ? "lines ls 1" : "lines ls 2", tr[m].err_frequent, 1, steps,
+                     "%s, frequent features", METHOD_NAMES[m]);
+        figure_curve(fig, m == SGD ? "lines ls 1 dt 2" : "lines ls 2 dt 2", tr[m].err_rare, 1, steps,
+                     "%s, rare features", METHOD_NAMES[m]);
+    }
     figure_close(fig);
 }
 
@@ -189,7 +122,7 @@ static void sparse_values(Report *r, Problem *p, const SparseTrace tr[2], const 
     report_value(r, "sparse_steps", "%d", steps);
     report_value(r, "sparse_good", "%.2f", SPARSE_GOOD);
     /* What AdaGrad keeps: one float (`sum`) per parameter. */
-    Optimizer *opt = make(ADAGRAD, p, 0.1f);
+    Optimizer *opt = run_optimizer(p, method(ADAGRAD, 0.1f, 0));
     report_value(r, "state_bytes", "%zu", optimizer_state_bytes(opt));
     report_value(r, "state_params", "%zu", p->params.params[0]->numel);
     report_value(r, "state_bytes_per_param", "%zu", optimizer_state_bytes(opt) / p->params.params[0]->numel);
@@ -203,6 +136,20 @@ static void sparse_values(Report *r, Problem *p, const SparseTrace tr[2], const 
     }
 }
 
+/* The learning rate 10^(k/4), 0.001 .. 10, with the lowest final loss after
+ * `steps` mini-batch steps. */
+static float tuned_lr(Problem *p, Method m, int steps, const LessonArgs *a)
+{
+    float lrs[17];
+    lr_grid(lrs, 17, -12, 4);
+    Run run = method(m, 0, steps);
+    run.batch = a->batch;
+    run.seed = run.batch_seed = (uint64_t)a->seed;
+    Sweep s = sweep_final_loss(p, run, lrs, 17);
+    if (s.best < 0) fail("every learning rate diverged on %s", p->name);
+    return s.lr[s.best];
+}
+
 static void sparse_features(Report *r, const LessonArgs *a, SparseTrace *ada_out)
 {
     Problem *p = must(sparse_linear_new(FEATURES, (uint64_t)a->seed), "out of memory");
@@ -210,24 +157,23 @@ static void sparse_features(Report *r, const LessonArgs *a, SparseTrace *ada_out
     SparseTrace tr[2];
     float lr[2];
     for (Method m = SGD; m <= ADAGRAD; m++) {
-        lr[m] = tuned_lr(p, m, steps, a->batch, (uint64_t)a->seed, -12, 17);   /* 0.001 .. 10 */
+        lr[m] = tuned_lr(p, m, steps, a);
         tr[m] = sparse_run(p, m, lr[m], steps, a);
     }
     const Column columns[] = {{"step", "%d"}, {"SGD\nfrequent", "%.4f"}, {"SGD\nrare", "%.4f"},
                               {"AdaGrad\nfrequent", "%.4f"}, {"AdaGrad\nrare", "%.4f"}, {NULL, NULL}};
     Table *t = table_begin(r, "sparse", "RMS error of the weights, frequent (0-4) and rare (40-49) features",
                            columns);
-    for (int s = 0;; s = next_checkpoint(s, steps)) {
+    for (int s = 0; s >= 0; s = next_log_step(s, steps))
         table_row(t, s, tr[SGD].err_frequent[s], tr[SGD].err_rare[s], tr[ADAGRAD].err_frequent[s],
                   tr[ADAGRAD].err_rare[s]);
-        if (s == steps) break;
-    }
     table_note(t, "each at its best lr for the final loss: SGD %g, AdaGrad %g; batch %d", lr[SGD], lr[ADAGRAD],
                a->batch < p->num_examples ? a->batch : p->num_examples);
     /* How long each takes to bring a group's error below SPARSE_GOOD for good. */
     const char *tags[2] = {"sgd", "ada"};
     for (Method m = SGD; m <= ADAGRAD; m++) {
-        int frequent = steps_below(tr[m].err_frequent, steps), rare = steps_below(tr[m].err_rare, steps);
+        int frequent = steps_until_below(tr[m].err_frequent, steps, SPARSE_GOOD);
+        int rare = steps_until_below(tr[m].err_rare, steps, SPARSE_GOOD);
         table_note(t, "%s: error below %.2f for good after %d steps (frequent), %d steps (rare)", METHOD_NAMES[m],
                    SPARSE_GOOD, frequent, rare);
         report_value(r, value_name(r, "sparse_%s_frequent_steps", tags[m]), "%d", frequent);
@@ -261,20 +207,6 @@ static void steady_clr(int steps, uint64_t seed, double *clr_f, double *clr_r)
     }
 }
 
-/* The slope of log y against log t for t in from..to, over the finite y. */
-static double slope_over(const double *y, int from, int to)
-{
-    double *t = must(malloc(sizeof(double) * (size_t)(to - from + 1)), "out of memory");
-    double *v = must(malloc(sizeof(double) * (size_t)(to - from + 1)), "out of memory");
-    int n = 0;
-    for (int i = from; i <= to; i++)
-        if (isfinite(y[i])) t[n] = i, v[n++] = y[i];
-    double slope = n >= 2 ? loglog_slope(t, v, n) : NAN;
-    free(t);
-    free(v);
-    return slope;
-}
-
 static void clr_figure(Report *r, const SparseTrace *tr, const double *steady_f, const double *steady_r,
                        int steps)
 {
@@ -306,14 +238,13 @@ static void per_coordinate_lr(Report *r, const LessonArgs *a, const SparseTrace 
     Table *t = table_begin(r, "clr", "AdaGrad's learning rate per coordinate, lr/(sqrt(sum) + eps), over lr",
                            columns);
     for (int c = 1; c <= 4; c++) table_nan_text(t, c, "no g yet");
-    for (int s = 1;; s = next_checkpoint(s, steps)) {
-        double lr = ADAGRAD_DEFAULTS.lr;
+    const double lr = ADAGRAD_DEFAULTS.lr;   /* the steady coordinates' */
+    for (int s = 1; s >= 0; s = next_log_step(s, steps))
         table_row(t, s, tr->clr_frequent[s] / tr->lr, tr->clr_rare[s] / tr->lr, steady_f[s] / lr, steady_r[s] / lr);
-        if (s == steps) break;
-    }
     /* -1/2 when sum grows in proportion to t: gradients of a steady size. */
-    double slopes[4] = {slope_over(tr->clr_frequent, from, steps), slope_over(tr->clr_rare, from, steps),
-                        slope_over(steady_f, from, steps), slope_over(steady_r, from, steps)};
+    double slopes[4] = {loglog_slope_over(tr->clr_frequent, from, steps),
+                        loglog_slope_over(tr->clr_rare, from, steps), loglog_slope_over(steady_f, from, steps),
+                        loglog_slope_over(steady_r, from, steps)};
     table_note(t, "slope of log clr against log t from step %d: %.2f %.2f %.2f %.2f", from, slopes[0], slopes[1],
                slopes[2], slopes[3]);
     table_end(t);
@@ -329,56 +260,16 @@ static void per_coordinate_lr(Report *r, const LessonArgs *a, const SparseTrace 
 
 /* ---- 4. the ravine, along the axes and turned ------------------------------- */
 
-/* Full-batch steps until the loss is down to TARGET_FRACTION of its start and
- * stays there for as many steps again; INFINITY if not within max_steps. */
-static double steps_to_target(Problem *p, Method m, float lr, int max_steps, uint64_t seed)
-{
-    p->reset(p, seed);
-    Optimizer *opt = make(m, p, lr);
-    double start = 0, result = INFINITY;
-    int below_since = -1;
-    for (int t = 0; t <= 2 * max_steps; t++) {
-        optimizer_zero_grad(opt);
-        double loss = p->loss_and_grad(p, NULL, 0);
-        if (t == 0) start = loss;
-        if (!isfinite(loss) || loss > 1e6 * start) break;
-        if (loss > TARGET_FRACTION * start) below_since = -1;
-        else if (below_since < 0) below_since = t;
-        if (below_since >= 0 && t >= 2 * below_since + 10) { result = below_since; break; }
-        if (below_since < 0 && t >= max_steps) break;
-        optimizer_step(opt);
-    }
-    optimizer_free(opt);
-    return result;
-}
-
-typedef struct {
-    Problem *p;
-    Method m;
-    int max_steps;
-} TargetRun;
-
-/* The most steps over STARTS starting points: AdaGrad's first step is lr
+/* The fewest steps to the target over learning rates 10^(k/8), 0.001 .. 10,
+ * counting the most steps over 4 starting points: AdaGrad's first step is lr
  * in every coordinate, so from one start an lr equal to the distance to the
- * minimum would look like magic; no lr is that lucky from four. */
-#define STARTS 4
-static double steps_at(float lr, double to_beat, void *ctx)
-{
-    const TargetRun *run = ctx;
-    int cap = isfinite(to_beat) ? (int)to_beat : run->max_steps;
-    double worst = 0;
-    for (uint64_t start = 0; start < STARTS && isfinite(worst); start++)
-        worst = fmax(worst, steps_to_target(run->p, run->m, lr, cap, start));
-    return worst;
-}
-
-/* The fewest steps to the target over learning rates 10^(k/8), 0.001 .. 10. */
+ * minimum would look like magic; no lr is that lucky from four. A larger lr
+ * must save 5 steps to win: a near tie stays with the smaller one. */
 static double best_steps(Problem *p, Method m, int max_steps, float *best_lr)
 {
     float lrs[33];
     lr_grid(lrs, 33, -24, 8);
-    TargetRun run = {p, m, max_steps};
-    Sweep s = lr_sweep(lrs, 33, INFINITY, steps_at, &run);
+    Sweep s = sweep_steps_to_target(p, method(m, 0, max_steps), 4, 5, lrs, 33, INFINITY);
     *best_lr = s.best >= 0 ? s.lr[s.best] : NAN;
     return s.best >= 0 ? s.score[s.best] : INFINITY;
 }
@@ -424,7 +315,7 @@ static void moving_ravine(Method m, float lr, int phase, double *loss, double en
     Rng rng;
     rng_seed(&rng, 1, 5);
     float *x = p->params.params[0]->data, start[2] = {x[0], x[1]};
-    Optimizer *opt = make(m, p, lr);
+    Optimizer *opt = run_optimizer(p, method(m, lr, 2 * phase));
     end_loss[0] = end_loss[1] = 0;
     *clr_at_jump = 1;
     for (int t = 0; t <= 2 * phase; t++) {
@@ -530,19 +421,6 @@ static void not_adagrad_update(float *param /* [n] */, const float *grad /* [n] 
 }
 /* end snippet */
 
-static void not_adagrad_figure(Report *r, double *const loss[2], int steps)
-{
-    Figure *fig = report_figure(r, "03_not_adagrad");
-    fprintf(figure_commands(fig), "set xlabel 'step'\nset ylabel 'loss'\nset logscale y\nset key top right\n");
-    int sa = figure_series(fig, "lines ls 2", "AdaGrad (the sum of all g^2)");
-    int sv = figure_series(fig, "lines ls 6", "NOT AdaGrad: v = g^2");
-    for (int s = 0; s <= steps; s++) {
-        figure_point(fig, sa, s, loss[0][s]);
-        figure_point(fig, sv, s, loss[1][s]);
-    }
-    figure_close(fig);
-}
-
 static void not_adagrad(Report *r, const LessonArgs *a)
 {
     const float lr = a->lr;
@@ -564,10 +442,7 @@ static void not_adagrad(Report *r, const LessonArgs *a)
     }
     const Column columns[] = {{"step", "%d"}, {"AdaGrad\nloss", "%.2e"}, {"v = g^2\nloss", "%.2e"}, {NULL, NULL}};
     Table *t = table_begin(r, "not_adagrad", "Chapter 1's ravine (kappa 20): AdaGrad and v = g^2", columns);
-    for (int s = 0;; s = next_checkpoint(s, steps)) {
-        table_row(t, s, loss[0][s], loss[1][s]);
-        if (s == steps) break;
-    }
+    for (int s = 0; s >= 0; s = next_log_step(s, steps)) table_row(t, s, loss[0][s], loss[1][s]);
     /* Over the last 20 steps, the v = g^2 loss only cycles: its highest value. */
     double top = 0;
     for (int s = steps - 20; s <= steps; s++) top = fmax(top, loss[1][s]);
@@ -577,7 +452,10 @@ static void not_adagrad(Report *r, const LessonArgs *a)
     report_value(r, "notada_ada_end", "%.1e", loss[0][steps]);
     report_value(r, "notada_sign_end", "%.1e", top);
 
-    not_adagrad_figure(r, loss, steps);
+    Figure *fig = loss_figure(r, "03_not_adagrad", "set key top right\n");
+    figure_curve(fig, "lines ls 2", loss[0], 0, steps, "AdaGrad (the sum of all g^2)");
+    figure_curve(fig, "lines ls 6", loss[1], 0, steps, "NOT AdaGrad: v = g^2");
+    figure_close(fig);
     for (int k = 0; k < 2; k++) {
         free(loss[k]);
         problem_free(p[k]);

@@ -1,0 +1,234 @@
+/* runs.c - an experiment's training runs, their measures and the sweeps
+ * over them (see runs.h). */
+#include "runs.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "timing.h"
+
+Optimizer *run_optimizer(Problem *p, Run run)
+{
+    Optimizer *opt = must(run.optimizer->create(p->params, run.config ? run.config : run.optimizer->defaults),
+                          "out of memory");
+    opt->lr = run.lr;   /* every adapter steps at opt->lr, as a schedule sets it */
+    return opt;
+}
+
+/* run from p's start through train(), keeping the parameters when asked. */
+static TrainHistory train_from_start(Problem *p, Run run, bool record_params)
+{
+    p->reset(p, run.seed);
+    Optimizer *opt = run_optimizer(p, run);
+    TrainConfig cfg = {.steps = run.steps, .batch = run.batch, .seed = run.batch_seed,
+                       .record_params = record_params, .quiet = true};
+    TrainHistory hist;
+    if (train(p, opt, &cfg, &hist) < 0) fail("out of memory");
+    optimizer_free(opt);
+    return hist;
+}
+
+/* ---- one run ---- */
+
+TrainHistory run_path(Problem *p, Run run)
+{
+    return train_from_start(p, run, true);
+}
+
+double run_final_loss(Problem *p, Run run)
+{
+    TrainHistory hist = train_from_start(p, run, false);
+    double loss = hist.diverged_at ? INFINITY : hist.loss[hist.steps_done];
+    train_history_free(&hist);
+    return loss;
+}
+
+int run_steps_to_target(Problem *p, Run run)
+{
+    p->reset(p, run.seed);
+    Optimizer *opt = run_optimizer(p, run);
+    double start = 0.0;
+    int below_since = -1;   /* the step since which the loss is below the target */
+    for (int t = 0;; t++) {
+        optimizer_zero_grad(opt);
+        double loss = p->loss_and_grad(p, NULL, 0);
+        if (t == 0) start = loss;
+        if (!isfinite(loss) || loss > 1e6 * start) {
+            below_since = -1;
+            break;
+        }
+        if (loss > TARGET_FRACTION * start) below_since = -1;
+        else if (below_since < 0) below_since = t;
+        if (below_since >= 0 && t >= 2 * below_since + 10) break;   /* it stayed there */
+        if (below_since < 0 && t >= run.steps) break;               /* too slow */
+        optimizer_step(opt);
+    }
+    optimizer_free(opt);
+    return below_since;
+}
+
+/* The test accuracy of p now, NAN if p has no test set. */
+static double accuracy_of(Problem *p)
+{
+    return p->test_accuracy ? p->test_accuracy(p) : NAN;
+}
+
+Curve run_curve(Problem *p, Run run, int checkpoints, double *batch_loss)
+{
+    int chunks = run.steps < checkpoints ? run.steps : checkpoints;
+    if (chunks > CURVE_MAX_POINTS) fail("a curve of %d checkpoints: at most %d", chunks, CURVE_MAX_POINTS);
+    p->reset(p, run.seed);
+    Optimizer *opt = run_optimizer(p, run);
+    Curve c = {.lr = run.lr, .points = 1};
+    double start = wall_seconds();   /* the run's time, its accuracy measurements left out */
+    c.loss[0] = p->loss_and_grad(p, NULL, 0);
+    c.seconds = wall_seconds() - start;
+    c.accuracy[0] = accuracy_of(p);
+    for (int k = 1; k <= chunks; k++) {
+        int done = c.step[c.points - 1];
+        TrainConfig cfg = {.steps = run.steps * k / chunks - done, .batch = run.batch,
+                           .seed = run.batch_seed + (uint64_t)k, .quiet = true};
+        TrainHistory hist;
+        start = wall_seconds();
+        int status = train(p, opt, &cfg, &hist);
+        c.seconds += wall_seconds() - start;
+        if (status < 0) fail("out of memory");
+        if (status == 0) {
+            if (batch_loss) memcpy(batch_loss + done, hist.loss, sizeof(double) * (size_t)hist.steps_done);
+            c.step[c.points] = done + hist.steps_done;
+            c.loss[c.points] = hist.loss[hist.steps_done];
+            c.accuracy[c.points++] = accuracy_of(p);
+        } else {
+            snprintf(c.message, sizeof c.message, "%s", hist.message);
+        }
+        train_history_free(&hist);
+        if (status != 0) break;
+    }
+    bool diverged = c.message[0] != '\0';
+    c.final_loss = diverged ? INFINITY : c.loss[c.points - 1];
+    c.final_accuracy = diverged ? 0.0 : c.accuracy[c.points - 1];
+    optimizer_free(opt);
+    return c;
+}
+
+/* ---- the best learning rate of a grid ---- */
+
+/* What the sweeps hand lr_sweep: the problem, the run, and what they keep. */
+typedef struct {
+    Problem *p;
+    Run run;
+    int starts, margin, checkpoints;
+    Curve best;   /* best_curve's winner so far */
+} SweptRun;
+
+static double final_loss_at(float lr, double to_beat, void *ctx)
+{
+    (void)to_beat;
+    const SweptRun *s = ctx;
+    Run run = s->run;
+    run.lr = lr;
+    return run_final_loss(s->p, run);
+}
+
+Sweep sweep_final_loss(Problem *p, Run run, const float *lrs, int count)
+{
+    SweptRun s = {.p = p, .run = run};
+    return lr_sweep(lrs, count, INFINITY, final_loss_at, &s);
+}
+
+static double steps_at(float lr, double to_beat, void *ctx)
+{
+    const SweptRun *s = ctx;
+    Run run = s->run;
+    run.lr = lr;
+    /* Only a run that beats the best so far matters: stop it there. */
+    if (isfinite(to_beat)) run.steps = (int)to_beat - s->margin;
+    double worst = 0.0;
+    for (int k = 0; k < s->starts && isfinite(worst); k++) {
+        int steps = run_steps_to_target(s->p, run);
+        worst = steps >= 0 ? fmax(worst, steps) : INFINITY;
+        run.seed++;   /* the next start */
+    }
+    return worst;
+}
+
+Sweep sweep_steps_to_target(Problem *p, Run run, int starts, int margin, const float *lrs, int count,
+                            double to_beat)
+{
+    SweptRun s = {.p = p, .run = run, .starts = starts, .margin = margin};
+    return lr_sweep(lrs, count, to_beat, steps_at, &s);
+}
+
+static double curve_at(float lr, double to_beat, void *ctx)
+{
+    SweptRun *s = ctx;
+    Run run = s->run;
+    run.lr = lr;
+    Curve c = run_curve(s->p, run, s->checkpoints, NULL);
+    if (c.final_loss < to_beat) s->best = c;
+    return c.final_loss;
+}
+
+Curve best_curve(Problem *p, Run run, int checkpoints, const float *lrs, int count)
+{
+    SweptRun s = {.p = p, .run = run, .checkpoints = checkpoints, .best = {.final_loss = INFINITY}};
+    lr_sweep(lrs, count, INFINITY, curve_at, &s);
+    return s.best;
+}
+
+/* ---- the largest stable learning rate ---- */
+
+bool loss_never_rises(const TrainHistory *hist)
+{
+    bool ok = hist->diverged_at == 0;
+    for (int t = 1; ok && t <= hist->steps_done; t++) ok = hist->loss[t] <= hist->loss[t - 1];
+    return ok;
+}
+
+bool loss_ends_lower(const TrainHistory *hist)
+{
+    return hist->diverged_at == 0 && hist->loss[hist->steps_done] < hist->loss[0];
+}
+
+double largest_lr(Problem *p, Run run, RunTest *test, double lo, double hi, int rounds)
+{
+    for (int i = 0; i < rounds; i++) {
+        double mid = 0.5 * (lo + hi);
+        run.lr = (float)mid;
+        TrainHistory hist = train_from_start(p, run, false);
+        if (test(&hist)) lo = mid;
+        else hi = mid;
+        train_history_free(&hist);
+    }
+    return lo;
+}
+
+/* ---- reading a recorded run ---- */
+
+double loss_after(const TrainHistory *hist, int step)
+{
+    return hist->diverged_at && step >= hist->diverged_at - 1 ? INFINITY : hist->loss[step];
+}
+
+int sign_changes(const TrainHistory *hist, int i, int steps)
+{
+    int changes = 0, n = hist->numel;
+    for (int s = 1; s <= hist->steps_done && s <= steps; s++)
+        changes += (hist->path[n * s + i] > 0) != (hist->path[n * (s - 1) + i] > 0);
+    return changes;
+}
+
+double paths_apart(const TrainHistory *a, const TrainHistory *b)
+{
+    double worst = 0.0;
+    for (int s = 0; s <= a->steps_done && s <= b->steps_done; s++) {
+        double sum = 0.0;
+        for (int i = 0; i < a->numel; i++) {
+            double d = a->path[a->numel * s + i] - b->path[b->numel * s + i];
+            sum += d * d;
+        }
+        worst = fmax(worst, sqrt(sum));
+    }
+    return worst;
+}

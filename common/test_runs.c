@@ -1,0 +1,365 @@
+/* test_runs.c - tests of the lesson programs' training runs (runs.h): what
+ * a Run does on a quadratic whose every step is known by hand, the sweeps
+ * over learning rates and the bisection for the largest stable one, and what
+ * is read off a recorded run. Registered by test_common.c through
+ * add_run_tests(). */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "runs.h"
+#include "testing.h"
+
+/* ---- an optimizer for the tests: plain gradient descent, or a script ---------- */
+
+/* Gradient descent x -= lr g, written out here so that these tests need no
+ * lesson; or, with a script, an optimizer that puts x[0] at script[t - 1] on
+ * step t (the last value from then on): a loss sequence chosen by hand. */
+typedef struct {
+    float lr;
+    const float *script;   /* script[length], or NULL */
+    int length;
+} TestConfig;
+
+typedef struct {
+    Optimizer base;
+    TestConfig config;
+} TestOptimizer;
+
+static void test_update(Optimizer *self)
+{
+    const TestConfig *cfg = &((TestOptimizer *)self)->config;
+    float *x = self->params.params[0]->data;
+    const float *g = self->params.grads[0]->data;
+    if (cfg->script) {
+        x[0] = cfg->script[self->step_count <= cfg->length ? self->step_count - 1 : cfg->length - 1];
+        return;
+    }
+    for (size_t i = 0; i < self->params.params[0]->numel; i++) x[i] -= self->lr * g[i];
+}
+
+static Optimizer *test_create(ParamList params, const void *config)
+{
+    TestOptimizer *opt = calloc(1, sizeof *opt);
+    if (!opt) return NULL;
+    opt->config = *(const TestConfig *)config;
+    optimizer_init(&opt->base, "gd", params, opt->config.lr, test_update);
+    return &opt->base;
+}
+
+static const TestConfig TEST_DEFAULTS = {.lr = 0.1f};
+static const OptimizerSpec GD_SPEC = {.name = "gd", .config_size = sizeof(TestConfig),
+                                      .defaults = &TEST_DEFAULTS, .create = test_create};
+
+/* Gradient descent at lr for `steps` steps. */
+static Run gd(float lr, int steps)
+{
+    return (Run){.optimizer = &GD_SPEC, .lr = lr, .steps = steps};
+}
+
+/* f(x) = x^2 / 2 from x = 1: gradient descent multiplies x by (1 - lr) at
+ * every step, so after t steps the loss is (1 - lr)^(2t) / 2. */
+static Problem *bowl(void)
+{
+    Problem *p = quadratic_new(1, (const double[]){1.0}, (const float[]){1.0f});
+    ck_assert_ptr_nonnull(p);
+    return p;
+}
+
+/* ---- one run ---------------------------------------------------------------- */
+
+START_TEST(test_run_optimizer_takes_the_runs_lr)
+{
+    /* NULL config: the spec's defaults (lr 0.1), but the run's lr wins. */
+    Problem *p = bowl();
+    Optimizer *opt = run_optimizer(p, gd(0.5f, 1));
+    ck_assert_float_eq(opt->lr, 0.5f);
+    ck_assert_float_eq(((TestOptimizer *)opt)->config.lr, 0.1f);
+    optimizer_free(opt);
+    problem_free(p);
+}
+END_TEST
+
+START_TEST(test_run_path_by_hand)
+{
+    /* lr 0.5 halves x: 1, 1/2, 1/4, 1/8, all exact in float, and the loss
+     * x^2/2 is 1/2, 1/8, 1/32, 1/128. A run starts from the problem's start,
+     * wherever the last one left it. */
+    Problem *p = bowl();
+    p->params.params[0]->data[0] = 7.0f;
+    TrainHistory h = run_path(p, gd(0.5f, 3));
+    const float path[4] = {1.0f, 0.5f, 0.25f, 0.125f};
+    const double loss[4] = {0.5, 0.125, 0.03125, 0.0078125};
+    ck_assert_int_eq(h.steps_done, 3);
+    ck_assert_int_eq(h.diverged_at, 0);
+    for (int t = 0; t <= 3; t++) {
+        ck_assert_float_eq(h.path[t], path[t]);
+        ck_assert_double_eq(h.loss[t], loss[t]);
+    }
+    train_history_free(&h);
+    ck_assert_double_eq(run_final_loss(p, gd(0.5f, 3)), 0.0078125);
+    problem_free(p);
+}
+END_TEST
+
+START_TEST(test_run_final_loss_of_a_diverging_run)
+{
+    /* lr 3 doubles |x| at every step: float overflows after 128 steps. */
+    Problem *p = bowl();
+    ck_assert(isinf(run_final_loss(p, gd(3.0f, 200))));
+    ck_assert_double_eq(run_final_loss(p, gd(3.0f, 2)), 8.0);   /* x = 4 */
+    problem_free(p);
+}
+END_TEST
+
+START_TEST(test_steps_to_target_by_hand)
+{
+    /* The loss falls by (1 - lr)^2 a step; 1e-6 of the start needs
+     * 4^-t <= 1e-6 at lr 0.5, t >= 9.97: step 10. lr 1.5 flips the sign of x
+     * every step with the same |x|, so the same 10. */
+    Problem *p = bowl();
+    ck_assert_int_eq(run_steps_to_target(p, gd(0.5f, 100)), 10);
+    ck_assert_int_eq(run_steps_to_target(p, gd(1.5f, 100)), 10);
+    ck_assert_int_eq(run_steps_to_target(p, gd(0.5f, 10)), 10);   /* reached on its last step */
+    ck_assert_int_eq(run_steps_to_target(p, gd(0.5f, 9)), -1);    /* not within 9 */
+    ck_assert_int_eq(run_steps_to_target(p, gd(2.5f, 100)), -1);  /* grows by 1.5^2 a step */
+    problem_free(p);
+}
+END_TEST
+
+START_TEST(test_steps_to_target_needs_the_loss_to_stay)
+{
+    /* x: 1, then 1e-4 (loss 5e-9, below 1e-6 of 0.5) on step 1, back to 1
+     * on step 2, then 1e-4 for good from step 3: the dip at step 1 does not
+     * count, the target is reached at step 3. */
+    Problem *p = bowl();
+    const float script[3] = {1e-4f, 1.0f, 1e-4f};
+    TestConfig cfg = {.lr = 0.1f, .script = script, .length = 3};
+    Run run = {.optimizer = &GD_SPEC, .config = &cfg, .lr = 0.1f, .steps = 100};
+    ck_assert_int_eq(run_steps_to_target(p, run), 3);
+    run.steps = 2;   /* below at step 1, up at step 2: not reached within 2 */
+    ck_assert_int_eq(run_steps_to_target(p, run), -1);
+    problem_free(p);
+}
+END_TEST
+
+START_TEST(test_curve_by_hand)
+{
+    /* 10 steps at lr 0.5 in 4 chunks of 2, 3, 2 and 3 steps: the loss on all
+     * examples is 4^-t / 2 at each checkpoint, and each step's loss is the
+     * same on this problem without examples. */
+    Problem *p = bowl();
+    double batch_loss[10];
+    Curve c = run_curve(p, gd(0.5f, 10), 4, batch_loss);
+    const int steps[5] = {0, 2, 5, 7, 10};
+    ck_assert_int_eq(c.points, 5);
+    for (int i = 0; i < 5; i++) {
+        ck_assert_int_eq(c.step[i], steps[i]);
+        ck_assert_double_eq(c.loss[i], 0.5 * pow(0.25, steps[i]));
+        ck_assert(isnan(c.accuracy[i]));   /* no test set */
+    }
+    for (int t = 0; t < 10; t++) ck_assert_double_eq(batch_loss[t], 0.5 * pow(0.25, t));
+    ck_assert_double_eq(c.final_loss, 0.5 * pow(0.25, 10));
+    ck_assert_str_eq(c.message, "");
+    ck_assert_float_eq(c.lr, 0.5f);
+    /* Fewer steps than checkpoints: a checkpoint after every step. */
+    c = run_curve(p, gd(0.5f, 3), 10, NULL);
+    ck_assert_int_eq(c.points, 4);
+    ck_assert_int_eq(c.step[3], 3);
+    problem_free(p);
+}
+END_TEST
+
+START_TEST(test_curve_of_a_diverging_run)
+{
+    /* lr 3: |x| = 2^t overflows float at t = 128, in the third chunk of 50
+     * steps: the curve keeps the start and the first two checkpoints, and
+     * says why it stopped. */
+    Problem *p = bowl();
+    Curve c = run_curve(p, gd(3.0f, 200), 4, NULL);
+    ck_assert_int_eq(c.points, 3);
+    ck_assert_int_eq(c.step[2], 100);
+    ck_assert_double_eq(c.loss[2], 0.5 * pow(2.0, 200));
+    ck_assert(isinf(c.final_loss));
+    ck_assert_double_eq(c.final_accuracy, 0.0);
+    ck_assert(strstr(c.message, "infinite") != NULL);
+    problem_free(p);
+}
+END_TEST
+
+START_TEST(test_curve_chunks_draw_their_own_batches)
+{
+    /* The contract with train(): chunk k of a curve draws its mini-batches
+     * from batch_seed + k, from the problem's start at seed (a small MLP on
+     * the digits: its start depends on the seed). The same two chunks
+     * trained by hand must end at the same loss and test accuracy, bit for
+     * bit; the same seed for both chunks would repeat the first chunk's
+     * batches. */
+    char err[256];
+    Problem *p = mlp_new(4, 1, err, sizeof err);
+    ck_assert_msg(p != NULL, "%s", err);
+    Run run = gd(0.05f, 10);
+    run.batch = 4;
+    run.seed = 2;
+    run.batch_seed = 100;
+    Curve c = run_curve(p, run, 2, NULL);
+    p->reset(p, 2);
+    Optimizer *opt = run_optimizer(p, run);
+    double by_hand[3] = {p->loss_and_grad(p, NULL, 0)};
+    for (int k = 1; k <= 2; k++) {
+        TrainConfig cfg = {.steps = 5, .batch = 4, .seed = 100 + (uint64_t)k, .quiet = true};
+        TrainHistory h;
+        ck_assert_int_eq(train(p, opt, &cfg, &h), 0);
+        by_hand[k] = h.loss[5];
+        train_history_free(&h);
+    }
+    ck_assert_int_eq(c.points, 3);
+    for (int k = 0; k < 3; k++) ck_assert_double_eq(c.loss[k], by_hand[k]);
+    ck_assert_double_eq(c.final_accuracy, p->test_accuracy(p));
+    optimizer_free(opt);
+    problem_free(p);
+}
+END_TEST
+
+/* ---- sweeps ------------------------------------------------------------------ */
+
+START_TEST(test_sweep_final_loss_by_hand)
+{
+    /* One step: the loss is (1 - lr)^2 / 2, zero at lr 1. */
+    Problem *p = bowl();
+    const float lrs[5] = {0.25f, 0.5f, 1.0f, 2.0f, 4.0f};
+    Sweep s = sweep_final_loss(p, gd(0.0f, 1), lrs, 5);
+    const double expected[5] = {0.28125, 0.125, 0.0, 0.5, 4.5};
+    for (int k = 0; k < 5; k++) ck_assert_double_eq(s.score[k], expected[k]);
+    ck_assert_int_eq(s.best, 2);
+    Curve best = best_curve(p, gd(0.0f, 1), 4, lrs, 5);
+    ck_assert_float_eq(best.lr, 1.0f);
+    ck_assert_double_eq(best.final_loss, 0.0);
+    ck_assert_int_eq(best.points, 2);
+    /* Every run diverges: no best curve. */
+    best = best_curve(p, gd(0.0f, 200), 4, (const float[]){3.0f, 4.0f}, 2);
+    ck_assert(isinf(best.final_loss));
+    ck_assert_int_eq(best.points, 0);
+    problem_free(p);
+}
+END_TEST
+
+START_TEST(test_sweep_steps_to_target_and_its_margin)
+{
+    /* Steps to 1e-6: ln(1e6) / (2 ln(1 / |1 - lr|)) rounded up: 10 at lr 0.5
+     * (9.97), 8 at 0.6 (7.54), 6 at 0.7 (5.74). */
+    Problem *p = bowl();
+    const float lrs[3] = {0.5f, 0.6f, 0.7f};
+    Sweep s = sweep_steps_to_target(p, gd(0.0f, 100), 1, 1, lrs, 3, INFINITY);
+    const double expected[3] = {10, 8, 6};
+    for (int k = 0; k < 3; k++) ck_assert_double_eq(s.score[k], expected[k]);
+    ck_assert_int_eq(s.best, 2);
+    /* A margin of 3: 0.6 must beat 10 by 3 (8 does not, it stops as never),
+     * 0.7 must beat 10 by 3 and does. */
+    s = sweep_steps_to_target(p, gd(0.0f, 100), 1, 3, lrs, 3, INFINITY);
+    ck_assert(isinf(s.score[1]));
+    ck_assert_int_eq(s.best, 2);
+    /* A margin of 5: neither beats 10 by 5; the first lr stays the best. */
+    s = sweep_steps_to_target(p, gd(0.0f, 100), 1, 5, lrs, 3, INFINITY);
+    ck_assert_int_eq(s.best, 0);
+    /* Nothing within to_beat = 6 steps. */
+    s = sweep_steps_to_target(p, gd(0.0f, 100), 1, 1, lrs, 3, 6);
+    ck_assert_int_eq(s.best, -1);
+    problem_free(p);
+}
+END_TEST
+
+/* Starts on an axis of the quadratic with curvatures 1 and 1/2: seed 0 at
+ * (1, 0), seed 1 at (0, 1). */
+static void axis_reset(Problem *p, uint64_t seed)
+{
+    p->params.params[0]->data[0] = seed % 2 == 0 ? 1.0f : 0.0f;
+    p->params.params[0]->data[1] = seed % 2 == 1 ? 1.0f : 0.0f;
+}
+
+START_TEST(test_sweep_steps_takes_the_worst_start)
+{
+    /* At lr 1 the first axis is solved in 1 step, the second halves a step:
+     * 10 steps (see above). Two starts score the worse. */
+    Problem *p = quadratic_new(2, (const double[]){1.0, 0.5}, (const float[]){1.0f, 0.0f});
+    ck_assert_ptr_nonnull(p);
+    p->reset = axis_reset;
+    const float lr[1] = {1.0f};
+    ck_assert_double_eq(sweep_steps_to_target(p, gd(0.0f, 100), 1, 1, lr, 1, INFINITY).score[0], 1);
+    ck_assert_double_eq(sweep_steps_to_target(p, gd(0.0f, 100), 2, 1, lr, 1, INFINITY).score[0], 10);
+    problem_free(p);
+}
+END_TEST
+
+START_TEST(test_largest_lr_by_bisection)
+{
+    /* On x^2/2 gradient descent multiplies x by 1 - lr: the loss never rises
+     * up to lr 2 exactly (x flips sign, same size), the first midpoint of
+     * [0, 4], and rises above it. It ends lower only below 2: the bisection
+     * closes in on 2 from below, to 2 - 4/2^10 after 10 rounds. */
+    Problem *p = bowl();
+    ck_assert_double_eq(largest_lr(p, gd(0.0f, 10), loss_never_rises, 0.0, 4.0, 20), 2.0);
+    ck_assert_double_eq(largest_lr(p, gd(0.0f, 10), loss_ends_lower, 0.0, 4.0, 10), 2.0 - 4.0 / 1024);
+    problem_free(p);
+}
+END_TEST
+
+/* ---- reading a recorded run ------------------------------------------------------ */
+
+START_TEST(test_run_tests_and_loss_after)
+{
+    double loss[4] = {3, 2, 2, 1};
+    TrainHistory h = {.steps_done = 3, .loss = loss};
+    ck_assert(loss_never_rises(&h));
+    ck_assert(loss_ends_lower(&h));
+    ck_assert_double_eq(loss_after(&h, 3), 1);
+    loss[2] = 2.5;   /* up once */
+    ck_assert(!loss_never_rises(&h));
+    ck_assert(loss_ends_lower(&h));
+    loss[3] = 3;     /* back where it started: not lower */
+    ck_assert(!loss_ends_lower(&h));
+    /* The loss is NaN at step 3 (t = 2): diverged_at 3, 2 steps done; from
+     * there on the loss "after" is infinite. */
+    TrainHistory d = {.steps_done = 2, .loss = (double[]){3, 2, NAN}, .diverged_at = 3};
+    ck_assert(!loss_never_rises(&d) && !loss_ends_lower(&d));
+    ck_assert_double_eq(loss_after(&d, 1), 2);
+    ck_assert(isinf(loss_after(&d, 2)) && isinf(loss_after(&d, 100)));
+}
+END_TEST
+
+START_TEST(test_sign_changes_and_paths_apart)
+{
+    /* y: 1, -1, -1, 2, -3 changes sign 3 times in 4 steps, once in the first
+     * two; x stays positive. */
+    float path[10] = {1, 1, 1, -1, 2, -1, 2, 2, 5, -3};
+    TrainHistory a = {.steps_done = 4, .numel = 2, .path = path};
+    ck_assert_int_eq(sign_changes(&a, 1, 4), 3);
+    ck_assert_int_eq(sign_changes(&a, 1, 100), 3);
+    ck_assert_int_eq(sign_changes(&a, 1, 2), 1);
+    ck_assert_int_eq(sign_changes(&a, 0, 4), 0);
+    /* b differs from a by (3, 4) at step 1 only (distance 5), and by (0, 1)
+     * at step 3; it has one step fewer. */
+    float other[8] = {1, 1, 4, 3, 2, -1, 2, 1};
+    TrainHistory b = {.steps_done = 3, .numel = 2, .path = other};
+    ck_assert_double_eq(paths_apart(&a, &b), 5.0);
+    ck_assert_double_eq(paths_apart(&a, &a), 0.0);
+}
+END_TEST
+
+void add_run_tests(TCase *core)
+{
+    tcase_add_test(core, test_run_optimizer_takes_the_runs_lr);
+    tcase_add_test(core, test_run_path_by_hand);
+    tcase_add_test(core, test_run_final_loss_of_a_diverging_run);
+    tcase_add_test(core, test_steps_to_target_by_hand);
+    tcase_add_test(core, test_steps_to_target_needs_the_loss_to_stay);
+    tcase_add_test(core, test_curve_by_hand);
+    tcase_add_test(core, test_curve_of_a_diverging_run);
+    tcase_add_test(core, test_curve_chunks_draw_their_own_batches);
+    tcase_add_test(core, test_sweep_final_loss_by_hand);
+    tcase_add_test(core, test_sweep_steps_to_target_and_its_margin);
+    tcase_add_test(core, test_sweep_steps_takes_the_worst_start);
+    tcase_add_test(core, test_largest_lr_by_bisection);
+    tcase_add_test(core, test_run_tests_and_loss_after);
+    tcase_add_test(core, test_sign_changes_and_paths_apart);
+}
