@@ -9,6 +9,7 @@
 #ifndef COMMON_OPTIMIZER_SPEC_H
 #define COMMON_OPTIMIZER_SPEC_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "flags.h"
@@ -16,8 +17,8 @@
 
 /* How a chapter registers its optimizer with optlab and the tests: the name,
  * the PyTorch keyword arguments it accepts (parsed into its config struct),
- * the defaults, a check that rejects what PyTorch's constructor rejects, and a
- * constructor. */
+ * the defaults, a check that rejects what PyTorch's constructor rejects, a
+ * constructor, and what PyTorch's state holds besides the state tensors. */
 typedef struct {
     const char *name;            /* "sgd" */
     const char *torch_name;      /* "torch.optim.SGD" */
@@ -27,6 +28,13 @@ typedef struct {
     /* NULL when the config is valid, else a message like PyTorch's ValueError. */
     const char *(*validate)(const void *config, char *buf, size_t len);
     Optimizer *(*create)(ParamList params, const void *config);
+    /* Whether PyTorch's per-parameter state holds the step count,
+     * state["step"], next to the state tensors: torch.optim.Adagrad and
+     * RMSprop keep one (RMSprop without using it), SGD does not. Every
+     * Optimizer counts its steps (step_count); this says whether the count
+     * is part of PyTorch's state, so that `optlab trace --state` shows the
+     * state as PyTorch names it. */
+    bool state_has_step;
 } OptimizerSpec;
 
 /* Parses "key=value" settings (PyTorch's keyword names; a bare "key" means

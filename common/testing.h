@@ -61,7 +61,13 @@ long first_mismatch(const float *actual, const float *expected, size_t n,
  * optlab parses them) and asserts the parameters, and every state the case
  * records (the optimizer must keep it), after each step. Parameters are
  * compared with atol + rtol * s, where s is golden_scale (below); states with
- * atol + rtol * |expected|. */
+ * atol + rtol * |expected|, at their own size: a sum of squares (sum,
+ * square_avg) only adds terms of one sign, so its rounding error is relative
+ * to it. A state that cancels towards zero (momentum_buffer, grad_avg) keeps
+ * the absolute error of its largest terms: its case needs an atol. (Comparing
+ * such a state at the largest magnitude it has had, as parameters are, was
+ * measured to allow up to 10 times the error lesson 04 allows near zero, and
+ * 50 times lesson 02's.) */
 void check_golden_case(const OptimizerSpec *spec, const GoldenCase *c,
                        double atol, double rtol);
 /* The same with `settings` in place of the case's (to test defaults: an

@@ -5,10 +5,12 @@
 
 #include "adagrad.h"
 #include "momentum.h"
+#include "rmsprop.h"
 
 const OptimizerSpec *const REGISTRY[] = {
     &SGD_MOMENTUM_SPEC,   /* lessons 01 and 02: torch.optim.SGD with its momentum options */
     &ADAGRAD_SPEC,        /* lesson 03: torch.optim.Adagrad */
+    &RMSPROP_SPEC,        /* lesson 04: torch.optim.RMSprop */
     NULL,
 };
 

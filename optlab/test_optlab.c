@@ -17,6 +17,8 @@
 /* See lessons/03_adagrad/test_adagrad.c: a square root and a division more
  * per step than SGD, eight steps. */
 #define ADAGRAD_RTOL 3.8e-6
+/* See lessons/04_rmsprop/test_rmsprop.c: RMSprop's cases, up to 20 steps. */
+#define RMSPROP_RTOL 7.6e-6
 
 static ProgramRun optlab(const char *args, const char *input)
 {
@@ -92,6 +94,20 @@ static const struct {
     {"adagrad.txt", "adagrad_all_keywords", ADAGRAD_RTOL},
     {"adagrad.txt", "adagrad_2d", ADAGRAD_RTOL},
     {"adagrad.txt", "adagrad_huge_tiny", ADAGRAD_RTOL},
+    /* lesson 04: torch.optim.RMSprop, every keyword (the states are checked
+     * by test_trace_state_matches_pytorch below) */
+    {"rmsprop.txt", "rmsprop_default", RMSPROP_RTOL},
+    {"rmsprop.txt", "rmsprop_alpha", RMSPROP_RTOL},
+    {"rmsprop.txt", "rmsprop_alpha_zero", RMSPROP_RTOL},
+    {"rmsprop.txt", "rmsprop_eps", RMSPROP_RTOL},
+    {"rmsprop.txt", "rmsprop_weight_decay", RMSPROP_RTOL},
+    {"rmsprop.txt", "rmsprop_maximize", RMSPROP_RTOL},
+    {"rmsprop.txt", "rmsprop_momentum", RMSPROP_RTOL},
+    {"rmsprop.txt", "rmsprop_centered", RMSPROP_RTOL},
+    {"rmsprop.txt", "rmsprop_all_keywords", RMSPROP_RTOL},
+    {"rmsprop.txt", "rmsprop_2d", RMSPROP_RTOL},
+    {"rmsprop.txt", "rmsprop_huge_tiny", RMSPROP_RTOL},
+    {"rmsprop.txt", "rmsprop_centered_momentum_path", RMSPROP_RTOL},
 };
 
 /* Runs `optlab trace` on a golden case and compares its output. */
@@ -133,6 +149,69 @@ START_TEST(test_trace_matches_pytorch)
 }
 END_TEST
 
+/* Golden cases whose every state trace --state must print under PyTorch's
+ * names, in PyTorch's order, with the step count last. */
+static const struct {
+    const char *file, *name;
+    double rtol;
+} STATE_CASES[] = {
+    {"adagrad.txt", "adagrad_all_keywords", ADAGRAD_RTOL},
+    {"rmsprop.txt", "rmsprop_all_keywords", RMSPROP_RTOL},
+    {"rmsprop.txt", "rmsprop_zero_grad_momentum", RMSPROP_RTOL},
+    {"rmsprop.txt", "rmsprop_centered_momentum_path", RMSPROP_RTOL},
+};
+
+START_TEST(test_trace_state_matches_pytorch)
+{
+    GoldenFile g;
+    const GoldenCase *c = load_golden_case(STATE_CASES[_i].file, STATE_CASES[_i].name, &g);
+    char args[1024];
+    int used = snprintf(args, sizeof args, "trace %s --state", c->optimizer);
+    for (int s = 0; s < c->num_settings; s++)
+        used += snprintf(args + used, sizeof args - (size_t)used, " --%s", c->settings[s]);
+    char *input = trace_input(c);
+    ProgramRun run = optlab(args, input);
+    ck_assert_msg(run.status == 0, "%s: exit %d: %s", args, run.status, run.err);
+    /* The header: "# param[0] ... NAME[0] ... step", the states in the golden file's
+     * order, which is the order PyTorch creates them in. */
+    char want[4096] = "#";
+    size_t w = 1;
+    for (int k = -1; k < c->num_states; k++)
+        for (int j = 0; j < c->numel; j++)
+            w += (size_t)snprintf(want + w, sizeof want - w, " %s[%d]", k < 0 ? "param" : c->state_names[k], j);
+    snprintf(want + w, sizeof want - w, " step\n");
+    ck_assert_msg(strncmp(run.out, want, strlen(want)) == 0, "%s: header\n%s\nexpected\n%s", c->name, run.out,
+                  want);
+    char *line = run.out + strlen(want);
+    for (int step = 0; step < c->steps; step++) {
+        for (int k = -1; k < c->num_states; k++)
+            for (int j = 0; j < c->numel; j++) {
+                char *end;
+                double v = strtod(line, &end);
+                ck_assert_msg(end != line, "case %s: step %d has too few numbers", c->name, step + 1);
+                line = end;
+                /* Each number at the largest size it has had, as above: grad_avg
+                 * and momentum_buffer cross zero, where a relative error means nothing. */
+                const float *rows = k < 0 ? c->expect : c->state[k];
+                double ref = rows[(size_t)step * c->numel + j], scale = k < 0 ? fabs(c->param[j]) : 0;
+                for (int t = 0; t <= step; t++) scale = fmax(scale, fabs(rows[(size_t)t * c->numel + j]));
+                ck_assert_msg(fabs(v - ref) <= STATE_CASES[_i].rtol * scale,
+                              "case %s, step %d, %s[%d]: optlab %.9g, PyTorch %.9g", c->name, step + 1,
+                              k < 0 ? "param" : c->state_names[k], j, v, ref);
+            }
+        char *end;
+        long counted = strtol(line, &end, 10);
+        ck_assert_msg(end != line && counted == step + 1 && *end == '\n', "case %s: step %d: no step count %d",
+                      c->name, step + 1, step + 1);
+        line = end + 1;
+    }
+    ck_assert_msg(*line == '\0', "case %s: more lines than steps", c->name);
+    program_run_free(&run);
+    free(input);
+    golden_free(&g);
+}
+END_TEST
+
 /* Runs of `optlab trace` whose whole output is known exactly. */
 static const struct {
     const char *name, *args, *input, *output;
@@ -143,14 +222,25 @@ static const struct {
     /* lr 0.1: sum = 0.25, p = 1 - 0.1*0.5/0.5 = 0.9; sum = 0.3125,
      * p = 0.9 - 0.1*0.25/sqrt(0.3125) = 0.8552786 */
     {"adagrad state", "trace adagrad --lr=0.1 --state", "1\n0.5\n0.25\n",
-     "# param[0] sum[0]\n0.899999976 0.25\n0.855278611 0.3125\n"},
+     "# param[0] sum[0] step\n0.899999976 0.25 1\n0.855278611 0.3125 2\n"},
     /* every keyword, step 1 (lr_decay acts from step 2): g = -0.5 + 0.1*1 = -0.4,
      * sum = 0.1 + 0.16 = 0.26, p = 1 + 0.1*0.4/(sqrt(0.26) + 1e-8) = 1.0784465;
      * g = 1 + 0.1*2 = 1.2, sum = 0.1 + 1.44 = 1.54, p = 2 - 0.12/sqrt(1.54) = 1.9033012 */
     {"adagrad keywords",
      "trace adagrad --lr=0.1 --lr_decay=0.1 --weight_decay=0.1 --initial_accumulator_value=0.1 "
      "--eps=1e-8 --maximize=true --state",
-     "1 2\n0.5 -1\n", "# param[0] param[1] sum[0] sum[1]\n1.07844651 1.90330124 0.26000002 1.54000008\n"},
+     "1 2\n0.5 -1\n", "# param[0] param[1] sum[0] sum[1] step\n1.07844651 1.90330124 0.26000002 1.54000008 1\n"},
+    /* lr 0.01, alpha 0.99: square_avg = 0.01*0.25 = 0.0025, p = 1 - 0.01*0.5/(0.05 + 1e-8)
+     * = 0.90000002: the first step is lr/sqrt(1 - alpha) = 10 lr. Then square_avg =
+     * 0.99*0.0025 + 0.01*0.0625 = 0.0031, p = 0.90000002 - 0.0025/sqrt(0.0031) = 0.8550987 */
+    {"rmsprop state", "trace rmsprop --state", "1\n0.5\n0.25\n",
+     "# param[0] square_avg[0] step\n0.900000036 0.00249999994 1\n0.855098724 0.00309999986 2\n"},
+    /* Every state, in PyTorch's order: grad_avg = 0.01*0.5 = 0.005, avg = sqrt(0.0025 -
+     * 0.000025) + 1e-8 = 0.04974937, momentum_buffer = 0 + 0.5/avg = 10.050376,
+     * p = 1 - 0.01*10.050376 = 0.89949624 */
+    {"rmsprop every state", "trace rmsprop --momentum=0.9 --centered --state", "1\n0.5\n",
+     "# param[0] square_avg[0] momentum_buffer[0] grad_avg[0] step\n"
+     "0.899496257 0.00249999994 10.0503759 0.00499999989 1\n"},
     /* 1 - 0.1*0.5 = 0.95, then 0.95 - 0.1*(-1) = 1.05 */
     {"by hand", "trace sgd --lr=0.1", "1\n0.5\n-1\n", "0.949999988\n1.04999995\n"},
     /* blank lines and comments are skipped; no gradient lines, no output */
@@ -198,9 +288,11 @@ END_TEST
 
 START_TEST(test_list)
 {
-    /* Every optimizer by both its names, and the keywords of torch.optim.SGD. */
+    /* Every optimizer by both its names, and the keywords of torch.optim.SGD
+     * and those only torch.optim.RMSprop has. */
     ProgramRun run = optlab_ok("list", NULL, (const char *[]){"--weight_decay", "--maximize", "--momentum",
-                                                              "--dampening", "--nesterov", NULL});
+                                                              "--dampening", "--nesterov", "--alpha",
+                                                              "--centered", NULL});
     for (int i = 0; REGISTRY[i]; i++) {
         ck_assert(strstr(run.out, REGISTRY[i]->name) != NULL);
         ck_assert(strstr(run.out, REGISTRY[i]->torch_name) != NULL);
@@ -363,6 +455,14 @@ START_TEST(test_trace_refuses_bad_input)
         {"trace sgd --shape=3,2", "1 2\n", "--shape has 6 elements"},
         {"trace sgd --shape=0,2", "1 2\n", "--shape"},
         {"trace sgd --shape=2,x", "1 2\n", "--shape"},
+        /* torch.optim.RMSprop's checks, with its messages */
+        {"trace rmsprop --alpha=-0.5", "1\n", "Invalid alpha value: -0.5"},
+        {"trace rmsprop --eps=-1e-8", "1\n", "Invalid epsilon value: -1e-08"},
+        {"trace rmsprop --momentum=-0.9", "1\n", "Invalid momentum value: -0.9"},
+        {"trace rmsprop --alpha=1.5", "1\n", "Invalid alpha value: 1.5 (it must be <= 1"},
+        {"trace rmsprop --centered=maybe", "1\n", "not true or false"},
+        {"trace rmsprop --alpha=nan", "1\n", "not a finite number"},
+        {"trace rmsprop --nesterov", "1\n", "unknown option 'nesterov'"},
     };
     assert_program_refuses_all("optlab", refusals, TABLE_SIZE(refusals));
 }
@@ -577,6 +677,7 @@ Suite *make_suite(void)
     Suite *s = suite_create("optlab");
     TCase *core = tcase_create("Core");
     tcase_add_loop_test(core, test_trace_matches_pytorch, 0, TABLE_SIZE(TRACE_CASES));
+    tcase_add_loop_test(core, test_trace_state_matches_pytorch, 0, TABLE_SIZE(STATE_CASES));
     tcase_add_loop_test(core, test_trace_output, 0, TABLE_SIZE(TRACE_OUTPUTS));
     tcase_add_test(core, test_trace_momentum_state);
     tcase_add_test(core, test_trace_state_columns);

@@ -5,7 +5,8 @@
  * a line ends in LF, CRLF or CR). Each step prints one line: the parameters
  * after it, "%.9g" (enough digits to read back the exact float32). With
  * --state the optimizer's state follows in labelled columns, named by a "#"
- * header line. Bad input is refused before any step runs, and the input is
+ * header line, PyTorch's names: each state tensor, then the step count
+ * where PyTorch keeps one. Bad input is refused before any step runs, and the input is
  * bounded (optlab.h), so no input can exhaust the memory. */
 #include <float.h>
 #include <math.h>
@@ -265,7 +266,9 @@ int optlab_trace(int argc, char **argv)
         for (int i = 0; i < numel; i++) printf(" param[%d]", i);
         for (int k = 0; k < opt->num_slots; k++)
             for (int i = 0; i < numel; i++) printf(" %s[%d]", opt->slot_names[k], i);
-        if (opt->num_slots == 0) printf("   (%s keeps no state with these settings)", spec->name);
+        if (spec->state_has_step) printf(" step");   /* PyTorch's state["step"] */
+        if (opt->num_slots == 0 && !spec->state_has_step)
+            printf("   (%s keeps no state with these settings)", spec->name);
         printf("\n");
     }
     for (int step = 1; step < rows.count; step++) {
@@ -276,6 +279,7 @@ int optlab_trace(int argc, char **argv)
             putchar(' ');
             print_row(opt->slots[k][0]->data, numel);
         }
+        if (args.state && spec->state_has_step) printf(" %ld", opt->step_count);
         putchar('\n');
     }
     optimizer_free(opt);

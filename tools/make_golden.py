@@ -267,10 +267,94 @@ def adagrad_cases(out):
     run_case(out, "adagrad_quadratic_path", adagrad, {"lr": "0.5"}, [1.0, -2.0, 0.5], seq, state)
 
 
+def rmsprop_cases(out):
+    """Chapter 4: torch.optim.RMSprop, every keyword and its defaults, with
+    the state after each step: square_avg always, momentum_buffer when
+    momentum > 0, grad_avg when centered (PyTorch keeps each only then)."""
+    rng = np.random.default_rng(20240604)
+    rmsprop = torch.optim.RMSprop
+    sq = ("square_avg",)
+    sq_buf = ("square_avg", "momentum_buffer")
+    sq_avg = ("square_avg", "grad_avg")
+    every = ("square_avg", "momentum_buffer", "grad_avg")
+
+    def grads(shape, steps=8, scale=1.0):
+        return [f32(rng, shape, scale) for _ in range(steps)]
+
+    # Every default written out: the C test replays it with no settings at all.
+    run_case(out, "rmsprop_default", rmsprop,
+             {"lr": "0.01", "alpha": "0.99", "eps": "1e-08", "weight_decay": "0",
+              "momentum": "0", "centered": "false", "maximize": "false"},
+             f32(rng, (5,)), grads((5,)), sq)
+    run_case(out, "rmsprop_lr", rmsprop, {"lr": "0.1"}, f32(rng, (6,)), grads((6,)), sq)
+    # The lecture slides' alpha, and alpha = 0: square_avg is this step's g*g only.
+    run_case(out, "rmsprop_alpha", rmsprop, {"lr": "0.1", "alpha": "0.9"},
+             f32(rng, (4,)), grads((4,)), sq)
+    run_case(out, "rmsprop_alpha_zero", rmsprop, {"lr": "0.1", "alpha": "0"},
+             f32(rng, (4,)), grads((4,)), sq)
+    # A large eps: here it changes the step visibly (eps is added after sqrt).
+    run_case(out, "rmsprop_eps", rmsprop, {"lr": "0.1", "eps": "0.03"},
+             f32(rng, (4,)), grads((4,), scale=0.3), sq)
+    run_case(out, "rmsprop_weight_decay", rmsprop, {"lr": "0.1", "weight_decay": "0.1"},
+             f32(rng, (4,)), grads((4,)), sq)
+    run_case(out, "rmsprop_maximize", rmsprop,
+             {"lr": "0.1", "weight_decay": "0.05", "maximize": "true"},
+             f32(rng, (4,)), grads((4,)), sq)
+    # momentum_buffer starts at 0, not at the first step's value (unlike SGD's).
+    run_case(out, "rmsprop_momentum", rmsprop, {"lr": "0.05", "momentum": "0.9"},
+             f32(rng, (5,)), grads((5,)), sq_buf)
+    run_case(out, "rmsprop_centered", rmsprop, {"lr": "0.05", "centered": "true"},
+             f32(rng, (5,)), grads((5,)), sq_avg)
+    run_case(out, "rmsprop_centered_momentum", rmsprop,
+             {"lr": "0.02", "momentum": "0.5", "centered": "true"},
+             f32(rng, (5,)), grads((5,)), every)
+    run_case(out, "rmsprop_all_keywords", rmsprop,
+             {"lr": "0.03", "alpha": "0.95", "eps": "1e-06", "weight_decay": "0.02",
+              "momentum": "0.8", "centered": "true", "maximize": "true"},
+             f32(rng, (5,)), grads((5,)), every)
+    # A 2-D parameter: the update is elementwise, the shape only labels it.
+    run_case(out, "rmsprop_2d", rmsprop, {"lr": "0.05", "momentum": "0.3"},
+             f32(rng, (3, 4)), grads((3, 4)), sq_buf)
+    # Zero gradients: the first step divides 0 by eps and moves nothing; later
+    # zero steps still shrink square_avg by alpha, and a momentum buffer keeps
+    # rolling.
+    zero_then = [np.zeros(3, np.float32)] + grads((3,), steps=3) + [np.zeros(3, np.float32)] * 3
+    run_case(out, "rmsprop_zero_grad", rmsprop, {"lr": "0.1"}, f32(rng, (3,)), zero_then, sq)
+    run_case(out, "rmsprop_zero_grad_momentum", rmsprop,
+             {"lr": "0.1", "momentum": "0.9", "centered": "true"},
+             f32(rng, (3,)), zero_then, every)
+    # Huge and tiny gradients: the step hardly depends on the scale, until
+    # g*g leaves float32's range (1e-25 squared is below the smallest float).
+    tiny_huge = np.array([1e15, -3e14, 2e-15, -5e-16], np.float32)
+    run_case(out, "rmsprop_huge_tiny", rmsprop, {"lr": "0.1"},
+             np.array([1.0, -1.0, 0.5, -0.5], np.float32),
+             [tiny_huge * (1 + 0.1 * k) for k in range(5)], sq)
+    run_case(out, "rmsprop_tiny_below_eps", rmsprop, {"lr": "0.1"},
+             np.array([1.0, -1.0, 0.5], np.float32),
+             [np.array([1e-25, -3e-26, 1e-30], np.float32)] * 4, sq)
+    # Real trajectories: the gradient of a quadratic at each point reached,
+    # plain and with every state.
+    h = torch.tensor([0.1, 1.0, 4.0], dtype=torch.float32)
+    for name, settings, state in (
+            ("rmsprop_quadratic_path", {"lr": "0.05"}, sq),
+            ("rmsprop_centered_momentum_path",
+             {"lr": "0.01", "momentum": "0.9", "centered": "true"}, every)):
+        x = torch.tensor([1.0, -2.0, 0.5], dtype=torch.float32, requires_grad=True)
+        opt = rmsprop([x], **torch_kwargs(settings))
+        seq = []
+        for _ in range(20):
+            g = h * x.detach()
+            seq.append(g.numpy().copy())
+            x.grad = g
+            opt.step()
+        run_case(out, name, rmsprop, settings, [1.0, -2.0, 0.5], seq, state)
+
+
 FILES = {
     "sgd.txt": ("torch.optim.SGD", sgd_cases),
     "sgd_steplr.txt": ("torch.optim.SGD with lr_scheduler.StepLR", sgd_steplr_cases),
     "adagrad.txt": ("torch.optim.Adagrad", adagrad_cases),
+    "rmsprop.txt": ("torch.optim.RMSprop", rmsprop_cases),
 }
 
 

@@ -81,4 +81,5 @@ const OptimizerSpec SGD_SPEC = {
     .defaults = &sgd_defaults,
     .validate = sgd_validate,
     .create = sgd_create,
+    .state_has_step = false,   /* torch.optim.SGD keeps no step count */
 };

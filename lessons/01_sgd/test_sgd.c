@@ -68,6 +68,8 @@ START_TEST(test_defaults_are_pytorchs)
     static const PytorchDefault pytorch[] = {{"lr", {1e-3}}, {"weight_decay", {0}}, {"maximize", {false}}};
     SGDConfig defaults = SGD_DEFAULTS;
     assert_spec_defaults(&SGD_SPEC, "sgd", "torch.optim.SGD", &defaults, pytorch, TABLE_SIZE(pytorch));
+    /* PyTorch's SGD keeps no state["step"]: optlab trace --state shows none. */
+    ck_assert(!SGD_SPEC.state_has_step);
 }
 END_TEST
 

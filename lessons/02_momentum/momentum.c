@@ -117,4 +117,5 @@ const OptimizerSpec SGD_MOMENTUM_SPEC = {
     .defaults = &sgd_momentum_defaults,
     .validate = sgd_momentum_validate,
     .create = sgd_momentum_create,
+    .state_has_step = false,   /* torch.optim.SGD keeps only momentum_buffer */
 };

@@ -182,6 +182,8 @@ START_TEST(test_state_is_allocated_once_and_only_with_momentum)
     float at_creation[1], after_steps[1];
     check_states_allocated_once(&SGD_MOMENTUM_SPEC, &heavy, states, 1, 1.0f, 3, at_creation, after_steps);
     ck_assert_close(after_steps[0], 1 + 0.9 + 0.81, 0, HAND_RTOL);
+    /* PyTorch's SGD state is momentum_buffer alone, with no state["step"]. */
+    ck_assert(!SGD_MOMENTUM_SPEC.state_has_step);
 }
 END_TEST
 

@@ -109,4 +109,5 @@ const OptimizerSpec ADAGRAD_SPEC = {
     .defaults = &adagrad_defaults,
     .validate = adagrad_validate,
     .create = adagrad_create,
+    .state_has_step = true,    /* PyTorch keeps state["step"]: clr = lr / (1 + (step - 1) lr_decay) */
 };

@@ -169,6 +169,8 @@ START_TEST(test_sum_is_allocated_once_and_filled)
     check_states_allocated_once(&ADAGRAD_SPEC, &cfg, states, 1, 0.5f, 3, at_creation, after_steps);
     ck_assert(at_creation[0] == 0.25f);
     ck_assert_close(after_steps[0], 1.0, 0, HAND_RTOL);
+    /* PyTorch's state also holds state["step"], which lr_decay reads. */
+    ck_assert(ADAGRAD_SPEC.state_has_step);
 }
 END_TEST
 

@@ -1,0 +1,629 @@
+/* main.c - lesson 04's program: every table and figure of the RMSProp chapter.
+ *
+ *     build/bin/04_rmsprop [--steps=N] [--lr=X] [--batch=B] [--alpha=A] [--seed=S] [--quick] [--out=DIR]
+ *
+ * Tables print here and go to DIR/out/04_rmsprop/, figures to DIR/fig/.
+ * --steps, --batch and --seed are those of the digits MLP (1000 steps by
+ * default); --lr is the middle of the learning rates tried there, from lr/10
+ * to 10 lr; --alpha is the alpha compared there with PyTorch's 0.99 (the
+ * lecture slides' 0.9 by default); --quick shrinks every experiment so that
+ * the whole program runs in about a second (the tests use it). */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "adagrad.h"
+#include "experiment.h"
+#include "momentum.h"
+#include "problems.h"
+#include "rmsprop.h"
+#include "rng.h"
+#include "rotated.h"
+#include "runs.h"
+
+typedef struct {
+    LessonArgs lesson;   /* first: lesson_parse fills it */
+    double alpha;        /* compared with PyTorch's 0.99 on the digits MLP */
+} Args;
+
+static const OptionSpec FLAGS[] = {
+    LESSON_FLAGS,
+    LESSON_TRAIN_FLAGS,
+    {"alpha", OPT_DOUBLE, offsetof(Args, alpha), "alpha compared with PyTorch's 0.99 on the MLP", 0, 0},
+    {NULL, 0, 0, NULL, 0, 0},
+};
+
+#define PI 3.14159265358979323846
+#define MLP_HIDDEN 32   /* the digits MLP of chapters 1 and 2: 64-32-10 */
+
+/* An RMSProp configuration: PyTorch's defaults but for these. */
+static RMSpropConfig rmsprop_config(double alpha, float momentum, bool centered)
+{
+    RMSpropConfig cfg = RMSPROP_DEFAULTS;
+    cfg.alpha = alpha;
+    cfg.momentum = momentum;
+    cfg.centered = centered;
+    return cfg;
+}
+
+/* ---- 1. a steady gradient: the first steps, and centered's ----------------------- */
+
+/* Step lengths over lr on the gradient 1 at every step, for t = 1..steps:
+ * AdaGrad, RMSProp at three alphas, and centered RMSProp. */
+enum { STEADY_ADAGRAD, STEADY_A09, STEADY_A099, STEADY_A0999, STEADY_CENTERED, STEADY_COUNT };
+static const char *const STEADY_TITLES[STEADY_COUNT] = {
+    "AdaGrad", "RMSProp, alpha 0.9", "RMSProp, alpha 0.99", "RMSProp, alpha 0.999", "centered, alpha 0.99"};
+
+static void steady_steps(int steps, double *length[STEADY_COUNT] /* each [steps + 1] */)
+{
+    const double alphas[STEADY_COUNT] = {0, 0.9, 0.99, 0.999, 0.99};
+    for (int k = 0; k < STEADY_COUNT; k++) {
+        float p = 0.0f, state = 0.0f, grad_avg = 0.0f, g = 1.0f;
+        RMSpropConfig cfg = rmsprop_config(alphas[k], 0.0f, k == STEADY_CENTERED);
+        AdagradConfig ada = ADAGRAD_DEFAULTS;
+        length[k][0] = NAN;
+        for (int t = 1; t <= steps; t++) {
+            float before = p;
+            if (k == STEADY_ADAGRAD) adagrad_update(&p, &g, &state, 1, &ada, t);
+            else rmsprop_update(&p, &g, &state, &grad_avg, NULL, 1, &cfg);
+            length[k][t] = (before - p) / (k == STEADY_ADAGRAD ? ada.lr : cfg.lr);
+            if (fabsf(p) > 1e6f) p = 0.0f;   /* keep p where a step is not lost to rounding */
+        }
+    }
+}
+
+static void steady_gradient(Report *r, const LessonArgs *a)
+{
+    int steps = a->quick ? 300 : 3000;
+    double *length[STEADY_COUNT];
+    for (int k = 0; k < STEADY_COUNT; k++) length[k] = must(calloc((size_t)steps + 1, sizeof(double)), "out of memory");
+    steady_steps(steps, length);
+    const Column columns[] = {{"step t", "%d"}, {"AdaGrad", "%.3f"}, {"RMSProp\nalpha 0.9", "%.3f"},
+                              {"\nalpha 0.99", "%.3f"}, {"\nalpha 0.999", "%.3f"}, {"centered\nalpha 0.99", "%.3f"},
+                              {NULL, NULL}};
+    Table *t = table_begin(r, "steady", "Step length over lr when every gradient is 1", columns);
+    for (int s = 1;; s = next_log_step(s, steps)) {
+        table_row(t, s, length[0][s], length[1][s], length[2][s], length[3][s], length[4][s]);
+        if (s == steps) break;
+    }
+    table_note(t, "lr and eps are PyTorch's defaults; the exact first steps are 1/sqrt(1 - alpha) lr");
+    table_end(t);
+    report_value(r, "steady_steps", "%d", steps);
+    report_value(r, "steady_first_09", "%.2f", length[STEADY_A09][1]);
+    report_value(r, "steady_first_099", "%.2f", length[STEADY_A099][1]);
+    report_value(r, "steady_first_0999", "%.2f", length[STEADY_A0999][1]);
+    report_value(r, "steady_099_at_100", "%.2f", length[STEADY_A099][100]);
+    report_value(r, "steady_ada_last", "%.4f", length[STEADY_ADAGRAD][steps]);
+    report_value(r, "steady_centered_last", "%.0f", length[STEADY_CENTERED][steps]);
+
+    Figure *fig = report_figure(r, "04_steady");
+    fprintf(figure_commands(fig), "set xlabel 'step t'\nset ylabel 'step length / lr'\nset logscale xy\n"
+                                  "set xrange [1:%d]\nset format y '%%g'\nset key top center\n", steps);
+    const char *styles[STEADY_COUNT] = {"lines ls 1", "lines ls 3", "lines ls 2", "lines ls 4", "lines ls 6 dt 2"};
+    for (int k = 0; k < STEADY_COUNT; k++) {
+        int line = figure_series(fig, styles[k], "%s", STEADY_TITLES[k]);
+        for (int t = 1; t <= steps; t = t < 20 ? t + 1 : (int)(t * 1.05))   /* even steps on the log axis */
+            figure_point(fig, line, t, length[k][t]);
+    }
+    figure_close(fig);
+    for (int k = 0; k < STEADY_COUNT; k++) free(length[k]);
+}
+
+/* ---- 2. the memory of the moving average: its step response ------------------------- */
+
+/* square_avg after each step t = 0..steps when every gradient is 1 from the
+ * first step on (a "step" input), through rmsprop_update itself. */
+static void step_response(double alpha, int steps, double *square_avg /* [steps + 1] */)
+{
+    RMSpropConfig cfg = rmsprop_config(alpha, 0.0f, false);
+    float p = 0.0f, state = 0.0f, g = 1.0f;
+    square_avg[0] = 0.0;
+    for (int t = 1; t <= steps; t++) {
+        rmsprop_update(&p, &g, &state, NULL, NULL, 1, &cfg);
+        square_avg[t] = state;
+    }
+}
+
+/* The first step t at which y[t] >= level (steps + 1: never). */
+static int first_reaching(const double *y, int steps, double level)
+{
+    for (int t = 0; t <= steps; t++)
+        if (y[t] >= level) return t;
+    return steps + 1;
+}
+
+/* RMSProp has settled on gradients of size `from` (square_avg = from^2);
+ * from the next step on every gradient has size `to`. Returns the steps
+ * until a step is back within a factor 2 of its steady length lr (drops),
+ * and in *largest the longest step over lr on the way (rises). */
+static int scale_change(double alpha, float from, float to, double *largest)
+{
+    RMSpropConfig cfg = rmsprop_config(alpha, 0.0f, false);
+    float state = from * from;
+    *largest = 0;
+    for (int t = 1; t <= 1000000; t++) {
+        float p = 0.0f;
+        rmsprop_update(&p, &to, &state, NULL, NULL, 1, &cfg);
+        double length = -p / cfg.lr;
+        *largest = fmax(*largest, length);
+        if (length >= 0.5 && length <= 2.0) return t;
+    }
+    return -1;
+}
+
+/* square_avg against the step for each alpha, y[3][steps + 1], with a dot at t = 1/(1 - alpha). */
+static void memory_figure(Report *r, double *const y[3], const double alphas[3], int steps)
+{
+    Figure *fig = report_figure(r, "04_memory");
+    fprintf(figure_commands(fig), "set xlabel 'step t'\nset ylabel 'square\\_avg'\nset logscale x\n"
+                                  "set xrange [1:%d]\nset yrange [0:1.05]\nset key bottom right\n", steps);
+    for (int k = 0; k < 3; k++) {
+        const char *style = k == 0 ? "lines ls 3" : k == 1 ? "lines ls 2" : "lines ls 4";
+        int line = figure_series(fig, style, "alpha %g", alphas[k]);
+        for (int t = 1; t <= steps; t = t < 20 ? t + 1 : (int)(t * 1.05))   /* even steps on the log axis */
+            figure_point(fig, line, t, y[k][t]);
+    }
+    /* a mark where t = 1/(1 - alpha) on each curve: 1 - 1/e = 63% there */
+    int mark = figure_series(fig, "points ls 7 pt 7 ps 1", "t = 1/(1 - alpha)");
+    for (int k = 0; k < 3; k++) figure_point(fig, mark, 1 / (1 - alphas[k]), y[k][(int)lround(1 / (1 - alphas[k]))]);
+    figure_close(fig);
+}
+
+static void memory(Report *r)
+{
+    const double alphas[3] = {0.9, 0.99, 0.999}, levels[3] = {0.5, 1 - exp(-1.0), 0.95};
+    const char *tags[3] = {"09", "099", "0999"};
+    const int steps = 20000;   /* 20 time constants of the longest memory */
+    double *y[3];
+    const Column columns[] = {{"alpha", "%g"}, {"1/(1-alpha)", "%.0f"}, {"steps to\n50%", "%d"},
+                              {"\n63.2%", "%d"}, {"\n95%", "%d"}, {"settles\nat", "%.7f"},
+                              {"g 100x smaller\nsteps to adapt", "%d"}, {"g 100x larger\nlongest step", "%.1f"},
+                              {NULL, NULL}};
+    Table *t = table_begin(r, "memory", "The memory of square_avg: its step response, and a change of scale",
+                           columns);
+    for (int k = 0; k < 3; k++) {
+        y[k] = must(calloc((size_t)steps + 1, sizeof(double)), "out of memory");
+        step_response(alphas[k], steps, y[k]);
+        int reach[3];
+        for (int l = 0; l < 3; l++) reach[l] = first_reaching(y[k], steps, levels[l]);
+        double unused, longest;
+        int adapt = scale_change(alphas[k], 1.0f, 0.01f, &unused);
+        scale_change(alphas[k], 0.01f, 1.0f, &longest);
+        table_row(t, alphas[k], 1 / (1 - alphas[k]), reach[0], reach[1], reach[2], y[k][steps], adapt, longest);
+        report_value(r, value_name(r, "memory_half_%s", tags[k]), "%d", reach[0]);
+        report_value(r, value_name(r, "memory_e_%s", tags[k]), "%d", reach[1]);
+        report_value(r, value_name(r, "memory_95_%s", tags[k]), "%d", reach[2]);
+        report_value(r, value_name(r, "memory_settles_%s", tags[k]), "%.7f", y[k][steps]);
+        report_value(r, value_name(r, "memory_adapt_%s", tags[k]), "%d", adapt);
+        report_value(r, value_name(r, "memory_longest_%s", tags[k]), "%.1f", longest);
+    }
+    table_note(t, "left: every gradient 1 from step 1 on; 63.2%% is 1 - 1/e; \"settles at\": after %d steps,", steps);
+    table_note(t, "in float32. Right: after settling on gradients of one size, the steps until a step is");
+    table_note(t, "within a factor 2 of lr again, and the longest step (over lr) on the way");
+    table_end(t);
+
+    memory_figure(r, y, alphas, steps);
+    for (int k = 0; k < 3; k++) free(y[k]);
+}
+
+/* ---- 3. the moving ravine: a long run, a jump, a change of scale --------------------- */
+
+/* Chapter 3's moving ravine: the ravine turned by 45 degrees (kappa 20), with
+ * gradient noise of a mini-batch's size; after `phase` steps its minimum
+ * jumps to where the run started, and its loss is multiplied by `scale`
+ * (noise included): the same problem, 1/scale times flatter. */
+#define JUMP_NOISE 0.3
+#define JUMP_KAPPA 20.0
+#define JUMP_SCALE 0.01
+
+typedef struct {
+    const char *label, *tag;
+    const OptimizerSpec *spec;
+    double alpha;   /* RMSProp's; 0 for the others */
+} Method;
+
+static const Method JUMP_METHODS[] = {
+    {"GD", "gd", &SGD_MOMENTUM_SPEC, 0},
+    {"AdaGrad", "ada", &ADAGRAD_SPEC, 0},
+    {"RMSProp, alpha 0.9", "rms09", &RMSPROP_SPEC, 0.9},
+    {"RMSProp, alpha 0.99", "rms099", &RMSPROP_SPEC, 0.99},
+    {"RMSProp, alpha 0.999", "rms0999", &RMSPROP_SPEC, 0.999},
+};
+enum { JUMP_GD, JUMP_ADA, JUMP_RMS09, JUMP_RMS099, JUMP_RMS0999, JUMP_METHOD_COUNT };
+
+/* What a run on the moving ravine records at each step t = 0..2 phase. */
+typedef struct {
+    double *loss;      /* the loss over the scale of its phase: phase 2 read as phase 1 */
+    double *clr;       /* coordinate 0's effective learning rate, times the scale */
+    double end[2];     /* the mean of loss over the last tenth of each phase */
+} JumpTrace;
+
+static JumpTrace jump_trace_new(int phase)
+{
+    return (JumpTrace){.loss = must(calloc(2 * (size_t)phase + 1, sizeof(double)), "out of memory"),
+                       .clr = must(calloc(2 * (size_t)phase + 1, sizeof(double)), "out of memory")};
+}
+
+static void jump_trace_free(JumpTrace *tr)
+{
+    free(tr->loss);
+    free(tr->clr);
+}
+
+/* Coordinate 0's effective learning rate: lr for GD, lr/(sqrt(sum) + eps)
+ * for AdaGrad, lr/(sqrt(square_avg) + eps) for RMSProp. */
+static double effective_lr(const Optimizer *opt, const Method *m)
+{
+    if (opt->num_slots == 0) return opt->lr;
+    double eps = m->spec == &ADAGRAD_SPEC ? ADAGRAD_DEFAULTS.eps : RMSPROP_DEFAULTS.eps;
+    return opt->lr / (sqrt(opt->slots[0][0]->data[0]) + eps);
+}
+
+/* One run: 2 phase steps (only the first phase when `first_only`). The
+ * noise is the same sequence in every run. */
+static void moving_ravine(const Method *m, float lr, int phase, double scale, bool first_only, JumpTrace *tr)
+{
+    Problem *p = must(rotated_ravine_new(JUMP_KAPPA, PI / 4), "out of memory");
+    Rng rng;
+    rng_seed(&rng, 1, 5);
+    float *x = p->params.params[0]->data, *grad = p->params.grads[0]->data, start[2] = {x[0], x[1]};
+    RMSpropConfig cfg = rmsprop_config(m->alpha, 0.0f, false);
+    Optimizer *opt = run_optimizer(p, (Run){.optimizer = m->spec, .config = m->spec == &RMSPROP_SPEC ? &cfg : NULL,
+                                            .lr = lr});
+    int last = first_only ? phase : 2 * phase;
+    tr->end[0] = tr->end[1] = 0;
+    for (int t = 0; t <= last; t++) {
+        int k = t < phase ? 0 : 1;
+        double s = k ? scale : 1.0;
+        /* f(x) = s g(x - c), c the minimum: its gradient is s times g's at x - c. */
+        for (int i = 0; i < 2; i++) x[i] -= (float)k * start[i];
+        tr->loss[t] = p->loss_and_grad(p, NULL, 0);   /* g's loss: f's over s */
+        for (int i = 0; i < 2; i++) {
+            x[i] += (float)k * start[i];
+            grad[i] = (float)(s * (grad[i] + JUMP_NOISE * rng_normal(&rng)));
+        }
+        /* times s: a method that has adapted to f steps as it would on g */
+        tr->clr[t] = s * effective_lr(opt, m);
+        if (!isfinite(tr->loss[t])) tr->end[k] = INFINITY;
+        if (t < last && t - k * phase >= phase - phase / 10) tr->end[k] += tr->loss[t] / (phase / 10);
+        if (t < last) optimizer_step(opt);
+    }
+    optimizer_free(opt);
+    problem_free(p);
+}
+
+typedef struct {
+    const Method *m;
+    int phase;
+    JumpTrace *tr;
+} JumpTuning;
+
+static double first_phase_loss(float lr, double to_beat, void *ctx)
+{
+    (void)to_beat;
+    const JumpTuning *j = ctx;
+    moving_ravine(j->m, lr, j->phase, 1.0, true, j->tr);
+    return isfinite(j->tr->end[0]) ? j->tr->end[0] : INFINITY;
+}
+
+/* Steps after the change until the run on the flatter problem steps as the
+ * run on the unchanged one does: from then on, its effective learning rate
+ * times the scale stays within a factor 2 of the other's (NAN: never). */
+static double steps_to_adapt(const JumpTrace *scaled, const JumpTrace *same, int phase)
+{
+    int t = 2 * phase;
+    while (t > phase && fabs(log(scaled->clr[t] / same->clr[t])) <= log(2.0)) t--;
+    return t == 2 * phase ? NAN : t + 1 - phase;
+}
+
+static void jump_figures(Report *r, JumpTrace scaled[JUMP_METHOD_COUNT], const float lr[JUMP_METHOD_COUNT],
+                         int phase)
+{
+    const char *styles[JUMP_METHOD_COUNT] = {"lines ls 1", "lines ls 6", "lines ls 3", "lines ls 2", "lines ls 4"};
+    int window = phase / 100 > 0 ? phase / 100 : 1;
+    /* the key in the empty top of the first phase, clear of every line */
+    Figure *fig = loss_figure(r, "04_jump", "set format y '10^{%L}'\nset key at graph 0.28, graph 0.97 center top\n");
+    fprintf(figure_commands(fig), "set ylabel 'loss / scale (mean over %d steps)'\n"
+                                  "set arrow from %d, graph 0 to %d, graph 1 nohead dt 3\n", window, phase, phase);
+    for (int m = 0; m < JUMP_METHOD_COUNT; m++) {
+        int s = figure_series(fig, styles[m], "%s", JUMP_METHODS[m].label);
+        for (int w = 0; w < 200; w++) {   /* the mean of each hundredth of a phase: the noise smoothed */
+            double mean = 0;
+            for (int i = w * window; i < (w + 1) * window; i++) mean += scaled[m].loss[i] / window;
+            figure_point(fig, s, (w + 0.5) * window, mean);
+        }
+    }
+    figure_close(fig);
+
+    Figure *clr = report_figure(r, "04_adapt");
+    fprintf(figure_commands(clr), "set xlabel 'step'\nset ylabel 'effective learning rate x scale / lr'\n"
+                                  "set logscale y\nset format y '10^{%%L}'\nset key bottom left\n"
+                                  "set arrow from %d, graph 0 to %d, graph 1 nohead dt 3\n", phase, phase);
+    for (int m = JUMP_ADA; m < JUMP_METHOD_COUNT; m++) {
+        int s = figure_series(clr, styles[m], "%s", JUMP_METHODS[m].label);
+        for (int t = 1; t <= 2 * phase; t += window)   /* 200 points a line */
+            figure_point(clr, s, t, scaled[m].clr[t] / lr[m]);
+    }
+    figure_close(clr);
+}
+
+/* The table of the moving ravine and the values the chapter quotes from it. */
+static void jump_table(Report *r, const JumpTrace same[JUMP_METHOD_COUNT], const JumpTrace scaled[JUMP_METHOD_COUNT],
+                       const double adapt[JUMP_METHOD_COUNT], const float lr[JUMP_METHOD_COUNT], int phase)
+{
+    const Column columns[] = {{"method", "%s"}, {"lr", "%g"}, {"before\nthe jump", "%.2e"},
+                              {"after the jump\nsame scale", "%.2e"}, {"\nscale 1/100", "%.2e"},
+                              {"steps to\nadapt", "%.0f"}, {NULL, NULL}};
+    Table *t = table_begin(r, "jump", "The moving ravine: mean loss / scale over the last tenth of each phase",
+                           columns);
+    table_nan_text(t, 5, "never");
+    for (int m = 0; m < JUMP_METHOD_COUNT; m++)
+        table_row(t, JUMP_METHODS[m].label, lr[m], same[m].end[0], same[m].end[1], scaled[m].end[1], adapt[m]);
+    table_note(t, "each at its best lr for the first minimum (of 0.001 .. 10); %d steps per phase", phase);
+    table_note(t, "steps to adapt: after the scale drops, until the effective lr times the scale stays");
+    table_note(t, "within a factor 2 of the effective lr of the same run on the unchanged problem");
+    table_end(t);
+    report_value(r, "jump_phase", "%d", phase);
+    report_value(r, "jump_noise", "%g", JUMP_NOISE);
+    report_value(r, "jump_kappa", "%g", JUMP_KAPPA);
+    report_value(r, "jump_scale", "%g", 1 / JUMP_SCALE);
+    for (int m = 0; m < JUMP_METHOD_COUNT; m++) {
+        const char *tag = JUMP_METHODS[m].tag;
+        report_value(r, value_name(r, "jump_%s_lr", tag), "%g", lr[m]);
+        report_value(r, value_name(r, "jump_%s_first", tag), "%.1e", same[m].end[0]);
+        report_value(r, value_name(r, "jump_%s_same", tag), "%.1e", same[m].end[1]);
+        report_value(r, value_name(r, "jump_%s_scaled", tag), "%.1e", scaled[m].end[1]);
+        report_value(r, value_name(r, "jump_%s_same_ratio", tag), "%.1f", same[m].end[1] / same[m].end[0]);
+        double ratio = scaled[m].end[1] / same[m].end[0];
+        report_value(r, value_name(r, "jump_%s_scaled_ratio", tag), ratio < 10 ? "%.1f" : "%.0f", ratio);
+        report_value(r, value_name(r, "jump_%s_adapt", tag), "%.0f", adapt[m]);
+        /* the effective lr at the jump, over the one after the first step */
+        report_value(r, value_name(r, "jump_%s_clr_drop", tag), "%.3f", same[m].clr[phase] / same[m].clr[1]);
+    }
+}
+
+static void jump(Report *r, const LessonArgs *a)
+{
+    int phase = a->quick ? 1000 : 30000;
+    float lrs[17];
+    lr_grid(lrs, 17, -12, 4);   /* 0.001 .. 10 */
+    JumpTrace same[JUMP_METHOD_COUNT], scaled[JUMP_METHOD_COUNT];
+    double adapt[JUMP_METHOD_COUNT];
+    float lr[JUMP_METHOD_COUNT];
+    for (int m = 0; m < JUMP_METHOD_COUNT; m++) {
+        same[m] = jump_trace_new(phase);
+        scaled[m] = jump_trace_new(phase);
+        JumpTuning tuning = {&JUMP_METHODS[m], phase, &same[m]};
+        Sweep sw = lr_sweep(lrs, 17, INFINITY, first_phase_loss, &tuning);   /* tuned on the first minimum */
+        if (sw.best < 0) fail("every learning rate diverged on the moving ravine");
+        lr[m] = sw.lr[sw.best];
+        moving_ravine(&JUMP_METHODS[m], lr[m], phase, 1.0, false, &same[m]);
+        moving_ravine(&JUMP_METHODS[m], lr[m], phase, JUMP_SCALE, false, &scaled[m]);
+        adapt[m] = steps_to_adapt(&scaled[m], &same[m], phase);
+    }
+    jump_table(r, same, scaled, adapt, lr, phase);
+    jump_figures(r, scaled, lr, phase);
+    for (int m = 0; m < JUMP_METHOD_COUNT; m++) {
+        jump_trace_free(&same[m]);
+        jump_trace_free(&scaled[m]);
+    }
+}
+
+/* ---- 4. centered and momentum on the ravine ------------------------------------------ */
+
+typedef struct {
+    const char *label, *tag;
+    const OptimizerSpec *spec;
+    RMSpropConfig cfg;   /* for RMSProp */
+} Variant;
+
+static Run variant_run(const Variant *v, int steps)
+{
+    return (Run){.optimizer = v->spec, .config = v->spec == &RMSPROP_SPEC ? &v->cfg : NULL, .steps = steps};
+}
+
+static void ravine(Report *r, const LessonArgs *a)
+{
+    const Variant variants[] = {
+        {"GD", "gd", &SGD_MOMENTUM_SPEC, RMSPROP_DEFAULTS},
+        {"AdaGrad", "ada", &ADAGRAD_SPEC, RMSPROP_DEFAULTS},
+        {"RMSProp", "rms", &RMSPROP_SPEC, rmsprop_config(0.99, 0.0f, false)},
+        {"centered", "cen", &RMSPROP_SPEC, rmsprop_config(0.99, 0.0f, true)},
+        {"momentum 0.9", "mom", &RMSPROP_SPEC, rmsprop_config(0.99, 0.9f, false)},
+        {"centered, momentum 0.9", "cenmom", &RMSPROP_SPEC, rmsprop_config(0.99, 0.9f, true)},
+    };
+    const double kappa = a->quick ? 10 : 100;
+    int max_steps = a->quick ? 5000 : 100000, count = (int)(sizeof variants / sizeof variants[0]);
+    float lrs[33];
+    lr_grid(lrs, 33, -24, 8);   /* 0.001 .. 10 */
+    const Column columns[] = {{"method", "%s"}, {"axes\nlr", "%g"}, {"\nsteps", "%.0f"},
+                              {"turned 45°\nlr", "%g"}, {"\nsteps", "%.0f"}, {NULL, NULL}};
+    Table *t = table_begin(r, "ravine", "Steps until the loss is 1e-6 of its start (the worst of 4 starts), "
+                           "best lr of each", columns);
+    table_nan_text(t, 1, "-");
+    table_nan_text(t, 2, "never");
+    table_nan_text(t, 3, "-");
+    table_nan_text(t, 4, "never");
+    for (int v = 0; v < count; v++) {
+        double steps[2];
+        float best[2];
+        for (int turned = 0; turned <= 1; turned++) {
+            Problem *p = must(rotated_ravine_new(kappa, turned ? PI / 4 : 0.0), "out of memory");
+            Sweep s = sweep_steps_to_target(p, variant_run(&variants[v], max_steps), 4, 5, lrs, 33, INFINITY);
+            steps[turned] = s.best >= 0 ? s.score[s.best] : NAN;
+            best[turned] = s.best >= 0 ? s.lr[s.best] : NAN;
+            report_value(r, value_name(r, "ravine_%s_%s", variants[v].tag, turned ? "turned" : "axes"), "%.0f",
+                         steps[turned]);
+            problem_free(p);
+        }
+        table_row(t, variants[v].label, best[0], steps[0], best[1], steps[1]);
+    }
+    table_note(t, "kappa %g; learning rates 10^(k/8) from 0.001 to 10; 'never': not within %d steps", kappa,
+               max_steps);
+    table_note(t, "RMSProp's rows: alpha 0.99, PyTorch's eps");
+    table_end(t);
+    report_value(r, "ravine_kappa", "%g", kappa);
+}
+
+/* ---- 5. the digits MLP: alpha, centered, momentum ------------------------------------ */
+
+enum { MLP_LRS = 5, MLP_VARIANTS = 4, MLP_SEEDS = 3 };
+
+/* One variant on the MLP: at each learning rate, the final training loss
+ * and test accuracy from each seed; the learning rate of the lowest mean loss. */
+typedef struct {
+    double loss[MLP_LRS][MLP_SEEDS], accuracy[MLP_LRS][MLP_SEEDS];
+    double mean_loss[MLP_LRS];
+    int best;   /* the index of the best learning rate */
+} MlpResult;
+
+static MlpResult mlp_variant(Problem *p, const Variant *v, const LessonArgs *a, int steps, int count, int seeds,
+                             const float *lrs)
+{
+    MlpResult out = {.best = -1};
+    Run run = variant_run(v, steps);
+    run.batch = a->batch;
+    for (int k = 0; k < count; k++) {
+        run.lr = lrs[k];
+        out.mean_loss[k] = 0;
+        for (int s = 0; s < seeds; s++) {
+            run.seed = run.batch_seed = (uint64_t)a->seed + (uint64_t)s;
+            Curve c = run_curve(p, run, 1, NULL);   /* only the end is measured */
+            out.loss[k][s] = c.final_loss;
+            out.accuracy[k][s] = 100 * c.final_accuracy;
+            out.mean_loss[k] += c.final_loss / seeds;   /* INFINITY if one diverged */
+        }
+        if (isfinite(out.mean_loss[k]) && (out.best < 0 || out.mean_loss[k] < out.mean_loss[out.best])) out.best = k;
+    }
+    if (out.best < 0) fail("every learning rate diverged on the digits MLP (%s)", v->label);
+    return out;
+}
+
+static void mlp_figure(Report *r, const Variant *variants, const MlpResult *res, const float *lrs, int count)
+{
+    Figure *fig = report_figure(r, "04_mlp");
+    fprintf(figure_commands(fig), "set xlabel 'learning rate'\nset ylabel 'final training loss (mean of seeds)'\n"
+                                  "set logscale xy\nset format y '10^{%%L}'\nset key top left\n"
+                                  "set xrange [%g:%g]\n", lrs[0] / 1.5, lrs[count - 1] * 1.5);
+    const char *styles[MLP_VARIANTS] = {"linespoints ls 2 pt 7", "linespoints ls 3 dt 2 pt 6",
+                                        "linespoints ls 1 pt 4", "linespoints ls 6 pt 8"};
+    for (int v = 0; v < MLP_VARIANTS; v++) {
+        int s = figure_series(fig, styles[v], "%s", variants[v].label);
+        for (int k = 0; k < count; k++) figure_point(fig, s, lrs[k], res[v].mean_loss[k]);   /* diverged: left out */
+    }
+    figure_close(fig);
+}
+
+/* The two tables of the digits MLP, and the values the chapter quotes from them. */
+static void mlp_tables(Report *r, const Variant *variants, const MlpResult *res, const float *lrs, int count,
+                       int seeds, int batch, int steps, const char *other)
+{
+    Column lr_columns[] = {{"lr", "%g"}, {"RMSProp\nalpha 0.99", "%.2e"}, {"\nalpha 0.9", "%.2e"},
+                           {"\ncentered", "%.2e"}, {"\nmomentum 0.9", "%.2e"}, {NULL, NULL}};
+    char other_header[80];
+    snprintf(other_header, sizeof other_header, "\n%s", other);
+    lr_columns[2].header = other_header;
+    Table *t = table_begin(r, "mlp_lr", "The digits MLP (64-32-10, tanh): final training loss by lr", lr_columns);
+    for (int c = 1; c <= MLP_VARIANTS; c++) table_nan_text(t, c, "diverged");
+    for (int k = 0; k < count; k++)
+        table_row(t, lrs[k], res[0].mean_loss[k], res[1].mean_loss[k], res[2].mean_loss[k], res[3].mean_loss[k]);
+    table_note(t, "batch %d, %d steps; the mean over %d seeds; alpha 0.99 where not said otherwise", batch, steps,
+               seeds);
+    table_end(t);
+
+    const Column columns[] = {{"RMSProp", "%s"}, {"best lr", "%g"}, {"loss\nmean", "%.2e"}, {"\nlow", "%.2e"},
+                              {"\nhigh", "%.2e"}, {"test accuracy\nmean", "%.1f%%"}, {"\nlow", "%.1f"},
+                              {"\nhigh", "%.1f"}, {NULL, NULL}};
+    t = table_begin(r, "mlp", "Each at its best lr: final training loss and test accuracy over the seeds", columns);
+    double acc_min = INFINITY, acc_max = -INFINITY;   /* over every variant's seeds at its best lr */
+    for (int v = 0; v < MLP_VARIANTS; v++) {
+        int b = res[v].best;
+        Spread loss = spread(res[v].loss[b], seeds), acc = spread(res[v].accuracy[b], seeds);
+        acc_min = fmin(acc_min, acc.low);
+        acc_max = fmax(acc_max, acc.high);
+        table_row(t, variants[v].label, lrs[b], loss.mean, loss.low, loss.high, acc.mean, acc.low, acc.high);
+        const char *tag = variants[v].tag;
+        report_value(r, value_name(r, "mlp_%s_lr", tag), "%g", lrs[b]);
+        report_value(r, value_name(r, "mlp_%s_loss", tag), "%.1e", loss.mean);
+        report_value(r, value_name(r, "mlp_%s_acc", tag), "%.1f", acc.mean);
+        report_value(r, value_name(r, "mlp_%s_acc_low", tag), "%.1f", acc.low);
+        report_value(r, value_name(r, "mlp_%s_acc_high", tag), "%.1f", acc.high);
+        for (int k = 0; k < count; k++)   /* every point of the sweep, for the prose */
+            report_value(r, value_name(r, "mlp_%s_loss_lr%d", tag, k), "%.1e", res[v].mean_loss[k]);
+    }
+    table_end(t);
+    report_value(r, "mlp_acc_min", "%.1f", acc_min);
+    report_value(r, "mlp_acc_max", "%.1f", acc_max);
+}
+
+static void digits_mlp(Report *r, const LessonArgs *a, double alpha)
+{
+    char other[64];
+    snprintf(other, sizeof other, "alpha %g", alpha);
+    const Variant variants[MLP_VARIANTS] = {
+        {"alpha 0.99", "a099", &RMSPROP_SPEC, rmsprop_config(0.99, 0.0f, false)},
+        {other, "alt", &RMSPROP_SPEC, rmsprop_config(alpha, 0.0f, false)},
+        {"centered", "cen", &RMSPROP_SPEC, rmsprop_config(0.99, 0.0f, true)},
+        {"momentum 0.9", "mom", &RMSPROP_SPEC, rmsprop_config(0.99, 0.9f, false)},
+    };
+    /* lr/10 .. 10 lr from 3 seeds; a smoke run tries lr alone, from one seed, a quarter of the steps */
+    const float factors[MLP_LRS] = {0.1f, 0.3f, 1.0f, 3.0f, 10.0f};
+    int count = a->quick ? 1 : MLP_LRS, seeds = a->quick ? 1 : MLP_SEEDS;
+    int steps = a->quick ? (a->steps + 3) / 4 : a->steps;
+    float lrs[MLP_LRS];
+    for (int k = 0; k < count; k++) lrs[k] = a->lr * factors[a->quick ? 2 : k];
+    char err[256];
+    Problem *p = must(mlp_new(MLP_HIDDEN, (uint64_t)a->seed, err, sizeof err), err);
+    MlpResult res[MLP_VARIANTS];
+    for (int v = 0; v < MLP_VARIANTS; v++) res[v] = mlp_variant(p, &variants[v], a, steps, count, seeds, lrs);
+    problem_free(p);
+
+    mlp_tables(r, variants, res, lrs, count, seeds, a->batch, steps, other);
+    report_value(r, "mlp_steps", "%d", steps);
+    report_value(r, "mlp_batch", "%d", a->batch);
+    report_value(r, "mlp_seeds", "%d", seeds);
+    report_value(r, "mlp_alpha", "%g", alpha);
+    for (int k = 0; k < count; k++) report_value(r, value_name(r, "mlp_lr%d", k), "%g", lrs[k]);
+    mlp_figure(r, variants, res, lrs, count);
+}
+
+/* ---- 6. what RMSProp keeps: bytes of state per parameter ----------------------------- */
+
+static void state_bytes(Report *r)
+{
+    char err[256];
+    Problem *p = must(mlp_new(MLP_HIDDEN, 1, err, sizeof err), err);
+    size_t params = paramlist_numel(&p->params);
+    const struct { const char *tag; float momentum; bool centered; } kinds[] = {
+        {"plain", 0.0f, false}, {"momentum", 0.9f, false}, {"centered", 0.0f, true}, {"both", 0.9f, true}};
+    report_value(r, "state_params", "%zu", params);
+    for (int k = 0; k < 4; k++) {
+        RMSpropConfig cfg = rmsprop_config(0.99, kinds[k].momentum, kinds[k].centered);
+        Optimizer *opt = must(rmsprop_new(p->params, &cfg), "out of memory");
+        report_value(r, value_name(r, "state_bytes_%s", kinds[k].tag), "%zu", optimizer_state_bytes(opt));
+        report_value(r, value_name(r, "state_per_param_%s", kinds[k].tag), "%zu",
+                     optimizer_state_bytes(opt) / params);
+        optimizer_free(opt);
+    }
+    problem_free(p);
+}
+
+int main(int argc, char **argv)
+{
+    Args args = {.lesson = LESSON_DEFAULTS, .alpha = 0.9};
+    args.lesson.lr = 0.003f;   /* the middle of the MLP's learning rates */
+    args.lesson.steps = 1000;  /* the MLP's steps: 3 seeds at 5 learning rates for 4 variants */
+    lesson_parse("04_rmsprop", FLAGS, &args, argc, argv);
+    if (!(args.alpha >= 0 && args.alpha < 1))
+        die_usage("04_rmsprop", "--alpha must be at least 0 and below 1 (got %g)", args.alpha);
+    Report report;
+    if (report_open(&report, args.lesson.out, "04_rmsprop") != 0) return EXIT_USAGE;   /* a bad --out */
+    steady_gradient(&report, &args.lesson);
+    memory(&report);
+    jump(&report, &args.lesson);
+    ravine(&report, &args.lesson);
+    digits_mlp(&report, &args.lesson, args.alpha);
+    state_bytes(&report);
+    return report_close(&report) == 0 ? 0 : 1;
+}
