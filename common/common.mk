@@ -16,6 +16,27 @@ $(BUILD)/test/common: $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard common/test_*.c
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $(filter %.o %.a,$^) $(CHECK_LIBS) $(LDLIBS)
 
+# The tiny GPT's programs (tools/): `make bench` times one training step and
+# says where the time goes; `make gpt-evidence` trains it with Adam and with
+# SGD against the floor (minutes). gpt_evidence makes its optimizers with
+# optlab's registry, so it links what optlab links (named in the recipe:
+# those rules come later in the Makefile). Later benchmarks add themselves
+# as prerequisites of bench.
+$(BUILD)/bin/gpt_bench: $(BUILD)/obj/tools/gpt_bench.o $(COMMON_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+$(BUILD)/obj/tools/gpt_evidence.o: CPPFLAGS += -Ioptlab $(addprefix -I,$(LESSON_DIRS))
+$(BUILD)/bin/gpt_evidence: $(BUILD)/obj/tools/gpt_evidence.o $(BUILD)/bin/optlab $(COMMON_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $< $(BUILD)/obj/optlab/registry.o $(ALL_LESSON_LIBS) $(COMMON_LIB) $(LDLIBS)
+PROGRAMS += $(BUILD)/bin/gpt_bench $(BUILD)/bin/gpt_evidence
+.PHONY: bench bench-gpt gpt-evidence
+bench: bench-gpt
+bench-gpt: $(BUILD)/bin/gpt_bench
+	$(BUILD)/bin/gpt_bench
+gpt-evidence: $(BUILD)/bin/gpt_evidence
+	$(BUILD)/bin/gpt_evidence
+
 # ---- generic rules ----------------------------------------------------------------
 $(BUILD)/obj/%.o: %.c | $(BUILD)/.deps-build
 	@mkdir -p $(@D)

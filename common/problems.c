@@ -6,9 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gpt.h"
 #include "input.h"
 
-const char *const PROBLEM_NAMES = "ravine rosenbrock saddle sparse softmax mlp";
+const char *const PROBLEM_NAMES = "ravine rosenbrock saddle sparse softmax mlp gpt";
 
 Problem *problem_by_name(const char *name, double kappa, uint64_t seed,
                          char *err, size_t errlen)
@@ -24,6 +25,8 @@ Problem *problem_by_name(const char *name, double kappa, uint64_t seed,
     else if (strcmp(name, "sparse") == 0) p = sparse_linear_new(100, seed);
     else if (strcmp(name, "softmax") == 0) return softmax_regression_new(err, errlen);
     else if (strcmp(name, "mlp") == 0) return mlp_new(32, seed, err, errlen);
+    else if (strncmp(name, "gpt", 3) == 0 && (name[3] == '\0' || name[3] == ':'))
+        return gpt_by_settings(name + 3, seed, err, errlen);   /* gpt, gpt:quick, gpt:n_layer=1 */
     else {
         Excerpt shown;
         snprintf(err, errlen, "unknown problem '%s' (choose from: %s)", excerpt(name, strlen(name), &shown),

@@ -86,7 +86,9 @@ Problem *softmax_regression_new(char *err, size_t errlen);
 Problem *mlp_new(int hidden, uint64_t seed, char *err, size_t errlen);
 
 /* A problem by name, as optlab's --problem: ravine (kappa from the argument),
- * rosenbrock, saddle, sparse, softmax, mlp. NULL with a message if unknown. */
+ * rosenbrock, saddle, sparse, softmax, mlp, and gpt (the tiny GPT of gpt.h,
+ * sized by settings after the name: gpt:quick, gpt:n_layer=1:n_embd=32).
+ * NULL with a message if unknown or badly set. */
 Problem *problem_by_name(const char *name, double kappa, uint64_t seed,
                          char *err, size_t errlen);
 extern const char *const PROBLEM_NAMES;   /* "ravine rosenbrock ..." */

@@ -22,6 +22,7 @@
 /* test_problems.c adds its tests to the same two test cases. */
 void add_problem_tests(TCase *core, TCase *limits);
 void add_experiment_tests(TCase *core);
+void add_gpt_tests(TCase *core, TCase *limits);   /* test_gpt.c: the tiny GPT */
 void add_run_tests(TCase *core);
 
 /* ---- random numbers ----------------------------------------------------------- */
@@ -600,6 +601,7 @@ Suite *make_suite(void)
 
     add_problem_tests(core, limits);
     add_experiment_tests(core);
+    add_gpt_tests(core, limits);
     add_run_tests(core);
     tcase_set_timeout(core, 60);
     tcase_set_timeout(limits, 60);

@@ -18,6 +18,7 @@
 
 #include "experiment.h"
 #include "flags.h"
+#include "gpt.h"
 #include "optlab.h"
 #include "plot.h"
 #include "problems.h"
@@ -41,7 +42,7 @@ typedef struct {
 } RaceArgs;
 
 static const OptionSpec race_options[] = {
-    {"problem", OPT_STRING, offsetof(RaceArgs, problem), "ravine rosenbrock saddle sparse softmax mlp", 0, 0},
+    {"problem", OPT_STRING, offsetof(RaceArgs, problem), "ravine rosenbrock saddle sparse softmax mlp gpt[:settings]", 0, 0},
     {"opt", OPT_STRING, offsetof(RaceArgs, opt), "optimizers: NAME[:key=value...],...", 0, 0},
     {"steps", OPT_INT, offsetof(RaceArgs, steps), "steps per optimizer", 1, RACE_MAX_STEPS},
     {"batch", OPT_INT, offsetof(RaceArgs, batch), "examples per step, 0 for all", 0, RACE_MAX_BATCH},
@@ -156,11 +157,15 @@ int optlab_race(int argc, char **argv)
     /* Build the problem once up front, so that a bad name fails before any output. */
     Problem *probe = problem_by_name(args.problem, args.kappa, (uint64_t)args.seed, err, sizeof err);
     if (!probe) die_usage(COMMAND, "%s", err);
+    /* The tiny GPT has a validation loss instead of a test accuracy, and a
+     * floor: the lowest loss any model can reach on its text. */
+    bool is_gpt = gpt_config(probe) != NULL;
+    double loss_floor = probe->min_loss;
     problem_free(probe);
     Figure *fig = args.plot ? open_plot(args.plot) : NULL;
 
-    printf("%-36s %12s %12s %9s\n", "optimizer", "final loss", "best loss", "test acc");
-    bool log_scale = true;
+    printf("%-36s %12s %12s %9s\n", "optimizer", "final loss", "best loss", is_gpt ? "val loss" : "test acc");
+    bool log_scale = !is_gpt;   /* a GPT's losses span 0.5..3.3: a linear axis shows them better */
     for (int r = 0; r < racers; r++) {
         Problem *p = problem_by_name(args.problem, args.kappa, (uint64_t)args.seed, err, sizeof err);
         if (!p) die_usage(COMMAND, "%s", err);
@@ -176,6 +181,7 @@ int optlab_race(int argc, char **argv)
             if (hist.loss[t] < best) best = hist.loss[t];
         printf("%-36s ", entries[r]);
         if (status == 1) printf("%12s %12.6g %9s  diverged at step %d\n", "-", best, "-", hist.diverged_at);
+        else if (is_gpt) printf("%12.6g %12.6g %9.4f\n", hist.loss[last], best, gpt_validation_loss(p));
         else if (p->test_accuracy) printf("%12.6g %12.6g %8.1f%%\n", hist.loss[last], best, 100 * p->test_accuracy(p));
         else printf("%12.6g %12.6g %9s\n", hist.loss[last], best, "-");
         if (fig) {
@@ -191,13 +197,16 @@ int optlab_race(int argc, char **argv)
         problem_free(p);
         free(configs[r]);
     }
+    if (is_gpt)
+        printf("floor (the best possible loss per character on this text, gpt.h): %.4f\n", loss_floor);
     if (fig) {
         FILE *g = figure_commands(fig);
-        fprintf(g, "set xlabel 'step'\nset ylabel 'loss on %s'\nset key top right\n", args.problem);
+        fprintf(g, "set xlabel 'step'\nset ylabel 'loss on %s' noenhanced\nset key top right\n", args.problem);
         if (log_scale) fprintf(g, "set logscale y\nset format y '10^{%%T}'\n");
         fprintf(g, "plot ");
         for (int r = 0; r < racers; r++)
             fprintf(g, "%s$racer%d with lines ls %d title '%s' noenhanced", r ? ", " : "", r, r % 8 + 1, entries[r]);
+        if (is_gpt) fprintf(g, ", %.9g with lines dt 2 lc 'gray40' title 'floor'", loss_floor);
         fprintf(g, "\n");
         if (figure_close(fig) < 0) return 1;
     }

@@ -672,6 +672,23 @@ START_TEST(test_race_plot_refused_up_front)
 }
 END_TEST
 
+/* The tiny GPT races like any problem (gpt:quick here, to be quick): a
+ * validation loss in place of a test accuracy, and its floor under the
+ * table; a size that cannot be built is refused before any output, status 2. */
+START_TEST(test_race_gpt)
+{
+    ProgramRun run = optlab_ok("race --problem=gpt:quick --opt=sgd:lr=0.3,adagrad:lr=0.03 --steps=20 --batch=8",
+                               NULL, (const char *[]){"val loss", "sgd lr=0.3", "adagrad lr=0.03",
+                                                      "floor (the best possible loss per character", NULL});
+    program_run_free(&run);
+    run = optlab("race --problem=gpt:n_head=3 --opt=sgd --steps=5", NULL);
+    ck_assert_int_eq(run.status, 2);
+    ck_assert_str_eq(run.out, "");
+    ck_assert_msg(strstr(run.err, "n_head (3) must divide n_embd (64)") != NULL, "%s", run.err);
+    program_run_free(&run);
+}
+END_TEST
+
 Suite *make_suite(void)
 {
     Suite *s = suite_create("optlab");
@@ -687,6 +704,7 @@ Suite *make_suite(void)
     tcase_add_test(core, test_runs_from_a_directory_with_a_space);
     tcase_add_test(core, test_bare_booleans);
     tcase_add_test(core, test_help_anywhere);
+    tcase_add_test(core, test_race_gpt);
     tcase_set_timeout(core, 60);
     suite_add_tcase(s, core);
     TCase *limits = tcase_create("Limits");
