@@ -212,7 +212,7 @@ static void clr_figure(Report *r, const SparseTrace *tr, const double *steady_f,
 {
     Figure *fig = report_figure(r, "03_clr");
     fprintf(figure_commands(fig), "set xlabel 'step t'\nset ylabel 'lr / (sqrt(sum) + eps), over lr'\n"
-                                  "set logscale xy\nset key bottom left\n");
+                                  "set logscale xy\nset yrange [0.01:1000]\nset key top right\n");
     int series[4];
     const char *styles[4] = {"lines ls 1", "lines ls 2", "lines ls 1 dt 2", "lines ls 2 dt 2"};
     const char *titles[4] = {"sparse problem, feature 0", "sparse problem, feature 49",
