@@ -67,7 +67,7 @@ static int set_value(const OptionSpec *s, void *settings, const char *value,
         }
         *(const char **)field = value;
         return 0;
-    case OPT_FLOAT2: {
+    case OPT_DOUBLE2: {
         const char *comma = strchr(value, ',');
         char first[64];
         double a, b;
@@ -76,10 +76,10 @@ static int set_value(const OptionSpec *s, void *settings, const char *value,
         memcpy(first, value, n);
         first[n] = '\0';
         if (parse_double(first, &a) != 0 || parse_double(comma + 1, &b) != 0 ||
-            fabs(a) > FLT_MAX || fabs(b) > FLT_MAX)
+            !isfinite(a) || !isfinite(b))
             goto bad_pair;
-        ((float *)field)[0] = (float)a;
-        ((float *)field)[1] = (float)b;
+        ((double *)field)[0] = a;
+        ((double *)field)[1] = b;
         return 0;
     bad_pair:
         snprintf(err, errlen, "--%s: '%s' is not two finite numbers a,b", s->key, shown.text);
@@ -177,8 +177,8 @@ void flags_print_help(FILE *out, const OptionSpec *specs, const void *defaults)
             snprintf(value, sizeof value, "%s", str ? str : "");
             break;
         }
-        case OPT_FLOAT2:
-            snprintf(value, sizeof value, "%g,%g", ((const float *)field)[0], ((const float *)field)[1]);
+        case OPT_DOUBLE2:
+            snprintf(value, sizeof value, "%g,%g", ((const double *)field)[0], ((const double *)field)[1]);
             break;
         }
         fprintf(out, "  --%-22s %s (%sdefault %s)\n", s->key, s->help, range, value);

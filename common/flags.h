@@ -22,7 +22,8 @@ typedef enum {
     OPT_DOUBLE,    /* double */
     OPT_BOOL,      /* bool: true/false; a bare --key means true */
     OPT_STRING,    /* const char *, pointing into argv */
-    OPT_FLOAT2     /* float[2], written "a,b" (PyTorch's tuples, such as betas) */
+    OPT_DOUBLE2    /* double[2], written "a,b": PyTorch's tuples, such as betas, hold
+                      Python floats, and 1 - beta2**t must be worked out in double */
 } OptionType;
 
 typedef struct {

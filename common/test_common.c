@@ -323,7 +323,7 @@ typedef struct {
     double kappa;
     bool quick;
     const char *out;
-    float betas[2];
+    double betas[2];
     int batch;
 } FlagTest;
 
@@ -333,7 +333,7 @@ static const OptionSpec flag_specs[] = {
     {"kappa", OPT_DOUBLE, offsetof(FlagTest, kappa), "condition number", 0, 0},
     {"quick", OPT_BOOL, offsetof(FlagTest, quick), "quick", 0, 0},
     {"out", OPT_STRING, offsetof(FlagTest, out), "output", 0, 0},
-    {"betas", OPT_FLOAT2, offsetof(FlagTest, betas), "betas", 0, 0},
+    {"betas", OPT_DOUBLE2, offsetof(FlagTest, betas), "betas", 0, 0},
     {"batch", OPT_INT, offsetof(FlagTest, batch), "batch size", 1, 64},
     {NULL, 0, 0, NULL, 0, 0},
 };
@@ -350,7 +350,7 @@ START_TEST(test_flags_parse_every_type)
     ck_assert(f.kappa == 1000.0);
     ck_assert(f.quick);
     ck_assert_str_eq(f.out, "dir");
-    ck_assert(f.betas[0] == 0.9f && f.betas[1] == 0.999f);
+    ck_assert(f.betas[0] == 0.9 && f.betas[1] == 0.999);
     char *off[] = {"prog", "--quick=false"};
     ck_assert_int_eq(flags_parse(flag_specs, &f, 2, off, 1, err, sizeof err), 0);
     ck_assert(!f.quick);

@@ -569,7 +569,7 @@ void assert_spec_keys(const OptimizerSpec *spec, const char *const *keys, int co
         ck_assert_msg(spec_option(spec, keys[i]) != NULL, "%s has no option %s", spec->name, keys[i]);
 }
 
-/* The number option o holds in config (which: 0, or 1 for an OPT_FLOAT2's
+/* The number option o holds in config (which: 0, or 1 for an OPT_DOUBLE2's
  * second), widened to double exactly. */
 static double option_number(const OptionSpec *o, const void *config, int which)
 {
@@ -579,7 +579,7 @@ static double option_number(const OptionSpec *o, const void *config, int which)
     case OPT_FLOAT: return *(const float *)field;
     case OPT_DOUBLE: return *(const double *)field;
     case OPT_BOOL: return *(const bool *)field;
-    case OPT_FLOAT2: return ((const float *)field)[which];
+    case OPT_DOUBLE2: return ((const double *)field)[which];
     case OPT_STRING: break;
     }
     ck_abort_msg("option %s: not a number (assert_spec_defaults checks numbers only)", o->key);
@@ -591,10 +591,10 @@ static double as_stored(const OptionSpec *o, double value)
 {
     switch (o->type) {
     case OPT_INT: return (int)value;
-    case OPT_FLOAT:
-    case OPT_FLOAT2: return (float)value;
+    case OPT_FLOAT: return (float)value;
     case OPT_BOOL: return value != 0;
     case OPT_DOUBLE:
+    case OPT_DOUBLE2:
     case OPT_STRING: break;
     }
     return value;
@@ -612,7 +612,7 @@ void assert_spec_defaults(const OptimizerSpec *spec, const char *name, const cha
     for (int i = 0; i < count; i++) {
         const OptionSpec *o = spec_option(spec, pytorch[i].key);
         ck_assert_msg(o != NULL, "%s has no option %s", spec->name, pytorch[i].key);
-        int numbers = o->type == OPT_FLOAT2 ? 2 : 1;
+        int numbers = o->type == OPT_DOUBLE2 ? 2 : 1;
         for (int which = 0; which < numbers; which++) {
             double want = as_stored(o, pytorch[i].value[which]);
             double got = option_number(o, defaults, which);
