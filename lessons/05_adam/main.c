@@ -17,6 +17,8 @@ static const OptionSpec FLAGS[] = {
     {NULL, 0, 0, NULL, 0, 0},
 };
 
+/* ==== PART A: Adam itself (sections 1-5) ==== */
+
 /* ---- 1. bias correction: how much of the gradient's scale the averages hold ---- */
 
 static void bias_correction(Report *r)
@@ -33,12 +35,34 @@ static void bias_correction(Report *r)
     table_end(t);
 }
 
+/* ==== PART B: Adam against momentum and RMSProp (sections 6-7) ==== */
+
+/* ---- 6. the ravine, Rosenbrock and the digits MLP, each at its best lr ---------- */
+
+static void race(Report *r, const LessonArgs *a)
+{
+    (void)r, (void)a;   /* being written */
+}
+
+/* ---- 7. the tiny GPT: where Adam pulls away, and why ----------------------------- */
+
+static void gpt(Report *r, const LessonArgs *a)
+{
+    (void)r, (void)a;   /* being written */
+}
+
+/* ==== the program ==== */
+
 int main(int argc, char **argv)
 {
     LessonArgs args = LESSON_DEFAULTS;
     lesson_parse("05_adam", FLAGS, &args, argc, argv);
     Report report;
     if (report_open(&report, args.out, "05_adam") != 0) return EXIT_USAGE;   /* a bad --out */
+    /* Part A */
     bias_correction(&report);
+    /* Part B */
+    race(&report, &args);
+    gpt(&report, &args);
     return report_close(&report) == 0 ? 0 : 1;
 }
