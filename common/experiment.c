@@ -264,6 +264,17 @@ float *floats_new(size_t n)
     return must(malloc(sizeof(float) * n), "out of memory");
 }
 
+double *doubles_new(size_t n)
+{
+    return must(calloc(n, sizeof(double)), "out of memory");
+}
+
+Problem *must_mlp(int hidden, uint64_t seed)
+{
+    char err[256];
+    return must(mlp_new(hidden, seed, err, sizeof err), err);
+}
+
 /* ---- measurements ---- */
 
 void gradient_into(Problem *p, const int *batch, int size, float *grad)
@@ -344,6 +355,13 @@ int steps_until_below(const double *y, int last, double level)
     int t = last;
     while (t >= 0 && y[t] < level) t--;
     return t + 1;
+}
+
+int first_step_reaching(const double *y, int last, double level)
+{
+    for (int t = 0; t <= last; t++)
+        if (y[t] >= level) return t;
+    return last + 1;
 }
 
 int next_log_step(int t, int last)

@@ -7,10 +7,12 @@
  *   lr_sweep                   a grid of learning rates, a run each, the best
  *   loss_figure, ravine_map    the figures every chapter draws: loss curves,
  *                              paths on the map of the ravine
- *   fail, must, floats_new     stop with one line when the program cannot go on
+ *   fail, must, floats_new,    stop with one line when the program cannot go on
+ *   doubles_new, must_mlp
  *   gradient_into, sharpness,  measurements more than one chapter makes
  *   loglog_slope(_over),
- *   spread, steps_until_below
+ *   spread, steps_until_below,
+ *   first_step_reaching
  *   next_log_step              the rows of a table over a long run
  *
  * The runs themselves (a Run, its loss curve, steps to a target, sweeps over
@@ -21,6 +23,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "flags.h"
 #include "problems.h"
@@ -138,6 +141,12 @@ _Noreturn void fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void *must(void *ptr, const char *why);
 /* n floats (uninitialised), or fail with "out of memory". */
 float *floats_new(size_t n);
+/* n doubles set to 0, or fail with "out of memory": what a run records at
+ * each of its steps. */
+double *doubles_new(size_t n);
+/* mlp_new(hidden, seed), or fail with its message (the digits data could
+ * not be read). */
+Problem *must_mlp(int hidden, uint64_t seed);
 
 /* ---- measurements ---- */
 
@@ -158,6 +167,9 @@ double loglog_slope_over(const double *y /* [to + 1] */, int from, int to);
 /* The first step after which y stays below `level` up to step `last`
  * (last + 1: it does not end below): when a quantity of a run has settled. */
 int steps_until_below(const double *y /* [last + 1] */, int last, double level);
+/* The first step t at which y[t] >= level (last + 1: never): when a rising
+ * quantity of a run gets there. */
+int first_step_reaching(const double *y /* [last + 1] */, int last, double level);
 /* The step after t of the rows of a table over a run of `last` steps:
  * 0, 1, 3, 10, 30, 100 ... and the last; -1 after the last:
  *     for (int t = 0; t >= 0; t = next_log_step(t, steps)) table_row(...); */

@@ -149,6 +149,41 @@ int figure_curve(Figure *fig, const char *style, const double *y, int first, int
     return series;
 }
 
+int figure_xy(Figure *fig, const char *style, const double *x, const double *y, int n, const char *title_fmt, ...)
+{
+    va_list ap;
+    va_start(ap, title_fmt);
+    int series = figure_series_v(fig, style, title_fmt, ap);
+    va_end(ap);
+    for (int i = 0; i < n; i++) figure_point(fig, series, x[i], y[i]);
+    return series;
+}
+
+int figure_window_means(Figure *fig, const char *style, const double *y, int window, int count,
+                        const char *title_fmt, ...)
+{
+    va_list ap;
+    va_start(ap, title_fmt);
+    int series = figure_series_v(fig, style, title_fmt, ap);
+    va_end(ap);
+    for (int w = 0; w < count; w++) {
+        double mean = 0;
+        for (int i = w * window; i < (w + 1) * window; i++) mean += y[i] / window;
+        figure_point(fig, series, (w + 0.5) * window, mean);
+    }
+    return series;
+}
+
+int figure_log_curve(Figure *fig, const char *style, const double *y, int last, const char *title_fmt, ...)
+{
+    va_list ap;
+    va_start(ap, title_fmt);
+    int series = figure_series_v(fig, style, title_fmt, ap);
+    va_end(ap);
+    for (int t = 1; t <= last; t = t < 20 ? t + 1 : (int)(t * 1.05)) figure_point(fig, series, t, y[t]);
+    return series;
+}
+
 /* The book's look: a quiet grid, a colour-blind-safe palette, no clutter. */
 static const char *const STYLE =
     "set border 3 lc rgb '#444444'\n"

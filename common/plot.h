@@ -63,6 +63,23 @@ void figure_gap(Figure *fig, int series);
 int figure_curve(Figure *fig, const char *style, const double *y /* [last + 1] */, int first, int last,
                  const char *title_fmt, ...) __attribute__((format(printf, 6, 7)));
 
+/* Adds a series of the points (x[i], y[i]) for i = 0..n - 1: a measure
+ * against a setting (steps against kappa, loss against lr). Returns the
+ * series' number. */
+int figure_xy(Figure *fig, const char *style, const double *x /* [n] */, const double *y /* [n] */, int n,
+              const char *title_fmt, ...) __attribute__((format(printf, 6, 7)));
+/* Adds a series of the means of y over windows of `window` steps: the mean
+ * of y[w window .. (w + 1) window - 1] at the window's middle, for w =
+ * 0..count - 1. A noisy run's curve, smoothed: y[count window - 1] is its
+ * last point. Returns the series' number, as figure_series. */
+int figure_window_means(Figure *fig, const char *style, const double *y /* [count * window] */, int window,
+                        int count, const char *title_fmt, ...) __attribute__((format(printf, 6, 7)));
+/* Adds a series of the points (t, y[t]) for t = 1, 2 ... 20, then each about
+ * 5% past the one before, up to `last`: a curve over steps on a log axis,
+ * its points evenly spread there. Returns the series' number. */
+int figure_log_curve(Figure *fig, const char *style, const double *y /* [last + 1] */, int last,
+                     const char *title_fmt, ...) __attribute__((format(printf, 5, 6)));
+
 /* Writes NAME.gp, draws it if gnuplot is available, frees the figure.
  * Returns 0 if the figure was drawn, 1 if only the script was written
  * (no gnuplot), -1 on error (with a message on stderr). */

@@ -3,9 +3,12 @@
 #include "runs.h"
 
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "rng.h"
 #include "timing.h"
 
 Optimizer *run_optimizer(Problem *p, Run run)
@@ -14,6 +17,14 @@ Optimizer *run_optimizer(Problem *p, Run run)
                           "out of memory");
     opt->lr = run.lr;   /* every adapter steps at opt->lr, as a schedule sets it */
     return opt;
+}
+
+size_t run_state_bytes(Problem *p, Run run)
+{
+    Optimizer *opt = run_optimizer(p, run);
+    size_t bytes = optimizer_state_bytes(opt);
+    optimizer_free(opt);
+    return bytes;
 }
 
 /* run from p's start through train(), keeping the parameters when asked. */
@@ -112,6 +123,32 @@ Curve run_curve(Problem *p, Run run, int checkpoints, double *batch_loss)
     return c;
 }
 
+SeedRuns run_seeds(Problem *p, Run run, int seeds, uint64_t batch_stride, int checkpoints, Curve *first)
+{
+    if (seeds < 1 || seeds > CURVE_SEEDS_MAX) fail("runs from %d seeds: 1 to %d", seeds, CURVE_SEEDS_MAX);
+    double loss[CURVE_SEEDS_MAX], accuracy[CURVE_SEEDS_MAX];
+    uint64_t seed = run.seed, batch_seed = run.batch_seed;
+    for (int k = 0; k < seeds; k++) {
+        run.seed = seed + (uint64_t)k;
+        run.batch_seed = batch_seed + (uint64_t)k * batch_stride;
+        Curve c = run_curve(p, run, checkpoints, NULL);
+        loss[k] = c.final_loss;
+        accuracy[k] = 100 * c.final_accuracy;
+        if (k == 0 && first) *first = c;
+    }
+    return (SeedRuns){spread(loss, seeds), spread(accuracy, seeds)};
+}
+
+int figure_checkpoints(Figure *fig, const char *style, const Curve *c, const char *title_fmt, ...)
+{
+    va_list ap;
+    va_start(ap, title_fmt);
+    int series = figure_series_v(fig, style, title_fmt, ap);
+    va_end(ap);
+    for (int i = 0; i < c->points; i++) figure_point(fig, series, c->step[i], c->loss[i]);
+    return series;
+}
+
 /* ---- the best learning rate of a grid ---- */
 
 /* What the sweeps hand lr_sweep: the problem, the run, and what they keep. */
@@ -119,7 +156,10 @@ typedef struct {
     Problem *p;
     Run run;
     int starts, margin, checkpoints;
-    Curve best;   /* best_curve's winner so far */
+    Curve best;          /* best_curve's winner so far */
+    Jump jump;           /* sweep_jump_first_phase's */
+    uint64_t stride;     /* sweep_seeds' batch_stride */
+    SeedSweep *seeds;    /* sweep_seeds' runs so far */
 } SweptRun;
 
 static double final_loss_at(float lr, double to_beat, void *ctx)
@@ -177,6 +217,27 @@ Curve best_curve(Problem *p, Run run, int checkpoints, const float *lrs, int cou
     return s.best;
 }
 
+static double seeds_at(float lr, double to_beat, void *ctx)
+{
+    (void)to_beat;
+    const SweptRun *s = ctx;
+    Run run = s->run;
+    run.lr = lr;
+    SeedRuns *at = &s->seeds->at[s->seeds->count++];
+    *at = run_seeds(s->p, run, s->starts, s->stride, 1, NULL);
+    return at->loss.mean;   /* INFINITY if one diverged */
+}
+
+SeedSweep sweep_seeds(Problem *p, Run run, int seeds, uint64_t batch_stride, const float *lrs, int count)
+{
+    SeedSweep out = {0};
+    SweptRun s = {.p = p, .run = run, .starts = seeds, .stride = batch_stride, .seeds = &out};
+    Sweep sw = lr_sweep(lrs, count, INFINITY, seeds_at, &s);
+    for (int k = 0; k < count; k++) out.lr[k] = sw.lr[k];
+    out.best = sw.best;
+    return out;
+}
+
 /* ---- the largest stable learning rate ---- */
 
 bool loss_never_rises(const TrainHistory *hist)
@@ -231,4 +292,66 @@ double paths_apart(const TrainHistory *a, const TrainHistory *b)
         worst = fmax(worst, sqrt(sum));
     }
     return worst;
+}
+
+/* ---- a problem that changes halfway ---- */
+
+JumpRun run_jump(Problem *p, Run run, Jump jump, OptimizerProbe *probe, const void *ctx)
+{
+    int phase = jump.phase, last = run.steps < 2 * phase ? run.steps : 2 * phase, window = phase / 10;
+    JumpRun out = {.steps = last, .loss = doubles_new((size_t)last + 1),
+                   .probe = probe ? doubles_new((size_t)last + 1) : NULL};
+    p->reset(p, run.seed);
+    Optimizer *opt = run_optimizer(p, run);
+    Rng rng;
+    rng_seed(&rng, 1, 5);
+    Tensor *x = p->params.params[0], *grad = p->params.grads[0];
+    float *start = floats_new(x->numel);   /* [numel]: where the minimum jumps to */
+    for (size_t i = 0; i < x->numel; i++) start[i] = x->data[i];
+    for (int t = 0; t <= last; t++) {
+        int k = t < phase ? 0 : 1;
+        double s = k ? jump.scale : 1.0;
+        /* f(x) = s g(x - c), c the minimum: its gradient is s times g's at x - c. */
+        for (size_t i = 0; i < x->numel; i++) x->data[i] -= (float)k * start[i];
+        out.loss[t] = p->loss_and_grad(p, NULL, 0);   /* g's loss: f's over s */
+        for (size_t i = 0; i < x->numel; i++) {
+            x->data[i] += (float)k * start[i];
+            grad->data[i] = (float)(s * (grad->data[i] + jump.noise * rng_normal(&rng)));
+        }
+        if (probe) out.probe[t] = probe(opt, ctx);
+        if (!isfinite(out.loss[t])) out.end[k] = INFINITY;
+        if (t < last && t - k * phase >= phase - window) out.end[k] += out.loss[t] / window;
+        if (t < last) optimizer_step(opt);
+    }
+    if (last < phase) out.end[0] = NAN;
+    if (last < 2 * phase) out.end[1] = NAN;
+    free(start);
+    optimizer_free(opt);
+    return out;
+}
+
+void jump_run_free(JumpRun *r)
+{
+    free(r->loss);
+    free(r->probe);
+    r->loss = r->probe = NULL;
+}
+
+static double first_phase_at(float lr, double to_beat, void *ctx)
+{
+    (void)to_beat;
+    const SweptRun *s = ctx;
+    Run run = s->run;
+    run.lr = lr;
+    run.steps = s->jump.phase;
+    JumpRun j = run_jump(s->p, run, s->jump, NULL, NULL);
+    double end = isfinite(j.end[0]) ? j.end[0] : INFINITY;
+    jump_run_free(&j);
+    return end;
+}
+
+Sweep sweep_jump_first_phase(Problem *p, Run run, Jump jump, const float *lrs, int count)
+{
+    SweptRun s = {.p = p, .run = run, .jump = jump};
+    return lr_sweep(lrs, count, INFINITY, first_phase_at, &s);
 }

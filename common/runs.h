@@ -6,13 +6,17 @@
  *   run_path                the loss and the parameters after every step
  *   run_final_loss          the loss on all training examples at the end
  *   run_steps_to_target     steps until the loss is TARGET_FRACTION of its start
- *   run_curve, Curve        the loss and test accuracy at checkpoints
+ *   run_curve, Curve,       the loss and test accuracy at checkpoints
+ *   figure_checkpoints      (and the loss as a line of a figure)
+ *   run_seeds               the same run from several starts: the spread
  *   sweep_final_loss,       the best learning rate of a grid (lr_sweep in
  *   sweep_steps_to_target,  experiment.h) by one of those measures
- *   best_curve
+ *   best_curve, sweep_seeds
  *   largest_lr              the largest learning rate whose run passes a test
  *   loss_after,             what is read off a recorded run
  *   sign_changes, paths_apart
+ *   run_jump, Jump,         a run on a problem that changes halfway: its
+ *   sweep_jump_first_phase  minimum jumps, its scale drops
  *
  * Every run starts from p->reset(p, run.seed) and makes its optimizer afresh,
  * so two runs with the same Run are the same run, in any chapter. */
@@ -48,6 +52,9 @@ typedef struct {
 
 /* run's optimizer on p's parameters (fails only when memory runs out). */
 Optimizer *run_optimizer(Problem *p, Run run);
+/* The bytes of state run's optimizer keeps for p's parameters: what it costs
+ * on top of the model. */
+size_t run_state_bytes(Problem *p, Run run);
 
 /* ---- one run ---- */
 
@@ -88,6 +95,23 @@ typedef struct {
  * is not NULL it receives the loss of each step's mini-batch (as
  * TrainHistory.loss) up to the last checkpoint: batch_loss[run.steps]. */
 Curve run_curve(Problem *p, Run run, int checkpoints, double *batch_loss);
+/* Adds a series of c's checkpoints (step, loss) to a figure (plot.h).
+ * Returns the series' number, as figure_series. */
+int figure_checkpoints(Figure *fig, const char *style, const Curve *c, const char *title_fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* How runs of the same settings from several starts end. */
+typedef struct {
+    Spread loss;       /* of the final training loss (INFINITY where one diverged) */
+    Spread accuracy;   /* of the final test accuracy, in percent (0 where one diverged) */
+} SeedRuns;
+
+/* run_curve(p, run, checkpoints) from `seeds` starts (1..CURVE_SEEDS_MAX):
+ * start k from seed run.seed + k, its batches drawn from run.batch_seed +
+ * k batch_stride. One start proves little: the spread says how much a
+ * result hangs on it. The first start's curve goes to *first (NULL: not kept). */
+#define CURVE_SEEDS_MAX 16
+SeedRuns run_seeds(Problem *p, Run run, int seeds, uint64_t batch_stride, int checkpoints, Curve *first);
 
 /* ---- the best learning rate of a grid ---- */
 
@@ -105,6 +129,19 @@ Sweep sweep_steps_to_target(Problem *p, Run run, int starts, int margin, const f
 /* run_curve at each learning rate of lrs[count]: the curve with the lowest
  * final loss (points 0 and final_loss INFINITY if every one diverged). */
 Curve best_curve(Problem *p, Run run, int checkpoints, const float *lrs /* [count] */, int count);
+
+/* run_seeds at each learning rate of a grid, each run measured at its end only. */
+typedef struct {
+    int count;
+    float lr[SWEEP_MAX];
+    SeedRuns at[SWEEP_MAX];   /* at[k]: the runs at lr[k] */
+    int best;                 /* the lowest mean final loss's index (the first, on
+                                 a tie); -1 if a run diverged at every lr */
+} SeedSweep;
+/* run from `seeds` starts (as run_seeds) at each learning rate of lrs[count]
+ * (in place of run.lr). */
+SeedSweep sweep_seeds(Problem *p, Run run, int seeds, uint64_t batch_stride, const float *lrs /* [count] */,
+                      int count);
 
 /* ---- the largest stable learning rate ---- */
 
@@ -128,5 +165,45 @@ int sign_changes(const TrainHistory *hist, int i, int steps);
 /* The largest distance between two recorded paths, step by step, over the
  * steps both took. */
 double paths_apart(const TrainHistory *a, const TrainHistory *b);
+
+/* ---- a problem that changes halfway ---- */
+
+/* How the problem of run_jump changes. For `phase` steps it is p itself;
+ * then its minimum jumps from the origin to where the run started, and its
+ * loss and gradient are multiplied by `scale` (1: the same problem again;
+ * 0.01: one hundred times flatter). Every gradient gets noise N(0, noise^2)
+ * before the scaling, as a mini-batch's of a steady size would add. */
+typedef struct {
+    int phase;       /* steps before the jump (at least 10) */
+    double scale;    /* the loss's factor after the jump */
+    double noise;    /* the standard deviation of the gradient noise */
+} Jump;
+
+/* What a run reads off its optimizer before each step (coordinate 0's
+ * effective learning rate, say); ctx is the caller's. */
+typedef double OptimizerProbe(const Optimizer *opt, const void *ctx);
+
+/* What run_jump records before each step t = 0..steps. */
+typedef struct {
+    int steps;        /* the steps taken: 2 phase, or phase for the first alone */
+    double *loss;     /* [steps + 1] the loss over its phase's scale: the second
+                         phase reads as the first */
+    double *probe;    /* [steps + 1] the probe's value; NULL without a probe */
+    double end[2];    /* the mean loss over the last tenth of each phase; not
+                         finite if the loss was not, anywhere in that phase;
+                         NAN for a phase not run */
+} JumpRun;
+
+/* run's optimizer (at run.lr, from p->reset(p, run.seed)) for run.steps
+ * steps, at most 2 jump.phase, on the problem that `jump` makes of p: a
+ * function of its one parameter x with its minimum at the origin (the
+ * ravine, turned or not). The noise is the same sequence in every run, so
+ * that runs differ only by their optimizers. probe may be NULL. */
+JumpRun run_jump(Problem *p, Run run, Jump jump, OptimizerProbe *probe, const void *ctx);
+void jump_run_free(JumpRun *r);
+/* run_jump's first phase alone at each learning rate of lrs[count] (in
+ * place of run.lr), scored by its end loss (end[0]): the best learning rate
+ * for the problem before it changes. */
+Sweep sweep_jump_first_phase(Problem *p, Run run, Jump jump, const float *lrs /* [count] */, int count);
 
 #endif

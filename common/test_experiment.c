@@ -178,6 +178,14 @@ START_TEST(test_spread_steps_below_and_log_steps)
     for (int i = 0, t = 0; i < 7; i++, t = next_log_step(t, 50)) ck_assert_int_eq(t, rows50[i]);
     ck_assert_int_eq(next_log_step(0, 1), 1);
     ck_assert_int_eq(next_log_step(1, 1), -1);
+    /* At 0.5 or more from step 2 on; 0.5 itself counts; never past 1. */
+    const double rising[5] = {0, 0.25, 0.5, 0.4, 0.75};
+    ck_assert_int_eq(first_step_reaching(rising, 4, 0.5), 2);
+    ck_assert_int_eq(first_step_reaching(rising, 4, 0.0), 0);
+    ck_assert_int_eq(first_step_reaching(rising, 4, 1.0), 5);
+    double *zeros = doubles_new(3);
+    ck_assert(zeros[0] == 0 && zeros[1] == 0 && zeros[2] == 0);
+    free(zeros);
 }
 END_TEST
 
@@ -223,6 +231,36 @@ START_TEST(test_loss_figure_and_curves)
 }
 END_TEST
 
+START_TEST(test_figure_series_helpers)
+{
+    /* figure_xy: the points as given; figure_window_means: the mean of each
+     * window at its middle; figure_log_curve: every step to 20, then 5%
+     * further each, rounded down: steps of 1 up to 40, of 2 from there. */
+    char dir[512];
+    ck_assert(make_temp_dir(dir, sizeof dir) == 0);
+    Report r;
+    ck_assert_int_eq(report_open(&r, dir, "99_demo"), 0);
+    Figure *fig = report_figure(&r, "99_series");
+    ck_assert_int_eq(figure_xy(fig, "points ls 1", (const double[]){1, 10}, (const double[]){2, 3}, 2, "xy"), 0);
+    const double noisy[6] = {1, 3, 2, 2, 10, 20};
+    ck_assert_int_eq(figure_window_means(fig, "lines ls 2", noisy, 2, 3, "smooth %d", 2), 1);
+    double y[101];
+    for (int t = 0; t <= 100; t++) y[t] = t;
+    ck_assert_int_eq(figure_log_curve(fig, "lines ls 3", y, 100, "log"), 2);
+    figure_close(fig);
+    ck_assert_int_eq(report_close(&r), 0);
+    char *text = figure_script(dir, "99_series");
+    ck_assert_ptr_nonnull(strstr(text, "$series0 << EOD\n1 2\n10 3\nEOD\n"));
+    ck_assert_ptr_nonnull(strstr(text, "$series1 << EOD\n1 2\n3 2\n5 15\nEOD\n"));
+    ck_assert_ptr_nonnull(strstr(text, "$series2 << EOD\n1 1\n2 2\n"));
+    ck_assert_ptr_nonnull(strstr(text, "\n39 39\n40 40\n42 42\n44 44\n"));
+    ck_assert_ptr_nonnull(strstr(text, "\n89 89\n93 93\n97 97\nEOD\n"));   /* 101 is past the last */
+    ck_assert_ptr_nonnull(strstr(text, "$series1 with lines ls 2 title 'smooth 2'"));
+    free(text);
+    remove_tree(dir);
+}
+END_TEST
+
 void add_experiment_tests(TCase *core)
 {
     tcase_add_test(core, test_table_layout);
@@ -234,4 +272,5 @@ void add_experiment_tests(TCase *core)
     tcase_add_test(core, test_loglog_slope_over_a_curve);
     tcase_add_test(core, test_spread_steps_below_and_log_steps);
     tcase_add_test(core, test_loss_figure_and_curves);
+    tcase_add_test(core, test_figure_series_helpers);
 }

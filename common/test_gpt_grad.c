@@ -488,10 +488,8 @@ static void perturb(Problem *p, double scale, uint64_t seed)
 
 START_TEST(test_model_gradient_quick)
 {
-    char err[256];
     GPTConfig cfg = GPT_QUICK;
-    Problem *p = gpt_new(&cfg, 3, err, sizeof err);
-    ck_assert_msg(p, "%s", err);
+    Problem *p = gpt_for_test(&cfg, 3);
     perturb(p, 0.3, 1);
     /* 70 windows of 8: more than one pass of 64 windows, whose gradients must add up */
     int idx[70];
@@ -503,10 +501,8 @@ END_TEST
 
 START_TEST(test_model_gradient_default_size)
 {
-    char err[256];
     GPTConfig cfg = GPT_DEFAULTS;
-    Problem *p = gpt_new(&cfg, 4, err, sizeof err);
-    ck_assert_msg(p, "%s", err);
+    Problem *p = gpt_for_test(&cfg, 4);
     perturb(p, 0.1, 2);
     int idx[2] = {17, 4000};
     check_model_grads(p, idx, 2, 2);

@@ -51,6 +51,20 @@ static const TestConfig TEST_DEFAULTS = {.lr = 0.1f};
 static const OptimizerSpec GD_SPEC = {.name = "gd", .config_size = sizeof(TestConfig),
                                       .defaults = &TEST_DEFAULTS, .create = test_create};
 
+/* The same optimizer with one state slot ("buf", never used): what a state costs. */
+static Optimizer *slot_create(ParamList params, const void *config)
+{
+    Optimizer *opt = test_create(params, config);
+    if (opt && optimizer_add_slot(opt, "buf") < 0) {
+        optimizer_free(opt);
+        return NULL;
+    }
+    return opt;
+}
+
+static const OptimizerSpec SLOT_SPEC = {.name = "gd", .config_size = sizeof(TestConfig),
+                                        .defaults = &TEST_DEFAULTS, .create = slot_create};
+
 /* Gradient descent at lr for `steps` steps. */
 static Run gd(float lr, int steps)
 {
@@ -221,6 +235,26 @@ START_TEST(test_curve_chunks_draw_their_own_batches)
 }
 END_TEST
 
+START_TEST(test_figure_checkpoints)
+{
+    /* A curve's loss at its checkpoints, one that is not finite left out. */
+    char dir[512], path[600];
+    ck_assert(make_temp_dir(dir, sizeof dir) == 0);
+    Curve c = {.points = 3, .step = {0, 5, 10}, .loss = {1, 0.5, INFINITY}};
+    Figure *fig = figure_open(dir, "curve");
+    ck_assert_ptr_nonnull(fig);
+    ck_assert_int_eq(figure_checkpoints(fig, "linespoints ls 1", &c, "lr %g", 0.1), 0);
+    ck_assert_int_ge(figure_close(fig), 0);
+    snprintf(path, sizeof path, "%s/curve.gp", dir);
+    char *text = read_text_file(path);
+    ck_assert_ptr_nonnull(text);
+    ck_assert_ptr_nonnull(strstr(text, "$series0 << EOD\n0 1\n5 0.5\nEOD\n"));
+    ck_assert_ptr_nonnull(strstr(text, "$series0 with linespoints ls 1 title 'lr 0.1'"));
+    free(text);
+    remove_tree(dir);
+}
+END_TEST
+
 /* ---- sweeps ------------------------------------------------------------------ */
 
 START_TEST(test_sweep_final_loss_by_hand)
@@ -304,6 +338,143 @@ START_TEST(test_largest_lr_by_bisection)
 }
 END_TEST
 
+/* ---- several starts ----------------------------------------------------------- */
+
+START_TEST(test_run_seeds_is_run_curve_from_each_start)
+{
+    /* Start k: seed 2 + k, batches from 100 + 7k; the spread is over the
+     * curves run_curve draws from those, the first kept. */
+    Problem *p = must_mlp(4, 1);
+    Run run = gd(0.05f, 10);
+    run.batch = 4;
+    run.seed = 2;
+    run.batch_seed = 100;
+    Curve first;
+    SeedRuns s = run_seeds(p, run, 3, 7, 2, &first);
+    double loss[3], accuracy[3];
+    for (int k = 0; k < 3; k++) {
+        Run at = run;
+        at.seed = 2 + (uint64_t)k;
+        at.batch_seed = 100 + 7 * (uint64_t)k;
+        Curve c = run_curve(p, at, 2, NULL);
+        loss[k] = c.final_loss;
+        accuracy[k] = 100 * c.final_accuracy;
+        if (k == 0) ck_assert_double_eq(first.final_loss, c.final_loss);
+    }
+    ck_assert_int_eq(first.points, 3);
+    Spread l = spread(loss, 3), a = spread(accuracy, 3);
+    ck_assert_double_eq(s.loss.mean, l.mean);
+    ck_assert_double_eq(s.loss.low, l.low);
+    ck_assert_double_eq(s.loss.high, l.high);
+    ck_assert_double_eq(s.accuracy.mean, a.mean);
+    ck_assert(s.loss.low < s.loss.high);   /* the starts differ */
+    problem_free(p);
+}
+END_TEST
+
+START_TEST(test_sweep_seeds_by_hand)
+{
+    /* The bowl ignores the seed: every start ends at (1 - lr)^20 / 2 after
+     * 10 steps; lr 1 reaches 0, lr 2.5 grows (a finite loss, not the best). */
+    Problem *p = bowl();
+    const float lrs[3] = {0.5f, 1.0f, 2.5f};
+    SeedSweep s = sweep_seeds(p, gd(0.0f, 10), 2, 1, lrs, 3);
+    ck_assert_int_eq(s.count, 3);
+    ck_assert_int_eq(s.best, 1);
+    ck_assert_float_eq(s.lr[2], 2.5f);
+    ck_assert_double_eq(s.at[0].loss.mean, 0.5 * pow(0.25, 10));
+    ck_assert_double_eq(s.at[0].loss.low, s.at[0].loss.high);
+    ck_assert_double_eq(s.at[1].loss.mean, 0.0);
+    /* Every run diverges: no best. */
+    s = sweep_seeds(p, gd(0.0f, 200), 2, 1, (const float[]){3.0f}, 1);
+    ck_assert_int_eq(s.best, -1);
+    ck_assert(isinf(s.at[0].loss.mean));
+    problem_free(p);
+}
+END_TEST
+
+START_TEST(test_run_state_bytes)
+{
+    /* Plain gradient descent keeps nothing; a state slot is a float per parameter. */
+    Problem *p = quadratic_new(3, (const double[]){1, 1, 1}, (const float[]){1, 1, 1});
+    ck_assert_ptr_nonnull(p);
+    ck_assert_int_eq(run_state_bytes(p, gd(0.1f, 0)), 0);
+    ck_assert_int_eq(run_state_bytes(p, (Run){.optimizer = &SLOT_SPEC, .lr = 0.1f}), 3 * sizeof(float));
+    problem_free(p);
+}
+END_TEST
+
+/* ---- a problem that changes halfway ----------------------------------------------- */
+
+/* The learning rate, as the probe of a run_jump. */
+static double probe_lr(const Optimizer *opt, const void *ctx)
+{
+    ck_assert_ptr_null(ctx);
+    return opt->lr;
+}
+
+START_TEST(test_jump_by_hand)
+{
+    /* The bowl x^2/2 from x = 1, lr 0.5, no noise, phases of 10 steps: x
+     * halves, the loss is 4^-t / 2. At t = 10 the minimum jumps to 1: the
+     * distance d = 1 - 2^-10 to it halves at each step (on the same
+     * problem), or shrinks by 1 - 0.5 scale (0.875 at scale 1/4), and the
+     * loss reads d^2 / 2 in both. The end of a phase is its last tenth:
+     * step 9 of each. Every number of the halving run is exact in float;
+     * the scaled run's x rounds (7/8 adds three bits a step): an ulp of 1
+     * a step on a distance of 0.26 or more, 1e-5 over ten steps of d^2. */
+    Problem *p = bowl();
+    const double d = 1 - pow(2, -10);
+    Run run = gd(0.5f, 20);
+    JumpRun same = run_jump(p, run, (Jump){.phase = 10, .scale = 1, .noise = 0}, probe_lr, NULL);
+    JumpRun flat = run_jump(p, run, (Jump){.phase = 10, .scale = 0.25, .noise = 0}, NULL, NULL);
+    ck_assert_int_eq(same.steps, 20);
+    for (int t = 0; t < 10; t++) ck_assert_double_eq(same.loss[t], 0.5 * pow(0.25, t));
+    for (int k = 0; k <= 10; k++) {
+        ck_assert_double_eq(same.loss[10 + k], 0.5 * pow(d * pow(0.5, k), 2));
+        ck_assert_close(flat.loss[10 + k], 0.5 * pow(d * pow(0.875, k), 2), 0, 1e-5);
+    }
+    ck_assert_double_eq(same.end[0], 0.5 * pow(0.25, 9));
+    ck_assert_double_eq(same.end[1], same.loss[19]);
+    ck_assert_double_eq(flat.end[0], same.end[0]);
+    for (int t = 0; t <= 20; t++) ck_assert_double_eq(same.probe[t], 0.5);
+    ck_assert_ptr_null(flat.probe);
+    /* The first phase alone: the second has no end. */
+    run.steps = 10;
+    JumpRun first = run_jump(p, run, (Jump){.phase = 10, .scale = 1, .noise = 0}, NULL, NULL);
+    ck_assert_int_eq(first.steps, 10);
+    ck_assert_double_eq(first.end[0], same.end[0]);
+    ck_assert(isnan(first.end[1]));
+    jump_run_free(&same);
+    jump_run_free(&flat);
+    jump_run_free(&first);
+    problem_free(p);
+}
+END_TEST
+
+START_TEST(test_jump_noise_is_the_same_in_every_run)
+{
+    /* Two runs with noise end alike, bit for bit, and unlike a run without;
+     * the best lr of the first phase is the one that halves the noise's
+     * damage, not the one that would solve the bowl in a step. */
+    Problem *p = bowl();
+    Jump noisy = {.phase = 100, .scale = 1, .noise = 0.3};
+    JumpRun a = run_jump(p, gd(0.5f, 200), noisy, NULL, NULL), b = run_jump(p, gd(0.5f, 200), noisy, NULL, NULL);
+    for (int t = 0; t <= 200; t++) ck_assert_double_eq(a.loss[t], b.loss[t]);
+    ck_assert(a.end[0] > 0);
+    const float lrs[3] = {0.05f, 1.0f, 1.9f};
+    Sweep s = sweep_jump_first_phase(p, gd(0.0f, 0), noisy, lrs, 3);
+    ck_assert_int_eq(s.count, 3);
+    ck_assert_int_eq(s.best, 0);   /* a small lr averages the noise away */
+    JumpRun at_1 = run_jump(p, gd(1.0f, 100), noisy, NULL, NULL);
+    ck_assert_double_eq(s.score[1], at_1.end[0]);
+    jump_run_free(&a);
+    jump_run_free(&b);
+    jump_run_free(&at_1);
+    problem_free(p);
+}
+END_TEST
+
 /* ---- reading a recorded run ------------------------------------------------------ */
 
 START_TEST(test_run_tests_and_loss_after)
@@ -356,10 +527,16 @@ void add_run_tests(TCase *core)
     tcase_add_test(core, test_curve_by_hand);
     tcase_add_test(core, test_curve_of_a_diverging_run);
     tcase_add_test(core, test_curve_chunks_draw_their_own_batches);
+    tcase_add_test(core, test_figure_checkpoints);
     tcase_add_test(core, test_sweep_final_loss_by_hand);
     tcase_add_test(core, test_sweep_steps_to_target_and_its_margin);
     tcase_add_test(core, test_sweep_steps_takes_the_worst_start);
     tcase_add_test(core, test_largest_lr_by_bisection);
     tcase_add_test(core, test_run_tests_and_loss_after);
     tcase_add_test(core, test_sign_changes_and_paths_apart);
+    tcase_add_test(core, test_run_seeds_is_run_curve_from_each_start);
+    tcase_add_test(core, test_sweep_seeds_by_hand);
+    tcase_add_test(core, test_run_state_bytes);
+    tcase_add_test(core, test_jump_by_hand);
+    tcase_add_test(core, test_jump_noise_is_the_same_in_every_run);
 }

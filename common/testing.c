@@ -432,6 +432,40 @@ void check_lesson_smoke_run(const char *lesson, const char *expect_text,
     remove_tree(dir);
 }
 
+Problem *gpt_for_test(const GPTConfig *cfg, uint64_t seed)
+{
+    char err[256];
+    Problem *p = gpt_new(cfg, seed, err, sizeof err);
+    ck_assert_msg(p != NULL, "%s", err);
+    return p;
+}
+
+char *lesson_values(const char *lesson)
+{
+    char dir[512], args[700], quoted[600], cmd[2048], path[800];
+    ck_assert(make_temp_dir(dir, sizeof dir) == 0);
+    snprintf(args, sizeof args, "--out=%s", shell_quote(dir, quoted, sizeof quoted));
+    program_command(cmd, sizeof cmd, OPTIMIZERS_BIN_DIR, lesson, args);
+    ProgramRun run;
+    ck_assert(run_program(cmd, NULL, &run) == 0);
+    ck_assert_msg(run.status == 0, "%s: exit %d, stderr: %s", cmd, run.status, run.err);
+    snprintf(path, sizeof path, "%s/out/%s/values.txt", dir, lesson);
+    char *values = read_text_file(path);
+    ck_assert_msg(values != NULL, "%s wrote no values.txt", lesson);
+    program_run_free(&run);
+    remove_tree(dir);
+    return values;
+}
+
+double value_in(const char *values, const char *name)
+{
+    size_t len = strlen(name);
+    for (const char *line = values; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL)
+        if (strncmp(line, name, len) == 0 && line[len] == ' ') return strtod(line + len + 1, NULL);
+    ck_abort_msg("no value %s", name);
+    return NAN;
+}
+
 void assert_program_refuses(const char *program, const char *args, const char *input,
                             const char *expected)
 {
@@ -488,7 +522,7 @@ void assert_refused_briefly(const char *program, const char *args, const char *i
 void check_lesson_flags(const char *lesson)
 {
     char cmd[4096];
-    const char *helps[] = {"--help", "--steps=x --lr=0 -h", "--quick --help --steps=0"};
+    const char *helps[] = {"--help", "--steps=x --seed=0 -h", "--quick --help --steps=0"};
     for (int i = 0; i < 3; i++) {
         program_command(cmd, sizeof cmd, OPTIMIZERS_BIN_DIR, lesson, helps[i]);
         ProgramRun run;
@@ -510,7 +544,7 @@ void check_lesson_flags(const char *lesson)
         {"--steps=ten", NULL, "not an integer"},
         {"--seed=-1", NULL, "--seed must be >= 0"},
         {"extra", NULL, "unexpected argument"},
-        {"--lr=0.1 --steps=10 --lr=0.2", NULL, "--lr is given twice"},
+        {"--seed=1 --steps=10 --seed=2", NULL, "--seed is given twice"},
         {"--quick --quick=false", NULL, "--quick is given twice"},
         {"--quick=maybe", NULL, "--quick: 'maybe' is not true or false"},
         {"--quick --out=/proc/no/such/dir", NULL, "cannot create or write to /proc/no/such/dir/out/"},
@@ -518,7 +552,7 @@ void check_lesson_flags(const char *lesson)
     assert_program_refuses_all(lesson, refusals, TABLE_SIZE(refusals));
 
     /* 100 000 bytes of garbage are quoted as their first 32 and "...". */
-    assert_refused_briefly(lesson, "--lr=@", NULL, "--lr", 200);
+    assert_refused_briefly(lesson, "--steps=@", NULL, "--steps", 200);
 
     /* --out: a file where the directory should be. */
     char dir[512], file[600], flag[700], quoted[3000], args[3100];
@@ -639,7 +673,7 @@ Suite *lesson_suite(const char *name, const LessonTest *core, const LessonTest *
         const char *name;
         const LessonTest *tests;
         double timeout_s;
-    } cases[] = {{"Core", core, 120}, {"Limits", limits, 60}};
+    } cases[] = {{"Core", core, 300}, {"Limits", limits, 60}};   /* Core runs the whole program */
     for (int i = 0; i < TABLE_SIZE(cases); i++) {
         TCase *tcase = tcase_create(cases[i].name);
         for (const LessonTest *t = cases[i].tests; t->test; t++)

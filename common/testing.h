@@ -17,6 +17,7 @@
 #include <stddef.h>
 
 #include "golden.h"
+#include "gpt.h"
 #include "optimizer_spec.h"
 
 Suite *make_suite(void);
@@ -253,6 +254,15 @@ void program_run_free(ProgramRun *run);
 void check_lesson_smoke_run(const char *lesson, const char *expect_text,
                             const char *const *tables, const char *const *figures);
 
+/* The values a lesson program prints for its chapter's prose, as the book
+ * runs it (default flags): its out/LESSON/values.txt text (free it), from a
+ * run into a fresh directory, which is removed. Fails the test if the
+ * program does not exit 0 or writes no values. */
+char *lesson_values(const char *lesson);
+/* The value NAME of a values.txt text ("name value" lines; NAN for "nan",
+ * as a run that never got there prints); fails the test if it is missing. */
+double value_in(const char *values, const char *name);
+
 /* The rules every lesson program's flags follow: --help or -h anywhere (exit
  * 0, the --steps limit of 1..100000 stated), --steps an integer in 1..100000,
  * --seed not negative, each flag at most once, a bare --quick, no words that
@@ -288,6 +298,9 @@ void assert_program_refuses_all(const char *program, const Refusal *refusals, in
  * shorter than max_bytes (bad input may be megabytes; its message is a line). */
 void assert_refused_briefly(const char *program, const char *args, const char *input,
                             const char *expected, size_t max_bytes);
+
+/* gpt_new(cfg, seed), failing the test with its message if it cannot. */
+Problem *gpt_for_test(const GPTConfig *cfg, uint64_t seed);
 
 /* The whole file as a NUL-terminated string (free it), or NULL. */
 char *read_text_file(const char *path);

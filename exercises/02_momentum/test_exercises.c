@@ -28,61 +28,10 @@
 
 /* ---- exercise 1 -------------------------------------------------------------- */
 
-START_TEST(test_ex1_first_steps_by_hand)
-{
-    /* Heavy ball, lr 0.1, momentum 0.9: buf = 0.5, p = 0.95; buf = 0.7, p = 0.88. */
-    SGDMomentumConfig cfg = SGD_MOMENTUM_DEFAULTS;
-    cfg.lr = 0.1f;
-    cfg.momentum = 0.9f;
-    float p[1] = {1.0f}, buf[1] = {0.0f};
-    ex_sgd_momentum_step(p, (float[]){0.5f}, buf, 1, &cfg, 1);
-    ck_assert_close(p[0], 0.95, 0, HAND_RTOL);
-    ck_assert_close(buf[0], 0.5, 0, HAND_RTOL);
-    ex_sgd_momentum_step(p, (float[]){0.25f}, buf, 1, &cfg, 2);
-    ck_assert_close(buf[0], 0.7, 0, HAND_RTOL);
-    ck_assert_close(p[0], 0.88, 0, HAND_RTOL);
-    /* Dampening 0.5 skips step 1: buf = 0.5; then 0.45 + 0.125 = 0.575, p = 0.8925. */
-    cfg.dampening = 0.5f;
-    p[0] = 1.0f;
-    ex_sgd_momentum_step(p, (float[]){0.5f}, buf, 1, &cfg, 1);
-    ck_assert_close(buf[0], 0.5, 0, HAND_RTOL);
-    ex_sgd_momentum_step(p, (float[]){0.25f}, buf, 1, &cfg, 2);
-    ck_assert_close(buf[0], 0.575, 0, HAND_RTOL);
-    ck_assert_close(p[0], 0.8925, 0, HAND_RTOL);
-    /* Nesterov: g + 0.9 buf = 0.95, p = 0.905; then 0.25 + 0.63 = 0.88, p = 0.817. */
-    cfg.dampening = 0.0f;
-    cfg.nesterov = true;
-    p[0] = 1.0f;
-    ex_sgd_momentum_step(p, (float[]){0.5f}, buf, 1, &cfg, 1);
-    ck_assert_close(p[0], 0.905, 0, HAND_RTOL);
-    ex_sgd_momentum_step(p, (float[]){0.25f}, buf, 1, &cfg, 2);
-    ck_assert_close(p[0], 0.817, 0, HAND_RTOL);
-}
-END_TEST
-
-START_TEST(test_ex1_maximize_and_weight_decay_enter_the_buffer)
-{
-    /* g = -0.5 + 0.1 * 1 = -0.4 = buf, p = 1.04; g = -0.5 + 0.104 = -0.396,
-     * buf = -0.36 - 0.396 = -0.756, p = 1.04 + 0.0756 = 1.1156. */
-    SGDMomentumConfig cfg = SGD_MOMENTUM_DEFAULTS;
-    cfg.lr = 0.1f;
-    cfg.momentum = 0.9f;
-    cfg.weight_decay = 0.1f;
-    cfg.maximize = true;
-    float p[1] = {1.0f}, buf[1] = {0.0f};
-    ex_sgd_momentum_step(p, (float[]){0.5f}, buf, 1, &cfg, 1);
-    ck_assert_close(buf[0], -0.4, 0, HAND_RTOL);
-    ck_assert_close(p[0], 1.04, 0, HAND_RTOL);
-    ex_sgd_momentum_step(p, (float[]){0.5f}, buf, 1, &cfg, 2);
-    ck_assert_close(buf[0], -0.756, 0, HAND_RTOL);
-    ck_assert_close(p[0], 1.1156, 0, HAND_RTOL);
-}
-END_TEST
-
-/* Your ex_sgd_momentum_step as check_golden_update replays it (an
- * UpdateStep; state[0] is momentum_buffer[n]): the buffer after every step
- * is checked when the case records it (momentum != 0), and, as exercises.h
- * says, there is none (NULL) when momentum == 0. */
+/* Your ex_sgd_momentum_step as check_steps_by_hand and check_golden_update
+ * run it (an UpdateStep; state[0] is momentum_buffer[n]): the buffer after
+ * every step is checked when the case records it (momentum != 0), and, as
+ * exercises.h says, there is none (NULL) when momentum == 0. */
 static void sgd_momentum_step(float *param, const float *grad, float *const *state, size_t n,
                               const void *config, long step)
 {
@@ -96,6 +45,39 @@ static const UpdateFunction EX_SGD_MOMENTUM = {
     .step = sgd_momentum_step,
     .state_names = {"momentum_buffer"},
 };
+
+/* Two steps from p = 1 and a buffer of 0, worked by hand: momentum_buffer
+ * and the parameter after step 1 and after step 2. */
+static const HandSteps BY_HAND[] = {
+    /* Heavy ball, lr 0.1, momentum 0.9: buf = 0.5, p = 0.95; buf = 0.7, p = 0.88. */
+    {"heavy ball", &(SGDMomentumConfig){.lr = 0.1f, .momentum = 0.9f}, {0.5f, 0.25f}, {{0.5, 0.7}}, {0.95, 0.88}},
+    /* Dampening 0.5 skips step 1: buf = 0.5, p = 0.95; then 0.45 + 0.125 = 0.575, p = 0.8925. */
+    {"dampening 0.5", &(SGDMomentumConfig){.lr = 0.1f, .momentum = 0.9f, .dampening = 0.5f}, {0.5f, 0.25f},
+     {{0.5, 0.575}}, {0.95, 0.8925}},
+    /* Nesterov: buf = 0.5, g + 0.9 buf = 0.95, p = 0.905; then buf = 0.7,
+     * 0.25 + 0.63 = 0.88, p = 0.817. */
+    {"Nesterov", &(SGDMomentumConfig){.lr = 0.1f, .momentum = 0.9f, .nesterov = true}, {0.5f, 0.25f},
+     {{0.5, 0.7}}, {0.905, 0.817}},
+};
+/* maximize and weight decay enter the buffer: g = -0.5 + 0.1 * 1 = -0.4 =
+ * buf, p = 1.04; g = -0.5 + 0.104 = -0.396, buf = -0.36 - 0.396 = -0.756,
+ * p = 1.04 + 0.0756 = 1.1156. */
+static const HandSteps MAXIMIZE_AND_WEIGHT_DECAY = {
+    "maximize and weight decay",
+    &(SGDMomentumConfig){.lr = 0.1f, .momentum = 0.9f, .weight_decay = 0.1f, .maximize = true},
+    {0.5f, 0.5f}, {{-0.4, -0.756}}, {1.04, 1.1156}};
+
+START_TEST(test_ex1_first_steps_by_hand)
+{
+    for (int i = 0; i < TABLE_SIZE(BY_HAND); i++) check_steps_by_hand(&EX_SGD_MOMENTUM, &BY_HAND[i], HAND_RTOL);
+}
+END_TEST
+
+START_TEST(test_ex1_maximize_and_weight_decay_enter_the_buffer)
+{
+    check_steps_by_hand(&EX_SGD_MOMENTUM, &MAXIMIZE_AND_WEIGHT_DECAY, HAND_RTOL);
+}
+END_TEST
 
 /* Replays the golden cases names[count] of sgd.txt through your step. */
 static void replay(const char *const *names, int count, double atol)

@@ -41,56 +41,8 @@ static void fill_sum(float *const *state, size_t n, const void *config)
 
 /* ---- exercise 1 -------------------------------------------------------------- */
 
-START_TEST(test_ex1_first_steps_by_hand)
-{
-    /* lr 0.1: sum = 0.25, p = 1 - 0.1*0.5/0.5 = 0.9; sum = 0.3125,
-     * p = 0.9 - 0.1*0.25/sqrt(0.3125) = 0.85527864045. */
-    AdagradConfig cfg = config(0.1f, 1e-10f);
-    float p[1] = {1.0f}, sum[1] = {0.0f};
-    ex_adagrad_step(p, (float[]){0.5f}, sum, 1, &cfg, 1);
-    ck_assert_close(sum[0], 0.25, 0, HAND_RTOL);
-    ck_assert_close(p[0], 0.9, 0, HAND_RTOL);
-    ex_adagrad_step(p, (float[]){0.25f}, sum, 1, &cfg, 2);
-    ck_assert_close(sum[0], 0.3125, 0, HAND_RTOL);
-    ck_assert_close(p[0], 0.8552786404500042, 0, HAND_RTOL);
-    /* lr_decay 0.5 changes step 2 only: clr = 0.1/1.5, p = 0.8701857603. */
-    cfg.lr_decay = 0.5f;
-    p[0] = 1.0f;
-    sum[0] = 0.0f;
-    ex_adagrad_step(p, (float[]){0.5f}, sum, 1, &cfg, 1);
-    ex_adagrad_step(p, (float[]){0.25f}, sum, 1, &cfg, 2);
-    ck_assert_close(p[0], 0.8701857603000028, 0, HAND_RTOL);
-}
-END_TEST
-
-START_TEST(test_ex1_maximize_weight_decay_and_eps)
-{
-    /* maximize negates, then weight decay adds: g = -0.5 + 0.1 = -0.4,
-     * sum = 0.16, p = 1.1; g = -0.5 + 0.11 = -0.39, sum = 0.3121,
-     * p = 1.1 + 0.039/sqrt(0.3121) = 1.16981001361. */
-    AdagradConfig cfg = config(0.1f, 1e-10f);
-    cfg.weight_decay = 0.1f;
-    cfg.maximize = true;
-    float p[1] = {1.0f}, sum[1] = {0.0f};
-    ex_adagrad_step(p, (float[]){0.5f}, sum, 1, &cfg, 1);
-    ck_assert_close(sum[0], 0.16, 0, HAND_RTOL);
-    ex_adagrad_step(p, (float[]){0.5f}, sum, 1, &cfg, 2);
-    ck_assert_close(p[0], 1.1698100136129541, 0, HAND_RTOL);
-    /* eps 0.5 goes after the root: std = 0.5 + 0.5, p = 1 - 0.05 = 0.95. */
-    AdagradConfig wide = config(0.1f, 0.5f);
-    float q[1] = {1.0f}, qs[1] = {0.0f};
-    ex_adagrad_step(q, (float[]){0.5f}, qs, 1, &wide, 1);
-    ck_assert_close(q[0], 0.95, 0, HAND_RTOL);
-    /* A zero gradient on the first step moves nothing (0/eps), a nonzero one does. */
-    float z[2] = {1.0f, 1.0f}, zs[2] = {0, 0};
-    ex_adagrad_step(z, (float[]){0.0f, 2.0f}, zs, 2, &wide, 1);
-    ck_assert(z[0] == 1.0f && zs[0] == 0.0f);
-    ck_assert_close(z[1], 1 - 0.1 * 2 / 2.5, 0, HAND_RTOL);
-}
-END_TEST
-
-/* Your ex_adagrad_step as check_golden_update replays it (an UpdateStep;
- * state[0] is sum[n], filled by fill_sum). */
+/* Your ex_adagrad_step as check_steps_by_hand and check_golden_update run it
+ * (an UpdateStep; state[0] is sum[n], filled by fill_sum). */
 static void adagrad_step(float *param, const float *grad, float *const *state, size_t n, const void *config,
                          long step)
 {
@@ -104,6 +56,49 @@ static const UpdateFunction EX_ADAGRAD = {
     .state_names = {"sum"},
     .start = fill_sum,
 };
+
+/* Two steps from p = 1 and sum = 0, worked by hand: sum and the parameter
+ * after step 1 and after step 2. First lr and lr_decay ... */
+static const HandSteps BY_HAND[] = {
+    /* lr 0.1: sum = 0.25, p = 1 - 0.1*0.5/0.5 = 0.9; sum = 0.3125,
+     * p = 0.9 - 0.1*0.25/sqrt(0.3125) = 0.85527864045. */
+    {"lr 0.1", &(AdagradConfig){.lr = 0.1f, .eps = 1e-10f}, {0.5f, 0.25f}, {{0.25, 0.3125}},
+     {0.9, 0.8552786404500042}},
+    /* lr_decay 0.5 changes step 2 only: clr = 0.1/1.5, p = 0.8701857603. */
+    {"lr_decay 0.5", &(AdagradConfig){.lr = 0.1f, .lr_decay = 0.5f, .eps = 1e-10f}, {0.5f, 0.25f},
+     {{0.25, 0.3125}}, {0.9, 0.8701857603000028}},
+};
+/* ... then maximize, weight decay and eps. */
+static const HandSteps OPTIONS_BY_HAND[] = {
+    /* maximize negates, then weight decay adds: g = -0.5 + 0.1 = -0.4,
+     * sum = 0.16, p = 1.1; g = -0.5 + 0.11 = -0.39, sum = 0.3121,
+     * p = 1.1 + 0.039/sqrt(0.3121) = 1.16981001361. */
+    {"maximize and weight decay", &(AdagradConfig){.lr = 0.1f, .weight_decay = 0.1f, .eps = 1e-10f, .maximize = true},
+     {0.5f, 0.5f}, {{0.16, 0.3121}}, {1.1, 1.1698100136129541}},
+    /* eps 0.5 goes after the root: std = 0.5 + 0.5, p = 1 - 0.05 = 0.95;
+     * p = 0.95 - 0.025/(sqrt(0.3125) + 0.5) = 0.92639320225. */
+    {"eps after the square root", &(AdagradConfig){.lr = 0.1f, .eps = 0.5f}, {0.5f, 0.25f}, {{0.25, 0.3125}},
+     {0.95, 0.926393202250021}},
+};
+
+START_TEST(test_ex1_first_steps_by_hand)
+{
+    for (int i = 0; i < TABLE_SIZE(BY_HAND); i++) check_steps_by_hand(&EX_ADAGRAD, &BY_HAND[i], HAND_RTOL);
+}
+END_TEST
+
+START_TEST(test_ex1_maximize_weight_decay_and_eps)
+{
+    for (int i = 0; i < TABLE_SIZE(OPTIONS_BY_HAND); i++)
+        check_steps_by_hand(&EX_ADAGRAD, &OPTIONS_BY_HAND[i], HAND_RTOL);
+    /* A zero gradient on the first step moves nothing (0/eps), a nonzero one does. */
+    AdagradConfig wide = config(0.1f, 0.5f);
+    float z[2] = {1.0f, 1.0f}, zs[2] = {0, 0};
+    ex_adagrad_step(z, (float[]){0.0f, 2.0f}, zs, 2, &wide, 1);
+    ck_assert(z[0] == 1.0f && zs[0] == 0.0f);
+    ck_assert_close(z[1], 1 - 0.1 * 2 / 2.5, 0, HAND_RTOL);
+}
+END_TEST
 
 START_TEST(test_ex1_matches_pytorch)
 {

@@ -32,12 +32,6 @@ static Run sgd(float lr, int steps)
     return (Run){.optimizer = &SGD_SPEC, .lr = lr, .steps = steps};
 }
 
-static Problem *digits_mlp_at(uint64_t seed)
-{
-    char err[256];
-    return must(mlp_new(MLP_HIDDEN, seed, err, sizeof err), err);
-}
-
 /* ---- 1. the loss: cross-entropy of one prediction -------------------------- */
 
 static void cross_entropy_table(Report *r)
@@ -90,7 +84,7 @@ static const char *entry_name(const Tensor *param, size_t local, char *out, size
 static void backprop_check(Report *r, const LessonArgs *a)
 {
     enum { BATCH = 64, SAMPLES = 6 };
-    Problem *p = digits_mlp_at((uint64_t)a->seed);
+    Problem *p = must_mlp(MLP_HIDDEN, (uint64_t)a->seed);
     int idx[BATCH];
     for (int i = 0; i < BATCH; i++) idx[i] = i;
     size_t numel = paramlist_numel(&p->params);
@@ -203,7 +197,7 @@ static void batch_noise(Report *r, const LessonArgs *a)
 {
     enum { SIZES = 12 };
     const int batches[SIZES] = {1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 1437};   /* 1437: all */
-    NoiseBench nb = {.p = digits_mlp_at((uint64_t)a->seed), .draws = a->quick ? 5 : 300};
+    NoiseBench nb = {.p = must_mlp(MLP_HIDDEN, (uint64_t)a->seed), .draws = a->quick ? 5 : 300};
     int n = nb.p->num_examples;
     nb.numel = paramlist_numel(&nb.p->params);
     nb.full = floats_new(nb.numel);
@@ -257,7 +251,7 @@ static void batch_race(Report *r, const LessonArgs *a)
     Figure *fig = report_figure(r, "01_batch_race");
     fprintf(figure_commands(fig), "set xlabel 'epochs (passes over the 1437 training examples)'\n"
                                   "set ylabel 'training loss'\nset logscale y\nset key top right\n");
-    Problem *p = digits_mlp_at((uint64_t)a->seed);
+    Problem *p = must_mlp(MLP_HIDDEN, (uint64_t)a->seed);
     for (int b = 0; b < 3; b++) {
         Run run = {.optimizer = &SGD_SPEC, .steps = epochs * 1437 / batches[b], .batch = batches[b],
                    .seed = (uint64_t)a->seed, .batch_seed = (uint64_t)a->seed * 1000};
@@ -407,10 +401,10 @@ static void saddle_table(Report *r, const LessonArgs *a)
 
 static void digits_mlp(Report *r, const LessonArgs *a)
 {
-    Problem *p = digits_mlp_at((uint64_t)a->seed);
+    Problem *p = must_mlp(MLP_HIDDEN, (uint64_t)a->seed);
     Run run = {.optimizer = &SGD_SPEC, .lr = a->lr, .steps = a->steps, .batch = a->batch,
                .seed = (uint64_t)a->seed, .batch_seed = (uint64_t)a->seed * 7919u};
-    double *batch_loss = must(calloc((size_t)a->steps, sizeof(double)), "out of memory");   /* [steps] */
+    double *batch_loss = doubles_new((size_t)a->steps);   /* [steps] */
     Curve c = run_curve(p, run, 10, batch_loss);
     const Column columns[] = {{"step", "%d"}, {"train loss", "%.4f"}, {"test accuracy", "%.1f%%"},
                               {NULL, NULL}};
@@ -423,8 +417,7 @@ static void digits_mlp(Report *r, const LessonArgs *a)
     Figure *fig = loss_figure(r, "01_digits_mlp", "set key top right\n");
     figure_curve(fig, "lines lc rgb '#b0c4de' lw 1", batch_loss, 0, c.step[c.points - 1] - 1,
                  "loss of each mini-batch");
-    int full_loss = figure_series(fig, "linespoints ls 1", "loss on all training examples");
-    for (int i = 0; i < c.points; i++) figure_point(fig, full_loss, c.step[i], c.loss[i]);
+    figure_checkpoints(fig, "linespoints ls 1", &c, "loss on all training examples");
     figure_close(fig);
     report_value(r, "mlp_accuracy", "%.1f", 100 * c.accuracy[c.points - 1]);
     report_value(r, "mlp_steps", "%d", a->steps);

@@ -33,7 +33,8 @@ static const OptionSpec FLAGS[] = {
 };
 
 #define MLP_HIDDEN 32
-/* The ravine of chapter 1: 2-D, curvatures 1/20 (the floor) and 1 (the wall). */
+/* The ravine of chapter 1: 2-D, curvatures 1/20 (the floor) and 1 (the wall).
+ * main() makes it once; the experiments that run on it get it as p. */
 #define CHAPTER_KAPPA 20.0
 
 static SGDMomentumConfig config(float lr, float momentum, bool nesterov)
@@ -50,6 +51,20 @@ static SGDMomentumConfig config(float lr, float momentum, bool nesterov)
 static Run full_batch(const SGDMomentumConfig *cfg, int steps)
 {
     return (Run){.optimizer = &SGD_MOMENTUM_SPEC, .config = cfg, .lr = cfg->lr, .steps = steps};
+}
+
+/* The path of `steps` full-batch steps at these settings from p's start. */
+static TrainHistory path(Problem *p, float lr, float momentum, bool nesterov, int steps)
+{
+    SGDMomentumConfig cfg = config(lr, momentum, nesterov);
+    return run_path(p, full_batch(&cfg, steps));
+}
+
+/* The steps to the target at these settings (-1: not within max_steps). */
+static int steps_to_target(Problem *p, float lr, float momentum, bool nesterov, int max_steps)
+{
+    SGDMomentumConfig cfg = config(lr, momentum, nesterov);
+    return run_steps_to_target(p, full_batch(&cfg, max_steps));
 }
 
 /* ---- the sweeps: the best settings, measured --------------------------------- */
@@ -101,11 +116,9 @@ static void heavy_ball_theory(double L, double mu, float *lr, float *beta)
 
 /* ---- 1. the problem: gradient descent on chapter 1's ravine ------------------ */
 
-static void gd_ravine(Report *r)
+static void gd_ravine(Report *r, Problem *p)
 {
-    Problem *p = must(ravine_new(2, CHAPTER_KAPPA), "out of memory");
-    SGDMomentumConfig cfg = config(1.8f, 0.0f, false);
-    TrainHistory h = run_path(p, full_batch(&cfg, 8));
+    TrainHistory h = path(p, 1.8f, 0.0f, false, 8);
     const Column columns[] = {{"step", "%d"}, {"x", "%.4f"}, {"y", "%.4f"}, {"grad x", "%.4f"},
                               {"grad y", "%.4f"}, {NULL, NULL}};
     Table *t = table_begin(r, "gd_ravine", "Gradient descent on chapter 1's ravine, lr = 1.8", columns);
@@ -129,23 +142,18 @@ static void gd_ravine(Report *r)
     report_value(r, "gd_k20_steps", "%d", gd.steps);
     report_value(r, "gd_k20_lr", "%.2f", gd.lr);
     train_history_free(&h);
-    problem_free(p);
 }
 
 /* ---- 2. heavy ball on the same ravine --------------------------------------- */
 
-static void ravine_paths(Report *r)
+static void ravine_paths(Report *r, Problem *p)
 {
-    Problem *p = must(ravine_new(2, CHAPTER_KAPPA), "out of memory");
     Best gd = sweep(p, false, false, 100000), hb = sweep(p, true, false, 100000);
     float theory_lr, theory_beta;
     heavy_ball_theory(1.0, 1.0 / CHAPTER_KAPPA, &theory_lr, &theory_beta);
-    SGDMomentumConfig theory = config(theory_lr, theory_beta, false);
-    int theory_steps = run_steps_to_target(p, full_batch(&theory, 100000));
+    int theory_steps = steps_to_target(p, theory_lr, theory_beta, false, 100000);
     const int steps = 30;
-    SGDMomentumConfig gd_cfg = config(gd.lr, 0.0f, false), hb_cfg = config(hb.lr, hb.momentum, false);
-    TrainHistory gd_path = run_path(p, full_batch(&gd_cfg, steps));
-    TrainHistory hb_path = run_path(p, full_batch(&hb_cfg, steps));
+    TrainHistory gd_path = path(p, gd.lr, 0.0f, false, steps), hb_path = path(p, hb.lr, hb.momentum, false, steps);
 
     const Column columns[] = {{"method", "%s"}, {"lr", "%.3f"}, {"momentum", "%.3f"}, {"steps to 1e-6", "%d"},
                               {"loss after 30 steps", "%.2e"}, {NULL, NULL}};
@@ -171,7 +179,6 @@ static void ravine_paths(Report *r)
     figure_close(fig);
     train_history_free(&gd_path);
     train_history_free(&hb_path);
-    problem_free(p);
 }
 
 /* ---- 3. steps against the condition number ------------------------------------ */
@@ -189,38 +196,19 @@ typedef struct {
     float hb_theory_beta;
 } KappaRow;
 
-/* Steps to the target on each ravine of the sweep, by kappa: each method's
- * best and theory's settings. */
-#define MAX_KAPPAS 7
-typedef struct {
-    int n;
-    double kappa[MAX_KAPPAS], gd[MAX_KAPPAS], hb[MAX_KAPPAS], nag[MAX_KAPPAS];
-    double gd_theory[MAX_KAPPAS], hb_theory[MAX_KAPPAS];
-} KappaSteps;
-
-/* Measures the ravine k->kappa[i] and records its steps in k at i. */
-static KappaRow kappa_row(KappaSteps *k, int i)
+static KappaRow kappa_row(double kappa)
 {
-    double kappa = k->kappa[i];
     Problem *p = must(ravine_new(KAPPA_DIM, kappa), "out of memory");
     int cap = (int)(20 * kappa) + 1000;
-    KappaRow row;
-    row.gd = sweep(p, false, false, cap);
+    KappaRow row = {.gd = sweep(p, false, false, cap)};
     row.hb = sweep(p, true, false, row.gd.steps > 0 ? row.gd.steps : cap);
     row.nag = sweep(p, true, true, row.gd.steps > 0 ? row.gd.steps : cap);
     /* Theory: GD's best lr is 2/(L + mu); heavy ball's is Polyak's. */
-    SGDMomentumConfig gd = config((float)(2.0 / (1.0 + 1.0 / kappa)), 0.0f, false);
     float lr;
     heavy_ball_theory(1.0, 1.0 / kappa, &lr, &row.hb_theory_beta);
-    SGDMomentumConfig hb = config(lr, row.hb_theory_beta, false);
-    row.gd_theory = run_steps_to_target(p, full_batch(&gd, cap));
-    row.hb_theory = run_steps_to_target(p, full_batch(&hb, cap));
+    row.gd_theory = steps_to_target(p, (float)(2.0 / (1.0 + 1.0 / kappa)), 0.0f, false, cap);
+    row.hb_theory = steps_to_target(p, lr, row.hb_theory_beta, false, cap);
     problem_free(p);
-    k->gd[i] = row.gd.steps;
-    k->hb[i] = row.hb.steps;
-    k->nag[i] = row.nag.steps;
-    k->gd_theory[i] = row.gd_theory;
-    k->hb_theory[i] = row.hb_theory;
     return row;
 }
 
@@ -234,28 +222,16 @@ static void report_k1e4(Report *r, const KappaRow *row)
     report_value(r, "k1e4_hb_theory_beta", "%.3f", row->hb_theory_beta);
 }
 
-/* The steps of each method's best settings against kappa, on log scales. */
-static void kappa_figure(Report *r, const KappaSteps *k, double s_gd, double s_hb, double s_nag)
-{
-    Figure *fig = report_figure(r, "02_kappa");
-    fprintf(figure_commands(fig), "set logscale xy\nset xlabel 'condition number κ'\n"
-                                  "set ylabel 'steps to reach 10^{-6} of the starting loss'\n"
-                                  "set format x '10^{%%T}'\nset key top left\n");
-    int gd_line = figure_series(fig, "linespoints ls 1 pt 7", "gradient descent (slope %.2f)", s_gd);
-    int hb_line = figure_series(fig, "linespoints ls 2 pt 5", "heavy ball (slope %.2f)", s_hb);
-    int nag_line = figure_series(fig, "linespoints ls 3 pt 9", "Nesterov (slope %.2f)", s_nag);
-    for (int i = 0; i < k->n; i++) {
-        figure_point(fig, gd_line, k->kappa[i], k->gd[i]);
-        figure_point(fig, hb_line, k->kappa[i], k->hb[i]);
-        figure_point(fig, nag_line, k->kappa[i], k->nag[i]);
-    }
-    figure_close(fig);
-}
+#define MAX_KAPPAS 7
+/* The step counts whose slope against kappa the table notes: each method's
+ * best, then theory's settings. */
+enum { GD, HB, NAG, GD_THEORY, HB_THEORY, KAPPA_COLUMNS };
 
 static void kappa_sweep(Report *r, const LessonArgs *a)
 {
     const double all_kappas[MAX_KAPPAS] = {10, 30, 100, 300, 1000, 3000, 10000}, quick_kappas[] = {10, 100};
-    KappaSteps k = {.n = a->quick ? 2 : MAX_KAPPAS};
+    const int n = a->quick ? 2 : MAX_KAPPAS;
+    double kappa[MAX_KAPPAS], steps[KAPPA_COLUMNS][MAX_KAPPAS], slope[KAPPA_COLUMNS];   /* steps[method][ravine] */
     const Column columns[] = {{"\nkappa", "%g"},
                               {"GD\nlr", "%.2f"}, {"\nsteps", "%d"},
                               {"HB\nlr", "%.2f"}, {"\nmomentum", "%.4f"}, {"\nsteps", "%d"},
@@ -266,38 +242,46 @@ static void kappa_sweep(Report *r, const LessonArgs *a)
                            columns);
     table_note(t, "GD gradient descent, HB heavy ball, NAG Nesterov: the best settings of the sweep;");
     table_note(t, "then the steps that theory's settings take");
-    for (int i = 0; i < k.n; i++) {
-        k.kappa[i] = a->quick ? quick_kappas[i] : all_kappas[i];
-        KappaRow row = kappa_row(&k, i);
-        table_row(t, k.kappa[i], row.gd.lr, row.gd.steps, row.hb.lr, row.hb.momentum, row.hb.steps,
+    for (int i = 0; i < n; i++) {
+        kappa[i] = a->quick ? quick_kappas[i] : all_kappas[i];
+        KappaRow row = kappa_row(kappa[i]);
+        table_row(t, kappa[i], row.gd.lr, row.gd.steps, row.hb.lr, row.hb.momentum, row.hb.steps,
                   row.nag.lr, row.nag.momentum, row.nag.steps, row.gd_theory, row.hb_theory);
-        if (k.kappa[i] == 10000) report_k1e4(r, &row);
+        if (kappa[i] == 10000) report_k1e4(r, &row);
+        const int of_row[KAPPA_COLUMNS] = {row.gd.steps, row.hb.steps, row.nag.steps, row.gd_theory, row.hb_theory};
+        for (int m = 0; m < KAPPA_COLUMNS; m++) steps[m][i] = of_row[m];
     }
-    double s_gd = loglog_slope(k.kappa, k.gd, k.n), s_hb = loglog_slope(k.kappa, k.hb, k.n);
-    double s_nag = loglog_slope(k.kappa, k.nag, k.n), s_hb_theory = loglog_slope(k.kappa, k.hb_theory, k.n);
-    table_note(t, "slope of log(steps) against log(kappa), fitted over these %d ravines:", k.n);
-    table_note(t, "  best settings of the sweep   GD %.2f   heavy ball %.2f   Nesterov %.2f", s_gd, s_hb,
-               s_nag);
-    table_note(t, "  theory's settings            GD %.2f   heavy ball %.2f",
-               loglog_slope(k.kappa, k.gd_theory, k.n), s_hb_theory);
+    for (int m = 0; m < KAPPA_COLUMNS; m++) slope[m] = loglog_slope(kappa, steps[m], n);
+    table_note(t, "slope of log(steps) against log(kappa), fitted over these %d ravines:", n);
+    table_note(t, "  best settings of the sweep   GD %.2f   heavy ball %.2f   Nesterov %.2f", slope[GD], slope[HB],
+               slope[NAG]);
+    table_note(t, "  theory's settings            GD %.2f   heavy ball %.2f", slope[GD_THEORY], slope[HB_THEORY]);
     table_end(t);
-    report_value(r, "slope_gd", "%.2f", s_gd);
-    report_value(r, "slope_hb", "%.2f", s_hb);
-    report_value(r, "slope_nag", "%.2f", s_nag);
-    report_value(r, "slope_hb_theory", "%.2f", s_hb_theory);
-    kappa_figure(r, &k, s_gd, s_hb, s_nag);
+    report_value(r, "slope_gd", "%.2f", slope[GD]);
+    report_value(r, "slope_hb", "%.2f", slope[HB]);
+    report_value(r, "slope_nag", "%.2f", slope[NAG]);
+    report_value(r, "slope_hb_theory", "%.2f", slope[HB_THEORY]);
+
+    /* The steps of each method's best settings against kappa, on log scales. */
+    Figure *fig = report_figure(r, "02_kappa");
+    fprintf(figure_commands(fig), "set logscale xy\nset xlabel 'condition number κ'\n"
+                                  "set ylabel 'steps to reach 10^{-6} of the starting loss'\n"
+                                  "set format x '10^{%%T}'\nset key top left\n");
+    figure_xy(fig, "linespoints ls 1 pt 7", kappa, steps[GD], n, "gradient descent (slope %.2f)", slope[GD]);
+    figure_xy(fig, "linespoints ls 2 pt 5", kappa, steps[HB], n, "heavy ball (slope %.2f)", slope[HB]);
+    figure_xy(fig, "linespoints ls 3 pt 9", kappa, steps[NAG], n, "Nesterov (slope %.2f)", slope[NAG]);
+    figure_close(fig);
 }
 
 /* ---- 4. how much momentum? ----------------------------------------------------- */
 
-static void beta_sweep(Report *r, const LessonArgs *a)
+static void beta_sweep(Report *r, Problem *p, const LessonArgs *a)
 {
     const float betas[] = {0.0f, 0.5f, 0.9f, 0.99f};
     const char *tags[] = {"0", "05", "09", "099"};   /* in the values' names */
     /* Plain SGD dashed: momentum 0.99 wanders around it. */
     const char *styles[] = {"lines ls 1 dt 2 lw 3", "lines ls 2", "lines ls 3", "lines ls 4"};
     const int steps = a->quick ? 200 : 2000, plot_steps = 400;
-    Problem *p = must(ravine_new(2, CHAPTER_KAPPA), "out of memory");
     const Column columns[] = {{"momentum", "%.2f"}, {"steps\nat lr 0.1", "%d"}, {"sign changes\nof x", "%d"},
                               {"\nof y", "%d"}, {"most negative x\n(overshoot)", "%.3f"}, {"best\nlr", "%.2f"},
                               {"steps at\nbest lr", "%d"}, {NULL, NULL}};
@@ -307,9 +291,8 @@ static void beta_sweep(Report *r, const LessonArgs *a)
                                                   "set key outside right\n");
     int plain_steps = 0;
     for (int b = 0; b < 4; b++) {
-        SGDMomentumConfig cfg = config(0.1f, betas[b], false);
-        TrainHistory h = run_path(p, full_batch(&cfg, steps));
-        int reached = run_steps_to_target(p, full_batch(&cfg, 100000));
+        TrainHistory h = path(p, 0.1f, betas[b], false, steps);
+        int reached = steps_to_target(p, 0.1f, betas[b], false, 100000);
         double min_x = 0.0;
         for (int s = 0; s <= h.steps_done; s++) min_x = fmin(min_x, h.path[2 * s]);
         Best best = sweep_lr(p, betas[b], false, 100000, INFINITY);   /* for this momentum alone */
@@ -327,16 +310,14 @@ static void beta_sweep(Report *r, const LessonArgs *a)
     }
     table_end(t);
     figure_close(fig);
-    problem_free(p);
 }
 
 /* ---- 4b. does momentum reduce oscillation? ----------------------------------- */
 
-static void oscillation(Report *r)
+static void oscillation(Report *r, Problem *p)
 {
     const float lrs[] = {0.1f, 1.0f, 1.8f}, betas[] = {0.0f, 0.5f, 0.9f};
     const int steps = 50;
-    Problem *p = must(ravine_new(2, CHAPTER_KAPPA), "out of memory");
     const Column columns[] = {{"lr", "%.1f"}, {"sign changes of y\nmomentum 0", "%d"}, {"\n0.5", "%d"},
                               {"\n0.9", "%d"}, {"|y| at the end\nmomentum 0", "%.1e"}, {"\n0.5", "%.1e"},
                               {"\n0.9", "%.1e"}, {NULL, NULL}};
@@ -347,8 +328,7 @@ static void oscillation(Report *r)
         int flips[3];
         double y[3];
         for (int b = 0; b < 3; b++) {
-            SGDMomentumConfig cfg = config(lrs[l], betas[b], false);
-            TrainHistory h = run_path(p, full_batch(&cfg, steps));
+            TrainHistory h = path(p, lrs[l], betas[b], false, steps);
             flips[b] = sign_changes(&h, 1, steps);
             y[b] = fabs(h.path[2 * steps + 1]);
             train_history_free(&h);
@@ -358,7 +338,6 @@ static void oscillation(Report *r)
         table_row(t, lrs[l], flips[0], flips[1], flips[2], y[0], y[1], y[2]);
     }
     table_end(t);
-    problem_free(p);
 }
 
 /* ---- 5. heavy ball against Nesterov ------------------------------------------- */
@@ -367,8 +346,7 @@ static void oscillation(Report *r)
  * into loss and y20 that loss and |y| after 20 steps, NaN where the loss grew. */
 static double end_loss(Problem *p, float lr, float beta, bool nesterov, int steps, double *loss, double *y20)
 {
-    SGDMomentumConfig cfg = config(lr, beta, nesterov);
-    TrainHistory h = run_path(p, full_batch(&cfg, steps));
+    TrainHistory h = path(p, lr, beta, nesterov, steps);
     bool grew = h.diverged_at || h.loss[steps] > h.loss[0];
     double end = h.loss[steps];
     *loss = grew ? NAN : end;
@@ -383,8 +361,7 @@ static void nesterov_figure(Report *r, Problem *p, float beta)
     Figure *fig = ravine_map(r, "02_nesterov_paths", p, (MapView){3.0, -3.5, 1.2, "x (flat floor)",
                                                                    "below horizontal"});
     for (int nesterov = 0; nesterov < 2; nesterov++) {
-        SGDMomentumConfig cfg = config(0.5f, beta, nesterov);
-        TrainHistory h = run_path(p, full_batch(&cfg, 40));
+        TrainHistory h = path(p, 0.5f, beta, nesterov, 40);
         figure_path(fig, &h, nesterov ? "linespoints ls 3" : "linespoints ls 2",
                     nesterov ? "Nesterov" : "heavy ball");
         train_history_free(&h);
@@ -399,11 +376,10 @@ static double largest_stable_lr(Problem *p, float beta, bool nesterov, int steps
     return largest_lr(p, full_batch(&cfg, steps), loss_ends_lower, 0.0, 8.0, 30);
 }
 
-static void nesterov_table(Report *r, const LessonArgs *a)
+static void nesterov_table(Report *r, Problem *p, const LessonArgs *a)
 {
     const float beta = 0.9f, lrs[] = {0.1f, 0.3f, 0.5f, 1.0f, 1.3f, 2.0f, 3.0f};
     const int steps = 100, bisect_steps = a->quick ? 300 : 3000;
-    Problem *p = must(ravine_new(2, CHAPTER_KAPPA), "out of memory");
     const Column columns[] = {{"lr", "%.2f"},
                               {"loss after 100 steps\nheavy ball", "%.2e"}, {"\nNesterov", "%.2e"},
                               {"|y| after 20 steps\nheavy ball", "%.2e"}, {"\nNesterov", "%.2e"},
@@ -433,7 +409,6 @@ static void nesterov_table(Report *r, const LessonArgs *a)
     report_value(r, "hb_max_lr", "%.2f", hb_max);
     report_value(r, "nag_max_lr", "%.2f", nag_max);
     nesterov_figure(r, p, beta);
-    problem_free(p);
 }
 
 /* ---- 6. two ways to write the velocity ------------------------------------------ */
@@ -482,11 +457,10 @@ static void steady_slope(Table *t, const SGDMomentumConfig *plain, double *lengt
                length[5], length[10], length[20], length[50], length[100]);
 }
 
-static void conventions(Report *r)
+static void conventions(Report *r, Problem *p)
 {
     const float beta = 0.9f, lr = 0.1f;
     const int steps = 100;
-    Problem *p = must(ravine_new(2, CHAPTER_KAPPA), "out of memory");
     SGDMomentumConfig plain = config(lr, beta, false), ema = config(lr / (1.0f - beta), beta, false);
     ema.dampening = beta;
     TrainHistory a = run_path(p, full_batch(&plain, steps));   /* A: v = beta v + g (PyTorch, dampening 0) */
@@ -516,7 +490,6 @@ static void conventions(Report *r)
     train_history_free(&a);
     train_history_free(&b);
     train_history_free(&c);
-    problem_free(p);
 }
 
 /* ---- 7. rolling through a pit ------------------------------------------------------ */
@@ -529,8 +502,7 @@ static const char *const OUTCOME[] = {"pit", "valley", "moving", "diverges"};
 static int pit_outcome(const PitShape *shape, float lr, float beta, int steps, const double *minima /* [2] */)
 {
     Problem *p = must(pit_new(shape, -3.0), "out of memory");
-    SGDMomentumConfig cfg = config(lr, beta, false);
-    TrainHistory h = run_path(p, full_batch(&cfg, steps));
+    TrainHistory h = path(p, lr, beta, false, steps);
     int outcome = STILL_MOVING;
     if (h.diverged_at) {
         outcome = DIVERGED;
@@ -563,8 +535,7 @@ static void pit_figure(Report *r, const double *minima /* [2] */)
                 minima[m], steps, minima[m], m == 0 ? "pit" : "valley", steps, minima[m]);
     for (int b = 0; b < 3; b++) {
         Problem *p = must(pit_new(&PIT_SHALLOW, -3.0), "out of memory");
-        SGDMomentumConfig cfg = config(0.03f, betas[b], false);
-        TrainHistory h = run_path(p, full_batch(&cfg, steps));
+        TrainHistory h = path(p, 0.03f, betas[b], false, steps);
         int curve = figure_series(fig, styles[b], "momentum %g", betas[b]);
         for (int s = 0; s <= h.steps_done; s++) figure_point(fig, curve, s, h.path[s]);
         train_history_free(&h);
@@ -612,50 +583,13 @@ static void pit_table(Report *r, const LessonArgs *a)
 
 /* ---- 8. the digits MLP ---------------------------------------------------------------- */
 
+enum { MLP_RUNS = 5, MLP_SEEDS = 3, MLP_POINTS = 10 };
+
 typedef struct {
     const char *label, *tag;   /* the tag names its values: mlp_TAG_loss */
     float lr, momentum;
     bool nesterov;
 } MlpRun;
-
-/* What momentum costs: one float32 buffer per parameter. */
-static void momentum_memory(Report *r, Problem *p, const SGDMomentumConfig *cfg)
-{
-    Optimizer *opt = run_optimizer(p, full_batch(cfg, 0));
-    size_t params = paramlist_numel(&p->params);
-    report_value(r, "mlp_params", "%zu", params);
-    report_value(r, "mlp_state_bytes", "%zu", optimizer_state_bytes(opt));
-    report_value(r, "mlp_state_bytes_per_param", "%g", (double)optimizer_state_bytes(opt) / (double)params);
-    optimizer_free(opt);
-}
-
-enum { MLP_RUNS = 5, MLP_SEEDS = 3, MLP_POINTS = 10 };
-
-/* One row of the table: `run` from MLP_SEEDS seeds, the curve of the first
- * into *curve; returns the mean accuracy in percent, and the mean loss into
- * loss. */
-static double mlp_row(Report *r, Table *t, Problem *p, const MlpRun *run, const LessonArgs *a, Curve *curve,
-                      double *loss)
-{
-    SGDMomentumConfig cfg = config(run->lr, run->momentum, run->nesterov);
-    double losses[MLP_SEEDS], accuracies[MLP_SEEDS];
-    for (int s = 0; s < MLP_SEEDS; s++) {
-        uint64_t seed = (uint64_t)a->seed + (uint64_t)s;
-        Run mlp = {.optimizer = &SGD_MOMENTUM_SPEC, .config = &cfg, .lr = run->lr, .steps = a->steps,
-                   .batch = a->batch, .seed = seed, .batch_seed = seed * 7919u};
-        Curve c = run_curve(p, mlp, MLP_POINTS, NULL);
-        losses[s] = c.final_loss;
-        accuracies[s] = c.final_accuracy;
-        if (s == 0) *curve = c;
-    }
-    Spread l = spread(losses, MLP_SEEDS), acc = spread(accuracies, MLP_SEEDS);
-    table_row(t, run->label, run->lr, run->momentum, run->lr / (1 - run->momentum), l.mean, l.low, l.high,
-              100 * acc.mean, 100 * acc.low, 100 * acc.high);
-    report_value(r, value_name(r, "mlp_%s_loss", run->tag), "%.4f", l.mean);
-    report_value(r, value_name(r, "mlp_%s_acc", run->tag), "%.1f", 100 * acc.mean);
-    *loss = l.mean;
-    return 100 * acc.mean;
-}
 
 /* The loss curves of the first seed of each run. One colour per
  * lr/(1 - beta): solid for SGD, dashed with open points for heavy ball, so
@@ -667,11 +601,9 @@ static void mlp_figure(Report *r, const MlpRun *runs /* [MLP_RUNS] */, const Cur
     Figure *fig = report_figure(r, "02_digits_mlp");
     fprintf(figure_commands(fig), "set xlabel 'step'\nset ylabel 'loss on all training examples'\n"
                                   "set logscale y\nset key top right\n");
-    for (int i = 0; i < MLP_RUNS; i++) {
-        int line = figure_series(fig, styles[i], "%s, lr %g%s", runs[i].label, runs[i].lr,
-                                 runs[i].momentum > 0 ? ", β 0.9" : "");
-        for (int c = 0; c < curves[i].points; c++) figure_point(fig, line, curves[i].step[c], curves[i].loss[c]);
-    }
+    for (int i = 0; i < MLP_RUNS; i++)
+        figure_checkpoints(fig, styles[i], &curves[i], "%s, lr %g%s", runs[i].label, runs[i].lr,
+                           runs[i].momentum > 0 ? ", β 0.9" : "");
     figure_close(fig);
 }
 
@@ -691,11 +623,22 @@ static void digits_mlp(Report *r, const LessonArgs *a, float beta)
                            "SGD with and without momentum on the digits MLP (64-32-10, tanh)", columns);
     table_note(t, "batch %d, %d steps; the final training loss and the test accuracy:", a->batch, a->steps);
     table_note(t, "their mean, lowest and highest over %d seeds", MLP_SEEDS);
-    char err[256];
-    Problem *p = must(mlp_new(MLP_HIDDEN, (uint64_t)a->seed, err, sizeof err), err);
+    Problem *p = must_mlp(MLP_HIDDEN, (uint64_t)a->seed);
     Curve curves[MLP_RUNS];
     double losses[MLP_RUNS], accuracy[MLP_RUNS];
-    for (int i = 0; i < MLP_RUNS; i++) accuracy[i] = mlp_row(r, t, p, &runs[i], a, &curves[i], &losses[i]);
+    for (int i = 0; i < MLP_RUNS; i++) {
+        const MlpRun *run = &runs[i];
+        SGDMomentumConfig cfg = config(run->lr, run->momentum, run->nesterov);
+        Run mlp = {.optimizer = &SGD_MOMENTUM_SPEC, .config = &cfg, .lr = run->lr, .steps = a->steps,
+                   .batch = a->batch, .seed = (uint64_t)a->seed, .batch_seed = (uint64_t)a->seed * 7919u};
+        SeedRuns s = run_seeds(p, mlp, MLP_SEEDS, 7919u, MLP_POINTS, &curves[i]);   /* seed k: batches (seed + k) 7919 */
+        table_row(t, run->label, run->lr, run->momentum, run->lr / (1 - run->momentum), s.loss.mean, s.loss.low,
+                  s.loss.high, s.accuracy.mean, s.accuracy.low, s.accuracy.high);
+        report_value(r, value_name(r, "mlp_%s_loss", run->tag), "%.4f", s.loss.mean);
+        report_value(r, value_name(r, "mlp_%s_acc", run->tag), "%.1f", s.accuracy.mean);
+        losses[i] = s.loss.mean;
+        accuracy[i] = s.accuracy.mean;
+    }
     table_end(t);
     mlp_figure(r, runs, curves);
     Spread acc = spread(accuracy, MLP_RUNS);
@@ -707,8 +650,12 @@ static void digits_mlp(Report *r, const LessonArgs *a, float beta)
     report_value(r, "mlp_beta", "%g", beta);
     report_value(r, "mlp_big_lr", "%g", a->lr / (1.0f - beta));
     report_value(r, "mlp_small_lr", "%g", a->lr * (1.0f - beta));
+    /* What momentum costs: one float32 buffer per parameter. */
     SGDMomentumConfig heavy_ball = config(a->lr, beta, false);
-    momentum_memory(r, p, &heavy_ball);
+    size_t params = paramlist_numel(&p->params), bytes = run_state_bytes(p, full_batch(&heavy_ball, 0));
+    report_value(r, "mlp_params", "%zu", params);
+    report_value(r, "mlp_state_bytes", "%zu", bytes);
+    report_value(r, "mlp_state_bytes_per_param", "%g", (double)bytes / (double)params);
     problem_free(p);
 }
 
@@ -720,14 +667,16 @@ int main(int argc, char **argv)
         die_usage("02_momentum", "--momentum must be between 0 and 1, both excluded (got %g)", args.momentum);
     Report report;
     if (report_open(&report, args.lesson.out, "02_momentum") != 0) return EXIT_USAGE;   /* a bad --out */
-    gd_ravine(&report);
-    ravine_paths(&report);
+    Problem *ravine = must(ravine_new(2, CHAPTER_KAPPA), "out of memory");
+    gd_ravine(&report, ravine);
+    ravine_paths(&report, ravine);
     kappa_sweep(&report, &args.lesson);
-    beta_sweep(&report, &args.lesson);
-    oscillation(&report);
-    nesterov_table(&report, &args.lesson);
-    conventions(&report);
+    beta_sweep(&report, ravine, &args.lesson);
+    oscillation(&report, ravine);
+    nesterov_table(&report, ravine, &args.lesson);
+    conventions(&report, ravine);
     pit_table(&report, &args.lesson);
     digits_mlp(&report, &args.lesson, args.momentum);
+    problem_free(ravine);
     return report_close(&report) == 0 ? 0 : 1;
 }

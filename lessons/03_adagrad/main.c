@@ -12,7 +12,6 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "adagrad.h"
 #include "experiment.h"
@@ -304,93 +303,52 @@ static void ravine(Report *r, const LessonArgs *a)
 
 /* ---- 3. the stall: the sum never forgets ------------------------------------ */
 
-/* The turned ravine (kappa 20) whose minimum jumps, after `phase` steps,
- * from the origin to where the run started, with gradients as noisy as a
- * mini-batch's (N(0, STALL_NOISE^2) added). loss: [2 phase + 1];
- * end_loss[k]: the mean loss over the last tenth of phase k; *clr_at_jump:
- * AdaGrad's lr/(sqrt(sum) + eps) of coordinate 0, over lr, at the jump. */
-static void moving_ravine(Method m, float lr, int phase, double *loss, double end_loss[2], double *clr_at_jump)
+/* AdaGrad's lr/(sqrt(sum) + eps) of coordinate 0, over lr (1 for GD). */
+static double clr_over_lr(const Optimizer *opt, const void *ctx)
 {
-    Problem *p = must(rotated_ravine_new(20.0, PI / 4), "out of memory");
-    Rng rng;
-    rng_seed(&rng, 1, 5);
-    float *x = p->params.params[0]->data, start[2] = {x[0], x[1]};
-    Optimizer *opt = run_optimizer(p, method(m, lr, 2 * phase));
-    end_loss[0] = end_loss[1] = 0;
-    *clr_at_jump = 1;
-    for (int t = 0; t <= 2 * phase; t++) {
-        int k = t < phase ? 0 : 1;
-        if (t == phase && m == ADAGRAD) *clr_at_jump = 1 / (sqrt(opt->slots[0][0]->data[0]) + 1e-10);
-        /* f(x - c) with the minimum at c: its gradient is f's at x - c. */
-        for (int i = 0; i < 2; i++) x[i] -= k * start[i];
-        loss[t] = p->loss_and_grad(p, NULL, 0);
-        for (int i = 0; i < 2; i++) {
-            x[i] += k * start[i];
-            p->params.grads[0]->data[i] += (float)(STALL_NOISE * rng_normal(&rng));
-        }
-        if (t < 2 * phase && t - k * phase >= phase - phase / 10) end_loss[k] += loss[t] / (phase / 10);
-        if (!isfinite(loss[t])) end_loss[k] = INFINITY;
-        if (t < 2 * phase) optimizer_step(opt);
-    }
-    optimizer_free(opt);
-    problem_free(p);
+    (void)ctx;
+    return opt->num_slots ? 1 / (sqrt(opt->slots[0][0]->data[0]) + ADAGRAD_DEFAULTS.eps) : 1;
 }
 
-typedef struct {
-    Method m;
-    int phase;
-    double *loss;
-} StallRun;
-
-static double first_phase_loss(float lr, double to_beat, void *ctx)
-{
-    (void)to_beat;
-    const StallRun *run = ctx;
-    double end[2], clr;
-    moving_ravine(run->m, lr, run->phase, run->loss, end, &clr);
-    return isfinite(end[0]) ? end[0] : INFINITY;
-}
-
-static void stall_figure(Report *r, double *const loss[2], const float lr[2], int phase)
+static void stall_figure(Report *r, const JumpRun run[2], const float lr[2], int phase)
 {
     Figure *fig = report_figure(r, "03_stall");
     fprintf(figure_commands(fig), "set xlabel 'step'\nset ylabel 'loss (mean over %d steps)'\nset logscale y\n"
                                   "set format y '%%.0e'\nset key top right\n"
                                   "set arrow from %d, graph 0 to %d, graph 1 nohead dt 3\n",
             phase / 100, phase, phase);
-    for (Method m = SGD; m <= ADAGRAD; m++) {
-        int s = figure_series(fig, m == SGD ? "lines ls 1" : "lines ls 2", "%s, lr %.3g",
-                              m == SGD ? "GD" : "AdaGrad", lr[m]);
-        for (int w = 0; w < 200; w++) {   /* the mean of each hundredth of a phase: the noise smoothed */
-            double mean = 0;
-            for (int i = w * (phase / 100); i < (w + 1) * (phase / 100); i++) mean += loss[m][i] / (phase / 100);
-            figure_point(fig, s, (w + 0.5) * (phase / 100), mean);
-        }
-    }
+    for (Method m = SGD; m <= ADAGRAD; m++)   /* the mean of each hundredth of a phase: the noise smoothed */
+        figure_window_means(fig, m == SGD ? "lines ls 1" : "lines ls 2", run[m].loss, phase / 100, 200,
+                            "%s, lr %.3g", m == SGD ? "GD" : "AdaGrad", lr[m]);
     figure_close(fig);
 }
 
+/* The moving ravine: the turned ravine (kappa 20) whose minimum jumps, after
+ * a phase, to where the run started (the same problem again), with gradients
+ * as noisy as a mini-batch's (N(0, STALL_NOISE^2) added). */
 static void stall(Report *r, const LessonArgs *a)
 {
-    int phase = a->quick ? 1000 : 10 * a->steps;
-    double *loss[2], end[2][2], clr[2];
+    Jump jump = {.phase = a->quick ? 1000 : 10 * a->steps, .scale = 1, .noise = STALL_NOISE};
+    int phase = jump.phase;
+    Problem *p = must(rotated_ravine_new(20.0, PI / 4), "out of memory");
+    JumpRun run[2];
     float lr[2], lrs[17];
     lr_grid(lrs, 17, -12, 4);   /* 0.001 .. 10 */
     for (Method m = SGD; m <= ADAGRAD; m++) {
-        loss[m] = must(calloc(2 * (size_t)phase + 1, sizeof(double)), "out of memory");
-        StallRun run = {m, phase, loss[m]};
-        Sweep sw = lr_sweep(lrs, 17, INFINITY, first_phase_loss, &run);   /* tuned on the first minimum */
+        Sweep sw = sweep_jump_first_phase(p, method(m, 0, 0), jump, lrs, 17);   /* tuned on the first minimum */
         if (sw.best < 0) fail("every learning rate diverged on the moving ravine");
         lr[m] = sw.lr[sw.best];
-        moving_ravine(m, lr[m], phase, loss[m], end[m], &clr[m]);
+        run[m] = run_jump(p, method(m, lr[m], 2 * phase), jump, clr_over_lr, NULL);
     }
+    problem_free(p);
+    const double clr = run[ADAGRAD].probe[phase];   /* at the jump */
     const Column columns[] = {{"", "%s"}, {"GD", "%.2e"}, {"AdaGrad", "%.2e"}, {NULL, NULL}};
     Table *t = table_begin(r, "stall", "The moving ravine: mean loss over the last tenth of each phase", columns);
-    table_row(t, "first minimum", end[SGD][0], end[ADAGRAD][0]);
-    table_row(t, "after the jump", end[SGD][1], end[ADAGRAD][1]);
+    table_row(t, "first minimum", run[SGD].end[0], run[ADAGRAD].end[0]);
+    table_row(t, "after the jump", run[SGD].end[1], run[ADAGRAD].end[1]);
     table_note(t, "each at its best lr for the first minimum: GD %g, AdaGrad %g; %d steps per phase", lr[SGD],
                lr[ADAGRAD], phase);
-    table_note(t, "AdaGrad's clr/lr on coordinate 0 at the jump: %.3f (1 at the start)", clr[ADAGRAD]);
+    table_note(t, "AdaGrad's clr/lr on coordinate 0 at the jump: %.3f (1 at the start)", clr);
     table_end(t);
     report_value(r, "stall_phase", "%d", phase);
     report_value(r, "stall_noise", "%g", STALL_NOISE);
@@ -398,12 +356,12 @@ static void stall(Report *r, const LessonArgs *a)
     report_value(r, "stall_ada_lr", "%g", lr[ADAGRAD]);
     const char *names[2][2] = {{"stall_gd_first", "stall_gd_second"}, {"stall_ada_first", "stall_ada_second"}};
     for (Method m = SGD; m <= ADAGRAD; m++)
-        for (int k = 0; k < 2; k++) report_value(r, names[m][k], "%.1e", end[m][k]);
-    report_value(r, "stall_ada_ratio", "%.0f", end[ADAGRAD][1] / end[ADAGRAD][0]);
-    report_value(r, "stall_clr", "%.3f", clr[ADAGRAD]);
+        for (int k = 0; k < 2; k++) report_value(r, names[m][k], "%.1e", run[m].end[k]);
+    report_value(r, "stall_ada_ratio", "%.0f", run[ADAGRAD].end[1] / run[ADAGRAD].end[0]);
+    report_value(r, "stall_clr", "%.3f", clr);
 
-    stall_figure(r, loss, lr, phase);
-    for (Method m = SGD; m <= ADAGRAD; m++) free(loss[m]);
+    stall_figure(r, run, lr, phase);
+    for (Method m = SGD; m <= ADAGRAD; m++) jump_run_free(&run[m]);
 }
 
 /* ---- 5. a formula from the notes that is NOT AdaGrad: v = g^2 --------------- */

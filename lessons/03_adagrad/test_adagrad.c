@@ -6,7 +6,6 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "adagrad.h"
 #include "problems.h"
@@ -289,62 +288,40 @@ END_TEST
 
 /* ---- the chapter's claims, on the numbers it quotes --------------------------------------- */
 
-/* The value NAME of a values.txt text; fails the test if it is missing. */
-static double value_of(const char *values, const char *name)
-{
-    size_t len = strlen(name);
-    for (const char *line = values; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL)
-        if (strncmp(line, name, len) == 0 && line[len] == ' ') return strtod(line + len + 1, NULL);
-    ck_abort_msg("no value %s", name);
-    return NAN;
-}
-
 START_TEST(test_the_chapters_measurements)
 {
     /* The program as the book runs it (default flags): each sentence of the
      * chapter that states a measurement is checked here on the same numbers. */
-    char dir[512], cmd[2048], args[700], quoted[600];
-    ck_assert_int_eq(make_temp_dir(dir, sizeof dir), 0);
-    snprintf(args, sizeof args, "--out=%s", shell_quote(dir, quoted, sizeof quoted));
-    program_command(cmd, sizeof cmd, OPTIMIZERS_BIN_DIR, "03_adagrad", args);
-    ProgramRun run;
-    ck_assert_int_eq(run_program(cmd, NULL, &run), 0);
-    ck_assert_msg(run.status == 0, "exit %d: %s", run.status, run.err);
-    char path[600];
-    snprintf(path, sizeof path, "%s/out/03_adagrad/values.txt", dir);
-    char *v = read_text_file(path);
-    ck_assert_ptr_nonnull(v);
+    char *v = lesson_values("03_adagrad");
 
     /* 1. Rare features: AdaGrad gets their error below 0.05 in less than half
      * SGD's steps; SGD is not slower on the frequent ones. */
-    ck_assert(2 * value_of(v, "sparse_ada_rare_steps") < value_of(v, "sparse_sgd_rare_steps"));
-    ck_assert(value_of(v, "sparse_sgd_frequent_steps") <= value_of(v, "sparse_ada_frequent_steps"));
+    ck_assert(2 * value_in(v, "sparse_ada_rare_steps") < value_in(v, "sparse_sgd_rare_steps"));
+    ck_assert(value_in(v, "sparse_sgd_frequent_steps") <= value_in(v, "sparse_ada_frequent_steps"));
     /* 2. Steady gradients: clr falls like t^(-1/2); the rare coordinate's is
      * several times larger. On the sparse problem, whose gradients shrink,
      * clr levels off (a slope near 0). */
-    ck_assert_close(value_of(v, "clr_slope_steady_frequent"), -0.5, 0.05, 0);
-    ck_assert_close(value_of(v, "clr_slope_steady_rare"), -0.5, 0.2, 0);
-    ck_assert(value_of(v, "clr_ratio_steady") > 4 && value_of(v, "clr_ratio_sparse") > 4);
-    ck_assert(fabs(value_of(v, "clr_slope_sparse_frequent")) < 0.15);
+    ck_assert_close(value_in(v, "clr_slope_steady_frequent"), -0.5, 0.05, 0);
+    ck_assert_close(value_in(v, "clr_slope_steady_rare"), -0.5, 0.2, 0);
+    ck_assert(value_in(v, "clr_ratio_steady") > 4 && value_in(v, "clr_ratio_sparse") > 4);
+    ck_assert(fabs(value_in(v, "clr_slope_sparse_frequent")) < 0.15);
     /* 3. The stall: after the jump AdaGrad ends far above its first phase
      * (more than 20 times) and above GD, whose two phases are within 10 times. */
-    ck_assert(value_of(v, "stall_ada_ratio") > 20);
-    ck_assert(value_of(v, "stall_ada_second") > 5 * value_of(v, "stall_gd_second"));
-    ck_assert(value_of(v, "stall_gd_second") < 10 * value_of(v, "stall_gd_first"));
-    ck_assert(value_of(v, "stall_ada_first") < value_of(v, "stall_gd_first"));
-    ck_assert(value_of(v, "stall_clr") < 0.05);
+    ck_assert(value_in(v, "stall_ada_ratio") > 20);
+    ck_assert(value_in(v, "stall_ada_second") > 5 * value_in(v, "stall_gd_second"));
+    ck_assert(value_in(v, "stall_gd_second") < 10 * value_in(v, "stall_gd_first"));
+    ck_assert(value_in(v, "stall_ada_first") < value_in(v, "stall_gd_first"));
+    ck_assert(value_in(v, "stall_clr") < 0.05);
     /* 4. Along the axes AdaGrad barely notices kappa; turned 45 degrees it
      * needs about kappa times more, like GD, which the turn does not change. */
-    ck_assert(value_of(v, "ravine_ada_axes_k1000") < 3 * value_of(v, "ravine_ada_axes_k10"));
-    ck_assert(value_of(v, "ravine_ada_turned_k1000") > 50 * value_of(v, "ravine_ada_turned_k10"));
-    ck_assert(value_of(v, "ravine_ada_turned_k1000") > value_of(v, "ravine_gd_turned_k1000"));
-    ck_assert(value_of(v, "ravine_gd_axes_k1000") == value_of(v, "ravine_gd_turned_k1000"));
+    ck_assert(value_in(v, "ravine_ada_axes_k1000") < 3 * value_in(v, "ravine_ada_axes_k10"));
+    ck_assert(value_in(v, "ravine_ada_turned_k1000") > 50 * value_in(v, "ravine_ada_turned_k10"));
+    ck_assert(value_in(v, "ravine_ada_turned_k1000") > value_in(v, "ravine_gd_turned_k1000"));
+    ck_assert(value_in(v, "ravine_gd_axes_k1000") == value_in(v, "ravine_gd_turned_k1000"));
     /* 5. v = g^2 (NOT AdaGrad) never gets below about 1e-3; AdaGrad does. */
-    ck_assert(value_of(v, "notada_sign_end") > 1e-3);
-    ck_assert(value_of(v, "notada_ada_end") < 1e-20);
+    ck_assert(value_in(v, "notada_sign_end") > 1e-3);
+    ck_assert(value_in(v, "notada_ada_end") < 1e-20);
     free(v);
-    program_run_free(&run);
-    remove_tree(dir);
 }
 END_TEST
 

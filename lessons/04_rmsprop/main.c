@@ -11,14 +11,12 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "adagrad.h"
 #include "experiment.h"
 #include "momentum.h"
 #include "problems.h"
 #include "rmsprop.h"
-#include "rng.h"
 #include "rotated.h"
 #include "runs.h"
 
@@ -28,8 +26,7 @@ typedef struct {
 } Args;
 
 static const OptionSpec FLAGS[] = {
-    LESSON_FLAGS,
-    LESSON_TRAIN_FLAGS,
+    LESSON_FLAGS, LESSON_TRAIN_FLAGS,
     {"alpha", OPT_DOUBLE, offsetof(Args, alpha), "alpha compared with PyTorch's 0.99 on the MLP", 0, 0},
     {NULL, 0, 0, NULL, 0, 0},
 };
@@ -45,6 +42,20 @@ static RMSpropConfig rmsprop_config(double alpha, float momentum, bool centered)
     cfg.momentum = momentum;
     cfg.centered = centered;
     return cfg;
+}
+
+/* A method the chapter compares: GD (lesson 02's SGD, momentum 0), AdaGrad
+ * (PyTorch's defaults) or RMSProp with cfg. Its tag names its values. */
+typedef struct {
+    const char *label, *tag;
+    const OptimizerSpec *spec;
+    RMSpropConfig cfg;   /* for RMSProp */
+} Variant;
+
+/* `steps` full-batch steps of v at lr from a problem's start. */
+static Run variant_run(const Variant *v, float lr, int steps)
+{
+    return (Run){.optimizer = v->spec, .config = v->spec == &RMSPROP_SPEC ? &v->cfg : NULL, .lr = lr, .steps = steps};
 }
 
 /* ---- 1. a steady gradient: the first steps, and centered's ----------------------- */
@@ -77,16 +88,14 @@ static void steady_gradient(Report *r, const LessonArgs *a)
 {
     int steps = a->quick ? 300 : 3000;
     double *length[STEADY_COUNT];
-    for (int k = 0; k < STEADY_COUNT; k++) length[k] = must(calloc((size_t)steps + 1, sizeof(double)), "out of memory");
+    for (int k = 0; k < STEADY_COUNT; k++) length[k] = doubles_new((size_t)steps + 1);
     steady_steps(steps, length);
     const Column columns[] = {{"step t", "%d"}, {"AdaGrad", "%.3f"}, {"RMSProp\nalpha 0.9", "%.3f"},
                               {"\nalpha 0.99", "%.3f"}, {"\nalpha 0.999", "%.3f"}, {"centered\nalpha 0.99", "%.3f"},
                               {NULL, NULL}};
     Table *t = table_begin(r, "steady", "Step length over lr when every gradient is 1", columns);
-    for (int s = 1;; s = next_log_step(s, steps)) {
+    for (int s = 1; s >= 0; s = next_log_step(s, steps))
         table_row(t, s, length[0][s], length[1][s], length[2][s], length[3][s], length[4][s]);
-        if (s == steps) break;
-    }
     table_note(t, "lr and eps are PyTorch's defaults; the exact first steps are 1/sqrt(1 - alpha) lr");
     table_end(t);
     report_value(r, "steady_steps", "%d", steps);
@@ -101,11 +110,7 @@ static void steady_gradient(Report *r, const LessonArgs *a)
     fprintf(figure_commands(fig), "set xlabel 'step t'\nset ylabel 'step length / lr'\nset logscale xy\n"
                                   "set xrange [1:%d]\nset format y '%%g'\nset key top center\n", steps);
     const char *styles[STEADY_COUNT] = {"lines ls 1", "lines ls 3", "lines ls 2", "lines ls 4", "lines ls 6 dt 2"};
-    for (int k = 0; k < STEADY_COUNT; k++) {
-        int line = figure_series(fig, styles[k], "%s", STEADY_TITLES[k]);
-        for (int t = 1; t <= steps; t = t < 20 ? t + 1 : (int)(t * 1.05))   /* even steps on the log axis */
-            figure_point(fig, line, t, length[k][t]);
-    }
+    for (int k = 0; k < STEADY_COUNT; k++) figure_log_curve(fig, styles[k], length[k], steps, "%s", STEADY_TITLES[k]);
     figure_close(fig);
     for (int k = 0; k < STEADY_COUNT; k++) free(length[k]);
 }
@@ -123,14 +128,6 @@ static void step_response(double alpha, int steps, double *square_avg /* [steps 
         rmsprop_update(&p, &g, &state, NULL, NULL, 1, &cfg);
         square_avg[t] = state;
     }
-}
-
-/* The first step t at which y[t] >= level (steps + 1: never). */
-static int first_reaching(const double *y, int steps, double level)
-{
-    for (int t = 0; t <= steps; t++)
-        if (y[t] >= level) return t;
-    return steps + 1;
 }
 
 /* RMSProp has settled on gradients of size `from` (square_avg = from^2);
@@ -158,12 +155,8 @@ static void memory_figure(Report *r, double *const y[3], const double alphas[3],
     Figure *fig = report_figure(r, "04_memory");
     fprintf(figure_commands(fig), "set xlabel 'step t'\nset ylabel 'square\\_avg'\nset logscale x\n"
                                   "set xrange [1:%d]\nset yrange [0:1.05]\nset key bottom right\n", steps);
-    for (int k = 0; k < 3; k++) {
-        const char *style = k == 0 ? "lines ls 3" : k == 1 ? "lines ls 2" : "lines ls 4";
-        int line = figure_series(fig, style, "alpha %g", alphas[k]);
-        for (int t = 1; t <= steps; t = t < 20 ? t + 1 : (int)(t * 1.05))   /* even steps on the log axis */
-            figure_point(fig, line, t, y[k][t]);
-    }
+    const char *styles[3] = {"lines ls 3", "lines ls 2", "lines ls 4"};
+    for (int k = 0; k < 3; k++) figure_log_curve(fig, styles[k], y[k], steps, "alpha %g", alphas[k]);
     /* a mark where t = 1/(1 - alpha) on each curve: 1 - 1/e = 63% there */
     int mark = figure_series(fig, "points ls 7 pt 7 ps 1", "t = 1/(1 - alpha)");
     for (int k = 0; k < 3; k++) figure_point(fig, mark, 1 / (1 - alphas[k]), y[k][(int)lround(1 / (1 - alphas[k]))]);
@@ -183,10 +176,10 @@ static void memory(Report *r)
     Table *t = table_begin(r, "memory", "The memory of square_avg: its step response, and a change of scale",
                            columns);
     for (int k = 0; k < 3; k++) {
-        y[k] = must(calloc((size_t)steps + 1, sizeof(double)), "out of memory");
+        y[k] = doubles_new((size_t)steps + 1);
         step_response(alphas[k], steps, y[k]);
         int reach[3];
-        for (int l = 0; l < 3; l++) reach[l] = first_reaching(y[k], steps, levels[l]);
+        for (int l = 0; l < 3; l++) reach[l] = first_step_reaching(y[k], steps, levels[l]);
         double unused, longest;
         int adapt = scale_change(alphas[k], 1.0f, 0.01f, &unused);
         scale_change(alphas[k], 0.01f, 1.0f, &longest);
@@ -209,148 +202,86 @@ static void memory(Report *r)
 
 /* ---- 3. the moving ravine: a long run, a jump, a change of scale --------------------- */
 
-/* Chapter 3's moving ravine: the ravine turned by 45 degrees (kappa 20), with
- * gradient noise of a mini-batch's size; after `phase` steps its minimum
- * jumps to where the run started, and its loss is multiplied by `scale`
- * (noise included): the same problem, 1/scale times flatter. */
+/* Chapter 3's moving ravine (run_jump): the ravine turned by 45 degrees
+ * (kappa 20), with gradient noise of a mini-batch's size; after a phase its
+ * minimum jumps to where the run started, and its loss is multiplied by a
+ * scale (noise included): the same problem, 1/scale times flatter. */
 #define JUMP_NOISE 0.3
 #define JUMP_KAPPA 20.0
 #define JUMP_SCALE 0.01
-
-typedef struct {
-    const char *label, *tag;
-    const OptimizerSpec *spec;
-    double alpha;   /* RMSProp's; 0 for the others */
-} Method;
-
-static const Method JUMP_METHODS[] = {
-    {"GD", "gd", &SGD_MOMENTUM_SPEC, 0},
-    {"AdaGrad", "ada", &ADAGRAD_SPEC, 0},
-    {"RMSProp, alpha 0.9", "rms09", &RMSPROP_SPEC, 0.9},
-    {"RMSProp, alpha 0.99", "rms099", &RMSPROP_SPEC, 0.99},
-    {"RMSProp, alpha 0.999", "rms0999", &RMSPROP_SPEC, 0.999},
-};
-enum { JUMP_GD, JUMP_ADA, JUMP_RMS09, JUMP_RMS099, JUMP_RMS0999, JUMP_METHOD_COUNT };
-
-/* What a run on the moving ravine records at each step t = 0..2 phase. */
-typedef struct {
-    double *loss;      /* the loss over the scale of its phase: phase 2 read as phase 1 */
-    double *clr;       /* coordinate 0's effective learning rate, times the scale */
-    double end[2];     /* the mean of loss over the last tenth of each phase */
-} JumpTrace;
-
-static JumpTrace jump_trace_new(int phase)
-{
-    return (JumpTrace){.loss = must(calloc(2 * (size_t)phase + 1, sizeof(double)), "out of memory"),
-                       .clr = must(calloc(2 * (size_t)phase + 1, sizeof(double)), "out of memory")};
-}
-
-static void jump_trace_free(JumpTrace *tr)
-{
-    free(tr->loss);
-    free(tr->clr);
-}
+enum { JUMP_GD, JUMP_ADA, JUMP_RMS09, JUMP_RMS099, JUMP_RMS0999, JUMP_METHODS };
 
 /* Coordinate 0's effective learning rate: lr for GD, lr/(sqrt(sum) + eps)
  * for AdaGrad, lr/(sqrt(square_avg) + eps) for RMSProp. */
-static double effective_lr(const Optimizer *opt, const Method *m)
+static double effective_lr(const Optimizer *opt, const void *variant)
 {
+    const Variant *v = variant;
     if (opt->num_slots == 0) return opt->lr;
-    double eps = m->spec == &ADAGRAD_SPEC ? ADAGRAD_DEFAULTS.eps : RMSPROP_DEFAULTS.eps;
+    double eps = v->spec == &ADAGRAD_SPEC ? ADAGRAD_DEFAULTS.eps : v->cfg.eps;
     return opt->lr / (sqrt(opt->slots[0][0]->data[0]) + eps);
 }
 
-/* One run: 2 phase steps (only the first phase when `first_only`). The
- * noise is the same sequence in every run. */
-static void moving_ravine(const Method *m, float lr, int phase, double scale, bool first_only, JumpTrace *tr)
-{
-    Problem *p = must(rotated_ravine_new(JUMP_KAPPA, PI / 4), "out of memory");
-    Rng rng;
-    rng_seed(&rng, 1, 5);
-    float *x = p->params.params[0]->data, *grad = p->params.grads[0]->data, start[2] = {x[0], x[1]};
-    RMSpropConfig cfg = rmsprop_config(m->alpha, 0.0f, false);
-    Optimizer *opt = run_optimizer(p, (Run){.optimizer = m->spec, .config = m->spec == &RMSPROP_SPEC ? &cfg : NULL,
-                                            .lr = lr});
-    int last = first_only ? phase : 2 * phase;
-    tr->end[0] = tr->end[1] = 0;
-    for (int t = 0; t <= last; t++) {
-        int k = t < phase ? 0 : 1;
-        double s = k ? scale : 1.0;
-        /* f(x) = s g(x - c), c the minimum: its gradient is s times g's at x - c. */
-        for (int i = 0; i < 2; i++) x[i] -= (float)k * start[i];
-        tr->loss[t] = p->loss_and_grad(p, NULL, 0);   /* g's loss: f's over s */
-        for (int i = 0; i < 2; i++) {
-            x[i] += (float)k * start[i];
-            grad[i] = (float)(s * (grad[i] + JUMP_NOISE * rng_normal(&rng)));
-        }
-        /* times s: a method that has adapted to f steps as it would on g */
-        tr->clr[t] = s * effective_lr(opt, m);
-        if (!isfinite(tr->loss[t])) tr->end[k] = INFINITY;
-        if (t < last && t - k * phase >= phase - phase / 10) tr->end[k] += tr->loss[t] / (phase / 10);
-        if (t < last) optimizer_step(opt);
-    }
-    optimizer_free(opt);
-    problem_free(p);
-}
-
+/* What the chapter reads off each method's two runs at its tuned lr: on the
+ * moving ravine as it is, and 1/JUMP_SCALE times flatter after the jump. */
 typedef struct {
-    const Method *m;
-    int phase;
-    JumpTrace *tr;
-} JumpTuning;
-
-static double first_phase_loss(float lr, double to_beat, void *ctx)
-{
-    (void)to_beat;
-    const JumpTuning *j = ctx;
-    moving_ravine(j->m, lr, j->phase, 1.0, true, j->tr);
-    return isfinite(j->tr->end[0]) ? j->tr->end[0] : INFINITY;
-}
+    float lr;
+    JumpRun same, scaled;   /* probe: the effective lr, times the scale after the jump */
+    double adapt;           /* steps_to_adapt */
+} JumpResult;
 
 /* Steps after the change until the run on the flatter problem steps as the
  * run on the unchanged one does: from then on, its effective learning rate
  * times the scale stays within a factor 2 of the other's (NAN: never). */
-static double steps_to_adapt(const JumpTrace *scaled, const JumpTrace *same, int phase)
+static double steps_to_adapt(const JumpRun *scaled, const JumpRun *same, int phase)
 {
     int t = 2 * phase;
-    while (t > phase && fabs(log(scaled->clr[t] / same->clr[t])) <= log(2.0)) t--;
+    while (t > phase && fabs(log(scaled->probe[t] / same->probe[t])) <= log(2.0)) t--;
     return t == 2 * phase ? NAN : t + 1 - phase;
 }
 
-static void jump_figures(Report *r, JumpTrace scaled[JUMP_METHOD_COUNT], const float lr[JUMP_METHOD_COUNT],
-                         int phase)
+static JumpResult jump_result(Problem *p, const Variant *v, int phase)
 {
-    const char *styles[JUMP_METHOD_COUNT] = {"lines ls 1", "lines ls 6", "lines ls 3", "lines ls 2", "lines ls 4"};
+    Jump same = {.phase = phase, .scale = 1, .noise = JUMP_NOISE}, scaled = same;
+    scaled.scale = JUMP_SCALE;
+    float lrs[17];
+    lr_grid(lrs, 17, -12, 4);   /* 0.001 .. 10 */
+    Sweep sw = sweep_jump_first_phase(p, variant_run(v, 0, 0), same, lrs, 17);   /* tuned on the first minimum */
+    if (sw.best < 0) fail("every learning rate diverged on the moving ravine");
+    JumpResult res = {.lr = sw.lr[sw.best]};
+    res.same = run_jump(p, variant_run(v, res.lr, 2 * phase), same, effective_lr, v);
+    res.scaled = run_jump(p, variant_run(v, res.lr, 2 * phase), scaled, effective_lr, v);
+    /* times the scale: a method that has adapted to the flatter problem steps as on the other */
+    for (int t = phase; t <= 2 * phase; t++) res.scaled.probe[t] *= JUMP_SCALE;
+    res.adapt = steps_to_adapt(&res.scaled, &res.same, phase);
+    return res;
+}
+
+static void jump_figures(Report *r, const Variant *methods, const JumpResult *res /* [JUMP_METHODS] */, int phase)
+{
+    const char *styles[JUMP_METHODS] = {"lines ls 1", "lines ls 6", "lines ls 3", "lines ls 2", "lines ls 4"};
     int window = phase / 100 > 0 ? phase / 100 : 1;
     /* the key in the empty top of the first phase, clear of every line */
     Figure *fig = loss_figure(r, "04_jump", "set format y '10^{%L}'\nset key at graph 0.28, graph 0.97 center top\n");
     fprintf(figure_commands(fig), "set ylabel 'loss / scale (mean over %d steps)'\n"
                                   "set arrow from %d, graph 0 to %d, graph 1 nohead dt 3\n", window, phase, phase);
-    for (int m = 0; m < JUMP_METHOD_COUNT; m++) {
-        int s = figure_series(fig, styles[m], "%s", JUMP_METHODS[m].label);
-        for (int w = 0; w < 200; w++) {   /* the mean of each hundredth of a phase: the noise smoothed */
-            double mean = 0;
-            for (int i = w * window; i < (w + 1) * window; i++) mean += scaled[m].loss[i] / window;
-            figure_point(fig, s, (w + 0.5) * window, mean);
-        }
-    }
+    for (int m = 0; m < JUMP_METHODS; m++)   /* the mean of each hundredth of a phase: the noise smoothed */
+        figure_window_means(fig, styles[m], res[m].scaled.loss, window, 200, "%s", methods[m].label);
     figure_close(fig);
 
     Figure *clr = report_figure(r, "04_adapt");
     fprintf(figure_commands(clr), "set xlabel 'step'\nset ylabel 'effective learning rate x scale / lr'\n"
                                   "set logscale y\nset format y '10^{%%L}'\nset key bottom left\n"
                                   "set arrow from %d, graph 0 to %d, graph 1 nohead dt 3\n", phase, phase);
-    for (int m = JUMP_ADA; m < JUMP_METHOD_COUNT; m++) {
-        int s = figure_series(clr, styles[m], "%s", JUMP_METHODS[m].label);
+    for (int m = JUMP_ADA; m < JUMP_METHODS; m++) {
+        int s = figure_series(clr, styles[m], "%s", methods[m].label);
         for (int t = 1; t <= 2 * phase; t += window)   /* 200 points a line */
-            figure_point(clr, s, t, scaled[m].clr[t] / lr[m]);
+            figure_point(clr, s, t, res[m].scaled.probe[t] / res[m].lr);
     }
     figure_close(clr);
 }
 
 /* The table of the moving ravine and the values the chapter quotes from it. */
-static void jump_table(Report *r, const JumpTrace same[JUMP_METHOD_COUNT], const JumpTrace scaled[JUMP_METHOD_COUNT],
-                       const double adapt[JUMP_METHOD_COUNT], const float lr[JUMP_METHOD_COUNT], int phase)
+static void jump_table(Report *r, const Variant *methods, const JumpResult *res /* [JUMP_METHODS] */, int phase)
 {
     const Column columns[] = {{"method", "%s"}, {"lr", "%g"}, {"before\nthe jump", "%.2e"},
                               {"after the jump\nsame scale", "%.2e"}, {"\nscale 1/100", "%.2e"},
@@ -358,8 +289,9 @@ static void jump_table(Report *r, const JumpTrace same[JUMP_METHOD_COUNT], const
     Table *t = table_begin(r, "jump", "The moving ravine: mean loss / scale over the last tenth of each phase",
                            columns);
     table_nan_text(t, 5, "never");
-    for (int m = 0; m < JUMP_METHOD_COUNT; m++)
-        table_row(t, JUMP_METHODS[m].label, lr[m], same[m].end[0], same[m].end[1], scaled[m].end[1], adapt[m]);
+    for (int m = 0; m < JUMP_METHODS; m++)
+        table_row(t, methods[m].label, res[m].lr, res[m].same.end[0], res[m].same.end[1], res[m].scaled.end[1],
+                  res[m].adapt);
     table_note(t, "each at its best lr for the first minimum (of 0.001 .. 10); %d steps per phase", phase);
     table_note(t, "steps to adapt: after the scale drops, until the effective lr times the scale stays");
     table_note(t, "within a factor 2 of the effective lr of the same run on the unchanged problem");
@@ -368,60 +300,45 @@ static void jump_table(Report *r, const JumpTrace same[JUMP_METHOD_COUNT], const
     report_value(r, "jump_noise", "%g", JUMP_NOISE);
     report_value(r, "jump_kappa", "%g", JUMP_KAPPA);
     report_value(r, "jump_scale", "%g", 1 / JUMP_SCALE);
-    for (int m = 0; m < JUMP_METHOD_COUNT; m++) {
-        const char *tag = JUMP_METHODS[m].tag;
-        report_value(r, value_name(r, "jump_%s_lr", tag), "%g", lr[m]);
-        report_value(r, value_name(r, "jump_%s_first", tag), "%.1e", same[m].end[0]);
-        report_value(r, value_name(r, "jump_%s_same", tag), "%.1e", same[m].end[1]);
-        report_value(r, value_name(r, "jump_%s_scaled", tag), "%.1e", scaled[m].end[1]);
-        report_value(r, value_name(r, "jump_%s_same_ratio", tag), "%.1f", same[m].end[1] / same[m].end[0]);
-        double ratio = scaled[m].end[1] / same[m].end[0];
+    for (int m = 0; m < JUMP_METHODS; m++) {
+        const char *tag = methods[m].tag;
+        const JumpRun *same = &res[m].same, *scaled = &res[m].scaled;
+        report_value(r, value_name(r, "jump_%s_lr", tag), "%g", res[m].lr);
+        report_value(r, value_name(r, "jump_%s_first", tag), "%.1e", same->end[0]);
+        report_value(r, value_name(r, "jump_%s_same", tag), "%.1e", same->end[1]);
+        report_value(r, value_name(r, "jump_%s_scaled", tag), "%.1e", scaled->end[1]);
+        report_value(r, value_name(r, "jump_%s_same_ratio", tag), "%.1f", same->end[1] / same->end[0]);
+        double ratio = scaled->end[1] / same->end[0];
         report_value(r, value_name(r, "jump_%s_scaled_ratio", tag), ratio < 10 ? "%.1f" : "%.0f", ratio);
-        report_value(r, value_name(r, "jump_%s_adapt", tag), "%.0f", adapt[m]);
+        report_value(r, value_name(r, "jump_%s_adapt", tag), "%.0f", res[m].adapt);
         /* the effective lr at the jump, over the one after the first step */
-        report_value(r, value_name(r, "jump_%s_clr_drop", tag), "%.3f", same[m].clr[phase] / same[m].clr[1]);
+        report_value(r, value_name(r, "jump_%s_clr_drop", tag), "%.3f", same->probe[phase] / same->probe[1]);
     }
 }
 
 static void jump(Report *r, const LessonArgs *a)
 {
+    const Variant methods[JUMP_METHODS] = {
+        {"GD", "gd", &SGD_MOMENTUM_SPEC, RMSPROP_DEFAULTS},
+        {"AdaGrad", "ada", &ADAGRAD_SPEC, RMSPROP_DEFAULTS},
+        {"RMSProp, alpha 0.9", "rms09", &RMSPROP_SPEC, rmsprop_config(0.9, 0.0f, false)},
+        {"RMSProp, alpha 0.99", "rms099", &RMSPROP_SPEC, rmsprop_config(0.99, 0.0f, false)},
+        {"RMSProp, alpha 0.999", "rms0999", &RMSPROP_SPEC, rmsprop_config(0.999, 0.0f, false)},
+    };
     int phase = a->quick ? 1000 : 30000;
-    float lrs[17];
-    lr_grid(lrs, 17, -12, 4);   /* 0.001 .. 10 */
-    JumpTrace same[JUMP_METHOD_COUNT], scaled[JUMP_METHOD_COUNT];
-    double adapt[JUMP_METHOD_COUNT];
-    float lr[JUMP_METHOD_COUNT];
-    for (int m = 0; m < JUMP_METHOD_COUNT; m++) {
-        same[m] = jump_trace_new(phase);
-        scaled[m] = jump_trace_new(phase);
-        JumpTuning tuning = {&JUMP_METHODS[m], phase, &same[m]};
-        Sweep sw = lr_sweep(lrs, 17, INFINITY, first_phase_loss, &tuning);   /* tuned on the first minimum */
-        if (sw.best < 0) fail("every learning rate diverged on the moving ravine");
-        lr[m] = sw.lr[sw.best];
-        moving_ravine(&JUMP_METHODS[m], lr[m], phase, 1.0, false, &same[m]);
-        moving_ravine(&JUMP_METHODS[m], lr[m], phase, JUMP_SCALE, false, &scaled[m]);
-        adapt[m] = steps_to_adapt(&scaled[m], &same[m], phase);
-    }
-    jump_table(r, same, scaled, adapt, lr, phase);
-    jump_figures(r, scaled, lr, phase);
-    for (int m = 0; m < JUMP_METHOD_COUNT; m++) {
-        jump_trace_free(&same[m]);
-        jump_trace_free(&scaled[m]);
+    Problem *p = must(rotated_ravine_new(JUMP_KAPPA, PI / 4), "out of memory");
+    JumpResult res[JUMP_METHODS];
+    for (int m = 0; m < JUMP_METHODS; m++) res[m] = jump_result(p, &methods[m], phase);
+    problem_free(p);
+    jump_table(r, methods, res, phase);
+    jump_figures(r, methods, res, phase);
+    for (int m = 0; m < JUMP_METHODS; m++) {
+        jump_run_free(&res[m].same);
+        jump_run_free(&res[m].scaled);
     }
 }
 
 /* ---- 4. centered and momentum on the ravine ------------------------------------------ */
-
-typedef struct {
-    const char *label, *tag;
-    const OptimizerSpec *spec;
-    RMSpropConfig cfg;   /* for RMSProp */
-} Variant;
-
-static Run variant_run(const Variant *v, int steps)
-{
-    return (Run){.optimizer = v->spec, .config = v->spec == &RMSPROP_SPEC ? &v->cfg : NULL, .steps = steps};
-}
 
 static void ravine(Report *r, const LessonArgs *a)
 {
@@ -441,16 +358,13 @@ static void ravine(Report *r, const LessonArgs *a)
                               {"turned 45°\nlr", "%g"}, {"\nsteps", "%.0f"}, {NULL, NULL}};
     Table *t = table_begin(r, "ravine", "Steps until the loss is 1e-6 of its start (the worst of 4 starts), "
                            "best lr of each", columns);
-    table_nan_text(t, 1, "-");
-    table_nan_text(t, 2, "never");
-    table_nan_text(t, 3, "-");
-    table_nan_text(t, 4, "never");
+    for (int c = 1; c <= 4; c++) table_nan_text(t, c, c % 2 ? "-" : "never");   /* lr, steps */
     for (int v = 0; v < count; v++) {
         double steps[2];
         float best[2];
         for (int turned = 0; turned <= 1; turned++) {
             Problem *p = must(rotated_ravine_new(kappa, turned ? PI / 4 : 0.0), "out of memory");
-            Sweep s = sweep_steps_to_target(p, variant_run(&variants[v], max_steps), 4, 5, lrs, 33, INFINITY);
+            Sweep s = sweep_steps_to_target(p, variant_run(&variants[v], 0, max_steps), 4, 5, lrs, 33, INFINITY);
             steps[turned] = s.best >= 0 ? s.score[s.best] : NAN;
             best[turned] = s.best >= 0 ? s.lr[s.best] : NAN;
             report_value(r, value_name(r, "ravine_%s_%s", variants[v].tag, turned ? "turned" : "axes"), "%.0f",
@@ -470,38 +384,10 @@ static void ravine(Report *r, const LessonArgs *a)
 
 enum { MLP_LRS = 5, MLP_VARIANTS = 4, MLP_SEEDS = 3 };
 
-/* One variant on the MLP: at each learning rate, the final training loss
- * and test accuracy from each seed; the learning rate of the lowest mean loss. */
-typedef struct {
-    double loss[MLP_LRS][MLP_SEEDS], accuracy[MLP_LRS][MLP_SEEDS];
-    double mean_loss[MLP_LRS];
-    int best;   /* the index of the best learning rate */
-} MlpResult;
-
-static MlpResult mlp_variant(Problem *p, const Variant *v, const LessonArgs *a, int steps, int count, int seeds,
-                             const float *lrs)
+static void mlp_figure(Report *r, const Variant *variants, const SeedSweep *res /* [MLP_VARIANTS] */)
 {
-    MlpResult out = {.best = -1};
-    Run run = variant_run(v, steps);
-    run.batch = a->batch;
-    for (int k = 0; k < count; k++) {
-        run.lr = lrs[k];
-        out.mean_loss[k] = 0;
-        for (int s = 0; s < seeds; s++) {
-            run.seed = run.batch_seed = (uint64_t)a->seed + (uint64_t)s;
-            Curve c = run_curve(p, run, 1, NULL);   /* only the end is measured */
-            out.loss[k][s] = c.final_loss;
-            out.accuracy[k][s] = 100 * c.final_accuracy;
-            out.mean_loss[k] += c.final_loss / seeds;   /* INFINITY if one diverged */
-        }
-        if (isfinite(out.mean_loss[k]) && (out.best < 0 || out.mean_loss[k] < out.mean_loss[out.best])) out.best = k;
-    }
-    if (out.best < 0) fail("every learning rate diverged on the digits MLP (%s)", v->label);
-    return out;
-}
-
-static void mlp_figure(Report *r, const Variant *variants, const MlpResult *res, const float *lrs, int count)
-{
+    const float *lrs = res[0].lr;
+    int count = res[0].count;
     Figure *fig = report_figure(r, "04_mlp");
     fprintf(figure_commands(fig), "set xlabel 'learning rate'\nset ylabel 'final training loss (mean of seeds)'\n"
                                   "set logscale xy\nset format y '10^{%%L}'\nset key top left\n"
@@ -510,24 +396,25 @@ static void mlp_figure(Report *r, const Variant *variants, const MlpResult *res,
                                         "linespoints ls 1 pt 4", "linespoints ls 6 pt 8"};
     for (int v = 0; v < MLP_VARIANTS; v++) {
         int s = figure_series(fig, styles[v], "%s", variants[v].label);
-        for (int k = 0; k < count; k++) figure_point(fig, s, lrs[k], res[v].mean_loss[k]);   /* diverged: left out */
+        for (int k = 0; k < count; k++) figure_point(fig, s, lrs[k], res[v].at[k].loss.mean);   /* diverged: left out */
     }
     figure_close(fig);
 }
 
 /* The two tables of the digits MLP, and the values the chapter quotes from them. */
-static void mlp_tables(Report *r, const Variant *variants, const MlpResult *res, const float *lrs, int count,
-                       int seeds, int batch, int steps, const char *other)
+static void mlp_tables(Report *r, const Variant *variants, const SeedSweep *res /* [MLP_VARIANTS] */, int seeds,
+                       int batch, int steps)
 {
     Column lr_columns[] = {{"lr", "%g"}, {"RMSProp\nalpha 0.99", "%.2e"}, {"\nalpha 0.9", "%.2e"},
                            {"\ncentered", "%.2e"}, {"\nmomentum 0.9", "%.2e"}, {NULL, NULL}};
     char other_header[80];
-    snprintf(other_header, sizeof other_header, "\n%s", other);
+    snprintf(other_header, sizeof other_header, "\n%s", variants[1].label);
     lr_columns[2].header = other_header;
     Table *t = table_begin(r, "mlp_lr", "The digits MLP (64-32-10, tanh): final training loss by lr", lr_columns);
     for (int c = 1; c <= MLP_VARIANTS; c++) table_nan_text(t, c, "diverged");
-    for (int k = 0; k < count; k++)
-        table_row(t, lrs[k], res[0].mean_loss[k], res[1].mean_loss[k], res[2].mean_loss[k], res[3].mean_loss[k]);
+    for (int k = 0; k < res[0].count; k++)
+        table_row(t, res[0].lr[k], res[0].at[k].loss.mean, res[1].at[k].loss.mean, res[2].at[k].loss.mean,
+                  res[3].at[k].loss.mean);
     table_note(t, "batch %d, %d steps; the mean over %d seeds; alpha 0.99 where not said otherwise", batch, steps,
                seeds);
     table_end(t);
@@ -539,18 +426,18 @@ static void mlp_tables(Report *r, const Variant *variants, const MlpResult *res,
     double acc_min = INFINITY, acc_max = -INFINITY;   /* over every variant's seeds at its best lr */
     for (int v = 0; v < MLP_VARIANTS; v++) {
         int b = res[v].best;
-        Spread loss = spread(res[v].loss[b], seeds), acc = spread(res[v].accuracy[b], seeds);
+        Spread loss = res[v].at[b].loss, acc = res[v].at[b].accuracy;
         acc_min = fmin(acc_min, acc.low);
         acc_max = fmax(acc_max, acc.high);
-        table_row(t, variants[v].label, lrs[b], loss.mean, loss.low, loss.high, acc.mean, acc.low, acc.high);
+        table_row(t, variants[v].label, res[v].lr[b], loss.mean, loss.low, loss.high, acc.mean, acc.low, acc.high);
         const char *tag = variants[v].tag;
-        report_value(r, value_name(r, "mlp_%s_lr", tag), "%g", lrs[b]);
+        report_value(r, value_name(r, "mlp_%s_lr", tag), "%g", res[v].lr[b]);
         report_value(r, value_name(r, "mlp_%s_loss", tag), "%.1e", loss.mean);
         report_value(r, value_name(r, "mlp_%s_acc", tag), "%.1f", acc.mean);
         report_value(r, value_name(r, "mlp_%s_acc_low", tag), "%.1f", acc.low);
         report_value(r, value_name(r, "mlp_%s_acc_high", tag), "%.1f", acc.high);
-        for (int k = 0; k < count; k++)   /* every point of the sweep, for the prose */
-            report_value(r, value_name(r, "mlp_%s_loss_lr%d", tag, k), "%.1e", res[v].mean_loss[k]);
+        for (int k = 0; k < res[v].count; k++)   /* every point of the sweep, for the prose */
+            report_value(r, value_name(r, "mlp_%s_loss_lr%d", tag, k), "%.1e", res[v].at[k].loss.mean);
     }
     table_end(t);
     report_value(r, "mlp_acc_min", "%.1f", acc_min);
@@ -573,38 +460,40 @@ static void digits_mlp(Report *r, const LessonArgs *a, double alpha)
     int steps = a->quick ? (a->steps + 3) / 4 : a->steps;
     float lrs[MLP_LRS];
     for (int k = 0; k < count; k++) lrs[k] = a->lr * factors[a->quick ? 2 : k];
-    char err[256];
-    Problem *p = must(mlp_new(MLP_HIDDEN, (uint64_t)a->seed, err, sizeof err), err);
-    MlpResult res[MLP_VARIANTS];
-    for (int v = 0; v < MLP_VARIANTS; v++) res[v] = mlp_variant(p, &variants[v], a, steps, count, seeds, lrs);
+    Problem *p = must_mlp(MLP_HIDDEN, (uint64_t)a->seed);
+    SeedSweep res[MLP_VARIANTS];
+    for (int v = 0; v < MLP_VARIANTS; v++) {
+        Run run = variant_run(&variants[v], 0, steps);
+        run.batch = a->batch;
+        run.seed = run.batch_seed = (uint64_t)a->seed;
+        res[v] = sweep_seeds(p, run, seeds, 1, lrs, count);
+        if (res[v].best < 0) fail("every learning rate diverged on the digits MLP (%s)", variants[v].label);
+    }
     problem_free(p);
 
-    mlp_tables(r, variants, res, lrs, count, seeds, a->batch, steps, other);
+    mlp_tables(r, variants, res, seeds, a->batch, steps);
     report_value(r, "mlp_steps", "%d", steps);
     report_value(r, "mlp_batch", "%d", a->batch);
     report_value(r, "mlp_seeds", "%d", seeds);
     report_value(r, "mlp_alpha", "%g", alpha);
     for (int k = 0; k < count; k++) report_value(r, value_name(r, "mlp_lr%d", k), "%g", lrs[k]);
-    mlp_figure(r, variants, res, lrs, count);
+    mlp_figure(r, variants, res);
 }
 
 /* ---- 6. what RMSProp keeps: bytes of state per parameter ----------------------------- */
 
 static void state_bytes(Report *r)
 {
-    char err[256];
-    Problem *p = must(mlp_new(MLP_HIDDEN, 1, err, sizeof err), err);
+    Problem *p = must_mlp(MLP_HIDDEN, 1);
     size_t params = paramlist_numel(&p->params);
     const struct { const char *tag; float momentum; bool centered; } kinds[] = {
         {"plain", 0.0f, false}, {"momentum", 0.9f, false}, {"centered", 0.0f, true}, {"both", 0.9f, true}};
     report_value(r, "state_params", "%zu", params);
     for (int k = 0; k < 4; k++) {
         RMSpropConfig cfg = rmsprop_config(0.99, kinds[k].momentum, kinds[k].centered);
-        Optimizer *opt = must(rmsprop_new(p->params, &cfg), "out of memory");
-        report_value(r, value_name(r, "state_bytes_%s", kinds[k].tag), "%zu", optimizer_state_bytes(opt));
-        report_value(r, value_name(r, "state_per_param_%s", kinds[k].tag), "%zu",
-                     optimizer_state_bytes(opt) / params);
-        optimizer_free(opt);
+        size_t bytes = run_state_bytes(p, (Run){.optimizer = &RMSPROP_SPEC, .config = &cfg});
+        report_value(r, value_name(r, "state_bytes_%s", kinds[k].tag), "%zu", bytes);
+        report_value(r, value_name(r, "state_per_param_%s", kinds[k].tag), "%zu", bytes / params);
     }
     problem_free(p);
 }

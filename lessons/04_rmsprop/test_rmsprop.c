@@ -365,40 +365,19 @@ END_TEST
 
 /* ---- the chapter's claims, on the numbers it quotes --------------------------------------- */
 
-/* The value NAME of a values.txt text (NAN for "nan": "never"); fails the
- * test if it is missing. */
-static double value_of(const char *values, const char *name)
-{
-    size_t len = strlen(name);
-    for (const char *line = values; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL)
-        if (strncmp(line, name, len) == 0 && line[len] == ' ') return strtod(line + len + 1, NULL);
-    ck_abort_msg("no value %s", name);
-    return NAN;
-}
-
-/* value_of for a name built from parts. */
+/* value_in for a name built from parts. */
 static double value_at(const char *values, const char *fmt, const char *part)
 {
     char name[96];
     snprintf(name, sizeof name, fmt, part);
-    return value_of(values, name);
+    return value_in(values, name);
 }
 
 START_TEST(test_the_chapters_measurements)
 {
     /* The program as the book runs it (default flags): each sentence of the
      * chapter that states a measurement is checked here on the same numbers. */
-    char dir[512], cmd[2048], args[700], quoted[600];
-    ck_assert_int_eq(make_temp_dir(dir, sizeof dir), 0);
-    snprintf(args, sizeof args, "--out=%s", shell_quote(dir, quoted, sizeof quoted));
-    program_command(cmd, sizeof cmd, OPTIMIZERS_BIN_DIR, "04_rmsprop", args);
-    ProgramRun run;
-    ck_assert_int_eq(run_program(cmd, NULL, &run), 0);
-    ck_assert_msg(run.status == 0, "exit %d: %s", run.status, run.err);
-    char path[600];
-    snprintf(path, sizeof path, "%s/out/04_rmsprop/values.txt", dir);
-    char *v = read_text_file(path);
-    ck_assert_ptr_nonnull(v);
+    char *v = lesson_values("04_rmsprop");
     const char *alphas[3] = {"09", "099", "0999"};
     const double alpha[3] = {0.9, 0.99, 0.999};
 
@@ -407,13 +386,13 @@ START_TEST(test_the_chapters_measurements)
      * began); RMSProp and GD do not. On the flattened ravine GD and AdaGrad
      * stay over 100 times above their first phase; RMSProp ends as at the old
      * scale (within 1.5 times) at every alpha. */
-    ck_assert(value_of(v, "jump_ada_first") < value_of(v, "jump_gd_first"));
-    ck_assert(value_of(v, "jump_ada_first") < value_of(v, "jump_rms099_first"));
-    ck_assert(value_of(v, "jump_ada_same_ratio") > 20);
-    ck_assert(value_of(v, "jump_ada_clr_drop") < 0.05);
-    ck_assert(value_of(v, "jump_rms099_same_ratio") < 5 && value_of(v, "jump_gd_same_ratio") < 5);
-    ck_assert(value_of(v, "jump_ada_scaled_ratio") > 100 && value_of(v, "jump_gd_scaled_ratio") > 100);
-    ck_assert(isnan(value_of(v, "jump_ada_adapt")) && isnan(value_of(v, "jump_gd_adapt")));
+    ck_assert(value_in(v, "jump_ada_first") < value_in(v, "jump_gd_first"));
+    ck_assert(value_in(v, "jump_ada_first") < value_in(v, "jump_rms099_first"));
+    ck_assert(value_in(v, "jump_ada_same_ratio") > 20);
+    ck_assert(value_in(v, "jump_ada_clr_drop") < 0.05);
+    ck_assert(value_in(v, "jump_rms099_same_ratio") < 5 && value_in(v, "jump_gd_same_ratio") < 5);
+    ck_assert(value_in(v, "jump_ada_scaled_ratio") > 100 && value_in(v, "jump_gd_scaled_ratio") > 100);
+    ck_assert(isnan(value_in(v, "jump_ada_adapt")) && isnan(value_in(v, "jump_gd_adapt")));
     for (int k = 0; k < 3; k++) {
         double scaled = value_at(v, "jump_rms%s_scaled", alphas[k]), same = value_at(v, "jump_rms%s_same", alphas[k]);
         ck_assert_msg(scaled < 1.5 * same, "alpha %g: %g and %g", alpha[k], scaled, same);
@@ -427,9 +406,9 @@ START_TEST(test_the_chapters_measurements)
      * 1/sqrt(t); centered's grows past 100 lr. */
     for (int k = 0; k < 3; k++)
         ck_assert_close(value_at(v, "steady_first_%s", alphas[k]), 1 / sqrt(1 - alpha[k]), 0.006, 0);
-    ck_assert(value_of(v, "steady_099_at_100") > 1.2);
-    ck_assert_close(value_of(v, "steady_ada_last"), 1 / sqrt(value_of(v, "steady_steps")), 0, 0.01);
-    ck_assert(value_of(v, "steady_centered_last") > 100);
+    ck_assert(value_in(v, "steady_099_at_100") > 1.2);
+    ck_assert_close(value_in(v, "steady_ada_last"), 1 / sqrt(value_in(v, "steady_steps")), 0, 0.01);
+    ck_assert(value_in(v, "steady_centered_last") > 100);
     /* 3. The memory: 63.2% after 1/(1 - alpha) steps (give or take one), half
      * after ln 2/(1 - alpha), 95% after three time constants (1%); a float32
      * average that settles below 1; about eight time constants to adapt to a
@@ -449,37 +428,35 @@ START_TEST(test_the_chapters_measurements)
      * fewer than plain, momentum a tenth of plain's and fewer than GD's, while
      * along the axes momentum only adds steps; with momentum, centered changes
      * the count by less than 20%. */
-    ck_assert(10 * value_of(v, "ravine_rms_axes") < value_of(v, "ravine_gd_axes"));
-    ck_assert(10 * value_of(v, "ravine_ada_axes") < value_of(v, "ravine_gd_axes"));
-    ck_assert(value_of(v, "ravine_rms_turned") > 3 * value_of(v, "ravine_gd_turned"));
-    ck_assert(value_of(v, "ravine_cen_turned") < value_of(v, "ravine_rms_turned"));
-    ck_assert(10 * value_of(v, "ravine_mom_turned") < value_of(v, "ravine_rms_turned"));
-    ck_assert(value_of(v, "ravine_mom_turned") < value_of(v, "ravine_gd_turned"));
-    ck_assert(value_of(v, "ravine_mom_axes") > value_of(v, "ravine_rms_axes"));
-    ck_assert_close(value_of(v, "ravine_cenmom_turned"), value_of(v, "ravine_mom_turned"), 0, 0.2);
+    ck_assert(10 * value_in(v, "ravine_rms_axes") < value_in(v, "ravine_gd_axes"));
+    ck_assert(10 * value_in(v, "ravine_ada_axes") < value_in(v, "ravine_gd_axes"));
+    ck_assert(value_in(v, "ravine_rms_turned") > 3 * value_in(v, "ravine_gd_turned"));
+    ck_assert(value_in(v, "ravine_cen_turned") < value_in(v, "ravine_rms_turned"));
+    ck_assert(10 * value_in(v, "ravine_mom_turned") < value_in(v, "ravine_rms_turned"));
+    ck_assert(value_in(v, "ravine_mom_turned") < value_in(v, "ravine_gd_turned"));
+    ck_assert(value_in(v, "ravine_mom_axes") > value_in(v, "ravine_rms_axes"));
+    ck_assert_close(value_in(v, "ravine_cenmom_turned"), value_in(v, "ravine_mom_turned"), 0, 0.2);
     /* 5. The digits MLP: alpha 0.99 and 0.9 within a point of test accuracy;
      * 0.9 behind at the smallest lr, ahead at the largest, its best lr no
      * smaller; centered at or below plain at every lr; momentum's best lr at
      * most a third of plain's, and at the largest lr it hardly learns. */
-    ck_assert(fabs(value_of(v, "mlp_a099_acc") - value_of(v, "mlp_alt_acc")) < 1.0);
-    ck_assert(value_of(v, "mlp_acc_max") - value_of(v, "mlp_acc_min") < 3.0);
-    ck_assert(value_of(v, "mlp_alt_loss_lr0") > value_of(v, "mlp_a099_loss_lr0"));
-    ck_assert(value_of(v, "mlp_alt_loss_lr4") < value_of(v, "mlp_a099_loss_lr4"));
-    ck_assert(value_of(v, "mlp_alt_lr") >= value_of(v, "mlp_a099_lr"));
+    ck_assert(fabs(value_in(v, "mlp_a099_acc") - value_in(v, "mlp_alt_acc")) < 1.0);
+    ck_assert(value_in(v, "mlp_acc_max") - value_in(v, "mlp_acc_min") < 3.0);
+    ck_assert(value_in(v, "mlp_alt_loss_lr0") > value_in(v, "mlp_a099_loss_lr0"));
+    ck_assert(value_in(v, "mlp_alt_loss_lr4") < value_in(v, "mlp_a099_loss_lr4"));
+    ck_assert(value_in(v, "mlp_alt_lr") >= value_in(v, "mlp_a099_lr"));
     for (int k = 0; k < 5; k++) {
         char lr[8];
         snprintf(lr, sizeof lr, "%d", k);
         ck_assert_msg(value_at(v, "mlp_cen_loss_lr%s", lr) <= value_at(v, "mlp_a099_loss_lr%s", lr), "lr %d", k);
     }
-    ck_assert(3 * value_of(v, "mlp_mom_lr") <= value_of(v, "mlp_a099_lr"));
-    ck_assert(value_of(v, "mlp_mom_loss_lr4") > 0.3 && value_of(v, "mlp_mom_loss_lr4") > 10 * value_of(v, "mlp_a099_loss_lr4"));
+    ck_assert(3 * value_in(v, "mlp_mom_lr") <= value_in(v, "mlp_a099_lr"));
+    ck_assert(value_in(v, "mlp_mom_loss_lr4") > 0.3 && value_in(v, "mlp_mom_loss_lr4") > 10 * value_in(v, "mlp_a099_loss_lr4"));
     /* 6. State: 4 bytes a parameter, 8 with momentum or centered, 12 with both. */
-    ck_assert(value_of(v, "state_per_param_plain") == 4 && value_of(v, "state_per_param_momentum") == 8);
-    ck_assert(value_of(v, "state_per_param_centered") == 8 && value_of(v, "state_per_param_both") == 12);
-    ck_assert(value_of(v, "state_bytes_plain") == 4 * value_of(v, "state_params"));
+    ck_assert(value_in(v, "state_per_param_plain") == 4 && value_in(v, "state_per_param_momentum") == 8);
+    ck_assert(value_in(v, "state_per_param_centered") == 8 && value_in(v, "state_per_param_both") == 12);
+    ck_assert(value_in(v, "state_bytes_plain") == 4 * value_in(v, "state_params"));
     free(v);
-    program_run_free(&run);
-    remove_tree(dir);
 }
 END_TEST
 
