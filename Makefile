@@ -23,6 +23,8 @@ SANITIZE ?= 0
 ifeq ($(SANITIZE),1)
   BUILD := build/sanitize
   SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+  # Tests that would run for many minutes under the sanitizers check this.
+  SAN_CPPFLAGS := -DOPTIMIZERS_SANITIZE=1
 endif
 
 # Deferred (=), because scripts/deps.sh may install Check during this very run.
@@ -42,7 +44,7 @@ CFLAGS ?= -O2 -g
 CFLAGS += -std=c11 -Wall -Wextra -Werror -D_POSIX_C_SOURCE=200809L -MMD -MP $(SANFLAGS)
 # Every file sees common/; which lessons' headers it sees depends on where it
 # is (a lesson: itself and the lessons before it; lessons/lessons.mk).
-CPPFLAGS += -Icommon $(PATH_DEFS) $(CHECK_CFLAGS)
+CPPFLAGS += -Icommon $(PATH_DEFS) $(CHECK_CFLAGS) $(SAN_CPPFLAGS)
 LDFLAGS += $(SANFLAGS)
 LDLIBS := -lz -lm
 

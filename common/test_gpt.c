@@ -1,8 +1,9 @@
 /* test_gpt.c - tests of the tiny GPT (gpt.h) and its text (charlang.h):
  * shapes and parameter counts, initialisation, determinism, the text's exact
- * entropies against Monte-Carlo estimates, sampling, bad configs and a short
- * training run. Its gradients are checked in test_gpt_grad.c. Registered by
- * test_common.c through add_gpt_tests(). */
+ * entropies against Monte-Carlo estimates, sampling and bad configs. Its
+ * gradients are checked in test_gpt_grad.c; that an optimizer trains it is
+ * lesson 05's test (common/ cannot see the lessons' optimizers). Registered
+ * by test_common.c through add_gpt_tests(). */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,16 +12,13 @@
 #include "ops.h"
 #include "rng.h"
 #include "testing.h"
-#include "train.h"
 
 /* ---- shapes, names, counts ------------------------------------------------------------------ */
 
 START_TEST(test_parameter_names_shapes_and_count)
 {
-    char err[256];
     GPTConfig cfg = GPT_DEFAULTS;
-    Problem *p = gpt_new(&cfg, 1, err, sizeof err);
-    ck_assert_msg(p, "%s", err);
+    Problem *p = gpt_for_test(&cfg, 1);
     /* V C + T C + L (12 C^2 + 13 C) + 2 C with V = 27, T = 32, C = 64, L = 2:
      * 1728 + 2048 + 2 * 49984 + 128 = 103872 */
     ck_assert_int_eq(gpt_num_params(&cfg), 103872);
@@ -57,9 +55,9 @@ START_TEST(test_parameter_names_shapes_and_count)
     /* the formula at other sizes, against the tensors themselves */
     const char *sizes[] = {":quick", ":n_layer=1:n_embd=24:n_head=3:block_size=5", ":n_layer=3:n_embd=16"};
     for (int i = 0; i < 3; i++) {
+        char err[256];
         ck_assert_int_eq(gpt_config_parse(sizes[i], &cfg, err, sizeof err), 0);
-        p = gpt_new(&cfg, 1, err, sizeof err);
-        ck_assert_msg(p, "%s", err);
+        p = gpt_for_test(&cfg, 1);
         ck_assert_int_eq(paramlist_numel(&p->params), gpt_num_params(&cfg));
         ck_assert_int_eq(p->params.count, 4 + 12 * cfg.n_layer);
         problem_free(p);
@@ -69,10 +67,8 @@ END_TEST
 
 START_TEST(test_initialisation)
 {
-    char err[256];
     GPTConfig cfg = GPT_DEFAULTS;
-    Problem *p = gpt_new(&cfg, 1, err, sizeof err);
-    ck_assert_msg(p, "%s", err);
+    Problem *p = gpt_for_test(&cfg, 1);
     const ParamList *l = &p->params;
     ck_assert_float_eq(l->params[paramlist_find(l, "h.1.ln_2.weight")]->data[5], 1.0f);
     ck_assert_float_eq(l->params[paramlist_find(l, "ln_f.bias")]->data[5], 0.0f);
@@ -94,11 +90,8 @@ END_TEST
 
 START_TEST(test_determinism)
 {
-    char err[256];
     GPTConfig cfg = GPT_QUICK;
-    Problem *a = gpt_new(&cfg, 11, err, sizeof err), *b = gpt_new(&cfg, 11, err, sizeof err);
-    Problem *c = gpt_new(&cfg, 12, err, sizeof err);
-    ck_assert(a && b && c);
+    Problem *a = gpt_for_test(&cfg, 11), *b = gpt_for_test(&cfg, 11), *c = gpt_for_test(&cfg, 12);
     size_t n = paramlist_numel(&a->params);
     float *pa = malloc(sizeof(float) * n), *pb = malloc(sizeof(float) * n), *pc = malloc(sizeof(float) * n);
     paramlist_get(&a->params, pa);
@@ -253,57 +246,6 @@ START_TEST(test_sampling)
 }
 END_TEST
 
-/* ---- training ---------------------------------------------------------------------------------- */
-
-/* Adam as torch.optim.Adam with its defaults (betas 0.9, 0.999, eps 1e-8),
- * written out here so these tests need no lesson. */
-static void adam_update(Optimizer *self)
-{
-    double bc1 = 1.0 - pow(0.9, (double)self->step_count), bc2 = 1.0 - pow(0.999, (double)self->step_count);
-    for (int i = 0; i < self->params.count; i++) {
-        float *w = self->params.params[i]->data, *g = self->params.grads[i]->data;
-        float *m = self->slots[0][i]->data, *v = self->slots[1][i]->data;
-        for (size_t j = 0; j < self->params.params[i]->numel; j++) {
-            m[j] = 0.9f * m[j] + 0.1f * g[j];
-            v[j] = 0.999f * v[j] + 0.001f * g[j] * g[j];
-            w[j] -= (float)(self->lr / bc1 * m[j] / (sqrt(v[j] / bc2) + 1e-8));
-        }
-    }
-}
-
-static Optimizer *adam_new(ParamList params, float lr)
-{
-    Optimizer *opt = calloc(1, sizeof *opt);
-    optimizer_init(opt, "adam", params, lr, adam_update);
-    ck_assert(optimizer_add_slot(opt, "exp_avg") == 0 && optimizer_add_slot(opt, "exp_avg_sq") == 1);
-    return opt;
-}
-
-/* The smoke run: Adam on the quick model, through the book's train() loop,
- * learns more than which character follows which: its validation loss ends
- * below the best that any model seeing one character back can reach on
- * these windows, (H0 + 7 H1) / 8 = 1.82 (measured: 1.58 after 300 steps,
- * from log 27 = 3.30 at the start; the floor is 1.08). */
-START_TEST(test_training_smoke_run)
-{
-    char err[256];
-    Problem *p = problem_by_name("gpt:quick", 0, 1, err, sizeof err);
-    ck_assert_msg(p, "%s", err);
-    Optimizer *opt = adam_new(p->params, 1e-2f);
-    TrainConfig cfg = {.steps = 300, .batch = 16, .seed = 1, .quiet = true};
-    TrainHistory h;
-    ck_assert_int_eq(train(p, opt, &cfg, &h), 0);
-    const double *H = gpt_language(p)->entropy;
-    double bigram_floor = (H[0] + 7 * H[1]) / 8, val = gpt_validation_loss(p);
-    ck_assert_msg(val < bigram_floor - 0.1, "validation loss %.4f, bigram floor %.4f", val, bigram_floor);
-    ck_assert(val > p->min_loss);
-    ck_assert(h.loss[300] < h.loss[0] - 1.0);
-    train_history_free(&h);
-    optimizer_free(opt);
-    problem_free(p);
-}
-END_TEST
-
 /* ---- bad configs ---------------------------------------------------------------------------------- */
 
 START_TEST(test_bad_configs_refused)
@@ -353,6 +295,5 @@ void add_gpt_tests(TCase *core, TCase *limits)
     tcase_add_test(core, test_language_monte_carlo);
     tcase_add_test(core, test_problem_floor_and_text);
     tcase_add_test(core, test_sampling);
-    tcase_add_test(core, test_training_smoke_run);
     tcase_add_test(limits, test_bad_configs_refused);
 }

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "adagrad.h"
+#include "adam.h"
 #include "momentum.h"
 #include "rmsprop.h"
 
@@ -11,6 +12,7 @@ const OptimizerSpec *const REGISTRY[] = {
     &SGD_MOMENTUM_SPEC,   /* lessons 01 and 02: torch.optim.SGD with its momentum options */
     &ADAGRAD_SPEC,        /* lesson 03: torch.optim.Adagrad */
     &RMSPROP_SPEC,        /* lesson 04: torch.optim.RMSprop */
+    &ADAM_SPEC,           /* lesson 05: torch.optim.Adam */
     NULL,
 };
 

@@ -19,6 +19,10 @@
 #define ADAGRAD_RTOL 3.8e-6
 /* See lessons/04_rmsprop/test_rmsprop.c: RMSprop's cases, up to 20 steps. */
 #define RMSPROP_RTOL 7.6e-6
+/* See lessons/05_adam/test_adam.c: Adam's cases, up to 30 steps, are within
+ * 1.9e-7 of each number's largest size (exp_avg, which crosses zero, within
+ * an ulp of its largest); its GOLDEN_RTOL, 5 ulp. */
+#define ADAM_RTOL 6e-7
 
 static ProgramRun optlab(const char *args, const char *input)
 {
@@ -56,8 +60,9 @@ static char *trace_input(const GoldenCase *c)
 
 /* Every case of tests/golden/sgd.txt: lesson 01's, then every keyword of
  * torch.optim.SGD (momentum, dampening, nesterov, with weight_decay and
- * maximize, and the defaults written out); then torch.optim.Adagrad's from
- * tests/golden/adagrad.txt; each with its tolerance. */
+ * maximize, and the defaults written out); then torch.optim.Adagrad's,
+ * torch.optim.RMSprop's and torch.optim.Adam's from their files; each with
+ * its tolerance. */
 static const struct {
     const char *file, *name;
     double rtol;
@@ -108,6 +113,21 @@ static const struct {
     {"rmsprop.txt", "rmsprop_2d", RMSPROP_RTOL},
     {"rmsprop.txt", "rmsprop_huge_tiny", RMSPROP_RTOL},
     {"rmsprop.txt", "rmsprop_centered_momentum_path", RMSPROP_RTOL},
+    /* lesson 05: torch.optim.Adam, every keyword (the states are checked
+     * by test_trace_state_matches_pytorch below) */
+    {"adam.txt", "adam_default", ADAM_RTOL},
+    {"adam.txt", "adam_lr", ADAM_RTOL},
+    {"adam.txt", "adam_betas_no_momentum", ADAM_RTOL},
+    {"adam.txt", "adam_betas_half", ADAM_RTOL},
+    {"adam.txt", "adam_eps_large", ADAM_RTOL},
+    {"adam.txt", "adam_eps_zero", ADAM_RTOL},
+    {"adam.txt", "adam_weight_decay", ADAM_RTOL},
+    {"adam.txt", "adam_maximize", ADAM_RTOL},
+    {"adam.txt", "adam_amsgrad", ADAM_RTOL},
+    {"adam.txt", "adam_all_keywords", ADAM_RTOL},
+    {"adam.txt", "adam_2d", ADAM_RTOL},
+    {"adam.txt", "adam_huge_tiny", ADAM_RTOL},
+    {"adam.txt", "adam_amsgrad_path", ADAM_RTOL},
 };
 
 /* Runs `optlab trace` on a golden case and compares its output. */
@@ -159,6 +179,10 @@ static const struct {
     {"rmsprop.txt", "rmsprop_all_keywords", RMSPROP_RTOL},
     {"rmsprop.txt", "rmsprop_zero_grad_momentum", RMSPROP_RTOL},
     {"rmsprop.txt", "rmsprop_centered_momentum_path", RMSPROP_RTOL},
+    {"adam.txt", "adam_default", ADAM_RTOL},
+    {"adam.txt", "adam_all_keywords", ADAM_RTOL},
+    {"adam.txt", "adam_zero_grad_amsgrad", ADAM_RTOL},
+    {"adam.txt", "adam_amsgrad_path", ADAM_RTOL},
 };
 
 START_TEST(test_trace_state_matches_pytorch)
@@ -190,8 +214,9 @@ START_TEST(test_trace_state_matches_pytorch)
                 double v = strtod(line, &end);
                 ck_assert_msg(end != line, "case %s: step %d has too few numbers", c->name, step + 1);
                 line = end;
-                /* Each number at the largest size it has had, as above: grad_avg
-                 * and momentum_buffer cross zero, where a relative error means nothing. */
+                /* Each number at the largest size it has had, as above: grad_avg,
+                 * momentum_buffer and exp_avg cross zero, where a relative error
+                 * means nothing. */
                 const float *rows = k < 0 ? c->expect : c->state[k];
                 double ref = rows[(size_t)step * c->numel + j], scale = k < 0 ? fabs(c->param[j]) : 0;
                 for (int t = 0; t <= step; t++) scale = fmax(scale, fabs(rows[(size_t)t * c->numel + j]));
@@ -241,6 +266,19 @@ static const struct {
     {"rmsprop every state", "trace rmsprop --momentum=0.9 --centered --state", "1\n0.5\n",
      "# param[0] square_avg[0] momentum_buffer[0] grad_avg[0] step\n"
      "0.899496257 0.00249999994 10.0503759 0.00499999989 1\n"},
+    /* lr 0.01: exp_avg = 0.1*0.5 = 0.05, exp_avg_sq = 0.001*0.25 = 0.00025; both
+     * corrected are g and g^2, p = 1 - 0.01*0.5/(0.5 + 1e-8) = 0.99. Then exp_avg =
+     * 0.045 + 0.025 = 0.07, exp_avg_sq = 0.00024975 + 0.0000625 = 0.00031225,
+     * p = 0.99 - (0.01/0.19)*0.07/sqrt(0.00031225/0.001999) = 0.9806782 */
+    {"adam state", "trace adam --lr=0.01 --state", "1\n0.5\n0.25\n",
+     "# param[0] exp_avg[0] exp_avg_sq[0] step\n0.99000001 0.0500000007 0.000250000012 1\n"
+     "0.980678201 0.0700000003 0.00031225002 2\n"},
+    /* Every state, in PyTorch's order: at betas (0.5, 0.5) exp_avg_sq falls from
+     * 0.125 to 0.0625 + 0.03125 = 0.09375, max_exp_avg_sq keeps 0.125: p = 0.99 -
+     * (0.01/0.75)*0.25/sqrt(0.125/0.75) = 0.9818350 (without amsgrad 0.9805719) */
+    {"adam every state", "trace adam --lr=0.01 --betas=0.5,0.5 --amsgrad --state", "1\n0.5\n0.25\n",
+     "# param[0] exp_avg[0] exp_avg_sq[0] max_exp_avg_sq[0] step\n0.99000001 0.25 0.125 0.125 1\n"
+     "0.981835067 0.25 0.09375 0.125 2\n"},
     /* 1 - 0.1*0.5 = 0.95, then 0.95 - 0.1*(-1) = 1.05 */
     {"by hand", "trace sgd --lr=0.1", "1\n0.5\n-1\n", "0.949999988\n1.04999995\n"},
     /* blank lines and comments are skipped; no gradient lines, no output */
@@ -289,10 +327,10 @@ END_TEST
 START_TEST(test_list)
 {
     /* Every optimizer by both its names, and the keywords of torch.optim.SGD
-     * and those only torch.optim.RMSprop has. */
+     * and those only torch.optim.RMSprop and torch.optim.Adam have. */
     ProgramRun run = optlab_ok("list", NULL, (const char *[]){"--weight_decay", "--maximize", "--momentum",
                                                               "--dampening", "--nesterov", "--alpha",
-                                                              "--centered", NULL});
+                                                              "--centered", "--betas", "--amsgrad", NULL});
     for (int i = 0; REGISTRY[i]; i++) {
         ck_assert(strstr(run.out, REGISTRY[i]->name) != NULL);
         ck_assert(strstr(run.out, REGISTRY[i]->torch_name) != NULL);
@@ -300,6 +338,16 @@ START_TEST(test_list)
     program_run_free(&run);
 }
 END_TEST
+
+/* The final loss on race's line for `label` (the table's first column). */
+static double race_final_loss(const char *out, const char *label)
+{
+    char start[80];
+    snprintf(start, sizeof start, "\n%s  ", label);   /* the label, then its padding */
+    const char *line = strstr(out, start);
+    ck_assert_msg(line != NULL, "no line for %s in:\n%s", label, out);
+    return strtod(line + strlen(start), NULL);
+}
 
 START_TEST(test_race)
 {
@@ -311,6 +359,12 @@ START_TEST(test_race)
     /* Momentum's keys pass through race's NAME:key=value entries too. */
     run = optlab_ok("race --problem=ravine --kappa=100 --opt=sgd:lr=1.9,sgd:lr=3.3:momentum=0.67 --steps=100",
                     NULL, (const char *[]){"sgd lr=3.3 momentum=0.67", NULL});
+    program_run_free(&run);
+    /* A tuple's comma stays inside its entry: betas=0.9,0.99 is one setting. */
+    run = optlab_ok("race --problem=rosenbrock --opt=adam:lr=0.05,adam:lr=0.05:betas=0.9,0.99:amsgrad --steps=50",
+                    NULL, (const char *[]){"adam lr=0.05 betas=0.9,0.99 amsgrad", NULL});
+    ck_assert(race_final_loss(run.out, "adam lr=0.05") !=
+              race_final_loss(run.out, "adam lr=0.05 betas=0.9,0.99 amsgrad"));
     program_run_free(&run);
     /* A classifier's race shows a test accuracy. */
     run = optlab_ok("race --problem=softmax --opt=sgd:lr=0.5 --steps=50 --batch=64", NULL,
@@ -365,16 +419,6 @@ START_TEST(test_runs_from_a_directory_with_a_space)
     remove_tree(dir);
 }
 END_TEST
-
-/* The final loss on race's line for `label` (the table's first column). */
-static double race_final_loss(const char *out, const char *label)
-{
-    char start[80];
-    snprintf(start, sizeof start, "\n%s  ", label);   /* the label, then its padding */
-    const char *line = strstr(out, start);
-    ck_assert_msg(line != NULL, "no line for %s in:\n%s", label, out);
-    return strtod(line + strlen(start), NULL);
-}
 
 START_TEST(test_bare_booleans)
 {
@@ -463,6 +507,15 @@ START_TEST(test_trace_refuses_bad_input)
         {"trace rmsprop --centered=maybe", "1\n", "not true or false"},
         {"trace rmsprop --alpha=nan", "1\n", "not a finite number"},
         {"trace rmsprop --nesterov", "1\n", "unknown option 'nesterov'"},
+        /* torch.optim.Adam's checks, with its messages, and a pair that is not one */
+        {"trace adam --lr=-1", "1\n", "Invalid learning rate: -1"},
+        {"trace adam --eps=-1e-8", "1\n", "Invalid epsilon value: -1e-08"},
+        {"trace adam --betas=1,0.999", "1\n", "Invalid beta parameter at index 0: 1"},
+        {"trace adam --betas=0.9,1", "1\n", "Invalid beta parameter at index 1: 1"},
+        {"trace adam --weight_decay=-0.1", "1\n", "Invalid weight_decay value: -0.1"},
+        {"trace adam --betas=0.9", "1\n", "--betas: '0.9' is not two finite numbers a,b"},
+        {"trace adam --amsgrad=maybe", "1\n", "not true or false"},
+        {"trace adam --alpha=0.9", "1\n", "unknown option 'alpha'"},
     };
     assert_program_refuses_all("optlab", refusals, TABLE_SIZE(refusals));
 }

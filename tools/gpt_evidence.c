@@ -8,12 +8,11 @@
  *     gpt_evidence [--steps=1000] [--batch=32] [--seed=1] [--quick]
  *
  * The optimizers come from optlab's registry, as `optlab race` makes them:
- * SGD is lessons 01-02's torch.optim.SGD. Adam is the book's own AdamW (or
- * Adam) once a chapter registers it; until then a plain Adam written here,
- * torch.optim.Adam with its defaults (betas 0.9, 0.999, eps 1e-8). Every run
- * starts from the same initialisation and sees the same batches. It prints
- * the text the model learns, both runs against the floor, and text the
- * Adam-trained model writes. */
+ * SGD is lessons 01-02's torch.optim.SGD, Adam lesson 05's torch.optim.Adam
+ * with its defaults (betas 0.9, 0.999, eps 1e-8). Every run starts from the
+ * same initialisation and sees the same batches. It prints the text the
+ * model learns, both runs against the floor, and text the Adam-trained model
+ * writes. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,33 +42,6 @@ static const OptionSpec evidence_options[] = {
     {NULL, 0, 0, NULL, 0, 0},
 };
 
-/* ---- a plain Adam, until a chapter registers one ---------------------------------------- */
-
-static void plain_adam_update(Optimizer *self)
-{
-    double bias_correction1 = 1.0 - pow(0.9, (double)self->step_count);
-    double bias_correction2 = 1.0 - pow(0.999, (double)self->step_count);
-    for (int i = 0; i < self->params.count; i++) {
-        float *param = self->params.params[i]->data, *grad = self->params.grads[i]->data;
-        float *exp_avg = self->slots[0][i]->data, *exp_avg_sq = self->slots[1][i]->data;
-        for (size_t j = 0; j < self->params.params[i]->numel; j++) {
-            exp_avg[j] = 0.9f * exp_avg[j] + 0.1f * grad[j];
-            exp_avg_sq[j] = 0.999f * exp_avg_sq[j] + 0.001f * grad[j] * grad[j];
-            double denom = sqrt(exp_avg_sq[j] / bias_correction2) + 1e-8;
-            param[j] -= (float)(self->lr / bias_correction1 * exp_avg[j] / denom);
-        }
-    }
-}
-
-static Optimizer *plain_adam_new(ParamList params, float lr)
-{
-    Optimizer *opt = must(calloc(1, sizeof *opt), "out of memory");
-    optimizer_init(opt, "adam", params, lr, plain_adam_update);
-    if (optimizer_add_slot(opt, "exp_avg") != 0 || optimizer_add_slot(opt, "exp_avg_sq") != 1)
-        fail("out of memory");
-    return opt;
-}
-
 /* ---- one run ------------------------------------------------------------------------------ */
 
 #define EIGHTHS 8
@@ -77,7 +49,7 @@ static Optimizer *plain_adam_new(ParamList params, float lr)
 typedef struct {
     const EvidenceArgs *args;
     const char *problem;            /* "gpt" or "gpt:quick" */
-    const OptimizerSpec *spec;      /* NULL: the plain Adam above */
+    const OptimizerSpec *spec;      /* from optlab's registry */
     int steps;
     bool keep_model;                /* keep the trained model in `model` */
     /* what the run measured */
@@ -90,7 +62,6 @@ typedef struct {
 
 static Optimizer *make_optimizer(const Run *r, Problem *p, float lr)
 {
-    if (!r->spec) return plain_adam_new(p->params, lr);
     char lr_setting[64], err[512];
     snprintf(lr_setting, sizeof lr_setting, "lr=%.9g", lr);
     const char *settings[1] = {lr_setting};
@@ -194,12 +165,12 @@ int main(int argc, char **argv)
 
     /* Each optimizer at the best learning rate of a short sweep (a quarter of
      * the steps, half-decade grid), then a full run at that rate. */
-    const OptimizerSpec *adam = registry_find("adamw") ? registry_find("adamw") : registry_find("adam");
+    const OptimizerSpec *adam = registry_find("adam");
+    if (!adam) fail("optlab's registry has no adam");
     Run a = {.args = &args, .problem = problem, .spec = adam, .steps = short_steps(&args)};
     float adam_lrs[4], sgd_lrs[5];
     lr_grid(adam_lrs, 4, -7, 2);   /* 3.2e-4, 1e-3 (PyTorch's default), 3.2e-3, 1e-2 */
-    printf("%s: a sweep of %d steps per learning rate,\n", adam ? adam->torch_name : "Adam (written in this program)",
-           a.steps);
+    printf("%s: a sweep of %d steps per learning rate,\n", adam->torch_name, a.steps);
     Sweep adam_sweep = lr_sweep(adam_lrs, 4, INFINITY, run, &a);
     if (adam_sweep.best < 0) fail("every Adam run diverged");
     printf("then the best of them for the full %d steps:\n", args.steps);

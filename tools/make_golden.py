@@ -108,12 +108,12 @@ def sgd_cases(out):
     sgd_momentum_cases(out)
 
 
-def quadratic_path(settings, start, curvatures, steps):
-    """The gradients torch.optim.SGD meets on 1/2 sum h_i x_i^2 from `start`:
+def quadratic_path(settings, start, curvatures, steps, cls=torch.optim.SGD):
+    """The gradients torch.optim.<cls> meets on 1/2 sum h_i x_i^2 from `start`:
     each one computed by PyTorch (in float32) at the point it has reached."""
     h = torch.tensor(curvatures, dtype=torch.float32)
     x = torch.tensor(start, dtype=torch.float32, requires_grad=True)
-    opt = torch.optim.SGD([x], **torch_kwargs(settings))
+    opt = cls([x], **torch_kwargs(settings))
     seq = []
     for _ in range(steps):
         g = h * x.detach()
@@ -350,11 +350,153 @@ def rmsprop_cases(out):
         run_case(out, name, rmsprop, settings, [1.0, -2.0, 0.5], seq, state)
 
 
+def adam_cases(out):
+    """Chapter 5: torch.optim.Adam, every keyword and its defaults, with the
+    state after each step: exp_avg and exp_avg_sq always, max_exp_avg_sq
+    when amsgrad (PyTorch keeps it only then)."""
+    rng = np.random.default_rng(20240605)
+    adam = torch.optim.Adam
+    moments = ("exp_avg", "exp_avg_sq")
+    every = ("exp_avg", "exp_avg_sq", "max_exp_avg_sq")
+
+    def grads(shape, steps=8, scale=1.0):
+        return [f32(rng, shape, scale) for _ in range(steps)]
+
+    def falling(shape):
+        """Three loud gradients, then seven a tenth their size: exp_avg_sq
+        falls from its peak, which amsgrad's max_exp_avg_sq keeps."""
+        return grads(shape, steps=3) + grads(shape, steps=7, scale=0.1)
+
+    # Every default written out: the C test replays it with no settings at all.
+    run_case(out, "adam_default", adam,
+             {"lr": "0.001", "betas": "0.9,0.999", "eps": "1e-08", "weight_decay": "0",
+              "amsgrad": "false", "maximize": "false"},
+             f32(rng, (5,)), grads((5,)), moments)
+    # One keyword at a time (the gradients' scale where it matters).
+    for name, settings, scale in (
+            ("adam_lr", {"lr": "0.1"}, 1.0),
+            ("adam_lr_one", {"lr": "1"}, 1.0),
+            # beta1 = 0: exp_avg is this step's g, RMSProp with a bias correction.
+            ("adam_betas_no_momentum", {"lr": "0.1", "betas": "0,0.999"}, 1.0),
+            ("adam_betas_short", {"lr": "0.1", "betas": "0.9,0.99"}, 1.0),
+            ("adam_betas_half", {"lr": "0.1", "betas": "0.5,0.5"}, 1.0),
+            # A large eps changes the step visibly (it is added after the
+            # corrected root); eps = 0 divides by the root alone.
+            ("adam_eps_large", {"lr": "0.1", "eps": "0.1"}, 0.3),
+            ("adam_eps_zero", {"lr": "0.1", "eps": "0"}, 1.0),
+            ("adam_weight_decay", {"lr": "0.1", "weight_decay": "0.1"}, 1.0),
+            ("adam_maximize", {"lr": "0.1", "weight_decay": "0.05", "maximize": "true"}, 1.0)):
+        run_case(out, name, adam, settings, f32(rng, (4,)), grads((4,), scale=scale), moments)
+    # amsgrad where it matters: at beta2 0.999 max_exp_avg_sq stays just
+    # above exp_avg_sq once the gradients shrink, at 0.9 far above.
+    run_case(out, "adam_amsgrad", adam, {"lr": "0.1", "amsgrad": "true"},
+             f32(rng, (4,)), falling((4,)), every)
+    run_case(out, "adam_amsgrad_betas", adam, {"lr": "0.1", "betas": "0.9,0.9", "amsgrad": "true"},
+             f32(rng, (4,)), falling((4,)), every)
+    run_case(out, "adam_all_keywords", adam,
+             {"lr": "0.05", "betas": "0.8,0.95", "eps": "1e-06", "weight_decay": "0.02",
+              "amsgrad": "true", "maximize": "true"},
+             f32(rng, (5,)), falling((5,)), every)
+    # A 2-D parameter: the update is elementwise, the shape only labels it.
+    run_case(out, "adam_2d", adam, {"lr": "0.05", "betas": "0.8,0.99"},
+             f32(rng, (3, 4)), grads((3, 4)), moments)
+    # Zero gradients: the first step divides 0 by eps and moves nothing;
+    # after real ones, zero gradients still move the parameters (exp_avg
+    # decays but is not 0), and exp_avg_sq falls below its max.
+    zero_then = [np.zeros(3, np.float32)] + grads((3,), steps=3) + [np.zeros(3, np.float32)] * 4
+    run_case(out, "adam_zero_grad", adam, {"lr": "0.1"}, f32(rng, (3,)), zero_then, moments)
+    run_case(out, "adam_zero_grad_amsgrad", adam, {"lr": "0.1", "amsgrad": "true"},
+             f32(rng, (3,)), zero_then, every)
+    # Huge and tiny gradients: the step is about lr whatever the scale (1e18
+    # squared is still a float32), until the root falls below eps.
+    tiny_huge = np.array([1e18, -3e17, 2e-18, -5e-19], np.float32)
+    run_case(out, "adam_huge_tiny", adam, {"lr": "0.1"},
+             np.array([1.0, -1.0, 0.5, -0.5], np.float32),
+             [tiny_huge * (1 + 0.1 * k) for k in range(5)], moments)
+    run_case(out, "adam_tiny_below_eps", adam, {"lr": "0.1"},
+             np.array([1.0, -1.0, 0.5], np.float32),
+             [np.array([1e-20, -3e-21, 1e-30], np.float32)] * 4, moments)
+    # Twenty-five steps, as the bias corrections fade from t = 1 on.
+    run_case(out, "adam_long", adam, {"lr": "0.01"}, f32(rng, (4,)), grads((4,), steps=25), moments)
+    # Real trajectories: the gradient of a quadratic at each point reached;
+    # as it settles the gradients shrink and amsgrad holds on to the old peak.
+    for name, settings, state in (
+            ("adam_quadratic_path", {"lr": "0.1"}, moments),
+            ("adam_amsgrad_path", {"lr": "0.1", "betas": "0.8,0.9", "amsgrad": "true"}, every)):
+        start = [1.0, -2.0, 0.5]
+        seq = quadratic_path(settings, start, [0.1, 1.0, 4.0], 30, adam)
+        run_case(out, name, adam, settings, start, seq, state)
+
+
+def adamax_cases(out):
+    """Chapter 5's exercise 3: torch.optim.Adamax, every keyword and its
+    defaults, with the state after each step: exp_avg and exp_inf."""
+    rng = np.random.default_rng(20240606)
+    adamax = torch.optim.Adamax
+    state = ("exp_avg", "exp_inf")
+
+    def grads(shape, steps=8, scale=1.0):
+        return [f32(rng, shape, scale) for _ in range(steps)]
+
+    # Every default written out: the C test checks ADAMAX_DEFAULTS against them.
+    run_case(out, "adamax_default", adamax,
+             {"lr": "0.002", "betas": "0.9,0.999", "eps": "1e-08", "weight_decay": "0",
+              "maximize": "false"},
+             f32(rng, (5,)), grads((5,)), state)
+    # One keyword at a time (the gradients' scale where it matters).
+    for name, settings, scale in (
+            ("adamax_lr", {"lr": "0.1"}, 1.0),
+            # beta1 = 0: exp_avg is this step's g and needs no correction.
+            ("adamax_betas_no_momentum", {"lr": "0.1", "betas": "0,0.999"}, 1.0),
+            # beta2 0.5: exp_inf forgets a large gradient within a few steps.
+            ("adamax_betas_short", {"lr": "0.1", "betas": "0.8,0.5"}, 1.0),
+            # A large eps changes the step visibly: it is added to |g|
+            # inside the max, and no bias correction divides it.
+            ("adamax_eps_large", {"lr": "0.1", "eps": "0.1"}, 0.3),
+            ("adamax_weight_decay", {"lr": "0.1", "weight_decay": "0.1"}, 1.0),
+            ("adamax_maximize", {"lr": "0.1", "weight_decay": "0.05", "maximize": "true"}, 1.0)):
+        run_case(out, name, adamax, settings, f32(rng, (4,)), grads((4,), scale=scale), state)
+    run_case(out, "adamax_all_keywords", adamax,
+             {"lr": "0.05", "betas": "0.8,0.95", "eps": "1e-06", "weight_decay": "0.02",
+              "maximize": "true"},
+             f32(rng, (5,)), grads((5,)), state)
+    # A 2-D parameter: the update is elementwise, the shape only labels it.
+    run_case(out, "adamax_2d", adamax, {"lr": "0.05", "betas": "0.8,0.99"},
+             f32(rng, (3, 4)), grads((3, 4)), state)
+    # Shrinking gradients: exp_inf keeps the first, decayed by beta2 each
+    # step, long after the gradients have fallen below it.
+    first = f32(rng, (4,))
+    run_case(out, "adamax_shrinking", adamax, {"lr": "0.1", "betas": "0.9,0.9"},
+             f32(rng, (4,)), [first * np.float32(0.5 ** k) for k in range(10)], state)
+    # Zero gradients: the first step moves nothing (exp_inf is eps); after
+    # real ones, zero gradients still move the parameters.
+    zero_then = [np.zeros(3, np.float32)] + grads((3,), steps=3) + [np.zeros(3, np.float32)] * 4
+    run_case(out, "adamax_zero_grad", adamax, {"lr": "0.1"}, f32(rng, (3,)), zero_then, state)
+    # Huge and tiny gradients: no squares, so even 1e36 stays finite; below
+    # eps, |g| + eps is eps and the step shrinks with the gradient.
+    tiny_huge = np.array([1e36, -3e35, 2e-36, -5e-37], np.float32)
+    run_case(out, "adamax_huge_tiny", adamax, {"lr": "0.1"},
+             np.array([1.0, -1.0, 0.5, -0.5], np.float32),
+             [tiny_huge * (1 + 0.1 * k) for k in range(5)], state)
+    run_case(out, "adamax_tiny_below_eps", adamax, {"lr": "0.1"},
+             np.array([1.0, -1.0, 0.5], np.float32),
+             [np.array([1e-9, -3e-10, 1e-30], np.float32)] * 4, state)
+    # Twenty-five steps, as the bias correction fades from t = 1 on.
+    run_case(out, "adamax_long", adamax, {"lr": "0.01"}, f32(rng, (4,)), grads((4,), steps=25), state)
+    # A real trajectory: the gradient of a quadratic at each point reached.
+    settings = {"lr": "0.1"}
+    start = [1.0, -2.0, 0.5]
+    seq = quadratic_path(settings, start, [0.1, 1.0, 4.0], 30, adamax)
+    run_case(out, "adamax_quadratic_path", adamax, settings, start, seq, state)
+
+
 FILES = {
     "sgd.txt": ("torch.optim.SGD", sgd_cases),
     "sgd_steplr.txt": ("torch.optim.SGD with lr_scheduler.StepLR", sgd_steplr_cases),
     "adagrad.txt": ("torch.optim.Adagrad", adagrad_cases),
     "rmsprop.txt": ("torch.optim.RMSprop", rmsprop_cases),
+    "adam.txt": ("torch.optim.Adam", adam_cases),
+    "adamax.txt": ("torch.optim.Adamax, for exercise 3 of chapter 5", adamax_cases),
 }
 
 

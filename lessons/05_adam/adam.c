@@ -27,7 +27,7 @@ void adam_update(float *param /* [n] */, const float *grad /* [n] */,
         float g = cfg->maximize ? -grad[i] : grad[i];
         if (cfg->weight_decay != 0.0f)
             g += cfg->weight_decay * param[i];   /* L2: the gradient of (wd/2)*param^2 */
-        exp_avg[i] = b1 * exp_avg[i] + one_minus_b1 * g;             /* momentum's average */
+        exp_avg[i] = b1 * exp_avg[i] + one_minus_b1 * g;            /* momentum's average */
         exp_avg_sq[i] = b2 * exp_avg_sq[i] + one_minus_b2 * g * g;   /* RMSProp's average */
         float second = exp_avg_sq[i];
         if (cfg->amsgrad) {
@@ -56,13 +56,14 @@ static void adam_step_all(Optimizer *self)
     Adam *adam = (Adam *)self;
     AdamConfig cfg = adam->config;
     cfg.lr = self->lr;    /* a schedule may have changed it since creation */
-    for (int i = 0; i < self->params.count; i++)
+    for (int i = 0; i < self->params.count; i++) {
+        int max_slot = adam->max_exp_avg_sq_slot;   /* -1 without amsgrad */
+        float *max_exp_avg_sq = max_slot < 0 ? NULL : self->slots[max_slot][i]->data;
         adam_update(self->params.params[i]->data, self->params.grads[i]->data,
                     self->slots[adam->exp_avg_slot][i]->data,
-                    self->slots[adam->exp_avg_sq_slot][i]->data,
-                    adam->max_exp_avg_sq_slot < 0 ? NULL
-                                                  : self->slots[adam->max_exp_avg_sq_slot][i]->data,
+                    self->slots[adam->exp_avg_sq_slot][i]->data, max_exp_avg_sq,
                     self->params.params[i]->numel, self->step_count, &cfg);
+    }
 }
 
 Optimizer *adam_new(ParamList params, const AdamConfig *cfg)
@@ -78,7 +79,8 @@ Optimizer *adam_new(ParamList params, const AdamConfig *cfg)
     adam->exp_avg_sq_slot = optimizer_add_slot(&adam->base, "exp_avg_sq");
     bool ok = adam->exp_avg_slot >= 0 && adam->exp_avg_sq_slot >= 0;
     if (ok && cfg->amsgrad)
-        ok = (adam->max_exp_avg_sq_slot = optimizer_add_slot(&adam->base, "max_exp_avg_sq")) >= 0;
+        ok = (adam->max_exp_avg_sq_slot =
+                  optimizer_add_slot(&adam->base, "max_exp_avg_sq")) >= 0;
     if (!ok) {
         optimizer_free(&adam->base);
         return NULL;

@@ -29,7 +29,8 @@ typedef struct {
     double betas[2];      /* memories of exp_avg and exp_avg_sq. Doubles, as PyTorch's
                              Python floats: 1 - 0.999^t must be worked out in double */
     float eps;            /* added to the corrected root: keeps the division finite */
-    float weight_decay;   /* L2 penalty: adds weight_decay * param to g (AdamW is lesson 06) */
+    float weight_decay;   /* L2 penalty: adds weight_decay * param to g
+                             (AdamW, lesson 06, decouples it) */
     bool amsgrad;         /* divide by the largest exp_avg_sq so far (Reddi et al. 2018) */
     bool maximize;        /* climb the function instead of descending it */
 } AdamConfig;

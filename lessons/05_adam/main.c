@@ -11,6 +11,12 @@
 
 #include "adam.h"
 #include "experiment.h"
+#include "gpt.h"
+#include "momentum.h"
+#include "rmsprop.h"
+#include "rotated.h"
+#include "runs.h"
+#include "train.h"
 
 static const OptionSpec FLAGS[] = {
     LESSON_FLAGS,
@@ -19,36 +25,765 @@ static const OptionSpec FLAGS[] = {
 
 /* ==== PART A: Adam itself (sections 1-5) ==== */
 
+/* A step count at which beta^t is 0 in double: adam_update then divides by
+ * 1 - 0 = 1, and runs Adam without its bias correction. */
+#define NO_CORRECTION (1L << 40)
+
+/* The digits MLP of chapters 1, 2 and 4 (64-32-10, tanh), from the start of `seed`. */
+static Problem *digits_mlp(uint64_t seed)
+{
+    char err[256];
+    return must(mlp_new(32, seed, err, sizeof err), err);
+}
+
+/* qsort's order of floats, smallest first: for medians. */
+static int by_value(const void *a, const void *b)
+{
+    float x = *(const float *)a, y = *(const float *)b;
+    return (x > y) - (x < y);
+}
+
 /* ---- 1. bias correction: how much of the gradient's scale the averages hold ---- */
 
+/* beta^t and the corrections at t = 1, 10, 100, 1000 for PyTorch's betas. */
 static void bias_correction(Report *r)
 {
     const AdamConfig cfg = ADAM_DEFAULTS;
-    const Column columns[] = {{"step t", "%d"}, {"beta1^t", "%.4f"}, {"1/(1-beta1^t)", "%.3f"},
-                              {"beta2^t", "%.4f"}, {"1/(1-beta2^t)", "%.1f"}, {NULL, NULL}};
+    const Column columns[] = {{"step t", "%d"}, {"beta1^t", "%.3g"}, {"1/(1-beta1^t)", "%.3f"}, {"beta2^t", "%.4f"},
+                              {"1/(1-beta2^t)", "%.1f"}, {"1/sqrt(1-beta2^t)", "%.2f"}, {NULL, NULL}};
     Table *t = table_begin(r, "bias_correction", "Bias correction at PyTorch's betas (0.9, 0.999)", columns);
     const int steps[] = {1, 10, 100, 1000};
     for (int k = 0; k < 4; k++) {
         double b1t = pow(cfg.betas[0], steps[k]), b2t = pow(cfg.betas[1], steps[k]);
-        table_row(t, steps[k], b1t, 1.0 / (1.0 - b1t), b2t, 1.0 / (1.0 - b2t));
+        table_row(t, steps[k], b1t, 1 / (1 - b1t), b2t, 1 / (1 - b2t), 1 / sqrt(1 - b2t));
+        report_value(r, value_name(r, "bc_beta1_pow_%d", steps[k]), "%.3g", b1t);
+        report_value(r, value_name(r, "bc_m_%d", steps[k]), "%.3g", 1 / (1 - b1t));
+        report_value(r, value_name(r, "bc_beta2_pow_%d", steps[k]), "%.3g", b2t);
+        report_value(r, value_name(r, "bc_v_%d", steps[k]), "%.4g", 1 / (1 - b2t));
+        report_value(r, value_name(r, "bc_root_%d", steps[k]), "%.3g", 1 / sqrt(1 - b2t));
     }
+    table_note(t, "exp_avg is divided by 1 - beta1^t, the root of exp_avg_sq by sqrt(1 - beta2^t)");
     table_end(t);
+}
+
+/* ---- 2. without the correction: first steps too long, or too short -------------- */
+
+/* Step length over lr at t = 1..steps when every gradient is 1 from step
+ * `wake` on (0 before), through adam_update, with or without the correction. */
+static void steady_steps(double beta2, bool corrected, int wake, int steps, double *length /* [steps + 1] */)
+{
+    AdamConfig cfg = ADAM_DEFAULTS;
+    cfg.betas[1] = beta2;
+    float p = 0.0f, m = 0.0f, v = 0.0f;
+    length[0] = NAN;
+    for (int t = 1; t <= steps; t++) {
+        float g = t >= wake ? 1.0f : 0.0f;
+        adam_update(&p, &g, &m, &v, NULL, 1, corrected ? t : NO_CORRECTION, &cfg);
+        length[t] = -p / cfg.lr;
+        p = 0.0f;   /* each step from 0: its length is exact */
+    }
+}
+
+/* Every gradient 1: the step over lr without the correction at three beta2,
+ * with it, and with it after 1000 steps of zero gradient. */
+static void steady_gradient(Report *r)
+{
+    enum { KINDS = 5, STEPS = 1000 };
+    const char *titles[KINDS] = {"no correction, beta2 0.999", "no correction, beta2 0.99", "no correction, beta2 0.95",
+                                 "corrected", "corrected, gradient 0 for 1000 steps first"};
+    const char *tags[KINDS] = {"0999", "099", "095", "corrected", "woken"};
+    const double beta2[3] = {0.999, 0.99, 0.95};
+    double length[KINDS][STEPS + 1], woken[2 * STEPS + 1];
+    for (int k = 0; k < 3; k++) steady_steps(beta2[k], false, 1, STEPS, length[k]);
+    steady_steps(0.999, true, 1, STEPS, length[3]);
+    steady_steps(0.999, true, STEPS + 1, 2 * STEPS, woken);
+    for (int t = 0; t <= STEPS; t++) length[4][t] = woken[STEPS + t];   /* t: steps since it turned on */
+
+    const Column columns[] = {{"step t", "%d"}, {"no correction\nbeta2 0.999", "%.3f"}, {"\n0.99", "%.3f"},
+                              {"\n0.95", "%.3f"}, {"corrected\n", "%.3f"},
+                              {"corrected, gradient 0\nfor 1000 steps first", "%.3f"}, {NULL, NULL}};
+    Table *t = table_begin(r, "uncorrected", "Step length over lr when every gradient is 1 (beta1 0.9)", columns);
+    const int rows[] = {1, 2, 5, 10, 20, 50, 100, 1000};
+    for (int i = 0; i < 8; i++) {
+        int s = rows[i];
+        table_row(t, s, length[0][s], length[1][s], length[2][s], length[3][s], length[4][s]);
+    }
+    table_note(t, "last column: t counts the steps since the gradient turned on");
+    table_end(t);
+
+    Figure *fig = report_figure(r, "05_uncorrected");
+    fprintf(figure_commands(fig), "set xlabel 'step t (last curve: steps since the gradient turned on)'\n"
+                                  "set ylabel 'step length / lr'\nset logscale x\nset xrange [1:%d]\n"
+                                  "set yrange [0:7]\nset key top right\n", STEPS);
+    const char *styles[KINDS] = {"lines ls 2", "lines ls 3", "lines ls 4", "lines ls 1", "lines ls 6 dt 2"};
+    for (int k = 0; k < KINDS; k++) {
+        figure_curve(fig, styles[k], length[k], 1, STEPS, "%s", titles[k]);
+        int peak = 1;
+        for (int s = 1; s <= STEPS; s++) peak = length[k][s] > length[k][peak] ? s : peak;
+        report_value(r, value_name(r, "steady_%s_first", tags[k]), "%.3g", length[k][1]);
+        report_value(r, value_name(r, "steady_%s_peak", tags[k]), "%.3g", length[k][peak]);
+        report_value(r, value_name(r, "steady_%s_peak_t", tags[k]), "%d", peak);
+        report_value(r, value_name(r, "steady_%s_100", tags[k]), "%.3g", length[k][100]);
+        report_value(r, value_name(r, "steady_%s_1000", tags[k]), "%.3g", length[k][1000]);
+    }
+    figure_close(fig);
+}
+
+/* Adam on the digits MLP from the start of `seed`: `steps` mini-batches of
+ * 32 (drawn from seed), every gradient times `scale` (the loss times scale),
+ * with or without the correction. Keeps each step's mini-batch loss in
+ * loss[steps + 1] (loss[steps]: the loss on all training examples at the
+ * end) and the median over the parameters of |step|/lr in median[steps + 1]
+ * (either may be NULL); leaves the parameters in theta[numel]. */
+static void adam_on_mlp(Problem *p, uint64_t seed, const AdamConfig *cfg, double scale, bool corrected, int steps,
+                        float *theta, double *loss, double *median)
+{
+    size_t n = paramlist_numel(&p->params);
+    float *grad = floats_new(n), *length = floats_new(n);
+    float *m = must(calloc(n, sizeof(float)), "out of memory"), *v = must(calloc(n, sizeof(float)), "out of memory");
+    BatchSampler batches;
+    if (batch_sampler_init(&batches, p->num_examples, seed) != 0) fail("out of memory");
+    p->reset(p, seed);
+    paramlist_get(&p->params, theta);
+    for (int t = 1; t <= steps; t++) {
+        double l = problem_loss_at_batch(p, theta, batch_sampler_next(&batches, 32), 32);
+        if (loss) loss[t - 1] = l;
+        paramlist_get_grads(&p->params, grad);
+        for (size_t i = 0; i < n; i++) grad[i] *= (float)scale, length[i] = theta[i];
+        adam_update(theta, grad, m, v, NULL, n, corrected ? t : NO_CORRECTION, cfg);
+        if (!median) continue;
+        for (size_t i = 0; i < n; i++) length[i] = fabsf(theta[i] - length[i]) / cfg->lr;
+        qsort(length, n, sizeof(float), by_value);
+        median[t] = length[n / 2];
+    }
+    if (loss) loss[steps] = problem_loss_at(p, theta);
+    batch_sampler_free(&batches);
+    free(grad), free(length), free(m), free(v);
+}
+
+/* The digits MLP at three learning rates, with and without the correction:
+ * the median step over lr and the loss, early and at the end. */
+static void uncorrected_mlp(Report *r, const LessonArgs *a)
+{
+    const float lrs[3] = {1e-3f, 1e-2f, 1e-1f};
+    const int steps = a->quick ? 100 : 500;
+    Problem *p = digits_mlp((uint64_t)a->seed);
+    float *theta = floats_new(paramlist_numel(&p->params));
+    double *loss = must(calloc((size_t)steps + 1, sizeof(double)), "out of memory");
+    double *median = must(calloc((size_t)steps + 1, sizeof(double)), "out of memory");
+    const Column columns[] = {{"lr", "%g"}, {"bias\ncorrection", "%s"}, {"step/lr\nt = 1", "%.2f"},
+                              {"\n10", "%.2f"}, {"\n100", "%.2f"}, {"loss\nt = 10", "%.3f"}, {"\n100", "%.3f"},
+                              {"\nend", "%.4f"}, {NULL, NULL}};
+    Table *t = table_begin(r, "uncorrected_mlp", "The digits MLP with and without bias correction", columns);
+    Figure *fig = loss_figure(r, "05_uncorrected_mlp",
+                              "set key top right\nset ylabel 'mini-batch loss (mean of 10 steps)'\n");
+    for (int k = 0; k < 3; k++)
+        for (int c = 1; c >= 0; c--) {
+            AdamConfig cfg = ADAM_DEFAULTS;
+            cfg.lr = lrs[k];
+            adam_on_mlp(p, (uint64_t)a->seed, &cfg, 1.0, c, steps, theta, loss, median);
+            table_row(t, lrs[k], c ? "yes" : "no", median[1], median[10], median[100], loss[10], loss[100],
+                      loss[steps]);
+            const double shown[5] = {median[1], median[10], loss[10], loss[100], loss[steps]};
+            const char *what[5] = {"med1", "med10", "loss10", "loss100", "final"};
+            for (int w = 0; w < 5; w++)
+                report_value(r, value_name(r, "mlp_%s_lr%d_%s", c ? "corr" : "unc", k, what[w]), "%.3g", shown[w]);
+            if (k == 1) continue;   /* lr 0.01: in the table only */
+            const char *styles[2][2] = {{"lines ls 2 dt 2", "lines ls 2"}, {"lines ls 4 dt 2", "lines ls 4"}};
+            int s = figure_series(fig, styles[k / 2][c], "lr %g, %s", lrs[k], c ? "corrected" : "no correction");
+            double sum = 0;
+            for (int i = 0; i < steps; i++) {   /* the mean of the last 10 steps */
+                sum += loss[i] - (i >= 10 ? loss[i - 10] : 0);
+                if (i >= 9) figure_point(fig, s, i + 1, sum / 10);
+            }
+        }
+    table_note(t, "step/lr: the median over the %zu parameters of |step|/lr at step t; loss: the",
+               paramlist_numel(&p->params));
+    table_note(t, "mini-batch's at step t, and all examples' at the end; batch 32, %d steps, betas", steps);
+    table_note(t, "(0.9, 0.999)");
+    table_end(t);
+    figure_close(fig);
+    report_value(r, "mlp_steps", "%d", steps);
+    for (int k = 0; k < 3; k++) report_value(r, value_name(r, "mlp_lr%d", k), "%g", lrs[k]);
+    free(theta), free(loss), free(median);
+    problem_free(p);
+}
+
+/* ---- 3. the first step is lr sign(g); the loss's scale does not matter, until eps ---- */
+
+/* The first step on the digits MLP, coordinate by coordinate, when the loss is multiplied by a constant. */
+typedef struct {
+    int zero;                  /* coordinates whose gradient is 0 (they do not move) */
+    double median_g, min_g;    /* the median and the smallest |g| of the others */
+    double share;              /* the share of the others whose |step|/lr is within 1% of 1 */
+    double worst;              /* the largest | |step|/lr - 1 | among them */
+} FirstStep;
+
+static FirstStep first_step(Problem *p, uint64_t seed, const float *gradient /* [numel], unscaled */, double scale)
+{
+    size_t n = paramlist_numel(&p->params), nonzero = 0, within = 0;
+    float *theta = floats_new(n), *grad = floats_new(n), *before = floats_new(n), *size = floats_new(n);
+    float *m = must(calloc(n, sizeof(float)), "out of memory"), *v = must(calloc(n, sizeof(float)), "out of memory");
+    p->reset(p, seed);
+    paramlist_get(&p->params, theta);
+    for (size_t i = 0; i < n; i++) {
+        before[i] = theta[i];
+        grad[i] = gradient[i] * (float)scale;
+        if (grad[i] != 0.0f) size[nonzero++] = fabsf(grad[i]);
+    }
+    AdamConfig cfg = ADAM_DEFAULTS;
+    adam_update(theta, grad, m, v, NULL, n, 1, &cfg);
+    FirstStep out = {.zero = (int)(n - nonzero)};
+    for (size_t i = 0; i < n; i++) {
+        if (grad[i] == 0.0f) continue;
+        double off = fabs(fabsf(theta[i] - before[i]) / cfg.lr - 1.0);
+        within += off <= 0.01;
+        out.worst = fmax(out.worst, off);
+    }
+    qsort(size, nonzero, sizeof(float), by_value);
+    out.median_g = size[nonzero / 2], out.min_g = size[0], out.share = (double)within / (double)nonzero;
+    free(theta), free(grad), free(before), free(size), free(m), free(v);
+    return out;
+}
+
+/* The loss times 1000, 1, 1/1000 ... on the digits MLP: the first step, and
+ * how far the parameters end from the unscaled run's after `steps` steps. */
+static void loss_scale(Report *r, const LessonArgs *a)
+{
+    const double scales[6] = {1e3, 1, 1e-3, 1e-6, 1e-9, 1e-12};
+    const char *tags[6] = {"p3", "0", "m3", "m6", "m9", "m12"};
+    int steps = a->quick ? 50 : 500;
+    const uint64_t seed = (uint64_t)a->seed;
+    Problem *p = digits_mlp(seed);
+    size_t n = paramlist_numel(&p->params);
+    float *reference = floats_new(n), *theta = floats_new(n), *gradient = floats_new(n);
+    double *loss = must(calloc((size_t)steps + 1, sizeof(double)), "out of memory");
+    p->reset(p, seed);
+    gradient_into(p, NULL, 0, gradient);   /* on all examples, at the start */
+    AdamConfig cfg = ADAM_DEFAULTS;
+    cfg.lr = 0.01f;
+    adam_on_mlp(p, seed, &cfg, 1.0, true, steps, reference, NULL, NULL);
+    const Column columns[] = {{"loss\ntimes", "%g"}, {"\nmedian |g|", "%.2g"}, {"first step\nwithin 1%", "%.1f%%"},
+                              {"\nworst", "%.2g"}, {"after the steps\nmost apart", "%.2g"},
+                              {"\nfinal loss", "%.4f"}, {NULL, NULL}};
+    Table *t = table_begin(r, "scale", "Adam on the digits MLP with its loss multiplied by a constant", columns);
+    for (int k = 0; k < 6; k++) {
+        FirstStep first = first_step(p, seed, gradient, scales[k]);
+        adam_on_mlp(p, seed, &cfg, scales[k], true, steps, theta, loss, NULL);
+        double apart = 0;
+        for (size_t i = 0; i < n; i++) apart = fmax(apart, fabsf(theta[i] - reference[i]));
+        table_row(t, scales[k], first.median_g, 100 * first.share, first.worst, apart, loss[steps]);
+        const double shown[5] = {first.median_g, 100 * first.share, first.worst, apart, loss[steps]};
+        const char *what[5] = {"median_g", "share", "worst", "apart", "loss"};
+        for (int w = 0; w < 5; w++)
+            report_value(r, value_name(r, "scale_%s_%s", tags[k], what[w]), w == 4 ? "%.4f" : "%.3g", shown[w]);
+        if (scales[k] != 1) continue;
+        report_value(r, "first_zero", "%d", first.zero);
+        report_value(r, "first_min_g", "%.2g", first.min_g);
+        table_note(t, "first step, on all examples, over the %zu coordinates whose gradient is not 0 (of %zu):",
+                   n - (size_t)first.zero, n);
+    }
+    table_note(t, "the share with |step|/lr within 1%% of 1, and the largest | |step|/lr - 1 |. Then %d steps",
+               steps);
+    table_note(t, "at lr %g, batch 32: the largest |theta - theta_1|, theta_1 from the loss times 1", cfg.lr);
+    table_end(t);
+    report_value(r, "scale_steps", "%d", steps);
+    report_value(r, "scale_lr", "%g", cfg.lr);
+    free(reference), free(theta), free(gradient), free(loss);
+    problem_free(p);
+}
+
+/* ---- 4. AMSGrad: the online problem of Reddi, Kale and Kumar --------------------- */
+
+/* f_t(x) = big x on the steps t with t mod period == 1, -small x on the
+ * others, x in [-1, 1]: the gradients add up to a positive number over a
+ * period, so x = -1 is best. */
+typedef struct {
+    const char *label, *tag;
+    float big, small;
+    int period;
+    double beta1, beta2;
+} Online;
+
+/* x_t of Adam (or AMSGrad) at lr 0.01 from x = 0, projected back onto
+ * [-1, 1] after each step. Returns the mean regret R_T/T: the mean of
+ * f_t(x_t) - f_t(-1). */
+static double online_run(const Online *o, bool amsgrad, int steps, double *x /* [steps + 1] */)
+{
+    AdamConfig cfg = ADAM_DEFAULTS;
+    cfg.lr = 0.01f, cfg.betas[0] = o->beta1, cfg.betas[1] = o->beta2, cfg.amsgrad = amsgrad;
+    float p = 0.0f, m = 0.0f, v = 0.0f, v_max = 0.0f;
+    double regret = 0;
+    x[0] = p;
+    for (int t = 1; t <= steps; t++) {
+        float g = t % o->period == 1 ? o->big : -o->small;
+        regret += (double)g * (p + 1.0);
+        adam_update(&p, &g, &m, &v, &v_max, 1, t, &cfg);
+        x[t] = p = fminf(1.0f, fmaxf(-1.0f, p));   /* the projection */
+    }
+    return regret / steps;
+}
+
+/* Adam and AMSGrad on three versions of the problem: the mean of x over the
+ * last tenth of the steps, the mean regret, and x_t in a figure. */
+static void amsgrad(Report *r, const LessonArgs *a)
+{
+    const Online problems[3] = {
+        {"C = 10, betas (0, 1/101)", "c10", 10, 1, 3, 0.0, 1.0 / 101},
+        {"C = 10, betas (0.9, 0.999)", "c10default", 10, 1, 3, 0.9, 0.999},
+        {"1010 and -10, betas (0.9, 0.99)", "c1010", 1010, 10, 101, 0.9, 0.99},
+    };
+    const int steps[3] = {a->quick ? 3000 : 30000, a->quick ? 3000 : 30000, a->quick ? 10000 : 1000000};
+    const Column columns[] = {{"problem", "%s"}, {"steps", "%d"}, {"Adam\nmean x", "%.3f"}, {"\nmean regret", "%.3g"},
+                              {"AMSGrad\nmean x", "%.3f"}, {"\nmean regret", "%.3g"}, {NULL, NULL}};
+    Table *t = table_begin(r, "amsgrad", "The online problem of Reddi et al. (2018), with Adam and AMSGrad", columns);
+    Figure *fig = report_figure(r, "05_amsgrad");
+    fprintf(figure_commands(fig), "set xlabel 'step t'\nset ylabel 'x_t (mean over its period)'\nset logscale x\n"
+                                  "set yrange [-1.1:1.7]\nset key top left\n");
+    const char *styles[2][2] = {{"lines ls 1", "lines ls 2"}, {"lines ls 3 dt 2", "lines ls 4 dt 2"}};
+    for (int k = 0; k < 3; k++) {
+        const Online *o = &problems[k];
+        double *x = must(calloc((size_t)steps[k] + 1, sizeof(double)), "out of memory"), regret[2], mean[2];
+        for (int ams = 0; ams <= 1; ams++) {
+            regret[ams] = online_run(o, ams, steps[k], x);
+            mean[ams] = 0;
+            for (int s = steps[k] - steps[k] / 10 + 1; s <= steps[k]; s++) mean[ams] += x[s] / (steps[k] / 10);
+            report_value(r, value_name(r, "online_%s_%s_x", o->tag, ams ? "ams" : "adam"), "%.3f", mean[ams]);
+            report_value(r, value_name(r, "online_%s_%s_regret", o->tag, ams ? "ams" : "adam"), "%.3g", regret[ams]);
+            int reach = 1;   /* the first step within 0.1 of the end it goes to */
+            while (reach < steps[k] && fabs(x[reach] - (mean[ams] < 0 ? -1 : 1)) >= 0.1) reach++;
+            report_value(r, value_name(r, "online_%s_%s_reach", o->tag, ams ? "ams" : "adam"), "%d", reach);
+            if (k == 1) continue;   /* both go to -1: in the table only */
+            int s = figure_series(fig, styles[k / 2][ams], "%s, %s", ams ? "AMSGrad" : "Adam", o->label);
+            for (int end = o->period; end <= steps[k]; end = (int)fmax(end + o->period, end * 1.03)) {
+                end -= end % o->period;   /* the mean of x over the period that ends here */
+                double sum = 0;
+                for (int i = end - o->period + 1; i <= end; i++) sum += x[i];
+                figure_point(fig, s, end, sum / o->period);
+            }
+        }
+        report_value(r, value_name(r, "online_%s_steps", o->tag), "%d", steps[k]);
+        table_row(t, o->label, steps[k], mean[0], regret[0], mean[1], regret[1]);
+        free(x);
+    }
+    table_note(t, "f_t(x) = C x when t mod 3 = 1, else -x (first two rows); 1010 x when t mod 101 = 1,");
+    table_note(t, "else -10 x (last); x in [-1, 1], from 0; lr 0.01. The best x is -1 in every row.");
+    table_note(t, "mean x: over the last tenth of the steps; mean regret: R_T/T against x = -1");
+    table_end(t);
+    figure_close(fig);
+}
+
+/* ---- 5. what Adam keeps: bytes of state per parameter ------------------------------ */
+
+/* optimizer_state_bytes of Adam and of AMSGrad on the digits MLP, and their
+ * slots parameter by parameter. */
+static void state_bytes(Report *r)
+{
+    Problem *p = digits_mlp(1);
+    AdamConfig cfg[2] = {ADAM_DEFAULTS, ADAM_DEFAULTS};
+    cfg[1].amsgrad = true;
+    Optimizer *opt[2] = {must(adam_new(p->params, &cfg[0]), "out of memory"),
+                         must(adam_new(p->params, &cfg[1]), "out of memory")};
+    const Column columns[] = {{"parameter", "%s"}, {"shape", "%s"}, {"elements", "%d"}, {"bytes", "%d"},
+                              {"Adam\nstate bytes", "%d"}, {"AMSGrad\nstate bytes", "%d"}, {NULL, NULL}};
+    Table *t = table_begin(r, "state", "Optimizer state on the digits MLP: Adam and AMSGrad", columns);
+    for (int i = 0; i < p->params.count; i++) {
+        const Tensor *param = p->params.params[i];
+        int state[2] = {0, 0};
+        for (int k = 0; k < 2; k++)
+            for (int s = 0; s < opt[k]->num_slots; s++) state[k] += (int)tensor_bytes(opt[k]->slots[s][i]);
+        char shape[32];
+        table_row(t, param->name, tensor_shape_str(param, shape, sizeof shape), (int)param->numel,
+                  (int)tensor_bytes(param), state[0], state[1]);
+    }
+    size_t params = paramlist_numel(&p->params);
+    size_t bytes[2] = {optimizer_state_bytes(opt[0]), optimizer_state_bytes(opt[1])};
+    table_row(t, "total", "", (int)params, (int)(4 * params), (int)bytes[0], (int)bytes[1]);
+    table_end(t);
+    report_value(r, "state_params", "%zu", params);
+    report_value(r, "state_bytes_adam", "%zu", bytes[0]);
+    report_value(r, "state_bytes_amsgrad", "%zu", bytes[1]);
+    report_value(r, "state_per_param_adam", "%zu", bytes[0] / params);
+    report_value(r, "state_per_param_amsgrad", "%zu", bytes[1] / params);
+    /* the study notes' 70-billion-parameter model, at the bytes per parameter measured here */
+    report_value(r, "state_70b_gb", "%.0f", 70e9 * (double)(bytes[0] / params) / 1e9);
+    for (int k = 0; k < 2; k++) optimizer_free(opt[k]);
+    problem_free(p);
 }
 
 /* ==== PART B: Adam against momentum and RMSProp (sections 6-7) ==== */
 
+/* The three contenders of both sections, as PyTorch runs them: SGD with
+ * momentum 0.9 (chapter 2), RMSProp and Adam at their defaults. Only the
+ * learning rate is swept. */
+enum { MOM, RMS, ADAM, CONTENDERS };
+static const SGDMomentumConfig MOMENTUM_09 = {.lr = 1e-3f, .momentum = 0.9f};
+static const struct {
+    const char *label, *tag;
+    const OptimizerSpec *spec;
+    const void *config;          /* NULL: PyTorch's defaults */
+    const char *points, *line;   /* its styles in every figure */
+} CONTENDER[CONTENDERS] = {
+    {"momentum 0.9", "mom", &SGD_MOMENTUM_SPEC, &MOMENTUM_09, "linespoints ls 1 pt 7", "lines ls 1"},
+    {"RMSProp", "rms", &RMSPROP_SPEC, NULL, "linespoints ls 3 pt 5", "lines ls 3"},
+    {"Adam", "adam", &ADAM_SPEC, NULL, "linespoints ls 2 pt 9", "lines ls 2"},
+};
+
+/* `run` (its steps, batch and seeds) with contender c's optimizer at lr. */
+static Run contender_run(int c, Run run, float lr)
+{
+    run.optimizer = CONTENDER[c].spec;
+    run.config = CONTENDER[c].config;
+    run.lr = lr;
+    return run;
+}
+
+/* log10 of the largest over the smallest of x[n]: how many decades it spans. */
+static double decades(const double *x /* [n] */, int n)
+{
+    double lo = INFINITY, hi = 0;
+    for (int i = 0; i < n; i++) lo = fmin(lo, x[i]), hi = fmax(hi, x[i]);
+    return log10(hi / lo);
+}
+
 /* ---- 6. the ravine, Rosenbrock and the digits MLP, each at its best lr ---------- */
+
+/* A learning rate is good when its score is within this factor of the best. */
+#define BAND_FACTOR 2.0
+/* The ravine of chapters 3 and 4, turned by 45 degrees, and its starts. */
+#define RACE_KAPPA 100.0
+#define RACE_STARTS 4
+
+/* A problem of the race: its grid of learning rates, 10^lo .. 10^hi, and its
+ * score, lower is better: the steps until the loss is TARGET_FRACTION of its
+ * start (the worst of `starts` starts) or, with starts 0, the final training
+ * loss. */
+typedef struct {
+    const char *label, *tag, *score, *key;   /* key: where its figure's key goes */
+    Problem *p;
+    int lo, hi, per_decade, starts;
+    Run run;         /* steps, batch, seeds */
+    int contender;   /* the one being swept */
+} Course;
+
+static double race_score(float lr, double to_beat, void *ctx)
+{
+    (void)to_beat;   /* every learning rate runs to its end: the figure shows them all */
+    const Course *c = ctx;
+    Run run = contender_run(c->contender, c->run, lr);
+    if (c->starts == 0) return run_final_loss(c->p, run);
+    double worst = 0;
+    for (int k = 0; k < c->starts && isfinite(worst); k++, run.seed++) {
+        int steps = run_steps_to_target(c->p, run);
+        worst = steps >= 0 ? fmax(worst, steps) : INFINITY;
+    }
+    return worst;
+}
+
+/* The learning rates around the best whose scores are all within
+ * BAND_FACTOR of the best: the sweep's indices *lo .. *hi. */
+static void good_band(const Sweep *s, int *lo, int *hi)
+{
+    double limit = BAND_FACTOR * s->score[s->best];
+    for (*lo = s->best; *lo > 0 && s->score[*lo - 1] <= limit;) --*lo;
+    for (*hi = s->best; *hi < s->count - 1 && s->score[*hi + 1] <= limit;) ++*hi;
+}
+
+/* Sweeps each contender on course c: its rows of the table, its values, its
+ * figure; each one's best learning rate into best_lr. */
+static void race_course(Report *r, Table *t, Course *c, double *best_lr /* [CONTENDERS] */)
+{
+    int count = (c->hi - c->lo) * c->per_decade + 1;
+    float lrs[SWEEP_MAX];
+    lr_grid(lrs, count, c->lo * c->per_decade, c->per_decade);
+    Figure *fig = report_figure(r, value_name(r, "05_race_%s", c->tag));
+    fprintf(figure_commands(fig), "set xlabel 'learning rate'\nset ylabel '%s'\nset logscale xy\n"
+                                  "set format x '10^{%%L}'\nset xrange [%g:%g]\nset key %s\n",
+            c->score, lrs[0] / 1.5, lrs[count - 1] * 1.5, c->key);
+    for (int o = 0; o < CONTENDERS; o++) {
+        c->contender = o;
+        Sweep s = lr_sweep(lrs, count, INFINITY, race_score, c);
+        int line = s.best >= 0 ? figure_series(fig, CONTENDER[o].points, "%s", CONTENDER[o].label) : -1;
+        for (int k = 0; k < count && line >= 0; k++) {   /* a failed run: a gap in the line */
+            if (isfinite(s.score[k])) figure_point(fig, line, s.lr[k], s.score[k]);
+            else figure_gap(fig, line);
+        }
+        int lo = 0, hi = -1;
+        if (s.best >= 0) good_band(&s, &lo, &hi);
+        double band[3] = {NAN, NAN, NAN}, score = s.best >= 0 ? s.score[s.best] : NAN;   /* from, to, decades */
+        best_lr[o] = s.best >= 0 ? s.lr[s.best] : NAN;
+        if (hi >= lo) band[0] = s.lr[lo], band[1] = s.lr[hi], band[2] = log10(band[1] / band[0]);
+        table_row(t, c->label, CONTENDER[o].label, best_lr[o], c->starts ? score : NAN, c->starts ? NAN : score,
+                  band[0], band[1], band[2]);
+        const char *tag = CONTENDER[o].tag;
+        report_value(r, value_name(r, "race_%s_%s_lr", c->tag, tag), "%.3g", best_lr[o]);
+        report_value(r, value_name(r, "race_%s_%s_score", c->tag, tag), c->starts ? "%.0f" : "%.2g", score);
+        report_value(r, value_name(r, "race_%s_%s_band_lo", c->tag, tag), "%.3g", band[0]);
+        report_value(r, value_name(r, "race_%s_%s_band_hi", c->tag, tag), band[1] < 100 ? "%.3g" : "%.0f", band[1]);
+        report_value(r, value_name(r, "race_%s_%s_band", c->tag, tag), "%.2f", band[2]);
+    }
+    figure_close(fig);
+    report_value(r, value_name(r, "race_%s_grid_hi", c->tag), "%g", lrs[count - 1]);
+}
 
 static void race(Report *r, const LessonArgs *a)
 {
-    (void)r, (void)a;   /* being written */
+    int max_steps = a->quick ? 2000 : 30000, per_decade = a->quick ? 2 : 8;
+    Run mlp = {.steps = a->quick ? 50 : 1000, .batch = 32, .seed = (uint64_t)a->seed, .batch_seed = (uint64_t)a->seed};
+    Course courses[3] = {
+        {"ravine, turned", "ravine", "steps to 10^{-6} of the start", "top right",
+         must(rotated_ravine_new(RACE_KAPPA, atan(1.0)), "out of memory"), -4, 3, per_decade, RACE_STARTS,
+         {.steps = max_steps}, 0},
+        {"Rosenbrock", "rosen", "steps to 10^{-6} of the start", "top right", must(rosenbrock_new(), "out of memory"),
+         -5, 1, per_decade, 1, {.steps = max_steps}, 0},
+        {"digits MLP", "mlp", "final training loss", "bottom left", must_mlp(32, (uint64_t)a->seed), -3, 0,
+         per_decade / 2, 0, mlp, 0},
+    };
+    const Column columns[] = {{"problem", "%s"}, {"optimizer", "%s"}, {"best lr", "%.4g"}, {"score\nsteps", "%.0f"},
+                              {"\nfinal loss", "%.2e"}, {"good band\nfrom", "%.4g"}, {"\nto", "%.4g"},
+                              {"\ndecades", "%.2f"}, {NULL, NULL}};
+    Table *t = table_begin(r, "race", "Each optimizer at its best learning rate, and its band of good ones", columns);
+    double best_lr[3][CONTENDERS];
+    for (int k = 0; k < 3; k++) {
+        race_course(r, t, &courses[k], best_lr[k]);
+        problem_free(courses[k].p);
+    }
+    table_note(t, "score: steps until the loss is 1e-6 of its start (the worst of %d starts on the ravine, kappa %g,",
+               RACE_STARTS, RACE_KAPPA);
+    table_note(t, "turned 45 degrees; at most %d steps), or the final training loss after %d steps of batch %d",
+               max_steps, mlp.steps, mlp.batch);
+    table_note(t, "(MLP). Good band: the learning rates around the best, all within a factor %g of its score",
+               BAND_FACTOR);
+    for (int o = 0; o < CONTENDERS; o++) {   /* how far apart its best learning rates lie */
+        double lrs[3] = {best_lr[0][o], best_lr[1][o], best_lr[2][o]}, spread = decades(lrs, 3);
+        table_note(t, "%s: the best learning rates of the three problems span %.1f decades", CONTENDER[o].label,
+                   spread);
+        report_value(r, value_name(r, "race_%s_lr_spread", CONTENDER[o].tag), "%.1f", spread);
+    }
+    table_end(t);
+    report_value(r, "race_band_factor", "%g", BAND_FACTOR);
+    report_value(r, "race_ravine_kappa", "%g", RACE_KAPPA);
+    report_value(r, "race_ravine_starts", "%d", RACE_STARTS);
+    report_value(r, "race_max_steps", "%d", max_steps);
+    report_value(r, "race_mlp_steps", "%d", mlp.steps);
+    report_value(r, "race_mlp_batch", "%d", mlp.batch);
+    report_value(r, "race_per_decade", "%d", per_decade);
 }
 
 /* ---- 7. the tiny GPT: where Adam pulls away, and why ----------------------------- */
 
+#define GPT_BLOCKS_MAX 64   /* parameter tensors; the tiny GPT has 28 */
+#define GPT_LRS_MAX 4       /* learning rates tried per optimizer */
+#define GPT_START_WINDOWS 128   /* the gradient at the start is measured on the first of the training windows */
+
+/* What a run on the GPT measures. */
+typedef struct {
+    float lr;
+    double val_loss;                   /* on every validation window at the end; INFINITY: diverged */
+    double *batch_loss;                /* [steps]: each step's batch loss, before the step */
+    double grad_rms[GPT_BLOCKS_MAX];   /* each block's RMS gradient over the last `tail` steps */
+    double step_rms[GPT_BLOCKS_MAX];   /* its RMS change in a step, over the same steps */
+} GptRun;
+
+/* Adds each block's mean square over `samples` to ms[count]: of its gradient,
+ * or, given the flat parameters `before` a step, of its change in the step. */
+static void add_block_squares(const ParamList *l, const float *before /* [numel] or NULL */, int samples,
+                              double *ms /* [l->count] */)
+{
+    for (int i = 0, at = 0; i < l->count; i++) {
+        const Tensor *x = before ? l->params[i] : l->grads[i];
+        for (size_t j = 0; j < x->numel; j++, at++) {
+            double d = before ? (double)x->data[j] - before[at] : x->data[j];
+            ms[i] += d * d / ((double)x->numel * samples);
+        }
+    }
+}
+
+/* run.steps steps of run on the GPT from its start (train()'s loop, without
+ * its last pass over every training window), the sizes of the gradients and
+ * steps measured over the last `tail`. */
+static GptRun gpt_run(Problem *p, Run run, int tail)
+{
+    GptRun out = {.lr = run.lr, .batch_loss = doubles_new((size_t)run.steps)};
+    float *before = floats_new(paramlist_numel(&p->params));
+    p->reset(p, run.seed);
+    Optimizer *opt = run_optimizer(p, run);
+    BatchSampler batches;
+    if (batch_sampler_init(&batches, p->num_examples, run.batch_seed) != 0) fail("out of memory");
+    int t = 0;
+    for (; t < run.steps; t++) {
+        optimizer_zero_grad(opt);
+        out.batch_loss[t] = p->loss_and_grad(p, batch_sampler_next(&batches, run.batch), run.batch);
+        if (!isfinite(out.batch_loss[t])) break;
+        bool measured = t >= run.steps - tail;
+        if (measured) add_block_squares(&p->params, NULL, tail, out.grad_rms), paramlist_get(&p->params, before);
+        optimizer_step(opt);
+        if (measured) add_block_squares(&p->params, before, tail, out.step_rms);
+    }
+    out.val_loss = t == run.steps ? gpt_validation_loss(p) : INFINITY;
+    for (int i = 0; i < p->params.count; i++) out.grad_rms[i] = sqrt(out.grad_rms[i]);
+    for (int i = 0; i < p->params.count; i++) out.step_rms[i] = sqrt(out.step_rms[i]);
+    batch_sampler_free(&batches);
+    optimizer_free(opt);
+    free(before);
+    return out;
+}
+
+/* The table of the runs against the floor, and its values. */
+static void gpt_table(Report *r, const Problem *p, Run run, const int count[CONTENDERS],
+                      float lrs[CONTENDERS][GPT_LRS_MAX], double val[CONTENDERS][GPT_LRS_MAX],
+                      const GptRun best[CONTENDERS])
+{
+    const Column columns[] = {{"optimizer", "%s"}, {"lr", "%.2g"}, {"validation\nloss", "%.4f"},
+                              {"above the\nfloor", "%.4f"}, {"", "%s"}, {NULL, NULL}};
+    Table *t = table_begin(r, "gpt", "The tiny GPT: validation loss after the same steps, against the floor", columns);
+    table_nan_text(t, 2, "diverged");
+    for (int o = 0; o < CONTENDERS; o++) {
+        for (int k = 0; k < count[o]; k++) {
+            double v = isfinite(val[o][k]) ? val[o][k] : NAN;
+            table_row(t, CONTENDER[o].label, (double)lrs[o][k], v, v - p->min_loss,
+                      lrs[o][k] == best[o].lr ? "best" : "");
+        }
+        report_value(r, value_name(r, "gpt_%s_lr_lo", CONTENDER[o].tag), "%.2g", lrs[o][0]);
+        report_value(r, value_name(r, "gpt_%s_lr_hi", CONTENDER[o].tag), "%.2g", lrs[o][count[o] - 1]);
+        report_value(r, value_name(r, "gpt_%s_val_hi", CONTENDER[o].tag), "%.3f", val[o][count[o] - 1]);
+    }
+    table_note(t, "%zu parameters; %d steps of %d windows, the same start and batches for every run; the floor,",
+               paramlist_numel(&p->params), run.steps, run.batch);
+    table_note(t, "the lowest loss any model can reach on these windows: %.4f nats per character", p->min_loss);
+    table_end(t);
+    report_value(r, "gpt_params", "%zu", paramlist_numel(&p->params));
+    report_value(r, "gpt_tensors", "%d", p->params.count);
+    report_value(r, "gpt_steps", "%d", run.steps);
+    report_value(r, "gpt_batch", "%d", run.batch);
+    report_value(r, "gpt_floor", "%.3f", p->min_loss);
+    for (int o = 0; o < CONTENDERS; o++) {
+        double gap = best[o].val_loss - p->min_loss;
+        report_value(r, value_name(r, "gpt_%s_lr", CONTENDER[o].tag), "%.2g", best[o].lr);
+        report_value(r, value_name(r, "gpt_%s_val", CONTENDER[o].tag), "%.3f", best[o].val_loss);
+        report_value(r, value_name(r, "gpt_%s_gap", CONTENDER[o].tag), "%.3f", gap);
+        report_value(r, value_name(r, "gpt_%s_gap_ratio", CONTENDER[o].tag), "%.1f",
+                     gap / (best[ADAM].val_loss - p->min_loss));
+    }
+}
+
+/* Each one's batch loss at its best lr (window means), its validation loss at the end, and the floor. */
+static void gpt_figure(Report *r, const GptRun best[CONTENDERS], int steps, double floor_loss)
+{
+    int window = steps >= 30 ? steps / 30 : 1;
+    Figure *fig = report_figure(r, "05_gpt");
+    fprintf(figure_commands(fig), "set xlabel 'step'\nset ylabel 'loss (nats per character)'\n"
+                                  "set xrange [0:%d]\nset key top right\n", steps + window);
+    for (int o = 0; o < CONTENDERS; o++)
+        figure_window_means(fig, CONTENDER[o].line, best[o].batch_loss, window, steps / window, "%s, lr %.2g",
+                            CONTENDER[o].label, best[o].lr);
+    for (int o = 0; o < CONTENDERS; o++)   /* a dot in each one's colour */
+        figure_point(fig, figure_series(fig, CONTENDER[o].points, o == ADAM ? "validation loss at the end" : ""),
+                     steps, best[o].val_loss);
+    int floor_line = figure_series(fig, "lines ls 8 dt 2", "the floor");
+    figure_point(fig, floor_line, 0, floor_loss);
+    figure_point(fig, floor_line, steps + window, floor_loss);
+    figure_close(fig);
+    int ahead = 0;   /* the windows in which Adam's mean batch loss is the lowest */
+    for (int w = 0; w < steps / window; w++) {
+        double mean[CONTENDERS] = {0};
+        for (int o = 0; o < CONTENDERS; o++)
+            for (int t = w * window; t < (w + 1) * window; t++) mean[o] += best[o].batch_loss[t] / window;
+        ahead += mean[ADAM] < fmin(mean[MOM], mean[RMS]);
+    }
+    report_value(r, "gpt_windows", "%d", steps / window);
+    report_value(r, "gpt_window", "%d", window);
+    report_value(r, "gpt_adam_ahead", "%d", ahead);
+}
+
+/* The table of each block's gradient and step sizes, and its values. */
+static void gpt_blocks(Report *r, const ParamList *l, const double *start_rms /* [l->count] */,
+                       const GptRun best[CONTENDERS], int tail)
+{
+    const Column columns[] = {{"block", "%s"}, {"params", "%d"}, {"RMS gradient\nat start", "%.1e"},
+                              {"\nlate (Adam)", "%.1e"}, {"RMS step / lr\nmomentum", "%.2g"}, {"\nRMSProp", "%.2g"},
+                              {"\nAdam", "%.2g"}, {NULL, NULL}};
+    Table *t = table_begin(r, "gpt_blocks", "The tiny GPT: gradient and step sizes, block by block", columns);
+    int n = l->count, largest = 0, smallest = 0;
+    double step[CONTENDERS][GPT_BLOCKS_MAX];   /* RMS step / lr */
+    for (int i = 0; i < n; i++) {
+        for (int o = 0; o < CONTENDERS; o++) step[o][i] = best[o].step_rms[i] / best[o].lr;
+        table_row(t, l->params[i]->name, (int)l->params[i]->numel, start_rms[i], best[ADAM].grad_rms[i],
+                  step[MOM][i], step[RMS][i], step[ADAM][i]);
+        if (start_rms[i] > start_rms[largest]) largest = i;
+        if (start_rms[i] < start_rms[smallest]) smallest = i;
+    }
+    table_note(t, "at start: on the first %d training windows; late, and the steps: over the last %d steps of each",
+               GPT_START_WINDOWS, tail);
+    table_note(t, "one's run at its best lr. Decades spanned: gradient at start %.1f, late %.1f; steps: momentum %.1f,",
+               decades(start_rms, n), decades(best[ADAM].grad_rms, n), decades(step[MOM], n));
+    table_note(t, "RMSProp %.1f, Adam %.1f. Slope of log step against log gradient (late): momentum %.2f,",
+               decades(step[RMS], n), decades(step[ADAM], n), loglog_slope(best[MOM].grad_rms, step[MOM], n));
+    table_note(t, "RMSProp %.2f, Adam %.2f", loglog_slope(best[RMS].grad_rms, step[RMS], n),
+               loglog_slope(best[ADAM].grad_rms, step[ADAM], n));
+    table_end(t);
+    report_value(r, "gpt_start_windows", "%d", GPT_START_WINDOWS);
+    report_value(r, "gpt_tail", "%d", tail);
+    report_value(r, "gpt_grad_decades", "%.1f", decades(start_rms, n));
+    report_value(r, "gpt_grad_late_decades", "%.1f", decades(best[ADAM].grad_rms, n));
+    report_value(r, "gpt_grad_largest_block", "%s", l->params[largest]->name);
+    report_value(r, "gpt_grad_largest", "%.1e", start_rms[largest]);
+    report_value(r, "gpt_grad_smallest_block", "%s", l->params[smallest]->name);
+    report_value(r, "gpt_grad_smallest", "%.1e", start_rms[smallest]);
+    for (int o = 0; o < CONTENDERS; o++) {
+        const char *tag = CONTENDER[o].tag;
+        int lo = 0, hi = 0;
+        for (int i = 1; i < n; i++) lo = step[o][i] < step[o][lo] ? i : lo, hi = step[o][i] > step[o][hi] ? i : hi;
+        report_value(r, value_name(r, "gpt_%s_step_decades", tag), "%.1f", decades(step[o], n));
+        report_value(r, value_name(r, "gpt_%s_slope", tag), "%.2f", loglog_slope(best[o].grad_rms, step[o], n));
+        report_value(r, value_name(r, "gpt_%s_step_min", tag), "%.2g", step[o][lo]);
+        report_value(r, value_name(r, "gpt_%s_step_min_block", tag), "%s", l->params[lo]->name);
+        report_value(r, value_name(r, "gpt_%s_step_max", tag), "%.2g", step[o][hi]);
+        report_value(r, value_name(r, "gpt_%s_step_max_block", tag), "%s", l->params[hi]->name);
+        if (o == MOM)   /* in the block momentum moves least: Adam's step over momentum's, both at their best lr */
+            report_value(r, "gpt_mom_slowest_adam_ratio", "%.0f", best[ADAM].step_rms[lo] / best[MOM].step_rms[lo]);
+    }
+}
+
 static void gpt(Report *r, const LessonArgs *a)
 {
-    (void)r, (void)a;   /* being written */
+    char err[512];
+    Problem *p = must(problem_by_name(a->quick ? "gpt:quick" : "gpt", 0, (uint64_t)a->seed, err, sizeof err), err);
+    if (p->params.count > GPT_BLOCKS_MAX) fail("a GPT of %d tensors: at most %d", p->params.count, GPT_BLOCKS_MAX);
+    Run run = {.steps = a->quick ? 24 : 250, .batch = 16, .seed = (uint64_t)a->seed, .batch_seed = (uint64_t)a->seed};
+    int tail = run.steps / 6;   /* the last steps, where gradient and step sizes are measured */
+
+    /* each block's gradient at the start, on the first training windows */
+    int first[GPT_START_WINDOWS];
+    double start_rms[GPT_BLOCKS_MAX] = {0};
+    for (int i = 0; i < GPT_START_WINDOWS; i++) first[i] = i;
+    p->reset(p, run.seed);
+    p->loss_and_grad(p, first, GPT_START_WINDOWS);
+    add_block_squares(&p->params, NULL, 1, start_rms);
+    for (int i = 0; i < p->params.count; i++) start_rms[i] = sqrt(start_rms[i]);
+
+    /* learning rates half a decade apart around each one's usual ones: 0.032 .. 1,
+     * 3.2e-4 .. 3.2e-3 and 0.001 .. 0.01 (momentum's largest diverges early: it costs little) */
+    const int grid_first[CONTENDERS] = {-3, -7, -6}, count[CONTENDERS] = {4, 3, 3};
+    float lrs[CONTENDERS][GPT_LRS_MAX];
+    double val[CONTENDERS][GPT_LRS_MAX];
+    GptRun best[CONTENDERS];
+    for (int o = 0; o < CONTENDERS; o++) {
+        lr_grid(lrs[o], count[o], grid_first[o], 2);
+        best[o] = (GptRun){.val_loss = INFINITY};
+        for (int k = 0; k < count[o]; k++) {
+            GptRun g = gpt_run(p, contender_run(o, run, lrs[o][k]), tail);
+            val[o][k] = g.val_loss;
+            if (g.val_loss < best[o].val_loss) free(best[o].batch_loss), best[o] = g;
+            else free(g.batch_loss);
+        }
+        if (!isfinite(best[o].val_loss)) fail("every %s run diverged on the GPT", CONTENDER[o].label);
+    }
+    gpt_table(r, p, run, count, lrs, val, best);
+    gpt_figure(r, best, run.steps, p->min_loss);
+    gpt_blocks(r, &p->params, start_rms, best, tail);
+    for (int o = 0; o < CONTENDERS; o++) free(best[o].batch_loss);
+    problem_free(p);
 }
 
 /* ==== the program ==== */
@@ -61,6 +796,11 @@ int main(int argc, char **argv)
     if (report_open(&report, args.out, "05_adam") != 0) return EXIT_USAGE;   /* a bad --out */
     /* Part A */
     bias_correction(&report);
+    steady_gradient(&report);
+    uncorrected_mlp(&report, &args);
+    loss_scale(&report, &args);
+    amsgrad(&report, &args);
+    state_bytes(&report);
     /* Part B */
     race(&report, &args);
     gpt(&report, &args);
