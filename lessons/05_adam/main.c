@@ -339,7 +339,7 @@ static void amsgrad(Report *r, const LessonArgs *a)
     Table *t = table_begin(r, "amsgrad", "The online problem of Reddi et al. (2018), with Adam and AMSGrad", columns);
     Figure *fig = report_figure(r, "05_amsgrad");
     fprintf(figure_commands(fig), "set xlabel 'step t'\nset ylabel 'x_t (mean over its period)'\nset logscale x\n"
-                                  "set yrange [-1.1:1.7]\nset key top left\n");
+                                  "set yrange [-1.1:1.1]\nset key below\n");
     const char *styles[2][2] = {{"lines ls 1", "lines ls 2"}, {"lines ls 3 dt 2", "lines ls 4 dt 2"}};
     for (int k = 0; k < 3; k++) {
         const Online *o = &problems[k];
@@ -531,7 +531,7 @@ static void race(Report *r, const LessonArgs *a)
     int max_steps = a->quick ? 2000 : 30000, per_decade = a->quick ? 2 : 8;
     Run mlp = {.steps = a->quick ? 50 : 1000, .batch = 32, .seed = (uint64_t)a->seed, .batch_seed = (uint64_t)a->seed};
     Course courses[3] = {
-        {"ravine, turned", "ravine", "steps to 10^{-6} of the start", "top right",
+        {"turned ravine", "ravine", "steps to 10^{-6} of the start", "top right",
          must(rotated_ravine_new(RACE_KAPPA, atan(1.0)), "out of memory"), -4, 3, per_decade, RACE_STARTS,
          {.steps = max_steps}, 0},
         {"Rosenbrock", "rosen", "steps to 10^{-6} of the start", "top right", must(rosenbrock_new(), "out of memory"),
@@ -539,8 +539,8 @@ static void race(Report *r, const LessonArgs *a)
         {"digits MLP", "mlp", "final training loss", "bottom left", must_mlp(32, (uint64_t)a->seed), -3, 0,
          per_decade / 2, 0, mlp, 0},
     };
-    const Column columns[] = {{"problem", "%s"}, {"optimizer", "%s"}, {"best lr", "%.4g"}, {"score\nsteps", "%.0f"},
-                              {"\nfinal loss", "%.2e"}, {"good band\nfrom", "%.4g"}, {"\nto", "%.4g"},
+    const Column columns[] = {{"problem", "%s"}, {"optimizer", "%s"}, {"best lr", "%.3g"}, {"score\nsteps", "%.0f"},
+                              {"\nloss", "%.1e"}, {"good band\nfrom", "%.3g"}, {"\nto", "%.4g"},
                               {"\ndecades", "%.2f"}, {NULL, NULL}};
     Table *t = table_begin(r, "race", "Each optimizer at its best learning rate, and its band of good ones", columns);
     double best_lr[3][CONTENDERS];
@@ -548,16 +548,17 @@ static void race(Report *r, const LessonArgs *a)
         race_course(r, t, &courses[k], best_lr[k]);
         problem_free(courses[k].p);
     }
-    table_note(t, "score: steps until the loss is 1e-6 of its start (the worst of %d starts on the ravine, kappa %g,",
-               RACE_STARTS, RACE_KAPPA);
-    table_note(t, "turned 45 degrees; at most %d steps), or the final training loss after %d steps of batch %d",
-               max_steps, mlp.steps, mlp.batch);
-    table_note(t, "(MLP). Good band: the learning rates around the best, all within a factor %g of its score",
-               BAND_FACTOR);
+    table_note(t, "score: steps until the loss is 1e-6 of its start (the worst of %d starts on the",
+               RACE_STARTS);
+    table_note(t, "ravine, kappa %g, turned 45 degrees; at most %d steps), or the final training loss",
+               RACE_KAPPA, max_steps);
+    table_note(t, "after %d steps of batch %d (MLP). Good band: the learning rates around the best,",
+               mlp.steps, mlp.batch);
+    table_note(t, "all within a factor %g of its score", BAND_FACTOR);
     for (int o = 0; o < CONTENDERS; o++) {   /* how far apart its best learning rates lie */
         double lrs[3] = {best_lr[0][o], best_lr[1][o], best_lr[2][o]}, spread = decades(lrs, 3);
-        table_note(t, "%s: the best learning rates of the three problems span %.1f decades", CONTENDER[o].label,
-                   spread);
+        table_note(t, "%s: the best learning rates of the three problems span %.1f decades",
+                   CONTENDER[o].label, spread);
         report_value(r, value_name(r, "race_%s_lr_spread", CONTENDER[o].tag), "%.1f", spread);
     }
     table_end(t);
@@ -648,9 +649,11 @@ static void gpt_table(Report *r, const Problem *p, Run run, const int count[CONT
         report_value(r, value_name(r, "gpt_%s_lr_hi", CONTENDER[o].tag), "%.2g", lrs[o][count[o] - 1]);
         report_value(r, value_name(r, "gpt_%s_val_hi", CONTENDER[o].tag), "%.3f", val[o][count[o] - 1]);
     }
-    table_note(t, "%zu parameters; %d steps of %d windows, the same start and batches for every run; the floor,",
+    table_note(t, "%zu parameters; %d steps of %d windows, the same start and batches for every run;",
                paramlist_numel(&p->params), run.steps, run.batch);
-    table_note(t, "the lowest loss any model can reach on these windows: %.4f nats per character", p->min_loss);
+    table_note(t, "the floor, the lowest loss any model can reach on these windows: %.4f nats per",
+               p->min_loss);
+    table_note(t, "character");
     table_end(t);
     report_value(r, "gpt_params", "%zu", paramlist_numel(&p->params));
     report_value(r, "gpt_tensors", "%d", p->params.count);
@@ -701,7 +704,7 @@ static void gpt_blocks(Report *r, const ParamList *l, const double *start_rms /*
                        const GptRun best[CONTENDERS], int tail)
 {
     const Column columns[] = {{"block", "%s"}, {"params", "%d"}, {"RMS gradient\nat start", "%.1e"},
-                              {"\nlate (Adam)", "%.1e"}, {"RMS step / lr\nmomentum", "%.2g"}, {"\nRMSProp", "%.2g"},
+                              {"late, in\nAdam's run", "%.1e"}, {"step/lr\nmomentum", "%.2g"}, {"\nRMSProp", "%.2g"},
                               {"\nAdam", "%.2g"}, {NULL, NULL}};
     Table *t = table_begin(r, "gpt_blocks", "The tiny GPT: gradient and step sizes, block by block", columns);
     int n = l->count, largest = 0, smallest = 0;
@@ -713,13 +716,14 @@ static void gpt_blocks(Report *r, const ParamList *l, const double *start_rms /*
         if (start_rms[i] > start_rms[largest]) largest = i;
         if (start_rms[i] < start_rms[smallest]) smallest = i;
     }
-    table_note(t, "at start: on the first %d training windows; late, and the steps: over the last %d steps of each",
+    table_note(t, "at start: on the first %d training windows; late, and the steps: over the last %d",
                GPT_START_WINDOWS, tail);
-    table_note(t, "one's run at its best lr. Decades spanned: gradient at start %.1f, late %.1f; steps: momentum %.1f,",
-               decades(start_rms, n), decades(best[ADAM].grad_rms, n), decades(step[MOM], n));
-    table_note(t, "RMSProp %.1f, Adam %.1f. Slope of log step against log gradient (late): momentum %.2f,",
-               decades(step[RMS], n), decades(step[ADAM], n), loglog_slope(best[MOM].grad_rms, step[MOM], n));
-    table_note(t, "RMSProp %.2f, Adam %.2f", loglog_slope(best[RMS].grad_rms, step[RMS], n),
+    table_note(t, "steps of each one's run at its best lr. Decades spanned: gradient at start %.1f,",
+               decades(start_rms, n));
+    table_note(t, "late %.1f; steps: momentum %.1f, RMSProp %.1f, Adam %.1f.", decades(best[ADAM].grad_rms, n),
+               decades(step[MOM], n), decades(step[RMS], n), decades(step[ADAM], n));
+    table_note(t, "Slope of log step against log gradient (late): momentum %.2f, RMSProp %.2f, Adam %.2f",
+               loglog_slope(best[MOM].grad_rms, step[MOM], n), loglog_slope(best[RMS].grad_rms, step[RMS], n),
                loglog_slope(best[ADAM].grad_rms, step[ADAM], n));
     table_end(t);
     report_value(r, "gpt_start_windows", "%d", GPT_START_WINDOWS);

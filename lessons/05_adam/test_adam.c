@@ -20,8 +20,8 @@
  * them) on numbers near 1, each correctly rounded, and the betas and 1 - beta
  * rounded to float once: measured at most 1.3e-7 apart (about one ulp), so
  * rtol 5e-7 (4 ulp). Tight enough to see how 1 - beta2 is rounded: 1.0f -
- * 0.999f is 4.7e-5 away from PyTorch's float(1 - 0.999), and exp_avg_sq would
- * be that far off. */
+ * 0.999f is 1.3e-5 of itself away from PyTorch's float(1 - 0.999), and
+ * exp_avg_sq would be that far off. */
 #define HAND_RTOL 5e-7
 
 /* PyTorch's CPU kernels round exp_avg = exp_avg*beta1 + (1 - beta1)*g and
