@@ -213,6 +213,15 @@ Sweep lr_sweep(const float *lrs, int count, double to_beat, SweepRun *run, void 
     return s;
 }
 
+void sweep_band(const Sweep *s, double factor, int *lo, int *hi)
+{
+    *lo = 0, *hi = -1;
+    if (s->best < 0) return;
+    double limit = factor * s->score[s->best];
+    for (*lo = s->best; *lo > 0 && s->score[*lo - 1] <= limit;) --*lo;
+    for (*hi = s->best; *hi < s->count - 1 && s->score[*hi + 1] <= limit;) ++*hi;
+}
+
 void lr_grid(float *lrs, int count, int first, int per_decade)
 {
     for (int k = 0; k < count; k++) lrs[k] = (float)pow(10.0, (first + k) / (double)per_decade);
@@ -348,6 +357,51 @@ double loglog_slope_over(const double *y, int from, int to)
     free(t);
     free(v);
     return slope;
+}
+
+double decades(const double *x, int n)
+{
+    double lo = INFINITY, hi = 0;
+    for (int i = 0; i < n; i++) lo = fmin(lo, x[i]), hi = fmax(hi, x[i]);
+    return log10(hi / lo);
+}
+
+int index_of_max(const double *x, int n)
+{
+    int best = 0;
+    for (int i = 1; i < n; i++) best = x[i] > x[best] ? i : best;
+    return best;
+}
+
+int index_of_min(const double *x, int n)
+{
+    int best = 0;
+    for (int i = 1; i < n; i++) best = x[i] < x[best] ? i : best;
+    return best;
+}
+
+/* qsort's order of floats, smallest first. */
+static int by_value(const void *a, const void *b)
+{
+    float x = *(const float *)a, y = *(const float *)b;
+    return (x > y) - (x < y);
+}
+
+float sort_median(float *x, size_t n)
+{
+    qsort(x, n, sizeof(float), by_value);
+    return x[n / 2];
+}
+
+void tensor_mean_squares(const ParamList *l, const float *before, int samples, double *ms)
+{
+    for (int i = 0, at = 0; i < l->count; i++) {
+        const Tensor *x = before ? l->params[i] : l->grads[i];
+        for (size_t j = 0; j < x->numel; j++, at++) {
+            double d = before ? (double)x->data[j] - before[at] : x->data[j];
+            ms[i] += d * d / ((double)x->numel * samples);
+        }
+    }
 }
 
 int steps_until_below(const double *y, int last, double level)

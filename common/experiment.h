@@ -12,7 +12,10 @@
  *   gradient_into, sharpness,  measurements more than one chapter makes
  *   loglog_slope(_over),
  *   spread, steps_until_below,
- *   first_step_reaching
+ *   first_step_reaching,
+ *   decades, index_of_max/min,
+ *   sort_median, sweep_band,
+ *   tensor_mean_squares
  *   next_log_step              the rows of a table over a long run
  *
  * The runs themselves (a Run, its loss curve, steps to a target, sweeps over
@@ -104,6 +107,10 @@ typedef struct {
 
 /* Runs `run` at each lr of the grid, in order. */
 Sweep lr_sweep(const float *lrs /* [count] */, int count, double to_beat, SweepRun *run, void *ctx);
+/* The learning rates around a sweep's best whose scores are all within
+ * `factor` of the best score: the indices *lo .. *hi, the band where the lr
+ * hardly matters (*lo = 0, *hi = -1 when the sweep has no best). */
+void sweep_band(const Sweep *s, double factor, int *lo, int *hi);
 /* A grid of learning rates evenly spaced on a log scale:
  * lrs[k] = 10^((first + k) / per_decade). */
 void lr_grid(float *lrs /* [count] */, int count, int first, int per_decade);
@@ -163,6 +170,22 @@ double loglog_slope(const double *x /* [n] */, const double *y /* [n] */, int n)
  * finite y: how a quantity of a run falls with the step (-1/2: like 1/sqrt t).
  * NAN with fewer than two finite points. */
 double loglog_slope_over(const double *y /* [to + 1] */, int from, int to);
+
+/* log10 of the largest over the smallest of x[n] (all > 0): how many
+ * decades the values span. */
+double decades(const double *x /* [n] */, int n);
+/* The index of the largest (smallest) of x[n], n >= 1: the first, on a tie. */
+int index_of_max(const double *x /* [n] */, int n);
+int index_of_min(const double *x /* [n] */, int n);
+/* Sorts x[n] in place, smallest first, and returns its median x[n / 2]
+ * (n >= 1; x[0] is then the smallest). */
+float sort_median(float *x /* [n] */, size_t n);
+/* Adds each tensor's mean square over `samples` samples to ms[l->count]: of
+ * its gradient (before NULL), or of its change since `before`, the flat
+ * parameters before a step. sqrt(ms[i]) is then tensor i's RMS gradient or
+ * step: how fast each part of a model moves. */
+void tensor_mean_squares(const ParamList *l, const float *before /* [numel] or NULL */, int samples,
+                         double *ms /* [l->count] */);
 
 /* The first step after which y stays below `level` up to step `last`
  * (last + 1: it does not end below): when a quantity of a run has settled. */

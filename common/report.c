@@ -84,6 +84,16 @@ const char *value_name(Report *r, const char *fmt, ...)
     return r->value_name;
 }
 
+void report_values(Report *r, const char *tag, const NamedValue *values)
+{
+    for (const NamedValue *v = values; v->name; v++) {
+        const char *name = tag ? value_name(r, v->name, tag) : v->name;
+        size_t len = strlen(v->format);
+        if (len > 0 && v->format[len - 1] == 'd') report_value(r, name, v->format, (int)v->value);
+        else report_value(r, name, v->format, v->value);
+    }
+}
+
 Figure *report_figure(Report *r, const char *name)
 {
     Figure *fig = figure_open(r->fig_dir, name);

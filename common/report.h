@@ -39,6 +39,16 @@ void report_value(Report *r, const char *name, const char *fmt, ...)
  *     report_value(r, value_name(r, "beta%s_steps", tag), "%d", steps);
  * The name lives in r until the next call. */
 const char *value_name(Report *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* One value of a list for report_values: its name, in which a "%s" takes
+ * the list's tag, its format, and its number ("%d" prints it as an int). */
+typedef struct {
+    const char *name, *format;
+    double value;
+} NamedValue;
+/* report_value for each of values[] up to a {NULL} one, in order: the
+ * values of one row of a table, one run, one setting.
+ *     report_values(r, "adam", (NamedValue[]){{"lr_%s", "%g", lr}, {"steps_%s", "%d", steps}, {NULL}}); */
+void report_values(Report *r, const char *tag, const NamedValue *values);
 /* Starts the figure OUT/fig/NAME (see plot.h); never NULL: if the figure
  * cannot be started the program stops with status 1 and the reason. */
 Figure *report_figure(Report *r, const char *name);

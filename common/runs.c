@@ -149,6 +149,31 @@ int figure_checkpoints(Figure *fig, const char *style, const Curve *c, const cha
     return series;
 }
 
+int run_tensor_rms(Problem *p, Run run, int tail, double *batch_loss, double *grad_rms, double *step_rms)
+{
+    int count = p->params.count, t = 0;
+    float *before = floats_new(paramlist_numel(&p->params));
+    for (int i = 0; i < count; i++) grad_rms[i] = step_rms[i] = 0;
+    p->reset(p, run.seed);
+    Optimizer *opt = run_optimizer(p, run);
+    BatchSampler batches;
+    if (batch_sampler_init(&batches, p->num_examples, run.batch_seed) != 0) fail("out of memory");
+    for (; t < run.steps; t++) {
+        optimizer_zero_grad(opt);
+        batch_loss[t] = p->loss_and_grad(p, batch_sampler_next(&batches, run.batch), run.batch);
+        if (!isfinite(batch_loss[t])) break;
+        bool measured = t >= run.steps - tail;
+        if (measured) tensor_mean_squares(&p->params, NULL, tail, grad_rms), paramlist_get(&p->params, before);
+        optimizer_step(opt);
+        if (measured) tensor_mean_squares(&p->params, before, tail, step_rms);
+    }
+    for (int i = 0; i < count; i++) grad_rms[i] = sqrt(grad_rms[i]), step_rms[i] = sqrt(step_rms[i]);
+    batch_sampler_free(&batches);
+    optimizer_free(opt);
+    free(before);
+    return t;
+}
+
 /* ---- the best learning rate of a grid ---- */
 
 /* What the sweeps hand lr_sweep: the problem, the run, and what they keep. */
@@ -156,6 +181,7 @@ typedef struct {
     Problem *p;
     Run run;
     int starts, margin, checkpoints;
+    bool full;           /* sweep_steps_full: no run stops early */
     Curve best;          /* best_curve's winner so far */
     Jump jump;           /* sweep_jump_first_phase's */
     uint64_t stride;     /* sweep_seeds' batch_stride */
@@ -183,7 +209,7 @@ static double steps_at(float lr, double to_beat, void *ctx)
     Run run = s->run;
     run.lr = lr;
     /* Only a run that beats the best so far matters: stop it there. */
-    if (isfinite(to_beat)) run.steps = (int)to_beat - s->margin;
+    if (isfinite(to_beat) && !s->full) run.steps = (int)to_beat - s->margin;
     double worst = 0.0;
     for (int k = 0; k < s->starts && isfinite(worst); k++) {
         int steps = run_steps_to_target(s->p, run);
@@ -198,6 +224,12 @@ Sweep sweep_steps_to_target(Problem *p, Run run, int starts, int margin, const f
 {
     SweptRun s = {.p = p, .run = run, .starts = starts, .margin = margin};
     return lr_sweep(lrs, count, to_beat, steps_at, &s);
+}
+
+Sweep sweep_steps_full(Problem *p, Run run, int starts, const float *lrs, int count)
+{
+    SweptRun s = {.p = p, .run = run, .starts = starts, .full = true};
+    return lr_sweep(lrs, count, INFINITY, steps_at, &s);
 }
 
 static double curve_at(float lr, double to_beat, void *ctx)

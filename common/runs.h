@@ -9,8 +9,10 @@
  *   run_curve, Curve,       the loss and test accuracy at checkpoints
  *   figure_checkpoints      (and the loss as a line of a figure)
  *   run_seeds               the same run from several starts: the spread
+ *   run_tensor_rms          how fast each tensor of a model moves late in a run
  *   sweep_final_loss,       the best learning rate of a grid (lr_sweep in
  *   sweep_steps_to_target,  experiment.h) by one of those measures
+ *   sweep_steps_full,
  *   best_curve, sweep_seeds
  *   largest_lr              the largest learning rate whose run passes a test
  *   loss_after,             what is read off a recorded run
@@ -113,6 +115,15 @@ typedef struct {
 #define CURVE_SEEDS_MAX 16
 SeedRuns run_seeds(Problem *p, Run run, int seeds, uint64_t batch_stride, int checkpoints, Curve *first);
 
+/* run.steps mini-batch steps from p's start (train()'s loop, without its
+ * last pass over every example): each step's batch loss, before the step,
+ * into batch_loss[run.steps], and each parameter tensor's RMS gradient and
+ * RMS change in a step over the last `tail` steps into grad_rms[count] and
+ * step_rms[count] (count: p's tensors): which parts of a model move how
+ * fast, late in a run. Returns the steps taken: fewer than run.steps when a
+ * batch loss was not finite (the run stopped there). */
+int run_tensor_rms(Problem *p, Run run, int tail, double *batch_loss, double *grad_rms, double *step_rms);
+
 /* ---- the best learning rate of a grid ---- */
 
 /* run at each learning rate of lrs[count] (in place of run.lr), scored by
@@ -126,6 +137,10 @@ Sweep sweep_final_loss(Problem *p, Run run, const float *lrs /* [count] */, int 
  * lr. A run stops as soon as it cannot win. */
 Sweep sweep_steps_to_target(Problem *p, Run run, int starts, int margin, const float *lrs /* [count] */,
                             int count, double to_beat);
+/* The same as sweep_steps_to_target with no run stopped early: every
+ * learning rate's own score (the most steps over `starts` starts, INFINITY
+ * if one does not reach the target), for a figure of score against lr. */
+Sweep sweep_steps_full(Problem *p, Run run, int starts, const float *lrs /* [count] */, int count);
 /* run_curve at each learning rate of lrs[count]: the curve with the lowest
  * final loss (points 0 and final_loss INFINITY if every one diverged). */
 Curve best_curve(Problem *p, Run run, int checkpoints, const float *lrs /* [count] */, int count);

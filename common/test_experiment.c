@@ -189,6 +189,55 @@ START_TEST(test_spread_steps_below_and_log_steps)
 }
 END_TEST
 
+START_TEST(test_decades_index_median_and_band)
+{
+    const double x[4] = {0.1, 100, 1, 100};
+    ck_assert_close(decades(x, 4), 3.0, 1e-12, 0);
+    ck_assert_int_eq(index_of_max(x, 4), 1);   /* the first of the ties */
+    ck_assert_int_eq(index_of_min(x, 4), 0);
+    float f[5] = {3, -1, 2, 5, 0};
+    ck_assert(sort_median(f, 5) == 2.0f);
+    ck_assert(f[0] == -1.0f && f[4] == 5.0f);
+    /* Scores 9 3 1 2 5 INF: within 2 of the best 1 are indices 2..3; within 3, 1..3. */
+    Sweep s = {.count = 6, .score = {9, 3, 1, 2, 5, INFINITY}, .best = 2};
+    int lo, hi;
+    sweep_band(&s, 2.0, &lo, &hi);
+    ck_assert(lo == 2 && hi == 3);
+    sweep_band(&s, 3.0, &lo, &hi);
+    ck_assert(lo == 1 && hi == 3);
+    s.best = -1;
+    sweep_band(&s, 2.0, &lo, &hi);
+    ck_assert(lo == 0 && hi == -1);
+}
+END_TEST
+
+START_TEST(test_tensor_mean_squares)
+{
+    /* Each tensor's mean square gradient, against the flat gradient; the
+     * change since `before` = parameters + 1 is -1 everywhere: 1 over 2 samples. */
+    Problem *p = must_mlp(4, 1);
+    ParamList *l = &p->params;
+    size_t n = paramlist_numel(l);
+    p->loss_and_grad(p, NULL, 0);
+    float *g = floats_new(n), *before = floats_new(n);
+    paramlist_get_grads(l, g);
+    paramlist_get(l, before);
+    for (size_t i = 0; i < n; i++) before[i] += 1.0f;
+    double ms[16] = {0}, change[16] = {0};
+    ck_assert_int_le(l->count, 16);
+    tensor_mean_squares(l, NULL, 1, ms);
+    tensor_mean_squares(l, before, 2, change);
+    for (int i = 0, at = 0; i < l->count; i++) {
+        double sum = 0;
+        for (size_t j = 0; j < l->params[i]->numel; j++, at++) sum += (double)g[at] * g[at];
+        ck_assert_close(ms[i], sum / (double)l->params[i]->numel, 1e-12, 1e-9);
+        ck_assert_close(change[i], 0.5, 1e-6, 0);
+    }
+    free(g), free(before);
+    problem_free(p);
+}
+END_TEST
+
 /* The text of DIR/fig/NAME.gp, which the caller frees. */
 static char *figure_script(const char *dir, const char *name)
 {
@@ -273,4 +322,6 @@ void add_experiment_tests(TCase *core)
     tcase_add_test(core, test_spread_steps_below_and_log_steps);
     tcase_add_test(core, test_loss_figure_and_curves);
     tcase_add_test(core, test_figure_series_helpers);
+    tcase_add_test(core, test_decades_index_median_and_band);
+    tcase_add_test(core, test_tensor_mean_squares);
 }

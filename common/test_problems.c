@@ -440,11 +440,12 @@ START_TEST(test_report_writes_tables_and_values)
     fprintf(t, "a b\n1 2\n");
     ck_assert_int_eq(report_table_end(&r), 0);
     report_value(&r, "answer", "%d", 42);
+    report_values(&r, "x", (NamedValue[]){{"n_%s", "%d", 7}, {"lr_%s", "%.2g", 0.125}, {"plain", "%g", 2}, {NULL}});
     ck_assert_int_eq(report_close(&r), 0);
     snprintf(path, sizeof path, "%s/out/99_demo/numbers.txt", dir);
     assert_file_is(path, "a b\n1 2\n");
     snprintf(path, sizeof path, "%s/out/99_demo/values.txt", dir);
-    assert_file_is(path, "answer 42\n");
+    assert_file_is(path, "answer 42\nn_x 7\nlr_x 0.12\nplain 2\n");
     remove_tree(dir);
 }
 END_TEST

@@ -404,6 +404,43 @@ START_TEST(test_run_state_bytes)
 }
 END_TEST
 
+START_TEST(test_sweep_steps_full_runs_every_lr_to_its_end)
+{
+    /* The bowl's 10, 8, 6 steps: with a margin of 3 the early-stopping sweep
+     * gives up on 0.6; the full sweep scores it, in either order. */
+    Problem *p = bowl();
+    const float lrs[3] = {0.5f, 0.6f, 0.7f};
+    Sweep s = sweep_steps_full(p, gd(0.0f, 100), 2, lrs, 3);
+    const double expected[3] = {10, 8, 6};
+    for (int k = 0; k < 3; k++) ck_assert_double_eq(s.score[k], expected[k]);
+    ck_assert_int_eq(s.best, 2);
+    s = sweep_steps_full(p, gd(0.0f, 5), 1, lrs, 3);   /* none within 5 steps */
+    for (int k = 0; k < 3; k++) ck_assert(isinf(s.score[k]));
+    ck_assert_int_eq(s.best, -1);
+    problem_free(p);
+}
+END_TEST
+
+START_TEST(test_run_tensor_rms_of_gradient_descent)
+{
+    /* This gradient descent steps the first tensor alone, by lr times its
+     * gradient: its RMS step is lr times its RMS gradient, on the same steps. */
+    Problem *p = must_mlp(4, 1);
+    Run run = gd(0.1f, 6);
+    run.batch = 8, run.seed = 1, run.batch_seed = 2;
+    double loss[6], grad[8], step[8];
+    ck_assert_int_le(p->params.count, 8);
+    ck_assert_int_eq(run_tensor_rms(p, run, 3, loss, grad, step), 6);
+    for (int t = 0; t < 6; t++) ck_assert(isfinite(loss[t]) && loss[t] > 0);
+    for (int i = 0; i < p->params.count; i++) {
+        ck_assert(grad[i] > 0);
+        if (i == 0) ck_assert_close(step[i], 0.1 * grad[i], 1e-5, 0);
+        else ck_assert_double_eq(step[i], 0);
+    }
+    problem_free(p);
+}
+END_TEST
+
 /* ---- a problem that changes halfway ----------------------------------------------- */
 
 /* The learning rate, as the probe of a run_jump. */
@@ -537,6 +574,8 @@ void add_run_tests(TCase *core)
     tcase_add_test(core, test_run_seeds_is_run_curve_from_each_start);
     tcase_add_test(core, test_sweep_seeds_by_hand);
     tcase_add_test(core, test_run_state_bytes);
+    tcase_add_test(core, test_sweep_steps_full_runs_every_lr_to_its_end);
+    tcase_add_test(core, test_run_tensor_rms_of_gradient_descent);
     tcase_add_test(core, test_jump_by_hand);
     tcase_add_test(core, test_jump_noise_is_the_same_in_every_run);
 }

@@ -31,19 +31,7 @@ static const OptionSpec FLAGS[] = {
  * 1 - 0 = 1, and runs Adam without its bias correction. */
 #define NO_CORRECTION (1L << 40)
 
-/* The digits MLP of chapters 1, 2 and 4 (64-32-10, tanh), from the start of `seed`. */
-static Problem *digits_mlp(uint64_t seed)
-{
-    char err[256];
-    return must(mlp_new(32, seed, err, sizeof err), err);
-}
-
-/* qsort's order of floats, smallest first: for medians. */
-static int by_value(const void *a, const void *b)
-{
-    float x = *(const float *)a, y = *(const float *)b;
-    return (x > y) - (x < y);
-}
+#define MLP_HIDDEN 32   /* the digits MLP of chapters 1, 2 and 4: 64-32-10, tanh */
 
 /* ---- 1. bias correction: how much of the gradient's scale the averages hold ---- */
 
@@ -58,11 +46,11 @@ static void bias_correction(Report *r)
     for (int k = 0; k < 4; k++) {
         double b1t = pow(cfg.betas[0], steps[k]), b2t = pow(cfg.betas[1], steps[k]);
         table_row(t, steps[k], b1t, 1 / (1 - b1t), b2t, 1 / (1 - b2t), 1 / sqrt(1 - b2t));
-        report_value(r, value_name(r, "bc_beta1_pow_%d", steps[k]), "%.3g", b1t);
-        report_value(r, value_name(r, "bc_m_%d", steps[k]), "%.3g", 1 / (1 - b1t));
-        report_value(r, value_name(r, "bc_beta2_pow_%d", steps[k]), "%.3g", b2t);
-        report_value(r, value_name(r, "bc_v_%d", steps[k]), "%.4g", 1 / (1 - b2t));
-        report_value(r, value_name(r, "bc_root_%d", steps[k]), "%.3g", 1 / sqrt(1 - b2t));
+        char tag[16];
+        snprintf(tag, sizeof tag, "%d", steps[k]);
+        report_values(r, tag, (NamedValue[]){{"bc_beta1_pow_%s", "%.3g", b1t}, {"bc_m_%s", "%.3g", 1 / (1 - b1t)},
+                                             {"bc_beta2_pow_%s", "%.3g", b2t}, {"bc_v_%s", "%.4g", 1 / (1 - b2t)},
+                                             {"bc_root_%s", "%.3g", 1 / sqrt(1 - b2t)}, {NULL}});
     }
     table_note(t, "exp_avg is divided by 1 - beta1^t, the root of exp_avg_sq by sqrt(1 - beta2^t)");
     table_end(t);
@@ -120,13 +108,12 @@ static void steady_gradient(Report *r)
     const char *styles[KINDS] = {"lines ls 2", "lines ls 3", "lines ls 4", "lines ls 1", "lines ls 6 dt 2"};
     for (int k = 0; k < KINDS; k++) {
         figure_curve(fig, styles[k], length[k], 1, STEPS, "%s", titles[k]);
-        int peak = 1;
-        for (int s = 1; s <= STEPS; s++) peak = length[k][s] > length[k][peak] ? s : peak;
-        report_value(r, value_name(r, "steady_%s_first", tags[k]), "%.3g", length[k][1]);
-        report_value(r, value_name(r, "steady_%s_peak", tags[k]), "%.3g", length[k][peak]);
-        report_value(r, value_name(r, "steady_%s_peak_t", tags[k]), "%d", peak);
-        report_value(r, value_name(r, "steady_%s_100", tags[k]), "%.3g", length[k][100]);
-        report_value(r, value_name(r, "steady_%s_1000", tags[k]), "%.3g", length[k][1000]);
+        int peak = 1 + index_of_max(length[k] + 1, STEPS);
+        report_values(r, tags[k], (NamedValue[]){{"steady_%s_first", "%.3g", length[k][1]},
+                                                 {"steady_%s_peak", "%.3g", length[k][peak]},
+                                                 {"steady_%s_peak_t", "%d", peak},
+                                                 {"steady_%s_100", "%.3g", length[k][100]},
+                                                 {"steady_%s_1000", "%.3g", length[k][1000]}, {NULL}});
     }
     figure_close(fig);
 }
@@ -155,8 +142,7 @@ static void adam_on_mlp(Problem *p, uint64_t seed, const AdamConfig *cfg, double
         adam_update(theta, grad, m, v, NULL, n, corrected ? t : NO_CORRECTION, cfg);
         if (!median) continue;
         for (size_t i = 0; i < n; i++) length[i] = fabsf(theta[i] - length[i]) / cfg->lr;
-        qsort(length, n, sizeof(float), by_value);
-        median[t] = length[n / 2];
+        median[t] = sort_median(length, n);
     }
     if (loss) loss[steps] = problem_loss_at(p, theta);
     batch_sampler_free(&batches);
@@ -169,10 +155,9 @@ static void uncorrected_mlp(Report *r, const LessonArgs *a)
 {
     const float lrs[3] = {1e-3f, 1e-2f, 1e-1f};
     const int steps = a->quick ? 100 : 500;
-    Problem *p = digits_mlp((uint64_t)a->seed);
+    Problem *p = must_mlp(MLP_HIDDEN, (uint64_t)a->seed);
     float *theta = floats_new(paramlist_numel(&p->params));
-    double *loss = must(calloc((size_t)steps + 1, sizeof(double)), "out of memory");
-    double *median = must(calloc((size_t)steps + 1, sizeof(double)), "out of memory");
+    double *loss = doubles_new((size_t)steps + 1), *median = doubles_new((size_t)steps + 1);
     const Column columns[] = {{"lr", "%g"}, {"bias\ncorrection", "%s"}, {"step/lr\nt = 1", "%.2f"},
                               {"\n10", "%.2f"}, {"\n100", "%.2f"}, {"loss\nt = 10", "%.3f"}, {"\n100", "%.3f"},
                               {"\nend", "%.4f"}, {NULL, NULL}};
@@ -242,8 +227,7 @@ static FirstStep first_step(Problem *p, uint64_t seed, const float *gradient /* 
         within += off <= 0.01;
         out.worst = fmax(out.worst, off);
     }
-    qsort(size, nonzero, sizeof(float), by_value);
-    out.median_g = size[nonzero / 2], out.min_g = size[0], out.share = (double)within / (double)nonzero;
+    out.median_g = sort_median(size, nonzero), out.min_g = size[0], out.share = (double)within / (double)nonzero;
     free(theta), free(grad), free(before), free(size), free(m), free(v);
     return out;
 }
@@ -256,10 +240,10 @@ static void loss_scale(Report *r, const LessonArgs *a)
     const char *tags[6] = {"p3", "0", "m3", "m6", "m9", "m12"};
     int steps = a->quick ? 50 : 500;
     const uint64_t seed = (uint64_t)a->seed;
-    Problem *p = digits_mlp(seed);
+    Problem *p = must_mlp(MLP_HIDDEN, seed);
     size_t n = paramlist_numel(&p->params);
     float *reference = floats_new(n), *theta = floats_new(n), *gradient = floats_new(n);
-    double *loss = must(calloc((size_t)steps + 1, sizeof(double)), "out of memory");
+    double *loss = doubles_new((size_t)steps + 1);
     p->reset(p, seed);
     gradient_into(p, NULL, 0, gradient);   /* on all examples, at the start */
     AdamConfig cfg = ADAM_DEFAULTS;
@@ -345,16 +329,18 @@ static void amsgrad(Report *r, const LessonArgs *a)
     const char *styles[2][2] = {{"lines ls 1", "lines ls 2"}, {"lines ls 3 dt 2", "lines ls 4 dt 2"}};
     for (int k = 0; k < 3; k++) {
         const Online *o = &problems[k];
-        double *x = must(calloc((size_t)steps[k] + 1, sizeof(double)), "out of memory"), regret[2], mean[2];
+        double *x = doubles_new((size_t)steps[k] + 1), regret[2], mean[2];
         for (int ams = 0; ams <= 1; ams++) {
             regret[ams] = online_run(o, ams, steps[k], x);
             mean[ams] = 0;
             for (int s = steps[k] - steps[k] / 10 + 1; s <= steps[k]; s++) mean[ams] += x[s] / (steps[k] / 10);
-            report_value(r, value_name(r, "online_%s_%s_x", o->tag, ams ? "ams" : "adam"), "%.3f", mean[ams]);
-            report_value(r, value_name(r, "online_%s_%s_regret", o->tag, ams ? "ams" : "adam"), "%.3g", regret[ams]);
             int reach = 1;   /* the first step within 0.1 of the end it goes to */
             while (reach < steps[k] && fabs(x[reach] - (mean[ams] < 0 ? -1 : 1)) >= 0.1) reach++;
-            report_value(r, value_name(r, "online_%s_%s_reach", o->tag, ams ? "ams" : "adam"), "%d", reach);
+            char tag[32];
+            snprintf(tag, sizeof tag, "%s_%s", o->tag, ams ? "ams" : "adam");
+            report_values(r, tag, (NamedValue[]){{"online_%s_x", "%.3f", mean[ams]},
+                                                 {"online_%s_regret", "%.3g", regret[ams]},
+                                                 {"online_%s_reach", "%d", reach}, {NULL}});
             if (k == 1) continue;   /* both go to -1: in the table only */
             int s = figure_series(fig, styles[k / 2][ams], "%s, %s", ams ? "AMSGrad" : "Adam", o->label);
             for (int end = o->period; end <= steps[k]; end = (int)fmax(end + o->period, end * 1.03)) {
@@ -381,7 +367,7 @@ static void amsgrad(Report *r, const LessonArgs *a)
  * slots parameter by parameter. */
 static void state_bytes(Report *r)
 {
-    Problem *p = digits_mlp(1);
+    Problem *p = must_mlp(MLP_HIDDEN, 1);
     AdamConfig cfg[2] = {ADAM_DEFAULTS, ADAM_DEFAULTS};
     cfg[1].amsgrad = true;
     Optimizer *opt[2] = {must(adam_new(p->params, &cfg[0]), "out of memory"),
@@ -402,13 +388,13 @@ static void state_bytes(Report *r)
     size_t bytes[2] = {optimizer_state_bytes(opt[0]), optimizer_state_bytes(opt[1])};
     table_row(t, "total", "", (int)params, (int)(4 * params), (int)bytes[0], (int)bytes[1]);
     table_end(t);
-    report_value(r, "state_params", "%zu", params);
-    report_value(r, "state_bytes_adam", "%zu", bytes[0]);
-    report_value(r, "state_bytes_amsgrad", "%zu", bytes[1]);
-    report_value(r, "state_per_param_adam", "%zu", bytes[0] / params);
-    report_value(r, "state_per_param_amsgrad", "%zu", bytes[1] / params);
-    /* the study notes' 70-billion-parameter model, at the bytes per parameter measured here */
-    report_value(r, "state_70b_gb", "%.0f", 70e9 * (double)(bytes[0] / params) / 1e9);
+    /* state_70b_gb: the study notes' 70-billion-parameter model, at the bytes per parameter measured here */
+    report_values(r, NULL, (NamedValue[]){{"state_params", "%d", (double)params},
+                                          {"state_bytes_adam", "%d", (double)bytes[0]},
+                                          {"state_bytes_amsgrad", "%d", (double)bytes[1]},
+                                          {"state_per_param_adam", "%d", (double)(bytes[0] / params)},
+                                          {"state_per_param_amsgrad", "%d", (double)(bytes[1] / params)},
+                                          {"state_70b_gb", "%.0f", 70e9 * (double)(bytes[0] / params) / 1e9}, {NULL}});
     for (int k = 0; k < 2; k++) optimizer_free(opt[k]);
     problem_free(p);
 }
@@ -440,14 +426,6 @@ static Run contender_run(int c, Run run, float lr)
     return run;
 }
 
-/* log10 of the largest over the smallest of x[n]: how many decades it spans. */
-static double decades(const double *x /* [n] */, int n)
-{
-    double lo = INFINITY, hi = 0;
-    for (int i = 0; i < n; i++) lo = fmin(lo, x[i]), hi = fmax(hi, x[i]);
-    return log10(hi / lo);
-}
-
 /* ---- 6. the ravine, Rosenbrock and the digits MLP, each at its best lr ---------- */
 
 /* A learning rate is good when its score is within this factor of the best. */
@@ -459,37 +437,13 @@ static double decades(const double *x /* [n] */, int n)
 /* A problem of the race: its grid of learning rates, 10^lo .. 10^hi, and its
  * score, lower is better: the steps until the loss is TARGET_FRACTION of its
  * start (the worst of `starts` starts) or, with starts 0, the final training
- * loss. */
+ * loss. Every learning rate runs to its end: the figure shows them all. */
 typedef struct {
     const char *label, *tag, *score, *key;   /* key: where its figure's key goes */
     Problem *p;
     int lo, hi, per_decade, starts;
-    Run run;         /* steps, batch, seeds */
-    int contender;   /* the one being swept */
+    Run run;   /* steps, batch, seeds */
 } Course;
-
-static double race_score(float lr, double to_beat, void *ctx)
-{
-    (void)to_beat;   /* every learning rate runs to its end: the figure shows them all */
-    const Course *c = ctx;
-    Run run = contender_run(c->contender, c->run, lr);
-    if (c->starts == 0) return run_final_loss(c->p, run);
-    double worst = 0;
-    for (int k = 0; k < c->starts && isfinite(worst); k++, run.seed++) {
-        int steps = run_steps_to_target(c->p, run);
-        worst = steps >= 0 ? fmax(worst, steps) : INFINITY;
-    }
-    return worst;
-}
-
-/* The learning rates around the best whose scores are all within
- * BAND_FACTOR of the best: the sweep's indices *lo .. *hi. */
-static void good_band(const Sweep *s, int *lo, int *hi)
-{
-    double limit = BAND_FACTOR * s->score[s->best];
-    for (*lo = s->best; *lo > 0 && s->score[*lo - 1] <= limit;) --*lo;
-    for (*hi = s->best; *hi < s->count - 1 && s->score[*hi + 1] <= limit;) ++*hi;
-}
 
 /* Sweeps each contender on course c: its rows of the table, its values, its
  * figure; each one's best learning rate into best_lr. */
@@ -503,26 +457,28 @@ static void race_course(Report *r, Table *t, Course *c, double *best_lr /* [CONT
                                   "set format x '10^{%%L}'\nset xrange [%g:%g]\nset key %s\n",
             c->score, lrs[0] / 1.5, lrs[count - 1] * 1.5, c->key);
     for (int o = 0; o < CONTENDERS; o++) {
-        c->contender = o;
-        Sweep s = lr_sweep(lrs, count, INFINITY, race_score, c);
+        Run run = contender_run(o, c->run, 0);
+        Sweep s = c->starts ? sweep_steps_full(c->p, run, c->starts, lrs, count)
+                            : sweep_final_loss(c->p, run, lrs, count);
         int line = s.best >= 0 ? figure_series(fig, CONTENDER[o].points, "%s", CONTENDER[o].label) : -1;
         for (int k = 0; k < count && line >= 0; k++) {   /* a failed run: a gap in the line */
             if (isfinite(s.score[k])) figure_point(fig, line, s.lr[k], s.score[k]);
             else figure_gap(fig, line);
         }
-        int lo = 0, hi = -1;
-        if (s.best >= 0) good_band(&s, &lo, &hi);
+        int lo, hi;
+        sweep_band(&s, BAND_FACTOR, &lo, &hi);
         double band[3] = {NAN, NAN, NAN}, score = s.best >= 0 ? s.score[s.best] : NAN;   /* from, to, decades */
         best_lr[o] = s.best >= 0 ? s.lr[s.best] : NAN;
         if (hi >= lo) band[0] = s.lr[lo], band[1] = s.lr[hi], band[2] = log10(band[1] / band[0]);
         table_row(t, c->label, CONTENDER[o].label, best_lr[o], c->starts ? score : NAN, c->starts ? NAN : score,
                   band[0], band[1], band[2]);
-        const char *tag = CONTENDER[o].tag;
-        report_value(r, value_name(r, "race_%s_%s_lr", c->tag, tag), "%.3g", best_lr[o]);
-        report_value(r, value_name(r, "race_%s_%s_score", c->tag, tag), c->starts ? "%.0f" : "%.2g", score);
-        report_value(r, value_name(r, "race_%s_%s_band_lo", c->tag, tag), "%.3g", band[0]);
-        report_value(r, value_name(r, "race_%s_%s_band_hi", c->tag, tag), band[1] < 100 ? "%.3g" : "%.0f", band[1]);
-        report_value(r, value_name(r, "race_%s_%s_band", c->tag, tag), "%.2f", band[2]);
+        char tag[32];
+        snprintf(tag, sizeof tag, "%s_%s", c->tag, CONTENDER[o].tag);
+        report_values(r, tag, (NamedValue[]){{"race_%s_lr", "%.3g", best_lr[o]},
+                                             {"race_%s_score", c->starts ? "%.0f" : "%.2g", score},
+                                             {"race_%s_band_lo", "%.3g", band[0]},
+                                             {"race_%s_band_hi", band[1] < 100 ? "%.3g" : "%.0f", band[1]},
+                                             {"race_%s_band", "%.2f", band[2]}, {NULL}});
     }
     figure_close(fig);
     report_value(r, value_name(r, "race_%s_grid_hi", c->tag), "%g", lrs[count - 1]);
@@ -536,11 +492,11 @@ static void race(Report *r, const LessonArgs *a)
     Course courses[3] = {
         {"turned ravine", "ravine", "steps to 10^{-6} of the start", "top right",
          must(rotated_ravine_new(RACE_KAPPA, atan(1.0)), "out of memory"), -4, 3, per_decade, RACE_STARTS,
-         {.steps = max_steps}, 0},
+         {.steps = max_steps}},
         {"Rosenbrock", "rosen", "steps to 10^{-6} of the start", "top right", must(rosenbrock_new(), "out of memory"),
-         -5, 1, per_decade, 1, {.steps = max_steps}, 0},
-        {"digits MLP", "mlp", "final training loss", "bottom left", must_mlp(32, (uint64_t)a->seed), -3, 0,
-         per_decade / 2, 0, mlp, 0},
+         -5, 1, per_decade, 1, {.steps = max_steps}},
+        {"digits MLP", "mlp", "final training loss", "bottom left", must_mlp(MLP_HIDDEN, (uint64_t)a->seed), -3, 0,
+         per_decade / 2, 0, mlp},
     };
     const Column columns[] = {{"problem", "%s"}, {"optimizer", "%s"}, {"best lr", "%.3g"}, {"score\nsteps", "%.0f"},
                               {"\nloss", "%.1e"}, {"good band\nfrom", "%.3g"}, {"\nto", "%.4g"},
@@ -565,13 +521,12 @@ static void race(Report *r, const LessonArgs *a)
         report_value(r, value_name(r, "race_%s_lr_spread", CONTENDER[o].tag), "%.1f", spread);
     }
     table_end(t);
-    report_value(r, "race_band_factor", "%g", BAND_FACTOR);
-    report_value(r, "race_ravine_kappa", "%g", RACE_KAPPA);
-    report_value(r, "race_ravine_starts", "%d", RACE_STARTS);
-    report_value(r, "race_max_steps", "%d", max_steps);
-    report_value(r, "race_mlp_steps", "%d", mlp.steps);
-    report_value(r, "race_mlp_batch", "%d", mlp.batch);
-    report_value(r, "race_per_decade", "%d", per_decade);
+    report_values(r, NULL, (NamedValue[]){{"race_band_factor", "%g", BAND_FACTOR},
+                                          {"race_ravine_kappa", "%g", RACE_KAPPA},
+                                          {"race_ravine_starts", "%d", RACE_STARTS},
+                                          {"race_max_steps", "%d", max_steps},
+                                          {"race_mlp_steps", "%d", mlp.steps}, {"race_mlp_batch", "%d", mlp.batch},
+                                          {"race_per_decade", "%d", per_decade}, {NULL}});
 }
 
 /* ---- 7. the tiny GPT: where Adam pulls away, and why ----------------------------- */
@@ -589,47 +544,13 @@ typedef struct {
     double step_rms[GPT_BLOCKS_MAX];   /* its RMS change in a step, over the same steps */
 } GptRun;
 
-/* Adds each block's mean square over `samples` to ms[count]: of its gradient,
- * or, given the flat parameters `before` a step, of its change in the step. */
-static void add_block_squares(const ParamList *l, const float *before /* [numel] or NULL */, int samples,
-                              double *ms /* [l->count] */)
-{
-    for (int i = 0, at = 0; i < l->count; i++) {
-        const Tensor *x = before ? l->params[i] : l->grads[i];
-        for (size_t j = 0; j < x->numel; j++, at++) {
-            double d = before ? (double)x->data[j] - before[at] : x->data[j];
-            ms[i] += d * d / ((double)x->numel * samples);
-        }
-    }
-}
-
-/* run.steps steps of run on the GPT from its start (train()'s loop, without
- * its last pass over every training window), the sizes of the gradients and
- * steps measured over the last `tail`. */
+/* run.steps steps of run on the GPT from its start, the sizes of the
+ * gradients and steps measured over the last `tail`. */
 static GptRun gpt_run(Problem *p, Run run, int tail)
 {
     GptRun out = {.lr = run.lr, .batch_loss = doubles_new((size_t)run.steps)};
-    float *before = floats_new(paramlist_numel(&p->params));
-    p->reset(p, run.seed);
-    Optimizer *opt = run_optimizer(p, run);
-    BatchSampler batches;
-    if (batch_sampler_init(&batches, p->num_examples, run.batch_seed) != 0) fail("out of memory");
-    int t = 0;
-    for (; t < run.steps; t++) {
-        optimizer_zero_grad(opt);
-        out.batch_loss[t] = p->loss_and_grad(p, batch_sampler_next(&batches, run.batch), run.batch);
-        if (!isfinite(out.batch_loss[t])) break;
-        bool measured = t >= run.steps - tail;
-        if (measured) add_block_squares(&p->params, NULL, tail, out.grad_rms), paramlist_get(&p->params, before);
-        optimizer_step(opt);
-        if (measured) add_block_squares(&p->params, before, tail, out.step_rms);
-    }
-    out.val_loss = t == run.steps ? gpt_validation_loss(p) : INFINITY;
-    for (int i = 0; i < p->params.count; i++) out.grad_rms[i] = sqrt(out.grad_rms[i]);
-    for (int i = 0; i < p->params.count; i++) out.step_rms[i] = sqrt(out.step_rms[i]);
-    batch_sampler_free(&batches);
-    optimizer_free(opt);
-    free(before);
+    int steps = run_tensor_rms(p, run, tail, out.batch_loss, out.grad_rms, out.step_rms);
+    out.val_loss = steps == run.steps ? gpt_validation_loss(p) : INFINITY;
     return out;
 }
 
@@ -648,9 +569,9 @@ static void gpt_table(Report *r, const Problem *p, Run run, const int count[CONT
             table_row(t, CONTENDER[o].label, (double)lrs[o][k], v, v - p->min_loss,
                       lrs[o][k] == best[o].lr ? "best" : "");
         }
-        report_value(r, value_name(r, "gpt_%s_lr_lo", CONTENDER[o].tag), "%.2g", lrs[o][0]);
-        report_value(r, value_name(r, "gpt_%s_lr_hi", CONTENDER[o].tag), "%.2g", lrs[o][count[o] - 1]);
-        report_value(r, value_name(r, "gpt_%s_val_hi", CONTENDER[o].tag), "%.3f", val[o][count[o] - 1]);
+        report_values(r, CONTENDER[o].tag, (NamedValue[]){{"gpt_%s_lr_lo", "%.2g", lrs[o][0]},
+                                                          {"gpt_%s_lr_hi", "%.2g", lrs[o][count[o] - 1]},
+                                                          {"gpt_%s_val_hi", "%.3f", val[o][count[o] - 1]}, {NULL}});
     }
     table_note(t, "%zu parameters; %d steps of %d windows, the same start and batches for every run;",
                paramlist_numel(&p->params), run.steps, run.batch);
@@ -658,18 +579,16 @@ static void gpt_table(Report *r, const Problem *p, Run run, const int count[CONT
                p->min_loss);
     table_note(t, "character");
     table_end(t);
-    report_value(r, "gpt_params", "%zu", paramlist_numel(&p->params));
-    report_value(r, "gpt_tensors", "%d", p->params.count);
-    report_value(r, "gpt_steps", "%d", run.steps);
-    report_value(r, "gpt_batch", "%d", run.batch);
-    report_value(r, "gpt_floor", "%.3f", p->min_loss);
+    report_values(r, NULL, (NamedValue[]){{"gpt_params", "%d", (double)paramlist_numel(&p->params)},
+                                          {"gpt_tensors", "%d", p->params.count}, {"gpt_steps", "%d", run.steps},
+                                          {"gpt_batch", "%d", run.batch}, {"gpt_floor", "%.3f", p->min_loss}, {NULL}});
     for (int o = 0; o < CONTENDERS; o++) {
-        double gap = best[o].val_loss - p->min_loss;
-        report_value(r, value_name(r, "gpt_%s_lr", CONTENDER[o].tag), "%.2g", best[o].lr);
-        report_value(r, value_name(r, "gpt_%s_val", CONTENDER[o].tag), "%.3f", best[o].val_loss);
-        report_value(r, value_name(r, "gpt_%s_gap", CONTENDER[o].tag), "%.3f", gap);
-        report_value(r, value_name(r, "gpt_%s_gap_ratio", CONTENDER[o].tag), "%.1f",
-                     gap / (best[ADAM].val_loss - p->min_loss));
+        double gap = best[o].val_loss - p->min_loss, ratio = gap / (best[ADAM].val_loss - p->min_loss);
+        report_values(r, CONTENDER[o].tag, (NamedValue[]){{"gpt_%s_lr", "%.2g", best[o].lr},
+                                                          {"gpt_%s_val", "%.3f", best[o].val_loss},
+                                                          {"gpt_%s_gap", "%.3f", gap},
+                                                          {"gpt_%s_gap_ratio", "%.1f", ratio},
+                                                          {NULL}});
     }
 }
 
@@ -697,9 +616,8 @@ static void gpt_figure(Report *r, const GptRun best[CONTENDERS], int steps, doub
             for (int t = w * window; t < (w + 1) * window; t++) mean[o] += best[o].batch_loss[t] / window;
         ahead += mean[ADAM] < fmin(mean[MOM], mean[RMS]);
     }
-    report_value(r, "gpt_windows", "%d", steps / window);
-    report_value(r, "gpt_window", "%d", window);
-    report_value(r, "gpt_adam_ahead", "%d", ahead);
+    report_values(r, NULL, (NamedValue[]){{"gpt_windows", "%d", steps / window}, {"gpt_window", "%d", window},
+                                          {"gpt_adam_ahead", "%d", ahead}, {NULL}});
 }
 
 /* The table of each block's gradient and step sizes, and its values. */
@@ -710,14 +628,12 @@ static void gpt_blocks(Report *r, const ParamList *l, const double *start_rms /*
                               {"late, in\nAdam's run", "%.1e"}, {"step/lr\nmomentum", "%.2g"}, {"\nRMSProp", "%.2g"},
                               {"\nAdam", "%.2g"}, {NULL, NULL}};
     Table *t = table_begin(r, "gpt_blocks", "The tiny GPT: gradient and step sizes, block by block", columns);
-    int n = l->count, largest = 0, smallest = 0;
+    int n = l->count, largest = index_of_max(start_rms, n), smallest = index_of_min(start_rms, n);
     double step[CONTENDERS][GPT_BLOCKS_MAX];   /* RMS step / lr */
     for (int i = 0; i < n; i++) {
         for (int o = 0; o < CONTENDERS; o++) step[o][i] = best[o].step_rms[i] / best[o].lr;
         table_row(t, l->params[i]->name, (int)l->params[i]->numel, start_rms[i], best[ADAM].grad_rms[i],
                   step[MOM][i], step[RMS][i], step[ADAM][i]);
-        if (start_rms[i] > start_rms[largest]) largest = i;
-        if (start_rms[i] < start_rms[smallest]) smallest = i;
     }
     table_note(t, "at start: on the first %d training windows; late, and the steps: over the last %d",
                GPT_START_WINDOWS, tail);
@@ -729,21 +645,19 @@ static void gpt_blocks(Report *r, const ParamList *l, const double *start_rms /*
                loglog_slope(best[MOM].grad_rms, step[MOM], n), loglog_slope(best[RMS].grad_rms, step[RMS], n),
                loglog_slope(best[ADAM].grad_rms, step[ADAM], n));
     table_end(t);
-    report_value(r, "gpt_start_windows", "%d", GPT_START_WINDOWS);
-    report_value(r, "gpt_tail", "%d", tail);
-    report_value(r, "gpt_grad_decades", "%.1f", decades(start_rms, n));
-    report_value(r, "gpt_grad_late_decades", "%.1f", decades(best[ADAM].grad_rms, n));
+    report_values(r, NULL, (NamedValue[]){{"gpt_start_windows", "%d", GPT_START_WINDOWS}, {"gpt_tail", "%d", tail},
+                                          {"gpt_grad_decades", "%.1f", decades(start_rms, n)},
+                                          {"gpt_grad_late_decades", "%.1f", decades(best[ADAM].grad_rms, n)}, {NULL}});
     report_value(r, "gpt_grad_largest_block", "%s", l->params[largest]->name);
     report_value(r, "gpt_grad_largest", "%.1e", start_rms[largest]);
     report_value(r, "gpt_grad_smallest_block", "%s", l->params[smallest]->name);
     report_value(r, "gpt_grad_smallest", "%.1e", start_rms[smallest]);
     for (int o = 0; o < CONTENDERS; o++) {
         const char *tag = CONTENDER[o].tag;
-        int lo = 0, hi = 0;
-        for (int i = 1; i < n; i++) lo = step[o][i] < step[o][lo] ? i : lo, hi = step[o][i] > step[o][hi] ? i : hi;
-        report_value(r, value_name(r, "gpt_%s_step_decades", tag), "%.1f", decades(step[o], n));
-        report_value(r, value_name(r, "gpt_%s_slope", tag), "%.2f", loglog_slope(best[o].grad_rms, step[o], n));
-        report_value(r, value_name(r, "gpt_%s_step_min", tag), "%.2g", step[o][lo]);
+        int lo = index_of_min(step[o], n), hi = index_of_max(step[o], n);
+        report_values(r, tag, (NamedValue[]){{"gpt_%s_step_decades", "%.1f", decades(step[o], n)},
+                                             {"gpt_%s_slope", "%.2f", loglog_slope(best[o].grad_rms, step[o], n)},
+                                             {"gpt_%s_step_min", "%.2g", step[o][lo]}, {NULL}});
         report_value(r, value_name(r, "gpt_%s_step_min_block", tag), "%s", l->params[lo]->name);
         report_value(r, value_name(r, "gpt_%s_step_max", tag), "%.2g", step[o][hi]);
         report_value(r, value_name(r, "gpt_%s_step_max_block", tag), "%s", l->params[hi]->name);
@@ -766,7 +680,7 @@ static void gpt(Report *r, const LessonArgs *a)
     for (int i = 0; i < GPT_START_WINDOWS; i++) first[i] = i;
     p->reset(p, run.seed);
     p->loss_and_grad(p, first, GPT_START_WINDOWS);
-    add_block_squares(&p->params, NULL, 1, start_rms);
+    tensor_mean_squares(&p->params, NULL, 1, start_rms);
     for (int i = 0; i < p->params.count; i++) start_rms[i] = sqrt(start_rms[i]);
 
     /* learning rates half a decade apart around each one's usual ones: 0.032 .. 1,
