@@ -6,14 +6,17 @@
 #include "ops.h"
 
 void optimizer_init(Optimizer *opt, const char *name, ParamList params, float lr,
-                    void (*update)(Optimizer *))
+                    float weight_decay, void (*update)(Optimizer *, const ParamGroup *))
 {
     opt->name = name;
     opt->update = update;
     opt->params = params;
-    opt->lr = lr;
+    opt->num_groups = 1;
+    opt->groups[0] = (ParamGroup){.name = "all", .first = 0, .count = params.count,
+                                  .lr = lr, .weight_decay = weight_decay};
     opt->step_count = 0;
     opt->num_slots = 0;
+    opt->owns_param_arrays = false;
 }
 
 int optimizer_add_slot(Optimizer *opt, const char *slot_name)
@@ -36,10 +39,64 @@ int optimizer_add_slot(Optimizer *opt, const char *slot_name)
     return k;
 }
 
+int optimizer_set_groups(Optimizer *opt, int num_groups, const char *const *names,
+                         int (*group_of)(const Tensor *param))
+{
+    int n = opt->params.count;
+    if (num_groups < 1 || num_groups > OPTIMIZER_MAX_GROUPS || opt->step_count > 0) return -1;
+    for (int i = 0; i < n; i++) {
+        int g = group_of(opt->params.params[i]);
+        if (g < 0 || g >= num_groups) return -1;
+    }
+    /* The new order: group 0's parameters, then group 1's, each in the
+     * model's order. order[j] is the old index of the j-th. */
+    int *order = malloc(((size_t)n + 1) * sizeof *order);
+    Tensor **params = malloc(((size_t)n + 1) * sizeof *params);
+    Tensor **grads = malloc(((size_t)n + 1) * sizeof *grads);
+    Tensor **slots[OPTIMIZER_MAX_SLOTS] = {0};
+    bool ok = order && params && grads;
+    for (int k = 0; ok && k < opt->num_slots; k++)
+        ok = (slots[k] = malloc(((size_t)n + 1) * sizeof *slots[k])) != NULL;
+    if (!ok) {
+        for (int k = 0; k < opt->num_slots; k++) free(slots[k]);
+        free(order), free(params), free(grads);
+        return -1;
+    }
+    ParamGroup defaults = opt->groups[0];
+    int j = 0;
+    for (int g = 0; g < num_groups; g++) {
+        opt->groups[g] = (ParamGroup){.name = names[g], .first = j, .count = 0,
+                                      .lr = defaults.lr, .weight_decay = defaults.weight_decay};
+        for (int i = 0; i < n; i++)
+            if (group_of(opt->params.params[i]) == g) order[j++] = i, opt->groups[g].count++;
+    }
+    for (j = 0; j < n; j++) {
+        params[j] = opt->params.params[order[j]];
+        grads[j] = opt->params.grads[order[j]];
+        for (int k = 0; k < opt->num_slots; k++) slots[k][j] = opt->slots[k][order[j]];
+    }
+    if (opt->owns_param_arrays) free(opt->params.params), free(opt->params.grads);
+    opt->params.params = params;
+    opt->params.grads = grads;
+    opt->owns_param_arrays = true;
+    for (int k = 0; k < opt->num_slots; k++) {
+        free(opt->slots[k]);
+        opt->slots[k] = slots[k];
+    }
+    opt->num_groups = num_groups;
+    free(order);
+    return 0;
+}
+
+void optimizer_set_lr(Optimizer *opt, float lr)
+{
+    for (int g = 0; g < opt->num_groups; g++) opt->groups[g].lr = lr;
+}
+
 void optimizer_step(Optimizer *opt)
 {
     opt->step_count++;
-    opt->update(opt);
+    for (int g = 0; g < opt->num_groups; g++) opt->update(opt, &opt->groups[g]);
 }
 
 void optimizer_zero_grad(Optimizer *opt)
@@ -61,6 +118,10 @@ void optimizer_free(Optimizer *opt)
     for (int k = 0; k < opt->num_slots; k++) {
         for (int i = 0; i < opt->params.count; i++) tensor_free(opt->slots[k][i]);
         free(opt->slots[k]);
+    }
+    if (opt->owns_param_arrays) {
+        free(opt->params.params);
+        free(opt->params.grads);
     }
     free(opt);   /* adapters put the Optimizer first in one allocation */
 }

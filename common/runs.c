@@ -15,7 +15,14 @@ Optimizer *run_optimizer(Problem *p, Run run)
 {
     Optimizer *opt = must(run.optimizer->create(p->params, run.config ? run.config : run.optimizer->defaults),
                           "out of memory");
-    opt->lr = run.lr;   /* every adapter steps at opt->lr, as a schedule sets it */
+    if (run.groups) {
+        if (optimizer_set_groups(opt, run.groups->num_groups, run.groups->names,
+                                 run.groups->group_of) != 0)
+            fail("the run's parameter groups are refused (%d groups)", run.groups->num_groups);
+        for (int g = 0; g < run.groups->num_groups; g++)
+            opt->groups[g].weight_decay = run.groups->weight_decay[g];
+    }
+    optimizer_set_lr(opt, run.lr);   /* the number a sweep varies, in every group */
     return opt;
 }
 

@@ -37,6 +37,17 @@
  * chapter counts steps to the same target, so their counts compare. */
 #define TARGET_FRACTION 1e-6
 
+/* PyTorch's param_groups for a run: group_of(param) says which of the
+ * num_groups groups each parameter joins (see optimizer_set_groups); group g
+ * steps with weight_decay[g] and the run's learning rate. Lesson 06 writes
+ * "decay the matrices, not the biases" as one of these. */
+typedef struct {
+    int num_groups;
+    const char *names[OPTIMIZER_MAX_GROUPS];
+    int (*group_of)(const Tensor *param);
+    float weight_decay[OPTIMIZER_MAX_GROUPS];
+} ParamGrouping;
+
 /* One training run: which optimizer (a chapter's constructor and config), at
  * which learning rate, how many steps on how many examples each, from which
  * start. A chapter writes one in a line: (Run){.optimizer = &SGD_SPEC,
@@ -50,6 +61,7 @@ typedef struct {
     int batch;                        /* examples per step; 0 for all of them */
     uint64_t seed;                    /* the start: p->reset(p, seed) */
     uint64_t batch_seed;              /* the order of the mini-batches */
+    const ParamGrouping *groups;      /* NULL: one group, at the config's weight_decay */
 } Run;
 
 /* run's optimizer on p's parameters (fails only when memory runs out). */

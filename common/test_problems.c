@@ -19,25 +19,25 @@
 #include "train.h"
 
 /* A do-nothing optimizer, so these tests need no lesson. */
-static void no_update(Optimizer *self) { (void)self; }
+static void no_update(Optimizer *self, const ParamGroup *group) { (void)self, (void)group; }
 
 /* Plain gradient descent written out here, independent of lesson 01. */
-static void gd_update(Optimizer *self)
+static void gd_update(Optimizer *self, const ParamGroup *group)
 {
-    for (int i = 0; i < self->params.count; i++)
+    for (int i = group->first; i < group->first + group->count; i++)
         for (size_t j = 0; j < self->params.params[i]->numel; j++)
-            self->params.params[i]->data[j] -= self->lr * self->params.grads[i]->data[j];
+            self->params.params[i]->data[j] -= group->lr * self->params.grads[i]->data[j];
 }
 
 /* Trains p with `update` at lr, asserting what train() returns (0: ran to
  * the end, 1: stopped at a non-finite loss). Returns the optimizer's step
  * count; the caller frees h. */
-static int train_with(Problem *p, float lr, void (*update)(Optimizer *), TrainConfig cfg,
+static int train_with(Problem *p, float lr, void (*update)(Optimizer *, const ParamGroup *), TrainConfig cfg,
                       int expected_status, TrainHistory *h)
 {
     Optimizer *opt = calloc(1, sizeof *opt);
     ck_assert_ptr_nonnull(opt);
-    optimizer_init(opt, "gd", p->params, lr, update);
+    optimizer_init(opt, "gd", p->params, lr, 0.0f, update);
     ck_assert_int_eq(train(p, opt, &cfg, h), expected_status);
     int steps = opt->step_count;
     optimizer_free(opt);
@@ -302,6 +302,73 @@ START_TEST(test_paramlist_find)
     ck_assert_int_eq(memcmp(flat + 16 * 64 + 16, list->params[fc2_weight]->data,
                             tensor_bytes(list->params[fc2_weight])), 0);
     free(flat);
+    problem_free(p);
+}
+END_TEST
+
+/* ---- parameter groups ------------------------------------------------------------ */
+
+/* PyTorch's usual split: matrices in group 0, vectors (biases) in group 1. */
+static int matrices_then_vectors(const Tensor *param) { return param->ndim >= 2 ? 0 : 1; }
+static int group_two(const Tensor *param) { (void)param; return 2; }
+
+START_TEST(test_param_groups)
+{
+    char err[256];
+    Problem *p = mlp_new(16, 1, err, sizeof err);
+    ck_assert_ptr_nonnull(p);
+    Optimizer *opt = calloc(1, sizeof *opt);
+    ck_assert_ptr_nonnull(opt);
+    optimizer_init(opt, "gd", p->params, 0.5f, 0.01f, gd_update);
+    /* One group, "all", at the config's lr and weight_decay. */
+    ck_assert_int_eq(opt->num_groups, 1);
+    ck_assert_str_eq(opt->groups[0].name, "all");
+    ck_assert_int_eq(opt->groups[0].first, 0);
+    ck_assert_int_eq(opt->groups[0].count, 4);
+    ck_assert(opt->groups[0].lr == 0.5f && opt->groups[0].weight_decay == 0.01f);
+    ck_assert_int_eq(optimizer_add_slot(opt, "buf"), 0);
+    const Tensor *slot_of_fc1_bias = opt->slots[0][1];
+
+    /* Refused: an index out of range, too many groups; nothing changes. */
+    const char *names[] = {"decay", "no_decay", "x", "y", "z"};
+    ck_assert_int_eq(optimizer_set_groups(opt, 2, names, group_two), -1);
+    ck_assert_int_eq(optimizer_set_groups(opt, OPTIMIZER_MAX_GROUPS + 1, names, group_two), -1);
+    ck_assert_int_eq(opt->num_groups, 1);
+    ck_assert_str_eq(opt->params.params[1]->name, "fc1.bias");
+
+    /* Group after group, each in the model's order; the state moves along. */
+    ck_assert_int_eq(optimizer_set_groups(opt, 2, names, matrices_then_vectors), 0);
+    ck_assert_int_eq(opt->num_groups, 2);
+    const char *order[] = {"fc1.weight", "fc2.weight", "fc1.bias", "fc2.bias"};
+    for (int i = 0; i < 4; i++) {
+        ck_assert_str_eq(opt->params.params[i]->name, order[i]);
+        ck_assert_ptr_eq(opt->params.grads[i], p->params.grads[paramlist_find(&p->params, order[i])]);
+    }
+    ck_assert_ptr_eq(opt->slots[0][2], slot_of_fc1_bias);
+    ck_assert_str_eq(opt->groups[1].name, "no_decay");
+    ck_assert_int_eq(opt->groups[0].first, 0);
+    ck_assert_int_eq(opt->groups[0].count, 2);
+    ck_assert_int_eq(opt->groups[1].first, 2);
+    ck_assert_int_eq(opt->groups[1].count, 2);
+    ck_assert(opt->groups[1].lr == 0.5f && opt->groups[1].weight_decay == 0.01f);
+    /* The model's own list is as it was. */
+    ck_assert_str_eq(p->params.params[1]->name, "fc1.bias");
+
+    /* Each group steps at its own lr: the biases' group at 0 stays put. */
+    p->reset(p, 1);
+    p->loss_and_grad(p, NULL, 0);
+    opt->groups[1].lr = 0.0f;
+    float w = opt->params.params[0]->data[7], gw = opt->params.grads[0]->data[7];
+    float b = opt->params.params[3]->data[2];
+    optimizer_step(opt);
+    ck_assert(opt->params.params[0]->data[7] == w - 0.5f * gw);
+    ck_assert(opt->params.params[3]->data[2] == b);
+    /* optimizer_set_lr sets every group, as a schedule does. */
+    optimizer_set_lr(opt, 0.25f);
+    ck_assert(opt->groups[0].lr == 0.25f && opt->groups[1].lr == 0.25f);
+    /* After a step the groups are fixed, as in PyTorch. */
+    ck_assert_int_eq(optimizer_set_groups(opt, 2, names, matrices_then_vectors), -1);
+    optimizer_free(opt);
     problem_free(p);
 }
 END_TEST
@@ -605,6 +672,7 @@ void add_problem_tests(TCase *core, TCase *limits)
     tcase_add_test(core, test_problem_by_name);
     tcase_add_test(core, test_parameter_names);
     tcase_add_test(core, test_paramlist_find);
+    tcase_add_test(core, test_param_groups);
     tcase_add_test(core, test_train_one_exact_step);
     tcase_add_test(core, test_train_minibatch_losses);
     tcase_add_test(core, test_batch_sampler_covers_each_epoch);

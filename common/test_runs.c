@@ -26,7 +26,7 @@ typedef struct {
     TestConfig config;
 } TestOptimizer;
 
-static void test_update(Optimizer *self)
+static void test_update(Optimizer *self, const ParamGroup *group)
 {
     const TestConfig *cfg = &((TestOptimizer *)self)->config;
     float *x = self->params.params[0]->data;
@@ -35,7 +35,7 @@ static void test_update(Optimizer *self)
         x[0] = cfg->script[self->step_count <= cfg->length ? self->step_count - 1 : cfg->length - 1];
         return;
     }
-    for (size_t i = 0; i < self->params.params[0]->numel; i++) x[i] -= self->lr * g[i];
+    for (size_t i = 0; i < self->params.params[0]->numel; i++) x[i] -= group->lr * g[i];
 }
 
 static Optimizer *test_create(ParamList params, const void *config)
@@ -43,7 +43,7 @@ static Optimizer *test_create(ParamList params, const void *config)
     TestOptimizer *opt = calloc(1, sizeof *opt);
     if (!opt) return NULL;
     opt->config = *(const TestConfig *)config;
-    optimizer_init(&opt->base, "gd", params, opt->config.lr, test_update);
+    optimizer_init(&opt->base, "gd", params, opt->config.lr, 0.0f, test_update);
     return &opt->base;
 }
 
@@ -87,8 +87,30 @@ START_TEST(test_run_optimizer_takes_the_runs_lr)
     /* NULL config: the spec's defaults (lr 0.1), but the run's lr wins. */
     Problem *p = bowl();
     Optimizer *opt = run_optimizer(p, gd(0.5f, 1));
-    ck_assert_float_eq(opt->lr, 0.5f);
+    ck_assert_float_eq(opt->groups[0].lr, 0.5f);
     ck_assert_float_eq(((TestOptimizer *)opt)->config.lr, 0.1f);
+    optimizer_free(opt);
+    problem_free(p);
+}
+END_TEST
+
+/* Group 0: the weight matrices; group 1: the rest. */
+static int matrices_first(const Tensor *param) { return param->ndim >= 2 ? 0 : 1; }
+
+START_TEST(test_run_optimizer_makes_the_runs_groups)
+{
+    /* The run's lr in every group, each group's own weight_decay. */
+    Problem *p = must_mlp(4, 1);
+    const ParamGrouping groups = {2, {"decay", "no_decay"}, matrices_first, {0.25f, 0.0f}};
+    Run run = gd(0.5f, 1);
+    run.groups = &groups;
+    Optimizer *opt = run_optimizer(p, run);
+    ck_assert_int_eq(opt->num_groups, 2);
+    ck_assert_str_eq(opt->groups[1].name, "no_decay");
+    ck_assert_int_eq(opt->groups[0].count, 2);
+    ck_assert_str_eq(opt->params.params[1]->name, "fc2.weight");
+    ck_assert(opt->groups[0].lr == 0.5f && opt->groups[1].lr == 0.5f);
+    ck_assert(opt->groups[0].weight_decay == 0.25f && opt->groups[1].weight_decay == 0.0f);
     optimizer_free(opt);
     problem_free(p);
 }
@@ -447,7 +469,7 @@ END_TEST
 static double probe_lr(const Optimizer *opt, const void *ctx)
 {
     ck_assert_ptr_null(ctx);
-    return opt->lr;
+    return opt->groups[0].lr;
 }
 
 START_TEST(test_jump_by_hand)
@@ -557,6 +579,7 @@ END_TEST
 void add_run_tests(TCase *core)
 {
     tcase_add_test(core, test_run_optimizer_takes_the_runs_lr);
+    tcase_add_test(core, test_run_optimizer_makes_the_runs_groups);
     tcase_add_test(core, test_run_path_by_hand);
     tcase_add_test(core, test_run_final_loss_of_a_diverging_run);
     tcase_add_test(core, test_steps_to_target_by_hand);

@@ -55,7 +55,7 @@ float two_steps_changing_lr(const OptimizerSpec *spec, const void *config, float
     Optimizer *opt = spec->create((ParamList){1, &p, &g}, config);
     ck_assert_ptr_nonnull(opt);
     optimizer_step(opt);
-    opt->lr = second_lr;
+    optimizer_set_lr(opt, second_lr);
     optimizer_step(opt);
     float result = p->data[0];
     *state_bytes = optimizer_state_bytes(opt);

@@ -182,8 +182,8 @@ void check_golden_file_case(const OptimizerSpec *spec, const char *file, const c
                             int num_settings, const char *const *settings, double atol, double rtol);
 
 /* The parameter after two steps of spec's optimizer (made from `config`)
- * from 1 with gradient 1, the second after setting opt->lr = second_lr as a
- * schedule does between steps. Asserts that the optimizer's state bytes are
+ * from 1 with gradient 1, the second after optimizer_set_lr(opt, second_lr), as
+ * a schedule does between steps. Asserts that the optimizer's state bytes are
  * what the ledger counts as state, and that zero_grad clears the gradient;
  * *state_bytes gets that count. */
 float two_steps_changing_lr(const OptimizerSpec *spec, const void *config, float second_lr,

@@ -42,7 +42,7 @@ static void stop_diverged(TrainHistory *hist, const Optimizer *opt, const Proble
     snprintf(hist->message, sizeof hist->message,
              "%s on %s: the loss is %s at step %d (lr=%g). The steps are too large for this "
              "problem: lower the learning rate, clip the gradients, or check the data for NaN/Inf.",
-             opt->name, p->name, isnan(loss) ? "NaN" : "infinite", step, opt->lr);
+             opt->name, p->name, isnan(loss) ? "NaN" : "infinite", step, opt->groups[0].lr);
     if (!quiet) fprintf(stderr, "%s\n", hist->message);
 }
 

@@ -21,8 +21,8 @@ void ex_sgd_step(float *param, const float *grad, size_t n,
  * step_size epochs. */
 double step_decay_lr(double base_lr, double gamma, int step_size, int epoch);
 
-/* Exercise 2b. Trains p with opt for `steps` full-batch steps, setting opt->lr
- * from step_decay_lr before each step (the first step uses epoch 0), exactly as
+/* Exercise 2b. Trains p with opt for `steps` full-batch steps, setting its
+ * learning rate (optimizer_set_lr) from step_decay_lr before each step (the first step uses epoch 0), exactly as
  *     for each step: zero_grad; loss.backward(); optimizer.step(); scheduler.step()
  * does in PyTorch. Starts from p's current parameters. */
 void train_with_step_decay(Problem *p, Optimizer *opt, double base_lr, double gamma,

@@ -23,11 +23,12 @@ typedef struct {
     SGDConfig config;
 } SGD;
 
-static void sgd_step_all(Optimizer *self)
+static void sgd_step_group(Optimizer *self, const ParamGroup *group)
 {
     SGDConfig cfg = ((SGD *)self)->config;
-    cfg.lr = self->lr;    /* a schedule may have changed it since creation */
-    for (int i = 0; i < self->params.count; i++)
+    cfg.lr = group->lr;   /* the group's own: a schedule may have changed it */
+    cfg.weight_decay = group->weight_decay;
+    for (int i = group->first; i < group->first + group->count; i++)
         sgd_update(self->params.params[i]->data, self->params.grads[i]->data,
                    self->params.params[i]->numel, &cfg);
 }
@@ -38,7 +39,8 @@ Optimizer *sgd_new(ParamList params, const SGDConfig *cfg)
     SGD *sgd = calloc(1, sizeof *sgd);
     if (!sgd) return NULL;
     sgd->config = *cfg;
-    optimizer_init(&sgd->base, "sgd", params, cfg->lr, sgd_step_all);
+    optimizer_init(&sgd->base, "sgd", params, cfg->lr, cfg->weight_decay,
+                   sgd_step_group);
     return &sgd->base;
 }
 

@@ -94,7 +94,8 @@ END_TEST
 
 START_TEST(test_adapter_follows_a_changed_lr)
 {
-    /* Schedules change opt->lr between steps; the adapter must use it:
+    /* Schedules change the learning rate between steps (optimizer_set_lr);
+     * the adapter must use it:
      * 1 - 0.5 = 0.5, then 0.5 - 0.25 = 0.25. */
     SGDConfig cfg = {.lr = 0.5f};
     size_t state_bytes;

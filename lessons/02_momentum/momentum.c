@@ -33,12 +33,13 @@ typedef struct {
     int buffer_slot;      /* the momentum_buffer slot, or -1 when momentum == 0 */
 } SGDMomentum;
 
-static void sgd_momentum_step_all(Optimizer *self)
+static void sgd_momentum_step_group(Optimizer *self, const ParamGroup *group)
 {
     SGDMomentum *sgd = (SGDMomentum *)self;
     SGDMomentumConfig cfg = sgd->config;
-    cfg.lr = self->lr;    /* a schedule may have changed it since creation */
-    for (int i = 0; i < self->params.count; i++) {
+    cfg.lr = group->lr;   /* the group's own: a schedule may have changed it */
+    cfg.weight_decay = group->weight_decay;
+    for (int i = group->first; i < group->first + group->count; i++) {
         float *buf = sgd->buffer_slot < 0 ? NULL : self->slots[sgd->buffer_slot][i]->data;
         sgd_momentum_update(self->params.params[i]->data, self->params.grads[i]->data, buf,
                             self->params.params[i]->numel, &cfg, self->step_count);
@@ -50,7 +51,8 @@ Optimizer *sgd_momentum_new(ParamList params, const SGDMomentumConfig *cfg)
     SGDMomentum *sgd = calloc(1, sizeof *sgd);
     if (!sgd) return NULL;
     sgd->config = *cfg;
-    optimizer_init(&sgd->base, "sgd", params, cfg->lr, sgd_momentum_step_all);
+    optimizer_init(&sgd->base, "sgd", params, cfg->lr, cfg->weight_decay,
+                   sgd_momentum_step_group);
     /* The buffers are allocated here, once: a step never allocates. Like
      * PyTorch, plain SGD (momentum 0) keeps no state at all. */
     sgd->buffer_slot = -1;

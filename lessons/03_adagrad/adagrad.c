@@ -30,12 +30,13 @@ typedef struct {
     int sum_slot;         /* the index of the "sum" slot */
 } Adagrad;
 
-static void adagrad_step_all(Optimizer *self)
+static void adagrad_step_group(Optimizer *self, const ParamGroup *group)
 {
     Adagrad *ada = (Adagrad *)self;
     AdagradConfig cfg = ada->config;
-    cfg.lr = self->lr;    /* a schedule may have changed it since creation */
-    for (int i = 0; i < self->params.count; i++)
+    cfg.lr = group->lr;   /* the group's own: a schedule may have changed it */
+    cfg.weight_decay = group->weight_decay;
+    for (int i = group->first; i < group->first + group->count; i++)
         adagrad_update(self->params.params[i]->data, self->params.grads[i]->data,
                        self->slots[ada->sum_slot][i]->data, self->params.params[i]->numel,
                        &cfg, self->step_count);
@@ -46,7 +47,8 @@ Optimizer *adagrad_new(ParamList params, const AdagradConfig *cfg)
     Adagrad *ada = calloc(1, sizeof *ada);
     if (!ada) return NULL;
     ada->config = *cfg;
-    optimizer_init(&ada->base, "adagrad", params, cfg->lr, adagrad_step_all);
+    optimizer_init(&ada->base, "adagrad", params, cfg->lr, cfg->weight_decay,
+                   adagrad_step_group);
     /* PyTorch creates the state in the constructor, not at the first step:
      * sum = full_like(p, initial_accumulator_value). */
     ada->sum_slot = optimizer_add_slot(&ada->base, "sum");

@@ -216,9 +216,9 @@ enum { JUMP_GD, JUMP_ADA, JUMP_RMS09, JUMP_RMS099, JUMP_RMS0999, JUMP_METHODS };
 static double effective_lr(const Optimizer *opt, const void *variant)
 {
     const Variant *v = variant;
-    if (opt->num_slots == 0) return opt->lr;
+    if (opt->num_slots == 0) return opt->groups[0].lr;
     double eps = v->spec == &ADAGRAD_SPEC ? ADAGRAD_DEFAULTS.eps : v->cfg.eps;
-    return opt->lr / (sqrt(opt->slots[0][0]->data[0]) + eps);
+    return opt->groups[0].lr / (sqrt(opt->slots[0][0]->data[0]) + eps);
 }
 
 /* What the chapter reads off each method's two runs at its tuned lr: on the

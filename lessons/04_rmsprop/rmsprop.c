@@ -56,12 +56,13 @@ static float *slot_or_null(Optimizer *opt, int slot, int i)
     return slot < 0 ? NULL : opt->slots[slot][i]->data;
 }
 
-static void rmsprop_step_all(Optimizer *self)
+static void rmsprop_step_group(Optimizer *self, const ParamGroup *group)
 {
     RMSprop *rms = (RMSprop *)self;
     RMSpropConfig cfg = rms->config;
-    cfg.lr = self->lr;    /* a schedule may have changed it since creation */
-    for (int i = 0; i < self->params.count; i++)
+    cfg.lr = group->lr;   /* the group's own: a schedule may have changed it */
+    cfg.weight_decay = group->weight_decay;
+    for (int i = group->first; i < group->first + group->count; i++)
         rmsprop_update(self->params.params[i]->data, self->params.grads[i]->data,
                        self->slots[rms->square_avg_slot][i]->data,
                        slot_or_null(self, rms->grad_avg_slot, i),
@@ -74,7 +75,8 @@ Optimizer *rmsprop_new(ParamList params, const RMSpropConfig *cfg)
     RMSprop *rms = calloc(1, sizeof *rms);
     if (!rms) return NULL;
     rms->config = *cfg;
-    optimizer_init(&rms->base, "rmsprop", params, cfg->lr, rmsprop_step_all);
+    optimizer_init(&rms->base, "rmsprop", params, cfg->lr, cfg->weight_decay,
+                   rmsprop_step_group);
     /* Like PyTorch, only the state the settings use, all zero, in
      * PyTorch's order: 4 bytes per parameter, 8 or 12 with the options. */
     rms->momentum_slot = rms->grad_avg_slot = -1;

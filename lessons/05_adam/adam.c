@@ -47,31 +47,35 @@ void adam_update(float *param /* [n] */, const float *grad /* [n] */,
 typedef struct {
     Optimizer base;       /* first, so an Adam* is also an Optimizer* */
     AdamConfig config;
+    AdamUpdate *update;   /* adam_update; lesson 06's AdamW brings its own */
     int exp_avg_slot, exp_avg_sq_slot;
     int max_exp_avg_sq_slot;   /* -1 unless amsgrad */
 } Adam;
 
-static void adam_step_all(Optimizer *self)
+static void adam_step_group(Optimizer *self, const ParamGroup *group)
 {
     Adam *adam = (Adam *)self;
     AdamConfig cfg = adam->config;
-    cfg.lr = self->lr;    /* a schedule may have changed it since creation */
-    for (int i = 0; i < self->params.count; i++) {
+    cfg.lr = group->lr;   /* the group's own: a schedule may have changed it */
+    cfg.weight_decay = group->weight_decay;
+    for (int i = group->first; i < group->first + group->count; i++) {
         int max_slot = adam->max_exp_avg_sq_slot;   /* -1 without amsgrad */
         float *max_exp_avg_sq = max_slot < 0 ? NULL : self->slots[max_slot][i]->data;
-        adam_update(self->params.params[i]->data, self->params.grads[i]->data,
-                    self->slots[adam->exp_avg_slot][i]->data,
-                    self->slots[adam->exp_avg_sq_slot][i]->data, max_exp_avg_sq,
-                    self->params.params[i]->numel, self->step_count, &cfg);
+        adam->update(self->params.params[i]->data, self->params.grads[i]->data,
+                     self->slots[adam->exp_avg_slot][i]->data,
+                     self->slots[adam->exp_avg_sq_slot][i]->data, max_exp_avg_sq,
+                     self->params.params[i]->numel, self->step_count, &cfg);
     }
 }
 
-Optimizer *adam_new(ParamList params, const AdamConfig *cfg)
+Optimizer *adam_family_new(const char *name, ParamList params, const AdamConfig *cfg,
+                           AdamUpdate *update)
 {
     Adam *adam = calloc(1, sizeof *adam);
     if (!adam) return NULL;
     adam->config = *cfg;
-    optimizer_init(&adam->base, "adam", params, cfg->lr, adam_step_all);
+    adam->update = update;
+    optimizer_init(&adam->base, name, params, cfg->lr, cfg->weight_decay, adam_step_group);
     /* Two tensors the size of the parameters, three with amsgrad: 8 or 12
      * bytes of state for every 4-byte parameter. */
     adam->max_exp_avg_sq_slot = -1;
@@ -86,6 +90,11 @@ Optimizer *adam_new(ParamList params, const AdamConfig *cfg)
         return NULL;
     }
     return &adam->base;
+}
+
+Optimizer *adam_new(ParamList params, const AdamConfig *cfg)
+{
+    return adam_family_new("adam", params, cfg, adam_update);
 }
 /* end snippet */
 
@@ -105,7 +114,7 @@ static const AdamConfig adam_defaults = ADAM_DEFAULTS;
 
 /* The checks torch.optim.Adam's constructor makes, in its order, with its
  * messages: lr and eps >= 0, each beta in [0, 1), weight_decay >= 0. */
-static const char *adam_validate(const void *config, char *buf, size_t len)
+const char *adam_validate(const void *config, char *buf, size_t len)
 {
     const AdamConfig *cfg = config;
     if (cfg->lr < 0.0f)

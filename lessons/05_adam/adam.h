@@ -54,6 +54,18 @@ void adam_update(float *param, const float *grad, float *exp_avg, float *exp_avg
  * memory. */
 Optimizer *adam_new(ParamList params, const AdamConfig *cfg);
 
+/* The same adapter around another update with Adam's state and config:
+ * lesson 06's AdamW is adam_family_new("adamw", params, cfg, adamw_update). */
+typedef void AdamUpdate(float *param, const float *grad, float *exp_avg, float *exp_avg_sq,
+                        float *max_exp_avg_sq, size_t n, long step, const AdamConfig *cfg);
+Optimizer *adam_family_new(const char *name, ParamList params, const AdamConfig *cfg,
+                           AdamUpdate *update);
+
+/* NULL when an AdamConfig is one torch.optim.Adam (and AdamW) accepts, else
+ * PyTorch's ValueError message in buf: lr and eps >= 0, each beta in [0, 1),
+ * weight_decay >= 0, checked in PyTorch's order. */
+const char *adam_validate(const void *config, char *buf, size_t len);
+
 /* torch.optim.Adam for optlab and the tests: keys lr, betas, eps,
  * weight_decay, amsgrad, maximize. Its name is "adam". */
 extern const OptimizerSpec ADAM_SPEC;

@@ -13,7 +13,7 @@ void train_with_step_decay(Problem *p, Optimizer *opt, double base_lr, double ga
                            int step_size, int steps)
 {
     for (int epoch = 0; epoch < steps; epoch++) {
-        opt->lr = (float)step_decay_lr(base_lr, gamma, step_size, epoch);
+        optimizer_set_lr(opt, (float)step_decay_lr(base_lr, gamma, step_size, epoch));
         optimizer_zero_grad(opt);
         p->loss_and_grad(p, NULL, 0);
         optimizer_step(opt);
