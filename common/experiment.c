@@ -359,6 +359,16 @@ double loglog_slope_over(const double *y, int from, int to)
     return slope;
 }
 
+double log_crossing(const double *x, const double *y, int n, double level)
+{
+    for (int i = 1; i < n; i++)
+        if ((y[i - 1] - level) * (y[i] - level) <= 0 && y[i] != y[i - 1]) {
+            double f = log(y[i - 1] / level) / log(y[i - 1] / y[i]);   /* how far along, on log y */
+            return x[i - 1] * pow(x[i] / x[i - 1], f);
+        }
+    return NAN;
+}
+
 double decades(const double *x, int n)
 {
     double lo = INFINITY, hi = 0;
@@ -402,6 +412,15 @@ void tensor_mean_squares(const ParamList *l, const float *before, int samples, d
             ms[i] += d * d / ((double)x->numel * samples);
         }
     }
+}
+
+double param_norm(const ParamList *l, const char *name)
+{
+    int i = paramlist_find(l, name);
+    if (i < 0) fail("no parameter named '%s'", name);
+    double sum = 0;
+    for (size_t j = 0; j < l->params[i]->numel; j++) sum += (double)l->params[i]->data[j] * l->params[i]->data[j];
+    return sqrt(sum);
 }
 
 int steps_until_below(const double *y, int last, double level)

@@ -10,12 +10,13 @@
  *   fail, must, floats_new,    stop with one line when the program cannot go on
  *   doubles_new, must_mlp
  *   gradient_into, sharpness,  measurements more than one chapter makes
- *   loglog_slope(_over),
+ *   loglog_slope(_over), log_crossing,
  *   spread, steps_until_below,
  *   first_step_reaching,
  *   decades, index_of_max/min,
  *   sort_median, sweep_band,
- *   tensor_mean_squares
+ *   tensor_mean_squares,
+ *   param_norm
  *   next_log_step              the rows of a table over a long run
  *
  * The runs themselves (a Run, its loss curve, steps to a target, sweeps over
@@ -171,6 +172,11 @@ double loglog_slope(const double *x /* [n] */, const double *y /* [n] */, int n)
  * NAN with fewer than two finite points. */
 double loglog_slope_over(const double *y /* [to + 1] */, int from, int to);
 
+/* The x at which y first crosses `level` going along x[n], interpolated
+ * between the two points around it on log scales (x, y and level > 0):
+ * where a measured curve meets a line. NAN if it does not cross. */
+double log_crossing(const double *x /* [n] */, const double *y /* [n] */, int n, double level);
+
 /* log10 of the largest over the smallest of x[n] (all > 0): how many
  * decades the values span. */
 double decades(const double *x /* [n] */, int n);
@@ -186,6 +192,11 @@ float sort_median(float *x /* [n] */, size_t n);
  * step: how fast each part of a model moves. */
 void tensor_mean_squares(const ParamList *l, const float *before /* [numel] or NULL */, int samples,
                          double *ms /* [l->count] */);
+
+/* The Euclidean norm of the parameter named `name` ("fc1.weight"); fails
+ * when l has none. How large a tensor has grown: what weight decay holds
+ * back. */
+double param_norm(const ParamList *l, const char *name);
 
 /* The first step after which y stays below `level` up to step `last`
  * (last + 1: it does not end below): when a quantity of a run has settled. */

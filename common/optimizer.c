@@ -93,11 +93,13 @@ void optimizer_set_lr(Optimizer *opt, float lr)
     for (int g = 0; g < opt->num_groups; g++) opt->groups[g].lr = lr;
 }
 
+/* snippet: optimizer_step, shown in 06_adamw */
 void optimizer_step(Optimizer *opt)
 {
     opt->step_count++;
     for (int g = 0; g < opt->num_groups; g++) opt->update(opt, &opt->groups[g]);
 }
+/* end snippet */
 
 void optimizer_zero_grad(Optimizer *opt)
 {

@@ -31,6 +31,7 @@
 #define OPTIMIZER_MAX_SLOTS 4
 #define OPTIMIZER_MAX_GROUPS 4
 
+/* snippet: param_group, shown in 06_adamw */
 /* One of PyTorch's param_groups: some of the optimizer's parameters, stepped
  * with their own learning rate and weight decay. (PyTorch lets a group set
  * any keyword; the book's chapters vary these two by group.) */
@@ -40,6 +41,7 @@ typedef struct {
     float lr;               /* param_group["lr"]: schedules change it between steps */
     float weight_decay;     /* param_group["weight_decay"] */
 } ParamGroup;
+/* end snippet */
 
 typedef struct Optimizer Optimizer;
 struct Optimizer {
@@ -67,6 +69,7 @@ void optimizer_init(Optimizer *opt, const char *name, ParamList params, float lr
  * like it and counted as optimizer state. Returns the slot index, or -1. */
 int optimizer_add_slot(Optimizer *opt, const char *slot_name);
 
+/* snippet: optimizer_set_groups, shown in 06_adamw */
 /* Divides the parameters into num_groups param_groups, before the first
  * step: parameter i joins group group_of(params[i]) (0 .. num_groups - 1),
  * named names[g]. Every group starts at the optimizer's lr and weight_decay;
@@ -77,6 +80,7 @@ int optimizer_add_slot(Optimizer *opt, const char *slot_name);
  * OPTIMIZER_MAX_GROUPS, the optimizer has stepped, or memory runs out. */
 int optimizer_set_groups(Optimizer *opt, int num_groups, const char *const *names,
                          int (*group_of)(const Tensor *param));
+/* end snippet */
 /* Sets every group's learning rate, as a schedule does. */
 void optimizer_set_lr(Optimizer *opt, float lr);
 

@@ -159,6 +159,17 @@ int figure_xy(Figure *fig, const char *style, const double *x, const double *y, 
     return series;
 }
 
+int figure_hline(Figure *fig, const char *style, double x0, double x1, double y, const char *title_fmt, ...)
+{
+    va_list ap;
+    va_start(ap, title_fmt);
+    int series = figure_series_v(fig, style, title_fmt, ap);
+    va_end(ap);
+    figure_point(fig, series, x0, y);
+    figure_point(fig, series, x1, y);
+    return series;
+}
+
 int figure_window_means(Figure *fig, const char *style, const double *y, int window, int count,
                         const char *title_fmt, ...)
 {

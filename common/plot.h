@@ -68,6 +68,10 @@ int figure_curve(Figure *fig, const char *style, const double *y /* [last + 1] *
  * series' number. */
 int figure_xy(Figure *fig, const char *style, const double *x /* [n] */, const double *y /* [n] */, int n,
               const char *title_fmt, ...) __attribute__((format(printf, 6, 7)));
+/* Adds a series of one level line, y from x = x0 to x1: a floor no run can
+ * go below, a baseline to beat. Returns the series' number. */
+int figure_hline(Figure *fig, const char *style, double x0, double x1, double y, const char *title_fmt, ...)
+    __attribute__((format(printf, 6, 7)));
 /* Adds a series of the means of y over windows of `window` steps: the mean
  * of y[w window .. (w + 1) window - 1] at the window's middle, for w =
  * 0..count - 1. A noisy run's curve, smoothed: y[count window - 1] is its

@@ -225,11 +225,11 @@ static double digits_loss_and_grad(Problem *self, const int *idx, int n)
     return loss;
 }
 
-static double digits_test_accuracy(Problem *self)
+/* The fraction of the examples of d that the model classifies correctly. */
+static double digits_accuracy_on(DigitsModel *m, const Dataset *d)
 {
-    DigitsModel *m = (DigitsModel *)self;
-    int n = m->test.count, correct = 0;
-    gather(m, &m->test, NULL, n);
+    int n = d->count, correct = 0;
+    gather(m, d, NULL, n);
     digits_forward(m, n);
     for (int r = 0; r < n; r++) {
         const float *z = m->logits->data + (size_t)r * DIGITS_CLASSES;
@@ -239,6 +239,19 @@ static double digits_test_accuracy(Problem *self)
         correct += best == m->yb[r];
     }
     return (double)correct / n;
+}
+
+static double digits_test_accuracy(Problem *self)
+{
+    DigitsModel *m = (DigitsModel *)self;
+    return digits_accuracy_on(m, &m->test);
+}
+
+double digits_train_accuracy(Problem *digits)
+{
+    if (!digits || digits->loss_and_grad != digits_loss_and_grad) return NAN;
+    DigitsModel *m = (DigitsModel *)digits;
+    return digits_accuracy_on(m, &m->train);
 }
 
 /* Fills t uniformly in [-bound, bound]. */

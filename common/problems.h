@@ -85,6 +85,12 @@ Problem *softmax_regression_new(char *err, size_t errlen);
  * in +-1/sqrt(fan_in), drawn from seed. */
 Problem *mlp_new(int hidden, uint64_t seed, char *err, size_t errlen);
 
+/* The fraction of the training examples that a digits model (softmax
+ * regression or the MLP) classifies correctly at its parameters now; NAN for
+ * any other problem. Beside test_accuracy it shows the gap between the two:
+ * how much of what a model learned holds beyond its training set. */
+double digits_train_accuracy(Problem *digits);
+
 /* A problem by name, as optlab's --problem: ravine (kappa from the argument),
  * rosenbrock, saddle, sparse, softmax, mlp, and gpt (the tiny GPT of gpt.h,
  * sized by settings after the name: gpt:quick, gpt:n_layer=1:n_embd=32).

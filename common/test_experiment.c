@@ -238,6 +238,36 @@ START_TEST(test_tensor_mean_squares)
 }
 END_TEST
 
+START_TEST(test_log_crossing)
+{
+    /* y = 1/x at x = 1, 10, 100 meets 0.03 at x = 100/3, exactly on log
+     * scales; rising y works the same; a level out of reach: NAN. */
+    const double x[3] = {1, 10, 100}, falling[3] = {1, 0.1, 0.01}, rising[3] = {0.01, 0.1, 1};
+    ck_assert_close(log_crossing(x, falling, 3, 0.03), 100.0 / 3, 0, 1e-12);
+    ck_assert_close(log_crossing(x, rising, 3, 0.3), 30.0, 0, 1e-12);
+    ck_assert(isnan(log_crossing(x, falling, 3, 2)));
+    ck_assert(isnan(log_crossing(x, falling, 3, 0.001)));
+}
+END_TEST
+
+START_TEST(test_param_norm)
+{
+    /* The quadratic's one parameter "x" from (3, 4): norm 5. The MLP's
+     * fc1.bias, summed here in the order of its elements. */
+    Problem *q = quadratic_new(2, (const double[]){1, 2}, (const float[]){3, 4});
+    ck_assert_close(param_norm(&q->params, "x"), 5.0, 1e-12, 0);
+    problem_free(q);
+    Problem *p = must_mlp(4, 1);
+    const Tensor *b = p->params.params[1];
+    double sum = 0;
+    for (size_t j = 0; j < b->numel; j++) sum += (double)b->data[j] * b->data[j];
+    ck_assert_str_eq(b->name, "fc1.bias");
+    ck_assert(sum > 0);
+    ck_assert_close(param_norm(&p->params, "fc1.bias"), sqrt(sum), 1e-12, 1e-12);
+    problem_free(p);
+}
+END_TEST
+
 /* The text of DIR/fig/NAME.gp, which the caller frees. */
 static char *figure_script(const char *dir, const char *name)
 {
@@ -275,6 +305,25 @@ START_TEST(test_loss_figure_and_curves)
     ck_assert_ptr_nonnull(strstr(text, "set xrange [-1:5]\nset yrange [-1.2:1.2]\nset xlabel 'x'\n"
                                        "set ylabel 'y (steep wall)'\nset key outside right\n"));
     ck_assert_ptr_nonnull(strstr(text, "title 'loss contours'"));
+    free(text);
+    remove_tree(dir);
+}
+END_TEST
+
+START_TEST(test_figure_hline)
+{
+    /* A level line: the two ends, titled. */
+    char dir[512];
+    ck_assert(make_temp_dir(dir, sizeof dir) == 0);
+    Report r;
+    ck_assert_int_eq(report_open(&r, dir, "99_demo"), 0);
+    Figure *fig = report_figure(&r, "99_hline");
+    ck_assert_int_eq(figure_hline(fig, "lines ls 8 dt 2", 0, 250, 0.675, "the %s", "floor"), 0);
+    figure_close(fig);
+    ck_assert_int_eq(report_close(&r), 0);
+    char *text = figure_script(dir, "99_hline");
+    ck_assert_ptr_nonnull(strstr(text, "$series0 << EOD\n0 0.675\n250 0.675\nEOD\n"));
+    ck_assert_ptr_nonnull(strstr(text, "$series0 with lines ls 8 dt 2 title 'the floor'"));
     free(text);
     remove_tree(dir);
 }
@@ -324,4 +373,7 @@ void add_experiment_tests(TCase *core)
     tcase_add_test(core, test_figure_series_helpers);
     tcase_add_test(core, test_decades_index_median_and_band);
     tcase_add_test(core, test_tensor_mean_squares);
+    tcase_add_test(core, test_param_norm);
+    tcase_add_test(core, test_log_crossing);
+    tcase_add_test(core, test_figure_hline);
 }

@@ -218,6 +218,33 @@ START_TEST(test_softmax_starts_at_log_10)
 }
 END_TEST
 
+START_TEST(test_digits_train_accuracy)
+{
+    /* Softmax regression starts at zero: every logit ties and the first
+     * class, 0, wins, so each accuracy is the share of 0s in its set. After
+     * full-batch gradient descent the training set is mostly right. Other
+     * problems have no training accuracy. */
+    char err[256];
+    Dataset train, test;
+    ck_assert_int_eq(digits_load_split(&train, &test, err, sizeof err), 0);
+    int zeros[2] = {0, 0};
+    for (int i = 0; i < train.count; i++) zeros[0] += train.y[i] == 0;
+    for (int i = 0; i < test.count; i++) zeros[1] += test.y[i] == 0;
+    Problem *p = softmax_regression_new(err, sizeof err);
+    ck_assert_close(digits_train_accuracy(p), (double)zeros[0] / train.count, 1e-12, 0);
+    ck_assert_close(p->test_accuracy(p), (double)zeros[1] / test.count, 1e-12, 0);
+    TrainHistory hist;
+    train_with(p, 0.5f, gd_update, (TrainConfig){.steps = 50, .quiet = true}, 0, &hist);
+    ck_assert(digits_train_accuracy(p) > 0.8);
+    train_history_free(&hist);
+    problem_free(p);
+    Problem *r = ravine_new(2, 10.0);
+    ck_assert(isnan(digits_train_accuracy(r)));
+    problem_free(r);
+    dataset_free(&train), dataset_free(&test);
+}
+END_TEST
+
 START_TEST(test_problem_by_name)
 {
     const char *names[] = {"ravine", "rosenbrock", "saddle", "sparse", "softmax", "mlp"};
@@ -669,6 +696,7 @@ void add_problem_tests(TCase *core, TCase *limits)
     tcase_add_test(core, test_sparse_features_are_sparse);
     tcase_add_test(core, test_mlp_initialisation_and_size);
     tcase_add_test(core, test_softmax_starts_at_log_10);
+    tcase_add_test(core, test_digits_train_accuracy);
     tcase_add_test(core, test_problem_by_name);
     tcase_add_test(core, test_parameter_names);
     tcase_add_test(core, test_paramlist_find);
