@@ -5,6 +5,7 @@
 
 #include "adagrad.h"
 #include "adam.h"
+#include "adamw.h"
 #include "momentum.h"
 #include "rmsprop.h"
 
@@ -13,6 +14,7 @@ const OptimizerSpec *const REGISTRY[] = {
     &ADAGRAD_SPEC,        /* lesson 03: torch.optim.Adagrad */
     &RMSPROP_SPEC,        /* lesson 04: torch.optim.RMSprop */
     &ADAM_SPEC,           /* lesson 05: torch.optim.Adam */
+    &ADAMW_SPEC,          /* lesson 06: torch.optim.AdamW */
     NULL,
 };
 

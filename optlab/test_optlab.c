@@ -23,6 +23,10 @@
  * 1.9e-7 of each number's largest size (exp_avg, which crosses zero, within
  * an ulp of its largest); its GOLDEN_RTOL, 5 ulp. */
 #define ADAM_RTOL 6e-7
+/* See lessons/06_adamw/test_adamw.c: AdamW's cases, up to 30 steps, are
+ * within 1.9e-7 of each number's largest size (exp_avg within two of its
+ * ulps); the decay adds one rounding a step. Its GOLDEN_RTOL, 5 ulp. */
+#define ADAMW_RTOL 6e-7
 
 static ProgramRun optlab(const char *args, const char *input)
 {
@@ -61,8 +65,8 @@ static char *trace_input(const GoldenCase *c)
 /* Every case of tests/golden/sgd.txt: lesson 01's, then every keyword of
  * torch.optim.SGD (momentum, dampening, nesterov, with weight_decay and
  * maximize, and the defaults written out); then torch.optim.Adagrad's,
- * torch.optim.RMSprop's and torch.optim.Adam's from their files; each with
- * its tolerance. */
+ * torch.optim.RMSprop's, torch.optim.Adam's and torch.optim.AdamW's from
+ * their files; each with its tolerance. */
 static const struct {
     const char *file, *name;
     double rtol;
@@ -128,6 +132,23 @@ static const struct {
     {"adam.txt", "adam_2d", ADAM_RTOL},
     {"adam.txt", "adam_huge_tiny", ADAM_RTOL},
     {"adam.txt", "adam_amsgrad_path", ADAM_RTOL},
+    /* lesson 06: torch.optim.AdamW, every keyword (the states are checked
+     * by test_trace_state_matches_pytorch below) */
+    {"adamw.txt", "adamw_default", ADAMW_RTOL},
+    {"adamw.txt", "adamw_lr", ADAMW_RTOL},
+    {"adamw.txt", "adamw_decay", ADAMW_RTOL},
+    {"adamw.txt", "adamw_no_decay", ADAMW_RTOL},
+    {"adamw.txt", "adamw_decay_half", ADAMW_RTOL},
+    {"adamw.txt", "adamw_betas_no_momentum", ADAMW_RTOL},
+    {"adamw.txt", "adamw_betas_short", ADAMW_RTOL},
+    {"adamw.txt", "adamw_eps_large", ADAMW_RTOL},
+    {"adamw.txt", "adamw_maximize", ADAMW_RTOL},
+    {"adamw.txt", "adamw_amsgrad", ADAMW_RTOL},
+    {"adamw.txt", "adamw_all_keywords", ADAMW_RTOL},
+    {"adamw.txt", "adamw_2d", ADAMW_RTOL},
+    {"adamw.txt", "adamw_huge_tiny", ADAMW_RTOL},
+    {"adamw.txt", "adamw_long", ADAMW_RTOL},
+    {"adamw.txt", "adamw_quadratic_path", ADAMW_RTOL},
 };
 
 /* Runs `optlab trace` on a golden case and compares its output. */
@@ -183,6 +204,10 @@ static const struct {
     {"adam.txt", "adam_all_keywords", ADAM_RTOL},
     {"adam.txt", "adam_zero_grad_amsgrad", ADAM_RTOL},
     {"adam.txt", "adam_amsgrad_path", ADAM_RTOL},
+    {"adamw.txt", "adamw_default", ADAMW_RTOL},
+    {"adamw.txt", "adamw_all_keywords", ADAMW_RTOL},
+    {"adamw.txt", "adamw_zero_grad", ADAMW_RTOL},
+    {"adamw.txt", "adamw_quadratic_path", ADAMW_RTOL},
 };
 
 START_TEST(test_trace_state_matches_pytorch)
@@ -279,6 +304,22 @@ static const struct {
     {"adam every state", "trace adam --lr=0.01 --betas=0.5,0.5 --amsgrad --state", "1\n0.5\n0.25\n",
      "# param[0] exp_avg[0] exp_avg_sq[0] max_exp_avg_sq[0] step\n0.99000001 0.25 0.125 0.125 1\n"
      "0.981835067 0.25 0.09375 0.125 2\n"},
+    /* AdamW shrinks first, by 1 - 0.01*0.1 = 0.999, then takes Adam's step on
+     * the gradient alone: the states are Adam's above. p = 0.999 - 0.01*0.5/(0.5 +
+     * 1e-8) = 0.989; p = 0.989*0.999 - (0.01/0.19)*0.07/sqrt(0.00031225/0.001999)
+     * = 0.988011 - 0.0093218 = 0.9786892 */
+    {"adamw state", "trace adamw --lr=0.01 --weight_decay=0.1 --state", "1\n0.5\n0.25\n",
+     "# param[0] exp_avg[0] exp_avg_sq[0] step\n0.989000022 0.0500000007 0.000250000012 1\n"
+     "0.978689253 0.0700000003 0.00031225002 2\n"},
+    /* Every state, in PyTorch's order: at betas (0.5, 0.5) max_exp_avg_sq keeps
+     * 0.125: p = 0.989*0.999 - (0.01/0.75)*0.25/sqrt(0.125/0.75) = 0.9798460 */
+    {"adamw every state", "trace adamw --lr=0.01 --weight_decay=0.1 --betas=0.5,0.5 --amsgrad --state",
+     "1\n0.5\n0.25\n",
+     "# param[0] exp_avg[0] exp_avg_sq[0] max_exp_avg_sq[0] step\n0.989000022 0.25 0.125 0.125 1\n"
+     "0.97984612 0.25 0.09375 0.125 2\n"},
+    /* Zero gradients: Adam moves nothing, the decay alone shrinks: 0.99, 0.9801 */
+    {"adamw decay alone", "trace adamw --lr=0.1 --weight_decay=0.1", "1 -2\n0 0\n0 0\n",
+     "0.99000001 -1.98000002\n0.980100036 -1.96020007\n"},
     /* 1 - 0.1*0.5 = 0.95, then 0.95 - 0.1*(-1) = 1.05 */
     {"by hand", "trace sgd --lr=0.1", "1\n0.5\n-1\n", "0.949999988\n1.04999995\n"},
     /* blank lines and comments are skipped; no gradient lines, no output */
@@ -327,7 +368,7 @@ END_TEST
 START_TEST(test_list)
 {
     /* Every optimizer by both its names, and the keywords of torch.optim.SGD
-     * and those only torch.optim.RMSprop and torch.optim.Adam have. */
+     * and those only torch.optim.RMSprop and torch.optim.Adam (and AdamW) have. */
     ProgramRun run = optlab_ok("list", NULL, (const char *[]){"--weight_decay", "--maximize", "--momentum",
                                                               "--dampening", "--nesterov", "--alpha",
                                                               "--centered", "--betas", "--amsgrad", NULL});
@@ -452,6 +493,8 @@ START_TEST(test_help_anywhere)
         {"--help", {"usage: optlab list", "Limits: trace takes at most 65536 parameters", "100000 steps"}},
         {"list -h", {"usage: optlab list", "race runs at most 8", "1048576 bytes"}},
         {"trace --help", {"usage: optlab trace", "NAME is one of: sgd", "16777216 numbers in all"}},
+        {"trace adamw --help", {"adamw (torch.optim.AdamW) settings:", "param *= 1 - lr * weight_decay (default 0.01)",
+                                "--amsgrad"}},
         {"trace sgd --help", {"usage: optlab trace", "--momentum", "--nesterov               Nesterov momentum (default false)"}},
         {"trace sgd --lr=x --shape=0 -h", {"usage: optlab trace", "--lr", "Limits: at most 65536 parameters"}},
         {"race --steps=x --help", {"usage: optlab race", "--steps                  steps per optimizer (1..100000, default 200)", "(0..65536, default 32)"}},
@@ -516,6 +559,13 @@ START_TEST(test_trace_refuses_bad_input)
         {"trace adam --betas=0.9", "1\n", "--betas: '0.9' is not two finite numbers a,b"},
         {"trace adam --amsgrad=maybe", "1\n", "not true or false"},
         {"trace adam --alpha=0.9", "1\n", "unknown option 'alpha'"},
+        /* torch.optim.AdamW's are Adam's */
+        {"trace adamw --lr=-1", "1\n", "Invalid learning rate: -1"},
+        {"trace adamw --eps=-1e-8", "1\n", "Invalid epsilon value: -1e-08"},
+        {"trace adamw --betas=0.9,1", "1\n", "Invalid beta parameter at index 1: 1"},
+        {"trace adamw --weight_decay=-0.01", "1\n", "Invalid weight_decay value: -0.01"},
+        {"trace adamw --weight_decay=nan", "1\n", "not a finite float32 number"},
+        {"trace adamw --momentum=0.9", "1\n", "unknown option 'momentum'"},
     };
     assert_program_refuses_all("optlab", refusals, TABLE_SIZE(refusals));
 }

@@ -14,6 +14,7 @@ file for the version that made it.
 """
 import argparse
 import io
+import math
 import os
 import sys
 
@@ -428,6 +429,128 @@ def adam_cases(out):
         run_case(out, name, adam, settings, start, seq, state)
 
 
+def adamw_cases(out):
+    """Chapter 6: torch.optim.AdamW, every keyword and its defaults, with the
+    state after each step. The decay shrinks the parameter before Adam's step
+    and never enters exp_avg or exp_avg_sq."""
+    rng = np.random.default_rng(20240606)
+    adamw = torch.optim.AdamW
+    moments = ("exp_avg", "exp_avg_sq")
+    every = ("exp_avg", "exp_avg_sq", "max_exp_avg_sq")
+
+    def grads(shape, steps=8, scale=1.0):
+        return [f32(rng, shape, scale) for _ in range(steps)]
+
+    # Every default written out (weight_decay 0.01, Adam's is 0).
+    run_case(out, "adamw_default", adamw,
+             {"lr": "0.001", "betas": "0.9,0.999", "eps": "1e-08", "weight_decay": "0.01",
+              "amsgrad": "false", "maximize": "false"},
+             f32(rng, (5,)), grads((5,)), moments)
+    # One keyword at a time. adamw_decay and adamw_no_decay share lr and
+    # length: the param-group test runs them as two groups of one optimizer.
+    for name, settings, scale in (
+            ("adamw_lr", {"lr": "0.1"}, 1.0),
+            ("adamw_decay", {"lr": "0.1", "weight_decay": "0.1"}, 1.0),
+            ("adamw_no_decay", {"lr": "0.1", "weight_decay": "0"}, 1.0),
+            # lr * weight_decay = 0.5: half of every weight goes each step.
+            ("adamw_decay_half", {"lr": "0.5", "weight_decay": "1"}, 1.0),
+            ("adamw_betas_no_momentum", {"lr": "0.1", "betas": "0,0.999"}, 1.0),
+            ("adamw_betas_short", {"lr": "0.1", "betas": "0.8,0.9"}, 1.0),
+            ("adamw_eps_large", {"lr": "0.1", "eps": "0.1"}, 0.3),
+            ("adamw_maximize", {"lr": "0.1", "weight_decay": "0.05", "maximize": "true"}, 1.0)):
+        run_case(out, name, adamw, settings, f32(rng, (4,)), grads((4,), scale=scale), moments)
+    falling = grads((4,), steps=3) + grads((4,), steps=7, scale=0.1)
+    run_case(out, "adamw_amsgrad", adamw, {"lr": "0.1", "amsgrad": "true"},
+             f32(rng, (4,)), falling, every)
+    run_case(out, "adamw_all_keywords", adamw,
+             {"lr": "0.05", "betas": "0.8,0.95", "eps": "1e-06", "weight_decay": "0.2",
+              "amsgrad": "true", "maximize": "true"},
+             f32(rng, (5,)), grads((5,), steps=3) + grads((5,), steps=7, scale=0.1), every)
+    run_case(out, "adamw_2d", adamw, {"lr": "0.05", "weight_decay": "0.1"},
+             f32(rng, (3, 4)), grads((3, 4)), moments)
+    # Zero gradients: Adam moves nothing at t = 1, the decay still shrinks
+    # every weight by 1 - lr * weight_decay.
+    zero_then = [np.zeros(3, np.float32)] * 2 + grads((3,), steps=3) + [np.zeros(3, np.float32)] * 3
+    run_case(out, "adamw_zero_grad", adamw, {"lr": "0.1", "weight_decay": "0.1"},
+             f32(rng, (3,)), zero_then, moments)
+    # Huge and tiny gradients: Adam's step is about lr at any scale, and the
+    # decay is the same fraction of the weight for both.
+    tiny_huge = np.array([1e18, -3e17, 2e-18, -5e-19], np.float32)
+    run_case(out, "adamw_huge_tiny", adamw, {"lr": "0.1", "weight_decay": "0.1"},
+             np.array([1.0, -1.0, 0.5, -0.5], np.float32),
+             [tiny_huge * (1 + 0.1 * k) for k in range(5)], moments)
+    run_case(out, "adamw_long", adamw, {"lr": "0.01", "weight_decay": "0.5"},
+             f32(rng, (4,)), grads((4,), steps=25), moments)
+    settings = {"lr": "0.1", "weight_decay": "0.1"}
+    start = [1.0, -2.0, 0.5]
+    seq = quadratic_path(settings, start, [0.1, 1.0, 4.0], 30, adamw)
+    run_case(out, "adamw_quadratic_path", adamw, settings, start, seq, moments)
+
+
+
+def warmup_cosine(t, warmup, total):
+    """The schedule multiplier eta_t of exercise 3 of chapter 6, at the
+    paper's step t = 1, 2, ..., total: a linear warmup to 1 over `warmup`
+    steps, then half a cosine down to 0 at t = total."""
+    if t <= warmup:
+        return t / warmup
+    return 0.5 * (1.0 + math.cos(math.pi * (t - warmup) / (total - warmup)))
+
+
+def adamw_lambdalr_cases(out):
+    """Exercise 3 of chapter 6: torch.optim.AdamW driven by
+    lr_scheduler.LambdaLR(warmup_cosine), stepped after each optimizer step
+    as a training loop does. Step t runs at lr = base lr * eta_t, and AdamW
+    decays by lr * weight_decay: the schedule scales the decay too, which is
+    Loshchilov and Hutter's AdamW with alpha = lr and lambda = lr *
+    weight_decay. The settings are AdamW's keywords and the schedule's
+    warmup and total; every case runs `total` steps."""
+    rng = np.random.default_rng(20240616)
+    every = ("exp_avg", "exp_avg_sq")
+
+    def run(name, settings, warmup, total, param, grads=None, curvatures=None):
+        p = torch.tensor(param, dtype=torch.float32).clone().requires_grad_(True)
+        opt = torch.optim.AdamW([p], **torch_kwargs(settings))
+        sched = torch.optim.lr_scheduler.LambdaLR(
+            opt, lambda epoch: warmup_cosine(epoch + 1, warmup, total))
+        out.write("case %s\noptimizer adamw\n" % name)
+        out.write("settings %s warmup=%d total=%d\n"
+                  % (" ".join("%s=%s" % kv for kv in settings.items()), warmup, total))
+        out.write("shape %s\n" % " ".join(str(d) for d in p.shape))
+        out.write("param %s\n" % fmt(param))
+        for t in range(total):
+            if curvatures is None:
+                g = torch.tensor(grads[t], dtype=torch.float32).reshape(p.shape)
+            else:   # the gradient of 1/2 sum h_i x_i^2 where the run has got to
+                g = torch.tensor(curvatures, dtype=torch.float32) * p.detach()
+            p.grad = g
+            opt.step()
+            sched.step()
+            out.write("grad %s\nexpect %s\n" % (fmt(g.numpy()), fmt(p.detach().numpy())))
+            for key in every:
+                out.write("state %s %s\n" % (key, fmt(opt.state[p][key].numpy())))
+        out.write("end\n\n")
+
+    def grads(n, steps):
+        return [f32(rng, (n,)) for _ in range(steps)]
+
+    run("adamw_lambdalr_warmup_cosine", {"lr": "0.1", "weight_decay": "0.1"}, 5, 30,
+        f32(rng, (4,)), grads(4, 30))
+    # lr * weight_decay up to 0.2 a step: the decay is most of each move,
+    # and it follows the warmup and the cosine as the Adam step does.
+    run("adamw_lambdalr_strong_decay", {"lr": "0.1", "weight_decay": "2"}, 3, 12,
+        f32(rng, (4,)), grads(4, 12))
+    # No warmup: the cosine starts at once, just below 1.
+    run("adamw_lambdalr_no_warmup",
+        {"lr": "0.05", "betas": "0.8,0.99", "eps": "1e-06", "weight_decay": "0.5"}, 0, 20,
+        f32(rng, (5,)), grads(5, 20))
+    # PyTorch's defaults under a schedule.
+    run("adamw_lambdalr_defaults", {"lr": "0.001", "weight_decay": "0.01"}, 2, 10,
+        f32(rng, (3,)), grads(3, 10))
+    # A real trajectory: the gradient of a quadratic at each point reached.
+    run("adamw_lambdalr_quadratic_path", {"lr": "0.1", "weight_decay": "0.1"}, 10, 40,
+        [1.0, -2.0, 0.5], curvatures=[0.1, 1.0, 4.0])
+
 def adamax_cases(out):
     """Chapter 5's exercise 3: torch.optim.Adamax, every keyword and its
     defaults, with the state after each step: exp_avg and exp_inf."""
@@ -497,6 +620,9 @@ FILES = {
     "rmsprop.txt": ("torch.optim.RMSprop", rmsprop_cases),
     "adam.txt": ("torch.optim.Adam", adam_cases),
     "adamax.txt": ("torch.optim.Adamax, for exercise 3 of chapter 5", adamax_cases),
+    "adamw.txt": ("torch.optim.AdamW", adamw_cases),
+    "adamw_lambdalr.txt": ("torch.optim.AdamW with lr_scheduler.LambdaLR, for exercise 3 of chapter 6",
+                           adamw_lambdalr_cases),
 }
 
 

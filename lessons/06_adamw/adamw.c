@@ -1,0 +1,62 @@
+/* adamw.c - AdamW: the update rule, its Optimizer adapter, and its entry for
+ * optlab (see adamw.h). */
+#include "adamw.h"
+
+#include <stdio.h>
+
+/* snippet: adamw_update, shown in 06_adamw */
+void adamw_update(float *param /* [n] */, const float *grad /* [n] */,
+                  float *exp_avg /* [n] */, float *exp_avg_sq /* [n] */,
+                  float *max_exp_avg_sq /* [n] if amsgrad, else unused */,
+                  size_t n, long step, const AdamWConfig *cfg)
+{
+    /* Decoupled weight decay: shrink every weight by the same factor,
+     * before Adam looks at the gradient. PyTorch works out 1 - lr * wd in
+     * double (Python floats) and multiplies in float. */
+    const float shrink = (float)(1.0 - (double)cfg->lr * (double)cfg->weight_decay);
+    for (size_t i = 0; i < n; i++) param[i] *= shrink;
+    /* Then Adam's step, with no L2 term: the decay never enters exp_avg or
+     * exp_avg_sq, so it is not divided by sqrt(exp_avg_sq). */
+    AdamConfig adam = *cfg;
+    adam.weight_decay = 0.0f;
+    adam_update(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, n, step, &adam);
+}
+/* end snippet */
+
+/* snippet: adamw_new, shown in 06_adamw */
+Optimizer *adamw_new(ParamList params, const AdamWConfig *cfg)
+{
+    return adam_family_new("adamw", params, cfg, adamw_update);
+}
+/* end snippet */
+
+/* ---- the entry for optlab and the tests -------------------------------------- */
+
+static const OptionSpec adamw_options[] = {
+    {"lr", OPT_FLOAT, offsetof(AdamWConfig, lr), "learning rate", 0, 0},
+    {"betas", OPT_DOUBLE2, offsetof(AdamWConfig, betas), "memories of exp_avg and exp_avg_sq", 0, 0},
+    {"eps", OPT_FLOAT, offsetof(AdamWConfig, eps), "added to the corrected root", 0, 0},
+    {"weight_decay", OPT_FLOAT, offsetof(AdamWConfig, weight_decay),
+     "decoupled decay: param *= 1 - lr * weight_decay", 0, 0},
+    {"amsgrad", OPT_BOOL, offsetof(AdamWConfig, amsgrad), "divide by the largest exp_avg_sq", 0, 0},
+    {"maximize", OPT_BOOL, offsetof(AdamWConfig, maximize), "maximize the objective", 0, 0},
+    {NULL, 0, 0, NULL, 0, 0},
+};
+
+static const AdamWConfig adamw_defaults = ADAMW_DEFAULTS;
+
+static Optimizer *adamw_create(ParamList params, const void *config)
+{
+    return adamw_new(params, config);
+}
+
+const OptimizerSpec ADAMW_SPEC = {
+    .name = "adamw",
+    .torch_name = "torch.optim.AdamW",
+    .options = adamw_options,
+    .config_size = sizeof(AdamWConfig),
+    .defaults = &adamw_defaults,
+    .validate = adam_validate,   /* AdamW's constructor checks what Adam's does */
+    .create = adamw_create,
+    .state_has_step = true,
+};
