@@ -60,3 +60,13 @@ int figure_path(Figure *fig, const TrainHistory *hist, const char *style, const 
         figure_point(fig, series, hist->path[2 * s], hist->path[2 * s + 1]);
     return series;
 }
+
+int figure_coordinate(Figure *fig, const TrainHistory *hist, int i, const char *style, const char *title_fmt, ...)
+{
+    va_list ap;
+    va_start(ap, title_fmt);
+    int series = figure_series_v(fig, style, title_fmt, ap);
+    va_end(ap);
+    for (int s = 0; s <= hist->steps_done; s++) figure_point(fig, series, s, hist->path[hist->numel * s + i]);
+    return series;
+}

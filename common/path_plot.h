@@ -1,6 +1,7 @@
 /* path_plot.h - data blocks for the book's "map" figures: the contour lines of
- * a 2-D quadratic (the ravine) and the path an optimizer took across it.
- * Every chapter that compares trajectories draws them the same way. */
+ * a 2-D quadratic (the ravine) and the path an optimizer took across it (or
+ * one coordinate of it against the step). Every chapter that compares
+ * trajectories draws them the same way. */
 #ifndef COMMON_PATH_PLOT_H
 #define COMMON_PATH_PLOT_H
 
@@ -26,5 +27,11 @@ void figure_contours(Figure *fig, const Problem *quadratic, const double *levels
  * series' number. */
 int figure_path(Figure *fig, const TrainHistory *hist, const char *style, const char *title_fmt, ...)
     __attribute__((format(printf, 4, 5)));
+/* Coordinate i of a recorded run's parameters against the step, the points
+ * (t, x_i after t steps) for t = 0..steps_done, as a series drawn `with
+ * STYLE`: where a run on a 1-D landscape is at each step. Returns the
+ * series' number. */
+int figure_coordinate(Figure *fig, const TrainHistory *hist, int i, const char *style, const char *title_fmt, ...)
+    __attribute__((format(printf, 5, 6)));
 
 #endif

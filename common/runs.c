@@ -54,6 +54,35 @@ TrainHistory run_path(Problem *p, Run run)
     return train_from_start(p, run, true);
 }
 
+TrainHistory run_rule_path(Problem *p, uint64_t seed, int steps, RuleStep *rule, void *ctx)
+{
+    size_t n = paramlist_numel(&p->params);
+    TrainHistory hist = {.numel = (int)n, .loss = doubles_new((size_t)steps + 1),
+                         .path = floats_new(n * ((size_t)steps + 1))};
+    float *grad = floats_new(n);
+    p->reset(p, seed);
+    paramlist_get(&p->params, hist.path);
+    for (int t = 0;; t++) {   /* hist.path + n t: the parameters after t steps */
+        hist.steps_done = t;
+        hist.loss[t] = problem_loss_at(p, hist.path + n * (size_t)t);
+        if (!isfinite(hist.loss[t])) {
+            hist.diverged_at = t + 1;
+            snprintf(hist.message, sizeof hist.message,
+                     "a rule on %s: the loss is %s at step %d. The steps are too large for this problem: lower "
+                     "the learning rate, clip the gradients, or check the data for NaN/Inf.",
+                     p->name, isnan(hist.loss[t]) ? "NaN" : "infinite", t + 1);
+            break;
+        }
+        if (t == steps) break;
+        float *next = hist.path + n * (size_t)(t + 1);
+        memcpy(next, hist.path + n * (size_t)t, sizeof(float) * n);
+        paramlist_get_grads(&p->params, grad);
+        rule(next, grad, n, t + 1, ctx);
+    }
+    free(grad);
+    return hist;
+}
+
 double run_final_loss(Problem *p, Run run)
 {
     TrainHistory hist = train_from_start(p, run, false);
@@ -267,6 +296,18 @@ static double seeds_at(float lr, double to_beat, void *ctx)
     return at->loss.mean;   /* INFINITY if one diverged */
 }
 
+GridBest sweep_configs_steps_to_target(Problem *p, Run run, const void *configs, size_t config_size, int count,
+                                       const float *lrs, int lr_count)
+{
+    GridBest best = {-1, 0.0f, -1};
+    for (int c = 0; c < count; c++) {
+        run.config = (const char *)configs + (size_t)c * config_size;
+        Sweep s = sweep_steps_to_target(p, run, 1, 1, lrs, lr_count, best.steps >= 0 ? best.steps : INFINITY);
+        if (s.best >= 0) best = (GridBest){(int)s.score[s.best], s.lr[s.best], c};
+    }
+    return best;
+}
+
 SeedSweep sweep_seeds(Problem *p, Run run, int seeds, uint64_t batch_stride, const float *lrs, int count)
 {
     SeedSweep out = {0};
@@ -331,6 +372,16 @@ double paths_apart(const TrainHistory *a, const TrainHistory *b)
         worst = fmax(worst, sqrt(sum));
     }
     return worst;
+}
+
+double step_length(const TrainHistory *hist, int t)
+{
+    double sum = 0.0;
+    for (int i = 0; i < hist->numel; i++) {
+        double d = hist->path[hist->numel * t + i] - hist->path[hist->numel * (t - 1) + i];
+        sum += d * d;
+    }
+    return sqrt(sum);
 }
 
 /* ---- a problem that changes halfway ---- */

@@ -4,6 +4,7 @@
  *   Run                     a chapter's optimizer at a learning rate, trained
  *                           from a problem's start for some steps
  *   run_path                the loss and the parameters after every step
+ *   run_rule_path, RuleStep the same for an update rule that is not an Optimizer
  *   run_final_loss          the loss on all training examples at the end
  *   run_steps_to_target     steps until the loss is TARGET_FRACTION of its start
  *   run_curve, Curve,       the loss and test accuracy at checkpoints
@@ -13,10 +14,12 @@
  *   sweep_final_loss,       the best learning rate of a grid (lr_sweep in
  *   sweep_steps_to_target,  experiment.h) by one of those measures
  *   sweep_steps_full,
- *   best_curve, sweep_seeds
+ *   best_curve, sweep_seeds,
+ *   sweep_configs_steps_to_target
  *   largest_lr              the largest learning rate whose run passes a test
  *   loss_after,             what is read off a recorded run
- *   sign_changes, paths_apart
+ *   sign_changes, paths_apart,
+ *   step_length
  *   run_jump, Jump,         a run on a problem that changes halfway: its
  *   sweep_jump_first_phase  minimum jumps, its scale drops
  *
@@ -76,6 +79,15 @@ size_t run_state_bytes(Problem *p, Run run);
  * hist.diverged_at says when). Keeps the loss of every step and the
  * parameters after every step (hist.path): for small problems. */
 TrainHistory run_path(Problem *p, Run run);
+/* One step of an update rule that is not an Optimizer (a variant a chapter
+ * writes out beside one, the same update function told otherwise): x[n]
+ * from its gradient g[n] at step t = 1, 2 ...; ctx is the caller's, with the
+ * rule's config and state. */
+typedef void RuleStep(float *x, const float *g, size_t n, long t, void *ctx);
+/* run_path for a rule: `steps` full-batch steps of it from p->reset(p, seed)
+ * on p's parameters as one flat array, the loss of every step and the
+ * parameters after every step kept (a non-finite loss stops it, as train()). */
+TrainHistory run_rule_path(Problem *p, uint64_t seed, int steps, RuleStep *rule, void *ctx);
 /* The loss on all training examples after run.steps steps; INFINITY if the
  * run diverged. */
 double run_final_loss(Problem *p, Run run);
@@ -157,6 +169,20 @@ Sweep sweep_steps_full(Problem *p, Run run, int starts, const float *lrs /* [cou
  * final loss (points 0 and final_loss INFINITY if every one diverged). */
 Curve best_curve(Problem *p, Run run, int checkpoints, const float *lrs /* [count] */, int count);
 
+/* The best settings of a grid of learning rates and one more hyper-parameter
+ * (a momentum, a beta): sweep_steps_to_target from one start with margin 1
+ * over lrs[lr_count] at each of `count` configs in turn, in place of
+ * run.config (configs is an array of the optimizer's config structs,
+ * config_size bytes each), each config's sweep to beat the best of those
+ * before it: a tie keeps the earlier config. */
+typedef struct {
+    int steps;    /* the fewest steps to the target; -1 if no run got there */
+    float lr;     /* the learning rate that took them (0 with steps -1) */
+    int config;   /* the index of their config (-1 with steps -1) */
+} GridBest;
+GridBest sweep_configs_steps_to_target(Problem *p, Run run, const void *configs, size_t config_size, int count,
+                                       const float *lrs /* [lr_count] */, int lr_count);
+
 /* run_seeds at each learning rate of a grid, each run measured at its end only. */
 typedef struct {
     int count;
@@ -192,6 +218,9 @@ int sign_changes(const TrainHistory *hist, int i, int steps);
 /* The largest distance between two recorded paths, step by step, over the
  * steps both took. */
 double paths_apart(const TrainHistory *a, const TrainHistory *b);
+/* How far the parameters moved in step t (1..steps_done) of a run recorded
+ * with its path: the Euclidean length of that step. */
+double step_length(const TrainHistory *hist, int t);
 
 /* ---- a problem that changes halfway ---- */
 

@@ -686,6 +686,27 @@ START_TEST(test_sparse_true_weights)
 }
 END_TEST
 
+START_TEST(test_figure_coordinate)
+{
+    /* Coordinate 1 of a 2-D path against the step: (0, 2), (1, -1), (2, 0.5). */
+    char dir[512], path[600];
+    ck_assert(make_temp_dir(dir, sizeof dir) == 0);
+    float points[6] = {1, 2, 3, -1, 5, 0.5f};
+    TrainHistory h = {.steps_done = 2, .numel = 2, .path = points};
+    Figure *fig = figure_open(dir, "coordinate");
+    ck_assert_ptr_nonnull(fig);
+    ck_assert_int_eq(figure_coordinate(fig, &h, 1, "lines ls 2", "momentum %g", 0.9), 0);
+    ck_assert_int_ge(figure_close(fig), 0);
+    snprintf(path, sizeof path, "%s/coordinate.gp", dir);
+    char *text = read_text_file(path);
+    ck_assert_ptr_nonnull(text);
+    ck_assert_ptr_nonnull(strstr(text, "$series0 << EOD\n0 2\n1 -1\n2 0.5\nEOD\n"));
+    ck_assert_ptr_nonnull(strstr(text, "$series0 with lines ls 2 title 'momentum 0.9'"));
+    free(text);
+    remove_tree(dir);
+}
+END_TEST
+
 void add_problem_tests(TCase *core, TCase *limits)
 {
     tcase_add_test(core, test_sparse_true_weights);
@@ -709,6 +730,7 @@ void add_problem_tests(TCase *core, TCase *limits)
     tcase_add_test(core, test_report_writes_tables_and_values);
     tcase_add_test(core, test_figure_in_a_directory_with_a_quote);
     tcase_add_test(core, test_contours_and_paths);
+    tcase_add_test(core, test_figure_coordinate);
     tcase_add_test(limits, test_train_stops_at_divergence);
     tcase_add_test(limits, test_train_stops_at_nan_parameters);
     tcase_add_test(limits, test_problems_refuse_bad_arguments);

@@ -138,6 +138,55 @@ START_TEST(test_run_path_by_hand)
 }
 END_TEST
 
+/* A rule for run_rule_path: x -= lr g, each step's t recorded. */
+typedef struct {
+    float lr;
+    long t[8];
+    int calls;
+} GdRule;
+
+static void gd_rule(float *x, const float *g, size_t n, long t, void *ctx)
+{
+    GdRule *rule = ctx;
+    if (rule->calls < 8) rule->t[rule->calls++] = t;
+    for (size_t i = 0; i < n; i++) x[i] -= rule->lr * g[i];
+}
+
+START_TEST(test_run_rule_path_is_run_path_for_a_rule)
+{
+    /* Gradient descent written as a rule takes run_path's path (lr 0.5
+     * halves x, see above), from the problem's start wherever the last run
+     * left it, with t = 1, 2, 3. Each call starts afresh. */
+    Problem *p = bowl();
+    p->params.params[0]->data[0] = 7.0f;
+    GdRule rule = {.lr = 0.5f};
+    TrainHistory h = run_rule_path(p, 0, 3, gd_rule, &rule), ref = run_path(p, gd(0.5f, 3));
+    ck_assert_int_eq(h.steps_done, 3);
+    ck_assert_int_eq(h.numel, 1);
+    ck_assert_int_eq(h.diverged_at, 0);
+    for (int t = 0; t <= 3; t++) {
+        ck_assert_float_eq(h.path[t], ref.path[t]);
+        ck_assert_double_eq(h.loss[t], ref.loss[t]);
+    }
+    ck_assert_int_eq(rule.calls, 3);
+    ck_assert(rule.t[0] == 1 && rule.t[1] == 2 && rule.t[2] == 3);
+    ck_assert_float_eq(p->params.params[0]->data[0], 0.125f);   /* where the run ended */
+    train_history_free(&h);
+    train_history_free(&ref);
+    /* lr 3 doubles |x| at every step: float overflows after 128 steps, and
+     * the run stops there as train() does (the loss after 128 steps is
+     * infinite: step 129 is the first whose loss is not finite). */
+    rule = (GdRule){.lr = 3.0f};
+    h = run_rule_path(p, 0, 200, gd_rule, &rule);
+    ck_assert_int_eq(h.diverged_at, 129);
+    ck_assert_int_eq(h.steps_done, 128);
+    ck_assert(isinf(h.loss[128]) && isfinite(h.loss[127]));
+    ck_assert_ptr_nonnull(strstr(h.message, "at step 129"));
+    train_history_free(&h);
+    problem_free(p);
+}
+END_TEST
+
 START_TEST(test_run_final_loss_of_a_diverging_run)
 {
     /* lr 3 doubles |x| at every step: float overflows after 128 steps. */
@@ -321,6 +370,34 @@ START_TEST(test_sweep_steps_to_target_and_its_margin)
     /* Nothing within to_beat = 6 steps. */
     s = sweep_steps_to_target(p, gd(0.0f, 100), 1, 1, lrs, 3, 6);
     ck_assert_int_eq(s.best, -1);
+    problem_free(p);
+}
+END_TEST
+
+START_TEST(test_sweep_configs_takes_the_best_config)
+{
+    /* Three configs of the test optimizer on x^2/2: one that never moves x
+     * (a script that keeps it at 1), plain gradient descent (6 steps at lr
+     * 0.7, see above), and gradient descent again, which ties and so does
+     * not win. The grid's best is the second config at lr 0.7. */
+    Problem *p = bowl();
+    const float lrs[3] = {0.5f, 0.6f, 0.7f}, stay[1] = {1.0f}, jump[1] = {1e-4f};
+    TestConfig configs[3] = {{.lr = 0.1f, .script = stay, .length = 1}, {.lr = 0.1f}, {.lr = 0.1f}};
+    GridBest b = sweep_configs_steps_to_target(p, gd(0.0f, 100), configs, sizeof *configs, 3, lrs, 3);
+    ck_assert_int_eq(b.steps, 6);
+    ck_assert_float_eq(b.lr, 0.7f);
+    ck_assert_int_eq(b.config, 1);
+    /* A later config that beats it: x at 1e-4 from step 1 on (loss 5e-9,
+     * below 1e-6 of 0.5) is there in 1 step, at the first lr. */
+    configs[2] = (TestConfig){.lr = 0.1f, .script = jump, .length = 1};
+    b = sweep_configs_steps_to_target(p, gd(0.0f, 100), configs, sizeof *configs, 3, lrs, 3);
+    ck_assert_int_eq(b.steps, 1);
+    ck_assert_float_eq(b.lr, 0.5f);
+    ck_assert_int_eq(b.config, 2);
+    /* Only the config that never gets there: no best. */
+    b = sweep_configs_steps_to_target(p, gd(0.0f, 100), configs, sizeof *configs, 1, lrs, 3);
+    ck_assert_int_eq(b.steps, -1);
+    ck_assert_int_eq(b.config, -1);
     problem_free(p);
 }
 END_TEST
@@ -557,7 +634,7 @@ START_TEST(test_run_tests_and_loss_after)
 }
 END_TEST
 
-START_TEST(test_sign_changes_and_paths_apart)
+START_TEST(test_sign_changes_paths_apart_and_step_length)
 {
     /* y: 1, -1, -1, 2, -3 changes sign 3 times in 4 steps, once in the first
      * two; x stays positive. */
@@ -573,6 +650,11 @@ START_TEST(test_sign_changes_and_paths_apart)
     TrainHistory b = {.steps_done = 3, .numel = 2, .path = other};
     ck_assert_double_eq(paths_apart(&a, &b), 5.0);
     ck_assert_double_eq(paths_apart(&a, &a), 0.0);
+    /* The steps of a: (0, -2), (1, 0), (0, 3), then (3, -5), long sqrt 34. */
+    ck_assert_double_eq(step_length(&a, 1), 2.0);
+    ck_assert_double_eq(step_length(&a, 2), 1.0);
+    ck_assert_double_eq(step_length(&a, 3), 3.0);
+    ck_assert_double_eq(step_length(&a, 4), sqrt(34.0));
 }
 END_TEST
 
@@ -581,6 +663,7 @@ void add_run_tests(TCase *core)
     tcase_add_test(core, test_run_optimizer_takes_the_runs_lr);
     tcase_add_test(core, test_run_optimizer_makes_the_runs_groups);
     tcase_add_test(core, test_run_path_by_hand);
+    tcase_add_test(core, test_run_rule_path_is_run_path_for_a_rule);
     tcase_add_test(core, test_run_final_loss_of_a_diverging_run);
     tcase_add_test(core, test_steps_to_target_by_hand);
     tcase_add_test(core, test_steps_to_target_needs_the_loss_to_stay);
@@ -591,9 +674,10 @@ void add_run_tests(TCase *core)
     tcase_add_test(core, test_sweep_final_loss_by_hand);
     tcase_add_test(core, test_sweep_steps_to_target_and_its_margin);
     tcase_add_test(core, test_sweep_steps_takes_the_worst_start);
+    tcase_add_test(core, test_sweep_configs_takes_the_best_config);
     tcase_add_test(core, test_largest_lr_by_bisection);
     tcase_add_test(core, test_run_tests_and_loss_after);
-    tcase_add_test(core, test_sign_changes_and_paths_apart);
+    tcase_add_test(core, test_sign_changes_paths_apart_and_step_length);
     tcase_add_test(core, test_run_seeds_is_run_curve_from_each_start);
     tcase_add_test(core, test_sweep_seeds_by_hand);
     tcase_add_test(core, test_run_state_bytes);

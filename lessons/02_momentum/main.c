@@ -10,7 +10,6 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "experiment.h"
 #include "momentum.h"
@@ -39,10 +38,8 @@ static const OptionSpec FLAGS[] = {
 
 static SGDMomentumConfig config(float lr, float momentum, bool nesterov)
 {
-    SGDMomentumConfig cfg = SGD_MOMENTUM_DEFAULTS;
-    cfg.lr = lr;
-    cfg.momentum = momentum;
-    cfg.nesterov = nesterov;
+    SGDMomentumConfig cfg = SGD_MOMENTUM_DEFAULTS;   /* dampening 0, no weight decay */
+    cfg.lr = lr, cfg.momentum = momentum, cfg.nesterov = nesterov;
     return cfg;
 }
 
@@ -74,35 +71,32 @@ static int steps_to_target(Problem *p, float lr, float momentum, bool nesterov, 
  * 1 - 10^(-j/8), from 0.25 to 0.999, finer as it approaches 1. */
 #define LR_GRID 35
 #define BETA_GRID 24
-static float grid_beta(int j) { return (float)(1.0 - pow(10.0, -(j + 1) / 8.0)); }
 
 typedef struct {
     int steps;            /* steps to the target, or -1 */
     float lr, momentum;
 } Best;
 
-/* The fewest steps to the target over the lr grid at this momentum, when
- * fewer than to_beat; steps -1 otherwise. */
-static Best sweep_lr(Problem *p, float momentum, bool nesterov, int max_steps, double to_beat)
+/* The fewest steps to the target over the lr grid at each momentum of
+ * betas[count] (count <= BETA_GRID), each to beat the best before it. */
+static Best sweep_betas(Problem *p, const float *betas, int count, bool nesterov, int max_steps)
 {
     float lrs[LR_GRID];
     lr_grid(lrs, LR_GRID, -24, 16);
-    SGDMomentumConfig cfg = config(0.0f, momentum, nesterov);   /* the sweep sets lr */
-    Sweep s = sweep_steps_to_target(p, full_batch(&cfg, max_steps), 1, 1, lrs, LR_GRID, to_beat);
-    return s.best >= 0 ? (Best){(int)s.score[s.best], s.lr[s.best], momentum} : (Best){-1, 0, 0};
+    SGDMomentumConfig cfgs[BETA_GRID];
+    for (int j = 0; j < count; j++) cfgs[j] = config(0.0f, betas[j], nesterov);   /* the sweep sets lr */
+    GridBest b = sweep_configs_steps_to_target(p, full_batch(cfgs, max_steps), cfgs, sizeof *cfgs, count, lrs,
+                                               LR_GRID);
+    return b.steps >= 0 ? (Best){b.steps, b.lr, betas[b.config]} : (Best){-1, 0, 0};
 }
 
 /* The fewest steps to the target over the grids: learning rates only when
  * with_momentum is false, learning rates and momentum otherwise. */
 static Best sweep(Problem *p, bool with_momentum, bool nesterov, int max_steps)
 {
-    Best best = {-1, 0, 0};
-    for (int j = 0; j < (with_momentum ? BETA_GRID : 1); j++) {
-        Best at_beta = sweep_lr(p, with_momentum ? grid_beta(j) : 0.0f, nesterov && with_momentum, max_steps,
-                                best.steps >= 0 ? best.steps : INFINITY);
-        if (at_beta.steps >= 0) best = at_beta;
-    }
-    return best;
+    float betas[BETA_GRID] = {0.0f};
+    for (int j = 0; with_momentum && j < BETA_GRID; j++) betas[j] = (float)(1.0 - pow(10.0, -(j + 1) / 8.0));
+    return sweep_betas(p, betas, with_momentum ? BETA_GRID : 1, nesterov && with_momentum, max_steps);
 }
 
 /* Heavy ball's optimal settings for a quadratic with curvatures in [mu, L]
@@ -127,20 +121,15 @@ static void gd_ravine(Report *r, Problem *p)
         double x = h.path[2 * s], y = h.path[2 * s + 1];
         double gx = x / CHAPTER_KAPPA, gy = y;   /* the gradient h_i x_i */
         table_row(t, s, x, y, gx, gy);
-        if (s < 8) {
-            sum_gx += gx;
-            sum_gy += gy;
-        }
+        if (s < 8) sum_gx += gx, sum_gy += gy;
     }
     /* How many steps does gradient descent need at its best learning rate? */
     Best gd = sweep(p, false, false, 100000);
     table_note(t, "sum of the 8 gradients used: %.4f %.4f", sum_gx, sum_gy);
     table_note(t, "best lr of the sweep: %g, steps until the loss is 1e-6 of its start: %d", gd.lr, gd.steps);
     table_end(t);
-    report_value(r, "gd_sum_gx", "%.2f", sum_gx);
-    report_value(r, "gd_sum_gy", "%.2f", sum_gy);
-    report_value(r, "gd_k20_steps", "%d", gd.steps);
-    report_value(r, "gd_k20_lr", "%.2f", gd.lr);
+    report_values(r, NULL, (NamedValue[]){{"gd_sum_gx", "%.2f", sum_gx}, {"gd_sum_gy", "%.2f", sum_gy},
+                                          {"gd_k20_steps", "%d", gd.steps}, {"gd_k20_lr", "%.2f", gd.lr}, {NULL}});
     train_history_free(&h);
 }
 
@@ -163,14 +152,11 @@ static void ravine_paths(Report *r, Problem *p)
     table_row(t, "heavy ball (sweep)", hb.lr, hb.momentum, hb.steps, hb_path.loss[steps]);
     table_row(t, "heavy ball (theory)", theory_lr, theory_beta, theory_steps, NAN);
     table_end(t);
-    report_value(r, "hb_k20_steps", "%d", hb.steps);
-    report_value(r, "hb_k20_lr", "%.2f", hb.lr);
-    report_value(r, "hb_k20_beta", "%.2f", hb.momentum);
-    report_value(r, "hb_k20_theory_lr", "%.2f", theory_lr);
-    report_value(r, "hb_k20_theory_beta", "%.2f", theory_beta);
-    report_value(r, "hb_k20_theory_steps", "%d", theory_steps);
-    report_value(r, "paths_gd_loss", "%.1e", gd_path.loss[steps]);
-    report_value(r, "paths_hb_loss", "%.1e", hb_path.loss[steps]);
+    report_values(r, NULL, (NamedValue[]){
+        {"hb_k20_steps", "%d", hb.steps}, {"hb_k20_lr", "%.2f", hb.lr}, {"hb_k20_beta", "%.2f", hb.momentum},
+        {"hb_k20_theory_lr", "%.2f", theory_lr}, {"hb_k20_theory_beta", "%.2f", theory_beta},
+        {"hb_k20_theory_steps", "%d", theory_steps}, {"paths_gd_loss", "%.1e", gd_path.loss[steps]},
+        {"paths_hb_loss", "%.1e", hb_path.loss[steps]}, {NULL}});
 
     Figure *fig = ravine_map(r, "02_ravine_paths", p, (MapView){3.2, -1.0, 1.5, "x (flat floor, curvature 1/κ)",
                                                                 "below horizontal"});
@@ -212,16 +198,6 @@ static KappaRow kappa_row(double kappa)
     return row;
 }
 
-/* The values the chapter quotes from the hardest ravine, kappa = 10^4. */
-static void report_k1e4(Report *r, const KappaRow *row)
-{
-    report_value(r, "k1e4_gd_steps", "%d", row->gd.steps);
-    report_value(r, "k1e4_hb_steps", "%d", row->hb.steps);
-    report_value(r, "k1e4_nag_steps", "%d", row->nag.steps);
-    report_value(r, "k1e4_hb_beta", "%.3f", row->hb.momentum);
-    report_value(r, "k1e4_hb_theory_beta", "%.3f", row->hb_theory_beta);
-}
-
 #define MAX_KAPPAS 7
 /* The step counts whose slope against kappa the table notes: each method's
  * best, then theory's settings. */
@@ -247,7 +223,11 @@ static void kappa_sweep(Report *r, const LessonArgs *a)
         KappaRow row = kappa_row(kappa[i]);
         table_row(t, kappa[i], row.gd.lr, row.gd.steps, row.hb.lr, row.hb.momentum, row.hb.steps,
                   row.nag.lr, row.nag.momentum, row.nag.steps, row.gd_theory, row.hb_theory);
-        if (kappa[i] == 10000) report_k1e4(r, &row);
+        if (kappa[i] == 10000)   /* the values the chapter quotes from the hardest ravine */
+            report_values(r, NULL, (NamedValue[]){
+                {"k1e4_gd_steps", "%d", row.gd.steps}, {"k1e4_hb_steps", "%d", row.hb.steps},
+                {"k1e4_nag_steps", "%d", row.nag.steps}, {"k1e4_hb_beta", "%.3f", row.hb.momentum},
+                {"k1e4_hb_theory_beta", "%.3f", row.hb_theory_beta}, {NULL}});
         const int of_row[KAPPA_COLUMNS] = {row.gd.steps, row.hb.steps, row.nag.steps, row.gd_theory, row.hb_theory};
         for (int m = 0; m < KAPPA_COLUMNS; m++) steps[m][i] = of_row[m];
     }
@@ -257,10 +237,9 @@ static void kappa_sweep(Report *r, const LessonArgs *a)
                slope[NAG]);
     table_note(t, "  theory's settings            GD %.2f   heavy ball %.2f", slope[GD_THEORY], slope[HB_THEORY]);
     table_end(t);
-    report_value(r, "slope_gd", "%.2f", slope[GD]);
-    report_value(r, "slope_hb", "%.2f", slope[HB]);
-    report_value(r, "slope_nag", "%.2f", slope[NAG]);
-    report_value(r, "slope_hb_theory", "%.2f", slope[HB_THEORY]);
+    report_values(r, NULL, (NamedValue[]){{"slope_gd", "%.2f", slope[GD]}, {"slope_hb", "%.2f", slope[HB]},
+                                          {"slope_nag", "%.2f", slope[NAG]},
+                                          {"slope_hb_theory", "%.2f", slope[HB_THEORY]}, {NULL}});
 
     /* The steps of each method's best settings against kappa, on log scales. */
     Figure *fig = report_figure(r, "02_kappa");
@@ -292,20 +271,19 @@ static void beta_sweep(Report *r, Problem *p, const LessonArgs *a)
     int plain_steps = 0;
     for (int b = 0; b < 4; b++) {
         TrainHistory h = path(p, 0.1f, betas[b], false, steps);
-        int reached = steps_to_target(p, 0.1f, betas[b], false, 100000);
+        int reached = steps_to_target(p, 0.1f, betas[b], false, 100000), flips_x = sign_changes(&h, 0, 100);
         double min_x = 0.0;
         for (int s = 0; s <= h.steps_done; s++) min_x = fmin(min_x, h.path[2 * s]);
-        Best best = sweep_lr(p, betas[b], false, 100000, INFINITY);   /* for this momentum alone */
-        table_row(t, betas[b], reached, sign_changes(&h, 0, 100), sign_changes(&h, 1, 100), min_x, best.lr,
-                  best.steps);
+        Best best = sweep_betas(p, &betas[b], 1, false, 100000);   /* for this momentum alone */
+        table_row(t, betas[b], reached, flips_x, sign_changes(&h, 1, 100), min_x, best.lr, best.steps);
         figure_curve(fig, styles[b], h.loss, 0, h.steps_done < plot_steps ? h.steps_done : plot_steps,
                      "momentum %g", betas[b]);
         if (b == 0) plain_steps = reached;
         if (b == 2) report_value(r, "beta09_speedup", "%.0f", (double)plain_steps / reached);
-        report_value(r, value_name(r, "beta%s_steps", tags[b]), "%d", reached);
-        report_value(r, value_name(r, "beta%s_best_steps", tags[b]), "%d", best.steps);
-        report_value(r, value_name(r, "beta%s_min_x", tags[b]), "%.2f", min_x);
-        report_value(r, value_name(r, "beta%s_flips_x", tags[b]), "%d", sign_changes(&h, 0, 100));
+        report_values(r, tags[b], (NamedValue[]){{"beta%s_steps", "%d", reached},
+                                                 {"beta%s_best_steps", "%d", best.steps},
+                                                 {"beta%s_min_x", "%.2f", min_x}, {"beta%s_flips_x", "%d", flips_x},
+                                                 {NULL}});
         train_history_free(&h);
     }
     table_end(t);
@@ -342,19 +320,6 @@ static void oscillation(Report *r, Problem *p)
 
 /* ---- 5. heavy ball against Nesterov ------------------------------------------- */
 
-/* Heavy ball or Nesterov at lr for `steps` steps: the loss at the end, and
- * into loss and y20 that loss and |y| after 20 steps, NaN where the loss grew. */
-static double end_loss(Problem *p, float lr, float beta, bool nesterov, int steps, double *loss, double *y20)
-{
-    TrainHistory h = path(p, lr, beta, nesterov, steps);
-    bool grew = h.diverged_at || h.loss[steps] > h.loss[0];
-    double end = h.loss[steps];
-    *loss = grew ? NAN : end;
-    *y20 = grew ? NAN : fabs(h.path[2 * 20 + 1]);
-    train_history_free(&h);
-    return end;
-}
-
 /* The two paths at lr 0.5 on the map of the ravine. */
 static void nesterov_figure(Report *r, Problem *p, float beta)
 {
@@ -367,13 +332,6 @@ static void nesterov_figure(Report *r, Problem *p, float beta)
         train_history_free(&h);
     }
     figure_close(fig);
-}
-
-/* The largest lr in [0, 8] at which the loss ends below its start. */
-static double largest_stable_lr(Problem *p, float beta, bool nesterov, int steps)
-{
-    SGDMomentumConfig cfg = config(0.0f, beta, nesterov);
-    return largest_lr(p, full_batch(&cfg, steps), loss_ends_lower, 0.0, 8.0, 30);
 }
 
 static void nesterov_table(Report *r, Problem *p, const LessonArgs *a)
@@ -389,54 +347,49 @@ static void nesterov_table(Report *r, Problem *p, const LessonArgs *a)
     table_nan_text(t, 1, "grows");
     table_nan_text(t, 2, "grows");
     for (int i = 0; i < 7; i++) {
-        double loss[2], y20[2];   /* heavy ball, Nesterov; NaN where the loss grew */
+        /* Heavy ball, Nesterov: the loss at the end, and the table's loss and |y|
+         * after 20 steps, NaN where the loss grew. */
+        double end[2], loss[2], y20[2];
         for (int nesterov = 0; nesterov < 2; nesterov++) {
-            double end = end_loss(p, lrs[i], beta, nesterov, steps, &loss[nesterov], &y20[nesterov]);
-            if (lrs[i] == 0.5f) report_value(r, nesterov ? "nag_loss_lr05" : "hb_loss_lr05", "%.1e", end);
+            TrainHistory h = path(p, lrs[i], beta, nesterov, steps);
+            bool grew = h.diverged_at || h.loss[steps] > h.loss[0];
+            end[nesterov] = h.loss[steps];
+            loss[nesterov] = grew ? NAN : end[nesterov];
+            y20[nesterov] = grew ? NAN : fabs(h.path[2 * 20 + 1]);
+            train_history_free(&h);
         }
         table_row(t, lrs[i], loss[0], loss[1], y20[0], y20[1]);
-        if (lrs[i] == 0.5f) {
-            report_value(r, "hb_y20_lr05", "%.2f", y20[0]);
-            report_value(r, "nag_y20_lr05", "%.1e", y20[1]);
-        }
+        if (lrs[i] == 0.5f)
+            report_values(r, NULL, (NamedValue[]){{"hb_loss_lr05", "%.1e", end[0]}, {"nag_loss_lr05", "%.1e", end[1]},
+                                                  {"hb_y20_lr05", "%.2f", y20[0]},
+                                                  {"nag_y20_lr05", "%.1e", y20[1]}, {NULL}});
     }
-    double hb_max = largest_stable_lr(p, beta, false, bisect_steps);
-    double nag_max = largest_stable_lr(p, beta, true, bisect_steps);
+    /* The largest lr in [0, 8] at which the loss ends below its start. */
+    SGDMomentumConfig hb = config(0.0f, beta, false), nag = config(0.0f, beta, true);
+    double hb_max = largest_lr(p, full_batch(&hb, bisect_steps), loss_ends_lower, 0.0, 8.0, 30);
+    double nag_max = largest_lr(p, full_batch(&nag, bisect_steps), loss_ends_lower, 0.0, 8.0, 30);
     table_note(t, "largest lr that does not diverge, measured (theory for a quadratic, L = 1):");
     table_note(t, "  heavy ball %.3f (2(1+b) = %.3f)   Nesterov %.3f (2(1+b)/(1+2b) = %.3f)", hb_max,
                2.0 * (1 + beta), nag_max, 2.0 * (1 + beta) / (1 + 2 * beta));
     table_end(t);
-    report_value(r, "hb_max_lr", "%.2f", hb_max);
-    report_value(r, "nag_max_lr", "%.2f", nag_max);
+    report_values(r, NULL, (NamedValue[]){{"hb_max_lr", "%.2f", hb_max}, {"nag_max_lr", "%.2f", nag_max}, {NULL}});
     nesterov_figure(r, p, beta);
 }
 
 /* ---- 6. two ways to write the velocity ------------------------------------------ */
 
-/* The length of the first step of a recorded 2-D path. */
-static double first_step(const TrainHistory *h)
-{
-    return hypot(h->path[2] - h->path[0], h->path[3] - h->path[1]);
-}
-
 /* Form B: v = beta v + (1 - beta) g from v = 0, at lr / (1 - beta): the same
  * update function, told that the (zero) buffer already exists, so that its
  * first step is damped as well. */
-static TrainHistory ema_path(Problem *p, const SGDMomentumConfig *ema, int steps)
+typedef struct {
+    const SGDMomentumConfig *ema;
+    float buffer[2];
+} FormB;
+
+static void form_b_step(float *x, const float *g, size_t n, long t, void *ctx)
 {
-    p->reset(p, 0);
-    TrainHistory b = {.steps_done = steps, .numel = 2};
-    /* path[steps + 1][2] */
-    b.path = must(malloc(sizeof(float) * 2 * (size_t)(steps + 1)), "out of memory");
-    float buffer[2] = {0.0f, 0.0f};
-    Tensor *x = p->params.params[0], *g = p->params.grads[0];
-    memcpy(b.path, x->data, 2 * sizeof(float));
-    for (int s = 1; s <= steps; s++) {
-        p->loss_and_grad(p, NULL, 0);
-        sgd_momentum_update(x->data, g->data, buffer, 2, ema, s + 1);   /* never "step 1" */
-        memcpy(b.path + 2 * s, x->data, 2 * sizeof(float));
-    }
-    return b;
+    FormB *b = ctx;
+    sgd_momentum_update(x, g, b->buffer, n, b->ema, t + 1);   /* never "step 1" */
 }
 
 /* On a steady slope (the same gradient every step) step t of form A has
@@ -464,7 +417,7 @@ static void conventions(Report *r, Problem *p)
     SGDMomentumConfig plain = config(lr, beta, false), ema = config(lr / (1.0f - beta), beta, false);
     ema.dampening = beta;
     TrainHistory a = run_path(p, full_batch(&plain, steps));   /* A: v = beta v + g (PyTorch, dampening 0) */
-    TrainHistory b = ema_path(p, &ema, steps);
+    TrainHistory b = run_rule_path(p, 0, steps, form_b_step, &(FormB){&ema, {0.0f, 0.0f}});
     /* C: PyTorch with dampening = beta, at lr / (1 - beta): its buffer starts
      * at the first gradient, undamped. */
     TrainHistory c = run_path(p, full_batch(&ema, steps));
@@ -475,18 +428,17 @@ static void conventions(Report *r, Problem *p)
                               {NULL, NULL}};
     Table *t = table_begin(r, "conventions",
                            "Two ways to write the velocity, momentum 0.9, the ravine (kappa = 20)", columns);
-    table_row(t, "A", "v = 0.9v + g", "PyTorch, dampening 0", lr, first_step(&a), NAN);
-    table_row(t, "B", "v = 0.9v + 0.1g", "starting from v = 0", ema.lr, first_step(&b), dist_b);
-    table_row(t, "C", "v = 0.9v + 0.1g", "PyTorch, dampening 0.9", ema.lr, first_step(&c), dist_c);
-    report_value(r, "conv_dist_b", "%.0e", dist_b);
-    report_value(r, "conv_dist_c", "%.2f", dist_c);
-    report_value(r, "conv_first_a", "%.3f", first_step(&a));
-    report_value(r, "conv_first_c", "%.3f", first_step(&c));
+    table_row(t, "A", "v = 0.9v + g", "PyTorch, dampening 0", lr, step_length(&a, 1), NAN);
+    table_row(t, "B", "v = 0.9v + 0.1g", "starting from v = 0", ema.lr, step_length(&b, 1), dist_b);
+    table_row(t, "C", "v = 0.9v + 0.1g", "PyTorch, dampening 0.9", ema.lr, step_length(&c, 1), dist_c);
+    report_values(r, NULL, (NamedValue[]){{"conv_dist_b", "%.0e", dist_b}, {"conv_dist_c", "%.2f", dist_c},
+                                          {"conv_first_a", "%.3f", step_length(&a, 1)},
+                                          {"conv_first_c", "%.3f", step_length(&c, 1)}, {NULL}});
     double length[101];
     steady_slope(t, &plain, length);
     table_end(t);
-    report_value(r, "steady_step_100", "%.3f", length[100]);
-    report_value(r, "steady_ratio", "%.1f", length[100] / lr);
+    report_values(r, NULL, (NamedValue[]){{"steady_step_100", "%.3f", length[100]},
+                                          {"steady_ratio", "%.1f", length[100] / lr}, {NULL}});
     train_history_free(&a);
     train_history_free(&b);
     train_history_free(&c);
@@ -503,15 +455,11 @@ static int pit_outcome(const PitShape *shape, float lr, float beta, int steps, c
 {
     Problem *p = must(pit_new(shape, -3.0), "out of memory");
     TrainHistory h = path(p, lr, beta, false, steps);
-    int outcome = STILL_MOVING;
-    if (h.diverged_at) {
-        outcome = DIVERGED;
-    } else {
-        double x = h.path[steps], last_step = fabs(h.path[steps] - h.path[steps - 1]);
-        /* Settled: within 0.01 of a minimum and no longer moving. */
-        for (int m = 0; m < 2; m++)
-            if (fabs(x - minima[m]) < 1e-2 && last_step < 1e-4) outcome = m == 0 ? IN_PIT : IN_VALLEY;
-    }
+    int outcome = h.diverged_at ? DIVERGED : STILL_MOVING;
+    /* Settled: within 0.01 of a minimum and no longer moving. */
+    for (int m = 0; m < 2 && !h.diverged_at; m++)
+        if (fabs(h.path[steps] - minima[m]) < 1e-2 && step_length(&h, steps) < 1e-4)
+            outcome = m == 0 ? IN_PIT : IN_VALLEY;
     train_history_free(&h);
     problem_free(p);
     return outcome;
@@ -533,14 +481,13 @@ static void pit_figure(Report *r, const double *minima /* [2] */)
         fprintf(figure_commands(fig), "set arrow from 0,%g to %d,%g nohead ls 8 dt 2\n"
                                       "set label '%s' at %d,%g offset 0.5,0\n",
                 minima[m], steps, minima[m], m == 0 ? "pit" : "valley", steps, minima[m]);
+    Problem *pit = must(pit_new(&PIT_SHALLOW, -3.0), "out of memory");
     for (int b = 0; b < 3; b++) {
-        Problem *p = must(pit_new(&PIT_SHALLOW, -3.0), "out of memory");
-        TrainHistory h = path(p, 0.03f, betas[b], false, steps);
-        int curve = figure_series(fig, styles[b], "momentum %g", betas[b]);
-        for (int s = 0; s <= h.steps_done; s++) figure_point(fig, curve, s, h.path[s]);
+        TrainHistory h = path(pit, 0.03f, betas[b], false, steps);
+        figure_coordinate(fig, &h, 0, styles[b], "momentum %g", betas[b]);
         train_history_free(&h);
-        problem_free(p);
     }
+    problem_free(pit);
     figure_close(fig);
 }
 
@@ -572,12 +519,10 @@ static void pit_table(Report *r, const LessonArgs *a)
         table_row(t, betas[b], where[0][0], where[0][1], where[0][2], where[1][0], where[1][1], where[1][2]);
     }
     table_end(t);
-    report_value(r, "pit_x", "%.2f", minima[0][0]);
-    report_value(r, "pit_f", "%.2f", pit_value(&PIT_SHALLOW, minima[0][0]));
-    report_value(r, "deep_pit_f", "%.2f", pit_value(&PIT_DEEP, minima[1][0]));
-    report_value(r, "pit_passes_lr001", "%g", passes[0]);
-    report_value(r, "pit_passes_lr003", "%g", passes[1]);
-    report_value(r, "pit_passes_lr006", "%g", passes[2]);
+    report_values(r, NULL, (NamedValue[]){
+        {"pit_x", "%.2f", minima[0][0]}, {"pit_f", "%.2f", pit_value(&PIT_SHALLOW, minima[0][0])},
+        {"deep_pit_f", "%.2f", pit_value(&PIT_DEEP, minima[1][0])}, {"pit_passes_lr001", "%g", passes[0]},
+        {"pit_passes_lr003", "%g", passes[1]}, {"pit_passes_lr006", "%g", passes[2]}, {NULL}});
     pit_figure(r, minima[0]);
 }
 
@@ -591,22 +536,6 @@ typedef struct {
     bool nesterov;
 } MlpRun;
 
-/* The loss curves of the first seed of each run. One colour per
- * lr/(1 - beta): solid for SGD, dashed with open points for heavy ball, so
- * that curves lying on top of each other stay visible. */
-static void mlp_figure(Report *r, const MlpRun *runs /* [MLP_RUNS] */, const Curve *curves /* [MLP_RUNS] */)
-{
-    const char *styles[MLP_RUNS] = {"linespoints ls 1", "linespoints ls 2", "linespoints ls 1 dt 2 pt 6 ps 1.2",
-                                    "linespoints ls 2 dt 2 pt 4 ps 1.2", "linespoints ls 3"};
-    Figure *fig = report_figure(r, "02_digits_mlp");
-    fprintf(figure_commands(fig), "set xlabel 'step'\nset ylabel 'loss on all training examples'\n"
-                                  "set logscale y\nset key top right\n");
-    for (int i = 0; i < MLP_RUNS; i++)
-        figure_checkpoints(fig, styles[i], &curves[i], "%s, lr %g%s", runs[i].label, runs[i].lr,
-                           runs[i].momentum > 0 ? ", β 0.9" : "");
-    figure_close(fig);
-}
-
 static void digits_mlp(Report *r, const LessonArgs *a, float beta)
 {
     const MlpRun runs[MLP_RUNS] = {
@@ -616,6 +545,11 @@ static void digits_mlp(Report *r, const LessonArgs *a, float beta)
         {"heavy ball", "hb", a->lr, beta, false},
         {"Nesterov", "nag", a->lr, beta, true},
     };
+    /* The figure has the loss curves of the first seed of each run. One
+     * colour per lr/(1 - beta): solid for SGD, dashed with open points for
+     * heavy ball, so that curves lying on top of each other stay visible. */
+    const char *styles[MLP_RUNS] = {"linespoints ls 1", "linespoints ls 2", "linespoints ls 1 dt 2 pt 6 ps 1.2",
+                                    "linespoints ls 2 dt 2 pt 4 ps 1.2", "linespoints ls 3"};
     const Column columns[] = {{"method", "%s"}, {"lr", "%.3f"}, {"momentum", "%.2f"}, {"lr/(1-b)", "%.3f"},
                               {"loss\nmean", "%.4f"}, {"\nlow", "%.4f"}, {"\nhigh", "%.4f"},
                               {"accuracy\nmean", "%.1f%%"}, {"\nlow", "%.1f"}, {"\nhigh", "%.1f"}, {NULL, NULL}};
@@ -623,39 +557,40 @@ static void digits_mlp(Report *r, const LessonArgs *a, float beta)
                            "SGD with and without momentum on the digits MLP (64-32-10, tanh)", columns);
     table_note(t, "batch %d, %d steps; the final training loss and the test accuracy:", a->batch, a->steps);
     table_note(t, "their mean, lowest and highest over %d seeds", MLP_SEEDS);
+    Figure *fig = report_figure(r, "02_digits_mlp");
+    fprintf(figure_commands(fig), "set xlabel 'step'\nset ylabel 'loss on all training examples'\n"
+                                  "set logscale y\nset key top right\n");
     Problem *p = must_mlp(MLP_HIDDEN, (uint64_t)a->seed);
-    Curve curves[MLP_RUNS];
     double losses[MLP_RUNS], accuracy[MLP_RUNS];
     for (int i = 0; i < MLP_RUNS; i++) {
         const MlpRun *run = &runs[i];
         SGDMomentumConfig cfg = config(run->lr, run->momentum, run->nesterov);
         Run mlp = {.optimizer = &SGD_MOMENTUM_SPEC, .config = &cfg, .lr = run->lr, .steps = a->steps,
                    .batch = a->batch, .seed = (uint64_t)a->seed, .batch_seed = (uint64_t)a->seed * 7919u};
-        SeedRuns s = run_seeds(p, mlp, MLP_SEEDS, 7919u, MLP_POINTS, &curves[i]);   /* seed k: batches (seed + k) 7919 */
+        Curve first;
+        SeedRuns s = run_seeds(p, mlp, MLP_SEEDS, 7919u, MLP_POINTS, &first);   /* seed k: batches (seed + k) 7919 */
         table_row(t, run->label, run->lr, run->momentum, run->lr / (1 - run->momentum), s.loss.mean, s.loss.low,
                   s.loss.high, s.accuracy.mean, s.accuracy.low, s.accuracy.high);
-        report_value(r, value_name(r, "mlp_%s_loss", run->tag), "%.4f", s.loss.mean);
-        report_value(r, value_name(r, "mlp_%s_acc", run->tag), "%.1f", s.accuracy.mean);
+        report_values(r, run->tag, (NamedValue[]){{"mlp_%s_loss", "%.4f", s.loss.mean},
+                                                  {"mlp_%s_acc", "%.1f", s.accuracy.mean}, {NULL}});
+        figure_checkpoints(fig, styles[i], &first, "%s, lr %g%s", run->label, run->lr,
+                           run->momentum > 0 ? ", β 0.9" : "");
         losses[i] = s.loss.mean;
         accuracy[i] = s.accuracy.mean;
     }
     table_end(t);
-    mlp_figure(r, runs, curves);
+    figure_close(fig);
     Spread acc = spread(accuracy, MLP_RUNS);
-    report_value(r, "mlp_steps", "%d", a->steps);
-    report_value(r, "mlp_acc_min", "%.1f", acc.low);
-    report_value(r, "mlp_acc_max", "%.1f", acc.high);
-    report_value(r, "mlp_loss_ratio", "%.0f", losses[0] / losses[3]);   /* SGD / heavy ball, lr 0.1 */
-    report_value(r, "mlp_lr", "%g", a->lr);
-    report_value(r, "mlp_beta", "%g", beta);
-    report_value(r, "mlp_big_lr", "%g", a->lr / (1.0f - beta));
-    report_value(r, "mlp_small_lr", "%g", a->lr * (1.0f - beta));
     /* What momentum costs: one float32 buffer per parameter. */
     SGDMomentumConfig heavy_ball = config(a->lr, beta, false);
     size_t params = paramlist_numel(&p->params), bytes = run_state_bytes(p, full_batch(&heavy_ball, 0));
-    report_value(r, "mlp_params", "%zu", params);
-    report_value(r, "mlp_state_bytes", "%zu", bytes);
-    report_value(r, "mlp_state_bytes_per_param", "%g", (double)bytes / (double)params);
+    report_values(r, NULL, (NamedValue[]){
+        {"mlp_steps", "%d", a->steps}, {"mlp_acc_min", "%.1f", acc.low}, {"mlp_acc_max", "%.1f", acc.high},
+        {"mlp_loss_ratio", "%.0f", losses[0] / losses[3]},   /* SGD / heavy ball, lr 0.1 */
+        {"mlp_lr", "%g", a->lr}, {"mlp_beta", "%g", beta}, {"mlp_big_lr", "%g", a->lr / (1.0f - beta)},
+        {"mlp_small_lr", "%g", a->lr * (1.0f - beta)}, {"mlp_params", "%d", (double)params},
+        {"mlp_state_bytes", "%d", (double)bytes}, {"mlp_state_bytes_per_param", "%g", (double)bytes / (double)params},
+        {NULL}});
     problem_free(p);
 }
 
