@@ -48,7 +48,8 @@ float get_total_norm(const ParamList *params /* grads[count] */, float norm_type
 /* end snippet */
 
 /* snippet: clip_grad_norm, shown in 07_schedules */
-void clip_grads_with_norm_(const ParamList *params /* grads[count] */, float max_norm, float total_norm)
+void clip_grads_with_norm_(const ParamList *params /* grads[count] */, float max_norm,
+                           float total_norm)
 {
     /* max_norm / (total_norm + 1e-6) as PyTorch evaluates it: 1e-6 added in
      * float32, then the reciprocal, times max_norm. The 1e-6 keeps a zero
@@ -65,7 +66,8 @@ void clip_grads_with_norm_(const ParamList *params /* grads[count] */, float max
     }
 }
 
-float clip_grad_norm_(const ParamList *params /* grads[count] */, float max_norm, float norm_type)
+float clip_grad_norm_(const ParamList *params /* grads[count] */, float max_norm,
+                      float norm_type)
 {
     float total_norm = get_total_norm(params, norm_type);
     clip_grads_with_norm_(params, max_norm, total_norm);
@@ -102,7 +104,8 @@ void clip_grad_value_(const ParamList *params /* grads[count] */, float clip_val
 {
     for (int i = 0; i < params->count; i++) {
         Tensor *g = params->grads[i];
-        for (size_t j = 0; j < g->numel; j++) g->data[j] = clamp(g->data[j], -clip_value, clip_value);
+        for (size_t j = 0; j < g->numel; j++)
+            g->data[j] = clamp(g->data[j], -clip_value, clip_value);
     }
 }
 /* end snippet */

@@ -38,13 +38,14 @@ double linear_lr_step(const LinearLRConfig *c, double lr, int last_epoch)
     /* factor(t) / factor(t-1), with factor(t) = start + (end - start) t / total_iters,
      * multiplied into the lr the optimizer holds now. */
     double delta = c->end_factor - c->start_factor;
-    return lr * (1.0 + delta / (c->total_iters * c->start_factor + (last_epoch - 1) * delta));
+    return lr * (1.0 + delta / (c->total_iters * c->start_factor +
+                                (last_epoch - 1) * delta));
 }
 /* end snippet */
 
 /* snippet: cosine_annealing_lr_step, shown in 07_schedules */
-double cosine_annealing_lr_step(const CosineAnnealingLRConfig *c, double initial_lr, double lr,
-                                int last_epoch)
+double cosine_annealing_lr_step(const CosineAnnealingLRConfig *c, double initial_lr,
+                                double lr, int last_epoch)
 {
     const int T_max = c->T_max;
     const double eta_min = c->eta_min;
@@ -55,8 +56,9 @@ double cosine_annealing_lr_step(const CosineAnnealingLRConfig *c, double initial
         return lr + (initial_lr - eta_min) * (1 - cos(PI / T_max)) / 2;
     /* (1 + cos(pi t/T)) / (1 + cos(pi (t-1)/T)): the closed form's ratio
      * from the last step to this one, applied to the distance above eta_min. */
-    return (1 + cos(PI * last_epoch / T_max)) / (1 + cos(PI * (last_epoch - 1) / T_max)) * (lr - eta_min) +
-           eta_min;
+    return (1 + cos(PI * last_epoch / T_max)) /
+           (1 + cos(PI * (last_epoch - 1) / T_max)) *
+           (lr - eta_min) + eta_min;
 }
 /* end snippet */
 
@@ -90,8 +92,9 @@ static int one_cycle_phases(const OneCycleLRConfig *c, OneCyclePhase *phases /* 
     const double N = c->total_steps, lo = c->base_momentum, hi = c->max_momentum;
     if (c->three_phase) {
         /* up, down again (the mirror image), then the long way to min_lr */
+        const double mirror_end = 2 * c->pct_start * N - 2;
         phases[0] = (OneCyclePhase){c->pct_start * N - 1, initial_lr, c->max_lr, hi, lo};
-        phases[1] = (OneCyclePhase){2 * c->pct_start * N - 2, c->max_lr, initial_lr, lo, hi};
+        phases[1] = (OneCyclePhase){mirror_end, c->max_lr, initial_lr, lo, hi};
         phases[2] = (OneCyclePhase){N - 1, initial_lr, min_lr, hi, hi};
         return 3;
     }
@@ -119,7 +122,9 @@ double one_cycle_lr(const OneCycleLRConfig *c, int step_num, double *momentum)
         /* the phase step_num is in; the last phase takes any step after it */
         if (step_num <= p->end_step || i == n - 1) {
             double pct = (step_num - start_step) / (p->end_step - start_step);
-            if (momentum) *momentum = anneal(c->anneal_strategy, p->start_momentum, p->end_momentum, pct);
+            if (momentum)
+                *momentum = anneal(c->anneal_strategy,
+                                   p->start_momentum, p->end_momentum, pct);
             return anneal(c->anneal_strategy, p->start_lr, p->end_lr, pct);
         }
         start_step = p->end_step;
@@ -136,7 +141,8 @@ double warmup_cosine_lr(const WarmupCosineConfig *c, double learning_rate, int i
     /* 2) after the decay, min_lr for good */
     if (it > c->lr_decay_iters) return c->min_lr;
     /* 3) in between, half a cosine from learning_rate down to min_lr */
-    double decay_ratio = (double)(it - c->warmup_iters) / (c->lr_decay_iters - c->warmup_iters);
+    double decay_ratio = (double)(it - c->warmup_iters) /
+                         (c->lr_decay_iters - c->warmup_iters);
     double coeff = 0.5 * (1.0 + cos(PI * decay_ratio));
     return c->min_lr + coeff * (learning_rate - c->min_lr);
 }
@@ -153,7 +159,8 @@ static double sequential_lr_step(ScheduleRun *run, int last_epoch)
 {
     const Schedule *s = run->schedule;
     const int milestone = s->milestones[0];
-    if (last_epoch < milestone) return linear_lr_step(&s->linear, run->lr, ++run->linear_last_epoch);
+    if (last_epoch < milestone)
+        return linear_lr_step(&s->linear, run->lr, ++run->linear_last_epoch);
     if (last_epoch == milestone) {
         run->cosine_last_epoch = 0;
         return cosine_annealing_lr_closed_form(&s->cosine, run->initial_lr, 0);
@@ -161,7 +168,8 @@ static double sequential_lr_step(ScheduleRun *run, int last_epoch)
     /* With milestone 0 the cosine never restarts: its last_epoch, -1 since
      * SequentialLR was made, reaches 0 at step 1 and the cosine then keeps
      * the warm-up's lr, and scales it from there. */
-    return cosine_annealing_lr_step(&s->cosine, run->initial_lr, run->lr, ++run->cosine_last_epoch);
+    return cosine_annealing_lr_step(&s->cosine, run->initial_lr, run->lr,
+                                    ++run->cosine_last_epoch);
 }
 /* end snippet */
 
@@ -228,11 +236,16 @@ int schedule_step(ScheduleRun *run, char *err, size_t errlen)
     const int e = run->last_epoch + 1;   /* last_epoch += 1, then get_lr() */
     switch (s->kind) {
     case SCHEDULE_LINEAR: run->lr = linear_lr_step(&s->linear, run->lr, e); break;
-    case SCHEDULE_COSINE: run->lr = cosine_annealing_lr_step(&s->cosine, run->initial_lr, run->lr, e); break;
-    case SCHEDULE_ONECYCLE:
-        if (one_cycle_step(&s->onecycle, e, &run->lr, &run->momentum, err, errlen) != 0) return -1;
+    case SCHEDULE_COSINE:
+        run->lr = cosine_annealing_lr_step(&s->cosine, run->initial_lr, run->lr, e);
         break;
-    case SCHEDULE_WARMUP_COSINE: run->lr = warmup_cosine_lr(&s->warmup_cosine, run->initial_lr, e); break;
+    case SCHEDULE_ONECYCLE:
+        if (one_cycle_step(&s->onecycle, e, &run->lr, &run->momentum, err, errlen) != 0)
+            return -1;
+        break;
+    case SCHEDULE_WARMUP_COSINE:
+        run->lr = warmup_cosine_lr(&s->warmup_cosine, run->initial_lr, e);
+        break;
     case SCHEDULE_SEQUENTIAL: run->lr = sequential_lr_step(run, e); break;
     }
     run->last_epoch = e;
@@ -283,11 +296,13 @@ static double as_written(float lr)
 }
 
 /* snippet: lr_scheduler, shown in 07_schedules */
-int lr_scheduler_start(LRScheduler *sched, const Schedule *s, Optimizer *opt, char *err, size_t errlen)
+int lr_scheduler_start(LRScheduler *sched, const Schedule *s, Optimizer *opt, char *err,
+                       size_t errlen)
 {
     memset(sched, 0, sizeof *sched);
     char msg[256];
-    const char *problem = schedule_validate(s, msg, sizeof msg);   /* PyTorch checks these first */
+    /* PyTorch checks these first */
+    const char *problem = schedule_validate(s, msg, sizeof msg);
     if (problem) {
         snprintf(err, errlen, "%s", problem);
         return -1;
@@ -295,7 +310,9 @@ int lr_scheduler_start(LRScheduler *sched, const Schedule *s, Optimizer *opt, ch
     if (s->kind == SCHEDULE_ONECYCLE && s->onecycle.cycle_momentum) {
         int key = momentum_key(opt->name);
         if (key == 0) {
-            snprintf(err, errlen, "optimizer must support momentum with `cycle_momentum` option enabled");
+            snprintf(err, errlen,
+                     "optimizer must support momentum with `cycle_momentum` "
+                     "option enabled");
             return -1;
         }
         sched->use_beta1 = key == 2;
@@ -304,7 +321,8 @@ int lr_scheduler_start(LRScheduler *sched, const Schedule *s, Optimizer *opt, ch
     for (int g = 0; g < opt->num_groups; g++) {
         /* group.setdefault("initial_lr", group["lr"]): each group from its own lr
          * (nanoGPT's loop sets every group to one lr, from its learning_rate) */
-        double initial_lr = s->kind == SCHEDULE_WARMUP_COSINE ? s->lr : as_written(opt->groups[g].lr);
+        double initial_lr =
+            s->kind == SCHEDULE_WARMUP_COSINE ? s->lr : as_written(opt->groups[g].lr);
         if (schedule_start(&sched->groups[g], s, initial_lr, err, errlen) != 0) return -1;
         opt->groups[g].lr = (float)sched->groups[g].lr;
     }
@@ -314,7 +332,8 @@ int lr_scheduler_start(LRScheduler *sched, const Schedule *s, Optimizer *opt, ch
 int lr_scheduler_step(LRScheduler *sched, Optimizer *opt, char *err, size_t errlen)
 {
     if (opt->num_groups != sched->num_groups) {
-        snprintf(err, errlen, "the optimizer has %d param groups, the scheduler was made for %d",
+        snprintf(err, errlen,
+                 "the optimizer has %d param groups, the scheduler was made for %d",
                  opt->num_groups, sched->num_groups);
         return -1;
     }

@@ -80,15 +80,21 @@ typedef struct {
     double min_lr;
 } WarmupCosineConfig;
 
-#define LINEAR_LR_DEFAULTS ((LinearLRConfig){.start_factor = 1.0 / 3, .end_factor = 1.0, .total_iters = 5})
-#define COSINE_ANNEALING_LR_DEFAULTS ((CosineAnnealingLRConfig){.T_max = 0 /* must be given */, .eta_min = 0.0})
-#define ONE_CYCLE_LR_DEFAULTS                                                                            \
-    ((OneCycleLRConfig){.max_lr = 0.0 /* must be given */, .total_steps = 0 /* must be given */,       \
-                        .pct_start = 0.3, .anneal_strategy = ANNEAL_COS, .cycle_momentum = true,        \
-                        .base_momentum = 0.85, .max_momentum = 0.95, .div_factor = 25.0,                \
+#define LINEAR_LR_DEFAULTS                                                                 \
+    ((LinearLRConfig){.start_factor = 1.0 / 3, .end_factor = 1.0, .total_iters = 5})
+#define COSINE_ANNEALING_LR_DEFAULTS                                                       \
+    ((CosineAnnealingLRConfig){.T_max = 0 /* must be given */, .eta_min = 0.0})
+#define ONE_CYCLE_LR_DEFAULTS                                                              \
+    ((OneCycleLRConfig){.max_lr = 0.0 /* must be given */,                                 \
+                        .total_steps = 0 /* must be given */,                              \
+                        .pct_start = 0.3, .anneal_strategy = ANNEAL_COS,                   \
+                        .cycle_momentum = true, .base_momentum = 0.85,                     \
+                        .max_momentum = 0.95, .div_factor = 25.0,                          \
                         .final_div_factor = 1e4, .three_phase = false})
-/* nanoGPT's train.py: learning_rate 6e-4, warmup_iters 2000, lr_decay_iters 600000, min_lr 6e-5. */
-#define WARMUP_COSINE_DEFAULTS ((WarmupCosineConfig){.warmup_iters = 2000, .lr_decay_iters = 600000, .min_lr = 6e-5})
+/* nanoGPT's train.py: learning_rate 6e-4, warmup_iters 2000, lr_decay_iters 600000,
+ * min_lr 6e-5. */
+#define WARMUP_COSINE_DEFAULTS                                                             \
+    ((WarmupCosineConfig){.warmup_iters = 2000, .lr_decay_iters = 600000, .min_lr = 6e-5})
 /* end snippet */
 
 typedef enum {
