@@ -828,6 +828,93 @@ def schedule_cases(out):
                 assert [row[g] for row in both] == alone, (kind, g)
 
 
+def warm_restarts_cases(out):
+    """Exercise 3 of chapter 7: the learning rates of
+    torch.optim.lr_scheduler.CosineAnnealingWarmRestarts (SGDR), which the
+    lesson does not have. Each case is one scheduler on a dummy optimizer:
+    the lr in param_groups after its constructor (which calls step() once),
+    then after each further call, scheduler.step() or scheduler.step(epoch).
+    The series `epoch` holds the argument of every call, -1 for a step()
+    without one (PyTorch refuses a negative epoch, so -1 never is one); a
+    case whose calls are all step() has no epoch series. Settings are
+    PyTorch's keywords and lr, the optimizer's; T_mult and eta_min take
+    their defaults (1 and 0) where absent. Format: see
+    lessons/07_schedules/schedule_golden.h."""
+    import warnings
+    from torch.optim import lr_scheduler
+
+    # The constructor's checks, with the messages exercise 3 repeats.
+    opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)
+    for kwargs, message in (({"T_0": 0}, "Expected positive integer T_0, but got 0"),
+                            ({"T_0": -3}, "Expected positive integer T_0, but got -3"),
+                            ({"T_0": 2, "T_mult": 0}, "Expected integer T_mult >= 1, but got 0")):
+        try:
+            lr_scheduler.CosineAnnealingWarmRestarts(opt, **kwargs)
+            raise AssertionError("no error for %s" % kwargs)
+        except ValueError as e:
+            assert str(e) == message, str(e)
+
+    def case(name, settings, calls):
+        """calls: None for step(), a number for step(epoch); the constructor's step() comes first."""
+        kwargs = {k: float(v) if k in ("lr", "eta_min") else int(v) for k, v in settings.items()}
+        opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=kwargs.pop("lr"))
+        sched = lr_scheduler.CosineAnnealingWarmRestarts(opt, **kwargs)
+        lrs, epochs = [opt.param_groups[0]["lr"]], [-1.0]
+        with warnings.catch_warnings():
+            # step(epoch) is deprecated in PyTorch 1.13 for other schedulers, not this one
+            warnings.simplefilter("error")
+            for epoch in calls:
+                opt.step()
+                if epoch is None:
+                    sched.step()
+                else:
+                    sched.step(epoch)
+                lrs.append(opt.param_groups[0]["lr"])
+                epochs.append(-1.0 if epoch is None else float(epoch))
+        out.write("case %s\nschedule warm_restarts\n" % name)
+        out.write("settings %s\n" % " ".join("%s=%s" % kv for kv in settings.items()))
+        out.write("lr %s\n" % " ".join(repr(float(v)) for v in lrs))
+        if any(e != -1.0 for e in epochs):
+            out.write("epoch %s\n" % " ".join(repr(e) for e in epochs))
+        out.write("end\n\n")
+
+    def steps(n):
+        return [None] * n
+
+    # step() only: restarts every T_i steps, T_i growing by T_mult.
+    case("t0_10", {"lr": "0.1", "T_0": "10"}, steps(34))
+    case("t0_3_t_mult_2", {"lr": "0.1", "T_0": "3", "T_mult": "2", "eta_min": "0.001"}, steps(49))
+    # T_0=1, T_mult=1: a restart every step, so the lr never leaves the top.
+    case("t0_1", {"lr": "0.1", "T_0": "1"}, steps(7))
+    case("t0_1_t_mult_2", {"lr": "1.0", "T_0": "1", "T_mult": "2"}, steps(39))
+    case("t0_2_t_mult_3", {"lr": "0.05", "T_0": "2", "T_mult": "3", "eta_min": "0.01"}, steps(29))
+    # eta_min above the lr: each cycle climbs from the lr to eta_min.
+    case("eta_min_above_lr", {"lr": "0.01", "T_0": "4", "eta_min": "0.1"}, steps(11))
+    case("eta_min_equals_lr", {"lr": "0.05", "T_0": "3", "eta_min": "0.05"}, steps(6))
+    case("long", {"lr": "1.0", "T_0": "10", "T_mult": "2", "eta_min": "0.0001"}, steps(159))
+    # PyTorch's docstring: scheduler.step(epoch + i / iters) after every batch.
+    case("fractional_epochs", {"lr": "0.1", "T_0": "2", "T_mult": "2"},
+         [epoch + i / 4 for epoch in range(8) for i in range(4)])
+    case("fractional_epochs_t_mult_1", {"lr": "0.1", "T_0": "3", "eta_min": "0.01"},
+         [epoch + i / 5 for epoch in range(7) for i in range(5)])
+    # PyTorch's docstring: step() twenty times, step(26), then step() goes on from 26.
+    case("interleaved", {"lr": "0.1", "T_0": "10"}, steps(20) + [26] + steps(6))
+    case("interleaved_t_mult_2", {"lr": "0.1", "T_0": "2", "T_mult": "2", "eta_min": "0.001"},
+         steps(5) + [26.0] + steps(6) + [3.5] + steps(3) + [0.25, 1.75] + steps(2))
+    # Backwards: an epoch below T_0 puts T_i back to T_0.
+    case("epoch_below_t0", {"lr": "1.0", "T_0": "4", "T_mult": "2"}, [10, 2] + steps(3) + [0] + steps(2))
+    case("integer_epochs_t_mult_1", {"lr": "0.2", "T_0": "4", "eta_min": "0.02"}, list(range(1, 16)))
+    # The epochs where the restarts fall. PyTorch finds the cycle as
+    # int(math.log(epoch / T_0 * (T_mult - 1) + 1, T_mult)), and log(243) /
+    # log(3) is 4.999999999999999: step(121) lands at the end of the cycle
+    # before (eta_min) where 121 step() calls restart at the lr.
+    case("restart_epochs_t_mult_3", {"lr": "1.0", "T_0": "1", "T_mult": "3"},
+         [1, 4, 13, 40, 120.5, 121, 121.5, 122, 364])
+    case("restart_epochs_t_mult_10", {"lr": "1.0", "T_0": "1", "T_mult": "10", "eta_min": "0.1"},
+         [1, 11, 111, 112, 1111, 11111])
+    case("restart_steps_t_mult_3", {"lr": "1.0", "T_0": "1", "T_mult": "3"}, steps(125))
+
+
 FILES = {
     "sgd.txt": ("torch.optim.SGD", sgd_cases),
     "sgd_steplr.txt": ("torch.optim.SGD with lr_scheduler.StepLR", sgd_steplr_cases),
@@ -843,6 +930,10 @@ FILES = {
     "schedules.txt": ("the learning rates of torch.optim.lr_scheduler's LinearLR, CosineAnnealingLR,\n"
                       "# OneCycleLR and SequentialLR, and of nanoGPT's get_lr", schedule_cases,
                       "see lessons/07_schedules/schedule_golden.h", "in double (Python floats)"),
+    "warm_restarts.txt": ("the learning rates of torch.optim.lr_scheduler.CosineAnnealingWarmRestarts,\n"
+                          "# for exercise 3 of chapter 7", warm_restarts_cases,
+                          "see lessons/07_schedules/schedule_golden.h;\n# epoch: each call's argument,"
+                          " -1 for a step() without one", "in double (Python floats)"),
 }
 
 
