@@ -254,6 +254,17 @@ double digits_train_accuracy(Problem *digits)
     return digits_accuracy_on(m, &m->train);
 }
 
+double digits_set_train_input(Problem *digits, int example, int feature, float value)
+{
+    if (!digits || digits->loss_and_grad != digits_loss_and_grad) return NAN;
+    DigitsModel *m = (DigitsModel *)digits;
+    if (example < 0 || example >= m->train.count || feature < 0 || feature >= DIGITS_FEATURES) return NAN;
+    float *x = m->train.x + (size_t)example * DIGITS_FEATURES + feature;
+    double old = *x;
+    *x = value;
+    return old;
+}
+
 /* Fills t uniformly in [-bound, bound]. */
 static void uniform_fill(Tensor *t, double bound, Rng *rng)
 {

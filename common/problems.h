@@ -91,6 +91,13 @@ Problem *mlp_new(int hidden, uint64_t seed, char *err, size_t errlen);
  * how much of what a model learned holds beyond its training set. */
 double digits_train_accuracy(Problem *digits);
 
+/* Sets input `feature` (0..63, a pixel) of training example `example` of a
+ * digits model (softmax regression or the MLP) to `value`, and returns the
+ * value it had, so that the caller can put it back; NAN (and nothing set)
+ * for any other problem or an index out of range. What bad data does to a
+ * run (lesson 07 puts a NaN in one image); reset() leaves the data alone. */
+double digits_set_train_input(Problem *digits, int example, int feature, float value);
+
 /* A problem by name, as optlab's --problem: ravine (kappa from the argument),
  * rosenbrock, saddle, sparse, softmax, mlp, and gpt (the tiny GPT of gpt.h,
  * sized by settings after the name: gpt:quick, gpt:n_layer=1:n_embd=32).

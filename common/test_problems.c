@@ -439,6 +439,56 @@ START_TEST(test_train_minibatch_losses)
 }
 END_TEST
 
+/* train()'s diagnosis tells the three usual causes of a NaN apart, and
+ * leaves the run itself as it was without the flag. */
+START_TEST(test_train_diagnoses_divergence)
+{
+    /* Too high a learning rate: gradient descent on one coordinate of
+     * curvature 1 at lr 2.5 multiplies x by -1.5 a step: the loss climbs
+     * for about 200 steps before x overflows float. */
+    Problem *p = ravine_new(1, 1.0);
+    TrainHistory h, plain;
+    train_with(p, 2.5f, gd_update, (TrainConfig){.steps = 1000, .quiet = true, .diagnose = true}, 1, &h);
+    ck_assert_int_eq(h.cause, CAUSE_LR);
+    ck_assert_ptr_nonnull(strstr(h.diagnosis, "learning rate too high"));
+    p->reset(p, 0);
+    train_with(p, 2.5f, gd_update, (TrainConfig){.steps = 1000, .quiet = true}, 1, &plain);
+    ck_assert_int_eq(plain.diverged_at, h.diverged_at);
+    ck_assert_int_eq(plain.cause, CAUSE_NONE);
+    ck_assert_str_eq(plain.message, h.message);
+    ck_assert_str_eq(plain.diagnosis, "");
+    train_history_free(&h), train_history_free(&plain);
+    problem_free(p);
+
+    /* Exploding gradients: on Rosenbrock at lr 0.01 the gradient grows as
+     * x^3, so x goes 7, 1e3, 1e10 ... past float within a few steps. */
+    p = rosenbrock_new();
+    train_with(p, 0.01f, gd_update, (TrainConfig){.steps = 100, .quiet = true, .diagnose = true}, 1, &h);
+    ck_assert_int_le(h.diverged_at, 10);
+    ck_assert_int_eq(h.cause, CAUSE_EXPLODING);
+    train_history_free(&h);
+    problem_free(p);
+
+    /* Bad data: a NaN in one pixel of example 5 of the MLP's training set
+     * (the training loop never changes it: no update at all). */
+    char err[256];
+    p = mlp_new(8, 1, err, sizeof err);
+    ck_assert_ptr_nonnull(p);
+    ck_assert(isnan(digits_set_train_input(p, 5, 64, 0.0f)));     /* out of range: refused */
+    ck_assert(isnan(digits_set_train_input(NULL, 5, 0, 0.0f)));
+    double old = digits_set_train_input(p, 5, 10, NAN);
+    ck_assert(old >= 0 && old <= 1);
+    train_with(p, 0.1f, no_update, (TrainConfig){.steps = 200, .batch = 50, .seed = 2, .quiet = true,
+                                                 .diagnose = true}, 1, &h);
+    ck_assert_int_eq(h.cause, CAUSE_DATA);
+    ck_assert_ptr_nonnull(strstr(h.diagnosis, "training example 5 alone"));
+    ck_assert(isnan(digits_set_train_input(p, 5, 10, (float)old)));   /* put back: the run trains */
+    train_with(p, 0.1f, no_update, (TrainConfig){.steps = 200, .batch = 50, .seed = 2, .quiet = true}, 0, &h);
+    train_history_free(&h);
+    problem_free(p);
+}
+END_TEST
+
 START_TEST(test_batch_sampler_covers_each_epoch)
 {
     BatchSampler s;
@@ -713,6 +763,7 @@ void add_problem_tests(TCase *core, TCase *limits)
     tcase_add_test(core, test_function_gradients);
     tcase_add_test(core, test_model_gradients);
     tcase_add_test(core, test_ravine_shape);
+    tcase_add_test(core, test_train_diagnoses_divergence);
     tcase_add_test(core, test_rosenbrock_and_saddle_landmarks);
     tcase_add_test(core, test_sparse_features_are_sparse);
     tcase_add_test(core, test_mlp_initialisation_and_size);

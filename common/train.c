@@ -46,6 +46,63 @@ static void stop_diverged(TrainHistory *hist, const Optimizer *opt, const Proble
     if (!quiet) fprintf(stderr, "%s\n", hist->message);
 }
 
+/* Whether every parameter of p is finite. */
+static bool params_finite(const Problem *p)
+{
+    for (int i = 0; i < p->params.count; i++) {
+        const Tensor *x = p->params.params[i];
+        for (size_t j = 0; j < x->numel; j++)
+            if (!isfinite(x->data[j])) return false;
+    }
+    return true;
+}
+
+/* After the loss of step `step` (at hist->loss[step - 1]) on the batch idx[n]
+ * (all examples when idx is NULL) was not finite: which cause it looks like
+ * (see train.h). Overwrites p's gradients, never its parameters. */
+static void diagnose_divergence(TrainHistory *hist, Problem *p, const int *idx, int n, int step, bool quiet)
+{
+    int t = step - 1;   /* hist->loss[t] is the non-finite one */
+    if (params_finite(p) && p->num_examples > 0) {
+        /* One example at a time: the data is to blame when some of them give
+         * a finite loss at these parameters and one does not. */
+        int count = idx ? n : p->num_examples, bad = -1, good = 0;
+        for (int k = 0; k < count; k++) {
+            int e = idx ? idx[k] : k;
+            if (isfinite(p->loss_and_grad(p, &e, 1))) good++;
+            else if (bad < 0) bad = e;
+        }
+        if (bad >= 0 && good > 0) {
+            hist->cause = CAUSE_DATA;
+            snprintf(hist->diagnosis, sizeof hist->diagnosis,
+                     "bad data: at finite parameters, training example %d alone gives a non-finite "
+                     "loss (%d of the batch's %d are fine): look for NaN or Inf in it", bad, good, count);
+        }
+    }
+    if (hist->cause == CAUSE_NONE) {
+        /* How long the loss had been more than 10 times its lowest so far. */
+        double lowest = INFINITY;
+        int normal_until = 0;
+        for (int s = 0; s < t; s++) {
+            lowest = fmin(lowest, hist->loss[s]);
+            if (hist->loss[s] <= 10 * lowest) normal_until = s;
+        }
+        int climbing = t - normal_until;   /* steps from the last normal loss to the overflow */
+        double from = t > 0 ? hist->loss[normal_until] : NAN;
+        hist->cause = climbing <= DIAGNOSE_SUDDEN_STEPS ? CAUSE_EXPLODING : CAUSE_LR;
+        if (hist->cause == CAUSE_EXPLODING)
+            snprintf(hist->diagnosis, sizeof hist->diagnosis,
+                     "exploding gradients: the loss went from %.3g to overflow in %d step%s: "
+                     "clip the gradients (clip_grad_norm_)", from, climbing, climbing == 1 ? "" : "s");
+        else
+            snprintf(hist->diagnosis, sizeof hist->diagnosis,
+                     "learning rate too high: the loss climbed for %d steps (from %.3g to %.3g) "
+                     "before it overflowed: lower the learning rate, or warm it up", climbing, from,
+                     hist->loss[t - 1]);
+    }
+    if (!quiet) fprintf(stderr, "diagnosis: %s\n", hist->diagnosis);
+}
+
 int train(Problem *p, Optimizer *opt, const TrainConfig *cfg, TrainHistory *hist)
 {
     memset(hist, 0, sizeof *hist);
@@ -90,6 +147,11 @@ int train(Problem *p, Optimizer *opt, const TrainConfig *cfg, TrainHistory *hist
         if (hist->path) paramlist_get(&p->params, hist->path + numel * (size_t)(t + 1));
     }
     /* end snippet */
+    if (status == 1 && cfg->diagnose) {
+        bool last_batch = !full_batch && hist->diverged_at <= steps;   /* the final pass uses all */
+        diagnose_divergence(hist, p, last_batch ? sampler.order + sampler.next - cfg->batch : NULL,
+                            last_batch ? cfg->batch : 0, hist->diverged_at, cfg->quiet);
+    }
     batch_sampler_free(&sampler);
     return status;
 }

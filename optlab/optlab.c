@@ -4,6 +4,8 @@
  *     optlab list
  *     optlab trace NAME [--key=value ...] [--shape=R,C] [--state]  < numbers
  *     optlab race --problem=P --opt=A,B,... [--steps=N] [--batch=B] [--plot=FILE]
+ *     optlab schedule NAME [--key=value ...] --steps=N
+ *     optlab clip --max_norm=X [--norm_type=2|inf]  < gradients
  */
 #include <stdio.h>
 #include <string.h>
@@ -18,18 +20,26 @@ static void usage(FILE *out)
             "usage: optlab list\n"
             "       optlab trace NAME [--key=value ...] [--shape=R,C] [--state]  < numbers\n"
             "       optlab race --problem=P --opt=A,B,... [--steps=N] [--batch=B] [--plot=FILE]\n"
+            "       optlab schedule NAME [--key=value ...] --steps=N\n"
+            "       optlab clip --max_norm=X [--norm_type=2|inf]  < gradients\n"
             "\n"
             "trace reads the initial parameters from the first line of standard input and\n"
             "one gradient per further line, and prints the parameters after each step.\n"
             "Keys are PyTorch's keyword names (optlab list shows them); a boolean is --key,\n"
-            "--key=true or --key=false; each flag may be given once. optlab trace --help\n"
-            "and optlab race --help say more.\n"
+            "--key=true or --key=false; each flag may be given once. clip reads one\n"
+            "gradient tensor per line, and prints them clipped by their total norm, then\n"
+            "that norm. optlab trace --help, optlab race --help and optlab clip --help say\n"
+            "more.\n"
+            "schedule prints the learning rate a torch.optim.lr_scheduler schedule (or\n"
+            "nanoGPT's) sets at each step; optlab schedule --help lists them.\n"
             "\n"
             "Limits: trace takes at most %d parameters, %d steps (gradient lines),\n"
             "%d bytes in a line and %d numbers in all; race runs at most %d\n"
-            "optimizers for at most %d steps of at most %d examples.\n",
+            "optimizers for at most %d steps of at most %d examples; clip takes at\n"
+            "most %d tensors, with trace's limits on lines and numbers.\n"
+            "schedule prints at most %d steps.\n",
             TRACE_MAX_PARAMS, TRACE_MAX_STEPS, TRACE_MAX_LINE, TRACE_MAX_NUMBERS, RACE_MAX_RACERS,
-            RACE_MAX_STEPS, RACE_MAX_BATCH);
+            RACE_MAX_STEPS, RACE_MAX_BATCH, CLIP_MAX_TENSORS, SCHEDULE_MAX_STEPS);
 }
 
 int optlab_list(int argc, char **argv)
@@ -51,9 +61,11 @@ int main(int argc, char **argv)
         return EXIT_USAGE;
     }
     const char *cmd = argv[1];
-    /* trace and race have their own --help; anywhere else it shows this one. */
+    /* trace, race, schedule and clip have their own --help; anywhere else it shows this one. */
     if (strcmp(cmd, "trace") == 0) return optlab_trace(argc, argv);
     if (strcmp(cmd, "race") == 0) return optlab_race(argc, argv);
+    if (strcmp(cmd, "schedule") == 0) return optlab_schedule(argc, argv);
+    if (strcmp(cmd, "clip") == 0) return optlab_clip(argc, argv);
     if (flags_help_wanted(argc, argv, 1) || strcmp(cmd, "help") == 0) {
         usage(stdout);
         return 0;

@@ -1,12 +1,19 @@
 /* test_optlab.c - the optlab contract, tested on the built program: trace
  * reproduces PyTorch's golden trajectories through stdin and stdout, list and
- * race work, and every kind of bad input gives one message and exit status 2. */
+ * race work, schedule reproduces torch.optim.lr_scheduler's learning rates,
+ * clip reproduces PyTorch's clip_grad_norm_, and every kind of bad input gives
+ * one message and exit status 2. */
+#include <float.h>
+#include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
+#include "clip_golden.h"
 #include "registry.h"
+#include "schedule_golden.h"
 #include "testing.h"
 
 /* See lessons/01_sgd/test_sgd.c: one ulp per step, up to 10 steps. */
@@ -792,6 +799,384 @@ START_TEST(test_race_gpt)
 }
 END_TEST
 
+/* ---- schedule: torch.optim.lr_scheduler's lrs, step by step (lesson 07) ---------------- */
+
+/* Every case of tests/golden/schedules.txt through `optlab schedule`: its
+ * settings as flags, --steps as many as it has lrs. Each line must be the
+ * text of PyTorch's lr printed %.9g: lessons/07_schedules/test_schedules.c
+ * shows the doubles agree to the last bit, so the texts are the same. */
+START_TEST(test_schedule_matches_pytorch)
+{
+    ScheduleGoldenFile f;
+    char path[2048], err[512], args[1024], want[64];
+    snprintf(path, sizeof path, "%s/schedules.txt", golden_dir());
+    ck_assert_msg(schedule_golden_load(path, &f, err, sizeof err) == 0, "%s", err);
+    for (int k = 0; k < f.count; k++) {
+        const ScheduleCase *c = &f.cases[k];
+        int used = snprintf(args, sizeof args, "schedule %s", c->schedule);
+        for (int i = 0; i < c->num_settings; i++)
+            used += snprintf(args + used, sizeof args - (size_t)used, " --%s", c->settings[i]);
+        snprintf(args + used, sizeof args - (size_t)used, " --steps=%d", c->steps);
+        ProgramRun run = optlab_ok(args, NULL, NULL);
+        const char *line = run.out;
+        for (int t = 0; t < c->steps; t++) {
+            const char *end = strchr(line, '\n');
+            ck_assert_msg(end != NULL, "%s: %d lines, expected %d", c->name, t, c->steps);
+            snprintf(want, sizeof want, "%.9g", c->series[0][t]);
+            ck_assert_msg(strlen(want) == (size_t)(end - line) && strncmp(line, want, strlen(want)) == 0,
+                          "%s, step %d: optlab %s printed '%.*s', PyTorch's lr is %s", c->name, t, args,
+                          (int)(end - line), line, want);
+            line = end + 1;
+        }
+        ck_assert_msg(*line == '\0', "%s: more than %d lines", c->name, c->steps);
+        program_run_free(&run);
+    }
+    ck_assert_int_eq(f.count, 41);
+    schedule_golden_free(&f);
+}
+END_TEST
+
+/* Whole outputs, worked by hand. */
+static const struct {
+    const char *name, *args, *output;
+} SCHEDULE_OUTPUTS[] = {
+    /* PyTorch's LinearLR docstring: 0.025, 0.03125, 0.0375, 0.04375, then 0.05 */
+    {"LinearLR", "schedule linear --lr=0.05 --start_factor=0.5 --total_iters=4 --steps=6",
+     "0.025\n0.03125\n0.0375\n0.04375\n0.05\n0.05\n"},
+    /* down to eta_min = 0 at T_max, and back up at 2 T_max */
+    {"CosineAnnealingLR past T_max", "schedule cosine --lr=0.1 --T_max=2 --steps=5", "0.1\n0.05\n0\n0.05\n0.1\n"},
+    /* 1 (it+1)/4, then 0.1 + 0.9 (1 + cos(pi (it-3)/2))/2, then 0.1 */
+    {"nanoGPT", "schedule warmup_cosine --lr=1 --warmup_iters=3 --lr_decay_iters=5 --min_lr=0.1 --steps=7",
+     "0.25\n0.5\n0.75\n1\n0.55\n0.1\n0.1\n"},
+    /* LinearLR from 0.5 to 1 in 2 steps, then the cosine from 1, T_max 2, past it */
+    {"SequentialLR", "schedule sequential --lr=1 --start_factor=0.5 --total_iters=2 --milestones=2 --T_max=2 --steps=7",
+     "0.5\n0.75\n1\n0.5\n0\n0.5\n1\n"},
+    /* 1/25 = 0.04 up to 1 and back in three steps each side of step 2, down
+     * to 0.04/1e4 at step 5; step 6 (= total_steps) goes on below zero, as
+     * PyTorch's does */
+    {"OneCycleLR three phases, linear",
+     "schedule onecycle --max_lr=1 --total_steps=6 --three_phase --pct_start=0.5 --anneal_strategy=linear --steps=7",
+     "0.04\n0.52\n1\n0.52\n0.04\n4e-06\n-0.039992\n"},
+};
+
+START_TEST(test_schedule_output)
+{
+    ProgramRun run = optlab(SCHEDULE_OUTPUTS[_i].args, NULL);
+    ck_assert_msg(run.status == 0, "%s: exit %d: %s", SCHEDULE_OUTPUTS[_i].name, run.status, run.err);
+    ck_assert_msg(strcmp(run.out, SCHEDULE_OUTPUTS[_i].output) == 0, "%s: optlab %s printed:\n%s",
+                  SCHEDULE_OUTPUTS[_i].name, SCHEDULE_OUTPUTS[_i].args, run.out);
+    ck_assert_str_eq(run.err, "");
+    program_run_free(&run);
+}
+END_TEST
+
+START_TEST(test_schedule_help)
+{
+    const struct {
+        const char *args;
+        const char *expected[4];   /* NULL-terminated */
+    } cases[] = {
+        {"schedule --help", {"usage: optlab schedule NAME [--key=value ...] --steps=N", "warmup_cosine", "1..1000000"}},
+        {"schedule sequential -h", {"SequentialLR(optimizer, [LinearLR(optimizer, start_factor", "--milestones",
+                                    "(required)"}},
+        {"schedule onecycle --max_lr=x --help", {"--anneal_strategy        cos or linear (default cos)",
+                                                 "--three_phase", "is not used"}},
+        {"schedule steplr --help", {"NAME is one of", "linear", NULL}},
+        {"--help", {"optlab schedule NAME [--key=value ...] --steps=N", "schedule prints at most 1000000 steps",
+                    NULL}},
+    };
+    for (int i = 0; i < TABLE_SIZE(cases); i++) {
+        ProgramRun run = optlab_ok(cases[i].args, NULL, cases[i].expected);
+        ck_assert_msg(strcmp(run.err, "") == 0, "%s: stderr %s", cases[i].args, run.err);
+        program_run_free(&run);
+    }
+}
+END_TEST
+
+START_TEST(test_schedule_refuses_bad_input)
+{
+    static const Refusal refusals[] = {
+        {"schedule", NULL, "which schedule?"},
+        {"schedule --steps=3", NULL, "which schedule?"},
+        {"schedule steplr --steps=3", NULL, "unknown schedule 'steplr'"},
+        {"schedule cosine --lr=0.1 --T_max=10", NULL, "--steps=N is required"},
+        {"schedule cosine --T_max=10 --steps=0", NULL, "--steps must be at least 1 (got 0)"},
+        {"schedule cosine --T_max=10 --steps=1000001", NULL, "--steps must be at most 1000000"},
+        {"schedule cosine --T_max=10 --steps=x", NULL, "--steps: 'x' is not an integer"},
+        {"schedule cosine --T_max=10 --steps", NULL, "--steps needs a value"},
+        {"schedule cosine --T_max=10 --steps=3 --steps=4", NULL, "--steps is given twice"},
+        {"schedule cosine --lr=0.1 --lr=0.2 --T_max=3 --steps=3", NULL, "lr is given twice"},
+        {"schedule cosine T_max=3 --steps=3", NULL, "unexpected argument 'T_max=3'"},
+        {"schedule cosine --steps=3", NULL, "missing 1 required positional argument: 'T_max'"},
+        {"schedule cosine --T_max=0 --steps=3", NULL, "T_max must be a positive number of steps"},
+        {"schedule cosine --T_max=3 --lr=-0.1 --steps=3", NULL, "Invalid learning rate: -0.1"},
+        {"schedule cosine --T_max=3 --lr=nan --steps=3", NULL, "--lr: 'nan' is not a finite number"},
+        {"schedule cosine --T_max=3 --max_lr=1 --steps=3", NULL, "unknown option 'max_lr'"},
+        {"schedule linear --start_factor=1.5 --steps=3", NULL,
+         "Starting multiplicative factor expected to be between 0 and 1."},
+        {"schedule linear --end_factor=2 --steps=3", NULL, "Ending multiplicative factor expected to be between 0 and 1."},
+        {"schedule onecycle --max_lr=0.1 --total_steps=10 --steps=12", NULL,
+         "Tried to step 12 times. The specified number of total steps is 10"},
+        {"schedule onecycle --max_lr=0.1 --steps=3", NULL,
+         "You must define either total_steps OR (epochs AND steps_per_epoch)"},
+        {"schedule onecycle --max_lr=0.1 --total_steps=0 --steps=1", NULL,
+         "Expected positive integer total_steps, but got 0"},
+        {"schedule onecycle --max_lr=0.1 --total_steps=10 --pct_start=1.5 --steps=3", NULL,
+         "Expected float between 0 and 1 pct_start, but got 1.5"},
+        {"schedule onecycle --max_lr=0.1 --total_steps=10 --anneal_strategy=lin --steps=3", NULL,
+         "anneal_strategy must by one of 'cos' or 'linear', instead got lin"},
+        {"schedule onecycle --max_lr=0.1 --total_steps=10 --pct_start=0.1 --steps=3", NULL, "float division by zero"},
+        {"schedule onecycle --max_lr=0.1 --total_steps=10 --pct_start=1 --steps=11", NULL, "float division by zero"},
+        {"schedule onecycle --max_lr=0.1 --total_steps=10 --lr=0.1 --steps=3", NULL, "unknown option 'lr'"},
+        {"schedule onecycle --max_lr=0.1 --total_steps=10 --three_phase=yes --steps=3", NULL, "not true or false"},
+        {"schedule sequential --milestones=5,10 --T_max=10 --steps=3", NULL,
+         "but got number of schedulers 2 and the number of milestones to be equal to 2"},
+        {"schedule sequential --T_max=10 --steps=3", NULL, "missing 1 required positional argument: 'milestones'"},
+        {"schedule sequential --milestones=5 --T_max=10 --start_factor=0 --steps=3", NULL, "ZeroDivisionError"},
+        {"schedule sequential --milestones=five --T_max=10 --steps=3", NULL, "is not a list of integers like 5"},
+        {"schedule warmup_cosine --warmup_iters=10 --lr_decay_iters=10 --steps=3", NULL,
+         "lr_decay_iters (10) must be greater than warmup_iters (10)"},
+        {"schedule warmup_cosine --min_lr=-1 --steps=3", NULL, "Invalid min_lr: -1"},
+    };
+    assert_program_refuses_all("optlab", refusals, TABLE_SIZE(refusals));
+    /* @ stands for 100 000 x's: a message quotes the first 32. */
+    static const Refusal brief[] = {
+        {"schedule @", NULL, "unknown schedule"},
+        {"schedule cosine --T_max=@ --steps=3", NULL, "is not an integer"},
+        {"schedule cosine --@=1 --T_max=3 --steps=3", NULL, "unknown option"},
+        {"schedule cosine --T_max=3 --steps=@", NULL, "is not an integer"},
+        {"schedule cosine @ --T_max=3 --steps=3", NULL, "unexpected argument"},
+        {"schedule sequential --milestones=@ --T_max=3 --steps=3", NULL, "is not a list of integers"},
+    };
+    for (int i = 0; i < TABLE_SIZE(brief); i++)
+        assert_refused_briefly("optlab", brief[i].args, brief[i].input, brief[i].expected, 300);
+    /* PyTorch's anneal_strategy message does not quote what it got; it is
+     * cut short all the same. */
+    char *args = repeated("schedule onecycle --max_lr=1 --total_steps=3 --steps=3 --anneal_strategy=", "x", 100000, "");
+    size_t len = strlen(args) + 4096;
+    char *cmd = malloc(len);
+    ck_assert_ptr_nonnull(cmd);
+    program_command(cmd, len, OPTIMIZERS_BIN_DIR, "optlab", args);
+    ProgramRun run;
+    ck_assert(run_program(cmd, NULL, &run) == 0);
+    ck_assert_int_eq(run.status, 2);
+    ck_assert_msg(strlen(run.err) < 300 && strstr(run.err, "instead got xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx...\n"),
+                  "%.300s", run.err);
+    program_run_free(&run);
+    free(cmd);
+    free(args);
+}
+END_TEST
+
+START_TEST(test_schedule_limits)
+{
+    /* The most steps there may be: a million lrs, the cosine through 500
+     * periods, and all of them printed. */
+    ProgramRun run = optlab_ok("schedule cosine --lr=1 --T_max=1000 --steps=1000000", NULL, NULL);
+    int lines = 0;
+    for (const char *c = run.out; *c; c++) lines += *c == '\n';
+    ck_assert_int_eq(lines, 1000000);
+    ck_assert_msg(strncmp(run.out, "1\n0.99999", 9) == 0, "%.20s", run.out);
+    program_run_free(&run);
+    /* OneCycleLR steps exactly total_steps times: total_steps + 1 lrs. */
+    run = optlab_ok("schedule onecycle --max_lr=1 --total_steps=100000 --steps=100001", NULL, NULL);
+    program_run_free(&run);
+}
+END_TEST
+
+/* ---- clip: torch.nn.utils.clip_grad_norm_ on gradients from stdin (lesson 07) ---------- */
+
+/* See lessons/07_schedules/test_clip.c: PyTorch adds the squares in another
+ * order; every case of tests/golden/clip.txt is within 1.6e-7 (GOLDEN_RTOL
+ * there, 3.4 ulp), and a subnormal result within one step of 1.4e-45. */
+#define CLIP_RTOL 4e-7
+#define CLIP_ATOL FLT_TRUE_MIN
+
+/* A golden case's gradients as clip's input: one tensor per line. */
+static char *clip_input(const ClipCase *c)
+{
+    size_t cap = 16, used = 0;
+    for (int i = 0; i < c->count; i++) cap += c->numel[i] * 20 + 2;
+    char *text = malloc(cap);
+    ck_assert_ptr_nonnull(text);
+    for (int i = 0; i < c->count; i++) {
+        for (size_t j = 0; j < c->numel[i]; j++)
+            used += (size_t)snprintf(text + used, cap - used, j ? " %.9g" : "%.9g", c->grad[i][j]);
+        used += (size_t)snprintf(text + used, cap - used, "\n");
+    }
+    return text;
+}
+
+/* Whether a equals e: NaN for NaN, the same infinity, or within atol + rtol*|e|. */
+static bool clip_same(double a, double e)
+{
+    if (isnan(e) || isnan(a)) return isnan(e) && isnan(a);
+    if (isinf(e) || isinf(a)) return a == e;
+    return fabs(a - e) <= CLIP_ATOL + CLIP_RTOL * fabs(e);
+}
+
+/* Whether the case's gradients are all finite: optlab refuses the others. */
+static bool clip_case_is_finite(const ClipCase *c)
+{
+    for (int i = 0; i < c->count; i++)
+        for (size_t j = 0; j < c->numel[i]; j++)
+            if (!isfinite(c->grad[i][j])) return false;
+    return true;
+}
+
+START_TEST(test_clip_matches_pytorch)
+{
+    /* Every clip_grad_norm_ case of the golden file whose gradients are
+     * finite, through stdin and stdout: each tensor's line, then the total
+     * norm. Those with a NaN or an inf are refused, as any such input. */
+    ClipGoldenFile f;
+    char path[2048], err[512], args[128];
+    snprintf(path, sizeof path, "%s/clip.txt", golden_dir());
+    ck_assert_msg(clip_golden_load(path, &f, err, sizeof err) == 0, "%s", err);
+    int replayed = 0, refused = 0;
+    for (int k = 0; k < f.count; k++) {
+        const ClipCase *c = &f.cases[k];
+        if (c->by_value) continue;   /* optlab clips by the norm */
+        snprintf(args, sizeof args, "clip --max_norm=%.9g --norm_type=%s", c->max_norm,
+                 isinf(c->norm_type) ? "inf" : "2");
+        char *input = clip_input(c);
+        if (!clip_case_is_finite(c)) {
+            assert_optlab_refuses(args, input, "is not a finite float32 number");
+            refused++;
+            free(input);
+            continue;
+        }
+        ProgramRun run = optlab_ok(args, input, NULL);
+        char *line = run.out;
+        for (int i = 0; i <= c->count; i++) {
+            char *end = strchr(line, '\n');
+            ck_assert_msg(end != NULL, "%s: optlab printed %d lines, expected %d:\n%s", c->name, i, c->count + 1,
+                          run.out);
+            *end = '\0';
+            size_t n = i < c->count ? c->numel[i] : 1;
+            const float *want = i < c->count ? c->clipped[i] : &c->total_norm;
+            char *p = line;
+            for (size_t j = 0; j < n; j++) {
+                char *next;
+                double v = strtod(p, &next);
+                ck_assert_msg(next != p, "%s: line %d has %zu numbers, expected %zu", c->name, i + 1, j, n);
+                ck_assert_msg(clip_same(v, want[j]), "%s: line %d, number %zu is %.9g, PyTorch's %.9g", c->name,
+                              i + 1, j + 1, v, want[j]);
+                p = next;
+            }
+            ck_assert_msg(strspn(p, " ") == strlen(p), "%s: line %d has more than %zu numbers", c->name, i + 1, n);
+            line = end + 1;
+        }
+        ck_assert_msg(*line == '\0', "%s: more lines than %d:\n%s", c->name, c->count + 1, line);
+        replayed++;
+        program_run_free(&run);
+        free(input);
+    }
+    ck_assert_int_eq(replayed, 21);   /* the file's 24 cases of clip_grad_norm_ */
+    ck_assert_int_eq(refused, 3);
+    clip_golden_free(&f);
+}
+END_TEST
+
+/* Whole outputs: PyTorch's numbers to the last digit where they are exact. */
+static const struct {
+    const char *name, *args, *input, *output;
+} CLIP_OUTPUTS[] = {
+    /* 3/(5 + 1e-6) and 4/(5 + 1e-6) as PyTorch prints them (float32). */
+    {"(3, 4)", "clip --max_norm=1", "3 4\n", "0.599999905 0.799999833\n5\n"},
+    {"the lecture notes' (100, -200, 500)", "clip --max_norm=1", "100 -200 500\n",
+     "0.182574198 -0.365148395 0.912871003\n547.722534\n"},
+    {"no clipping below max_norm", "clip --max_norm=10", "3 4\n", "3 4\n5\n"},
+    {"two tensors, one norm", "clip --max_norm=1 --norm_type=2", "3\n4\n", "0.599999905\n0.799999833\n5\n"},
+    {"infinity norm", "clip --max_norm=2 --norm_type=inf", "3 -4\n1\n", "1.49999964 -1.99999952\n0.499999881\n4\n"},
+    {"a negative max_norm flips, as in PyTorch", "clip --max_norm=-1", "3 4\n", "-0.599999905 -0.799999833\n5\n"},
+    /* 1e30 squared overflows float32: total inf, every gradient zero. */
+    {"overflow", "clip --max_norm=1", "1e30 -1e30 1\n", "0 -0 0\ninf\n"},
+    {"zeros", "clip --max_norm=1", "0 0\n0\n", "0 0\n0\n0\n"},
+    {"blank lines, comments, CRLF and CR", "clip --max_norm=10", "# grads\r\n\r\n3\r4\n\n", "3\n4\n5\n"},
+};
+
+START_TEST(test_clip_output)
+{
+    ProgramRun run = optlab(CLIP_OUTPUTS[_i].args, CLIP_OUTPUTS[_i].input);
+    ck_assert_msg(run.status == 0, "%s: exit %d: %s", CLIP_OUTPUTS[_i].name, run.status, run.err);
+    ck_assert_msg(strcmp(run.out, CLIP_OUTPUTS[_i].output) == 0, "%s: optlab %s printed:\n%s", CLIP_OUTPUTS[_i].name,
+                  CLIP_OUTPUTS[_i].args, run.out);
+    program_run_free(&run);
+}
+END_TEST
+
+START_TEST(test_clip_help)
+{
+    const struct {
+        const char *args;
+        const char *expected[4];   /* NULL-terminated */
+    } cases[] = {
+        {"clip --help", {"usage: optlab clip --max_norm=X", "--norm_type", "at most 65536 tensors"}},
+        {"clip --max_norm=x -h", {"usage: optlab clip", "clip_grad_norm_", NULL}},
+        {"--help", {"optlab clip --max_norm=X [--norm_type=2|inf]", "most 65536 tensors, with trace", NULL}},
+    };
+    for (int i = 0; i < TABLE_SIZE(cases); i++) {
+        ProgramRun run = optlab_ok(cases[i].args, NULL, cases[i].expected);
+        ck_assert_msg(strcmp(run.err, "") == 0, "%s: stderr %s", cases[i].args, run.err);
+        program_run_free(&run);
+    }
+}
+END_TEST
+
+START_TEST(test_clip_refuses_bad_input)
+{
+    static const Refusal refusals[] = {
+        {"clip", "1 2\n", "--max_norm is required"},
+        {"clip --max_norm=abc", "1\n", "--max_norm: 'abc' is not a finite float32 number"},
+        {"clip --max_norm=nan", "1\n", "not a finite float32 number"},
+        {"clip --max_norm=1e39", "1\n", "not a finite float32 number"},
+        {"clip --max_norm", "1\n", "needs a value"},
+        {"clip --max_norm=1 --norm_type=1", "1\n", "--norm_type: '1' is not 2 or inf"},
+        {"clip --max_norm=1 --norm_type=fro", "1\n", "is not 2 or inf"},
+        {"clip --max_norm=1 --max_norm=2", "1\n", "--max_norm is given twice"},
+        {"clip --max_norm=1 --lr=0.1", "1\n", "unknown flag '--lr'"},
+        {"clip --max_norm=1 1 2", "1\n", "unexpected argument"},
+        {"clip --max_norm=1", "", "no input"},
+        {"clip --max_norm=1", "# nothing\n\n", "no input"},
+        {"clip --max_norm=1", "1 2\n0.5 x\n", "line 2: 'x' is not a finite float32 number"},
+        {"clip --max_norm=1", "nan 1\n", "line 1: 'nan' is not a finite float32 number"},
+        {"clip --max_norm=1", "1\n-inf\n", "line 2: '-inf' is not a finite float32 number"},
+        {"clip --max_norm=1", "1e39\n", "'1e39' is not a finite float32 number"},
+        {"clip --max_norm=1", "1,2\n", "'1,2' is not a finite float32 number"},
+        {"clip --max_norm=1", "1\n0.5 \xff\n", "line 2: is not UTF-8 text"},
+    };
+    assert_program_refuses_all("optlab", refusals, TABLE_SIZE(refusals));
+    assert_refused_printf("1\\n0.5\\000\\n", "clip --max_norm=1", "line 2: has a NUL byte");
+    assert_refused_briefly("optlab", "clip --max_norm=@", "1\n", "not a finite float32 number", 300);
+    assert_refused_briefly("optlab", "clip --max_norm=1 --norm_type=@", "1\n", "is not 2 or inf", 300);
+}
+END_TEST
+
+START_TEST(test_clip_limits)
+{
+    /* 65536 tensors are taken, 65537 are not; a line of 1 MiB is taken, a
+     * longer one is not; a long bad number is quoted short. */
+    char *input = repeated("", "1\n", 65536, "");
+    ProgramRun run = optlab_ok("clip --max_norm=1", input, (const char *[]){"\n256\n", NULL});   /* sqrt(65536) */
+    program_run_free(&run);
+    free(input);
+    input = repeated("# many\n", "0\n", 65537, "");
+    assert_optlab_refuses("clip --max_norm=1", input, "line 65538: more than 65536 tensors");
+    free(input);
+    input = repeated("1", " ", 1048575, "\n");
+    run = optlab_ok("clip --max_norm=1", input, (const char *[]){"\n1\n", NULL});
+    program_run_free(&run);
+    free(input);
+    input = repeated("1\n1", " ", 1048576, "\n");
+    assert_optlab_refuses("clip --max_norm=1", input, "line 2: longer than 1048576 bytes");
+    free(input);
+    input = repeated("1\n", "x", 500000, "\n");
+    assert_optlab_refuses("clip --max_norm=1", input, "line 2: 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx...' is not a finite");
+    free(input);
+}
+END_TEST
+
 Suite *make_suite(void)
 {
     Suite *s = suite_create("optlab");
@@ -808,6 +1193,12 @@ Suite *make_suite(void)
     tcase_add_test(core, test_bare_booleans);
     tcase_add_test(core, test_help_anywhere);
     tcase_add_test(core, test_race_gpt);
+    tcase_add_test(core, test_schedule_matches_pytorch);
+    tcase_add_loop_test(core, test_schedule_output, 0, TABLE_SIZE(SCHEDULE_OUTPUTS));
+    tcase_add_test(core, test_schedule_help);
+    tcase_add_test(core, test_clip_matches_pytorch);
+    tcase_add_loop_test(core, test_clip_output, 0, TABLE_SIZE(CLIP_OUTPUTS));
+    tcase_add_test(core, test_clip_help);
     tcase_set_timeout(core, 60);
     suite_add_tcase(s, core);
     TCase *limits = tcase_create("Limits");
@@ -820,6 +1211,10 @@ Suite *make_suite(void)
     tcase_add_test(limits, test_race_limits);
     tcase_add_test(limits, test_messages_quote_bad_input_briefly);
     tcase_add_test(limits, test_race_plot_refused_up_front);
+    tcase_add_test(limits, test_schedule_refuses_bad_input);
+    tcase_add_test(limits, test_schedule_limits);
+    tcase_add_test(limits, test_clip_refuses_bad_input);
+    tcase_add_test(limits, test_clip_limits);
     tcase_set_timeout(limits, 60);
     suite_add_tcase(s, limits);
     return s;

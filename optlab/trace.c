@@ -53,62 +53,6 @@ static void usage(const OptimizerSpec *spec)
 
 /* ---- reading the input ---------------------------------------------------------- */
 
-typedef struct {
-    char *text;      /* TRACE_MAX_LINE + 1 bytes: the line, NUL-terminated */
-    size_t len;
-    long number;     /* counted from 1, for messages */
-} Line;
-
-/* Reads the next line into line->text, without its end (LF, CRLF or CR).
- * Returns false at the end of the input. A line is refused as soon as it
- * grows past TRACE_MAX_LINE, and a NUL byte in it is refused too: C strings
- * would silently end the line there. */
-static bool read_line(FILE *in, Line *line)
-{
-    int c = getc(in);
-    if (c == EOF) return false;
-    line->number++;
-    line->len = 0;
-    for (; c != EOF && c != '\n' && c != '\r'; c = getc(in)) {
-        if (c == '\0') die_usage(COMMAND, "line %ld: has a NUL byte (the input must be text)", line->number);
-        if (line->len == TRACE_MAX_LINE)
-            die_usage(COMMAND, "line %ld: longer than %d bytes (the most a line may hold)",
-                      line->number, TRACE_MAX_LINE);
-        line->text[line->len++] = (char)c;
-    }
-    if (c == '\r') {   /* CRLF is one line end, a CR alone another */
-        c = getc(in);
-        if (c != '\n' && c != EOF) ungetc(c, in);
-    }
-    if (ferror(in)) die_usage(COMMAND, "cannot read standard input");
-    line->text[line->len] = '\0';
-    return true;
-}
-
-/* Whether s[0..n-1] is UTF-8: each character in its shortest form, no
- * surrogates, nothing past U+10FFFF. A comment may be any text, but bytes
- * that are not text mean the input is not what trace reads. */
-static bool is_utf8(const unsigned char *s, size_t n)
-{
-    for (size_t i = 0; i < n;) {
-        unsigned c = s[i], least;   /* the smallest code point that needs this many bytes */
-        size_t len;
-        if (c < 0x80) len = 1, least = 0;
-        else if ((c & 0xE0) == 0xC0) len = 2, least = 0x80, c &= 0x1F;
-        else if ((c & 0xF0) == 0xE0) len = 3, least = 0x800, c &= 0x0F;
-        else if ((c & 0xF8) == 0xF0) len = 4, least = 0x10000, c &= 0x07;
-        else return false;
-        if (len > n - i) return false;
-        for (size_t k = 1; k < len; k++) {
-            if ((s[i + k] & 0xC0) != 0x80) return false;
-            c = (c << 6) | (s[i + k] & 0x3F);
-        }
-        if (c < least || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF)) return false;
-        i += len;
-    }
-    return true;
-}
-
 /* All input rows, each `width` numbers wide (the width of the first row). */
 typedef struct {
     int count;
@@ -118,15 +62,12 @@ typedef struct {
 
 static void read_rows(FILE *in, Rows *rows)
 {
-    Line line = {malloc(TRACE_MAX_LINE + 1), 0, 0};
+    InputLine line = {COMMAND, malloc(TRACE_MAX_LINE + 1), 0, 0};
     size_t used = 0, room = 0;
     if (!line.text) fail("out of memory");
-    while (read_line(in, &line)) {
-        if (!is_utf8((const unsigned char *)line.text, line.len))
-            die_usage(COMMAND, "line %ld: is not UTF-8 text", line.number);
-        char *p = line.text + strspn(line.text, " \t");
-        if (line.number == 1 && strncmp(p, "\xEF\xBB\xBF", 3) == 0) p += 3;   /* a byte-order mark */
-        if (*p == '\0' || *p == '#') continue;
+    while (input_line_read(in, &line)) {
+        char *p = input_line_content(&line);
+        if (!p) continue;   /* blank, or a comment */
         if (rows->count == 1 + TRACE_MAX_STEPS)
             die_usage(COMMAND, "line %ld: more than %d steps (gradient lines)", line.number, TRACE_MAX_STEPS);
         int n = 0;

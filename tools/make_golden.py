@@ -523,6 +523,398 @@ def adamax_cases(out):
     ])
 
 
+def clip_cases(out):
+    """Chapter 7: torch.nn.utils.clip_grad_norm_ and clip_grad_value_ on
+    fixed gradients, one tensor or several of different shapes. Each case
+    holds the gradients before (one `grad` line per tensor, flattened), after
+    (one `clipped` line per tensor) and, for clip_grad_norm_, the total norm
+    it returned. Format: see lessons/07_schedules/clip_golden.h."""
+    rng = np.random.default_rng(20240607)
+
+    def case(name, grads, max_norm=None, norm_type=None, clip_value=None):
+        params = []
+        for g in grads:
+            g = np.asarray(g, dtype=np.float32)
+            p = torch.nn.Parameter(torch.zeros(g.shape, dtype=torch.float32))
+            p.grad = torch.tensor(g)
+            params.append(p)
+        before = [fmt(p.grad.numpy()) for p in params]
+        out.write("case %s\n" % name)
+        if clip_value is None:
+            total = torch.nn.utils.clip_grad_norm_(params, float(max_norm), float(norm_type))
+            out.write("function clip_grad_norm_\nsettings max_norm=%s norm_type=%s\n"
+                      % (max_norm, norm_type))
+        else:
+            torch.nn.utils.clip_grad_value_(params, float(clip_value))
+            out.write("function clip_grad_value_\nsettings clip_value=%s\n" % clip_value)
+        for text, p in zip(before, params):
+            out.write("shape %s\ngrad %s\n" % (" ".join(str(d) for d in p.shape), text))
+        for p in params:
+            out.write("clipped %s\n" % fmt(p.grad.numpy()))
+        if clip_value is None:
+            out.write("total_norm %s\n" % fmt([total.item()]))
+        out.write("end\n\n")
+
+    def three():
+        return [f32(rng, (2, 3)), f32(rng, (4,)), f32(rng, (3, 2, 2))]
+
+    # Worked by hand: the norm of (3, 4) is 5; max_norm 1 scales by 1/(5 + 1e-6).
+    case("norm_hand_3_4", [[3.0, 4.0]], "1", "2")
+    # At the limit: a total of exactly max_norm is still scaled, by
+    # 5/(5 + 1e-6), because of the 1e-6 that guards a zero norm.
+    case("norm_at_max", [[3.0, 4.0]], "5", "2")
+    # The lecture notes' example: (100, -200, 500) has norm 547.7 > 1.
+    case("norm_study_notes", [[100.0, -200.0, 500.0]], "1", "2")
+    case("norm_one_tensor", [f32(rng, (5,))], "1", "2")
+    case("norm_one_tensor_no_clip", [f32(rng, (5,))], "10", "2")
+    # Several tensors: one norm over all of them, as if concatenated.
+    case("norm_three_tensors", three(), "1", "2")
+    case("norm_three_tensors_no_clip", three(), "100", "2")
+    case("norm_three_tensors_max_norm_0.1", three(), "0.1", "2")
+    # The infinity norm: the largest |g| of all.
+    case("norm_inf", three(), "0.5", "inf")
+    case("norm_inf_no_clip", three(), "10", "inf")
+    # The shapes of lesson 01's MLP (fc1, fc2 with 32 hidden units): 2410
+    # numbers, where the order of float32 additions starts to show.
+    mlp = [f32(rng, (32, 64), 0.01), f32(rng, (32,), 0.01), f32(rng, (10, 32), 0.1), f32(rng, (10,), 0.1)]
+    case("norm_mlp_shapes", mlp, "1", "2")
+    case("norm_mlp_shapes_inf", mlp, "0.05", "inf")
+    # Zero gradients: the total is 0 and 1e-6 keeps the division finite;
+    # max_norm 0 zeroes every gradient.
+    case("norm_zeros", [np.zeros(3, np.float32), np.zeros((2, 2), np.float32)], "1", "2")
+    case("norm_max_norm_zero", three(), "0", "2")
+    # PyTorch does not check max_norm: a negative one flips every gradient.
+    case("norm_negative_max_norm", [[3.0, 4.0]], "-1", "2")
+    # Tiny gradients: g*g is below float32's smallest number, so the norm is
+    # 0 (or loses digits among the subnormals) and nothing is clipped.
+    case("norm_tiny", [[1e-30, -2e-30, 3e-30]], "1", "2")
+    case("norm_tiny_subnormal", [[1e-20, 1e-20], [1e-20]], "1e-30", "2")
+    case("norm_tiny_inf", [[1e-30, -2e-30, 3e-30]], "1e-31", "inf")
+    # Huge gradients: 1e30 squared overflows float32, the total is inf, the
+    # coefficient max_norm/inf = 0, and every gradient becomes zero. The
+    # infinity norm squares nothing and clips them properly.
+    case("norm_huge", [[1e30, -1e30, 1.0]], "1", "2")
+    case("norm_huge_inf", [[1e30, -1e30, 1.0]], "1", "inf")
+    # Each tensor's norm is finite (1.4e19); their squares are not.
+    case("norm_overflow_across_tensors", [[1e19, 1e19], [1e19, -1e19], [-1e19, 1e19]], "1", "2")
+    # Non-finite gradients (error_if_nonfinite=False, the default): a NaN
+    # makes the total and every gradient NaN; an inf makes the total inf,
+    # the inf itself NaN (inf * 0) and every other gradient zero.
+    case("norm_nan", [[float("nan"), 1.0], [2.0]], "1", "2")
+    case("norm_inf_element", [[float("inf"), 1.0], [-2.0]], "1", "2")
+    case("norm_nan_inf_norm", [[float("nan"), 1.0], [2.0]], "1", "inf")
+    # clip_grad_value_: each element into [-clip_value, clip_value].
+    case("value_hand", [[3.0, -4.0, 0.5]], clip_value="1")
+    case("value_three_tensors", three(), clip_value="0.5")
+    case("value_no_clip", three(), clip_value="10")
+    case("value_zero", [[3.0, -4.0, 0.5]], clip_value="0")
+    # A negative clip_value is not checked either: clamp(min=1, max=-1)
+    # gives -1 everywhere.
+    case("value_negative", [[3.0, -4.0, 0.5]], clip_value="-1")
+    case("value_huge_tiny", [[1e30, -1e30, 1e-30, -1e-30]], clip_value="1")
+
+
+def schedule_cases(out):
+    """Chapter 7: the learning rates of torch.optim.lr_scheduler's LinearLR,
+    CosineAnnealingLR, OneCycleLR and SequentialLR (LinearLR, then
+    CosineAnnealingLR), and of nanoGPT's get_lr, at steps 0, 1, 2, ...: the
+    lr in effect for each optimizer step, read from param_groups before the
+    step, with scheduler.step() after it. Schedulers keep their lrs in Python
+    floats (doubles), written here with repr, which reads back exactly. A
+    case's settings are optlab's keys (optlab schedule NAME --key=value):
+    PyTorch's keyword names and lr, the optimizer's. Format: see
+    lessons/07_schedules/schedule_golden.h."""
+    import warnings
+    from torch.optim import lr_scheduler
+
+    int_keys = ("total_iters", "T_max", "total_steps", "warmup_iters", "lr_decay_iters")
+
+    def kwargs_of(settings):
+        kwargs = {}
+        for key, text in settings.items():
+            if key in int_keys:
+                kwargs[key] = int(text)
+            elif key == "milestones":
+                kwargs[key] = [int(x) for x in text.split(",")]
+            elif key == "anneal_strategy":
+                kwargs[key] = text
+            elif text in ("true", "false"):
+                kwargs[key] = text == "true"
+            else:
+                kwargs[key] = float(text)
+        return kwargs
+
+    def dummy(cls, lr, **kwargs):
+        """An optimizer of one parameter with no gradient: its step does nothing."""
+        return cls([torch.zeros(1, requires_grad=True)], lr=lr, **kwargs)
+
+    def scheduler(kind, opt, kwargs):
+        if kind == "linear":
+            return lr_scheduler.LinearLR(opt, **kwargs)
+        if kind == "cosine":
+            return lr_scheduler.CosineAnnealingLR(opt, **kwargs)
+        if kind == "onecycle":
+            return lr_scheduler.OneCycleLR(opt, **kwargs)
+        # sequential: a LinearLR warm-up, then CosineAnnealingLR from the milestone
+        linear = {k: kwargs[k] for k in ("start_factor", "end_factor", "total_iters") if k in kwargs}
+        cosine = {k: kwargs[k] for k in ("T_max", "eta_min") if k in kwargs}
+        return lr_scheduler.SequentialLR(opt, [lr_scheduler.LinearLR(opt, **linear),
+                                               lr_scheduler.CosineAnnealingLR(opt, **cosine)],
+                                         milestones=kwargs["milestones"])
+
+    def run(kind, kwargs, steps, cls=torch.optim.SGD, **opt_kwargs):
+        """The param_groups of a dummy optimizer at steps 0 .. steps-1."""
+        lr = kwargs.pop("lr", 0.1)   # OneCycleLR replaces the optimizer's lr
+        opt = dummy(cls, lr, **opt_kwargs)
+        sched = scheduler(kind, opt, kwargs)
+        groups = []
+        for step in range(steps):
+            groups.append(dict(opt.param_groups[0]))
+            if step + 1 < steps:
+                opt.step()
+                sched.step()
+        return groups
+
+    def nanogpt_get_lr(it, learning_rate, warmup_iters, lr_decay_iters, min_lr):
+        """karpathy/nanoGPT's train.py, as it is now (warm-up to (it+1)/(warmup_iters+1))."""
+        # 1) linear warmup for warmup_iters steps
+        if it < warmup_iters:
+            return learning_rate * (it + 1) / (warmup_iters + 1)
+        # 2) if it > lr_decay_iters, return min learning rate
+        if it > lr_decay_iters:
+            return min_lr
+        # 3) in between, use cosine decay down to min learning rate
+        decay_ratio = (it - warmup_iters) / (lr_decay_iters - warmup_iters)
+        assert 0 <= decay_ratio <= 1
+        coeff = 0.5 * (1.0 + math.cos(math.pi * decay_ratio))  # coeff ranges 0..1
+        return min_lr + coeff * (learning_rate - min_lr)
+
+    def series(name, values):
+        out.write("%s %s\n" % (name, " ".join(repr(float(v)) for v in values)))
+
+    def case(name, kind, settings, steps):
+        out.write("case %s\nschedule %s\n" % (name, kind))
+        out.write("settings %s\n" % " ".join("%s=%s" % kv for kv in settings.items()))
+        kwargs = kwargs_of(settings)
+        if kind == "warmup_cosine":
+            kwargs["learning_rate"] = kwargs.pop("lr")
+            series("lr", [nanogpt_get_lr(it, **kwargs) for it in range(steps)])
+        elif kind == "onecycle":
+            # SGD's momentum and Adam's betas[0] are the ones OneCycleLR cycles.
+            sgd = run(kind, dict(kwargs), steps, momentum=0.9)
+            adam = run(kind, dict(kwargs), steps, torch.optim.Adam)
+            assert [g["lr"] for g in sgd] == [g["lr"] for g in adam]
+            series("lr", [g["lr"] for g in sgd])
+            if kwargs.get("cycle_momentum", True):
+                series("momentum", [g["momentum"] for g in sgd])
+                series("beta1", [g["betas"][0] for g in adam])
+            else:   # left as the optimizers had them
+                assert all(g["momentum"] == 0.9 for g in sgd) and all(g["betas"][0] == 0.9 for g in adam)
+        else:
+            series("lr", [g["lr"] for g in run(kind, kwargs, steps)])
+        out.write("end\n\n")
+
+    with warnings.catch_warnings():
+        # SequentialLR calls step(0) at a milestone, which PyTorch 1.13 warns is deprecated.
+        warnings.simplefilter("ignore")
+        # LinearLR: every default written out (the C test replays it with lr alone).
+        case("linear_defaults", "linear",
+             {"lr": "0.05", "start_factor": repr(1.0 / 3), "end_factor": "1.0", "total_iters": "5"}, 10)
+        # PyTorch's docstring example: 0.025, 0.03125, 0.0375, 0.04375, then 0.05.
+        case("linear_pytorch_example", "linear", {"lr": "0.05", "start_factor": "0.5", "total_iters": "4"}, 8)
+        case("linear_decay", "linear",
+             {"lr": "0.1", "start_factor": "1.0", "end_factor": "0.1", "total_iters": "10"}, 15)
+        case("linear_to_zero", "linear",
+             {"lr": "0.1", "start_factor": "1.0", "end_factor": "0.0", "total_iters": "4"}, 7)
+        # total_iters=0: past the end at once, and the lr stays at start_factor * lr.
+        case("linear_total_iters_zero", "linear", {"lr": "0.1", "start_factor": "0.25", "total_iters": "0"}, 4)
+        case("linear_total_iters_one", "linear", {"lr": "0.1", "start_factor": "0.1", "total_iters": "1"}, 4)
+        case("linear_constant_factor", "linear",
+             {"lr": "0.1", "start_factor": "0.5", "end_factor": "0.5", "total_iters": "3"}, 5)
+        # 200 multiplications: the chained product against the closed form.
+        case("linear_long", "linear", {"lr": "1.0", "start_factor": "0.001", "total_iters": "200"}, 205)
+        # CosineAnnealingLR: past T_max the lr climbs back (period 2 T_max).
+        case("cosine_t_max_10", "cosine", {"lr": "0.1", "T_max": "10"}, 45)
+        case("cosine_t_max_10_lr_0.05", "cosine", {"lr": "0.05", "T_max": "10"}, 45)
+        case("cosine_defaults", "cosine", {"lr": "0.001", "T_max": "3", "eta_min": "0.0"}, 8)
+        case("cosine_eta_min", "cosine", {"lr": "0.1", "T_max": "8", "eta_min": "0.01"}, 35)
+        # T_max=1: every odd step is a trough, every even one a peak.
+        case("cosine_t_max_1", "cosine", {"lr": "0.1", "T_max": "1"}, 6)
+        case("cosine_t_max_2", "cosine", {"lr": "1.0", "T_max": "2", "eta_min": "0.25"}, 9)
+        # eta_min above the lr: the "annealing" climbs to eta_min.
+        case("cosine_eta_min_above_lr", "cosine", {"lr": "0.01", "T_max": "5", "eta_min": "0.1"}, 12)
+        case("cosine_eta_min_equals_lr", "cosine", {"lr": "0.05", "T_max": "4", "eta_min": "0.05"}, 6)
+        # Long enough for the chained ratios to drift from the closed form.
+        case("cosine_long", "cosine", {"lr": "1.0", "T_max": "100"}, 250)
+        # OneCycleLR: every default written out; it may step exactly
+        # total_steps times, so each case has total_steps + 1 lrs.
+        case("onecycle_defaults", "onecycle",
+             {"max_lr": "0.1", "total_steps": "20", "pct_start": "0.3", "anneal_strategy": "cos",
+              "cycle_momentum": "true", "base_momentum": "0.85", "max_momentum": "0.95",
+              "div_factor": "25.0", "final_div_factor": "10000.0", "three_phase": "false"}, 21)
+        case("onecycle_linear", "onecycle", {"max_lr": "1.0", "total_steps": "10", "anneal_strategy": "linear"}, 11)
+        case("onecycle_three_phase", "onecycle", {"max_lr": "0.5", "total_steps": "30", "three_phase": "true"}, 31)
+        case("onecycle_three_phase_linear", "onecycle",
+             {"max_lr": "0.5", "total_steps": "16", "pct_start": "0.25", "anneal_strategy": "linear",
+              "three_phase": "true"}, 17)
+        case("onecycle_no_cycle_momentum", "onecycle",
+             {"max_lr": "0.1", "total_steps": "10", "cycle_momentum": "false"}, 11)
+        case("onecycle_momentum_range", "onecycle",
+             {"max_lr": "0.1", "total_steps": "12", "base_momentum": "0.8", "max_momentum": "0.99"}, 13)
+        case("onecycle_div_factors", "onecycle",
+             {"max_lr": "0.3", "total_steps": "15", "pct_start": "0.5", "div_factor": "10.0",
+              "final_div_factor": "100.0"}, 16)
+        # pct_start * total_steps = 1.75: the first phase ends between steps (0.75).
+        case("onecycle_fractional_phase", "onecycle", {"max_lr": "0.1", "total_steps": "7", "pct_start": "0.25"}, 8)
+        case("onecycle_total_steps_one", "onecycle", {"max_lr": "0.1", "total_steps": "1"}, 2)
+        case("onecycle_pct_start_zero", "onecycle", {"max_lr": "0.1", "total_steps": "10", "pct_start": "0.0"}, 11)
+        # pct_start=1: the second phase has no steps; stepping a tenth time
+        # divides by zero (ZeroDivisionError), so only total_steps lrs.
+        case("onecycle_pct_start_one", "onecycle", {"max_lr": "0.1", "total_steps": "10", "pct_start": "1.0"}, 10)
+        case("onecycle_all_keywords", "onecycle",
+             {"max_lr": "2.0", "total_steps": "40", "pct_start": "0.4", "anneal_strategy": "linear",
+              "cycle_momentum": "true", "base_momentum": "0.7", "max_momentum": "0.9", "div_factor": "5.0",
+              "final_div_factor": "50.0", "three_phase": "true"}, 41)
+        # SequentialLR: LinearLR until the milestone, then CosineAnnealingLR
+        # from the lr (its closed form at epoch 0), past its T_max.
+        case("sequential_warmup_cosine", "sequential",
+             {"lr": "0.1", "start_factor": "0.1", "total_iters": "5", "milestones": "5", "T_max": "20"}, 30)
+        case("sequential_warmup_cosine_lr_0.05", "sequential",
+             {"lr": "0.05", "start_factor": "0.1", "total_iters": "5", "milestones": "5", "T_max": "20"}, 30)
+        case("sequential_defaults", "sequential",
+             {"lr": "0.001", "start_factor": repr(1.0 / 3), "end_factor": "1.0", "total_iters": "5",
+              "milestones": "5", "T_max": "10", "eta_min": "0.0"}, 20)
+        # The milestone before the warm-up ends: the cosine starts at the full lr anyway.
+        case("sequential_early_milestone", "sequential",
+             {"lr": "0.1", "start_factor": "0.5", "total_iters": "5", "milestones": "3", "T_max": "6"}, 12)
+        case("sequential_late_milestone", "sequential",
+             {"lr": "0.1", "start_factor": "0.25", "total_iters": "4", "milestones": "8", "T_max": "5"}, 20)
+        # milestones=[0]: PyTorch 1.13 starts with the LinearLR all the same,
+        # then steps the cosine from the warm-up's lr, never restarting it.
+        case("sequential_milestone_zero", "sequential",
+             {"lr": "0.1", "start_factor": "0.5", "total_iters": "4", "milestones": "0", "T_max": "5"}, 12)
+        case("sequential_milestone_one", "sequential", {"lr": "0.1", "milestones": "1", "T_max": "4"}, 10)
+        case("sequential_every_keyword", "sequential",
+             {"lr": "0.1", "start_factor": "0.2", "end_factor": "0.8", "total_iters": "4", "milestones": "4",
+              "T_max": "8", "eta_min": "0.01"}, 25)
+        # nanoGPT's get_lr(it): warm-up to lr, half a cosine to min_lr, then min_lr.
+        case("nanogpt_warmup_cosine", "warmup_cosine",
+             {"lr": "0.0006", "warmup_iters": "10", "lr_decay_iters": "50", "min_lr": "6e-05"}, 60)
+        case("nanogpt_no_warmup", "warmup_cosine",
+             {"lr": "0.001", "warmup_iters": "0", "lr_decay_iters": "20", "min_lr": "0.0001"}, 25)
+        case("nanogpt_min_lr_zero", "warmup_cosine",
+             {"lr": "0.1", "warmup_iters": "3", "lr_decay_iters": "10", "min_lr": "0.0"}, 14)
+        # nanoGPT's defaults (train.py): the first steps of its 2000-step warm-up.
+        case("nanogpt_defaults", "warmup_cosine",
+             {"lr": "0.0006", "warmup_iters": "2000", "lr_decay_iters": "600000", "min_lr": "6e-05"}, 8)
+
+    # Each param group runs its own schedule from its own lr: two groups of
+    # one optimizer follow the two single-group cases above.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for kind, kwargs, steps in (("cosine", {"T_max": 10}, 45),
+                                    ("sequential", {"start_factor": 0.1, "total_iters": 5, "milestones": [5],
+                                                    "T_max": 20}, 30)):
+            opt = torch.optim.SGD([{"params": [torch.zeros(1, requires_grad=True)], "lr": 0.1},
+                                   {"params": [torch.zeros(1, requires_grad=True)], "lr": 0.05}], lr=0.1)
+            sched = scheduler(kind, opt, dict(kwargs))
+            both = []
+            for step in range(steps):
+                both.append([g["lr"] for g in opt.param_groups])
+                opt.step()
+                sched.step()
+            for g, lr in enumerate((0.1, 0.05)):
+                alone = [x["lr"] for x in run(kind, dict(kwargs, lr=lr), steps)]
+                assert [row[g] for row in both] == alone, (kind, g)
+
+
+def warm_restarts_cases(out):
+    """Exercise 3 of chapter 7: the learning rates of
+    torch.optim.lr_scheduler.CosineAnnealingWarmRestarts (SGDR), which the
+    lesson does not have. Each case is one scheduler on a dummy optimizer:
+    the lr in param_groups after its constructor (which calls step() once),
+    then after each further call, scheduler.step() or scheduler.step(epoch).
+    The series `epoch` holds the argument of every call, -1 for a step()
+    without one (PyTorch refuses a negative epoch, so -1 never is one); a
+    case whose calls are all step() has no epoch series. Settings are
+    PyTorch's keywords and lr, the optimizer's; T_mult and eta_min take
+    their defaults (1 and 0) where absent. Format: see
+    lessons/07_schedules/schedule_golden.h."""
+    import warnings
+    from torch.optim import lr_scheduler
+
+    # The constructor's checks, with the messages exercise 3 repeats.
+    opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)
+    for kwargs, message in (({"T_0": 0}, "Expected positive integer T_0, but got 0"),
+                            ({"T_0": -3}, "Expected positive integer T_0, but got -3"),
+                            ({"T_0": 2, "T_mult": 0}, "Expected integer T_mult >= 1, but got 0")):
+        try:
+            lr_scheduler.CosineAnnealingWarmRestarts(opt, **kwargs)
+            raise AssertionError("no error for %s" % kwargs)
+        except ValueError as e:
+            assert str(e) == message, str(e)
+
+    def case(name, settings, calls):
+        """calls: None for step(), a number for step(epoch); the constructor's step() comes first."""
+        kwargs = {k: float(v) if k in ("lr", "eta_min") else int(v) for k, v in settings.items()}
+        opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=kwargs.pop("lr"))
+        sched = lr_scheduler.CosineAnnealingWarmRestarts(opt, **kwargs)
+        lrs, epochs = [opt.param_groups[0]["lr"]], [-1.0]
+        with warnings.catch_warnings():
+            # step(epoch) is deprecated in PyTorch 1.13 for other schedulers, not this one
+            warnings.simplefilter("error")
+            for epoch in calls:
+                opt.step()
+                if epoch is None:
+                    sched.step()
+                else:
+                    sched.step(epoch)
+                lrs.append(opt.param_groups[0]["lr"])
+                epochs.append(-1.0 if epoch is None else float(epoch))
+        out.write("case %s\nschedule warm_restarts\n" % name)
+        out.write("settings %s\n" % " ".join("%s=%s" % kv for kv in settings.items()))
+        out.write("lr %s\n" % " ".join(repr(float(v)) for v in lrs))
+        if any(e != -1.0 for e in epochs):
+            out.write("epoch %s\n" % " ".join(repr(e) for e in epochs))
+        out.write("end\n\n")
+
+    def steps(n):
+        return [None] * n
+
+    # step() only: restarts every T_i steps, T_i growing by T_mult.
+    case("t0_10", {"lr": "0.1", "T_0": "10"}, steps(34))
+    case("t0_3_t_mult_2", {"lr": "0.1", "T_0": "3", "T_mult": "2", "eta_min": "0.001"}, steps(49))
+    # T_0=1, T_mult=1: a restart every step, so the lr never leaves the top.
+    case("t0_1", {"lr": "0.1", "T_0": "1"}, steps(7))
+    case("t0_1_t_mult_2", {"lr": "1.0", "T_0": "1", "T_mult": "2"}, steps(39))
+    case("t0_2_t_mult_3", {"lr": "0.05", "T_0": "2", "T_mult": "3", "eta_min": "0.01"}, steps(29))
+    # eta_min above the lr: each cycle climbs from the lr to eta_min.
+    case("eta_min_above_lr", {"lr": "0.01", "T_0": "4", "eta_min": "0.1"}, steps(11))
+    case("eta_min_equals_lr", {"lr": "0.05", "T_0": "3", "eta_min": "0.05"}, steps(6))
+    case("long", {"lr": "1.0", "T_0": "10", "T_mult": "2", "eta_min": "0.0001"}, steps(159))
+    # PyTorch's docstring: scheduler.step(epoch + i / iters) after every batch.
+    case("fractional_epochs", {"lr": "0.1", "T_0": "2", "T_mult": "2"},
+         [epoch + i / 4 for epoch in range(8) for i in range(4)])
+    case("fractional_epochs_t_mult_1", {"lr": "0.1", "T_0": "3", "eta_min": "0.01"},
+         [epoch + i / 5 for epoch in range(7) for i in range(5)])
+    # PyTorch's docstring: step() twenty times, step(26), then step() goes on from 26.
+    case("interleaved", {"lr": "0.1", "T_0": "10"}, steps(20) + [26] + steps(6))
+    case("interleaved_t_mult_2", {"lr": "0.1", "T_0": "2", "T_mult": "2", "eta_min": "0.001"},
+         steps(5) + [26.0] + steps(6) + [3.5] + steps(3) + [0.25, 1.75] + steps(2))
+    # Backwards: an epoch below T_0 puts T_i back to T_0.
+    case("epoch_below_t0", {"lr": "1.0", "T_0": "4", "T_mult": "2"}, [10, 2] + steps(3) + [0] + steps(2))
+    case("integer_epochs_t_mult_1", {"lr": "0.2", "T_0": "4", "eta_min": "0.02"}, list(range(1, 16)))
+    # The epochs where the restarts fall. PyTorch finds the cycle as
+    # int(math.log(epoch / T_0 * (T_mult - 1) + 1, T_mult)), and log(243) /
+    # log(3) is 4.999999999999999: step(121) lands at the end of the cycle
+    # before (eta_min) where 121 step() calls restart at the lr.
+    case("restart_epochs_t_mult_3", {"lr": "1.0", "T_0": "1", "T_mult": "3"},
+         [1, 4, 13, 40, 120.5, 121, 121.5, 122, 364])
+    case("restart_epochs_t_mult_10", {"lr": "1.0", "T_0": "1", "T_mult": "10", "eta_min": "0.1"},
+         [1, 11, 111, 112, 1111, 11111])
+    case("restart_steps_t_mult_3", {"lr": "1.0", "T_0": "1", "T_mult": "3"}, steps(125))
+
+
 FILES = {
     "sgd.txt": ("torch.optim.SGD", sgd_cases),
     "sgd_steplr.txt": ("torch.optim.SGD with lr_scheduler.StepLR", sgd_steplr_cases),
@@ -533,15 +925,24 @@ FILES = {
     "adamw.txt": ("torch.optim.AdamW", adamw_cases),
     "adamw_lambdalr.txt": ("torch.optim.AdamW with lr_scheduler.LambdaLR, for exercise 3 of chapter 6",
                            adamw_lambdalr_cases),
+    "clip.txt": ("torch.nn.utils.clip_grad_norm_ and clip_grad_value_", clip_cases,
+                 "see lessons/07_schedules/clip_golden.h"),
+    "schedules.txt": ("the learning rates of torch.optim.lr_scheduler's LinearLR, CosineAnnealingLR,\n"
+                      "# OneCycleLR and SequentialLR, and of nanoGPT's get_lr", schedule_cases,
+                      "see lessons/07_schedules/schedule_golden.h", "in double (Python floats)"),
+    "warm_restarts.txt": ("the learning rates of torch.optim.lr_scheduler.CosineAnnealingWarmRestarts,\n"
+                          "# for exercise 3 of chapter 7", warm_restarts_cases,
+                          "see lessons/07_schedules/schedule_golden.h;\n# epoch: each call's argument,"
+                          " -1 for a step() without one", "in double (Python floats)"),
 }
 
 
-def render(filename, torch_name, make):
+def render(filename, torch_name, make, format_note="see common/golden.h", numbers="in float32 on the CPU"):
     out = io.StringIO()
     out.write("# Golden trajectories of %s, made by tools/make_golden.py\n" % torch_name)
-    out.write("# with torch %s and numpy %s, in float32 on the CPU.\n" % (torch.__version__, np.__version__))
+    out.write("# with torch %s and numpy %s, %s.\n" % (torch.__version__, np.__version__, numbers))
     out.write("# Do not edit by hand: change tools/make_golden.py and run it again.\n")
-    out.write("# Format: see common/golden.h.\n\n")
+    out.write("# Format: %s.\n\n" % format_note)
     make(out)
     return out.getvalue()
 
@@ -552,8 +953,8 @@ def main():
     args = parser.parse_args()
     torch.set_num_threads(1)
     changed = False
-    for filename, (torch_name, make) in FILES.items():
-        text = render(filename, torch_name, make)
+    for filename, entry in FILES.items():
+        text = render(filename, *entry)   # (torch_name, make[, format_note[, numbers]])
         path = os.path.join(GOLDEN, filename)
         old = open(path).read() if os.path.exists(path) else None
         if old != text:
