@@ -483,6 +483,7 @@ START_TEST(test_train_diagnoses_divergence)
     ck_assert_int_eq(h.cause, CAUSE_DATA);
     ck_assert_ptr_nonnull(strstr(h.diagnosis, "training example 5 alone"));
     ck_assert(isnan(digits_set_train_input(p, 5, 10, (float)old)));   /* put back: the run trains */
+    train_history_free(&h);
     train_with(p, 0.1f, no_update, (TrainConfig){.steps = 200, .batch = 50, .seed = 2, .quiet = true}, 0, &h);
     train_history_free(&h);
     problem_free(p);
