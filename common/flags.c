@@ -67,7 +67,8 @@ static int set_value(const OptionSpec *s, void *settings, const char *value,
         }
         *(const char **)field = value;
         return 0;
-    case OPT_DOUBLE2: {
+    case OPT_DOUBLE2:
+    case OPT_DOUBLE2_NONE: {
         const char *comma = strchr(value, ',');
         char first[64];
         double a, b;
@@ -75,14 +76,16 @@ static int set_value(const OptionSpec *s, void *settings, const char *value,
         if (!comma || n >= sizeof first) goto bad_pair;
         memcpy(first, value, n);
         first[n] = '\0';
-        if (parse_double(first, &a) != 0 || parse_double(comma + 1, &b) != 0 ||
-            !isfinite(a) || !isfinite(b))
-            goto bad_pair;
+        bool none = s->type == OPT_DOUBLE2_NONE && strcmp(first, "None") == 0;
+        if (none) a = NAN;   /* Python's None: the optimizer supplies the value */
+        else if (parse_double(first, &a) != 0 || !isfinite(a)) goto bad_pair;
+        if (parse_double(comma + 1, &b) != 0 || !isfinite(b)) goto bad_pair;
         ((double *)field)[0] = a;
         ((double *)field)[1] = b;
         return 0;
     bad_pair:
-        snprintf(err, errlen, "--%s: '%s' is not two finite numbers a,b", s->key, shown.text);
+        snprintf(err, errlen, "--%s: '%s' is not two finite numbers a,b%s", s->key, shown.text,
+                 s->type == OPT_DOUBLE2_NONE ? " (a may be None)" : "");
         return -1;
     }
     }
@@ -178,7 +181,11 @@ void flags_print_help(FILE *out, const OptionSpec *specs, const void *defaults)
             break;
         }
         case OPT_DOUBLE2:
-            snprintf(value, sizeof value, "%g,%g", ((const double *)field)[0], ((const double *)field)[1]);
+        case OPT_DOUBLE2_NONE:
+            if (isnan(((const double *)field)[0]))
+                snprintf(value, sizeof value, "None,%g", ((const double *)field)[1]);
+            else
+                snprintf(value, sizeof value, "%g,%g", ((const double *)field)[0], ((const double *)field)[1]);
             break;
         }
         fprintf(out, "  --%-22s %s (%sdefault %s)\n", s->key, s->help, range, value);

@@ -22,8 +22,10 @@ typedef enum {
     OPT_DOUBLE,    /* double */
     OPT_BOOL,      /* bool: true/false; a bare --key means true */
     OPT_STRING,    /* const char *, pointing into argv */
-    OPT_DOUBLE2    /* double[2], written "a,b": PyTorch's tuples, such as betas, hold
+    OPT_DOUBLE2,   /* double[2], written "a,b": PyTorch's tuples, such as betas, hold
                       Python floats, and 1 - beta2**t must be worked out in double */
+    OPT_DOUBLE2_NONE   /* OPT_DOUBLE2 whose first may be None, stored as NAN:
+                          Adafactor's eps=(None, 1e-3) */
 } OptionType;
 
 typedef struct {

@@ -1,6 +1,7 @@
 /* golden.c - the reader for the files in tests/golden/ (see golden.h). */
 #include "golden.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -106,18 +107,34 @@ int golden_load(const char *path, GoldenFile *out, char *err, size_t errlen)
             if (expect_rows != c->steps - 1) goto fail;   /* one expect per grad */
             float *row = add_row(&c->expect, expect_rows++, c->numel);
             if (!row || read_numbers(rest, row, c->numel) != 0) goto fail;
-        } else if (strcmp(word, "state") == 0) {
+        } else if (strcmp(word, "state") == 0 || strcmp(word, "state_shape") == 0) {
             char name[32];
-            if (sscanf(rest, "%31s%n", name, &used) != 1 || c->steps == 0) goto fail;
+            bool shape_line = strcmp(word, "state_shape") == 0;
+            if (sscanf(rest, "%31s%n", name, &used) != 1 || (!shape_line && c->steps == 0)) goto fail;
             int k = golden_state_index(c, name);
-            if (k < 0) {
-                if (c->num_states == GOLDEN_MAX_STATES) goto fail;
+            if (k < 0) {   /* a new state, shaped like the parameter until told */
+                if (c->num_states == GOLDEN_MAX_STATES || c->numel == 0) goto fail;
                 k = c->num_states++;
                 snprintf(c->state_names[k], sizeof c->state_names[k], "%s", name);
+                c->state_ndim[k] = c->ndim;
+                memcpy(c->state_shape[k], c->shape, sizeof c->shape);
+                c->state_numel[k] = c->numel;
+            }
+            if (shape_line) {   /* before the state's first row */
+                if (state_rows[k] != 0) goto fail;
+                c->state_ndim[k] = 0;
+                c->state_numel[k] = 1;
+                for (char *tok = strtok(rest + used, " \t\r\n"); tok; tok = strtok(NULL, " \t\r\n")) {
+                    int size = atoi(tok);
+                    if (c->state_ndim[k] == 4 || size <= 0) goto fail;
+                    c->state_shape[k][c->state_ndim[k]++] = size;
+                    c->state_numel[k] *= size;
+                }
+                continue;
             }
             if (state_rows[k] != c->steps - 1) goto fail;  /* one row per step */
-            float *row = add_row(&c->state[k], state_rows[k]++, c->numel);
-            if (!row || read_numbers(rest + used, row, c->numel) != 0) goto fail;
+            float *row = add_row(&c->state[k], state_rows[k]++, c->state_numel[k]);
+            if (!row || read_numbers(rest + used, row, c->state_numel[k]) != 0) goto fail;
         } else if (strcmp(word, "end") == 0) {
             if (!c->param || c->steps == 0 || expect_rows != c->steps) goto fail;
             for (int k = 0; k < c->num_states; k++)

@@ -15,6 +15,12 @@
  *     grad ... expect ... state ...           (step 2, and so on)
  *     end
  *
+ * A state not shaped like the parameter (Adafactor's row_var of a 2 x 3
+ * weight is 2 x 1) has its shape on a line before its first row,
+ *     state_shape row_var 2 1
+ * and then as many numbers in each of its rows. A state without one is
+ * shaped like the parameter.
+ *
  * Lines starting with # are comments. */
 #ifndef COMMON_GOLDEN_H
 #define COMMON_GOLDEN_H
@@ -38,7 +44,10 @@ typedef struct {
     float *expect;            /* steps x numel */
     int num_states;
     char state_names[GOLDEN_MAX_STATES][32];
-    float *state[GOLDEN_MAX_STATES];   /* steps x numel each */
+    float *state[GOLDEN_MAX_STATES];   /* steps x state_numel[k] each */
+    int state_ndim[GOLDEN_MAX_STATES];           /* each state's shape: the */
+    int state_shape[GOLDEN_MAX_STATES][4];       /* parameter's, unless a   */
+    int state_numel[GOLDEN_MAX_STATES];          /* state_shape line gave it */
 } GoldenCase;
 
 typedef struct {

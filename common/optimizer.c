@@ -39,6 +39,30 @@ int optimizer_add_slot(Optimizer *opt, const char *slot_name)
     return k;
 }
 
+int optimizer_add_slot_shaped(Optimizer *opt, const char *slot_name,
+                              bool (*shape_of)(const Tensor *param, int *ndim, int *shape))
+{
+    if (opt->num_slots == OPTIMIZER_MAX_SLOTS) return -1;
+    int k = opt->num_slots;
+    Tensor **per_param = calloc((size_t)opt->params.count + 1, sizeof *per_param);
+    if (!per_param) return -1;
+    for (int i = 0; i < opt->params.count; i++) {
+        const Tensor *param = opt->params.params[i];
+        int ndim = 0, shape[TENSOR_MAX_DIMS] = {0};
+        if (!shape_of(param, &ndim, shape)) continue;   /* no such state: NULL */
+        per_param[i] = tensor_new(param->ledger, slot_name, TAG_STATE, ndim, shape);
+        if (!per_param[i]) {
+            while (i--) tensor_free(per_param[i]);
+            free(per_param);
+            return -1;
+        }
+    }
+    opt->slot_names[k] = slot_name;
+    opt->slots[k] = per_param;
+    opt->num_slots++;
+    return k;
+}
+
 int optimizer_set_groups(Optimizer *opt, int num_groups, const char *const *names,
                          int (*group_of)(const Tensor *param))
 {
@@ -110,7 +134,8 @@ size_t optimizer_state_bytes(const Optimizer *opt)
 {
     size_t bytes = 0;
     for (int k = 0; k < opt->num_slots; k++)
-        for (int i = 0; i < opt->params.count; i++) bytes += tensor_bytes(opt->slots[k][i]);
+        for (int i = 0; i < opt->params.count; i++)
+            if (opt->slots[k][i]) bytes += tensor_bytes(opt->slots[k][i]);   /* NULL: none */
     return bytes;
 }
 

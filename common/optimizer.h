@@ -56,7 +56,8 @@ struct Optimizer {
     long step_count;        /* steps taken (PyTorch's state["step"]) */
     int num_slots;
     const char *slot_names[OPTIMIZER_MAX_SLOTS];
-    Tensor **slots[OPTIMIZER_MAX_SLOTS];   /* slots[k][i]: state k of parameter i */
+    Tensor **slots[OPTIMIZER_MAX_SLOTS];   /* slots[k][i]: state k of parameter i,
+                                              NULL if it has none (add_slot_shaped) */
     bool owns_param_arrays;   /* params' arrays are the optimizer's own copies
                                  (made by optimizer_set_groups to reorder them) */
 };
@@ -68,6 +69,13 @@ void optimizer_init(Optimizer *opt, const char *name, ParamList params, float lr
 /* For adapters: allocates one zero-filled state tensor per parameter, shaped
  * like it and counted as optimizer state. Returns the slot index, or -1. */
 int optimizer_add_slot(Optimizer *opt, const char *slot_name);
+/* The same for state not shaped like its parameter (Adafactor's row_var is
+ * [rows, 1] for a [rows, cols] weight): shape_of(param, &ndim, shape) gives
+ * the state's shape (up to TENSOR_MAX_DIMS sizes), or returns false for a
+ * parameter that has no such state, whose entry slots[k][i] is then NULL.
+ * Whatever reads slots[k][i] must allow for NULL. */
+int optimizer_add_slot_shaped(Optimizer *opt, const char *slot_name,
+                              bool (*shape_of)(const Tensor *param, int *ndim, int *shape));
 
 /* snippet: optimizer_set_groups, shown in 06_adamw */
 /* Divides the parameters into num_groups param_groups, before the first

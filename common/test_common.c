@@ -325,6 +325,7 @@ typedef struct {
     const char *out;
     double betas[2];
     int batch;
+    double eps[2];
 } FlagTest;
 
 static const OptionSpec flag_specs[] = {
@@ -335,6 +336,7 @@ static const OptionSpec flag_specs[] = {
     {"out", OPT_STRING, offsetof(FlagTest, out), "output", 0, 0},
     {"betas", OPT_DOUBLE2, offsetof(FlagTest, betas), "betas", 0, 0},
     {"batch", OPT_INT, offsetof(FlagTest, batch), "batch size", 1, 64},
+    {"eps", OPT_DOUBLE2_NONE, offsetof(FlagTest, eps), "eps1 or None, eps2", 0, 0},
     {NULL, 0, 0, NULL, 0, 0},
 };
 
@@ -356,6 +358,19 @@ START_TEST(test_flags_parse_every_type)
     ck_assert(!f.quick);
     char *help[] = {"prog", "--help"};
     ck_assert_int_eq(flags_parse(flag_specs, &f, 2, help, 1, err, sizeof err), 1);
+    /* A pair whose first may be Python's None (Adafactor's eps): NAN. */
+    char *none[] = {"prog", "--eps=None,0.001"}, *both[] = {"prog", "--eps=1e-30,0.5"};
+    ck_assert_int_eq(flags_parse(flag_specs, &f, 2, none, 1, err, sizeof err), 0);
+    ck_assert(isnan(f.eps[0]) && f.eps[1] == 0.001);
+    ck_assert_int_eq(flags_parse(flag_specs, &f, 2, both, 1, err, sizeof err), 0);
+    ck_assert(f.eps[0] == 1e-30 && f.eps[1] == 0.5);
+    char *out_text = NULL;
+    size_t out_len = 0;
+    FILE *out = open_memstream(&out_text, &out_len);
+    flags_print_help(out, flag_specs, &(FlagTest){.eps = {NAN, 0.001}});
+    fclose(out);
+    ck_assert_msg(strstr(out_text, "(default None,0.001)") != NULL, "%s", out_text);
+    free(out_text);
 }
 END_TEST
 
@@ -383,6 +398,11 @@ START_TEST(test_flags_reject_bad_input)
     assert_flag_error("--quick=yes", "not true or false");
     assert_flag_error("--betas=0.9", "not two finite numbers");
     assert_flag_error("--betas=0.9,x", "not two finite numbers");
+    assert_flag_error("--betas=None,0.9", "not two finite numbers a,b");   /* betas have no None */
+    assert_flag_error("--eps=0.5,None", "not two finite numbers a,b (a may be None)");
+    assert_flag_error("--eps=none,0.5", "(a may be None)");
+    assert_flag_error("--eps=None", "(a may be None)");
+    assert_flag_error("--eps=nan,0.5", "(a may be None)");
     assert_flag_error("--out=", "needs a value");
     assert_flag_error("positional", "unexpected argument");
 }
@@ -552,6 +572,20 @@ START_TEST(test_golden_reader)
     ck_assert_int_eq(golden_state_index(c, "buf"), 0);
     ck_assert(c->state[0][1] == 1.0f);
     ck_assert_ptr_null(golden_find(&g, "two"));
+    ck_assert(c->state_ndim[0] == 1 && c->state_shape[0][0] == 2 && c->state_numel[0] == 2);
+    golden_free(&g);
+
+    /* A state of its own shape (Adafactor's row_var of a 2 x 3 weight):
+     * named by a state_shape line before its first row. */
+    write_text_file(path, "case m\noptimizer adafactor\nshape 2 3\nparam 1 2 3 4 5 6\n"
+                          "state_shape row_var 2 1\ngrad 1 1 1 1 1 1\nexpect 0 1 2 3 4 5\n"
+                          "state row_var 0.5 0.25\nstate variance 1 2 3 4 5 6\nend\n");
+    ck_assert_msg(golden_load(path, &g, err, sizeof err) == 0, "%s", err);
+    c = golden_find(&g, "m");
+    ck_assert(c && c->numel == 6 && c->num_states == 2);
+    ck_assert(c->state_ndim[0] == 2 && c->state_shape[0][0] == 2 && c->state_shape[0][1] == 1);
+    ck_assert(c->state_numel[0] == 2 && c->state[0][1] == 0.25f);
+    ck_assert(c->state_numel[1] == 6 && c->state[1][5] == 6.0f);   /* the parameter's shape */
     golden_free(&g);
 
     const char *broken[] = {
@@ -560,12 +594,62 @@ START_TEST(test_golden_reader)
         "case a\nshape 2\nparam 1 2\ngrad 1 1\nexpect 1 2\n",            /* no end */
         "case a\nshape 2\nparam 1 2\ngrad 1 nan\nexpect 1 2\nend\n",     /* NaN */
         "param 1 2\n",                                                   /* no case */
+        /* a state_shape after the state's first row, and a row of the wrong size */
+        "case a\nshape 2\nparam 1 2\ngrad 1 1\nexpect 1 2\nstate s 1 2\nstate_shape s 1\nend\n",
+        "case a\nshape 2\nparam 1 2\nstate_shape s 3\ngrad 1 1\nexpect 1 2\nstate s 1 2\nend\n",
     };
-    for (int i = 0; i < 5; i++) {
+    for (int i = 0; i < 7; i++) {
         write_text_file(path, broken[i]);
         ck_assert_msg(golden_load(path, &g, err, sizeof err) == -1, "broken file %d was accepted", i);
     }
     remove_tree(dir);
+}
+END_TEST
+
+/* ---- optimizer state of its own shape ----------------------------------------------- */
+
+/* A state only matrices have, one number per row (Adafactor's row_var). */
+static bool one_per_row(const Tensor *param, int *ndim, int *shape)
+{
+    if (param->ndim != 2) return false;
+    *ndim = 2;
+    shape[0] = param->shape[0];
+    shape[1] = 1;
+    return true;
+}
+
+static void no_update(Optimizer *opt, const ParamGroup *group)
+{
+    (void)opt, (void)group;
+}
+
+static int vectors_first(const Tensor *param) { return param->ndim == 2; }
+
+START_TEST(test_shaped_slots)
+{
+    /* A 5 x 3 weight and a bias of 3: the weight's state is 5 x 1, the bias
+     * has none (NULL). The bytes are the ledger's state bytes; grouping moves
+     * the NULL with its parameter; freeing frees what there is. */
+    MemoryLedger ledger = {0};
+    Tensor *params[2] = {tensor_new_2d(&ledger, "w", TAG_PARAM, 5, 3), tensor_new_1d(&ledger, "b", TAG_PARAM, 3)};
+    Tensor *grads[2] = {tensor_new_2d(&ledger, "w", TAG_GRAD, 5, 3), tensor_new_1d(&ledger, "b", TAG_GRAD, 3)};
+    Optimizer *opt = calloc(1, sizeof *opt);
+    ck_assert(params[0] && params[1] && grads[0] && grads[1] && opt);
+    optimizer_init(opt, "test", (ParamList){2, params, grads}, 0.1f, 0.0f, no_update);
+    ck_assert_int_eq(optimizer_add_slot_shaped(opt, "rows", one_per_row), 0);
+    ck_assert_int_eq(optimizer_add_slot(opt, "full"), 1);
+    const Tensor *rows = opt->slots[0][0];
+    ck_assert(rows && rows->ndim == 2 && rows->shape[0] == 5 && rows->shape[1] == 1 && rows->tag == TAG_STATE);
+    ck_assert_ptr_null(opt->slots[0][1]);
+    ck_assert_uint_eq(optimizer_state_bytes(opt), (5 + 15 + 3) * sizeof(float));
+    ck_assert_uint_eq(ledger.live[TAG_STATE], optimizer_state_bytes(opt));
+    const char *names[] = {"vectors", "matrices"};
+    ck_assert_int_eq(optimizer_set_groups(opt, 2, names, vectors_first), 0);
+    ck_assert(opt->params.params[0] == params[1] && opt->slots[0][0] == NULL && opt->slots[0][1] == rows);
+    optimizer_step(opt);
+    optimizer_free(opt);
+    ck_assert_uint_eq(ledger.live[TAG_STATE], 0);
+    for (int k = 0; k < 2; k++) tensor_free(params[k]), tensor_free(grads[k]);
 }
 END_TEST
 
@@ -586,6 +670,7 @@ Suite *make_suite(void)
     tcase_add_test(core, test_digits_split_is_a_partition);
     tcase_add_test(core, test_flags_parse_every_type);
     tcase_add_test(core, test_golden_reader);
+    tcase_add_test(core, test_shaped_slots);
     tcase_add_test(core, test_shell_quote);
     tcase_add_test(core, test_programs_run_from_paths_with_spaces);
 

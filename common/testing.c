@@ -157,15 +157,17 @@ static void assert_golden_params(const char *who, const GoldenCase *c, int step,
     }
 }
 
-/* Asserts state[numel], the case's state number k, after step `step`: to
- * atol + rtol * |expected|. */
+/* Asserts state[state_numel[k]], the case's state number k (its own shape:
+ * Adafactor's row_var is not shaped like the parameter), after step `step`:
+ * to atol + rtol * |expected|. */
 static void assert_golden_state(const char *who, const GoldenCase *c, int step, int k,
-                                const float *state /* [c->numel] */, double atol, double rtol)
+                                const float *state /* [c->state_numel[k]] */, double atol, double rtol)
 {
     char what[200];
+    size_t n = (size_t)c->state_numel[k];
     snprintf(what, sizeof what, "%s, PyTorch case %s, step %d, %s", who, c->name, step + 1,
              c->state_names[k]);
-    ck_assert_all_close(state, c->state[k] + (size_t)step * c->numel, (size_t)c->numel, atol, rtol, what);
+    ck_assert_all_close(state, c->state[k] + (size_t)step * n, n, atol, rtol, what);
 }
 
 /* Parses `settings` into config for golden case c, failing the test, with
@@ -604,7 +606,7 @@ void assert_spec_keys(const OptimizerSpec *spec, const char *const *keys, int co
 }
 
 /* The number option o holds in config (which: 0, or 1 for an OPT_DOUBLE2's
- * second), widened to double exactly. */
+ * second), widened to double exactly (NAN for None). */
 static double option_number(const OptionSpec *o, const void *config, int which)
 {
     const char *field = (const char *)config + o->offset;
@@ -613,7 +615,8 @@ static double option_number(const OptionSpec *o, const void *config, int which)
     case OPT_FLOAT: return *(const float *)field;
     case OPT_DOUBLE: return *(const double *)field;
     case OPT_BOOL: return *(const bool *)field;
-    case OPT_DOUBLE2: return ((const double *)field)[which];
+    case OPT_DOUBLE2:
+    case OPT_DOUBLE2_NONE: return ((const double *)field)[which];
     case OPT_STRING: break;
     }
     ck_abort_msg("option %s: not a number (assert_spec_defaults checks numbers only)", o->key);
@@ -629,6 +632,7 @@ static double as_stored(const OptionSpec *o, double value)
     case OPT_BOOL: return value != 0;
     case OPT_DOUBLE:
     case OPT_DOUBLE2:
+    case OPT_DOUBLE2_NONE:
     case OPT_STRING: break;
     }
     return value;
@@ -646,13 +650,15 @@ void assert_spec_defaults(const OptimizerSpec *spec, const char *name, const cha
     for (int i = 0; i < count; i++) {
         const OptionSpec *o = spec_option(spec, pytorch[i].key);
         ck_assert_msg(o != NULL, "%s has no option %s", spec->name, pytorch[i].key);
-        int numbers = o->type == OPT_DOUBLE2 ? 2 : 1;
+        int numbers = o->type == OPT_DOUBLE2 || o->type == OPT_DOUBLE2_NONE ? 2 : 1;
         for (int which = 0; which < numbers; which++) {
             double want = as_stored(o, pytorch[i].value[which]);
             double got = option_number(o, defaults, which);
-            ck_assert_msg(got == want, "%s's default %s is %.9g, PyTorch's is %.9g", spec->name, o->key,
-                          got, want);
-            ck_assert_msg(option_number(o, parsed, which) == got,
+            /* NAN stands for PyTorch's None (eps=(None, 1e-3)): equal to itself here */
+            ck_assert_msg(got == want || (isnan(got) && isnan(want)),
+                          "%s's default %s is %.9g, PyTorch's is %.9g", spec->name, o->key, got, want);
+            double reparsed = option_number(o, parsed, which);
+            ck_assert_msg(reparsed == got || (isnan(reparsed) && isnan(got)),
                           "%s parsed from no settings holds %s = %.9g, its defaults %.9g", spec->name,
                           o->key, option_number(o, parsed, which), got);
         }

@@ -161,7 +161,8 @@ void assert_spec_keys(const OptimizerSpec *spec, const char *const *keys, int co
 
 /* One of PyTorch's keyword arguments and its default, as the signature of
  * torch.optim.NAME writes it: {"lr", {1e-3}}, {"maximize", {false}}, and a
- * pair with both its numbers: {"betas", {0.9, 0.999}}. */
+ * pair with both its numbers: {"betas", {0.9, 0.999}} (None as NAN:
+ * {"eps", {NAN, 1e-3}}). */
 typedef struct {
     const char *key;
     double value[2];
