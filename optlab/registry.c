@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "adafactor.h"
 #include "adagrad.h"
 #include "adam.h"
 #include "adamw.h"
@@ -15,6 +16,7 @@ const OptimizerSpec *const REGISTRY[] = {
     &RMSPROP_SPEC,        /* lesson 04: torch.optim.RMSprop */
     &ADAM_SPEC,           /* lesson 05: torch.optim.Adam */
     &ADAMW_SPEC,          /* lesson 06: torch.optim.AdamW */
+    &ADAFACTOR_SPEC,      /* lesson 08: torch.optim.Adafactor */
     NULL,
 };
 

@@ -34,6 +34,10 @@
  * within 1.9e-7 of each number's largest size (exp_avg within two of its
  * ulps); the decay adds one rounding a step. Its GOLDEN_RTOL, 5 ulp. */
 #define ADAMW_RTOL 6e-7
+/* See lessons/08_adafactor/test_adafactor.c: the golden file's port and
+ * torch.optim.Adafactor itself agree to 4.1e-7 of each number's largest
+ * size, up to 30 steps; this code and the port to 1.6e-7. Its GOLDEN_RTOL. */
+#define ADAFACTOR_RTOL 6e-7
 
 static ProgramRun optlab(const char *args, const char *input)
 {
@@ -156,7 +160,35 @@ static const struct {
     {"adamw.txt", "adamw_huge_tiny", ADAMW_RTOL},
     {"adamw.txt", "adamw_long", ADAMW_RTOL},
     {"adamw.txt", "adamw_quadratic_path", ADAMW_RTOL},
+    /* lesson 08: torch.optim.Adafactor, every keyword, vectors, matrices
+     * (--shape=R,C) and a stack of them (--shape=2,3,4) */
+    {"adafactor.txt", "adafactor_default_vector", ADAFACTOR_RTOL},
+    {"adafactor.txt", "adafactor_default_matrix", ADAFACTOR_RTOL},
+    {"adafactor.txt", "adafactor_3d", ADAFACTOR_RTOL},
+    {"adafactor.txt", "adafactor_one_column", ADAFACTOR_RTOL},
+    {"adafactor.txt", "adafactor_lr_crossing", ADAFACTOR_RTOL},
+    {"adafactor.txt", "adafactor_beta2_decay", ADAFACTOR_RTOL},
+    {"adafactor.txt", "adafactor_eps1_paper", ADAFACTOR_RTOL},
+    {"adafactor.txt", "adafactor_eps2", ADAFACTOR_RTOL},
+    {"adafactor.txt", "adafactor_d", ADAFACTOR_RTOL},
+    {"adafactor.txt", "adafactor_weight_decay_half", ADAFACTOR_RTOL},
+    {"adafactor.txt", "adafactor_maximize", ADAFACTOR_RTOL},
+    {"adafactor.txt", "adafactor_all_keywords", ADAFACTOR_RTOL},
+    {"adafactor.txt", "adafactor_vector_keywords", ADAFACTOR_RTOL},
+    {"adafactor.txt", "adafactor_huge_matrix", ADAFACTOR_RTOL},
+    {"adafactor.txt", "adafactor_long_matrix", ADAFACTOR_RTOL},
 };
+
+/* `optlab trace NAME [--state]` with golden case c's settings and shape
+ * (a vector or a single number needs none), into args. */
+static void trace_args(const GoldenCase *c, bool state, char *args, size_t len)
+{
+    int used = snprintf(args, len, "trace %s%s", c->optimizer, state ? " --state" : "");
+    for (int s = 0; s < c->num_settings; s++)
+        used += snprintf(args + used, len - (size_t)used, " --%s", c->settings[s]);
+    for (int d = 0; c->ndim > 1 && d < c->ndim; d++)
+        used += snprintf(args + used, len - (size_t)used, "%s%d", d ? "," : " --shape=", c->shape[d]);
+}
 
 /* Runs `optlab trace` on a golden case and compares its output. */
 START_TEST(test_trace_matches_pytorch)
@@ -165,11 +197,7 @@ START_TEST(test_trace_matches_pytorch)
     const GoldenCase *c = load_golden_case(TRACE_CASES[_i].file, TRACE_CASES[_i].name, &g);
     double rtol = TRACE_CASES[_i].rtol;
     char args[1024];
-    int used = snprintf(args, sizeof args, "trace %s", c->optimizer);
-    for (int s = 0; s < c->num_settings; s++)
-        used += snprintf(args + used, sizeof args - (size_t)used, " --%s", c->settings[s]);
-    if (c->ndim > 1)
-        used += snprintf(args + used, sizeof args - (size_t)used, " --shape=%d,%d", c->shape[0], c->shape[1]);
+    trace_args(c, false, args, sizeof args);
     char *input = trace_input(c);
     ProgramRun run = optlab(args, input);
     ck_assert_msg(run.status == 0, "%s: exit %d: %s", args, run.status, run.err);
@@ -215,6 +243,14 @@ static const struct {
     {"adamw.txt", "adamw_all_keywords", ADAMW_RTOL},
     {"adamw.txt", "adamw_zero_grad", ADAMW_RTOL},
     {"adamw.txt", "adamw_quadratic_path", ADAMW_RTOL},
+    /* Adafactor's state is not shaped like the parameter: row_var has a
+     * number per row, col_var one per column; a vector keeps a variance. */
+    {"adafactor.txt", "adafactor_default_vector", ADAFACTOR_RTOL},
+    {"adafactor.txt", "adafactor_default_matrix", ADAFACTOR_RTOL},
+    {"adafactor.txt", "adafactor_3d", ADAFACTOR_RTOL},
+    {"adafactor.txt", "adafactor_one_row", ADAFACTOR_RTOL},
+    {"adafactor.txt", "adafactor_all_keywords", ADAFACTOR_RTOL},
+    {"adafactor.txt", "adafactor_zero_grad_matrix", ADAFACTOR_RTOL},
 };
 
 START_TEST(test_trace_state_matches_pytorch)
@@ -222,18 +258,16 @@ START_TEST(test_trace_state_matches_pytorch)
     GoldenFile g;
     const GoldenCase *c = load_golden_case(STATE_CASES[_i].file, STATE_CASES[_i].name, &g);
     char args[1024];
-    int used = snprintf(args, sizeof args, "trace %s --state", c->optimizer);
-    for (int s = 0; s < c->num_settings; s++)
-        used += snprintf(args + used, sizeof args - (size_t)used, " --%s", c->settings[s]);
+    trace_args(c, true, args, sizeof args);
     char *input = trace_input(c);
     ProgramRun run = optlab(args, input);
     ck_assert_msg(run.status == 0, "%s: exit %d: %s", args, run.status, run.err);
     /* The header: "# param[0] ... NAME[0] ... step", the states in the golden file's
-     * order, which is the order PyTorch creates them in. */
+     * order, which is the order PyTorch creates them in, each of its own size. */
     char want[4096] = "#";
     size_t w = 1;
     for (int k = -1; k < c->num_states; k++)
-        for (int j = 0; j < c->numel; j++)
+        for (int j = 0; j < (k < 0 ? c->numel : c->state_numel[k]); j++)
             w += (size_t)snprintf(want + w, sizeof want - w, " %s[%d]", k < 0 ? "param" : c->state_names[k], j);
     snprintf(want + w, sizeof want - w, " step\n");
     ck_assert_msg(strncmp(run.out, want, strlen(want)) == 0, "%s: header\n%s\nexpected\n%s", c->name, run.out,
@@ -241,7 +275,7 @@ START_TEST(test_trace_state_matches_pytorch)
     char *line = run.out + strlen(want);
     for (int step = 0; step < c->steps; step++) {
         for (int k = -1; k < c->num_states; k++)
-            for (int j = 0; j < c->numel; j++) {
+            for (int j = 0, n = k < 0 ? c->numel : c->state_numel[k]; j < n; j++) {
                 char *end;
                 double v = strtod(line, &end);
                 ck_assert_msg(end != line, "case %s: step %d has too few numbers", c->name, step + 1);
@@ -250,8 +284,8 @@ START_TEST(test_trace_state_matches_pytorch)
                  * momentum_buffer and exp_avg cross zero, where a relative error
                  * means nothing. */
                 const float *rows = k < 0 ? c->expect : c->state[k];
-                double ref = rows[(size_t)step * c->numel + j], scale = k < 0 ? fabs(c->param[j]) : 0;
-                for (int t = 0; t <= step; t++) scale = fmax(scale, fabs(rows[(size_t)t * c->numel + j]));
+                double ref = rows[(size_t)step * n + j], scale = k < 0 ? fabs(c->param[j]) : 0;
+                for (int t = 0; t <= step; t++) scale = fmax(scale, fabs(rows[(size_t)t * n + j]));
                 ck_assert_msg(fabs(v - ref) <= STATE_CASES[_i].rtol * scale,
                               "case %s, step %d, %s[%d]: optlab %.9g, PyTorch %.9g", c->name, step + 1,
                               k < 0 ? "param" : c->state_names[k], j, v, ref);
@@ -327,6 +361,27 @@ static const struct {
     /* Zero gradients: Adam moves nothing, the decay alone shrinks: 0.99, 0.9801 */
     {"adamw decay alone", "trace adamw --lr=0.1 --weight_decay=0.1", "1 -2\n0 0\n0 0\n",
      "0.99000001 -1.98000002\n0.980100036 -1.96020007\n"},
+    /* Adafactor, one number, PyTorch's defaults: at t = 1 the variance is
+     * g^2 = 0.25 and the update g/|g| = 1, p = 1 - 0.01. At t = 2 variance =
+     * 0.25 + 2^-0.8 * (0.0625 - 0.25) = 0.1423095292, the update 0.25 /
+     * sqrt(0.1423095292) = 0.6627092275, p = 0.99 - 0.0099 * 0.6627092275 =
+     * 0.9834391786 (each printed as the float32 nearest it). */
+    {"adafactor state", "trace adafactor --state", "1\n0.5\n0.25\n",
+     "# param[0] variance[0] step\n0.99000001 0.25 1\n0.983439207 0.142309532 2\n"},
+    /* A 2 x 2 matrix: g = [[1, 2], [2, 4]] has g^2 of rank one, row and column
+     * means 2.5 and 10, and the estimate is g^2 itself: every weight moves
+     * by lr. Then g = [[2, 0], [0, 0]] at weight 2^-0.8: row_var = col_var =
+     * [2.212825411, 4.256508225], and only the first weight moves, by 0.0099
+     * * 2 / sqrt(2.212825411^2 / 3.234666818) to 0.9739071554. */
+    {"adafactor matrix state", "trace adafactor --shape=2,2 --state", "1 1 1 1\n1 2 2 4\n2 0 0 0\n",
+     "# param[0] param[1] param[2] param[3] row_var[0] row_var[1] col_var[0] col_var[1] step\n"
+     "0.99000001 0.99000001 0.99000001 0.99000001 2.5 10 2.5 10 1\n"
+     "0.973907173 0.99000001 0.99000001 0.99000001 2.2128253 4.25650835 2.2128253 4.25650835 2\n"},
+    /* Clipping: g = diag(3, 1) gives V = [[8.1, 0.9], [0.9, 0.1]], updates
+     * 3/sqrt(8.1) and 1/sqrt(0.1) of RMS 5/3, so the step is 0.01 * 3/5:
+     * 1 - 0.006 * 1.054092553 = 0.9936754447, 1 - 0.006 * 3.162277660 =
+     * 0.9810263340. */
+    {"adafactor clipping", "trace adafactor --shape=2,2", "1 1 1 1\n3 0 0 1\n", "0.99367547 1 1 0.981026351\n"},
     /* 1 - 0.1*0.5 = 0.95, then 0.95 - 0.1*(-1) = 1.05 */
     {"by hand", "trace sgd --lr=0.1", "1\n0.5\n-1\n", "0.949999988\n1.04999995\n"},
     /* blank lines and comments are skipped; no gradient lines, no output */
@@ -375,10 +430,12 @@ END_TEST
 START_TEST(test_list)
 {
     /* Every optimizer by both its names, and the keywords of torch.optim.SGD
-     * and those only torch.optim.RMSprop and torch.optim.Adam (and AdamW) have. */
+     * and those only torch.optim.RMSprop, torch.optim.Adam (and AdamW) and
+     * torch.optim.Adafactor have, with its eps=(None, 1e-3). */
     ProgramRun run = optlab_ok("list", NULL, (const char *[]){"--weight_decay", "--maximize", "--momentum",
                                                               "--dampening", "--nesterov", "--alpha",
-                                                              "--centered", "--betas", "--amsgrad", NULL});
+                                                              "--centered", "--betas", "--amsgrad",
+                                                              "--beta2_decay", "--d ", "None,0.001", NULL});
     for (int i = 0; REGISTRY[i]; i++) {
         ck_assert(strstr(run.out, REGISTRY[i]->name) != NULL);
         ck_assert(strstr(run.out, REGISTRY[i]->torch_name) != NULL);
@@ -573,6 +630,18 @@ START_TEST(test_trace_refuses_bad_input)
         {"trace adamw --weight_decay=-0.01", "1\n", "Invalid weight_decay value: -0.01"},
         {"trace adamw --weight_decay=nan", "1\n", "not a finite float32 number"},
         {"trace adamw --momentum=0.9", "1\n", "unknown option 'momentum'"},
+        /* torch.optim.Adafactor's checks, with its messages; eps is a pair whose
+         * first may be None */
+        {"trace adafactor --lr=-1", "1\n", "Learning rate should be >= 0 but is: -1"},
+        {"trace adafactor --beta2_decay=0.5", "1\n", "beta2_decay should be <= 0 but is: 0.5"},
+        {"trace adafactor --eps=-1,0.001", "1\n", "epsilon1 should be >= 0 but is: -1"},
+        {"trace adafactor --eps=None,-1", "1\n", "epsilon2 should be >= 0 but is: -1"},
+        {"trace adafactor --d=0.5", "1\n", "Clipping threshold d should be >= 1 but is: 0.5"},
+        {"trace adafactor --weight_decay=-0.1", "1\n", "weight_decay should be >= 0 but is: -0.1"},
+        {"trace adafactor --eps=0.001", "1\n", "--eps: '0.001' is not two finite numbers a,b (a may be None)"},
+        {"trace adafactor --eps=1e-30,None", "1\n", "is not two finite numbers a,b (a may be None)"},
+        {"trace adafactor --betas=0.9,0.999", "1\n", "unknown option 'betas'"},
+        {"trace adafactor --shape=2,3", "1 2 3 4 5\n", "--shape has 6 elements but the first line has 5"},
     };
     assert_program_refuses_all("optlab", refusals, TABLE_SIZE(refusals));
 }

@@ -5,8 +5,9 @@
  * a line ends in LF, CRLF or CR). Each step prints one line: the parameters
  * after it, "%.9g" (enough digits to read back the exact float32). With
  * --state the optimizer's state follows in labelled columns, named by a "#"
- * header line, PyTorch's names: each state tensor, then the step count
- * where PyTorch keeps one. Bad input is refused before any step runs, and the input is
+ * header line, PyTorch's names: each state tensor the parameter has (of its
+ * own size: Adafactor's row_var of a 3 x 4 parameter holds 3 numbers), then
+ * the step count where PyTorch keeps one. Bad input is refused before any step runs, and the input is
  * bounded (optlab.h), so no input can exhaust the memory. */
 #include <float.h>
 #include <math.h>
@@ -203,12 +204,15 @@ int optlab_trace(int argc, char **argv)
     memcpy(param->data, rows.values, sizeof(float) * (size_t)numel);
 
     if (args.state) {
+        /* The parameter's states: a slot it does not have is NULL for it. */
+        int kept = 0;
         printf("#");
         for (int i = 0; i < numel; i++) printf(" param[%d]", i);
         for (int k = 0; k < opt->num_slots; k++)
-            for (int i = 0; i < numel; i++) printf(" %s[%d]", opt->slot_names[k], i);
+            for (size_t i = 0; opt->slots[k][0] && i < opt->slots[k][0]->numel; i++, kept++)
+                printf(" %s[%zu]", opt->slot_names[k], i);
         if (spec->state_has_step) printf(" step");   /* PyTorch's state["step"] */
-        if (opt->num_slots == 0 && !spec->state_has_step)
+        if (kept == 0 && !spec->state_has_step)
             printf("   (%s keeps no state with these settings)", spec->name);
         printf("\n");
     }
@@ -217,8 +221,10 @@ int optlab_trace(int argc, char **argv)
         optimizer_step(opt);
         print_row(param->data, numel);
         for (int k = 0; args.state && k < opt->num_slots; k++) {
+            const Tensor *state = opt->slots[k][0];
+            if (!state) continue;
             putchar(' ');
-            print_row(opt->slots[k][0]->data, numel);
+            print_row(state->data, (int)state->numel);
         }
         if (args.state && spec->state_has_step) printf(" %ld", opt->step_count);
         putchar('\n');
