@@ -1,6 +1,7 @@
 /* optimizer.c - the parts of the Optimizer interface shared by every optimizer. */
 #include "optimizer.h"
 
+#include <math.h>
 #include <stdlib.h>
 
 #include "ops.h"
@@ -13,7 +14,8 @@ void optimizer_init(Optimizer *opt, const char *name, ParamList params, float lr
     opt->params = params;
     opt->num_groups = 1;
     opt->groups[0] = (ParamGroup){.name = "all", .first = 0, .count = params.count,
-                                  .lr = lr, .weight_decay = weight_decay};
+                                  .lr = lr, .weight_decay = weight_decay,
+                                  .momentum = NAN, .beta1 = NAN};
     opt->step_count = 0;
     opt->num_slots = 0;
     opt->owns_param_arrays = false;
@@ -89,8 +91,10 @@ int optimizer_set_groups(Optimizer *opt, int num_groups, const char *const *name
     ParamGroup defaults = opt->groups[0];
     int j = 0;
     for (int g = 0; g < num_groups; g++) {
-        opt->groups[g] = (ParamGroup){.name = names[g], .first = j, .count = 0,
-                                      .lr = defaults.lr, .weight_decay = defaults.weight_decay};
+        opt->groups[g] = defaults;
+        opt->groups[g].name = names[g];
+        opt->groups[g].first = j;
+        opt->groups[g].count = 0;
         for (int i = 0; i < n; i++)
             if (group_of(opt->params.params[i]) == g) order[j++] = i, opt->groups[g].count++;
     }

@@ -34,12 +34,15 @@
 /* snippet: param_group, shown in 06_adamw */
 /* One of PyTorch's param_groups: some of the optimizer's parameters, stepped
  * with their own learning rate and weight decay. (PyTorch lets a group set
- * any keyword; the book's chapters vary these two by group.) */
+ * any keyword; the book's chapters vary these by group, and OneCycleLR in
+ * lesson 07 moves the momentum with the lr.) */
 typedef struct {
     const char *name;       /* for tables: "decay", "no_decay"; "all" for the first */
     int first, count;       /* its parameters: params.params[first .. first + count) */
     float lr;               /* param_group["lr"]: schedules change it between steps */
     float weight_decay;     /* param_group["weight_decay"] */
+    float momentum;         /* param_group["momentum"] (SGD, RMSprop); NAN: none */
+    double beta1;           /* param_group["betas"][0] (the Adam family); NAN: none */
 } ParamGroup;
 /* end snippet */
 
@@ -63,7 +66,8 @@ struct Optimizer {
 };
 
 /* For adapters: fills in the common fields, with one group "all" holding
- * every parameter at the config's lr and weight_decay. */
+ * every parameter at the config's lr and weight_decay. The group's momentum
+ * and beta1 start as NAN (none); an optimizer that has one sets it after. */
 void optimizer_init(Optimizer *opt, const char *name, ParamList params, float lr,
                     float weight_decay, void (*update)(Optimizer *, const ParamGroup *));
 /* For adapters: allocates one zero-filled state tensor per parameter, shaped
@@ -80,7 +84,8 @@ int optimizer_add_slot_shaped(Optimizer *opt, const char *slot_name,
 /* snippet: optimizer_set_groups, shown in 06_adamw */
 /* Divides the parameters into num_groups param_groups, before the first
  * step: parameter i joins group group_of(params[i]) (0 .. num_groups - 1),
- * named names[g]. Every group starts at the optimizer's lr and weight_decay;
+ * named names[g]. Every group starts at the optimizer's lr, weight_decay,
+ * momentum and beta1;
  * set a group's own afterwards (opt->groups[1].weight_decay = 0). The
  * parameters and their state are reordered group after group, as PyTorch
  * lists them; the model's own list is left as it was. Returns 0, or -1 when

@@ -28,7 +28,33 @@ struct Figure {
     char *plot_text;
     size_t plot_len;
     FILE *plot;
+    bool background;   /* figure_close leaves gnuplot drawing it (figures_finish waits) */
 };
+
+/* The figures gnuplot is drawing in the background, in the order begun. */
+#define MAX_DRAWING 64
+static struct {
+    FILE *pipe;
+    char name[128];
+} drawing[MAX_DRAWING];
+static int num_drawing;
+
+int figures_finish(void)
+{
+    int status = 0;
+    for (int k = 0; k < num_drawing; k++)
+        if (pclose(drawing[k].pipe) != 0) {
+            fprintf(stderr, "figure %s: gnuplot failed on it\n", drawing[k].name);
+            status = -1;
+        }
+    num_drawing = 0;
+    return status;
+}
+
+void figure_draw_in_background(Figure *fig)
+{
+    fig->background = true;
+}
 
 static bool has_control_char(const char *text)
 {
@@ -282,7 +308,15 @@ int figure_close(Figure *fig)
             put_quoted(pipe, fig->dir, "");
             fputc('\n', pipe);
             write_script(fig, pipe);
-            if (pclose(pipe) != 0) {
+            if (fig->background) {
+                /* gnuplot has the whole script; it finishes when the pipe
+                 * closes, in figures_finish. */
+                if (num_drawing == MAX_DRAWING && figures_finish() != 0) status = -1;
+                fflush(pipe);
+                drawing[num_drawing].pipe = pipe;
+                snprintf(drawing[num_drawing].name, sizeof drawing[0].name, "%s", fig->name);
+                num_drawing++;
+            } else if (pclose(pipe) != 0) {
                 fprintf(stderr, "figure %s: gnuplot failed on %s\n", fig->name, path);
                 status = -1;
             }

@@ -89,4 +89,15 @@ int figure_log_curve(Figure *fig, const char *style, const double *y /* [last + 
  * (no gnuplot), -1 on error (with a message on stderr). */
 int figure_close(Figure *fig);
 
+/* Lets figure_close return as soon as gnuplot has the script, and the
+ * program compute on while gnuplot draws (a lesson's figures take gnuplot
+ * 0.1 to 0.2 s each: drawn one after another, half of a --quick run).
+ * figure_close then returns 0 once gnuplot has started; figures_finish
+ * says how the drawing went. A report's figures are drawn so. */
+void figure_draw_in_background(Figure *fig);
+
+/* Waits until every figure drawn in the background is drawn. Returns 0, or
+ * -1 if gnuplot failed on one (named on stderr). */
+int figures_finish(void);
+
 #endif

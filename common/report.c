@@ -101,12 +101,14 @@ Figure *report_figure(Report *r, const char *name)
      * program (full, or the directory removed): stop, rather than draw into
      * nothing. figure_open has said why. */
     if (!fig) exit(1);
+    figure_draw_in_background(fig);   /* report_close waits for it */
     return fig;
 }
 
 int report_close(Report *r)
 {
     int status = r->write_failed ? -1 : 0;
+    if (figures_finish() != 0) status = -1;
     if (r->values && fclose(r->values) != 0) status = -1;
     r->values = NULL;
     return status;

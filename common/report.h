@@ -52,6 +52,8 @@ void report_values(Report *r, const char *tag, const NamedValue *values);
 /* Starts the figure OUT/fig/NAME (see plot.h); never NULL: if the figure
  * cannot be started the program stops with status 1 and the reason. */
 Figure *report_figure(Report *r, const char *name);
+/* Waits for the figures to be drawn and closes values.txt. Returns 0, or
+ * -1 if a table, a figure or values.txt could not be written. */
 int report_close(Report *r);
 
 #endif

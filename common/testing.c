@@ -189,6 +189,14 @@ void check_golden_case_with(const OptimizerSpec *spec, const GoldenCase *c,
                             int num_settings, const char *const *settings,
                             double atol, double rtol)
 {
+    check_golden_case_scheduled(spec, c, num_settings, settings, NULL, atol, rtol);
+}
+
+void check_golden_case_scheduled(const OptimizerSpec *spec, const GoldenCase *c,
+                                 int num_settings, const char *const *settings,
+                                 const GoldenScheduler *scheduler, double atol, double rtol)
+{
+    char err[512];
     void *config = malloc(spec->config_size);
     ck_assert_ptr_nonnull(config);
     parse_case_settings(spec, c, num_settings, settings, config);
@@ -199,9 +207,15 @@ void check_golden_case_with(const OptimizerSpec *spec, const GoldenCase *c,
     memcpy(param->data, c->param, sizeof(float) * (size_t)c->numel);
     Optimizer *opt = spec->create((ParamList){1, &param, &grad}, config);
     ck_assert_ptr_nonnull(opt);
+    if (scheduler)
+        ck_assert_msg(scheduler->start(opt, scheduler->ctx, err, sizeof err) == 0, "case %s: %s",
+                      c->name, err);
     for (int step = 0; step < c->steps; step++) {
         memcpy(grad->data, c->grad + (size_t)step * c->numel, sizeof(float) * (size_t)c->numel);
         optimizer_step(opt);
+        if (scheduler)
+            ck_assert_msg(scheduler->step(opt, scheduler->ctx, err, sizeof err) == 0,
+                          "case %s, step %d: %s", c->name, step + 1, err);
         assert_golden_params(spec->name, c, step, param->data, atol, rtol);
         /* Every state the case records, the optimizer must keep. */
         for (int k = 0; k < c->num_states; k++) {

@@ -77,6 +77,21 @@ void check_golden_case_with(const OptimizerSpec *spec, const GoldenCase *c,
                             int num_settings, const char *const *settings,
                             double atol, double rtol);
 
+/* What drove the optimizer besides its gradients, as the case's PyTorch
+ * loop ran it: a learning-rate scheduler (lesson 07), made on the
+ * optimizer and stepped after each optimizer step. Each returns 0, or -1
+ * with a message in err. */
+typedef struct {
+    int (*start)(Optimizer *opt, void *ctx, char *err, size_t errlen);
+    int (*step)(Optimizer *opt, void *ctx, char *err, size_t errlen);
+    void *ctx;
+} GoldenScheduler;
+
+/* check_golden_case_with, with the scheduler (NULL: none). */
+void check_golden_case_scheduled(const OptimizerSpec *spec, const GoldenCase *c,
+                                 int num_settings, const char *const *settings,
+                                 const GoldenScheduler *scheduler, double atol, double rtol);
+
 /* Parses golden case c's settings into config (spec->config_size bytes)
  * as optlab parses them, failing the test, naming the case, if it cannot. */
 void parse_golden_settings(const OptimizerSpec *spec, const GoldenCase *c, void *config);

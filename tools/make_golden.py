@@ -915,6 +915,36 @@ def warm_restarts_cases(out):
     case("restart_steps_t_mult_3", {"lr": "1.0", "T_0": "1", "T_mult": "3"}, steps(125))
 
 
+def one_cycle_momentum_cases(out):
+    """Chapter 7: OneCycleLR moves the momentum against the lr, and the
+    optimizer steps with it: SGD's and RMSprop's group["momentum"], the Adam
+    family's group["betas"][0]. Each case runs an optimizer under
+    OneCycleLR(max_lr, total_steps, ...) for total_steps steps on the
+    gradients of a quadratic at the points it reaches; the settings are the
+    optimizer's keywords, then the schedule's. The lr and momentum the
+    scheduler sets are in schedules.txt; these are what the optimizer does
+    with them."""
+    buf = ("momentum_buffer",)
+    every = ("exp_avg", "exp_avg_sq")
+    cases = [
+        (torch.optim.SGD, "sgd_onecycle_momentum", "lr=0.1 momentum=0.9 max_lr=0.5 total_steps=15",
+         buf),
+        (torch.optim.SGD, "sgd_onecycle_nesterov",
+         "lr=0.1 momentum=0.9 nesterov=true max_lr=0.4 total_steps=12 pct_start=0.5 "
+         "base_momentum=0.8 max_momentum=0.9", buf),
+        (torch.optim.RMSprop, "rmsprop_onecycle_momentum",
+         "lr=0.01 momentum=0.5 max_lr=0.05 total_steps=12", ("square_avg", "momentum_buffer")),
+        (torch.optim.Adam, "adam_onecycle_beta1", "lr=0.001 max_lr=0.1 total_steps=15", every),
+        (torch.optim.AdamW, "adamw_onecycle_beta1",
+         "lr=0.001 betas=0.9,0.99 weight_decay=0.1 max_lr=0.2 total_steps=12 pct_start=0.25 "
+         "base_momentum=0.7 max_momentum=0.9 div_factor=10", every),
+    ]
+    for cls, name, settings, state in cases:
+        steps = int(dict(w.split("=") for w in settings.split())["total_steps"])
+        run_case(out, name, cls, settings, PATH_START, Quadratic(steps), state,
+                 schedule=torch.optim.lr_scheduler.OneCycleLR)
+
+
 FILES = {
     "sgd.txt": ("torch.optim.SGD", sgd_cases),
     "sgd_steplr.txt": ("torch.optim.SGD with lr_scheduler.StepLR", sgd_steplr_cases),
@@ -934,6 +964,8 @@ FILES = {
                           "# for exercise 3 of chapter 7", warm_restarts_cases,
                           "see lessons/07_schedules/schedule_golden.h;\n# epoch: each call's argument,"
                           " -1 for a step() without one", "in double (Python floats)"),
+    "onecycle.txt": ("SGD, RMSprop, Adam and AdamW under lr_scheduler.OneCycleLR, whose\n"
+                     "# momentum cycling sets their momentum or betas[0]", one_cycle_momentum_cases),
 }
 
 

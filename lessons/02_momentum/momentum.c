@@ -39,6 +39,7 @@ static void sgd_momentum_step_group(Optimizer *self, const ParamGroup *group)
     SGDMomentumConfig cfg = sgd->config;
     cfg.lr = group->lr;   /* the group's own: a schedule may have changed it */
     cfg.weight_decay = group->weight_decay;
+    cfg.momentum = group->momentum;   /* and OneCycleLR its momentum (lesson 07) */
     for (int i = group->first; i < group->first + group->count; i++) {
         float *buf = sgd->buffer_slot < 0 ? NULL : self->slots[sgd->buffer_slot][i]->data;
         sgd_momentum_update(self->params.params[i]->data, self->params.grads[i]->data, buf,
@@ -53,6 +54,7 @@ Optimizer *sgd_momentum_new(ParamList params, const SGDMomentumConfig *cfg)
     sgd->config = *cfg;
     optimizer_init(&sgd->base, "sgd", params, cfg->lr, cfg->weight_decay,
                    sgd_momentum_step_group);
+    sgd->base.groups[0].momentum = cfg->momentum;
     /* The buffers are allocated here, once: a step never allocates. Like
      * PyTorch, plain SGD (momentum 0) keeps no state at all. */
     sgd->buffer_slot = -1;

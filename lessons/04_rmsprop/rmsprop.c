@@ -62,6 +62,7 @@ static void rmsprop_step_group(Optimizer *self, const ParamGroup *group)
     RMSpropConfig cfg = rms->config;
     cfg.lr = group->lr;   /* the group's own: a schedule may have changed it */
     cfg.weight_decay = group->weight_decay;
+    cfg.momentum = group->momentum;   /* and OneCycleLR its momentum (lesson 07) */
     for (int i = group->first; i < group->first + group->count; i++)
         rmsprop_update(self->params.params[i]->data, self->params.grads[i]->data,
                        self->slots[rms->square_avg_slot][i]->data,
@@ -77,6 +78,7 @@ Optimizer *rmsprop_new(ParamList params, const RMSpropConfig *cfg)
     rms->config = *cfg;
     optimizer_init(&rms->base, "rmsprop", params, cfg->lr, cfg->weight_decay,
                    rmsprop_step_group);
+    rms->base.groups[0].momentum = cfg->momentum;
     /* Like PyTorch, only the state the settings use, all zero, in
      * PyTorch's order: 4 bytes per parameter, 8 or 12 with the options. */
     rms->momentum_slot = rms->grad_avg_slot = -1;

@@ -58,6 +58,7 @@ static void adam_step_group(Optimizer *self, const ParamGroup *group)
     AdamConfig cfg = adam->config;
     cfg.lr = group->lr;   /* the group's own: a schedule may have changed it */
     cfg.weight_decay = group->weight_decay;
+    cfg.betas[0] = group->beta1;   /* and OneCycleLR its beta1 (lesson 07) */
     for (int i = group->first; i < group->first + group->count; i++) {
         int max_slot = adam->max_exp_avg_sq_slot;   /* -1 without amsgrad */
         float *max_exp_avg_sq = max_slot < 0 ? NULL : self->slots[max_slot][i]->data;
@@ -76,6 +77,7 @@ Optimizer *adam_family_new(const char *name, ParamList params, const AdamConfig 
     adam->config = *cfg;
     adam->update = update;
     optimizer_init(&adam->base, name, params, cfg->lr, cfg->weight_decay, adam_step_group);
+    adam->base.groups[0].beta1 = cfg->betas[0];
     /* Two tensors the size of the parameters, three with amsgrad: 8 or 12
      * bytes of state for every 4-byte parameter. */
     adam->max_exp_avg_sq_slot = -1;

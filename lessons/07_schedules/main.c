@@ -299,18 +299,31 @@ static void schedules(Report *r)
         {"sched_linear_at_50", "%.3g", lr[0][50]}, {"sched_nanogpt_at_99", "%.3g", lr[4][99]}, {NULL}});
 }
 
-/* ---- 2. the same AdamW run under four schedules --------------------------------- */
+/* ---- 2. the same AdamW run under six schedules ---------------------------------- */
 
-#define MLP_SCHEDULES 4
+#define MLP_SCHEDULES 6
+#define MLP_FIGURE_SCHEDULES 5   /* the figure leaves out OneCycleLR's fixed-beta1 twin */
+
+/* OneCycleLR up to max_lr over `steps`, moving AdamW's beta1 or not. */
+static Schedule one_cycle(double max_lr, int steps, bool cycle_momentum)
+{
+    Schedule s = schedule_defaults(SCHEDULE_ONECYCLE);
+    s.onecycle.max_lr = max_lr, s.onecycle.total_steps = steps;
+    s.onecycle.cycle_momentum = cycle_momentum;
+    return s;
+}
 
 static void schedules_mlp(Report *r, const LessonArgs *a, Problem *p)
 {
     const int steps = mlp_steps(a), seeds = a->quick ? 1 : 3, warmup = steps / 20;
     Schedule cos = cosine(MLP_LR, steps), warm = warmup_cosine(MLP_LR, warmup, steps);
+    Schedule cycle = one_cycle(MLP_LR, steps, true), cycle_lr_only = one_cycle(MLP_LR, steps, false);
     Recipe recipes[MLP_SCHEDULES] = {{0}, {.step_size = steps / 3, .gamma = 0.1}, {.schedule = &cos},
-                                     {.schedule = &warm}};
-    const char *labels[MLP_SCHEDULES] = {"constant", "step (x0.1 each third)", "cosine", "warm-up + cosine"};
-    const char *tags[MLP_SCHEDULES] = {"constant", "step", "cosine", "warmup_cosine"};
+                                     {.schedule = &warm}, {.schedule = &cycle}, {.schedule = &cycle_lr_only}};
+    const char *labels[MLP_SCHEDULES] = {"constant", "step (x0.1 each third)", "cosine", "warm-up + cosine",
+                                         "OneCycleLR", "OneCycleLR, beta1 0.9"};
+    const char *tags[MLP_SCHEDULES] = {"constant", "step", "cosine", "warmup_cosine", "onecycle",
+                                       "onecycle_fixed"};
     double *curve[MLP_SCHEDULES];
     double loss[MLP_SCHEDULES][3], train[MLP_SCHEDULES][3], test[MLP_SCHEDULES][3];
     for (int k = 0; k < MLP_SCHEDULES; k++)
@@ -325,7 +338,7 @@ static void schedules_mlp(Report *r, const LessonArgs *a, Problem *p)
         }
     const Column columns[] = {{"schedule", "%s"}, {"final\nloss", "%.4f"}, {"accuracy\ntrain", "%.1f"},
                               {"\ntest", "%.1f"}, {"test\nlowest", "%.1f"}, {"\nhighest", "%.1f"}, {NULL, NULL}};
-    Table *t = table_begin(r, "schedules_mlp", "AdamW on the digits MLP under four schedules", columns);
+    Table *t = table_begin(r, "schedules_mlp", "AdamW on the digits MLP under six schedules", columns);
     for (int k = 0; k < MLP_SCHEDULES; k++) {
         Spread l = spread(loss[k], seeds), tr = spread(train[k], seeds), te = spread(test[k], seeds);
         table_row(t, labels[k], l.mean, tr.mean, te.mean, te.low, te.high);
@@ -336,13 +349,16 @@ static void schedules_mlp(Report *r, const LessonArgs *a, Problem *p)
     table_note(t, "lr %g, %d steps of batch %d, the mean of %d start%s; loss on all training examples,",
                MLP_LR, steps, MLP_BATCH, seeds, seeds > 1 ? "s" : "");
     table_note(t, "accuracy in percent. Step: StepLR(step_size=%d, gamma=0.1); warm-up: LinearLR from", steps / 3);
-    table_note(t, "lr/100 over %d steps, then a cosine to 0 (SequentialLR)", warmup);
+    table_note(t, "lr/100 over %d steps, then a cosine to 0 (SequentialLR); OneCycleLR: max_lr %g, its", warmup,
+               MLP_LR);
+    table_note(t, "defaults (beta1 from 0.95 down to 0.85 at the peak and back), or cycle_momentum=False");
     table_end(t);
 
     int window = steps >= 50 ? steps / 50 : 1;
     Figure *fig = loss_figure(r, "07_schedules_mlp", "set key top right\n");
-    const char *styles[MLP_SCHEDULES] = {"lines ls 8", "lines ls 2", "lines ls 1", "lines ls 3 dt 2"};
-    for (int k = 0; k < MLP_SCHEDULES; k++)
+    const char *styles[MLP_FIGURE_SCHEDULES] = {"lines ls 8", "lines ls 2", "lines ls 1", "lines ls 3 dt 2",
+                                                "lines ls 5 dt 4"};
+    for (int k = 0; k < MLP_FIGURE_SCHEDULES; k++)
         figure_window_means(fig, styles[k], curve[k], window, steps / window, "%s", labels[k]);
     figure_close(fig);
     report_values(r, NULL, (NamedValue[]){{"mlp_lr", "%g", MLP_LR}, {"mlp_steps", "%d", steps},

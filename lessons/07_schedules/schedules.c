@@ -229,7 +229,6 @@ int schedule_start(ScheduleRun *run, const Schedule *s, double initial_lr, char 
     return 0;
 }
 
-/* snippet: schedule_step, shown in 07_schedules */
 int schedule_step(ScheduleRun *run, char *err, size_t errlen)
 {
     const Schedule *s = run->schedule;
@@ -251,7 +250,6 @@ int schedule_step(ScheduleRun *run, char *err, size_t errlen)
     run->last_epoch = e;
     return 0;
 }
-/* end snippet */
 
 double schedule_lr(const Schedule *s, int step)
 {
@@ -265,20 +263,43 @@ double schedule_lr(const Schedule *s, int step)
 
 /* ---- a schedule on an Optimizer ---------------------------------------------------- */
 
-/* Which group key OneCycleLR cycles for an optimizer, by PyTorch's class:
- * 'momentum' when its defaults have one (SGD, RMSprop; SGD's momentum=0
- * counts, so OneCycleLR turns momentum on in a plain SGD), else betas[0]
- * (the Adam family, Lion); neither: 0. */
-static int momentum_key(const char *optimizer_name)
+/* Whether OneCycleLR can cycle opt's momentum: PyTorch asks whether the
+ * optimizer's defaults have "momentum" (SGD, RMSprop) or "betas" (the Adam
+ * family); here, whether its groups have one (not NAN). One difference:
+ * PyTorch's SGD and RMSprop allocate their momentum_buffer at the first
+ * step, so OneCycleLR can turn momentum on in an optimizer made with
+ * momentum 0; ours allocate it when they are made, and so refuse. Returns
+ * 0, or -1 with the message in err. */
+static int check_cycle_momentum(const Optimizer *opt, char *err, size_t errlen)
 {
-    static const char *const with_momentum[] = {"sgd", "rmsprop"};
-    static const char *const with_betas[] = {"adam", "adamw", "adamax", "lion", "adam8bit"};
-    for (size_t i = 0; i < sizeof with_momentum / sizeof *with_momentum; i++)
-        if (strcmp(optimizer_name, with_momentum[i]) == 0) return 1;
-    for (size_t i = 0; i < sizeof with_betas / sizeof *with_betas; i++)
-        if (strcmp(optimizer_name, with_betas[i]) == 0) return 2;
+    const ParamGroup *group = &opt->groups[0];
+    if (isnan(group->momentum) && isnan(group->beta1)) {
+        snprintf(err, errlen, "optimizer must support momentum with `cycle_momentum` option enabled");
+        return -1;
+    }
+    if (group->momentum == 0.0f) {
+        snprintf(err, errlen,
+                 "cycle_momentum on %s made with momentum=0: make it with momentum > 0 (its "
+                 "momentum_buffer is allocated then; PyTorch allocates it at the first step)",
+                 opt->name);
+        return -1;
+    }
     return 0;
 }
+
+/* snippet: set_group, shown in 07_schedules */
+/* Writes a group's scheduled lr, and the momentum where OneCycleLR cycles
+ * it: into "momentum" or betas[0], whichever the optimizer has. */
+static void set_group(ParamGroup *group, const ScheduleRun *run)
+{
+    group->lr = (float)run->lr;   /* the group's lr is a float32 */
+    if (isnan(run->momentum)) return;
+    if (!isnan(group->momentum))
+        group->momentum = (float)run->momentum;
+    else
+        group->beta1 = run->momentum;
+}
+/* end snippet */
 
 /* The decimal a float32 lr was written as: the shortest that rounds to it
  * (0.1f gives 0.1). PyTorch's group holds the Python float 0.1; ours holds
@@ -295,7 +316,6 @@ static double as_written(float lr)
     return lr;   /* nine digits always read back: here (double)lr is as good */
 }
 
-/* snippet: lr_scheduler, shown in 07_schedules */
 int lr_scheduler_start(LRScheduler *sched, const Schedule *s, Optimizer *opt, char *err,
                        size_t errlen)
 {
@@ -307,16 +327,9 @@ int lr_scheduler_start(LRScheduler *sched, const Schedule *s, Optimizer *opt, ch
         snprintf(err, errlen, "%s", problem);
         return -1;
     }
-    if (s->kind == SCHEDULE_ONECYCLE && s->onecycle.cycle_momentum) {
-        int key = momentum_key(opt->name);
-        if (key == 0) {
-            snprintf(err, errlen,
-                     "optimizer must support momentum with `cycle_momentum` "
-                     "option enabled");
-            return -1;
-        }
-        sched->use_beta1 = key == 2;
-    }
+    if (s->kind == SCHEDULE_ONECYCLE && s->onecycle.cycle_momentum &&
+        check_cycle_momentum(opt, err, errlen) != 0)
+        return -1;
     sched->num_groups = opt->num_groups;
     for (int g = 0; g < opt->num_groups; g++) {
         /* group.setdefault("initial_lr", group["lr"]): each group from its own lr
@@ -324,7 +337,7 @@ int lr_scheduler_start(LRScheduler *sched, const Schedule *s, Optimizer *opt, ch
         double initial_lr =
             s->kind == SCHEDULE_WARMUP_COSINE ? s->lr : as_written(opt->groups[g].lr);
         if (schedule_start(&sched->groups[g], s, initial_lr, err, errlen) != 0) return -1;
-        opt->groups[g].lr = (float)sched->groups[g].lr;
+        set_group(&opt->groups[g], &sched->groups[g]);
     }
     return 0;
 }
@@ -344,11 +357,10 @@ int lr_scheduler_step(LRScheduler *sched, Optimizer *opt, char *err, size_t errl
     }
     for (int g = 0; g < sched->num_groups; g++) {
         sched->groups[g] = next[g];
-        opt->groups[g].lr = (float)next[g].lr;   /* the group's lr is a float32 */
+        set_group(&opt->groups[g], &next[g]);
     }
     return 0;
 }
-/* end snippet */
 
 /* ---- checks, with PyTorch's messages ------------------------------------------------- */
 

@@ -197,23 +197,20 @@ double schedule_lr(const Schedule *s, int step);
 typedef struct {
     int num_groups;
     ScheduleRun groups[OPTIMIZER_MAX_GROUPS];
-    /* OneCycleLR with cycle_momentum: the momentum is Adam's betas[0] (true)
-     * or SGD's and RMSprop's momentum (false). The Optimizer interface has
-     * no way to set either (a group holds lr and weight_decay only), so it
-     * is left to the caller: groups[g].momentum holds this step's value. */
-    bool use_beta1;
 } LRScheduler;
 
 /* Makes a scheduler on opt: records each group's lr as its initial_lr (in
  * double, the shortest decimal that rounds to the group's float32 lr: 0.1f
  * starts the schedule from 0.1, as PyTorch's Python float) and sets every
- * group's lr for step 0. Returns 0, or -1 with PyTorch's message
- * (as for schedule_start; OneCycleLR with cycle_momentum also refuses an
- * optimizer with no momentum, such as Adagrad). */
+ * group's lr for step 0; OneCycleLR with cycle_momentum sets the group's
+ * momentum too (SGD's and RMSprop's "momentum", the Adam family's beta1).
+ * Returns 0, or -1 with PyTorch's message (as for schedule_start; cycling
+ * momentum also refuses an optimizer with none, such as Adagrad, and one
+ * made with momentum 0, whose buffer does not exist). */
 int lr_scheduler_start(LRScheduler *sched, const Schedule *s, Optimizer *opt, char *err, size_t errlen);
 
-/* scheduler.step(), after optimizer_step(opt): sets every group's lr for the
- * next step. Returns 0, or -1 with PyTorch's message (the lrs unchanged). */
+/* scheduler.step(), after optimizer_step(opt): sets every group's lr (and
+ * momentum) for the next step. Returns 0, or -1 with PyTorch's message (the lrs unchanged). */
 int lr_scheduler_step(LRScheduler *sched, Optimizer *opt, char *err, size_t errlen);
 
 /* ---- from text: optlab and the tests --------------------------------------------- */

@@ -53,12 +53,16 @@ START_TEST(test_the_chapters_measurements)
               value_in(v, "sched_onecycle_momentum_peak") == 0.85 &&
               value_in(v, "sched_onecycle_momentum_last") == 0.95);
 
-    /* The MLP under four schedules: every one at 100% training accuracy,
+    /* The MLP under six schedules: every one at 100% training accuracy,
      * the test accuracies within the starts' spread of the constant rate's,
-     * and the constant rate with the lowest training loss. */
-    const char *names[] = {"constant", "step", "cosine", "warmup_cosine"};
+     * and the constant rate with the lowest training loss; OneCycleLR with
+     * and without its beta1 cycle end alike (test accuracy within half a
+     * point, loss within 25%). */
+    const char *names[] = {"constant", "step", "cosine", "warmup_cosine", "onecycle", "onecycle_fixed"};
     char name[64];
-    for (int k = 0; k < 4; k++) {
+    ck_assert(fabs(value_in(v, "mlp_onecycle_test") - value_in(v, "mlp_onecycle_fixed_test")) <= 0.5);
+    ck_assert_close(value_in(v, "mlp_onecycle_loss"), value_in(v, "mlp_onecycle_fixed_loss"), 0, 0.25);
+    for (int k = 0; k < TABLE_SIZE(names); k++) {
         snprintf(name, sizeof name, "mlp_%s_train", names[k]);
         ck_assert(value_in(v, name) == 100);
         snprintf(name, sizeof name, "mlp_%s_test", names[k]);

@@ -14,7 +14,9 @@
 
 #include "adagrad.h"
 #include "adam.h"
+#include "adamw.h"
 #include "momentum.h"
+#include "rmsprop.h"
 #include "schedule_golden.h"
 #include "schedules.h"
 #include "sgd.h"
@@ -54,6 +56,11 @@ static void load_schedules(ScheduleGoldenFile *g)
  * (1e-12 of it); such values get an atol of 1e-17. */
 #define HAND_RTOL 2e-15
 #define HAND_ATOL 1e-17
+/* onecycle.txt, float32 trajectories: the parameters and states to the
+ * rtol of lessons 01-06, and, as there, the states that cancel towards 0
+ * (momentum_buffer, exp_avg) to two ulps of the largest one of the case as
+ * well (one_cycle_atol). */
+#define ONE_CYCLE_RTOL 1.9e-6
 
 static const struct {
     const char *what, *schedule;
@@ -535,23 +542,31 @@ START_TEST(test_lr_scheduler_one_cycle_and_nanogpt)
     Schedule s = parse_case(c);
     char err[512];
     /* OneCycleLR replaces every group's lr with its own (0.1/25 at first),
-     * and cycles SGD's momentum, or Adam's betas[0]: the Optimizer interface
-     * cannot set either, so the scheduler holds it for the caller. */
+     * and cycles SGD's and RMSprop's momentum, or Adam's betas[0]. */
+    static const char *const WITH_MOMENTUM[] = {"momentum=0.9"};
     static const struct {
         const OptimizerSpec *spec;
+        const char *const *settings;
         bool beta1;
-    } CYCLED[] = {{&SGD_MOMENTUM_SPEC, false}, {&ADAM_SPEC, true}};
+    } CYCLED[] = {{&SGD_MOMENTUM_SPEC, WITH_MOMENTUM, false},
+                  {&RMSPROP_SPEC, WITH_MOMENTUM, false},
+                  {&ADAM_SPEC, NULL, true}};
     for (int i = 0; i < TABLE_SIZE(CYCLED); i++) {
         TwoGroups t;
-        two_groups(&t, CYCLED[i].spec, NULL, 0, 0.5f);
+        two_groups(&t, CYCLED[i].spec, CYCLED[i].settings, CYCLED[i].settings ? 1 : 0, 0.5f);
         LRScheduler sched;
         ck_assert_msg(lr_scheduler_start(&sched, &s, t.opt, err, sizeof err) == 0, "%s", err);
-        ck_assert(sched.use_beta1 == CYCLED[i].beta1);
         for (int step = 0; step < c->steps; step++) {
             if (step > 0) ck_assert(lr_scheduler_step(&sched, t.opt, err, sizeof err) == 0);
+            double momentum = schedule_golden_series(c, "momentum")[step];
             for (int k = 0; k < 2; k++) {
-                ck_assert(t.opt->groups[k].lr == (float)c->series[0][step]);
-                ck_assert(sched.groups[k].momentum == schedule_golden_series(c, "momentum")[step]);
+                const ParamGroup *group = &t.opt->groups[k];
+                ck_assert(group->lr == (float)c->series[0][step]);
+                ck_assert(sched.groups[k].momentum == momentum);
+                if (CYCLED[i].beta1)
+                    ck_assert(group->beta1 == momentum && isnan(group->momentum));
+                else
+                    ck_assert(group->momentum == (float)momentum && isnan(group->beta1));
             }
         }
         /* one step too many: refused, and the lrs stay */
@@ -572,6 +587,12 @@ START_TEST(test_lr_scheduler_one_cycle_and_nanogpt)
     ck_assert(lr_scheduler_start(&sched, &still, t.opt, err, sizeof err) == 0);
     ck_assert(isnan(sched.groups[0].momentum));
     two_groups_free(&t);
+    /* An SGD made with momentum 0 has no momentum_buffer to cycle (PyTorch
+     * would make one at the first step): refused, saying so. */
+    two_groups(&t, &SGD_MOMENTUM_SPEC, NULL, 0, 0.5f);
+    ck_assert_int_eq(lr_scheduler_start(&sched, &s, t.opt, err, sizeof err), -1);
+    ck_assert_msg(strstr(err, "momentum=0") && strstr(err, "momentum > 0"), "%s", err);
+    two_groups_free(&t);
     /* nanoGPT's loop sets every group to get_lr(it), whatever its own lr. */
     c = schedule_golden_find(&g, "nanogpt_warmup_cosine");
     s = parse_case(c);
@@ -588,6 +609,89 @@ START_TEST(test_lr_scheduler_one_cycle_and_nanogpt)
     t.opt->num_groups = 2;
     two_groups_free(&t);
     schedule_golden_free(&g);
+}
+END_TEST
+
+/* ---- what the optimizers do with the momentum OneCycleLR sets ------------------------ */
+
+/* The keys of onecycle.txt's settings that are OneCycleLR's; the rest are
+ * the optimizer's. */
+static bool is_one_cycle_key(const char *setting)
+{
+    static const char *const KEYS[] = {"max_lr", "total_steps", "pct_start", "base_momentum",
+                                       "max_momentum", "div_factor"};
+    for (int k = 0; k < TABLE_SIZE(KEYS); k++)
+        if (strncmp(setting, KEYS[k], strlen(KEYS[k])) == 0 && setting[strlen(KEYS[k])] == '=')
+            return true;
+    return false;
+}
+
+/* Two ulps of the largest state of case c: an average of gradients of both
+ * signs keeps the absolute error of the terms that cancelled. */
+static double one_cycle_atol(const GoldenCase *c)
+{
+    float largest = 0.0f;
+    for (int k = 0; k < c->num_states; k++)
+        for (long j = 0; j < (long)c->steps * c->numel; j++)
+            largest = fmaxf(largest, fabsf(c->state[k][j]));
+    return 2.0 * (nextafterf(largest, INFINITY) - largest);
+}
+
+typedef struct {
+    Schedule schedule;
+    LRScheduler sched;
+} OneCycleRun;
+
+static int one_cycle_start(Optimizer *opt, void *ctx, char *err, size_t errlen)
+{
+    OneCycleRun *run = ctx;
+    return lr_scheduler_start(&run->sched, &run->schedule, opt, err, errlen);
+}
+
+static int one_cycle_step(Optimizer *opt, void *ctx, char *err, size_t errlen)
+{
+    OneCycleRun *run = ctx;
+    return lr_scheduler_step(&run->sched, opt, err, errlen);
+}
+
+/* PyTorch's runs of SGD, RMSprop, Adam and AdamW under OneCycleLR, which
+ * moves their momentum (or beta1) every step: the parameters and states
+ * match only if each step uses the momentum the scheduler set. (With the
+ * momentum left at its starting value the first case is off at step 2.) */
+START_TEST(test_one_cycle_moves_the_optimizers_momentum)
+{
+    static const struct {
+        const char *optimizer;
+        const OptimizerSpec *spec;
+    } SPECS[] = {{"sgd", &SGD_MOMENTUM_SPEC}, {"rmsprop", &RMSPROP_SPEC},
+                 {"adam", &ADAM_SPEC}, {"adamw", &ADAMW_SPEC}};
+    GoldenFile g;
+    load_golden("onecycle.txt", &g);
+    ck_assert_int_eq(g.count, 5);
+    for (int i = 0; i < g.count; i++) {
+        const GoldenCase *c = &g.cases[i];
+        const OptimizerSpec *spec = NULL;
+        for (int k = 0; k < TABLE_SIZE(SPECS); k++)
+            if (strcmp(c->optimizer, SPECS[k].optimizer) == 0) spec = SPECS[k].spec;
+        ck_assert_msg(spec != NULL, "case %s: optimizer %s", c->name, c->optimizer);
+        const char *own[GOLDEN_MAX_SETTINGS], *cycle[GOLDEN_MAX_SETTINGS];
+        int num_own = 0, num_cycle = 0;
+        for (int k = 0; k < c->num_settings; k++) {
+            if (is_one_cycle_key(c->settings[k]))
+                cycle[num_cycle++] = c->settings[k];
+            else
+                own[num_own++] = c->settings[k];
+        }
+        OneCycleRun run;
+        char err[512];
+        ck_assert_msg(schedule_parse(schedule_spec_find("onecycle"), &run.schedule, num_cycle, cycle,
+                                     err, sizeof err) == 0,
+                      "case %s: %s", c->name, err);
+        GoldenScheduler scheduler = {one_cycle_start, one_cycle_step, &run};
+        check_golden_case_scheduled(spec, c, num_own, own, &scheduler, one_cycle_atol(c),
+                                    ONE_CYCLE_RTOL);
+    }
+    golden_free(&g);
 }
 END_TEST
 
@@ -835,6 +939,7 @@ void add_schedule_tests(TCase *core, TCase *limits)
     tcase_add_test(core, test_onecycle_steps_exactly_total_steps);
     tcase_add_test(core, test_lr_scheduler_scales_each_groups_own_lr);
     tcase_add_test(core, test_lr_scheduler_one_cycle_and_nanogpt);
+    tcase_add_test(core, test_one_cycle_moves_the_optimizers_momentum);
     tcase_add_loop_test(limits, test_refusals_with_pytorchs_messages, 0, TABLE_SIZE(REFUSALS));
     tcase_add_test(limits, test_validate_and_start_refuse_a_bad_schedule);
     tcase_add_test(limits, test_edge_cases);
