@@ -517,6 +517,21 @@ START_TEST(test_shell_quote)
 }
 END_TEST
 
+START_TEST(test_longest_line)
+{
+    /* Columns are characters: kappa and the em dash are two and three
+     * bytes in UTF-8, one column each. A line naming the skipped path is
+     * not counted however long it is; the last line needs no newline. */
+    const char *where;
+    const char *text = "short\n\xce\xba = 100 \xe2\x80\x94 seven\n/a/long/path/the/reader/chose/x.gp\nsix ch";
+    ck_assert_int_eq(longest_line(text, "/a/long/path", &where), 15);
+    ck_assert_ptr_eq(where, text + 6);
+    ck_assert_int_eq(longest_line(text, "no such path", &where), 34);
+    ck_assert_int_eq(longest_line("", "x", &where), 0);
+    ck_assert_int_eq(longest_line("a\nthe last one", "x", &where), 12);
+}
+END_TEST
+
 START_TEST(test_programs_run_from_paths_with_spaces)
 {
     /* A program in a directory whose name has a space, a quote and a $, as a
@@ -588,20 +603,34 @@ START_TEST(test_golden_reader)
     ck_assert(c->state_numel[1] == 6 && c->state[1][5] == 6.0f);   /* the parameter's shape */
     golden_free(&g);
 
-    const char *broken[] = {
-        "case a\nshape 2\nparam 1 2\ngrad 1\nexpect 1 2\nend\n",        /* short row */
-        "case a\nshape 2\nparam 1 2\ngrad 1 1\nend\n",                   /* no expect */
-        "case a\nshape 2\nparam 1 2\ngrad 1 1\nexpect 1 2\n",            /* no end */
-        "case a\nshape 2\nparam 1 2\ngrad 1 nan\nexpect 1 2\nend\n",     /* NaN */
-        "param 1 2\n",                                                   /* no case */
+    /* A broken file is refused whole, with the line it stopped at
+     * (comments and blank lines counted) or the case left open. */
+    const struct {
+        const char *text, *message;
+    } broken[] = {
+        {"case a\nshape 2\nparam 1 2\ngrad 1\nexpect 1 2\nend\n", ":4: cannot read this line"},   /* short row */
+        {"case a\nshape 2\nparam 1 2\ngrad 1 1\nend\n", ":5: cannot read this line"},              /* no expect */
+        {"case a\nshape 2\nparam 1 2\ngrad 1 1\nexpect 1 2\n", ": case 'a' has no 'end'"},         /* no end */
+        {"case a\nshape 2\nparam 1 2\ngrad 1 nan\nexpect 1 2\nend\n", ":4: cannot read this line"}, /* NaN */
+        {"param 1 2\n", ":1: cannot read this line"},                                                /* no case */
+        {"case a\nshape 2\nparam 1 2\ncase b\n", ":4: cannot read this line"},   /* no end before the next */
+        {"# a comment\n\ncase a\nshape 2 x\n", ":4: cannot read this line"},       /* not a size */
         /* a state_shape after the state's first row, and a row of the wrong size */
-        "case a\nshape 2\nparam 1 2\ngrad 1 1\nexpect 1 2\nstate s 1 2\nstate_shape s 1\nend\n",
-        "case a\nshape 2\nparam 1 2\nstate_shape s 3\ngrad 1 1\nexpect 1 2\nstate s 1 2\nend\n",
+        {"case a\nshape 2\nparam 1 2\ngrad 1 1\nexpect 1 2\nstate s 1 2\nstate_shape s 1\nend\n",
+         ":7: cannot read this line"},
+        {"case a\nshape 2\nparam 1 2\nstate_shape s 3\ngrad 1 1\nexpect 1 2\nstate s 1 2\nend\n",
+         ":7: cannot read this line"},
     };
-    for (int i = 0; i < 7; i++) {
-        write_text_file(path, broken[i]);
+    for (int i = 0; i < TABLE_SIZE(broken); i++) {
+        write_text_file(path, broken[i].text);
         ck_assert_msg(golden_load(path, &g, err, sizeof err) == -1, "broken file %d was accepted", i);
+        ck_assert_int_eq(g.count, 0);
+        ck_assert_msg(strncmp(err, path, strlen(path)) == 0 && strstr(err, broken[i].message) != NULL,
+                      "broken file %d: the message was '%s', not '%s%s'", i, err, path, broken[i].message);
     }
+    snprintf(path, sizeof path, "%s/missing.txt", dir);
+    ck_assert_int_eq(golden_load(path, &g, err, sizeof err), -1);
+    ck_assert_msg(strstr(err, "cannot open") != NULL, "%s", err);
     remove_tree(dir);
 }
 END_TEST
@@ -672,6 +701,7 @@ Suite *make_suite(void)
     tcase_add_test(core, test_golden_reader);
     tcase_add_test(core, test_shaped_slots);
     tcase_add_test(core, test_shell_quote);
+    tcase_add_test(core, test_longest_line);
     tcase_add_test(core, test_programs_run_from_paths_with_spaces);
 
     TCase *limits = tcase_create("Limits");

@@ -1,6 +1,8 @@
 /* testing.c - helpers for the Check suites (see testing.h). */
 #include "testing.h"
 
+#include <dirent.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -420,6 +422,56 @@ static bool nonempty_file(const char *dir, const char *subdir, const char *name,
     return stat(path, &st) == 0 && st.st_size > 0;
 }
 
+size_t longest_line(const char *text, const char *skip, const char **where)
+{
+    size_t longest = 0, skip_len = strlen(skip);
+    *where = text;
+    for (const char *start = text; *start;) {
+        const char *end = strchr(start, '\n');
+        if (!end) end = start + strlen(start);
+        size_t columns = 0;
+        bool names_skip = false;
+        for (const char *c = start; c < end; c++) {
+            if (((unsigned char)*c & 0xC0) != 0x80) columns++;   /* 10xxxxxx continues a character */
+            if ((size_t)(end - c) >= skip_len && strncmp(c, skip, skip_len) == 0) names_skip = true;
+        }
+        if (!names_skip && columns > longest) longest = columns, *where = start;
+        start = *end ? end + 1 : end;
+    }
+    return longest;
+}
+
+/* Asserts that no line of text (`what` names it) is wider than the book's
+ * BOOK_COLUMNS, but for lines that name the directory out_root: the reader
+ * chose it, of any length. */
+static void assert_fits_the_book(const char *what, const char *text, const char *out_root)
+{
+    const char *line;
+    size_t width = longest_line(text, out_root, &line);
+    ck_assert_msg(width <= BOOK_COLUMNS, "%s: a line of %zu columns, wider than the book's %d: %.*s", what,
+                  width, BOOK_COLUMNS, (int)strcspn(line, "\n"), line);
+}
+
+/* Asserts that every table (.txt) in dir fits the book's width. Only
+ * tables: a figure's data (inline in its gnuplot script, fig/NAME.gp) is
+ * never printed and may be as wide as it is. */
+static void assert_tables_fit_the_book(const char *dir, const char *out_root)
+{
+    DIR *tables = opendir(dir);
+    ck_assert_msg(tables != NULL, "no directory %s", dir);
+    for (struct dirent *e; (e = readdir(tables)) != NULL;) {
+        size_t len = strlen(e->d_name);
+        if (len < 5 || strcmp(e->d_name + len - 4, ".txt") != 0) continue;
+        char path[3000];
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        char *text = read_text_file(path);
+        ck_assert_msg(text != NULL, "cannot read %s", path);
+        assert_fits_the_book(e->d_name, text, out_root);
+        free(text);
+    }
+    closedir(tables);
+}
+
 void check_lesson_smoke_run(const char *lesson, const char *expect_text,
                             const char *const *tables, const char *const *figures)
 {
@@ -444,6 +496,12 @@ void check_lesson_smoke_run(const char *lesson, const char *expect_text,
         ck_assert_msg(nonempty_file(out_root, "fig", figures[i], ".gp"), "no figure script fig/%s.gp",
                       figures[i]);
     ck_assert(strstr(run.out, "gnuplot not found") != NULL);   /* and it said so */
+    /* Nothing it printed or tabled is wider than the book's page. */
+    assert_fits_the_book("stdout", run.out, out_root);
+    assert_fits_the_book("stderr", run.err, out_root);
+    char tables_dir[2000];
+    snprintf(tables_dir, sizeof tables_dir, "%s/%s", out_root, out_dir);
+    assert_tables_fit_the_book(tables_dir, out_root);
     program_run_free(&run);
     remove_tree(dir);
 }

@@ -262,11 +262,21 @@ void program_command(char *cmd, size_t len, const char *dir, const char *program
 int run_program(const char *command, const char *input, ProgramRun *run);
 void program_run_free(ProgramRun *run);
 
+/* The width of the book's code and output blocks, in columns. */
+#define BOOK_COLUMNS 92
+
+/* The longest line of text in columns (UTF-8 characters, not bytes), and in
+ * *where the line's start; lines that contain `skip` (a path the reader
+ * chose, of any length) are not counted. */
+size_t longest_line(const char *text, const char *skip, const char **where);
+
 /* The smoke run of a lesson program: `LESSON --quick` without gnuplot, into a
  * fresh directory whose name has a space and a quote. Asserts exit status 0, that stdout contains `expect_text`,
  * that each named table exists as out/LESSON/NAME.txt (NULL-terminated list;
  * include "values"), that each named figure left its script fig/NAME.gp, and
- * that the program said it could not draw. */
+ * that the program said it could not draw; and that no line of its stdout,
+ * its stderr or any table out/LESSON/NAME.txt is wider than BOOK_COLUMNS (but
+ * for lines that name the --out directory). */
 void check_lesson_smoke_run(const char *lesson, const char *expect_text,
                             const char *const *tables, const char *const *figures);
 

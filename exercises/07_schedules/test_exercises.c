@@ -403,27 +403,88 @@ static void assert_same_run(const float *got, const float *want, size_t n, doubl
 static const Settings SGD_PLAIN = {"SGD, lr 0.5", SGD, .sgd = {.lr = 0.5f}};
 static const Settings ADAM_DEFAULT = {"Adam, lr 0.01", ADAM,
                                       .adam = {.lr = 0.01f, .betas = {0.9, 0.999}, .eps = 1e-8f}};
+/* SGD_PLAIN at 4 times its lr (2 = 4 x 0.5 exactly). */
+static const Settings SGD_FOUR_TIMES = {"SGD, lr 2", SGD, .sgd = {.lr = 2.0f}};
 
-START_TEST(test_ex2_one_micro_batch)
+/* Your settings for a recipe run without the / k: ex_sgd_without_division
+ * and its kin, by the recipe's optimizer. */
+static Settings your_settings(const Settings *recipe, int k)
 {
-    /* k = 1: one micro-batch of m is a batch of m, divided by 1 or not. */
+    Settings s = *recipe;
+    switch (recipe->kind) {
+    case SGD: s.sgd = ex_sgd_without_division(&recipe->sgd, k); break;
+    case ADAGRAD: s.adagrad = ex_adagrad_without_division(&recipe->adagrad, k); break;
+    case ADAM:
+    case ADAMW: s.adam = ex_adam_without_division(&recipe->adam, k, recipe->kind == ADAMW); break;
+    }
+    return s;
+}
+
+/* The last losses of two runs that sum the same float32 losses, only the
+ * division by k grouped otherwise: the same to a double's rounding. */
+#define SAME_LOSS 1e-12
+/* The last losses of a pair of runs are not compared. */
+#define NO_LOSS (-1.0)
+
+/* Two runs of STEPS steps on k micro-batches of MICRO examples that must
+ * end at the same parameters: one of your code, and the run it must
+ * match. */
+typedef struct {
+    int k;
+    const Settings *settings;        /* your run: its optimizer */
+    Loop loop;                       /* and its loop */
+    const Settings *want_settings;   /* the run it must match */
+    Loop want_loop;
+    double apart;                    /* 0: the same floats; else ROUNDING_APART (assert_same_run) */
+    double loss_apart;               /* the last losses within this, relative; or NO_LOSS */
+} RunPair;
+
+static const char *const LOOP_NAMES[] = {
+    [MEAN] = "the book's loop, each micro-batch / k",
+    [SUM] = "the book's loop without the / k",
+    [ONE_BATCH] = "one batch of the k*m examples",
+    [YOURS_MEAN] = "ex_train_accumulated(divide true)",
+    [YOURS_SUM] = "ex_train_accumulated(divide false)",
+};
+
+/* Runs each pair's two runs and asserts that they end at the same
+ * parameters (and losses, where the pair compares them). */
+static void check_run_pairs(const RunPair *pairs /* [count] */, int count)
+{
     Problem *p = mlp();
     size_t n = paramlist_numel(&p->params);
     float *want = malloc(sizeof(float) * n), *got = malloc(sizeof(float) * n);
     ck_assert(want && got);
-    const Settings *runs[2] = {&SGD_PLAIN, &ADAM_DEFAULT};
-    for (int r = 0; r < 2; r++)
-        for (int divide = 0; divide < 2; divide++) {
-            double want_loss = train(p, runs[r], 1, ONE_BATCH, want);
-            double got_loss = train(p, runs[r], 1, divide ? YOURS_MEAN : YOURS_SUM, got);
-            char what[128];
-            snprintf(what, sizeof what, "%s, k = 1, divide %s", runs[r]->name, divide ? "true" : "false");
-            assert_same_run(got, want, n, 0, what);
-            /* the same losses, only the division by k grouped otherwise */
-            ck_assert_close_msg(what, got_loss, want_loss, 0, 1e-12);
-        }
+    for (int i = 0; i < count; i++) {
+        const RunPair *pair = &pairs[i];
+        char what[400];
+        if (pair->want_settings == pair->settings)
+            snprintf(what, sizeof what, "%s, %d micro-batches of %d: %s against %s", pair->settings->name,
+                     pair->k, MICRO, LOOP_NAMES[pair->loop], LOOP_NAMES[pair->want_loop]);
+        else
+            snprintf(what, sizeof what, "%d micro-batches of %d: %s in %s, against %s in %s", pair->k, MICRO,
+                     pair->settings->name, LOOP_NAMES[pair->loop], pair->want_settings->name,
+                     LOOP_NAMES[pair->want_loop]);
+        double got_loss = train(p, pair->settings, pair->k, pair->loop, got);
+        double want_loss = train(p, pair->want_settings, pair->k, pair->want_loop, want);
+        assert_same_run(got, want, n, pair->apart, what);
+        if (pair->loss_apart != NO_LOSS) ck_assert_close_msg(what, got_loss, want_loss, 0, pair->loss_apart);
+    }
     free(want), free(got);
     problem_free(p);
+}
+
+START_TEST(test_ex2_one_micro_batch)
+{
+    /* k = 1: one micro-batch of m is a batch of m, divided by 1 or not; the
+     * same losses, only the division by k grouped otherwise. */
+    static const RunPair pairs[] = {
+        {1, &SGD_PLAIN, YOURS_SUM, &SGD_PLAIN, ONE_BATCH, 0, SAME_LOSS},
+        {1, &SGD_PLAIN, YOURS_MEAN, &SGD_PLAIN, ONE_BATCH, 0, SAME_LOSS},
+        {1, &ADAM_DEFAULT, YOURS_SUM, &ADAM_DEFAULT, ONE_BATCH, 0, SAME_LOSS},
+        {1, &ADAM_DEFAULT, YOURS_MEAN, &ADAM_DEFAULT, ONE_BATCH, 0, SAME_LOSS},
+    };
+    check_run_pairs(pairs, TABLE_SIZE(pairs));
 }
 END_TEST
 
@@ -434,27 +495,19 @@ START_TEST(test_ex2_micro_batches_are_the_batch)
      * rounding), and the loss the mean of all k*m losses. The book's loop
      * (accumulate.h) gives the same floats for k a power of two, where
      * dividing by k is exact whatever the order. */
-    Problem *p = mlp();
-    size_t n = paramlist_numel(&p->params);
-    float *want = malloc(sizeof(float) * n), *got = malloc(sizeof(float) * n);
-    ck_assert(want && got);
-    const Settings *runs[2] = {&SGD_PLAIN, &ADAM_DEFAULT};
-    const int ks[3] = {4, 3, 8};
-    for (int r = 0; r < 2; r++)
-        for (int i = 0; i < 3; i++) {
-            char what[128];
-            snprintf(what, sizeof what, "%s, %d micro-batches of %d, / %d", runs[r]->name, ks[i], MICRO, ks[i]);
-            double got_loss = train(p, runs[r], ks[i], YOURS_MEAN, got);
-            double batch_loss = train(p, runs[r], ks[i], ONE_BATCH, want);
-            assert_same_run(got, want, n, ROUNDING_APART, what);
-            ck_assert_close_msg(what, got_loss, batch_loss, 0, LOSS_APART);
-            if (ks[i] != 3) {
-                train(p, runs[r], ks[i], MEAN, want);
-                assert_same_run(got, want, n, 0, what);
-            }
-        }
-    free(want), free(got);
-    problem_free(p);
+    static const RunPair pairs[] = {
+        {4, &SGD_PLAIN, YOURS_MEAN, &SGD_PLAIN, ONE_BATCH, ROUNDING_APART, LOSS_APART},
+        {4, &SGD_PLAIN, YOURS_MEAN, &SGD_PLAIN, MEAN, 0, NO_LOSS},
+        {3, &SGD_PLAIN, YOURS_MEAN, &SGD_PLAIN, ONE_BATCH, ROUNDING_APART, LOSS_APART},
+        {8, &SGD_PLAIN, YOURS_MEAN, &SGD_PLAIN, ONE_BATCH, ROUNDING_APART, LOSS_APART},
+        {8, &SGD_PLAIN, YOURS_MEAN, &SGD_PLAIN, MEAN, 0, NO_LOSS},
+        {4, &ADAM_DEFAULT, YOURS_MEAN, &ADAM_DEFAULT, ONE_BATCH, ROUNDING_APART, LOSS_APART},
+        {4, &ADAM_DEFAULT, YOURS_MEAN, &ADAM_DEFAULT, MEAN, 0, NO_LOSS},
+        {3, &ADAM_DEFAULT, YOURS_MEAN, &ADAM_DEFAULT, ONE_BATCH, ROUNDING_APART, LOSS_APART},
+        {8, &ADAM_DEFAULT, YOURS_MEAN, &ADAM_DEFAULT, ONE_BATCH, ROUNDING_APART, LOSS_APART},
+        {8, &ADAM_DEFAULT, YOURS_MEAN, &ADAM_DEFAULT, MEAN, 0, NO_LOSS},
+    };
+    check_run_pairs(pairs, TABLE_SIZE(pairs));
 }
 END_TEST
 
@@ -464,72 +517,39 @@ START_TEST(test_ex2_without_the_division)
      * (the same floats as the book's loop with scale 1), and the loss still
      * the mean over the k*m examples. For SGD that is the recipe at k times
      * the lr: bit for bit for k = 4. */
-    Problem *p = mlp();
-    size_t n = paramlist_numel(&p->params);
-    float *want = malloc(sizeof(float) * n), *got = malloc(sizeof(float) * n);
-    ck_assert(want && got);
-    const Settings *runs[2] = {&SGD_PLAIN, &ADAM_DEFAULT};
-    for (int r = 0; r < 2; r++)
-        for (int k = 3; k <= 4; k++) {
-            char what[128];
-            snprintf(what, sizeof what, "%s, %d micro-batches of %d, no / %d", runs[r]->name, k, MICRO, k);
-            double got_loss = train(p, runs[r], k, YOURS_SUM, got);
-            double want_loss = train(p, runs[r], k, SUM, want);
-            assert_same_run(got, want, n, 0, what);
-            ck_assert_close_msg(what, got_loss, want_loss, 0, 1e-12);
-        }
-    Settings four = SGD_PLAIN;
-    four.sgd.lr *= 4;
-    train(p, &SGD_PLAIN, 4, YOURS_SUM, got);
-    train(p, &four, 4, MEAN, want);
-    assert_same_run(got, want, n, 0, "SGD at lr 0.5, no / 4, against lr 2 with the / 4");
-    free(want), free(got);
-    problem_free(p);
+    static const RunPair pairs[] = {
+        {3, &SGD_PLAIN, YOURS_SUM, &SGD_PLAIN, SUM, 0, SAME_LOSS},
+        {4, &SGD_PLAIN, YOURS_SUM, &SGD_PLAIN, SUM, 0, SAME_LOSS},
+        {3, &ADAM_DEFAULT, YOURS_SUM, &ADAM_DEFAULT, SUM, 0, SAME_LOSS},
+        {4, &ADAM_DEFAULT, YOURS_SUM, &ADAM_DEFAULT, SUM, 0, SAME_LOSS},
+        {4, &SGD_PLAIN, YOURS_SUM, &SGD_FOUR_TIMES, MEAN, 0, NO_LOSS},
+    };
+    check_run_pairs(pairs, TABLE_SIZE(pairs));
 }
 END_TEST
 
-/* Checks a settings function: for each recipe and k, the book's loop
- * without the / k on your settings against the recipe with it. */
-static void check_without_division(const Settings *recipes, int count, Settings (*yours)(const Settings *, int))
+/* Checks your settings for each recipe and k: the book's loop without the
+ * / k on your settings against the recipe with it (the same floats for k a
+ * power of two, where the / k is exact). */
+#define MAX_RECIPES 5
+static void check_without_division(const Settings *recipes /* [count] */, int count)
 {
-    Problem *p = mlp();
-    size_t n = paramlist_numel(&p->params);
-    float *want = malloc(sizeof(float) * n), *got = malloc(sizeof(float) * n);
-    ck_assert(want && got);
-    const int ks[6] = {1, 2, 4, 8, 3, 6};
-    for (int r = 0; r < count; r++)
+    static const int ks[6] = {1, 2, 4, 8, 3, 6};
+    Settings yours[MAX_RECIPES][6];
+    char names[MAX_RECIPES][160];
+    RunPair pairs[MAX_RECIPES * 6];
+    int n = 0;
+    ck_assert(count <= MAX_RECIPES);
+    for (int r = 0; r < count; r++) {
+        snprintf(names[r], sizeof names[r], "your settings for %s", recipes[r].name);
         for (int i = 0; i < 6; i++) {
-            Settings mine = yours(&recipes[r], ks[i]);
-            char what[192];
-            snprintf(what, sizeof what, "%s, k = %d: your settings without the / k against the recipe with it",
-                     recipes[r].name, ks[i]);
-            train(p, &recipes[r], ks[i], MEAN, want);
-            train(p, &mine, ks[i], SUM, got);
-            assert_same_run(got, want, n, ks[i] % 3 == 0 ? ROUNDING_APART : 0, what);
+            yours[r][i] = your_settings(&recipes[r], ks[i]);
+            yours[r][i].name = names[r];
+            double apart = ks[i] % 3 == 0 ? ROUNDING_APART : 0;
+            pairs[n++] = (RunPair){ks[i], &yours[r][i], SUM, &recipes[r], MEAN, apart, NO_LOSS};
         }
-    free(want), free(got);
-    problem_free(p);
-}
-
-static Settings sgd_yours(const Settings *recipe, int k)
-{
-    Settings s = *recipe;
-    s.sgd = ex_sgd_without_division(&recipe->sgd, k);
-    return s;
-}
-
-static Settings adagrad_yours(const Settings *recipe, int k)
-{
-    Settings s = *recipe;
-    s.adagrad = ex_adagrad_without_division(&recipe->adagrad, k);
-    return s;
-}
-
-static Settings adam_yours(const Settings *recipe, int k)
-{
-    Settings s = *recipe;
-    s.adam = ex_adam_without_division(&recipe->adam, k, recipe->kind == ADAMW);
-    return s;
+    }
+    check_run_pairs(pairs, n);
 }
 
 START_TEST(test_ex2_sgd_without_division)
@@ -544,7 +564,7 @@ START_TEST(test_ex2_sgd_without_division)
          .sgd = {.lr = 0.05f, .momentum = 0.9f, .weight_decay = 0.1f, .nesterov = true}},
         {"SGD, maximize", SGD, .sgd = {.lr = 0.01f, .momentum = 0.5f, .weight_decay = 0.01f, .maximize = true}},
     };
-    check_without_division(recipes, TABLE_SIZE(recipes), sgd_yours);
+    check_without_division(recipes, TABLE_SIZE(recipes));
 }
 END_TEST
 
@@ -558,7 +578,7 @@ START_TEST(test_ex2_adagrad_without_division)
          .adagrad = {.lr = 0.05f, .eps = 1e-10f, .initial_accumulator_value = 0.1f, .lr_decay = 0.1f,
                      .weight_decay = 0.01f}},
     };
-    check_without_division(recipes, TABLE_SIZE(recipes), adagrad_yours);
+    check_without_division(recipes, TABLE_SIZE(recipes));
 }
 END_TEST
 
@@ -577,7 +597,7 @@ START_TEST(test_ex2_adam_without_division)
         {"AdamW, eps 1e-3, weight_decay 1, maximize", ADAMW,
          .adam = {.lr = 0.01f, .betas = {0.9, 0.999}, .eps = 1e-3f, .weight_decay = 1.0f, .maximize = true}},
     };
-    check_without_division(recipes, TABLE_SIZE(recipes), adam_yours);
+    check_without_division(recipes, TABLE_SIZE(recipes));
 }
 END_TEST
 

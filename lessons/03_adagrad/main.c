@@ -346,7 +346,7 @@ static void stall(Report *r, const LessonArgs *a)
     Table *t = table_begin(r, "stall", "The moving ravine: mean loss over the last tenth of each phase", columns);
     table_row(t, "first minimum", run[SGD].end[0], run[ADAGRAD].end[0]);
     table_row(t, "after the jump", run[SGD].end[1], run[ADAGRAD].end[1]);
-    table_note(t, "each at its best lr for the first minimum: GD %g, AdaGrad %g; %d steps per phase", lr[SGD],
+    table_note(t, "each at its best lr for the first minimum: GD %.3g, AdaGrad %.3g; %d steps per phase", lr[SGD],
                lr[ADAGRAD], phase);
     table_note(t, "AdaGrad's clr/lr on coordinate 0 at the jump: %.3f (1 at the start)", clr);
     table_end(t);

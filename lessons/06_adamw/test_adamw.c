@@ -8,8 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <dirent.h>
-#include <sys/stat.h>
 
 #include "adagrad.h"
 #include "adam.h"
@@ -820,74 +818,14 @@ END_TEST
 
 /* ---- the lesson program ------------------------------------------------------------------- */
 
-/* The longest line of text, in characters (UTF-8: bytes that do not
- * continue a character), and where it starts; a line that names `path` (a
- * directory the reader chose, of any length) is not counted. */
-static size_t longest_line(const char *text, const char *path, const char **where)
-{
-    size_t longest = 0, path_len = strlen(path);
-    *where = text;
-    for (const char *start = text; *start;) {
-        const char *end = strchr(start, '\n');
-        if (!end) end = start + strlen(start);
-        size_t columns = 0;
-        bool names_path = false;
-        for (const char *c = start; c < end; c++) {
-            if (((unsigned char)*c & 0xC0) != 0x80) columns++;
-            if ((size_t)(end - c) >= path_len && strncmp(c, path, path_len) == 0) names_path = true;
-        }
-        if (!names_path && columns > longest) longest = columns, *where = start;
-        start = *end ? end + 1 : end;
-    }
-    return longest;
-}
-
 START_TEST(test_program_smoke_run)
 {
-    /* `06_adamw --quick` without gnuplot, into a directory whose name has a
-     * space and a quote: it exits 0, writes its out/06_adamw/ directory, and
-     * prints no line wider than the book's 92 columns (but for lines that
-     * name that directory, as long as the reader made it). */
-    char dir[512], out_root[600], out_flag[700], quoted[2900], args[3000], cmd[4096], out_dir[700];
-    ck_assert(make_temp_dir(dir, sizeof dir) == 0);
-    snprintf(out_root, sizeof out_root, "%s/out root's copy", dir);
-    snprintf(out_flag, sizeof out_flag, "--out=%s", out_root);
-    snprintf(args, sizeof args, "--quick %s", shell_quote(out_flag, quoted, sizeof quoted));
-    program_command(cmd, sizeof cmd, OPTIMIZERS_BIN_DIR, "06_adamw", args);
-    setenv("OPTIMIZERS_NO_GNUPLOT", "1", 1);
-    ProgramRun run;
-    ck_assert(run_program(cmd, NULL, &run) == 0);
-    ck_assert_msg(run.status == 0, "%s: exit %d, stderr: %s", cmd, run.status, run.err);
-    snprintf(out_dir, sizeof out_dir, "%s/out/06_adamw", out_root);
-    struct stat st;
-    ck_assert_msg(stat(out_dir, &st) == 0 && S_ISDIR(st.st_mode), "no directory %s", out_dir);
-    const char *texts[2] = {run.out, run.err}, *line;
-    for (int k = 0; k < 2; k++) {
-        size_t width = longest_line(texts[k], out_root, &line);
-        ck_assert_msg(width <= 92, "%s: a line of %zu columns: %.*s", k ? "stderr" : "stdout", width,
-                      (int)strcspn(line, "\n"), line);
-    }
-    /* ... nor in a table it wrote (the book refuses a wider one), and it wrote some. */
-    DIR *tables = opendir(out_dir);
-    ck_assert_ptr_nonnull(tables);
-    int files = 0;
-    for (struct dirent *e; (e = readdir(tables)) != NULL;) {
-        size_t len = strlen(e->d_name);
-        if (len < 5 || strcmp(e->d_name + len - 4, ".txt") != 0) continue;
-        char path[1000];
-        snprintf(path, sizeof path, "%s/%s", out_dir, e->d_name);
-        char *text = read_text_file(path);
-        ck_assert_msg(text != NULL, "cannot read %s", path);
-        size_t width = longest_line(text, out_root, &line);
-        ck_assert_msg(width <= 92, "%s: a line of %zu columns: %.*s", e->d_name, width, (int)strcspn(line, "\n"),
-                      line);
-        free(text);
-        files++;
-    }
-    closedir(tables);
-    ck_assert_msg(files > 0, "%s holds no tables", out_dir);
-    program_run_free(&run);
-    remove_tree(dir);
+    const char *const tables[] = {"shrink_rate", "decay_strengths", "two_formulas", "equivalence",
+                                  "groups_mlp", "groups_gpt", "values", NULL};
+    const char *const figures[] = {"06_shrink_rate", "06_decay_strengths", "06_two_formulas", "06_groups_gpt",
+                                   NULL};
+    check_lesson_smoke_run("06_adamw", "How fast decay shrinks a weight whose gradient has scale s", tables,
+                           figures);
 }
 END_TEST
 

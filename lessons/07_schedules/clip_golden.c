@@ -1,12 +1,14 @@
-/* clip_golden.c - the reader for tests/golden/clip.txt (see clip_golden.h). */
+/* clip_golden.c - the reader for tests/golden/clip.txt (see clip_golden.h),
+ * one loop over golden.h's line reader. */
 #include "clip_golden.h"
 
 #include <math.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* One number of the file: a float32, or nan, inf, -inf. Returns 0 or -1. */
+#include "golden.h"
+
+/* One number of a setting: a float32, or nan, inf, -inf. Returns 0 or -1. */
 static int read_float(const char *text, float *out)
 {
     char *end;
@@ -16,31 +18,38 @@ static int read_float(const char *text, float *out)
     return 0;
 }
 
-/* Reads exactly n numbers from text into a new array *out. Returns 0 or -1. */
-static int read_numbers(char *text, float **out, size_t n)
+/* The settings line: "max_norm=1 norm_type=inf" or "clip_value=0.5" into
+ * the case, each key at most once; *which collects the keys set
+ * (SET_MAX_NORM | ...). Returns 0 or -1. */
+enum { SET_MAX_NORM = 1, SET_NORM_TYPE = 2, SET_CLIP_VALUE = 4 };
+static int read_settings(GoldenReader *r, ClipCase *c, int *which)
 {
-    *out = malloc(sizeof(float) * (n ? n : 1));
-    if (!*out) return -1;
-    size_t count = 0;
-    for (char *tok = strtok(text, " \t\r\n"); tok; tok = strtok(NULL, " \t\r\n"))
-        if (count == n || read_float(tok, &(*out)[count++]) != 0) return -1;
-    return count == n ? 0 : -1;
+    for (const char *text; (text = golden_reader_word(r)) != NULL;) {
+        const char *eq = strchr(text, '=');
+        size_t key = eq ? (size_t)(eq - text) : 0;
+        int set = 0;
+        if (key == 8 && strncmp(text, "max_norm", key) == 0)
+            set = read_float(eq + 1, &c->max_norm) == 0 ? SET_MAX_NORM : 0;
+        else if (key == 9 && strncmp(text, "norm_type", key) == 0)
+            set = read_float(eq + 1, &c->norm_type) == 0 ? SET_NORM_TYPE : 0;
+        else if (key == 10 && strncmp(text, "clip_value", key) == 0)
+            set = read_float(eq + 1, &c->clip_value) == 0 ? SET_CLIP_VALUE : 0;
+        if (!set || (*which & set)) return -1;
+        *which |= set;
+    }
+    return 0;
 }
 
-/* "max_norm=1", "norm_type=inf" or "clip_value=0.5" into the case.
- * Returns which (SET_MAX_NORM, SET_NORM_TYPE, SET_CLIP_VALUE), or 0. */
-enum { SET_MAX_NORM = 1, SET_NORM_TYPE = 2, SET_CLIP_VALUE = 4 };
-static int read_setting(const char *text, ClipCase *c)
+/* The rest of the line: exactly n numbers, nan and inf among them, into a
+ * new array (free it), or NULL. */
+static float *read_tensor(GoldenReader *r, size_t n)
 {
-    const char *eq = strchr(text, '=');
-    size_t key = eq ? (size_t)(eq - text) : 0;
-    if (key == 8 && strncmp(text, "max_norm", key) == 0)
-        return read_float(eq + 1, &c->max_norm) == 0 ? SET_MAX_NORM : 0;
-    if (key == 9 && strncmp(text, "norm_type", key) == 0)
-        return read_float(eq + 1, &c->norm_type) == 0 ? SET_NORM_TYPE : 0;
-    if (key == 10 && strncmp(text, "clip_value", key) == 0)
-        return read_float(eq + 1, &c->clip_value) == 0 ? SET_CLIP_VALUE : 0;
-    return 0;
+    float *values = malloc(sizeof(float) * (n ? n : 1));
+    if (values && golden_reader_floats(r, values, n, false) != 0) {
+        free(values);
+        return NULL;
+    }
+    return values;
 }
 
 static void case_free(ClipCase *c)
@@ -55,71 +64,48 @@ static void case_free(ClipCase *c)
 int clip_golden_load(const char *path, ClipGoldenFile *out, char *err, size_t errlen)
 {
     memset(out, 0, sizeof *out);
-    FILE *in = fopen(path, "r");
-    if (!in) {
-        snprintf(err, errlen, "cannot open %s", path);
-        return -1;
-    }
-    size_t cap = 0;
-    char *line = NULL;
-    int lineno = 0, status = 0;
+    GoldenReader r;
+    if (golden_reader_open(&r, path, err, errlen) != 0) return -1;
     int shapes = 0, clipped = 0, settings = 0;   /* of this case, so far */
     bool has_total = false;
     ClipCase *c = NULL;
-    while (getline(&line, &cap, in) > 0) {
-        lineno++;
-        char *rest = line + strspn(line, " \t");
-        if (*rest == '#' || *rest == '\n' || *rest == '\0') continue;
-        char word[32];
-        int used = 0;
-        if (sscanf(rest, "%31s%n", word, &used) != 1) continue;
-        rest += used;
+    /* A line that cannot be read stops the loop (break); golden_reader_close names it. */
+    for (const char *word; (word = golden_reader_next(&r)) != NULL;) {
         if (strcmp(word, "case") == 0) {
-            if (c) goto fail;   /* the last one has no end */
+            if (c) break;   /* the last one has no end */
             ClipCase *bigger = realloc(out->cases, sizeof *bigger * (size_t)(out->count + 1));
-            if (!bigger) goto fail;
+            if (!bigger) break;
             out->cases = bigger;
             c = &out->cases[out->count++];
             memset(c, 0, sizeof *c);
             c->max_norm = c->norm_type = c->clip_value = c->total_norm = NAN;
             shapes = clipped = settings = 0;
             has_total = false;
-            if (sscanf(rest, "%63s", c->name) != 1) goto fail;
+            if (golden_reader_name(&r, c->name, sizeof c->name) != 0) break;
         } else if (!c) {
-            goto fail;
+            break;
         } else if (strcmp(word, "function") == 0) {
-            char name[32];
-            if (sscanf(rest, "%31s", name) != 1) goto fail;
+            const char *name = golden_reader_word(&r);
+            if (!name) break;
             if (strcmp(name, "clip_grad_value_") == 0) c->by_value = true;
-            else if (strcmp(name, "clip_grad_norm_") != 0) goto fail;
+            else if (strcmp(name, "clip_grad_norm_") != 0) break;
         } else if (strcmp(word, "settings") == 0) {
-            for (char *tok = strtok(rest, " \t\r\n"); tok; tok = strtok(NULL, " \t\r\n")) {
-                int which = read_setting(tok, c);
-                if (!which || (settings & which)) goto fail;
-                settings |= which;
-            }
+            if (read_settings(&r, c, &settings) != 0) break;
         } else if (strcmp(word, "shape") == 0) {
-            if (shapes == CLIP_GOLDEN_MAX_TENSORS || clipped) goto fail;
+            if (shapes == CLIP_GOLDEN_MAX_TENSORS || clipped) break;
             int i = shapes++;
-            c->numel[i] = 1;
-            for (char *tok = strtok(rest, " \t\r\n"); tok; tok = strtok(NULL, " \t\r\n")) {
-                int d = atoi(tok);
-                if (c->ndim[i] == TENSOR_MAX_DIMS || d <= 0) goto fail;
-                c->shape[i][c->ndim[i]++] = d;
-                c->numel[i] *= (size_t)d;
-            }
-            if (c->ndim[i] == 0) goto fail;
+            c->ndim[i] = golden_reader_shape(&r, c->shape[i], TENSOR_MAX_DIMS, &c->numel[i]);
+            if (c->ndim[i] < 0) break;
         } else if (strcmp(word, "grad") == 0) {
-            if (c->count != shapes - 1) goto fail;   /* one grad after each shape */
-            if (read_numbers(rest, &c->grad[c->count], c->numel[c->count]) != 0) goto fail;
+            if (c->count != shapes - 1) break;   /* one grad after each shape */
+            if (!(c->grad[c->count] = read_tensor(&r, c->numel[c->count]))) break;
             c->count++;
         } else if (strcmp(word, "clipped") == 0) {
-            if (clipped == c->count) goto fail;
-            if (read_numbers(rest, &c->clipped[clipped], c->numel[clipped]) != 0) goto fail;
+            if (clipped == c->count) break;   /* one clipped per grad */
+            if (!(c->clipped[clipped] = read_tensor(&r, c->numel[clipped]))) break;
             clipped++;
         } else if (strcmp(word, "total_norm") == 0) {
-            char *tok = strtok(rest, " \t\r\n");
-            if (!tok || read_float(tok, &c->total_norm) != 0) goto fail;
+            if (golden_reader_floats(&r, &c->total_norm, 1, false) != 0) break;
             has_total = true;
         } else if (strcmp(word, "end") == 0) {
             /* Complete: every tensor clipped, and the settings and result
@@ -128,25 +114,15 @@ int clip_golden_load(const char *path, ClipGoldenFile *out, char *err, size_t er
                             (c->by_value ? settings == SET_CLIP_VALUE && !has_total
                                          : settings == (SET_MAX_NORM | SET_NORM_TYPE) && has_total &&
                                                (c->norm_type == 2.0f || c->norm_type == INFINITY));
-            if (!complete) goto fail;
+            if (!complete) break;
             c = NULL;
         } else {
-            goto fail;
+            break;
         }
     }
-    if (c) {
-        snprintf(err, errlen, "%s: case '%s' has no 'end'", path, c->name);
-        status = -1;
-    }
-    goto done;
-fail:
-    snprintf(err, errlen, "%s:%d: cannot read this line", path, lineno);
-    status = -1;
-done:
-    free(line);
-    fclose(in);
-    if (status != 0) clip_golden_free(out);
-    return status;
+    if (golden_reader_close(&r, c ? c->name : NULL, err, errlen) == 0) return 0;
+    clip_golden_free(out);
+    return -1;
 }
 
 const ClipCase *clip_golden_find(const ClipGoldenFile *file, const char *name)
