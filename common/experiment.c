@@ -222,6 +222,14 @@ void sweep_band(const Sweep *s, double factor, int *lo, int *hi)
     for (*hi = s->best; *hi < s->count - 1 && s->score[*hi + 1] <= limit;) ++*hi;
 }
 
+LrBand sweep_lr_band(const Sweep *s, double factor)
+{
+    int lo, hi;
+    sweep_band(s, factor, &lo, &hi);
+    if (hi < lo) return (LrBand){NAN, NAN, NAN};
+    return (LrBand){s->lr[lo], s->lr[hi], log10((double)s->lr[hi] / s->lr[lo])};
+}
+
 void lr_grid(float *lrs, int count, int first, int per_decade)
 {
     for (int k = 0; k < count; k++) lrs[k] = (float)pow(10.0, (first + k) / (double)per_decade);
@@ -234,6 +242,19 @@ Figure *loss_figure(Report *r, const char *name, const char *settings)
     Figure *fig = report_figure(r, name);
     fprintf(figure_commands(fig), "set xlabel 'step'\nset ylabel 'loss'\nset logscale y\n%s", settings);
     return fig;
+}
+
+int figure_sweep(Figure *fig, const char *style, const Sweep *s, const char *title_fmt, ...)
+{
+    va_list ap;
+    va_start(ap, title_fmt);
+    int series = figure_series_v(fig, style, title_fmt, ap);
+    va_end(ap);
+    for (int k = 0; k < s->count; k++) {
+        if (isfinite(s->score[k])) figure_point(fig, series, s->lr[k], s->score[k]);
+        else figure_gap(fig, series);
+    }
+    return series;
 }
 
 const double MAP_LEVEL[MAP_LEVELS] = {0.01, 0.05, 0.15, 0.3, 0.6, 1.0};
@@ -282,6 +303,13 @@ Problem *must_mlp(int hidden, uint64_t seed)
 {
     char err[256];
     return must(mlp_new(hidden, seed, err, sizeof err), err);
+}
+
+Problem *must_gpt(bool quick, uint64_t seed)
+{
+    char err[512];
+    const char *name = quick ? "gpt:quick" : "gpt";
+    return must(problem_by_name(name, 0, seed, err, sizeof err), err);
 }
 
 /* ---- measurements ---- */
@@ -412,6 +440,14 @@ void tensor_mean_squares(const ParamList *l, const float *before, int samples, d
             ms[i] += d * d / ((double)x->numel * samples);
         }
     }
+}
+
+void tensor_grad_rms(Problem *p, const int *batch, int size, double *rms)
+{
+    p->loss_and_grad(p, batch, size);
+    for (int i = 0; i < p->params.count; i++) rms[i] = 0;
+    tensor_mean_squares(&p->params, NULL, 1, rms);
+    for (int i = 0; i < p->params.count; i++) rms[i] = sqrt(rms[i]);
 }
 
 double param_norm(const ParamList *l, const char *name)

@@ -8,14 +8,17 @@
  *   loss_figure, ravine_map    the figures every chapter draws: loss curves,
  *                              paths on the map of the ravine
  *   fail, must, floats_new,    stop with one line when the program cannot go on
- *   doubles_new, must_mlp
+ *   doubles_new, must_mlp,
+ *   must_gpt
  *   gradient_into, sharpness,  measurements more than one chapter makes
  *   loglog_slope(_over), log_crossing,
  *   spread, steps_until_below,
  *   first_step_reaching,
  *   decades, index_of_max/min,
  *   sort_median, sweep_band,
+ *   sweep_lr_band, figure_sweep,
  *   tensor_mean_squares,
+ *   tensor_grad_rms,
  *   param_norm
  *   next_log_step              the rows of a table over a long run
  *
@@ -112,6 +115,12 @@ Sweep lr_sweep(const float *lrs /* [count] */, int count, double to_beat, SweepR
  * `factor` of the best score: the indices *lo .. *hi, the band where the lr
  * hardly matters (*lo = 0, *hi = -1 when the sweep has no best). */
 void sweep_band(const Sweep *s, double factor, int *lo, int *hi);
+/* The same band as learning rates: from, to, and the decades it spans,
+ * log10(to / from); all NAN when the sweep has no best. */
+typedef struct {
+    double from, to, decades;
+} LrBand;
+LrBand sweep_lr_band(const Sweep *s, double factor);
 /* A grid of learning rates evenly spaced on a log scale:
  * lrs[k] = 10^((first + k) / per_decade). */
 void lr_grid(float *lrs /* [count] */, int count, int first, int per_decade);
@@ -122,6 +131,12 @@ void lr_grid(float *lrs /* [count] */, int count, int first, int per_decade);
  * scale; `settings` are its own gnuplot lines after those (a range, the key).
  * Add its curves with figure_curve. */
 Figure *loss_figure(Report *r, const char *name, const char *settings);
+
+/* Adds a series of a sweep's points (lr, score), a gap in its line at each
+ * failed run (a score that is not finite): a score against the learning
+ * rate, on log scales. Returns the series' number, as figure_series. */
+int figure_sweep(Figure *fig, const char *style, const Sweep *s, const char *title_fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 
 /* How a map of the ravine is framed: 6 inches wide and height_in tall, x
  * across and y up at the same scale, x from x_min to 5 and y within +-y_max. */
@@ -155,6 +170,10 @@ double *doubles_new(size_t n);
 /* mlp_new(hidden, seed), or fail with its message (the digits data could
  * not be read). */
 Problem *must_mlp(int hidden, uint64_t seed);
+/* The tiny GPT on the character language (problems.h's "gpt", or with
+ * quick its small "gpt:quick" for a smoke run) from the start of seed, or
+ * fail with its message. */
+Problem *must_gpt(bool quick, uint64_t seed);
 
 /* ---- measurements ---- */
 
@@ -192,6 +211,12 @@ float sort_median(float *x /* [n] */, size_t n);
  * step: how fast each part of a model moves. */
 void tensor_mean_squares(const ParamList *l, const float *before /* [numel] or NULL */, int samples,
                          double *ms /* [l->count] */);
+
+/* Each tensor's RMS gradient of p's loss on the examples batch[size] (all
+ * of them when batch is NULL) at p's parameters, into rms[p's tensors]: how
+ * differently the parts of a model are pulled. */
+void tensor_grad_rms(Problem *p, const int *batch, int size,
+                     double *rms /* [p->params.count] */);
 
 /* The Euclidean norm of the parameter named `name` ("fc1.weight"); fails
  * when l has none. How large a tensor has grown: what weight decay holds

@@ -211,6 +211,21 @@ int figure_window_means(Figure *fig, const char *style, const double *y, int win
     return series;
 }
 
+int figure_trailing_means(Figure *fig, const char *style, const double *y, int n,
+                          int window, const char *title_fmt, ...)
+{
+    va_list ap;
+    va_start(ap, title_fmt);
+    int series = figure_series_v(fig, style, title_fmt, ap);
+    va_end(ap);
+    double sum = 0;   /* each step adds its y and drops the one a window back */
+    for (int i = 0; i < n; i++) {
+        sum += y[i] - (i >= window ? y[i - window] : 0);
+        if (i >= window - 1) figure_point(fig, series, i + 1, sum / window);
+    }
+    return series;
+}
+
 int figure_log_curve(Figure *fig, const char *style, const double *y, int last, const char *title_fmt, ...)
 {
     va_list ap;

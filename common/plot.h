@@ -78,6 +78,14 @@ int figure_hline(Figure *fig, const char *style, double x0, double x1, double y,
  * last point. Returns the series' number, as figure_series. */
 int figure_window_means(Figure *fig, const char *style, const double *y /* [count * window] */, int window,
                         int count, const char *title_fmt, ...) __attribute__((format(printf, 6, 7)));
+/* Adds a series of the trailing means of y over `window` steps: at x = i + 1
+ * the mean of y[i - window + 1 .. i], for i = window - 1 .. n - 1 (y[i] is
+ * the loss of step i + 1). A noisy run's curve smoothed, each point at the
+ * last step it covers (figure_window_means puts one per window, at its
+ * middle). Returns the series' number. */
+int figure_trailing_means(Figure *fig, const char *style, const double *y /* [n] */, int n,
+                          int window, const char *title_fmt, ...)
+    __attribute__((format(printf, 6, 7)));
 /* Adds a series of the points (t, y[t]) for t = 1, 2 ... 20, then each about
  * 5% past the one before, up to `last`: a curve over steps on a log axis,
  * its points evenly spread there. Returns the series' number. */

@@ -84,6 +84,15 @@ const char *value_name(Report *r, const char *fmt, ...)
     return r->value_name;
 }
 
+const char *value_tag(Report *r, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(r->value_tag, sizeof r->value_tag, fmt, ap);
+    va_end(ap);
+    return r->value_tag;
+}
+
 void report_values(Report *r, const char *tag, const NamedValue *values)
 {
     for (const NamedValue *v = values; v->name; v++) {

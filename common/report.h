@@ -22,6 +22,7 @@ typedef struct {
     size_t table_len;
     char table_name[64];
     char value_name[64];  /* the last name value_name() built */
+    char value_tag[64];   /* the last tag value_tag() built */
     bool write_failed;    /* a table could not be saved: report_close fails */
 } Report;
 
@@ -49,6 +50,12 @@ typedef struct {
  * values of one row of a table, one run, one setting.
  *     report_values(r, "adam", (NamedValue[]){{"lr_%s", "%g", lr}, {"steps_%s", "%d", steps}, {NULL}}); */
 void report_values(Report *r, const char *tag, const NamedValue *values);
+/* A tag for report_values built from parts, for the values of a loop:
+ *     report_values(r, value_tag(r, "%s_%s", problem, optimizer), ...);
+ * It lives in r until the next call (apart from value_name's, which
+ * report_values uses for each name). */
+const char *value_tag(Report *r, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 /* Starts the figure OUT/fig/NAME (see plot.h); never NULL: if the figure
  * cannot be started the program stops with status 1 and the reason. */
 Figure *report_figure(Report *r, const char *name);

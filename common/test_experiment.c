@@ -211,6 +211,21 @@ START_TEST(test_decades_index_median_and_band)
 }
 END_TEST
 
+START_TEST(test_sweep_lr_band)
+{
+    /* Scores 9 3 1 2 at lr 0.001 .. 1: within 3 of the best, lr 0.01 .. 1,
+     * two decades; without a best, no band. */
+    Sweep s = {.count = 4, .lr = {0.001f, 0.01f, 0.1f, 1}, .score = {9, 3, 1, 2},
+               .best = 2};
+    LrBand band = sweep_lr_band(&s, 3.0);
+    ck_assert(band.from == (double)0.01f && band.to == 1.0);
+    ck_assert_close(band.decades, 2.0, 1e-6, 0);
+    s.best = -1;
+    band = sweep_lr_band(&s, 3.0);
+    ck_assert(isnan(band.from) && isnan(band.to) && isnan(band.decades));
+}
+END_TEST
+
 START_TEST(test_tensor_mean_squares)
 {
     /* Each tensor's mean square gradient, against the flat gradient; the
@@ -247,6 +262,43 @@ START_TEST(test_log_crossing)
     ck_assert_close(log_crossing(x, rising, 3, 0.3), 30.0, 0, 1e-12);
     ck_assert(isnan(log_crossing(x, falling, 3, 2)));
     ck_assert(isnan(log_crossing(x, falling, 3, 0.001)));
+}
+END_TEST
+
+START_TEST(test_tensor_grad_rms)
+{
+    /* Each tensor's RMS gradient on two examples: the square root of
+     * tensor_mean_squares over the same gradient (rms starts as garbage:
+     * it is set, not added to). */
+    Problem *p = must_mlp(4, 1);
+    const int batch[2] = {0, 1};
+    double rms[16], ms[16] = {0};
+    ck_assert_int_le(p->params.count, 16);
+    for (int i = 0; i < 16; i++) rms[i] = 123;
+    tensor_grad_rms(p, batch, 2, rms);
+    tensor_mean_squares(&p->params, NULL, 1, ms);
+    for (int i = 0; i < p->params.count; i++)
+        ck_assert(rms[i] == sqrt(ms[i]) && rms[i] > 0);
+    problem_free(p);
+}
+END_TEST
+
+START_TEST(test_must_gpt)
+{
+    /* --quick's GPT is problems.h's "gpt:quick", the same from the same seed. */
+    char err[512];
+    Problem *p = must_gpt(true, 3);
+    Problem *q = problem_by_name("gpt:quick", 0, 3, err, sizeof err);
+    ck_assert_ptr_nonnull(q);
+    ck_assert_str_eq(p->name, q->name);
+    ck_assert_int_eq(p->params.count, q->params.count);
+    size_t n = paramlist_numel(&p->params);
+    ck_assert_uint_eq(n, paramlist_numel(&q->params));
+    float *a = floats_new(n), *b = floats_new(n);
+    paramlist_get(&p->params, a), paramlist_get(&q->params, b);
+    ck_assert(memcmp(a, b, n * sizeof(float)) == 0);
+    free(a), free(b);
+    problem_free(p), problem_free(q);
 }
 END_TEST
 
@@ -329,6 +381,47 @@ START_TEST(test_figure_hline)
 }
 END_TEST
 
+START_TEST(test_value_tag)
+{
+    /* A tag built from parts survives report_values building each name. */
+    char dir[512], path[700];
+    ck_assert(make_temp_dir(dir, sizeof dir) == 0);
+    Report r;
+    ck_assert_int_eq(report_open(&r, dir, "99_demo"), 0);
+    report_values(&r, value_tag(&r, "%s_%d", "adam", 2),
+                  (NamedValue[]){{"lr_%s", "%g", 0.5}, {"steps_%s", "%d", 7}, {NULL}});
+    ck_assert_int_eq(report_close(&r), 0);
+    snprintf(path, sizeof path, "%s/out/99_demo/values.txt", dir);
+    assert_file_is(path, "lr_adam_2 0.5\nsteps_adam_2 7\n");
+    remove_tree(dir);
+}
+END_TEST
+
+START_TEST(test_figure_trailing_means_and_sweep)
+{
+    /* Trailing means over 2: from x = 2 on, the mean of y[i - 1], y[i].
+     * A sweep: (lr, score) with a gap (an empty line) at its failed run. */
+    char dir[512];
+    ck_assert(make_temp_dir(dir, sizeof dir) == 0);
+    Report r;
+    ck_assert_int_eq(report_open(&r, dir, "99_demo"), 0);
+    Figure *fig = report_figure(&r, "99_trailing");
+    const double y[4] = {1, 3, 5, 2};
+    ck_assert_int_eq(figure_trailing_means(fig, "lines ls 1", y, 4, 2, "mean of %d", 2), 0);
+    Sweep s = {.count = 3, .lr = {0.25f, 0.5f, 1}, .score = {4, INFINITY, 2}, .best = 2};
+    ck_assert_int_eq(figure_sweep(fig, "linespoints ls 2", &s, "%s", "sgd"), 1);
+    figure_close(fig);
+    ck_assert_int_eq(report_close(&r), 0);
+    char *text = figure_script(dir, "99_trailing");
+    ck_assert_ptr_nonnull(strstr(text, "$series0 << EOD\n2 2\n3 4\n4 3.5\nEOD\n"));
+    ck_assert_ptr_nonnull(strstr(text, "$series0 with lines ls 1 title 'mean of 2'"));
+    ck_assert_ptr_nonnull(strstr(text, "$series1 << EOD\n0.25 4\n\n1 2\nEOD\n"));
+    ck_assert_ptr_nonnull(strstr(text, "$series1 with linespoints ls 2 title 'sgd'"));
+    free(text);
+    remove_tree(dir);
+}
+END_TEST
+
 START_TEST(test_figure_series_helpers)
 {
     /* figure_xy: the points as given; figure_window_means: the mean of each
@@ -376,4 +469,9 @@ void add_experiment_tests(TCase *core)
     tcase_add_test(core, test_param_norm);
     tcase_add_test(core, test_log_crossing);
     tcase_add_test(core, test_figure_hline);
+    tcase_add_test(core, test_sweep_lr_band);
+    tcase_add_test(core, test_tensor_grad_rms);
+    tcase_add_test(core, test_must_gpt);
+    tcase_add_test(core, test_value_tag);
+    tcase_add_test(core, test_figure_trailing_means_and_sweep);
 }

@@ -58,18 +58,20 @@ static void bias_correction(Report *r)
 
 /* ---- 2. without the correction: first steps too long, or too short -------------- */
 
-/* Step length over lr at t = 1..steps when every gradient is 1 from step
- * `wake` on (0 before), through adam_update, with or without the correction. */
-static void steady_steps(double beta2, bool corrected, int wake, int steps, double *length /* [steps + 1] */)
+/* Step length over lr at t = 1..steps when every gradient is 1 after `quiet`
+ * steps of gradient 0 (t counts the steps since it turned on), through
+ * adam_update, with or without the correction. */
+static void steady_steps(double beta2, bool corrected, int quiet, int steps,
+                         double *length /* [steps + 1] */)
 {
     AdamConfig cfg = ADAM_DEFAULTS;
     cfg.betas[1] = beta2;
     float p = 0.0f, m = 0.0f, v = 0.0f;
     length[0] = NAN;
-    for (int t = 1; t <= steps; t++) {
-        float g = t >= wake ? 1.0f : 0.0f;
-        adam_update(&p, &g, &m, &v, NULL, 1, corrected ? t : NO_CORRECTION, &cfg);
-        length[t] = -p / cfg.lr;
+    for (int t = 1 - quiet; t <= steps; t++) {
+        float g = t >= 1 ? 1.0f : 0.0f;
+        adam_update(&p, &g, &m, &v, NULL, 1, corrected ? t + quiet : NO_CORRECTION, &cfg);
+        if (t >= 1) length[t] = -p / cfg.lr;
         p = 0.0f;   /* each step from 0: its length is exact */
     }
 }
@@ -83,11 +85,10 @@ static void steady_gradient(Report *r)
                                  "corrected", "corrected, gradient 0 for 1000 steps first"};
     const char *tags[KINDS] = {"0999", "099", "095", "corrected", "woken"};
     const double beta2[3] = {0.999, 0.99, 0.95};
-    double length[KINDS][STEPS + 1], woken[2 * STEPS + 1];
-    for (int k = 0; k < 3; k++) steady_steps(beta2[k], false, 1, STEPS, length[k]);
-    steady_steps(0.999, true, 1, STEPS, length[3]);
-    steady_steps(0.999, true, STEPS + 1, 2 * STEPS, woken);
-    for (int t = 0; t <= STEPS; t++) length[4][t] = woken[STEPS + t];   /* t: steps since it turned on */
+    double length[KINDS][STEPS + 1];
+    for (int k = 0; k < 3; k++) steady_steps(beta2[k], false, 0, STEPS, length[k]);
+    steady_steps(0.999, true, 0, STEPS, length[3]);
+    steady_steps(0.999, true, STEPS, STEPS, length[4]);
 
     const Column columns[] = {{"step t", "%d"}, {"no correction\nbeta2 0.999", "%.3f"}, {"\n0.99", "%.3f"},
                               {"\n0.95", "%.3f"}, {"corrected\n", "%.3f"},
@@ -177,12 +178,8 @@ static void uncorrected_mlp(Report *r, const LessonArgs *a)
                 report_value(r, value_name(r, "mlp_%s_lr%d_%s", c ? "corr" : "unc", k, what[w]), "%.3g", shown[w]);
             if (k == 1) continue;   /* lr 0.01: in the table only */
             const char *styles[2][2] = {{"lines ls 2 dt 2", "lines ls 2"}, {"lines ls 4 dt 2", "lines ls 4"}};
-            int s = figure_series(fig, styles[k / 2][c], "lr %g, %s", lrs[k], c ? "corrected" : "no correction");
-            double sum = 0;
-            for (int i = 0; i < steps; i++) {   /* the mean of the last 10 steps */
-                sum += loss[i] - (i >= 10 ? loss[i - 10] : 0);
-                if (i >= 9) figure_point(fig, s, i + 1, sum / 10);
-            }
+            figure_trailing_means(fig, styles[k / 2][c], loss, steps, 10, "lr %g, %s",
+                                  lrs[k], c ? "corrected" : "no correction");
         }
     table_note(t, "step/lr: the median over the %zu parameters of |step|/lr at step t; loss: the",
                paramlist_numel(&p->params));
@@ -332,15 +329,14 @@ static void amsgrad(Report *r, const LessonArgs *a)
         double *x = doubles_new((size_t)steps[k] + 1), regret[2], mean[2];
         for (int ams = 0; ams <= 1; ams++) {
             regret[ams] = online_run(o, ams, steps[k], x);
-            mean[ams] = 0;
-            for (int s = steps[k] - steps[k] / 10 + 1; s <= steps[k]; s++) mean[ams] += x[s] / (steps[k] / 10);
+            int tenth = steps[k] / 10;   /* x's mean over the last tenth of the steps */
+            mean[ams] = spread(x + steps[k] - tenth + 1, tenth).mean;
             int reach = 1;   /* the first step within 0.1 of the end it goes to */
             while (reach < steps[k] && fabs(x[reach] - (mean[ams] < 0 ? -1 : 1)) >= 0.1) reach++;
-            char tag[32];
-            snprintf(tag, sizeof tag, "%s_%s", o->tag, ams ? "ams" : "adam");
-            report_values(r, tag, (NamedValue[]){{"online_%s_x", "%.3f", mean[ams]},
-                                                 {"online_%s_regret", "%.3g", regret[ams]},
-                                                 {"online_%s_reach", "%d", reach}, {NULL}});
+            report_values(r, value_tag(r, "%s_%s", o->tag, ams ? "ams" : "adam"),
+                          (NamedValue[]){{"online_%s_x", "%.3f", mean[ams]},
+                                         {"online_%s_regret", "%.3g", regret[ams]},
+                                         {"online_%s_reach", "%d", reach}, {NULL}});
             if (k == 1) continue;   /* both go to -1: in the table only */
             int s = figure_series(fig, styles[k / 2][ams], "%s, %s", ams ? "AMSGrad" : "Adam", o->label);
             for (int end = o->period; end <= steps[k]; end = (int)fmax(end + o->period, end * 1.03)) {
@@ -460,25 +456,20 @@ static void race_course(Report *r, Table *t, Course *c, double *best_lr /* [CONT
         Run run = contender_run(o, c->run, 0);
         Sweep s = c->starts ? sweep_steps_full(c->p, run, c->starts, lrs, count)
                             : sweep_final_loss(c->p, run, lrs, count);
-        int line = s.best >= 0 ? figure_series(fig, CONTENDER[o].points, "%s", CONTENDER[o].label) : -1;
-        for (int k = 0; k < count && line >= 0; k++) {   /* a failed run: a gap in the line */
-            if (isfinite(s.score[k])) figure_point(fig, line, s.lr[k], s.score[k]);
-            else figure_gap(fig, line);
-        }
-        int lo, hi;
-        sweep_band(&s, BAND_FACTOR, &lo, &hi);
-        double band[3] = {NAN, NAN, NAN}, score = s.best >= 0 ? s.score[s.best] : NAN;   /* from, to, decades */
+        if (s.best >= 0)   /* a failed run: a gap in the line */
+            figure_sweep(fig, CONTENDER[o].points, &s, "%s", CONTENDER[o].label);
+        LrBand band = sweep_lr_band(&s, BAND_FACTOR);
+        double score = s.best >= 0 ? s.score[s.best] : NAN;
         best_lr[o] = s.best >= 0 ? s.lr[s.best] : NAN;
-        if (hi >= lo) band[0] = s.lr[lo], band[1] = s.lr[hi], band[2] = log10(band[1] / band[0]);
-        table_row(t, c->label, CONTENDER[o].label, best_lr[o], c->starts ? score : NAN, c->starts ? NAN : score,
-                  band[0], band[1], band[2]);
-        char tag[32];
-        snprintf(tag, sizeof tag, "%s_%s", c->tag, CONTENDER[o].tag);
-        report_values(r, tag, (NamedValue[]){{"race_%s_lr", "%.3g", best_lr[o]},
-                                             {"race_%s_score", c->starts ? "%.0f" : "%.2g", score},
-                                             {"race_%s_band_lo", "%.3g", band[0]},
-                                             {"race_%s_band_hi", band[1] < 100 ? "%.3g" : "%.0f", band[1]},
-                                             {"race_%s_band", "%.2f", band[2]}, {NULL}});
+        table_row(t, c->label, CONTENDER[o].label, best_lr[o], c->starts ? score : NAN,
+                  c->starts ? NAN : score, band.from, band.to, band.decades);
+        const char *hi_format = band.to < 100 ? "%.3g" : "%.0f";
+        report_values(r, value_tag(r, "%s_%s", c->tag, CONTENDER[o].tag),
+                      (NamedValue[]){{"race_%s_lr", "%.3g", best_lr[o]},
+                                     {"race_%s_score", c->starts ? "%.0f" : "%.2g", score},
+                                     {"race_%s_band_lo", "%.3g", band.from},
+                                     {"race_%s_band_hi", hi_format, band.to},
+                                     {"race_%s_band", "%.2f", band.decades}, {NULL}});
     }
     figure_close(fig);
     report_value(r, value_name(r, "race_%s_grid_hi", c->tag), "%g", lrs[count - 1]);
@@ -605,15 +596,13 @@ static void gpt_figure(Report *r, const GptRun best[CONTENDERS], int steps, doub
     for (int o = 0; o < CONTENDERS; o++)   /* a dot in each one's colour */
         figure_point(fig, figure_series(fig, CONTENDER[o].points, o == ADAM ? "validation loss at the end" : ""),
                      steps, best[o].val_loss);
-    int floor_line = figure_series(fig, "lines ls 8 dt 2", "the floor");
-    figure_point(fig, floor_line, 0, floor_loss);
-    figure_point(fig, floor_line, steps + window, floor_loss);
+    figure_hline(fig, "lines ls 8 dt 2", 0, steps + window, floor_loss, "the floor");
     figure_close(fig);
     int ahead = 0;   /* the windows in which Adam's mean batch loss is the lowest */
     for (int w = 0; w < steps / window; w++) {
-        double mean[CONTENDERS] = {0};
+        double mean[CONTENDERS];
         for (int o = 0; o < CONTENDERS; o++)
-            for (int t = w * window; t < (w + 1) * window; t++) mean[o] += best[o].batch_loss[t] / window;
+            mean[o] = spread(best[o].batch_loss + w * window, window).mean;
         ahead += mean[ADAM] < fmin(mean[MOM], mean[RMS]);
     }
     report_values(r, NULL, (NamedValue[]){{"gpt_windows", "%d", steps / window}, {"gpt_window", "%d", window},
@@ -668,20 +657,17 @@ static void gpt_blocks(Report *r, const ParamList *l, const double *start_rms /*
 
 static void gpt(Report *r, const LessonArgs *a)
 {
-    char err[512];
-    Problem *p = must(problem_by_name(a->quick ? "gpt:quick" : "gpt", 0, (uint64_t)a->seed, err, sizeof err), err);
+    Problem *p = must_gpt(a->quick, (uint64_t)a->seed);
     if (p->params.count > GPT_BLOCKS_MAX) fail("a GPT of %d tensors: at most %d", p->params.count, GPT_BLOCKS_MAX);
     Run run = {.steps = a->quick ? 24 : 250, .batch = 16, .seed = (uint64_t)a->seed, .batch_seed = (uint64_t)a->seed};
     int tail = run.steps / 6;   /* the last steps, where gradient and step sizes are measured */
 
     /* each block's gradient at the start, on the first training windows */
     int first[GPT_START_WINDOWS];
-    double start_rms[GPT_BLOCKS_MAX] = {0};
+    double start_rms[GPT_BLOCKS_MAX];
     for (int i = 0; i < GPT_START_WINDOWS; i++) first[i] = i;
     p->reset(p, run.seed);
-    p->loss_and_grad(p, first, GPT_START_WINDOWS);
-    tensor_mean_squares(&p->params, NULL, 1, start_rms);
-    for (int i = 0; i < p->params.count; i++) start_rms[i] = sqrt(start_rms[i]);
+    tensor_grad_rms(p, first, GPT_START_WINDOWS, start_rms);
 
     /* learning rates half a decade apart around each one's usual ones: 0.032 .. 1,
      * 3.2e-4 .. 3.2e-3 and 0.001 .. 0.01 (momentum's largest diverges early: it costs little) */
