@@ -9,7 +9,8 @@
  *     settings lr=0.1 weight_decay=0.01      (PyTorch keyword arguments)
  *     shape 2 3
  *     param  <numel numbers>                  (the starting parameters)
- *     grad   <numel numbers>                  (the gradient of step 1)
+ *     grad   <numel numbers>                  (the gradient of step 1; may hold
+ *                                              nan and inf, as lesson 10's do)
  *     expect <numel numbers>                  (the parameters after step 1)
  *     state momentum_buffer <numel numbers>   (optional: state after step 1)
  *     grad ... expect ... state ...           (step 2, and so on)

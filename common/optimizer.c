@@ -41,8 +41,12 @@ int optimizer_add_slot(Optimizer *opt, const char *slot_name)
     return k;
 }
 
-int optimizer_add_slot_shaped(Optimizer *opt, const char *slot_name,
-                              bool (*shape_of)(const Tensor *param, int *ndim, int *shape))
+/* optimizer_add_slot_typed with a shape_of that knows only floats. */
+static int add_slot(Optimizer *opt, const char *slot_name,
+                    bool (*shape_of)(const Tensor *param, int *ndim, int *shape),
+                    bool (*layout_of)(const Tensor *param, const void *ctx, int *ndim, int *shape,
+                                      bool *bytes),
+                    const void *ctx)
 {
     if (opt->num_slots == OPTIMIZER_MAX_SLOTS) return -1;
     int k = opt->num_slots;
@@ -51,8 +55,11 @@ int optimizer_add_slot_shaped(Optimizer *opt, const char *slot_name,
     for (int i = 0; i < opt->params.count; i++) {
         const Tensor *param = opt->params.params[i];
         int ndim = 0, shape[TENSOR_MAX_DIMS] = {0};
-        if (!shape_of(param, &ndim, shape)) continue;   /* no such state: NULL */
-        per_param[i] = tensor_new(param->ledger, slot_name, TAG_STATE, ndim, shape);
+        bool bytes = false;
+        if (!(layout_of ? layout_of(param, ctx, &ndim, shape, &bytes) : shape_of(param, &ndim, shape)))
+            continue;   /* no such state: NULL */
+        per_param[i] = (bytes ? tensor_new_bytes : tensor_new)(param->ledger, slot_name, TAG_STATE,
+                                                                ndim, shape);
         if (!per_param[i]) {
             while (i--) tensor_free(per_param[i]);
             free(per_param);
@@ -63,6 +70,20 @@ int optimizer_add_slot_shaped(Optimizer *opt, const char *slot_name,
     opt->slots[k] = per_param;
     opt->num_slots++;
     return k;
+}
+
+int optimizer_add_slot_shaped(Optimizer *opt, const char *slot_name,
+                              bool (*shape_of)(const Tensor *param, int *ndim, int *shape))
+{
+    return add_slot(opt, slot_name, shape_of, NULL, NULL);
+}
+
+int optimizer_add_slot_typed(Optimizer *opt, const char *slot_name,
+                             bool (*layout_of)(const Tensor *param, const void *ctx, int *ndim,
+                                               int *shape, bool *bytes),
+                             const void *ctx)
+{
+    return add_slot(opt, slot_name, NULL, layout_of, ctx);
 }
 
 int optimizer_set_groups(Optimizer *opt, int num_groups, const char *const *names,

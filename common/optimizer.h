@@ -80,6 +80,15 @@ int optimizer_add_slot(Optimizer *opt, const char *slot_name);
  * Whatever reads slots[k][i] must allow for NULL. */
 int optimizer_add_slot_shaped(Optimizer *opt, const char *slot_name,
                               bool (*shape_of)(const Tensor *param, int *ndim, int *shape));
+/* The same where the state's element type may depend on the parameter
+ * (lesson 10: bitsandbytes keeps a large tensor's moments as uint8 codes and
+ * a small one's as float32, under one name): layout_of also sets *bytes,
+ * true for a byte tensor (tensor_new_bytes, 1 byte an element; its data is
+ * NULL), false for floats; ctx is passed to it (the optimizer's config). */
+int optimizer_add_slot_typed(Optimizer *opt, const char *slot_name,
+                             bool (*layout_of)(const Tensor *param, const void *ctx, int *ndim,
+                                               int *shape, bool *bytes),
+                             const void *ctx);
 
 /* snippet: optimizer_set_groups, shown in 06_adamw */
 /* Divides the parameters into num_groups param_groups, before the first

@@ -26,8 +26,9 @@ static void ledger_sub(MemoryLedger *ledger, TensorTag tag, size_t bytes)
     ledger->live_total -= bytes;
 }
 
-Tensor *tensor_new(MemoryLedger *ledger, const char *name, TensorTag tag,
-                   int ndim, const int *shape)
+/* A tensor of numel elements of elem_size bytes each (4: float, 1: byte). */
+static Tensor *tensor_alloc(MemoryLedger *ledger, const char *name, TensorTag tag,
+                            int ndim, const int *shape, size_t elem_size)
 {
     if (!ledger || tag < 0 || tag >= TAG_COUNT) return NULL;
     if (ndim < 0 || ndim > TENSOR_MAX_DIMS) return NULL;
@@ -38,11 +39,15 @@ Tensor *tensor_new(MemoryLedger *ledger, const char *name, TensorTag tag,
     }
     Tensor *t = calloc(1, sizeof *t);
     if (!t) return NULL;
-    t->data = calloc(numel, sizeof(float));
-    if (!t->data) {
+    void *values = calloc(numel, elem_size);
+    if (!values) {
         free(t);
         return NULL;
     }
+    if (elem_size == 1)
+        t->bytes = values;
+    else
+        t->data = values;
     snprintf(t->name, sizeof t->name, "%s", name ? name : "");
     t->ndim = ndim;
     for (int d = 0; d < ndim; d++) t->shape[d] = shape[d];
@@ -51,6 +56,18 @@ Tensor *tensor_new(MemoryLedger *ledger, const char *name, TensorTag tag,
     t->ledger = ledger;
     ledger_add(ledger, tag, tensor_bytes(t));
     return t;
+}
+
+Tensor *tensor_new(MemoryLedger *ledger, const char *name, TensorTag tag,
+                   int ndim, const int *shape)
+{
+    return tensor_alloc(ledger, name, tag, ndim, shape, sizeof(float));
+}
+
+Tensor *tensor_new_bytes(MemoryLedger *ledger, const char *name, TensorTag tag,
+                         int ndim, const int *shape)
+{
+    return tensor_alloc(ledger, name, tag, ndim, shape, 1);
 }
 
 Tensor *tensor_new_1d(MemoryLedger *ledger, const char *name, TensorTag tag, int n)
@@ -75,12 +92,18 @@ void tensor_free(Tensor *t)
     if (!t) return;
     ledger_sub(t->ledger, t->tag, tensor_bytes(t));
     free(t->data);
+    free(t->bytes);
     free(t);
 }
 
 size_t tensor_bytes(const Tensor *t)
 {
-    return t->numel * sizeof(float);
+    return t->numel * (t->bytes ? 1 : sizeof(float));
+}
+
+float tensor_value(const Tensor *t, size_t i)
+{
+    return t->bytes ? (float)t->bytes[i] : t->data[i];
 }
 
 int tensor_same_shape(const Tensor *a, const Tensor *b)

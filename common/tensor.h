@@ -35,7 +35,9 @@ typedef struct {
     int ndim;
     int shape[TENSOR_MAX_DIMS];
     size_t numel;             /* product of shape; 1 for a scalar (ndim 0) */
-    float *data;              /* numel floats, row-major */
+    float *data;              /* numel floats, row-major; NULL for a byte tensor */
+    unsigned char *bytes;     /* numel bytes for a byte tensor (tensor_new_bytes:
+                                 lesson 10's 8-bit optimizer states), else NULL */
     TensorTag tag;
     MemoryLedger *ledger;     /* where the bytes were counted */
 } Tensor;
@@ -52,9 +54,17 @@ Tensor *tensor_new_2d(MemoryLedger *ledger, const char *name, TensorTag tag,
                       int rows, int cols);
 /* A new tensor with the same shape as `like`, zero-filled. */
 Tensor *tensor_new_like(const Tensor *like, const char *name, TensorTag tag);
+/* A zero-filled tensor of numel bytes (uint8, PyTorch's torch.uint8), for
+ * state stored as 8-bit codes: its `bytes` hold the values, its `data` is
+ * NULL (whatever reads floats must check). NULL as tensor_new. */
+Tensor *tensor_new_bytes(MemoryLedger *ledger, const char *name, TensorTag tag,
+                         int ndim, const int *shape);
 void tensor_free(Tensor *t);
 
+/* What the tensor's elements take: 4 bytes each, or 1 for a byte tensor. */
 size_t tensor_bytes(const Tensor *t);
+/* Element i as a float, of either kind (a byte as its value 0 .. 255). */
+float tensor_value(const Tensor *t, size_t i);
 int tensor_same_shape(const Tensor *a, const Tensor *b);
 /* "10x64" style description of the shape, for messages. */
 const char *tensor_shape_str(const Tensor *t, char *buf, size_t len);

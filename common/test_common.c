@@ -603,6 +603,14 @@ START_TEST(test_golden_reader)
     ck_assert(c->state_numel[1] == 6 && c->state[1][5] == 6.0f);   /* the parameter's shape */
     golden_free(&g);
 
+    /* A gradient may hold nan and inf (lesson 10 records 8-bit Adam
+     * skipping such elements); what the optimizer made may not. */
+    write_text_file(path, "case g\nshape 3\nparam 1 2 3\ngrad nan inf -inf\nexpect 1 2 3\nend\n");
+    ck_assert_msg(golden_load(path, &g, err, sizeof err) == 0, "%s", err);
+    c = golden_find(&g, "g");
+    ck_assert(c && isnan(c->grad[0]) && isinf(c->grad[1]) && c->grad[1] > 0 && c->grad[2] < 0);
+    golden_free(&g);
+
     /* A broken file is refused whole, with the line it stopped at
      * (comments and blank lines counted) or the case left open. */
     const struct {
@@ -611,7 +619,8 @@ START_TEST(test_golden_reader)
         {"case a\nshape 2\nparam 1 2\ngrad 1\nexpect 1 2\nend\n", ":4: cannot read this line"},   /* short row */
         {"case a\nshape 2\nparam 1 2\ngrad 1 1\nend\n", ":5: cannot read this line"},              /* no expect */
         {"case a\nshape 2\nparam 1 2\ngrad 1 1\nexpect 1 2\n", ": case 'a' has no 'end'"},         /* no end */
-        {"case a\nshape 2\nparam 1 2\ngrad 1 nan\nexpect 1 2\nend\n", ":4: cannot read this line"}, /* NaN */
+        {"case a\nshape 2\nparam 1 2\ngrad 1 1\nexpect 1 nan\nend\n", ":5: cannot read this line"}, /* NaN */
+        {"case a\nshape 2\nparam inf 2\n", ":3: cannot read this line"},                          /* inf */
         {"param 1 2\n", ":1: cannot read this line"},                                                /* no case */
         {"case a\nshape 2\nparam 1 2\ncase b\n", ":4: cannot read this line"},   /* no end before the next */
         {"# a comment\n\ncase a\nshape 2 x\n", ":4: cannot read this line"},       /* not a size */
@@ -682,6 +691,55 @@ START_TEST(test_shaped_slots)
 }
 END_TEST
 
+/* Bytes for a tensor of more than 6 elements, floats for a smaller one, a
+ * threshold passed as ctx (lesson 10's 8-bit Adam by min_8bit_size). */
+static bool bytes_when_large(const Tensor *param, const void *ctx, int *ndim, int *shape, bool *bytes)
+{
+    *ndim = param->ndim;
+    for (int d = 0; d < param->ndim; d++) shape[d] = param->shape[d];
+    *bytes = param->numel > (size_t)*(const int *)ctx;
+    return true;
+}
+
+START_TEST(test_byte_tensors_and_typed_slots)
+{
+    /* A byte tensor: zero-filled bytes, no floats, 1 byte an element in the
+     * ledger and in tensor_bytes; tensor_value reads either kind. */
+    MemoryLedger ledger = {0};
+    Tensor *codes = tensor_new_bytes(&ledger, "codes", TAG_STATE, 2, (int[]){2, 3});
+    ck_assert(codes && codes->bytes && !codes->data && codes->numel == 6);
+    for (int i = 0; i < 6; i++) ck_assert_int_eq(codes->bytes[i], 0);
+    ck_assert_uint_eq(tensor_bytes(codes), 6);
+    ck_assert_uint_eq(ledger.live[TAG_STATE], 6);
+    codes->bytes[4] = 255;
+    ck_assert(tensor_value(codes, 4) == 255.0f);
+    ck_assert_ptr_null(tensor_new_bytes(&ledger, "bad", TAG_STATE, 1, (int[]){0}));
+    tensor_free(codes);
+    ck_assert_uint_eq(ledger.live[TAG_STATE], 0);
+    /* A typed slot: a 4 x 3 weight (12 > 6) gets bytes, a bias of 3 floats;
+     * the state bytes count each at its own size, and grouping and freeing
+     * treat both alike. */
+    Tensor *params[2] = {tensor_new_2d(&ledger, "w", TAG_PARAM, 4, 3), tensor_new_1d(&ledger, "b", TAG_PARAM, 3)};
+    Tensor *grads[2] = {tensor_new_2d(&ledger, "w", TAG_GRAD, 4, 3), tensor_new_1d(&ledger, "b", TAG_GRAD, 3)};
+    Optimizer *opt = calloc(1, sizeof *opt);
+    ck_assert(params[0] && params[1] && grads[0] && grads[1] && opt);
+    optimizer_init(opt, "test", (ParamList){2, params, grads}, 0.1f, 0.0f, no_update);
+    const int threshold = 6;
+    ck_assert_int_eq(optimizer_add_slot_typed(opt, "codes", bytes_when_large, &threshold), 0);
+    ck_assert(opt->slots[0][0]->bytes && !opt->slots[0][0]->data && opt->slots[0][0]->numel == 12);
+    ck_assert(opt->slots[0][1]->data && !opt->slots[0][1]->bytes);
+    ck_assert(tensor_value(opt->slots[0][1], 2) == 0.0f);
+    ck_assert_uint_eq(optimizer_state_bytes(opt), 12 + 3 * sizeof(float));
+    ck_assert_uint_eq(ledger.live[TAG_STATE], optimizer_state_bytes(opt));
+    const char *names[] = {"vectors", "matrices"};
+    ck_assert_int_eq(optimizer_set_groups(opt, 2, names, vectors_first), 0);
+    ck_assert(opt->slots[0][0]->data && opt->slots[0][1]->bytes);
+    optimizer_free(opt);
+    ck_assert_uint_eq(ledger.live[TAG_STATE], 0);
+    for (int k = 0; k < 2; k++) tensor_free(params[k]), tensor_free(grads[k]);
+}
+END_TEST
+
 Suite *make_suite(void)
 {
     Suite *s = suite_create("common");
@@ -700,6 +758,7 @@ Suite *make_suite(void)
     tcase_add_test(core, test_flags_parse_every_type);
     tcase_add_test(core, test_golden_reader);
     tcase_add_test(core, test_shaped_slots);
+    tcase_add_test(core, test_byte_tensors_and_typed_slots);
     tcase_add_test(core, test_shell_quote);
     tcase_add_test(core, test_longest_line);
     tcase_add_test(core, test_programs_run_from_paths_with_spaces);

@@ -6,6 +6,7 @@
 #include "adafactor.h"
 #include "adagrad.h"
 #include "adam.h"
+#include "adam8bit.h"
 #include "adamw.h"
 #include "momentum.h"
 #include "rmsprop.h"
@@ -17,6 +18,7 @@ const OptimizerSpec *const REGISTRY[] = {
     &ADAM_SPEC,           /* lesson 05: torch.optim.Adam */
     &ADAMW_SPEC,          /* lesson 06: torch.optim.AdamW */
     &ADAFACTOR_SPEC,      /* lesson 08: torch.optim.Adafactor */
+    &ADAM8BIT_SPEC,       /* lesson 10: bitsandbytes.optim.Adam8bit, 8-bit blockwise states */
     NULL,
 };
 

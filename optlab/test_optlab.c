@@ -38,6 +38,10 @@
  * torch.optim.Adafactor itself agree to 4.1e-7 of each number's largest
  * size, up to 30 steps; this code and the port to 1.6e-7. Its GOLDEN_RTOL. */
 #define ADAFACTOR_RTOL 6e-7
+/* See lessons/10_memory/test_adam8bit.c: this code and the NumPy port of
+ * bitsandbytes' kernels agree bit for bit; 5 ulp allowed, which keeps the
+ * codes (0..255) exact. */
+#define ADAM8BIT_RTOL 6e-7
 
 static ProgramRun optlab(const char *args, const char *input)
 {
@@ -177,6 +181,17 @@ static const struct {
     {"adafactor.txt", "adafactor_vector_keywords", ADAFACTOR_RTOL},
     {"adafactor.txt", "adafactor_huge_matrix", ADAFACTOR_RTOL},
     {"adafactor.txt", "adafactor_long_matrix", ADAFACTOR_RTOL},
+    /* lesson 10: bitsandbytes.optim.Adam8bit, 8-bit (a 64 x 64 weight at the
+     * defaults; blocks of 64 and 2048 with --min_8bit_size=0) and 32-bit
+     * (under min_8bit_size). Its case of NaN gradients is not here: trace
+     * refuses NaN in its input. */
+    {"adam8bit.txt", "adam8bit_defaults", ADAM8BIT_RTOL},
+    {"adam8bit.txt", "adam8bit_block64", ADAM8BIT_RTOL},
+    {"adam8bit.txt", "adam8bit_block2048", ADAM8BIT_RTOL},
+    {"adam8bit.txt", "adam8bit_weight_decay", ADAM8BIT_RTOL},
+    {"adam8bit.txt", "adam8bit_zeros_and_scales", ADAM8BIT_RTOL},
+    {"adam8bit.txt", "adam8bit_32bit", ADAM8BIT_RTOL},
+    {"adam8bit.txt", "adam8bit_32bit_decay", ADAM8BIT_RTOL},
 };
 
 /* `optlab trace NAME [--state]` with golden case c's settings and shape
@@ -251,6 +266,12 @@ static const struct {
     {"adafactor.txt", "adafactor_one_row", ADAFACTOR_RTOL},
     {"adafactor.txt", "adafactor_all_keywords", ADAFACTOR_RTOL},
     {"adafactor.txt", "adafactor_zero_grad_matrix", ADAFACTOR_RTOL},
+    /* 8-bit Adam's state: the codes state1 and state2 (printed as the
+     * integers 0..255) and a float absmax1, absmax2 per block; a tensor under
+     * min_8bit_size keeps float32 moments and no absmax. */
+    {"adam8bit.txt", "adam8bit_weight_decay", ADAM8BIT_RTOL},
+    {"adam8bit.txt", "adam8bit_zeros_and_scales", ADAM8BIT_RTOL},
+    {"adam8bit.txt", "adam8bit_32bit_decay", ADAM8BIT_RTOL},
 };
 
 START_TEST(test_trace_state_matches_pytorch)
@@ -264,7 +285,7 @@ START_TEST(test_trace_state_matches_pytorch)
     ck_assert_msg(run.status == 0, "%s: exit %d: %s", args, run.status, run.err);
     /* The header: "# param[0] ... NAME[0] ... step", the states in the golden file's
      * order, which is the order PyTorch creates them in, each of its own size. */
-    char want[4096] = "#";
+    char want[16384] = "#";
     size_t w = 1;
     for (int k = -1; k < c->num_states; k++)
         for (int j = 0; j < (k < 0 ? c->numel : c->state_numel[k]); j++)
@@ -427,15 +448,75 @@ START_TEST(test_trace_state_columns)
 }
 END_TEST
 
+START_TEST(test_trace_adam8bit_state)
+{
+    /* 8-bit Adam on 6 numbers in blocks of 4: a block and a tail of 2. The
+     * codes print as integers; absmax1 and absmax2 have a number per block.
+     * At t = 1 from 0 the largest m of each block, 0.1 max|g|, is stored as
+     * code 255 (+1) or 0 (-0.99), and v's largest as 255. */
+    ProgramRun run = optlab_ok("trace adam8bit --block_size=4 --min_8bit_size=0 --state",
+                               "1 2 3 4 5 6\n0.1 -0.2 0.3 -0.4 0.5 0.6\n",
+                               (const char *[]){"# param[0]", " state1[5] state2[0]", " absmax1[1] absmax2[0]",
+                                                " absmax2[1] step\n", NULL});
+    const char *row = strchr(run.out, '\n') + 1;
+    float p[6];
+    unsigned c1[6], c2[6];
+    float a1[2], a2[2];
+    int step, n = sscanf(row, "%g %g %g %g %g %g %u %u %u %u %u %u %u %u %u %u %u %u %g %g %g %g %d",
+                         &p[0], &p[1], &p[2], &p[3], &p[4], &p[5], &c1[0], &c1[1], &c1[2], &c1[3], &c1[4],
+                         &c1[5], &c2[0], &c2[1], &c2[2], &c2[3], &c2[4], &c2[5], &a1[0], &a1[1], &a2[0],
+                         &a2[1], &step);
+    ck_assert_int_eq(n, 23);
+    ck_assert_int_eq(step, 1);
+    ck_assert(c1[3] == 0 && c2[3] == 255 && c1[5] == 255 && c2[5] == 255);
+    ck_assert_close(a1[0], 0.04, 0, 1e-5);   /* 0.1 * 0.4: 1 - beta1 in float32 */
+    ck_assert_close(a1[1], 0.06, 0, 1e-5);
+    /* Each p moves by lr = 1e-3 against its gradient's sign (t = 1). */
+    const float g[6] = {0.1f, -0.2f, 0.3f, -0.4f, 0.5f, 0.6f};
+    for (int i = 0; i < 6; i++) ck_assert_close(p[i], (i + 1) - (g[i] > 0 ? 1e-3 : -1e-3), 0, 1e-6);
+    program_run_free(&run);
+    /* Under min_8bit_size (4096 by default) the same numbers keep float32
+     * moments and no absmax. */
+    run = optlab_ok("trace adam8bit --block_size=4 --state", "1 2\n0.1 -0.2\n",
+                    (const char *[]){"# param[0] param[1] state1[0] state1[1] state2[0] state2[1] step\n",
+                                     NULL});
+    program_run_free(&run);
+}
+END_TEST
+
+START_TEST(test_adam8bit_refusals)
+{
+    /* bitsandbytes' ValueErrors, through optlab: exit 2, one line. */
+    static const Refusal refusals[] = {
+        {"trace adam8bit --amsgrad=true", "1\n1\n", "Adam8bit does not support amsgrad=True"},
+        {"trace adam8bit --optim_bits=8", "1\n1\n", "Adam8bit only supports optim_bits=32"},
+        {"trace adam8bit --lr=-0.1", "1\n1\n", "Invalid learning rate: -0.1"},
+        {"trace adam8bit --eps=-1", "1\n1\n", "Invalid epsilon value: -1"},
+        {"trace adam8bit --betas=0.9,1", "1\n1\n", "Invalid beta parameter at index 1: 1"},
+        {"trace adam8bit --weight_decay=-1", "1\n1\n", "Invalid weight_decay value: -1"},
+        {"trace adam8bit --block_size=0", "1\n1\n", "blocksize must be positive, got 0"},
+        {"trace adam8bit --block_size=-256", "1\n1\n", "blocksize must be positive, got -256"},
+        {"trace adam8bit --block_size=2.5", "1\n1\n", "block_size"},
+        {"trace adam8bit --min_8bit_size=x", "1\n1\n", "min_8bit_size"},
+        {"trace adam8bit --maximize=true", "1\n1\n", "unknown option 'maximize'"},
+        {"trace adam8bit --block_size=4 --min_8bit_size=0", "1 2\n0.1 nan\n", "not a finite"},
+    };
+    assert_program_refuses_all("optlab", refusals, TABLE_SIZE(refusals));
+}
+END_TEST
+
 START_TEST(test_list)
 {
     /* Every optimizer by both its names, and the keywords of torch.optim.SGD
      * and those only torch.optim.RMSprop, torch.optim.Adam (and AdamW) and
-     * torch.optim.Adafactor have, with its eps=(None, 1e-3). */
+     * torch.optim.Adafactor have, with its eps=(None, 1e-3); and those of
+     * bitsandbytes.optim.Adam8bit (lesson 10). */
     ProgramRun run = optlab_ok("list", NULL, (const char *[]){"--weight_decay", "--maximize", "--momentum",
                                                               "--dampening", "--nesterov", "--alpha",
                                                               "--centered", "--betas", "--amsgrad",
-                                                              "--beta2_decay", "--d ", "None,0.001", NULL});
+                                                              "--beta2_decay", "--d ", "None,0.001",
+                                                              "--min_8bit_size", "--block_size",
+                                                              "--optim_bits", NULL});
     for (int i = 0; REGISTRY[i]; i++) {
         ck_assert(strstr(run.out, REGISTRY[i]->name) != NULL);
         ck_assert(strstr(run.out, REGISTRY[i]->torch_name) != NULL);
@@ -1255,6 +1336,7 @@ Suite *make_suite(void)
     tcase_add_loop_test(core, test_trace_output, 0, TABLE_SIZE(TRACE_OUTPUTS));
     tcase_add_test(core, test_trace_momentum_state);
     tcase_add_test(core, test_trace_state_columns);
+    tcase_add_test(core, test_trace_adam8bit_state);
     tcase_add_test(core, test_list);
     tcase_add_test(core, test_race);
     tcase_add_test(core, test_race_plot);
@@ -1272,6 +1354,7 @@ Suite *make_suite(void)
     suite_add_tcase(s, core);
     TCase *limits = tcase_create("Limits");
     tcase_add_test(limits, test_trace_refuses_bad_input);
+    tcase_add_test(limits, test_adam8bit_refusals);
     tcase_add_test(limits, test_other_commands_refuse_bad_input);
     tcase_add_test(limits, test_trace_shape_limits);
     tcase_add_loop_test(limits, test_trace_limits, 0, TABLE_SIZE(TRACE_LIMITS));

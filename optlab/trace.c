@@ -224,7 +224,12 @@ int optlab_trace(int argc, char **argv)
             const Tensor *state = opt->slots[k][0];
             if (!state) continue;
             putchar(' ');
-            print_row(state->data, (int)state->numel);
+            if (state->bytes) {   /* 8-bit codes (lesson 10): their values 0 .. 255 */
+                for (size_t i = 0; i < state->numel; i++)
+                    printf("%s%u", i ? " " : "", (unsigned)state->bytes[i]);
+            } else {
+                print_row(state->data, (int)state->numel);
+            }
         }
         if (args.state && spec->state_has_step) printf(" %ld", opt->step_count);
         putchar('\n');
