@@ -6,6 +6,7 @@
  *     optlab race --problem=P --opt=A,B,... [--steps=N] [--batch=B] [--plot=FILE]
  *     optlab schedule NAME [--key=value ...] --steps=N
  *     optlab clip --max_norm=X [--norm_type=2|inf]  < gradients
+ *     optlab memory --params=N --recipe=R --opt=NAME [--shape=R,C] [--rank=K]
  */
 #include <stdio.h>
 #include <string.h>
@@ -22,6 +23,7 @@ static void usage(FILE *out)
             "       optlab race --problem=P --opt=A,B,... [--steps=N] [--batch=B] [--plot=FILE]\n"
             "       optlab schedule NAME [--key=value ...] --steps=N\n"
             "       optlab clip --max_norm=X [--norm_type=2|inf]  < gradients\n"
+            "       optlab memory --params=N --recipe=R --opt=NAME [--shape=R,C] [--rank=K]\n"
             "\n"
             "trace reads the initial parameters from the first line of standard input and\n"
             "one gradient per further line, and prints the parameters after each step.\n"
@@ -32,6 +34,8 @@ static void usage(FILE *out)
             "more.\n"
             "schedule prints the learning rate a torch.optim.lr_scheduler schedule (or\n"
             "nanoGPT's) sets at each step; optlab schedule --help lists them.\n"
+            "memory prints the bytes of training a model of N parameters (parameters,\n"
+            "gradients, master weights, each optimizer state); optlab memory --help says more.\n"
             "\n"
             "Limits: trace takes at most %d parameters, %d steps (gradient lines),\n"
             "%d bytes in a line and %d numbers in all; race runs at most %d\n"
@@ -61,11 +65,12 @@ int main(int argc, char **argv)
         return EXIT_USAGE;
     }
     const char *cmd = argv[1];
-    /* trace, race, schedule and clip have their own --help; anywhere else it shows this one. */
+    /* trace, race, schedule, clip and memory have their own --help; anywhere else it shows this one. */
     if (strcmp(cmd, "trace") == 0) return optlab_trace(argc, argv);
     if (strcmp(cmd, "race") == 0) return optlab_race(argc, argv);
     if (strcmp(cmd, "schedule") == 0) return optlab_schedule(argc, argv);
     if (strcmp(cmd, "clip") == 0) return optlab_clip(argc, argv);
+    if (strcmp(cmd, "memory") == 0) return optlab_memory(argc, argv);
     if (flags_help_wanted(argc, argv, 1) || strcmp(cmd, "help") == 0) {
         usage(stdout);
         return 0;

@@ -25,6 +25,7 @@ int optlab_trace(int argc, char **argv);
 int optlab_race(int argc, char **argv);
 int optlab_schedule(int argc, char **argv);
 int optlab_clip(int argc, char **argv);
+int optlab_memory(int argc, char **argv);   /* memory.c, memory.h */
 
 /* Reading standard input a line at a time (lines.c), for trace and clip. */
 typedef struct {

@@ -2,7 +2,7 @@
  * reproduces PyTorch's golden trajectories through stdin and stdout, list and
  * race work, schedule reproduces torch.optim.lr_scheduler's learning rates,
  * clip reproduces PyTorch's clip_grad_norm_, and every kind of bad input gives
- * one message and exit status 2. */
+ * one message and exit status 2. test_memory.c adds memory's tests. */
 #include <float.h>
 #include <math.h>
 #include <stdbool.h>
@@ -1327,6 +1327,9 @@ START_TEST(test_clip_limits)
 }
 END_TEST
 
+/* test_memory.c: optlab memory (lesson 10). */
+TCase *memory_tcase(void);
+
 Suite *make_suite(void)
 {
     Suite *s = suite_create("optlab");
@@ -1369,5 +1372,6 @@ Suite *make_suite(void)
     tcase_add_test(limits, test_clip_limits);
     tcase_set_timeout(limits, 60);
     suite_add_tcase(s, limits);
+    suite_add_tcase(s, memory_tcase());
     return s;
 }
