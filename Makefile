@@ -7,6 +7,7 @@
 #   make handout         a student's copy without solutions/ (build/handout/)
 #   make autograder      a Gradescope autograder (build/autograder.zip)
 #   make                 build everything
+#   make bench           time the tiny GPT, and every optimizer's step against memory (minutes)
 #   make test SANITIZE=1 the same tests under AddressSanitizer and UBSan (build/sanitize/)
 #   make deps            install what is missing (scripts/deps.sh)
 #   make clean           remove build/
@@ -14,8 +15,9 @@
 # Everything is built out of tree in build/. This file holds the settings and
 # the targets above; the rules are in the file of what they build:
 # common/common.mk (libcommon, how every .c file compiles), lessons/lessons.mk,
-# optlab/optlab.mk, exercises/grade.mk (exercises, grading), book/book.mk and
-# scripts/deps.mk (installing what is missing).
+# optlab/optlab.mk, tools/optimizer_bench.mk (make bench-optimizers),
+# exercises/grade.mk (exercises, grading), book/book.mk and scripts/deps.mk
+# (installing what is missing).
 
 BUILD ?= build
 CC ?= cc
@@ -57,6 +59,7 @@ LDLIBS := -lz -lm
 include common/common.mk
 include lessons/lessons.mk
 include optlab/optlab.mk
+include tools/optimizer_bench.mk
 # Every test runner, in the order make test runs them; last the build's own
 # rules: no lesson sees a later lesson's headers (check-includes), the book's
 # snippet markers (check-weave). exercises/grade.mk adds the exercise sets.
