@@ -1,0 +1,5 @@
+/* main.c - lesson 09's program (placeholder). */
+int main(void)
+{
+    return 0;
+}
