@@ -7,6 +7,7 @@
 #include "adagrad.h"
 #include "adam.h"
 #include "adamw.h"
+#include "lion.h"
 #include "momentum.h"
 #include "rmsprop.h"
 
@@ -17,6 +18,7 @@ const OptimizerSpec *const REGISTRY[] = {
     &ADAM_SPEC,           /* lesson 05: torch.optim.Adam */
     &ADAMW_SPEC,          /* lesson 06: torch.optim.AdamW */
     &ADAFACTOR_SPEC,      /* lesson 08: torch.optim.Adafactor */
+    &LION_SPEC,           /* lesson 09: Lion, as its authors' lion_pytorch.Lion */
     NULL,
 };
 

@@ -20,9 +20,12 @@ void lion_update(float *param /* [n] */, const float *grad /* [n] */,
         /* The direction: a blend of the old memory and today's gradient,
          * of which only the sign is kept. */
         const float c = b1 * exp_avg[i] + one_minus_b1 * grad[i];
-        const float sign = (float)((c > 0.0f) - (c < 0.0f));   /* torch.sign: 0 at 0 (and NaN) */
+        /* torch.sign: +1, -1, or 0 at 0 (and at NaN, on the CPU) */
+        const float sign = (float)((c > 0.0f) - (c < 0.0f));
         param[i] -= cfg->lr * sign;
-        /* Only then the memory learns today's gradient, at its own rate. */
+        /* Only then the memory learns today's gradient, at its own rate.
+         * (PyTorch's add_ fuses this multiply-add on most CPUs: exp_avg
+         * may differ by an ulp; the step, lr * sign, never does.) */
         exp_avg[i] = b2 * exp_avg[i] + one_minus_b2 * grad[i];
     }
 }
@@ -53,7 +56,8 @@ Optimizer *lion_new(ParamList params, const LionConfig *cfg)
     Lion *lion = calloc(1, sizeof *lion);
     if (!lion) return NULL;
     lion->config = *cfg;
-    optimizer_init(&lion->base, "lion", params, cfg->lr, cfg->weight_decay, lion_step_group);
+    optimizer_init(&lion->base, "lion", params, cfg->lr, cfg->weight_decay,
+                   lion_step_group);
     lion->base.groups[0].beta1 = cfg->betas[0];
     /* One tensor the size of the parameters: 4 bytes of state for every
      * 4-byte parameter, half of AdamW's. */
@@ -71,7 +75,7 @@ Optimizer *lion_new(ParamList params, const LionConfig *cfg)
 static const OptionSpec lion_options[] = {
     {"lr", OPT_FLOAT, offsetof(LionConfig, lr), "the size of every coordinate's step", 0, 0},
     {"betas", OPT_DOUBLE2, offsetof(LionConfig, betas),
-     "beta1: the blend that is signed; beta2: exp_avg's memory", 0, 0},
+     "the blend that is signed, exp_avg's memory", 0, 0},
     {"weight_decay", OPT_FLOAT, offsetof(LionConfig, weight_decay),
      "decoupled decay: param *= 1 - lr * weight_decay", 0, 0},
     {NULL, 0, 0, NULL, 0, 0},

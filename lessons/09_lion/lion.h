@@ -29,7 +29,8 @@ typedef struct {
 
 /* The authors' defaults: Lion(params, lr=1e-4, betas=(0.9, 0.99),
  * weight_decay=0.0). */
-#define LION_DEFAULTS ((LionConfig){.lr = 1e-4f, .betas = {0.9, 0.99}, .weight_decay = 0.0f})
+#define LION_DEFAULTS \
+    ((LionConfig){.lr = 1e-4f, .betas = {0.9, 0.99}, .weight_decay = 0.0f})
 /* end snippet */
 
 /* One step on n elements of one tensor. */
