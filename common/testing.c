@@ -21,6 +21,45 @@ long first_mismatch(const float *actual, const float *expected, size_t n,
     return -1;
 }
 
+bool same_float(double a, double e, double atol, double rtol)
+{
+    if (isnan(e) || isnan(a)) return isnan(e) && isnan(a);
+    if (isinf(e) || isinf(a)) return a == e;
+    return fabs(a - e) <= atol + rtol * fabs(e);
+}
+
+void grads_make(Grads *g, int count, const int *ndim /* [count] */,
+                const int (*shape)[TENSOR_MAX_DIMS] /* [count] */,
+                const float *const *values /* [count][numel] */)
+{
+    memset(g, 0, sizeof *g);
+    ck_assert(count >= 0 && count <= GRADS_MAX_TENSORS);
+    for (int i = 0; i < count; i++) {
+        g->params[i] = tensor_new(&g->ledger, "weight", TAG_PARAM, ndim[i], shape[i]);
+        g->grads[i] = tensor_new(&g->ledger, "weight.grad", TAG_GRAD, ndim[i], shape[i]);
+        ck_assert(g->params[i] && g->grads[i]);
+        memcpy(g->grads[i]->data, values[i], tensor_bytes(g->grads[i]));
+    }
+    g->list = (ParamList){count, g->params, g->grads};
+}
+
+void grads_make_1d(Grads *g, int count, const int *numel /* [count] */,
+                   const float *const *values /* [count][numel] */)
+{
+    int ndim[GRADS_MAX_TENSORS], shape[GRADS_MAX_TENSORS][TENSOR_MAX_DIMS] = {{0}};
+    ck_assert(count >= 0 && count <= GRADS_MAX_TENSORS);
+    for (int i = 0; i < count; i++) ndim[i] = 1, shape[i][0] = numel[i];
+    grads_make(g, count, ndim, (const int(*)[TENSOR_MAX_DIMS])shape, values);
+}
+
+void grads_free(Grads *g)
+{
+    for (int i = 0; i < g->list.count; i++) {
+        tensor_free(g->params[i]);
+        tensor_free(g->grads[i]);
+    }
+}
+
 void load_golden(const char *name, GoldenFile *out)
 {
     char path[2048], err[512];

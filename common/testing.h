@@ -14,6 +14,7 @@
 
 #include <check.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "golden.h"
@@ -57,6 +58,30 @@ long first_mismatch(const float *actual, const float *expected, size_t n,
                       (what), bad_, bad_ < 0 ? 0.0 : (double)a_[bad_],                   \
                       bad_ < 0 ? 0.0 : (double)e_[bad_], (double)(atol), (double)(rtol)); \
     } while (0)
+
+/* Whether a equals e: a NaN for a NaN, the same infinity, or within
+ * atol + rtol*|e| (so -0 and 0 are equal, as PyTorch's tests take them). */
+bool same_float(double a, double e, double atol, double rtol);
+
+/* Up to GRADS_MAX_TENSORS gradient tensors as a ParamList, with parameters
+ * beside them as a model has them: for functions of a whole model's
+ * gradients (lesson 07's clipping and accumulation). */
+#define GRADS_MAX_TENSORS 8
+typedef struct {
+    MemoryLedger ledger;
+    Tensor *params[GRADS_MAX_TENSORS], *grads[GRADS_MAX_TENSORS];
+    ParamList list;
+} Grads;
+
+/* count tensors of the given shapes, the gradients filled from flat arrays
+ * (the parameters zero). */
+void grads_make(Grads *g, int count, const int *ndim /* [count] */,
+                const int (*shape)[TENSOR_MAX_DIMS] /* [count] */,
+                const float *const *values /* [count][numel] */);
+/* count 1-D tensors of numel[i] numbers each. */
+void grads_make_1d(Grads *g, int count, const int *numel /* [count] */,
+                   const float *const *values /* [count][numel] */);
+void grads_free(Grads *g);
 
 /* Replays one golden case through an optimizer spec (settings parsed as
  * optlab parses them) and asserts the parameters, and every state the case

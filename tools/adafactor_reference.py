@@ -35,6 +35,8 @@ import sys
 
 import numpy as np
 
+from golden_io import fmt, update, write_trajectory
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 GOLDEN = os.path.join(HERE, "..", "tests", "golden", "adafactor.txt")
 
@@ -247,11 +249,6 @@ def cases():
     return out
 
 
-def fmt(values):
-    """float32 values with enough digits to read back exactly."""
-    return " ".join("%.9g" % v for v in np.asarray(values, dtype=F32).ravel())
-
-
 def run_port(start, grads, settings):
     """The port's trajectory: after each step, the parameter and the state."""
     hp = hyper(settings)
@@ -265,25 +262,10 @@ def run_port(start, grads, settings):
 
 
 def write_case(out, name, settings, start, grads):
-    shape = np.shape(start)
-    keys = STATES_MATRIX if len(shape) > 1 else STATES_VECTOR
+    keys = STATES_MATRIX if len(np.shape(start)) > 1 else STATES_VECTOR
     steps = run_port(start, grads, settings)
-    out.write("case %s\n" % name)
-    out.write("optimizer adafactor\n")
-    if settings:
-        out.write("settings %s\n" % settings)
-    out.write("shape%s\n" % "".join(" %d" % n for n in shape))   # "shape" alone: a number
-    out.write("param %s\n" % fmt(start))
-    for key in keys:
-        state_shape = steps[0][1][key].shape
-        if state_shape != shape:
-            out.write("state_shape %s %s\n" % (key, " ".join(str(n) for n in state_shape)))
-    for g, (param, state) in zip(grads, steps):
-        out.write("grad %s\n" % fmt(g))
-        out.write("expect %s\n" % fmt(param))
-        for key in keys:
-            out.write("state %s %s\n" % (key, fmt(state[key])))
-    out.write("end\n\n")
+    write_trajectory(out, name, "adafactor", settings, start,
+                     [(g, param, state) for g, (param, state) in zip(grads, steps)], keys)
 
 
 def render():
@@ -402,14 +384,7 @@ def main():
         sys.exit(0 if check_ops() else 1)
     if args.against_torch:
         sys.exit(0 if against_torch() else 1)
-    text = render()
-    old = open(GOLDEN).read() if os.path.exists(GOLDEN) else None
-    if old != text:
-        if not args.check:
-            with open(GOLDEN, "w") as f:
-                f.write(text)
-        print("%s %s" % ("would change" if args.check else "wrote", os.path.relpath(GOLDEN)))
-    if args.check and old != text:
+    if update(GOLDEN, render(), args.check) and args.check:
         sys.exit(1)
 
 

@@ -37,6 +37,8 @@ import sys
 
 import numpy as np
 
+from golden_io import fmt, update, write_trajectory
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 GOLDEN = os.path.join(HERE, "..", "tests", "golden", "hf_adafactor.txt")
 
@@ -240,11 +242,6 @@ def cases():
     ]
 
 
-def fmt(values):
-    """float32 values with enough digits to read back exactly."""
-    return " ".join("%.9g" % v for v in np.asarray(values, dtype=F32).ravel())
-
-
 def new_state(shape, hp):
     """The state Adafactor.step makes for a matrix on its first step."""
     rows, cols = shape
@@ -272,24 +269,10 @@ def run_port(start, grads, settings):
 
 
 def write_case(out, name, settings, start, grads):
-    shape = np.shape(start)
-    hp = hyper(settings)
     steps = run_port(start, grads, settings)
-    out.write("case %s\n" % name)
-    out.write("optimizer hf_adafactor\n")
-    if settings:
-        out.write("settings %s\n" % settings)
-    out.write("shape %s\n" % " ".join(str(n) for n in shape))
-    out.write("param %s\n" % fmt(start))
-    for key in state_keys(hp):
-        if steps[0][1][key].shape != shape:
-            out.write("state_shape %s %s\n" % (key, " ".join(str(n) for n in steps[0][1][key].shape)))
-    for g, (param, state) in zip(grads, steps):
-        out.write("grad %s\n" % fmt(g))
-        out.write("expect %s\n" % fmt(param))
-        for key in state_keys(hp):
-            out.write("state %s %s\n" % (key, fmt(state[key])))
-    out.write("end\n\n")
+    write_trajectory(out, name, "hf_adafactor", settings, start,
+                     [(g, param, state) for g, (param, state) in zip(grads, steps)],
+                     state_keys(hyper(settings)))
 
 
 def render():
@@ -409,14 +392,7 @@ def main():
     args = parser.parse_args()
     if args.against_torch:
         sys.exit(0 if against_torch() else 1)
-    text = render()
-    old = open(GOLDEN).read() if os.path.exists(GOLDEN) else None
-    if old != text:
-        if not args.check:
-            with open(GOLDEN, "w") as f:
-                f.write(text)
-        print("%s %s" % ("would change" if args.check else "wrote", os.path.relpath(GOLDEN)))
-    if args.check and old != text:
+    if update(GOLDEN, render(), args.check) and args.check:
         sys.exit(1)
 
 

@@ -22,13 +22,10 @@ import sys
 import numpy as np
 import torch
 
+from golden_io import fmt, update, write_trajectory
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 GOLDEN = os.path.join(HERE, "..", "tests", "golden")
-
-
-def fmt(values):
-    """float32 values with enough digits to read back exactly."""
-    return " ".join("%.9g" % v for v in np.asarray(values, dtype=np.float32).ravel())
 
 
 def torch_kwargs(settings):
@@ -78,23 +75,17 @@ def run_case(out, name, cls, settings, param, grads, state_keys=(), schedule=Non
     if schedule is not None:
         sched = schedule(opt, **{k: int(v) if v.isdigit() else float(v)
                                  for k, v in words.items() if k not in own})
-    out.write("case %s\n" % name)
-    out.write("optimizer %s\n" % cls.__name__.lower())
-    if words:
-        out.write("settings %s\n" % " ".join(settings.split()))
-    out.write("shape %s\n" % " ".join(str(d) for d in p.shape))
-    out.write("param %s\n" % fmt(param))
+    steps = []
     for t in range(len(grads)):
         g = grads.at(p) if isinstance(grads, Quadratic) else grads[t]
         p.grad = torch.tensor(g, dtype=torch.float32).reshape(p.shape)
         opt.step()
         if schedule is not None:
             sched.step()
-        out.write("grad %s\n" % fmt(g))
-        out.write("expect %s\n" % fmt(p.detach().numpy()))
-        for key in state_keys:
-            out.write("state %s %s\n" % (key, fmt(opt.state[p][key].numpy())))
-    out.write("end\n\n")
+        steps.append((g, p.detach().numpy().copy(),
+                      {key: opt.state[p][key].numpy().copy() for key in state_keys}))
+    write_trajectory(out, name, cls.__name__.lower(), settings if words else "",
+                     np.asarray(param, dtype=np.float32).reshape(p.shape), steps, state_keys)
 
 
 def run_cases(out, cls, cases, schedule=None):
@@ -987,17 +978,9 @@ def main():
     changed = False
     for filename, entry in FILES.items():
         text = render(filename, *entry)   # (torch_name, make[, format_note[, numbers]])
-        path = os.path.join(GOLDEN, filename)
-        old = open(path).read() if os.path.exists(path) else None
-        if old != text:
-            changed = True
-            if not args.check:
-                with open(path, "w") as f:
-                    f.write(text)
-            print("%s %s" % ("would change" if args.check else "wrote", os.path.relpath(path)))
+        changed |= update(os.path.join(GOLDEN, filename), text, args.check)
     if args.check and changed:
         sys.exit(1)
-
 
 if __name__ == "__main__":
     main()

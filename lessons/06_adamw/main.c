@@ -552,8 +552,7 @@ static GptEnd gpt_end(Problem *p, Run run)
 
 static void groups_gpt(Report *r, const LessonArgs *a)
 {
-    char err[512];
-    Problem *p = must(problem_by_name(a->quick ? "gpt:quick" : "gpt", 0, (uint64_t)a->seed, err, sizeof err), err);
+    Problem *p = must_gpt(a->quick, (uint64_t)a->seed);
     if (p->params.count > GPT_TENSORS_MAX) fail("a GPT of %d tensors: at most %d", p->params.count, GPT_TENSORS_MAX);
     Run base = {.optimizer = &ADAMW_SPEC, .lr = GPT_LR, .steps = a->quick ? 24 : 250, .batch = 16,
                 .seed = (uint64_t)a->seed, .batch_seed = (uint64_t)a->seed};

@@ -701,8 +701,7 @@ static int decay_group(const Tensor *param)
 
 static void gpt(Report *r, const LessonArgs *a)
 {
-    char err[512];
-    Problem *p = must(problem_by_name(a->quick ? "gpt:quick" : "gpt", 0, (uint64_t)a->seed, err, sizeof err), err);
+    Problem *p = must_gpt(a->quick, (uint64_t)a->seed);
     const int steps = a->quick ? 24 : 300, early = steps < GPT_EARLY ? steps : GPT_EARLY, warm = steps / 6;
     ParamGrouping groups = {2, {"decay", "no_decay"}, decay_group, {0.1f, 0.0f}};
     Run run = {.optimizer = &ADAMW_SPEC, .lr = GPT_LR, .steps = steps, .batch = 16, .seed = (uint64_t)a->seed,

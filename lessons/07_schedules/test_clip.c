@@ -48,56 +48,8 @@ void add_clip_tests(TCase *core, TCase *limits);
 
 /* ---- gradients to clip ---------------------------------------------------------- */
 
-#define MAX_TENSORS CLIP_GOLDEN_MAX_TENSORS
-
-/* Up to MAX_TENSORS gradient tensors as a ParamList (with parameters
- * beside them, as a model has), filled from flat arrays. */
-typedef struct {
-    MemoryLedger ledger;
-    Tensor *params[MAX_TENSORS], *grads[MAX_TENSORS];
-    ParamList list;
-} Grads;
-
-static void grads_make(Grads *g, int count, const int *ndim /* [count] */,
-                       const int (*shape)[TENSOR_MAX_DIMS] /* [count] */,
-                       const float *const *values /* [count][numel] */)
-{
-    memset(g, 0, sizeof *g);
-    ck_assert(count >= 0 && count <= MAX_TENSORS);
-    for (int i = 0; i < count; i++) {
-        g->params[i] = tensor_new(&g->ledger, "weight", TAG_PARAM, ndim[i], shape[i]);
-        g->grads[i] = tensor_new(&g->ledger, "weight.grad", TAG_GRAD, ndim[i], shape[i]);
-        ck_assert(g->params[i] && g->grads[i]);
-        memcpy(g->grads[i]->data, values[i], tensor_bytes(g->grads[i]));
-    }
-    g->list = (ParamList){count, g->params, g->grads};
-}
-
-/* count 1-D tensors of numel[i] numbers each. */
-static void grads_make_1d(Grads *g, int count, const int *numel /* [count] */,
-                          const float *const *values /* [count][numel] */)
-{
-    int ndim[MAX_TENSORS], shape[MAX_TENSORS][TENSOR_MAX_DIMS] = {{0}};
-    for (int i = 0; i < count; i++) ndim[i] = 1, shape[i][0] = numel[i];
-    grads_make(g, count, ndim, (const int(*)[TENSOR_MAX_DIMS])shape, values);
-}
-
-static void grads_free(Grads *g)
-{
-    for (int i = 0; i < g->list.count; i++) {
-        tensor_free(g->params[i]);
-        tensor_free(g->grads[i]);
-    }
-}
-
-/* Whether a equals e: a NaN for a NaN, the same infinity, or within
- * atol + rtol*|e| (so -0 and 0 are equal, as PyTorch's tests take them). */
-static bool same_float(double a, double e, double atol, double rtol)
-{
-    if (isnan(e) || isnan(a)) return isnan(e) && isnan(a);
-    if (isinf(e) || isinf(a)) return a == e;
-    return fabs(a - e) <= atol + rtol * fabs(e);
-}
+/* Grads, grads_make, grads_free and same_float are common/testing.h's. */
+_Static_assert(CLIP_GOLDEN_MAX_TENSORS <= GRADS_MAX_TENSORS, "a golden case fits in Grads");
 
 /* ---- clip_grad_norm_ worked by hand ------------------------------------------- */
 

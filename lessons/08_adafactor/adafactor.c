@@ -201,13 +201,7 @@ void adafactor_update_vector(float *param /* [n] */, const float *grad /* [n] */
 }
 /* end snippet */
 
-/* snippet: adafactor_adapter, shown in 08_adafactor */
-typedef struct {
-    Optimizer base;   /* first, so an Adafactor* is also an Optimizer* */
-    AdafactorConfig config;
-    int row_var_slot, col_var_slot, variance_slot;
-} Adafactor;
-
+/* snippet: adafactor_state_shapes, shown in 08_adafactor */
 /* The state's shapes, PyTorch's: row_var [..., rows, 1] and col_var
  * [..., 1, cols] for a parameter of 2 or more dims, variance shaped like a
  * parameter of fewer. false: this parameter has no such state. */
@@ -235,6 +229,14 @@ static bool variance_shape(const Tensor *param, int *ndim, int *shape)
     for (int d = 0; d < param->ndim; d++) shape[d] = param->shape[d];
     return true;
 }
+/* end snippet */
+
+/* snippet: adafactor_adapter, shown in 08_adafactor */
+typedef struct {
+    Optimizer base;   /* first, so an Adafactor* is also an Optimizer* */
+    AdafactorConfig config;
+    int row_var_slot, col_var_slot, variance_slot;
+} Adafactor;
 
 static void adafactor_step_group(Optimizer *self, const ParamGroup *group)
 {

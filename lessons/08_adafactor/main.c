@@ -591,10 +591,8 @@ int main(int argc, char **argv)
     lesson_parse("08_adafactor", FLAGS, &args, argc, argv);
     Report report;
     if (report_open(&report, args.out, "08_adafactor") != 0) return EXIT_USAGE;   /* a bad --out */
-    char err[512];
     Problem *mlp = must_mlp(MLP_HIDDEN, (uint64_t)args.seed);   /* each run resets it to its own start */
-    Problem *tiny_gpt = must(problem_by_name(args.quick ? "gpt:quick" : "gpt", 0, (uint64_t)args.seed, err,
-                                             sizeof err), err);
+    Problem *tiny_gpt = must_gpt(args.quick, (uint64_t)args.seed);
     Watch mlp_watch[2];
     float best[2];
     memory(&report, mlp, tiny_gpt);
