@@ -40,6 +40,8 @@ import sys
 
 import numpy as np
 
+from golden_io import fmt, update, write_trajectory
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 GOLDEN = os.path.join(HERE, "..", "tests", "golden", "lion_variants.txt")
 
@@ -162,11 +164,6 @@ def cases():
     ]
 
 
-def fmt(values):
-    """float32 values with enough digits to read back exactly."""
-    return " ".join("%.9g" % v for v in np.asarray(values, dtype=F32).ravel())
-
-
 def run_port(start, grads, settings):
     """The port's trajectory: after each step, the parameter and exp_avg."""
     hp = hyper(settings)
@@ -180,17 +177,10 @@ def run_port(start, grads, settings):
 
 
 def write_case(out, name, settings, start, grads):
-    out.write("case %s\n" % name)
-    out.write("optimizer lion_lucidrains\n")
-    if settings:
-        out.write("settings %s\n" % settings)
-    out.write("shape %s\n" % " ".join(str(n) for n in np.shape(start)))
-    out.write("param %s\n" % fmt(start))
-    for g, (param, exp_avg) in zip(grads, run_port(start, grads, settings)):
-        out.write("grad %s\n" % fmt(g))
-        out.write("expect %s\n" % fmt(param))
-        out.write("state exp_avg %s\n" % fmt(exp_avg))
-    out.write("end\n\n")
+    steps = run_port(start, grads, settings)
+    write_trajectory(out, name, "lion_lucidrains", settings, start,
+                     [(g, param, {"exp_avg": exp_avg}) for g, (param, exp_avg) in zip(grads, steps)],
+                     ("exp_avg",))
 
 
 def render():
@@ -278,14 +268,7 @@ def main():
     args = parser.parse_args()
     if args.against_torch:
         sys.exit(0 if against_torch() else 1)
-    text = render()
-    old = open(GOLDEN).read() if os.path.exists(GOLDEN) else None
-    if old != text:
-        if not args.check:
-            with open(GOLDEN, "w") as f:
-                f.write(text)
-        print("%s %s" % ("would change" if args.check else "wrote", os.path.relpath(GOLDEN)))
-    if args.check and old != text:
+    if update(GOLDEN, render(), args.check) and args.check:
         sys.exit(1)
 
 
