@@ -55,36 +55,6 @@ static const void *config_with(int k, float weight_decay, Config *cfg)
     return cfg;
 }
 
-/* ==== a run ==== */
-
-/* Before and after each step a run may look at the optimizer: what section
- * 2 measures of every coordinate. */
-typedef void StepWatch(const Optimizer *opt, const float *before, const float *after, void *ctx);
-
-/* run.steps mini-batch steps from p->reset(p, run.seed). Returns the steps
- * taken: fewer when a batch loss was not finite (the run stops there). */
-static int train_run(Problem *p, Run run, StepWatch *watch, void *ctx)
-{
-    p->reset(p, run.seed);
-    Optimizer *opt = run_optimizer(p, run);
-    BatchSampler batches;
-    if (batch_sampler_init(&batches, p->num_examples, run.batch_seed) != 0) fail("out of memory");
-    size_t n = paramlist_numel(&p->params);
-    float *before = watch ? floats_new(n) : NULL, *after = watch ? floats_new(n) : NULL;
-    int t = 0;
-    for (; t < run.steps; t++) {
-        optimizer_zero_grad(opt);
-        if (!isfinite(p->loss_and_grad(p, batch_sampler_next(&batches, run.batch), run.batch))) break;
-        if (watch) paramlist_get(&p->params, before), watch(opt, before, NULL, ctx);
-        optimizer_step(opt);
-        if (watch) paramlist_get(&p->params, after), watch(opt, before, after, ctx);
-    }
-    batch_sampler_free(&batches);
-    optimizer_free(opt);
-    free(before), free(after);
-    return t;
-}
-
 /* How a run on the MLP or the GPT ends. */
 typedef struct {
     double test_loss;   /* the MLP's on its test set, the GPT's on its validation text; NAN: diverged */
@@ -98,7 +68,7 @@ static End run_end(Problem *p, Run run, int seeds)
     for (int s = 0; s < seeds; s++) {
         Run one = run;
         one.seed += (uint64_t)s, one.batch_seed += 1000 * (uint64_t)s;
-        bool done = train_run(p, one, NULL, NULL) == run.steps;
+        bool done = run_watched(p, one, NULL, NULL) == run.steps;
         double loss = p->test_accuracy ? digits_test_loss(p) : gpt_validation_loss(p);
         mean.test_loss += (done && isfinite(loss) ? loss : NAN) / seeds;
         mean.test_acc += (p->test_accuracy ? 100 * p->test_accuracy(p) : NAN) / seeds;
@@ -215,7 +185,7 @@ static void every_coordinate(Report *r, const LessonArgs *a, Problem *p, const f
         s[k] = (Steps){.lr = lr[k], .norm = doubles_new((size_t)steps + 1), .moved = doubles_new((size_t)steps + 1)};
         Run run = {.optimizer = SPEC[k], .config = config_with(k, 0, &cfg), .lr = lr[k], .steps = steps,
                    .batch = MLP_BATCH, .seed = (uint64_t)a->seed, .batch_seed = (uint64_t)a->seed};
-        if (train_run(p, run, watch_steps, &s[k]) != steps) fail("%s diverged on the MLP", LABEL[k]);
+        if (run_watched(p, run, watch_steps, &s[k]) != steps) fail("%s diverged on the MLP", LABEL[k]);
         double all = (double)s[k].all, other = all - s[k].zero - s[k].exact;
         int most = 1 + index_of_max(s[k].norm + 1, steps);
         table_row(t, LABEL[k], (double)lr[k], 100 * s[k].zero / all, 100 * s[k].exact / all, 100 * other / all,
