@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "ops.h"
 #include "path_plot.h"
@@ -255,6 +257,128 @@ int figure_sweep(Figure *fig, const char *style, const Sweep *s, const char *tit
         else figure_gap(fig, series);
     }
     return series;
+}
+
+void figure_heatmap(Figure *fig, const HeatMap *map)
+{
+    double low = map->z_low, high = map->z_high;
+    if (!(low > 0 && high > low)) {   /* the finite z's own range */
+        low = INFINITY, high = -INFINITY;
+        for (int k = 0; k < map->nx * map->ny; k++)
+            if (isfinite(map->z[k]) && map->z[k] > 0) low = fmin(low, map->z[k]), high = fmax(high, map->z[k]);
+        if (!(high > low)) low = 0.5 * (isfinite(low) ? low : 1), high = 2 * low;
+    }
+    /* i j z "text" colour: the text white on the darker half of the range */
+    FILE *data = figure_data(fig), *cmd = figure_commands(fig);
+    fprintf(data, "$%s << EOD\n", map->name);
+    for (int j = 0; j < map->ny; j++)
+        for (int i = 0; i < map->nx; i++) {
+            double z = map->z[j * map->nx + i];
+            char text[64];
+            if (isfinite(z)) snprintf(text, sizeof text, map->cell_format, z);
+            else snprintf(text, sizeof text, "%s", map->nan_text);
+            bool dark = isfinite(z) && z > 0 && log(z / low) > 0.5 * log(high / low);
+            char value[32] = "NaN";   /* gnuplot's missing number: no colour */
+            if (isfinite(z) && z > 0) snprintf(value, sizeof value, "%.9g", z);
+            fprintf(data, "%d %d %s \"%s\" %s\n", i, j, value, text, dark ? "0xffffff" : "0x000000");
+        }
+    fprintf(data, "EOD\n");
+    fprintf(cmd, "unset object\nset title '%s' noenhanced\nset xrange [-0.5:%g]\nset yrange [-0.5:%g]\n"
+                 "set xlabel '%s'\nset ylabel '%s'\n%s\nset cbrange [%.9g:%.9g]\n"
+                 "set palette defined (0 '#fde725', 1 '#5ec962', 2 '#21918c', 3 '#3b528b', 4 '#440154')\n"
+                 "set xtics (",
+            map->title, map->nx - 0.5, map->ny - 0.5, map->x_label, map->y_label,
+            high > 10 * low ? "set logscale cb" : "unset logscale cb", low, high);   /* a decade: tics */
+    for (int i = 0; i < map->nx; i++) {
+        fprintf(cmd, "%s'", i ? ", " : "");
+        fprintf(cmd, map->x_format, map->x[i]);
+        fprintf(cmd, "' %d", i);
+    }
+    fprintf(cmd, ")\nset ytics (");
+    for (int j = 0; j < map->ny; j++) {
+        fprintf(cmd, "%s'", j ? ", " : "");
+        fprintf(cmd, map->y_format, map->y[j]);
+        fprintf(cmd, "' %d", j);
+    }
+    fprintf(cmd, ")\n");
+    if (map->best_i >= 0 && map->best_j >= 0)
+        fprintf(cmd, "set object rect from %g,%g to %g,%g front fillstyle empty border lc rgb '#d55e00' lw 3\n",
+                map->best_i - 0.5, map->best_j - 0.5, map->best_i + 0.5, map->best_j + 0.5);
+    fprintf(cmd, "plot $%s using 1:2:(0.5):(0.5):3 with boxxyerror fs solid 1.0 noborder lc palette notitle, \\\n"
+                 "     $%s using 1:2:4:5 with labels tc rgb variable notitle\n", map->name, map->name);
+}
+
+/* ---- running in parallel ---- */
+
+#define WORKERS_MAX 16
+
+/* Worker w's jobs (w, w + workers ...), each written to fd as its index and
+ * its results. */
+static void work(int w, int workers, int count, int width, ParallelJob *job, void *ctx, int fd)
+{
+    double *record = doubles_new((size_t)width + 1);
+    for (int i = w; i < count; i += workers) {
+        record[0] = i;
+        job(i, ctx, record + 1);
+        size_t size = sizeof(double) * ((size_t)width + 1);
+        for (const char *at = (const char *)record; size > 0;) {
+            ssize_t n = write(fd, at, size);
+            if (n <= 0) _exit(1);
+            at += n, size -= (size_t)n;
+        }
+    }
+    free(record);
+}
+
+void parallel_jobs(int count, int width, double *out, ParallelJob *job, void *ctx)
+{
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    int workers = cpus < 1 ? 1 : cpus > WORKERS_MAX ? WORKERS_MAX : (int)cpus;
+    if (workers > count) workers = count;
+    if (workers <= 1) {
+        for (int i = 0; i < count; i++) job(i, ctx, out + (size_t)i * width);
+        return;
+    }
+    fflush(NULL);   /* a child must not print what the parent has buffered */
+    pid_t pid[WORKERS_MAX];
+    int fd[WORKERS_MAX];
+    for (int w = 0; w < workers; w++) {
+        int ends[2];
+        if (pipe(ends) != 0 || (pid[w] = fork()) < 0) fail("cannot start a process for a parallel run");
+        if (pid[w] == 0) {
+            close(ends[0]);
+            work(w, workers, count, width, job, ctx, ends[1]);
+            _exit(0);   /* no atexit handlers, no buffers of the parent's flushed twice */
+        }
+        close(ends[1]);
+        fd[w] = ends[0];
+    }
+    /* Each worker's records until it closes its pipe. */
+    double *record = doubles_new((size_t)width + 1);
+    int received = 0;
+    for (int w = 0; w < workers; w++) {
+        for (;;) {
+            size_t size = sizeof(double) * ((size_t)width + 1), got = 0;
+            while (got < size) {
+                ssize_t n = read(fd[w], (char *)record + got, size - got);
+                if (n <= 0) break;
+                got += (size_t)n;
+            }
+            if (got < size) break;
+            int i = (int)record[0];
+            if (i < 0 || i >= count) fail("a parallel run sent job %d of %d", i, count);
+            memcpy(out + (size_t)i * width, record + 1, sizeof(double) * (size_t)width);
+            received++;
+        }
+        close(fd[w]);
+    }
+    free(record);
+    bool failed = false;
+    for (int w = 0; w < workers; w++) {
+        int status;
+        failed |= waitpid(pid[w], &status, 0) != pid[w] || !WIFEXITED(status) || WEXITSTATUS(status) != 0;
+    }
+    if (failed || received != count) fail("a parallel run failed");
 }
 
 const double MAP_LEVEL[MAP_LEVELS] = {0.01, 0.05, 0.15, 0.3, 0.6, 1.0};

@@ -17,10 +17,12 @@
  *   decades, index_of_max/min,
  *   sort_median, sweep_band,
  *   sweep_lr_band, figure_sweep,
+ *   figure_heatmap,
  *   tensor_mean_squares,
  *   tensor_grad_rms,
  *   param_norm
  *   next_log_step              the rows of a table over a long run
+ *   parallel_jobs              independent runs on every processor at once
  *
  * The runs themselves (a Run, its loss curve, steps to a target, sweeps over
  * them) are in runs.h. Values for the prose are report_value (report.h);
@@ -138,6 +140,32 @@ Figure *loss_figure(Report *r, const char *name, const char *settings);
 int figure_sweep(Figure *fig, const char *style, const Sweep *s, const char *title_fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
+/* A heat map: a measure over a grid of two settings (the final loss over
+ * learning rate and weight decay), one coloured cell for each (x[i], y[j])
+ * with its number z[j nx + i] written on it. The cells sit at even steps
+ * whatever the values, so a grid even on a log scale reads as log axes (and
+ * a 0 may lead it); the tics are labelled with the values themselves. */
+typedef struct {
+    const char *name;                 /* of its data block: unique in a figure */
+    const double *x;                  /* [nx] across */
+    int nx;
+    const char *x_label, *x_format;   /* "%g" */
+    const double *y;                  /* [ny] up */
+    int ny;
+    const char *y_label, *y_format;
+    const double *z;                  /* [ny * nx]: z[j nx + i] at (x[i], y[j]) */
+    const char *title, *cell_format;  /* the plot's title; each cell's number ("%.2f") */
+    const char *nan_text;             /* on a cell whose z is not finite (left white) */
+    double z_low, z_high;             /* the colour range (both > 0);
+                                         NAN: the finite z's own */
+    int best_i, best_j;               /* the cell framed (-1: none) */
+} HeatMap;
+
+/* Writes map's data and its plot command to fig: light (low z, better) to
+ * dark, on a log scale when the range spans more than a decade. Several maps side by side go in a `set multiplot` the caller writes
+ * around them; each map sets (and resets) its own ranges, tics and frame. */
+void figure_heatmap(Figure *fig, const HeatMap *map);
+
 /* How a map of the ravine is framed: 6 inches wide and height_in tall, x
  * across and y up at the same scale, x from x_min to 5 and y within +-y_max. */
 typedef struct {
@@ -154,6 +182,19 @@ extern const double MAP_LEVEL[MAP_LEVELS];
 /* Starts the figure NAME: a map of a 2-D ravine (quadratic) with its contour
  * lines, for the paths of runs drawn on it (figure_path in path_plot.h). */
 Figure *ravine_map(Report *r, const char *name, const Problem *ravine, MapView view);
+
+/* ---- running in parallel ---- */
+
+/* One job of parallel_jobs: job i writes its `width` results to out. */
+typedef void ParallelJob(int i, void *ctx, double *out /* [width] */);
+
+/* Runs job(i, ctx, out + i width) for i = 0 .. count - 1, spread over the
+ * machine's processors in forked processes: a job sees the program's memory
+ * as it was at the call, and what it changes there is lost, but for its
+ * results. They are the same as in one process, whatever the number of
+ * processors, so a sweep of independent runs takes a fraction of the time.
+ * Fails (status 1) if a process does. */
+void parallel_jobs(int count, int width, double *out, ParallelJob *job, void *ctx);
 
 /* ---- stopping ---- */
 

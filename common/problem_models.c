@@ -254,6 +254,16 @@ double digits_train_accuracy(Problem *digits)
     return digits_accuracy_on(m, &m->train);
 }
 
+double digits_test_loss(Problem *digits)
+{
+    if (!digits || digits->loss_and_grad != digits_loss_and_grad) return NAN;
+    DigitsModel *m = (DigitsModel *)digits;
+    int n = m->test.count;
+    gather(m, &m->test, NULL, n);
+    digits_forward(m, n);
+    return softmax_cross_entropy(m->logits->data, m->yb, n, DIGITS_CLASSES, NULL);
+}
+
 double digits_set_train_input(Problem *digits, int example, int feature, float value)
 {
     if (!digits || digits->loss_and_grad != digits_loss_and_grad) return NAN;

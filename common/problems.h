@@ -91,6 +91,11 @@ Problem *mlp_new(int hidden, uint64_t seed, char *err, size_t errlen);
  * how much of what a model learned holds beyond its training set. */
 double digits_train_accuracy(Problem *digits);
 
+/* The mean cross-entropy of a digits model (softmax regression or the MLP)
+ * on the test set at its parameters now (the gradients are left alone);
+ * NAN for any other problem. Unlike the test accuracy it sees how sure the
+ * model is: what weight decay changes even where the accuracy does not. */
+double digits_test_loss(Problem *digits);
 /* Sets input `feature` (0..63, a pixel) of training example `example` of a
  * digits model (softmax regression or the MLP) to `value`, and returns the
  * value it had, so that the caller can put it back; NAN (and nothing set)

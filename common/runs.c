@@ -185,6 +185,31 @@ int figure_checkpoints(Figure *fig, const char *style, const Curve *c, const cha
     return series;
 }
 
+int run_watched(Problem *p, Run run, StepWatch *watch, void *ctx)
+{
+    p->reset(p, run.seed);
+    Optimizer *opt = run_optimizer(p, run);
+    BatchSampler batches = {0};
+    bool mini = run.batch > 0 && run.batch < p->num_examples;
+    if (mini && batch_sampler_init(&batches, p->num_examples, run.batch_seed) != 0) fail("out of memory");
+    size_t n = paramlist_numel(&p->params);
+    float *before = floats_new(n), *after = floats_new(n);
+    int t = 0;
+    for (; t < run.steps; t++) {
+        optimizer_zero_grad(opt);
+        const int *batch = mini ? batch_sampler_next(&batches, run.batch) : NULL;
+        if (!isfinite(p->loss_and_grad(p, batch, mini ? run.batch : 0))) break;
+        if (watch) paramlist_get(&p->params, before), watch(opt, before, NULL, ctx);
+        optimizer_step(opt);
+        if (watch) paramlist_get(&p->params, after), watch(opt, before, after, ctx);
+    }
+    batch_sampler_free(&batches);
+    optimizer_free(opt);
+    free(before);
+    free(after);
+    return t;
+}
+
 int run_tensor_rms(Problem *p, Run run, int tail, double *batch_loss, double *grad_rms, double *step_rms)
 {
     int count = p->params.count, t = 0;

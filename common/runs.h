@@ -11,6 +11,7 @@
  *   figure_checkpoints      (and the loss as a line of a figure)
  *   run_seeds               the same run from several starts: the spread
  *   run_tensor_rms          how fast each tensor of a model moves late in a run
+ *   run_watched, StepWatch  a run that shows each step's parameters to a watcher
  *   sweep_final_loss,       the best learning rate of a grid (lr_sweep in
  *   sweep_steps_to_target,  experiment.h) by one of those measures
  *   sweep_steps_full,
@@ -147,6 +148,18 @@ SeedRuns run_seeds(Problem *p, Run run, int seeds, uint64_t batch_stride, int ch
  * fast, late in a run. Returns the steps taken: fewer than run.steps when a
  * batch loss was not finite (the run stopped there). */
 int run_tensor_rms(Problem *p, Run run, int tail, double *batch_loss, double *grad_rms, double *step_rms);
+
+/* What run_watched shows of each step: the optimizer, the parameters before
+ * the step, and (in the second call, after the step) after it; in the first
+ * call, before the step, after is NULL. */
+typedef void StepWatch(const Optimizer *opt, const float *before /* [numel] */,
+                       const float *after /* [numel] or NULL */, void *ctx);
+
+/* run.steps steps from p->reset(p, run.seed) on mini-batches of run.batch
+ * (all examples when 0), calling watch (unless NULL) twice around each
+ * step. Returns the steps taken: fewer when a batch loss was not finite (the
+ * run stops there, before that step). */
+int run_watched(Problem *p, Run run, StepWatch *watch, void *ctx);
 
 /* ---- the best learning rate of a grid ---- */
 

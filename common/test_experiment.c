@@ -422,6 +422,57 @@ START_TEST(test_figure_trailing_means_and_sweep)
 }
 END_TEST
 
+START_TEST(test_figure_heatmap)
+{
+    /* A 2 x 2 grid: the cells at 0, 1 whatever the values, the tics named by
+     * the values, the failed cell white with its text, the best framed, the
+     * colour range the finite z's, the text white on the darker half (on the
+     * log scale: 0.5 is above sqrt(0.1)). */
+    char dir[512];
+    ck_assert(make_temp_dir(dir, sizeof dir) == 0);
+    Report r;
+    ck_assert_int_eq(report_open(&r, dir, "99_demo"), 0);
+    Figure *fig = report_figure(&r, "99_heat");
+    const double lrs[2] = {1e-4, 1e-3}, wds[2] = {0, 0.1}, z[4] = {1, NAN, 0.5, 0.1};
+    figure_heatmap(fig, &(HeatMap){.name = "lion", .x = lrs, .nx = 2, .x_label = "lr", .x_format = "%g",
+                                   .y = wds, .ny = 2, .y_label = "wd", .y_format = "%g", .z = z,
+                                   .title = "Lion", .cell_format = "%.2f", .nan_text = "failed",
+                                   .z_low = NAN, .z_high = NAN, .best_i = 1, .best_j = 1});
+    figure_close(fig);
+    ck_assert_int_eq(report_close(&r), 0);
+    char *text = figure_script(dir, "99_heat");
+    ck_assert_ptr_nonnull(strstr(text, "$lion << EOD\n0 0 1 \"1.00\" 0xffffff\n1 0 NaN \"failed\" 0x000000\n"
+                                       "0 1 0.5 \"0.50\" 0xffffff\n1 1 0.1 \"0.10\" 0x000000\nEOD\n"));
+    ck_assert_ptr_nonnull(strstr(text, "set xtics ('0.0001' 0, '0.001' 1)\nset ytics ('0' 0, '0.1' 1)\n"));
+    ck_assert_ptr_nonnull(strstr(text, "unset logscale cb\nset cbrange [0.1:1]\n"));   /* not over a decade */
+    ck_assert_ptr_nonnull(strstr(text, "set object rect from 0.5,0.5 to 1.5,1.5 front"));
+    ck_assert_ptr_nonnull(strstr(text, "plot $lion using 1:2:(0.5):(0.5):3 with boxxyerror"));
+    free(text);
+    remove_tree(dir);
+}
+END_TEST
+
+static void square_job(int i, void *ctx, double *out)
+{
+    out[0] = (double)i * i;
+    out[1] = *(const double *)ctx + i;
+    *(double *)ctx = -1;   /* a child's change is its own (one process: the same each time) */
+}
+
+START_TEST(test_parallel_jobs)
+{
+    /* Every job's results in its place, whatever the processors; none at all is fine. */
+    double out[2 * 37], base = 0.5;
+    for (int i = 0; i < 2 * 37; i++) out[i] = NAN;
+    parallel_jobs(37, 2, out, square_job, &base);
+    for (int i = 0; i < 37; i++) {
+        ck_assert(out[2 * i] == (double)i * i);
+        ck_assert(out[2 * i + 1] == 0.5 + i || out[2 * i + 1] == -1 + i);
+    }
+    parallel_jobs(0, 2, NULL, square_job, &base);
+}
+END_TEST
+
 START_TEST(test_figure_series_helpers)
 {
     /* figure_xy: the points as given; figure_window_means: the mean of each
@@ -464,6 +515,8 @@ void add_experiment_tests(TCase *core)
     tcase_add_test(core, test_spread_steps_below_and_log_steps);
     tcase_add_test(core, test_loss_figure_and_curves);
     tcase_add_test(core, test_figure_series_helpers);
+    tcase_add_test(core, test_figure_heatmap);
+    tcase_add_test(core, test_parallel_jobs);
     tcase_add_test(core, test_decades_index_median_and_band);
     tcase_add_test(core, test_tensor_mean_squares);
     tcase_add_test(core, test_param_norm);

@@ -233,13 +233,24 @@ START_TEST(test_digits_train_accuracy)
     Problem *p = softmax_regression_new(err, sizeof err);
     ck_assert_close(digits_train_accuracy(p), (double)zeros[0] / train.count, 1e-12, 0);
     ck_assert_close(p->test_accuracy(p), (double)zeros[1] / test.count, 1e-12, 0);
+    /* At zero every class is equally likely: the test loss is ln 10. */
+    ck_assert_close(digits_test_loss(p), log(10.0), 1e-6, 0);
     TrainHistory hist;
     train_with(p, 0.5f, gd_update, (TrainConfig){.steps = 50, .quiet = true}, 0, &hist);
     ck_assert(digits_train_accuracy(p) > 0.8);
+    /* Trained, the test loss falls, and measuring it leaves the gradients
+     * of the last training step as they were. */
+    size_t n = paramlist_numel(&p->params);
+    float *before = malloc(n * sizeof *before), *after = malloc(n * sizeof *after);
+    paramlist_get_grads(&p->params, before);
+    ck_assert(digits_test_loss(p) < 1.0);
+    paramlist_get_grads(&p->params, after);
+    ck_assert(memcmp(before, after, n * sizeof *before) == 0);
+    free(before), free(after);
     train_history_free(&hist);
     problem_free(p);
     Problem *r = ravine_new(2, 10.0);
-    ck_assert(isnan(digits_train_accuracy(r)));
+    ck_assert(isnan(digits_train_accuracy(r)) && isnan(digits_test_loss(r)));
     problem_free(r);
     dataset_free(&train), dataset_free(&test);
 }

@@ -197,6 +197,41 @@ START_TEST(test_run_final_loss_of_a_diverging_run)
 }
 END_TEST
 
+/* run_watched's watcher: the calls, and x before and after the last step. */
+typedef struct {
+    int calls_before, calls_after;
+    float before, after;
+} Watched;
+
+static void watch_x(const Optimizer *opt, const float *before, const float *after, void *ctx)
+{
+    Watched *w = ctx;
+    ck_assert_ptr_nonnull(opt);
+    w->before = before[0];
+    if (after) w->calls_after++, w->after = after[0];
+    else w->calls_before++;
+}
+
+START_TEST(test_run_watched_shows_every_step)
+{
+    /* lr 0.5 halves x = 1 at every step: after 3 steps x = 1/8, and the
+     * last step went from 1/4 to 1/8. */
+    Problem *p = bowl();
+    Watched w = {0};
+    ck_assert_int_eq(run_watched(p, gd(0.5f, 3), watch_x, &w), 3);
+    ck_assert_int_eq(w.calls_before, 3);
+    ck_assert_int_eq(w.calls_after, 3);
+    ck_assert(w.before == 0.25f && w.after == 0.125f);
+    ck_assert_int_eq(run_watched(p, gd(0.5f, 3), NULL, NULL), 3);   /* no watcher: the run alone */
+    /* lr 3 doubles |x| a step; the loss overflows at the step that finds x
+     * = 2^128, after 128 steps: the run stops before a 129th. */
+    w = (Watched){0};
+    ck_assert_int_eq(run_watched(p, gd(3.0f, 200), watch_x, &w), 128);
+    ck_assert_int_eq(w.calls_after, 128);
+    problem_free(p);
+}
+END_TEST
+
 START_TEST(test_steps_to_target_by_hand)
 {
     /* The loss falls by (1 - lr)^2 a step; 1e-6 of the start needs
@@ -663,6 +698,7 @@ void add_run_tests(TCase *core)
     tcase_add_test(core, test_run_optimizer_takes_the_runs_lr);
     tcase_add_test(core, test_run_optimizer_makes_the_runs_groups);
     tcase_add_test(core, test_run_path_by_hand);
+    tcase_add_test(core, test_run_watched_shows_every_step);
     tcase_add_test(core, test_run_rule_path_is_run_path_for_a_rule);
     tcase_add_test(core, test_run_final_loss_of_a_diverging_run);
     tcase_add_test(core, test_steps_to_target_by_hand);

@@ -8,6 +8,7 @@
 #include "adam.h"
 #include "adam8bit.h"
 #include "adamw.h"
+#include "lion.h"
 #include "momentum.h"
 #include "rmsprop.h"
 
@@ -18,6 +19,7 @@ const OptimizerSpec *const REGISTRY[] = {
     &ADAM_SPEC,           /* lesson 05: torch.optim.Adam */
     &ADAMW_SPEC,          /* lesson 06: torch.optim.AdamW */
     &ADAFACTOR_SPEC,      /* lesson 08: torch.optim.Adafactor */
+    &LION_SPEC,           /* lesson 09: Lion, as its authors' lion_pytorch.Lion */
     &ADAM8BIT_SPEC,       /* lesson 10: bitsandbytes.optim.Adam8bit, 8-bit blockwise states */
     NULL,
 };

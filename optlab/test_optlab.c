@@ -38,6 +38,10 @@
  * torch.optim.Adafactor itself agree to 4.1e-7 of each number's largest
  * size, up to 30 steps; this code and the port to 1.6e-7. Its GOLDEN_RTOL. */
 #define ADAFACTOR_RTOL 6e-7
+/* See lessons/09_lion/test_lion.c: the golden file's port of the authors'
+ * Lion and this code agree bit for bit (exp_avg too), and with PyTorch's
+ * own operations the parameters do; two ulps. */
+#define LION_RTOL 2.4e-7
 /* See lessons/10_memory/test_adam8bit.c: this code and the NumPy port of
  * bitsandbytes' kernels agree bit for bit; 5 ulp allowed, which keeps the
  * codes (0..255) exact. */
@@ -181,6 +185,18 @@ static const struct {
     {"adafactor.txt", "adafactor_vector_keywords", ADAFACTOR_RTOL},
     {"adafactor.txt", "adafactor_huge_matrix", ADAFACTOR_RTOL},
     {"adafactor.txt", "adafactor_long_matrix", ADAFACTOR_RTOL},
+    /* lesson 09: Lion as its authors' code runs it: every keyword, c = 0
+     * exactly, subnormal and huge gradients, a 4 x 8 matrix, a single
+     * number, a long run */
+    {"lion.txt", "lion_default", LION_RTOL},
+    {"lion.txt", "lion_all_keywords", LION_RTOL},
+    {"lion.txt", "lion_betas_zero", LION_RTOL},
+    {"lion.txt", "lion_c_zero", LION_RTOL},
+    {"lion.txt", "lion_subnormal", LION_RTOL},
+    {"lion.txt", "lion_huge", LION_RTOL},
+    {"lion.txt", "lion_wide", LION_RTOL},
+    {"lion.txt", "lion_scalar", LION_RTOL},
+    {"lion.txt", "lion_long_matrix", LION_RTOL},
     /* lesson 10: bitsandbytes.optim.Adam8bit, 8-bit (a 64 x 64 weight at the
      * defaults; blocks of 64 and 2048 with --min_8bit_size=0) and 32-bit
      * (under min_8bit_size). Its case of NaN gradients is not here: trace
@@ -241,7 +257,8 @@ START_TEST(test_trace_matches_pytorch)
 END_TEST
 
 /* Golden cases whose every state trace --state must print under PyTorch's
- * names, in PyTorch's order, with the step count last. */
+ * names, in PyTorch's order, with the step count last where the optimizer
+ * keeps one (Lion keeps none). */
 static const struct {
     const char *file, *name;
     double rtol;
@@ -266,6 +283,11 @@ static const struct {
     {"adafactor.txt", "adafactor_one_row", ADAFACTOR_RTOL},
     {"adafactor.txt", "adafactor_all_keywords", ADAFACTOR_RTOL},
     {"adafactor.txt", "adafactor_zero_grad_matrix", ADAFACTOR_RTOL},
+    /* Lion keeps exp_avg only, and no step count. */
+    {"lion.txt", "lion_default", LION_RTOL},
+    {"lion.txt", "lion_all_keywords", LION_RTOL},
+    {"lion.txt", "lion_zero_grad_steps", LION_RTOL},
+    {"lion.txt", "lion_matrix", LION_RTOL},
     /* 8-bit Adam's state: the codes state1 and state2 (printed as the
      * integers 0..255) and a float absmax1, absmax2 per block; a tensor under
      * min_8bit_size keeps float32 moments and no absmax. */
@@ -283,6 +305,8 @@ START_TEST(test_trace_state_matches_pytorch)
     char *input = trace_input(c);
     ProgramRun run = optlab(args, input);
     ck_assert_msg(run.status == 0, "%s: exit %d: %s", args, run.status, run.err);
+    const OptimizerSpec *spec = registry_find(c->optimizer);
+    ck_assert_ptr_nonnull(spec);
     /* The header: "# param[0] ... NAME[0] ... step", the states in the golden file's
      * order, which is the order PyTorch creates them in, each of its own size. */
     char want[16384] = "#";
@@ -290,7 +314,7 @@ START_TEST(test_trace_state_matches_pytorch)
     for (int k = -1; k < c->num_states; k++)
         for (int j = 0; j < (k < 0 ? c->numel : c->state_numel[k]); j++)
             w += (size_t)snprintf(want + w, sizeof want - w, " %s[%d]", k < 0 ? "param" : c->state_names[k], j);
-    snprintf(want + w, sizeof want - w, " step\n");
+    snprintf(want + w, sizeof want - w, spec->state_has_step ? " step\n" : "\n");
     ck_assert_msg(strncmp(run.out, want, strlen(want)) == 0, "%s: header\n%s\nexpected\n%s", c->name, run.out,
                   want);
     char *line = run.out + strlen(want);
@@ -311,11 +335,15 @@ START_TEST(test_trace_state_matches_pytorch)
                               "case %s, step %d, %s[%d]: optlab %.9g, PyTorch %.9g", c->name, step + 1,
                               k < 0 ? "param" : c->state_names[k], j, v, ref);
             }
-        char *end;
-        long counted = strtol(line, &end, 10);
-        ck_assert_msg(end != line && counted == step + 1 && *end == '\n', "case %s: step %d: no step count %d",
-                      c->name, step + 1, step + 1);
-        line = end + 1;
+        if (spec->state_has_step) {
+            char *end;
+            long counted = strtol(line, &end, 10);
+            ck_assert_msg(end != line && counted == step + 1, "case %s: step %d: no step count %d", c->name,
+                          step + 1, step + 1);
+            line = end;
+        }
+        ck_assert_msg(*line == '\n', "case %s: step %d has extra output", c->name, step + 1);
+        line++;
     }
     ck_assert_msg(*line == '\0', "case %s: more lines than steps", c->name);
     program_run_free(&run);
@@ -403,6 +431,23 @@ static const struct {
      * 1 - 0.006 * 1.054092553 = 0.9936754447, 1 - 0.006 * 3.162277660 =
      * 0.9810263340. */
     {"adafactor clipping", "trace adafactor --shape=2,2", "1 1 1 1\n3 0 0 1\n", "0.99367547 1 1 0.981026351\n"},
+    /* Lion, lr 0.1: c = 0.1 g at t = 1, so both weights step by lr against
+     * their gradients, and exp_avg = 0.01 g = 0.005. Then c = 0.9 * 0.005 +
+     * 0.1 g: -0.0205 for g = -0.25, whose weight steps back up to 1, and
+     * 0.0545 for g = 0.5; exp_avg = 0.00495 + 0.01 g. No step column. */
+    {"lion state", "trace lion --lr=0.1 --state", "1 -1\n0.5 0.5\n-0.25 0.5\n",
+     "# param[0] param[1] exp_avg[0] exp_avg[1]\n0.899999976 -1.10000002 0.00499999989 0.00499999989\n"
+     "1 -1.20000005 0.00245000003 0.00994999986\n"},
+    /* Zero gradients after real ones: c = 0.9 exp_avg is not 0, and Lion
+     * keeps stepping by lr while exp_avg decays by 0.99 a step. */
+    {"lion coasts", "trace lion --lr=0.1 --state", "1 -2\n1 -1\n0 0\n0 0\n",
+     "# param[0] param[1] exp_avg[0] exp_avg[1]\n0.899999976 -1.89999998 0.00999999978 -0.00999999978\n"
+     "0.799999952 -1.79999995 0.00989999995 -0.00989999995\n"
+     "0.699999928 -1.69999993 0.00980100036 -0.00980100036\n"},
+    /* Zero gradients from the start: c = 0, no step; the decay alone acts,
+     * 1 - 0.1 * 0.5 = 0.95 a step. */
+    {"lion decay alone", "trace lion --lr=0.1 --weight_decay=0.5", "1 -2\n0 0\n0 0\n",
+     "0.949999988 -1.89999998\n0.902499974 -1.80499995\n"},
     /* 1 - 0.1*0.5 = 0.95, then 0.95 - 0.1*(-1) = 1.05 */
     {"by hand", "trace sgd --lr=0.1", "1\n0.5\n-1\n", "0.949999988\n1.04999995\n"},
     /* blank lines and comments are skipped; no gradient lines, no output */
@@ -521,6 +566,13 @@ START_TEST(test_list)
         ck_assert(strstr(run.out, REGISTRY[i]->name) != NULL);
         ck_assert(strstr(run.out, REGISTRY[i]->torch_name) != NULL);
     }
+    /* Lion (lesson 09), by its authors' class, with their default betas. */
+    ck_assert_msg(strstr(run.out, "\nlion ") && strstr(run.out, "lion_pytorch.Lion") &&
+                      strstr(run.out, "(default 0.9,0.99)"), "%s", run.out);
+    program_run_free(&run);
+    /* and it races, with a setting of its own */
+    run = optlab_ok("race --problem=rosenbrock --opt=lion:lr=0.01,lion:lr=0.01:betas=0.95,0.98 --steps=50",
+                    NULL, (const char *[]){"lion lr=0.01", "lion lr=0.01 betas=0.95,0.98", NULL});
     program_run_free(&run);
 }
 END_TEST
@@ -641,6 +693,7 @@ START_TEST(test_help_anywhere)
         {"trace adamw --help", {"adamw (torch.optim.AdamW) settings:", "param *= 1 - lr * weight_decay (default 0.01)",
                                 "--amsgrad"}},
         {"trace sgd --help", {"usage: optlab trace", "--momentum", "--nesterov               Nesterov momentum (default false)"}},
+        {"trace lion --help", {"lion (lion_pytorch.Lion) settings:", "(default 0.0001)", "(default 0.9,0.99)"}},
         {"trace sgd --lr=x --shape=0 -h", {"usage: optlab trace", "--lr", "Limits: at most 65536 parameters"}},
         {"race --steps=x --help", {"usage: optlab race", "--steps                  steps per optimizer (1..100000, default 200)", "(0..65536, default 32)"}},
         {"race --bogus -h", {"usage: optlab race", "a bare boolean key means true", "At most 8 entries"}},
@@ -723,6 +776,16 @@ START_TEST(test_trace_refuses_bad_input)
         {"trace adafactor --eps=1e-30,None", "1\n", "is not two finite numbers a,b (a may be None)"},
         {"trace adafactor --betas=0.9,0.999", "1\n", "unknown option 'betas'"},
         {"trace adafactor --shape=2,3", "1 2 3 4 5\n", "--shape has 6 elements but the first line has 5"},
+        /* Lion's checks, with its authors' messages (and torch.optim's for a
+         * negative weight_decay, which they do not check) */
+        {"trace lion --lr=-1", "1\n", "Invalid learning rate: -1"},
+        {"trace lion --betas=1,0.99", "1\n", "Invalid beta parameter at index 0: 1"},
+        {"trace lion --betas=-0.5,0.99", "1\n", "Invalid beta parameter at index 0: -0.5"},
+        {"trace lion --betas=0.9,1", "1\n", "Invalid beta parameter at index 1: 1"},
+        {"trace lion --weight_decay=-0.1", "1\n", "Invalid weight_decay value: -0.1"},
+        {"trace lion --betas=0.9", "1\n", "--betas: '0.9' is not two finite numbers a,b"},
+        {"trace lion --eps=1e-8", "1\n", "unknown option 'eps'"},
+        {"trace lion --maximize", "1\n", "unknown option 'maximize'"},
     };
     assert_program_refuses_all("optlab", refusals, TABLE_SIZE(refusals));
 }
@@ -739,6 +802,7 @@ START_TEST(test_other_commands_refuse_bad_input)
         {"race --problem=everest --opt=sgd", NULL, "unknown problem 'everest'"},
         {"race --problem=ravine --opt=sgd,nadam", NULL, "unknown optimizer 'nadam'"},
         {"race --problem=ravine --opt=sgd:lr=-2", NULL, "Invalid learning rate"},
+        {"race --problem=ravine --opt=lion:betas=1,0.99", NULL, "Invalid beta parameter at index 0: 1"},
         {"race --problem=ravine --opt=sgd --steps=0", NULL, "--steps must be at least 1"},
         {"race --problem=ravine --opt=sgd --kappa=0.5", NULL, "kappa"},
         {"race --problem=ravine --opt=sgd --bogus=1", NULL, "unknown flag '--bogus'"},

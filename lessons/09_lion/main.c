@@ -1,0 +1,586 @@
+/* main.c - lesson 09's program: every table and figure of the Lion chapter.
+ *
+ *     build/bin/09_lion [--steps=N] [--seed=S] [--quick] [--out=DIR]
+ *
+ * Tables print here and go to DIR/out/09_lion/, figures to DIR/fig/.
+ * --steps is the digits MLP's steps at batch 32 (1000; with --quick a
+ * tenth, at least 20); section 4 gives every batch size the same number of
+ * examples, --steps times 32. --seed draws the starts and batches (the
+ * sweeps average this seed and the next); --quick shrinks every experiment
+ * so that the whole program runs in about a second (the tests use it). */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "adamw.h"
+#include "experiment.h"
+#include "gpt.h"
+#include "lion.h"
+#include "runs.h"
+#include "timing.h"
+#include "train.h"
+
+static const OptionSpec FLAGS[] = {
+    LESSON_FLAGS,
+    {NULL, 0, 0, NULL, 0, 0},
+};
+
+#define MLP_HIDDEN 32   /* the digits MLP of the earlier chapters: 64-32-10, tanh */
+#define MLP_BATCH 32
+#define GPT_BATCH 16
+#define GPT_STEPS 120   /* a step of the tiny GPT costs 30 times one of the MLP */
+#define OPTIMIZERS 2    /* 0: Lion, 1: AdamW */
+
+static const char *const LABEL[OPTIMIZERS] = {"Lion", "AdamW"}, *const TAG[OPTIMIZERS] = {"lion", "adamw"};
+static const OptimizerSpec *const SPEC[OPTIMIZERS] = {&LION_SPEC, &ADAMW_SPEC};
+
+static int mlp_steps(const LessonArgs *a)
+{
+    int steps = a->quick ? a->steps / 10 : a->steps;
+    return steps > 20 ? steps : 20;
+}
+
+/* Optimizer k's config at PyTorch's (the authors') defaults but weight_decay:
+ * cfg is scratch of the larger of the two config structs. */
+typedef union {
+    LionConfig lion;
+    AdamWConfig adamw;
+} Config;
+
+static const void *config_with(int k, float weight_decay, Config *cfg)
+{
+    if (k == 0) cfg->lion = LION_DEFAULTS, cfg->lion.weight_decay = weight_decay;
+    else cfg->adamw = ADAMW_DEFAULTS, cfg->adamw.weight_decay = weight_decay;
+    return cfg;
+}
+
+/* How a run on the MLP or the GPT ends. */
+typedef struct {
+    double test_loss;   /* the MLP's on its test set, the GPT's on its validation text; NAN: diverged */
+    double test_acc;    /* percent (NAN for the GPT) */
+} End;
+
+/* The mean End over `seeds` starts (run.seed, run.seed + 1 ...). */
+static End run_end(Problem *p, Run run, int seeds)
+{
+    End mean = {0, 0};
+    for (int s = 0; s < seeds; s++) {
+        Run one = run;
+        one.seed += (uint64_t)s, one.batch_seed += 1000 * (uint64_t)s;
+        bool done = run_watched(p, one, NULL, NULL) == run.steps;
+        double loss = p->test_accuracy ? digits_test_loss(p) : gpt_validation_loss(p);
+        mean.test_loss += (done && isfinite(loss) ? loss : NAN) / seeds;
+        mean.test_acc += (p->test_accuracy ? 100 * p->test_accuracy(p) : NAN) / seeds;
+    }
+    return mean;
+}
+
+/* ---- 1. memory: the state, and everything training keeps --------------------------- */
+
+static void memory(Report *r, Problem *mlp, Problem *gpt)
+{
+    const Column columns[] = {{"model", "%s"}, {"parameters", "%.0f"}, {"state bytes\nLion", "%.0f"},
+                              {"\nAdamW", "%.0f"}, {"bytes/param\nLion", "%.0f"}, {"\nAdamW", "%.0f"},
+                              {"Lion/AdamW\nstate", "%.2f"}, {"\nall", "%.2f"}, {NULL, NULL}};
+    Table *t = table_begin(r, "memory", "What each optimizer allocates, as the memory ledger counts it",
+                           columns);
+    Problem *models[2] = {mlp, gpt};
+    const char *labels[2] = {"digits MLP", "tiny GPT"}, *tags[2] = {"mlp", "gpt"};
+    double kept[2] = {0, 0};   /* the GPT's params + grads + state, Lion and AdamW */
+    for (int m = 0; m < 2; m++) {
+        Problem *p = models[m];
+        double n = (double)paramlist_numel(&p->params), state[OPTIMIZERS];
+        double weights = (double)(p->ledger.live[TAG_PARAM] + p->ledger.live[TAG_GRAD]);
+        for (int k = 0; k < OPTIMIZERS; k++) {
+            size_t before = p->ledger.live[TAG_STATE];
+            Optimizer *opt = must(SPEC[k]->create(p->params, SPEC[k]->defaults), "out of memory");
+            state[k] = (double)(p->ledger.live[TAG_STATE] - before);
+            if (state[k] != (double)optimizer_state_bytes(opt)) fail("the ledger and %s disagree", LABEL[k]);
+            optimizer_free(opt);
+            kept[k] = weights + state[k];
+        }
+        table_row(t, labels[m], n, state[0], state[1], kept[0] / n, kept[1] / n, state[0] / state[1],
+                  kept[0] / kept[1]);
+        report_values(r, tags[m], (NamedValue[]){
+            {"mem_%s_params", "%.0f", n}, {"mem_%s_lion", "%.0f", state[0]}, {"mem_%s_adamw", "%.0f", state[1]},
+            {"mem_%s_lion_state_per_param", "%.0f", state[0] / n},
+            {"mem_%s_adamw_state_per_param", "%.0f", state[1] / n},
+            {"mem_%s_weights_per_param", "%.0f", weights / n}, {"mem_%s_lion_total", "%.0f", kept[0] / n},
+            {"mem_%s_adamw_total", "%.0f", kept[1] / n}, {"mem_%s_state_ratio", "%.2f", state[0] / state[1]},
+            {"mem_%s_total_ratio", "%.2f", kept[0] / kept[1]}, {NULL}});
+    }
+    /* The activations the GPT keeps for its backward pass, allocated with it. */
+    double act = (double)gpt->ledger.live[TAG_ACTIVATION], n = (double)paramlist_numel(&gpt->params);
+    table_note(t, "float32; state at the defaults: Lion exp_avg, AdamW exp_avg and exp_avg_sq. Bytes");
+    table_note(t, "per parameter (all): parameters + gradients + state. Not counted: the activations the");
+    table_note(t, "tiny GPT keeps for its backward pass, %.0f bytes (%.0f per parameter) under either", act,
+               act / n);
+    table_end(t);
+    report_values(r, NULL, (NamedValue[]){{"mem_gpt_activations", "%.0f", act},
+                                          {"mem_gpt_activations_per_param", "%.0f", act / n},
+                                          {"mem_gpt_with_act_ratio", "%.2f", (kept[0] + act) / (kept[1] + act)},
+                                          {NULL}});
+}
+
+/* ---- 2. every coordinate moves by lr, or not at all ------------------------------- */
+
+#define BINS 50          /* |step| / lr from 10^-4 to 10 at 10 bins a decade */
+#define BIN_LOW -4.0
+
+/* What a run's steps were, coordinate by coordinate. */
+typedef struct {
+    float lr;
+    double *norm;            /* [steps + 1] ||step t|| / lr, t = 1..steps */
+    double *moved;           /* [steps + 1] how many coordinates moved in step t */
+    long zero, exact, all;   /* coordinate-steps: no move; |step| within 10^-3 of lr; all */
+    double bins[BINS];       /* the moves by |step| / lr, bin b centred on 10^(BIN_LOW + b / 10)
+                                (the ends take what is beyond) */
+    double exact_first;      /* the share of the first step's moves within 10^-3 of lr */
+    long disagree, signed_;  /* Lion: coordinates where sign(c) is not sign(g), of those g != 0 */
+    int t;                   /* steps seen */
+} Steps;
+
+static void watch_steps(const Optimizer *opt, const float *before, const float *after, void *ctx)
+{
+    Steps *s = ctx;
+    const ParamList *l = &opt->params;
+    if (!after) {   /* before the step: Lion's c against today's gradient */
+        if (strcmp(opt->name, "lion") != 0) return;
+        double b1 = opt->groups[0].beta1;
+        for (int i = 0; i < l->count; i++)
+            for (size_t j = 0; j < l->params[i]->numel; j++) {
+                float g = l->grads[i]->data[j], c = (float)(b1 * opt->slots[0][i]->data[j] + (1 - b1) * g);
+                s->signed_ += g != 0, s->disagree += g != 0 && (c > 0) != (g > 0);
+            }
+        return;
+    }
+    size_t n = paramlist_numel(l);
+    double sq = 0;
+    long moved = 0, exact = 0;
+    for (size_t j = 0; j < n; j++) {
+        double step = fabs((double)after[j] - before[j]), ratio = step / s->lr;
+        sq += step * step, s->all++;
+        if (step == 0) { s->zero++; continue; }
+        moved++, exact += fabs(ratio - 1) < 1e-3;
+        int bin = (int)floor((log10(ratio) - BIN_LOW) * 10 + 0.5);
+        s->bins[bin < 0 ? 0 : bin >= BINS ? BINS - 1 : bin] += 1;
+    }
+    if (++s->t == 1) s->exact_first = (double)exact / (double)moved;
+    s->exact += exact, s->norm[s->t] = sqrt(sq) / s->lr, s->moved[s->t] = (double)moved;
+}
+
+static void every_coordinate(Report *r, const LessonArgs *a, Problem *p, const float lr[OPTIMIZERS])
+{
+    const int steps = mlp_steps(a);
+    Steps s[OPTIMIZERS];
+    const Column columns[] = {{"optimizer", "%s"}, {"lr", "%.2g"}, {"coordinate-steps\nnot moved", "%.2f%%"},
+                              {"\n|step| = lr", "%.2f%%"}, {"\nother", "%.2f%%"}, {"||step|| / lr\nfirst", "%.1f"},
+                              {"\nlast", "%.1f"}, {"\nmost", "%.1f"}, {NULL, NULL}};
+    Table *t = table_begin(r, "steps", "How far each coordinate moves in a step, over a run on the MLP",
+                           columns);
+    double worst = 0, n = (double)paramlist_numel(&p->params);
+    for (int k = 0; k < OPTIMIZERS; k++) {
+        Config cfg;
+        s[k] = (Steps){.lr = lr[k], .norm = doubles_new((size_t)steps + 1), .moved = doubles_new((size_t)steps + 1)};
+        Run run = {.optimizer = SPEC[k], .config = config_with(k, 0, &cfg), .lr = lr[k], .steps = steps,
+                   .batch = MLP_BATCH, .seed = (uint64_t)a->seed, .batch_seed = (uint64_t)a->seed};
+        if (run_watched(p, run, watch_steps, &s[k]) != steps) fail("%s diverged on the MLP", LABEL[k]);
+        double all = (double)s[k].all, other = all - s[k].zero - s[k].exact;
+        int most = 1 + index_of_max(s[k].norm + 1, steps);
+        table_row(t, LABEL[k], (double)lr[k], 100 * s[k].zero / all, 100 * s[k].exact / all, 100 * other / all,
+                  s[k].norm[1], s[k].norm[steps], s[k].norm[most]);
+        report_values(r, TAG[k], (NamedValue[]){
+            {"steps_%s_lr", "%g", lr[k]}, {"steps_%s_zero", "%.2f", 100 * s[k].zero / all},
+            {"steps_%s_exact", "%.2f", 100 * s[k].exact / all}, {"steps_%s_other", "%.2f", 100 * other / all},
+            {"steps_%s_exact_first", "%.1f", 100 * s[k].exact_first}, {"steps_%s_norm_first", "%.1f", s[k].norm[1]},
+            {"steps_%s_norm_last", "%.1f", s[k].norm[steps]}, {"steps_%s_norm_most", "%.1f", s[k].norm[most]},
+            {NULL}});
+    }
+    for (int i = 1; i <= steps; i++) worst = fmax(worst, fabs(s[0].norm[i] / sqrt(s[0].moved[i]) - 1));
+    table_note(t, "%d steps of batch %d, no weight decay, from the same start and batches; %.0f", steps, MLP_BATCH,
+               n);
+    table_note(t, "coordinates a step. |step| = lr: within 10^-3 of lr (float rounding of param - lr)");
+    table_end(t);
+
+    Figure *hist = report_figure(r, "09_step_sizes");
+    fprintf(figure_commands(hist), "set xlabel '|step| / lr, one coordinate in one step'\n"
+                                   "set ylabel 'share of coordinate-steps'\nset logscale xy\nset format x '10^{%%L}'\n"
+                                   "set yrange [1e-4:1.5]\nset key top left\n");
+    for (int k = 0; k < OPTIMIZERS; k++) {
+        int series = figure_series(hist, k ? "linespoints ls 2 pt 7 ps 0.5" : "impulses ls 1 lw 6", "%s", LABEL[k]);
+        for (int b = 0; b < BINS; b++)
+            if (s[k].bins[b] > 0) figure_point(hist, series, pow(10, BIN_LOW + b / 10.0), s[k].bins[b] / s[k].all);
+    }
+    figure_close(hist);
+    Figure *norm = report_figure(r, "09_step_norm");
+    fprintf(figure_commands(norm), "set xlabel 'step'\nset ylabel '||step|| / lr'\nset logscale y\n"
+                                   "set xrange [1:%d]\nset key top right\n", steps);
+    for (int k = 0; k < OPTIMIZERS; k++)
+        figure_curve(norm, k ? "lines ls 2" : "lines ls 1 lw 2", s[k].norm, 1, steps, "%s", LABEL[k]);
+    figure_hline(norm, "lines ls 8 dt 2", 1, steps, sqrt(n), "sqrt(number of parameters)");
+    figure_close(norm);
+    report_values(r, NULL, (NamedValue[]){{"steps_steps", "%d", steps}, {"steps_params", "%.0f", n},
+                                          {"steps_sqrt_params", "%.1f", sqrt(n)},
+                                          {"steps_norm_worst", "%.1e", worst},
+                                          {"steps_disagree", "%.1f", 100.0 * s[0].disagree / s[0].signed_},
+                                          {NULL}});
+    for (int k = 0; k < OPTIMIZERS; k++) free(s[k].norm), free(s[k].moved);
+}
+
+/* ---- 3. the sign of an average of magnitudes ---------------------------------------- */
+
+#define HISTORY 10   /* steps of gradient +a before one of -1 */
+
+/* One weight's gradient is +a for HISTORY steps, then -1. Lion's step then
+ * (in units of lr), against signSGD's (the sign of the gradient alone,
+ * which always climbs back: +1). */
+static void magnitudes(Report *r)
+{
+    const double sizes[4] = {0.5, 1, 2, 10};
+    const char *tags[4] = {"half", "one", "two", "ten"};
+    const Column columns[] = {{"a", "%g"}, {"exp_avg\nbefore", "%.4f"}, {"c", "%.4f"}, {"step / lr\nLion", "%+.0f"},
+                              {"\nsign of g", "%+.0f"}, {NULL, NULL}};
+    Table *t = table_begin(r, "magnitudes", "Ten gradients of +a, then one of -1: the eleventh step", columns);
+    LionConfig cfg = LION_DEFAULTS;
+    cfg.lr = 1;
+    for (int k = 0; k < 4; k++) {
+        float w = 0, m = 0, g = (float)sizes[k];
+        for (int s = 0; s < HISTORY; s++) lion_update(&w, &g, &m, 1, &cfg);
+        float before = w, m_before = m, minus_one = -1;
+        double c = cfg.betas[0] * m + (1 - cfg.betas[0]) * minus_one;
+        lion_update(&w, &minus_one, &m, 1, &cfg);
+        table_row(t, sizes[k], (double)m_before, c, (double)(w - before), 1.0);
+        report_values(r, tags[k], (NamedValue[]){{"mag_%s_step", "%+.0f", w - before}, {"mag_%s_c", "%.3f", c},
+                                             {NULL}});
+    }
+    /* exp_avg after HISTORY steps of +a is a (1 - beta2^HISTORY); c changes sign where
+     * beta1 of that is (1 - beta1). */
+    double b1 = cfg.betas[0], b2 = cfg.betas[1], turn = (1 - b1) / (b1 * (1 - pow(b2, HISTORY)));
+    table_note(t, "Lion at its defaults (betas %g, %g); a weight's steps in units of lr; the same", b1, b2);
+    table_note(t, "signs, +a then -1, in every row. Lion's step turns where a = %.2f", turn);
+    table_end(t);
+    report_values(r, NULL, (NamedValue[]){{"mag_history", "%d", HISTORY}, {"mag_turn", "%.2f", turn}, {NULL}});
+}
+
+/* ---- 4. speed: the optimizer's step, and the rest of a training step -------------- */
+
+/* Wall-clock times on the tiny GPT: `reps` optimizer steps of each on one
+ * batch's gradient, and the forward and backward pass that made it. */
+static void speed(Report *r, const LessonArgs *a, Problem *p)
+{
+    const int reps = a->quick ? 5 : 300, passes = a->quick ? 1 : 10;
+    const int batch[GPT_BATCH] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15};
+    const double moved[OPTIMIZERS] = {5 * 4, 7 * 4};   /* read param, grad, state; write param, state */
+    p->reset(p, (uint64_t)a->seed);
+    double start = wall_seconds();
+    for (int i = 0; i < passes; i++) p->loss_and_grad(p, batch, GPT_BATCH);
+    double pass = (wall_seconds() - start) / passes, step[OPTIMIZERS];
+    const Column columns[] = {{"optimizer", "%s"}, {"bytes moved\nper parameter", "%.0f"},
+                              {"time of a step\nmicroseconds", "%.0f"}, {"share of a\ntraining step", "%.1f%%"},
+                              {NULL, NULL}};
+    Table *t = table_begin(r, "speed", "The optimizer's step against the rest of a step of the tiny GPT", columns);
+    for (int k = 0; k < OPTIMIZERS; k++) {
+        Optimizer *opt = must(SPEC[k]->create(p->params, SPEC[k]->defaults), "out of memory");
+        optimizer_step(opt);   /* the first touches the state's pages: not timed */
+        start = wall_seconds();
+        for (int i = 0; i < reps; i++) optimizer_step(opt);
+        step[k] = (wall_seconds() - start) / reps;
+        optimizer_free(opt);
+        double share = 100 * step[k] / (step[k] + pass);
+        table_row(t, LABEL[k], moved[k], 1e6 * step[k], share);
+        report_values(r, TAG[k], (NamedValue[]){{"speed_%s_us", "%.0f", 1e6 * step[k]},
+                                                {"speed_%s_share", "%.1f", share}, {NULL}});
+    }
+    table_note(t, "wall clock on this machine, one core: the mean of %d steps; the forward and", reps);
+    table_note(t, "backward pass of %d windows took %.1f ms. Bytes: float32 reads and writes", GPT_BATCH,
+               1e3 * pass);
+    table_end(t);
+    report_values(r, NULL, (NamedValue[]){{"speed_pass_ms", "%.1f", 1e3 * pass},
+                                          {"speed_ratio", "%.2f", step[1] / step[0]},
+                                          {"speed_bytes_ratio", "%.2f", moved[1] / moved[0]}, {NULL}});
+}
+
+/* ---- 5. the authors' advice: lr and weight decay, swept together ------------------- */
+
+#define LRS_MAX 10
+#define WDS_MAX 8
+
+typedef struct {
+    int nl, nw;
+    double lr[LRS_MAX], wd[WDS_MAX];
+    End at[OPTIMIZERS][WDS_MAX][LRS_MAX];
+    int best_l[OPTIMIZERS], best_w[OPTIMIZERS];   /* the lowest test loss */
+} Grid;
+
+/* Each optimizer at each lr and weight decay of g, `seeds` starts each: a
+ * job a cell, all the processors at once. */
+typedef struct {
+    Problem *p;
+    Run base;
+    int seeds;
+    const Grid *g;
+} GridJobs;
+
+static void grid_cell(int i, void *ctx, double *out)
+{
+    const GridJobs *jobs = ctx;
+    const Grid *g = jobs->g;
+    int l = i % g->nl, w = i / g->nl % g->nw, k = i / (g->nl * g->nw);
+    Config cfg;
+    Run run = jobs->base;
+    run.optimizer = SPEC[k], run.config = config_with(k, (float)g->wd[w], &cfg), run.lr = (float)g->lr[l];
+    End e = run_end(jobs->p, run, jobs->seeds);
+    out[0] = e.test_loss, out[1] = e.test_acc;
+}
+
+static void sweep_grid(Problem *p, Run base, int seeds, Grid *g)
+{
+    int cells = g->nl * g->nw;
+    double *out = doubles_new((size_t)OPTIMIZERS * cells * 2);
+    parallel_jobs(OPTIMIZERS * cells, 2, out, grid_cell, &(GridJobs){p, base, seeds, g});
+    for (int k = 0; k < OPTIMIZERS; k++) {
+        double best = INFINITY;
+        for (int w = 0; w < g->nw; w++)
+            for (int l = 0; l < g->nl; l++) {
+                const double *o = out + 2 * ((size_t)k * cells + w * g->nl + l);
+                g->at[k][w][l] = (End){o[0], o[1]};
+                if (o[0] < best) best = o[0], g->best_l[k] = l, g->best_w[k] = w;
+            }
+    }
+    free(out);
+}
+
+/* The heat maps of both optimizers' test loss, one above the other. */
+static void grid_figure(Report *r, const char *name, const Grid *g, const char *z_label)
+{
+    Figure *fig = report_figure(r, name);
+    figure_size(fig, 6.5, 2.2 + 0.45 * g->nw * 2);
+    fprintf(figure_commands(fig), "set multiplot layout 2,1\n");
+    double z[OPTIMIZERS][WDS_MAX * LRS_MAX], low = INFINITY, high = 0;
+    for (int k = 0; k < OPTIMIZERS; k++)
+        for (int w = 0; w < g->nw; w++)
+            for (int l = 0; l < g->nl; l++) {
+                double v = z[k][w * g->nl + l] = g->at[k][w][l].test_loss;
+                if (isfinite(v)) low = fmin(low, v), high = fmax(high, v);
+            }
+    for (int k = 0; k < OPTIMIZERS; k++) {
+        char title[64];
+        snprintf(title, sizeof title, "%s: %s", LABEL[k], z_label);
+        figure_heatmap(fig, &(HeatMap){.name = TAG[k], .x = g->lr, .nx = g->nl, .x_label = "lr", .x_format = "%.2g",
+                                       .y = g->wd, .ny = g->nw, .y_label = "weight decay", .y_format = "%g",
+                                       .z = z[k], .title = title, .cell_format = "%.2f", .nan_text = "failed",
+                                       .z_low = low, .z_high = high, .best_i = g->best_l[k], .best_j = g->best_w[k]});
+    }
+    fprintf(figure_commands(fig), "unset multiplot\n");
+    figure_close(fig);
+}
+
+/* The lowest test loss of optimizer k's cells in rows w0 .. w1 of the
+ * grid (rows: weight decays): its lr in *l and weight decay in *w. */
+static void best_in_rows(const Grid *g, int k, int w0, int w1, int *l, int *w)
+{
+    *l = 0, *w = w0;
+    for (int j = w0; j <= w1; j++)
+        for (int i = 0; i < g->nl; i++)
+            if (g->at[k][j][i].test_loss < g->at[k][*w][*l].test_loss) *l = i, *w = j;
+}
+
+/* The best cells of a grid: overall, without decay (row 0), with some;
+ * a table row and values each, and the ratios of the authors' advice. */
+static void grid_best(Report *r, const char *name, const char *title, const char *prefix, const Grid *g,
+                      const char *note)
+{
+    const Column columns[] = {{"optimizer", "%s"}, {"best\nlr", "%.2g"}, {"\nwd", "%g"}, {"\nloss", "%.3f"},
+                              {"\naccuracy", "%.1f"}, {"no decay\nlr", "%.2g"}, {"\nloss", "%.3f"},
+                              {"with decay\nlr", "%.2g"}, {"\nwd", "%g"}, {"\nloss", "%.3f"}, {NULL, NULL}};
+    Table *t = table_begin(r, name, title, columns);
+    int l[OPTIMIZERS], w[OPTIMIZERS], l_wd[OPTIMIZERS], w_wd[OPTIMIZERS], l_none[OPTIMIZERS], w0;
+    for (int k = 0; k < OPTIMIZERS; k++) {
+        best_in_rows(g, k, 0, g->nw - 1, &l[k], &w[k]);
+        best_in_rows(g, k, 0, 0, &l_none[k], &w0);
+        int l0 = l_none[k];
+        best_in_rows(g, k, 1, g->nw - 1, &l_wd[k], &w_wd[k]);
+        const End *e = &g->at[k][w[k]][l[k]], *none = &g->at[k][0][l0], *wd = &g->at[k][w_wd[k]][l_wd[k]];
+        table_row(t, LABEL[k], g->lr[l[k]], g->wd[w[k]], e->test_loss, e->test_acc, g->lr[l0], none->test_loss,
+                  g->lr[l_wd[k]], g->wd[w_wd[k]], wd->test_loss);
+        report_values(r, value_tag(r, "%s_%s", prefix, TAG[k]), (NamedValue[]){
+            {"%s_lr", "%.2g", g->lr[l[k]]}, {"%s_wd", "%g", g->wd[w[k]]}, {"%s_loss", "%.3f", e->test_loss},
+            {"%s_acc", "%.1f", e->test_acc}, {"%s_lrwd", "%.2g", g->lr[l[k]] * g->wd[w[k]]},
+            {"%s_nodecay_lr", "%.2g", g->lr[l0]}, {"%s_nodecay_loss", "%.3f", none->test_loss},
+            {"%s_decay_lr", "%.2g", g->lr[l_wd[k]]}, {"%s_decay_wd", "%g", g->wd[w_wd[k]]},
+            {"%s_decay_loss", "%.3f", wd->test_loss}, {NULL}});
+    }
+    /* The runs that failed (both optimizers), and the smallest lr x wd among them. */
+    int failed = 0;
+    double failed_lrwd = INFINITY;
+    for (int k = 0; k < OPTIMIZERS; k++)
+        for (int j = 0; j < g->nw; j++)
+            for (int i = 0; i < g->nl; i++)
+                if (isnan(g->at[k][j][i].test_loss)) failed++, failed_lrwd = fmin(failed_lrwd, g->lr[i] * g->wd[j]);
+    report_value(r, value_name(r, "%s_failed", prefix), "%d", failed);
+    report_value(r, value_name(r, "%s_failed_lrwd", prefix), "%.2g", failed ? failed_lrwd : NAN);
+    /* The largest decay at which some lr still comes within 25% of the best. */
+    int w_max[OPTIMIZERS];
+    for (int k = 0; k < OPTIMIZERS; k++) {
+        double limit = 1.25 * g->at[k][w[k]][l[k]].test_loss;
+        w_max[k] = 0;
+        for (int j = 0; j < g->nw; j++)
+            for (int i = 0; i < g->nl; i++)
+                if (g->at[k][j][i].test_loss <= limit) w_max[k] = j > w_max[k] ? j : w_max[k];
+        report_value(r, value_name(r, "%s_%s_wd_max", prefix, TAG[k]), "%g", g->wd[w_max[k]]);
+    }
+    table_note(t, "%s", note);
+    table_note(t, "Within 25%% of its best loss up to a weight decay of %g (Lion) and %g (AdamW)",
+               g->wd[w_max[0]], g->wd[w_max[1]]);
+    table_end(t);
+    const double *lr = g->lr, *wd = g->wd;
+    report_value(r, value_name(r, "%s_wd_max_ratio", prefix), "%.2g", wd[w_max[0]] / wd[w_max[1]]);
+    report_values(r, prefix, (NamedValue[]){
+        {"%s_lr_ratio", "%.2g", lr[l[1]] / lr[l[0]]}, {"%s_nodecay_lr_ratio", "%.2g", lr[l_none[1]] / lr[l_none[0]]},
+        {"%s_decay_lr_ratio", "%.2g", lr[l_wd[1]] / lr[l_wd[0]]},
+        {"%s_decay_wd_ratio", "%.2g", wd[w_wd[0]] / wd[w_wd[1]]}, {NULL}});
+}
+
+static void sweep_mlp(Report *r, const LessonArgs *a, Problem *p, Grid *g)
+{
+    const int seeds = a->quick ? 1 : 2;
+    g->nl = a->quick ? 3 : 9, g->nw = a->quick ? 2 : 7;
+    for (int l = 0; l < g->nl; l++) g->lr[l] = a->quick ? pow(10, l - 4) : pow(10, -5 + 0.5 * l);
+    for (int w = 0; w < g->nw; w++) g->wd[w] = w == 0 ? 0 : a->quick ? 0.1 : pow(10, w - 4);
+    Run base = {.steps = mlp_steps(a), .batch = MLP_BATCH, .seed = (uint64_t)a->seed,
+                .batch_seed = (uint64_t)a->seed};
+    sweep_grid(p, base, seeds, g);
+    grid_figure(r, "09_sweep_mlp", g, "test loss of the digits MLP");
+    char note[160];
+    snprintf(note, sizeof note, "the digits MLP, %d steps of batch %d, the mean of %d start%s; loss on the test set",
+             base.steps, MLP_BATCH, seeds, seeds > 1 ? "s" : "");
+    grid_best(r, "sweep_mlp", "Each optimizer's best lr and weight decay on the digits MLP", "mlp", g, note);
+    report_values(r, NULL, (NamedValue[]){{"mlp_steps", "%d", base.steps}, {"mlp_seeds", "%d", seeds},
+                                          {"mlp_lr_lo", "%.2g", g->lr[0]}, {"mlp_lr_hi", "%.2g", g->lr[g->nl - 1]},
+                                          {"mlp_wd_hi", "%g", g->wd[g->nw - 1]}, {NULL}});
+}
+
+static void sweep_gpt(Report *r, const LessonArgs *a, Problem *p)
+{
+    Grid *g = must(calloc(1, sizeof *g), "out of memory");
+    g->nl = a->quick ? 2 : 4, g->nw = 2;
+    for (int l = 0; l < g->nl; l++) g->lr[l] = pow(10, -3.5 + 0.5 * l);
+    for (int w = 0; w < g->nw; w++) g->wd[w] = w;   /* 0 and 1 */
+    Run base = {.steps = a->quick ? 24 : GPT_STEPS, .batch = GPT_BATCH, .seed = (uint64_t)a->seed,
+                .batch_seed = (uint64_t)a->seed};
+    sweep_grid(p, base, 1, g);
+    grid_figure(r, "09_sweep_gpt", g, "validation loss of the tiny GPT");
+    char note[160];
+    snprintf(note, sizeof note, "the tiny GPT, %d steps of %d windows, one start; loss on the validation text",
+             base.steps, GPT_BATCH);
+    grid_best(r, "sweep_gpt", "Each optimizer's best lr and weight decay on the tiny GPT", "gpt", g, note);
+    report_values(r, NULL, (NamedValue[]){{"gpt_steps", "%d", base.steps}, {"gpt_floor", "%.3f", p->min_loss},
+                                          {NULL}});
+    free(g);
+}
+
+/* ---- 6. batch size: the same examples in fewer, larger steps ------------------------ */
+
+#define BATCHES_MAX 5
+#define BATCH_LRS 5
+
+typedef struct {
+    Problem *p;
+    const Grid *g;
+    const int *batches;
+    int lrs, seeds;
+    long examples;
+    uint64_t seed;
+} BatchJobs;
+
+/* Job (b, k, i): optimizer k at batch b and the i-th lr around its best. */
+static double batch_lr(const BatchJobs *jobs, int k, int i)
+{
+    return jobs->g->lr[jobs->g->best_l[k]] * pow(10, 0.5 * (i - jobs->lrs / 2));
+}
+
+static void batch_job(int job, void *ctx, double *out)
+{
+    const BatchJobs *jobs = ctx;
+    int i = job % jobs->lrs, k = job / jobs->lrs % OPTIMIZERS, b = job / (jobs->lrs * OPTIMIZERS);
+    int batch = jobs->batches[b];
+    Config cfg;
+    Run run = {.optimizer = SPEC[k], .config = config_with(k, (float)jobs->g->wd[jobs->g->best_w[k]], &cfg),
+               .lr = (float)batch_lr(jobs, k, i), .steps = (int)(jobs->examples / batch), .batch = batch,
+               .seed = jobs->seed, .batch_seed = jobs->seed};
+    out[0] = run_end(jobs->p, run, jobs->seeds).test_loss;
+}
+
+static void batch_sizes(Report *r, const LessonArgs *a, Problem *p, const Grid *g)
+{
+    const int count = a->quick ? 2 : 4, batches[BATCHES_MAX] = {8, a->quick ? 64 : 32, 128, 512};
+    BatchJobs jobs = {p, g, batches, a->quick ? 3 : BATCH_LRS, a->quick ? 1 : 2, (long)mlp_steps(a) * MLP_BATCH,
+                      (uint64_t)a->seed};
+    double loss[OPTIMIZERS][BATCHES_MAX], best_lr[OPTIMIZERS][BATCHES_MAX], x[BATCHES_MAX];
+    double *out = doubles_new((size_t)count * OPTIMIZERS * jobs.lrs);
+    parallel_jobs(count * OPTIMIZERS * jobs.lrs, 1, out, batch_job, &jobs);
+    const Column columns[] = {{"batch", "%d"}, {"steps", "%d"}, {"Lion\nbest lr", "%.2g"}, {"\ntest loss", "%.3f"},
+                              {"AdamW\nbest lr", "%.2g"}, {"\ntest loss", "%.3f"}, {"Lion /\nAdamW", "%.2f"},
+                              {NULL, NULL}};
+    Table *t = table_begin(r, "batch", "Lion and AdamW at each batch size, for the same examples", columns);
+    for (int b = 0; b < count; b++) {
+        int batch = batches[b], steps = (int)(jobs.examples / batch);
+        x[b] = batch;
+        for (int k = 0; k < OPTIMIZERS; k++) {
+            loss[k][b] = INFINITY;
+            for (int i = 0; i < jobs.lrs; i++) {
+                double e = out[((size_t)b * OPTIMIZERS + k) * jobs.lrs + i];
+                if (e < loss[k][b]) loss[k][b] = e, best_lr[k][b] = batch_lr(&jobs, k, i);
+            }
+        }
+        table_row(t, batch, steps, best_lr[0][b], loss[0][b], best_lr[1][b], loss[1][b], loss[0][b] / loss[1][b]);
+        report_values(r, value_tag(r, "%d", batch), (NamedValue[]){
+            {"batch_%s_lion_loss", "%.3f", loss[0][b]}, {"batch_%s_adamw_loss", "%.3f", loss[1][b]},
+            {"batch_%s_lion_lr", "%.2g", best_lr[0][b]}, {"batch_%s_adamw_lr", "%.2g", best_lr[1][b]},
+            {"batch_%s_ratio", "%.2f", loss[0][b] / loss[1][b]}, {"batch_%s_steps", "%d", steps}, {NULL}});
+    }
+    table_note(t, "the digits MLP, %ld examples at every batch size (%.0f epochs), the mean of %d", jobs.examples,
+               (double)jobs.examples / p->num_examples, jobs.seeds);
+    table_note(t, "start%s; each optimizer at its best weight decay of the sweep, the best of %d",
+               jobs.seeds > 1 ? "s" : "", jobs.lrs);
+    table_note(t, "lr half a decade apart around its best lr there. Test loss");
+    table_end(t);
+    Figure *fig = report_figure(r, "09_batch");
+    fprintf(figure_commands(fig), "set xlabel 'batch size (same examples)'\nset ylabel 'test loss'\n"
+                                  "set logscale x\nset xrange [%g:%g]\nset key top left\n", x[0] / 1.5,
+            x[count - 1] * 1.5);
+    for (int k = 0; k < OPTIMIZERS; k++)
+        figure_xy(fig, k ? "linespoints ls 2 pt 5" : "linespoints ls 1 pt 7", x, loss[k], count, "%s", LABEL[k]);
+    figure_close(fig);
+    int best[OPTIMIZERS] = {index_of_min(loss[0], count), index_of_min(loss[1], count)};
+    free(out);
+    report_values(r, NULL, (NamedValue[]){{"batch_examples", "%.0f", (double)jobs.examples},
+                                          {"batch_lion_best", "%.0f", x[best[0]]},
+                                          {"batch_adamw_best", "%.0f", x[best[1]]}, {NULL}});
+}
+
+/* ==== the program ==== */
+
+int main(int argc, char **argv)
+{
+    LessonArgs args = LESSON_DEFAULTS;
+    args.steps = 1000;   /* the digits MLP's steps at batch 32 (--quick: a tenth, at least 20) */
+    lesson_parse("09_lion", FLAGS, &args, argc, argv);
+    Report report;
+    if (report_open(&report, args.out, "09_lion") != 0) return EXIT_USAGE;   /* a bad --out */
+    Problem *mlp = must_mlp(MLP_HIDDEN, (uint64_t)args.seed);   /* each run resets it to its own start */
+    Problem *gpt = must_gpt(args.quick, (uint64_t)args.seed);
+    Grid *grid = must(calloc(1, sizeof *grid), "out of memory");
+    memory(&report, mlp, gpt);
+    sweep_mlp(&report, &args, mlp, grid);
+    const float best_lr[OPTIMIZERS] = {(float)grid->lr[grid->best_l[0]], (float)grid->lr[grid->best_l[1]]};
+    every_coordinate(&report, &args, mlp, best_lr);
+    magnitudes(&report);
+    batch_sizes(&report, &args, mlp, grid);
+    sweep_gpt(&report, &args, gpt);
+    speed(&report, &args, gpt);
+    free(grid);
+    problem_free(mlp), problem_free(gpt);
+    return report_close(&report) == 0 ? 0 : 1;
+}
