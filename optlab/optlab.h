@@ -25,7 +25,7 @@ int optlab_trace(int argc, char **argv);
 int optlab_race(int argc, char **argv);
 int optlab_schedule(int argc, char **argv);
 int optlab_clip(int argc, char **argv);
-int optlab_memory(int argc, char **argv);   /* memory.c, memory.h */
+int optlab_memory(int argc, char **argv);   /* memory.c; its accounting: lessons/10_memory/accounting.h */
 
 /* Reading standard input a line at a time (lines.c), for trace and clip. */
 typedef struct {

@@ -7,6 +7,7 @@
 void add_adam8bit_tests(TCase *core, TCase *limits);   /* test_adam8bit.c: quantization, 8-bit Adam */
 void add_program_tests(TCase *core, TCase *limits);    /* test_program.c: the program and the chapter */
 void add_bench_tests(TCase *core, TCase *limits);      /* test_bench.c: tools/optimizer_bench runs, both builds */
+void add_accounting_tests(TCase *core, TCase *limits); /* test_accounting.c: memory accounting vs allocations */
 
 Suite *make_suite(void)
 {
@@ -15,6 +16,7 @@ Suite *make_suite(void)
     add_adam8bit_tests(core, limits);
     add_program_tests(core, limits);
     add_bench_tests(core, limits);
+    add_accounting_tests(core, limits);
     /* Core may run the whole lesson program; Limits' tests are short
      * (lesson_suite in common/testing.c allows the same). */
     tcase_set_timeout(core, 300);

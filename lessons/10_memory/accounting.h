@@ -1,4 +1,6 @@
-/* memory.h - `optlab memory`: where the memory of training goes (lesson 10).
+/* accounting.h - lesson 10's memory accounting: where the memory of
+ * training goes. Lesson 10's program prints the chapter's tables with it and
+ * `optlab memory` (optlab/memory.c) is its command line.
  *
  * For a model of N parameters, a recipe (which number formats hold the
  * parameters, gradients, master weights and optimizer state) and an
@@ -13,8 +15,8 @@
  * square matrix of about N elements): N / (R C) of them. Most optimizers'
  * state is the same per parameter whatever the shape; Adafactor's factored
  * state (row_var, col_var) depends on it, and LoRA's adapters too. */
-#ifndef OPTLAB_MEMORY_H
-#define OPTLAB_MEMORY_H
+#ifndef LESSON_ACCOUNTING_H
+#define LESSON_ACCOUNTING_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -22,8 +24,8 @@
 #include "optimizer.h"
 #include "optimizer_spec.h"
 
-/* The most parameters `optlab memory` takes: 1e15 (every byte count is then
- * exact in a double). */
+/* The most parameters memory_account (and `optlab memory`) takes: 1e15
+ * (every byte count is then exact in a double). */
 #define MEMORY_MAX_PARAMS 1e15
 /* Matrices up to this many elements are allocated as they are; larger ones
  * are worked out from allocations of smaller matrices of the same kind
@@ -35,16 +37,24 @@
 
 typedef enum { RECIPE_FP32, RECIPE_MIXED, RECIPE_MIXED_8BIT, RECIPE_LORA } MemoryRecipe;
 
-/* An optimizer as `optlab memory --opt=NAME` names it: a registry spec with
- * settings ("momentum" is torch.optim.SGD with momentum=0.9). */
+/* The recipe as --recipe names it: "fp32", "mixed", "mixed-8bit", "lora". */
+const char *memory_recipe_name(MemoryRecipe recipe);
+
+/* An optimizer as `optlab memory --opt=NAME` names it: the spec of a lesson
+ * up to this one, with settings ("momentum" is torch.optim.SGD with
+ * momentum=0.9). */
 typedef struct {
-    const char *name;           /* as given: "momentum" */
-    const OptimizerSpec *spec;  /* the registry's: SGD_MOMENTUM_SPEC */
+    const char *name;           /* "momentum" */
+    const OptimizerSpec *spec;  /* its lesson's: SGD_MOMENTUM_SPEC */
     const char *settings[2];    /* PyTorch keywords that pick this variant; NULL-terminated */
 } MemoryOptimizer;
 
-/* The optimizer --opt=name stands for, or false when there is none in this
- * build's registry. */
+/* The names memory_optimizer_find takes, in the book's order: sgd momentum
+ * adagrad rmsprop adam adamw adafactor lion adam8bit. The i-th (from 0), or
+ * NULL past the last. */
+const char *memory_optimizer_name(int i);
+/* The optimizer --opt=name stands for, or false for a name not among
+ * memory_optimizer_name's. */
 bool memory_optimizer_find(const char *name, MemoryOptimizer *out);
 /* The one whose 8-bit state --recipe=mixed-8bit uses: adam, adamw and
  * adam8bit have one (bitsandbytes' Adam8bit; its AdamW8bit keeps the same
@@ -112,6 +122,16 @@ typedef struct {
 
 /* The table for a query. Returns 0, or -1 with a message. */
 int memory_account(const MemoryQuery *q, MemoryTable *t, char *err, size_t errlen);
+
+/* The side of the default shape, one square matrix of about N elements: the
+ * largest S with S * S <= params (params from 1 to MEMORY_MAX_PARAMS). */
+long memory_square_side(double params);
+
+/* The study notes' estimate of the activations a training step keeps,
+ * batch x seq x hidden x 10 x bytes x layers, in bytes (bytes: of one value,
+ * 4 for fp32, BF16_BYTES for mixed). The 10 is the notes' rule of thumb, not
+ * a count of this book's tensors. layers = 1 gives one layer's. */
+double memory_activation_bytes(int batch, int seq, int hidden, int layers, double bytes);
 
 /* bfloat16's size, by definition: 16 bits. */
 #define BF16_BYTES 2.0
