@@ -1,6 +1,6 @@
 # optimizer_bench.mk - `make bench-optimizers` (part of `make bench`): every
 # optimizer's step against the memory roofline, lesson 10's measurement
-# (tools/optimizer_bench.c says what it measures). Included by the Makefile.
+# (lessons/10_memory/roofline.h says what it measures). Included by the Makefile.
 #
 # One program, built twice: with the project's CFLAGS (the teaching build)
 # and with FAST_CFLAGS, the lessons' update functions compiled again with
@@ -30,10 +30,12 @@ FAST_CFLAGS = $(eval FAST_CFLAGS := -O3 \
     $(or $(call cc_accepts,-march=native),$(call cc_accepts,-mcpu=native)) -fno-math-errno \
     $(or $(call cc_accepts,-flto=auto),$(call cc_accepts,-flto)) $(OPENMP_FLAG))$(FAST_CFLAGS)
 
-# The update functions the bench times (Lion when this tree has lesson 09).
-BENCH_LESSON_SRC := $(wildcard $(addprefix lessons/,01_sgd/sgd.c 02_momentum/momentum.c \
+# The update functions the bench times, and lesson 10's roofline.c that
+# times them (its chunks shared out among the fast build's threads).
+BENCH_LESSON_SRC := $(addprefix lessons/,01_sgd/sgd.c 02_momentum/momentum.c \
     03_adagrad/adagrad.c 04_rmsprop/rmsprop.c 05_adam/adam.c 06_adamw/adamw.c \
-    08_adafactor/adafactor.c 09_lion/lion.c 10_memory/adam8bit.c 10_memory/quantize.c))
+    08_adafactor/adafactor.c 09_lion/lion.c 10_memory/adam8bit.c 10_memory/quantize.c \
+    10_memory/roofline.c)
 BENCH_FAST_OBJ := $(patsubst %.c,$(BUILD)/obj/fast/%.o,tools/optimizer_bench.c $(BENCH_LESSON_SRC))
 BENCH_DEFS = -DBENCH_TEACHING_FLAGS='"$(strip $(filter -O% -m% -f%,$(CFLAGS)))"' \
             -DBENCH_FAST_FLAGS='"$(strip $(FAST_CFLAGS))"'

@@ -14,12 +14,20 @@ void adamw_update(float *param /* [n] */, const float *grad /* [n] */,
      * before Adam looks at the gradient. PyTorch works out 1 - lr * wd in
      * double (Python floats) and multiplies in float. */
     const float shrink = (float)(1.0 - (double)cfg->lr * (double)cfg->weight_decay);
-    for (size_t i = 0; i < n; i++) param[i] *= shrink;
     /* Then Adam's step, with no L2 term: the decay never enters exp_avg or
      * exp_avg_sq, so it is not divided by sqrt(exp_avg_sq). */
     AdamConfig adam = *cfg;
     adam.weight_decay = 0.0f;
-    adam_update(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, n, step, &adam);
+    /* Both, a chunk of 4096 weights (16 KB) at a time: Adam's step finds the
+     * shrunk chunk still in the cache, so param comes from memory once, not
+     * twice as it would after a shrink of the whole tensor. */
+    const size_t chunk = 4096;
+    for (size_t lo = 0; lo < n; lo += chunk) {
+        const size_t len = n - lo < chunk ? n - lo : chunk;
+        for (size_t i = lo; i < lo + len; i++) param[i] *= shrink;
+        adam_update(param + lo, grad + lo, exp_avg + lo, exp_avg_sq + lo,
+                    max_exp_avg_sq ? max_exp_avg_sq + lo : NULL, len, step, &adam);
+    }
 }
 /* end snippet */
 

@@ -22,13 +22,23 @@ static AdamStepConstants step_constants(const Adam8bitConfig *cfg, long step)
                                cfg->weight_decay, step);
 }
 
+/* fmaxf(max, x) for a running maximum that is never NaN (it starts at
+ * -FLT_MAX and takes only values greater than itself): a NaN x is passed
+ * over, as fmaxf passes it over. One instruction, where fmaxf is a call
+ * into the maths library. */
+static inline float running_max(float max, float x)
+{
+    return x > max ? x : max;
+}
+
 /* snippet: adam8bit_update_blockwise, shown in 10_memory */
 void adam8bit_update_blockwise(float *param /* [n] */, const float *grad /* [n] */,
                                uint8_t *state1 /* [n] */, uint8_t *state2 /* [n] */,
                                float *absmax1 /* [ceil(n / block_size)] */,
                                float *absmax2 /* [ceil(n / block_size)] */,
-                               const float *qmap1 /* [256] */, const float *qmap2 /* [256] */,
-                               size_t n, long step, const Adam8bitConfig *cfg)
+                               const float *qmap1 /* [256] */,
+                               const float *qmap2 /* [256] */, size_t n, long step,
+                               const Adam8bitConfig *cfg)
 {
     const AdamStepConstants k = step_constants(cfg, step);
     const size_t block = (size_t)cfg->block_size;
@@ -39,27 +49,28 @@ void adam8bit_update_blockwise(float *param /* [n] */, const float *grad /* [n] 
          * block's new largest magnitudes. */
         float new_absmax1 = -FLT_MAX, new_absmax2 = -FLT_MAX, s1, s2;
         for (size_t i = start; i < end; i++) {
-            adam8bit_element(&k, grad[i], state1[i], state2[i], old_absmax1, old_absmax2, qmap1,
-                             qmap2, &s1, &s2);
-            new_absmax1 = fmaxf(new_absmax1, fabsf(s1));
-            new_absmax2 = fmaxf(new_absmax2, fabsf(s2));
+            adam8bit_element(&k, grad[i], state1[i], state2[i], old_absmax1, old_absmax2,
+                             qmap1, qmap2, &s1, &s2);
+            new_absmax1 = running_max(new_absmax1, fabsf(s1));
+            new_absmax2 = running_max(new_absmax2, fabsf(s2));
         }
         /* The kernel runs a short last block at full width, its missing
          * elements loaded as g = 0 with codes 128 and 0: their m, 0.9 times
          * the smallest positive code times the old absmax1, joins the max.
          * (It matters only when every real m of the block is smaller.) */
         if (end - start < block) {
-            adam8bit_element(&k, 0.0f, 128, 0, old_absmax1, old_absmax2, qmap1, qmap2, &s1, &s2);
-            new_absmax1 = fmaxf(new_absmax1, fabsf(s1));
-            new_absmax2 = fmaxf(new_absmax2, fabsf(s2));
+            adam8bit_element(&k, 0.0f, 128, 0, old_absmax1, old_absmax2, qmap1, qmap2,
+                             &s1, &s2);
+            new_absmax1 = running_max(new_absmax1, fabsf(s1));
+            new_absmax2 = running_max(new_absmax2, fabsf(s2));
         }
         absmax1[b] = new_absmax1;
         absmax2[b] = new_absmax2;
         /* 2. The same moments again (the codes are not yet overwritten):
          * step the parameter, decay it, and requantize at the new scales. */
         for (size_t i = start; i < end; i++) {
-            adam8bit_element(&k, grad[i], state1[i], state2[i], old_absmax1, old_absmax2, qmap1,
-                             qmap2, &s1, &s2);
+            adam8bit_element(&k, grad[i], state1[i], state2[i], old_absmax1, old_absmax2,
+                             qmap1, qmap2, &s1, &s2);
             if (isfinite(grad[i])) param[i] = adam_bnb_param(&k, param[i], s1, s2);
             state1[i] = quantize_state1(qmap1, s1, new_absmax1);
             state2[i] = quantize_state2(qmap2, s2, new_absmax2);
@@ -70,8 +81,8 @@ void adam8bit_update_blockwise(float *param /* [n] */, const float *grad /* [n] 
 
 /* snippet: adam8bit_update_32bit, shown in 10_memory */
 void adam8bit_update_32bit(float *param /* [n] */, const float *grad /* [n] */,
-                           float *state1 /* [n] */, float *state2 /* [n] */, size_t n, long step,
-                           const Adam8bitConfig *cfg)
+                           float *state1 /* [n] */, float *state2 /* [n] */, size_t n,
+                           long step, const Adam8bitConfig *cfg)
 {
     const AdamStepConstants k = step_constants(cfg, step);
     for (size_t i = 0; i < n; i++) {
@@ -171,6 +182,12 @@ const float *adam8bit_qmap(const Optimizer *opt, int which)
 {
     const Adam8bit *adam = (const Adam8bit *)opt;
     return which == 1 ? adam->qmap1 : adam->qmap2;
+}
+
+void adam8bit_use_maps(Optimizer *opt, const float qmap1[QMAP_SIZE], const float qmap2[QMAP_SIZE])
+{
+    Adam8bit *adam = (Adam8bit *)opt;
+    for (int i = 0; i < QMAP_SIZE; i++) adam->qmap1[i] = qmap1[i], adam->qmap2[i] = qmap2[i];
 }
 
 /* ---- the entry for optlab and the tests -------------------------------------- */

@@ -48,10 +48,10 @@ typedef struct {
 /* bitsandbytes' defaults: bnb.optim.Adam8bit(params, lr=1e-3, betas=(0.9,
  * 0.999), eps=1e-8, weight_decay=0, amsgrad=False, optim_bits=32,
  * min_8bit_size=4096), and its kernel's block of 256. */
-#define ADAM8BIT_DEFAULTS                                                                   \
-    ((Adam8bitConfig){.lr = 1e-3f, .betas = {0.9, 0.999}, .eps = 1e-8f, .weight_decay = 0.0f, \
-                      .amsgrad = false, .optim_bits = 32, .min_8bit_size = 4096,             \
-                      .block_size = 256})
+#define ADAM8BIT_DEFAULTS                                                             \
+    ((Adam8bitConfig){.lr = 1e-3f, .betas = {0.9, 0.999}, .eps = 1e-8f,                \
+                      .weight_decay = 0.0f, .amsgrad = false, .optim_bits = 32,         \
+                      .min_8bit_size = 4096, .block_size = 256})
 /* end snippet */
 
 /* One step of a tensor of n >= min_8bit_size elements with 8-bit states.
@@ -92,6 +92,11 @@ Optimizer *adam8bit_new(ParamList params, const Adam8bitConfig *cfg);
 
 /* The maps the adapter uses: qmap1 signed, qmap2 unsigned. */
 const float *adam8bit_qmap(const Optimizer *opt, int which /* 1 or 2 */);
+/* Replaces an adam8bit optimizer's maps by others of 256 sorted codes (qmap1
+ * signed, from -1 to 1; qmap2 unsigned, from 0 to 1): lesson 10 trains with
+ * bitsandbytes' linear maps to show why it does not. Call it before the
+ * first step. */
+void adam8bit_use_maps(Optimizer *opt, const float qmap1[QMAP_SIZE], const float qmap2[QMAP_SIZE]);
 
 /* NULL when bitsandbytes accepts the config, else its ValueError message
  * in buf, in its order: amsgrad, optim_bits, lr, eps, betas, weight_decay;

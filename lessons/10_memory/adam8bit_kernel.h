@@ -22,8 +22,9 @@ typedef struct {
     float correction2, step_size;
 } AdamStepConstants;
 
-static inline HOST_DEVICE AdamStepConstants adam_step_constants(float lr, float beta1, float beta2,
-                                                                float eps, float weight_decay,
+static inline HOST_DEVICE AdamStepConstants adam_step_constants(float lr, float beta1,
+                                                                float beta2, float eps,
+                                                                float weight_decay,
                                                                 long step)
 {
     AdamStepConstants k = {beta1, beta2, eps, lr, weight_decay, 0.0f, 0.0f};
@@ -36,8 +37,8 @@ static inline HOST_DEVICE AdamStepConstants adam_step_constants(float lr, float 
 /* The moments of one element with a finite gradient g, from their
  * dequantized values, as the 8-bit kernel orders them: the second first,
  * (1 - beta2) * g * g from the left. */
-static inline HOST_DEVICE void adam8bit_moments(const AdamStepConstants *k, float g, float *s1,
-                                                float *s2)
+static inline HOST_DEVICE void adam8bit_moments(const AdamStepConstants *k, float g,
+                                                float *s1, float *s2)
 {
     *s2 = *s2 * k->beta2 + (1.0f - k->beta2) * g * g;
     *s1 = *s1 * k->beta1 + (1.0f - k->beta1) * g;
@@ -47,10 +48,10 @@ static inline HOST_DEVICE void adam8bit_moments(const AdamStepConstants *k, floa
  * before this step: the moments dequantized and updated by a finite g; a
  * NaN or inf g resets both to 0 (the element's memory is lost, and
  * adam8bit_update_blockwise leaves its parameter alone). */
-static inline HOST_DEVICE void adam8bit_element(const AdamStepConstants *k, float g, uint8_t c1,
-                                                uint8_t c2, float absmax1, float absmax2,
-                                                const float *qmap1, const float *qmap2, float *s1,
-                                                float *s2)
+static inline HOST_DEVICE void adam8bit_element(const AdamStepConstants *k, float g,
+                                                uint8_t c1, uint8_t c2, float absmax1,
+                                                float absmax2, const float *qmap1,
+                                                const float *qmap2, float *s1, float *s2)
 {
     if (isfinite(g)) {
         *s2 = dequantize_code(qmap2, c2, absmax2);
@@ -62,8 +63,8 @@ static inline HOST_DEVICE void adam8bit_element(const AdamStepConstants *k, floa
 }
 
 /* The same in the 32-bit kernel, which squares g first. */
-static inline HOST_DEVICE void adam32bit_moments(const AdamStepConstants *k, float g, float *s1,
-                                                 float *s2)
+static inline HOST_DEVICE void adam32bit_moments(const AdamStepConstants *k, float g,
+                                                 float *s1, float *s2)
 {
     *s1 = *s1 * k->beta1 + (1.0f - k->beta1) * g;
     *s2 = *s2 * k->beta2 + (1.0f - k->beta2) * (g * g);
@@ -78,8 +79,8 @@ static inline HOST_DEVICE void adam32bit_moments(const AdamStepConstants *k, flo
  * torch.optim.AdamW shrinks p BEFORE its step (p * (1 - lr * wd) - step):
  * bitsandbytes' order shrinks the step too, by the same factor, a
  * difference of lr * wd * step, tiny but not rounding. */
-static inline HOST_DEVICE float adam_bnb_param(const AdamStepConstants *k, float p, float s1,
-                                               float s2)
+static inline HOST_DEVICE float adam_bnb_param(const AdamStepConstants *k, float p,
+                                               float s1, float s2)
 {
     p = p + k->step_size * (s1 / (sqrtf(s2) + k->correction2 * k->eps));
     if (k->weight_decay > 0.0f) p = p * (1.0f - k->lr * k->weight_decay);

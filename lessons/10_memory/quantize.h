@@ -101,8 +101,8 @@ static inline HOST_DEVICE float dequantize_code(const float *code /* [256] */, u
  * down wraps to 255, as the kernel's unsigned char does: that happens only
  * for s1 = 0 in a block whose absmax is 0 (0 / 0 is NaN, which walks to 0),
  * and 1.0 * absmax is 0 there too. */
-static inline HOST_DEVICE uint8_t quantize_state1(const float *code /* [256] signed */, float s1,
-                                                  float absmax)
+static inline HOST_DEVICE uint8_t quantize_state1(const float *code /* [256] signed */,
+                                                  float s1, float absmax)
 {
     uint8_t q = quantize_nearest(code, s1 / absmax, true);
     if (!signbit(code[q]) != !signbit(s1)) q = (uint8_t)(s1 > 0.0f ? q + 1 : q - 1);
@@ -110,8 +110,8 @@ static inline HOST_DEVICE uint8_t quantize_state1(const float *code /* [256] sig
 }
 
 /* The second moment (never negative) into a byte of the unsigned map. */
-static inline HOST_DEVICE uint8_t quantize_state2(const float *code /* [256] unsigned */, float s2,
-                                                  float absmax)
+static inline HOST_DEVICE uint8_t quantize_state2(const float *code /* [256] unsigned */,
+                                                  float s2, float absmax)
 {
     return quantize_nearest(code, s2 / absmax, false);
 }

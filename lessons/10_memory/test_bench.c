@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "roofline.h"
 #include "testing.h"
 
 /* The optimizers every tree has (lesson 09's Lion joins them when present). */
@@ -139,11 +140,43 @@ START_TEST(test_bench_refuses_bad_flags)
 }
 END_TEST
 
+/* Lesson 10's roofline.h, which the bench and the lesson's program call:
+ * the table in the bench's order, a timing of every optimizer at a tiny
+ * size (positive times, the step's bits the same on a second run), and
+ * bad arguments refused. */
+START_TEST(test_roofline_times_every_optimizer)
+{
+    ck_assert_int_ge(roofline_count(), NUM_NAMES);
+    for (int k = 0, i = 0; k < NUM_NAMES; k++, i++) {
+        while (i < roofline_count() && strcmp(roofline_name(i), NAMES[k]) != 0) i++;   /* Lion */
+        ck_assert_msg(i < roofline_count(), "roofline.h has no %s (in the bench's order)", NAMES[k]);
+        RooflineTiming t, again;
+        ck_assert_int_eq(roofline_time(i, 5000, 1, &t), 0);
+        ck_assert_str_eq(t.name, NAMES[k]);
+        ck_assert_double_eq(t.bytes_per_param, roofline_optimizer(i)->bytes_per_param);
+        ck_assert_msg(t.step_seconds > 0 && t.kernel_seconds > 0, "%s: %g s, kernel %g s", t.name,
+                      t.step_seconds, t.kernel_seconds);
+        ck_assert_int_eq(t.threads, 1);
+        ck_assert_int_eq(roofline_measure(i, 5000, 1, false, &again), 0);
+        ck_assert_double_eq(again.kernel_seconds, -1);
+        ck_assert_msg(again.param_hash == t.param_hash, "%s: two runs, two answers", t.name);
+    }
+    RooflineTiming t;
+    ck_assert_int_eq(roofline_time(-1, 100, 1, &t), -1);
+    ck_assert_int_eq(roofline_time(roofline_count(), 100, 1, &t), -1);
+    ck_assert_ptr_null(roofline_name(roofline_count()));
+    ck_assert_int_eq(roofline_time(0, 0, 1, &t), -1);
+    ck_assert_int_eq(roofline_time(0, 100, 0, &t), -1);
+    ck_assert_int_eq(roofline_time(0, SIZE_MAX / 2, 1, &t), -1);   /* too many bytes to count */
+}
+END_TEST
+
 void add_bench_tests(TCase *core, TCase *limits);
 
 void add_bench_tests(TCase *core, TCase *limits)
 {
     tcase_add_test(core, test_teaching_build_prints_well_formed_rows);
     tcase_add_test(core, test_fast_build_table_has_every_optimizer_with_the_same_bits);
+    tcase_add_test(core, test_roofline_times_every_optimizer);
     tcase_add_test(limits, test_bench_refuses_bad_flags);
 }
