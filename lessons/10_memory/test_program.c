@@ -56,6 +56,7 @@ START_TEST(test_the_chapters_measurements)
     const double gb = 1e9, n70 = 70e9;
     ck_assert(value_in(v, "notes_8b_params_gb") == 8e9 * 2 / gb);
     ck_assert(value_in(v, "notes_8b_state_gb") == 8e9 * 8 / gb);
+    ck_assert(value_in(v, "notes_8b_8bit_gb") == 8e9 * (2 + 8.0 / 256) / gb);   /* 16.25, not 16 */
     ck_assert(value_in(v, "notes_70b_fp32_gb") == n70 * (4 + 4 + 8) / gb);
     ck_assert(value_in(v, "notes_70b_mixed_gb") == n70 * (2 + 2 + 4 + 8) / gb);        /* bf16 gradients */
     ck_assert(value_in(v, "notes_70b_mixed_fp32_gb") == n70 * (2 + 4 + 4 + 8) / gb);   /* the notes' 1260 */
@@ -97,11 +98,12 @@ START_TEST(test_the_chapters_measurements)
     ck_assert(value_in(v, "block_4096_dir99") < 0.1);
 
     /* The maps: the dynamic map's smallest code is 7 decades below absmax,
-     * the linear map's 1/255; the linear map sends some m to 0 and loses
-     * whole steps; the dynamic one sends none. */
+     * the linear map's 1/255; the linear map's medians are the better, its
+     * tail far worse: one step in a hundred off by 100% or more. */
     ck_assert(value_in(v, "map_dynamic_smallest") < 1e-6 && value_in(v, "map_linear_smallest") > 1e-3);
-    ck_assert(value_in(v, "map_dynamic_m_zeroed") == 0 && value_in(v, "map_linear_m_zeroed") > 0);
-    ck_assert(value_in(v, "map_linear_dir99") == 1 && value_in(v, "map_dynamic_dir99") < 0.1);
+    ck_assert(value_in(v, "map_linear_m") < value_in(v, "map_dynamic_m"));
+    ck_assert(value_in(v, "map_linear_dir99") >= 1 && value_in(v, "map_dynamic_dir99") < 0.1);
+    ck_assert(value_in(v, "map_linear_v_zeroed") == 0);
 
     /* The MLP: at its defaults Adam8bit is 32-bit Adam here (every tensor
      * under 4096); forced to 8 bits, within a tenth of a percent point of
