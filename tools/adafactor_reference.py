@@ -35,7 +35,7 @@ import sys
 
 import numpy as np
 
-from golden_io import fmt, update, write_trajectory
+from golden_io import Draws, ulps, update, write_trajectory
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 GOLDEN = os.path.join(HERE, "..", "tests", "golden", "adafactor.txt")
@@ -150,20 +150,6 @@ def hyper(settings):
         else:
             hp[key] = float(text)
     return hp
-
-
-class Draws:
-    """The cases' random numbers, from one generator, in the order the table
-    is written: append new cases at the end, or every case after them changes."""
-
-    def __init__(self, seed):
-        self.rng = np.random.default_rng(seed)
-
-    def start(self, *shape, scale=1.0):
-        return (self.rng.standard_normal(shape) * scale).astype(F32)
-
-    def grads(self, *shape, steps=8, scale=1.0):
-        return [(self.rng.standard_normal(shape) * scale).astype(F32) for _ in range(steps)]
 
 
 STATES_MATRIX = ("row_var", "col_var")
@@ -283,21 +269,6 @@ def render():
 
 
 # ---- checking the port against PyTorch ---------------------------------------------
-
-def ulps(a, b):
-    """How many float32 ulps (of the larger) a and b are apart; NaN and inf
-    only match themselves."""
-    a, b = np.asarray(a, F32).ravel(), np.asarray(b, F32).ravel()
-    worst = 0.0
-    for x, y in zip(a, b):
-        if np.isnan(x) or np.isnan(y) or np.isinf(x) or np.isinf(y):
-            if not (x == y or (np.isnan(x) and np.isnan(y))):
-                return math.inf
-            continue
-        spacing = float(np.spacing(max(abs(x), abs(y), F32(np.finfo(F32).tiny))))
-        worst = max(worst, abs(float(x) - float(y)) / spacing)
-    return worst
-
 
 def check_ops():
     """The port's lerp, norm and rsqrt against torch's own ops in float32."""

@@ -7,11 +7,15 @@ its settings, the parameter's shape and start, then per step the gradient,
 the parameters after it and the states recorded. This module writes one
 such case from a trajectory, writes a file or checks that it would not
 change (--check), and formats float32 numbers so that C reads them back
-exactly.
+exactly. For the NumPy ports it also holds their cases' random draws and
+the two distances (ulps, relative) their --against-torch modes report.
 """
+import math
 import os
 
 import numpy as np
+
+F32 = np.float32
 
 
 def fmt(values):
@@ -54,3 +58,37 @@ def update(path, text, check):
             f.write(text)
     print("%s %s" % ("would change" if check else "wrote", os.path.relpath(path)))
     return True
+
+
+class Draws:
+    """The cases' random numbers, from one generator, in the order the table
+    is written: append new cases at the end, or every case after them changes."""
+
+    def __init__(self, seed):
+        self.rng = np.random.default_rng(seed)
+
+    def start(self, *shape, scale=1.0):
+        return (self.rng.standard_normal(shape) * scale).astype(F32)
+
+    def grads(self, *shape, steps=8, scale=1.0):
+        return [(self.rng.standard_normal(shape) * scale).astype(F32) for _ in range(steps)]
+
+
+def ulps(a, b):
+    """How many float32 ulps (of the larger) a and b are apart; NaN and inf
+    only match themselves."""
+    worst = 0.0
+    for x, y in zip(np.asarray(a, F32).ravel(), np.asarray(b, F32).ravel()):
+        if not (np.isfinite(x) and np.isfinite(y)):
+            if not (x == y or (np.isnan(x) and np.isnan(y))):
+                return math.inf
+            continue
+        spacing = float(np.spacing(max(abs(x), abs(y), F32(np.finfo(F32).tiny))))
+        worst = max(worst, abs(float(x) - float(y)) / spacing)
+    return worst
+
+
+def relative(theirs, mine, scale):
+    """The largest |theirs - mine| / scale, element by element."""
+    diff = np.abs(np.asarray(theirs, np.float64) - np.asarray(mine, np.float64))
+    return float(np.max(diff / np.maximum(scale, 1e-300)))

@@ -37,7 +37,7 @@ import sys
 
 import numpy as np
 
-from golden_io import fmt, update, write_trajectory
+from golden_io import Draws, relative, ulps, update, write_trajectory
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 GOLDEN = os.path.join(HERE, "..", "tests", "golden", "hf_adafactor.txt")
@@ -165,20 +165,6 @@ def hyper(settings):
     return hp
 
 
-class Draws:
-    """The cases' random numbers, from one generator, in the order the table is
-    written: append new cases at the end, or every case after them changes."""
-
-    def __init__(self, seed):
-        self.rng = np.random.default_rng(seed)
-
-    def start(self, *shape, scale=1.0):
-        return (self.rng.standard_normal(shape) * scale).astype(F32)
-
-    def grads(self, *shape, steps=8, scale=1.0):
-        return [(self.rng.standard_normal(shape) * scale).astype(F32) for _ in range(steps)]
-
-
 DEFAULT_SETTINGS = ("eps=1e-30,0.001 clip_threshold=1 decay_rate=-0.8 weight_decay=0 "
                     "scale_parameter=true relative_step=true warmup_init=false")
 
@@ -292,19 +278,6 @@ def render():
 
 # ---- checking the port against the same step in torch operations -----------------------
 
-def ulps(a, b):
-    """How many float32 ulps (of the larger) a and b are apart."""
-    worst = 0.0
-    for x, y in zip(np.asarray(a, F32).ravel(), np.asarray(b, F32).ravel()):
-        if not (np.isfinite(x) and np.isfinite(y)):
-            if not (x == y or (np.isnan(x) and np.isnan(y))):
-                return math.inf
-            continue
-        spacing = float(np.spacing(max(abs(x), abs(y), F32(np.finfo(F32).tiny))))
-        worst = max(worst, abs(float(x) - float(y)) / spacing)
-    return worst
-
-
 def torch_step(torch, p, grad, state, group):
     """Adafactor.step's body for one matrix, in torch operations as
     transformers@005edacb writes them (the class needs transformers; its step
@@ -339,12 +312,6 @@ def torch_step(torch, p, grad, state, group):
     if group["weight_decay"] != 0:
         p.add_(p, alpha=(-group["weight_decay"] * lr))
     p.add_(-update)
-
-
-def relative(theirs, mine, scale):
-    """The largest |theirs - mine| / scale, element by element."""
-    diff = np.abs(np.asarray(theirs, np.float64) - np.asarray(mine, np.float64))
-    return float(np.max(diff / np.maximum(scale, 1e-300)))
 
 
 def against_torch():

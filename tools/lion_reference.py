@@ -53,7 +53,7 @@ import sys
 
 import numpy as np
 
-from golden_io import fmt, update, write_trajectory
+from golden_io import Draws, fmt, relative, ulps, update, write_trajectory
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 GOLDEN = os.path.join(HERE, "..", "tests", "golden", "lion.txt")
@@ -104,20 +104,6 @@ def hyper(settings):
         else:
             hp[key] = float(text)
     return hp
-
-
-class Draws:
-    """The cases' random numbers, from one generator, in the order the table
-    is written: append new cases at the end, or every case after them changes."""
-
-    def __init__(self, seed):
-        self.rng = np.random.default_rng(seed)
-
-    def start(self, *shape, scale=1.0):
-        return (self.rng.standard_normal(shape) * scale).astype(F32)
-
-    def grads(self, *shape, steps=8, scale=1.0):
-        return [(self.rng.standard_normal(shape) * scale).astype(F32) for _ in range(steps)]
 
 
 DEFAULT_SETTINGS = "lr=0.0001 betas=0.9,0.99 weight_decay=0"
@@ -223,26 +209,6 @@ def render():
 
 
 # ---- checking the port against the same step in torch operations -----------------------
-
-def ulps(a, b):
-    """How many float32 ulps (of the larger) a and b are apart; NaN and inf
-    only match themselves."""
-    worst = 0.0
-    for x, y in zip(np.asarray(a, F32).ravel(), np.asarray(b, F32).ravel()):
-        if not (np.isfinite(x) and np.isfinite(y)):
-            if not (x == y or (np.isnan(x) and np.isnan(y))):
-                return math.inf
-            continue
-        spacing = float(np.spacing(max(abs(x), abs(y), F32(np.finfo(F32).tiny))))
-        worst = max(worst, abs(float(x) - float(y)) / spacing)
-    return worst
-
-
-def relative(theirs, mine, scale):
-    """The largest |theirs - mine| / scale, element by element."""
-    diff = np.abs(np.asarray(theirs, np.float64) - np.asarray(mine, np.float64))
-    return float(np.max(diff / np.maximum(scale, 1e-300)))
-
 
 def fma32(a, b, c):
     """a * b + c for float32 arrays with one rounding, as a fused

@@ -40,7 +40,7 @@ import sys
 
 import numpy as np
 
-from golden_io import fmt, update, write_trajectory
+from golden_io import Draws, relative, ulps, update, write_trajectory
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 GOLDEN = os.path.join(HERE, "..", "tests", "golden", "lion_variants.txt")
@@ -99,20 +99,6 @@ def hyper(settings):
     assert hp["lr"] > 0.0
     assert all(0.0 <= beta <= 1.0 for beta in hp["betas"])
     return hp
-
-
-class Draws:
-    """The cases' random numbers, from one generator, in the order the table is
-    written: append new cases at the end, or every case after them changes."""
-
-    def __init__(self, seed):
-        self.rng = np.random.default_rng(seed)
-
-    def start(self, *shape, scale=1.0):
-        return (self.rng.standard_normal(shape) * scale).astype(F32)
-
-    def grads(self, *shape, steps=8, scale=1.0):
-        return [(self.rng.standard_normal(shape) * scale).astype(F32) for _ in range(steps)]
 
 
 DEFAULT_SETTINGS = "lr=0.0001 betas=0.9,0.99 weight_decay=0 decoupled_weight_decay=false gamma=1"
@@ -200,31 +186,12 @@ def render():
 
 # ---- checking the port against the same step in torch operations -----------------------
 
-def ulps(a, b):
-    """How many float32 ulps (of the larger) a and b are apart."""
-    worst = 0.0
-    for x, y in zip(np.asarray(a, F32).ravel(), np.asarray(b, F32).ravel()):
-        if not (np.isfinite(x) and np.isfinite(y)):
-            if not (x == y or (np.isnan(x) and np.isnan(y))):
-                return math.inf
-            continue
-        spacing = float(np.spacing(max(abs(x), abs(y), F32(np.finfo(F32).tiny))))
-        worst = max(worst, abs(float(x) - float(y)) / spacing)
-    return worst
-
-
 def torch_update_fn(p, grad, exp_avg, lr, wd, beta1, beta2):
     """lucidrains' update_fn, in torch operations as lion-pytorch@05258c93 writes it."""
     p.data.mul_(1. - lr * wd)
     update = exp_avg.clone().mul_(beta1).add(grad, alpha=1. - beta1).sign_()
     p.add_(update, alpha=-lr)
     exp_avg.mul_(beta2).add_(grad, alpha=1. - beta2)
-
-
-def relative(theirs, mine, scale):
-    """The largest |theirs - mine| / scale."""
-    diff = np.abs(np.asarray(theirs, np.float64) - np.asarray(mine, np.float64))
-    return float(np.max(diff)) / max(scale, 1e-300)
 
 
 def against_torch():
