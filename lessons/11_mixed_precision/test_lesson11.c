@@ -5,12 +5,14 @@
  * per file. */
 #include "testing.h"
 
+void add_mixed_tests(TCase *core, TCase *limits);         /* test_mixed.c: the three recipes' steps */
 void add_grad_scaler_tests(TCase *core, TCase *limits);   /* test_grad_scaler.c: dynamic loss scaling */
 
 Suite *make_suite(void)
 {
     Suite *suite = suite_create("11_mixed_precision");
     TCase *core = tcase_create("Core"), *limits = tcase_create("Limits");
+    add_mixed_tests(core, limits);
     add_grad_scaler_tests(core, limits);
     /* Core runs the lesson program; Limits' tests are short (lesson_suite
      * in common/testing.c allows the same). */
