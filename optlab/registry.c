@@ -9,6 +9,7 @@
 #include "adam8bit.h"
 #include "adamw.h"
 #include "lion.h"
+#include "mixed.h"
 #include "momentum.h"
 #include "rmsprop.h"
 
@@ -21,6 +22,9 @@ const OptimizerSpec *const REGISTRY[] = {
     &ADAFACTOR_SPEC,      /* lesson 08: torch.optim.Adafactor */
     &LION_SPEC,           /* lesson 09: Lion, as its authors' lion_pytorch.Lion */
     &ADAM8BIT_SPEC,       /* lesson 10: bitsandbytes.optim.Adam8bit, 8-bit blockwise states */
+    &ADAMW_BF16_SPEC,              /* lesson 11: AdamW on a BF16 model */
+    &ADAMW_BF16_STOCHASTIC_SPEC,   /* lesson 11: llm.c's BF16 weights, stochastic rounding */
+    &ADAMW_BF16_MASTER_SPEC,       /* lesson 11: FP32 master weights, BF16 working copy */
     NULL,
 };
 

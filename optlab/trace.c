@@ -199,9 +199,13 @@ int optlab_trace(int argc, char **argv)
     MemoryLedger ledger = {0};
     Tensor *param = tensor_new(&ledger, "param", TAG_PARAM, ndim, shape);
     Tensor *grad = tensor_new(&ledger, "grad", TAG_GRAD, ndim, shape);
-    Optimizer *opt = param && grad ? spec->create((ParamList){1, &param, &grad}, config) : NULL;
-    if (!opt) fail("out of memory");
+    if (!param || !grad) fail("out of memory");
+    /* The parameter holds its values before the optimizer is made, as in
+     * PyTorch: lesson 11's recipes convert the model (and copy its master
+     * weights) when they are made. */
     memcpy(param->data, rows.values, sizeof(float) * (size_t)numel);
+    Optimizer *opt = spec->create((ParamList){1, &param, &grad}, config);
+    if (!opt) fail("out of memory");
 
     if (args.state) {
         /* The parameter's states: a slot it does not have is NULL for it. */

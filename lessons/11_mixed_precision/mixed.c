@@ -4,6 +4,9 @@
 #include "mixed.h"
 
 #include <math.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "lowp.h"
@@ -156,3 +159,177 @@ float bf16_smallest_surviving_update(float w)
     return u;
 }
 /* end snippet */
+
+/* snippet: mixed_adapter, shown in 11_mixed_precision */
+typedef struct {
+    Optimizer base;   /* first, so a MixedAdamW* is also an Optimizer* */
+    MixedAdamWConfig config;
+    int exp_avg_slot, exp_avg_sq_slot;
+    int max_exp_avg_sq_slot;   /* -1 unless amsgrad */
+    int master_slot;           /* -1 unless PRECISION_BF16_MASTER */
+    /* One tensor's arrays as BF16 bit patterns during its step: five
+     * (param, grad, the three states) of the largest tensor's size, in the
+     * same allocation, so that a step allocates nothing. */
+    uint16_t scratch[];
+} MixedAdamW;
+
+/* The float32 arrays that hold BF16 values, as bit patterns and back. */
+static void to_bf16(const float *x /* [n] */, uint16_t *out /* [n] */, size_t n)
+{
+    for (size_t i = 0; i < n; i++) out[i] = bf16_from_float(x[i]);
+}
+
+static void from_bf16(const uint16_t *b /* [n] */, float *out /* [n] */, size_t n)
+{
+    for (size_t i = 0; i < n; i++) out[i] = float_from_bf16(b[i]);
+}
+
+/* Everything BF16: param, grad and the states, as bit patterns for the
+ * step, then back into the float32 arrays. */
+static void step_bf16(float *param /* [n] */, const float *grad /* [n] */, float *exp_avg /* [n] */,
+                      float *exp_avg_sq /* [n] */, float *max_exp_avg_sq /* [n] or NULL */,
+                      uint16_t *scratch /* [5 * n] */, size_t n, long step, const AdamWConfig *cfg)
+{
+    uint16_t *p = scratch, *g = p + n, *m = g + n, *v = m + n, *vmax = v + n;
+    to_bf16(param, p, n), to_bf16(grad, g, n), to_bf16(exp_avg, m, n), to_bf16(exp_avg_sq, v, n);
+    if (max_exp_avg_sq) to_bf16(max_exp_avg_sq, vmax, n);
+    adamw_update_bf16(p, g, m, v, max_exp_avg_sq ? vmax : NULL, n, step, cfg);
+    from_bf16(p, param, n), from_bf16(m, exp_avg, n), from_bf16(v, exp_avg_sq, n);
+    if (max_exp_avg_sq) from_bf16(vmax, max_exp_avg_sq, n);
+}
+
+static void mixed_step_group(Optimizer *self, const ParamGroup *group)
+{
+    MixedAdamW *mx = (MixedAdamW *)self;
+    AdamWConfig cfg = mx->config.adamw;
+    cfg.lr = group->lr;   /* the group's own: a schedule may have changed it */
+    cfg.weight_decay = group->weight_decay;
+    cfg.betas[0] = group->beta1;
+    for (int i = group->first; i < group->first + group->count; i++) {
+        float *param = self->params.params[i]->data, *grad = self->params.grads[i]->data;
+        float *exp_avg = self->slots[mx->exp_avg_slot][i]->data;
+        float *exp_avg_sq = self->slots[mx->exp_avg_sq_slot][i]->data;
+        float *max_exp_avg_sq =
+            mx->max_exp_avg_sq_slot < 0 ? NULL : self->slots[mx->max_exp_avg_sq_slot][i]->data;
+        const size_t n = self->params.params[i]->numel;
+        /* The gradient a BF16 backward pass stores. */
+        for (size_t k = 0; k < n; k++) grad[k] = bf16_round(grad[k]);
+        if (mx->config.precision == PRECISION_BF16) {
+            step_bf16(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, mx->scratch, n,
+                      self->step_count, &cfg);
+            continue;
+        }
+        uint16_t *weights = mx->scratch;   /* the BF16 model's tensor */
+        to_bf16(param, weights, n);
+        if (mx->config.precision == PRECISION_BF16_STOCHASTIC)
+            adamw_update_bf16_stochastic(weights, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, n,
+                                         self->step_count, (uint64_t)mx->config.seed + (uint64_t)i, &cfg);
+        else
+            adamw_update_master(weights, self->slots[mx->master_slot][i]->data, grad, exp_avg,
+                                exp_avg_sq, max_exp_avg_sq, n, self->step_count, &cfg);
+        from_bf16(weights, param, n);
+    }
+}
+
+Optimizer *mixed_adamw_new(ParamList params, const MixedAdamWConfig *cfg)
+{
+    static const char *const names[] = {"adamw_bf16", "adamw_bf16_stochastic", "adamw_bf16_master"};
+    size_t largest = 0;
+    for (int i = 0; i < params.count; i++)
+        if (params.params[i]->numel > largest) largest = params.params[i]->numel;
+    MixedAdamW *mx = calloc(1, sizeof *mx + 5 * largest * sizeof mx->scratch[0]);
+    if (!mx) return NULL;
+    mx->config = *cfg;
+    optimizer_init(&mx->base, names[cfg->precision], params, cfg->adamw.lr, cfg->adamw.weight_decay,
+                   mixed_step_group);
+    mx->base.groups[0].beta1 = cfg->adamw.betas[0];
+    mx->max_exp_avg_sq_slot = mx->master_slot = -1;
+    mx->exp_avg_slot = optimizer_add_slot(&mx->base, "exp_avg");
+    mx->exp_avg_sq_slot = optimizer_add_slot(&mx->base, "exp_avg_sq");
+    bool ok = mx->exp_avg_slot >= 0 && mx->exp_avg_sq_slot >= 0;
+    if (ok && cfg->adamw.amsgrad)
+        ok = (mx->max_exp_avg_sq_slot = optimizer_add_slot(&mx->base, "max_exp_avg_sq")) >= 0;
+    if (ok && cfg->precision == PRECISION_BF16_MASTER)
+        ok = (mx->master_slot = optimizer_add_slot(&mx->base, "master")) >= 0;
+    if (!ok) {
+        optimizer_free(&mx->base);
+        return NULL;
+    }
+    /* model.to(torch.bfloat16), the master copy kept first. */
+    for (int i = 0; i < params.count; i++) {
+        float *w = params.params[i]->data;
+        if (mx->master_slot >= 0)
+            memcpy(mx->base.slots[mx->master_slot][i]->data, w, params.params[i]->numel * sizeof *w);
+        for (size_t k = 0; k < params.params[i]->numel; k++) w[k] = bf16_round(w[k]);
+    }
+    return &mx->base;
+}
+/* end snippet */
+
+/* ---- the entries for optlab and the tests -------------------------------------- */
+
+#define ADAMW_OPTIONS                                                                             \
+    {"lr", OPT_FLOAT, offsetof(MixedAdamWConfig, adamw.lr), "learning rate", 0, 0},                \
+    {"betas", OPT_DOUBLE2, offsetof(MixedAdamWConfig, adamw.betas),                               \
+     "memories of exp_avg and exp_avg_sq", 0, 0},                                                 \
+    {"eps", OPT_FLOAT, offsetof(MixedAdamWConfig, adamw.eps), "added to the corrected root", 0, 0}, \
+    {"weight_decay", OPT_FLOAT, offsetof(MixedAdamWConfig, adamw.weight_decay),                    \
+     "decoupled decay: param *= 1 - lr * weight_decay", 0, 0},                                    \
+    {"amsgrad", OPT_BOOL, offsetof(MixedAdamWConfig, adamw.amsgrad),                               \
+     "divide by the largest exp_avg_sq", 0, 0},                                                   \
+    {"maximize", OPT_BOOL, offsetof(MixedAdamWConfig, adamw.maximize), "maximize the objective", 0, 0}
+
+static const OptionSpec bf16_options[] = {ADAMW_OPTIONS, {NULL, 0, 0, NULL, 0, 0}};
+static const OptionSpec stochastic_options[] = {
+    ADAMW_OPTIONS,
+    {"seed", OPT_INT, offsetof(MixedAdamWConfig, seed), "seed of the rounding's random bits", 0, INT32_MAX},
+    {NULL, 0, 0, NULL, 0, 0},
+};
+
+static const MixedAdamWConfig bf16_defaults = {ADAMW_DEFAULTS, PRECISION_BF16, 0};
+static const MixedAdamWConfig stochastic_defaults = {ADAMW_DEFAULTS, PRECISION_BF16_STOCHASTIC, 0};
+static const MixedAdamWConfig master_defaults = {ADAMW_DEFAULTS, PRECISION_BF16_MASTER, 0};
+
+/* AdamW's checks, on the AdamW part of the config. */
+static const char *mixed_validate(const void *config, char *buf, size_t len)
+{
+    return adam_validate(&((const MixedAdamWConfig *)config)->adamw, buf, len);
+}
+
+static Optimizer *mixed_create(ParamList params, const void *config)
+{
+    return mixed_adamw_new(params, config);
+}
+
+const OptimizerSpec ADAMW_BF16_SPEC = {
+    .name = "adamw_bf16",
+    .torch_name = "torch.optim.AdamW on a model.to(torch.bfloat16)",
+    .options = bf16_options,
+    .config_size = sizeof(MixedAdamWConfig),
+    .defaults = &bf16_defaults,
+    .validate = mixed_validate,
+    .create = mixed_create,
+    .state_has_step = true,
+};
+
+const OptimizerSpec ADAMW_BF16_STOCHASTIC_SPEC = {
+    .name = "adamw_bf16_stochastic",
+    .torch_name = "llm.c's AdamW: BF16 weights, FP32 states, stochastic rounding",
+    .options = stochastic_options,
+    .config_size = sizeof(MixedAdamWConfig),
+    .defaults = &stochastic_defaults,
+    .validate = mixed_validate,
+    .create = mixed_create,
+    .state_has_step = true,
+};
+
+const OptimizerSpec ADAMW_BF16_MASTER_SPEC = {
+    .name = "adamw_bf16_master",
+    .torch_name = "torch.optim.AdamW on FP32 master weights, the model in BF16",
+    .options = bf16_options,
+    .config_size = sizeof(MixedAdamWConfig),
+    .defaults = &master_defaults,
+    .validate = mixed_validate,
+    .create = mixed_create,
+    .state_has_step = true,
+};

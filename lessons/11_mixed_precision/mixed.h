@@ -97,4 +97,34 @@ void adamw_update_master(uint16_t *param /* [n] */, float *master /* [n] */,
  * So at w = 1 any step below 0.0039 is lost: 1 + 1e-5 is 1. */
 float bf16_smallest_surviving_update(float w);
 
+/* ---- a model trained in one recipe: the Optimizer adapter ---- */
+
+typedef enum {
+    PRECISION_BF16,              /* everything BF16, as PyTorch: adamw_update_bf16 */
+    PRECISION_BF16_STOCHASTIC,   /* BF16 weights, FP32 states: llm.c's recipe */
+    PRECISION_BF16_MASTER,       /* a BF16 working copy of FP32 master weights */
+} Precision;
+
+typedef struct {
+    AdamWConfig adamw;      /* lesson 06's keywords, at PyTorch's defaults */
+    Precision precision;
+    int seed;               /* PRECISION_BF16_STOCHASTIC: parameter i draws its
+                               random bits from seed + i */
+} MixedAdamWConfig;
+
+/* AdamW on params in one recipe. Making it makes the model a BF16 model, as
+ * model.to(torch.bfloat16) does: every parameter rounded to nearest BF16 in
+ * place (with PRECISION_BF16_MASTER, after its FP32 value is copied to the
+ * master). The model's tensors stay float32 arrays that hold BF16 values,
+ * so its forward and backward passes are unchanged; each step rounds the
+ * gradients to BF16 in place, as a BF16 backward pass would store them.
+ * The state, in PyTorch's names: exp_avg, exp_avg_sq and with amsgrad
+ * max_exp_avg_sq (float32 arrays holding BF16 values with PRECISION_BF16),
+ * and master with PRECISION_BF16_MASTER. NULL when memory runs out. */
+Optimizer *mixed_adamw_new(ParamList params, const MixedAdamWConfig *cfg);
+
+/* optlab's entries: torch.optim.AdamW on a BF16 model, with AdamW's keywords;
+ * llm.c's recipe, with `seed` besides; and FP32 master weights. */
+extern const OptimizerSpec ADAMW_BF16_SPEC, ADAMW_BF16_STOCHASTIC_SPEC, ADAMW_BF16_MASTER_SPEC;
+
 #endif

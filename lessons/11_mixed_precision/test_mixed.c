@@ -638,8 +638,169 @@ START_TEST(test_n_zero)
 }
 END_TEST
 
+/* ---- the adapter: a model trained in each recipe ----------------------------------- */
+
+/* Two tensors, 3 x 5 and 37, of float32 values that are not BF16. */
+enum { ADAPTER_TENSORS = 2 };
+static const int ADAPTER_NUMEL[ADAPTER_TENSORS] = {15, 37};
+
+typedef struct {
+    MemoryLedger ledger;
+    Tensor *param[ADAPTER_TENSORS], *grad[ADAPTER_TENSORS];
+} TinyModel;
+
+static ParamList tiny_model(TinyModel *m)
+{
+    memset(m, 0, sizeof *m);
+    m->param[0] = tensor_new_2d(&m->ledger, "fc.weight", TAG_PARAM, 3, 5);
+    m->grad[0] = tensor_new_2d(&m->ledger, "fc.weight.grad", TAG_GRAD, 3, 5);
+    m->param[1] = tensor_new_1d(&m->ledger, "fc.bias", TAG_PARAM, 37);
+    m->grad[1] = tensor_new_1d(&m->ledger, "fc.bias.grad", TAG_GRAD, 37);
+    for (int k = 0; k < ADAPTER_TENSORS; k++) {
+        ck_assert(m->param[k] && m->grad[k]);
+        for (int i = 0; i < ADAPTER_NUMEL[k]; i++) m->param[k]->data[i] = 1.0001f + 0.01f * sinf((float)(i + 40 * k));
+    }
+    return (ParamList){ADAPTER_TENSORS, m->param, m->grad};
+}
+
+/* Step t's gradient of tensor k, element i: sizes from 1e-3 to 1e3, some
+ * not BF16 values (the adapter rounds them). */
+static float tiny_grad(int k, int i, long t)
+{
+    return cosf(0.3f * (float)(i + 7 * k) * (float)t) * powf(10.0f, (float)((i + k) % 7) - 3.0f);
+}
+
+static void tiny_model_free(TinyModel *m)
+{
+    for (int k = 0; k < ADAPTER_TENSORS; k++) tensor_free(m->param[k]), tensor_free(m->grad[k]);
+}
+
+static const MixedAdamWConfig *adapter_config(Precision precision, bool amsgrad)
+{
+    static MixedAdamWConfig cfg;
+    cfg = (MixedAdamWConfig){ADAMW_DEFAULTS, precision, 7};
+    cfg.adamw.lr = 0.01f, cfg.adamw.weight_decay = 0.1f, cfg.adamw.amsgrad = amsgrad;
+    return &cfg;
+}
+
+START_TEST(test_adapter_makes_the_model_bf16)
+{
+    /* As model.to(torch.bfloat16): every weight rounded to nearest; the
+     * master recipe keeps the float32 values first. */
+    for (int r = PRECISION_BF16; r <= PRECISION_BF16_MASTER; r++) {
+        TinyModel m;
+        ParamList params = tiny_model(&m);
+        float before[ADAPTER_TENSORS][37];
+        for (int k = 0; k < ADAPTER_TENSORS; k++)
+            memcpy(before[k], m.param[k]->data, (size_t)ADAPTER_NUMEL[k] * sizeof(float));
+        Optimizer *opt = mixed_adamw_new(params, adapter_config((Precision)r, false));
+        ck_assert_ptr_nonnull(opt);
+        ck_assert_int_eq(opt->num_slots, r == PRECISION_BF16_MASTER ? 3 : 2);
+        for (int k = 0; k < ADAPTER_TENSORS; k++)
+            for (int i = 0; i < ADAPTER_NUMEL[k]; i++) {
+                ck_assert(bf16_round(before[k][i]) != before[k][i]);   /* not BF16 to start with */
+                ck_assert(m.param[k]->data[i] == bf16_round(before[k][i]));
+                if (r == PRECISION_BF16_MASTER) {
+                    ck_assert_str_eq(opt->slot_names[2], "master");
+                    ck_assert(opt->slots[2][k]->data[i] == before[k][i]);
+                }
+            }
+        optimizer_free(opt);
+        tiny_model_free(&m);
+    }
+}
+END_TEST
+
+START_TEST(test_adapter_steps_as_the_update_functions)
+{
+    /* Six steps of each recipe through the Optimizer interface, against the
+     * update functions on bit patterns kept here: the same weights and
+     * states, bit for bit, with and without amsgrad. */
+    for (int r = PRECISION_BF16; r <= PRECISION_BF16_MASTER; r++)
+        for (int ams = 0; ams <= 1; ams++) {
+            TinyModel m;
+            ParamList params = tiny_model(&m);
+            const MixedAdamWConfig cfg = *adapter_config((Precision)r, ams);
+            uint16_t p16[ADAPTER_TENSORS][37], m16[ADAPTER_TENSORS][37] = {{0}},
+                v16[ADAPTER_TENSORS][37] = {{0}}, x16[ADAPTER_TENSORS][37] = {{0}};
+            float master[ADAPTER_TENSORS][37], mf[ADAPTER_TENSORS][37] = {{0}},
+                vf[ADAPTER_TENSORS][37] = {{0}}, xf[ADAPTER_TENSORS][37] = {{0}};
+            for (int k = 0; k < ADAPTER_TENSORS; k++)
+                for (int i = 0; i < ADAPTER_NUMEL[k]; i++) {
+                    master[k][i] = m.param[k]->data[i];
+                    p16[k][i] = bf16_from_float(m.param[k]->data[i]);
+                }
+            Optimizer *opt = mixed_adamw_new(params, &cfg);
+            ck_assert_ptr_nonnull(opt);
+            for (long t = 1; t <= 6; t++) {
+                for (int k = 0; k < ADAPTER_TENSORS; k++) {
+                    const size_t n = (size_t)ADAPTER_NUMEL[k];
+                    float g[37];
+                    uint16_t g16[37];
+                    for (size_t i = 0; i < n; i++) {
+                        m.grad[k]->data[i] = tiny_grad(k, (int)i, t);
+                        g16[i] = bf16_from_float(tiny_grad(k, (int)i, t));
+                        g[i] = float_from_bf16(g16[i]);
+                    }
+                    if (r == PRECISION_BF16)
+                        adamw_update_bf16(p16[k], g16, m16[k], v16[k], ams ? x16[k] : NULL, n, t, &cfg.adamw);
+                    else if (r == PRECISION_BF16_STOCHASTIC)
+                        adamw_update_bf16_stochastic(p16[k], g, mf[k], vf[k], ams ? xf[k] : NULL, n, t,
+                                                     7 + (uint64_t)k, &cfg.adamw);
+                    else
+                        adamw_update_master(p16[k], master[k], g, mf[k], vf[k], ams ? xf[k] : NULL, n, t,
+                                            &cfg.adamw);
+                }
+                optimizer_step(opt);
+                for (int k = 0; k < ADAPTER_TENSORS; k++)
+                    for (int i = 0; i < ADAPTER_NUMEL[k]; i++) {
+                        ck_assert_msg(bits_of(m.param[k]->data[i]) == bits_of(float_from_bf16(p16[k][i])),
+                                      "recipe %d amsgrad %d step %ld: param %d[%d]", r, ams, t, k, i);
+                        const float want_m = r == PRECISION_BF16 ? float_from_bf16(m16[k][i]) : mf[k][i];
+                        const float want_v = r == PRECISION_BF16 ? float_from_bf16(v16[k][i]) : vf[k][i];
+                        ck_assert(bits_of(opt->slots[0][k]->data[i]) == bits_of(want_m));
+                        ck_assert(bits_of(opt->slots[1][k]->data[i]) == bits_of(want_v));
+                        if (ams) {
+                            const float want_x = r == PRECISION_BF16 ? float_from_bf16(x16[k][i]) : xf[k][i];
+                            ck_assert(bits_of(opt->slots[2][k]->data[i]) == bits_of(want_x));
+                        }
+                        if (r == PRECISION_BF16_MASTER)
+                            ck_assert(bits_of(opt->slots[ams ? 3 : 2][k]->data[i]) == bits_of(master[k][i]));
+                    }
+            }
+            optimizer_free(opt);
+            tiny_model_free(&m);
+        }
+}
+END_TEST
+
+START_TEST(test_specs_take_adamws_keywords)
+{
+    /* AdamW's keywords and PyTorch's checks; the stochastic recipe's seed
+     * besides, and only there. */
+    const OptimizerSpec *specs[] = {&ADAMW_BF16_SPEC, &ADAMW_BF16_STOCHASTIC_SPEC, &ADAMW_BF16_MASTER_SPEC};
+    for (int s = 0; s < 3; s++) {
+        MixedAdamWConfig cfg;
+        char err[256];
+        const char *ok[] = {"lr=0.1", "betas=0.8,0.9", "eps=1e-6", "weight_decay=0.5", "amsgrad", "maximize"};
+        ck_assert_int_eq(optimizer_config_parse(specs[s], &cfg, 6, ok, err, sizeof err), 0);
+        ck_assert(cfg.adamw.lr == 0.1f && cfg.adamw.betas[1] == 0.9 && cfg.adamw.amsgrad && cfg.adamw.maximize);
+        ck_assert_int_eq((int)cfg.precision, s);
+        const char *bad[] = {"lr=-1"};
+        ck_assert_int_eq(optimizer_config_parse(specs[s], &cfg, 1, bad, err, sizeof err), -1);
+        ck_assert_ptr_nonnull(strstr(err, "Invalid learning rate: -1"));
+        const char *seed[] = {"seed=5"};
+        ck_assert_int_eq(optimizer_config_parse(specs[s], &cfg, 1, seed, err, sizeof err), s == 1 ? 0 : -1);
+        if (s == 1) ck_assert_int_eq(cfg.seed, 5);
+    }
+}
+END_TEST
+
 void add_mixed_tests(TCase *core, TCase *limits)
 {
+    tcase_add_test(core, test_adapter_makes_the_model_bf16);
+    tcase_add_test(core, test_adapter_steps_as_the_update_functions);
+    tcase_add_test(limits, test_specs_take_adamws_keywords);
     tcase_add_loop_test(core, test_golden_bf16, 0, TABLE_SIZE(BF16_CASES));
     tcase_add_loop_test(core, test_golden_master, 0, TABLE_SIZE(MASTER_CASES));
     tcase_add_test(core, test_every_golden_case_is_checked);
