@@ -15,6 +15,7 @@
 #include "experiment.h"
 #include "grad_scaler.h"
 #include "lowp.h"
+#include "mixed.h"
 #include "rng.h"
 
 static const OptionSpec FLAGS[] = {
@@ -40,6 +41,42 @@ static void gradient(Rng *rng, int t, float *grad /* [NUMEL] */)
     grad[0] = (float)largest;
     grad[1] = (float)(-0.25 * largest);
     grad[2] = (float)(1e-3 * largest);
+}
+
+/* ---- 1. the swallowed update: what a step must be to survive --------------------------- */
+
+/* The spacing of float32 at w: the distance from |w| to the next float up. */
+static float fp32_ulp(float w)
+{
+    return nextafterf(fabsf(w), INFINITY) - fabsf(w);
+}
+
+static void spacing(Report *r)
+{
+    static const float WEIGHTS[] = {1e-3f, 0.01f, 0.1f, 1.0f, 10.0f, 100.0f, 1000.0f};
+    const Column columns[] = {{"weight", "%.3g"},         {"BF16\nspacing", "%.3g"}, {"smallest step\nBF16 keeps", "%.3g"},
+                              {"FP16\nspacing", "%.3g"}, {"FP32\nspacing", "%.3g"}, {"lr 1e-5\nin BF16", "%s"},
+                              {NULL, NULL}};
+    Table *t = table_begin(r, "spacing", "The smallest change each format can hold, at each size of weight",
+                           columns);
+    for (size_t k = 0; k < sizeof WEIGHTS / sizeof WEIGHTS[0]; k++) {
+        const float w = bf16_round(WEIGHTS[k]);   /* a weight a BF16 model can hold */
+        const float keeps = bf16_smallest_surviving_update(w);
+        table_row(t, (double)w, (double)bf16_ulp(w), (double)keeps, (double)fp16_ulp(w), (double)fp32_ulp(w),
+                  bf16_round(w + 1e-5f) == w ? "lost" : "kept");
+    }
+    table_note(t, "weight: the BF16 number nearest the size named; spacing: from the weight to the next");
+    table_note(t, "number up; smallest step: the least u for which bf16(w + u) != w (about half the spacing).");
+    table_end(t);
+    /* Significant digits: a format with p bits of significand (the stored
+     * ones and the leading 1) resolves one part in 2^p, p log10(2) digits. */
+    report_values(r, NULL, (NamedValue[]){{"bf16_bits", "%d", 8}, {"bf16_digits", "%.2f", 8 * log10(2.0)},
+                                          {"fp16_digits", "%.2f", 11 * log10(2.0)},
+                                          {"fp32_digits", "%.2f", 24 * log10(2.0)},
+                                          {"bf16_keeps_at_1", "%.8g", (double)bf16_smallest_surviving_update(1.0f)},
+                                          {"bf16_one_plus_1e5", "%.9g", (double)bf16_round(1.0f + 1e-5f)},
+                                          {"bf16_spacing_at_1", "%.6g", (double)bf16_ulp(1.0f)},
+                                          {NULL}});
 }
 
 static void scale_trajectory(Report *r, const LessonArgs *a)
@@ -109,6 +146,7 @@ int main(int argc, char **argv)
     if (!steps_given) args.steps = DEFAULT_STEPS;
     Report report;
     if (report_open(&report, args.out, "11_mixed_precision") != 0) return EXIT_USAGE;   /* a bad --out */
+    spacing(&report);
     scale_trajectory(&report, &args);
     return report_close(&report) == 0 ? 0 : 1;
 }
