@@ -17,13 +17,19 @@
 #include "lowp.h"
 #include "mixed.h"
 #include "rng.h"
+#include "runs.h"
 
 static const OptionSpec FLAGS[] = {
     LESSON_FLAGS,
     {NULL, 0, 0, NULL, 0, 0},
 };
 
-#define DEFAULT_STEPS 30
+#define SCALER_STEPS 30    /* the GradScaler example's iterations */
+#define MLP_HIDDEN 32      /* the digits MLP of the earlier chapters: 64-32-10, tanh */
+#define MLP_BATCH 32
+#define MLP_LR 1e-2f       /* AdamW's on the MLP in chapter 6 */
+#define MLP_STEPS 2000     /* --steps: the MLP's steps (--quick: a tenth) */
+#define RECIPES 4
 #define TABLE_ROWS 40
 /* fp16's largest number is 65504; from 65520 on, a number rounds to inf. */
 #define FP16_OVERFLOW 65520.0
@@ -41,6 +47,94 @@ static void gradient(Rng *rng, int t, float *grad /* [NUMEL] */)
     grad[0] = (float)largest;
     grad[1] = (float)(-0.25 * largest);
     grad[2] = (float)(1e-3 * largest);
+}
+
+/* ---- 2. the digits MLP in four recipes ------------------------------------------------ */
+
+static const char *const RECIPE[RECIPES] = {"FP32", "BF16, round to nearest", "BF16, stochastic rounding",
+                                            "BF16 + FP32 master"};
+static const char *const RECIPE_TAG[RECIPES] = {"fp32", "bf16", "stochastic", "master"};
+static const char *const RECIPE_STYLE[RECIPES] = {"lines ls 1 lw 2", "lines ls 2", "lines ls 3",
+                                                  "lines ls 4 dt 2 lw 2"};
+
+/* Recipe k as a Run: lesson 06's AdamW, or lesson 11's on a BF16 model. */
+static Run recipe_run(int k, const LessonArgs *a, MixedAdamWConfig *cfg)
+{
+    static const Precision PRECISION[RECIPES] = {0, PRECISION_BF16, PRECISION_BF16_STOCHASTIC,
+                                                 PRECISION_BF16_MASTER};
+    static const OptimizerSpec *const SPEC[RECIPES] = {&ADAMW_SPEC, &ADAMW_BF16_SPEC,
+                                                       &ADAMW_BF16_STOCHASTIC_SPEC, &ADAMW_BF16_MASTER_SPEC};
+    *cfg = (MixedAdamWConfig){ADAMW_DEFAULTS, PRECISION[k], a->seed};
+    return (Run){.optimizer = SPEC[k], .config = k == 0 ? (const void *)&cfg->adamw : cfg, .lr = MLP_LR,
+                 .steps = a->steps, .batch = MLP_BATCH, .seed = (uint64_t)a->seed,
+                 .batch_seed = (uint64_t)a->seed};
+}
+
+/* Which share of the weights a step changed, step by step. */
+typedef struct {
+    double *moved;   /* [steps + 1]: moved[t], a share, for step t */
+    int t;
+} Moved;
+
+static void watch_moved(const Optimizer *opt, const float *before, const float *after, void *ctx)
+{
+    if (!after) return;
+    Moved *m = ctx;
+    const size_t n = paramlist_numel(&opt->params);
+    size_t moved = 0;
+    for (size_t i = 0; i < n; i++) moved += after[i] != before[i];
+    m->moved[++m->t] = (double)moved / (double)n;
+}
+
+/* The first step from which the share moved stays below half: where the
+ * weights stop following the optimizer. 0 if it never does. */
+static int stall_step(const double *moved, int steps)
+{
+    int stall = 0;
+    for (int t = steps; t >= 1 && moved[t] < 0.5; t--) stall = t;
+    return stall;
+}
+
+static void mlp_recipes(Report *r, const LessonArgs *a, Problem *p)
+{
+    const Column columns[] = {{"recipe", "%s"}, {"final\nloss", "%.4f"}, {"test\naccuracy", "%.1f%%"},
+                              {"weights moved\nfirst 10 steps", "%.1f%%"}, {"\nlast 10 steps", "%.1f%%"},
+                              {"below half\nfrom step", "%d"}, {NULL, NULL}};
+    Table *t = table_begin(r, "mlp_recipes", "AdamW on the digits MLP in four recipes", columns);
+    Figure *fig = report_figure(r, "11_mlp_recipes");
+    fprintf(figure_commands(fig), "set xlabel 'step'\nset ylabel 'loss on all training examples'\n"
+                                  "set logscale y\nset key top right\n");
+    Figure *mv = report_figure(r, "11_mlp_moved");
+    fprintf(figure_commands(mv), "set xlabel 'step'\nset ylabel 'share of weights a step changed'\n"
+                                 "set yrange [0:1.05]\nset key bottom left\n");
+    const int steps = a->steps;
+    for (int k = 0; k < RECIPES; k++) {
+        MixedAdamWConfig cfg;
+        Run run = recipe_run(k, a, &cfg);
+        Curve c = run_curve(p, run, 20, NULL);
+        if (c.message[0]) fail("%s: %s", RECIPE[k], c.message);
+        Moved m = {doubles_new((size_t)steps + 1), 0};
+        if (run_watched(p, run, watch_moved, &m) != steps) fail("%s stopped early on the MLP", RECIPE[k]);
+        double first = 0, last = 0;
+        for (int i = 1; i <= 10; i++) first += m.moved[i] / 10, last += m.moved[steps + 1 - i] / 10;
+        const int stall = stall_step(m.moved, steps);
+        table_row(t, RECIPE[k], c.final_loss, 100 * c.final_accuracy, 100 * first, 100 * last, stall);
+        report_values(r, RECIPE_TAG[k], (NamedValue[]){{"mlp_%s_loss", "%.4f", c.final_loss},
+                                                        {"mlp_%s_acc", "%.1f", 100 * c.final_accuracy},
+                                                        {"mlp_%s_moved_last", "%.1f", 100 * last},
+                                                        {"mlp_%s_stall", "%d", stall}, {NULL}});
+        figure_checkpoints(fig, RECIPE_STYLE[k], &c, "%s", RECIPE[k]);
+        figure_curve(mv, RECIPE_STYLE[k], m.moved, 1, steps, "%s", RECIPE[k]);
+        free(m.moved);
+    }
+    table_note(t, "%d steps of batch %d at lr %g, AdamW's defaults otherwise, the same start and batches;",
+               steps, MLP_BATCH, (double)MLP_LR);
+    table_note(t, "weights moved: the share of the model's weights a step changed, as the model holds them");
+    table_note(t, "(BF16 for all but FP32); below half: the step from which that share stays under 50%%");
+    table_note(t, "(0: never).");
+    table_end(t);
+    figure_close(fig);
+    figure_close(mv);
 }
 
 /* ---- 1. the swallowed update: what a step must be to survive --------------------------- */
@@ -87,7 +181,8 @@ static void scale_trajectory(Report *r, const LessonArgs *a)
     grad_scaler_init(&scaler, &cfg);
     Rng rng;
     rng_seed(&rng, (uint64_t)a->seed, 11);
-    const int steps = a->steps;
+    const int steps = SCALER_STEPS;
+    (void)a;
     double *x = doubles_new((size_t)steps), *scale = doubles_new((size_t)steps);
     double lowest = scaler.scale, highest = scaler.scale;
     int skipped = 0;
@@ -137,16 +232,14 @@ static void scale_trajectory(Report *r, const LessonArgs *a)
 int main(int argc, char **argv)
 {
     LessonArgs args = LESSON_DEFAULTS;
-    args.steps = DEFAULT_STEPS;
+    args.steps = MLP_STEPS;
     lesson_parse("11_mixed_precision", FLAGS, &args, argc, argv);
-    /* lesson_parse makes --quick's default 200 steps, the short run of a
-     * lesson that trains; this one is shorter still. */
-    bool steps_given = false;
-    for (int i = 1; i < argc; i++) steps_given = steps_given || strncmp(argv[i], "--steps", 7) == 0;
-    if (!steps_given) args.steps = DEFAULT_STEPS;
     Report report;
     if (report_open(&report, args.out, "11_mixed_precision") != 0) return EXIT_USAGE;   /* a bad --out */
+    Problem *mlp = must_mlp(MLP_HIDDEN, (uint64_t)args.seed);   /* each run resets it to its own start */
     spacing(&report);
+    mlp_recipes(&report, &args, mlp);
     scale_trajectory(&report, &args);
+    problem_free(mlp);
     return report_close(&report) == 0 ? 0 : 1;
 }
