@@ -137,6 +137,76 @@ static void mlp_recipes(Report *r, const LessonArgs *a, Problem *p)
     figure_close(mv);
 }
 
+/* ---- 3. FP16 gradients: underflow, and what a loss scale does ------------------------- */
+
+#define UNDERFLOW_POINTS 4
+#define SCALES 3
+static const double LOSS_SCALE[SCALES] = {1, 256, 65536};
+
+/* At a few steps of an FP32 run, what FP16 makes of the gradient times
+ * each loss scale: the share of its nonzero elements that become 0, that
+ * become subnormal (fewer than 11 significant bits), that overflow. */
+typedef struct {
+    int at[UNDERFLOW_POINTS];                 /* the steps looked at */
+    int next;                                  /* the next of them to come */
+    long t;                                    /* steps seen so far */
+    double zero[UNDERFLOW_POINTS][SCALES], subnormal[UNDERFLOW_POINTS][SCALES],
+        overflow[UNDERFLOW_POINTS][SCALES], largest[UNDERFLOW_POINTS];
+} Underflow;
+
+static void watch_gradients(const Optimizer *opt, const float *before, const float *after, void *ctx)
+{
+    (void)before;
+    Underflow *u = ctx;
+    if (after || u->next == UNDERFLOW_POINTS || ++u->t != u->at[u->next]) return;
+    const int k = u->next++;
+    double nonzero = 0;
+    for (int i = 0; i < opt->params.count; i++) {
+        const Tensor *g = opt->params.grads[i];
+        for (size_t j = 0; j < g->numel; j++) {
+            const float x = g->data[j];
+            if (x == 0.0f) continue;
+            nonzero++;
+            u->largest[k] = fmax(u->largest[k], fabsf(x));
+            for (int s = 0; s < SCALES; s++) {
+                const float h = fp16_round((float)(x * LOSS_SCALE[s]));
+                u->zero[k][s] += h == 0.0f;
+                u->subnormal[k][s] += h != 0.0f && fabsf(h) < 0x1p-14f;
+                u->overflow[k][s] += isinf(h);
+            }
+        }
+    }
+    for (int s = 0; s < SCALES; s++)
+        u->zero[k][s] /= nonzero, u->subnormal[k][s] /= nonzero, u->overflow[k][s] /= nonzero;
+}
+
+static void fp16_underflow(Report *r, const LessonArgs *a, Problem *p)
+{
+    MixedAdamWConfig cfg;
+    Run run = recipe_run(0, a, &cfg);   /* FP32 AdamW */
+    Underflow u = {.at = {1, a->steps / 20, a->steps / 4, a->steps}};
+    if (run_watched(p, run, watch_gradients, &u) != run.steps) fail("AdamW stopped early on the MLP");
+    const Column columns[] = {{"step", "%d"},           {"largest\n|grad|", "%.2g"}, {"scale 1\nto 0", "%.1f%%"},
+                              {"\nsubnormal", "%.1f%%"}, {"scale 256\nto 0", "%.1f%%"}, {"\nsubnormal", "%.1f%%"},
+                              {"scale 65536\nto 0", "%.2f%%"}, {"\nsubnormal", "%.2f%%"}, {"\ninf", "%.2f%%"},
+                              {NULL, NULL}};
+    Table *t = table_begin(r, "fp16_gradients", "The MLP's gradients stored in FP16, times a loss scale", columns);
+    for (int k = 0; k < UNDERFLOW_POINTS; k++)
+        table_row(t, u.at[k], u.largest[k], 100 * u.zero[k][0], 100 * u.subnormal[k][0], 100 * u.zero[k][1],
+                  100 * u.subnormal[k][1], 100 * u.zero[k][2], 100 * u.subnormal[k][2], 100 * u.overflow[k][2]);
+    table_note(t, "shares of the gradient's nonzero elements, FP32 AdamW at lr %g, batch %d; FP16's", (double)MLP_LR,
+               MLP_BATCH);
+    table_note(t, "smallest normal number is 2^-14 (6.1e-5), its smallest subnormal 2^-24 (6.0e-8).");
+    table_end(t);
+    const int last = UNDERFLOW_POINTS - 1;
+    report_values(r, NULL, (NamedValue[]){{"fp16_last_step", "%d", u.at[last]},
+                                          {"fp16_last_zero", "%.1f", 100 * u.zero[last][0]},
+                                          {"fp16_last_subnormal", "%.1f", 100 * u.subnormal[last][0]},
+                                          {"fp16_last_zero_scaled", "%.2f", 100 * u.zero[last][2]},
+                                          {"fp16_last_inf_scaled", "%.2f", 100 * u.overflow[last][2]},
+                                          {NULL}});
+}
+
 /* ---- 1. the swallowed update: what a step must be to survive --------------------------- */
 
 /* The spacing of float32 at w: the distance from |w| to the next float up. */
@@ -239,6 +309,7 @@ int main(int argc, char **argv)
     Problem *mlp = must_mlp(MLP_HIDDEN, (uint64_t)args.seed);   /* each run resets it to its own start */
     spacing(&report);
     mlp_recipes(&report, &args, mlp);
+    fp16_underflow(&report, &args, mlp);
     scale_trajectory(&report, &args);
     problem_free(mlp);
     return report_close(&report) == 0 ? 0 : 1;
