@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "accounting.h"
 #include "experiment.h"
 #include "grad_scaler.h"
 #include "lowp.h"
@@ -207,6 +208,66 @@ static void fp16_underflow(Report *r, const LessonArgs *a, Problem *p)
                                           {NULL}});
 }
 
+/* ---- 4. memory per parameter, recipe by recipe (lesson 10's accounting) ---------------- */
+
+/* The accounting of n parameters of AdamW as 4096 x 4096 matrices. */
+static MemoryTable adamw_account(double n, MemoryRecipe recipe, int grads_fp32)
+{
+    MemoryQuery q = {.params = n, .rows = 4096, .cols = 4096, .recipe = recipe, .grads_fp32 = grads_fp32};
+    if (!memory_optimizer_find("adamw", &q.opt)) fail("no optimizer adamw");
+    MemoryTable t;
+    char err[256];
+    if (memory_account(&q, &t, err, sizeof err) != 0) fail("%s", err);
+    return t;
+}
+
+/* The bytes a parameter of the rows of t whose name starts with `prefix`. */
+static double per_param(const MemoryTable *t, const char *prefix)
+{
+    double bytes = 0;
+    for (int i = 0; i < t->num_rows; i++)
+        if (strncmp(t->rows[i].what, prefix, strlen(prefix)) == 0) bytes += t->rows[i].bytes_per_param;
+    return bytes;
+}
+
+static void memory(Report *r)
+{
+    const double n = 70e9;
+    const MemoryTable fp32 = adamw_account(n, RECIPE_FP32, -1);
+    const MemoryTable zero = adamw_account(n, RECIPE_MIXED, 0);    /* BF16 gradients */
+    const MemoryTable notes = adamw_account(n, RECIPE_MIXED, 1);   /* FP32 gradients */
+    const double state = per_param(&fp32, "state");                /* AdamW's, in FP32: 8 */
+    /* The two recipes without master weights are the accounting's parts put
+     * together: BF16 weights and gradients, and the state in FP32 (llm.c)
+     * or in BF16 (a model.to(torch.bfloat16) under torch.optim.AdamW). */
+    struct {
+        const char *name, *tag;
+        double weights, grads, master, state;
+    } rows[] = {
+        {"FP32", "fp32", per_param(&fp32, "parameters"), per_param(&fp32, "gradients"), 0, state},
+        {"BF16 + master, BF16 gradients", "zero", per_param(&zero, "parameters"), per_param(&zero, "gradients"),
+         per_param(&zero, "master"), per_param(&zero, "state")},
+        {"BF16 + master, FP32 gradients", "notes", per_param(&notes, "parameters"),
+         per_param(&notes, "gradients"), per_param(&notes, "master"), per_param(&notes, "state")},
+        {"BF16, stochastic rounding", "llmc", BF16_BYTES, BF16_BYTES, 0, state},
+        {"BF16 everything", "bf16", BF16_BYTES, BF16_BYTES, 0, state * BF16_BYTES / 4},
+    };
+    const Column columns[] = {{"recipe", "%s"}, {"weights", "%.0f"}, {"gradients", "%.0f"}, {"master", "%.0f"},
+                              {"AdamW\nstate", "%.0f"}, {"bytes per\nparameter", "%.0f"}, {"70B model\nGB", "%.0f"},
+                              {NULL, NULL}};
+    Table *t = table_begin(r, "memory", "What AdamW's training keeps, byte by byte, in each recipe", columns);
+    for (size_t k = 0; k < sizeof rows / sizeof rows[0]; k++) {
+        const double total = rows[k].weights + rows[k].grads + rows[k].master + rows[k].state;
+        table_row(t, rows[k].name, rows[k].weights, rows[k].grads, rows[k].master, rows[k].state, total,
+                  total * n / 1e9);
+        report_values(r, rows[k].tag, (NamedValue[]){{"memory_%s_bytes", "%.0f", total},
+                                                     {"memory_%s_gb", "%.0f", total * n / 1e9}, {NULL}});
+    }
+    table_note(t, "bytes a parameter, before activations; from lesson 10's accounting (the state from its");
+    table_note(t, "allocation, BF16 as 2 bytes). The ZeRO paper counts 16 (2 + 2 + 4 + 8), the notes 18.");
+    table_end(t);
+}
+
 /* ---- 1. the swallowed update: what a step must be to survive --------------------------- */
 
 /* The spacing of float32 at w: the distance from |w| to the next float up. */
@@ -310,6 +371,7 @@ int main(int argc, char **argv)
     spacing(&report);
     mlp_recipes(&report, &args, mlp);
     fp16_underflow(&report, &args, mlp);
+    memory(&report);
     scale_trajectory(&report, &args);
     problem_free(mlp);
     return report_close(&report) == 0 ? 0 : 1;
