@@ -14,6 +14,7 @@
 
 #include "accounting.h"
 #include "experiment.h"
+#include "gpt.h"
 #include "grad_scaler.h"
 #include "lowp.h"
 #include "mixed.h"
@@ -31,6 +32,9 @@ static const OptionSpec FLAGS[] = {
 #define MLP_LR 1e-2f       /* AdamW's on the MLP in chapter 6 */
 #define MLP_STEPS 2000     /* --steps: the MLP's steps (--quick: a tenth) */
 #define RECIPES 4
+#define GPT_BATCH 16
+#define GPT_STEPS 150     /* as in chapter 10 */
+#define GPT_LR 3e-3f
 #define TABLE_ROWS 40
 /* fp16's largest number is 65504; from 65520 on, a number rounds to inf. */
 #define FP16_OVERFLOW 65520.0
@@ -268,6 +272,88 @@ static void memory(Report *r)
     table_end(t);
 }
 
+/* ---- 5. the tiny GPT in four recipes, and which of its tensors BF16 freezes ------------ */
+
+/* For each of the model's tensors: how many of its coordinate-steps left
+ * the weight where it was, and its weights' mean square at the end. */
+typedef struct {
+    int count;
+    size_t offset[64], numel[64];
+    double unchanged[64], mean_square[64], steps;
+} TensorSteps;
+
+static void watch_tensors(const Optimizer *opt, const float *before, const float *after, void *ctx)
+{
+    if (!after) return;
+    TensorSteps *ts = ctx;
+    ts->steps++;
+    for (int i = 0; i < ts->count; i++) {
+        double same = 0, sq = 0;
+        for (size_t j = ts->offset[i]; j < ts->offset[i] + ts->numel[i]; j++)
+            same += after[j] == before[j], sq += (double)after[j] * after[j];
+        ts->unchanged[i] += same / (double)ts->numel[i];
+        ts->mean_square[i] = sq / (double)ts->numel[i];
+    }
+    (void)opt;
+}
+
+static void gpt_recipes(Report *r, const LessonArgs *a, Problem *gpt)
+{
+    const int steps = a->quick ? 24 : GPT_STEPS;
+    const Column columns[] = {{"recipe", "%s"}, {"validation\nloss", "%.3f"}, {"above the\nfloor", "%.3f"},
+                              {NULL, NULL}};
+    Table *t = table_begin(r, "gpt_recipes", "AdamW on the tiny GPT in four recipes", columns);
+    Figure *fig = report_figure(r, "11_gpt_recipes");
+    fprintf(figure_commands(fig), "set xlabel 'step'\nset ylabel 'loss per character'\nset key top right\n");
+    for (int k = 0; k < RECIPES; k++) {
+        MixedAdamWConfig cfg;
+        Run run = recipe_run(k, a, &cfg);
+        run.lr = GPT_LR, run.steps = steps, run.batch = GPT_BATCH;
+        Curve c = run_curve(gpt, run, 10, NULL);
+        if (c.message[0]) fail("%s: %s", RECIPE[k], c.message);
+        const double loss = gpt_validation_loss(gpt);
+        table_row(t, RECIPE[k], loss, loss - gpt->min_loss);
+        report_values(r, RECIPE_TAG[k], (NamedValue[]){{"gpt_%s_loss", "%.3f", loss}, {NULL}});
+        figure_checkpoints(fig, RECIPE_STYLE[k], &c, "%s", RECIPE[k]);
+    }
+    figure_hline(fig, "lines ls 8 dt 2", 0, steps, gpt->min_loss, "the floor: the language's entropy");
+    table_note(t, "%d steps of batch %d at lr %g; loss per character on the validation text; the floor", steps,
+               GPT_BATCH, (double)GPT_LR);
+    table_note(t, "is the entropy of the language the text was drawn from (%.3f).", gpt->min_loss);
+    table_end(t);
+    figure_close(fig);
+
+    /* Which tensors stop moving when everything is BF16. */
+    TensorSteps ts = {.count = gpt->params.count};
+    if (ts.count > 64) fail("more than 64 tensors");
+    for (int i = 0, at = 0; i < ts.count; i++)
+        ts.offset[i] = (size_t)at, ts.numel[i] = gpt->params.params[i]->numel, at += (int)ts.numel[i];
+    MixedAdamWConfig cfg;
+    Run run = recipe_run(1, a, &cfg);
+    run.lr = GPT_LR, run.steps = steps, run.batch = GPT_BATCH;
+    if (run_watched(gpt, run, watch_tensors, &ts) != steps) fail("BF16 AdamW stopped early on the GPT");
+    const Column tcolumns[] = {{"tensor", "%s"}, {"numel", "%d"}, {"RMS\nweight", "%.3g"},
+                               {"BF16 step kept\nat that size", "%.2g"}, {"steps that did\nnot move it", "%.1f%%"},
+                               {NULL, NULL}};
+    Table *tt = table_begin(r, "gpt_frozen", "The tiny GPT's tensors under all-BF16 AdamW: which ones stop moving",
+                            tcolumns);
+    double frozen_gain = 0, gains = 0;
+    for (int i = 0; i < ts.count; i++) {
+        const char *name = gpt->params.params[i]->name;
+        const double rms = sqrt(ts.mean_square[i]), unchanged = ts.unchanged[i] / ts.steps;
+        table_row(tt, name, (int)ts.numel[i], rms, (double)bf16_smallest_surviving_update((float)rms), 100 * unchanged);
+        if (strstr(name, "ln") && strstr(name, ".weight")) frozen_gain += unchanged, gains++;
+    }
+    table_note(tt, "all-BF16 AdamW, lr %g, %d steps; the share of a tensor's coordinate-steps after which", (double)GPT_LR,
+               steps);
+    table_note(tt, "the weight held the same BF16 number. BF16 step kept: the smallest change a weight of");
+    table_note(tt, "the tensor's RMS size keeps (about half the spacing).");
+    table_end(tt);
+    report_values(r, NULL, (NamedValue[]){{"gpt_steps", "%d", steps}, {"gpt_floor", "%.3f", gpt->min_loss},
+                                          {"gpt_ln_gain_unchanged", "%.1f", gains ? 100 * frozen_gain / gains : NAN},
+                                          {NULL}});
+}
+
 /* ---- 1. the swallowed update: what a step must be to survive --------------------------- */
 
 /* The spacing of float32 at w: the distance from |w| to the next float up. */
@@ -372,6 +458,9 @@ int main(int argc, char **argv)
     mlp_recipes(&report, &args, mlp);
     fp16_underflow(&report, &args, mlp);
     memory(&report);
+    Problem *gpt = must_gpt(args.quick, (uint64_t)args.seed);
+    gpt_recipes(&report, &args, gpt);
+    problem_free(gpt);
     scale_trajectory(&report, &args);
     problem_free(mlp);
     return report_close(&report) == 0 ? 0 : 1;
