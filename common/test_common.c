@@ -2,7 +2,7 @@
  * arithmetic, the random number generator, the digits data, flags, running
  * programs from paths with spaces, and the golden-file reader. Problems,
  * training and figures are in test_problems.c, the lesson programs' toolkit
- * in test_experiment.c and test_runs.c. */
+ * in test_experiment.c and test_runs.c, BF16 and FP16 in test_lowp.c. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +24,7 @@ void add_problem_tests(TCase *core, TCase *limits);
 void add_experiment_tests(TCase *core);
 void add_gpt_tests(TCase *core, TCase *limits);   /* test_gpt.c: the tiny GPT */
 void add_run_tests(TCase *core);
+void add_lowp_tests(TCase *core, TCase *limits);   /* test_lowp.c: BF16 and FP16 */
 
 /* ---- random numbers ----------------------------------------------------------- */
 
@@ -777,6 +778,7 @@ Suite *make_suite(void)
     add_experiment_tests(core);
     add_gpt_tests(core, limits);
     add_run_tests(core);
+    add_lowp_tests(core, limits);
     tcase_set_timeout(core, 60);
     tcase_set_timeout(limits, 60);
     suite_add_tcase(s, core);

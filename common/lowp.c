@@ -1,0 +1,148 @@
+/* lowp.c - BF16 and FP16 in software (see lowp.h): each conversion works
+ * on the float32 bit pattern, as PyTorch's c10/util/BFloat16.h and Half.h do,
+ * so that every result is theirs bit for bit. */
+#include "lowp.h"
+
+#include <math.h>
+#include <string.h>
+
+#define FLOAT_SIGN 0x80000000u
+#define FLOAT_INF 0x7F800000u          /* exponent all ones, mantissa 0 */
+#define FLOAT_QUIET 0x00400000u        /* the top mantissa bit: a quiet NaN */
+#define BF16_QUIET_NAN 0x7FC0u         /* PyTorch's one BF16 NaN */
+#define FP16_SIGN 0x8000u
+#define FP16_INF 0x7C00u
+#define FP16_QUIET_NAN 0x7E00u
+#define FP16_OVERFLOW 0x477FF000u      /* 65520: halfway from 65504 to 2^16 */
+#define FP16_HALF_MIN_SUBNORMAL 0x33000000u   /* 2^-25 */
+#define FP16_MIN_NORMAL 0x38800000u    /* 2^-14 */
+
+/* memcpy, not a pointer cast: the one way C lets us read a float's bits. */
+static uint32_t bits_of(float x)
+{
+    uint32_t bits;
+    memcpy(&bits, &x, sizeof bits);
+    return bits;
+}
+
+static float float_of(uint32_t bits)
+{
+    float x;
+    memcpy(&x, &bits, sizeof x);
+    return x;
+}
+
+/* value >> shift, rounded to nearest with ties to even: PyTorch's
+ * rounding-bias trick. Adding half a unit less one (0x7FFF for shift 16)
+ * carries into the kept bits exactly when the dropped bits are more than
+ * half; adding the kept lowest bit as well carries on an exact half only
+ * when that bit is odd, so a tie goes to the even neighbour. A carry out of
+ * the mantissa steps the exponent up, which is the right answer too (up to
+ * inf at the top). value + bias must fit 32 bits: it does for every finite
+ * or infinite float. */
+static uint32_t shift_round_even(uint32_t value, int shift)
+{
+    uint32_t rounding_bias = (1u << (shift - 1)) - 1 + ((value >> shift) & 1u);
+    return (value + rounding_bias) >> shift;
+}
+
+/* ---- BF16 -------------------------------------------------------------------------- */
+
+uint16_t bf16_from_float(float x)
+{
+    if (isnan(x)) return BF16_QUIET_NAN;
+    return (uint16_t)shift_round_even(bits_of(x), 16);
+}
+
+float float_from_bf16(uint16_t b)
+{
+    return float_of((uint32_t)b << 16);
+}
+
+uint16_t bf16_from_float_stochastic(float x, uint32_t random_bits)
+{
+    if (isnan(x)) return BF16_QUIET_NAN;
+    uint32_t bits = bits_of(x);
+    uint32_t threshold = random_bits & 0xFFFFu;
+    uint32_t dropped = bits & 0xFFFFu;
+    uint16_t truncated = (uint16_t)(bits >> 16);
+    /* One up in the bit pattern is one BF16 up in magnitude, either sign. */
+    return dropped > threshold ? (uint16_t)(truncated + 1) : truncated;
+}
+
+/* ---- FP16 -------------------------------------------------------------------------- */
+
+uint16_t fp16_from_float(float x)
+{
+    uint32_t bits = bits_of(x);
+    uint16_t sign = (uint16_t)((bits & FLOAT_SIGN) >> 16);
+    uint32_t magnitude = bits & ~FLOAT_SIGN;
+    if (magnitude > FLOAT_INF) return sign | FP16_QUIET_NAN;
+    /* 65520 is a tie between 65504 (odd) and 2^16, which FP16 writes as inf. */
+    if (magnitude >= FP16_OVERFLOW) return sign | FP16_INF;
+    /* At most half the smallest subnormal: +-0 (2^-25 is a tie; 0 is even). */
+    if (magnitude <= FP16_HALF_MIN_SUBNORMAL) return sign;
+    if (magnitude >= FP16_MIN_NORMAL) {
+        /* Rebias the exponent from float32's 127 to FP16's 15, then keep the
+         * top 10 of the 23 mantissa bits. */
+        uint32_t rebiased = magnitude - ((127u - 15u) << 23);
+        return sign | (uint16_t)shift_round_even(rebiased, 13);
+    }
+    /* A subnormal: the count of 2^-24 in |x|. |x| = significand * 2^(e - 150)
+     * with the implicit bit in the 24-bit significand, so the count is the
+     * significand shifted right by 126 - e: 14 to 24 places here. A count
+     * that rounds up to 1024 is the smallest normal, 0x0400, as it should. */
+    uint32_t exponent = magnitude >> 23;
+    uint32_t significand = (magnitude & 0x7FFFFFu) | 0x800000u;
+    return sign | (uint16_t)shift_round_even(significand, (int)(126 - exponent));
+}
+
+float float_from_fp16(uint16_t h)
+{
+    uint32_t sign = (uint32_t)(h & FP16_SIGN) << 16;
+    uint32_t exponent = (h >> 10) & 0x1Fu;
+    uint32_t mantissa = h & 0x3FFu;
+    if (exponent == 0x1F) {   /* inf, or a NaN: its payload kept, made quiet */
+        uint32_t quiet = mantissa ? FLOAT_QUIET : 0;
+        return float_of(sign | FLOAT_INF | quiet | (mantissa << 13));
+    }
+    if (exponent == 0) {      /* 0 or a subnormal: mantissa * 2^-24, exact in float32 */
+        float magnitude = (float)mantissa * 0x1p-24f;
+        return sign ? -magnitude : magnitude;
+    }
+    return float_of(sign | ((exponent + 127 - 15) << 23) | (mantissa << 13));
+}
+
+/* ---- rounding and spacing ---------------------------------------------------------- */
+
+float bf16_round(float x)
+{
+    return float_from_bf16(bf16_from_float(x));
+}
+
+float fp16_round(float x)
+{
+    return float_from_fp16(fp16_from_float(x));
+}
+
+/* A format with `mantissa_bits` and smallest normal 2^min_exponent spaces its
+ * numbers in [2^e, 2^(e+1)) by 2^(e - mantissa_bits), and its subnormals as
+ * its smallest binade; max_exponent clamps |x| beyond the largest finite. */
+static float spacing(float x, int mantissa_bits, int min_exponent, int max_exponent)
+{
+    if (!isfinite(x)) return NAN;
+    int exponent = (int)((bits_of(x) & ~FLOAT_SIGN) >> 23) - 127;   /* floor(log2 |x|) for a normal */
+    if (exponent < min_exponent) exponent = min_exponent;
+    if (exponent > max_exponent) exponent = max_exponent;
+    return ldexpf(1.0f, exponent - mantissa_bits);
+}
+
+float bf16_ulp(float x)
+{
+    return spacing(x, 7, -126, 127);
+}
+
+float fp16_ulp(float x)
+{
+    return spacing(x, 10, -14, 15);
+}
