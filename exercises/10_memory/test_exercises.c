@@ -591,7 +591,7 @@ static void reference_lion8bit(float *param /* [n] */, const float *grad /* [n] 
         const size_t start = b * block, end = start + block < n ? start + block : n;
         float largest = 0.0f;   /* a short block: the padding's exp_avg (code 128, g = 0) first */
         if (end - start < block) largest = fabsf(qmap1[128] * absmax1[b] * beta2 + (1.0f - beta2) * 0.0f);
-        for (size_t i = start; i < end; i++) largest = fmaxf(largest, fabsf(m[i]));
+        largest = fmaxf(largest, block_absmax(m + start, end - start));
         absmax1[b] = largest;
         for (size_t i = start; i < end; i++) state1[i] = quantize_state1(qmap1, m[i], largest);
     }
@@ -619,7 +619,7 @@ static void lesson9_lion8bit(float *param /* [n] */, const float *grad /* [n] */
             lion_update(&pad_p, &pad_g, &pad_m, 1, cfg);
             largest = fabsf(pad_m);
         }
-        for (size_t i = start; i < end; i++) largest = fmaxf(largest, fabsf(m[i]));
+        largest = fmaxf(largest, block_absmax(m + start, end - start));
         absmax1[b] = largest;
         for (size_t i = start; i < end; i++) state1[i] = quantize_state1(qmap1, m[i], largest);
     }

@@ -263,8 +263,7 @@ static void round_trip(const float *code, bool is_signed, const float *x, size_t
 {
     for (size_t start = 0; start < n; start += block) {
         const size_t end = n - start < block ? n : start + block;
-        float absmax = 0;
-        for (size_t i = start; i < end; i++) absmax = fmaxf(absmax, fabsf(x[i]));
+        const float absmax = block_absmax(x + start, end - start);
         for (size_t i = start; i < end; i++) {
             uint8_t q = is_signed ? quantize_state1(code, x[i], absmax) : quantize_state2(code, x[i], absmax);
             back[i] = dequantize_code(code, q, absmax);
