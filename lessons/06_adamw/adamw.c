@@ -18,8 +18,8 @@ void adamw_update(float *param /* [n] */, const float *grad /* [n] */,
     /* Then chapter 5's step, written out again with the one line moved, so
      * that the whole of AdamW reads in one place and walks memory once
      * (PyTorch's adamw.py, too, was a whole copy, before AdamW became a
-     * subclass of Adam). test_adamw.c
-     * holds the two to the same bits: the decay, then adam_update. */
+     * subclass of Adam). test_adamw.c holds the two to the same bits: the
+     * decay, then adam_update. */
     const double beta1 = cfg->betas[0], beta2 = cfg->betas[1];
     const double bias_correction1 = 1.0 - pow(beta1, (double)step);
     const double bias_correction2 = 1.0 - pow(beta2, (double)step);
