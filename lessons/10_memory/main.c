@@ -530,8 +530,7 @@ static void mlp_job(int i, void *ctx, double *out)
     int k = i % VARIANTS, s = i / VARIANTS;
     Adam8bitConfig cfg;
     OptimizerSpec linear;
-    Run run = variant_run(k, jobs->base, &cfg, &linear);
-    run.seed += (uint64_t)s, run.batch_seed += 1000 * (uint64_t)s;
+    Run run = run_from_start(variant_run(k, jobs->base, &cfg, &linear), s);
     bool done = run_watched(jobs->p, run, NULL, NULL) == run.steps;
     out[0] = done ? digits_test_loss(jobs->p) : NAN;
     out[1] = done ? 100 * jobs->p->test_accuracy(jobs->p) : NAN;
