@@ -11,6 +11,13 @@
 #include "rng.h"
 #include "timing.h"
 
+Run run_from_start(Run run, int start)
+{
+    run.seed += (uint64_t)start;
+    run.batch_seed += 1000 * (uint64_t)start;
+    return run;
+}
+
 Optimizer *run_optimizer(Problem *p, Run run)
 {
     Optimizer *opt = must(run.optimizer->create(p->params, run.config ? run.config : run.optimizer->defaults),

@@ -68,6 +68,11 @@ typedef struct {
     const ParamGrouping *groups;      /* NULL: one group, at the config's weight_decay */
 } Run;
 
+/* The same run from its `start`-th start, for a mean over several: its seed
+ * `start` on and its batch seed 1000 * `start` on, so that each start draws
+ * other weights and other batches, and a chapter's --seed moves them all. */
+Run run_from_start(Run run, int start);
+
 /* run's optimizer on p's parameters (fails only when memory runs out). */
 Optimizer *run_optimizer(Problem *p, Run run);
 /* The bytes of state run's optimizer keeps for p's parameters: what it costs

@@ -82,6 +82,16 @@ static Problem *bowl(void)
 
 /* ---- one run ---------------------------------------------------------------- */
 
+START_TEST(test_run_from_start_moves_both_seeds)
+{
+    const Run run = {.lr = 0.5f, .steps = 7, .seed = 3, .batch_seed = 40};
+    const Run first = run_from_start(run, 0), third = run_from_start(run, 2);
+    ck_assert(first.seed == 3 && first.batch_seed == 40);
+    ck_assert(third.seed == 5 && third.batch_seed == 2040);
+    ck_assert(third.lr == 0.5f && third.steps == 7);   /* the rest as it was */
+}
+END_TEST
+
 START_TEST(test_run_optimizer_takes_the_runs_lr)
 {
     /* NULL config: the spec's defaults (lr 0.1), but the run's lr wins. */
@@ -697,6 +707,7 @@ void add_run_tests(TCase *core)
 {
     tcase_add_test(core, test_run_optimizer_takes_the_runs_lr);
     tcase_add_test(core, test_run_optimizer_makes_the_runs_groups);
+    tcase_add_test(core, test_run_from_start_moves_both_seeds);
     tcase_add_test(core, test_run_path_by_hand);
     tcase_add_test(core, test_run_watched_shows_every_step);
     tcase_add_test(core, test_run_rule_path_is_run_path_for_a_rule);

@@ -154,8 +154,8 @@ static void check_only(const char *only)
     }
 }
 
-static void print_table(const BenchArgs *args, size_t n, const RooflineTiming *fast, const Row *teaching,
-                        const Row *torch)
+static void print_table(const BenchArgs *args, size_t n, const RooflineTiming *fast,
+                        const double *in_cache, const Row *teaching, const Row *torch)
 {
     int threads = 1;
 #ifdef _OPENMP
@@ -168,13 +168,15 @@ static void print_table(const BenchArgs *args, size_t n, const RooflineTiming *f
 #ifndef _OPENMP
     printf("no OpenMP (the compiler refused -fopenmp): the fast build runs on 1 thread\n");
 #endif
-    printf("kernel: the step's reads and writes and no arithmetic, fast build, the step's threads\n\n");
-    printf("%-9s %6s %9s %9s %8s %8s %6s %9s %8s %5s\n", "", "bytes/", "teaching", "fast",
-           "fast", "kernel", "% of", "PyTorch", "fast vs", "same");
-    printf("%-9s %6s %9s %9s %8s %8s %6s %9s %8s %5s\n", "optimizer", "param", "Gparam/s",
-           "Gparam/s", "GB/s", "GB/s", "kernel", "Gparam/s", "PyTorch", "bits");
+    printf("kernel: the step's reads and writes and no arithmetic, fast build, the step's threads\n");
+    printf("in cache: the fast build's step on arrays in the cache, the step's threads\n\n");
+    printf("%-9s %6s %9s %9s %8s %8s %6s %8s %9s %8s %5s\n", "", "bytes/", "teaching", "fast",
+           "fast", "kernel", "% of", "in cache", "PyTorch", "fast vs", "same");
+    printf("%-9s %6s %9s %9s %8s %8s %6s %8s %9s %8s %5s\n", "optimizer", "param", "Gparam/s",
+           "Gparam/s", "GB/s", "GB/s", "kernel", "Gparam/s", "Gparam/s", "PyTorch", "bits");
     int met_kernel = 0, met_torch = 0, timed = 0, torch_timed = 0;
-    char missed_kernel[256] = "", missed_torch[256] = "";
+    char missed_kernel[256] = "", missed_torch[256] = "", arithmetic_bound[256] = "",
+         out_of_reach[512] = "";
     for (int k = 0; k < roofline_count(); k++) {
         const RooflineOptimizer *b = roofline_optimizer(k);
         if (!wanted(args->only, b->name)) continue;
@@ -195,6 +197,12 @@ static void print_table(const BenchArgs *args, size_t n, const RooflineTiming *f
             else
                 snprintf(missed_torch + strlen(missed_torch), sizeof missed_torch - strlen(missed_torch),
                          " %s", b->name);
+            /* No step that moves these bytes beats the kernel: PyTorch's
+             * time over the kernel's is the most any code can gain on it. */
+            const double at_most = torch[k].step_s / m->kernel_seconds;
+            if (at_most < 20)
+                snprintf(out_of_reach + strlen(out_of_reach), sizeof out_of_reach - strlen(out_of_reach),
+                         " %s (%.1fx)", b->name, at_most);
         } else {
             snprintf(ratio, sizeof ratio, "%s", args->torch ? "none" : "no torch");
         }
@@ -203,8 +211,14 @@ static void print_table(const BenchArgs *args, size_t n, const RooflineTiming *f
         else
             snprintf(missed_kernel + strlen(missed_kernel), sizeof missed_kernel - strlen(missed_kernel),
                      " %s", b->name);
-        printf("%-9s %6.2f %9s %9.3f %8.2f %8.2f %6.1f %9s %8s %5s%s\n", b->name, b->bytes_per_param,
-               teach, gps, gbs, kernel_gbs, pct, tgps, ratio, same, b->sliced ? "" : " (1 thread)");
+        /* Slower with nothing to wait for than memory lets it be: the
+         * arithmetic, not memory, sets this step's speed. */
+        if (in_cache[k] * b->bytes_per_param < kernel_gbs * 1e9)
+            snprintf(arithmetic_bound + strlen(arithmetic_bound),
+                     sizeof arithmetic_bound - strlen(arithmetic_bound), " %s", b->name);
+        printf("%-9s %6.2f %9s %9.3f %8.2f %8.2f %6.1f %8.3f %9s %8s %5s%s\n", b->name,
+               b->bytes_per_param, teach, gps, gbs, kernel_gbs, pct, in_cache[k] * 1e-9, tgps, ratio,
+               same, b->sliced ? "" : " (1 thread)");
     }
     printf("\nbytes a parameter, counted from each update function's loops:\n");
     for (int k = 0; k < roofline_count(); k++)
@@ -219,9 +233,15 @@ static void print_table(const BenchArgs *args, size_t n, const RooflineTiming *f
             printf("PyTorch %s: %s\n", roofline_name(k), torch[k].why);
     printf("fast build >= 90%% of its memory kernel: %d of %d%s%s\n", met_kernel, timed,
            *missed_kernel ? "; below:" : "", missed_kernel);
-    if (torch_timed)
+    printf("bound by arithmetic (in cache slower than its kernel lets it be):%s\n",
+           *arithmetic_bound ? arithmetic_bound : " none");
+    if (torch_timed) {
         printf("fast build >= 20x PyTorch's step: %d of %d%s%s\n", met_torch, torch_timed,
                *missed_torch ? "; below:" : "", missed_torch);
+        if (*out_of_reach)
+            printf("20x PyTorch is beyond memory's reach for some: PyTorch's step over the kernel's,\n"
+                   "the most any code moving the same bytes can gain on it:%s\n", out_of_reach);
+    }
     else
         printf("fast build vs PyTorch: no torch (python3-torch not found), no ratio\n");
 }
@@ -258,18 +278,21 @@ int main(int argc, char **argv)
     if (args.torch) read_rows(args.torch, "torch", torch, n);
 
     RooflineTiming fast[MAX_BENCHES];
+    double in_cache[MAX_BENCHES] = {0};
     memset(fast, 0, sizeof fast);
     for (int k = 0; k < roofline_count(); k++) {
         if (!wanted(args.only, roofline_name(k))) continue;
         /* The teaching build's rows need no kernel: the table's kernel is the fast build's. */
         if (roofline_measure(k, n, args.repeats, !args.tsv, &fast[k]) != 0)
             fail("%s: out of memory (%s's arrays at n = %zu)", COMMAND, roofline_name(k), n);
+        if (!args.tsv && roofline_in_cache(k, 4000000, args.repeats, &in_cache[k]) != 0)
+            fail("%s: out of memory (%s's arrays in cache)", COMMAND, roofline_name(k));
         if (args.tsv)
             printf("step\t%s\t%zu\t%.9f\t%016llx\t%s\t%d\t%.4f\n", fast[k].name, n,
                    fast[k].step_seconds, (unsigned long long)fast[k].param_hash, BUILD_NAME,
                    fast[k].threads, fast[k].bytes_per_param);
         fflush(stdout);
     }
-    if (!args.tsv) print_table(&args, n, fast, teaching, torch);
+    if (!args.tsv) print_table(&args, n, fast, in_cache, teaching, torch);
     return 0;
 }

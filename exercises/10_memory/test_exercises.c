@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "exercises.h"
+#include "golden_maps.h"
 #include "graded.h"
 #include "lion.h"
 #include "quantize.h"
@@ -160,82 +161,11 @@ START_TEST(test_ex1_by_hand)
 }
 END_TEST
 
-/* The maps file: tests/golden/adam8bit_maps.txt, made by
- * tools/adam8bit_reference.py (a NumPy port of bitsandbytes' kernels):
- *     map signed|unsigned <256 numbers>
- *     quantize NAME signed|unsigned BLOCK_SIZE N
- *     input <N> / codes <N> / absmax <ceil(N / BLOCK_SIZE)> / dequant <N>
- *     end */
-typedef struct {
-    char name[64];
-    bool is_signed;
-    size_t block_size, n;
-    float *input, *codes, *dequant;   /* [n] each */
-    float *absmax;                    /* [ceil(n / block_size)] */
-} QuantizeCase;
-
-typedef struct {
-    float map[2][QMAP_SIZE];   /* [0] signed, [1] unsigned */
-    int count;
-    QuantizeCase cases[16];
-} MapsFile;
-
+/* The maps file, read by lessons/10_memory/golden_maps.c. */
 static void load_maps(MapsFile *f)
 {
-    memset(f, 0, sizeof *f);
-    char path[4096], err[512];
-    snprintf(path, sizeof path, "%s/adam8bit_maps.txt", golden_dir());
-    GoldenReader r;
-    require(golden_reader_open(&r, path, err, sizeof err) == 0, "%s", err);
-    int maps = 0;
-    const char *open_case = NULL;
-    for (const char *word; (word = golden_reader_next(&r)) != NULL;) {
-        QuantizeCase *c = &f->cases[f->count < 16 ? f->count : 15];
-        if (strcmp(word, "map") == 0) {
-            const char *kind = golden_reader_word(&r);
-            if (!kind || golden_reader_floats(&r, f->map[strcmp(kind, "signed") != 0], QMAP_SIZE, true) != 0)
-                break;
-            maps++;
-        } else if (strcmp(word, "quantize") == 0) {
-            if (f->count == 16) break;
-            const char *name = golden_reader_word(&r), *kind = golden_reader_word(&r);
-            const char *block = golden_reader_word(&r), *n = golden_reader_word(&r);
-            if (!name || !kind || !block || !n) break;
-            snprintf(c->name, sizeof c->name, "%s", name);
-            c->is_signed = strcmp(kind, "signed") == 0;
-            c->block_size = (size_t)atol(block);
-            c->n = (size_t)atol(n);
-            if (c->block_size == 0 || c->n == 0) break;
-            open_case = c->name;
-        } else if (open_case && strcmp(word, "end") == 0) {
-            f->count++;
-            open_case = NULL;
-        } else if (open_case) {
-            float **row = strcmp(word, "input") == 0     ? &c->input
-                          : strcmp(word, "codes") == 0   ? &c->codes
-                          : strcmp(word, "absmax") == 0  ? &c->absmax
-                          : strcmp(word, "dequant") == 0 ? &c->dequant
-                                                         : NULL;
-            size_t len = row == &c->absmax ? quantize_num_blocks(c->n, c->block_size) : c->n;
-            if (!row || *row || !(*row = malloc(len * sizeof **row))) break;
-            if (golden_reader_floats(&r, *row, len, false) != 0) break;
-        } else {
-            break;
-        }
-    }
-    require(golden_reader_close(&r, open_case, err, sizeof err) == 0, "%s", err);
-    ck_assert_int_eq(maps, 2);
-    for (int i = 0; i < f->count; i++)
-        require(f->cases[i].input && f->cases[i].codes && f->cases[i].absmax && f->cases[i].dequant,
-                "case %s is missing a row", f->cases[i].name);
-}
-
-static void free_maps(MapsFile *f)
-{
-    for (int i = 0; i < f->count; i++) {
-        free(f->cases[i].input), free(f->cases[i].codes);
-        free(f->cases[i].absmax), free(f->cases[i].dequant);
-    }
+    char err[600];
+    require(maps_file_load(f, err, sizeof err) == 0, "%s", err);
 }
 
 START_TEST(test_ex1_matches_the_port)
@@ -271,7 +201,7 @@ START_TEST(test_ex1_matches_the_port)
                     back[i], k->dequant[i]);
         free(q), free(absmax), free(back);
     }
-    free_maps(&f);
+    maps_file_free(&f);
 }
 END_TEST
 
@@ -661,7 +591,7 @@ static void reference_lion8bit(float *param /* [n] */, const float *grad /* [n] 
         const size_t start = b * block, end = start + block < n ? start + block : n;
         float largest = 0.0f;   /* a short block: the padding's exp_avg (code 128, g = 0) first */
         if (end - start < block) largest = fabsf(qmap1[128] * absmax1[b] * beta2 + (1.0f - beta2) * 0.0f);
-        for (size_t i = start; i < end; i++) largest = fmaxf(largest, fabsf(m[i]));
+        largest = fmaxf(largest, block_absmax(m + start, end - start));
         absmax1[b] = largest;
         for (size_t i = start; i < end; i++) state1[i] = quantize_state1(qmap1, m[i], largest);
     }
@@ -689,7 +619,7 @@ static void lesson9_lion8bit(float *param /* [n] */, const float *grad /* [n] */
             lion_update(&pad_p, &pad_g, &pad_m, 1, cfg);
             largest = fabsf(pad_m);
         }
-        for (size_t i = start; i < end; i++) largest = fmaxf(largest, fabsf(m[i]));
+        largest = fmaxf(largest, block_absmax(m + start, end - start));
         absmax1[b] = largest;
         for (size_t i = start; i < end; i++) state1[i] = quantize_state1(qmap1, m[i], largest);
     }

@@ -2,6 +2,7 @@
  * optlab (see adamw.h). */
 #include "adamw.h"
 
+#include <math.h>
 #include <stdio.h>
 
 /* snippet: adamw_update, shown in 06_adamw */
@@ -10,23 +11,34 @@ void adamw_update(float *param /* [n] */, const float *grad /* [n] */,
                   float *max_exp_avg_sq /* [n] if amsgrad, else unused */,
                   size_t n, long step, const AdamWConfig *cfg)
 {
-    /* Decoupled weight decay: shrink every weight by the same factor,
-     * before Adam looks at the gradient. PyTorch works out 1 - lr * wd in
-     * double (Python floats) and multiplies in float. */
+    /* Decoupled weight decay: every weight shrinks by the same factor.
+     * PyTorch works out 1 - lr * wd in double (Python floats) and
+     * multiplies in float. */
     const float shrink = (float)(1.0 - (double)cfg->lr * (double)cfg->weight_decay);
-    /* Then Adam's step, with no L2 term: the decay never enters exp_avg or
-     * exp_avg_sq, so it is not divided by sqrt(exp_avg_sq). */
-    AdamConfig adam = *cfg;
-    adam.weight_decay = 0.0f;
-    /* Both, a chunk of 4096 weights (16 KB) at a time: Adam's step finds the
-     * shrunk chunk still in the cache, so param comes from memory once, not
-     * twice as it would after a shrink of the whole tensor. */
-    const size_t chunk = 4096;
-    for (size_t lo = 0; lo < n; lo += chunk) {
-        const size_t len = n - lo < chunk ? n - lo : chunk;
-        for (size_t i = lo; i < lo + len; i++) param[i] *= shrink;
-        adam_update(param + lo, grad + lo, exp_avg + lo, exp_avg_sq + lo,
-                    max_exp_avg_sq ? max_exp_avg_sq + lo : NULL, len, step, &adam);
+    /* Then chapter 5's step, written out again with the one line moved, so
+     * that the whole of AdamW reads in one place and walks memory once
+     * (PyTorch's adamw.py, too, was a whole copy, before AdamW became a
+     * subclass of Adam). test_adamw.c holds the two to the same bits: the
+     * decay, then adam_update. */
+    const double beta1 = cfg->betas[0], beta2 = cfg->betas[1];
+    const double bias_correction1 = 1.0 - pow(beta1, (double)step);
+    const double bias_correction2 = 1.0 - pow(beta2, (double)step);
+    const float step_size = (float)(cfg->lr / bias_correction1);
+    const float bias_correction2_sqrt = (float)sqrt(bias_correction2);
+    const float b1 = (float)beta1, one_minus_b1 = (float)(1.0 - beta1);
+    const float b2 = (float)beta2, one_minus_b2 = (float)(1.0 - beta2);
+    for (size_t i = 0; i < n; i++) {
+        param[i] *= shrink;   /* the decay, on the weight: the one line that moved */
+        const float g = cfg->maximize ? -grad[i] : grad[i];   /* no weight_decay * param */
+        exp_avg[i] = b1 * exp_avg[i] + one_minus_b1 * g;
+        exp_avg_sq[i] = b2 * exp_avg_sq[i] + one_minus_b2 * g * g;
+        float second = exp_avg_sq[i];
+        if (cfg->amsgrad) {
+            max_exp_avg_sq[i] = fmaxf(max_exp_avg_sq[i], exp_avg_sq[i]);
+            second = max_exp_avg_sq[i];
+        }
+        const float denom = sqrtf(second) / bias_correction2_sqrt + cfg->eps;
+        param[i] -= step_size * exp_avg[i] / denom;
     }
 }
 /* end snippet */

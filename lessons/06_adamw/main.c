@@ -253,9 +253,7 @@ static End mlp_end(Problem *p, Run run, int seeds)
 {
     End mean = {.test_low = INFINITY, .test_high = -INFINITY};
     for (int k = 0; k < seeds; k++) {
-        Run one = run;
-        one.seed += (uint64_t)k, one.batch_seed += 1000 * (uint64_t)k;
-        Curve c = run_curve(p, one, 1, NULL);
+        Curve c = run_curve(p, run_from_start(run, k), 1, NULL);
         if (c.message[0]) fail("%s", c.message);
         End e = measured(p, c.final_loss);
         mean.loss += e.loss / seeds, mean.train_acc += e.train_acc / seeds, mean.test_acc += e.test_acc / seeds;

@@ -187,6 +187,33 @@ START_TEST(test_decay_never_enters_the_averages)
 }
 END_TEST
 
+START_TEST(test_adamw_is_the_decay_then_adams_step)
+{
+    /* What the chapter says of the loop: the decay of the whole tensor by
+     * (float)(1 - lr*wd), then lesson 05's step with no L2 term, give the
+     * same bits as adamw_update's one loop, with every switch. */
+    for (int ams = 0; ams <= 1; ams++)
+        for (int max = 0; max <= 1; max++) {
+            AdamWConfig cfg = config(0.01f, 0.3f);
+            cfg.amsgrad = ams, cfg.maximize = max;
+            AdamConfig adam = cfg;
+            adam.weight_decay = 0.0f;
+            const float shrink = (float)(1.0 - (double)cfg.lr * (double)cfg.weight_decay);
+            enum { N = 37 };
+            float p[2][N], s[2][3][N] = {{{0}}}, g[N];
+            for (int j = 0; j < N; j++) p[0][j] = p[1][j] = cosf(0.7f * (float)j) * (float)(j + 1);
+            for (long t = 1; t <= 20; t++) {
+                for (int j = 0; j < N; j++) g[j] = sinf(1.3f * (float)(t * N + j)) * (float)(j % 5);
+                adamw_update(p[0], g, s[0][0], s[0][1], s[0][2], N, t, &cfg);
+                for (int j = 0; j < N; j++) p[1][j] *= shrink;
+                adam_update(p[1], g, s[1][0], s[1][1], s[1][2], N, t, &adam);
+                ck_assert_msg(memcmp(p[0], p[1], sizeof p[0]) == 0 && memcmp(s[0], s[1], sizeof s[0]) == 0,
+                              "amsgrad %d maximize %d: step %ld differs", ams, max, t);
+            }
+        }
+}
+END_TEST
+
 START_TEST(test_defaults_are_pytorchs)
 {
     /* torch.optim.AdamW(params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8,
@@ -954,6 +981,7 @@ Suite *make_suite(void)
         {&test_decay_never_enters_the_averages, 1},
         {&test_defaults_are_pytorchs, 1},
         {&test_without_decay_adamw_is_adam, 1},
+        {&test_adamw_is_the_decay_then_adams_step, 1},
         {&test_golden_trajectories, TABLE_SIZE(GOLDEN_CASES)},
         {&test_every_golden_case_is_checked, 1},
         {&test_golden_defaults, 1},

@@ -328,8 +328,7 @@ static void schedules_mlp(Report *r, const LessonArgs *a, Problem *p)
     double loss[MLP_SCHEDULES][3], train[MLP_SCHEDULES][3], test[MLP_SCHEDULES][3];
     for (int k = 0; k < MLP_SCHEDULES; k++)
         for (int s = 0; s < seeds; s++) {
-            Run run = mlp_run(a, &ADAMW_SPEC, MLP_LR, steps);
-            run.seed += (uint64_t)s, run.batch_seed += 1000 * (uint64_t)s;
+            Run run = run_from_start(mlp_run(a, &ADAMW_SPEC, MLP_LR, steps), s);
             Trace tr = trace_run(p, run, &recipes[k], NULL);
             if (tr.steps_done < steps) fail("AdamW diverged on the MLP under the %s schedule", tags[k]);
             loss[k][s] = tr.end_loss, train[k][s] = tr.train_acc, test[k][s] = tr.test_acc;

@@ -351,8 +351,7 @@ static void compare_mlp(Report *r, const LessonArgs *a, Problem *p, const float 
     for (int k = 0; k < COMPARED; k++) {
         double loss[3], test[3];
         for (int s = 0; s < seeds; s++) {
-            Run run = mlp_run(a, rows[k].spec, rows[k].lr, steps);
-            run.seed += (uint64_t)s, run.batch_seed += 1000 * (uint64_t)s;
+            Run run = run_from_start(mlp_run(a, rows[k].spec, rows[k].lr, steps), s);
             Trace tr = traced_run(p, run, NULL, 0);
             loss[s] = tr.end_loss, test[s] = tr.test_acc;
             if (s == 0) curve[k] = tr.loss;

@@ -66,9 +66,7 @@ static End run_end(Problem *p, Run run, int seeds)
 {
     End mean = {0, 0};
     for (int s = 0; s < seeds; s++) {
-        Run one = run;
-        one.seed += (uint64_t)s, one.batch_seed += 1000 * (uint64_t)s;
-        bool done = run_watched(p, one, NULL, NULL) == run.steps;
+        bool done = run_watched(p, run_from_start(run, s), NULL, NULL) == run.steps;
         double loss = p->test_accuracy ? digits_test_loss(p) : gpt_validation_loss(p);
         mean.test_loss += (done && isfinite(loss) ? loss : NAN) / seeds;
         mean.test_acc += (p->test_accuracy ? 100 * p->test_accuracy(p) : NAN) / seeds;

@@ -263,8 +263,7 @@ static void round_trip(const float *code, bool is_signed, const float *x, size_t
 {
     for (size_t start = 0; start < n; start += block) {
         const size_t end = n - start < block ? n : start + block;
-        float absmax = 0;
-        for (size_t i = start; i < end; i++) absmax = fmaxf(absmax, fabsf(x[i]));
+        const float absmax = block_absmax(x + start, end - start);
         for (size_t i = start; i < end; i++) {
             uint8_t q = is_signed ? quantize_state1(code, x[i], absmax) : quantize_state2(code, x[i], absmax);
             back[i] = dequantize_code(code, q, absmax);
@@ -531,8 +530,7 @@ static void mlp_job(int i, void *ctx, double *out)
     int k = i % VARIANTS, s = i / VARIANTS;
     Adam8bitConfig cfg;
     OptimizerSpec linear;
-    Run run = variant_run(k, jobs->base, &cfg, &linear);
-    run.seed += (uint64_t)s, run.batch_seed += 1000 * (uint64_t)s;
+    Run run = run_from_start(variant_run(k, jobs->base, &cfg, &linear), s);
     bool done = run_watched(jobs->p, run, NULL, NULL) == run.steps;
     out[0] = done ? digits_test_loss(jobs->p) : NAN;
     out[1] = done ? 100 * jobs->p->test_accuracy(jobs->p) : NAN;
@@ -709,27 +707,38 @@ static void roofline(Report *r, const LessonArgs *a)
     const int repeats = a->quick ? 1 : 5;
     const Column columns[] = {{"optimizer", "%s"}, {"bytes\nper param", "%.2f"}, {"step\nms", "%.1f"},
                               {"memory kernel\nms", "%.1f"}, {"GB/s", "%.1f"}, {"share of\nthe kernel", "%.0f%%"},
-                              {NULL, NULL}};
+                              {"step in\ncache, ms", "%.1f"}, {NULL, NULL}};
     Table *t = table_begin(r, "roofline", "Each optimizer's step against a memory-only kernel of its traffic",
                            columns);
     double adam = NAN, adam8bit = NAN;   /* their step times */
+    int arithmetic_bound = 0;            /* steps slower in cache than their kernel from memory */
     for (int i = 0; i < roofline_count(); i++) {
         RooflineTiming rt;
-        if (roofline_time(i, n, repeats, &rt) != 0) fail("out of memory");
+        double in_cache;   /* parameters a second, the arrays in the cache */
+        if (roofline_time(i, n, repeats, &rt) != 0 || roofline_in_cache(i, n, repeats, &in_cache) != 0)
+            fail("out of memory");
         if (strcmp(rt.name, "adam") == 0) adam = rt.step_seconds;
         if (strcmp(rt.name, "adam8bit") == 0) adam8bit = rt.step_seconds;
-        double share = 100 * rt.kernel_seconds / rt.step_seconds;
-        table_row(t, rt.name, rt.bytes_per_param, 1e3 * rt.step_seconds, 1e3 * rt.kernel_seconds,
-                  rt.bytes_per_param * (double)n / rt.step_seconds / GB, share);
+        const double share = 100 * rt.kernel_seconds / rt.step_seconds;
+        const double gbs = rt.bytes_per_param * (double)n / rt.step_seconds / GB;
+        const double cache_seconds = (double)n / in_cache;
+        arithmetic_bound += cache_seconds > rt.kernel_seconds;
+        table_row(t, rt.name, rt.bytes_per_param, 1e3 * rt.step_seconds, 1e3 * rt.kernel_seconds, gbs,
+                  share, 1e3 * cache_seconds);
         report_values(r, rt.name, (NamedValue[]){{"roof_%s_share", "%.0f", share},
-                                                {"roof_%s_gbs", "%.1f", rt.bytes_per_param * (double)n /
-                                                                        rt.step_seconds / GB}, {NULL}});
+                                                {"roof_%s_gbs", "%.1f", gbs},
+                                                {"roof_%s_cache_share", "%.0f",
+                                                 100 * cache_seconds / rt.step_seconds},
+                                                {NULL}});
     }
     table_note(t, "%zu parameters, one thread, the teaching build (-O2); the median of %d runs. Wall", n, repeats);
-    table_note(t, "clock on this machine: `make bench` times 10^7 and 10^8 with the fast build too");
+    table_note(t, "clock on this machine: `make bench` times 10^7 and 10^8 with the fast build too.");
+    table_note(t, "Step in cache: as many parameters stepped with the arrays in the core's cache.");
     table_end(t);
     report_values(r, NULL, (NamedValue[]){{"roof_n", "%.0e", (double)n},
-                                          {"roof_adam8bit_vs_adam", "%.1f", adam8bit / adam}, {NULL}});
+                                          {"roof_adam8bit_vs_adam", "%.1f", adam8bit / adam},
+                                          {"roof_arithmetic_bound", "%.0f", (double)arithmetic_bound},
+                                          {"roof_count", "%.0f", (double)roofline_count()}, {NULL}});
 }
 
 /* ==== the program ==== */

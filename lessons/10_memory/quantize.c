@@ -52,16 +52,21 @@ void create_dynamic_map(bool is_signed, float code[QMAP_SIZE])
 }
 /* end snippet */
 
+float block_absmax(const float *x /* [n] */, size_t n)
+{
+    float largest = 0.0f;
+    for (size_t i = 0; i < n; i++) largest = fmaxf(largest, fabsf(x[i]));
+    return largest;
+}
+
 void quantize_blockwise(const float *code /* [256] */, bool is_signed, const float *x /* [n] */,
                         size_t n, size_t block_size, float *absmax /* [ceil(n / block_size)] */,
                         uint8_t *q /* [n] */)
 {
     for (size_t start = 0, b = 0; start < n; start += block_size, b++) {
         const size_t end = n - start < block_size ? n : start + block_size;
-        float largest = 0.0f;
-        for (size_t i = start; i < end; i++) largest = fmaxf(largest, fabsf(x[i]));
-        absmax[b] = largest;
-        const float inverse = 1.0f / largest;
+        absmax[b] = block_absmax(x + start, end - start);
+        const float inverse = 1.0f / absmax[b];
         for (size_t i = start; i < end; i++) q[i] = quantize_nearest(code, x[i] * inverse, is_signed);
     }
 }

@@ -117,6 +117,10 @@ static inline HOST_DEVICE uint8_t quantize_state2(const float *code /* [256] uns
 }
 /* end snippet */
 
+/* A block's scale: the largest |x| of its n numbers (0 for a block of
+ * zeros; fmaxf passes over a NaN). */
+float block_absmax(const float *x /* [n] */, size_t n);
+
 /* bitsandbytes' quantize_blockwise (its CUDA kernel kQuantizeBlockwise,
  * General8bit): x[n] in blocks of block_size (the last may be shorter),
  * absmax[b] = max |x| of block b, and each element the nearest code of

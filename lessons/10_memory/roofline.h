@@ -85,4 +85,13 @@ int roofline_time(int i, size_t n, int repeats, RooflineTiming *out);
 /* The same; with_kernel false times the step alone (kernel_seconds -1). */
 int roofline_measure(int i, size_t n, int repeats, bool with_kernel, RooflineTiming *out);
 
+/* The other roof: optimizer i's step with nothing to wait for but its own
+ * arithmetic, its arrays (64 KB of each float array a thread) in the
+ * core's cache, stepped over and over, at least `work` parameters a thread
+ * a run: parameters stepped per second, the median of `repeats` runs (1 to
+ * 128) after a warm-up. A step whose speed here is below its memory
+ * kernel's is bound by its arithmetic: fewer bytes would not make it
+ * faster. 0, or -1 (out untouched) for a bad argument or no memory. */
+int roofline_in_cache(int i, size_t work, int repeats, double *params_per_second);
+
 #endif

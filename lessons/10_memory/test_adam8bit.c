@@ -15,6 +15,7 @@
 #include "adam.h"
 #include "adam8bit.h"
 #include "adam8bit_kernel.h"
+#include "golden_maps.h"
 #include "quantize.h"
 #include "testing.h"
 
@@ -116,77 +117,11 @@ START_TEST(test_linspace_as_torch)
 }
 END_TEST
 
-/* The maps file: tests/golden/adam8bit_maps.txt (format in
- * tools/adam8bit_reference.py). */
-typedef struct {
-    float map[2][QMAP_SIZE];   /* [0] signed, [1] unsigned */
-    int count;
-    struct {
-        char name[64];
-        bool is_signed;
-        int block_size, n;
-        float *input, *codes, *absmax, *dequant;
-    } cases[16];
-} MapsFile;
-
+/* The maps file, read by golden_maps.c; a test fails on a file it cannot read. */
 static void load_maps(MapsFile *f)
 {
-    memset(f, 0, sizeof *f);
-    char path[4096], err[512];
-    snprintf(path, sizeof path, "%s/adam8bit_maps.txt", golden_dir());
-    GoldenReader r;
-    ck_assert_msg(golden_reader_open(&r, path, err, sizeof err) == 0, "%s", err);
-    int maps = 0;
-    const char *open_case = NULL;
-    for (const char *word; (word = golden_reader_next(&r)) != NULL;) {
-        if (strcmp(word, "map") == 0) {
-            const char *kind = golden_reader_word(&r);
-            if (!kind) break;
-            if (golden_reader_floats(&r, f->map[strcmp(kind, "signed") != 0], QMAP_SIZE, true) != 0)
-                break;
-            maps++;
-        } else if (strcmp(word, "quantize") == 0) {
-            if (f->count == 16) break;
-            const char *name = golden_reader_word(&r), *kind = golden_reader_word(&r);
-            const char *block = golden_reader_word(&r), *n = golden_reader_word(&r);
-            if (!name || !kind || !block || !n) break;
-            snprintf(f->cases[f->count].name, sizeof f->cases[0].name, "%s", name);
-            f->cases[f->count].is_signed = strcmp(kind, "signed") == 0;
-            f->cases[f->count].block_size = atoi(block);
-            f->cases[f->count].n = atoi(n);
-            open_case = f->cases[f->count].name;
-        } else if (open_case && strcmp(word, "end") == 0) {
-            f->count++;
-            open_case = NULL;
-        } else if (open_case) {
-            int n = f->cases[f->count].n, b = f->cases[f->count].block_size;
-            float **row = strcmp(word, "input") == 0     ? &f->cases[f->count].input
-                          : strcmp(word, "codes") == 0   ? &f->cases[f->count].codes
-                          : strcmp(word, "absmax") == 0  ? &f->cases[f->count].absmax
-                          : strcmp(word, "dequant") == 0 ? &f->cases[f->count].dequant
-                                                         : NULL;
-            size_t len = row == &f->cases[f->count].absmax ? quantize_num_blocks((size_t)n, (size_t)b)
-                                                           : (size_t)n;
-            if (!row || *row || !(*row = malloc(len * sizeof **row))) break;
-            if (golden_reader_floats(&r, *row, len, false) != 0) break;
-        } else {
-            break;
-        }
-    }
-    ck_assert_msg(golden_reader_close(&r, open_case, err, sizeof err) == 0, "%s", err);
-    ck_assert_int_eq(maps, 2);
-    ck_assert_int_ge(f->count, 1);
-    for (int i = 0; i < f->count; i++)
-        ck_assert_msg(f->cases[i].input && f->cases[i].codes && f->cases[i].absmax && f->cases[i].dequant,
-                      "case %s is missing a row", f->cases[i].name);
-}
-
-static void free_maps(MapsFile *f)
-{
-    for (int i = 0; i < f->count; i++) {
-        free(f->cases[i].input), free(f->cases[i].codes);
-        free(f->cases[i].absmax), free(f->cases[i].dequant);
-    }
+    char err[600];
+    ck_assert_msg(maps_file_load(f, err, sizeof err) == 0, "%s", err);
 }
 
 /* The port's maps are, bit for bit, what torch 2.11 gave for
@@ -203,7 +138,7 @@ START_TEST(test_maps_match_the_port)
         ck_assert_msg(s[k] == f.map[0][k], "signed[%d] = %.9g, the port %.9g", k, s[k], f.map[0][k]);
         ck_assert_msg(u[k] == f.map[1][k], "unsigned[%d] = %.9g, the port %.9g", k, u[k], f.map[1][k]);
     }
-    free_maps(&f);
+    maps_file_free(&f);
 }
 END_TEST
 
@@ -215,7 +150,7 @@ START_TEST(test_quantize_matches_the_port)
         const char *name = f.cases[c].name;
         float code[QMAP_SIZE];
         create_dynamic_map(f.cases[c].is_signed, code);
-        size_t n = (size_t)f.cases[c].n, block = (size_t)f.cases[c].block_size;
+        size_t n = f.cases[c].n, block = f.cases[c].block_size;
         size_t blocks = quantize_num_blocks(n, block);
         uint8_t *q = malloc(n);
         float *absmax = malloc(blocks * sizeof *absmax), *back = malloc(n * sizeof *back);
@@ -232,7 +167,7 @@ START_TEST(test_quantize_matches_the_port)
             ck_assert_msg(absmax[b] == f.cases[c].absmax[b], "%s: absmax[%zu]", name, b);
         free(q), free(absmax), free(back);
     }
-    free_maps(&f);
+    maps_file_free(&f);
 }
 END_TEST
 

@@ -100,13 +100,14 @@ START_TEST(test_fast_build_table_has_every_optimizer_with_the_same_bits)
         snprintf(prefix, sizeof prefix, "%-9s ", NAMES[k]);
         ck_assert_msg(line_starting(fast.out, prefix, line, sizeof line) != NULL, "no row for %s:\n%s",
                       NAMES[k], fast.out);
-        /* name, bytes, teaching, fast, GB/s, kernel GB/s, %, PyTorch "-", "no torch", bits */
+        /* name, bytes, teaching, fast, GB/s, kernel GB/s, %, in cache,
+         * PyTorch "-", "no torch", bits */
         char name[32], torch[16], no[8], torch_word[8], bits[8];
-        double bytes, teach, gps, gbs, kgbs, pct;
-        int fields = sscanf(line, "%31s %lf %lf %lf %lf %lf %lf %15s %7s %7s %7s", name, &bytes, &teach,
-                            &gps, &gbs, &kgbs, &pct, torch, no, torch_word, bits);
-        ck_assert_msg(fields == 11, "not a row: %s", line);
-        ck_assert_msg(teach > 0 && gps > 0 && kgbs > 0 && pct > 0, "not a row: %s", line);
+        double bytes, teach, gps, gbs, kgbs, pct, cache;
+        int fields = sscanf(line, "%31s %lf %lf %lf %lf %lf %lf %lf %15s %7s %7s %7s", name, &bytes,
+                            &teach, &gps, &gbs, &kgbs, &pct, &cache, torch, no, torch_word, bits);
+        ck_assert_msg(fields == 12, "not a row: %s", line);
+        ck_assert_msg(teach > 0 && gps > 0 && kgbs > 0 && pct > 0 && cache > 0, "not a row: %s", line);
         /* GB/s = Gparam/s x bytes, within the printed digits (3 and 2 decimals) */
         ck_assert_msg(fabs(gbs - gps * bytes) <= 0.0005 * bytes + 0.005 + 1e-3 * gbs,
                       "GB/s is not Gparam/s x bytes: %s", line);
@@ -116,6 +117,8 @@ START_TEST(test_fast_build_table_has_every_optimizer_with_the_same_bits)
         ck_assert_msg(strcmp(bits, "yes") == 0, "%s: the fast build's parameters differ: %s", NAMES[k], line);
     }
     ck_assert_ptr_nonnull(line_starting(fast.out, "fast build >= 90% of its memory kernel: ", line, sizeof line));
+    ck_assert_ptr_nonnull(line_starting(fast.out, "bound by arithmetic (in cache slower than its kernel",
+                                        line, sizeof line));
     ck_assert_ptr_nonnull(line_starting(fast.out, "fast build vs PyTorch: no torch", line, sizeof line));
     program_run_free(&teaching);
     program_run_free(&fast);
@@ -142,8 +145,8 @@ END_TEST
 
 /* Lesson 10's roofline.h, which the bench and the lesson's program call:
  * the table in the bench's order, a timing of every optimizer at a tiny
- * size (positive times, the step's bits the same on a second run), and
- * bad arguments refused. */
+ * size (positive times, the step's bits the same on a second run), its
+ * speed in cache (positive), and bad arguments refused. */
 START_TEST(test_roofline_times_every_optimizer)
 {
     ck_assert_int_ge(roofline_count(), NUM_NAMES);
@@ -160,8 +163,17 @@ START_TEST(test_roofline_times_every_optimizer)
         ck_assert_int_eq(roofline_measure(i, 5000, 1, false, &again), 0);
         ck_assert_double_eq(again.kernel_seconds, -1);
         ck_assert_msg(again.param_hash == t.param_hash, "%s: two runs, two answers", t.name);
+        double in_cache = -1;
+        ck_assert_int_eq(roofline_in_cache(i, 1, 1, &in_cache), 0);
+        ck_assert_msg(in_cache > 0 && isfinite(in_cache), "%s: %g params/s in cache", t.name, in_cache);
     }
     RooflineTiming t;
+    double rate = -1;
+    ck_assert_int_eq(roofline_in_cache(-1, 1, 1, &rate), -1);
+    ck_assert_int_eq(roofline_in_cache(0, 0, 1, &rate), -1);
+    ck_assert_int_eq(roofline_in_cache(0, 1, 0, &rate), -1);
+    ck_assert_int_eq(roofline_in_cache(0, 1, 129, &rate), -1);
+    ck_assert_double_eq(rate, -1);   /* untouched */
     ck_assert_int_eq(roofline_time(-1, 100, 1, &t), -1);
     ck_assert_int_eq(roofline_time(roofline_count(), 100, 1, &t), -1);
     ck_assert_ptr_null(roofline_name(roofline_count()));

@@ -140,6 +140,21 @@ START_TEST(test_the_chapters_measurements)
     ck_assert(value_in(v, "stress_eps4_tiny_max") < 10 && value_in(v, "stress_eps4_sparse_max") < 10);
     ck_assert(value_in(v, "stress_eps6_tiny_max") < value_in(v, "stress_b256_tiny_max") / 10);
     ck_assert(near(value_in(v, "stress_b256_large"), value_in(v, "stress_fp32_large"), 0.05));
+
+    /* The roofline: timings, so only what holds on any machine. The count
+     * of arithmetic-bound steps is a count of the table's nine; each share
+     * is a percentage of a time. */
+    ck_assert(value_in(v, "roof_count") == 9);
+    const double bound = value_in(v, "roof_arithmetic_bound");
+    ck_assert(bound >= 0 && bound <= 9 && bound == floor(bound));
+    static const char *const names[] = {"sgd", "adam", "adam8bit"};
+    for (int i = 0; i < 3; i++) {
+        char name[64];
+        snprintf(name, sizeof name, "roof_%s_cache_share", names[i]);
+        ck_assert_msg(value_in(v, name) > 0, "%s", name);
+        snprintf(name, sizeof name, "roof_%s_share", names[i]);
+        ck_assert_msg(value_in(v, name) > 0, "%s", name);
+    }
     free(v);
 }
 END_TEST
