@@ -241,9 +241,9 @@ static void print_table(const BenchArgs *args, size_t n, const RooflineTiming *f
         if (*out_of_reach)
             printf("20x PyTorch is beyond memory's reach for some: PyTorch's step over the kernel's,\n"
                    "the most any code moving the same bytes can gain on it:%s\n", out_of_reach);
-    }
-    else
+    } else {
         printf("fast build vs PyTorch: no torch (python3-torch not found), no ratio\n");
+    }
 }
 
 int main(int argc, char **argv)
