@@ -304,18 +304,23 @@ static void gpt_recipes(Report *r, const LessonArgs *a, Problem *gpt)
                               {NULL, NULL}};
     Table *t = table_begin(r, "gpt_recipes", "AdamW on the tiny GPT in four recipes", columns);
     Figure *fig = report_figure(r, "11_gpt_recipes");
-    fprintf(figure_commands(fig), "set xlabel 'step'\nset ylabel 'loss per character'\nset key top right\n");
+    fprintf(figure_commands(fig), "set xlabel 'step'\nset ylabel 'loss per character, mean of 10 batches'\n"
+                                  "set key top right\n");
+    double *batch_loss = doubles_new((size_t)steps + 1);
     for (int k = 0; k < RECIPES; k++) {
         MixedAdamWConfig cfg;
         Run run = recipe_run(k, a, &cfg);
         run.lr = GPT_LR, run.steps = steps, run.batch = GPT_BATCH;
-        Curve c = run_curve(gpt, run, 10, NULL);
+        /* One chunk: the loss on every training window only at the start
+         * and the end (a GPT's is costly); the batches' losses between. */
+        Curve c = run_curve(gpt, run, 1, batch_loss);
         if (c.message[0]) fail("%s: %s", RECIPE[k], c.message);
         const double loss = gpt_validation_loss(gpt);
         table_row(t, RECIPE[k], loss, loss - gpt->min_loss);
         report_values(r, RECIPE_TAG[k], (NamedValue[]){{"gpt_%s_loss", "%.3f", loss}, {NULL}});
-        figure_checkpoints(fig, RECIPE_STYLE[k], &c, "%s", RECIPE[k]);
+        figure_trailing_means(fig, RECIPE_STYLE[k], batch_loss, steps, 10, "%s", RECIPE[k]);
     }
+    free(batch_loss);
     figure_hline(fig, "lines ls 8 dt 2", 0, steps, gpt->min_loss, "the floor: the language's entropy");
     table_note(t, "%d steps of batch %d at lr %g; loss per character on the validation text; the floor", steps,
                GPT_BATCH, (double)GPT_LR);
