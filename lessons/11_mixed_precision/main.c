@@ -157,6 +157,7 @@ typedef struct {
     long t;                                    /* steps seen so far */
     double zero[UNDERFLOW_POINTS][SCALES], subnormal[UNDERFLOW_POINTS][SCALES],
         overflow[UNDERFLOW_POINTS][SCALES], largest[UNDERFLOW_POINTS];
+    double bf16_zero[UNDERFLOW_POINTS];        /* the same gradient in BF16, unscaled */
 } Underflow;
 
 static void watch_gradients(const Optimizer *opt, const float *before, const float *after, void *ctx)
@@ -173,6 +174,7 @@ static void watch_gradients(const Optimizer *opt, const float *before, const flo
             if (x == 0.0f) continue;
             nonzero++;
             u->largest[k] = fmax(u->largest[k], fabsf(x));
+            u->bf16_zero[k] += bf16_round(x) == 0.0f;
             for (int s = 0; s < SCALES; s++) {
                 const float h = fp16_round((float)(x * LOSS_SCALE[s]));
                 u->zero[k][s] += h == 0.0f;
@@ -183,9 +185,12 @@ static void watch_gradients(const Optimizer *opt, const float *before, const flo
     }
     for (int s = 0; s < SCALES; s++)
         u->zero[k][s] /= nonzero, u->subnormal[k][s] /= nonzero, u->overflow[k][s] /= nonzero;
+    u->bf16_zero[k] /= nonzero;
 }
 
-static void fp16_underflow(Report *r, const LessonArgs *a, Problem *p)
+/* Returns the share (percent) of the last gradient's nonzero elements that
+ * BF16 makes 0. */
+static double fp16_underflow(Report *r, const LessonArgs *a, Problem *p)
 {
     MixedAdamWConfig cfg;
     Run run = recipe_run(0, a, &cfg);   /* FP32 AdamW */
@@ -209,7 +214,9 @@ static void fp16_underflow(Report *r, const LessonArgs *a, Problem *p)
                                           {"fp16_last_subnormal", "%.1f", 100 * u.subnormal[last][0]},
                                           {"fp16_last_zero_scaled", "%.2f", 100 * u.zero[last][2]},
                                           {"fp16_last_inf_scaled", "%.2f", 100 * u.overflow[last][2]},
+                                          {"bf16_last_zero", "%.2f", 100 * u.bf16_zero[last]},
                                           {NULL}});
+    return 100 * u.bf16_zero[last];
 }
 
 /* ---- 4. memory per parameter, recipe by recipe (lesson 10's accounting) ---------------- */
@@ -359,6 +366,37 @@ static void gpt_recipes(Report *r, const LessonArgs *a, Problem *gpt)
                                           {NULL}});
 }
 
+/* ---- 6. the study notes' claims ----------------------------------------------------------- */
+
+/* NVIDIA's H100 SXM datasheet, dense (its Tensor Core figures are given
+ * "with sparsity", twice these): peak TFLOPS. A fact from a source, not a
+ * measurement: this book has no GPU of its own. */
+#define H100_FP32 66.9         /* the CUDA cores, no Tensor Core */
+#define H100_TF32_TENSOR 494.7
+#define H100_BF16_TENSOR 989.4
+
+static void claims(Report *r, double bf16_grads_zero)
+{
+    const double bf16_digits = 8 * log10(2.0), bf16_one_plus = bf16_round(1.0f + 1e-5f);
+    const Column columns[] = {{"the study notes' claim", "%s"}, {"notes", "%s"}, {"checked", "%s"}, {NULL, NULL}};
+    Table *t = table_begin(r, "claims", "The study notes' claims about BF16, checked", columns);
+    char digits[32], one[48], tf32[48], fp32[48], underflow[48];
+    snprintf(digits, sizeof digits, "%.2f digits (8 bits)", bf16_digits);
+    snprintf(one, sizeof one, "%.9g: lost", bf16_one_plus);
+    snprintf(tf32, sizeof tf32, "%.1fx TF32's Tensor Cores", H100_BF16_TENSOR / H100_TF32_TENSOR);
+    snprintf(fp32, sizeof fp32, "%.1fx FP32 without them", H100_BF16_TENSOR / H100_FP32);
+    snprintf(underflow, sizeof underflow, "%.2f%% of the MLP's to 0 in BF16", bf16_grads_zero);
+    table_row(t, "BF16 keeps 3 significant digits", "3", digits);
+    table_row(t, "1.0 + 0.00001 in BF16 is 1.0", "1.0", one);
+    table_row(t, "Tensor Cores run BF16 2x faster", "2x", tf32);
+    table_row(t, "", "", fp32);
+    table_row(t, "loss scaling keeps gradients from underflowing", "needed", underflow);
+    table_note(t, "Tensor Cores: NVIDIA's H100 SXM datasheet, dense peak TFLOPS (BF16 %.1f, TF32 %.1f, FP32",
+               H100_BF16_TENSOR, H100_TF32_TENSOR);
+    table_note(t, "%.1f); a fact quoted, not measured. Loss scaling is for FP16's range (table above).", H100_FP32);
+    table_end(t);
+}
+
 /* ---- 1. the swallowed update: what a step must be to survive --------------------------- */
 
 /* The spacing of float32 at w: the distance from |w| to the next float up. */
@@ -461,7 +499,7 @@ int main(int argc, char **argv)
     Problem *mlp = must_mlp(MLP_HIDDEN, (uint64_t)args.seed);   /* each run resets it to its own start */
     spacing(&report);
     mlp_recipes(&report, &args, mlp);
-    fp16_underflow(&report, &args, mlp);
+    claims(&report, fp16_underflow(&report, &args, mlp));
     memory(&report);
     Problem *gpt = must_gpt(args.quick, (uint64_t)args.seed);
     gpt_recipes(&report, &args, gpt);
