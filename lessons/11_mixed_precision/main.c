@@ -196,9 +196,9 @@ static double fp16_underflow(Report *r, const LessonArgs *a, Problem *p)
     Run run = recipe_run(0, a, &cfg);   /* FP32 AdamW */
     Underflow u = {.at = {1, a->steps / 20, a->steps / 4, a->steps}};
     if (run_watched(p, run, watch_gradients, &u) != run.steps) fail("AdamW stopped early on the MLP");
-    const Column columns[] = {{"step", "%d"},           {"largest\n|grad|", "%.2g"}, {"scale 1\nto 0", "%.1f%%"},
-                              {"\nsubnormal", "%.1f%%"}, {"scale 256\nto 0", "%.1f%%"}, {"\nsubnormal", "%.1f%%"},
-                              {"scale 65536\nto 0", "%.2f%%"}, {"\nsubnormal", "%.2f%%"}, {"\ninf", "%.2f%%"},
+    const Column columns[] = {{"step", "%d"},         {"largest\n|grad|", "%.2g"}, {"scale 1\nto 0", "%.1f%%"},
+                              {"\nsubn.", "%.1f%%"}, {"scale 256\nto 0", "%.1f%%"}, {"\nsubn.", "%.1f%%"},
+                              {"scale 65536\nto 0", "%.2f%%"}, {"\nsubn.", "%.2f%%"}, {"\ninf", "%.2f%%"},
                               {NULL, NULL}};
     Table *t = table_begin(r, "fp16_gradients", "The MLP's gradients stored in FP16, times a loss scale", columns);
     for (int k = 0; k < UNDERFLOW_POINTS; k++)
@@ -206,7 +206,7 @@ static double fp16_underflow(Report *r, const LessonArgs *a, Problem *p)
                   100 * u.subnormal[k][1], 100 * u.zero[k][2], 100 * u.subnormal[k][2], 100 * u.overflow[k][2]);
     table_note(t, "shares of the gradient's nonzero elements, FP32 AdamW at lr %g, batch %d; FP16's", (double)MLP_LR,
                MLP_BATCH);
-    table_note(t, "smallest normal number is 2^-14 (6.1e-5), its smallest subnormal 2^-24 (6.0e-8).");
+    table_note(t, "smallest normal number is 2^-14 (6.1e-5); subn.: subnormal, from 2^-24 (6.0e-8) up to it.");
     table_end(t);
     const int last = UNDERFLOW_POINTS - 1;
     report_values(r, NULL, (NamedValue[]){{"fp16_last_step", "%d", u.at[last]},
