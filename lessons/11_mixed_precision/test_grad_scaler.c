@@ -730,28 +730,6 @@ START_TEST(test_refuses_a_scaler_that_cannot_work)
 }
 END_TEST
 
-/* ---- the program ------------------------------------------------------------------ */
-
-START_TEST(test_program_smoke_run)
-{
-    static const char *const tables[] = {"scale", "values", NULL};
-    static const char *const figures[] = {"11_scale", NULL};
-    check_lesson_smoke_run("11_mixed_precision", "A GradScaler's scale", tables, figures);
-}
-END_TEST
-
-START_TEST(test_program_flags_and_values)
-{
-    check_lesson_flags("11_mixed_precision");
-    /* Its table's story: overflows skipped steps, and the scale came down
-     * from 65536 and went up again. */
-    char *v = lesson_values("11_mixed_precision");
-    ck_assert(value_in(v, "scale_skipped") >= 3);
-    ck_assert(value_in(v, "scale_lowest") < 65536 && value_in(v, "scale_highest") > 65536);
-    free(v);
-}
-END_TEST
-
 void add_grad_scaler_tests(TCase *core, TCase *limits)
 {
     tcase_add_loop_test(core, test_golden_trajectories, 0, TABLE_SIZE(GOLDEN_CASES));
@@ -764,8 +742,6 @@ void add_grad_scaler_tests(TCase *core, TCase *limits)
     tcase_add_test(core, test_overflow_resets_the_tracker);
     tcase_add_test(core, test_inv_scale_is_exact_for_powers_of_two);
     tcase_add_test(core, test_step_unscales_once);
-    tcase_add_test(core, test_program_smoke_run);
-    tcase_add_test(core, test_program_flags_and_values);
     tcase_add_test(limits, test_nan_gradient_skips_the_step);
     tcase_add_test(limits, test_scale_never_grows_to_inf);
     tcase_add_test(limits, test_scale_is_not_bounded_below);

@@ -7,6 +7,7 @@
 
 void add_mixed_tests(TCase *core, TCase *limits);         /* test_mixed.c: the three recipes' steps */
 void add_grad_scaler_tests(TCase *core, TCase *limits);   /* test_grad_scaler.c: dynamic loss scaling */
+void add_program_tests(TCase *core, TCase *limits);       /* test_program.c: the program and the chapter */
 
 Suite *make_suite(void)
 {
@@ -14,6 +15,7 @@ Suite *make_suite(void)
     TCase *core = tcase_create("Core"), *limits = tcase_create("Limits");
     add_mixed_tests(core, limits);
     add_grad_scaler_tests(core, limits);
+    add_program_tests(core, limits);
     /* Core runs the lesson program; Limits' tests are short (lesson_suite
      * in common/testing.c allows the same). */
     tcase_set_timeout(core, 300);
