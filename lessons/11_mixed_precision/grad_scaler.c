@@ -63,7 +63,8 @@ bool grad_scaler_step(GradScaler *scaler, Optimizer *opt)
      * gradients may have been unscaled already, to clip them (lesson 07). */
     if (!scaler->unscaled)
         for (int i = 0; i < opt->params.count; i++)
-            grad_scaler_unscale(scaler, opt->params.grads[i]->data, opt->params.grads[i]->numel);
+            grad_scaler_unscale(scaler, opt->params.grads[i]->data,
+                                opt->params.grads[i]->numel);
     /* A skipped step is not a step: the optimizer's step count (Adam's t)
      * stays where it was. */
     if (grad_scaler_should_skip(scaler)) return false;

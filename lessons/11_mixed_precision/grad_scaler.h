@@ -49,9 +49,10 @@ typedef struct {
 
 /* torch.amp.GradScaler(device, init_scale=2.0**16, growth_factor=2.0,
  * backoff_factor=0.5, growth_interval=2000, enabled=True) */
-#define GRAD_SCALER_DEFAULTS                                                               \
-    ((GradScalerConfig){.init_scale = 65536.0, .growth_factor = 2.0, .backoff_factor = 0.5, \
-                        .growth_interval = 2000, .enabled = true})
+#define GRAD_SCALER_DEFAULTS                                                    \
+    ((GradScalerConfig){.init_scale = 65536.0, .growth_factor = 2.0,             \
+                        .backoff_factor = 0.5, .growth_interval = 2000,          \
+                        .enabled = true})
 /* end snippet */
 
 /* snippet: grad_scaler_state, shown in 11_mixed_precision */

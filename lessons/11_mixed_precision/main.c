@@ -126,6 +126,7 @@ static void mlp_recipes(Report *r, const LessonArgs *a, Problem *p)
         table_row(t, RECIPE[k], c.final_loss, 100 * c.final_accuracy, 100 * first, 100 * last, stall);
         report_values(r, RECIPE_TAG[k], (NamedValue[]){{"mlp_%s_loss", "%.4f", c.final_loss},
                                                         {"mlp_%s_acc", "%.1f", 100 * c.final_accuracy},
+                                                        {"mlp_%s_moved_first", "%.1f", 100 * first},
                                                         {"mlp_%s_moved_last", "%.1f", 100 * last},
                                                         {"mlp_%s_stall", "%d", stall}, {NULL}});
         figure_checkpoints(fig, RECIPE_STYLE[k], &c, "%s", RECIPE[k]);
@@ -138,6 +139,8 @@ static void mlp_recipes(Report *r, const LessonArgs *a, Problem *p)
     table_note(t, "(BF16 for all but FP32); below half: the step from which that share stays under 50%%");
     table_note(t, "(0: never).");
     table_end(t);
+    report_values(r, NULL, (NamedValue[]){{"mlp_steps", "%d", steps}, {"mlp_batch", "%d", MLP_BATCH},
+                                          {"mlp_lr", "%g", (double)MLP_LR}, {NULL}});
     figure_close(fig);
     figure_close(mv);
 }
@@ -324,7 +327,8 @@ static void gpt_recipes(Report *r, const LessonArgs *a, Problem *gpt)
         if (c.message[0]) fail("%s: %s", RECIPE[k], c.message);
         const double loss = gpt_validation_loss(gpt);
         table_row(t, RECIPE[k], loss, loss - gpt->min_loss);
-        report_values(r, RECIPE_TAG[k], (NamedValue[]){{"gpt_%s_loss", "%.3f", loss}, {NULL}});
+        report_values(r, RECIPE_TAG[k], (NamedValue[]){{"gpt_%s_loss", "%.3f", loss},
+                                                        {"gpt_%s_above", "%.3f", loss - gpt->min_loss}, {NULL}});
         figure_trailing_means(fig, RECIPE_STYLE[k], batch_loss, steps, 10, "%s", RECIPE[k]);
     }
     free(batch_loss);
@@ -349,12 +353,13 @@ static void gpt_recipes(Report *r, const LessonArgs *a, Problem *gpt)
                                {NULL, NULL}};
     Table *tt = table_begin(r, "gpt_frozen", "The tiny GPT's tensors under all-BF16 AdamW: which ones stop moving",
                             tcolumns);
-    double frozen_gain = 0, gains = 0;
+    double frozen_gain = 0, gains = 0, other_most = 0;
     for (int i = 0; i < ts.count; i++) {
         const char *name = gpt->params.params[i]->name;
         const double rms = sqrt(ts.mean_square[i]), unchanged = ts.unchanged[i] / ts.steps;
         table_row(tt, name, (int)ts.numel[i], rms, (double)bf16_smallest_surviving_update((float)rms), 100 * unchanged);
         if (strstr(name, "ln") && strstr(name, ".weight")) frozen_gain += unchanged, gains++;
+        else other_most = fmax(other_most, unchanged);
     }
     table_note(tt, "all-BF16 AdamW, lr %g, %d steps; the share of a tensor's coordinate-steps after which", (double)GPT_LR,
                steps);
@@ -363,6 +368,8 @@ static void gpt_recipes(Report *r, const LessonArgs *a, Problem *gpt)
     table_end(tt);
     report_values(r, NULL, (NamedValue[]){{"gpt_steps", "%d", steps}, {"gpt_floor", "%.3f", gpt->min_loss},
                                           {"gpt_ln_gain_unchanged", "%.1f", gains ? 100 * frozen_gain / gains : NAN},
+                                          {"gpt_other_unchanged_max", "%.1f", 100 * other_most},
+                                          {"gpt_lr", "%g", (double)GPT_LR}, {"gpt_batch", "%d", GPT_BATCH},
                                           {NULL}});
 }
 
@@ -386,6 +393,12 @@ static void claims(Report *r, double bf16_grads_zero)
     snprintf(tf32, sizeof tf32, "%.1fx TF32's Tensor Cores", H100_BF16_TENSOR / H100_TF32_TENSOR);
     snprintf(fp32, sizeof fp32, "%.1fx FP32 without them", H100_BF16_TENSOR / H100_FP32);
     snprintf(underflow, sizeof underflow, "%.2f%% of the MLP's to 0 in BF16", bf16_grads_zero);
+    report_values(r, NULL, (NamedValue[]){{"h100_bf16_tflops", "%.1f", H100_BF16_TENSOR},
+                                          {"h100_tf32_tflops", "%.1f", H100_TF32_TENSOR},
+                                          {"h100_fp32_tflops", "%.1f", H100_FP32},
+                                          {"h100_bf16_vs_tf32", "%.1f", H100_BF16_TENSOR / H100_TF32_TENSOR},
+                                          {"h100_bf16_vs_fp32", "%.1f", H100_BF16_TENSOR / H100_FP32},
+                                          {NULL}});
     table_row(t, "BF16 keeps 3 significant digits", "3", digits);
     table_row(t, "1.0 + 0.00001 in BF16 is 1.0", "1.0", one);
     table_row(t, "Tensor Cores run BF16 2x faster", "2x", tf32);
@@ -445,7 +458,7 @@ static void scale_trajectory(Report *r, const LessonArgs *a)
     (void)a;
     double *x = doubles_new((size_t)steps), *scale = doubles_new((size_t)steps);
     double lowest = scaler.scale, highest = scaler.scale;
-    int skipped = 0;
+    int skipped = 0, skipped_spike = 0;
 
     const Column columns[] = {{"step", "%d"},         {"largest\n|grad|", "%.3g"}, {"scaled\n(fp16)", "%.6g"},
                               {"unscaled", "%.3g"},   {"optimizer\nstep", "%s"},   {"scale\nafter", "%.0f"},
@@ -462,6 +475,7 @@ static void scale_trajectory(Report *r, const LessonArgs *a)
         grad_scaler_unscale(&scaler, grad, NUMEL);
         const bool skip = grad_scaler_should_skip(&scaler);
         skipped += skip;
+        skipped_spike += skip && (step == 9 || step == 10 || step == 21);   /* gradient()'s spikes */
         const char *problem = grad_scaler_update(&scaler);
         if (problem) fail("%s", problem);
         x[step - 1] = step, scale[step - 1] = scaler.scale;
@@ -476,6 +490,10 @@ static void scale_trajectory(Report *r, const LessonArgs *a)
                skipped, steps, steps > TABLE_ROWS ? " (the first 40 shown)" : "");
     table_end(t);
     report_values(r, NULL, (NamedValue[]){{"scale_skipped", "%d", skipped},
+                                          {"scale_skipped_spike", "%d", skipped_spike},
+                                          {"scale_skipped_other", "%d", skipped - skipped_spike},
+                                          {"scale_steps", "%d", steps},
+                                          {"scale_growth_interval", "%d", GROWTH_INTERVAL},
                                           {"scale_final", "%.0f", scale[steps - 1]},
                                           {"scale_lowest", "%g", lowest},
                                           {"scale_highest", "%g", highest},

@@ -28,7 +28,8 @@ void adamw_update_bf16(uint16_t *param /* [n] */, const uint16_t *grad /* [n] */
      * 0.8984375, and 0.999 and 1 - 1e-5 become 1, so that with the
      * defaults exp_avg_sq never decays and the weight decay does nothing. */
     const float shrink = bf16_round((float)(1.0 - (double)cfg->lr * cfg->weight_decay));
-    const float b1 = bf16_round((float)beta1), one_minus_b1 = bf16_round((float)(1.0 - beta1));
+    const float b1 = bf16_round((float)beta1);
+    const float one_minus_b1 = bf16_round((float)(1.0 - beta1));
     const float b2 = bf16_round((float)beta2);
     const float bc2_sqrt = bf16_round((float)bias_correction2_sqrt);
     const float eps = bf16_round(cfg->eps);
@@ -40,13 +41,15 @@ void adamw_update_bf16(uint16_t *param /* [n] */, const uint16_t *grad /* [n] */
          * float32 and rounds its result to BF16 (bf16_round) once. */
         float g = float_from_bf16(grad[i]);
         if (cfg->maximize) g = -g;
-        float p = bf16_round(float_from_bf16(param[i]) * shrink);   /* param.mul_(1 - lr*wd) */
-        float m = bf16_round(float_from_bf16(exp_avg[i]) * b1);     /* exp_avg.mul_(beta1) */
+        /* param.mul_(1 - lr*wd), exp_avg.mul_(beta1) */
+        float p = bf16_round(float_from_bf16(param[i]) * shrink);
+        float m = bf16_round(float_from_bf16(exp_avg[i]) * b1);
         /* .add_(grad, alpha=1 - beta1): one rounding, the product of two
          * BF16 numbers being exact in float32 (PyTorch's last n mod 32
          * elements round the product first: tools/mixed_reference.py). */
         m = bf16_round(m + one_minus_b1 * g);
-        float v = bf16_round(float_from_bf16(exp_avg_sq[i]) * b2);  /* exp_avg_sq.mul_(beta2) */
+        /* exp_avg_sq.mul_(beta2) */
+        float v = bf16_round(float_from_bf16(exp_avg_sq[i]) * b2);
         /* .addcmul_(grad, grad, value=1 - beta2): PyTorch's kernel is
          * compiled to a fused multiply-add, one rounding of (value*g)*g + v. */
         v = bf16_round(fmaf(one_minus_b2 * g, g, v));
@@ -96,7 +99,8 @@ uint32_t stochastic_rounding_bits(uint64_t seed, long step, size_t index)
 void adamw_update_bf16_stochastic(uint16_t *param /* [n] */, const float *grad /* [n] */,
                                   float *exp_avg /* [n] */, float *exp_avg_sq /* [n] */,
                                   float *max_exp_avg_sq /* [n] if amsgrad, else unused */,
-                                  size_t n, long step, uint64_t seed, const AdamWConfig *cfg)
+                                  size_t n, long step, uint64_t seed,
+                                  const AdamWConfig *cfg)
 {
     /* The weights a chunk at a time, widened to float32 on the stack: the
      * step itself is lesson 06's, in float32, on FP32 states; only the
@@ -112,9 +116,10 @@ void adamw_update_bf16_stochastic(uint16_t *param /* [n] */, const float *grad /
          * the new weight lies towards the BF16 above it: on average the
          * stored weight is the float32 one, so steps too small to survive
          * rounding to nearest still move it, in expectation. */
-        for (size_t i = 0; i < len; i++)
-            param[lo + i] = bf16_from_float_stochastic(wide[i],
-                                                       stochastic_rounding_bits(seed, step, lo + i));
+        for (size_t i = 0; i < len; i++) {
+            const uint32_t bits = stochastic_rounding_bits(seed, step, lo + i);
+            param[lo + i] = bf16_from_float_stochastic(wide[i], bits);
+        }
     }
 }
 /* end snippet */
@@ -186,12 +191,15 @@ static void from_bf16(const uint16_t *b /* [n] */, float *out /* [n] */, size_t 
 
 /* Everything BF16: param, grad and the states, as bit patterns for the
  * step, then back into the float32 arrays. */
-static void step_bf16(float *param /* [n] */, const float *grad /* [n] */, float *exp_avg /* [n] */,
-                      float *exp_avg_sq /* [n] */, float *max_exp_avg_sq /* [n] or NULL */,
-                      uint16_t *scratch /* [5 * n] */, size_t n, long step, const AdamWConfig *cfg)
+static void step_bf16(float *param /* [n] */, const float *grad /* [n] */,
+                      float *exp_avg /* [n] */, float *exp_avg_sq /* [n] */,
+                      float *max_exp_avg_sq /* [n] or NULL */,
+                      uint16_t *scratch /* [5 * n] */, size_t n, long step,
+                      const AdamWConfig *cfg)
 {
     uint16_t *p = scratch, *g = p + n, *m = g + n, *v = m + n, *vmax = v + n;
-    to_bf16(param, p, n), to_bf16(grad, g, n), to_bf16(exp_avg, m, n), to_bf16(exp_avg_sq, v, n);
+    to_bf16(param, p, n), to_bf16(grad, g, n);
+    to_bf16(exp_avg, m, n), to_bf16(exp_avg_sq, v, n);
     if (max_exp_avg_sq) to_bf16(max_exp_avg_sq, vmax, n);
     adamw_update_bf16(p, g, m, v, max_exp_avg_sq ? vmax : NULL, n, step, cfg);
     from_bf16(p, param, n), from_bf16(m, exp_avg, n), from_bf16(v, exp_avg_sq, n);
@@ -209,8 +217,9 @@ static void mixed_step_group(Optimizer *self, const ParamGroup *group)
         float *param = self->params.params[i]->data, *grad = self->params.grads[i]->data;
         float *exp_avg = self->slots[mx->exp_avg_slot][i]->data;
         float *exp_avg_sq = self->slots[mx->exp_avg_sq_slot][i]->data;
-        float *max_exp_avg_sq =
-            mx->max_exp_avg_sq_slot < 0 ? NULL : self->slots[mx->max_exp_avg_sq_slot][i]->data;
+        float *max_exp_avg_sq = mx->max_exp_avg_sq_slot < 0
+                                    ? NULL
+                                    : self->slots[mx->max_exp_avg_sq_slot][i]->data;
         const size_t n = self->params.params[i]->numel;
         /* The gradient a BF16 backward pass stores. */
         for (size_t k = 0; k < n; k++) grad[k] = bf16_round(grad[k]);
@@ -222,33 +231,37 @@ static void mixed_step_group(Optimizer *self, const ParamGroup *group)
         uint16_t *weights = mx->scratch;   /* the BF16 model's tensor */
         to_bf16(param, weights, n);
         if (mx->config.precision == PRECISION_BF16_STOCHASTIC)
-            adamw_update_bf16_stochastic(weights, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, n,
-                                         self->step_count, (uint64_t)mx->config.seed + (uint64_t)i, &cfg);
+            adamw_update_bf16_stochastic(weights, grad, exp_avg, exp_avg_sq, max_exp_avg_sq,
+                                         n, self->step_count,
+                                         (uint64_t)mx->config.seed + (uint64_t)i, &cfg);
         else
-            adamw_update_master(weights, self->slots[mx->master_slot][i]->data, grad, exp_avg,
-                                exp_avg_sq, max_exp_avg_sq, n, self->step_count, &cfg);
+            adamw_update_master(weights, self->slots[mx->master_slot][i]->data, grad,
+                                exp_avg, exp_avg_sq, max_exp_avg_sq, n, self->step_count,
+                                &cfg);
         from_bf16(weights, param, n);
     }
 }
 
 Optimizer *mixed_adamw_new(ParamList params, const MixedAdamWConfig *cfg)
 {
-    static const char *const names[] = {"adamw_bf16", "adamw_bf16_stochastic", "adamw_bf16_master"};
+    static const char *const names[] = {"adamw_bf16", "adamw_bf16_stochastic",
+                                        "adamw_bf16_master"};
     size_t largest = 0;
     for (int i = 0; i < params.count; i++)
         if (params.params[i]->numel > largest) largest = params.params[i]->numel;
     MixedAdamW *mx = calloc(1, sizeof *mx + 5 * largest * sizeof mx->scratch[0]);
     if (!mx) return NULL;
     mx->config = *cfg;
-    optimizer_init(&mx->base, names[cfg->precision], params, cfg->adamw.lr, cfg->adamw.weight_decay,
-                   mixed_step_group);
+    optimizer_init(&mx->base, names[cfg->precision], params, cfg->adamw.lr,
+                   cfg->adamw.weight_decay, mixed_step_group);
     mx->base.groups[0].beta1 = cfg->adamw.betas[0];
     mx->max_exp_avg_sq_slot = mx->master_slot = -1;
     mx->exp_avg_slot = optimizer_add_slot(&mx->base, "exp_avg");
     mx->exp_avg_sq_slot = optimizer_add_slot(&mx->base, "exp_avg_sq");
     bool ok = mx->exp_avg_slot >= 0 && mx->exp_avg_sq_slot >= 0;
     if (ok && cfg->adamw.amsgrad)
-        ok = (mx->max_exp_avg_sq_slot = optimizer_add_slot(&mx->base, "max_exp_avg_sq")) >= 0;
+        ok = (mx->max_exp_avg_sq_slot =
+                  optimizer_add_slot(&mx->base, "max_exp_avg_sq")) >= 0;
     if (ok && cfg->precision == PRECISION_BF16_MASTER)
         ok = (mx->master_slot = optimizer_add_slot(&mx->base, "master")) >= 0;
     if (!ok) {
@@ -259,7 +272,8 @@ Optimizer *mixed_adamw_new(ParamList params, const MixedAdamWConfig *cfg)
     for (int i = 0; i < params.count; i++) {
         float *w = params.params[i]->data;
         if (mx->master_slot >= 0)
-            memcpy(mx->base.slots[mx->master_slot][i]->data, w, params.params[i]->numel * sizeof *w);
+            memcpy(mx->base.slots[mx->master_slot][i]->data, w,
+                   params.params[i]->numel * sizeof *w);
         for (size_t k = 0; k < params.params[i]->numel; k++) w[k] = bf16_round(w[k]);
     }
     return &mx->base;
