@@ -1,12 +1,25 @@
-/* main.c - lesson 11's program: how a GradScaler's scale moves when the
- * scaled gradients overflow half precision now and then.
+/* main.c - lesson 11's program: what BF16 and FP16 do to training, and
+ * what the three ways out of it cost and buy. It measures
+ *
+ *   1. the spacing of BF16, FP16 and FP32 at each size of weight, and the
+ *      smallest step BF16 keeps;
+ *   2. AdamW on the digits MLP in four recipes (FP32; all BF16; BF16 with
+ *      stochastic rounding; BF16 with FP32 master weights): loss, and the
+ *      share of weights each step changes;
+ *   3. the MLP's gradients stored in FP16, times loss scales 1, 256, 65536;
+ *   4. the study notes' claims about BF16, checked;
+ *   5. what AdamW's training keeps per parameter in five recipes (lesson
+ *      10's accounting);
+ *   6. the tiny GPT in the four recipes, and which of its tensors all-BF16
+ *      AdamW freezes;
+ *   7. a GradScaler's scale as overflows come and go.
  *
  *     build/bin/11_mixed_precision [--steps=N] [--seed=S] [--quick] [--out=DIR]
  *
- * Tables print here and go to DIR/out/11_mixed_precision/, the figure to
- * DIR/fig/. --steps is the iterations of the scaler (30; the table shows the
- * first 40, the notes and the figure all of them); --seed draws the
- * gradients. The program takes milliseconds: --quick changes nothing. */
+ * Tables print here and go to DIR/out/11_mixed_precision/, figures to
+ * DIR/fig/. --steps is the MLP's steps (2000; --quick a tenth, and the GPT
+ * 24 steps in place of 150); --seed draws the starts, the batches and the
+ * scaler's gradients. About a minute; --quick about two seconds. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,16 +55,40 @@ static const OptionSpec FLAGS[] = {
 #define GROWTH_INTERVAL 4
 #define NUMEL 3
 
-/* The gradient of step t (from 1): its largest element wanders about 0.5,
- * and steps 9, 10 and 21 bring a spike, as a bad batch does. */
-static void gradient(Rng *rng, int t, float *grad /* [NUMEL] */)
+/* ---- 1. the swallowed update: what a step must be to survive --------------------------- */
+
+/* The spacing of float32 at w: the distance from |w| to the next float up. */
+static float fp32_ulp(float w)
 {
-    double largest = 0.5 * exp(0.3 * rng_normal(rng));
-    if (t == 9 || t == 10) largest *= 20;
-    if (t == 21) largest *= 3;
-    grad[0] = (float)largest;
-    grad[1] = (float)(-0.25 * largest);
-    grad[2] = (float)(1e-3 * largest);
+    return nextafterf(fabsf(w), INFINITY) - fabsf(w);
+}
+
+static void spacing(Report *r)
+{
+    static const float WEIGHTS[] = {1e-3f, 0.01f, 0.1f, 1.0f, 10.0f, 100.0f, 1000.0f};
+    const Column columns[] = {{"weight", "%.3g"},         {"BF16\nspacing", "%.3g"}, {"smallest step\nBF16 keeps", "%.3g"},
+                              {"FP16\nspacing", "%.3g"}, {"FP32\nspacing", "%.3g"}, {"lr 1e-5\nin BF16", "%s"},
+                              {NULL, NULL}};
+    Table *t = table_begin(r, "spacing", "The smallest change each format can hold, at each size of weight",
+                           columns);
+    for (size_t k = 0; k < sizeof WEIGHTS / sizeof WEIGHTS[0]; k++) {
+        const float w = bf16_round(WEIGHTS[k]);   /* a weight a BF16 model can hold */
+        const float keeps = bf16_smallest_surviving_update(w);
+        table_row(t, (double)w, (double)bf16_ulp(w), (double)keeps, (double)fp16_ulp(w), (double)fp32_ulp(w),
+                  bf16_round(w + 1e-5f) == w ? "lost" : "kept");
+    }
+    table_note(t, "weight: the BF16 number nearest the size named; spacing: from the weight to the next");
+    table_note(t, "number up; smallest step: the least u for which bf16(w + u) != w (about half the spacing).");
+    table_end(t);
+    /* Significant digits: a format with p bits of significand (the stored
+     * ones and the leading 1) resolves one part in 2^p, p log10(2) digits. */
+    report_values(r, NULL, (NamedValue[]){{"bf16_bits", "%d", 8}, {"bf16_digits", "%.2f", 8 * log10(2.0)},
+                                          {"fp16_digits", "%.2f", 11 * log10(2.0)},
+                                          {"fp32_digits", "%.2f", 24 * log10(2.0)},
+                                          {"bf16_keeps_at_1", "%.8g", (double)bf16_smallest_surviving_update(1.0f)},
+                                          {"bf16_one_plus_1e5", "%.9g", (double)bf16_round(1.0f + 1e-5f)},
+                                          {"bf16_spacing_at_1", "%.6g", (double)bf16_ulp(1.0f)},
+                                          {NULL}});
 }
 
 /* ---- 2. the digits MLP in four recipes ------------------------------------------------ */
@@ -222,7 +259,44 @@ static double fp16_underflow(Report *r, const LessonArgs *a, Problem *p)
     return 100 * u.bf16_zero[last];
 }
 
-/* ---- 4. memory per parameter, recipe by recipe (lesson 10's accounting) ---------------- */
+/* ---- 4. the study notes' claims ----------------------------------------------------------- */
+
+/* NVIDIA's H100 SXM datasheet, dense (its Tensor Core figures are given
+ * "with sparsity", twice these): peak TFLOPS. A fact from a source, not a
+ * measurement: this book has no GPU of its own. */
+#define H100_FP32 66.9         /* the CUDA cores, no Tensor Core */
+#define H100_TF32_TENSOR 494.7
+#define H100_BF16_TENSOR 989.4
+
+static void claims(Report *r, double bf16_grads_zero)
+{
+    const double bf16_digits = 8 * log10(2.0), bf16_one_plus = bf16_round(1.0f + 1e-5f);
+    const Column columns[] = {{"the study notes' claim", "%s"}, {"notes", "%s"}, {"checked", "%s"}, {NULL, NULL}};
+    Table *t = table_begin(r, "claims", "The study notes' claims about BF16, checked", columns);
+    char digits[32], one[48], tf32[48], fp32[48], underflow[48];
+    snprintf(digits, sizeof digits, "%.2f digits (8 bits)", bf16_digits);
+    snprintf(one, sizeof one, "%.9g: lost", bf16_one_plus);
+    snprintf(tf32, sizeof tf32, "%.1fx TF32's Tensor Cores", H100_BF16_TENSOR / H100_TF32_TENSOR);
+    snprintf(fp32, sizeof fp32, "%.1fx FP32 without them", H100_BF16_TENSOR / H100_FP32);
+    snprintf(underflow, sizeof underflow, "%.2f%% of the MLP's to 0 in BF16", bf16_grads_zero);
+    report_values(r, NULL, (NamedValue[]){{"h100_bf16_tflops", "%.1f", H100_BF16_TENSOR},
+                                          {"h100_tf32_tflops", "%.1f", H100_TF32_TENSOR},
+                                          {"h100_fp32_tflops", "%.1f", H100_FP32},
+                                          {"h100_bf16_vs_tf32", "%.1f", H100_BF16_TENSOR / H100_TF32_TENSOR},
+                                          {"h100_bf16_vs_fp32", "%.1f", H100_BF16_TENSOR / H100_FP32},
+                                          {NULL}});
+    table_row(t, "BF16 keeps 3 significant digits", "3", digits);
+    table_row(t, "1.0 + 0.00001 in BF16 is 1.0", "1.0", one);
+    table_row(t, "Tensor Cores run BF16 2x faster", "2x", tf32);
+    table_row(t, "", "", fp32);
+    table_row(t, "loss scaling keeps gradients from underflowing", "needed", underflow);
+    table_note(t, "Tensor Cores: NVIDIA's H100 SXM datasheet, dense peak TFLOPS (BF16 %.1f, TF32 %.1f, FP32",
+               H100_BF16_TENSOR, H100_TF32_TENSOR);
+    table_note(t, "%.1f); a fact quoted, not measured. Loss scaling is for FP16's range (table above).", H100_FP32);
+    table_end(t);
+}
+
+/* ---- 5. memory per parameter, recipe by recipe (lesson 10's accounting) ---------------- */
 
 /* The accounting of n parameters of AdamW as 4096 x 4096 matrices. */
 static MemoryTable adamw_account(double n, MemoryRecipe recipe, int grads_fp32)
@@ -282,7 +356,7 @@ static void memory(Report *r)
     table_end(t);
 }
 
-/* ---- 5. the tiny GPT in four recipes, and which of its tensors BF16 freezes ------------ */
+/* ---- 6. the tiny GPT in four recipes, and which of its tensors BF16 freezes ------------ */
 
 /* For each of the model's tensors: how many of its coordinate-steps left
  * the weight where it was, and its weights' mean square at the end. */
@@ -373,77 +447,18 @@ static void gpt_recipes(Report *r, const LessonArgs *a, Problem *gpt)
                                           {NULL}});
 }
 
-/* ---- 6. the study notes' claims ----------------------------------------------------------- */
+/* ---- 7. a GradScaler's scale as overflows come and go ------------------------------ */
 
-/* NVIDIA's H100 SXM datasheet, dense (its Tensor Core figures are given
- * "with sparsity", twice these): peak TFLOPS. A fact from a source, not a
- * measurement: this book has no GPU of its own. */
-#define H100_FP32 66.9         /* the CUDA cores, no Tensor Core */
-#define H100_TF32_TENSOR 494.7
-#define H100_BF16_TENSOR 989.4
-
-static void claims(Report *r, double bf16_grads_zero)
+/* The gradient of step t (from 1): its largest element wanders about 0.5,
+ * and steps 9, 10 and 21 bring a spike, as a bad batch does. */
+static void gradient(Rng *rng, int t, float *grad /* [NUMEL] */)
 {
-    const double bf16_digits = 8 * log10(2.0), bf16_one_plus = bf16_round(1.0f + 1e-5f);
-    const Column columns[] = {{"the study notes' claim", "%s"}, {"notes", "%s"}, {"checked", "%s"}, {NULL, NULL}};
-    Table *t = table_begin(r, "claims", "The study notes' claims about BF16, checked", columns);
-    char digits[32], one[48], tf32[48], fp32[48], underflow[48];
-    snprintf(digits, sizeof digits, "%.2f digits (8 bits)", bf16_digits);
-    snprintf(one, sizeof one, "%.9g: lost", bf16_one_plus);
-    snprintf(tf32, sizeof tf32, "%.1fx TF32's Tensor Cores", H100_BF16_TENSOR / H100_TF32_TENSOR);
-    snprintf(fp32, sizeof fp32, "%.1fx FP32 without them", H100_BF16_TENSOR / H100_FP32);
-    snprintf(underflow, sizeof underflow, "%.2f%% of the MLP's to 0 in BF16", bf16_grads_zero);
-    report_values(r, NULL, (NamedValue[]){{"h100_bf16_tflops", "%.1f", H100_BF16_TENSOR},
-                                          {"h100_tf32_tflops", "%.1f", H100_TF32_TENSOR},
-                                          {"h100_fp32_tflops", "%.1f", H100_FP32},
-                                          {"h100_bf16_vs_tf32", "%.1f", H100_BF16_TENSOR / H100_TF32_TENSOR},
-                                          {"h100_bf16_vs_fp32", "%.1f", H100_BF16_TENSOR / H100_FP32},
-                                          {NULL}});
-    table_row(t, "BF16 keeps 3 significant digits", "3", digits);
-    table_row(t, "1.0 + 0.00001 in BF16 is 1.0", "1.0", one);
-    table_row(t, "Tensor Cores run BF16 2x faster", "2x", tf32);
-    table_row(t, "", "", fp32);
-    table_row(t, "loss scaling keeps gradients from underflowing", "needed", underflow);
-    table_note(t, "Tensor Cores: NVIDIA's H100 SXM datasheet, dense peak TFLOPS (BF16 %.1f, TF32 %.1f, FP32",
-               H100_BF16_TENSOR, H100_TF32_TENSOR);
-    table_note(t, "%.1f); a fact quoted, not measured. Loss scaling is for FP16's range (table above).", H100_FP32);
-    table_end(t);
-}
-
-/* ---- 1. the swallowed update: what a step must be to survive --------------------------- */
-
-/* The spacing of float32 at w: the distance from |w| to the next float up. */
-static float fp32_ulp(float w)
-{
-    return nextafterf(fabsf(w), INFINITY) - fabsf(w);
-}
-
-static void spacing(Report *r)
-{
-    static const float WEIGHTS[] = {1e-3f, 0.01f, 0.1f, 1.0f, 10.0f, 100.0f, 1000.0f};
-    const Column columns[] = {{"weight", "%.3g"},         {"BF16\nspacing", "%.3g"}, {"smallest step\nBF16 keeps", "%.3g"},
-                              {"FP16\nspacing", "%.3g"}, {"FP32\nspacing", "%.3g"}, {"lr 1e-5\nin BF16", "%s"},
-                              {NULL, NULL}};
-    Table *t = table_begin(r, "spacing", "The smallest change each format can hold, at each size of weight",
-                           columns);
-    for (size_t k = 0; k < sizeof WEIGHTS / sizeof WEIGHTS[0]; k++) {
-        const float w = bf16_round(WEIGHTS[k]);   /* a weight a BF16 model can hold */
-        const float keeps = bf16_smallest_surviving_update(w);
-        table_row(t, (double)w, (double)bf16_ulp(w), (double)keeps, (double)fp16_ulp(w), (double)fp32_ulp(w),
-                  bf16_round(w + 1e-5f) == w ? "lost" : "kept");
-    }
-    table_note(t, "weight: the BF16 number nearest the size named; spacing: from the weight to the next");
-    table_note(t, "number up; smallest step: the least u for which bf16(w + u) != w (about half the spacing).");
-    table_end(t);
-    /* Significant digits: a format with p bits of significand (the stored
-     * ones and the leading 1) resolves one part in 2^p, p log10(2) digits. */
-    report_values(r, NULL, (NamedValue[]){{"bf16_bits", "%d", 8}, {"bf16_digits", "%.2f", 8 * log10(2.0)},
-                                          {"fp16_digits", "%.2f", 11 * log10(2.0)},
-                                          {"fp32_digits", "%.2f", 24 * log10(2.0)},
-                                          {"bf16_keeps_at_1", "%.8g", (double)bf16_smallest_surviving_update(1.0f)},
-                                          {"bf16_one_plus_1e5", "%.9g", (double)bf16_round(1.0f + 1e-5f)},
-                                          {"bf16_spacing_at_1", "%.6g", (double)bf16_ulp(1.0f)},
-                                          {NULL}});
+    double largest = 0.5 * exp(0.3 * rng_normal(rng));
+    if (t == 9 || t == 10) largest *= 20;
+    if (t == 21) largest *= 3;
+    grad[0] = (float)largest;
+    grad[1] = (float)(-0.25 * largest);
+    grad[2] = (float)(1e-3 * largest);
 }
 
 static void scale_trajectory(Report *r, const LessonArgs *a)
