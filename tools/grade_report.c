@@ -203,7 +203,7 @@ int main(int argc, char **argv)
 
     /* The table. */
     double score = 0, max_score = 0;
-    printf("\n%-14s %-4s %-46s %7s %13s\n", "set", "", "exercise", "tests", "points");
+    printf("\n%-18s %-4s %-46s %7s %13s\n", "set", "", "exercise", "tests", "points");
     for (int s = 0; s < num_sets; s++) {
         Set *set = &sets[s];
         for (int i = 0; i < set->num_exercises; i++) {
@@ -212,14 +212,14 @@ int main(int argc, char **argv)
             score += earned;
             max_score += e->points;
             if (e->tests)
-                printf("%-14s %-4s %-46.46s %3d/%-3d %6.2f / %-4g\n", set->name, e->id, e->title,
+                printf("%-18s %-4s %-46.46s %3d/%-3d %6.2f / %-4g\n", set->name, e->id, e->title,
                        e->passed, e->tests, earned, e->points);
             else
-                printf("%-14s %-4s %-46.46s %7s %6.2f / %-4g\n%19s%s\n", set->name, e->id, e->title,
+                printf("%-18s %-4s %-46.46s %7s %6.2f / %-4g\n%23s%s\n", set->name, e->id, e->title,
                        "-", 0.0, e->points, "", not_run_message(outdir, set, e));
         }
     }
-    printf("%-14s %-4s %-46s %7s %6.2f / %-4g\n", "total", "", "", "", score, max_score);
+    printf("%-18s %-4s %-46s %7s %6.2f / %-4g\n", "total", "", "", "", score, max_score);
 
     /* Gradescope: results.json */
     char path[4096];
