@@ -4,7 +4,6 @@
 #include "lowp.h"
 
 #include <math.h>
-#include <string.h>
 
 #define FLOAT_SIGN 0x80000000u
 #define FLOAT_INF 0x7F800000u          /* exponent all ones, mantissa 0 */
@@ -16,21 +15,6 @@
 #define FP16_OVERFLOW 0x477FF000u      /* 65520: halfway from 65504 to 2^16 */
 #define FP16_HALF_MIN_SUBNORMAL 0x33000000u   /* 2^-25 */
 #define FP16_MIN_NORMAL 0x38800000u    /* 2^-14 */
-
-/* memcpy, not a pointer cast: the one way C lets us read a float's bits. */
-static uint32_t bits_of(float x)
-{
-    uint32_t bits;
-    memcpy(&bits, &x, sizeof bits);
-    return bits;
-}
-
-static float float_of(uint32_t bits)
-{
-    float x;
-    memcpy(&x, &bits, sizeof x);
-    return x;
-}
 
 /* value >> shift, rounded to nearest with ties to even: PyTorch's
  * rounding-bias trick. Adding half a unit less one (0x7FFF for shift 16)
@@ -51,18 +35,18 @@ static uint32_t shift_round_even(uint32_t value, int shift)
 uint16_t bf16_from_float(float x)
 {
     if (isnan(x)) return BF16_QUIET_NAN;
-    return (uint16_t)shift_round_even(bits_of(x), 16);
+    return (uint16_t)shift_round_even(float_bits(x), 16);
 }
 
 float float_from_bf16(uint16_t b)
 {
-    return float_of((uint32_t)b << 16);
+    return float_from_bits((uint32_t)b << 16);
 }
 
 uint16_t bf16_from_float_stochastic(float x, uint32_t random_bits)
 {
     if (isnan(x)) return BF16_QUIET_NAN;
-    uint32_t bits = bits_of(x);
+    uint32_t bits = float_bits(x);
     uint32_t threshold = random_bits & 0xFFFFu;
     uint32_t dropped = bits & 0xFFFFu;
     uint16_t truncated = (uint16_t)(bits >> 16);
@@ -74,7 +58,7 @@ uint16_t bf16_from_float_stochastic(float x, uint32_t random_bits)
 
 uint16_t fp16_from_float(float x)
 {
-    uint32_t bits = bits_of(x);
+    uint32_t bits = float_bits(x);
     uint16_t sign = (uint16_t)((bits & FLOAT_SIGN) >> 16);
     uint32_t magnitude = bits & ~FLOAT_SIGN;
     if (magnitude > FLOAT_INF) return sign | FP16_QUIET_NAN;
@@ -104,13 +88,13 @@ float float_from_fp16(uint16_t h)
     uint32_t mantissa = h & 0x3FFu;
     if (exponent == 0x1F) {   /* inf, or a NaN: its payload kept, made quiet */
         uint32_t quiet = mantissa ? FLOAT_QUIET : 0;
-        return float_of(sign | FLOAT_INF | quiet | (mantissa << 13));
+        return float_from_bits(sign | FLOAT_INF | quiet | (mantissa << 13));
     }
     if (exponent == 0) {      /* 0 or a subnormal: mantissa * 2^-24, exact in float32 */
         float magnitude = (float)mantissa * 0x1p-24f;
         return sign ? -magnitude : magnitude;
     }
-    return float_of(sign | ((exponent + 127 - 15) << 23) | (mantissa << 13));
+    return float_from_bits(sign | ((exponent + 127 - 15) << 23) | (mantissa << 13));
 }
 
 /* ---- rounding and spacing ---------------------------------------------------------- */
@@ -131,7 +115,7 @@ float fp16_round(float x)
 static float spacing(float x, int mantissa_bits, int min_exponent, int max_exponent)
 {
     if (!isfinite(x)) return NAN;
-    int exponent = (int)((bits_of(x) & ~FLOAT_SIGN) >> 23) - 127;   /* floor(log2 |x|) for a normal */
+    int exponent = (int)((float_bits(x) & ~FLOAT_SIGN) >> 23) - 127;   /* floor(log2 |x|) for a normal */
     if (exponent < min_exponent) exponent = min_exponent;
     if (exponent > max_exponent) exponent = max_exponent;
     return ldexpf(1.0f, exponent - mantissa_bits);

@@ -16,6 +16,24 @@
 #define COMMON_LOWP_H
 
 #include <stdint.h>
+#include <string.h>
+
+/* A float32's 32 bits, and the float32 of 32 bits: memcpy, not a pointer
+ * cast, is the one way C lets us read them (a compiler makes it a move).
+ * Inline: lesson 10's memory-only kernels use them on every element. */
+static inline uint32_t float_bits(float x)
+{
+    uint32_t bits;
+    memcpy(&bits, &x, sizeof bits);
+    return bits;
+}
+
+static inline float float_from_bits(uint32_t bits)
+{
+    float x;
+    memcpy(&x, &bits, sizeof x);
+    return x;
+}
 
 /* float32 -> BF16, rounding to nearest, ties to even: c10::BFloat16's
  * constructor (round_to_nearest_even). Too large rounds to +-inf; every NaN

@@ -13,20 +13,6 @@
 #include "rng.h"
 #include "testing.h"
 
-static uint32_t bits_of(float x)
-{
-    uint32_t bits;
-    memcpy(&bits, &x, sizeof bits);
-    return bits;
-}
-
-static float float_of(uint32_t bits)
-{
-    float x;
-    memcpy(&x, &bits, sizeof x);
-    return x;
-}
-
 /* ---- tests/golden/lowp.txt ----------------------------------------------------------
  *
  * Two kinds of line (tools/lowp_reference.py says how they were made):
@@ -121,7 +107,7 @@ START_TEST(test_golden_conversions_bit_for_bit)
     ck_assert_int_ge(g->num_round, 150);   /* the file was not cut short */
     for (int i = 0; i < g->num_round; i++) {
         const RoundRow *row = &g->round[i];
-        float x = float_of(row->x);
+        float x = float_from_bits(row->x);
         uint16_t bf16 = bf16_from_float(x), fp16 = fp16_from_float(x);
         ck_assert_msg(bf16 == row->bf16, "%s (0x%08X): bf16 0x%04X, PyTorch 0x%04X",
                       row->name, row->x, bf16, row->bf16);
@@ -142,7 +128,7 @@ START_TEST(test_golden_widening_bit_for_bit)
     ck_assert_int_ge(g->num_widen, 300);
     for (int i = 0; i < g->num_widen; i++) {
         const WidenRow *row = &g->widen[i];
-        uint32_t wide = bits_of(row->is_fp16 ? float_from_fp16(row->bits) : float_from_bf16(row->bits));
+        uint32_t wide = float_bits(row->is_fp16 ? float_from_fp16(row->bits) : float_from_bf16(row->bits));
         ck_assert_msg(wide == row->wide, "%s: 0x%08X, PyTorch 0x%08X", row->name, wide, row->wide);
     }
     free(g);
@@ -155,7 +141,7 @@ START_TEST(test_bf16_every_pattern)
 {
     for (uint32_t b = 0; b <= 0xFFFF; b++) {
         float x = float_from_bf16((uint16_t)b);
-        ck_assert_uint_eq(bits_of(x), b << 16);   /* widening is exact */
+        ck_assert_uint_eq(float_bits(x), b << 16);   /* widening is exact */
         uint16_t back = bf16_from_float(x);
         if (isnan(x)) ck_assert_uint_eq(back, 0x7FC0);
         else ck_assert_msg(back == b, "0x%04X comes back as 0x%04X", b, back);
@@ -287,7 +273,7 @@ static const StochasticCase stochastic_cases[] = {
 START_TEST(test_stochastic_counts)
 {
     const StochasticCase *c = &stochastic_cases[_i];
-    float x = float_of(c->x);
+    float x = float_from_bits(c->x);
     int ups = 0;
     double sum = 0;
     for (uint32_t threshold = 0; threshold <= 0xFFFF; threshold++) {
@@ -328,7 +314,7 @@ END_TEST
 
 START_TEST(test_nan_infinity_and_signed_zero)
 {
-    const float nans[] = {NAN, -NAN, float_of(0x7F800001), float_of(0xFF80FFFF), float_of(0x7FFFFFFF)};
+    const float nans[] = {NAN, -NAN, float_from_bits(0x7F800001), float_from_bits(0xFF80FFFF), float_from_bits(0x7FFFFFFF)};
     for (int k = 0; k < TABLE_SIZE(nans); k++) {
         float x = nans[k];
         ck_assert_uint_eq(bf16_from_float(x), 0x7FC0);   /* sign and payload dropped */

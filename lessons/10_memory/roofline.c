@@ -11,6 +11,7 @@
 #include "adam8bit.h"
 #include "adamw.h"
 #include "lion.h"
+#include "lowp.h"
 #include "momentum.h"
 #include "rmsprop.h"
 #include "sgd.h"
@@ -98,21 +99,7 @@ static void adam8bit_chunk(RooflineArrays *a, size_t lo, size_t hi)
  * every number. */
 static const volatile uint32_t keep_mask = 0;
 
-static inline uint32_t bits_of(float x)
-{
-    uint32_t u;
-    memcpy(&u, &x, sizeof u);
-    return u;
-}
-
-static inline float float_of(uint32_t u)
-{
-    float x;
-    memcpy(&x, &u, sizeof x);
-    return x;
-}
-
-#define TOUCH(w, r, keep) float_of(bits_of(w) ^ (bits_of(r) & (keep)))
+#define TOUCH(w, r, keep) float_from_bits(float_bits(w) ^ (float_bits(r) & (keep)))
 
 static void kernel_2r1w(float *restrict w0, const float *restrict r, size_t n)
 {
@@ -167,10 +154,11 @@ static void memory_adafactor(RooflineArrays *a, size_t lo, size_t hi)
     const float *restrict g = a->f[1] + lo;
     const size_t n = hi - lo;
     uint32_t seen = 0;   /* the first walk's result: every bit of param, ORed */
-    for (size_t i = 0; i < n; i++) seen |= bits_of(p[i]);
+    for (size_t i = 0; i < n; i++) seen |= float_bits(p[i]);
     const uint32_t keep = keep_mask & seen;
     for (size_t i = 0; i < n; i++) v[i] = TOUCH(v[i], g[i], keep);
-    for (size_t i = 0; i < n; i++) p[i] = TOUCH(p[i], float_of(bits_of(g[i]) ^ bits_of(v[i])), keep);
+    for (size_t i = 0; i < n; i++)
+        p[i] = TOUCH(p[i], float_from_bits(float_bits(g[i]) ^ float_bits(v[i])), keep);
 }
 
 /* 8-bit Adam: param and grad (4 + 4), the two codes read and written (1 + 1
@@ -325,7 +313,7 @@ static int arrays_init(RooflineArrays *a, const RooflineOptimizer *o, size_t n)
 static uint64_t param_hash(const RooflineArrays *a)
 {
     uint64_t h = 0xcbf29ce484222325ull;
-    for (size_t i = 0; i < a->n; i++) h = (h ^ bits_of(a->f[0][i])) * 0x100000001b3ull;
+    for (size_t i = 0; i < a->n; i++) h = (h ^ float_bits(a->f[0][i])) * 0x100000001b3ull;
     return h;
 }
 
@@ -348,20 +336,30 @@ static double seconds_of(const RooflineOptimizer *o, RooflineChunkFn *fn, Roofli
     return wall_seconds() - t0;
 }
 
+/* The most timed runs a measurement takes (1 to this many). */
+enum { MAX_REPEATS = 128 };
+
+/* The threads o's step runs on: OpenMP's, unless it is one call on the
+ * whole tensor. */
+static int threads_of(const RooflineOptimizer *o)
+{
+#ifdef _OPENMP
+    if (o->sliced) return omp_get_max_threads();
+#endif
+    (void)o;
+    return 1;
+}
+
 /* Each step is the next step, t = 1 the warm-up (momentum's first step only
  * copies the gradient into its buffer); the kernel leaves the numbers as
  * they are. */
 int roofline_measure(int i, size_t n, int repeats, bool with_kernel, RooflineTiming *out)
 {
-    enum { MAX_REPEATS = 128 };
     const RooflineOptimizer *o = roofline_optimizer(i);
     if (!o || n < 1 || repeats < 1 || repeats > MAX_REPEATS) return -1;
     RooflineArrays a;
     if (arrays_init(&a, o, n) != 0) return -1;
-    int threads = 1;
-#ifdef _OPENMP
-    if (o->sliced) threads = omp_get_max_threads();
-#endif
+    const int threads = threads_of(o);
     double step_s[MAX_REPEATS], kernel_s[MAX_REPEATS];
     for (int r = -1; r < repeats; r++) {
         const double t = seconds_of(o, o->step, &a);
@@ -400,13 +398,9 @@ static void run_in_cache(const RooflineOptimizer *o, RooflineArrays *a, long ste
 
 int roofline_in_cache(int i, size_t work, int repeats, double *params_per_second)
 {
-    enum { MAX_REPEATS = 128 };
     const RooflineOptimizer *o = roofline_optimizer(i);
     if (!o || work < 1 || repeats < 1 || repeats > MAX_REPEATS) return -1;
-    int threads = 1;
-#ifdef _OPENMP
-    if (o->sliced) threads = omp_get_max_threads();
-#endif
+    const int threads = threads_of(o);
     const size_t n = (size_t)threads * IN_CACHE_CHUNKS * ROOFLINE_CHUNK;
     RooflineArrays a;
     if (arrays_init(&a, o, n) != 0) return -1;
