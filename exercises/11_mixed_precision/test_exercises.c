@@ -31,13 +31,6 @@
         if (!(cond)) ck_abort_msg(__VA_ARGS__);         \
     } while (0)
 
-static float float_of(uint32_t bits)
-{
-    float x;
-    memcpy(&x, &bits, sizeof x);
-    return x;
-}
-
 /* ---- exercise 1 -------------------------------------------------------------- */
 
 /* Your conversion of the float32 with these bits, against lesson 11's
@@ -45,7 +38,7 @@ static float float_of(uint32_t bits)
  * PyTorch's bit for bit (common/test_lowp.c, and test_ex1_pytorch below). */
 static void check_bits(const char *what, uint32_t bits)
 {
-    const float x = float_of(bits);
+    const float x = float_from_bits(bits);
     const uint16_t yours = ex_bf16_from_float(x), want = bf16_from_float(x);
     require(yours == want, "%s: 0x%08X gives 0x%04X, expected 0x%04X", what, bits, yours, want);
 }
@@ -59,11 +52,11 @@ static void check_range(const char *what, uint32_t hi_first, uint32_t hi_last, u
     for (uint32_t hi = hi_first; hi <= hi_last; hi++) {
         for (int k = 0; k < TABLE_SIZE(TURNS); k++) {
             const uint32_t bits = hi << 16 | TURNS[k];
-            if (!(skip_nan && isnan(float_of(bits)))) check_bits(what, bits);
+            if (!(skip_nan && isnan(float_from_bits(bits)))) check_bits(what, bits);
         }
         for (uint32_t lo = 0; lo <= 0xFFFF; lo += stride) {
             const uint32_t bits = hi << 16 | lo;
-            if (!(skip_nan && isnan(float_of(bits)))) check_bits(what, bits);
+            if (!(skip_nan && isnan(float_from_bits(bits)))) check_bits(what, bits);
         }
     }
 }
@@ -107,7 +100,7 @@ START_TEST(test_ex1_by_hand)
         {0xFF800001, 0x7FC0, "a negative signalling NaN"},
     };
     for (int k = 0; k < TABLE_SIZE(CASES); k++) {
-        const uint16_t yours = ex_bf16_from_float(float_of(CASES[k].x));
+        const uint16_t yours = ex_bf16_from_float(float_from_bits(CASES[k].x));
         require(yours == CASES[k].bf16, "%s: 0x%08X gives 0x%04X, expected 0x%04X", CASES[k].why, CASES[k].x,
                 yours, CASES[k].bf16);
     }
@@ -143,7 +136,7 @@ START_TEST(test_ex1_pytorch)
         if (strcmp(word, "round") != 0 || golden_reader_name(&r, name, sizeof name) != 0 || !read_hex(&r, 8, &x) ||
             !read_hex(&r, 4, &bf16))
             break;
-        const uint16_t yours = ex_bf16_from_float(float_of(x));
+        const uint16_t yours = ex_bf16_from_float(float_from_bits(x));
         require(yours == bf16, "%s: 0x%08X gives 0x%04X, PyTorch 0x%04X", name, x, yours, bf16);
         rows++;
     }
@@ -196,7 +189,7 @@ START_TEST(test_ex1_nan)
             for (uint32_t lo = 0; lo <= 0xFFFF; lo += lo < 0x10 || lo > 0xFFF0 ? 1 : 13) {
                 const uint32_t bits = sign << 31 | hi << 16 | lo;
                 if ((bits & 0x7FFFFFFFu) == 0x7F800000u) continue;   /* +-inf */
-                const uint16_t yours = ex_bf16_from_float(float_of(bits));
+                const uint16_t yours = ex_bf16_from_float(float_from_bits(bits));
                 require(yours == 0x7FC0, "the NaN 0x%08X gives 0x%04X, expected 0x7FC0", bits, yours);
             }
 }
@@ -366,13 +359,6 @@ static void reference_lion_bf16(uint16_t *param /* [n] */, const float *grad /* 
     free(wide);
 }
 
-static uint32_t bits_of(float x)
-{
-    uint32_t bits;
-    memcpy(&bits, &x, sizeof bits);
-    return bits;
-}
-
 START_TEST(test_ex3_by_hand)
 {
     /* lr 0.5, the default betas: c = 0.1 g, so w = 1 with g = 3 steps to
@@ -401,7 +387,7 @@ START_TEST(test_ex3_by_hand)
      * 0xDD2F, so this weight goes down, to 0x3F7F. */
     const LionConfig small = {.lr = 1e-3f, .betas = {0.9, 0.99}};
     ck_assert_uint_eq(stochastic_rounding_bits(0, 1, 0), 0xA706DD2Fu);
-    ck_assert_uint_eq(bits_of(1.0f - 1e-3f), 0x3F7FBE77u);
+    ck_assert_uint_eq(float_bits(1.0f - 1e-3f), 0x3F7FBE77u);
     uint16_t w[1] = {0x3F80};
     float mw[1] = {0};
     ex_lion_update_bf16_stochastic(w, (const float[]){1.0f}, mw, 1, 1, 0, &small);
@@ -461,7 +447,7 @@ START_TEST(test_ex3_matches_lion_then_rounding)
                 for (size_t i = 0; i < n; i++) {
                     require(p[i] == pr[i], "settings %d, n %zu, step %ld: param[%zu] = 0x%04X, expected 0x%04X",
                             c, n, t, i, p[i], pr[i]);
-                    require(bits_of(m[i]) == bits_of(mr[i]),
+                    require(float_bits(m[i]) == float_bits(mr[i]),
                             "settings %d, n %zu, step %ld: exp_avg[%zu] = %.9g, expected %.9g", c, n, t, i,
                             (double)m[i], (double)mr[i]);
                 }

@@ -152,16 +152,12 @@ float bf16_smallest_surviving_update(float w)
     uint32_t stays = 0, moves = 0x7F800000u;
     while (moves - stays > 1) {
         const uint32_t mid = stays + (moves - stays) / 2;
-        float u;
-        memcpy(&u, &mid, sizeof u);
-        if (bf16_round(weight + u) != weight)
+        if (bf16_round(weight + float_from_bits(mid)) != weight)
             moves = mid;
         else
             stays = mid;
     }
-    float u;
-    memcpy(&u, &moves, sizeof u);
-    return u;
+    return float_from_bits(moves);
 }
 /* end snippet */
 

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "grad_scaler.h"
+#include "lowp.h"
 #include "sgd.h"
 #include "testing.h"
 
@@ -27,10 +28,7 @@ void add_grad_scaler_tests(TCase *core, TCase *limits);
 static bool same_bits(float a, float b)
 {
     if (isnan(a) || isnan(b)) return isnan(a) && isnan(b);
-    uint32_t x, y;
-    memcpy(&x, &a, sizeof x);
-    memcpy(&y, &b, sizeof y);
-    return x == y;
+    return float_bits(a) == float_bits(b);
 }
 
 static GradScaler scaler_with(const GradScalerConfig *cfg)

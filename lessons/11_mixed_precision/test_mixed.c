@@ -21,20 +21,6 @@
 
 void add_mixed_tests(TCase *core, TCase *limits);
 
-static float float_of(uint32_t bits)
-{
-    float x;
-    memcpy(&x, &bits, sizeof x);
-    return x;
-}
-
-static uint32_t bits_of(float x)
-{
-    uint32_t bits;
-    memcpy(&bits, &x, sizeof bits);
-    return bits;
-}
-
 /* Two BF16 patterns hold the same number: the same bits, or both NaN
  * (PyTorch's vectorized kernels write NaN as 0xFFFF, lowp.c as 0x7FC0). */
 static bool same_bf16(uint16_t a, uint16_t b)
@@ -254,7 +240,7 @@ START_TEST(test_golden_master)
     double scale[MIXED_MAX_N], state_scale[MIXED_STATES][MIXED_MAX_N] = {{0}};
     uint16_t param[MIXED_MAX_N];
     for (size_t i = 0; i < c->n; i++) {
-        master[i] = float_of(c->master_start[i]);
+        master[i] = float_from_bits(c->master_start[i]);
         scale[i] = fabsf(master[i]);
         /* The working copy at the start is the master rounded, as PyTorch's .to(torch.bfloat16). */
         ck_assert_uint_eq(bf16_from_float(master[i]), c->param[i]);
@@ -264,7 +250,7 @@ START_TEST(test_golden_master)
         adamw_update_master(param, master, grad, state[0], state[1], c->cfg.amsgrad ? state[2] : NULL, c->n,
                             t + 1, &c->cfg);
         for (size_t i = 0; i < c->n; i++) {
-            const float want = float_of(c->master_after[t][i]);
+            const float want = float_from_bits(c->master_after[t][i]);
             scale[i] = fmax(scale[i], fabsf(want));
             ck_assert_msg(same_float(master[i], want, MASTER_RTOL * scale[i], 0),
                           "%s step %d: master[%zu] = %.9g, PyTorch %.9g", c->name, t + 1, i, master[i], want);
@@ -274,7 +260,7 @@ START_TEST(test_golden_master)
         for (int k = 0; k < MIXED_STATES; k++) {
             if (!c->has_state[k]) continue;
             for (size_t i = 0; i < c->n; i++) {
-                const float want = float_of(c->state[k][t][i]);
+                const float want = float_from_bits(c->state[k][t][i]);
                 state_scale[k][i] = fmax(state_scale[k][i], fabsf(want));
                 ck_assert_msg(same_float(state[k][i], want, MASTER_RTOL * state_scale[k][i], 0),
                               "%s step %d: %s[%zu] = %.9g, PyTorch %.9g", c->name, t + 1, STATE_NAMES[k], i,
@@ -292,6 +278,115 @@ START_TEST(test_every_golden_case_is_checked)
     ck_assert_int_eq(g->count, TABLE_SIZE(BF16_CASES) + TABLE_SIZE(MASTER_CASES));
     for (int i = 0; i < TABLE_SIZE(BF16_CASES); i++) ck_assert(!find_case(g, BF16_CASES[i])->master);
     for (int i = 0; i < TABLE_SIZE(MASTER_CASES); i++) ck_assert(find_case(g, MASTER_CASES[i])->master);
+    free(g);
+}
+END_TEST
+
+/* `optlab trace adamw_bf16 --state` and `optlab trace adamw_bf16_master
+ * --state` on the golden cases: the command a reader types prints
+ * PyTorch's numbers. The BF16 recipe's are compared bit for bit (trace
+ * prints each BF16 value exactly, with 9 digits); the master recipe's
+ * working copy bit for bit and its float32 master and states with
+ * MASTER_RTOL, as test_golden_master does. */
+static void trace_case(const MixedCase *c, char *args, size_t len, char **input)
+{
+    const AdamWConfig *a = &c->cfg;
+    snprintf(args, len,
+             "trace %s --state --lr=%.9g --betas=%.17g,%.17g --eps=%.9g --weight_decay=%.9g"
+             " --amsgrad=%s --maximize=%s",
+             c->master ? "adamw_bf16_master" : "adamw_bf16", a->lr, a->betas[0], a->betas[1], a->eps,
+             a->weight_decay, a->amsgrad ? "true" : "false", a->maximize ? "true" : "false");
+    size_t cap = (size_t)(c->steps + 1) * c->n * 20 + 16, used = 0;
+    char *text = malloc(cap);
+    ck_assert(text != NULL);
+    for (int row = 0; row <= c->steps; row++) {
+        for (size_t i = 0; i < c->n; i++) {
+            /* The start is the master for recipe master (the adapter keeps
+             * it and rounds the model), else the BF16 weights. */
+            const float x = row > 0     ? float_from_bf16(c->grad[row - 1][i])
+                            : c->master ? float_from_bits(c->master_start[i])
+                                        : float_from_bf16(c->param[i]);
+            used += (size_t)snprintf(text + used, cap - used, i ? " %.9g" : "%.9g", x);
+        }
+        used += (size_t)snprintf(text + used, cap - used, "\n");
+    }
+    *input = text;
+}
+
+/* The next number of a trace line, failing the test at the line's end. */
+static float next_number(char **line, const char *name, int step)
+{
+    char *end;
+    const float x = strtof(*line, &end);
+    ck_assert_msg(end != *line, "%s: step %d has too few numbers", name, step);
+    *line = end;
+    return x;
+}
+
+START_TEST(test_optlab_trace_matches_pytorch)
+{
+    MixedGolden *g = load_mixed_golden();
+    const int case_count = TABLE_SIZE(BF16_CASES) + TABLE_SIZE(MASTER_CASES);
+    ck_assert(_i < case_count);
+    const MixedCase *c = find_case(g, _i < TABLE_SIZE(BF16_CASES) ? BF16_CASES[_i]
+                                                                  : MASTER_CASES[_i - TABLE_SIZE(BF16_CASES)]);
+    char args[512], cmd[4096], *input;
+    trace_case(c, args, sizeof args, &input);
+    program_command(cmd, sizeof cmd, OPTIMIZERS_BIN_DIR, "optlab", args);
+    ProgramRun run;
+    ck_assert(run_program(cmd, input, &run) == 0);
+    bool finite = true;
+    for (int t = 0; t < c->steps; t++)
+        for (size_t i = 0; i < c->n; i++) finite = finite && isfinite(float_from_bf16(c->grad[t][i]));
+    if (!finite) {
+        /* bf16_overflow's gradients hold inf: trace refuses its input. */
+        ck_assert_msg(run.status == 2 && strstr(run.err, "is not a finite float32 number"),
+                      "optlab %s: exit %d: %s", args, run.status, run.err);
+        program_run_free(&run), free(input), free(g);
+        return;
+    }
+    ck_assert_msg(run.status == 0, "optlab %s: exit %d: %s", args, run.status, run.err);
+    char *line = strchr(run.out, '\n');   /* past the header */
+    ck_assert(line != NULL);
+    line++;
+    double master_scale[MIXED_MAX_N], state_scale[MIXED_STATES][MIXED_MAX_N] = {{0}};
+    for (size_t i = 0; i < c->n; i++) master_scale[i] = fabsf(float_from_bits(c->master_start[i]));
+    for (int t = 0; t < c->steps; t++) {
+        for (size_t i = 0; i < c->n; i++) {
+            const float p = next_number(&line, c->name, t + 1);
+            ck_assert_msg(same_bf16(bf16_from_float(p), c->expect[t][i]) && (bf16_round(p) == p || isnan(p)),
+                          "%s step %d: param[%zu] = %.9g, PyTorch 0x%04X", c->name, t + 1, i, p, c->expect[t][i]);
+        }
+        for (int k = 0; k < MIXED_STATES; k++) {
+            for (size_t i = 0; c->has_state[k] && i < c->n; i++) {
+                const float x = next_number(&line, c->name, t + 1);
+                if (!c->master) {
+                    ck_assert_msg(bf16_round(x) == x || isnan(x), "%s: %s is not BF16", c->name, STATE_NAMES[k]);
+                    ck_assert_msg(same_bf16(bf16_from_float(x), (uint16_t)c->state[k][t][i]),
+                                  "%s step %d: %s[%zu] = %.9g, PyTorch 0x%04X", c->name, t + 1, STATE_NAMES[k], i,
+                                  x, c->state[k][t][i]);
+                    continue;
+                }
+                const float want = float_from_bits(c->state[k][t][i]);
+                state_scale[k][i] = fmax(state_scale[k][i], fabsf(want));
+                ck_assert_msg(same_float(x, want, MASTER_RTOL * state_scale[k][i], 0),
+                              "%s step %d: %s[%zu] = %.9g, PyTorch %.9g", c->name, t + 1, STATE_NAMES[k], i, x,
+                              want);
+            }
+        }
+        for (size_t i = 0; c->master && i < c->n; i++) {
+            const float x = next_number(&line, c->name, t + 1), want = float_from_bits(c->master_after[t][i]);
+            master_scale[i] = fmax(master_scale[i], fabsf(want));
+            ck_assert_msg(same_float(x, want, MASTER_RTOL * master_scale[i], 0),
+                          "%s step %d: master[%zu] = %.9g, PyTorch %.9g", c->name, t + 1, i, x, want);
+        }
+        ck_assert_msg(strtol(line, &line, 10) == t + 1 && *line == '\n', "%s: step %d ends wrong", c->name,
+                      t + 1);
+        line++;
+    }
+    ck_assert_msg(*line == '\0', "%s: more lines than steps", c->name);
+    program_run_free(&run);
+    free(input);
     free(g);
 }
 END_TEST
@@ -418,7 +513,7 @@ START_TEST(test_smallest_surviving_update)
      * float below u does not. Negative weights move up towards 0, where
      * at -1 the spacing is half that above 1. */
     const float weights[] = {1.0f, 1.0f + 0x1p-7f, 3.0f, 100.0f, 0.01f, 1e-30f, -1.0f, -1.0f - 0x1p-7f, -0.3f,
-                             0.0f, -0.0f, float_of(0x00010000u) /* the smallest BF16 */, 0x1.fep127f /* the largest */,
+                             0.0f, -0.0f, float_from_bits(0x00010000u) /* the smallest BF16 */, 0x1.fep127f /* the largest */,
                              -0x1.fep127f, 1.0f + 1e-5f /* not a BF16: taken as 1 */};
     for (int k = 0; k < TABLE_SIZE(weights); k++) {
         const float w = bf16_round(weights[k]), u = bf16_smallest_surviving_update(weights[k]);
@@ -491,8 +586,8 @@ START_TEST(test_stochastic_is_adamw_then_stochastic_rounding)
         adamw_update_bf16_stochastic(p, g, m, v, mx, N, t, 99, &cfg);
         for (int i = 0; i < N; i++) {
             ck_assert_uint_eq(p[i], bf16_from_float_stochastic(wide[i], stochastic_rounding_bits(99, t, (size_t)i)));
-            ck_assert(bits_of(m[i]) == bits_of(m2[i]) && bits_of(v[i]) == bits_of(v2[i]) &&
-                      bits_of(mx[i]) == bits_of(mx2[i]));
+            ck_assert(float_bits(m[i]) == float_bits(m2[i]) && float_bits(v[i]) == float_bits(v2[i]) &&
+                      float_bits(mx[i]) == float_bits(mx2[i]));
         }
     }
 }
@@ -754,18 +849,18 @@ START_TEST(test_adapter_steps_as_the_update_functions)
                 optimizer_step(opt);
                 for (int k = 0; k < ADAPTER_TENSORS; k++)
                     for (int i = 0; i < ADAPTER_NUMEL[k]; i++) {
-                        ck_assert_msg(bits_of(m.param[k]->data[i]) == bits_of(float_from_bf16(p16[k][i])),
+                        ck_assert_msg(float_bits(m.param[k]->data[i]) == float_bits(float_from_bf16(p16[k][i])),
                                       "recipe %d amsgrad %d step %ld: param %d[%d]", r, ams, t, k, i);
                         const float want_m = r == PRECISION_BF16 ? float_from_bf16(m16[k][i]) : mf[k][i];
                         const float want_v = r == PRECISION_BF16 ? float_from_bf16(v16[k][i]) : vf[k][i];
-                        ck_assert(bits_of(opt->slots[0][k]->data[i]) == bits_of(want_m));
-                        ck_assert(bits_of(opt->slots[1][k]->data[i]) == bits_of(want_v));
+                        ck_assert(float_bits(opt->slots[0][k]->data[i]) == float_bits(want_m));
+                        ck_assert(float_bits(opt->slots[1][k]->data[i]) == float_bits(want_v));
                         if (ams) {
                             const float want_x = r == PRECISION_BF16 ? float_from_bf16(x16[k][i]) : xf[k][i];
-                            ck_assert(bits_of(opt->slots[2][k]->data[i]) == bits_of(want_x));
+                            ck_assert(float_bits(opt->slots[2][k]->data[i]) == float_bits(want_x));
                         }
                         if (r == PRECISION_BF16_MASTER)
-                            ck_assert(bits_of(opt->slots[ams ? 3 : 2][k]->data[i]) == bits_of(master[k][i]));
+                            ck_assert(float_bits(opt->slots[ams ? 3 : 2][k]->data[i]) == float_bits(master[k][i]));
                     }
             }
             optimizer_free(opt);
@@ -804,6 +899,8 @@ void add_mixed_tests(TCase *core, TCase *limits)
     tcase_add_loop_test(core, test_golden_bf16, 0, TABLE_SIZE(BF16_CASES));
     tcase_add_loop_test(core, test_golden_master, 0, TABLE_SIZE(MASTER_CASES));
     tcase_add_test(core, test_every_golden_case_is_checked);
+    tcase_add_loop_test(core, test_optlab_trace_matches_pytorch, 0,
+                        TABLE_SIZE(BF16_CASES) + TABLE_SIZE(MASTER_CASES));
     tcase_add_test(core, test_bf16_steps_by_hand);
     tcase_add_test(core, test_master_step_by_hand);
     tcase_add_test(core, test_swallowed_update);
