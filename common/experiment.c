@@ -46,6 +46,7 @@ struct Table {
     char name[64], title[256];
     const Column *columns;
     int count;
+    char *header[TABLE_MAX_COLUMNS];   /* table_header's, in place of the column's; or NULL */
     const char *nan_text[TABLE_MAX_COLUMNS];
     char **cells;             /* cells[row * count + column] */
     int rows, capacity;
@@ -95,6 +96,39 @@ void table_note(Table *t, const char *fmt, ...)
     vfprintf(f, fmt, ap);
     va_end(ap);
     fputc('\n', f);
+}
+
+void table_note_wrapped(Table *t, const char *indent, const char *text, int width)
+{
+    size_t len = strlen(text), at = 0;
+    while (at < len) {
+        size_t end = at + (size_t)width;   /* the line's end, past its last character */
+        if (end >= len) end = len;
+        else
+            while (end > at && text[end] != ' ') end--;
+        if (end == at) end = at + (size_t)width < len ? at + (size_t)width : len;   /* a word too long */
+        table_note(t, "%s%.*s", indent, (int)(end - at), text + at);
+        at = end;
+        while (text[at] == ' ') at++;
+    }
+}
+
+void table_header(Table *t, int column, const char *fmt, ...)
+{
+    if (column < 0 || column >= t->count) fail("table %s: no column %d", t->name, column);
+    char header[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(header, sizeof header, fmt, ap);
+    va_end(ap);
+    free(t->header[column]);
+    t->header[column] = must(strdup(header), "out of memory");
+}
+
+/* Column c's header: table_header's, or its Column's. */
+static const char *header_of(const Table *t, int c)
+{
+    return t->header[c] ? t->header[c] : t->columns[c].header;
 }
 
 void table_row(Table *t, ...)
@@ -163,10 +197,10 @@ void table_end(Table *t)
     char cells[TABLE_MAX_COLUMNS][256];
     for (int c = 0; c < t->count; c++) {
         left[c] = conversion(t->columns[c].format) == 's';
-        int n = header_lines(t->columns[c].header);
+        int n = header_lines(header_of(t, c));
         lines = n > lines ? n : lines;
         for (int l = 0; l < n; l++) {
-            header_line(t->columns[c].header, l, cells[c], sizeof cells[c]);
+            header_line(header_of(t, c), l, cells[c], sizeof cells[c]);
             width[c] = (int)strlen(cells[c]) > width[c] ? (int)strlen(cells[c]) : width[c];
         }
         for (int row = 0; row < t->rows; row++) {
@@ -180,8 +214,7 @@ void table_end(Table *t)
     /* A header of fewer lines sits at the bottom, next to its numbers. */
     for (int l = 0; l < lines; l++) {
         for (int c = 0; c < t->count; c++)
-            header_line(t->columns[c].header, l - (lines - header_lines(t->columns[c].header)), cells[c],
-                        sizeof cells[c]);
+            header_line(header_of(t, c), l - (lines - header_lines(header_of(t, c))), cells[c], sizeof cells[c]);
         put_line(f, t, width, left, cells);
     }
     for (int row = 0; row < t->rows; row++) {
@@ -193,6 +226,7 @@ void table_end(Table *t)
 
     for (int i = 0; i < t->rows * t->count; i++) free(t->cells[i]);
     free(t->cells);
+    for (int c = 0; c < t->count; c++) free(t->header[c]);
     free(t->above);
     free(t->below);
     free(t);
@@ -243,6 +277,14 @@ Figure *loss_figure(Report *r, const char *name, const char *settings)
 {
     Figure *fig = report_figure(r, name);
     fprintf(figure_commands(fig), "set xlabel 'step'\nset ylabel 'loss'\nset logscale y\n%s", settings);
+    return fig;
+}
+
+Figure *step_figure(Report *r, const char *name, const char *y_label, int last, const char *settings)
+{
+    Figure *fig = report_figure(r, name);
+    fprintf(figure_commands(fig), "set xlabel 'step'\nset ylabel '%s'\nset xrange [0:%d]\n%s", y_label, last,
+            settings);
     return fig;
 }
 
@@ -540,6 +582,13 @@ int index_of_min(const double *x, int n)
     int best = 0;
     for (int i = 1; i < n; i++) best = x[i] < x[best] ? i : best;
     return best;
+}
+
+double max_abs_difference(const float *a, const float *b, size_t n)
+{
+    double largest = 0;
+    for (size_t i = 0; i < n; i++) largest = fmax(largest, fabsf(b ? a[i] - b[i] : a[i]));
+    return largest;
 }
 
 /* qsort's order of floats, smallest first. */

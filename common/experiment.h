@@ -5,8 +5,8 @@
  *   Table                      columns with a header and a printf format;
  *                              widths and alignment are worked out from them
  *   lr_sweep                   a grid of learning rates, a run each, the best
- *   loss_figure, ravine_map    the figures every chapter draws: loss curves,
- *                              paths on the map of the ravine
+ *   loss_figure, step_figure,  the figures every chapter draws: loss curves,
+ *   ravine_map                 curves over steps, paths on the map of the ravine
  *   fail, must, floats_new,    stop with one line when the program cannot go on
  *   doubles_new, must_mlp,
  *   must_gpt
@@ -19,6 +19,7 @@
  *   sweep_lr_band, figure_sweep,
  *   figure_heatmap,
  *   tensor_mean_squares,
+ *   max_abs_difference,
  *   tensor_grad_rms,
  *   param_norm
  *   next_log_step              the rows of a table over a long run
@@ -90,6 +91,14 @@ Table *table_begin(Report *r, const char *name, const char *title, const Column 
 void table_nan_text(Table *t, int column, const char *text);
 /* A line of text: above the header if no row came yet, below the rows after. */
 void table_note(Table *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* A long text (a message the program received, a run's diagnosis) as
+ * notes of at most `width` of its characters each, each after `indent`:
+ * broken at spaces (the spaces there dropped), or inside a word longer
+ * than a line. */
+void table_note_wrapped(Table *t, const char *indent, const char *text, int width);
+/* Sets a column's header from a format, in place of its Column's: a header
+ * that names a number of the program ("loss after\n%d steps"). */
+void table_header(Table *t, int column, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* One row: a value for each column, of the type its format takes. */
 void table_row(Table *t, ...);
 /* Prints the table, saves it, frees it. */
@@ -133,6 +142,12 @@ void lr_grid(float *lrs /* [count] */, int count, int first, int per_decade);
  * scale; `settings` are its own gnuplot lines after those (a range, the key).
  * Add its curves with figure_curve. */
 Figure *loss_figure(Report *r, const char *name, const char *settings);
+
+/* Starts the figure NAME of a quantity against the step, steps 0 to
+ * `last` on linear axes (a learning rate, a momentum, a noisy batch loss),
+ * y_label up the side; `settings` are its own gnuplot lines after those.
+ * Add its curves with figure_curve. */
+Figure *step_figure(Report *r, const char *name, const char *y_label, int last, const char *settings);
 
 /* Adds a series of a sweep's points (lr, score), a gap in its line at each
  * failed run (a score that is not finite): a score against the learning
@@ -243,6 +258,10 @@ double decades(const double *x /* [n] */, int n);
 /* The index of the largest (smallest) of x[n], n >= 1: the first, on a tie. */
 int index_of_max(const double *x /* [n] */, int n);
 int index_of_min(const double *x /* [n] */, int n);
+/* The largest |a[i] - b[i]| over n numbers (the difference taken in
+ * float, as the numbers are), or with b NULL the largest |a[i]|: how far
+ * apart two sets of parameters or gradients ended, and on what scale. */
+double max_abs_difference(const float *a /* [n] */, const float *b /* [n] or NULL */, size_t n);
 /* Sorts x[n] in place, smallest first, and returns its median x[n / 2]
  * (n >= 1; x[0] is then the smallest). */
 float sort_median(float *x /* [n] */, size_t n);

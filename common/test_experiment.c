@@ -333,7 +333,9 @@ static char *figure_script(const char *dir, const char *name)
 START_TEST(test_loss_figure_and_curves)
 {
     /* A loss figure: its axes, the caller's settings, and a curve of the
-     * points (t, y[t]) for t = first..last, a non-finite one left out. */
+     * points (t, y[t]) for t = first..last, a non-finite one left out. A
+     * figure over steps 0..50: its axes on linear scales, then the caller's
+     * settings. */
     char dir[512];
     ck_assert(make_temp_dir(dir, sizeof dir) == 0);
     Report r;
@@ -342,6 +344,7 @@ START_TEST(test_loss_figure_and_curves)
     const double y[4] = {4, 0.5, INFINITY, 0.125};
     ck_assert_int_eq(figure_curve(fig, "lines ls 2", y, 1, 3, "lr = %g", 0.5), 0);
     figure_close(fig);
+    figure_close(step_figure(&r, "99_steps", "learning rate", 50, "set key top right\n"));
     Problem *ravine = ravine_new(2, 20.0);
     ck_assert_ptr_nonnull(ravine);
     figure_close(ravine_map(&r, "99_map", ravine, (MapView){2.6, -1.0, 1.2, "x", "outside right"}));
@@ -352,6 +355,11 @@ START_TEST(test_loss_figure_and_curves)
                                        "set key top right\n"));
     ck_assert_ptr_nonnull(strstr(text, "$series0 << EOD\n1 0.5\n3 0.125\nEOD\n"));
     ck_assert_ptr_nonnull(strstr(text, "$series0 with lines ls 2 title 'lr = 0.5'"));
+    free(text);
+    text = figure_script(dir, "99_steps");
+    ck_assert_ptr_nonnull(strstr(text, "set xlabel 'step'\nset ylabel 'learning rate'\nset xrange [0:50]\n"
+                                       "set key top right\n"));
+    ck_assert_ptr_null(strstr(text, "logscale"));
     free(text);
     text = figure_script(dir, "99_map");
     ck_assert_ptr_nonnull(strstr(text, "set xrange [-1:5]\nset yrange [-1.2:1.2]\nset xlabel 'x'\n"
@@ -503,6 +511,51 @@ START_TEST(test_figure_series_helpers)
 }
 END_TEST
 
+static void formatted_header_and_wrapped_notes(Report *r)
+{
+    const Column columns[] = {{"lr", "%g"}, {"loss", "%.2f"}, {NULL, NULL}};
+    Table *t = table_begin(r, "wrapped", "A header of the program's, a long note", columns);
+    table_header(t, 1, "first %s", "try");   /* replaced by the next */
+    table_header(t, 1, "loss after\n%d steps", 100);
+    table_row(t, 0.1, 0.25);
+    table_note_wrapped(t, "  ", "one two three fourfivesix seven", 9);
+    table_end(t);
+}
+
+START_TEST(test_table_header_and_wrapped_notes)
+{
+    /* The formatted header takes two lines ("lr" sits on the lower one) and
+     * sets the column's width (10, over the cell's 4). The note wraps at
+     * the last space within 9 characters, drops the spaces there, and
+     * cuts a word longer than 9 at 9: "one two" | "three" | "fourfives" |
+     * "ix seven", each after the indent. Worked out by hand from those rules. */
+    assert_table(formatted_header_and_wrapped_notes, "wrapped",
+                 "      loss after\n"
+                 " lr    100 steps\n"
+                 "0.1         0.25\n"
+                 "\n"
+                 "  one two\n"
+                 "  three\n"
+                 "  fourfives\n"
+                 "  ix seven\n");
+}
+END_TEST
+
+START_TEST(test_max_abs_difference)
+{
+    /* Differences 0.5, 3 and 0: the largest is 3; the largest |a| is 4 (a
+     * negative number). The difference is a float one: 0.2f - 0.1f, not
+     * 0.1 in double. Nothing to compare: 0. */
+    const float a[3] = {1, -4, 2.5f}, b[3] = {1.5f, -1, 2.5f};
+    ck_assert(max_abs_difference(a, b, 3) == 3.0);
+    ck_assert(max_abs_difference(b, a, 3) == 3.0);
+    ck_assert(max_abs_difference(a, NULL, 3) == 4.0);
+    const float small[1] = {0.1f}, large[1] = {0.2f};
+    ck_assert(max_abs_difference(small, large, 1) == (double)(0.2f - 0.1f));
+    ck_assert(max_abs_difference(a, b, 0) == 0.0);
+}
+END_TEST
+
 void add_experiment_tests(TCase *core)
 {
     tcase_add_test(core, test_table_layout);
@@ -527,4 +580,6 @@ void add_experiment_tests(TCase *core)
     tcase_add_test(core, test_must_gpt);
     tcase_add_test(core, test_value_tag);
     tcase_add_test(core, test_figure_trailing_means_and_sweep);
+    tcase_add_test(core, test_table_header_and_wrapped_notes);
+    tcase_add_test(core, test_max_abs_difference);
 }

@@ -8,7 +8,8 @@
  * a quarter of --steps, which is then 200 unless given; at least 20);
  * --seed draws the starts and batches (section 2 averages this seed and the
  * next two); --quick shrinks every experiment so that the whole program runs
- * in about a second (the tests use it). */
+ * in about a second (the tests use it). The runs themselves, with a
+ * schedule, clipping or accumulation, are recipe.h's trace_run. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,7 +19,7 @@
 #include "adamw.h"
 #include "clip.h"
 #include "experiment.h"
-#include "gpt.h"
+#include "recipe.h"
 #include "runs.h"
 #include "schedules.h"
 #include "sgd.h"
@@ -34,149 +35,6 @@ static const OptionSpec FLAGS[] = {
 #define MLP_LR 1e-2f    /* AdamW's on the MLP in chapter 6 */
 #define SGD_LR 0.1f     /* SGD's on the MLP in chapter 1 */
 
-/* ==== a training run with a schedule, clipping or accumulation ==== */
-
-/* What a run does besides train()'s loop: train() steps at a fixed lr and
- * takes the gradient as the problem gives it. Each field off (0, NULL) is
- * train()'s behaviour. */
-typedef struct {
-    const Schedule *schedule;   /* an LRScheduler steps the lr after each step */
-    int step_size;              /* > 0: StepLR, lr times gamma every step_size steps */
-    double gamma;
-    float max_norm;             /* > 0: clip_grad_norm_(max_norm) before each step */
-    int micro_batches;          /* > 1: the batch as this many micro-batches */
-    bool forget_divide;         /* ... each micro-batch's loss not divided by their number */
-    const int *heavy;           /* examples whose loss counts heavy_weight times */
-    int heavy_count;
-    double heavy_weight;
-} Recipe;
-
-/* What such a run records. */
-typedef struct {
-    int steps_done;       /* run.steps, unless a loss was not finite */
-    double *loss;         /* [steps] each step's batch loss, before the step,
-                             every example counted once */
-    double highest;       /* the highest batch loss the step took (heavy examples
-                             weighted) */
-    double *lr;           /* [steps] group 0's lr in each step */
-    double *update;       /* [steps] ||theta after - theta before|| of each step */
-    double *grad_norm;    /* [steps] the gradient's 2-norm, before clipping */
-    int clipped;          /* steps whose gradient the clipping scaled down */
-    double end_loss;      /* all training examples (the GPT: validation); INFINITY: diverged */
-    double train_acc, test_acc;   /* percent (digits models; NAN for the GPT) */
-} Trace;
-
-static void trace_free(Trace *tr)
-{
-    free(tr->loss), free(tr->lr), free(tr->update), free(tr->grad_norm);
-}
-
-/* Overwrites p's gradients with flat[numel]. */
-static void set_grads(Problem *p, const float *flat)
-{
-    for (int i = 0; i < p->params.count; i++) {
-        Tensor *g = p->params.grads[i];
-        memcpy(g->data, flat, tensor_bytes(g));
-        flat += g->numel;
-    }
-}
-
-static bool is_heavy(const Recipe *rc, int example)
-{
-    for (int k = 0; k < rc->heavy_count; k++)
-        if (rc->heavy[k] == example) return true;
-    return false;
-}
-
-/* The loss and gradient of the batch idx[n] as the recipe takes it; sum is
- * a workspace of numel floats. *plain: the batch's loss with every example
- * counted once (the heavy ones too). */
-static double batch_gradient(Problem *p, const Recipe *rc, const int *idx, int n, float *sum, double *plain)
-{
-    if (rc->micro_batches > 1) {
-        int k = rc->micro_batches, m = n / k;
-        if (!rc->forget_divide) return *plain = loss_and_grad_accumulated(p, idx, k, m, sum);
-        memset(sum, 0, sizeof(float) * paramlist_numel(&p->params));   /* loss.backward(), no / k */
-        double loss = 0;
-        for (int j = 0; j < k; j++) loss += backward_accumulate(p, idx + (size_t)j * m, m, 1.0f, sum);
-        set_grads(p, sum);
-        return *plain = loss;
-    }
-    double loss = *plain = p->loss_and_grad(p, idx, n);
-    if (rc->heavy_count == 0) return loss;
-    /* A heavy example's term in the mean counts heavy_weight times: (w - 1)/n
-     * more of its own gradient and loss. */
-    paramlist_get_grads(&p->params, sum);
-    for (int j = 0; j < n; j++)
-        if (is_heavy(rc, idx[j])) loss += backward_accumulate(p, &idx[j], 1, (float)((rc->heavy_weight - 1) / n), sum);
-    set_grads(p, sum);
-    return loss;
-}
-
-static double distance(const float *a, const float *b, size_t n)
-{
-    double s = 0;
-    for (size_t i = 0; i < n; i++) s += ((double)a[i] - b[i]) * ((double)a[i] - b[i]);
-    return sqrt(s);
-}
-
-/* run.steps mini-batch steps of run (from p->reset(p, run.seed)) as the
- * recipe says; the parameters end in p (and theta[numel], when not NULL). */
-static Trace trace_run(Problem *p, Run run, const Recipe *rc, float *theta)
-{
-    size_t n = paramlist_numel(&p->params), steps = (size_t)run.steps;
-    Trace tr = {.loss = doubles_new(steps), .lr = doubles_new(steps), .update = doubles_new(steps),
-                .grad_norm = doubles_new(steps), .highest = -INFINITY, .end_loss = INFINITY, .train_acc = NAN,
-                .test_acc = NAN};
-    float *before = floats_new(n), *after = floats_new(n), *sum = floats_new(n);
-    char err[320];
-    p->reset(p, run.seed);
-    Optimizer *opt = run_optimizer(p, run);
-    LRScheduler sched;
-    if (rc->schedule && lr_scheduler_start(&sched, rc->schedule, opt, err, sizeof err) != 0) fail("%s", err);
-    BatchSampler batches;
-    if (batch_sampler_init(&batches, p->num_examples, run.batch_seed) != 0) fail("out of memory");
-    for (int t = 0; t < run.steps; t++) {
-        if (rc->step_size > 0) optimizer_set_lr(opt, (float)(run.lr * pow(rc->gamma, t / rc->step_size)));
-        tr.lr[t] = opt->groups[0].lr;
-        const int *idx = batch_sampler_next(&batches, run.batch);
-        optimizer_zero_grad(opt);
-        double loss = batch_gradient(p, rc, idx, run.batch, sum, &tr.loss[t]);
-        tr.highest = fmax(tr.highest, loss);
-        if (!isfinite(loss)) break;
-        tr.grad_norm[t] = rc->max_norm > 0 ? clip_grad_norm_(&p->params, rc->max_norm, 2.0f)
-                                           : get_total_norm(&p->params, 2.0f);
-        tr.clipped += rc->max_norm > 0 && tr.grad_norm[t] + 1e-6 > rc->max_norm;
-        paramlist_get(&p->params, before);
-        optimizer_step(opt);
-        paramlist_get(&p->params, after);
-        tr.update[t] = distance(before, after, n);
-        if (rc->schedule && lr_scheduler_step(&sched, opt, err, sizeof err) != 0) fail("%s", err);
-        tr.steps_done = t + 1;
-    }
-    if (tr.steps_done == run.steps) {
-        if (p->test_accuracy) {
-            tr.end_loss = p->loss_and_grad(p, NULL, 0);
-            tr.train_acc = 100 * digits_train_accuracy(p), tr.test_acc = 100 * p->test_accuracy(p);
-        } else {
-            tr.end_loss = gpt_validation_loss(p);
-        }
-    }
-    if (theta) paramlist_get(&p->params, theta);
-    batch_sampler_free(&batches);
-    optimizer_free(opt);
-    free(before), free(after), free(sum);
-    return tr;
-}
-
-/* The largest of x[first .. last]. */
-static double max_over(const double *x, int first, int last)
-{
-    double m = -INFINITY;
-    for (int i = first; i <= last; i++) m = fmax(m, x[i]);
-    return m;
-}
-
 /* At least 20, so that every schedule has steps to move over. */
 static int mlp_steps(const LessonArgs *a)
 {
@@ -191,33 +49,6 @@ static Run mlp_run(const LessonArgs *a, const OptimizerSpec *spec, float lr, int
                  .batch_seed = (uint64_t)a->seed};
 }
 
-/* A warm-up of `warmup` steps from lr / 100, then half a cosine down to 0 at
- * step `steps`: SequentialLR([LinearLR, CosineAnnealingLR], [warmup]). */
-static Schedule warmup_cosine(double lr, int warmup, int steps)
-{
-    Schedule s = schedule_defaults(SCHEDULE_SEQUENTIAL);
-    s.lr = lr;
-    s.linear = (LinearLRConfig){.start_factor = 0.01, .end_factor = 1.0, .total_iters = warmup};
-    s.cosine = (CosineAnnealingLRConfig){.T_max = steps - warmup, .eta_min = 0.0};
-    s.num_milestones = 1, s.milestones[0] = warmup;
-    return s;
-}
-
-static Schedule cosine(double lr, int T_max)
-{
-    Schedule s = schedule_defaults(SCHEDULE_COSINE);
-    s.lr = lr, s.cosine.T_max = T_max;
-    return s;
-}
-
-/* LinearLR from lr / 100 up to lr over `warmup` steps, then lr. */
-static Schedule linear_warmup(double lr, int warmup)
-{
-    Schedule s = schedule_defaults(SCHEDULE_LINEAR);
-    s.lr = lr, s.linear = (LinearLRConfig){.start_factor = 0.01, .end_factor = 1.0, .total_iters = warmup};
-    return s;
-}
-
 /* ---- 1. every schedule's curve ------------------------------------------------ */
 
 #define CURVE_STEPS 1000
@@ -225,41 +56,20 @@ static Schedule linear_warmup(double lr, int warmup)
 #define CURVE_LR 1e-3
 #define SCHEDULES 5
 
-static void schedules(Report *r)
+static const char *const CURVE_LABELS[SCHEDULES] = {"LinearLR", "CosineAnnealingLR", "OneCycleLR", "SequentialLR",
+                                                    "nanoGPT"};
+
+/* Each schedule's lr at some steps, and the values the prose quotes of it. */
+static void landmark_table(Report *r, double lr[][CURVE_STEPS])
 {
-    Schedule s[SCHEDULES];
-    s[0] = linear_warmup(CURVE_LR, CURVE_WARMUP);
-    s[1] = cosine(CURVE_LR, 800);   /* run past its T_max */
-    s[2] = schedule_defaults(SCHEDULE_ONECYCLE);
-    s[2].onecycle.max_lr = CURVE_LR, s[2].onecycle.total_steps = CURVE_STEPS;
-    s[3] = warmup_cosine(CURVE_LR, CURVE_WARMUP, CURVE_STEPS);
-    s[4] = schedule_defaults(SCHEDULE_WARMUP_COSINE);
-    s[4].lr = CURVE_LR;
-    s[4].warmup_cosine = (WarmupCosineConfig){.warmup_iters = CURVE_WARMUP, .lr_decay_iters = CURVE_STEPS,
-                                              .min_lr = CURVE_LR / 10};
-    const char *labels[SCHEDULES] = {"LinearLR", "CosineAnnealingLR", "OneCycleLR", "SequentialLR",
-                                     "nanoGPT"};
     const char *tags[SCHEDULES] = {"linear", "cosine", "onecycle", "sequential", "nanogpt"};
-    double lr[SCHEDULES][CURVE_STEPS], momentum[CURVE_STEPS], drift = 0;
-    char err[320];
-    for (int k = 0; k < SCHEDULES; k++) {
-        ScheduleRun run;
-        if (schedule_start(&run, &s[k], s[k].lr, err, sizeof err) != 0) fail("%s", err);
-        for (int t = 0; t < CURVE_STEPS; t++) {
-            lr[k][t] = run.lr;
-            if (k == 2) momentum[t] = run.momentum;
-            if (k == 1)   /* PyTorch's chained cosine against its closed form */
-                drift = fmax(drift, fabs(run.lr / cosine_annealing_lr_closed_form(&s[1].cosine, CURVE_LR, t) - 1));
-            if (t + 1 < CURVE_STEPS && schedule_step(&run, err, sizeof err) != 0) fail("%s", err);
-        }
-    }
     const int at[] = {0, 50, 100, 500, 800, 999};
     const Column columns[] = {{"schedule", "%s"}, {"step 0", "%.2e"}, {"50", "%.2e"}, {"100", "%.2e"},
                               {"500", "%.2e"}, {"800", "%.2e"}, {"999", "%.2e"}, {NULL, NULL}};
     Table *t = table_begin(r, "schedule_landmarks", "The lr of each schedule at some steps (lr 1e-3)", columns);
     for (int k = 0; k < SCHEDULES; k++) {
         double *x = lr[k];
-        table_row(t, labels[k], x[at[0]], x[at[1]], x[at[2]], x[at[3]], x[at[4]], x[at[5]]);
+        table_row(t, CURVE_LABELS[k], x[at[0]], x[at[1]], x[at[2]], x[at[3]], x[at[4]], x[at[5]]);
         report_values(r, tags[k], (NamedValue[]){{"sched_%s_first", "%.3g", x[0]}, {"sched_%s_at_100", "%.3g", x[100]},
                                                  {"sched_%s_last", "%.3g", x[CURVE_STEPS - 1]},
                                                  {"sched_%s_peak_step", "%d", index_of_max(x, CURVE_STEPS)}, {NULL}});
@@ -271,20 +81,35 @@ static void schedules(Report *r)
     table_note(t, "0 at %d; nanoGPT: warmup_iters %d, lr_decay_iters %d, min_lr 1e-4", CURVE_STEPS, CURVE_WARMUP,
                CURVE_STEPS);
     table_end(t);
+}
 
-    Figure *fig = report_figure(r, "07_schedules");
+static void schedules(Report *r)
+{
+    Schedule s[SCHEDULES] = {linear_warmup(CURVE_LR, CURVE_WARMUP),
+                             cosine_annealing(CURVE_LR, 800),   /* run past its T_max */
+                             one_cycle(CURVE_LR, CURVE_STEPS, true),
+                             warmup_then_cosine(CURVE_LR, CURVE_WARMUP, CURVE_STEPS),
+                             schedule_defaults(SCHEDULE_WARMUP_COSINE)};
+    s[4].lr = CURVE_LR;
+    s[4].warmup_cosine = (WarmupCosineConfig){.warmup_iters = CURVE_WARMUP, .lr_decay_iters = CURVE_STEPS,
+                                              .min_lr = CURVE_LR / 10};
+    double lr[SCHEDULES][CURVE_STEPS], momentum[CURVE_STEPS], drift = 0;
+    for (int k = 0; k < SCHEDULES; k++) schedule_curve(&s[k], CURVE_STEPS, lr[k], k == 2 ? momentum : NULL);
+    for (int t = 0; t < CURVE_STEPS; t++)   /* PyTorch's chained cosine against its closed form */
+        drift = fmax(drift, fabs(lr[1][t] / cosine_annealing_lr_closed_form(&s[1].cosine, CURVE_LR, t) - 1));
+    landmark_table(r, lr);
+
+    Figure *fig = step_figure(r, "07_schedules", "learning rate", CURVE_STEPS,
+                              "set yrange [0:1.5e-3]\nset format y '%.1t{/Symbol \\264}10^{%T}'\n"
+                              "set key top right maxrows 3 font ',9'\n");
     figure_size(fig, 5.5, 3.6);
-    fprintf(figure_commands(fig), "set xlabel 'step'\nset ylabel 'learning rate'\nset xrange [0:%d]\n"
-                                  "set yrange [0:1.5e-3]\nset format y '%%.1t{/Symbol \\264}10^{%%T}'\n"
-                                  "set key top right maxrows 3 font ',9'\n", CURVE_STEPS);
     const char *styles[SCHEDULES] = {"lines ls 1", "lines ls 2", "lines ls 3", "lines ls 5 dt 2", "lines ls 6 dt 4"};
-    for (int k = 0; k < SCHEDULES; k++) figure_curve(fig, styles[k], lr[k], 0, CURVE_STEPS - 1, "%s", labels[k]);
+    for (int k = 0; k < SCHEDULES; k++)
+        figure_curve(fig, styles[k], lr[k], 0, CURVE_STEPS - 1, "%s", CURVE_LABELS[k]);
     figure_close(fig);
-
-    Figure *mom = report_figure(r, "07_onecycle_momentum");
+    Figure *mom = step_figure(r, "07_onecycle_momentum", "momentum (Adam: beta1)", CURVE_STEPS,
+                              "set yrange [0.84:0.96]\nset key bottom right\n");
     figure_size(mom, 5.5, 2.6);
-    fprintf(figure_commands(mom), "set xlabel 'step'\nset ylabel 'momentum (Adam: beta1)'\nset xrange [0:%d]\n"
-                                  "set yrange [0.84:0.96]\nset key bottom right\n", CURVE_STEPS);
     figure_curve(mom, "lines ls 3", momentum, 0, CURVE_STEPS - 1, "OneCycleLR's momentum");
     figure_close(mom);
 
@@ -304,46 +129,23 @@ static void schedules(Report *r)
 #define MLP_SCHEDULES 6
 #define MLP_FIGURE_SCHEDULES 5   /* the figure leaves out OneCycleLR's fixed-beta1 twin */
 
-/* OneCycleLR up to max_lr over `steps`, moving AdamW's beta1 or not. */
-static Schedule one_cycle(double max_lr, int steps, bool cycle_momentum)
-{
-    Schedule s = schedule_defaults(SCHEDULE_ONECYCLE);
-    s.onecycle.max_lr = max_lr, s.onecycle.total_steps = steps;
-    s.onecycle.cycle_momentum = cycle_momentum;
-    return s;
-}
+static const char *const MLP_LABELS[MLP_SCHEDULES] = {"constant", "step (x0.1 each third)", "cosine",
+                                                      "warm-up + cosine", "OneCycleLR", "OneCycleLR, beta1 0.9"};
+static const char *const MLP_TAGS[MLP_SCHEDULES] = {"constant", "step", "cosine", "warmup_cosine", "onecycle",
+                                                    "onecycle_fixed"};
 
-static void schedules_mlp(Report *r, const LessonArgs *a, Problem *p)
+static void schedules_mlp_table(Report *r, const TraceSeeds *runs, int steps, int seeds, int warmup)
 {
-    const int steps = mlp_steps(a), seeds = a->quick ? 1 : 3, warmup = steps / 20;
-    Schedule cos = cosine(MLP_LR, steps), warm = warmup_cosine(MLP_LR, warmup, steps);
-    Schedule cycle = one_cycle(MLP_LR, steps, true), cycle_lr_only = one_cycle(MLP_LR, steps, false);
-    Recipe recipes[MLP_SCHEDULES] = {{0}, {.step_size = steps / 3, .gamma = 0.1}, {.schedule = &cos},
-                                     {.schedule = &warm}, {.schedule = &cycle}, {.schedule = &cycle_lr_only}};
-    const char *labels[MLP_SCHEDULES] = {"constant", "step (x0.1 each third)", "cosine", "warm-up + cosine",
-                                         "OneCycleLR", "OneCycleLR, beta1 0.9"};
-    const char *tags[MLP_SCHEDULES] = {"constant", "step", "cosine", "warmup_cosine", "onecycle",
-                                       "onecycle_fixed"};
-    double *curve[MLP_SCHEDULES];
-    double loss[MLP_SCHEDULES][3], train[MLP_SCHEDULES][3], test[MLP_SCHEDULES][3];
-    for (int k = 0; k < MLP_SCHEDULES; k++)
-        for (int s = 0; s < seeds; s++) {
-            Run run = run_from_start(mlp_run(a, &ADAMW_SPEC, MLP_LR, steps), s);
-            Trace tr = trace_run(p, run, &recipes[k], NULL);
-            if (tr.steps_done < steps) fail("AdamW diverged on the MLP under the %s schedule", tags[k]);
-            loss[k][s] = tr.end_loss, train[k][s] = tr.train_acc, test[k][s] = tr.test_acc;
-            if (s == 0) curve[k] = tr.loss, tr.loss = NULL;
-            trace_free(&tr);
-        }
     const Column columns[] = {{"schedule", "%s"}, {"final\nloss", "%.4f"}, {"accuracy\ntrain", "%.1f"},
                               {"\ntest", "%.1f"}, {"test\nlowest", "%.1f"}, {"\nhighest", "%.1f"}, {NULL, NULL}};
     Table *t = table_begin(r, "schedules_mlp", "AdamW on the digits MLP under six schedules", columns);
     for (int k = 0; k < MLP_SCHEDULES; k++) {
-        Spread l = spread(loss[k], seeds), tr = spread(train[k], seeds), te = spread(test[k], seeds);
-        table_row(t, labels[k], l.mean, tr.mean, te.mean, te.low, te.high);
-        report_values(r, tags[k], (NamedValue[]){{"mlp_%s_loss", "%.4f", l.mean}, {"mlp_%s_train", "%.1f", tr.mean},
-                                                 {"mlp_%s_test", "%.1f", te.mean}, {"mlp_%s_test_low", "%.1f", te.low},
-                                                 {"mlp_%s_test_high", "%.1f", te.high}, {NULL}});
+        Spread l = runs[k].loss, tr = runs[k].train, te = runs[k].test;
+        table_row(t, MLP_LABELS[k], l.mean, tr.mean, te.mean, te.low, te.high);
+        report_values(r, MLP_TAGS[k], (NamedValue[]){{"mlp_%s_loss", "%.4f", l.mean}, {"mlp_%s_train", "%.1f", tr.mean},
+                                                     {"mlp_%s_test", "%.1f", te.mean},
+                                                     {"mlp_%s_test_low", "%.1f", te.low},
+                                                     {"mlp_%s_test_high", "%.1f", te.high}, {NULL}});
     }
     table_note(t, "lr %g, %d steps of batch %d, the mean of %d start%s; loss on all training examples,",
                MLP_LR, steps, MLP_BATCH, seeds, seeds > 1 ? "s" : "");
@@ -352,18 +154,33 @@ static void schedules_mlp(Report *r, const LessonArgs *a, Problem *p)
                MLP_LR);
     table_note(t, "defaults (beta1 from 0.95 down to 0.85 at the peak and back), or cycle_momentum=False");
     table_end(t);
+}
+
+static void schedules_mlp(Report *r, const LessonArgs *a, Problem *p)
+{
+    const int steps = mlp_steps(a), seeds = a->quick ? 1 : 3, warmup = steps / 20;
+    Schedule cos = cosine_annealing(MLP_LR, steps), warm = warmup_then_cosine(MLP_LR, warmup, steps);
+    Schedule cycle = one_cycle(MLP_LR, steps, true), cycle_lr_only = one_cycle(MLP_LR, steps, false);
+    const Recipe recipes[MLP_SCHEDULES] = {{0}, {.step_size = steps / 3, .gamma = 0.1}, {.schedule = &cos},
+                                           {.schedule = &warm}, {.schedule = &cycle}, {.schedule = &cycle_lr_only}};
+    TraceSeeds runs[MLP_SCHEDULES];
+    for (int k = 0; k < MLP_SCHEDULES; k++) {
+        runs[k] = trace_seeds(p, mlp_run(a, &ADAMW_SPEC, MLP_LR, steps), &recipes[k], seeds);
+        if (runs[k].diverged) fail("AdamW diverged on the MLP under the %s schedule", MLP_TAGS[k]);
+    }
+    schedules_mlp_table(r, runs, steps, seeds, warmup);
 
     int window = steps >= 50 ? steps / 50 : 1;
     Figure *fig = loss_figure(r, "07_schedules_mlp", "set key top right\n");
     const char *styles[MLP_FIGURE_SCHEDULES] = {"lines ls 8", "lines ls 2", "lines ls 1", "lines ls 3 dt 2",
                                                 "lines ls 5 dt 4"};
     for (int k = 0; k < MLP_FIGURE_SCHEDULES; k++)
-        figure_window_means(fig, styles[k], curve[k], window, steps / window, "%s", labels[k]);
+        figure_window_means(fig, styles[k], runs[k].curve, window, steps / window, "%s", MLP_LABELS[k]);
     figure_close(fig);
     report_values(r, NULL, (NamedValue[]){{"mlp_lr", "%g", MLP_LR}, {"mlp_steps", "%d", steps},
                                           {"mlp_seeds", "%d", seeds}, {"mlp_warmup", "%d", warmup},
                                           {"mlp_window", "%d", window}, {NULL}});
-    for (int k = 0; k < MLP_SCHEDULES; k++) free(curve[k]);
+    for (int k = 0; k < MLP_SCHEDULES; k++) free(runs[k].curve);
 }
 
 /* ---- 3. why warm-up: Adam's first steps at a large lr ----------------------------- */
@@ -372,39 +189,38 @@ static void schedules_mlp(Report *r, const LessonArgs *a, Problem *p)
 #define WARMUP_STEPS 100
 #define WARMUP_ITERS 50
 
+static const float WARMUP_LR[WARMUP_LRS] = {0.01f, 0.03f, 0.1f};
+
+/* AdamW's first steps at lr k of WARMUP_LR, warmed up or not: a row of the
+ * table and its values. */
+static Trace warmup_run(Report *r, Table *t, const LessonArgs *a, Problem *p, int k, bool warm)
+{
+    const float lr = WARMUP_LR[k];
+    Schedule s = linear_warmup(lr, WARMUP_ITERS);
+    Recipe rc = {.schedule = warm ? &s : NULL};
+    Trace x = trace_run(p, mlp_run(a, &ADAMW_SPEC, lr, WARMUP_STEPS), &rc, NULL);
+    double spike = spread(x.loss + 1, WARMUP_STEPS - 1).high / x.loss[0];   /* steps 2.. over step 1 */
+    double largest = spread(x.update, WARMUP_STEPS).high;
+    table_row(t, (double)lr, warm ? "linear" : "none", x.update[0], lr * sqrt((double)paramlist_numel(&p->params)),
+              largest, spike, x.end_loss);
+    report_values(r, value_tag(r, "%s_%d", warm ? "warm" : "none", k), (NamedValue[]){
+        {"warmup_%s_lr", "%g", lr}, {"warmup_%s_first_update", "%.3g", x.update[0]},
+        {"warmup_%s_largest_update", "%.3g", largest},
+        {"warmup_%s_largest_update_step", "%d", index_of_max(x.update, WARMUP_STEPS) + 1},
+        {"warmup_%s_spike", "%.2f", spike}, {"warmup_%s_end_loss", "%.4f", x.end_loss}, {NULL}});
+    return x;
+}
+
 static void warmup(Report *r, const LessonArgs *a, Problem *p)
 {
-    const float lrs[WARMUP_LRS] = {0.01f, 0.03f, 0.1f};
-    const double root_n = sqrt((double)paramlist_numel(&p->params));
-    Trace tr[WARMUP_LRS][2];
     const Column columns[] = {{"lr", "%g"}, {"warm-up", "%s"}, {"first step\n||update||", "%.3f"},
                               {"\nlr sqrt(n)", "%.3f"}, {"largest\n||update||", "%.3f"},
-                              {"highest loss\n/ the start", "%.2f"}, {"loss after\n%d steps", "%.4f"},
-                              {NULL, NULL}};
-    char header[32];
-    Column cols[8];
-    memcpy(cols, columns, sizeof columns);
-    snprintf(header, sizeof header, "loss after\n%d steps", WARMUP_STEPS);
-    cols[6].header = header;
-    Table *t = table_begin(r, "warmup", "AdamW's first 100 steps on the MLP, with and without warm-up", cols);
+                              {"highest loss\n/ the start", "%.2f"}, {"loss after", "%.4f"}, {NULL, NULL}};
+    Table *t = table_begin(r, "warmup", "AdamW's first 100 steps on the MLP, with and without warm-up", columns);
+    table_header(t, 6, "loss after\n%d steps", WARMUP_STEPS);
+    Trace tr[WARMUP_LRS][2];
     for (int k = 0; k < WARMUP_LRS; k++)
-        for (int w = 0; w < 2; w++) {
-            Schedule s = linear_warmup(lrs[k], WARMUP_ITERS);
-            Recipe rc = {.schedule = w ? &s : NULL};
-            tr[k][w] = trace_run(p, mlp_run(a, &ADAMW_SPEC, lrs[k], WARMUP_STEPS), &rc, NULL);
-            const Trace *x = &tr[k][w];
-            double spike = max_over(x->loss, 1, WARMUP_STEPS - 1) / x->loss[0];
-            double largest = max_over(x->update, 0, WARMUP_STEPS - 1);
-            table_row(t, (double)lrs[k], w ? "linear" : "none", x->update[0], lrs[k] * root_n, largest, spike,
-                      x->end_loss);
-            char tag[32];
-            snprintf(tag, sizeof tag, "%s_%d", w ? "warm" : "none", k);
-            report_values(r, tag, (NamedValue[]){
-                {"warmup_%s_lr", "%g", lrs[k]}, {"warmup_%s_first_update", "%.3g", x->update[0]},
-                {"warmup_%s_largest_update", "%.3g", largest},
-                {"warmup_%s_largest_update_step", "%d", index_of_max(x->update, WARMUP_STEPS) + 1},
-                {"warmup_%s_spike", "%.2f", spike}, {"warmup_%s_end_loss", "%.4f", x->end_loss}, {NULL}});
-        }
+        for (int w = 0; w < 2; w++) tr[k][w] = warmup_run(r, t, a, p, k, w);
     table_note(t, "the digits MLP (n = %d parameters), batch %d; highest loss: the largest batch loss",
                (int)paramlist_numel(&p->params), MLP_BATCH);
     table_note(t, "of steps 2..%d over step 1's; warm-up: LinearLR from lr/100 over %d steps. Adam's",
@@ -418,7 +234,7 @@ static void warmup(Report *r, const LessonArgs *a, Problem *p)
     for (int i = 0; i < 2; i++) {
         int k = i ? 1 : WARMUP_LRS - 1;   /* lr 0.1, then 0.03 */
         for (int w = 0; w < 2; w++)
-            figure_curve(fig, styles[i][w], tr[k][w].loss, 0, WARMUP_STEPS - 1, "lr %g, %s", lrs[k],
+            figure_curve(fig, styles[i][w], tr[k][w].loss, 0, WARMUP_STEPS - 1, "lr %g, %s", WARMUP_LR[k],
                          w ? "warm-up" : "no warm-up");
     }
     figure_close(fig);
@@ -467,6 +283,33 @@ static void clip_example(Report *r)
 #define HEAVY_WEIGHT 1e4
 #define CLIP_NORM 1.0f
 
+static const char *const CLIP_NAMES[2] = {"SGD", "AdamW"};
+
+/* Optimizer o (SGD, AdamW) on the MLP: clean data (k 0), heavy examples
+ * without clipping (1) and with (2): a row of the table and its values. */
+static Trace clipping_run(Report *r, Table *t, const LessonArgs *a, Problem *p, int o, int k)
+{
+    const OptimizerSpec *specs[2] = {&SGD_SPEC, &ADAMW_SPEC};
+    const float lrs[2] = {SGD_LR, MLP_LR};
+    const int steps = mlp_steps(a), heavy[HEAVY_COUNT] = {0, 500, 1000};
+    Recipe rc = {.max_norm = k == 2 ? CLIP_NORM : 0, .heavy = heavy, .heavy_count = k ? HEAVY_COUNT : 0,
+                 .heavy_weight = HEAVY_WEIGHT};
+    Trace tr = trace_run(p, mlp_run(a, specs[o], lrs[o], steps), &rc, NULL);
+    float *g = floats_new((size_t)tr.steps_done);   /* the gradient norms, sorted for their median */
+    for (int s = 0; s < tr.steps_done; s++) g[s] = (float)tr.grad_norm[s];
+    double largest = spread(tr.grad_norm, tr.steps_done).high, median = sort_median(g, (size_t)tr.steps_done);
+    double highest = tr.highest, share = k == 2 ? 100.0 * tr.clipped / steps : NAN;
+    table_row(t, CLIP_NAMES[o], k ? "heavy" : "clean", k == 2 ? "1.0" : "none", tr.end_loss, tr.test_acc, highest,
+              median, largest, share);
+    report_values(r, value_tag(r, "%s_%s", o ? "adamw" : "sgd", k == 0 ? "clean" : k == 1 ? "heavy" : "clipped"),
+                  (NamedValue[]){{"clip_%s_loss", "%.3g", tr.end_loss}, {"clip_%s_test", "%.1f", tr.test_acc},
+                                 {"clip_%s_highest", "%.3g", highest}, {"clip_%s_grad_median", "%.3g", median},
+                                 {"clip_%s_grad_largest", "%.3g", largest}, {"clip_%s_clipped", "%.1f", share},
+                                 {NULL}});
+    free(g);
+    return tr;
+}
+
 /* SGD and AdamW on the MLP where three of the 1437 training examples count
  * 10^4 times in the loss, with and without clip_grad_norm_. It models rare
  * huge gradients: a few corrupted examples (a sample weight gone wrong, a
@@ -475,34 +318,16 @@ static void clip_example(Report *r)
 static void clipping(Report *r, const LessonArgs *a, Problem *p)
 {
     clip_example(r);
-    const int steps = mlp_steps(a), heavy[HEAVY_COUNT] = {0, 500, 1000};
-    const OptimizerSpec *specs[2] = {&SGD_SPEC, &ADAMW_SPEC};
-    const float lrs[2] = {SGD_LR, MLP_LR};
-    const char *names[2] = {"SGD", "AdamW"}, *tags[2] = {"sgd", "adamw"};
+    const int steps = mlp_steps(a);
     const Column columns[] = {{"optimizer", "%s"}, {"data", "%s"}, {"clip", "%s"}, {"final\nloss", "%.3g"},
                               {"test\naccuracy", "%.1f"}, {"highest\nloss", "%.3g"},
                               {"||g||\nmedian", "%.3g"}, {"\nlargest", "%.3g"}, {"steps\nclipped", "%.1f%%"},
                               {NULL, NULL}};
     Table *t = table_begin(r, "clipping", "The digits MLP with three examples weighted 10^4", columns);
-    Trace shown[2][2];
+    Trace shown[2][2];   /* [optimizer][clipped]: the heavy runs, for the figure */
     for (int o = 0; o < 2; o++)
-        for (int k = 0; k < 3; k++) {   /* clean data; heavy, no clipping; heavy, clipped */
-            Recipe rc = {.max_norm = k == 2 ? CLIP_NORM : 0, .heavy = heavy, .heavy_count = k ? HEAVY_COUNT : 0,
-                         .heavy_weight = HEAVY_WEIGHT};
-            Trace tr = trace_run(p, mlp_run(a, specs[o], lrs[o], steps), &rc, NULL);
-            float *g = floats_new((size_t)tr.steps_done);
-            for (int s = 0; s < tr.steps_done; s++) g[s] = (float)tr.grad_norm[s];
-            double largest = max_over(tr.grad_norm, 0, tr.steps_done - 1), median = sort_median(g, (size_t)tr.steps_done);
-            double highest = tr.highest, share = k == 2 ? 100.0 * tr.clipped / steps : NAN;
-            table_row(t, names[o], k ? "heavy" : "clean", k == 2 ? "1.0" : "none", tr.end_loss, tr.test_acc, highest,
-                      median, largest, share);
-            char tag[32];
-            snprintf(tag, sizeof tag, "%s_%s", tags[o], k == 0 ? "clean" : k == 1 ? "heavy" : "clipped");
-            report_values(r, tag, (NamedValue[]){
-                {"clip_%s_loss", "%.3g", tr.end_loss}, {"clip_%s_test", "%.1f", tr.test_acc},
-                {"clip_%s_highest", "%.3g", highest}, {"clip_%s_grad_median", "%.3g", median},
-                {"clip_%s_grad_largest", "%.3g", largest}, {"clip_%s_clipped", "%.1f", share}, {NULL}});
-            free(g);
+        for (int k = 0; k < 3; k++) {
+            Trace tr = clipping_run(r, t, a, p, o, k);
             if (k) shown[o][k - 1] = tr;
             else trace_free(&tr);
         }
@@ -521,7 +346,7 @@ static void clipping(Report *r, const LessonArgs *a, Problem *p)
     const char *styles[2][2] = {{"lines ls 2 dt 2", "lines ls 2"}, {"lines ls 1 dt 2", "lines ls 1"}};
     for (int o = 0; o < 2; o++)
         for (int c = 0; c < 2; c++)
-            figure_window_means(fig, styles[o][c], shown[o][c].loss, window, steps / window, "%s, %s", names[o],
+            figure_window_means(fig, styles[o][c], shown[o][c].loss, window, steps / window, "%s, %s", CLIP_NAMES[o],
                                 c ? "clipped" : "not clipped");
     figure_close(fig);
     report_values(r, NULL, (NamedValue[]){{"clip_steps", "%d", steps}, {"clip_heavy_weight", "%g", HEAVY_WEIGHT},
@@ -534,22 +359,18 @@ static void clipping(Report *r, const LessonArgs *a, Problem *p)
 
 #define MICRO 4
 #define ACC_BATCH 64
+#define ACC_RUNS 6
 
-/* The largest |a - b| over n numbers, and the largest |a|. */
-static double most_apart(const float *a, const float *b, size_t n, double *largest)
-{
-    double apart = 0;
-    *largest = 0;
-    for (size_t i = 0; i < n; i++) apart = fmax(apart, fabsf(a[i] - b[i])), *largest = fmax(*largest, fabsf(a[i]));
-    return apart;
-}
+/* The gradients at the start on one batch of 64, as one batch and as 4
+ * micro-batches: how far apart they are, on what scale, and their losses. */
+typedef struct {
+    double apart, largest, loss_apart;
+} StartGradients;
 
-static void accumulation(Report *r, const LessonArgs *a, Problem *p)
+static StartGradients start_gradients(const LessonArgs *a, Problem *p)
 {
     size_t n = paramlist_numel(&p->params);
-    const int steps = a->quick ? 20 : 500;
     float *g64 = floats_new(n), *gacc = floats_new(n), *sum = floats_new(n);
-    /* The gradient at the start on one batch of 64, both ways. */
     BatchSampler batches;
     if (batch_sampler_init(&batches, p->num_examples, (uint64_t)a->seed) != 0) fail("out of memory");
     const int *idx = batch_sampler_next(&batches, ACC_BATCH);
@@ -559,129 +380,127 @@ static void accumulation(Report *r, const LessonArgs *a, Problem *p)
     double loss_acc = loss_and_grad_accumulated(p, idx, MICRO, ACC_BATCH / MICRO, sum);
     paramlist_get_grads(&p->params, gacc);
     batch_sampler_free(&batches);
-    double largest, grad_apart = most_apart(g64, gacc, n, &largest);
+    StartGradients out = {max_abs_difference(g64, gacc, n), max_abs_difference(g64, NULL, n), fabs(loss64 - loss_acc)};
+    free(g64), free(gacc), free(sum);
+    return out;
+}
 
-    /* Runs: rows of (optimizer, lr, recipe); each compared with a reference row. */
-    enum { RUNS = 6 };
-    const struct {
-        const char *label;
-        const OptimizerSpec *spec;
-        float lr;
-        Recipe rc;
-        int reference;   /* the row whose parameters it is compared with; -1: none */
-    } rows[RUNS] = {
-        {"AdamW, one batch of 64", &ADAMW_SPEC, MLP_LR, {0}, -1},
-        {"AdamW, 4 x 16, loss / 4", &ADAMW_SPEC, MLP_LR, {.micro_batches = MICRO}, 0},
-        {"AdamW, 4 x 16, no / 4", &ADAMW_SPEC, MLP_LR, {.micro_batches = MICRO, .forget_divide = true}, 1},
-        {"SGD, 4 x 16, loss / 4", &SGD_SPEC, SGD_LR, {.micro_batches = MICRO}, -1},
-        {"SGD, 4 x 16, no / 4", &SGD_SPEC, SGD_LR, {.micro_batches = MICRO, .forget_divide = true}, 5},
-        {"SGD, 4 x 16, / 4, lr x 4", &SGD_SPEC, MICRO * SGD_LR, {.micro_batches = MICRO}, -1},
-    };
-    float *theta[RUNS];
-    Trace tr[RUNS];
-    for (int k = 0; k < RUNS; k++) {
-        theta[k] = floats_new(n);
-        Run run = mlp_run(a, rows[k].spec, rows[k].lr, steps);
+/* The runs: rows of (optimizer, lr, recipe); each compared with a reference row. */
+typedef struct {
+    const char *label, *tag;
+    const OptimizerSpec *spec;
+    float lr;
+    Recipe rc;
+    int reference;   /* the row whose parameters it is compared with; -1: none */
+} AccumulationRun;
+
+static const AccumulationRun ACC_ROWS[ACC_RUNS] = {
+    {"AdamW, one batch of 64", "adamw_64", &ADAMW_SPEC, MLP_LR, {0}, -1},
+    {"AdamW, 4 x 16, loss / 4", "adamw_acc", &ADAMW_SPEC, MLP_LR, {.micro_batches = MICRO}, 0},
+    {"AdamW, 4 x 16, no / 4", "adamw_nodiv", &ADAMW_SPEC, MLP_LR, {.micro_batches = MICRO, .forget_divide = true}, 1},
+    {"SGD, 4 x 16, loss / 4", "sgd_acc", &SGD_SPEC, SGD_LR, {.micro_batches = MICRO}, -1},
+    {"SGD, 4 x 16, no / 4", "sgd_nodiv", &SGD_SPEC, SGD_LR, {.micro_batches = MICRO, .forget_divide = true}, 5},
+    {"SGD, 4 x 16, / 4, lr x 4", "sgd_lr4", &SGD_SPEC, MICRO * SGD_LR, {.micro_batches = MICRO}, -1},
+};
+
+/* Row k of the table and its values: the run's end, and how far its
+ * parameters theta[k][n] ended from its reference row's. */
+static void accumulation_row(Report *r, Table *t, int k, const Trace *tr, float *const *theta, size_t n)
+{
+    const AccumulationRun *row = &ACC_ROWS[k];
+    double apart = NAN, relative = NAN;
+    char from[16] = "";
+    if (row->reference >= 0) {
+        apart = max_abs_difference(theta[k], theta[row->reference], n);
+        relative = apart / max_abs_difference(theta[k], NULL, n);
+        snprintf(from, sizeof from, "row %d", row->reference + 1);
+    }
+    table_row(t, row->label, (double)row->lr, tr->end_loss, tr->test_acc, from, apart, relative);
+    report_values(r, row->tag, (NamedValue[]){{"acc_%s_loss", "%.4f", tr->end_loss},
+                                              {"acc_%s_test", "%.1f", tr->test_acc}, {"acc_%s_apart", "%.2e", apart},
+                                              {"acc_%s_relative", "%.1e", relative}, {NULL}});
+}
+
+static void accumulation(Report *r, const LessonArgs *a, Problem *p)
+{
+    size_t n = paramlist_numel(&p->params);
+    const int steps = a->quick ? 20 : 500;
+    StartGradients g = start_gradients(a, p);
+    float *theta[ACC_RUNS];
+    Trace tr[ACC_RUNS];
+    for (int k = 0; k < ACC_RUNS; k++) {
+        Run run = mlp_run(a, ACC_ROWS[k].spec, ACC_ROWS[k].lr, steps);
         run.batch = ACC_BATCH;
-        tr[k] = trace_run(p, run, &rows[k].rc, theta[k]);
+        tr[k] = trace_run(p, run, &ACC_ROWS[k].rc, theta[k] = floats_new(n));
     }
     const Column columns[] = {{"run", "%s"}, {"lr", "%g"}, {"final\nloss", "%.4f"}, {"test\naccuracy", "%.1f"},
                               {"\nvs", "%s"}, {"max |difference|\nabsolute", "%.2e"}, {"\nrelative", "%.2e"},
                               {NULL, NULL}};
     Table *t = table_begin(r, "accumulation", "Accumulating 4 micro-batches of 16 against a batch of 64", columns);
-    const char *tags[RUNS] = {"adamw_64", "adamw_acc", "adamw_nodiv", "sgd_acc", "sgd_nodiv", "sgd_lr4"};
-    for (int k = 0; k < RUNS; k++) {
-        double big = 0, apart = NAN;
-        int ref = rows[k].reference;
-        if (ref >= 0) apart = most_apart(theta[k], theta[ref], n, &big);
-        char from[16] = "";
-        if (ref >= 0) snprintf(from, sizeof from, "row %d", ref + 1);
-        table_row(t, rows[k].label, (double)rows[k].lr, tr[k].end_loss, tr[k].test_acc, from, apart,
-                  ref >= 0 ? apart / big : NAN);
-        report_values(r, tags[k], (NamedValue[]){{"acc_%s_loss", "%.4f", tr[k].end_loss},
-                                                 {"acc_%s_test", "%.1f", tr[k].test_acc},
-                                                 {"acc_%s_apart", "%.2e", apart},
-                                                 {"acc_%s_relative", "%.1e", ref >= 0 ? apart / big : NAN}, {NULL}});
-    }
+    for (int k = 0; k < ACC_RUNS; k++) accumulation_row(r, t, k, &tr[k], theta, n);
     table_note(t, "the digits MLP, %d steps from the same start and batches (%d examples a step).", steps,
                ACC_BATCH);
     table_note(t, "Difference: between the parameters at the end (relative: over the largest |theta|).");
-    table_note(t, "At the start the two gradients differ by at most %.2e (largest |g| %.3f)", grad_apart, largest);
+    table_note(t, "At the start the two gradients differ by at most %.2e (largest |g| %.3f)", g.apart, g.largest);
     table_end(t);
     report_values(r, NULL, (NamedValue[]){
         {"acc_steps", "%d", steps}, {"acc_micro", "%d", MICRO}, {"acc_batch", "%d", ACC_BATCH},
-        {"acc_grad_apart", "%.2e", grad_apart}, {"acc_grad_relative", "%.1e", grad_apart / largest},
-        {"acc_loss_apart", "%.1e", fabs(loss64 - loss_acc)}, {NULL}});
-    for (int k = 0; k < RUNS; k++) free(theta[k]), trace_free(&tr[k]);
-    free(g64), free(gacc), free(sum);
+        {"acc_grad_apart", "%.2e", g.apart}, {"acc_grad_relative", "%.1e", g.apart / g.largest},
+        {"acc_loss_apart", "%.1e", g.loss_apart}, {NULL}});
+    for (int k = 0; k < ACC_RUNS; k++) free(theta[k]), trace_free(&tr[k]);
 }
 
 /* ---- 6. "the loss became NaN": what train()'s guard finds ----------------------- */
 
-/* Splits text into table notes of at most `width` characters at spaces. */
-static void note_wrapped(Table *t, const char *text, int width)
+#define NAN_CASES 3
+#define POISONED 700   /* one training image gets a NaN pixel */
+
+static const char *const NAN_LABELS[NAN_CASES] = {"lr too high", "exploding gradients", "NaN in one image"};
+
+/* Case k: train() with its diagnosis on, from a's seed, until it stops; a
+ * row of the table and its values. Returns the diagnosis, in diagnosis[240]. */
+static void nan_case(Report *r, Table *t, const LessonArgs *a, int k, Problem *p, Run run, char *diagnosis)
 {
-    size_t len = strlen(text), at = 0;
-    while (at < len) {
-        size_t end = at + (size_t)width;
-        if (end >= len) end = len;
-        else
-            while (end > at && text[end] != ' ') end--;
-        if (end == at) end = at + (size_t)width < len ? at + (size_t)width : len;
-        table_note(t, "  %.*s", (int)(end - at), text + at);
-        at = end;
-        while (text[at] == ' ') at++;
-    }
+    const char *causes[] = {"-", "bad data", "exploding gradients", "learning rate too high"};
+    const char *tags[NAN_CASES] = {"lr", "exploding", "data"};
+    const DivergenceCause right[NAN_CASES] = {CAUSE_LR, CAUSE_EXPLODING, CAUSE_DATA};
+    p->reset(p, (uint64_t)a->seed);
+    Optimizer *opt = run_optimizer(p, (Run){.optimizer = run.optimizer, .lr = run.lr});
+    TrainConfig cfg = {.steps = 2000, .batch = run.batch, .seed = (uint64_t)a->seed, .quiet = true, .diagnose = true};
+    TrainHistory h;
+    if (train(p, opt, &cfg, &h) != 1) fail("the %s case did not stop", tags[k]);
+    table_row(t, NAN_LABELS[k], p->name, opt->name, (double)run.lr, h.diverged_at, causes[h.cause]);
+    snprintf(diagnosis, 240, "%s", h.diagnosis);
+    report_value(r, value_name(r, "nan_%s_step", tags[k]), "%d", h.diverged_at);
+    report_value(r, value_name(r, "nan_%s_cause_right", tags[k]), "%s", h.cause == right[k] ? "yes" : "no");
+    train_history_free(&h);
+    optimizer_free(opt);
 }
 
 static void nan_guard(Report *r, const LessonArgs *a, Problem *mlp)
 {
-    const char *causes[] = {"-", "bad data", "exploding gradients", "learning rate too high"};
-    enum { CASES = 3 };
-    const char *labels[CASES] = {"lr too high", "exploding gradients", "NaN in one image"};
-    const char *tags[CASES] = {"lr", "exploding", "data"};
     Problem *ravine = must(ravine_new(2, 10), "out of memory"), *banana = must(rosenbrock_new(), "out of memory");
-    const struct {
-        Problem *p;
-        const OptimizerSpec *spec;
-        float lr;
-        int batch;
-    } cases[CASES] = {{ravine, &SGD_SPEC, 2.5f, 0}, {banana, &SGD_SPEC, 0.01f, 0}, {mlp, &ADAMW_SPEC, MLP_LR, MLP_BATCH}};
-    const int poisoned = 700;   /* one training image gets a NaN pixel */
-    double pixel = digits_set_train_input(mlp, poisoned, 36, NAN);
+    Problem *problems[NAN_CASES] = {ravine, banana, mlp};
+    const Run runs[NAN_CASES] = {{.optimizer = &SGD_SPEC, .lr = 2.5f}, {.optimizer = &SGD_SPEC, .lr = 0.01f},
+                                 {.optimizer = &ADAMW_SPEC, .lr = MLP_LR, .batch = MLP_BATCH}};
+    double pixel = digits_set_train_input(mlp, POISONED, 36, NAN);
     if (isnan(pixel)) fail("cannot change the digits data");
     const Column columns[] = {{"case", "%s"}, {"problem", "%s"}, {"optimizer", "%s"}, {"lr", "%g"},
                               {"stopped\nat step", "%d"}, {"cause found", "%s"}, {NULL, NULL}};
     Table *t = table_begin(r, "nan_guard", "Three ways to a NaN, and what the training loop says", columns);
-    char diagnosis[CASES][240];
-    for (int k = 0; k < CASES; k++) {
-        Problem *p = cases[k].p;
-        p->reset(p, (uint64_t)a->seed);
-        Optimizer *opt = run_optimizer(p, (Run){.optimizer = cases[k].spec, .lr = cases[k].lr});
-        TrainConfig cfg = {.steps = 2000, .batch = cases[k].batch, .seed = (uint64_t)a->seed, .quiet = true,
-                           .diagnose = true};
-        TrainHistory h;
-        if (train(p, opt, &cfg, &h) != 1) fail("the %s case did not stop", tags[k]);
-        table_row(t, labels[k], p->name, opt->name, (double)cases[k].lr, h.diverged_at, causes[h.cause]);
-        snprintf(diagnosis[k], sizeof diagnosis[k], "%s", h.diagnosis);
-        report_value(r, value_name(r, "nan_%s_step", tags[k]), "%d", h.diverged_at);
-        report_value(r, value_name(r, "nan_%s_cause_right", tags[k]), "%s",
-                     h.cause == (DivergenceCause)(k == 0 ? CAUSE_LR : k == 1 ? CAUSE_EXPLODING : CAUSE_DATA) ? "yes"
-                                                                                                             : "no");
-        train_history_free(&h);
-        optimizer_free(opt);
-    }
+    char diagnosis[NAN_CASES][240];
+    for (int k = 0; k < NAN_CASES; k++) nan_case(r, t, a, k, problems[k], runs[k], diagnosis[k]);
     table_note(t, "what train() adds to its message (\"lower the learning rate, clip the gradients,");
     table_note(t, "or check the data for NaN/Inf\") when asked to diagnose (TrainConfig.diagnose):");
-    for (int k = 0; k < CASES; k++) {
-        table_note(t, "%s:", labels[k]);
-        note_wrapped(t, diagnosis[k], 86);
+    for (int k = 0; k < NAN_CASES; k++) {
+        table_note(t, "%s:", NAN_LABELS[k]);
+        table_note_wrapped(t, "  ", diagnosis[k], 86);
     }
     table_note(t, "ravine: kappa 10, L = 1 (stable below lr 2); rosenbrock from (-1.2, 1); the MLP with");
-    table_note(t, "pixel 36 of training example %d set to NaN; at most 2000 steps", poisoned);
+    table_note(t, "pixel 36 of training example %d set to NaN; at most 2000 steps", POISONED);
     table_end(t);
-    digits_set_train_input(mlp, poisoned, 36, (float)pixel);
-    report_value(r, "nan_poisoned_example", "%d", poisoned);
+    digits_set_train_input(mlp, POISONED, 36, (float)pixel);
+    report_value(r, "nan_poisoned_example", "%d", POISONED);
     problem_free(ravine), problem_free(banana);
 }
 
@@ -691,11 +510,46 @@ static void nan_guard(Report *r, const LessonArgs *a, Problem *mlp)
 #define GPT_RUNS 4
 #define GPT_EARLY 100
 
+static const char *const GPT_LABELS[GPT_RUNS] = {"constant", "warm-up, then constant", "cosine", "warm-up + cosine"};
+
 /* Decay on the weight matrices, not on the biases, gains and embeddings (chapter 6). */
 static int decay_group(const Tensor *param)
 {
     bool embedding = strcmp(param->name, "wte.weight") == 0 || strcmp(param->name, "wpe.weight") == 0;
     return param->ndim == 2 && !embedding ? 0 : 1;
+}
+
+/* Run k's row of the table and its values: its end, and its first `early` steps. */
+static void gpt_row(Report *r, Table *t, int k, const Trace *tr, const Problem *p, int early)
+{
+    const char *tags[GPT_RUNS] = {"constant", "warmup", "cosine", "warmup_cosine"};
+    double spike = spread(tr->loss + 1, early - 1).high / tr->loss[0], largest = spread(tr->update, early).high;
+    double at_early = spread(tr->loss + early - early / 10, early / 10).mean;   /* the last tenth of the early steps */
+    table_row(t, GPT_LABELS[k], tr->end_loss, tr->end_loss - p->min_loss, at_early, largest);
+    report_values(r, tags[k], (NamedValue[]){{"gpt_%s_val", "%.3f", tr->end_loss},
+                                             {"gpt_%s_gap", "%.3f", tr->end_loss - p->min_loss},
+                                             {"gpt_%s_spike", "%.2f", spike}, {"gpt_%s_early_loss", "%.3f", at_early},
+                                             {"gpt_%s_largest_update", "%.3f", largest},
+                                             {"gpt_%s_first_update", "%.3f", tr->update[0]}, {NULL}});
+}
+
+/* The batch loss of the first `early` steps, with warm-up and without, and
+ * of every run over all `steps`, each against the floor. */
+static void gpt_figures(Report *r, const Trace *tr, const Problem *p, int steps, int early, int warm, int window)
+{
+    const char *y_label = "batch loss (nats per character)";
+    Figure *fig = step_figure(r, "07_gpt_warmup", y_label, early, "set key top right\n");
+    figure_curve(fig, "lines ls 2", tr[0].loss, 0, early - 1, "constant lr %g", GPT_LR);
+    figure_curve(fig, "lines ls 1", tr[1].loss, 0, early - 1, "warm-up over %d steps", warm);
+    figure_hline(fig, "lines ls 8 dt 2", 0, early, p->min_loss, "the floor");
+    figure_close(fig);
+
+    Figure *all = step_figure(r, "07_gpt_schedules", y_label, steps, "set key top right\n");
+    const char *styles[GPT_RUNS] = {"lines ls 8", "lines ls 2", "lines ls 1", "lines ls 3 dt 2"};
+    for (int k = 0; k < GPT_RUNS; k++)
+        figure_window_means(all, styles[k], tr[k].loss, window, steps / window, "%s", GPT_LABELS[k]);
+    figure_hline(all, "lines ls 8 dt 2", 0, steps, p->min_loss, "the floor");
+    figure_close(all);
 }
 
 static void gpt(Report *r, const LessonArgs *a)
@@ -705,51 +559,26 @@ static void gpt(Report *r, const LessonArgs *a)
     ParamGrouping groups = {2, {"decay", "no_decay"}, decay_group, {0.1f, 0.0f}};
     Run run = {.optimizer = &ADAMW_SPEC, .lr = GPT_LR, .steps = steps, .batch = 16, .seed = (uint64_t)a->seed,
                .batch_seed = (uint64_t)a->seed, .groups = &groups};
-    Schedule linear = linear_warmup(GPT_LR, warm), cos = cosine(GPT_LR, steps), both = warmup_cosine(GPT_LR, warm, steps);
+    Schedule linear = linear_warmup(GPT_LR, warm), cos = cosine_annealing(GPT_LR, steps);
+    Schedule both = warmup_then_cosine(GPT_LR, warm, steps);
     const Recipe recipes[GPT_RUNS] = {{0}, {.schedule = &linear}, {.schedule = &cos}, {.schedule = &both}};
-    const char *labels[GPT_RUNS] = {"constant", "warm-up, then constant", "cosine", "warm-up + cosine"};
-    const char *tags[GPT_RUNS] = {"constant", "warmup", "cosine", "warmup_cosine"};
-    Trace tr[GPT_RUNS];
     const Column columns[] = {{"schedule", "%s"}, {"validation\nloss", "%.4f"}, {"above the\nfloor", "%.4f"},
                               {"early steps\nloss at the end", "%.3f"}, {"\nlargest ||update||", "%.3f"},
                               {NULL, NULL}};
     Table *t = table_begin(r, "gpt", "AdamW on the tiny GPT at lr 0.01 under four schedules", columns);
+    Trace tr[GPT_RUNS];
     for (int k = 0; k < GPT_RUNS; k++) {
         tr[k] = trace_run(p, run, &recipes[k], NULL);
-        if (tr[k].steps_done < steps) fail("AdamW diverged on the GPT (%s)", tags[k]);
-        double spike = max_over(tr[k].loss, 1, early - 1) / tr[k].loss[0], largest = max_over(tr[k].update, 0, early - 1);
-        double at_early = 0;   /* the mean batch loss over the last tenth of the early steps */
-        for (int s = early - early / 10; s < early; s++) at_early += tr[k].loss[s] / (early / 10);
-        table_row(t, labels[k], tr[k].end_loss, tr[k].end_loss - p->min_loss, at_early, largest);
-        report_values(r, tags[k], (NamedValue[]){{"gpt_%s_val", "%.3f", tr[k].end_loss},
-                                                 {"gpt_%s_gap", "%.3f", tr[k].end_loss - p->min_loss},
-                                                 {"gpt_%s_spike", "%.2f", spike}, {"gpt_%s_early_loss", "%.3f", at_early},
-                                                 {"gpt_%s_largest_update", "%.3f", largest},
-                                                 {"gpt_%s_first_update", "%.3f", tr[k].update[0]}, {NULL}});
+        if (tr[k].steps_done < steps) fail("AdamW diverged on the GPT (%s)", GPT_LABELS[k]);
+        gpt_row(r, t, k, &tr[k], p, early);
     }
     table_note(t, "%d steps of %d windows from the same start and batches, weight decay 0.1 on the", steps, run.batch);
     table_note(t, "matrices; warm-up: LinearLR from lr/100 over %d steps; cosine: to 0 at step %d. The", warm, steps);
     table_note(t, "floor, the lowest loss any model can reach: %.4f nats per character. Early steps:", p->min_loss);
     table_note(t, "the first %d, their loss the mean batch loss of the last %d of them", early, early / 10);
     table_end(t);
-
-    Figure *fig = report_figure(r, "07_gpt_warmup");
-    fprintf(figure_commands(fig), "set xlabel 'step'\nset ylabel 'batch loss (nats per character)'\n"
-                                  "set xrange [0:%d]\nset key top right\n", early);
-    figure_curve(fig, "lines ls 2", tr[0].loss, 0, early - 1, "constant lr %g", GPT_LR);
-    figure_curve(fig, "lines ls 1", tr[1].loss, 0, early - 1, "warm-up over %d steps", warm);
-    figure_hline(fig, "lines ls 8 dt 2", 0, early, p->min_loss, "the floor");
-    figure_close(fig);
-
     int window = steps >= 30 ? steps / 30 : 1;
-    Figure *all = report_figure(r, "07_gpt_schedules");
-    fprintf(figure_commands(all), "set xlabel 'step'\nset ylabel 'batch loss (nats per character)'\n"
-                                  "set xrange [0:%d]\nset key top right\n", steps);
-    const char *styles[GPT_RUNS] = {"lines ls 8", "lines ls 2", "lines ls 1", "lines ls 3 dt 2"};
-    for (int k = 0; k < GPT_RUNS; k++)
-        figure_window_means(all, styles[k], tr[k].loss, window, steps / window, "%s", labels[k]);
-    figure_hline(all, "lines ls 8 dt 2", 0, steps, p->min_loss, "the floor");
-    figure_close(all);
+    gpt_figures(r, tr, p, steps, early, warm, window);
     report_values(r, NULL, (NamedValue[]){{"gpt_lr", "%g", GPT_LR}, {"gpt_steps", "%d", steps},
                                           {"gpt_warmup", "%d", warm}, {"gpt_early", "%d", early},
                                           {"gpt_batch", "%d", run.batch}, {"gpt_floor", "%.3f", p->min_loss},
