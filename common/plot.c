@@ -185,6 +185,16 @@ int figure_xy(Figure *fig, const char *style, const double *x, const double *y, 
     return series;
 }
 
+int figure_every(Figure *fig, const char *style, const double *y, int n, int every, const char *title_fmt, ...)
+{
+    va_list ap;
+    va_start(ap, title_fmt);
+    int series = figure_series_v(fig, style, title_fmt, ap);
+    va_end(ap);
+    for (int i = 0; i < n; i++) figure_point(fig, series, (double)i * every, y[i]);
+    return series;
+}
+
 int figure_hline(Figure *fig, const char *style, double x0, double x1, double y, const char *title_fmt, ...)
 {
     va_list ap;

@@ -68,6 +68,11 @@ int figure_curve(Figure *fig, const char *style, const double *y /* [last + 1] *
  * series' number. */
 int figure_xy(Figure *fig, const char *style, const double *x /* [n] */, const double *y /* [n] */, int n,
               const char *title_fmt, ...) __attribute__((format(printf, 6, 7)));
+/* Adds a series of the points (i every, y[i]) for i = 0..n - 1: a measure
+ * taken every `every` steps of a run (a validation loss), y[0] at the start.
+ * Returns the series' number. */
+int figure_every(Figure *fig, const char *style, const double *y /* [n] */, int n, int every,
+                 const char *title_fmt, ...) __attribute__((format(printf, 6, 7)));
 /* Adds a series of one level line, y from x = x0 to x1: a floor no run can
  * go below, a baseline to beat. Returns the series' number. */
 int figure_hline(Figure *fig, const char *style, double x0, double x1, double y, const char *title_fmt, ...)

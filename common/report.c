@@ -103,6 +103,25 @@ void report_values(Report *r, const char *tag, const NamedValue *values)
     }
 }
 
+Figure *report_figure_set(Report *r, const char *name, const char *settings_fmt, ...)
+{
+    Figure *fig = report_figure(r, name);
+    va_list ap;
+    va_start(ap, settings_fmt);
+    vfprintf(figure_commands(fig), settings_fmt, ap);
+    va_end(ap);
+    return fig;
+}
+
+const char *shape_text(const Tensor *t, char *buf, size_t size)
+{
+    size_t len = 0;
+    buf[0] = '\0';
+    for (int d = 0; d < t->ndim && len < size; d++)
+        len += (size_t)snprintf(buf + len, size - len, d ? " x %d" : "%d", t->shape[d]);
+    return buf;
+}
+
 Figure *report_figure(Report *r, const char *name)
 {
     Figure *fig = figure_open(r->fig_dir, name);

@@ -12,6 +12,7 @@
 #include <stdio.h>
 
 #include "plot.h"
+#include "tensor.h"
 
 typedef struct {
     char out_dir[1024];   /* OUT/out/LESSON */
@@ -56,6 +57,13 @@ void report_values(Report *r, const char *tag, const NamedValue *values);
  * report_values uses for each name). */
 const char *value_tag(Report *r, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+/* report_figure with the figure's own gnuplot lines before its plot command
+ * (labels, ranges, the key), printf-style: "set xlabel 'step'\n...". */
+Figure *report_figure_set(Report *r, const char *name, const char *settings_fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* How a table shows a tensor's shape: its sizes joined by " x " ("64 x 32",
+ * "10"; "" for a scalar), into buf[size]; returns buf. */
+const char *shape_text(const Tensor *t, char *buf, size_t size);
 /* Starts the figure OUT/fig/NAME (see plot.h); never NULL: if the figure
  * cannot be started the program stops with status 1 and the reason. */
 Figure *report_figure(Report *r, const char *name);

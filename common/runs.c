@@ -41,6 +41,22 @@ size_t run_state_bytes(Problem *p, Run run)
     return bytes;
 }
 
+size_t tensor_state_bytes(const Optimizer *opt, int i)
+{
+    size_t bytes = 0;
+    for (int k = 0; k < opt->num_slots; k++)
+        if (opt->slots[k][i]) bytes += tensor_bytes(opt->slots[k][i]);
+    return bytes;
+}
+
+size_t largest_tensor(const ParamList *l)
+{
+    size_t largest = 0;
+    for (int i = 0; i < l->count; i++)
+        if (l->params[i]->numel > largest) largest = l->params[i]->numel;
+    return largest;
+}
+
 /* run from p's start through train(), keeping the parameters when asked. */
 static TrainHistory train_from_start(Problem *p, Run run, bool record_params)
 {

@@ -12,6 +12,8 @@
  *   run_seeds               the same run from several starts: the spread
  *   run_tensor_rms          how fast each tensor of a model moves late in a run
  *   run_watched, StepWatch  a run that shows each step's parameters to a watcher
+ *   run_state_bytes,        what an optimizer's state costs, in all and
+ *   tensor_state_bytes      tensor by tensor; largest_tensor
  *   sweep_final_loss,       the best learning rate of a grid (lr_sweep in
  *   sweep_steps_to_target,  experiment.h) by one of those measures
  *   sweep_steps_full,
@@ -78,6 +80,13 @@ Optimizer *run_optimizer(Problem *p, Run run);
 /* The bytes of state run's optimizer keeps for p's parameters: what it costs
  * on top of the model. */
 size_t run_state_bytes(Problem *p, Run run);
+/* The bytes of state opt keeps for its parameter i, over all its slots
+ * (a slot that holds nothing for it counts 0): a tensor's share of
+ * optimizer_state_bytes, for a model's memory tensor by tensor. */
+size_t tensor_state_bytes(const Optimizer *opt, int i);
+/* The elements of l's largest tensor (0 for no tensor): whether any of a
+ * model's tensors reaches a size threshold (8-bit Adam's min_8bit_size). */
+size_t largest_tensor(const ParamList *l);
 
 /* ---- one run ---- */
 

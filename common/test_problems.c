@@ -606,6 +606,39 @@ START_TEST(test_report_writes_tables_and_values)
 }
 END_TEST
 
+START_TEST(test_report_figure_set_figure_every_and_shape_text)
+{
+    /* The figure's own settings come first, printf-style; a measure taken
+     * every 10 steps is drawn at 0, 10, 20, its NaN left out. */
+    char dir[512], path[800];
+    ck_assert(make_temp_dir(dir, sizeof dir) == 0);
+    Report r;
+    ck_assert_int_eq(report_open(&r, dir, "99_demo"), 0);
+    Figure *fig = report_figure_set(&r, "99_every", "set xlabel 'step'\nset yrange [%g:%g]\n", 0.5, 2.0);
+    ck_assert_int_eq(figure_every(fig, "lines ls 1", (const double[]){3, NAN, 1}, 3, 10, "every %d", 10), 0);
+    figure_close(fig);
+    ck_assert_int_eq(report_close(&r), 0);
+    snprintf(path, sizeof path, "%s/fig/99_every.gp", dir);
+    char *text = read_text_file(path);
+    ck_assert_ptr_nonnull(text);
+    ck_assert_ptr_nonnull(strstr(text, "set xlabel 'step'\nset yrange [0.5:2]\n"));
+    ck_assert_ptr_nonnull(strstr(text, "$series0 << EOD\n0 3\n20 1\nEOD\n"));
+    ck_assert_ptr_nonnull(strstr(text, "$series0 with lines ls 1 title 'every 10'"));
+    free(text);
+    remove_tree(dir);
+    /* A tensor's sizes joined by " x ", cut short to fit the buffer. */
+    MemoryLedger ledger = {0};
+    Tensor *m = tensor_new_2d(&ledger, "w", TAG_PARAM, 64, 32), *v = tensor_new_1d(&ledger, "b", TAG_PARAM, 10);
+    ck_assert_ptr_nonnull(m);
+    ck_assert_ptr_nonnull(v);
+    char shape[16], tiny[4];
+    ck_assert_str_eq(shape_text(m, shape, sizeof shape), "64 x 32");
+    ck_assert_str_eq(shape_text(v, shape, sizeof shape), "10");
+    ck_assert_str_eq(shape_text(m, tiny, sizeof tiny), "64 ");
+    tensor_free(m), tensor_free(v);
+}
+END_TEST
+
 START_TEST(test_figure_in_a_directory_with_a_quote)
 {
     /* gnuplot is told to `cd` there: a quote in the name must not end its string. */
@@ -791,6 +824,7 @@ void add_problem_tests(TCase *core, TCase *limits)
     tcase_add_test(core, test_figure_without_gnuplot);
     tcase_add_test(core, test_figure_with_gnuplot);
     tcase_add_test(core, test_report_writes_tables_and_values);
+    tcase_add_test(core, test_report_figure_set_figure_every_and_shape_text);
     tcase_add_test(core, test_figure_in_a_directory_with_a_quote);
     tcase_add_test(core, test_contours_and_paths);
     tcase_add_test(core, test_figure_coordinate);

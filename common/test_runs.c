@@ -548,6 +548,30 @@ START_TEST(test_run_state_bytes)
 }
 END_TEST
 
+START_TEST(test_tensor_state_bytes_and_largest_tensor)
+{
+    /* Two tensors of 6 and 2 elements: one float of state a parameter
+     * (SLOT_SPEC's "buf") is 24 and 8 bytes, their sum the optimizer's
+     * state; gradient descent keeps none. The largest tensor is the 2 x 3. */
+    MemoryLedger ledger = {0};
+    Tensor *params[2] = {tensor_new_2d(&ledger, "w", TAG_PARAM, 2, 3), tensor_new_1d(&ledger, "b", TAG_PARAM, 2)};
+    Tensor *grads[2] = {tensor_new_like(params[0], "w.grad", TAG_GRAD), tensor_new_like(params[1], "b.grad", TAG_GRAD)};
+    ParamList l = {2, params, grads};
+    Optimizer *slot = slot_create(l, &TEST_DEFAULTS), *plain = test_create(l, &TEST_DEFAULTS);
+    ck_assert_ptr_nonnull(slot);
+    ck_assert_ptr_nonnull(plain);
+    ck_assert_uint_eq(tensor_state_bytes(slot, 0), 6 * sizeof(float));
+    ck_assert_uint_eq(tensor_state_bytes(slot, 1), 2 * sizeof(float));
+    ck_assert_uint_eq(tensor_state_bytes(slot, 0) + tensor_state_bytes(slot, 1), optimizer_state_bytes(slot));
+    ck_assert_uint_eq(tensor_state_bytes(plain, 0) + tensor_state_bytes(plain, 1), 0);
+    ck_assert_uint_eq(largest_tensor(&l), 6);
+    ck_assert_uint_eq(largest_tensor(&(ParamList){1, params + 1, grads + 1}), 2);
+    ck_assert_uint_eq(largest_tensor(&(ParamList){0, NULL, NULL}), 0);
+    optimizer_free(slot), optimizer_free(plain);
+    for (int i = 0; i < 2; i++) tensor_free(params[i]), tensor_free(grads[i]);
+}
+END_TEST
+
 START_TEST(test_sweep_steps_full_runs_every_lr_to_its_end)
 {
     /* The bowl's 10, 8, 6 steps: with a margin of 3 the early-stopping sweep
@@ -728,6 +752,7 @@ void add_run_tests(TCase *core)
     tcase_add_test(core, test_run_seeds_is_run_curve_from_each_start);
     tcase_add_test(core, test_sweep_seeds_by_hand);
     tcase_add_test(core, test_run_state_bytes);
+    tcase_add_test(core, test_tensor_state_bytes_and_largest_tensor);
     tcase_add_test(core, test_sweep_steps_full_runs_every_lr_to_its_end);
     tcase_add_test(core, test_run_tensor_rms_of_gradient_descent);
     tcase_add_test(core, test_jump_by_hand);

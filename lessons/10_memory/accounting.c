@@ -258,6 +258,54 @@ int memory_account(const MemoryQuery *q, MemoryTable *t, char *err, size_t errle
     return 0;
 }
 
+/* memory_account of n parameters as 4096 x 4096 matrices (1024 x 1024 when
+ * there are fewer), in t. */
+static int account_layers(double n, MemoryRecipe recipe, const char *opt, int grads_fp32, int rank, MemoryTable *t,
+                          char *err, size_t errlen)
+{
+    MemoryQuery q = {.params = n, .rows = 4096, .cols = 4096, .recipe = recipe, .rank = rank,
+                     .grads_fp32 = grads_fp32};
+    if (n < 4096.0 * 4096.0) q.rows = q.cols = 1024;
+    if (!memory_optimizer_find(opt, &q.opt)) return set_err(err, errlen, "no optimizer %s", opt);
+    return memory_account(&q, t, err, errlen);
+}
+
+int memory_notes(MemoryNotes *out, char *err, size_t errlen)
+{
+    const struct {
+        MemoryTable *t;
+        double n;
+        MemoryRecipe recipe;
+        const char *opt;
+        int grads_fp32, rank;
+    } models[] = {
+        {&out->p8, 8e9, RECIPE_FP32, "adam", -1, 0},          {&out->p8_mixed, 8e9, RECIPE_MIXED, "adam", -1, 0},
+        {&out->p8_8bit, 8e9, RECIPE_MIXED_8BIT, "adam", -1, 0}, {&out->p70, 70e9, RECIPE_FP32, "adam", -1, 0},
+        {&out->p70_mixed, 70e9, RECIPE_MIXED, "adam", -1, 0},   {&out->p70_mixed_fp32, 70e9, RECIPE_MIXED, "adam", 1, 0},
+        {&out->p70_8bit, 70e9, RECIPE_MIXED_8BIT, "adam", -1, 0}, {&out->p70_sgd, 70e9, RECIPE_FP32, "sgd", -1, 0},
+        {&out->p70_sgd_mixed, 70e9, RECIPE_MIXED, "sgd", -1, 0}, {&out->p70_lora, 70e9, RECIPE_LORA, "adamw", -1, 16},
+        {&out->p7_mixed, 7e9, RECIPE_MIXED, "adamw", -1, 0},
+        {&out->lora, 4096.0 * 4096.0, RECIPE_LORA, "adamw", -1, 16},
+    };
+    for (size_t i = 0; i < sizeof models / sizeof models[0]; i++)
+        if (account_layers(models[i].n, models[i].recipe, models[i].opt, models[i].grads_fp32, models[i].rank,
+                           models[i].t, err, errlen) != 0)
+            return -1;
+    out->saved_8bit = memory_rows_bytes(&out->p70_mixed, "state") - memory_rows_bytes(&out->p70_8bit, "state");
+    out->sgd_saves = 100 * (1 - out->p70_sgd.bytes / out->p70.bytes);
+    out->sgd_saves_mixed = 100 * (1 - out->p70_sgd_mixed.bytes / out->p70_mixed.bytes);
+    out->lora_pct = 100 * out->lora.trainable / (4096.0 * 4096.0);
+    return 0;
+}
+
+double memory_rows_bytes(const MemoryTable *t, const char *prefix)
+{
+    double bytes = 0;
+    for (int i = 0; i < t->num_rows; i++)
+        if (strncmp(t->rows[i].what, prefix, strlen(prefix)) == 0) bytes += t->rows[i].bytes;
+    return bytes;
+}
+
 long memory_square_side(double params)
 {
     long side = (long)floor(sqrt(params));

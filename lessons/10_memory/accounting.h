@@ -123,6 +123,25 @@ typedef struct {
 /* The table for a query. Returns 0, or -1 with a message. */
 int memory_account(const MemoryQuery *q, MemoryTable *t, char *err, size_t errlen);
 
+/* The models whose memory the study notes count, accounted: 8B, 70B and 7B
+ * parameters as 4096 x 4096 matrices (a Llama-sized layer; only Adafactor
+ * and LoRA care about the shape), LoRA's 4096 x 4096 matrix alone, in each
+ * recipe the notes name; mixed precision with bf16 gradients but in
+ * p70_mixed_fp32. */
+typedef struct {
+    MemoryTable p8, p8_mixed, p8_8bit;                             /* Adam */
+    MemoryTable p70, p70_mixed, p70_mixed_fp32, p70_8bit;          /* Adam */
+    MemoryTable p70_sgd, p70_sgd_mixed, p70_lora, p7_mixed, lora;  /* SGD; AdamW (LoRA rank 16) */
+    double saved_8bit;                  /* bytes: p70_mixed's state less p70_8bit's */
+    double sgd_saves, sgd_saves_mixed;  /* SGD's total below Adam's, in percent: fp32, mixed */
+    double lora_pct;                    /* LoRA's trainable share of its matrix, in percent */
+} MemoryNotes;
+/* Returns 0, or -1 with a message. */
+int memory_notes(MemoryNotes *out, char *err, size_t errlen);
+/* The bytes of t's rows whose name starts with `prefix`: "state" sums the
+ * optimizer's slots, "parameters" the model's own copy (fp32, or mixed
+ * precision's bf16 working copy; not the master weights). */
+double memory_rows_bytes(const MemoryTable *t, const char *prefix);
 /* The side of the default shape, one square matrix of about N elements: the
  * largest S with S * S <= params (params from 1 to MEMORY_MAX_PARAMS). */
 long memory_square_side(double params);

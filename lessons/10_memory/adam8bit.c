@@ -6,6 +6,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "adam8bit_kernel.h"
 
@@ -188,6 +189,39 @@ void adam8bit_use_maps(Optimizer *opt, const float qmap1[QMAP_SIZE], const float
 {
     Adam8bit *adam = (Adam8bit *)opt;
     for (int i = 0; i < QMAP_SIZE; i++) adam->qmap1[i] = qmap1[i], adam->qmap2[i] = qmap2[i];
+}
+
+Optimizer *adam8bit_linear_new(ParamList params, const void *config)
+{
+    Optimizer *opt = adam8bit_new(params, config);
+    if (!opt) return NULL;
+    float code1[QMAP_SIZE], code2[QMAP_SIZE];
+    create_linear_map(true, code1), create_linear_map(false, code2);
+    adam8bit_use_maps(opt, code1, code2);
+    return opt;
+}
+
+/* The slot of opt named `name`, or -1. */
+static int slot_named(const Optimizer *opt, const char *name)
+{
+    for (int k = 0; k < opt->num_slots; k++)
+        if (strcmp(opt->slot_names[k], name) == 0) return k;
+    return -1;
+}
+
+double adam8bit_zero_v_count(const Optimizer *opt, double *eight_bit)
+{
+    double zero_v = 0;
+    *eight_bit = 0;
+    int s1 = slot_named(opt, "state1"), s2 = slot_named(opt, "state2");
+    for (int i = 0; s1 >= 0 && s2 >= 0 && i < opt->params.count; i++) {
+        const Tensor *m = opt->slots[s1][i], *v = opt->slots[s2][i];
+        if (!m->bytes) continue;   /* a small tensor: 32-bit state */
+        const float *qmap1 = adam8bit_qmap(opt, 1), *qmap2 = adam8bit_qmap(opt, 2);
+        for (size_t j = 0; j < m->numel; j++) zero_v += qmap2[v->bytes[j]] == 0 && qmap1[m->bytes[j]] != 0;
+        *eight_bit += (double)m->numel;
+    }
+    return zero_v;
 }
 
 /* ---- the entry for optlab and the tests -------------------------------------- */

@@ -98,6 +98,15 @@ const float *adam8bit_qmap(const Optimizer *opt, int which /* 1 or 2 */);
  * first step. */
 void adam8bit_use_maps(Optimizer *opt, const float qmap1[QMAP_SIZE], const float qmap2[QMAP_SIZE]);
 
+/* adam8bit_new with bitsandbytes' linear maps (create_linear_map) in
+ * place of its dynamic ones, as an OptimizerSpec's create: the map 8-bit
+ * Adam does not use, to show why. */
+Optimizer *adam8bit_linear_new(ParamList params, const void *config /* Adam8bitConfig */);
+/* The elements of an adam8bit optimizer's 8-bit state whose v reads back
+ * exactly 0 while m does not (the step is then m / eps); *eight_bit gets
+ * the elements with 8-bit state. 0 and 0 for an optimizer without 8-bit
+ * state (slots "state1" and "state2" of bytes). */
+double adam8bit_zero_v_count(const Optimizer *opt, double *eight_bit);
 /* NULL when bitsandbytes accepts the config, else its ValueError message
  * in buf, in its order: amsgrad, optim_bits, lr, eps, betas, weight_decay;
  * then block_size > 0 (bitsandbytes' blocksize message). */

@@ -23,6 +23,17 @@ void torch_linspace_f32(float start, float end, int steps, float *out /* [steps]
                              : fmaf(-step, (float)(steps - 1 - i), end);
 }
 
+void create_linear_map(bool is_signed, float code[QMAP_SIZE])
+{
+    if (!is_signed) {
+        torch_linspace_f32(0.0f, 1.0f, QMAP_SIZE, code);
+        return;
+    }
+    float values[QMAP_SIZE - 1];
+    torch_linspace_f32(-1.0f, 1.0f, QMAP_SIZE - 1, values);
+    for (int i = 0, k = 0; i < QMAP_SIZE; i++) code[i] = i == 127 ? 0.0f : values[k++];
+}
+
 static int compare_floats(const void *a, const void *b)
 {
     float x = *(const float *)a, y = *(const float *)b;

@@ -56,6 +56,12 @@ void torch_linspace_f32(float start, float end, int steps, float *out /* [steps]
  * Unsigned: code[0] = 0, code[255] = 1. */
 void create_dynamic_map(bool is_signed, float code[QMAP_SIZE]);
 
+/* bitsandbytes' create_linear_map(signed, 8 bits, add_zero=True): 255
+ * evenly spaced values from -1 to 1 with one more 0 in the middle (code[127])
+ * when signed, 256 from 0 to 1 when not. Lesson 10 shows why 8-bit Adam
+ * does not use it. */
+void create_linear_map(bool is_signed, float code[QMAP_SIZE]);
+
 /* snippet: quantize_nearest, shown in 10_memory */
 /* The index of the code value nearest x (x / absmax, in [-1, 1]), found by
  * bitsandbytes' binary search (quantize_2D; dQuantize gives the same): from

@@ -8,6 +8,7 @@ void add_adam8bit_tests(TCase *core, TCase *limits);   /* test_adam8bit.c: quant
 void add_program_tests(TCase *core, TCase *limits);    /* test_program.c: the program and the chapter */
 void add_bench_tests(TCase *core, TCase *limits);      /* test_bench.c: tools/optimizer_bench runs, both builds */
 void add_accounting_tests(TCase *core, TCase *limits); /* test_accounting.c: memory accounting vs allocations */
+void add_measures_tests(TCase *core, TCase *limits);   /* test_measures.c: what the program measures with */
 
 Suite *make_suite(void)
 {
@@ -17,6 +18,7 @@ Suite *make_suite(void)
     add_program_tests(core, limits);
     add_bench_tests(core, limits);
     add_accounting_tests(core, limits);
+    add_measures_tests(core, limits);
     /* Core may run the whole lesson program; Limits' tests are short
      * (lesson_suite in common/testing.c allows the same). */
     tcase_set_timeout(core, 300);
