@@ -143,12 +143,12 @@ static void mlp_recipes(Report *r, const LessonArgs *a, Problem *p)
                               {"weights moved\nfirst 10 steps", "%.1f%%"}, {"\nlast 10 steps", "%.1f%%"},
                               {"below half\nfrom step", "%d"}, {NULL, NULL}};
     Table *t = table_begin(r, "mlp_recipes", "AdamW on the digits MLP in four recipes", columns);
-    Figure *fig = report_figure(r, "11_mlp_recipes");
-    fprintf(figure_commands(fig), "set xlabel 'step'\nset ylabel 'loss on all training examples'\n"
-                                  "set logscale y\nset key top right\n");
-    Figure *mv = report_figure(r, "11_mlp_moved");
-    fprintf(figure_commands(mv), "set xlabel 'step'\nset ylabel 'share of weights a step changed'\n"
-                                 "set yrange [0:1.05]\nset key bottom left\n");
+    Figure *fig = report_figure_set(r, "11_mlp_recipes",
+                                    "set xlabel 'step'\nset ylabel 'loss on all training examples'\n"
+                                    "set logscale y\nset key top right\n");
+    Figure *mv = report_figure_set(r, "11_mlp_moved",
+                                   "set xlabel 'step'\nset ylabel 'share of weights a step changed'\n"
+                                   "set yrange [0:1.05]\nset key bottom left\n");
     const int steps = a->steps;
     for (int k = 0; k < RECIPES; k++) {
         MixedAdamWConfig cfg;
@@ -387,9 +387,9 @@ static void gpt_recipes(Report *r, const LessonArgs *a, Problem *gpt)
     const Column columns[] = {{"recipe", "%s"}, {"validation\nloss", "%.3f"}, {"above the\nfloor", "%.3f"},
                               {NULL, NULL}};
     Table *t = table_begin(r, "gpt_recipes", "AdamW on the tiny GPT in four recipes", columns);
-    Figure *fig = report_figure(r, "11_gpt_recipes");
-    fprintf(figure_commands(fig), "set xlabel 'step'\nset ylabel 'loss per character, mean of 10 batches'\n"
-                                  "set key top right\n");
+    Figure *fig = report_figure_set(r, "11_gpt_recipes",
+                                    "set xlabel 'step'\nset ylabel 'loss per character, mean of 10 batches'\n"
+                                    "set key top right\n");
     double *batch_loss = doubles_new((size_t)steps + 1);
     for (int k = 0; k < RECIPES; k++) {
         MixedAdamWConfig cfg;
@@ -514,8 +514,8 @@ static void scale_trajectory(Report *r, const LessonArgs *a)
                                           {"scale_highest", "%g", highest},
                                           {NULL}});
 
-    Figure *fig = report_figure(r, "11_scale");
-    fprintf(figure_commands(fig), "set xlabel 'step'\nset ylabel 'scale'\nset logscale y 2\nset key top right\n");
+    Figure *fig = report_figure_set(r, "11_scale",
+                                    "set xlabel 'step'\nset ylabel 'scale'\nset logscale y 2\nset key top right\n");
     figure_xy(fig, "steps ls 1", x, scale, steps, "scale after update()");
     figure_close(fig);
     free(x);
