@@ -366,6 +366,13 @@ SeedSweep sweep_seeds(Problem *p, Run run, int seeds, uint64_t batch_stride, con
     return out;
 }
 
+Sweep seed_sweep_losses(const SeedSweep *s)
+{
+    Sweep out = {.count = s->count, .best = s->best};
+    for (int k = 0; k < s->count; k++) out.lr[k] = s->lr[k], out.score[k] = s->at[k].loss.mean;
+    return out;
+}
+
 /* ---- the largest stable learning rate ---- */
 
 bool loss_never_rises(const TrainHistory *hist)

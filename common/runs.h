@@ -18,7 +18,8 @@
  *   sweep_steps_to_target,  experiment.h) by one of those measures
  *   sweep_steps_full,
  *   best_curve, sweep_seeds,
- *   sweep_configs_steps_to_target
+ *   sweep_configs_steps_to_target,
+ *   seed_sweep_losses
  *   largest_lr              the largest learning rate whose run passes a test
  *   loss_after,             what is read off a recorded run
  *   sign_changes, paths_apart,
@@ -222,6 +223,10 @@ typedef struct {
  * (in place of run.lr). */
 SeedSweep sweep_seeds(Problem *p, Run run, int seeds, uint64_t batch_stride, const float *lrs /* [count] */,
                       int count);
+/* s's mean final losses as a Sweep's scores (INFINITY where a start
+ * diverged), its best the same: for what reads a Sweep, sweep_band,
+ * sweep_lr_band and figure_sweep (experiment.h). */
+Sweep seed_sweep_losses(const SeedSweep *s);
 
 /* ---- the largest stable learning rate ---- */
 

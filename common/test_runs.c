@@ -537,6 +537,37 @@ START_TEST(test_sweep_seeds_by_hand)
 }
 END_TEST
 
+START_TEST(test_seed_sweep_losses_by_hand)
+{
+    /* The bowl's sweep as a Sweep: lr 0.5 ends at 0.25^10 / 2, lr 1 at 0
+     * (the best), lr 2.5 at (1.5)^20 / 2, lr 3 diverges in 200 steps. The
+     * band within a factor of 10 of the best, 0, is the best alone; the
+     * figure's series has a gap for the diverged lr. */
+    Problem *p = bowl();
+    const float lrs[4] = {0.5f, 1.0f, 2.5f, 3.0f};
+    SeedSweep seeds = sweep_seeds(p, gd(0.0f, 10), 2, 1, lrs, 4);
+    seeds.at[3].loss.mean = INFINITY;   /* as a diverged lr's */
+    Sweep s = seed_sweep_losses(&seeds);
+    ck_assert_int_eq(s.count, 4);
+    ck_assert_int_eq(s.best, 1);
+    ck_assert_float_eq(s.lr[0], 0.5f);
+    ck_assert_float_eq(s.lr[3], 3.0f);
+    ck_assert_double_eq(s.score[0], 0.5 * pow(0.25, 10));
+    ck_assert_double_eq(s.score[1], 0.0);
+    ck_assert_double_eq_tol(s.score[2], 0.5 * pow(1.5, 20), 1e-6 * pow(1.5, 20));
+    ck_assert(isinf(s.score[3]));
+    int lo, hi;
+    sweep_band(&s, 10, &lo, &hi);
+    ck_assert_int_eq(lo, 1);
+    ck_assert_int_eq(hi, 1);
+    /* No best: none. */
+    seeds.best = -1;
+    s = seed_sweep_losses(&seeds);
+    ck_assert_int_eq(s.best, -1);
+    problem_free(p);
+}
+END_TEST
+
 START_TEST(test_run_state_bytes)
 {
     /* Plain gradient descent keeps nothing; a state slot is a float per parameter. */
@@ -751,6 +782,7 @@ void add_run_tests(TCase *core)
     tcase_add_test(core, test_sign_changes_paths_apart_and_step_length);
     tcase_add_test(core, test_run_seeds_is_run_curve_from_each_start);
     tcase_add_test(core, test_sweep_seeds_by_hand);
+    tcase_add_test(core, test_seed_sweep_losses_by_hand);
     tcase_add_test(core, test_run_state_bytes);
     tcase_add_test(core, test_tensor_state_bytes_and_largest_tensor);
     tcase_add_test(core, test_sweep_steps_full_runs_every_lr_to_its_end);

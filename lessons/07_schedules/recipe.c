@@ -103,16 +103,17 @@ Trace trace_run(Problem *p, Run run, const Recipe *rc, float *theta)
                                            : get_total_norm(&p->params, 2.0f);
         tr.clipped += rc->max_norm > 0 && tr.grad_norm[t] + 1e-6 > rc->max_norm;
         paramlist_get(&p->params, before);
+        if (rc->watch) rc->watch(opt, before, NULL, rc->watch_ctx);
         optimizer_step(opt);
         paramlist_get(&p->params, after);
+        if (rc->watch) rc->watch(opt, before, after, rc->watch_ctx);
         tr.update[t] = distance(before, after, n);
         if (rc->schedule && lr_scheduler_step(&sched, opt, err, sizeof err) != 0) fail("%s", err);
         tr.steps_done = t + 1;
     }
     if (tr.steps_done == run.steps) measure_end(p, &tr);
     if (theta) paramlist_get(&p->params, theta);
-    batch_sampler_free(&batches);
-    optimizer_free(opt);
+    batch_sampler_free(&batches), optimizer_free(opt);
     free(before), free(after), free(sum);
     return tr;
 }

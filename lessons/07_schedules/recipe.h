@@ -33,6 +33,9 @@ typedef struct {
     const int *heavy;           /* examples whose loss counts heavy_weight times */
     int heavy_count;
     double heavy_weight;
+    StepWatch *watch;           /* called around each step as run_watched calls it
+                                   (runs.h): to measure what the optimizer keeps */
+    void *watch_ctx;
 } Recipe;
 
 /* What such a run records. */

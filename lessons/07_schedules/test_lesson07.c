@@ -7,6 +7,7 @@
 void add_clip_tests(TCase *core, TCase *limits);   /* test_clip.c: clipping and accumulation */
 void add_schedule_tests(TCase *core, TCase *limits);   /* test_schedules.c: learning-rate schedules */
 void add_program_tests(TCase *core, TCase *limits);    /* test_program.c: the program and the chapter */
+void add_recipe_tests(TCase *core, TCase *limits);     /* test_recipe.c: the chapter's training loop */
 
 Suite *make_suite(void)
 {
@@ -15,6 +16,7 @@ Suite *make_suite(void)
     add_clip_tests(core, limits);
     add_schedule_tests(core, limits);
     add_program_tests(core, limits);
+    add_recipe_tests(core, limits);
     /* Core runs the whole lesson program; Limits' tests are short
      * (lesson_suite in common/testing.c allows the same). */
     tcase_set_timeout(core, 300);

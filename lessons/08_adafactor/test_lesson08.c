@@ -6,6 +6,7 @@
 #include "testing.h"
 
 void add_adafactor_tests(TCase *core, TCase *limits);   /* test_adafactor.c: the optimizer */
+void add_measures_tests(TCase *core, TCase *limits);    /* test_measures.c: what the program measures */
 void add_program_tests(TCase *core, TCase *limits);     /* test_program.c: the program and the chapter */
 
 Suite *make_suite(void)
@@ -13,6 +14,7 @@ Suite *make_suite(void)
     Suite *suite = suite_create("08_adafactor");
     TCase *core = tcase_create("Core"), *limits = tcase_create("Limits");
     add_adafactor_tests(core, limits);
+    add_measures_tests(core, limits);
     add_program_tests(core, limits);
     /* Core may run the whole lesson program; Limits' tests are short
      * (lesson_suite in common/testing.c allows the same). */
