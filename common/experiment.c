@@ -301,6 +301,16 @@ int figure_sweep(Figure *fig, const char *style, const Sweep *s, const char *tit
     return series;
 }
 
+void figure_period_means(Figure *fig, int series, const double *x, int period, int last)
+{
+    for (int end = period; end <= last; end = (int)fmax(end + period, end * 1.03)) {
+        end -= end % period;   /* the mean of x over the period that ends here */
+        double sum = 0;
+        for (int i = end - period + 1; i <= end; i++) sum += x[i];
+        figure_point(fig, series, end, sum / period);
+    }
+}
+
 void figure_heatmap(Figure *fig, const HeatMap *map)
 {
     double low = map->z_low, high = map->z_high;
@@ -651,6 +661,19 @@ int next_log_step(int t, int last)
     if (t >= last) return -1;
     int next = t == 0 ? 1 : (t % 3 == 0 ? t / 3 * 10 : t * 3);
     return next < last ? next : last;
+}
+
+int windows_lowest(const double *const *curves, int count, int lead, int window, int windows)
+{
+    int ahead = 0;
+    for (int w = 0; w < windows; w++) {
+        double lead_mean = spread(curves[lead] + w * window, window).mean;
+        bool lowest = true;
+        for (int c = 0; c < count; c++)
+            if (c != lead && !(lead_mean < spread(curves[c] + w * window, window).mean)) lowest = false;
+        ahead += lowest;
+    }
+    return ahead;
 }
 
 Spread spread(const double *x, int n)

@@ -17,7 +17,8 @@
  *   decades, index_of_max/min,
  *   sort_median, sweep_band,
  *   sweep_lr_band, figure_sweep,
- *   figure_heatmap,
+ *   figure_heatmap, figure_period_means,
+ *   windows_lowest,
  *   tensor_mean_squares,
  *   max_abs_difference,
  *   tensor_grad_rms,
@@ -154,6 +155,12 @@ Figure *step_figure(Report *r, const char *name, const char *y_label, int last, 
  * rate, on log scales. Returns the series' number, as figure_series. */
 int figure_sweep(Figure *fig, const char *style, const Sweep *s, const char *title_fmt, ...)
     __attribute__((format(printf, 4, 5)));
+
+/* Adds the points of series (figure_series) for a long curve that swings
+ * with a period, on a log axis of steps: at steps `period`, then about 3%
+ * further each time (at least a period), each rounded down to a multiple of
+ * `period`, the mean of x over the period that ends there. */
+void figure_period_means(Figure *fig, int series, const double *x /* [last + 1] */, int period, int last);
 
 /* A heat map: a measure over a grid of two settings (the final loss over
  * learning rate and weight decay), one coloured cell for each (x[i], y[j])
@@ -293,6 +300,11 @@ int first_step_reaching(const double *y /* [last + 1] */, int last, double level
  * 0, 1, 3, 10, 30, 100 ... and the last; -1 after the last:
  *     for (int t = 0; t >= 0; t = next_log_step(t, steps)) table_row(...); */
 int next_log_step(int t, int last);
+
+/* In how many of `windows` windows of `window` steps curve `lead`'s mean
+ * is below every other of curves[count]'s (each curve
+ * [windows * window]): how often one run is ahead of the others. */
+int windows_lowest(const double *const *curves /* [count] */, int count, int lead, int window, int windows);
 
 /* The mean of x[n] (summed in the order of x) and its lowest and highest,
  * n >= 1: the same run from several seeds. */

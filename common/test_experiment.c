@@ -408,7 +408,11 @@ END_TEST
 START_TEST(test_figure_trailing_means_and_sweep)
 {
     /* Trailing means over 2: from x = 2 on, the mean of y[i - 1], y[i].
-     * A sweep: (lr, score) with a gap (an empty line) at its failed run. */
+     * A sweep: (lr, score) with a gap (an empty line) at its failed run.
+     * Period means of x_t = t, period 10, up to step 1000: each point is
+     * the mean of the period that ends there, e - 4.5; the ends step by a
+     * period until 3% of the step is over two periods (past 666): 670,
+     * then 690; the last below 1000 is 990. */
     char dir[512];
     ck_assert(make_temp_dir(dir, sizeof dir) == 0);
     Report r;
@@ -418,6 +422,10 @@ START_TEST(test_figure_trailing_means_and_sweep)
     ck_assert_int_eq(figure_trailing_means(fig, "lines ls 1", y, 4, 2, "mean of %d", 2), 0);
     Sweep s = {.count = 3, .lr = {0.25f, 0.5f, 1}, .score = {4, INFINITY, 2}, .best = 2};
     ck_assert_int_eq(figure_sweep(fig, "linespoints ls 2", &s, "%s", "sgd"), 1);
+    double *x = doubles_new(1001);
+    for (int t = 0; t <= 1000; t++) x[t] = t;
+    figure_period_means(fig, figure_series(fig, "lines ls 3", "x"), x, 10, 1000);
+    free(x);
     figure_close(fig);
     ck_assert_int_eq(report_close(&r), 0);
     char *text = figure_script(dir, "99_trailing");
@@ -425,6 +433,9 @@ START_TEST(test_figure_trailing_means_and_sweep)
     ck_assert_ptr_nonnull(strstr(text, "$series0 with lines ls 1 title 'mean of 2'"));
     ck_assert_ptr_nonnull(strstr(text, "$series1 << EOD\n0.25 4\n\n1 2\nEOD\n"));
     ck_assert_ptr_nonnull(strstr(text, "$series1 with linespoints ls 2 title 'sgd'"));
+    ck_assert_ptr_nonnull(strstr(text, "$series2 << EOD\n10 5.5\n20 15.5\n30 25.5\n"));
+    ck_assert_ptr_nonnull(strstr(text, "\n660 655.5\n670 665.5\n690 685.5\n710 705.5\n"));
+    ck_assert_ptr_nonnull(strstr(text, "\n970 965.5\n990 985.5\nEOD\n"));
     free(text);
     remove_tree(dir);
 }
@@ -556,6 +567,21 @@ START_TEST(test_max_abs_difference)
 }
 END_TEST
 
+START_TEST(test_windows_lowest)
+{
+    /* Three curves in three windows of two steps: a is lowest in the first
+     * (mean 1 against 2 and 3), b in the second; in the third a and b tie
+     * at 2, and a tie is not ahead. */
+    const double a[6] = {0, 2, 5, 5, 2, 2}, b[6] = {2, 2, 1, 1, 1, 3}, c[6] = {3, 3, 3, 3, 3, 3};
+    const double *const curves[3] = {a, b, c};
+    ck_assert_int_eq(windows_lowest(curves, 3, 0, 2, 3), 1);
+    ck_assert_int_eq(windows_lowest(curves, 3, 1, 2, 3), 1);
+    ck_assert_int_eq(windows_lowest(curves, 3, 2, 2, 3), 0);
+    ck_assert_int_eq(windows_lowest(curves, 2, 0, 2, 1), 1);   /* a against b alone, the first window */
+    ck_assert_int_eq(windows_lowest(curves, 3, 1, 3, 2), 2);   /* windows of 3: b's 5/3 lowest in both */
+}
+END_TEST
+
 void add_experiment_tests(TCase *core)
 {
     tcase_add_test(core, test_table_layout);
@@ -582,4 +608,5 @@ void add_experiment_tests(TCase *core)
     tcase_add_test(core, test_figure_trailing_means_and_sweep);
     tcase_add_test(core, test_table_header_and_wrapped_notes);
     tcase_add_test(core, test_max_abs_difference);
+    tcase_add_test(core, test_windows_lowest);
 }

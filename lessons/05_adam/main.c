@@ -6,19 +6,18 @@
  * --steps is the digits MLP's steps in the race (1000; with --quick, a
  * quarter of --steps, which is then 200 unless given); --seed draws the
  * MLP's start and batches; --quick shrinks every experiment so that the
- * whole program runs in about a second (the tests use it). */
+ * whole program runs in about a second (the tests use it). Adam run by hand
+ * is in measures.h (Part A), the three contenders in contenders.h (Part B). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "adam.h"
+#include "contenders.h"
 #include "experiment.h"
-#include "gpt.h"
-#include "momentum.h"
-#include "rmsprop.h"
+#include "measures.h"
 #include "rotated.h"
 #include "runs.h"
-#include "train.h"
 
 static const OptionSpec FLAGS[] = {
     LESSON_FLAGS,
@@ -26,10 +25,6 @@ static const OptionSpec FLAGS[] = {
 };
 
 /* ==== PART A: Adam itself (sections 1-5) ==== */
-
-/* A step count at which beta^t is 0 in double: adam_update then divides by
- * 1 - 0 = 1, and runs Adam without its bias correction. */
-#define NO_CORRECTION (1L << 40)
 
 #define MLP_HIDDEN 32   /* the digits MLP of chapters 1, 2 and 4: 64-32-10, tanh */
 
@@ -46,35 +41,16 @@ static void bias_correction(Report *r)
     for (int k = 0; k < 4; k++) {
         double b1t = pow(cfg.betas[0], steps[k]), b2t = pow(cfg.betas[1], steps[k]);
         table_row(t, steps[k], b1t, 1 / (1 - b1t), b2t, 1 / (1 - b2t), 1 / sqrt(1 - b2t));
-        char tag[16];
-        snprintf(tag, sizeof tag, "%d", steps[k]);
-        report_values(r, tag, (NamedValue[]){{"bc_beta1_pow_%s", "%.3g", b1t}, {"bc_m_%s", "%.3g", 1 / (1 - b1t)},
-                                             {"bc_beta2_pow_%s", "%.3g", b2t}, {"bc_v_%s", "%.4g", 1 / (1 - b2t)},
-                                             {"bc_root_%s", "%.3g", 1 / sqrt(1 - b2t)}, {NULL}});
+        report_values(r, value_tag(r, "%d", steps[k]),
+                      (NamedValue[]){{"bc_beta1_pow_%s", "%.3g", b1t}, {"bc_m_%s", "%.3g", 1 / (1 - b1t)},
+                                     {"bc_beta2_pow_%s", "%.3g", b2t}, {"bc_v_%s", "%.4g", 1 / (1 - b2t)},
+                                     {"bc_root_%s", "%.3g", 1 / sqrt(1 - b2t)}, {NULL}});
     }
     table_note(t, "exp_avg is divided by 1 - beta1^t, the root of exp_avg_sq by sqrt(1 - beta2^t)");
     table_end(t);
 }
 
 /* ---- 2. without the correction: first steps too long, or too short -------------- */
-
-/* Step length over lr at t = 1..steps when every gradient is 1 after `quiet`
- * steps of gradient 0 (t counts the steps since it turned on), through
- * adam_update, with or without the correction. */
-static void steady_steps(double beta2, bool corrected, int quiet, int steps,
-                         double *length /* [steps + 1] */)
-{
-    AdamConfig cfg = ADAM_DEFAULTS;
-    cfg.betas[1] = beta2;
-    float p = 0.0f, m = 0.0f, v = 0.0f;
-    length[0] = NAN;
-    for (int t = 1 - quiet; t <= steps; t++) {
-        float g = t >= 1 ? 1.0f : 0.0f;
-        adam_update(&p, &g, &m, &v, NULL, 1, corrected ? t + quiet : NO_CORRECTION, &cfg);
-        if (t >= 1) length[t] = -p / cfg.lr;
-        p = 0.0f;   /* each step from 0: its length is exact */
-    }
-}
 
 /* Every gradient 1: the step over lr without the correction at three beta2,
  * with it, and with it after 1000 steps of zero gradient. */
@@ -86,9 +62,9 @@ static void steady_gradient(Report *r)
     const char *tags[KINDS] = {"0999", "099", "095", "corrected", "woken"};
     const double beta2[3] = {0.999, 0.99, 0.95};
     double length[KINDS][STEPS + 1];
-    for (int k = 0; k < 3; k++) steady_steps(beta2[k], false, 0, STEPS, length[k]);
-    steady_steps(0.999, true, 0, STEPS, length[3]);
-    steady_steps(0.999, true, STEPS, STEPS, length[4]);
+    for (int k = 0; k < 3; k++) adam_steady_steps(beta2[k], false, 0, STEPS, length[k]);
+    adam_steady_steps(0.999, true, 0, STEPS, length[3]);
+    adam_steady_steps(0.999, true, STEPS, STEPS, length[4]);
 
     const Column columns[] = {{"step t", "%d"}, {"no correction\nbeta2 0.999", "%.3f"}, {"\n0.99", "%.3f"},
                               {"\n0.95", "%.3f"}, {"corrected\n", "%.3f"},
@@ -102,10 +78,10 @@ static void steady_gradient(Report *r)
     table_note(t, "last column: t counts the steps since the gradient turned on");
     table_end(t);
 
-    Figure *fig = report_figure(r, "05_uncorrected");
-    fprintf(figure_commands(fig), "set xlabel 'step t (last curve: steps since the gradient turned on)'\n"
-                                  "set ylabel 'step length / lr'\nset logscale x\nset xrange [1:%d]\n"
-                                  "set yrange [0:7]\nset key top right\n", STEPS);
+    Figure *fig = report_figure_set(r, "05_uncorrected",
+                                    "set xlabel 'step t (last curve: steps since the gradient turned on)'\n"
+                                    "set ylabel 'step length / lr'\nset logscale x\nset xrange [1:%d]\n"
+                                    "set yrange [0:7]\nset key top right\n", STEPS);
     const char *styles[KINDS] = {"lines ls 2", "lines ls 3", "lines ls 4", "lines ls 1", "lines ls 6 dt 2"};
     for (int k = 0; k < KINDS; k++) {
         figure_curve(fig, styles[k], length[k], 1, STEPS, "%s", titles[k]);
@@ -117,37 +93,6 @@ static void steady_gradient(Report *r)
                                                  {"steady_%s_1000", "%.3g", length[k][1000]}, {NULL}});
     }
     figure_close(fig);
-}
-
-/* Adam on the digits MLP from the start of `seed`: `steps` mini-batches of
- * 32 (drawn from seed), every gradient times `scale` (the loss times scale),
- * with or without the correction. Keeps each step's mini-batch loss in
- * loss[steps + 1] (loss[steps]: the loss on all training examples at the
- * end) and the median over the parameters of |step|/lr in median[steps + 1]
- * (either may be NULL); leaves the parameters in theta[numel]. */
-static void adam_on_mlp(Problem *p, uint64_t seed, const AdamConfig *cfg, double scale, bool corrected, int steps,
-                        float *theta, double *loss, double *median)
-{
-    size_t n = paramlist_numel(&p->params);
-    float *grad = floats_new(n), *length = floats_new(n);
-    float *m = must(calloc(n, sizeof(float)), "out of memory"), *v = must(calloc(n, sizeof(float)), "out of memory");
-    BatchSampler batches;
-    if (batch_sampler_init(&batches, p->num_examples, seed) != 0) fail("out of memory");
-    p->reset(p, seed);
-    paramlist_get(&p->params, theta);
-    for (int t = 1; t <= steps; t++) {
-        double l = problem_loss_at_batch(p, theta, batch_sampler_next(&batches, 32), 32);
-        if (loss) loss[t - 1] = l;
-        paramlist_get_grads(&p->params, grad);
-        for (size_t i = 0; i < n; i++) grad[i] *= (float)scale, length[i] = theta[i];
-        adam_update(theta, grad, m, v, NULL, n, corrected ? t : NO_CORRECTION, cfg);
-        if (!median) continue;
-        for (size_t i = 0; i < n; i++) length[i] = fabsf(theta[i] - length[i]) / cfg->lr;
-        median[t] = sort_median(length, n);
-    }
-    if (loss) loss[steps] = problem_loss_at(p, theta);
-    batch_sampler_free(&batches);
-    free(grad), free(length), free(m), free(v);
 }
 
 /* The digits MLP at three learning rates, with and without the correction:
@@ -181,10 +126,9 @@ static void uncorrected_mlp(Report *r, const LessonArgs *a)
             figure_trailing_means(fig, styles[k / 2][c], loss, steps, 10, "lr %g, %s",
                                   lrs[k], c ? "corrected" : "no correction");
         }
-    table_note(t, "step/lr: the median over the %zu parameters of |step|/lr at step t; loss: the",
-               paramlist_numel(&p->params));
-    table_note(t, "mini-batch's at step t, and all examples' at the end; batch 32, %d steps, betas", steps);
-    table_note(t, "(0.9, 0.999)");
+    table_note(t, "step/lr: the median over the %zu parameters of |step|/lr at step t; loss: the\n"
+                  "mini-batch's at step t, and all examples' at the end; batch 32, %d steps, betas\n(0.9, 0.999)",
+               paramlist_numel(&p->params), steps);
     table_end(t);
     figure_close(fig);
     report_value(r, "mlp_steps", "%d", steps);
@@ -194,40 +138,6 @@ static void uncorrected_mlp(Report *r, const LessonArgs *a)
 }
 
 /* ---- 3. the first step is lr sign(g); the loss's scale does not matter, until eps ---- */
-
-/* The first step on the digits MLP, coordinate by coordinate, when the loss is multiplied by a constant. */
-typedef struct {
-    int zero;                  /* coordinates whose gradient is 0 (they do not move) */
-    double median_g, min_g;    /* the median and the smallest |g| of the others */
-    double share;              /* the share of the others whose |step|/lr is within 1% of 1 */
-    double worst;              /* the largest | |step|/lr - 1 | among them */
-} FirstStep;
-
-static FirstStep first_step(Problem *p, uint64_t seed, const float *gradient /* [numel], unscaled */, double scale)
-{
-    size_t n = paramlist_numel(&p->params), nonzero = 0, within = 0;
-    float *theta = floats_new(n), *grad = floats_new(n), *before = floats_new(n), *size = floats_new(n);
-    float *m = must(calloc(n, sizeof(float)), "out of memory"), *v = must(calloc(n, sizeof(float)), "out of memory");
-    p->reset(p, seed);
-    paramlist_get(&p->params, theta);
-    for (size_t i = 0; i < n; i++) {
-        before[i] = theta[i];
-        grad[i] = gradient[i] * (float)scale;
-        if (grad[i] != 0.0f) size[nonzero++] = fabsf(grad[i]);
-    }
-    AdamConfig cfg = ADAM_DEFAULTS;
-    adam_update(theta, grad, m, v, NULL, n, 1, &cfg);
-    FirstStep out = {.zero = (int)(n - nonzero)};
-    for (size_t i = 0; i < n; i++) {
-        if (grad[i] == 0.0f) continue;
-        double off = fabs(fabsf(theta[i] - before[i]) / cfg.lr - 1.0);
-        within += off <= 0.01;
-        out.worst = fmax(out.worst, off);
-    }
-    out.median_g = sort_median(size, nonzero), out.min_g = size[0], out.share = (double)within / (double)nonzero;
-    free(theta), free(grad), free(before), free(size), free(m), free(v);
-    return out;
-}
 
 /* The loss times 1000, 1, 1/1000 ... on the digits MLP: the first step, and
  * how far the parameters end from the unscaled run's after `steps` steps. */
@@ -239,8 +149,7 @@ static void loss_scale(Report *r, const LessonArgs *a)
     const uint64_t seed = (uint64_t)a->seed;
     Problem *p = must_mlp(MLP_HIDDEN, seed);
     size_t n = paramlist_numel(&p->params);
-    float *reference = floats_new(n), *theta = floats_new(n), *gradient = floats_new(n);
-    double *loss = doubles_new((size_t)steps + 1);
+    float *reference = floats_new(n), *gradient = floats_new(n);
     p->reset(p, seed);
     gradient_into(p, NULL, 0, gradient);   /* on all examples, at the start */
     AdamConfig cfg = ADAM_DEFAULTS;
@@ -251,60 +160,50 @@ static void loss_scale(Report *r, const LessonArgs *a)
                               {"\nfinal loss", "%.4f"}, {NULL, NULL}};
     Table *t = table_begin(r, "scale", "Adam on the digits MLP with its loss multiplied by a constant", columns);
     for (int k = 0; k < 6; k++) {
-        FirstStep first = first_step(p, seed, gradient, scales[k]);
-        adam_on_mlp(p, seed, &cfg, scales[k], true, steps, theta, loss, NULL);
-        double apart = 0;
-        for (size_t i = 0; i < n; i++) apart = fmax(apart, fabsf(theta[i] - reference[i]));
-        table_row(t, scales[k], first.median_g, 100 * first.share, first.worst, apart, loss[steps]);
-        const double shown[5] = {first.median_g, 100 * first.share, first.worst, apart, loss[steps]};
-        const char *what[5] = {"median_g", "share", "worst", "apart", "loss"};
-        for (int w = 0; w < 5; w++)
-            report_value(r, value_name(r, "scale_%s_%s", tags[k], what[w]), w == 4 ? "%.4f" : "%.3g", shown[w]);
+        ScaledRun s = adam_scaled_run(p, seed, &cfg, steps, gradient, reference, scales[k]);
+        table_row(t, scales[k], s.first.median_g, 100 * s.first.share, s.first.worst, s.apart, s.loss);
+        report_values(r, tags[k], (NamedValue[]){{"scale_%s_median_g", "%.3g", s.first.median_g},
+                                                 {"scale_%s_share", "%.3g", 100 * s.first.share},
+                                                 {"scale_%s_worst", "%.3g", s.first.worst},
+                                                 {"scale_%s_apart", "%.3g", s.apart},
+                                                 {"scale_%s_loss", "%.4f", s.loss}, {NULL}});
         if (scales[k] != 1) continue;
-        report_value(r, "first_zero", "%d", first.zero);
-        report_value(r, "first_min_g", "%.2g", first.min_g);
+        report_values(r, NULL, (NamedValue[]){{"first_zero", "%d", s.first.zero},
+                                              {"first_min_g", "%.2g", s.first.min_g}, {NULL}});
         table_note(t, "first step, on all examples, over the %zu coordinates whose gradient is not 0 (of %zu):",
-                   n - (size_t)first.zero, n);
+                   n - (size_t)s.first.zero, n);
     }
-    table_note(t, "the share with |step|/lr within 1%% of 1, and the largest | |step|/lr - 1 |. Then %d steps",
-               steps);
-    table_note(t, "at lr %g, batch 32: the largest |theta - theta_1|, theta_1 from the loss times 1", cfg.lr);
+    table_note(t, "the share with |step|/lr within 1%% of 1, and the largest | |step|/lr - 1 |. Then %d steps\n"
+                  "at lr %g, batch 32: the largest |theta - theta_1|, theta_1 from the loss times 1", steps, cfg.lr);
     table_end(t);
-    report_value(r, "scale_steps", "%d", steps);
-    report_value(r, "scale_lr", "%g", cfg.lr);
-    free(reference), free(theta), free(gradient), free(loss);
+    report_values(r, NULL, (NamedValue[]){{"scale_steps", "%d", steps}, {"scale_lr", "%g", cfg.lr}, {NULL}});
+    free(reference), free(gradient);
     problem_free(p);
 }
 
 /* ---- 4. AMSGrad: the online problem of Reddi, Kale and Kumar --------------------- */
 
-/* f_t(x) = big x on the steps t with t mod period == 1, -small x on the
- * others, x in [-1, 1]: the gradients add up to a positive number over a
- * period, so x = -1 is best. */
-typedef struct {
-    const char *label, *tag;
-    float big, small;
-    int period;
-    double beta1, beta2;
-} Online;
-
-/* x_t of Adam (or AMSGrad) at lr 0.01 from x = 0, projected back onto
- * [-1, 1] after each step. Returns the mean regret R_T/T: the mean of
- * f_t(x_t) - f_t(-1). */
-static double online_run(const Online *o, bool amsgrad, int steps, double *x /* [steps + 1] */)
+/* Adam and AMSGrad on one online problem for `steps` steps: its row of the
+ * table, its values and, unless fig is NULL, x_t in the figure (a period's
+ * mean at a time) in styles[2], Adam's and AMSGrad's. */
+static void online_problem(Report *r, Table *t, Figure *fig, const Online *o, int steps,
+                           const char *const styles[2])
 {
-    AdamConfig cfg = ADAM_DEFAULTS;
-    cfg.lr = 0.01f, cfg.betas[0] = o->beta1, cfg.betas[1] = o->beta2, cfg.amsgrad = amsgrad;
-    float p = 0.0f, m = 0.0f, v = 0.0f, v_max = 0.0f;
-    double regret = 0;
-    x[0] = p;
-    for (int t = 1; t <= steps; t++) {
-        float g = t % o->period == 1 ? o->big : -o->small;
-        regret += (double)g * (p + 1.0);
-        adam_update(&p, &g, &m, &v, &v_max, 1, t, &cfg);
-        x[t] = p = fminf(1.0f, fmaxf(-1.0f, p));   /* the projection */
+    double *x = doubles_new((size_t)steps + 1);
+    OnlineRun run[2];
+    for (int ams = 0; ams <= 1; ams++) {
+        run[ams] = online_run(o, ams, steps, x);
+        report_values(r, value_tag(r, "%s_%s", o->tag, ams ? "ams" : "adam"),
+                      (NamedValue[]){{"online_%s_x", "%.3f", run[ams].mean_x},
+                                     {"online_%s_regret", "%.3g", run[ams].regret},
+                                     {"online_%s_reach", "%d", run[ams].reach}, {NULL}});
+        if (fig)
+            figure_period_means(fig, figure_series(fig, styles[ams], "%s, %s", ams ? "AMSGrad" : "Adam", o->label),
+                                x, o->period, steps);
     }
-    return regret / steps;
+    report_value(r, value_name(r, "online_%s_steps", o->tag), "%d", steps);
+    table_row(t, o->label, steps, run[0].mean_x, run[0].regret, run[1].mean_x, run[1].regret);
+    free(x);
 }
 
 /* Adam and AMSGrad on three versions of the problem: the mean of x over the
@@ -320,39 +219,14 @@ static void amsgrad(Report *r, const LessonArgs *a)
     const Column columns[] = {{"problem", "%s"}, {"steps", "%d"}, {"Adam\nmean x", "%.3f"}, {"\nmean regret", "%.3g"},
                               {"AMSGrad\nmean x", "%.3f"}, {"\nmean regret", "%.3g"}, {NULL, NULL}};
     Table *t = table_begin(r, "amsgrad", "The online problem of Reddi et al. (2018), with Adam and AMSGrad", columns);
-    Figure *fig = report_figure(r, "05_amsgrad");
-    fprintf(figure_commands(fig), "set xlabel 'step t'\nset ylabel 'x_t (mean over its period)'\nset logscale x\n"
-                                  "set yrange [-1.1:1.1]\nset key below\n");
-    const char *styles[2][2] = {{"lines ls 1", "lines ls 2"}, {"lines ls 3 dt 2", "lines ls 4 dt 2"}};
-    for (int k = 0; k < 3; k++) {
-        const Online *o = &problems[k];
-        double *x = doubles_new((size_t)steps[k] + 1), regret[2], mean[2];
-        for (int ams = 0; ams <= 1; ams++) {
-            regret[ams] = online_run(o, ams, steps[k], x);
-            int tenth = steps[k] / 10;   /* x's mean over the last tenth of the steps */
-            mean[ams] = spread(x + steps[k] - tenth + 1, tenth).mean;
-            int reach = 1;   /* the first step within 0.1 of the end it goes to */
-            while (reach < steps[k] && fabs(x[reach] - (mean[ams] < 0 ? -1 : 1)) >= 0.1) reach++;
-            report_values(r, value_tag(r, "%s_%s", o->tag, ams ? "ams" : "adam"),
-                          (NamedValue[]){{"online_%s_x", "%.3f", mean[ams]},
-                                         {"online_%s_regret", "%.3g", regret[ams]},
-                                         {"online_%s_reach", "%d", reach}, {NULL}});
-            if (k == 1) continue;   /* both go to -1: in the table only */
-            int s = figure_series(fig, styles[k / 2][ams], "%s, %s", ams ? "AMSGrad" : "Adam", o->label);
-            for (int end = o->period; end <= steps[k]; end = (int)fmax(end + o->period, end * 1.03)) {
-                end -= end % o->period;   /* the mean of x over the period that ends here */
-                double sum = 0;
-                for (int i = end - o->period + 1; i <= end; i++) sum += x[i];
-                figure_point(fig, s, end, sum / o->period);
-            }
-        }
-        report_value(r, value_name(r, "online_%s_steps", o->tag), "%d", steps[k]);
-        table_row(t, o->label, steps[k], mean[0], regret[0], mean[1], regret[1]);
-        free(x);
-    }
-    table_note(t, "f_t(x) = C x when t mod 3 = 1, else -x (first two rows); 1010 x when t mod 101 = 1,");
-    table_note(t, "else -10 x (last); x in [-1, 1], from 0; lr 0.01. The best x is -1 in every row.");
-    table_note(t, "mean x: over the last tenth of the steps; mean regret: R_T/T against x = -1");
+    Figure *fig = report_figure_set(r, "05_amsgrad", "set xlabel 'step t'\nset ylabel 'x_t (mean over its period)'\n"
+                                                     "set logscale x\nset yrange [-1.1:1.1]\nset key below\n");
+    const char *const styles[2][2] = {{"lines ls 1", "lines ls 2"}, {"lines ls 3 dt 2", "lines ls 4 dt 2"}};
+    for (int k = 0; k < 3; k++)   /* the second: both go to -1, in the table only */
+        online_problem(r, t, k == 1 ? NULL : fig, &problems[k], steps[k], styles[k / 2]);
+    table_note(t, "f_t(x) = C x when t mod 3 = 1, else -x (first two rows); 1010 x when t mod 101 = 1,\n"
+                  "else -10 x (last); x in [-1, 1], from 0; lr 0.01. The best x is -1 in every row.\n"
+                  "mean x: over the last tenth of the steps; mean regret: R_T/T against x = -1");
     table_end(t);
     figure_close(fig);
 }
@@ -373,9 +247,7 @@ static void state_bytes(Report *r)
     Table *t = table_begin(r, "state", "Optimizer state on the digits MLP: Adam and AMSGrad", columns);
     for (int i = 0; i < p->params.count; i++) {
         const Tensor *param = p->params.params[i];
-        int state[2] = {0, 0};
-        for (int k = 0; k < 2; k++)
-            for (int s = 0; s < opt[k]->num_slots; s++) state[k] += (int)tensor_bytes(opt[k]->slots[s][i]);
+        int state[2] = {(int)tensor_state_bytes(opt[0], i), (int)tensor_state_bytes(opt[1], i)};
         char shape[32];
         table_row(t, param->name, tensor_shape_str(param, shape, sizeof shape), (int)param->numel,
                   (int)tensor_bytes(param), state[0], state[1]);
@@ -397,30 +269,8 @@ static void state_bytes(Report *r)
 
 /* ==== PART B: Adam against momentum and RMSProp (sections 6-7) ==== */
 
-/* The three contenders of both sections, as PyTorch runs them: SGD with
- * momentum 0.9 (chapter 2), RMSProp and Adam at their defaults. Only the
- * learning rate is swept. */
-enum { MOM, RMS, ADAM, CONTENDERS };
-static const SGDMomentumConfig MOMENTUM_09 = {.lr = 1e-3f, .momentum = 0.9f};
-static const struct {
-    const char *label, *tag;
-    const OptimizerSpec *spec;
-    const void *config;          /* NULL: PyTorch's defaults */
-    const char *points, *line;   /* its styles in every figure */
-} CONTENDER[CONTENDERS] = {
-    {"momentum 0.9", "mom", &SGD_MOMENTUM_SPEC, &MOMENTUM_09, "linespoints ls 1 pt 7", "lines ls 1"},
-    {"RMSProp", "rms", &RMSPROP_SPEC, NULL, "linespoints ls 3 pt 5", "lines ls 3"},
-    {"Adam", "adam", &ADAM_SPEC, NULL, "linespoints ls 2 pt 9", "lines ls 2"},
-};
-
-/* `run` (its steps, batch and seeds) with contender c's optimizer at lr. */
-static Run contender_run(int c, Run run, float lr)
-{
-    run.optimizer = CONTENDER[c].spec;
-    run.config = CONTENDER[c].config;
-    run.lr = lr;
-    return run;
-}
+/* The three contenders of both sections are in contenders.h: momentum 0.9,
+ * RMSProp and Adam as PyTorch runs them, only the learning rate swept. */
 
 /* ---- 6. the ravine, Rosenbrock and the digits MLP, each at its best lr ---------- */
 
@@ -448,33 +298,47 @@ static void race_course(Report *r, Table *t, Course *c, double *best_lr /* [CONT
     int count = (c->hi - c->lo) * c->per_decade + 1;
     float lrs[SWEEP_MAX];
     lr_grid(lrs, count, c->lo * c->per_decade, c->per_decade);
-    Figure *fig = report_figure(r, value_name(r, "05_race_%s", c->tag));
-    fprintf(figure_commands(fig), "set xlabel 'learning rate'\nset ylabel '%s'\nset logscale xy\n"
-                                  "set format x '10^{%%L}'\nset xrange [%g:%g]\nset key %s\n",
-            c->score, lrs[0] / 1.5, lrs[count - 1] * 1.5, c->key);
+    Figure *fig = report_figure_set(r, value_name(r, "05_race_%s", c->tag),
+                                    "set xlabel 'learning rate'\nset ylabel '%s'\nset logscale xy\n"
+                                    "set format x '10^{%%L}'\nset xrange [%g:%g]\nset key %s\n",
+                                    c->score, lrs[0] / 1.5, lrs[count - 1] * 1.5, c->key);
     for (int o = 0; o < CONTENDERS; o++) {
-        Run run = contender_run(o, c->run, 0);
-        Sweep s = c->starts ? sweep_steps_full(c->p, run, c->starts, lrs, count)
-                            : sweep_final_loss(c->p, run, lrs, count);
-        if (s.best >= 0)   /* a failed run: a gap in the line */
-            figure_sweep(fig, CONTENDER[o].points, &s, "%s", CONTENDER[o].label);
-        LrBand band = sweep_lr_band(&s, BAND_FACTOR);
-        double score = s.best >= 0 ? s.score[s.best] : NAN;
-        best_lr[o] = s.best >= 0 ? s.lr[s.best] : NAN;
-        table_row(t, c->label, CONTENDER[o].label, best_lr[o], c->starts ? score : NAN,
-                  c->starts ? NAN : score, band.from, band.to, band.decades);
-        const char *hi_format = band.to < 100 ? "%.3g" : "%.0f";
+        ContenderSweep s = contender_sweep(c->p, o, c->run, c->starts, lrs, count, BAND_FACTOR);
+        if (s.sweep.best >= 0)   /* a failed run: a gap in the line */
+            figure_sweep(fig, CONTENDER[o].points, &s.sweep, "%s", CONTENDER[o].label);
+        best_lr[o] = s.best_lr;
+        table_row(t, c->label, CONTENDER[o].label, s.best_lr, c->starts ? s.score : NAN, c->starts ? NAN : s.score,
+                  s.band.from, s.band.to, s.band.decades);
         report_values(r, value_tag(r, "%s_%s", c->tag, CONTENDER[o].tag),
-                      (NamedValue[]){{"race_%s_lr", "%.3g", best_lr[o]},
-                                     {"race_%s_score", c->starts ? "%.0f" : "%.2g", score},
-                                     {"race_%s_band_lo", "%.3g", band.from},
-                                     {"race_%s_band_hi", hi_format, band.to},
-                                     {"race_%s_band", "%.2f", band.decades}, {NULL}});
+                      (NamedValue[]){{"race_%s_lr", "%.3g", s.best_lr},
+                                     {"race_%s_score", c->starts ? "%.0f" : "%.2g", s.score},
+                                     {"race_%s_band_lo", "%.3g", s.band.from},
+                                     {"race_%s_band_hi", s.band.to < 100 ? "%.3g" : "%.0f", s.band.to},
+                                     {"race_%s_band", "%.2f", s.band.decades}, {NULL}});
     }
     figure_close(fig);
     report_value(r, value_name(r, "race_%s_grid_hi", c->tag), "%g", lrs[count - 1]);
 }
 
+/* The race table's notes: how each problem is scored, and how far apart
+ * each contender's best learning rates of the three problems lie. */
+static void race_notes(Report *r, Table *t, double best_lr[3][CONTENDERS], int max_steps, Run mlp)
+{
+    table_note(t, "score: steps until the loss is 1e-6 of its start (the worst of %d starts on the\n"
+                  "ravine, kappa %g, turned 45 degrees; at most %d steps), or the final training loss\n"
+                  "after %d steps of batch %d (MLP). Good band: the learning rates around the best,\n"
+                  "all within a factor %g of its score", RACE_STARTS, RACE_KAPPA, max_steps, mlp.steps, mlp.batch,
+               BAND_FACTOR);
+    for (int o = 0; o < CONTENDERS; o++) {
+        double lrs[3] = {best_lr[0][o], best_lr[1][o], best_lr[2][o]}, spread = decades(lrs, 3);
+        table_note(t, "%s: the best learning rates of the three problems span %.1f decades",
+                   CONTENDER[o].label, spread);
+        report_value(r, value_name(r, "race_%s_lr_spread", CONTENDER[o].tag), "%.1f", spread);
+    }
+    table_end(t);
+}
+
+/* Each contender swept on the turned ravine, Rosenbrock and the digits MLP. */
 static void race(Report *r, const LessonArgs *a)
 {
     int max_steps = a->quick ? 2000 : 30000, per_decade = a->quick ? 2 : 8;
@@ -498,20 +362,7 @@ static void race(Report *r, const LessonArgs *a)
         race_course(r, t, &courses[k], best_lr[k]);
         problem_free(courses[k].p);
     }
-    table_note(t, "score: steps until the loss is 1e-6 of its start (the worst of %d starts on the",
-               RACE_STARTS);
-    table_note(t, "ravine, kappa %g, turned 45 degrees; at most %d steps), or the final training loss",
-               RACE_KAPPA, max_steps);
-    table_note(t, "after %d steps of batch %d (MLP). Good band: the learning rates around the best,",
-               mlp.steps, mlp.batch);
-    table_note(t, "all within a factor %g of its score", BAND_FACTOR);
-    for (int o = 0; o < CONTENDERS; o++) {   /* how far apart its best learning rates lie */
-        double lrs[3] = {best_lr[0][o], best_lr[1][o], best_lr[2][o]}, spread = decades(lrs, 3);
-        table_note(t, "%s: the best learning rates of the three problems span %.1f decades",
-                   CONTENDER[o].label, spread);
-        report_value(r, value_name(r, "race_%s_lr_spread", CONTENDER[o].tag), "%.1f", spread);
-    }
-    table_end(t);
+    race_notes(r, t, best_lr, max_steps, mlp);
     report_values(r, NULL, (NamedValue[]){{"race_band_factor", "%g", BAND_FACTOR},
                                           {"race_ravine_kappa", "%g", RACE_KAPPA},
                                           {"race_ravine_starts", "%d", RACE_STARTS},
@@ -522,28 +373,7 @@ static void race(Report *r, const LessonArgs *a)
 
 /* ---- 7. the tiny GPT: where Adam pulls away, and why ----------------------------- */
 
-#define GPT_BLOCKS_MAX 64   /* parameter tensors; the tiny GPT has 28 */
-#define GPT_LRS_MAX 4       /* learning rates tried per optimizer */
 #define GPT_START_WINDOWS 128   /* the gradient at the start is measured on the first of the training windows */
-
-/* What a run on the GPT measures. */
-typedef struct {
-    float lr;
-    double val_loss;                   /* on every validation window at the end; INFINITY: diverged */
-    double *batch_loss;                /* [steps]: each step's batch loss, before the step */
-    double grad_rms[GPT_BLOCKS_MAX];   /* each block's RMS gradient over the last `tail` steps */
-    double step_rms[GPT_BLOCKS_MAX];   /* its RMS change in a step, over the same steps */
-} GptRun;
-
-/* run.steps steps of run on the GPT from its start, the sizes of the
- * gradients and steps measured over the last `tail`. */
-static GptRun gpt_run(Problem *p, Run run, int tail)
-{
-    GptRun out = {.lr = run.lr, .batch_loss = doubles_new((size_t)run.steps)};
-    int steps = run_tensor_rms(p, run, tail, out.batch_loss, out.grad_rms, out.step_rms);
-    out.val_loss = steps == run.steps ? gpt_validation_loss(p) : INFINITY;
-    return out;
-}
 
 /* The table of the runs against the floor, and its values. */
 static void gpt_table(Report *r, const Problem *p, Run run, const int count[CONTENDERS],
@@ -564,11 +394,9 @@ static void gpt_table(Report *r, const Problem *p, Run run, const int count[CONT
                                                           {"gpt_%s_lr_hi", "%.2g", lrs[o][count[o] - 1]},
                                                           {"gpt_%s_val_hi", "%.3f", val[o][count[o] - 1]}, {NULL}});
     }
-    table_note(t, "%zu parameters; %d steps of %d windows, the same start and batches for every run;",
-               paramlist_numel(&p->params), run.steps, run.batch);
-    table_note(t, "the floor, the lowest loss any model can reach on these windows: %.4f nats per",
-               p->min_loss);
-    table_note(t, "character");
+    table_note(t, "%zu parameters; %d steps of %d windows, the same start and batches for every run;\n"
+                  "the floor, the lowest loss any model can reach on these windows: %.4f nats per\ncharacter",
+               paramlist_numel(&p->params), run.steps, run.batch, p->min_loss);
     table_end(t);
     report_values(r, NULL, (NamedValue[]){{"gpt_params", "%d", (double)paramlist_numel(&p->params)},
                                           {"gpt_tensors", "%d", p->params.count}, {"gpt_steps", "%d", run.steps},
@@ -587,9 +415,8 @@ static void gpt_table(Report *r, const Problem *p, Run run, const int count[CONT
 static void gpt_figure(Report *r, const GptRun best[CONTENDERS], int steps, double floor_loss)
 {
     int window = steps >= 30 ? steps / 30 : 1;
-    Figure *fig = report_figure(r, "05_gpt");
-    fprintf(figure_commands(fig), "set xlabel 'step'\nset ylabel 'loss (nats per character)'\n"
-                                  "set xrange [0:%d]\nset key top right\n", steps + window);
+    Figure *fig = report_figure_set(r, "05_gpt", "set xlabel 'step'\nset ylabel 'loss (nats per character)'\n"
+                                                 "set xrange [0:%d]\nset key top right\n", steps + window);
     for (int o = 0; o < CONTENDERS; o++)
         figure_window_means(fig, CONTENDER[o].line, best[o].batch_loss, window, steps / window, "%s, lr %.2g",
                             CONTENDER[o].label, best[o].lr);
@@ -598,42 +425,19 @@ static void gpt_figure(Report *r, const GptRun best[CONTENDERS], int steps, doub
                      steps, best[o].val_loss);
     figure_hline(fig, "lines ls 8 dt 2", 0, steps + window, floor_loss, "the floor");
     figure_close(fig);
-    int ahead = 0;   /* the windows in which Adam's mean batch loss is the lowest */
-    for (int w = 0; w < steps / window; w++) {
-        double mean[CONTENDERS];
-        for (int o = 0; o < CONTENDERS; o++)
-            mean[o] = spread(best[o].batch_loss + w * window, window).mean;
-        ahead += mean[ADAM] < fmin(mean[MOM], mean[RMS]);
-    }
+    const double *losses[CONTENDERS] = {best[MOM].batch_loss, best[RMS].batch_loss, best[ADAM].batch_loss};
+    int ahead = windows_lowest(losses, CONTENDERS, ADAM, window, steps / window);
     report_values(r, NULL, (NamedValue[]){{"gpt_windows", "%d", steps / window}, {"gpt_window", "%d", window},
                                           {"gpt_adam_ahead", "%d", ahead}, {NULL}});
 }
 
-/* The table of each block's gradient and step sizes, and its values. */
-static void gpt_blocks(Report *r, const ParamList *l, const double *start_rms /* [l->count] */,
-                       const GptRun best[CONTENDERS], int tail)
+/* gpt_blocks' values: how many decades the gradients span, the blocks with
+ * the largest and smallest, and each contender's slope and extreme steps
+ * (step[o][i]: contender o's RMS step over lr in block i). */
+static void gpt_block_values(Report *r, const ParamList *l, const double *start_rms /* [l->count] */,
+                             const GptRun best[CONTENDERS], double step[CONTENDERS][GPT_BLOCKS_MAX], int tail)
 {
-    const Column columns[] = {{"block", "%s"}, {"params", "%d"}, {"RMS gradient\nat start", "%.1e"},
-                              {"late, in\nAdam's run", "%.1e"}, {"step/lr\nmomentum", "%.2g"}, {"\nRMSProp", "%.2g"},
-                              {"\nAdam", "%.2g"}, {NULL, NULL}};
-    Table *t = table_begin(r, "gpt_blocks", "The tiny GPT: gradient and step sizes, block by block", columns);
     int n = l->count, largest = index_of_max(start_rms, n), smallest = index_of_min(start_rms, n);
-    double step[CONTENDERS][GPT_BLOCKS_MAX];   /* RMS step / lr */
-    for (int i = 0; i < n; i++) {
-        for (int o = 0; o < CONTENDERS; o++) step[o][i] = best[o].step_rms[i] / best[o].lr;
-        table_row(t, l->params[i]->name, (int)l->params[i]->numel, start_rms[i], best[ADAM].grad_rms[i],
-                  step[MOM][i], step[RMS][i], step[ADAM][i]);
-    }
-    table_note(t, "at start: on the first %d training windows; late, and the steps: over the last %d",
-               GPT_START_WINDOWS, tail);
-    table_note(t, "steps of each one's run at its best lr. Decades spanned: gradient at start %.1f,",
-               decades(start_rms, n));
-    table_note(t, "late %.1f; steps: momentum %.1f, RMSProp %.1f, Adam %.1f.", decades(best[ADAM].grad_rms, n),
-               decades(step[MOM], n), decades(step[RMS], n), decades(step[ADAM], n));
-    table_note(t, "Slope of log step against log gradient (late): momentum %.2f, RMSProp %.2f, Adam %.2f",
-               loglog_slope(best[MOM].grad_rms, step[MOM], n), loglog_slope(best[RMS].grad_rms, step[RMS], n),
-               loglog_slope(best[ADAM].grad_rms, step[ADAM], n));
-    table_end(t);
     report_values(r, NULL, (NamedValue[]){{"gpt_start_windows", "%d", GPT_START_WINDOWS}, {"gpt_tail", "%d", tail},
                                           {"gpt_grad_decades", "%.1f", decades(start_rms, n)},
                                           {"gpt_grad_late_decades", "%.1f", decades(best[ADAM].grad_rms, n)}, {NULL}});
@@ -655,6 +459,33 @@ static void gpt_blocks(Report *r, const ParamList *l, const double *start_rms /*
     }
 }
 
+/* The table of each block's gradient and step sizes, and its values. */
+static void gpt_blocks(Report *r, const ParamList *l, const double *start_rms /* [l->count] */,
+                       const GptRun best[CONTENDERS], int tail)
+{
+    const Column columns[] = {{"block", "%s"}, {"params", "%d"}, {"RMS gradient\nat start", "%.1e"},
+                              {"late, in\nAdam's run", "%.1e"}, {"step/lr\nmomentum", "%.2g"}, {"\nRMSProp", "%.2g"},
+                              {"\nAdam", "%.2g"}, {NULL, NULL}};
+    Table *t = table_begin(r, "gpt_blocks", "The tiny GPT: gradient and step sizes, block by block", columns);
+    int n = l->count;
+    double step[CONTENDERS][GPT_BLOCKS_MAX];   /* RMS step / lr */
+    for (int i = 0; i < n; i++) {
+        for (int o = 0; o < CONTENDERS; o++) step[o][i] = best[o].step_rms[i] / best[o].lr;
+        table_row(t, l->params[i]->name, (int)l->params[i]->numel, start_rms[i], best[ADAM].grad_rms[i],
+                  step[MOM][i], step[RMS][i], step[ADAM][i]);
+    }
+    table_note(t, "at start: on the first %d training windows; late, and the steps: over the last %d\n"
+                  "steps of each one's run at its best lr. Decades spanned: gradient at start %.1f,\n"
+                  "late %.1f; steps: momentum %.1f, RMSProp %.1f, Adam %.1f.", GPT_START_WINDOWS, tail,
+               decades(start_rms, n), decades(best[ADAM].grad_rms, n), decades(step[MOM], n), decades(step[RMS], n),
+               decades(step[ADAM], n));
+    table_note(t, "Slope of log step against log gradient (late): momentum %.2f, RMSProp %.2f, Adam %.2f",
+               loglog_slope(best[MOM].grad_rms, step[MOM], n), loglog_slope(best[RMS].grad_rms, step[RMS], n),
+               loglog_slope(best[ADAM].grad_rms, step[ADAM], n));
+    table_end(t);
+    gpt_block_values(r, l, start_rms, best, step, tail);
+}
+
 static void gpt(Report *r, const LessonArgs *a)
 {
     Problem *p = must_gpt(a->quick, (uint64_t)a->seed);
@@ -662,12 +493,8 @@ static void gpt(Report *r, const LessonArgs *a)
     Run run = {.steps = a->quick ? 24 : 250, .batch = 16, .seed = (uint64_t)a->seed, .batch_seed = (uint64_t)a->seed};
     int tail = run.steps / 6;   /* the last steps, where gradient and step sizes are measured */
 
-    /* each block's gradient at the start, on the first training windows */
-    int first[GPT_START_WINDOWS];
-    double start_rms[GPT_BLOCKS_MAX];
-    for (int i = 0; i < GPT_START_WINDOWS; i++) first[i] = i;
-    p->reset(p, run.seed);
-    tensor_grad_rms(p, first, GPT_START_WINDOWS, start_rms);
+    double start_rms[GPT_BLOCKS_MAX];   /* each block's gradient at the start */
+    gpt_start_rms(p, run.seed, GPT_START_WINDOWS, start_rms);
 
     /* learning rates half a decade apart around each one's usual ones: 0.032 .. 1,
      * 3.2e-4 .. 3.2e-3 and 0.001 .. 0.01 (momentum's largest diverges early: it costs little) */
@@ -677,13 +504,7 @@ static void gpt(Report *r, const LessonArgs *a)
     GptRun best[CONTENDERS];
     for (int o = 0; o < CONTENDERS; o++) {
         lr_grid(lrs[o], count[o], grid_first[o], 2);
-        best[o] = (GptRun){.val_loss = INFINITY};
-        for (int k = 0; k < count[o]; k++) {
-            GptRun g = gpt_run(p, contender_run(o, run, lrs[o][k]), tail);
-            val[o][k] = g.val_loss;
-            if (g.val_loss < best[o].val_loss) free(best[o].batch_loss), best[o] = g;
-            else free(g.batch_loss);
-        }
+        best[o] = gpt_best_run(p, o, run, lrs[o], count[o], tail, val[o]);
         if (!isfinite(best[o].val_loss)) fail("every %s run diverged on the GPT", CONTENDER[o].label);
     }
     gpt_table(r, p, run, count, lrs, val, best);

@@ -3,7 +3,8 @@
  * matters, a 2-D shape, zero, huge and tiny gradients, every state), the
  * adapter and its state, how the step count enters the bias corrections,
  * PyTorch's refusals, the edge cases, Adam training the tiny GPT, and the
- * lesson program. */
+ * lesson program. Its tests join the lesson's suite through add_adam_tests()
+ * (see test_lesson05.c). */
 #include <float.h>
 #include <math.h>
 #include <stdio.h>
@@ -14,6 +15,8 @@
 #include "gpt.h"
 #include "testing.h"
 #include "train.h"
+
+void add_adam_tests(TCase *core, TCase *limits);
 
 /* A step worked in double from the equations against adam_update's float32:
  * a handful of float32 operations (a square root and two divisions among
@@ -725,27 +728,20 @@ START_TEST(test_program_flags_follow_the_rules)
 }
 END_TEST
 
-Suite *make_suite(void)
+void add_adam_tests(TCase *core, TCase *limits)
 {
-    static const LessonTest core[] = {
-        {&test_two_steps_by_hand, TABLE_SIZE(BY_HAND)},
-        {&test_first_step_is_lr_times_sign, 1},
-        {&test_step_count_enters_the_bias_corrections, 1},
-        {&test_defaults_are_pytorchs, 1},
-        {&test_golden_trajectories, TABLE_SIZE(GOLDEN_CASES)},
-        {&test_golden_defaults, 1},
-        {&test_state_follows_the_settings, 1},
-        {&test_adapter_follows_a_changed_lr, 1},
-        {&test_adam_trains_the_tiny_gpt, 1},
-        {&test_the_chapters_measurements, 1},
-        {&test_program_smoke_run, 1},
-        {NULL, 0},
-    };
-    static const LessonTest limits[] = {
-        {&test_spec_refuses_what_pytorch_refuses, 1},
-        {&test_zero_gradient_and_extremes, 1},
-        {&test_program_flags_follow_the_rules, 1},
-        {NULL, 0},
-    };
-    return lesson_suite("05_adam", core, limits);
+    tcase_add_loop_test(core, test_two_steps_by_hand, 0, TABLE_SIZE(BY_HAND));
+    tcase_add_test(core, test_first_step_is_lr_times_sign);
+    tcase_add_test(core, test_step_count_enters_the_bias_corrections);
+    tcase_add_test(core, test_defaults_are_pytorchs);
+    tcase_add_loop_test(core, test_golden_trajectories, 0, TABLE_SIZE(GOLDEN_CASES));
+    tcase_add_test(core, test_golden_defaults);
+    tcase_add_test(core, test_state_follows_the_settings);
+    tcase_add_test(core, test_adapter_follows_a_changed_lr);
+    tcase_add_test(core, test_adam_trains_the_tiny_gpt);
+    tcase_add_test(core, test_the_chapters_measurements);
+    tcase_add_test(core, test_program_smoke_run);
+    tcase_add_test(limits, test_spec_refuses_what_pytorch_refuses);
+    tcase_add_test(limits, test_zero_gradient_and_extremes);
+    tcase_add_test(limits, test_program_flags_follow_the_rules);
 }
