@@ -7,7 +7,7 @@
  * quarter of --steps, which is then 200 unless given); --seed draws the
  * MLP's start and batches; --quick shrinks every experiment so that the
  * whole program runs in about a second (the tests use it). Adam run by hand
- * is in measures.h (Part A), the three contenders in contenders.h (Part B). */
+ * is in adam_measures.h (Part A), the three contenders in contenders.h (Part B). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,7 +15,7 @@
 #include "adam.h"
 #include "contenders.h"
 #include "experiment.h"
-#include "measures.h"
+#include "adam_measures.h"
 #include "rotated.h"
 #include "runs.h"
 

@@ -5,7 +5,7 @@
 #include "testing.h"
 
 void add_adam_tests(TCase *core, TCase *limits);       /* test_adam.c: the optimizer, the program, the chapter */
-void add_measures_tests(TCase *core, TCase *limits);   /* test_measures.c: what the program measures with */
+void add_measures_tests(TCase *core, TCase *limits);   /* test_adam_measures.c: what the program measures with */
 
 Suite *make_suite(void)
 {

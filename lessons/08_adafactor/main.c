@@ -9,7 +9,7 @@
  * seed and the next two); --quick shrinks every experiment so that the whole
  * program runs in about a second (the tests use it). The runs are lesson
  * 07's trace_run; the measurements of Adafactor's estimate as it runs (a
- * Watch) and of its relative step are measures.h's. */
+ * Watch) and of its relative step are adafactor_measures.h's. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,7 +17,7 @@
 #include "adafactor.h"
 #include "adamw.h"
 #include "experiment.h"
-#include "measures.h"
+#include "adafactor_measures.h"
 #include "recipe.h"
 #include "runs.h"
 

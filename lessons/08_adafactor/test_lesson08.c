@@ -6,7 +6,7 @@
 #include "testing.h"
 
 void add_adafactor_tests(TCase *core, TCase *limits);   /* test_adafactor.c: the optimizer */
-void add_measures_tests(TCase *core, TCase *limits);    /* test_measures.c: what the program measures */
+void add_measures_tests(TCase *core, TCase *limits);    /* test_adafactor_measures.c: what the program measures */
 void add_program_tests(TCase *core, TCase *limits);     /* test_program.c: the program and the chapter */
 
 Suite *make_suite(void)

@@ -1,6 +1,6 @@
-/* measures.c - Adam's update run by hand for lesson 05's program (see
- * measures.h). */
-#include "measures.h"
+/* adam_measures.c - Adam's update run by hand for lesson 05's program (see
+ * adam_measures.h). */
+#include "adam_measures.h"
 
 #include <math.h>
 #include <stdlib.h>

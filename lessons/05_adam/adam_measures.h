@@ -1,4 +1,4 @@
-/* measures.h - what lesson 05's program measures Part A with: Adam's update
+/* adam_measures.h - what lesson 05's program measures Part A with: Adam's update
  * run by hand (adam_update, one tensor) where the chapter needs to see
  * inside it.
  *
@@ -9,8 +9,8 @@
  *   adam_scaled_run      the same, after a run, against the unscaled run
  *   Online, online_run   the online problem of Reddi, Kale and Kumar (2018)
  *                        with Adam or AMSGrad */
-#ifndef LESSON_MEASURES_H
-#define LESSON_MEASURES_H
+#ifndef LESSON_ADAM_MEASURES_H
+#define LESSON_ADAM_MEASURES_H
 
 #include <stdbool.h>
 #include <stdint.h>

@@ -1,6 +1,6 @@
-/* measures.c - what lesson 08's program measures of Adafactor (see
- * measures.h). */
-#include "measures.h"
+/* adafactor_measures.c - what lesson 08's program measures of Adafactor (see
+ * adafactor_measures.h). */
+#include "adafactor_measures.h"
 
 #include <math.h>
 #include <stdlib.h>

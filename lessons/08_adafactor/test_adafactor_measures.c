@@ -1,4 +1,4 @@
-/* test_measures.c - what lesson 08's program measures (measures.h): the
+/* test_adafactor_measures.c - what lesson 08's program measures (adafactor_measures.h): the
  * watch on Adafactor's estimate, the RMS of its updates, the relative step
  * rho_t. Its tests join the lesson's suite through add_measures_tests()
  * (see test_lesson08.c). */
@@ -7,7 +7,7 @@
 
 #include "adamw.h"
 #include "experiment.h"
-#include "measures.h"
+#include "adafactor_measures.h"
 #include "testing.h"
 
 void add_measures_tests(TCase *core, TCase *limits);

@@ -1,5 +1,5 @@
-/* test_measures.c - lesson 05's tests of what its program measures with:
- * Adam's update run by hand (measures.h: the steady gradient, the digits
+/* test_adam_measures.c - lesson 05's tests of what its program measures with:
+ * Adam's update run by hand (adam_measures.h: the steady gradient, the digits
  * MLP with its loss scaled, the first step coordinate by coordinate, the
  * online problem) and the three contenders (contenders.h). Its tests join
  * the lesson's suite through add_measures_tests() (see test_lesson05.c). */
@@ -8,7 +8,7 @@
 
 #include "contenders.h"
 #include "experiment.h"
-#include "measures.h"
+#include "adam_measures.h"
 #include "momentum.h"
 #include "testing.h"
 

@@ -1,12 +1,12 @@
-/* measures.h - what lesson 08's program measures of Adafactor: its rank-1
+/* adafactor_measures.h - what lesson 08's program measures of Adafactor: its rank-1
  * estimate of the second moment held against the whole v it replaces,
  * matrix by matrix, during a run (a Watch, and watched_run: lesson 07's
  * trace_run with the watch looking at each step), the RMS of its updates
  * that the clipping holds against d, the state an optimizer allocates as
  * the memory ledger counts it, and the relative step rho_t of the paper, of
  * Hugging Face and of PyTorch. */
-#ifndef LESSON_MEASURES_H
-#define LESSON_MEASURES_H
+#ifndef LESSON_ADAFACTOR_MEASURES_H
+#define LESSON_ADAFACTOR_MEASURES_H
 
 #include "adafactor.h"
 #include "problems.h"
