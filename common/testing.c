@@ -792,6 +792,8 @@ void assert_spec_defaults(const OptimizerSpec *spec, const char *name, const cha
     free(parsed);
 }
 
+enum { CORE_TIMEOUT_S = 300, LIMITS_TIMEOUT_S = 60 };   /* Core runs the whole program */
+
 Suite *lesson_suite(const char *name, const LessonTest *core, const LessonTest *limits)
 {
     Suite *suite = suite_create(name);
@@ -799,7 +801,7 @@ Suite *lesson_suite(const char *name, const LessonTest *core, const LessonTest *
         const char *name;
         const LessonTest *tests;
         double timeout_s;
-    } cases[] = {{"Core", core, 300}, {"Limits", limits, 60}};   /* Core runs the whole program */
+    } cases[] = {{"Core", core, CORE_TIMEOUT_S}, {"Limits", limits, LIMITS_TIMEOUT_S}};
     for (int i = 0; i < TABLE_SIZE(cases); i++) {
         TCase *tcase = tcase_create(cases[i].name);
         for (const LessonTest *t = cases[i].tests; t->test; t++)
@@ -807,5 +809,17 @@ Suite *lesson_suite(const char *name, const LessonTest *core, const LessonTest *
         tcase_set_timeout(tcase, cases[i].timeout_s);
         suite_add_tcase(suite, tcase);
     }
+    return suite;
+}
+
+Suite *lesson_suite_of_files(const char *name, AddTests *const *adders)
+{
+    Suite *suite = suite_create(name);
+    TCase *core = tcase_create("Core"), *limits = tcase_create("Limits");
+    for (int i = 0; adders[i]; i++) adders[i](core, limits);
+    tcase_set_timeout(core, CORE_TIMEOUT_S);
+    tcase_set_timeout(limits, LIMITS_TIMEOUT_S);
+    suite_add_tcase(suite, core);
+    suite_add_tcase(suite, limits);
     return suite;
 }

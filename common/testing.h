@@ -261,10 +261,19 @@ typedef struct {
 } LessonTest;
 
 /* A lesson's Check suite: the test case "Core" (the chapter's numbers and
- * claims, up to 120 s a test) and "Limits" (bad input and edge cases, up to
- * 60 s a test), each with its list of tests in order. Sanitizer builds are
- * slow: the limits leave them room. */
+ * claims, up to 300 s a test: some run the whole lesson program) and
+ * "Limits" (bad input and edge cases, up to 60 s a test), each with its
+ * list of tests in order. Sanitizer builds are slow: the limits leave them
+ * room. */
 Suite *lesson_suite(const char *name, const LessonTest *core, const LessonTest *limits);
+
+/* A test file's part of a lesson's suite: it adds its tests to the two
+ * test cases (add_mixed_tests in test_mixed.c, ...). */
+typedef void AddTests(TCase *core, TCase *limits);
+
+/* The same suite gathered from a lesson's test files, each adding its own
+ * tests in the order given: adders[] ends with NULL. */
+Suite *lesson_suite_of_files(const char *name, AddTests *const *adders);
 
 typedef struct {
     int status;     /* exit status, or -1 if it did not exit normally */

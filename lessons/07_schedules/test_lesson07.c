@@ -4,24 +4,18 @@
  * own suite gathers its files (common/test_common.c). One line per file. */
 #include "testing.h"
 
-void add_clip_tests(TCase *core, TCase *limits);   /* test_clip.c: clipping and accumulation */
-void add_schedule_tests(TCase *core, TCase *limits);   /* test_schedules.c: learning-rate schedules */
-void add_program_tests(TCase *core, TCase *limits);    /* test_program.c: the program and the chapter */
-void add_recipe_tests(TCase *core, TCase *limits);     /* test_recipe.c: the chapter's training loop */
+AddTests add_clip_tests;   /* test_clip.c: clipping and accumulation */
+AddTests add_schedule_tests;   /* test_schedules.c: learning-rate schedules */
+AddTests add_program_tests;    /* test_program.c: the program and the chapter */
+AddTests add_recipe_tests;     /* test_recipe.c: the chapter's training loop */
 
 Suite *make_suite(void)
 {
-    Suite *suite = suite_create("07_schedules");
-    TCase *core = tcase_create("Core"), *limits = tcase_create("Limits");
-    add_clip_tests(core, limits);
-    add_schedule_tests(core, limits);
-    add_program_tests(core, limits);
-    add_recipe_tests(core, limits);
-    /* Core runs the whole lesson program; Limits' tests are short
-     * (lesson_suite in common/testing.c allows the same). */
-    tcase_set_timeout(core, 300);
-    tcase_set_timeout(limits, 60);
-    suite_add_tcase(suite, core);
-    suite_add_tcase(suite, limits);
-    return suite;
+    return lesson_suite_of_files("07_schedules", (AddTests *const[]){
+        add_clip_tests,
+        add_schedule_tests,
+        add_program_tests,
+        add_recipe_tests,
+        NULL,
+    });
 }

@@ -5,22 +5,16 @@
  * line per file. */
 #include "testing.h"
 
-void add_adafactor_tests(TCase *core, TCase *limits);   /* test_adafactor.c: the optimizer */
-void add_measures_tests(TCase *core, TCase *limits);    /* test_adafactor_measures.c: what the program measures */
-void add_program_tests(TCase *core, TCase *limits);     /* test_program.c: the program and the chapter */
+AddTests add_adafactor_tests;   /* test_adafactor.c: the optimizer */
+AddTests add_measures_tests;    /* test_adafactor_measures.c: what the program measures */
+AddTests add_program_tests;     /* test_program.c: the program and the chapter */
 
 Suite *make_suite(void)
 {
-    Suite *suite = suite_create("08_adafactor");
-    TCase *core = tcase_create("Core"), *limits = tcase_create("Limits");
-    add_adafactor_tests(core, limits);
-    add_measures_tests(core, limits);
-    add_program_tests(core, limits);
-    /* Core may run the whole lesson program; Limits' tests are short
-     * (lesson_suite in common/testing.c allows the same). */
-    tcase_set_timeout(core, 300);
-    tcase_set_timeout(limits, 60);
-    suite_add_tcase(suite, core);
-    suite_add_tcase(suite, limits);
-    return suite;
+    return lesson_suite_of_files("08_adafactor", (AddTests *const[]){
+        add_adafactor_tests,
+        add_measures_tests,
+        add_program_tests,
+        NULL,
+    });
 }

@@ -5,20 +5,14 @@
  * line per file. */
 #include "testing.h"
 
-void add_lion_tests(TCase *core, TCase *limits);        /* test_lion.c: the optimizer */
-void add_program_tests(TCase *core, TCase *limits);     /* test_program.c: the program and the chapter */
+AddTests add_lion_tests;        /* test_lion.c: the optimizer */
+AddTests add_program_tests;     /* test_program.c: the program and the chapter */
 
 Suite *make_suite(void)
 {
-    Suite *suite = suite_create("09_lion");
-    TCase *core = tcase_create("Core"), *limits = tcase_create("Limits");
-    add_lion_tests(core, limits);
-    add_program_tests(core, limits);
-    /* Core may run the whole lesson program; Limits' tests are short
-     * (lesson_suite in common/testing.c allows the same). */
-    tcase_set_timeout(core, 300);
-    tcase_set_timeout(limits, 60);
-    suite_add_tcase(suite, core);
-    suite_add_tcase(suite, limits);
-    return suite;
+    return lesson_suite_of_files("09_lion", (AddTests *const[]){
+        add_lion_tests,
+        add_program_tests,
+        NULL,
+    });
 }
