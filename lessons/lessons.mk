@@ -40,3 +40,11 @@ $(foreach l,$(LESSONS),$(eval LESSONS_SO_FAR += $(l))$(eval $(call LESSON_RULES,
 
 # Every lesson's library, later lessons first (for optlab, which uses them all).
 ALL_LESSON_LIBS := $(foreach l,$(call reverse,$(LESSONS)),$(BUILD)/lib/lib$(l).a)
+
+# Lesson 12 runs its ranks on OpenMPI when the MPI headers are there
+# (scripts/deps.sh installs them), and on threads in any case. Deferred (=),
+# because scripts/deps.sh may install OpenMPI during this very run.
+MPI_CFLAGS = $(shell pkg-config --cflags mpi-c 2>/dev/null && echo -DHAVE_MPI)
+MPI_LIBS = $(shell pkg-config --libs mpi-c 2>/dev/null)
+$(BUILD)/obj/lessons/12_zero/mpi_comm.o: CPPFLAGS += $(MPI_CFLAGS)
+$(BUILD)/bin/12_zero: LDLIBS += $(MPI_LIBS)

@@ -9,7 +9,7 @@
 # apt's lock.
 set -eu
 
-need_build="gcc libc6-dev make pkg-config check libsubunit-dev zlib1g-dev zip unzip"
+need_build="gcc libc6-dev make pkg-config check libsubunit-dev zlib1g-dev zip unzip openmpi-bin libopenmpi-dev"
 need_lesson="$need_build gnuplot-nox"
 need_book="$need_lesson pandoc texlive-xetex texlive-latex-recommended texlive-fonts-recommended lmodern fonts-dejavu-core fonts-dejavu-extra"
 

@@ -1,0 +1,118 @@
+/* zero_run.c - a ZeRO training run on one rank, and its single-process
+ * reference (zero_run.h). */
+#include "zero_run.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "problems.h"
+#include "timing.h"
+#include "train.h"
+#include "zero_mlp.h"
+
+size_t zero_mlp_numel(int hidden)
+{
+    return (size_t)(DIGITS_FEATURES + 1) * hidden + (size_t)(hidden + 1) * DIGITS_CLASSES;
+}
+
+static int check_config(const ZeroRunConfig *cfg, int world_size, char *err, size_t errlen)
+{
+    if (cfg->stage < 0 || cfg->stage > 3)
+        return snprintf(err, errlen, "stage must be 0, 1, 2 or 3, not %d", cfg->stage), -1;
+    if (cfg->hidden < 1 || cfg->steps < 0)
+        return snprintf(err, errlen, "hidden must be >= 1 and steps >= 0"), -1;
+    if (cfg->batch < world_size || cfg->batch > DIGITS_COUNT - DIGITS_TEST_COUNT)
+        return snprintf(err, errlen, "the batch (%d) must hold at least one example per rank (%d) "
+                        "and at most the %d training examples", cfg->batch, world_size,
+                        DIGITS_COUNT - DIGITS_TEST_COUNT), -1;
+    return 0;
+}
+
+/* snippet: zero_train_loop, shown in 12_zero */
+int zero_run_rank(ZeroComm *comm, const ZeroRunConfig *cfg, ZeroRunResult *out, char *err, size_t errlen)
+{
+    memset(out, 0, sizeof *out);
+    if (check_config(cfg, comm->world_size, err, errlen) != 0) return -1;
+    /* Every rank starts from the same weights: mlp_new's, from the seed. */
+    Problem *start = mlp_new(cfg->hidden, cfg->seed, err, errlen);
+    if (!start) return -1;
+    Dataset train, test;
+    ZeroRank rank;
+    ZeroMlp mlp;
+    BatchSampler batches;
+    int lo = comm->rank * cfg->batch / comm->world_size;
+    int hi = (comm->rank + 1) * cfg->batch / comm->world_size;
+    if (digits_load_split(&train, &test, err, errlen) != 0) return problem_free(start), -1;
+    if (zero_rank_init(&rank, cfg->stage, comm, &start->params, &cfg->adamw, err, errlen) != 0 ||
+        zero_mlp_init(&mlp, &train, cfg->hidden, hi - lo) != 0 ||
+        batch_sampler_init(&batches, train.count, cfg->batch_seed) != 0) {
+        snprintf(err, errlen, "out of memory");
+        return problem_free(start), -1;
+    }
+    memcpy(out->model_bytes, rank.ledger.live, sizeof out->model_bytes);
+    comm->traffic = (ZeroTraffic){0};
+    double began = wall_seconds(), waited = 0;
+    for (int t = 0; t < cfg->steps; t++) {
+        if (t == 1) began = wall_seconds(), waited = comm->traffic.seconds;   /* step 1 warms up */
+        const int *batch = batch_sampler_next(&batches, cfg->batch);
+        out->loss = zero_mlp_loss_and_grad(&mlp, &rank, batch + lo, hi - lo, cfg->batch);
+        zero_step(&rank);
+    }
+    /* end snippet */
+    /* Per step: the elements over all steps, the times over the steps after
+     * the first. */
+    double steps = cfg->steps > 0 ? cfg->steps : 1, timed = cfg->steps > 1 ? cfg->steps - 1 : 1;
+    out->seconds = (wall_seconds() - began) / timed;
+    out->traffic = comm->traffic;
+    for (int c = 0; c < COLL_COUNT; c++) out->traffic.elements[c] /= steps;
+    out->traffic.seconds = (comm->traffic.seconds - waited) / timed;
+    out->peak_bytes = rank.ledger.peak_total;
+    out->rank = comm->rank;
+    out->world_size = comm->world_size;
+    out->stage = cfg->stage;
+    out->numel = rank.layout.numel;
+    out->params = malloc(sizeof(float) * out->numel);
+    if (out->params) zero_gather_params(&rank, out->params);
+    batch_sampler_free(&batches);
+    zero_mlp_free(&mlp);
+    zero_rank_free(&rank);
+    dataset_free(&train);
+    dataset_free(&test);
+    problem_free(start);
+    if (!out->params) return snprintf(err, errlen, "out of memory"), -1;
+    return 0;
+}
+
+void zero_run_result_free(ZeroRunResult *r)
+{
+    free(r->params);
+    r->params = NULL;
+}
+
+int zero_reference_run(const ZeroRunConfig *cfg, float *flat, size_t numel, char *err, size_t errlen)
+{
+    if (check_config(cfg, 1, err, errlen) != 0) return -1;
+    Problem *p = mlp_new(cfg->hidden, cfg->seed, err, errlen);
+    if (!p) return -1;
+    if (paramlist_numel(&p->params) != numel) {
+        problem_free(p);
+        return snprintf(err, errlen, "the MLP has %zu parameters, not %zu", paramlist_numel(&p->params), numel), -1;
+    }
+    Optimizer *opt = adamw_new(p->params, &cfg->adamw);
+    BatchSampler batches;
+    if (!opt || batch_sampler_init(&batches, p->num_examples, cfg->batch_seed) != 0) {
+        problem_free(p);
+        return snprintf(err, errlen, "out of memory"), -1;
+    }
+    for (int t = 0; t < cfg->steps; t++) {
+        optimizer_zero_grad(opt);
+        p->loss_and_grad(p, batch_sampler_next(&batches, cfg->batch), cfg->batch);
+        optimizer_step(opt);
+    }
+    paramlist_get(&p->params, flat);
+    batch_sampler_free(&batches);
+    optimizer_free(opt);
+    problem_free(p);
+    return 0;
+}
