@@ -103,9 +103,11 @@ static void agreement(Report *r, const Args *a, const float *reference, size_t n
 {
     const Column columns[] = {{"ranks", "%d"}, {"stage", "%s"}, {"max |ZeRO - AdamW|", "%.2e"},
                               {"elements\nbit for bit", "%.1f%%"}, {"ranks agree\nbit for bit", "%s"},
-                              {NULL, NULL}};
+                              {"= stage 0\nbit for bit", "%s"}, {NULL, NULL}};
     Table *t = table_begin(r, "agreement", "ZeRO's weights against single-process AdamW, same batches", columns);
     double worst = 0;
+    int stages_differ = 0;
+    float *stage0 = floats_new(numel);
     for (int ranks = 1; ranks <= MAX_RANKS; ranks++)
         for (int stage = 0; stage < STAGES; stage++) {
             ZeroRunConfig cfg = run_config(a, stage);
@@ -114,7 +116,11 @@ static void agreement(Report *r, const Args *a, const float *reference, size_t n
             double diff, spread;
             differences(results, ranks, reference, &diff, &spread);
             double same = 100.0 * bit_identical(results[0].params, reference, numel) / numel;
-            table_row(t, ranks, STAGE_NAME[stage], diff, same, spread == 0 ? "yes" : "no");
+            /* The stages change what a rank keeps, not what it adds up. */
+            if (stage == 0) memcpy(stage0, results[0].params, sizeof(float) * numel);
+            bool as_stage0 = bit_identical(results[0].params, stage0, numel) == numel;
+            stages_differ += !as_stage0;
+            table_row(t, ranks, STAGE_NAME[stage], diff, same, spread == 0 ? "yes" : "no", as_stage0 ? "yes" : "no");
             report_values(r, value_tag(r, "n%d_s%d", ranks, stage),
                           (NamedValue[]){{"diff_%s", "%.1e", diff}, {"same_%s", "%.1f", same}, {NULL}});
             worst = fmax(worst, diff);
@@ -125,7 +131,9 @@ static void agreement(Report *r, const Args *a, const float *reference, size_t n
     table_note(t, "MLP, global batch %d split over the ranks; the ranks are threads here, summing in rank order.",
                a->lesson.batch);
     table_end(t);
+    free(stage0);
     report_values(r, NULL, (NamedValue[]){{"agree_steps", "%d", a->lesson.steps},
+                                          {"stages_differ", "%d", stages_differ},
                                           {"agree_worst", "%.1e", worst},
                                           {"numel", "%d", (double)numel},
                                           {"batch", "%d", a->lesson.batch},
