@@ -128,7 +128,7 @@ static void agreement(Report *r, const Args *a, const float *reference, size_t n
         }
     table_note(t, "%d steps of AdamW (lr %g, PyTorch's other defaults) on the %zu weights of the 64-%d-10",
                a->lesson.steps, (double)a->lesson.lr, numel, MLP_HIDDEN);
-    table_note(t, "MLP, global batch %d split over the ranks; the ranks are threads here, summing in rank order.",
+    table_note(t, "MLP, global batch %d split over the ranks; the ranks are threads, adding in rank order.",
                a->lesson.batch);
     table_end(t);
     free(stage0);
@@ -182,9 +182,10 @@ static void memory(Report *r, const Args *a)
             free_results(results, ranks);
         }
     }
+    figure_close(fig);
     table_note(t, "FP32 throughout: 4 bytes a parameter, 4 a gradient, 8 of AdamW state (K = 8); the formula is");
     table_note(t, "the paper's with these sizes and no padding. Peak: the most live at once during a step,");
-    table_note(t, "with a layer gathered (stage 3) or a layer's full gradient before it is reduced (stages 2-3).");
+    table_note(t, "with a layer gathered (stage 3) or a layer's full gradient not yet reduced (stages 2-3).");
     table_end(t);
 }
 
@@ -263,7 +264,8 @@ static void mpi_times(Report *r, const Args *a)
     for (int ranks = 2; ranks <= (a->lesson.quick ? 2 : MAX_RANKS); ranks++) {
         ZeroMpiLine lines[STAGES];
         if (zero_mpirun(ranks, flags, lines, STAGES, err, sizeof err) != STAGES) {
-            table_note(t, "Not measured: %s.", err);
+            /* within the book's width: mpirun's last line may be long */
+            table_note(t, "Not measured: %.76s", err);
             report_value(r, value_name(r, "mpi_n%d", ranks), "%s", "(not measured)");
             continue;
         }
@@ -278,9 +280,9 @@ static void mpi_times(Report *r, const Args *a)
         table_row(t, ranks, lines[0].ms, lines[1].ms, lines[2].ms, lines[3].ms, shares, worst);
         report_value(r, value_name(r, "mpi_diff_n%d", ranks), "%.1e", worst);
     }
-    table_note(t, "mpirun -np N --oversubscribe 12_zero --mpi: N processes on this machine's cores, talking through");
-    table_note(t, "shared memory; the slowest rank's time per step. OpenMPI adds in its own order, so the");
-    table_note(t, "weights differ from one process's by rounding, as the threads' do; every rank agrees.");
+    table_note(t, "mpirun -np N --oversubscribe 12_zero --mpi: N processes on this machine's cores, talking");
+    table_note(t, "through shared memory; the slowest rank's time per step. OpenMPI adds in its own order, so");
+    table_note(t, "the weights differ from one process's by rounding, as the threads' do; every rank agrees.");
     table_end(t);
 }
 
@@ -299,7 +301,7 @@ static void paper_figure(Report *r)
         report_value(r, value_name(r, "paper_s%d", stage), "%.3f", b.total / 1e9);
     }
     table_note(t, "Mixed precision: FP16 parameters and gradients (2 bytes each), and K = 12 bytes of optimizer");
-    table_note(t, "state (FP32 master weights, exp_avg, exp_avg_sq); GB = 1e9 bytes. optlab memory prints the same.");
+    table_note(t, "state (FP32 master weights, exp_avg, exp_avg_sq); GB = 1e9. optlab memory prints the same.");
     table_end(t);
 }
 

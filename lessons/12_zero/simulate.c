@@ -20,10 +20,8 @@ typedef struct {
     ZeroComm comm;
     float *scratch;                            /* [scratch_n] this rank's sums */
     size_t scratch_n;
-    const ZeroRunConfig *cfg;
-    ZeroRunResult *result;
-    int status;
-    char err[256];
+    void (*rank_fn)(ZeroComm *comm, void *ctx);
+    void *ctx;
 } Rank;
 
 static float *scratch(Rank *r, size_t n)
@@ -90,12 +88,12 @@ static void all_gather(ZeroComm *c, const float *shard, float *full, size_t shar
 static void *rank_main(void *arg)
 {
     Rank *r = arg;
-    r->status = zero_run_rank(&r->comm, r->cfg, r->result, r->err, sizeof r->err);
+    r->rank_fn(&r->comm, r->ctx);
     return NULL;
 }
 
-int zero_simulate(int world_size, const ZeroRunConfig *cfg, ZeroRunResult *results, char *err,
-                  size_t errlen)
+int zero_simulate_each(int world_size, void (*rank_fn)(ZeroComm *comm, void *ctx), void *ctx, char *err,
+                       size_t errlen)
 {
     if (world_size < 1 || world_size > SIMULATE_MAX_RANKS)
         return snprintf(err, errlen, "ranks must be 1 .. %d, not %d", SIMULATE_MAX_RANKS, world_size), -1;
@@ -104,7 +102,7 @@ int zero_simulate(int world_size, const ZeroRunConfig *cfg, ZeroRunResult *resul
     pthread_t threads[SIMULATE_MAX_RANKS];
     pthread_barrier_init(&world.barrier, NULL, (unsigned)world_size);
     for (int q = 0; q < world_size; q++) {
-        ranks[q] = (Rank){.world = &world, .cfg = cfg, .result = &results[q]};
+        ranks[q] = (Rank){.world = &world, .rank_fn = rank_fn, .ctx = ctx};
         ranks[q].comm = (ZeroComm){.rank = q, .world_size = world_size, .impl = &ranks[q],
                                    .all_reduce = all_reduce, .reduce_scatter = reduce_scatter,
                                    .all_gather = all_gather};
@@ -118,12 +116,36 @@ int zero_simulate(int world_size, const ZeroRunConfig *cfg, ZeroRunResult *resul
         fprintf(stderr, "zero: could not start %d threads\n", world_size);
         exit(1);
     }
-    int status = 0;
     for (int q = 0; q < world_size; q++) {
         pthread_join(threads[q], NULL);
-        if (ranks[q].status != 0 && status == 0) status = -1, snprintf(err, errlen, "%s", ranks[q].err);
         free(ranks[q].scratch);
     }
     pthread_barrier_destroy(&world.barrier);
-    return status;
+    return 0;
+}
+
+/* zero_simulate's ranks: each runs the training run, and keeps its result
+ * and its answer. */
+typedef struct {
+    const ZeroRunConfig *cfg;
+    ZeroRunResult *results;                    /* [world_size] */
+    int status[SIMULATE_MAX_RANKS];
+    char err[SIMULATE_MAX_RANKS][256];
+} Runs;
+
+static void run_rank(ZeroComm *comm, void *ctx)
+{
+    Runs *runs = ctx;
+    int q = comm->rank;
+    runs->status[q] = zero_run_rank(comm, runs->cfg, &runs->results[q], runs->err[q], sizeof runs->err[q]);
+}
+
+int zero_simulate(int world_size, const ZeroRunConfig *cfg, ZeroRunResult *results, char *err,
+                  size_t errlen)
+{
+    Runs runs = {.cfg = cfg, .results = results};
+    if (zero_simulate_each(world_size, run_rank, &runs, err, errlen) != 0) return -1;
+    for (int q = 0; q < world_size; q++)
+        if (runs.status[q] != 0) return snprintf(err, errlen, "%s", runs.err[q]), -1;
+    return 0;
 }

@@ -95,9 +95,10 @@ int zero_reference_run(const ZeroRunConfig *cfg, float *flat, size_t numel, char
     if (check_config(cfg, 1, err, errlen) != 0) return -1;
     Problem *p = mlp_new(cfg->hidden, cfg->seed, err, errlen);
     if (!p) return -1;
-    if (paramlist_numel(&p->params) != numel) {
+    size_t mlp_numel = paramlist_numel(&p->params);
+    if (mlp_numel != numel) {
         problem_free(p);
-        return snprintf(err, errlen, "the MLP has %zu parameters, not %zu", paramlist_numel(&p->params), numel), -1;
+        return snprintf(err, errlen, "the MLP has %zu parameters, not %zu", mlp_numel, numel), -1;
     }
     Optimizer *opt = adamw_new(p->params, &cfg->adamw);
     BatchSampler batches;
