@@ -263,7 +263,9 @@ static void mpi_times(Report *r, const Args *a)
     /* --quick: two ranks only, as each mpirun takes a third of a second to start */
     for (int ranks = 2; ranks <= (a->lesson.quick ? 2 : MAX_RANKS); ranks++) {
         ZeroMpiLine lines[STAGES];
-        if (zero_mpirun(ranks, flags, lines, STAGES, err, sizeof err) != STAGES) {
+        int got = zero_mpirun(ranks, flags, lines, STAGES, err, sizeof err);
+        if (got >= 0 && got != STAGES) snprintf(err, sizeof err, "mpirun gave %d of %d stages", got, STAGES);
+        if (got != STAGES) {
             /* within the book's width: mpirun's last line may be long */
             table_note(t, "Not measured: %.76s", err);
             report_value(r, value_name(r, "mpi_n%d", ranks), "%s", "(not measured)");

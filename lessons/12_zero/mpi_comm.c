@@ -48,8 +48,8 @@ int zero_mpirun(int ranks, const char *flags, ZeroMpiLine *lines, int max, char 
                                   &l->collectives, same) == 6) {
             l->ranks_same = strcmp(same, "same") == 0;
             count++;
-        } else {
-            snprintf(last, sizeof last, "%s", line);
+        } else if (strspn(line, "- \n") < strlen(line)) {
+            snprintf(last, sizeof last, "%s", line);   /* what went wrong, not a banner of dashes */
         }
     }
     int status = pclose(p);

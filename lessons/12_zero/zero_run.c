@@ -29,35 +29,61 @@ static int check_config(const ZeroRunConfig *cfg, int world_size, char *err, siz
     return 0;
 }
 
+/* What a rank's run holds; all zero before it is set up. */
+typedef struct {
+    Problem *start;
+    Dataset train, test;
+    ZeroRank rank;
+    ZeroMlp mlp;
+    BatchSampler batches;
+} RankRun;
+
+static void rank_run_free(RankRun *run)
+{
+    batch_sampler_free(&run->batches);
+    zero_mlp_free(&run->mlp);
+    zero_rank_free(&run->rank);
+    dataset_free(&run->train);
+    dataset_free(&run->test);
+    problem_free(run->start);
+}
+
+/* Every rank starts from the same weights (mlp_new's, from the seed) and
+ * draws the same batches; it keeps what its stage says and activations for
+ * its slice of rows. 0, or -1 with a message. */
+static int rank_run_init(RankRun *run, ZeroComm *comm, const ZeroRunConfig *cfg, int rows, char *err,
+                         size_t errlen)
+{
+    memset(run, 0, sizeof *run);
+    run->start = mlp_new(cfg->hidden, cfg->seed, err, errlen);
+    if (!run->start || digits_load_split(&run->train, &run->test, err, errlen) != 0 ||
+        zero_rank_init(&run->rank, cfg->stage, comm, &run->start->params, &cfg->adamw, err, errlen) != 0)
+        return rank_run_free(run), -1;
+    if (zero_mlp_init(&run->mlp, &run->train, cfg->hidden, rows) != 0 ||
+        batch_sampler_init(&run->batches, run->train.count, cfg->batch_seed) != 0)
+        return rank_run_free(run), snprintf(err, errlen, "out of memory"), -1;
+    return 0;
+}
+
 /* snippet: zero_train_loop, shown in 12_zero */
 int zero_run_rank(ZeroComm *comm, const ZeroRunConfig *cfg, ZeroRunResult *out, char *err, size_t errlen)
 {
     memset(out, 0, sizeof *out);
     if (check_config(cfg, comm->world_size, err, errlen) != 0) return -1;
-    /* Every rank starts from the same weights: mlp_new's, from the seed. */
-    Problem *start = mlp_new(cfg->hidden, cfg->seed, err, errlen);
-    if (!start) return -1;
-    Dataset train, test;
-    ZeroRank rank;
-    ZeroMlp mlp;
-    BatchSampler batches;
+    /* This rank's slice of every global batch: rows lo .. hi-1. */
     int lo = comm->rank * cfg->batch / comm->world_size;
     int hi = (comm->rank + 1) * cfg->batch / comm->world_size;
-    if (digits_load_split(&train, &test, err, errlen) != 0) return problem_free(start), -1;
-    if (zero_rank_init(&rank, cfg->stage, comm, &start->params, &cfg->adamw, err, errlen) != 0 ||
-        zero_mlp_init(&mlp, &train, cfg->hidden, hi - lo) != 0 ||
-        batch_sampler_init(&batches, train.count, cfg->batch_seed) != 0) {
-        snprintf(err, errlen, "out of memory");
-        return problem_free(start), -1;
-    }
-    memcpy(out->model_bytes, rank.ledger.live, sizeof out->model_bytes);
+    RankRun run;
+    if (rank_run_init(&run, comm, cfg, hi - lo, err, errlen) != 0) return -1;
+    ZeroRank *rank = &run.rank;
+    memcpy(out->model_bytes, rank->ledger.live, sizeof out->model_bytes);
     comm->traffic = (ZeroTraffic){0};
     double began = wall_seconds(), waited = 0;
     for (int t = 0; t < cfg->steps; t++) {
         if (t == 1) began = wall_seconds(), waited = comm->traffic.seconds;   /* step 1 warms up */
-        const int *batch = batch_sampler_next(&batches, cfg->batch);
-        out->loss = zero_mlp_loss_and_grad(&mlp, &rank, batch + lo, hi - lo, cfg->batch);
-        zero_step(&rank);
+        const int *batch = batch_sampler_next(&run.batches, cfg->batch);
+        out->loss = zero_mlp_loss_and_grad(&run.mlp, rank, batch + lo, hi - lo, cfg->batch);
+        zero_step(rank);
     }
     /* end snippet */
     /* Per step: the elements over all steps, the times over the steps after
@@ -67,19 +93,14 @@ int zero_run_rank(ZeroComm *comm, const ZeroRunConfig *cfg, ZeroRunResult *out, 
     out->traffic = comm->traffic;
     for (int c = 0; c < COLL_COUNT; c++) out->traffic.elements[c] /= steps;
     out->traffic.seconds = (comm->traffic.seconds - waited) / timed;
-    out->peak_bytes = rank.ledger.peak_total;
+    out->peak_bytes = rank->ledger.peak_total;
     out->rank = comm->rank;
     out->world_size = comm->world_size;
     out->stage = cfg->stage;
-    out->numel = rank.layout.numel;
+    out->numel = rank->layout.numel;
     out->params = malloc(sizeof(float) * out->numel);
-    if (out->params) zero_gather_params(&rank, out->params);
-    batch_sampler_free(&batches);
-    zero_mlp_free(&mlp);
-    zero_rank_free(&rank);
-    dataset_free(&train);
-    dataset_free(&test);
-    problem_free(start);
+    if (out->params) zero_gather_params(rank, out->params);
+    rank_run_free(&run);
     if (!out->params) return snprintf(err, errlen, "out of memory"), -1;
     return 0;
 }
@@ -103,6 +124,7 @@ int zero_reference_run(const ZeroRunConfig *cfg, float *flat, size_t numel, char
     Optimizer *opt = adamw_new(p->params, &cfg->adamw);
     BatchSampler batches;
     if (!opt || batch_sampler_init(&batches, p->num_examples, cfg->batch_seed) != 0) {
+        optimizer_free(opt);
         problem_free(p);
         return snprintf(err, errlen, "out of memory"), -1;
     }
