@@ -20,7 +20,8 @@ static void layer_name(const char *tensor_name, char *out)
     out[len] = '\0';
 }
 
-int zero_layout(ZeroLayout *out, const ParamList *params, int world_size, char *err, size_t errlen)
+int zero_layout(ZeroLayout *out, const ParamList *params, int world_size, char *err,
+                size_t errlen)
 {
     memset(out, 0, sizeof *out);
     if (world_size < 1) return snprintf(err, errlen, "world_size must be >= 1, not %d", world_size), -1;
@@ -211,8 +212,8 @@ void zero_reduce_layer_grad(ZeroRank *r, int l, Tensor **temporary)
         /* Stage 1 keeps the full gradient; the sum of this rank's shard
          * lands in its own place in it. */
         float *full = r->grad->data + layer->offset;
-        zero_reduce_scatter(r->comm, full, full + (size_t)r->comm->rank * layer->shard_numel,
-                            layer->shard_numel);
+        float *own = full + (size_t)r->comm->rank * layer->shard_numel;
+        zero_reduce_scatter(r->comm, full, own, layer->shard_numel);
         return;
     }
     zero_reduce_scatter(r->comm, (*temporary)->data, r->grad->data + shard_offset(r, l),
@@ -240,12 +241,13 @@ void zero_step(ZeroRank *r)
          * parameters (and stage 1's full gradient), stage 3 in its shards. */
         float *param = r->param->data + (r->stage == 3 ? state : own_offset(r, l));
         float *grad = r->grad->data + (r->stage == 1 ? own_offset(r, l) : state);
-        adamw_update(param, grad, r->exp_avg->data + state, r->exp_avg_sq->data + state, NULL,
-                     layer->shard_numel, r->step, &r->cfg);
+        adamw_update(param, grad, r->exp_avg->data + state, r->exp_avg_sq->data + state,
+                     NULL, layer->shard_numel, r->step, &r->cfg);
         /* Stages 1-2: every rank needs the whole updated layer for the next
          * forward pass. Stage 3 gathers it only then. */
         if (r->stage < 3)
-            zero_all_gather(r->comm, param, r->param->data + layer->offset, layer->shard_numel);
+            zero_all_gather(r->comm, param, r->param->data + layer->offset,
+                            layer->shard_numel);
     }
 }
 /* end snippet */

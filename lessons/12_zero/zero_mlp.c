@@ -67,13 +67,14 @@ static void linear_backward(float *grad, int in_dim, int out_dim, const float *i
 }
 
 /* snippet: zero_mlp_pass, shown in 12_zero */
-double zero_mlp_loss_and_grad(ZeroMlp *m, ZeroRank *r, const int *idx, int rows, int global_rows)
+double zero_mlp_loss_and_grad(ZeroMlp *m, ZeroRank *r, const int *idx, int rows,
+                              int global_rows)
 {
     int hidden = m->hidden;
     float *x = m->x->data, *h = m->h->data, *dlogits = m->dlogits->data, *dh = m->dh->data;
     for (int i = 0; i < rows; i++) {
-        memcpy(x + (size_t)i * DIGITS_FEATURES, m->train->x + (size_t)idx[i] * DIGITS_FEATURES,
-               sizeof(float) * DIGITS_FEATURES);
+        const float *example = m->train->x + (size_t)idx[i] * DIGITS_FEATURES;
+        memcpy(x + (size_t)i * DIGITS_FEATURES, example, sizeof(float) * DIGITS_FEATURES);
         m->labels[i] = m->train->y[idx[i]];
     }
     /* Forward: each layer's weights are fetched just before they are used
@@ -86,24 +87,27 @@ double zero_mlp_loss_and_grad(ZeroMlp *m, ZeroRank *r, const int *idx, int rows,
     const float *fc2 = zero_fetch_layer(r, FC2, &gathered);
     linear_forward(fc2, hidden, DIGITS_CLASSES, h, rows, m->logits->data);
     zero_release_layer(&gathered);
-    double loss = softmax_cross_entropy(m->logits->data, m->labels, rows, DIGITS_CLASSES, dlogits);
+    double loss = softmax_cross_entropy(m->logits->data, m->labels, rows, DIGITS_CLASSES,
+                                        dlogits);
     /* dlogits is the slice's mean; the global batch's mean weighs it by
      * rows / global_rows, so that summing the ranks gives the global mean. */
     if (rows != global_rows)
-        for (size_t i = 0; i < (size_t)rows * DIGITS_CLASSES; i++) dlogits[i] *= (float)rows / global_rows;
+        for (size_t i = 0; i < (size_t)rows * DIGITS_CLASSES; i++)
+            dlogits[i] *= (float)rows / global_rows;
 
     /* Backward, last layer first. fc2 needs its weights again for dL/dh. */
     Tensor *temporary;
     fc2 = zero_fetch_layer(r, FC2, &gathered);
-    linear_backward(zero_layer_grad_buffer(r, FC2, &temporary), hidden, DIGITS_CLASSES, h, rows,
-                    dlogits);
+    linear_backward(zero_layer_grad_buffer(r, FC2, &temporary), hidden, DIGITS_CLASSES, h,
+                    rows, dlogits);
     matmul(rows, hidden, DIGITS_CLASSES, dlogits, false, fc2, false, dh, false);
     zero_release_layer(&gathered);
     zero_reduce_layer_grad(r, FC2, &temporary);   /* while fc1's backward goes on */
     for (size_t i = 0; i < (size_t)rows * hidden; i++) dh[i] *= 1.0f - h[i] * h[i];
     /* fc1 is the first layer: nothing needs dL/dx, so nothing needs its
      * weights on the way back, and they are not gathered again. */
-    linear_backward(zero_layer_grad_buffer(r, FC1, &temporary), DIGITS_FEATURES, hidden, x, rows, dh);
+    linear_backward(zero_layer_grad_buffer(r, FC1, &temporary), DIGITS_FEATURES, hidden, x,
+                    rows, dh);
     zero_reduce_layer_grad(r, FC1, &temporary);
     return loss;
 }

@@ -66,7 +66,8 @@ static int rank_run_init(RankRun *run, ZeroComm *comm, const ZeroRunConfig *cfg,
 }
 
 /* snippet: zero_train_loop, shown in 12_zero */
-int zero_run_rank(ZeroComm *comm, const ZeroRunConfig *cfg, ZeroRunResult *out, char *err, size_t errlen)
+int zero_run_rank(ZeroComm *comm, const ZeroRunConfig *cfg, ZeroRunResult *out, char *err,
+                  size_t errlen)
 {
     memset(out, 0, sizeof *out);
     if (check_config(cfg, comm->world_size, err, errlen) != 0) return -1;
@@ -80,7 +81,8 @@ int zero_run_rank(ZeroComm *comm, const ZeroRunConfig *cfg, ZeroRunResult *out, 
     comm->traffic = (ZeroTraffic){0};
     double began = wall_seconds(), waited = 0;
     for (int t = 0; t < cfg->steps; t++) {
-        if (t == 1) began = wall_seconds(), waited = comm->traffic.seconds;   /* step 1 warms up */
+        if (t == 1)   /* the first step warmed up the caches: time from here */
+            began = wall_seconds(), waited = comm->traffic.seconds;
         const int *batch = batch_sampler_next(&run.batches, cfg->batch);
         out->loss = zero_mlp_loss_and_grad(&run.mlp, rank, batch + lo, hi - lo, cfg->batch);
         zero_step(rank);
