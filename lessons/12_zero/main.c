@@ -140,6 +140,35 @@ static void agreement(Report *r, const Args *a, const float *reference, size_t n
                                           {NULL}});
 }
 
+/* ---- 2. the layout and memory per rank ------------------------------------------------ */
+
+/* The MLP's layers and their shards at N = 3 and N = 4 ranks. */
+static void layout(Report *r, const Args *a)
+{
+    const Column columns[] = {{"layer", "%s"},       {"elements", "%d"},     {"share", "%.1f%%"},
+                              {"padded\nN = 3", "%d"}, {"shard\nN = 3", "%d"}, {"padded\nN = 4", "%d"},
+                              {"shard\nN = 4", "%d"},  {NULL, NULL}};
+    Table *t = table_begin(r, "layout", "The MLP's layers, each padded to a multiple of N and cut in N", columns);
+    Problem *mlp = must_mlp(MLP_HIDDEN, (uint64_t)a->lesson.seed);
+    ZeroLayout three, four;
+    char err[256];
+    if (zero_layout(&three, &mlp->params, 3, err, sizeof err) != 0 ||
+        zero_layout(&four, &mlp->params, 4, err, sizeof err) != 0)
+        fail("%s", err);
+    for (int l = 0; l < four.layers; l++) {
+        const ZeroLayer *l3 = &three.layer[l], *l4 = &four.layer[l];
+        double share = 100.0 * l4->numel / four.numel;
+        table_row(t, l4->name, (int)l4->numel, share, (int)l3->padded, (int)l3->shard_numel, (int)l4->padded,
+                  (int)l4->shard_numel);
+        report_values(r, l4->name, (NamedValue[]){{"%s_numel", "%d", l4->numel}, {"%s_share", "%.1f", share},
+                                                   {"%s_kib", "%.2f", 4.0 * l4->padded / 1024}, {NULL}});
+    }
+    table_note(t, "A layer is its tensors by name (fc1.weight and fc1.bias), one flat buffer; rank r owns");
+    table_note(t, "elements r * shard ... (r + 1) * shard - 1 of it.");
+    table_end(t);
+    problem_free(mlp);
+}
+
 /* ---- 2. memory per rank ---------------------------------------------------------------- */
 
 static double kib(size_t bytes) { return bytes / 1024.0; }
@@ -177,6 +206,7 @@ static void memory(Report *r, const Args *a)
                               (NamedValue[]){{"mem_total_%s", "%.2f", kib(total)},
                                              {"mem_paper_%s", "%.2f", paper.total / 1024},
                                              {"mem_peak_%s", "%.2f", kib(peak_total)},
+                                             {"mem_transient_%s", "%.2f", kib(peak_total - total)},
                                              {NULL}});
             }
             free_results(results, ranks);
@@ -210,7 +240,12 @@ static void traffic(Report *r, const Args *a)
         double total = (e[COLL_ALL_REDUCE] + e[COLL_REDUCE_SCATTER] + e[COLL_ALL_GATHER]) / psi;
         table_row(t, STAGE_NAME[stage], e[COLL_ALL_REDUCE] / psi, e[COLL_REDUCE_SCATTER] / psi,
                   e[COLL_ALL_GATHER] / psi, total, PAPER[stage]);
-        report_value(r, value_name(r, "traffic_s%d", stage), "%.3f", total);
+        const int *calls = results[0].traffic.calls;
+        report_values(r, value_tag(r, "s%d", stage),
+                      (NamedValue[]){{"traffic_%s", "%.3f", total},
+                                     {"calls_%s", "%d", (calls[COLL_ALL_REDUCE] + calls[COLL_REDUCE_SCATTER] +
+                                                             calls[COLL_ALL_GATHER]) / quick.lesson.steps},
+                                     {NULL}});
         free_results(results, TABLE_RANKS);
     }
     table_note(t, "Elements of the full buffer passed to each collective (an all-reduce counts twice: it is a");
@@ -365,6 +400,7 @@ int main(int argc, char **argv)
     char err[256];
     if (zero_reference_run(&cfg, reference, numel, err, sizeof err) != 0) fail("%s", err);
     agreement(&report, &args, reference, numel);
+    layout(&report, &args);
     memory(&report, &args);
     traffic(&report, &args);
     times(&report, &args);

@@ -27,7 +27,7 @@ typedef struct {
     size_t numel;                     /* the model's parameters, Psi */
     size_t model_bytes[TAG_COUNT];    /* live after the setup: parameters, gradients, state */
     size_t peak_bytes;                /* the most model-state bytes live at once in the run */
-    ZeroTraffic traffic;              /* per step: the run's total over its steps */
+    ZeroTraffic traffic;              /* elements and seconds per step; calls of the whole run */
     double seconds;                   /* per step, wall clock */
     double loss;                      /* the last step's loss on this rank's slice */
     float *params;                    /* [numel] the trained parameters (malloc'd) */
