@@ -182,13 +182,17 @@ static void memory(Report *r, const Args *a)
     table_header(t, 0, "stage (N = %d)", TABLE_RANKS);
     Figure *fig = report_figure_set(r, "12_memory",
                                     "set xlabel 'ranks N'\nset ylabel 'model states per rank (KiB)'\n"
-                                    "set xrange [0.5:%d.5]\nset xtics 1\nset key top right\n", FIGURE_RANKS);
+                                    "set xrange [0.5:%d.5]\nset xtics 1\nset yrange [0:50]\nset key top right horizontal\n", FIGURE_RANKS);
     Args quick = *a;
     quick.lesson.steps = 1;   /* memory does not change after the first step */
     for (int stage = 0; stage < STAGES; stage++) {
         ZeroRunConfig cfg = run_config(&quick, stage);
-        int measured = figure_series(fig, "points pt 7 ps 1.2", "stage %d, measured", stage);
-        int formula = figure_series(fig, "lines", "stage %d, formula", stage);
+        /* one colour a stage: its measured points on its formula's line */
+        char style[64];
+        snprintf(style, sizeof style, "points pt 7 ps 1.2 lc %d", stage + 1);
+        int measured = figure_series(fig, style, "stage %d", stage);
+        snprintf(style, sizeof style, "lines lc %d notitle", stage + 1);
+        int formula = figure_series(fig, style, "%s", "");
         for (int ranks = 1; ranks <= FIGURE_RANKS; ranks++) {
             ZeroRunResult results[FIGURE_RANKS];
             simulate(ranks, &cfg, results);
