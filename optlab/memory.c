@@ -1,8 +1,10 @@
 /* memory.c - `optlab memory --params=N --recipe=R --opt=NAME`: bytes per
  * parameter and totals for the parameters, gradients, master weights and
- * each optimizer state, from the real allocations. The command line only:
- * the accounting is lesson 10's (lessons/10_memory/accounting.h), which the
- * chapter's program prints its tables with. */
+ * each optimizer state, from the real allocations; with --zero=S
+ * --ranks=N, what one of N data-parallel ranks keeps under ZeRO's stage S.
+ * The command line only: the accounting is lesson 10's
+ * (lessons/10_memory/accounting.h) and the sharding lesson 12's
+ * (lessons/12_zero/zero_memory.h), which the chapters' programs use. */
 #include <limits.h>
 #include <math.h>
 #include <stddef.h>
@@ -12,6 +14,7 @@
 #include "accounting.h"
 #include "flags.h"
 #include "optlab.h"
+#include "zero_memory.h"
 
 static const char COMMAND[] = "optlab memory";
 
@@ -19,6 +22,7 @@ typedef struct {
     const char *params, *recipe, *opt, *shape, *grads;
     int rank;
     int batch, seq, hidden, layers;
+    int zero, ranks;   /* ZeRO's stage (-1: none) and the data-parallel ranks */
 } MemoryArgs;
 
 static const OptionSpec memory_options[] = {
@@ -35,6 +39,8 @@ static const OptionSpec memory_options[] = {
     {"seq", OPT_INT, offsetof(MemoryArgs, seq), "activations: tokens in a sequence", 1, INT_MAX},
     {"hidden", OPT_INT, offsetof(MemoryArgs, hidden), "activations: the hidden size", 1, INT_MAX},
     {"layers", OPT_INT, offsetof(MemoryArgs, layers), "activations: the layers", 1, INT_MAX},
+    {"zero", OPT_INT, offsetof(MemoryArgs, zero), "ZeRO's stage, 0 to 3 (lesson 12)", 0, 3},
+    {"ranks", OPT_INT, offsetof(MemoryArgs, ranks), "ZeRO: the data-parallel ranks (GPUs)", 1, INT_MAX},
     {NULL, 0, 0, NULL, 0, 0},
 };
 
@@ -42,6 +48,7 @@ static void usage(void)
 {
     printf("usage: optlab memory --params=N --recipe=R --opt=NAME [--shape=R,C] [--rank=K]\n"
            "                     [--grads=fp32|bf16] [--batch=B --seq=S --hidden=H --layers=L]\n"
+           "                     [--zero=S --ranks=N]\n"
            "\n"
            "Prints the memory of training a model of N parameters: bytes per parameter and\n"
            "totals (GB = 1e9 bytes, GiB = 2^30 bytes) of the parameters, gradients, master\n"
@@ -70,6 +77,10 @@ static void usage(void)
            "  --rank=K          LoRA's rank, lora only (default 8, PEFT's)\n"
            "  --grads=fp32|bf16 the gradients of mixed and mixed-8bit (default bf16)\n"
            "  --batch=B --seq=S --hidden=H --layers=L   the activation estimate\n"
+           "  --zero=S --ranks=N  what one of N data-parallel ranks keeps under ZeRO's stage\n"
+           "                    S: 1 shards the optimizer's part (master weights and state),\n"
+           "                    2 the gradients too, 3 the parameters too; 0 shards nothing\n"
+           "                    (--ranks is ZeRO's; --rank is LoRA's)\n"
            "\n"
            "Limits: --params from 1 to %g; R and C up to %d.\n",
            MEMORY_MAX_PARAMS, INT_MAX);
@@ -109,9 +120,39 @@ static void print_bytes_row(const char *what, const char *dtype, double per_para
     printf("%-24s %-6s %14.7g %16.3f %16.3f\n", what, dtype, per_param, bytes / 1e9, bytes / 1073741824.0);
 }
 
+/* The table's rows as ZeRO's three parts: the parameters (the working copy,
+ * a frozen base, LoRA's adapters), their gradients, and the optimizer's
+ * part (master weights and every state), each per parameter of the model. */
+static void zero_parts(const MemoryTable *t, double params, double *param_bytes, double *grad_bytes,
+                       double *state_bytes)
+{
+    *param_bytes = *grad_bytes = *state_bytes = 0;
+    for (int i = 0; i < t->num_rows; i++) {
+        const char *what = t->rows[i].what;
+        double per_param = t->rows[i].bytes / params;
+        if (strstr(what, "gradients")) *grad_bytes += per_param;
+        else if (strncmp(what, "state ", 6) == 0 || strcmp(what, "master weights") == 0) *state_bytes += per_param;
+        else *param_bytes += per_param;
+    }
+}
+
+static void print_zero(const MemoryTable *t, double params, int stage, int ranks)
+{
+    static const char *const NAME[4] = {"plain data parallelism", "P_os", "P_os+g", "P_os+g+p"};
+    double p, g, k;
+    zero_parts(t, params, &p, &g, &k);
+    ZeroRankBytes b = zero_rank_bytes(params, stage, ranks, p, g, k);
+    printf("\nZeRO stage %d (%s) on %d ranks: what one rank keeps\n", stage, NAME[stage], ranks);
+    printf("%-24s %-6s %14s %16s %16s\n", "what", "", "bytes/param", "GB", "GiB");
+    print_bytes_row("parameters", "", b.params / params, b.params);
+    print_bytes_row("gradients", "", b.grads / params, b.grads);
+    print_bytes_row("optimizer (K)", "", b.states / params, b.states);
+    print_bytes_row("total per rank", "", b.total / params, b.total);
+}
+
 int optlab_memory(int argc, char **argv)
 {
-    MemoryArgs args = {0};
+    MemoryArgs args = {.zero = -1};
     char err[512];
     Excerpt shown;
     int parsed = flags_parse(memory_options, &args, argc, argv, 2, err, sizeof err);
@@ -155,6 +196,9 @@ int optlab_memory(int argc, char **argv)
     if (activation_flags != 0 && activation_flags != 4)
         die_usage(COMMAND, "--batch, --seq, --hidden and --layers go together (the activation estimate)");
 
+    if (args.ranks && args.zero < 0) die_usage(COMMAND, "--ranks=N goes with --zero=S (ZeRO's stage)");
+    if (args.zero >= 0 && !args.ranks) die_usage(COMMAND, "--zero=S needs --ranks=N, the data-parallel ranks");
+
     MemoryTable t;
     if (memory_account(&q, &t, err, sizeof err) != 0) die_usage(COMMAND, "%s", err);
 
@@ -188,5 +232,6 @@ int optlab_memory(int argc, char **argv)
         print_bytes_row("activations, all layers", "", all / q.params, all);
         print_bytes_row("total with activations", "", (t.bytes + all) / q.params, t.bytes + all);
     }
+    if (args.zero >= 0) print_zero(&t, q.params, args.zero, args.ranks);
     return fflush(stdout) == 0 ? 0 : 1;
 }

@@ -6,7 +6,7 @@
  *     optlab race --problem=P --opt=A,B,... [--steps=N] [--batch=B] [--plot=FILE]
  *     optlab schedule NAME [--key=value ...] --steps=N
  *     optlab clip --max_norm=X [--norm_type=2|inf]  < gradients
- *     optlab memory --params=N --recipe=R --opt=NAME [--shape=R,C] [--rank=K]
+ *     optlab memory --params=N --recipe=R --opt=NAME [--shape=R,C] [--rank=K] [--zero=S --ranks=N]
  */
 #include <stdio.h>
 #include <string.h>
@@ -24,6 +24,7 @@ static void usage(FILE *out)
             "       optlab schedule NAME [--key=value ...] --steps=N\n"
             "       optlab clip --max_norm=X [--norm_type=2|inf]  < gradients\n"
             "       optlab memory --params=N --recipe=R --opt=NAME [--shape=R,C] [--rank=K]\n"
+            "                     [--zero=S --ranks=N]\n"
             "\n"
             "trace reads the initial parameters from the first line of standard input and\n"
             "one gradient per further line, and prints the parameters after each step.\n"

@@ -69,6 +69,40 @@ START_TEST(test_memory_output)
 }
 END_TEST
 
+/* --zero --ranks: the ZeRO paper's Figure 1, 7.5e9 parameters in mixed
+ * precision (2 + 2 + 12 bytes) on 64 ranks, per rank, in GB:
+ * 120, 30 + 90/64 = 31.406, 15 + 105/64 = 16.641, 120/64 = 1.875. */
+START_TEST(test_memory_zero)
+{
+    static const char *const TOTAL[4] = {
+        "total per rank                              16          120.000",
+        "total per rank                          4.1875           31.406",
+        "total per rank                         2.21875           16.641",
+        "total per rank                            0.25            1.875",
+    };
+    for (int stage = 0; stage < 4; stage++) {
+        char args[160];
+        snprintf(args, sizeof args, "memory --params=7.5e9 --recipe=mixed --opt=adam --zero=%d --ranks=64", stage);
+        ProgramRun run = memory_run(args);
+        assert_has(&run, TOTAL[stage]);
+        const char *where;
+        ck_assert_uint_le(longest_line(run.out, "\x01", &where), BOOK_COLUMNS);
+        program_run_free(&run);
+    }
+    /* Stage 1's rows: the optimizer's 12 bytes over 64 ranks, 0.1875. */
+    ProgramRun run = memory_run("memory --params=7.5e9 --recipe=mixed --opt=adam --zero=1 --ranks=64");
+    assert_has(&run, "ZeRO stage 1 (P_os) on 64 ranks: what one rank keeps");
+    assert_has(&run, "parameters                                   2           15.000");
+    assert_has(&run, "optimizer (K)                           0.1875            1.406");
+    program_run_free(&run);
+    /* FP32 AdamW (4 + 4 + 8) at stage 2 on 4 ranks: 4 + 12/4 = 7 bytes a
+     * parameter, 7 GB for 1e9. */
+    run = memory_run("memory --params=1e9 --recipe=fp32 --opt=adamw --zero=2 --ranks=4");
+    assert_has(&run, "total per rank                               7            7.000");
+    program_run_free(&run);
+}
+END_TEST
+
 START_TEST(test_memory_help)
 {
     ProgramRun run = memory_run("memory --help");
@@ -107,6 +141,10 @@ START_TEST(test_memory_refusals)
         {"memory --params=70e9 --recipe=mixed --opt=adam --grads=fp16", NULL, "--grads: 'fp16' is not fp32 or bf16"},
         {"memory --params=70e9 --recipe=fp32 --opt=adam --grads=fp32", NULL, "--grads is for --recipe=mixed"},
         {"memory --params=70e9 --recipe=fp32 --opt=adam --batch=4", NULL, "go together"},
+        {"memory --params=70e9 --recipe=mixed --opt=adam --ranks=8", NULL, "--ranks=N goes with --zero=S"},
+        {"memory --params=70e9 --recipe=mixed --opt=adam --zero=1", NULL, "--zero=S needs --ranks=N"},
+        {"memory --params=70e9 --recipe=mixed --opt=adam --zero=4 --ranks=8", NULL, "--zero must be at most 3"},
+        {"memory --params=70e9 --recipe=mixed --opt=adam --zero=1 --ranks=0", NULL, "--ranks must be at least 1"},
         {"memory --params=70e9 --recipe=fp32 --opt=adam --batch=-4 --seq=1 --hidden=1 --layers=1", NULL, "batch"},
         {"memory --params=70e9 --recipe=fp32 --opt=adam --lr=0.1", NULL, "unknown flag '--lr'"},
         {"memory --params=70e9 --params=8e9 --recipe=fp32 --opt=adam", NULL, "twice"},
@@ -122,6 +160,7 @@ TCase *memory_tcase(void)
 {
     TCase *tc = tcase_create("Memory");
     tcase_add_test(tc, test_memory_output);
+    tcase_add_test(tc, test_memory_zero);
     tcase_add_test(tc, test_memory_help);
     tcase_add_test(tc, test_memory_refusals);
     tcase_set_timeout(tc, 120);

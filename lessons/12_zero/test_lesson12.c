@@ -6,14 +6,16 @@
 #include "testing.h"
 
 AddTests add_zero_tests;      /* test_zero.c: the layout, the collectives, the stages */
-/* test_zero_memory.c's and test_zero_adamw.c's adders go here */
+AddTests add_zero_memory_tests;   /* test_zero_memory.c: the paper's memory per rank */
+/* test_zero_adamw.c's adder goes here */
 AddTests add_program_tests;   /* test_program.c: the program, its flags, its runs under mpirun */
 
 Suite *make_suite(void)
 {
     return lesson_suite_of_files("12_zero", (AddTests *const[]){
         add_zero_tests,
-        /* test_zero_memory.c's and test_zero_adamw.c's adders go here */
+        add_zero_memory_tests,
+        /* test_zero_adamw.c's adder goes here */
         add_program_tests,
         NULL,
     });
