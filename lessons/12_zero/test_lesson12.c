@@ -7,6 +7,7 @@
 
 AddTests add_zero_tests;      /* test_zero.c: the layout, the collectives, the stages */
 AddTests add_zero_memory_tests;   /* test_zero_memory.c: the paper's memory per rank */
+AddTests add_zero_golden_tests;   /* test_zero_golden.c: against PyTorch's ZeroRedundancyOptimizer */
 /* test_zero_adamw.c's adder goes here */
 AddTests add_program_tests;   /* test_program.c: the program, its flags, its runs under mpirun */
 
@@ -15,6 +16,7 @@ Suite *make_suite(void)
     return lesson_suite_of_files("12_zero", (AddTests *const[]){
         add_zero_tests,
         add_zero_memory_tests,
+        add_zero_golden_tests,
         /* test_zero_adamw.c's adder goes here */
         add_program_tests,
         NULL,

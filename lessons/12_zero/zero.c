@@ -150,7 +150,8 @@ int zero_rank_init(ZeroRank *r, int stage, ZeroComm *comm, const ParamList *para
     r->exp_avg = buffer(r, "exp_avg", TAG_STATE, stage >= 1 ? shard : all);
     r->exp_avg_sq = buffer(r, "exp_avg_sq", TAG_STATE, stage >= 1 ? shard : all);
     /* end snippet */
-    if (!r->param || !r->grad || !r->exp_avg || !r->exp_avg_sq) {
+    if (cfg->amsgrad) r->max_exp_avg_sq = buffer(r, "max_exp_avg_sq", TAG_STATE, stage >= 1 ? shard : all);
+    if (!r->param || !r->grad || !r->exp_avg || !r->exp_avg_sq || (cfg->amsgrad && !r->max_exp_avg_sq)) {
         zero_rank_free(r);
         return snprintf(err, errlen, "out of memory"), -1;
     }
@@ -167,7 +168,8 @@ void zero_rank_free(ZeroRank *r)
     tensor_free(r->grad);
     tensor_free(r->exp_avg);
     tensor_free(r->exp_avg_sq);
-    r->param = r->grad = r->exp_avg = r->exp_avg_sq = NULL;
+    tensor_free(r->max_exp_avg_sq);
+    r->param = r->grad = r->exp_avg = r->exp_avg_sq = r->max_exp_avg_sq = NULL;
 }
 
 /* snippet: zero_fetch_layer, shown in 12_zero */
@@ -223,6 +225,12 @@ void zero_reduce_layer_grad(ZeroRank *r, int l, Tensor **temporary)
 }
 /* end snippet */
 
+/* amsgrad's largest exp_avg_sq from element `at` of the state; NULL without. */
+static float *max_exp_avg_sq(ZeroRank *r, size_t at)
+{
+    return r->max_exp_avg_sq ? r->max_exp_avg_sq->data + at : NULL;
+}
+
 /* snippet: zero_step, shown in 12_zero */
 void zero_step(ZeroRank *r)
 {
@@ -231,7 +239,7 @@ void zero_step(ZeroRank *r)
         /* Every rank sums every gradient and updates every parameter. */
         zero_all_reduce(r->comm, r->grad->data, r->layout.padded);
         adamw_update(r->param->data, r->grad->data, r->exp_avg->data, r->exp_avg_sq->data,
-                     NULL, r->layout.padded, r->step, &r->cfg);
+                     max_exp_avg_sq(r, 0), r->layout.padded, r->step, &r->cfg);
         return;
     }
     for (int l = 0; l < r->layout.layers; l++) {
@@ -242,7 +250,7 @@ void zero_step(ZeroRank *r)
         float *param = r->param->data + (r->stage == 3 ? state : own_offset(r, l));
         float *grad = r->grad->data + (r->stage == 1 ? own_offset(r, l) : state);
         adamw_update(param, grad, r->exp_avg->data + state, r->exp_avg_sq->data + state,
-                     NULL, layer->shard_numel, r->step, &r->cfg);
+                     max_exp_avg_sq(r, state), layer->shard_numel, r->step, &r->cfg);
         /* Stages 1-2: every rank needs the whole updated layer for the next
          * forward pass. Stage 3 gathers it only then. */
         if (r->stage < 3)

@@ -106,6 +106,7 @@ typedef struct {
     Tensor *grad;                 /* [layout.padded] or [layout.shard_numel] */
     /* AdamW's state: stage 0 for every parameter; stages 1-3 this rank's shards */
     Tensor *exp_avg, *exp_avg_sq; /* each the size of the state: padded or shard_numel */
+    Tensor *max_exp_avg_sq;       /* the same, with amsgrad; else NULL */
 } ZeroRank;
 
 /* A rank of `stage` for a model whose tensors are `params` (their shapes and
