@@ -12,6 +12,7 @@
 #include "mixed.h"
 #include "momentum.h"
 #include "rmsprop.h"
+#include "zero_adamw.h"
 
 const OptimizerSpec *const REGISTRY[] = {
     &SGD_MOMENTUM_SPEC,   /* lessons 01 and 02: torch.optim.SGD with its momentum options */
@@ -25,6 +26,7 @@ const OptimizerSpec *const REGISTRY[] = {
     &ADAMW_BF16_SPEC,              /* lesson 11: AdamW on a BF16 model */
     &ADAMW_BF16_STOCHASTIC_SPEC,   /* lesson 11: llm.c's BF16 weights, stochastic rounding */
     &ADAMW_BF16_MASTER_SPEC,       /* lesson 11: FP32 master weights, BF16 working copy */
+    &ZERO_ADAMW_SPEC,     /* lesson 12: ZeRO's stage 1, AdamW's state divided between ranks */
     NULL,
 };
 

@@ -13,8 +13,10 @@
  *     gloo's order and divides once, so the gradients may differ in their
  *     last bit).
  *
- * Its tests join the lesson's suite through add_zero_golden_tests() (see
- * test_lesson12.c). */
+ * The same cases check zero_adamw, the engine's arithmetic as an Optimizer
+ * in one process (zero_adamw.h), directly and through `optlab trace
+ * zero_adamw`. Its tests join the lesson's suite through
+ * add_zero_golden_tests() (see test_lesson12.c). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +27,7 @@
 #include "simulate.h"
 #include "testing.h"
 #include "zero.h"
+#include "zero_adamw.h"
 
 void add_zero_golden_tests(TCase *core, TCase *limits);
 
@@ -285,9 +288,146 @@ START_TEST(test_golden_file_covers)
 }
 END_TEST
 
+/* ---- zero_adamw, the Optimizer -------------------------------------------------------- */
+
+/* zero_adamw with ranks = the case's world size on the case's model, fed
+ * PyTorch's averaged gradients: lesson 06's AdamW bit for bit, PyTorch
+ * within GOLDEN_RTOL. */
+START_TEST(test_zero_adamw_matches_pytorch)
+{
+    load_cases();
+    for (int k = 0; k < case_count; k++) {
+        const GoldenZero *c = &cases[k];
+        static float reference[MAX_STEPS][MAX_NUMEL];
+        memset(reference, 0, sizeof reference);
+        single_process(c, reference);
+        MemoryLedger ledger = {0};
+        Tensor *params[MAX_TENSORS], *grads[MAX_TENSORS];
+        size_t at = 0;
+        for (int i = 0; i < c->tensors; i++) {
+            params[i] = tensor_new(&ledger, c->tensor_name[i], TAG_PARAM, c->ndim[i], c->shape[i]);
+            grads[i] = tensor_new_like(params[i], c->tensor_name[i], TAG_GRAD);
+            memcpy(params[i]->data, c->param + at, sizeof(float) * params[i]->numel);
+            at += params[i]->numel;
+        }
+        ParamList list = {c->tensors, params, grads};
+        ZeroAdamWConfig cfg = {c->cfg, c->world_size};
+        Optimizer *opt = zero_adamw_new(list, &cfg);
+        ck_assert_ptr_nonnull(opt);
+        for (int t = 0; t < c->steps; t++) {
+            size_t from = 0;
+            for (int i = 0; i < c->tensors; i++) {
+                memcpy(grads[i]->data, c->grad[t] + from, sizeof(float) * grads[i]->numel);
+                from += grads[i]->numel;
+            }
+            optimizer_step(opt);
+            float flat[MAX_NUMEL];
+            paramlist_get(&list, flat);
+            ck_assert_msg(memcmp(flat, reference[t], sizeof(float) * c->numel) == 0,
+                          "%s, step %d: zero_adamw is not lesson 06's AdamW bit for bit", c->name, t + 1);
+            for (size_t j = 0; j < c->numel; j++)
+                ck_assert(fabs((double)flat[j] - c->expect[t][j]) <= GOLDEN_RTOL * largest_size(c, t, j));
+        }
+        optimizer_free(opt);
+        for (int i = 0; i < c->tensors; i++) tensor_free(params[i]), tensor_free(grads[i]);
+    }
+}
+END_TEST
+
+/* `optlab trace zero_adamw --ranks=N` on each case's whole model as one
+ * tensor: PyTorch's weights within GOLDEN_RTOL (trace prints 9 digits,
+ * which read back exactly). */
+START_TEST(test_optlab_trace_zero_adamw)
+{
+    load_cases();
+    for (int k = 0; k < case_count; k++) {
+        const GoldenZero *c = &cases[k];
+        char args[512], cmd[4096], input[MAX_STEPS + 1][MAX_NUMEL * 20], *all = malloc(sizeof input);
+        ck_assert_ptr_nonnull(all);
+        snprintf(args, sizeof args,
+                 "trace zero_adamw --ranks=%d --lr=%.9g --betas=%.17g,%.17g --eps=%.9g --weight_decay=%.9g"
+                 " --amsgrad=%s --maximize=%s",
+                 c->world_size, (double)c->cfg.lr, c->cfg.betas[0], c->cfg.betas[1], (double)c->cfg.eps,
+                 (double)c->cfg.weight_decay, c->cfg.amsgrad ? "true" : "false", c->cfg.maximize ? "true" : "false");
+        all[0] = '\0';
+        for (int row = 0; row <= c->steps; row++) {
+            size_t used = 0;
+            for (size_t j = 0; j < c->numel; j++)
+                used += (size_t)snprintf(input[row] + used, sizeof input[row] - used, j ? " %.9g" : "%.9g",
+                                         (double)(row ? c->grad[row - 1][j] : c->param[j]));
+            strcat(all, input[row]), strcat(all, "\n");
+        }
+        program_command(cmd, sizeof cmd, OPTIMIZERS_BIN_DIR, "optlab", args);
+        ProgramRun run;
+        ck_assert(run_program(cmd, all, &run) == 0);
+        ck_assert_msg(run.status == 0, "optlab %s: exit %d: %s", args, run.status, run.err);
+        char *line = run.out;
+        for (int t = 0; t < c->steps; t++) {
+            for (size_t j = 0; j < c->numel; j++) {
+                char *end;
+                float p = strtof(line, &end);
+                ck_assert_msg(end != line, "%s: step %d has too few numbers", c->name, t + 1);
+                line = end;
+                ck_assert_msg(fabs((double)p - c->expect[t][j]) <= GOLDEN_RTOL * largest_size(c, t, j),
+                              "%s step %d: param[%zu] = %.9g, PyTorch %.9g", c->name, t + 1, j, (double)p,
+                              (double)c->expect[t][j]);
+            }
+            line = strchr(line, '\n');
+            ck_assert_ptr_nonnull(line);
+        }
+        program_run_free(&run);
+        free(all);
+    }
+}
+END_TEST
+
+/* The state each rank keeps, by hand: layer a = a.weight [5] + a.bias [2]
+ * (7 elements), layer b [3], over 3 ranks: shards of 3 and 1, 4 elements a
+ * rank, 2 slots of 4 bytes: 32 bytes (48 with amsgrad's third slot). */
+START_TEST(test_zero_adamw_rank_state_bytes)
+{
+    MemoryLedger ledger = {0};
+    const char *names[3] = {"a.weight", "a.bias", "b"};
+    const int sizes[3] = {5, 2, 3};
+    Tensor *params[3], *grads[3];
+    for (int i = 0; i < 3; i++) {
+        params[i] = tensor_new_1d(&ledger, names[i], TAG_PARAM, sizes[i]);
+        grads[i] = tensor_new_like(params[i], names[i], TAG_GRAD);
+    }
+    ParamList list = {3, params, grads};
+    for (int amsgrad = 0; amsgrad <= 1; amsgrad++) {
+        ZeroAdamWConfig cfg = ZERO_ADAMW_DEFAULTS;
+        cfg.ranks = 3, cfg.adamw.amsgrad = amsgrad;
+        Optimizer *opt = zero_adamw_new(list, &cfg);
+        ck_assert_ptr_nonnull(opt);
+        for (int r = 0; r < 3; r++) ck_assert_uint_eq(zero_adamw_rank_state_bytes(opt, r), amsgrad ? 48 : 32);
+        ck_assert_uint_eq(zero_adamw_rank_state_bytes(opt, 3), 0);   /* no such rank */
+        optimizer_free(opt);
+    }
+    for (int i = 0; i < 3; i++) tensor_free(params[i]), tensor_free(grads[i]);
+}
+END_TEST
+
+/* optlab refuses what PyTorch's AdamW refuses, and a world of no ranks. */
+START_TEST(test_optlab_zero_adamw_refusals)
+{
+    static const Refusal refusals[] = {
+        {"trace zero_adamw --ranks=0", "1\n1\n", "ranks must be from 1 to 4096, not 0"},
+        {"trace zero_adamw --ranks=5000", "1\n1\n", "ranks must be from 1 to 4096, not 5000"},
+        {"trace zero_adamw --lr=-1", "1\n1\n", "Invalid learning rate: -1"},
+        {"trace zero_adamw --betas=0.9,1", "1\n1\n", "Invalid beta parameter at index 1: 1"},
+        {"trace zero_adamw --ranks=two", "1\n1\n", "--ranks: 'two' is not an integer"},
+    };
+    assert_program_refuses_all("optlab", refusals, (int)(sizeof refusals / sizeof refusals[0]));
+}
+END_TEST
+
 void add_zero_golden_tests(TCase *core, TCase *limits)
 {
-    (void)limits;
+    tcase_add_test(core, test_zero_adamw_matches_pytorch);
+    tcase_add_test(core, test_optlab_trace_zero_adamw);
+    tcase_add_test(core, test_zero_adamw_rank_state_bytes);
+    tcase_add_test(limits, test_optlab_zero_adamw_refusals);
     tcase_add_test(core, test_zero_matches_pytorch);
     tcase_add_test(core, test_zero_own_gradients_within_rounding);
     tcase_add_test(core, test_golden_file_covers);
