@@ -37,8 +37,10 @@ static void zero_adamw_step_group(Optimizer *self, const ParamGroup *group)
     for (int i = group->first; i < group->first + group->count; i++) {
         const TensorPlace *at = place_of(z, self->params.params[i]);
         float *param = self->params.params[i]->data, *grad = self->params.grads[i]->data;
-        float *m = self->slots[z->exp_avg_slot][i]->data, *v = self->slots[z->exp_avg_sq_slot][i]->data;
-        float *vmax = z->max_exp_avg_sq_slot < 0 ? NULL : self->slots[z->max_exp_avg_sq_slot][i]->data;
+        float *m = self->slots[z->exp_avg_slot][i]->data;
+        float *v = self->slots[z->exp_avg_sq_slot][i]->data;
+        int amsgrad = z->max_exp_avg_sq_slot;   /* -1 without amsgrad */
+        float *vmax = amsgrad < 0 ? NULL : self->slots[amsgrad][i]->data;
         size_t n = self->params.params[i]->numel;
         /* Rank r owns elements r*s .. (r+1)*s - 1 of the layer; this
          * tensor holds from..from+n-1 of them. Each rank steps its part. */
@@ -95,7 +97,9 @@ size_t zero_adamw_rank_state_bytes(const Optimizer *opt, int rank)
 
 /* ---- the entry for optlab and the tests -------------------------------------- */
 
-#define ADAMW_KEY(key, type, field, help) {key, type, offsetof(ZeroAdamWConfig, adamw) + offsetof(AdamWConfig, field), help, 0, 0}
+/* An AdamW key, inside the config's adamw. */
+#define ADAMW_KEY(key, type, field, help) \
+    {key, type, offsetof(ZeroAdamWConfig, adamw) + offsetof(AdamWConfig, field), help, 0, 0}
 static const OptionSpec zero_adamw_options[] = {
     ADAMW_KEY("lr", OPT_FLOAT, lr, "learning rate"),
     ADAMW_KEY("betas", OPT_DOUBLE2, betas, "memories of exp_avg and exp_avg_sq"),
