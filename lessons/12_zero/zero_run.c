@@ -2,6 +2,7 @@
  * reference (zero_run.h). */
 #include "zero_run.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,10 +30,38 @@ static int check_config(const ZeroRunConfig *cfg, int world_size, char *err, siz
     return 0;
 }
 
+/* Every rank reads the same digits and starts from the same weights,
+ * mlp_new(hidden, seed)'s. The ranks of one process (threads) share them,
+ * read-only: they are made once, by the first rank that asks, and kept for
+ * the process's life (the start until a run asks for another). Under
+ * mpirun each process makes its own. */
+static pthread_mutex_t shared_lock = PTHREAD_MUTEX_INITIALIZER;
+static Dataset shared_train, shared_test;
+static Problem *shared_start;
+static uint64_t shared_seed;   /* shared_start's seed */
+
+static int shared_inputs(const ZeroRunConfig *cfg, const Dataset **train, const ParamList **start, char *err,
+                         size_t errlen)
+{
+    pthread_mutex_lock(&shared_lock);
+    int status = 0;
+    if (!shared_train.x && digits_load_split(&shared_train, &shared_test, err, errlen) != 0) status = -1;
+    uint64_t seed = cfg->seed;
+    if (status == 0 && (!shared_start || paramlist_numel(&shared_start->params) != zero_mlp_numel(cfg->hidden) ||
+                        shared_seed != seed)) {
+        problem_free(shared_start);
+        shared_start = mlp_new(cfg->hidden, seed, err, errlen);
+        shared_seed = seed;
+        if (!shared_start) status = -1;
+    }
+    *train = &shared_train;
+    *start = shared_start ? &shared_start->params : NULL;
+    pthread_mutex_unlock(&shared_lock);
+    return status;
+}
+
 /* What a rank's run holds; all zero before it is set up. */
 typedef struct {
-    Problem *start;
-    Dataset train, test;
     ZeroRank rank;
     ZeroMlp mlp;
     BatchSampler batches;
@@ -43,24 +72,21 @@ static void rank_run_free(RankRun *run)
     batch_sampler_free(&run->batches);
     zero_mlp_free(&run->mlp);
     zero_rank_free(&run->rank);
-    dataset_free(&run->train);
-    dataset_free(&run->test);
-    problem_free(run->start);
 }
 
-/* Every rank starts from the same weights (mlp_new's, from the seed) and
- * draws the same batches; it keeps what its stage says and activations for
- * its slice of rows. 0, or -1 with a message. */
+/* A rank keeps what its stage says, activations for its slice of rows,
+ * and the batch sampler every rank seeds alike. 0, or -1 with a message. */
 static int rank_run_init(RankRun *run, ZeroComm *comm, const ZeroRunConfig *cfg, int rows, char *err,
                          size_t errlen)
 {
     memset(run, 0, sizeof *run);
-    run->start = mlp_new(cfg->hidden, cfg->seed, err, errlen);
-    if (!run->start || digits_load_split(&run->train, &run->test, err, errlen) != 0 ||
-        zero_rank_init(&run->rank, cfg->stage, comm, &run->start->params, &cfg->adamw, err, errlen) != 0)
+    const Dataset *train;
+    const ParamList *start;
+    if (shared_inputs(cfg, &train, &start, err, errlen) != 0 ||
+        zero_rank_init(&run->rank, cfg->stage, comm, start, &cfg->adamw, err, errlen) != 0)
         return rank_run_free(run), -1;
-    if (zero_mlp_init(&run->mlp, &run->train, cfg->hidden, rows) != 0 ||
-        batch_sampler_init(&run->batches, run->train.count, cfg->batch_seed) != 0)
+    if (zero_mlp_init(&run->mlp, train, cfg->hidden, rows) != 0 ||
+        batch_sampler_init(&run->batches, train->count, cfg->batch_seed) != 0)
         return rank_run_free(run), snprintf(err, errlen, "out of memory"), -1;
     return 0;
 }
