@@ -30,8 +30,8 @@
 #include "params.h"
 #include "tensor.h"
 
-#define ZERO_MAX_LAYERS 16
-#define ZERO_MAX_TENSORS 32
+#define ZERO_MAX_LAYERS 64
+#define ZERO_MAX_TENSORS 256
 
 /* ---- the layout: which elements each rank owns ---- */
 
