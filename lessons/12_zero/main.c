@@ -349,8 +349,8 @@ static void paper_figure(Report *r)
 /* ---- 6. OpenMPI ------------------------------------------------------------------------ */
 
 /* One rank of `mpirun -np N 12_zero --mpi`: every stage in turn; rank 0
- * prints a table, and one line per stage for the lesson program that
- * started it ("zero-mpi RANKS STAGE DIFF MS COLLECTIVE_SHARE"). */
+ * prints one line per stage, for a reader and for the lesson program that
+ * started it ("zero-mpi RANKS STAGE DIFF MS COLLECTIVES SAME"). */
 static int mpi_rank(Args *a, int argc, char **argv)
 {
     char err[256];

@@ -127,8 +127,9 @@ void zero_release_layer(Tensor **gathered);
  * zero_reduce_layer_grad. */
 float *zero_layer_grad_buffer(ZeroRank *r, int l, Tensor **temporary);
 /* Once the backward pass has filled layer l's gradient: stages 1-3 reduce-
- * scatter it now (while the pass goes on to the layers before it); stage 0
- * waits for the step's one all-reduce. */
+ * scatter it now, before the pass goes on to the layers before it (the
+ * collective blocks here; a framework overlaps it with that computation);
+ * stage 0 waits for the step's one all-reduce. */
 void zero_reduce_layer_grad(ZeroRank *r, int l, Tensor **temporary);
 
 /* After the backward pass: the optimizer step (with stage 0's all-reduce and

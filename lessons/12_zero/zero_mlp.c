@@ -102,7 +102,7 @@ double zero_mlp_loss_and_grad(ZeroMlp *m, ZeroRank *r, const int *idx, int rows,
                     rows, dlogits);
     matmul(rows, hidden, DIGITS_CLASSES, dlogits, false, fc2, false, dh, false);
     zero_release_layer(&gathered);
-    zero_reduce_layer_grad(r, FC2, &temporary);   /* while fc1's backward goes on */
+    zero_reduce_layer_grad(r, FC2, &temporary);   /* now, before fc1's backward */
     for (size_t i = 0; i < (size_t)rows * hidden; i++) dh[i] *= 1.0f - h[i] * h[i];
     /* fc1 is the first layer: nothing needs dL/dx, so nothing needs its
      * weights on the way back, and they are not gathered again. */
