@@ -106,6 +106,29 @@ TrainHistory run_rule_path(Problem *p, uint64_t seed, int steps, RuleStep *rule,
     return hist;
 }
 
+int run_rule_batches(Problem *p, uint64_t seed, int steps, int batch, RuleStep *rule, void *ctx, float *theta,
+                     double *loss)
+{
+    size_t n = paramlist_numel(&p->params);
+    float *grad = floats_new(n);
+    BatchSampler batches;
+    if (batch_sampler_init(&batches, p->num_examples, seed) != 0) fail("out of memory");
+    p->reset(p, seed);
+    paramlist_get(&p->params, theta);
+    int t = 0;
+    for (; t < steps; t++) {
+        double l = problem_loss_at_batch(p, theta, batch_sampler_next(&batches, batch), batch);
+        if (loss) loss[t] = l;
+        if (!isfinite(l)) break;
+        paramlist_get_grads(&p->params, grad);
+        rule(theta, grad, n, t + 1, ctx);
+    }
+    paramlist_set(&p->params, theta);
+    batch_sampler_free(&batches);
+    free(grad);
+    return t;
+}
+
 double run_final_loss(Problem *p, Run run)
 {
     TrainHistory hist = train_from_start(p, run, false);

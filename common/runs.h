@@ -5,6 +5,7 @@
  *                           from a problem's start for some steps
  *   run_path                the loss and the parameters after every step
  *   run_rule_path, RuleStep the same for an update rule that is not an Optimizer
+ *   run_rule_batches        such a rule on mini-batches, the parameters as one array
  *   run_final_loss          the loss on all training examples at the end
  *   run_steps_to_target     steps until the loss is TARGET_FRACTION of its start
  *   run_curve, Curve,       the loss and test accuracy at checkpoints
@@ -104,6 +105,17 @@ typedef void RuleStep(float *x, const float *g, size_t n, long t, void *ctx);
  * on p's parameters as one flat array, the loss of every step and the
  * parameters after every step kept (a non-finite loss stops it, as train()). */
 TrainHistory run_rule_path(Problem *p, uint64_t seed, int steps, RuleStep *rule, void *ctx);
+/* `steps` steps of a rule on mini-batches of `batch` examples, drawn from
+ * `seed` as train() draws them, from p->reset(p, seed): the parameters as
+ * one flat array theta[numel], the rule stepping them in place; they end in
+ * theta and in p. When the rule is called p holds theta too (a rule may
+ * measure a tensor of it with param_norm); p's gradients are the batch's.
+ * Each step's batch loss, before the step, goes to loss[steps] (NULL: not
+ * kept). Returns the steps taken: fewer when a batch loss was not finite
+ * (the run stops there, before that step). A rule run by hand where the
+ * chapter needs to see inside it. */
+int run_rule_batches(Problem *p, uint64_t seed, int steps, int batch, RuleStep *rule, void *ctx,
+                     float *theta /* [numel] */, double *loss /* [steps] */);
 /* The loss on all training examples after run.steps steps; INFINITY if the
  * run diverged. */
 double run_final_loss(Problem *p, Run run);

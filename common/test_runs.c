@@ -1,8 +1,8 @@
 /* test_runs.c - tests of the lesson programs' training runs (runs.h): what
- * a Run does on a quadratic whose every step is known by hand, the sweeps
- * over learning rates and the bisection for the largest stable one, and what
- * is read off a recorded run. Registered by test_common.c through
- * add_run_tests(). */
+ * a Run (or a rule run by hand) does on a quadratic whose every step is
+ * known by hand, the sweeps over learning rates and the bisection for the
+ * largest stable one, and what is read off a recorded run. Registered by
+ * test_common.c through add_run_tests(). */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -193,6 +193,82 @@ START_TEST(test_run_rule_path_is_run_path_for_a_rule)
     ck_assert(isinf(h.loss[128]) && isfinite(h.loss[127]));
     ck_assert_ptr_nonnull(strstr(h.message, "at step 129"));
     train_history_free(&h);
+    problem_free(p);
+}
+END_TEST
+
+/* A rule for run_rule_batches: gradient descent, which also checks that
+ * the problem holds the parameters it is given. */
+typedef struct {
+    GdRule gd;
+    Problem *p;
+    int saw_other;   /* calls at which p's parameters were not x */
+} HeldRule;
+
+static void held_gd_rule(float *x, const float *g, size_t n, long t, void *ctx)
+{
+    HeldRule *rule = ctx;
+    float *held = floats_new(n);
+    paramlist_get(&rule->p->params, held);
+    rule->saw_other += first_mismatch(held, x, n, 0, 0) >= 0;
+    free(held);
+    gd_rule(x, g, n, t, &rule->gd);
+}
+
+START_TEST(test_run_rule_batches_by_hand)
+{
+    /* On the bowl (whose loss takes no examples) lr 0.5 halves x: the batch
+     * losses before each step are 1/2, 1/8, 1/32, the parameters end at
+     * 1/8, in theta and in p, from the start wherever the last run left
+     * it, with t = 1, 2, 3; p held x at each call. At lr 3, x = -2x at every
+     * step and overflows float after 128: the loss before step 129 is
+     * infinite, and the run stops there having taken 128 steps. */
+    Problem *p = bowl();
+    p->params.params[0]->data[0] = 7.0f;
+    HeldRule rule = {.gd = {.lr = 0.5f}, .p = p};
+    float theta = 0;
+    double loss[3];
+    ck_assert_int_eq(run_rule_batches(p, 0, 3, 1, held_gd_rule, &rule, &theta, loss), 3);
+    ck_assert(loss[0] == 0.5 && loss[1] == 0.125 && loss[2] == 0.03125);
+    ck_assert_float_eq(theta, 0.125f);
+    ck_assert_float_eq(p->params.params[0]->data[0], 0.125f);
+    ck_assert(rule.gd.calls == 3 && rule.gd.t[0] == 1 && rule.gd.t[1] == 2 && rule.gd.t[2] == 3);
+    ck_assert_int_eq(rule.saw_other, 0);
+    double *far = doubles_new(200);
+    rule = (HeldRule){.gd = {.lr = 3.0f}, .p = p};
+    ck_assert_int_eq(run_rule_batches(p, 0, 200, 1, held_gd_rule, &rule, &theta, far), 128);
+    ck_assert(isinf(far[128]) && isfinite(far[127]) && far[129] == 0);
+    ck_assert_int_eq(rule.gd.calls, 8);   /* GdRule counts up to 8 */
+    free(far);
+    problem_free(p);
+}
+END_TEST
+
+START_TEST(test_run_rule_batches_draws_trains_batches)
+{
+    /* The mini-batches are train()'s for the same seed: a rule that moves
+     * nothing sees, at each step, the loss of the batch a BatchSampler of
+     * that seed draws next, at the start of that seed (a small MLP on the
+     * digits, bit for bit). */
+    char err[256];
+    Problem *p = mlp_new(4, 1, err, sizeof err);
+    ck_assert_msg(p != NULL, "%s", err);
+    size_t n = paramlist_numel(&p->params);
+    float *theta = floats_new(n), *start = floats_new(n);
+    double loss[4];
+    GdRule still = {.lr = 0};
+    ck_assert_int_eq(run_rule_batches(p, 5, 4, 8, gd_rule, &still, theta, loss), 4);
+    p->reset(p, 5);
+    paramlist_get(&p->params, start);
+    ck_assert_int_eq(first_mismatch(theta, start, n, 0, 0), -1);
+    BatchSampler batches;
+    ck_assert_int_eq(batch_sampler_init(&batches, p->num_examples, 5), 0);
+    for (int t = 0; t < 4; t++) {
+        const int *batch = batch_sampler_next(&batches, 8);
+        ck_assert_double_eq(loss[t], problem_loss_at_batch(p, start, batch, 8));
+    }
+    batch_sampler_free(&batches);
+    free(theta), free(start);
     problem_free(p);
 }
 END_TEST
@@ -766,6 +842,8 @@ void add_run_tests(TCase *core)
     tcase_add_test(core, test_run_path_by_hand);
     tcase_add_test(core, test_run_watched_shows_every_step);
     tcase_add_test(core, test_run_rule_path_is_run_path_for_a_rule);
+    tcase_add_test(core, test_run_rule_batches_by_hand);
+    tcase_add_test(core, test_run_rule_batches_draws_trains_batches);
     tcase_add_test(core, test_run_final_loss_of_a_diverging_run);
     tcase_add_test(core, test_steps_to_target_by_hand);
     tcase_add_test(core, test_steps_to_target_needs_the_loss_to_stay);

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 
 #include "experiment.h"
-#include "train.h"
+#include "runs.h"
 
 void adam_steady_steps(double beta2, bool corrected, int quiet, int steps, double *length)
 {
@@ -22,29 +22,35 @@ void adam_steady_steps(double beta2, bool corrected, int quiet, int steps, doubl
     }
 }
 
+/* adam_on_mlp's rule: Adam's step on the gradient times `scale`, the median
+ * |step|/lr of the parameters kept. */
+typedef struct {
+    const AdamConfig *cfg;
+    double scale;
+    bool corrected;
+    float *m, *v, *scaled, *length;   /* [n] each */
+    double *median;                   /* [steps + 1], or NULL */
+} ScaledAdam;
+
+static void scaled_adam_step(float *theta, const float *g, size_t n, long t, void *ctx)
+{
+    ScaledAdam *a = ctx;
+    for (size_t i = 0; i < n; i++) a->scaled[i] = g[i] * (float)a->scale, a->length[i] = theta[i];
+    adam_update(theta, a->scaled, a->m, a->v, NULL, n, a->corrected ? t : NO_CORRECTION, a->cfg);
+    if (!a->median) return;
+    for (size_t i = 0; i < n; i++) a->length[i] = fabsf(theta[i] - a->length[i]) / a->cfg->lr;
+    a->median[t] = sort_median(a->length, n);
+}
+
 void adam_on_mlp(Problem *p, uint64_t seed, const AdamConfig *cfg, double scale, bool corrected, int steps,
                  float *theta, double *loss, double *median)
 {
     size_t n = paramlist_numel(&p->params);
-    float *grad = floats_new(n), *length = floats_new(n);
-    float *m = must(calloc(n, sizeof(float)), "out of memory"), *v = must(calloc(n, sizeof(float)), "out of memory");
-    BatchSampler batches;
-    if (batch_sampler_init(&batches, p->num_examples, seed) != 0) fail("out of memory");
-    p->reset(p, seed);
-    paramlist_get(&p->params, theta);
-    for (int t = 1; t <= steps; t++) {
-        double l = problem_loss_at_batch(p, theta, batch_sampler_next(&batches, 32), 32);
-        if (loss) loss[t - 1] = l;
-        paramlist_get_grads(&p->params, grad);
-        for (size_t i = 0; i < n; i++) grad[i] *= (float)scale, length[i] = theta[i];
-        adam_update(theta, grad, m, v, NULL, n, corrected ? t : NO_CORRECTION, cfg);
-        if (!median) continue;
-        for (size_t i = 0; i < n; i++) length[i] = fabsf(theta[i] - length[i]) / cfg->lr;
-        median[t] = sort_median(length, n);
-    }
+    ScaledAdam a = {cfg, scale, corrected, must(calloc(n, sizeof(float)), "out of memory"),
+                    must(calloc(n, sizeof(float)), "out of memory"), floats_new(n), floats_new(n), median};
+    run_rule_batches(p, seed, steps, 32, scaled_adam_step, &a, theta, loss);
     if (loss) loss[steps] = problem_loss_at(p, theta);
-    batch_sampler_free(&batches);
-    free(grad), free(length), free(m), free(v);
+    free(a.m), free(a.v), free(a.scaled), free(a.length);
 }
 
 FirstStep adam_first_step(Problem *p, uint64_t seed, const float *gradient, double scale)

@@ -34,7 +34,8 @@ void adam_steady_steps(double beta2, bool corrected, int quiet, int steps, doubl
  * loss[steps + 1] (loss[steps]: the loss on all training examples at the
  * end) and the median over the parameters of |step|/lr in median[steps + 1]
  * (median[0] untouched; either may be NULL); leaves the parameters in
- * theta[numel]. */
+ * theta[numel]. The loop is run_rule_batches' (runs.h): a batch loss that
+ * is not finite stops the run there. */
 void adam_on_mlp(Problem *p, uint64_t seed, const AdamConfig *cfg, double scale, bool corrected, int steps,
                  float *theta /* [numel] */, double *loss /* [steps + 1] */, double *median /* [steps + 1] */);
 

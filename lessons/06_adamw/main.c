@@ -7,18 +7,18 @@
  * a quarter of --steps, which is then 200 unless given); --seed draws the
  * starts and batches (sections 3 and 5 average this seed and the next two);
  * --quick shrinks every experiment so that the whole program runs in about
- * a second (the tests use it). */
+ * a second (the tests use it). The update rules it runs by hand, and what a
+ * run ends with, are in adamw_measures.h. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "adamw.h"
+#include "adamw_measures.h"
 #include "experiment.h"
 #include "gpt.h"
 #include "runs.h"
-#include "sgd.h"
-#include "train.h"
 
 static const OptionSpec FLAGS[] = {
     LESSON_FLAGS,
@@ -36,30 +36,6 @@ static const OptionSpec FLAGS[] = {
 #define SHRINK_LAMBDA 0.1f
 #define SHRINK_SCALES 13   /* s = 10^-4, 10^-3.5 ... 10^2 */
 
-/* Weights that start at 1, each with its own gradient s (-1)^t: zero on
- * average, so all that pulls a weight in is the decay. After `steps` steps
- * of Adam with L2 (decoupled false) or of AdamW, both at SHRINK_LR and
- * SHRINK_LAMBDA: the fraction each weight shrinks by per step over the last
- * `window` steps (an even number: the alternation cancels), and its size
- * there (the geometric mean of the window's ends). */
-static void shrink_rates(const float *s, bool decoupled, int steps, int window, double *rate, double *size)
-{
-    AdamConfig cfg = ADAM_DEFAULTS;
-    cfg.lr = SHRINK_LR, cfg.weight_decay = SHRINK_LAMBDA;
-    float w[SHRINK_SCALES], g[SHRINK_SCALES], m[SHRINK_SCALES] = {0}, v[SHRINK_SCALES] = {0}, before[SHRINK_SCALES];
-    for (int i = 0; i < SHRINK_SCALES; i++) w[i] = 1.0f;
-    for (int t = 1; t <= steps; t++) {
-        for (int i = 0; i < SHRINK_SCALES; i++) g[i] = t % 2 ? s[i] : -s[i];
-        if (t == steps - window + 1) memcpy(before, w, sizeof w);
-        if (decoupled) adamw_update(w, g, m, v, NULL, SHRINK_SCALES, t, &cfg);
-        else adam_update(w, g, m, v, NULL, SHRINK_SCALES, t, &cfg);
-    }
-    for (int i = 0; i < SHRINK_SCALES; i++) {
-        rate[i] = 1 - pow((double)w[i] / before[i], 1.0 / window);
-        size[i] = sqrt((double)w[i] * before[i]);
-    }
-}
-
 static void shrink_rate(Report *r)
 {
     const int steps = 500, window = 100, n = SHRINK_SCALES;
@@ -68,8 +44,10 @@ static void shrink_rate(Report *r)
     double scale[SHRINK_SCALES], l2[SHRINK_SCALES], w[SHRINK_SCALES], size[SHRINK_SCALES], unused[SHRINK_SCALES];
     double predicted[SHRINK_SCALES];
     for (int i = 0; i < n; i++) s[i] = (float)(scale[i] = pow(10, -4 + 0.5 * i));
-    shrink_rates(s, false, steps, window, l2, size);
-    shrink_rates(s, true, steps, window, w, unused);
+    AdamConfig cfg = ADAM_DEFAULTS;   /* for both: Adam with L2, and AdamW */
+    cfg.lr = SHRINK_LR, cfg.weight_decay = SHRINK_LAMBDA;
+    shrink_rates(&cfg, false, s, n, steps, window, l2, size);
+    shrink_rates(&cfg, true, s, n, steps, window, w, unused);
     /* Adam with L2: g = s (-1)^t + lambda w. exp_avg averages the alternation
      * away and keeps lambda w; exp_avg_sq keeps the mean of g^2, s^2 +
      * (lambda w)^2 (the cross term alternates too). The step on w is then lr
@@ -124,143 +102,9 @@ static void shrink_rate(Report *r)
 
 /* ==== the digits MLP ==== */
 
-/* What a run on the MLP ends with. */
-typedef struct {
-    double loss, train_acc, test_acc;   /* all training examples' loss; accuracies in percent */
-    double fc1_norm, bias_norm;         /* ||fc1.weight||; ||(fc1.bias, fc2.bias)|| */
-    double test_low, test_high;         /* over the starts mlp_end averages */
-} End;
-
-/* The MLP's accuracies and norms at its parameters now, beside `loss`. */
-static End measured(Problem *p, double loss)
-{
-    double b1 = param_norm(&p->params, "fc1.bias"), b2 = param_norm(&p->params, "fc2.bias");
-    double test = 100 * p->test_accuracy(p);
-    return (End){loss, 100 * digits_train_accuracy(p), test, param_norm(&p->params, "fc1.weight"),
-                 sqrt(b1 * b1 + b2 * b2), test, test};
-}
-
 static int mlp_steps(const LessonArgs *a)
 {
     return a->quick ? a->steps / 4 : a->steps;
-}
-
-/* The update rules sections 2 and 4 compare, each a step on all the MLP's
- * parameters as one flat array: lesson 01's and lesson 05's updates with
- * L2, this chapter's adamw_update, and two written here because they are
- * not optimizers of the book but the same rules spelled otherwise. */
-typedef enum {
-    SGD_L2,          /* sgd_update with weight_decay lambda: g += lambda w */
-    SGD_DECOUPLED,   /* w *= 1 - lr lambda, then sgd_update without decay */
-    ADAM_L2,         /* adam_update with weight_decay lambda */
-    ADAMW_TORCH,     /* adamw_update: w *= 1 - lr_t lambda, lr_t = lr eta_t */
-    DECOUPLED,       /* decoupled_step: w -= lr_t adam_step + d_t w */
-} Rule;
-
-typedef struct {
-    Rule rule;
-    float lr;                 /* SGD's, or Adam's alpha (at eta_t = 1) */
-    float lambda;             /* weight_decay */
-    bool cosine;              /* eta_t falls from 1 to 0 over the run (else 1) */
-    bool decay_in_schedule;   /* DECOUPLED: d_t = eta_t lambda (the paper), else lambda */
-} Recipe;
-
-/* snippet: decoupled_step, shown in 06_adamw */
-/* w = w - adam_lr adam_step - decay w, the decay taken from w before the
- * step, as the AdamW paper writes it: its Algorithm 2 is adam_lr = alpha
- * eta_t, decay = eta_t lambda; the study notes' W = W - lr adam_step -
- * lambda W is decay = lambda whatever the schedule. `decayed` is scratch. */
-static void decoupled_step(float *w /* [n] */, const float *g /* [n] */,
-                           float *exp_avg /* [n] */, float *exp_avg_sq /* [n] */,
-                           float *decayed /* [n] */, size_t n, long t, float adam_lr,
-                           double decay)
-{
-    AdamConfig adam = ADAM_DEFAULTS;
-    adam.lr = adam_lr;   /* weight_decay 0: Adam's own step only */
-    for (size_t i = 0; i < n; i++) decayed[i] = (float)(decay * w[i]);
-    adam_update(w, g, exp_avg, exp_avg_sq, NULL, n, t, &adam);
-    for (size_t i = 0; i < n; i++) w[i] -= decayed[i];
-}
-/* end snippet */
-
-/* The schedule's multiplier eta_t at step t = 1..steps: 1, or a cosine from
- * 1 at the first step down towards 0 at the last. */
-static double schedule(bool cosine, long t, int steps)
-{
-    return cosine ? 0.5 * (1 + cos(acos(-1.0) * (double)(t - 1) / steps)) : 1.0;
-}
-
-/* Step t of `steps` of a recipe on the flat parameters w[n]. */
-static void recipe_step(const Recipe *rc, float *w, const float *g, float *m, float *v, float *scratch, size_t n,
-                        long t, int steps)
-{
-    double eta = schedule(rc->cosine, t, steps);
-    SGDConfig sgd = {.lr = rc->lr, .weight_decay = rc->rule == SGD_L2 ? rc->lambda : 0.0f};
-    AdamConfig adam = ADAM_DEFAULTS;
-    adam.lr = (float)(rc->lr * eta), adam.weight_decay = rc->lambda;
-    switch (rc->rule) {
-    case SGD_L2: sgd_update(w, g, n, &sgd); break;
-    case SGD_DECOUPLED:   /* the shrink in double, then rounded, as adamw_update's */
-        for (size_t i = 0; i < n; i++) w[i] *= (float)(1.0 - (double)rc->lr * rc->lambda);
-        sgd_update(w, g, n, &sgd);
-        break;
-    case ADAM_L2: adam_update(w, g, m, v, NULL, n, t, &adam); break;
-    case ADAMW_TORCH: adamw_update(w, g, m, v, NULL, n, t, &adam); break;
-    case DECOUPLED:
-        decoupled_step(w, g, m, v, scratch, n, t, adam.lr, rc->decay_in_schedule ? eta * rc->lambda : rc->lambda);
-        break;
-    }
-}
-
-/* `steps` mini-batch steps of a recipe on the MLP from the start and
- * batches of `seed`; the parameters end in theta[numel], and in p. The norm
- * of fc1.weight before each step and after the last goes to norm[steps + 1]
- * (NULL: not kept). */
-static End flat_run(Problem *p, uint64_t seed, Recipe rc, int steps, float *theta, double *norm)
-{
-    size_t n = paramlist_numel(&p->params);
-    float *grad = floats_new(n), *scratch = floats_new(n);
-    float *m = must(calloc(n, sizeof(float)), "out of memory"), *v = must(calloc(n, sizeof(float)), "out of memory");
-    BatchSampler batches;
-    if (batch_sampler_init(&batches, p->num_examples, seed) != 0) fail("out of memory");
-    p->reset(p, seed);
-    paramlist_get(&p->params, theta);
-    for (int t = 1; t <= steps; t++) {
-        double loss = problem_loss_at_batch(p, theta, batch_sampler_next(&batches, MLP_BATCH), MLP_BATCH);
-        if (!isfinite(loss)) fail("a run on the MLP diverged at step %d", t);
-        if (norm) norm[t - 1] = param_norm(&p->params, "fc1.weight");
-        paramlist_get_grads(&p->params, grad);
-        recipe_step(&rc, theta, grad, m, v, scratch, n, t, steps);
-    }
-    End end = measured(p, problem_loss_at(p, theta));
-    if (norm) norm[steps] = end.fc1_norm;
-    batch_sampler_free(&batches);
-    free(grad), free(scratch), free(m), free(v);
-    return end;
-}
-
-/* The largest |a - b| over n numbers, and the largest |a|. */
-static double most_apart(const float *a, const float *b, size_t n, double *largest)
-{
-    double apart = 0;
-    *largest = 0;
-    for (size_t i = 0; i < n; i++) apart = fmax(apart, fabsf(a[i] - b[i])), *largest = fmax(*largest, fabsf(a[i]));
-    return apart;
-}
-
-/* The mean over `seeds` starts (run.seed, run.seed + 1 ...) of what a Run ends with. */
-static End mlp_end(Problem *p, Run run, int seeds)
-{
-    End mean = {.test_low = INFINITY, .test_high = -INFINITY};
-    for (int k = 0; k < seeds; k++) {
-        Curve c = run_curve(p, run_from_start(run, k), 1, NULL);
-        if (c.message[0]) fail("%s", c.message);
-        End e = measured(p, c.final_loss);
-        mean.loss += e.loss / seeds, mean.train_acc += e.train_acc / seeds, mean.test_acc += e.test_acc / seeds;
-        mean.fc1_norm += e.fc1_norm / seeds, mean.bias_norm += e.bias_norm / seeds;
-        mean.test_low = fmin(mean.test_low, e.test_acc), mean.test_high = fmax(mean.test_high, e.test_acc);
-    }
-    return mean;
 }
 
 /* A Run of AdamW or Adam (with L2) at weight_decay lambda on the MLP, from a's seed. */
@@ -277,12 +121,13 @@ static Run mlp_run(const LessonArgs *a, const OptimizerSpec *spec, AdamConfig *c
 static void sgd_equivalence(Report *r, const LessonArgs *a, Problem *p)
 {
     const float lambda = 0.01f;
-    const Recipe pairs[2][2] = {{{.rule = SGD_L2, .lr = 0.1f, .lambda = lambda},
-                                 {.rule = SGD_DECOUPLED, .lr = 0.1f, .lambda = lambda}},
-                                {{.rule = ADAM_L2, .lr = MLP_LR, .lambda = lambda},
-                                 {.rule = ADAMW_TORCH, .lr = MLP_LR, .lambda = lambda}}};
+    const DecayRecipe pairs[2][2] = {{{.rule = SGD_L2, .lr = 0.1f, .lambda = lambda},
+                                      {.rule = SGD_DECOUPLED, .lr = 0.1f, .lambda = lambda}},
+                                     {{.rule = ADAM_L2, .lr = MLP_LR, .lambda = lambda},
+                                      {.rule = ADAMW_TORCH, .lr = MLP_LR, .lambda = lambda}}};
     const char *labels[2][2] = {{"SGD, L2", "SGD, decoupled"}, {"Adam, L2", "AdamW"}}, *tags[2] = {"sgd", "adam"};
     size_t n = paramlist_numel(&p->params);
+    uint64_t seed = (uint64_t)a->seed;
     float *theta[2] = {floats_new(n), floats_new(n)};
     const Column columns[] = {{"rule", "%s"}, {"lr", "%g"}, {"final\nloss", "%.4f"}, {"test\naccuracy", "%.1f%%"},
                               {"||fc1.w||", "%.3f"}, {"largest |difference|\nabsolute", "%.2e"},
@@ -290,12 +135,13 @@ static void sgd_equivalence(Report *r, const LessonArgs *a, Problem *p)
     Table *t = table_begin(r, "equivalence", "L2 and decoupled decay from the same start: SGD, then Adam",
                            columns);
     for (int k = 0; k < 2; k++) {
-        End end[2];
-        for (int j = 0; j < 2; j++) end[j] = flat_run(p, (uint64_t)a->seed, pairs[k][j], mlp_steps(a), theta[j], NULL);
-        double largest, apart = most_apart(theta[0], theta[1], n, &largest), first_largest, first_apart;
+        MlpEnd end[2];
+        for (int j = 0; j < 2; j++) end[j] = flat_run(p, seed, &pairs[k][j], mlp_steps(a), MLP_BATCH, theta[j], NULL);
+        double apart = max_abs_difference(theta[0], theta[1], n), largest = max_abs_difference(theta[0], NULL, n);
         for (int j = 0; j < 2; j++)   /* and after one step: where the difference starts */
-            flat_run(p, (uint64_t)a->seed, pairs[k][j], 1, theta[j], NULL);
-        first_apart = most_apart(theta[0], theta[1], n, &first_largest);
+            flat_run(p, seed, &pairs[k][j], 1, MLP_BATCH, theta[j], NULL);
+        double first_apart = max_abs_difference(theta[0], theta[1], n);
+        double first_largest = max_abs_difference(theta[0], NULL, n);
         for (int j = 0; j < 2; j++)
             table_row(t, labels[k][j], (double)pairs[k][j].lr, end[j].loss, end[j].test_acc, end[j].fc1_norm,
                       j ? apart : NAN, j ? apart / largest : NAN);
@@ -322,13 +168,13 @@ static void sgd_equivalence(Report *r, const LessonArgs *a, Problem *p)
 static const float DECAY_LAMBDA[DECAYS] = {0, 1e-4f, 1e-3f, 1e-2f, 1e-1f, 1};
 
 /* Each strength's runs; AdamW's ends also go to adamw[DECAYS], for section 5. */
-static void decay_strengths(Report *r, const LessonArgs *a, Problem *p, End adamw[DECAYS])
+static void decay_strengths(Report *r, const LessonArgs *a, Problem *p, MlpEnd adamw[DECAYS])
 {
     const float *lambdas = DECAY_LAMBDA;
     const OptimizerSpec *specs[2] = {&ADAM_SPEC, &ADAMW_SPEC};
     const char *tags[2] = {"l2", "w"};
     const int seeds = a->quick ? 1 : 3;
-    End end[2][DECAYS];
+    MlpEnd end[2][DECAYS];
     AdamConfig cfg;
     for (int o = 0; o < 2; o++)
         for (int k = 0; k < DECAYS; k++) end[o][k] = mlp_end(p, mlp_run(a, specs[o], &cfg, lambdas[k]), seeds);
@@ -364,7 +210,7 @@ static void decay_strengths(Report *r, const LessonArgs *a, Problem *p, End adam
         int best = 0;   /* the best mean test accuracy; the smaller lambda on a tie */
         for (int k = 1; k < DECAYS; k++)
             if (end[o][k].test_acc > end[o][best].test_acc) best = k;
-        const End *top = &end[o][DECAYS - 1];
+        const MlpEnd *top = &end[o][DECAYS - 1];
         report_values(r, tags[o], (NamedValue[]){
             {"decay_%s_best_lambda", "%g", lambdas[best]}, {"decay_%s_best_test", "%.1f", end[o][best].test_acc},
             {"decay_%s_best_test_low", "%.1f", end[o][best].test_low},
@@ -393,7 +239,7 @@ static void two_formulas(Report *r, const LessonArgs *a, Problem *p)
     const int steps = mlp_steps(a);
     const float lambda = 0.01f, alpha = 1e-3f;   /* PyTorch's default lr */
     enum { TORCH, LAMBDA, TORCH_COS, PAPER_COS, LAMBDA_COS, RUNS };
-    const Recipe recipes[RUNS] = {
+    const DecayRecipe recipes[RUNS] = {
         {.rule = ADAMW_TORCH, .lr = alpha, .lambda = lambda},   /* (a): decay lr lambda per step */
         {.rule = DECOUPLED, .lr = alpha, .lambda = lambda},     /* (b): decay lambda per step */
         /* PyTorch at lr_t = alpha eta_t with weight_decay lambda / alpha, the
@@ -409,12 +255,13 @@ static void two_formulas(Report *r, const LessonArgs *a, Problem *p)
     size_t n = paramlist_numel(&p->params);
     float *theta[RUNS];
     double *norm[RUNS];
-    End end[RUNS];
+    MlpEnd end[RUNS];
     for (int k = 0; k < RUNS; k++) {
         theta[k] = floats_new(n), norm[k] = doubles_new((size_t)steps + 1);
-        end[k] = flat_run(p, (uint64_t)a->seed, recipes[k], steps, theta[k], norm[k]);
+        end[k] = flat_run(p, (uint64_t)a->seed, &recipes[k], steps, MLP_BATCH, theta[k], norm[k]);
     }
-    double largest, apart = most_apart(theta[TORCH_COS], theta[PAPER_COS], n, &largest);
+    double apart = max_abs_difference(theta[TORCH_COS], theta[PAPER_COS], n);
+    double largest = max_abs_difference(theta[TORCH_COS], NULL, n);
 
     const Column columns[] = {{"decay", "%s"}, {"shrink/step\nfirst", "%.1e"}, {"\nlast", "%.1e"},
                               {"half-life\nsteps", "%.0f"}, {"\n||fc1.w||", "%.2f"}, {"accuracy\ntrain", "%.1f"},
@@ -422,10 +269,8 @@ static void two_formulas(Report *r, const LessonArgs *a, Problem *p)
     Table *t = table_begin(r, "two_formulas", "AdamW's decay written two ways, at lambda 0.01 and lr 0.001",
                            columns);
     for (int k = 0; k < RUNS; k++) {
-        const Recipe *rc = &recipes[k];   /* the shrink of a weight with no gradient, first and last step */
-        double first = rc->rule == ADAMW_TORCH ? (double)rc->lr * rc->lambda : rc->lambda;
-        double last = rc->rule == ADAMW_TORCH || rc->decay_in_schedule ? first * schedule(rc->cosine, steps, steps)
-                                                                        : first;
+        double first, last;   /* the shrink of a weight with no gradient, first and last step */
+        recipe_shrink(&recipes[k], steps, &first, &last);
         double half_life = log(2) / -log1p(-first);
         table_row(t, labels[k], first, last, half_life, end[k].fc1_norm, end[k].train_acc, end[k].test_acc);
         report_values(r, tags[k], (NamedValue[]){
@@ -479,7 +324,7 @@ static ParamGrouping matrices_only(float lambda)
 
 /* Decay on the matrices only, against section 3's AdamW runs (adamw[], at
  * DECAY_LAMBDA): decay on every tensor, and none. */
-static void groups_mlp(Report *r, const LessonArgs *a, Problem *p, const End adamw[DECAYS])
+static void groups_mlp(Report *r, const LessonArgs *a, Problem *p, const MlpEnd adamw[DECAYS])
 {
     const int rows[2] = {4, 5};   /* lambda 0.1 and 1 in DECAY_LAMBDA */
     const int seeds = a->quick ? 1 : 3;
@@ -488,7 +333,7 @@ static void groups_mlp(Report *r, const LessonArgs *a, Problem *p, const End ada
                               {"\nbiases", "%.3f"}, {NULL, NULL}};
     Table *t = table_begin(r, "groups_mlp", "AdamW on the digits MLP: decay on every tensor, or on the matrices",
                            columns);
-    const End *none = &adamw[0];
+    const MlpEnd *none = &adamw[0];
     table_row(t, 0.0, "nothing", none->train_acc, none->test_acc, none->loss, none->fc1_norm, none->bias_norm);
     for (int k = 0; k < 2; k++) {
         float lambda = DECAY_LAMBDA[rows[k]];
@@ -496,7 +341,7 @@ static void groups_mlp(Report *r, const LessonArgs *a, Problem *p, const End ada
         AdamConfig cfg;
         Run run = mlp_run(a, &ADAMW_SPEC, &cfg, lambda);
         run.groups = &groups;
-        End end[2] = {adamw[rows[k]], mlp_end(p, run, seeds)};
+        MlpEnd end[2] = {adamw[rows[k]], mlp_end(p, run, seeds)};
         for (int g = 0; g < 2; g++)
             table_row(t, (double)lambda, g ? "matrices" : "everything", end[g].train_acc, end[g].test_acc,
                       end[g].loss, end[g].fc1_norm, end[g].bias_norm);
@@ -520,38 +365,10 @@ static void groups_mlp(Report *r, const LessonArgs *a, Problem *p, const End ada
 
 #define GPT_LR 3e-3f   /* Adam's best of chapter 5 on the GPT */
 #define GPT_RUNS 5
-#define GPT_TENSORS_MAX 64
-
-/* What a GPT run ends with. */
-typedef struct {
-    double val_loss;      /* INFINITY: diverged */
-    double gain_mean;     /* the mean of every LayerNorm gain (they start at 1) */
-    double wte, wpe;      /* the embeddings' norms */
-    double *batch_loss;   /* [steps] */
-} GptEnd;
-
-static GptEnd gpt_end(Problem *p, Run run)
-{
-    GptEnd out = {.batch_loss = doubles_new((size_t)run.steps)};
-    double grad_rms[GPT_TENSORS_MAX], step_rms[GPT_TENSORS_MAX];   /* not needed here */
-    int steps = run_tensor_rms(p, run, 1, out.batch_loss, grad_rms, step_rms);
-    out.val_loss = steps == run.steps ? gpt_validation_loss(p) : INFINITY;
-    size_t gains = 0;
-    for (int i = 0; i < p->params.count; i++) {
-        const Tensor *x = p->params.params[i];
-        if (!strstr(x->name, "ln_") || !strstr(x->name, ".weight")) continue;
-        for (size_t j = 0; j < x->numel; j++) out.gain_mean += x->data[j];
-        gains += x->numel;
-    }
-    out.gain_mean /= (double)gains;
-    out.wte = param_norm(&p->params, "wte.weight"), out.wpe = param_norm(&p->params, "wpe.weight");
-    return out;
-}
 
 static void groups_gpt(Report *r, const LessonArgs *a)
 {
     Problem *p = must_gpt(a->quick, (uint64_t)a->seed);
-    if (p->params.count > GPT_TENSORS_MAX) fail("a GPT of %d tensors: at most %d", p->params.count, GPT_TENSORS_MAX);
     Run base = {.optimizer = &ADAMW_SPEC, .lr = GPT_LR, .steps = a->quick ? 24 : 250, .batch = 16,
                 .seed = (uint64_t)a->seed, .batch_seed = (uint64_t)a->seed};
     const float lambdas[GPT_RUNS] = {0, 0.1f, 0.1f, 1, 1};
@@ -615,7 +432,7 @@ int main(int argc, char **argv)
     Report report;
     if (report_open(&report, args.out, "06_adamw") != 0) return EXIT_USAGE;   /* a bad --out */
     Problem *mlp = must_mlp(MLP_HIDDEN, (uint64_t)args.seed);   /* each run resets it to its own start */
-    End adamw[DECAYS];
+    MlpEnd adamw[DECAYS];
     shrink_rate(&report);
     sgd_equivalence(&report, &args, mlp);
     decay_strengths(&report, &args, mlp, adamw);

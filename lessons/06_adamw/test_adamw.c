@@ -2,7 +2,9 @@
  * golden trajectories (every keyword, the defaults, amsgrad, a 2-D shape,
  * zero, huge and tiny gradients, every state), param groups against
  * PyTorch's and every earlier optimizer stepped by groups, the adapter and
- * its state, PyTorch's refusals, the edge cases, and the lesson program. */
+ * its state, PyTorch's refusals, the edge cases, and the lesson program.
+ * Its tests join the lesson's suite through add_adamw_tests() (see
+ * test_lesson06.c). */
 #include <float.h>
 #include <math.h>
 #include <stdio.h>
@@ -16,6 +18,8 @@
 #include "rmsprop.h"
 #include "sgd.h"
 #include "testing.h"
+
+void add_adamw_tests(TCase *core, TCase *limits);
 
 /* A step worked in double from the equations against adamw_update's
  * float32: Adam's handful of operations (lesson 05: within about an ulp)
@@ -973,32 +977,25 @@ START_TEST(test_zero_gradient_and_extremes)
 }
 END_TEST
 
-Suite *make_suite(void)
+void add_adamw_tests(TCase *core, TCase *limits)
 {
-    static const LessonTest core[] = {
-        {&test_two_steps_by_hand, TABLE_SIZE(BY_HAND)},
-        {&test_shrink_of_zero_leaves_only_adams_step, 1},
-        {&test_decay_never_enters_the_averages, 1},
-        {&test_defaults_are_pytorchs, 1},
-        {&test_without_decay_adamw_is_adam, 1},
-        {&test_adamw_is_the_decay_then_adams_step, 1},
-        {&test_golden_trajectories, TABLE_SIZE(GOLDEN_CASES)},
-        {&test_every_golden_case_is_checked, 1},
-        {&test_golden_defaults, 1},
-        {&test_param_groups_follow_pytorch, 1},
-        {&test_every_optimizer_steps_by_groups, TABLE_SIZE(GROUPED)},
-        {&test_state_follows_the_settings, 1},
-        {&test_adapter_follows_a_changed_lr, 1},
-        {&test_adapter_decays_at_the_groups_weight_decay, 1},
-        {&test_the_chapters_measurements, 1},
-        {&test_program_smoke_run, 1},
-        {NULL, 0},
-    };
-    static const LessonTest limits[] = {
-        {&test_spec_refuses_what_pytorch_refuses, 1},
-        {&test_zero_gradient_and_extremes, 1},
-        {&test_program_flags_follow_the_rules, 1},
-        {NULL, 0},
-    };
-    return lesson_suite("06_adamw", core, limits);
+    tcase_add_loop_test(core, test_two_steps_by_hand, 0, TABLE_SIZE(BY_HAND));
+    tcase_add_test(core, test_shrink_of_zero_leaves_only_adams_step);
+    tcase_add_test(core, test_decay_never_enters_the_averages);
+    tcase_add_test(core, test_defaults_are_pytorchs);
+    tcase_add_test(core, test_without_decay_adamw_is_adam);
+    tcase_add_test(core, test_adamw_is_the_decay_then_adams_step);
+    tcase_add_loop_test(core, test_golden_trajectories, 0, TABLE_SIZE(GOLDEN_CASES));
+    tcase_add_test(core, test_every_golden_case_is_checked);
+    tcase_add_test(core, test_golden_defaults);
+    tcase_add_test(core, test_param_groups_follow_pytorch);
+    tcase_add_loop_test(core, test_every_optimizer_steps_by_groups, 0, TABLE_SIZE(GROUPED));
+    tcase_add_test(core, test_state_follows_the_settings);
+    tcase_add_test(core, test_adapter_follows_a_changed_lr);
+    tcase_add_test(core, test_adapter_decays_at_the_groups_weight_decay);
+    tcase_add_test(core, test_the_chapters_measurements);
+    tcase_add_test(core, test_program_smoke_run);
+    tcase_add_test(limits, test_spec_refuses_what_pytorch_refuses);
+    tcase_add_test(limits, test_zero_gradient_and_extremes);
+    tcase_add_test(limits, test_program_flags_follow_the_rules);
 }
