@@ -7,7 +7,8 @@
  * default); --lr is the middle of the learning rates tried there, from lr/10
  * to 10 lr; --alpha is the alpha compared there with PyTorch's 0.99 (the
  * lecture slides' 0.9 by default); --quick shrinks every experiment so that
- * the whole program runs in about a second (the tests use it). */
+ * the whole program runs in about a second (the tests use it). What runs by
+ * hand, and the methods' runs on the moving ravine, are in rmsprop_measures.h. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,10 +16,8 @@
 #include "adagrad.h"
 #include "experiment.h"
 #include "momentum.h"
-#include "problems.h"
-#include "rmsprop.h"
+#include "rmsprop_measures.h"
 #include "rotated.h"
-#include "runs.h"
 
 typedef struct {
     LessonArgs lesson;   /* first: lesson_parse fills it */
@@ -34,55 +33,10 @@ static const OptionSpec FLAGS[] = {
 #define PI 3.14159265358979323846
 #define MLP_HIDDEN 32   /* the digits MLP of chapters 1 and 2: 64-32-10 */
 
-/* An RMSProp configuration: PyTorch's defaults but for these. */
-static RMSpropConfig rmsprop_config(double alpha, float momentum, bool centered)
-{
-    RMSpropConfig cfg = RMSPROP_DEFAULTS;
-    cfg.alpha = alpha;
-    cfg.momentum = momentum;
-    cfg.centered = centered;
-    return cfg;
-}
-
-/* A method the chapter compares: GD (lesson 02's SGD, momentum 0), AdaGrad
- * (PyTorch's defaults) or RMSProp with cfg. Its tag names its values. */
-typedef struct {
-    const char *label, *tag;
-    const OptimizerSpec *spec;
-    RMSpropConfig cfg;   /* for RMSProp */
-} Variant;
-
-/* `steps` full-batch steps of v at lr from a problem's start. */
-static Run variant_run(const Variant *v, float lr, int steps)
-{
-    return (Run){.optimizer = v->spec, .config = v->spec == &RMSPROP_SPEC ? &v->cfg : NULL, .lr = lr, .steps = steps};
-}
-
 /* ---- 1. a steady gradient: the first steps, and centered's ----------------------- */
 
-/* Step lengths over lr on the gradient 1 at every step, for t = 1..steps:
- * AdaGrad, RMSProp at three alphas, and centered RMSProp. */
-enum { STEADY_ADAGRAD, STEADY_A09, STEADY_A099, STEADY_A0999, STEADY_CENTERED, STEADY_COUNT };
 static const char *const STEADY_TITLES[STEADY_COUNT] = {
     "AdaGrad", "RMSProp, alpha 0.9", "RMSProp, alpha 0.99", "RMSProp, alpha 0.999", "centered, alpha 0.99"};
-
-static void steady_steps(int steps, double *length[STEADY_COUNT] /* each [steps + 1] */)
-{
-    const double alphas[STEADY_COUNT] = {0, 0.9, 0.99, 0.999, 0.99};
-    for (int k = 0; k < STEADY_COUNT; k++) {
-        float p = 0.0f, state = 0.0f, grad_avg = 0.0f, g = 1.0f;
-        RMSpropConfig cfg = rmsprop_config(alphas[k], 0.0f, k == STEADY_CENTERED);
-        AdagradConfig ada = ADAGRAD_DEFAULTS;
-        length[k][0] = NAN;
-        for (int t = 1; t <= steps; t++) {
-            float before = p;
-            if (k == STEADY_ADAGRAD) adagrad_update(&p, &g, &state, 1, &ada, t);
-            else rmsprop_update(&p, &g, &state, &grad_avg, NULL, 1, &cfg);
-            length[k][t] = (before - p) / (k == STEADY_ADAGRAD ? ada.lr : cfg.lr);
-            if (fabsf(p) > 1e6f) p = 0.0f;   /* keep p where a step is not lost to rounding */
-        }
-    }
-}
 
 static void steady_gradient(Report *r, const LessonArgs *a)
 {
@@ -116,38 +70,6 @@ static void steady_gradient(Report *r, const LessonArgs *a)
 }
 
 /* ---- 2. the memory of the moving average: its step response ------------------------- */
-
-/* square_avg after each step t = 0..steps when every gradient is 1 from the
- * first step on (a "step" input), through rmsprop_update itself. */
-static void step_response(double alpha, int steps, double *square_avg /* [steps + 1] */)
-{
-    RMSpropConfig cfg = rmsprop_config(alpha, 0.0f, false);
-    float p = 0.0f, state = 0.0f, g = 1.0f;
-    square_avg[0] = 0.0;
-    for (int t = 1; t <= steps; t++) {
-        rmsprop_update(&p, &g, &state, NULL, NULL, 1, &cfg);
-        square_avg[t] = state;
-    }
-}
-
-/* RMSProp has settled on gradients of size `from` (square_avg = from^2);
- * from the next step on every gradient has size `to`. Returns the steps
- * until a step is back within a factor 2 of its steady length lr (drops),
- * and in *largest the longest step over lr on the way (rises). */
-static int scale_change(double alpha, float from, float to, double *largest)
-{
-    RMSpropConfig cfg = rmsprop_config(alpha, 0.0f, false);
-    float state = from * from;
-    *largest = 0;
-    for (int t = 1; t <= 1000000; t++) {
-        float p = 0.0f;
-        rmsprop_update(&p, &to, &state, NULL, NULL, 1, &cfg);
-        double length = -p / cfg.lr;
-        *largest = fmax(*largest, length);
-        if (length >= 0.5 && length <= 2.0) return t;
-    }
-    return -1;
-}
 
 /* square_avg against the step for each alpha, y[3][steps + 1], with a dot at t = 1/(1 - alpha). */
 static void memory_figure(Report *r, double *const y[3], const double alphas[3], int steps)
@@ -202,59 +124,8 @@ static void memory(Report *r)
 
 /* ---- 3. the moving ravine: a long run, a jump, a change of scale --------------------- */
 
-/* Chapter 3's moving ravine (run_jump): the ravine turned by 45 degrees
- * (kappa 20), with gradient noise of a mini-batch's size; after a phase its
- * minimum jumps to where the run started, and its loss is multiplied by a
- * scale (noise included): the same problem, 1/scale times flatter. */
-#define JUMP_NOISE 0.3
-#define JUMP_KAPPA 20.0
-#define JUMP_SCALE 0.01
+/* The methods of the moving ravine (jump_result in rmsprop_measures.h). */
 enum { JUMP_GD, JUMP_ADA, JUMP_RMS09, JUMP_RMS099, JUMP_RMS0999, JUMP_METHODS };
-
-/* Coordinate 0's effective learning rate: lr for GD, lr/(sqrt(sum) + eps)
- * for AdaGrad, lr/(sqrt(square_avg) + eps) for RMSProp. */
-static double effective_lr(const Optimizer *opt, const void *variant)
-{
-    const Variant *v = variant;
-    if (opt->num_slots == 0) return opt->groups[0].lr;
-    double eps = v->spec == &ADAGRAD_SPEC ? ADAGRAD_DEFAULTS.eps : v->cfg.eps;
-    return opt->groups[0].lr / (sqrt(opt->slots[0][0]->data[0]) + eps);
-}
-
-/* What the chapter reads off each method's two runs at its tuned lr: on the
- * moving ravine as it is, and 1/JUMP_SCALE times flatter after the jump. */
-typedef struct {
-    float lr;
-    JumpRun same, scaled;   /* probe: the effective lr, times the scale after the jump */
-    double adapt;           /* steps_to_adapt */
-} JumpResult;
-
-/* Steps after the change until the run on the flatter problem steps as the
- * run on the unchanged one does: from then on, its effective learning rate
- * times the scale stays within a factor 2 of the other's (NAN: never). */
-static double steps_to_adapt(const JumpRun *scaled, const JumpRun *same, int phase)
-{
-    int t = 2 * phase;
-    while (t > phase && fabs(log(scaled->probe[t] / same->probe[t])) <= log(2.0)) t--;
-    return t == 2 * phase ? NAN : t + 1 - phase;
-}
-
-static JumpResult jump_result(Problem *p, const Variant *v, int phase)
-{
-    Jump same = {.phase = phase, .scale = 1, .noise = JUMP_NOISE}, scaled = same;
-    scaled.scale = JUMP_SCALE;
-    float lrs[17];
-    lr_grid(lrs, 17, -12, 4);   /* 0.001 .. 10 */
-    Sweep sw = sweep_jump_first_phase(p, variant_run(v, 0, 0), same, lrs, 17);   /* tuned on the first minimum */
-    if (sw.best < 0) fail("every learning rate diverged on the moving ravine");
-    JumpResult res = {.lr = sw.lr[sw.best]};
-    res.same = run_jump(p, variant_run(v, res.lr, 2 * phase), same, effective_lr, v);
-    res.scaled = run_jump(p, variant_run(v, res.lr, 2 * phase), scaled, effective_lr, v);
-    /* times the scale: a method that has adapted to the flatter problem steps as on the other */
-    for (int t = phase; t <= 2 * phase; t++) res.scaled.probe[t] *= JUMP_SCALE;
-    res.adapt = steps_to_adapt(&res.scaled, &res.same, phase);
-    return res;
-}
 
 static void jump_figures(Report *r, const Variant *methods, const JumpResult *res /* [JUMP_METHODS] */, int phase)
 {
@@ -321,9 +192,9 @@ static void jump(Report *r, const LessonArgs *a)
     const Variant methods[JUMP_METHODS] = {
         {"GD", "gd", &SGD_MOMENTUM_SPEC, RMSPROP_DEFAULTS},
         {"AdaGrad", "ada", &ADAGRAD_SPEC, RMSPROP_DEFAULTS},
-        {"RMSProp, alpha 0.9", "rms09", &RMSPROP_SPEC, rmsprop_config(0.9, 0.0f, false)},
-        {"RMSProp, alpha 0.99", "rms099", &RMSPROP_SPEC, rmsprop_config(0.99, 0.0f, false)},
-        {"RMSProp, alpha 0.999", "rms0999", &RMSPROP_SPEC, rmsprop_config(0.999, 0.0f, false)},
+        {"RMSProp, alpha 0.9", "rms09", &RMSPROP_SPEC, rmsprop_with(0.9, 0.0f, false)},
+        {"RMSProp, alpha 0.99", "rms099", &RMSPROP_SPEC, rmsprop_with(0.99, 0.0f, false)},
+        {"RMSProp, alpha 0.999", "rms0999", &RMSPROP_SPEC, rmsprop_with(0.999, 0.0f, false)},
     };
     int phase = a->quick ? 1000 : 30000;
     Problem *p = must(rotated_ravine_new(JUMP_KAPPA, PI / 4), "out of memory");
@@ -345,10 +216,10 @@ static void ravine(Report *r, const LessonArgs *a)
     const Variant variants[] = {
         {"GD", "gd", &SGD_MOMENTUM_SPEC, RMSPROP_DEFAULTS},
         {"AdaGrad", "ada", &ADAGRAD_SPEC, RMSPROP_DEFAULTS},
-        {"RMSProp", "rms", &RMSPROP_SPEC, rmsprop_config(0.99, 0.0f, false)},
-        {"centered", "cen", &RMSPROP_SPEC, rmsprop_config(0.99, 0.0f, true)},
-        {"momentum 0.9", "mom", &RMSPROP_SPEC, rmsprop_config(0.99, 0.9f, false)},
-        {"centered, momentum 0.9", "cenmom", &RMSPROP_SPEC, rmsprop_config(0.99, 0.9f, true)},
+        {"RMSProp", "rms", &RMSPROP_SPEC, rmsprop_with(0.99, 0.0f, false)},
+        {"centered", "cen", &RMSPROP_SPEC, rmsprop_with(0.99, 0.0f, true)},
+        {"momentum 0.9", "mom", &RMSPROP_SPEC, rmsprop_with(0.99, 0.9f, false)},
+        {"centered, momentum 0.9", "cenmom", &RMSPROP_SPEC, rmsprop_with(0.99, 0.9f, true)},
     };
     const double kappa = a->quick ? 10 : 100;
     int max_steps = a->quick ? 5000 : 100000, count = (int)(sizeof variants / sizeof variants[0]);
@@ -449,10 +320,10 @@ static void digits_mlp(Report *r, const LessonArgs *a, double alpha)
     char other[64];
     snprintf(other, sizeof other, "alpha %g", alpha);
     const Variant variants[MLP_VARIANTS] = {
-        {"alpha 0.99", "a099", &RMSPROP_SPEC, rmsprop_config(0.99, 0.0f, false)},
-        {other, "alt", &RMSPROP_SPEC, rmsprop_config(alpha, 0.0f, false)},
-        {"centered", "cen", &RMSPROP_SPEC, rmsprop_config(0.99, 0.0f, true)},
-        {"momentum 0.9", "mom", &RMSPROP_SPEC, rmsprop_config(0.99, 0.9f, false)},
+        {"alpha 0.99", "a099", &RMSPROP_SPEC, rmsprop_with(0.99, 0.0f, false)},
+        {other, "alt", &RMSPROP_SPEC, rmsprop_with(alpha, 0.0f, false)},
+        {"centered", "cen", &RMSPROP_SPEC, rmsprop_with(0.99, 0.0f, true)},
+        {"momentum 0.9", "mom", &RMSPROP_SPEC, rmsprop_with(0.99, 0.9f, false)},
     };
     /* lr/10 .. 10 lr from 3 seeds; a smoke run tries lr alone, from one seed, a quarter of the steps */
     const float factors[MLP_LRS] = {0.1f, 0.3f, 1.0f, 3.0f, 10.0f};
@@ -490,7 +361,7 @@ static void state_bytes(Report *r)
         {"plain", 0.0f, false}, {"momentum", 0.9f, false}, {"centered", 0.0f, true}, {"both", 0.9f, true}};
     report_value(r, "state_params", "%zu", params);
     for (int k = 0; k < 4; k++) {
-        RMSpropConfig cfg = rmsprop_config(0.99, kinds[k].momentum, kinds[k].centered);
+        RMSpropConfig cfg = rmsprop_with(0.99, kinds[k].momentum, kinds[k].centered);
         size_t bytes = run_state_bytes(p, (Run){.optimizer = &RMSPROP_SPEC, .config = &cfg});
         report_value(r, value_name(r, "state_bytes_%s", kinds[k].tag), "%zu", bytes);
         report_value(r, value_name(r, "state_per_param_%s", kinds[k].tag), "%zu", bytes / params);

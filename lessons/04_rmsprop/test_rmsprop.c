@@ -2,7 +2,8 @@
  * PyTorch's golden trajectories (every keyword, the defaults, a 2-D shape,
  * zero, huge and tiny gradients, every state), the adapter and its state,
  * PyTorch's refusals, the edge cases, every claim the chapter makes, and a
- * smoke run of the program. */
+ * smoke run of the program. Its tests join the lesson's suite through
+ * add_rmsprop_tests() (see test_lesson04.c). */
 #include <float.h>
 #include <math.h>
 #include <stdio.h>
@@ -11,6 +12,8 @@
 
 #include "rmsprop.h"
 #include "testing.h"
+
+void add_rmsprop_tests(TCase *core, TCase *limits);
 
 /* A hand-computed step is a handful of float32 operations (a square root and
  * a division among them) on numbers near 1, each correctly rounded: a few
@@ -485,26 +488,19 @@ START_TEST(test_program_flags_follow_the_rules)
 }
 END_TEST
 
-Suite *make_suite(void)
+void add_rmsprop_tests(TCase *core, TCase *limits)
 {
-    static const LessonTest core[] = {
-        {&test_two_steps_by_hand, TABLE_SIZE(BY_HAND)},
-        {&test_first_step_is_lr_over_sqrt_one_minus_alpha, 1},
-        {&test_defaults_are_pytorchs, 1},
-        {&test_golden_trajectories, TABLE_SIZE(GOLDEN_CASES)},
-        {&test_golden_defaults, 1},
-        {&test_state_follows_the_settings, 1},
-        {&test_adapter_follows_a_changed_lr, 1},
-        {&test_the_chapters_measurements, 1},
-        {&test_program_smoke_run, 1},
-        {NULL, 0},
-    };
-    static const LessonTest limits[] = {
-        {&test_spec_refuses_what_pytorch_refuses, 1},
-        {&test_zero_gradient_and_extremes, 1},
-        {&test_centered_on_a_steady_gradient, 1},
-        {&test_program_flags_follow_the_rules, 1},
-        {NULL, 0},
-    };
-    return lesson_suite("04_rmsprop", core, limits);
+    tcase_add_loop_test(core, test_two_steps_by_hand, 0, TABLE_SIZE(BY_HAND));
+    tcase_add_test(core, test_first_step_is_lr_over_sqrt_one_minus_alpha);
+    tcase_add_test(core, test_defaults_are_pytorchs);
+    tcase_add_loop_test(core, test_golden_trajectories, 0, TABLE_SIZE(GOLDEN_CASES));
+    tcase_add_test(core, test_golden_defaults);
+    tcase_add_test(core, test_state_follows_the_settings);
+    tcase_add_test(core, test_adapter_follows_a_changed_lr);
+    tcase_add_test(core, test_the_chapters_measurements);
+    tcase_add_test(core, test_program_smoke_run);
+    tcase_add_test(limits, test_spec_refuses_what_pytorch_refuses);
+    tcase_add_test(limits, test_zero_gradient_and_extremes);
+    tcase_add_test(limits, test_centered_on_a_steady_gradient);
+    tcase_add_test(limits, test_program_flags_follow_the_rules);
 }
