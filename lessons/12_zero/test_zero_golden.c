@@ -153,6 +153,24 @@ static void single_process(const GoldenZero *c, float after[MAX_STEPS][MAX_NUMEL
     }
 }
 
+/* The case's model as named tensors in params[tensors] and grads[tensors]
+ * (each gradient zero), holding its start weights. */
+static ParamList golden_model(const GoldenZero *c, MemoryLedger *ledger, Tensor **params, Tensor **grads)
+{
+    ParamList list = {c->tensors, params, grads};
+    for (int i = 0; i < c->tensors; i++) {
+        params[i] = tensor_new(ledger, c->tensor_name[i], TAG_PARAM, c->ndim[i], c->shape[i]);
+        grads[i] = tensor_new_like(params[i], c->tensor_name[i], TAG_GRAD);
+    }
+    paramlist_set(&list, c->param);
+    return list;
+}
+
+static void golden_model_free(ParamList *list)
+{
+    for (int i = 0; i < list->count; i++) tensor_free(list->params[i]), tensor_free(list->grads[i]);
+}
+
 /* ---- one rank of a golden case ---- */
 
 typedef struct {
@@ -169,18 +187,12 @@ static void golden_rank(ZeroComm *comm, void *ctx)
     const GoldenZero *c = run->golden;
     MemoryLedger ledger = {0};
     Tensor *params[MAX_TENSORS], *grads[MAX_TENSORS];
-    size_t at = 0;
-    for (int i = 0; i < c->tensors; i++) {
-        params[i] = tensor_new(&ledger, c->tensor_name[i], TAG_PARAM, c->ndim[i], c->shape[i]);
-        grads[i] = tensor_new_like(params[i], c->tensor_name[i], TAG_GRAD);
-        memcpy(params[i]->data, c->param + at, sizeof(float) * params[i]->numel);
-        at += params[i]->numel;
-    }
-    ParamList list = {c->tensors, params, grads};
+    ParamList list = golden_model(c, &ledger, params, grads);
     ZeroRank rank;
     char err[256];
     if (zero_rank_init(&rank, run->stage, comm, &list, &c->cfg, err, sizeof err) != 0) {
         run->failed[comm->rank] = 1;   /* every rank fails alike: no collective is waiting */
+        golden_model_free(&list);
         return;
     }
     for (int t = 0; t < c->steps; t++) {
@@ -200,7 +212,7 @@ static void golden_rank(ZeroComm *comm, void *ctx)
         zero_gather_params(&rank, run->after[comm->rank][t]);
     }
     zero_rank_free(&rank);
-    for (int i = 0; i < c->tensors; i++) tensor_free(params[i]), tensor_free(grads[i]);
+    golden_model_free(&list);
 }
 
 static void run_golden(GoldenRun *run)
@@ -303,14 +315,7 @@ START_TEST(test_zero_adamw_matches_pytorch)
         single_process(c, reference);
         MemoryLedger ledger = {0};
         Tensor *params[MAX_TENSORS], *grads[MAX_TENSORS];
-        size_t at = 0;
-        for (int i = 0; i < c->tensors; i++) {
-            params[i] = tensor_new(&ledger, c->tensor_name[i], TAG_PARAM, c->ndim[i], c->shape[i]);
-            grads[i] = tensor_new_like(params[i], c->tensor_name[i], TAG_GRAD);
-            memcpy(params[i]->data, c->param + at, sizeof(float) * params[i]->numel);
-            at += params[i]->numel;
-        }
-        ParamList list = {c->tensors, params, grads};
+        ParamList list = golden_model(c, &ledger, params, grads);
         ZeroAdamWConfig cfg = {c->cfg, c->world_size};
         Optimizer *opt = zero_adamw_new(list, &cfg);
         ck_assert_ptr_nonnull(opt);
@@ -329,7 +334,7 @@ START_TEST(test_zero_adamw_matches_pytorch)
                 ck_assert(fabs((double)flat[j] - c->expect[t][j]) <= GOLDEN_RTOL * largest_size(c, t, j));
         }
         optimizer_free(opt);
-        for (int i = 0; i < c->tensors; i++) tensor_free(params[i]), tensor_free(grads[i]);
+        golden_model_free(&list);
     }
 }
 END_TEST

@@ -62,31 +62,34 @@ int zero_layout(ZeroLayout *out, const ParamList *params, int world_size, char *
 
 /* ---- the collectives, counted ---- */
 
+/* Books one collective of `kind` that began at `start` and passed
+ * `elements` floats: the paper's unit of traffic. */
+static void count(ZeroComm *c, Collective kind, double start, double elements)
+{
+    c->traffic.seconds += wall_seconds() - start;
+    c->traffic.elements[kind] += elements;
+    c->traffic.calls[kind]++;
+}
+
 void zero_all_reduce(ZeroComm *c, float *buf, size_t n)
 {
     double start = wall_seconds();
     c->all_reduce(c, buf, n);
-    c->traffic.seconds += wall_seconds() - start;
-    c->traffic.elements[COLL_ALL_REDUCE] += 2.0 * n;   /* a reduce-scatter, then an all-gather */
-    c->traffic.calls[COLL_ALL_REDUCE]++;
+    count(c, COLL_ALL_REDUCE, start, 2.0 * n);   /* a reduce-scatter, then an all-gather */
 }
 
 void zero_reduce_scatter(ZeroComm *c, const float *full, float *shard, size_t shard_n)
 {
     double start = wall_seconds();
     c->reduce_scatter(c, full, shard, shard_n);
-    c->traffic.seconds += wall_seconds() - start;
-    c->traffic.elements[COLL_REDUCE_SCATTER] += (double)shard_n * c->world_size;
-    c->traffic.calls[COLL_REDUCE_SCATTER]++;
+    count(c, COLL_REDUCE_SCATTER, start, (double)shard_n * c->world_size);
 }
 
 void zero_all_gather(ZeroComm *c, const float *shard, float *full, size_t shard_n)
 {
     double start = wall_seconds();
     c->all_gather(c, shard, full, shard_n);
-    c->traffic.seconds += wall_seconds() - start;
-    c->traffic.elements[COLL_ALL_GATHER] += (double)shard_n * c->world_size;
-    c->traffic.calls[COLL_ALL_GATHER]++;
+    count(c, COLL_ALL_GATHER, start, (double)shard_n * c->world_size);
 }
 
 /* ---- one rank ---- */
