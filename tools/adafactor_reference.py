@@ -27,15 +27,13 @@ Where the port cannot follow PyTorch bit for bit, and why:
   (one rounding); the port rounds the product first, as their scalar code
   reads.
 """
-import argparse
 import io
 import math
 import os
-import sys
 
 import numpy as np
 
-from golden_io import Draws, ulps, update, write_trajectory
+from golden_io import Draws, command_line, ulps, write_trajectory
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 GOLDEN = os.path.join(HERE, "..", "tests", "golden", "adafactor.txt")
@@ -345,18 +343,10 @@ def against_torch():
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--check", action="store_true", help="exit 1 if the file would change")
-    parser.add_argument("--check-ops", action="store_true", help="the port's ops against torch's")
-    parser.add_argument("--against-torch", action="store_true",
-                        help="every case against torch.optim.Adafactor (torch >= 2.5)")
-    args = parser.parse_args()
-    if args.check_ops:
-        sys.exit(0 if check_ops() else 1)
-    if args.against_torch:
-        sys.exit(0 if against_torch() else 1)
-    if update(GOLDEN, render(), args.check) and args.check:
-        sys.exit(1)
+    command_line(__doc__, [(GOLDEN, render)], {
+        "--check-ops": ("the port's ops against torch's", check_ops),
+        "--against-torch": ("every case against torch.optim.Adafactor (torch >= 2.5)", against_torch),
+    })
 
 
 if __name__ == "__main__":

@@ -47,17 +47,14 @@ adam8bit_maps.txt:
     dequant <N numbers>               dequantize_blockwise of them
     end
 """
-import argparse
 import ctypes
 import ctypes.util
 import io
-import math
 import os
-import sys
 
 import numpy as np
 
-from golden_io import fmt, update, write_trajectory
+from golden_io import command_line, fmt, write_trajectory
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 GOLDEN = os.path.join(HERE, "..", "tests", "golden", "adam8bit.txt")
@@ -481,17 +478,9 @@ def against_torch():
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--check", action="store_true", help="exit 1 if a file would change")
-    parser.add_argument("--against-torch", action="store_true",
-                        help="the maps against torch.linspace, power against powf")
-    args = parser.parse_args()
-    if args.against_torch:
-        sys.exit(0 if against_torch() else 1)
-    changed = update(GOLDEN, render(), args.check)
-    changed |= update(MAPS, render_maps(), args.check)
-    if args.check and changed:
-        sys.exit(1)
+    command_line(__doc__, [(GOLDEN, render), (MAPS, render_maps)], {
+        "--against-torch": ("the maps against torch.linspace, power against powf", against_torch),
+    })
 
 
 if __name__ == "__main__":

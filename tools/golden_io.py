@@ -7,11 +7,14 @@ its settings, the parameter's shape and start, then per step the gradient,
 the parameters after it and the states recorded. This module writes one
 such case from a trajectory, writes a file or checks that it would not
 change (--check), and formats float32 numbers so that C reads them back
-exactly. For the NumPy ports it also holds their cases' random draws and
-the two distances (ulps, relative) their --against-torch modes report.
+exactly. For the NumPy ports it also holds their cases' random draws,
+the two distances (ulps, relative) their --against-torch modes report, and
+the command line they share (command_line).
 """
+import argparse
 import math
 import os
+import sys
 
 import numpy as np
 
@@ -58,6 +61,27 @@ def update(path, text, check):
             f.write(text)
     print("%s %s" % ("would change" if check else "wrote", os.path.relpath(path)))
     return True
+
+
+def command_line(doc, files, modes):
+    """A NumPy port's command line: with no flag it writes each golden file
+    of files, [(path, render)], render() giving the file's text; --check
+    only says whether one would change (exit 1 if so). modes holds the
+    port's checks against torch, {"--flag": (help, function)}: the flag runs
+    function alone and exits 0 when it returns True."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--check", action="store_true", help="exit 1 if a file would change")
+    for flag, (help_text, _) in modes.items():
+        parser.add_argument(flag, action="store_true", help=help_text)
+    args = parser.parse_args()
+    for flag, (_, function) in modes.items():
+        if getattr(args, flag[2:].replace("-", "_")):
+            sys.exit(0 if function() else 1)
+    changed = False
+    for path, render in files:
+        changed |= update(path, render(), args.check)   # every file, even after one changed
+    if args.check and changed:
+        sys.exit(1)
 
 
 class Draws:

@@ -53,14 +53,12 @@ Where the port could differ from PyTorch, and what it chooses:
 - 1 / 0.0 is a ZeroDivisionError for Python floats, inf for torch's double
   reciprocal: the port divides NumPy doubles, which give inf.
 """
-import argparse
 import io
 import os
-import sys
 
 import numpy as np
 
-from golden_io import Draws, fmt, update
+from golden_io import Draws, command_line, fmt
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 GOLDEN = os.path.join(HERE, "..", "tests", "golden", "grad_scaler.txt")
@@ -346,15 +344,9 @@ def against_torch():
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--check", action="store_true", help="exit 1 if the file would change")
-    parser.add_argument("--against-torch", action="store_true",
-                        help="the tensor operations of every step against torch's")
-    args = parser.parse_args()
-    if args.against_torch:
-        sys.exit(0 if against_torch() else 1)
-    if update(GOLDEN, render(), args.check) and args.check:
-        sys.exit(1)
+    command_line(__doc__, [(GOLDEN, render)], {
+        "--against-torch": ("the tensor operations of every step against torch's", against_torch),
+    })
 
 
 if __name__ == "__main__":

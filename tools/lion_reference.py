@@ -45,15 +45,13 @@ Where the port could differ from PyTorch, and what it chooses:
   file's gradients, which are finite). --against-torch prints torch's answer
   for these too.
 """
-import argparse
 import io
 import math
 import os
-import sys
 
 import numpy as np
 
-from golden_io import Draws, fmt, relative, ulps, update, write_trajectory
+from golden_io import Draws, command_line, fmt, relative, ulps, write_trajectory
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 GOLDEN = os.path.join(HERE, "..", "tests", "golden", "lion.txt")
@@ -298,15 +296,9 @@ def against_torch():
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--check", action="store_true", help="exit 1 if the file would change")
-    parser.add_argument("--against-torch", action="store_true",
-                        help="every case against the same step in torch operations")
-    args = parser.parse_args()
-    if args.against_torch:
-        sys.exit(0 if against_torch() else 1)
-    if update(GOLDEN, render(), args.check) and args.check:
-        sys.exit(1)
+    command_line(__doc__, [(GOLDEN, render)], {
+        "--against-torch": ("every case against the same step in torch operations", against_torch),
+    })
 
 
 if __name__ == "__main__":

@@ -32,15 +32,13 @@ vectorised CPU kernels fuse add's multiply and add (one rounding); the port
 rounds the product first, as the scalar code reads. The file has the format
 of tools/make_golden.py's (common/golden.h).
 """
-import argparse
 import io
 import math
 import os
-import sys
 
 import numpy as np
 
-from golden_io import Draws, relative, ulps, update, write_trajectory
+from golden_io import Draws, command_line, relative, ulps, write_trajectory
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 GOLDEN = os.path.join(HERE, "..", "tests", "golden", "lion_variants.txt")
@@ -228,15 +226,9 @@ def against_torch():
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--check", action="store_true", help="exit 1 if the file would change")
-    parser.add_argument("--against-torch", action="store_true",
-                        help="every case against the same step in torch operations")
-    args = parser.parse_args()
-    if args.against_torch:
-        sys.exit(0 if against_torch() else 1)
-    if update(GOLDEN, render(), args.check) and args.check:
-        sys.exit(1)
+    command_line(__doc__, [(GOLDEN, render)], {
+        "--against-torch": ("every case against the same step in torch operations", against_torch),
+    })
 
 
 if __name__ == "__main__":
