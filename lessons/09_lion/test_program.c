@@ -24,13 +24,9 @@ END_TEST
 START_TEST(test_program_flags_follow_the_rules)
 {
     check_lesson_flags("09_lion");
-    static const Refusal refusals[] = {
-        {"--lr=0.1", NULL, "--lr"},            /* the program trains no run of its own */
-        {"--steps=0", NULL, "--steps"},
-        {"--quick=yes", NULL, "--quick"},
-        {"--seed=-1", NULL, "--seed"},
-    };
-    assert_program_refuses_all("09_lion", refusals, 4);
+    /* check_lesson_flags refuses the bad --steps, --seed and --quick;
+     * the program trains no run of its own, so it has no --lr. */
+    assert_program_refuses("09_lion", "--lr=0.1", NULL, "--lr");
 }
 END_TEST
 
