@@ -221,34 +221,48 @@ static void trace_args(const GoldenCase *c, bool state, char *args, size_t len)
         used += snprintf(args + used, len - (size_t)used, "%s%d", d ? "," : " --shape=", c->shape[d]);
 }
 
+/* Reads the numbers of tensor k at step `step` from line (k = -1: the
+ * parameters, else state k) and holds each against golden case c, at the
+ * largest size it has had (the parameters' start included): grad_avg,
+ * momentum_buffer and exp_avg cross zero, where a relative error means
+ * nothing. Returns where the numbers end. */
+static char *check_numbers(const GoldenCase *c, char *line, int step, int k, double rtol)
+{
+    int n = k < 0 ? c->numel : c->state_numel[k];
+    const float *rows = k < 0 ? c->expect : c->state[k];
+    for (int j = 0; j < n; j++) {
+        char *end;
+        double v = strtod(line, &end);
+        ck_assert_msg(end != line, "case %s: step %d has too few numbers", c->name, step + 1);
+        line = end;
+        double ref = rows[(size_t)step * n + j], scale = k < 0 ? fabs(c->param[j]) : 0;
+        for (int t = 0; t <= step; t++) scale = fmax(scale, fabs(rows[(size_t)t * n + j]));
+        ck_assert_msg(fabs(v - ref) <= rtol * scale, "case %s, step %d, %s[%d]: optlab %.9g, PyTorch %.9g",
+                      c->name, step + 1, k < 0 ? "param" : c->state_names[k], j, v, ref);
+    }
+    return line;
+}
+
+/* The end of step `step`'s line; returns the next line. */
+static char *end_of_step(const GoldenCase *c, char *line, int step)
+{
+    ck_assert_msg(*line == '\n', "case %s: step %d has extra output", c->name, step + 1);
+    return line + 1;
+}
+
 /* Runs `optlab trace` on a golden case and compares its output. */
 START_TEST(test_trace_matches_pytorch)
 {
     GoldenFile g;
     const GoldenCase *c = load_golden_case(TRACE_CASES[_i].file, TRACE_CASES[_i].name, &g);
-    double rtol = TRACE_CASES[_i].rtol;
     char args[1024];
     trace_args(c, false, args, sizeof args);
     char *input = trace_input(c);
     ProgramRun run = optlab(args, input);
     ck_assert_msg(run.status == 0, "%s: exit %d: %s", args, run.status, run.err);
     char *line = run.out;
-    for (int step = 0; step < c->steps; step++) {
-        char *end;
-        for (int j = 0; j < c->numel; j++) {
-            double v = strtod(line, &end);
-            ck_assert_msg(end != line, "case %s: step %d has too few numbers", c->name, step + 1);
-            double want = c->expect[(size_t)step * c->numel + j];
-            double scale = fabs(c->param[j]);
-            for (int t = 0; t <= step; t++) scale = fmax(scale, fabs(c->expect[(size_t)t * c->numel + j]));
-            ck_assert_msg(fabs(v - want) <= rtol * scale,
-                          "case %s, step %d, param[%d]: optlab %.9g, PyTorch %.9g", c->name,
-                          step + 1, j, v, want);
-            line = end;
-        }
-        ck_assert_msg(*line == '\n', "case %s: step %d has extra output", c->name, step + 1);
-        line++;
-    }
+    for (int step = 0; step < c->steps; step++)
+        line = end_of_step(c, check_numbers(c, line, step, -1, TRACE_CASES[_i].rtol), step);
     ck_assert_msg(*line == '\0', "case %s: more lines than steps", c->name);
     program_run_free(&run);
     free(input);
@@ -319,22 +333,7 @@ START_TEST(test_trace_state_matches_pytorch)
                   want);
     char *line = run.out + strlen(want);
     for (int step = 0; step < c->steps; step++) {
-        for (int k = -1; k < c->num_states; k++)
-            for (int j = 0, n = k < 0 ? c->numel : c->state_numel[k]; j < n; j++) {
-                char *end;
-                double v = strtod(line, &end);
-                ck_assert_msg(end != line, "case %s: step %d has too few numbers", c->name, step + 1);
-                line = end;
-                /* Each number at the largest size it has had, as above: grad_avg,
-                 * momentum_buffer and exp_avg cross zero, where a relative error
-                 * means nothing. */
-                const float *rows = k < 0 ? c->expect : c->state[k];
-                double ref = rows[(size_t)step * n + j], scale = k < 0 ? fabs(c->param[j]) : 0;
-                for (int t = 0; t <= step; t++) scale = fmax(scale, fabs(rows[(size_t)t * n + j]));
-                ck_assert_msg(fabs(v - ref) <= STATE_CASES[_i].rtol * scale,
-                              "case %s, step %d, %s[%d]: optlab %.9g, PyTorch %.9g", c->name, step + 1,
-                              k < 0 ? "param" : c->state_names[k], j, v, ref);
-            }
+        for (int k = -1; k < c->num_states; k++) line = check_numbers(c, line, step, k, STATE_CASES[_i].rtol);
         if (spec->state_has_step) {
             char *end;
             long counted = strtol(line, &end, 10);
@@ -342,8 +341,7 @@ START_TEST(test_trace_state_matches_pytorch)
                           step + 1, step + 1);
             line = end;
         }
-        ck_assert_msg(*line == '\n', "case %s: step %d has extra output", c->name, step + 1);
-        line++;
+        line = end_of_step(c, line, step);
     }
     ck_assert_msg(*line == '\0', "case %s: more lines than steps", c->name);
     program_run_free(&run);
