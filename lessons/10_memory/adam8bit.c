@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "adam.h"
 #include "adam8bit_kernel.h"
 
 /* Each operation rounded on its own, as tools/adam8bit_reference.py does
@@ -244,24 +245,20 @@ static const OptionSpec adam8bit_options[] = {
 static const Adam8bitConfig adam8bit_defaults = ADAM8BIT_DEFAULTS;
 
 /* The checks bnb.optim.Adam8bit makes, then Optimizer2State's, in their
- * order, with their messages. A NaN fails every check, as in Python. */
+ * order, with their messages: its own two, then Adam's (lesson 05's
+ * adam_validate: the same checks, the same messages), then ours on the
+ * block size. A NaN fails every check, as in Python. */
 const char *adam8bit_validate(const void *config, char *buf, size_t len)
 {
     const Adam8bitConfig *cfg = config;
+    const AdamConfig adam = {.lr = cfg->lr, .betas = {cfg->betas[0], cfg->betas[1]}, .eps = cfg->eps,
+                             .weight_decay = cfg->weight_decay};
     if (cfg->amsgrad)
         snprintf(buf, len, "Adam8bit does not support amsgrad=True");
     else if (cfg->optim_bits != 32)
         snprintf(buf, len, "Adam8bit only supports optim_bits=32 (default value for compatibility)");
-    else if (!(cfg->lr >= 0.0f))
-        snprintf(buf, len, "Invalid learning rate: %g", cfg->lr);
-    else if (!(cfg->eps >= 0.0f))
-        snprintf(buf, len, "Invalid epsilon value: %g", cfg->eps);
-    else if (!(cfg->betas[0] >= 0.0 && cfg->betas[0] < 1.0))
-        snprintf(buf, len, "Invalid beta parameter at index 0: %g", cfg->betas[0]);
-    else if (!(cfg->betas[1] >= 0.0 && cfg->betas[1] < 1.0))
-        snprintf(buf, len, "Invalid beta parameter at index 1: %g", cfg->betas[1]);
-    else if (!(cfg->weight_decay >= 0.0f))
-        snprintf(buf, len, "Invalid weight_decay value: %g", cfg->weight_decay);
+    else if (adam_validate(&adam, buf, len) != NULL)
+        return buf;
     else if (cfg->block_size <= 0)   /* ours: bitsandbytes' quantize_blockwise says it so */
         snprintf(buf, len, "blocksize must be positive, got %d", cfg->block_size);
     else
