@@ -68,6 +68,7 @@ TEST_RUNNERS := $(BUILD)/test/common $(TEST_RUNNERS) $(BUILD)/test/optlab \
 include exercises/grade.mk
 include book/book.mk
 include scripts/deps.mk
+include wasm/wasm.mk
 
 # ---- what users type --------------------------------------------------------------
 all: $(PROGRAMS) $(TEST_RUNNERS)

@@ -7,7 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#ifndef __wasi__   /* WebAssembly (the book's playground) has no processes */
 #include <sys/wait.h>
+#endif
 #include <unistd.h>
 
 #include "ops.h"
@@ -364,6 +366,7 @@ void figure_heatmap(Figure *fig, const HeatMap *map)
 
 #define WORKERS_MAX 16
 
+#ifndef __wasi__
 /* Worker w's jobs (w, w + workers ...), each written to fd as its index and
  * its results. */
 static void work(int w, int workers, int count, int width, ParallelJob *job, void *ctx, int fd)
@@ -381,16 +384,21 @@ static void work(int w, int workers, int count, int width, ParallelJob *job, voi
     }
     free(record);
 }
+#endif
 
 void parallel_jobs(int count, int width, double *out, ParallelJob *job, void *ctx)
 {
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
     int workers = cpus < 1 ? 1 : cpus > WORKERS_MAX ? WORKERS_MAX : (int)cpus;
     if (workers > count) workers = count;
+#ifdef __wasi__
+    workers = 1;   /* no processes: the jobs run one after another, to the same results */
+#endif
     if (workers <= 1) {
         for (int i = 0; i < count; i++) job(i, ctx, out + (size_t)i * width);
         return;
     }
+#ifndef __wasi__
     fflush(NULL);   /* a child must not print what the parent has buffered */
     pid_t pid[WORKERS_MAX];
     int fd[WORKERS_MAX];
@@ -431,6 +439,7 @@ void parallel_jobs(int count, int width, double *out, ParallelJob *job, void *ct
         failed |= waitpid(pid[w], &status, 0) != pid[w] || !WIFEXITED(status) || WEXITSTATUS(status) != 0;
     }
     if (failed || received != count) fail("a parallel run failed");
+#endif
 }
 
 const double MAP_LEVEL[MAP_LEVELS] = {0.01, 0.05, 0.15, 0.3, 0.6, 1.0};

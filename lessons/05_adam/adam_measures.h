@@ -19,8 +19,9 @@
 #include "problems.h"
 
 /* A step count at which beta^t is 0 in double: adam_update then divides by
- * 1 - 0 = 1, and runs Adam without its bias correction. */
-#define NO_CORRECTION (1L << 40)
+ * 1 - 0 = 1, and runs Adam without its bias correction. 2^30 (0.999^t =
+ * e^-1073741: 0) fits a long of 32 bits, as WebAssembly's is. */
+#define NO_CORRECTION (1L << 30)
 
 /* Step length over lr at t = 1..steps when every gradient is 1 after `quiet`
  * steps of gradient 0 (t counts the steps since it turned on), through
