@@ -66,9 +66,9 @@ include tools/optimizer_bench.mk
 TEST_RUNNERS := $(BUILD)/test/common $(TEST_RUNNERS) $(BUILD)/test/optlab \
                 tests/check-includes tests/check-weave
 include exercises/grade.mk
+include wasm/wasm.mk
 include book/book.mk
 include scripts/deps.mk
-include wasm/wasm.mk
 
 # ---- what users type --------------------------------------------------------------
 all: $(PROGRAMS) $(TEST_RUNNERS)

@@ -49,10 +49,10 @@ define PAGE_RULES
 $(BOOK)/html/$(1).html: $(call page_src,$(1)) $(if $(filter index,$(1)),$(BOOK)/src/contents.md) \
                         $(if $(2),$(call title_src,$(2))) $(if $(3),$(call title_src,$(3))) \
                         book/render.lua book/template.html book/references.bib book/listing.theme \
-                        | $(BOOK)/html/book.css $(BUILD)/.deps-book
+                        $(BOOK)/.playground | $(BOOK)/html/book.css $(BUILD)/.deps-book
 	@mkdir -p $$(@D)/fig
 	$(if $(filter $(1),$(LESSONS)),@for f in $$$$(cat $(BOOK)/meta/$(1).figs); do cp $(BUILD)/fig/$$$$f.svg $$(@D)/fig/; done)
-	$(PANDOC) $(HTML_OPTS) $(if $(filter index,$(1)),,--toc) \
+	$(PANDOC) $(HTML_OPTS) $(if $(filter index,$(1)),,--toc) -M playground=$$$$(cat $(BOOK)/.playground) \
 	  -M pagetitle="$(call page_title,$(1))" $(if $(call chapter_number,$(1)),-M chapter=$(call chapter_number,$(1)) --number-sections --number-offset=$(shell expr $(call chapter_number,$(1)) - 1)) \
 	  $(if $(2),-M prev-url=$(2).html -M prev-title="$(call page_title,$(2))") \
 	  $(if $(3),-M next-url=$(3).html -M next-title="$(call page_title,$(3))") \
@@ -60,6 +60,19 @@ $(BOOK)/html/$(1).html: $(call page_src,$(1)) $(if $(filter index,$(1)),$(BOOK)/
 endef
 PREVIOUS_PAGES := _ $(PAGES)
 $(foreach i,$(shell seq 1 $(words $(PAGES))),$(eval $(call PAGE_RULES,$(word $(i),$(PAGES)),$(filter-out _,$(word $(i),$(PREVIOUS_PAGES))),$(word $(shell expr $(i) + 1),$(PAGES)))))
+
+# The playground (wasm/wasm.mk) in the HTML book, when the WebAssembly
+# toolchain is there: decided as the recipe runs (scripts/deps.sh may have
+# installed it during this very make), and told to the pages by the stamp
+# ("yes" or "no"). Without it `make wasm` says so in one line, and the pages
+# keep their static figures.
+$(BOOK)/.playground: wasm/playground.js $(WASM_SRC) wasm/playground.c | $(BUILD)/.deps-book
+	@mkdir -p $(BOOK)/html
+	@if [ "$(WASM_READY)" = yes ]; then \
+	  $(MAKE) --no-print-directory wasm && cp wasm/playground.js $(BOOK)/html/ && \
+	  { printf 'window.PLAYGROUND_WASM = "'; base64 -w0 $(BUILD)/wasm/playground.wasm; printf '";\n'; } \
+	    > $(BOOK)/html/playground-wasm.js && echo yes > $@; \
+	else $(MAKE) --no-print-directory wasm && echo no > $@; fi
 
 $(BOOK)/html/book.css: book/book.css
 	@mkdir -p $(@D)

@@ -6,17 +6,42 @@ HTML pages and the PDF.
   - display equations are numbered, (C.N) in HTML and by LaTeX in the PDF;
   - listings and outputs: labelled with the file they come from;
   - references: each HTML chapter lists its own; the PDF collects them all in
-    the bibliography at the back, so chapter "References" sections go.
+    the bibliography at the back, so chapter "References" sections go;
+  - interactive figures (a Div of class "playground" holding the figure's
+    JSON config, see wasm/playground.js): in HTML, when the playground was
+    built, a <div> the page's script brings to life, and the two scripts at
+    the end of the page; otherwise (the PDF, or no WebAssembly toolchain)
+    nothing: the static figures stay.
 
-Metadata: chapter (the chapter number, for HTML figure and equation numbers). ]]
+Metadata: chapter (the chapter number, for HTML figure and equation numbers);
+playground ("yes" when build/wasm/playground.wasm was built). ]]
 
 local is_html = FORMAT:match("html") ~= nil
 local is_latex = FORMAT:match("latex") ~= nil
 local chapter = nil
 local figure_count, equation_count = 0, 0
+local playground, playgrounds = false, 0
 
 local function get_meta(m)
   if m.chapter then chapter = pandoc.utils.stringify(m.chapter) end
+  playground = m.playground ~= nil and pandoc.utils.stringify(m.playground) == "yes"
+end
+
+local function html_attribute(s)
+  return (s:gsub("&", "&amp;"):gsub('"', "&quot;"):gsub("<", "&lt;"):gsub(">", "&gt;"))
+end
+
+-- An interactive figure: its JSON config is the Div's one code block.
+function Div(el)
+  if not el.classes:includes("playground") then return nil end
+  if not (is_html and playground) then return {} end
+  local config = el.content[1]
+  if not config or config.t ~= "CodeBlock" then
+    error("a playground Div must hold its JSON config as a code block")
+  end
+  playgrounds = playgrounds + 1
+  return pandoc.RawBlock("html", '<div class="playground" data-config="' .. html_attribute(config.text) ..
+                                 '">(an interactive figure: it needs JavaScript and WebAssembly)</div>')
 end
 
 local function latex_escape(s)
@@ -100,12 +125,16 @@ local function whole_document(doc)
       table.insert(blocks, pandoc.RawBlock("latex", "\\markboth{" .. title .. "}{" .. title .. "}"))
     end
   end
+  if playgrounds > 0 then
+    table.insert(blocks, pandoc.RawBlock("html", '<script src="playground-wasm.js"></script>\n' ..
+                                                 '<script src="playground.js"></script>'))
+  end
   doc.blocks = blocks
   return doc
 end
 
 return {
   {Meta = get_meta},
-  {CodeBlock = CodeBlock, Para = Para, Math = Math},
+  {CodeBlock = CodeBlock, Para = Para, Math = Math, Div = Div},
   {Pandoc = whole_document},
 }
