@@ -62,9 +62,10 @@ include optlab/optlab.mk
 include tools/optimizer_bench.mk
 # Every test runner, in the order make test runs them; last the build's own
 # rules: no lesson sees a later lesson's headers (check-includes), the book's
-# snippet markers (check-weave). exercises/grade.mk adds the exercise sets.
+# snippet markers (check-weave), and the WebAssembly build traces as the
+# native one (check-wasm). exercises/grade.mk adds the exercise sets.
 TEST_RUNNERS := $(BUILD)/test/common $(TEST_RUNNERS) $(BUILD)/test/optlab \
-                tests/check-includes tests/check-weave
+                tests/check-includes tests/check-weave wasm/check-wasm
 include exercises/grade.mk
 include wasm/wasm.mk
 include book/book.mk
@@ -76,8 +77,8 @@ all: $(PROGRAMS) $(TEST_RUNNERS)
 ifeq ($(WORK),exercises)
 test: grade
 else
-test: $(PROGRAMS) $(TEST_RUNNERS)
-	@scripts/run-tests.sh $(BUILD)/tap $(TEST_RUNNERS)
+test: $(PROGRAMS) $(TEST_RUNNERS) wasm
+	@OPTIMIZERS_BUILD=$(BUILD) scripts/run-tests.sh $(BUILD)/tap $(TEST_RUNNERS)
 endif
 
 # make lesson L=01: the lesson's tables on the terminal and in build/out/, its

@@ -9,9 +9,13 @@
 # apt's lock.
 set -eu
 
-need_build="gcc libc6-dev make pkg-config check libsubunit-dev zlib1g-dev zip unzip openmpi-bin libopenmpi-dev"
+# The WebAssembly build (wasm/wasm.mk) and node, which tests it, are built
+# and tested by make test; the book's pages with it are checked in Chromium.
+need_build="gcc libc6-dev make pkg-config check libsubunit-dev zlib1g-dev zip unzip openmpi-bin libopenmpi-dev
+            clang lld llvm wasi-libc libclang-rt-dev-wasm32 nodejs"
 need_lesson="$need_build gnuplot-nox"
-need_book="$need_lesson pandoc texlive-xetex texlive-latex-recommended texlive-fonts-recommended lmodern fonts-dejavu-core fonts-dejavu-extra"
+need_book="$need_lesson pandoc texlive-xetex texlive-latex-recommended texlive-fonts-recommended lmodern fonts-dejavu-core fonts-dejavu-extra
+           chromium"
 
 case "${1:-all}" in
     build) wanted=$need_build ;;
