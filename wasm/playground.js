@@ -12,7 +12,8 @@
 //   view: [x0, x1, y0, y1]  the part of the plane drawn
 //   steps                 the steps of every run (a slider may change it)
 //   runs: [{label, optimizer, settings}]   settings as optlab takes them,
-//                         "{key}" replaced by the slider of that key
+//                         "{key}" replaced by the slider of that key, and
+//                         "{key*0.5}" by its value times 0.5
 //   sliders: [{key, label, min, max, value, log, integer}]
 'use strict';
 
@@ -167,7 +168,8 @@
       context.putImageData(map, 0, 0);
       const lines = [];
       config.runs.forEach((r, n) => {
-        const settings = r.settings.replace(/\{(\w+)\}/g, (_, key) => String(values[key]));
+        const settings = r.settings.replace(/\{(\w+)(?:\*([0-9.e+-]+))?\}/g, (_, key, factor) =>
+          String(factor ? Number((values[key] * Number(factor)).toPrecision(4)) : values[key]));
         const result = runs[n].run(config.problem, r.optimizer, settings, config.kappa || 0, config.start, values.steps);
         const color = COLORS[n % COLORS.length];
         if (result.error) {

@@ -16,6 +16,8 @@ import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, writeFileSyn
 import { join } from 'node:path';
 import { argv, exit, execPath } from 'node:process';
 
+import { raceRates, RACES } from './race_rates.mjs';
+
 const build = argv[2] ?? 'build';
 const native = join(build, 'bin', 'optlab');
 const wasm = join(build, 'wasm', 'optlab.wasm');
@@ -90,6 +92,24 @@ for (const k of all) {
     console.log(`FAIL ${what}\n  native: exit ${a.status}, ${a.stdout.length} bytes, ${a.stderr.trim()}` +
                 `\n  wasm:   exit ${b.status}, ${b.stdout.length} bytes, ${b.stderr.trim()}`);
   }
+}
+// The race page (book/back/race.md) starts each run at the learning rate
+// race_rates.mjs finds: its numbers are the module's, not typed in.
+const page = readFileSync('book/back/race.md', 'utf8');
+const configs = [...page.matchAll(/```json\n([\s\S]*?)```/g)].map((m) => JSON.parse(m[1]));
+const rates = await raceRates(build);
+for (const [problem, , start, steps] of RACES) {
+  const config = configs.find((c) => c.problem === problem);
+  const what = `the race on ${problem}: each run's learning rate at scale 1 is race_rates.mjs's`;
+  const ok = config && config.steps === steps && config.start.join() === start.join() &&
+    Object.entries(rates[problem]).every(([label, best]) =>
+      config.runs.some((r) => r.label === label && r.settings.includes(`{scale*${best.lr}}`)));
+  if (ok) passed++;
+  else {
+    failed++;
+    console.log(`FAIL ${what}: ${JSON.stringify(rates[problem])}`);
+  }
+  tap.push(`${ok ? 'ok' : 'not ok'} ${passed + failed} - ${what}`);
 }
 tap.push(`1..${passed + failed}`);
 writeFileSync(argv[3] ?? '/dev/null', tap.join('\n') + '\n');
