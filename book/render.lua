@@ -31,7 +31,8 @@ local function html_attribute(s)
   return (s:gsub("&", "&amp;"):gsub('"', "&quot;"):gsub("<", "&lt;"):gsub(">", "&gt;"))
 end
 
--- An interactive figure: its JSON config is the Div's one code block.
+-- An interactive figure: the Div's first block is its JSON config (a code
+-- block), the rest its caption, in HTML only.
 function Div(el)
   if not el.classes:includes("playground") then return nil end
   if not (is_html and playground) then return {} end
@@ -40,8 +41,12 @@ function Div(el)
     error("a playground Div must hold its JSON config as a code block")
   end
   playgrounds = playgrounds + 1
-  return pandoc.RawBlock("html", '<div class="playground" data-config="' .. html_attribute(config.text) ..
-                                 '">(an interactive figure: it needs JavaScript and WebAssembly)</div>')
+  local figure = pandoc.RawBlock("html", '<div class="playground" data-config="' .. html_attribute(config.text) ..
+                                         '">(an interactive figure: it needs JavaScript and WebAssembly)</div>')
+  -- What follows the config is the figure's caption, shown under it.
+  local caption = {}
+  for i = 2, #el.content do table.insert(caption, el.content[i]) end
+  return {figure, pandoc.Div(caption, pandoc.Attr("", {"playground-caption"}))}
 end
 
 local function latex_escape(s)
