@@ -7,7 +7,7 @@
 BOOK := $(BUILD)/book
 PANDOC := pandoc
 FRONT_PAGES := index preface
-BACK_PAGES := race symbols glossary bibliography
+BACK_PAGES := race symbols glossary glossary_zh bibliography
 PAGES := $(FRONT_PAGES) $(LESSONS) $(BACK_PAGES)
 CHAPTER_MD := $(patsubst %,$(BOOK)/src/%.md,$(LESSONS))
 HTML_PAGES := $(patsubst %,$(BOOK)/html/%.html,$(PAGES))

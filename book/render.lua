@@ -11,7 +11,10 @@ HTML pages and the PDF.
     JSON config, see wasm/playground.js): in HTML, when the playground was
     built, a <div> the page's script brings to life, and the two scripts at
     the end of the page; otherwise (the PDF, or no WebAssembly toolchain)
-    nothing: the static figures stay.
+    nothing: the static figures stay;
+  - links to a chapter's page (NN_name.html) go to its heading in the PDF;
+  - Chinese text (the English-Chinese glossary) is marked lang="zh-Hans" in
+    HTML, and set in the CJK font of latex-header.tex in the PDF.
 
 Metadata: chapter (the chapter number, for HTML figure and equation numbers);
 playground ("yes" when build/wasm/playground.wasm was built). ]]
@@ -138,8 +141,70 @@ local function whole_document(doc)
   return doc
 end
 
+-- A page links to a chapter as NN_name.html (e.g. [2](02_momentum.html)). The
+-- PDF is one document, so there the link goes to the heading of the NN-th
+-- numbered chapter instead (plain text if the document has no such chapter).
+local chapter_ids = {}
+local function find_chapters(doc)
+  local n = 0
+  for _, b in ipairs(doc.blocks) do
+    if b.t == "Header" and b.level == 1 and not b.classes:includes("unnumbered") then
+      n = n + 1
+      if b.identifier == "" then b.identifier = "chapter-" .. n end
+      chapter_ids[n] = b.identifier
+    end
+  end
+  return doc
+end
+
+local function Link(el)
+  local nn = el.target:match("^(%d%d)_[%w_]+%.html$")
+  if not nn then return nil end
+  local id = chapter_ids[tonumber(nn)]
+  if not id then return el.content end
+  el.target = "#" .. id
+  return el
+end
+
+-- Chinese: runs of CJK characters (U+2E80 to U+9FFF, fullwidth forms
+-- U+FF00 to U+FFEF) inside a word. The PDF's main font has no glyphs for
+-- them, so LaTeX sets them in \cjkfont; HTML marks them for the browser.
+local function is_cjk(c)
+  return (c >= 0x2E80 and c <= 0x9FFF) or (c >= 0xFF00 and c <= 0xFFEF)
+end
+
+local function Str(el)
+  local runs, run, run_cjk = {}, {}, nil
+  for _, c in utf8.codes(el.text) do
+    local cjk = is_cjk(c)
+    if run_cjk ~= nil and cjk ~= run_cjk then
+      table.insert(runs, {text = table.concat(run), cjk = run_cjk})
+      run = {}
+    end
+    table.insert(run, utf8.char(c))
+    run_cjk = cjk
+  end
+  if run_cjk == nil then return nil end
+  table.insert(runs, {text = table.concat(run), cjk = run_cjk})
+  if #runs == 1 and not runs[1].cjk then return nil end
+  local out = {}
+  for _, r in ipairs(runs) do
+    if not r.cjk then
+      table.insert(out, pandoc.Str(r.text))
+    elseif is_latex then
+      table.insert(out, pandoc.RawInline("latex", "{\\cjkfont " .. r.text .. "}"))
+    else
+      table.insert(out, pandoc.Span({pandoc.Str(r.text)}, pandoc.Attr("", {}, {lang = "zh-Hans"})))
+    end
+  end
+  return out
+end
+
 return {
   {Meta = get_meta},
   {CodeBlock = CodeBlock, Para = Para, Math = Math, Div = Div},
   {Pandoc = whole_document},
+  is_latex and {Pandoc = find_chapters} or {},
+  is_latex and {Link = Link} or {},
+  {Str = Str},
 }

@@ -15,7 +15,7 @@ need_build="gcc libc6-dev make pkg-config check libsubunit-dev zlib1g-dev zip un
             clang lld llvm wasi-libc libclang-rt-dev-wasm32 nodejs"
 need_lesson="$need_build gnuplot-nox"
 need_book="$need_lesson pandoc texlive-xetex texlive-latex-recommended texlive-fonts-recommended lmodern fonts-dejavu-core fonts-dejavu-extra
-           chromium"
+           fonts-droid-fallback chromium"
 
 case "${1:-all}" in
     build) wanted=$need_build ;;

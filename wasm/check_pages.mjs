@@ -92,10 +92,15 @@ async function checkPage(page, width) {
       s.dispatchEvent(new Event('input')); return true; })()`);
     const after = await evaluate(`${figure}.querySelector('canvas').toDataURL()`);
     check(moved && before !== after, `${at}, figure ${n + 1}: moving its first slider changes the drawing`);
-    const box = await evaluate(`(() => { ${figure}.scrollIntoView(); const r = ${figure}.getBoundingClientRect();
-      return [r.x, r.y + window.scrollY, r.width, r.height]; })()`);
-    const shot = await call('Page.captureScreenshot', { format: 'png', captureBeyondViewport: true,
+    // The whole page in the viewport, so that the figure's box is where
+    // the capture finds it (nothing moves as the capture grows the page).
+    const tall = await evaluate('document.documentElement.scrollHeight');
+    await call('Emulation.setDeviceMetricsOverride', { width, height: tall, deviceScaleFactor: 1, mobile: width < 500 });
+    const box = await evaluate(`(() => { window.scrollTo(0, 0); const r = ${figure}.getBoundingClientRect();
+      return [r.x, r.y, r.width, r.height]; })()`);
+    const shot = await call('Page.captureScreenshot', { format: 'png',
       clip: { x: box[0], y: box[1], width: box[2], height: box[3], scale: 1 } });
+    await call('Emulation.setDeviceMetricsOverride', { width, height: 900, deviceScaleFactor: 1, mobile: width < 500 });
     writeFileSync(join(shotsDir, `${page.replace(/\.html$/, '')}-${n + 1}-${width}.png`),
                   Buffer.from(shot.data, 'base64'));
   }

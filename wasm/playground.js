@@ -144,6 +144,44 @@
     return context.getImageData(0, 0, width, height);
   }
 
+  // A step between ticks of 1, 2 or 5 times a power of ten, about 6 ticks.
+  function tickStep(range) {
+    const raw = range / 6, power = Math.pow(10, Math.floor(Math.log10(raw)));
+    return power * (raw / power < 1.5 ? 1 : raw / power < 3.5 ? 2 : 5);
+  }
+
+  // Ticks and their numbers along the bottom and left edges, inside the map.
+  function drawAxes(context, width, height, view) {
+    const [x0, x1, y0, y1] = view;
+    context.fillStyle = '#333';
+    context.strokeStyle = '#333';
+    context.lineWidth = 1;
+    context.font = '12px sans-serif';
+    const xs = tickStep(x1 - x0), ys = tickStep(y1 - y0);
+    context.textAlign = 'center';
+    context.textBaseline = 'bottom';
+    for (let x = Math.ceil(x0 / xs) * xs; x <= x1; x += xs) {
+      const px = (x - x0) / (x1 - x0) * width;
+      if (px < 30 || px > width - 15) continue;   // clear of the corner and the edge
+      context.beginPath();
+      context.moveTo(px, height);
+      context.lineTo(px, height - 6);
+      context.stroke();
+      context.fillText(String(Number(x.toPrecision(6))), px, height - 8);
+    }
+    context.textAlign = 'left';
+    context.textBaseline = 'middle';
+    for (let y = Math.ceil(y0 / ys) * ys; y <= y1; y += ys) {
+      const py = (y1 - y) / (y1 - y0) * height;
+      if (py < 10 || py > height - 24) continue;   // clear of the x numbers
+      context.beginPath();
+      context.moveTo(0, py);
+      context.lineTo(6, py);
+      context.stroke();
+      context.fillText(String(Number(y.toPrecision(6))), 9, py);
+    }
+  }
+
   async function figure(div) {
     const config = JSON.parse(div.dataset.config);
     const sliders = config.sliders || [];
@@ -193,6 +231,7 @@
         else
           lines.push(`${r.label}: loss ${last.toPrecision(3)} after ${result.taken} steps`);
       });
+      drawAxes(context, canvas.width, canvas.height, config.view);
       const [sx, sy] = toPixel(config.start[0], config.start[1]);
       context.fillStyle = '#000';
       context.beginPath();
