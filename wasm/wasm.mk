@@ -52,7 +52,7 @@ ifeq ($(WASM_READY),yes)
 wasm: $(BUILD)/wasm/optlab.wasm $(BUILD)/wasm/playground.wasm
 else
 wasm:
-	@echo "wasm: no WebAssembly toolchain (clang, lld, wasi-libc; scripts/deps.sh book installs them): the book keeps its static figures"
+	@echo "wasm: no WebAssembly toolchain (clang, lld, llvm, wasi-libc: scripts/deps.sh installs them): the book keeps its static figures"
 endif
 
 -include $(shell find $(BUILD)/wasm/obj -name '*.d' 2>/dev/null)
