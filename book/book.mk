@@ -69,7 +69,7 @@ $(foreach i,$(shell seq 1 $(words $(PAGES))),$(eval $(call PAGE_RULES,$(word $(i
 $(BOOK)/.playground: wasm/playground.js $(WASM_SRC) wasm/playground.c | $(BUILD)/.deps-book
 	@mkdir -p $(BOOK)/html
 	@if [ "$(WASM_READY)" = yes ]; then \
-	  $(MAKE) --no-print-directory wasm && cp wasm/playground.js $(BOOK)/html/ && \
+	  $(MAKE) --no-print-directory wasm-build && cp wasm/playground.js $(BOOK)/html/ && \
 	  { printf 'window.PLAYGROUND_WASM = "'; base64 -w0 $(BUILD)/wasm/playground.wasm; printf '";\n'; } \
 	    > $(BOOK)/html/playground-wasm.js && echo yes > $@; \
 	else $(MAKE) --no-print-directory wasm && echo no > $@; fi

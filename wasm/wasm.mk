@@ -47,12 +47,13 @@ $(BUILD)/wasm/optlab.wasm: $(BUILD)/wasm/obj/optlab/optlab.o $(WASM_LIB)
 $(BUILD)/wasm/playground.wasm: $(BUILD)/wasm/obj/wasm/playground.o $(WASM_LIB)
 	$(WASM_CC) $(WASM_LDFLAGS) -O2 -mexec-model=reactor -Wl,--export-dynamic -o $@ $^ -lm
 
-.PHONY: wasm
-ifeq ($(WASM_READY),yes)
-wasm: $(BUILD)/wasm/optlab.wasm $(BUILD)/wasm/playground.wasm
-else
-wasm:
-	@echo "wasm: no WebAssembly toolchain (clang, lld, llvm, wasi-libc: scripts/deps.sh installs them): the book keeps its static figures"
-endif
+# Decided as the recipe runs, not as make reads this file: scripts/deps.sh
+# (the .deps-build stamp) may install the toolchain during this very make.
+.PHONY: wasm wasm-build
+wasm: | $(BUILD)/.deps-build
+	@if [ "$(WASM_READY)" = yes ]; then $(MAKE) --no-print-directory wasm-build; else \
+	  echo "wasm: no WebAssembly toolchain (clang, lld, llvm, wasi-libc: scripts/deps.sh installs them):" \
+	       "the book keeps its static figures"; fi
+wasm-build: $(BUILD)/wasm/optlab.wasm $(BUILD)/wasm/playground.wasm
 
 -include $(shell find $(BUILD)/wasm/obj -name '*.d' 2>/dev/null)
