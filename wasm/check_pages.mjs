@@ -19,7 +19,8 @@ mkdirSync(shotsDir, { recursive: true });
 
 // Chromium reads commands on fd 3 and writes replies and events on fd 4,
 // each a JSON text ending in a NUL byte.
-const browser = spawn('chromium', ['--headless', '--no-sandbox', '--disable-gpu', '--remote-debugging-pipe',
+const browser = spawn('chromium', ['--headless', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage',
+                                   '--remote-debugging-pipe',
                                    '--allow-file-access-from-files', 'about:blank'],
                       { stdio: ['ignore', 'ignore', 'ignore', 'pipe', 'pipe'] });
 const [toBrowser, fromBrowser] = [browser.stdio[3], browser.stdio[4]];
