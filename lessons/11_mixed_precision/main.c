@@ -19,7 +19,9 @@
  * Tables print here and go to DIR/out/11_mixed_precision/, figures to
  * DIR/fig/. --steps is the MLP's steps (2000; --quick a tenth, and the GPT
  * 24 steps in place of 150); --seed draws the starts, the batches and the
- * scaler's gradients. About a minute; --quick about two seconds. */
+ * scaler's gradients. About a minute; --quick about two seconds. What it
+ * measures with (the watched runs, FP16's shares, the accounting, the
+ * GradScaler's loop) is in mixed_measures.h. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,6 +33,7 @@
 #include "grad_scaler.h"
 #include "lowp.h"
 #include "mixed.h"
+#include "mixed_measures.h"
 #include "rng.h"
 #include "runs.h"
 
@@ -53,15 +56,8 @@ static const OptionSpec FLAGS[] = {
 #define FP16_OVERFLOW 65520.0
 /* PyTorch's 2000 clean steps before a growth would not show in a table. */
 #define GROWTH_INTERVAL 4
-#define NUMEL 3
 
 /* ---- 1. the swallowed update: what a step must be to survive --------------------------- */
-
-/* The spacing of float32 at w: the distance from |w| to the next float up. */
-static float fp32_ulp(float w)
-{
-    return nextafterf(fabsf(w), INFINITY) - fabsf(w);
-}
 
 static void spacing(Report *r)
 {
@@ -112,31 +108,6 @@ static Run recipe_run(int k, const LessonArgs *a, MixedAdamWConfig *cfg)
                  .batch_seed = (uint64_t)a->seed};
 }
 
-/* Which share of the weights a step changed, step by step. */
-typedef struct {
-    double *moved;   /* [steps + 1]: moved[t], a share, for step t */
-    int t;
-} Moved;
-
-static void watch_moved(const Optimizer *opt, const float *before, const float *after, void *ctx)
-{
-    if (!after) return;
-    Moved *m = ctx;
-    const size_t n = paramlist_numel(&opt->params);
-    size_t moved = 0;
-    for (size_t i = 0; i < n; i++) moved += after[i] != before[i];
-    m->moved[++m->t] = (double)moved / (double)n;
-}
-
-/* The first step from which the share moved stays below half: where the
- * weights stop following the optimizer. 0 if it never does. */
-static int stall_step(const double *moved, int steps)
-{
-    int stall = 0;
-    for (int t = steps; t >= 1 && moved[t] < 0.5; t--) stall = t;
-    return stall;
-}
-
 static void mlp_recipes(Report *r, const LessonArgs *a, Problem *p)
 {
     const Column columns[] = {{"recipe", "%s"}, {"final\nloss", "%.4f"}, {"test\naccuracy", "%.1f%%"},
@@ -155,11 +126,11 @@ static void mlp_recipes(Report *r, const LessonArgs *a, Problem *p)
         Run run = recipe_run(k, a, &cfg);
         Curve c = run_curve(p, run, 20, NULL);
         if (c.message[0]) fail("%s: %s", RECIPE[k], c.message);
-        Moved m = {doubles_new((size_t)steps + 1), 0};
-        if (run_watched(p, run, watch_moved, &m) != steps) fail("%s stopped early on the MLP", RECIPE[k]);
+        double *moved = doubles_new((size_t)steps + 1);   /* moved[t]: the share step t changed */
+        if (moved_shares(p, run, moved) != steps) fail("%s stopped early on the MLP", RECIPE[k]);
         double first = 0, last = 0;
-        for (int i = 1; i <= 10; i++) first += m.moved[i] / 10, last += m.moved[steps + 1 - i] / 10;
-        const int stall = stall_step(m.moved, steps);
+        for (int i = 1; i <= 10; i++) first += moved[i] / 10, last += moved[steps + 1 - i] / 10;
+        const int stall = stall_step(moved, steps);
         table_row(t, RECIPE[k], c.final_loss, 100 * c.final_accuracy, 100 * first, 100 * last, stall);
         report_values(r, RECIPE_TAG[k], (NamedValue[]){{"mlp_%s_loss", "%.4f", c.final_loss},
                                                         {"mlp_%s_acc", "%.1f", 100 * c.final_accuracy},
@@ -167,8 +138,8 @@ static void mlp_recipes(Report *r, const LessonArgs *a, Problem *p)
                                                         {"mlp_%s_moved_last", "%.1f", 100 * last},
                                                         {"mlp_%s_stall", "%d", stall}, {NULL}});
         figure_checkpoints(fig, RECIPE_STYLE[k], &c, "%s", RECIPE[k]);
-        figure_curve(mv, RECIPE_STYLE[k], m.moved, 1, steps, "%s", RECIPE[k]);
-        free(m.moved);
+        figure_curve(mv, RECIPE_STYLE[k], moved, 1, steps, "%s", RECIPE[k]);
+        free(moved);
     }
     table_note(t, "%d steps of batch %d at lr %g, AdamW's defaults otherwise, the same start and batches;",
                steps, MLP_BATCH, (double)MLP_LR);
@@ -188,75 +159,39 @@ static void mlp_recipes(Report *r, const LessonArgs *a, Problem *p)
 #define SCALES 3
 static const double LOSS_SCALE[SCALES] = {1, 256, 65536};
 
-/* At a few steps of an FP32 run, what FP16 makes of the gradient times
- * each loss scale: the share of its nonzero elements that become 0, that
- * become subnormal (fewer than 11 significant bits), that overflow. */
-typedef struct {
-    int at[UNDERFLOW_POINTS];                 /* the steps looked at */
-    int next;                                  /* the next of them to come */
-    long t;                                    /* steps seen so far */
-    double zero[UNDERFLOW_POINTS][SCALES], subnormal[UNDERFLOW_POINTS][SCALES],
-        overflow[UNDERFLOW_POINTS][SCALES], largest[UNDERFLOW_POINTS];
-    double bf16_zero[UNDERFLOW_POINTS];        /* the same gradient in BF16, unscaled */
-} Underflow;
-
-static void watch_gradients(const Optimizer *opt, const float *before, const float *after, void *ctx)
-{
-    (void)before;
-    Underflow *u = ctx;
-    if (after || u->next == UNDERFLOW_POINTS || ++u->t != u->at[u->next]) return;
-    const int k = u->next++;
-    double nonzero = 0;
-    for (int i = 0; i < opt->params.count; i++) {
-        const Tensor *g = opt->params.grads[i];
-        for (size_t j = 0; j < g->numel; j++) {
-            const float x = g->data[j];
-            if (x == 0.0f) continue;
-            nonzero++;
-            u->largest[k] = fmax(u->largest[k], fabsf(x));
-            u->bf16_zero[k] += bf16_round(x) == 0.0f;
-            for (int s = 0; s < SCALES; s++) {
-                const float h = fp16_round((float)(x * LOSS_SCALE[s]));
-                u->zero[k][s] += h == 0.0f;
-                u->subnormal[k][s] += h != 0.0f && fabsf(h) < 0x1p-14f;
-                u->overflow[k][s] += isinf(h);
-            }
-        }
-    }
-    for (int s = 0; s < SCALES; s++)
-        u->zero[k][s] /= nonzero, u->subnormal[k][s] /= nonzero, u->overflow[k][s] /= nonzero;
-    u->bf16_zero[k] /= nonzero;
-}
-
 /* Returns the share (percent) of the last gradient's nonzero elements that
  * BF16 makes 0. */
 static double fp16_underflow(Report *r, const LessonArgs *a, Problem *p)
 {
     MixedAdamWConfig cfg;
     Run run = recipe_run(0, a, &cfg);   /* FP32 AdamW */
-    Underflow u = {.at = {1, a->steps / 20, a->steps / 4, a->steps}};
-    if (run_watched(p, run, watch_gradients, &u) != run.steps) fail("AdamW stopped early on the MLP");
+    /* At a few steps of the run, what FP16 makes of the gradient times each
+     * loss scale. */
+    const int at[UNDERFLOW_POINTS] = {1, a->steps / 20, a->steps / 4, a->steps};
+    Fp16Shares u[UNDERFLOW_POINTS];
+    if (fp16_at_steps(p, run, at, UNDERFLOW_POINTS, LOSS_SCALE, SCALES, u) != run.steps)
+        fail("AdamW stopped early on the MLP");
     const Column columns[] = {{"step", "%d"},         {"largest\n|grad|", "%.2g"}, {"scale 1\nto 0", "%.1f%%"},
                               {"\nsubn.", "%.1f%%"}, {"scale 256\nto 0", "%.1f%%"}, {"\nsubn.", "%.1f%%"},
                               {"scale 65536\nto 0", "%.2f%%"}, {"\nsubn.", "%.2f%%"}, {"\ninf", "%.2f%%"},
                               {NULL, NULL}};
     Table *t = table_begin(r, "fp16_gradients", "The MLP's gradients stored in FP16, times a loss scale", columns);
     for (int k = 0; k < UNDERFLOW_POINTS; k++)
-        table_row(t, u.at[k], u.largest[k], 100 * u.zero[k][0], 100 * u.subnormal[k][0], 100 * u.zero[k][1],
-                  100 * u.subnormal[k][1], 100 * u.zero[k][2], 100 * u.subnormal[k][2], 100 * u.overflow[k][2]);
+        table_row(t, at[k], u[k].largest, 100 * u[k].zero[0], 100 * u[k].subnormal[0], 100 * u[k].zero[1],
+                  100 * u[k].subnormal[1], 100 * u[k].zero[2], 100 * u[k].subnormal[2], 100 * u[k].overflow[2]);
     table_note(t, "shares of the gradient's nonzero elements, FP32 AdamW at lr %g, batch %d; FP16's", (double)MLP_LR,
                MLP_BATCH);
     table_note(t, "smallest normal number is 2^-14 (6.1e-5); subn.: subnormal, from 2^-24 (6.0e-8) up to it.");
     table_end(t);
     const int last = UNDERFLOW_POINTS - 1;
-    report_values(r, NULL, (NamedValue[]){{"fp16_last_step", "%d", u.at[last]},
-                                          {"fp16_last_zero", "%.1f", 100 * u.zero[last][0]},
-                                          {"fp16_last_subnormal", "%.1f", 100 * u.subnormal[last][0]},
-                                          {"fp16_last_zero_scaled", "%.2f", 100 * u.zero[last][2]},
-                                          {"fp16_last_inf_scaled", "%.2f", 100 * u.overflow[last][2]},
-                                          {"bf16_last_zero", "%.2f", 100 * u.bf16_zero[last]},
+    report_values(r, NULL, (NamedValue[]){{"fp16_last_step", "%d", at[last]},
+                                          {"fp16_last_zero", "%.1f", 100 * u[last].zero[0]},
+                                          {"fp16_last_subnormal", "%.1f", 100 * u[last].subnormal[0]},
+                                          {"fp16_last_zero_scaled", "%.2f", 100 * u[last].zero[2]},
+                                          {"fp16_last_inf_scaled", "%.2f", 100 * u[last].overflow[2]},
+                                          {"bf16_last_zero", "%.2f", 100 * u[last].bf16_zero},
                                           {NULL}});
-    return 100 * u.bf16_zero[last];
+    return 100 * u[last].bf16_zero;
 }
 
 /* ---- 4. the study notes' claims ----------------------------------------------------------- */
@@ -298,33 +233,13 @@ static void claims(Report *r, double bf16_grads_zero)
 
 /* ---- 5. memory per parameter, recipe by recipe (lesson 10's accounting) ---------------- */
 
-/* The accounting of n parameters of AdamW as 4096 x 4096 matrices. */
-static MemoryTable adamw_account(double n, MemoryRecipe recipe, int grads_fp32)
-{
-    MemoryQuery q = {.params = n, .rows = 4096, .cols = 4096, .recipe = recipe, .grads_fp32 = grads_fp32};
-    if (!memory_optimizer_find("adamw", &q.opt)) fail("no optimizer adamw");
-    MemoryTable t;
-    char err[256];
-    if (memory_account(&q, &t, err, sizeof err) != 0) fail("%s", err);
-    return t;
-}
-
-/* The bytes a parameter of the rows of t whose name starts with `prefix`. */
-static double per_param(const MemoryTable *t, const char *prefix)
-{
-    double bytes = 0;
-    for (int i = 0; i < t->num_rows; i++)
-        if (strncmp(t->rows[i].what, prefix, strlen(prefix)) == 0) bytes += t->rows[i].bytes_per_param;
-    return bytes;
-}
-
 static void memory(Report *r)
 {
     const double n = 70e9;
     const MemoryTable fp32 = adamw_account(n, RECIPE_FP32, -1);
     const MemoryTable zero = adamw_account(n, RECIPE_MIXED, 0);    /* BF16 gradients */
     const MemoryTable notes = adamw_account(n, RECIPE_MIXED, 1);   /* FP32 gradients */
-    const double state = per_param(&fp32, "state");                /* AdamW's, in FP32: 8 */
+    const double state = rows_per_param(&fp32, "state");           /* AdamW's, in FP32: 8 */
     /* The two recipes without master weights are the accounting's parts put
      * together: BF16 weights and gradients, and the state in FP32 (llm.c)
      * or in BF16 (a model.to(torch.bfloat16) under torch.optim.AdamW). */
@@ -332,11 +247,11 @@ static void memory(Report *r)
         const char *name, *tag;
         double weights, grads, master, state;
     } rows[] = {
-        {"FP32", "fp32", per_param(&fp32, "parameters"), per_param(&fp32, "gradients"), 0, state},
-        {"BF16 + master, BF16 gradients", "zero", per_param(&zero, "parameters"), per_param(&zero, "gradients"),
-         per_param(&zero, "master"), per_param(&zero, "state")},
-        {"BF16 + master, FP32 gradients", "notes", per_param(&notes, "parameters"),
-         per_param(&notes, "gradients"), per_param(&notes, "master"), per_param(&notes, "state")},
+        {"FP32", "fp32", rows_per_param(&fp32, "parameters"), rows_per_param(&fp32, "gradients"), 0, state},
+        {"BF16 + master, BF16 gradients", "zero", rows_per_param(&zero, "parameters"),
+         rows_per_param(&zero, "gradients"), rows_per_param(&zero, "master"), rows_per_param(&zero, "state")},
+        {"BF16 + master, FP32 gradients", "notes", rows_per_param(&notes, "parameters"),
+         rows_per_param(&notes, "gradients"), rows_per_param(&notes, "master"), rows_per_param(&notes, "state")},
         {"BF16, stochastic rounding", "llmc", BF16_BYTES, BF16_BYTES, 0, state},
         {"BF16 everything", "bf16", BF16_BYTES, BF16_BYTES, 0, state * BF16_BYTES / 4},
     };
@@ -357,29 +272,6 @@ static void memory(Report *r)
 }
 
 /* ---- 6. the tiny GPT in four recipes, and which of its tensors BF16 freezes ------------ */
-
-/* For each of the model's tensors: how many of its coordinate-steps left
- * the weight where it was, and its weights' mean square at the end. */
-typedef struct {
-    int count;
-    size_t offset[64], numel[64];
-    double unchanged[64], mean_square[64], steps;
-} TensorSteps;
-
-static void watch_tensors(const Optimizer *opt, const float *before, const float *after, void *ctx)
-{
-    if (!after) return;
-    TensorSteps *ts = ctx;
-    ts->steps++;
-    for (int i = 0; i < ts->count; i++) {
-        double same = 0, sq = 0;
-        for (size_t j = ts->offset[i]; j < ts->offset[i] + ts->numel[i]; j++)
-            same += after[j] == before[j], sq += (double)after[j] * after[j];
-        ts->unchanged[i] += same / (double)ts->numel[i];
-        ts->mean_square[i] = sq / (double)ts->numel[i];
-    }
-    (void)opt;
-}
 
 static void gpt_recipes(Report *r, const LessonArgs *a, Problem *gpt)
 {
@@ -414,27 +306,26 @@ static void gpt_recipes(Report *r, const LessonArgs *a, Problem *gpt)
     figure_close(fig);
 
     /* Which tensors stop moving when everything is BF16. */
-    TensorSteps ts = {.count = gpt->params.count};
-    if (ts.count > 64) fail("more than 64 tensors");
-    for (int i = 0, at = 0; i < ts.count; i++)
-        ts.offset[i] = (size_t)at, ts.numel[i] = gpt->params.params[i]->numel, at += (int)ts.numel[i];
+    const int count = gpt->params.count;
+    double *unchanged = doubles_new((size_t)count), *rms = doubles_new((size_t)count);
     MixedAdamWConfig cfg;
     Run run = recipe_run(1, a, &cfg);
     run.lr = GPT_LR, run.steps = steps, run.batch = GPT_BATCH;
-    if (run_watched(gpt, run, watch_tensors, &ts) != steps) fail("BF16 AdamW stopped early on the GPT");
+    if (tensor_unchanged(gpt, run, unchanged, rms) != steps) fail("BF16 AdamW stopped early on the GPT");
     const Column tcolumns[] = {{"tensor", "%s"}, {"numel", "%d"}, {"RMS\nweight", "%.3g"},
                                {"BF16 step kept\nat that size", "%.2g"}, {"steps that did\nnot move it", "%.1f%%"},
                                {NULL, NULL}};
     Table *tt = table_begin(r, "gpt_frozen", "The tiny GPT's tensors under all-BF16 AdamW: which ones stop moving",
                             tcolumns);
     double frozen_gain = 0, gains = 0, other_most = 0;
-    for (int i = 0; i < ts.count; i++) {
+    for (int i = 0; i < count; i++) {
         const char *name = gpt->params.params[i]->name;
-        const double rms = sqrt(ts.mean_square[i]), unchanged = ts.unchanged[i] / ts.steps;
-        table_row(tt, name, (int)ts.numel[i], rms, (double)bf16_smallest_surviving_update((float)rms), 100 * unchanged);
-        if (strstr(name, "ln") && strstr(name, ".weight")) frozen_gain += unchanged, gains++;
-        else other_most = fmax(other_most, unchanged);
+        table_row(tt, name, (int)gpt->params.params[i]->numel, rms[i],
+                  (double)bf16_smallest_surviving_update((float)rms[i]), 100 * unchanged[i]);
+        if (strstr(name, "ln") && strstr(name, ".weight")) frozen_gain += unchanged[i], gains++;
+        else other_most = fmax(other_most, unchanged[i]);
     }
+    free(unchanged), free(rms);
     table_note(tt, "all-BF16 AdamW, lr %g, %d steps; the share of a tensor's coordinate-steps after which", (double)GPT_LR,
                steps);
     table_note(tt, "the weight held the same BF16 number. BF16 step kept: the smallest change a weight of");
@@ -448,18 +339,6 @@ static void gpt_recipes(Report *r, const LessonArgs *a, Problem *gpt)
 }
 
 /* ---- 7. a GradScaler's scale as overflows come and go ------------------------------ */
-
-/* The gradient of step t (from 1): its largest element wanders about 0.5,
- * and steps 9, 10 and 21 bring a spike, as a bad batch does. */
-static void gradient(Rng *rng, int t, float *grad /* [NUMEL] */)
-{
-    double largest = 0.5 * exp(0.3 * rng_normal(rng));
-    if (t == 9 || t == 10) largest *= 20;
-    if (t == 21) largest *= 3;
-    grad[0] = (float)largest;
-    grad[1] = (float)(-0.25 * largest);
-    grad[2] = (float)(1e-3 * largest);
-}
 
 static void scale_trajectory(Report *r, const LessonArgs *a)
 {
@@ -480,23 +359,16 @@ static void scale_trajectory(Report *r, const LessonArgs *a)
                               {"growth\ntracker", "%d"}, {NULL, NULL}};
     Table *t = table_begin(r, "scale", "A GradScaler's scale as overflows come and go", columns);
     for (int step = 1; step <= steps; step++) {
-        float grad[NUMEL];
-        gradient(&rng, step, grad);
+        float grad[SPIKY_NUMEL], scaled[SPIKY_NUMEL];
+        spiky_gradient(&rng, step, grad);
         const float largest = grad[0];
-        /* backward from scale(loss): backward is linear, so each gradient
-         * comes out times the scale, and is stored in fp16 (common/lowp.h) */
-        for (int i = 0; i < NUMEL; i++) grad[i] = fp16_round(grad_scaler_scale(&scaler, grad[i]));
-        const float scaled = grad[0];
-        grad_scaler_unscale(&scaler, grad, NUMEL);
-        const bool skip = grad_scaler_should_skip(&scaler);
+        const bool skip = scaler_iteration(&scaler, grad, scaled, SPIKY_NUMEL);
         skipped += skip;
-        skipped_spike += skip && (step == 9 || step == 10 || step == 21);   /* gradient()'s spikes */
-        const char *problem = grad_scaler_update(&scaler);
-        if (problem) fail("%s", problem);
+        skipped_spike += skip && (step == 9 || step == 10 || step == 21);   /* spiky_gradient()'s spikes */
         x[step - 1] = step, scale[step - 1] = scaler.scale;
         lowest = fmin(lowest, scaler.scale), highest = fmax(highest, scaler.scale);
         if (step <= TABLE_ROWS)
-            table_row(t, step, (double)largest, (double)scaled, (double)grad[0], skip ? "skipped" : "taken",
+            table_row(t, step, (double)largest, (double)scaled[0], (double)grad[0], skip ? "skipped" : "taken",
                       (double)scaler.scale, (int)scaler.growth_tracker);
     }
     table_note(t, "GradScaler(init_scale=65536, growth_factor=2, backoff_factor=0.5, growth_interval=%d);",

@@ -7,6 +7,7 @@
 
 AddTests add_mixed_tests;         /* test_mixed.c: the three recipes' steps */
 AddTests add_grad_scaler_tests;   /* test_grad_scaler.c: dynamic loss scaling */
+AddTests add_measures_tests;      /* test_mixed_measures.c: what the program measures with */
 AddTests add_program_tests;       /* test_program.c: the program and the chapter */
 
 Suite *make_suite(void)
@@ -14,6 +15,7 @@ Suite *make_suite(void)
     return lesson_suite_of_files("11_mixed_precision", (AddTests *const[]){
         add_mixed_tests,
         add_grad_scaler_tests,
+        add_measures_tests,
         add_program_tests,
         NULL,
     });
