@@ -189,7 +189,9 @@
     if (!('steps' in values)) values.steps = config.steps;
     div.textContent = '';
     const canvas = element('canvas', { width: 640, height: Math.round(640 * (config.view[3] - config.view[2]) /
-                                                                    (config.view[1] - config.view[0])) }, div);
+                                                                    (config.view[1] - config.view[0])),
+                                       role: 'img', 'aria-label': `The paths of ${config.runs.map((r) => r.label)
+                                         .join(', ')} on ${config.problem}; their losses are listed below.` }, div);
     canvas.style.width = '100%';
     const controls = element('div', { class: 'playground-controls' }, div);
     const status = element('p', { class: 'playground-status', 'aria-live': 'polite' }, div);
