@@ -9,21 +9,19 @@
  * --seed draws the starts and batches (section 2 averages this seed and the
  * next two); --quick shrinks every experiment so that the whole program runs
  * in about a second (the tests use it). The runs themselves, with a
- * schedule, clipping or accumulation, are recipe.h's trace_run. */
+ * schedule, clipping or accumulation, are recipe.h's trace_run; what the
+ * program measures them with is in schedules_measures.h. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
-#include "accumulate.h"
 #include "adamw.h"
-#include "clip.h"
 #include "experiment.h"
 #include "recipe.h"
 #include "runs.h"
 #include "schedules.h"
+#include "schedules_measures.h"
 #include "sgd.h"
-#include "train.h"
 
 static const OptionSpec FLAGS[] = {
     LESSON_FLAGS,
@@ -70,9 +68,10 @@ static void landmark_table(Report *r, double lr[][CURVE_STEPS])
     for (int k = 0; k < SCHEDULES; k++) {
         double *x = lr[k];
         table_row(t, CURVE_LABELS[k], x[at[0]], x[at[1]], x[at[2]], x[at[3]], x[at[4]], x[at[5]]);
-        report_values(r, tags[k], (NamedValue[]){{"sched_%s_first", "%.3g", x[0]}, {"sched_%s_at_100", "%.3g", x[100]},
-                                                 {"sched_%s_last", "%.3g", x[CURVE_STEPS - 1]},
-                                                 {"sched_%s_peak_step", "%d", index_of_max(x, CURVE_STEPS)}, {NULL}});
+        report_values(r, tags[k], (NamedValue[]){
+            {"sched_%s_first", "%.3g", x[0]}, {"sched_%s_at_100", "%.3g", x[100]},
+            {"sched_%s_last", "%.3g", x[CURVE_STEPS - 1]}, {"sched_%s_peak_step", "%d", index_of_max(x, CURVE_STEPS)},
+            {NULL}});
     }
     table_note(t, "the lr in effect for step t + 1 (scheduler.step() after each optimizer step).");
     table_note(t, "LinearLR: from lr/100 over %d steps; CosineAnnealingLR: T_max 800; OneCycleLR:", CURVE_WARMUP);
@@ -89,14 +88,10 @@ static void schedules(Report *r)
                              cosine_annealing(CURVE_LR, 800),   /* run past its T_max */
                              one_cycle(CURVE_LR, CURVE_STEPS, true),
                              warmup_then_cosine(CURVE_LR, CURVE_WARMUP, CURVE_STEPS),
-                             schedule_defaults(SCHEDULE_WARMUP_COSINE)};
-    s[4].lr = CURVE_LR;
-    s[4].warmup_cosine = (WarmupCosineConfig){.warmup_iters = CURVE_WARMUP, .lr_decay_iters = CURVE_STEPS,
-                                              .min_lr = CURVE_LR / 10};
-    double lr[SCHEDULES][CURVE_STEPS], momentum[CURVE_STEPS], drift = 0;
+                             nanogpt_schedule(CURVE_LR, CURVE_WARMUP, CURVE_STEPS, CURVE_LR / 10)};
+    double lr[SCHEDULES][CURVE_STEPS], momentum[CURVE_STEPS];
     for (int k = 0; k < SCHEDULES; k++) schedule_curve(&s[k], CURVE_STEPS, lr[k], k == 2 ? momentum : NULL);
-    for (int t = 0; t < CURVE_STEPS; t++)   /* PyTorch's chained cosine against its closed form */
-        drift = fmax(drift, fabs(lr[1][t] / cosine_annealing_lr_closed_form(&s[1].cosine, CURVE_LR, t) - 1));
+    double drift = closed_form_drift(&s[1], lr[1], CURVE_STEPS);
     landmark_table(r, lr);
 
     Figure *fig = step_figure(r, "07_schedules", "learning rate", CURVE_STEPS,
@@ -120,8 +115,8 @@ static void schedules(Report *r)
         {"sched_cosine_back_up", "%.3g", lr[1][CURVE_STEPS - 1] / CURVE_LR},   /* the share of lr it is back at */
         {"sched_cosine_at_2tmax", "%.3g", schedule_lr(&s[1], 1600)}, {"sched_cosine_drift", "%.1e", drift},
         {"sched_onecycle_momentum_first", "%.3g", momentum[0]}, {"sched_onecycle_momentum_peak", "%.3g", momentum[peak]},
-        {"sched_onecycle_momentum_last", "%.3g", momentum[CURVE_STEPS - 1]},
-        {"sched_linear_at_50", "%.3g", lr[0][50]}, {"sched_nanogpt_at_99", "%.3g", lr[4][99]}, {NULL}});
+        {"sched_onecycle_momentum_last", "%.3g", momentum[CURVE_STEPS - 1]}, {"sched_linear_at_50", "%.3g", lr[0][50]},
+        {"sched_nanogpt_at_99", "%.3g", lr[4][99]}, {NULL}});
 }
 
 /* ---- 2. the same AdamW run under six schedules ---------------------------------- */
@@ -142,10 +137,9 @@ static void schedules_mlp_table(Report *r, const TraceSeeds *runs, int steps, in
     for (int k = 0; k < MLP_SCHEDULES; k++) {
         Spread l = runs[k].loss, tr = runs[k].train, te = runs[k].test;
         table_row(t, MLP_LABELS[k], l.mean, tr.mean, te.mean, te.low, te.high);
-        report_values(r, MLP_TAGS[k], (NamedValue[]){{"mlp_%s_loss", "%.4f", l.mean}, {"mlp_%s_train", "%.1f", tr.mean},
-                                                     {"mlp_%s_test", "%.1f", te.mean},
-                                                     {"mlp_%s_test_low", "%.1f", te.low},
-                                                     {"mlp_%s_test_high", "%.1f", te.high}, {NULL}});
+        report_values(r, MLP_TAGS[k], (NamedValue[]){
+            {"mlp_%s_loss", "%.4f", l.mean}, {"mlp_%s_train", "%.1f", tr.mean}, {"mlp_%s_test", "%.1f", te.mean},
+            {"mlp_%s_test_low", "%.1f", te.low}, {"mlp_%s_test_high", "%.1f", te.high}, {NULL}});
     }
     table_note(t, "lr %g, %d steps of batch %d, the mean of %d start%s; loss on all training examples,",
                MLP_LR, steps, MLP_BATCH, seeds, seeds > 1 ? "s" : "");
@@ -177,9 +171,9 @@ static void schedules_mlp(Report *r, const LessonArgs *a, Problem *p)
     for (int k = 0; k < MLP_FIGURE_SCHEDULES; k++)
         figure_window_means(fig, styles[k], runs[k].curve, window, steps / window, "%s", MLP_LABELS[k]);
     figure_close(fig);
-    report_values(r, NULL, (NamedValue[]){{"mlp_lr", "%g", MLP_LR}, {"mlp_steps", "%d", steps},
-                                          {"mlp_seeds", "%d", seeds}, {"mlp_warmup", "%d", warmup},
-                                          {"mlp_window", "%d", window}, {NULL}});
+    report_values(r, NULL, (NamedValue[]){
+        {"mlp_lr", "%g", MLP_LR}, {"mlp_steps", "%d", steps}, {"mlp_seeds", "%d", seeds}, {"mlp_warmup", "%d", warmup},
+        {"mlp_window", "%d", window}, {NULL}});
     for (int k = 0; k < MLP_SCHEDULES; k++) free(runs[k].curve);
 }
 
@@ -199,15 +193,13 @@ static Trace warmup_run(Report *r, Table *t, const LessonArgs *a, Problem *p, in
     Schedule s = linear_warmup(lr, WARMUP_ITERS);
     Recipe rc = {.schedule = warm ? &s : NULL};
     Trace x = trace_run(p, mlp_run(a, &ADAMW_SPEC, lr, WARMUP_STEPS), &rc, NULL);
-    double spike = spread(x.loss + 1, WARMUP_STEPS - 1).high / x.loss[0];   /* steps 2.. over step 1 */
-    double largest = spread(x.update, WARMUP_STEPS).high;
+    EarlySteps e = early_steps(&x, WARMUP_STEPS);
     table_row(t, (double)lr, warm ? "linear" : "none", x.update[0], lr * sqrt((double)paramlist_numel(&p->params)),
-              largest, spike, x.end_loss);
+              e.largest, e.spike, x.end_loss);
     report_values(r, value_tag(r, "%s_%d", warm ? "warm" : "none", k), (NamedValue[]){
         {"warmup_%s_lr", "%g", lr}, {"warmup_%s_first_update", "%.3g", x.update[0]},
-        {"warmup_%s_largest_update", "%.3g", largest},
-        {"warmup_%s_largest_update_step", "%d", index_of_max(x.update, WARMUP_STEPS) + 1},
-        {"warmup_%s_spike", "%.2f", spike}, {"warmup_%s_end_loss", "%.4f", x.end_loss}, {NULL}});
+        {"warmup_%s_largest_update", "%.3g", e.largest}, {"warmup_%s_largest_update_step", "%d", e.largest_step},
+        {"warmup_%s_spike", "%.2f", e.spike}, {"warmup_%s_end_loss", "%.4f", x.end_loss}, {NULL}});
     return x;
 }
 
@@ -238,9 +230,10 @@ static void warmup(Report *r, const LessonArgs *a, Problem *p)
                          w ? "warm-up" : "no warm-up");
     }
     figure_close(fig);
-    report_values(r, NULL, (NamedValue[]){{"warmup_steps", "%d", WARMUP_STEPS}, {"warmup_iters", "%d", WARMUP_ITERS},
-                                          {"warmup_numel", "%d", (int)paramlist_numel(&p->params)},
-                                          {"warmup_start_loss", "%.3f", tr[0][0].loss[0]}, {NULL}});
+    report_values(r, NULL, (NamedValue[]){
+        {"warmup_steps", "%d", WARMUP_STEPS}, {"warmup_iters", "%d", WARMUP_ITERS},
+        {"warmup_numel", "%d", (int)paramlist_numel(&p->params)}, {"warmup_start_loss", "%.3f", tr[0][0].loss[0]},
+        {NULL}});
     for (int k = 0; k < WARMUP_LRS; k++) trace_free(&tr[k][0]), trace_free(&tr[k][1]);
 }
 
@@ -249,26 +242,19 @@ static void warmup(Report *r, const LessonArgs *a, Problem *p)
 /* The three clippings of the gradient [100, -200, 500] at 1. */
 static void clip_example(Report *r)
 {
-    MemoryLedger ledger = {0};
-    Tensor *w = must(tensor_new_1d(&ledger, "w", TAG_PARAM, 3), "out of memory");
-    Tensor *g = must(tensor_new_1d(&ledger, "w.grad", TAG_GRAD, 3), "out of memory");
-    ParamList params = {1, &w, &g};
     const float grad[3] = {100, -200, 500};
+    float g[3];
+    double after;
     const char *labels[3] = {"clip_grad_norm_(1)", "clip_grad_norm_(1, inf)", "clip_grad_value_(1)"};
     const char *tags[3] = {"norm", "inf", "value"};
     const Column columns[] = {{"call", "%s"}, {"returns", "%.4f"}, {"g[0]", "%.6f"}, {"g[1]", "%.6f"},
                               {"g[2]", "%.6f"}, {"||g||_2 after", "%.4f"}, {NULL, NULL}};
     Table *t = table_begin(r, "clip_example", "The gradient [100, -200, 500] clipped three ways", columns);
-    for (int k = 0; k < 3; k++) {
-        memcpy(g->data, grad, sizeof grad);
-        double returned = NAN;
-        if (k < 2) returned = clip_grad_norm_(&params, 1.0f, k ? INFINITY : 2.0f);
-        else clip_grad_value_(&params, 1.0f);
-        double after = sqrt((double)g->data[0] * g->data[0] + (double)g->data[1] * g->data[1] +
-                            (double)g->data[2] * g->data[2]);
-        table_row(t, labels[k], returned, (double)g->data[0], (double)g->data[1], (double)g->data[2], after);
-        report_values(r, tags[k], (NamedValue[]){{"clip_%s_0", "%.4g", g->data[0]}, {"clip_%s_1", "%.4g", g->data[1]},
-                                                 {"clip_%s_2", "%.4g", g->data[2]}, {"clip_%s_after", "%.4g", after},
+    for (int k = 0; k < 3; k++) {   /* labels[k] is ClipCall k */
+        double returned = clip_vector((ClipCall)k, 1.0f, grad, 3, g, &after);
+        table_row(t, labels[k], returned, (double)g[0], (double)g[1], (double)g[2], after);
+        report_values(r, tags[k], (NamedValue[]){{"clip_%s_0", "%.4g", g[0]}, {"clip_%s_1", "%.4g", g[1]},
+                                                 {"clip_%s_2", "%.4g", g[2]}, {"clip_%s_after", "%.4g", after},
                                                  {NULL}});
     }
     table_nan_text(t, 1, "nothing");
@@ -276,7 +262,6 @@ static void clip_example(Report *r)
     table_note(t, "clip_grad_value_ changes the direction, the two norms keep it");
     table_end(t);
     report_value(r, "clip_total_norm", "%.2f", sqrt(100.0 * 100 + 200.0 * 200 + 500.0 * 500));
-    tensor_free(w), tensor_free(g);
 }
 
 #define HEAVY_COUNT 3
@@ -295,9 +280,7 @@ static Trace clipping_run(Report *r, Table *t, const LessonArgs *a, Problem *p, 
     Recipe rc = {.max_norm = k == 2 ? CLIP_NORM : 0, .heavy = heavy, .heavy_count = k ? HEAVY_COUNT : 0,
                  .heavy_weight = HEAVY_WEIGHT};
     Trace tr = trace_run(p, mlp_run(a, specs[o], lrs[o], steps), &rc, NULL);
-    float *g = floats_new((size_t)tr.steps_done);   /* the gradient norms, sorted for their median */
-    for (int s = 0; s < tr.steps_done; s++) g[s] = (float)tr.grad_norm[s];
-    double largest = spread(tr.grad_norm, tr.steps_done).high, median = sort_median(g, (size_t)tr.steps_done);
+    double largest = spread(tr.grad_norm, tr.steps_done).high, median = median_of(tr.grad_norm, tr.steps_done);
     double highest = tr.highest, share = k == 2 ? 100.0 * tr.clipped / steps : NAN;
     table_row(t, CLIP_NAMES[o], k ? "heavy" : "clean", k == 2 ? "1.0" : "none", tr.end_loss, tr.test_acc, highest,
               median, largest, share);
@@ -306,7 +289,6 @@ static Trace clipping_run(Report *r, Table *t, const LessonArgs *a, Problem *p, 
                                  {"clip_%s_highest", "%.3g", highest}, {"clip_%s_grad_median", "%.3g", median},
                                  {"clip_%s_grad_largest", "%.3g", largest}, {"clip_%s_clipped", "%.1f", share},
                                  {NULL}});
-    free(g);
     return tr;
 }
 
@@ -349,9 +331,9 @@ static void clipping(Report *r, const LessonArgs *a, Problem *p)
             figure_window_means(fig, styles[o][c], shown[o][c].loss, window, steps / window, "%s, %s", CLIP_NAMES[o],
                                 c ? "clipped" : "not clipped");
     figure_close(fig);
-    report_values(r, NULL, (NamedValue[]){{"clip_steps", "%d", steps}, {"clip_heavy_weight", "%g", HEAVY_WEIGHT},
-                                          {"clip_heavy_count", "%d", HEAVY_COUNT}, {"clip_max_norm", "%g", CLIP_NORM},
-                                          {"clip_window", "%d", window}, {NULL}});
+    report_values(r, NULL, (NamedValue[]){
+        {"clip_steps", "%d", steps}, {"clip_heavy_weight", "%g", HEAVY_WEIGHT}, {"clip_heavy_count", "%d", HEAVY_COUNT},
+        {"clip_max_norm", "%g", CLIP_NORM}, {"clip_window", "%d", window}, {NULL}});
     for (int o = 0; o < 2; o++) trace_free(&shown[o][0]), trace_free(&shown[o][1]);
 }
 
@@ -360,30 +342,6 @@ static void clipping(Report *r, const LessonArgs *a, Problem *p)
 #define MICRO 4
 #define ACC_BATCH 64
 #define ACC_RUNS 6
-
-/* The gradients at the start on one batch of 64, as one batch and as 4
- * micro-batches: how far apart they are, on what scale, and their losses. */
-typedef struct {
-    double apart, largest, loss_apart;
-} StartGradients;
-
-static StartGradients start_gradients(const LessonArgs *a, Problem *p)
-{
-    size_t n = paramlist_numel(&p->params);
-    float *g64 = floats_new(n), *gacc = floats_new(n), *sum = floats_new(n);
-    BatchSampler batches;
-    if (batch_sampler_init(&batches, p->num_examples, (uint64_t)a->seed) != 0) fail("out of memory");
-    const int *idx = batch_sampler_next(&batches, ACC_BATCH);
-    p->reset(p, (uint64_t)a->seed);
-    double loss64 = p->loss_and_grad(p, idx, ACC_BATCH);
-    paramlist_get_grads(&p->params, g64);
-    double loss_acc = loss_and_grad_accumulated(p, idx, MICRO, ACC_BATCH / MICRO, sum);
-    paramlist_get_grads(&p->params, gacc);
-    batch_sampler_free(&batches);
-    StartGradients out = {max_abs_difference(g64, gacc, n), max_abs_difference(g64, NULL, n), fabs(loss64 - loss_acc)};
-    free(g64), free(gacc), free(sum);
-    return out;
-}
 
 /* The runs: rows of (optimizer, lr, recipe); each compared with a reference row. */
 typedef struct {
@@ -408,24 +366,23 @@ static const AccumulationRun ACC_ROWS[ACC_RUNS] = {
 static void accumulation_row(Report *r, Table *t, int k, const Trace *tr, float *const *theta, size_t n)
 {
     const AccumulationRun *row = &ACC_ROWS[k];
-    double apart = NAN, relative = NAN;
+    Apart d = {NAN, NAN};
     char from[16] = "";
     if (row->reference >= 0) {
-        apart = max_abs_difference(theta[k], theta[row->reference], n);
-        relative = apart / max_abs_difference(theta[k], NULL, n);
+        d = parameters_apart(theta[k], theta[row->reference], n);
         snprintf(from, sizeof from, "row %d", row->reference + 1);
     }
-    table_row(t, row->label, (double)row->lr, tr->end_loss, tr->test_acc, from, apart, relative);
-    report_values(r, row->tag, (NamedValue[]){{"acc_%s_loss", "%.4f", tr->end_loss},
-                                              {"acc_%s_test", "%.1f", tr->test_acc}, {"acc_%s_apart", "%.2e", apart},
-                                              {"acc_%s_relative", "%.1e", relative}, {NULL}});
+    table_row(t, row->label, (double)row->lr, tr->end_loss, tr->test_acc, from, d.absolute, d.relative);
+    report_values(r, row->tag, (NamedValue[]){
+        {"acc_%s_loss", "%.4f", tr->end_loss}, {"acc_%s_test", "%.1f", tr->test_acc},
+        {"acc_%s_apart", "%.2e", d.absolute}, {"acc_%s_relative", "%.1e", d.relative}, {NULL}});
 }
 
 static void accumulation(Report *r, const LessonArgs *a, Problem *p)
 {
     size_t n = paramlist_numel(&p->params);
     const int steps = a->quick ? 20 : 500;
-    StartGradients g = start_gradients(a, p);
+    StartGradients g = start_gradients(p, (uint64_t)a->seed, ACC_BATCH, MICRO);
     float *theta[ACC_RUNS];
     Trace tr[ACC_RUNS];
     for (int k = 0; k < ACC_RUNS; k++) {
@@ -457,44 +414,35 @@ static void accumulation(Report *r, const LessonArgs *a, Problem *p)
 
 static const char *const NAN_LABELS[NAN_CASES] = {"lr too high", "exploding gradients", "NaN in one image"};
 
-/* Case k: train() with its diagnosis on, from a's seed, until it stops; a
- * row of the table and its values. Returns the diagnosis, in diagnosis[240]. */
-static void nan_case(Report *r, Table *t, const LessonArgs *a, int k, Problem *p, Run run, char *diagnosis)
+static void nan_guard(Report *r, const LessonArgs *a, Problem *mlp)
 {
     const char *causes[] = {"-", "bad data", "exploding gradients", "learning rate too high"};
     const char *tags[NAN_CASES] = {"lr", "exploding", "data"};
     const DivergenceCause right[NAN_CASES] = {CAUSE_LR, CAUSE_EXPLODING, CAUSE_DATA};
-    p->reset(p, (uint64_t)a->seed);
-    Optimizer *opt = run_optimizer(p, (Run){.optimizer = run.optimizer, .lr = run.lr});
-    TrainConfig cfg = {.steps = 2000, .batch = run.batch, .seed = (uint64_t)a->seed, .quiet = true, .diagnose = true};
-    TrainHistory h;
-    if (train(p, opt, &cfg, &h) != 1) fail("the %s case did not stop", tags[k]);
-    table_row(t, NAN_LABELS[k], p->name, opt->name, (double)run.lr, h.diverged_at, causes[h.cause]);
-    snprintf(diagnosis, 240, "%s", h.diagnosis);
-    report_value(r, value_name(r, "nan_%s_step", tags[k]), "%d", h.diverged_at);
-    report_value(r, value_name(r, "nan_%s_cause_right", tags[k]), "%s", h.cause == right[k] ? "yes" : "no");
-    train_history_free(&h);
-    optimizer_free(opt);
-}
-
-static void nan_guard(Report *r, const LessonArgs *a, Problem *mlp)
-{
     Problem *ravine = must(ravine_new(2, 10), "out of memory"), *banana = must(rosenbrock_new(), "out of memory");
     Problem *problems[NAN_CASES] = {ravine, banana, mlp};
-    const Run runs[NAN_CASES] = {{.optimizer = &SGD_SPEC, .lr = 2.5f}, {.optimizer = &SGD_SPEC, .lr = 0.01f},
-                                 {.optimizer = &ADAMW_SPEC, .lr = MLP_LR, .batch = MLP_BATCH}};
+    const uint64_t seed = (uint64_t)a->seed;
+    const Run runs[NAN_CASES] = {{.optimizer = &SGD_SPEC, .lr = 2.5f, .seed = seed},
+                                 {.optimizer = &SGD_SPEC, .lr = 0.01f, .seed = seed},
+                                 {.optimizer = &ADAMW_SPEC, .lr = MLP_LR, .batch = MLP_BATCH, .seed = seed}};
     double pixel = digits_set_train_input(mlp, POISONED, 36, NAN);
     if (isnan(pixel)) fail("cannot change the digits data");
     const Column columns[] = {{"case", "%s"}, {"problem", "%s"}, {"optimizer", "%s"}, {"lr", "%g"},
                               {"stopped\nat step", "%d"}, {"cause found", "%s"}, {NULL, NULL}};
     Table *t = table_begin(r, "nan_guard", "Three ways to a NaN, and what the training loop says", columns);
-    char diagnosis[NAN_CASES][240];
-    for (int k = 0; k < NAN_CASES; k++) nan_case(r, t, a, k, problems[k], runs[k], diagnosis[k]);
+    Divergence d[NAN_CASES];
+    for (int k = 0; k < NAN_CASES; k++) {
+        d[k] = diagnose_divergence(problems[k], runs[k], 2000);
+        table_row(t, NAN_LABELS[k], problems[k]->name, d[k].optimizer, (double)runs[k].lr, d[k].stopped_at,
+                  causes[d[k].cause]);
+        report_value(r, value_name(r, "nan_%s_step", tags[k]), "%d", d[k].stopped_at);
+        report_value(r, value_name(r, "nan_%s_cause_right", tags[k]), "%s", d[k].cause == right[k] ? "yes" : "no");
+    }
     table_note(t, "what train() adds to its message (\"lower the learning rate, clip the gradients,");
     table_note(t, "or check the data for NaN/Inf\") when asked to diagnose (TrainConfig.diagnose):");
     for (int k = 0; k < NAN_CASES; k++) {
         table_note(t, "%s:", NAN_LABELS[k]);
-        table_note_wrapped(t, "  ", diagnosis[k], 86);
+        table_note_wrapped(t, "  ", d[k].diagnosis, 86);
     }
     table_note(t, "ravine: kappa 10, L = 1 (stable below lr 2); rosenbrock from (-1.2, 1); the MLP with");
     table_note(t, "pixel 36 of training example %d set to NaN; at most 2000 steps", POISONED);
@@ -512,25 +460,16 @@ static void nan_guard(Report *r, const LessonArgs *a, Problem *mlp)
 
 static const char *const GPT_LABELS[GPT_RUNS] = {"constant", "warm-up, then constant", "cosine", "warm-up + cosine"};
 
-/* Decay on the weight matrices, not on the biases, gains and embeddings (chapter 6). */
-static int decay_group(const Tensor *param)
-{
-    bool embedding = strcmp(param->name, "wte.weight") == 0 || strcmp(param->name, "wpe.weight") == 0;
-    return param->ndim == 2 && !embedding ? 0 : 1;
-}
-
 /* Run k's row of the table and its values: its end, and its first `early` steps. */
 static void gpt_row(Report *r, Table *t, int k, const Trace *tr, const Problem *p, int early)
 {
     const char *tags[GPT_RUNS] = {"constant", "warmup", "cosine", "warmup_cosine"};
-    double spike = spread(tr->loss + 1, early - 1).high / tr->loss[0], largest = spread(tr->update, early).high;
-    double at_early = spread(tr->loss + early - early / 10, early / 10).mean;   /* the last tenth of the early steps */
-    table_row(t, GPT_LABELS[k], tr->end_loss, tr->end_loss - p->min_loss, at_early, largest);
-    report_values(r, tags[k], (NamedValue[]){{"gpt_%s_val", "%.3f", tr->end_loss},
-                                             {"gpt_%s_gap", "%.3f", tr->end_loss - p->min_loss},
-                                             {"gpt_%s_spike", "%.2f", spike}, {"gpt_%s_early_loss", "%.3f", at_early},
-                                             {"gpt_%s_largest_update", "%.3f", largest},
-                                             {"gpt_%s_first_update", "%.3f", tr->update[0]}, {NULL}});
+    EarlySteps e = early_steps(tr, early);
+    table_row(t, GPT_LABELS[k], tr->end_loss, tr->end_loss - p->min_loss, e.end_loss, e.largest);
+    report_values(r, tags[k], (NamedValue[]){
+        {"gpt_%s_val", "%.3f", tr->end_loss}, {"gpt_%s_gap", "%.3f", tr->end_loss - p->min_loss},
+        {"gpt_%s_spike", "%.2f", e.spike}, {"gpt_%s_early_loss", "%.3f", e.end_loss},
+        {"gpt_%s_largest_update", "%.3f", e.largest}, {"gpt_%s_first_update", "%.3f", tr->update[0]}, {NULL}});
 }
 
 /* The batch loss of the first `early` steps, with warm-up and without, and
@@ -579,11 +518,10 @@ static void gpt(Report *r, const LessonArgs *a)
     table_end(t);
     int window = steps >= 30 ? steps / 30 : 1;
     gpt_figures(r, tr, p, steps, early, warm, window);
-    report_values(r, NULL, (NamedValue[]){{"gpt_lr", "%g", GPT_LR}, {"gpt_steps", "%d", steps},
-                                          {"gpt_warmup", "%d", warm}, {"gpt_early", "%d", early},
-                                          {"gpt_batch", "%d", run.batch}, {"gpt_floor", "%.3f", p->min_loss},
-                                          {"gpt_start_loss", "%.3f", tr[0].loss[0]}, {"gpt_window", "%d", window},
-                                          {NULL}});
+    report_values(r, NULL, (NamedValue[]){
+        {"gpt_lr", "%g", GPT_LR}, {"gpt_steps", "%d", steps}, {"gpt_warmup", "%d", warm}, {"gpt_early", "%d", early},
+        {"gpt_batch", "%d", run.batch}, {"gpt_floor", "%.3f", p->min_loss}, {"gpt_start_loss", "%.3f", tr[0].loss[0]},
+        {"gpt_window", "%d", window}, {NULL}});
     for (int k = 0; k < GPT_RUNS; k++) trace_free(&tr[k]);
     problem_free(p);
 }

@@ -4,10 +4,11 @@
  * own suite gathers its files (common/test_common.c). One line per file. */
 #include "testing.h"
 
-AddTests add_clip_tests;   /* test_clip.c: clipping and accumulation */
+AddTests add_clip_tests;       /* test_clip.c: clipping and accumulation */
 AddTests add_schedule_tests;   /* test_schedules.c: learning-rate schedules */
 AddTests add_program_tests;    /* test_program.c: the program and the chapter */
 AddTests add_recipe_tests;     /* test_recipe.c: the chapter's training loop */
+AddTests add_measures_tests;   /* test_schedules_measures.c: what the program measures with */
 
 Suite *make_suite(void)
 {
@@ -16,6 +17,7 @@ Suite *make_suite(void)
         add_schedule_tests,
         add_program_tests,
         add_recipe_tests,
+        add_measures_tests,
         NULL,
     });
 }

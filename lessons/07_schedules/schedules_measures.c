@@ -1,0 +1,115 @@
+/* schedules_measures.c - what lesson 07's program measures its runs with
+ * (see schedules_measures.h). */
+#include "schedules_measures.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "accumulate.h"
+#include "clip.h"
+#include "experiment.h"
+
+Schedule nanogpt_schedule(double lr, int warmup_iters, int lr_decay_iters, double min_lr)
+{
+    Schedule s = schedule_defaults(SCHEDULE_WARMUP_COSINE);
+    s.lr = lr;
+    s.warmup_cosine = (WarmupCosineConfig){.warmup_iters = warmup_iters, .lr_decay_iters = lr_decay_iters,
+                                           .min_lr = min_lr};
+    return s;
+}
+
+double closed_form_drift(const Schedule *cosine, const double *lr, int steps)
+{
+    double drift = 0;
+    for (int t = 0; t < steps; t++)
+        drift = fmax(drift, fabs(lr[t] / cosine_annealing_lr_closed_form(&cosine->cosine, cosine->lr, t) - 1));
+    return drift;
+}
+
+EarlySteps early_steps(const Trace *tr, int early)
+{
+    int tenth = early / 10;
+    return (EarlySteps){.spike = spread(tr->loss + 1, early - 1).high / tr->loss[0],
+                        .largest = spread(tr->update, early).high,
+                        .largest_step = index_of_max(tr->update, early) + 1,
+                        .end_loss = spread(tr->loss + early - tenth, tenth).mean};
+}
+
+double median_of(const double *x, int n)
+{
+    float *copy = floats_new((size_t)n);
+    for (int i = 0; i < n; i++) copy[i] = (float)x[i];
+    double median = sort_median(copy, (size_t)n);
+    free(copy);
+    return median;
+}
+
+double clip_vector(ClipCall how, float max, const float *grad, size_t n, float *out, double *after)
+{
+    /* clip.h clips a ParamList's gradients: one tensor holds the vector. */
+    MemoryLedger ledger = {0};
+    Tensor *w = must(tensor_new_1d(&ledger, "w", TAG_PARAM, (int)n), "out of memory");
+    Tensor *g = must(tensor_new_1d(&ledger, "w.grad", TAG_GRAD, (int)n), "out of memory");
+    ParamList params = {1, &w, &g};
+    memcpy(g->data, grad, sizeof(float) * n);
+    double returned = NAN;
+    if (how == CLIP_BY_VALUE) clip_grad_value_(&params, max);
+    else returned = clip_grad_norm_(&params, max, how == CLIP_BY_INF_NORM ? INFINITY : 2.0f);
+    memcpy(out, g->data, sizeof(float) * n);
+    double squares = 0;
+    for (size_t i = 0; i < n; i++) squares += (double)out[i] * out[i];
+    *after = sqrt(squares);
+    tensor_free(w), tensor_free(g);
+    return returned;
+}
+
+StartGradients start_gradients(Problem *p, uint64_t seed, int batch, int micro_batches)
+{
+    size_t n = paramlist_numel(&p->params);
+    float *whole = floats_new(n), *micro = floats_new(n), *sum = floats_new(n);
+    BatchSampler batches;
+    if (batch_sampler_init(&batches, p->num_examples, seed) != 0) fail("out of memory");
+    const int *idx = batch_sampler_next(&batches, batch);
+    p->reset(p, seed);
+    double loss = p->loss_and_grad(p, idx, batch);
+    paramlist_get_grads(&p->params, whole);
+    double loss_micro = loss_and_grad_accumulated(p, idx, micro_batches, batch / micro_batches, sum);
+    paramlist_get_grads(&p->params, micro);
+    batch_sampler_free(&batches);
+    StartGradients out = {max_abs_difference(whole, micro, n), max_abs_difference(whole, NULL, n),
+                          fabs(loss - loss_micro)};
+    free(whole), free(micro), free(sum);
+    return out;
+}
+
+Apart parameters_apart(const float *theta, const float *ref, size_t n)
+{
+    double apart = max_abs_difference(theta, ref, n);
+    return (Apart){apart, apart / max_abs_difference(theta, NULL, n)};
+}
+
+Divergence diagnose_divergence(Problem *p, Run run, int max_steps)
+{
+    p->reset(p, run.seed);
+    Optimizer *opt = run_optimizer(p, (Run){.optimizer = run.optimizer, .lr = run.lr});
+    TrainConfig cfg = {.steps = max_steps, .batch = run.batch, .seed = run.seed, .quiet = true, .diagnose = true};
+    TrainHistory h;
+    if (train(p, opt, &cfg, &h) != 1) fail("%s at lr %g did not stop on %s", opt->name, (double)run.lr, p->name);
+    Divergence out = {.stopped_at = h.diverged_at, .cause = h.cause};
+    snprintf(out.diagnosis, sizeof out.diagnosis, "%s", h.diagnosis);
+    snprintf(out.optimizer, sizeof out.optimizer, "%s", opt->name);
+    train_history_free(&h);
+    optimizer_free(opt);
+    return out;
+}
+
+/* Chapter 6's reasons: a LayerNorm gain starts at 1 and decay pulls it to
+ * 0; a bias only shifts a unit's input; an embedding row is trained only
+ * when its token appears, but decay would shrink it at every step. */
+int decay_group(const Tensor *param)
+{
+    bool embedding = strcmp(param->name, "wte.weight") == 0 || strcmp(param->name, "wpe.weight") == 0;
+    return param->ndim == 2 && !embedding ? 0 : 1;
+}

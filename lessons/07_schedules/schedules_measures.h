@@ -1,0 +1,111 @@
+/* schedules_measures.h - what lesson 07's program measures its schedules,
+ * clipping and accumulation with: the numbers it takes out of a recorded
+ * run (recipe.h's Trace), the clippings and the micro-batches worked on
+ * plain arrays, and train()'s guard on a run that diverges.
+ *
+ *   nanogpt_schedule     nanoGPT's warm-up and cosine down to min_lr
+ *   closed_form_drift    how far CosineAnnealingLR's chained steps drift from
+ *                        its closed form
+ *   EarlySteps,          a run's first steps: the loss spike, the largest
+ *   early_steps          update and the loss they end at
+ *   median_of            the median of a run's record (its gradient norms)
+ *   ClipCall,            one of PyTorch's three clippings on a plain vector
+ *   clip_vector
+ *   StartGradients,      one batch's gradient at the start, whole and as
+ *   start_gradients      micro-batches
+ *   Apart,               how far two runs' parameters ended apart
+ *   parameters_apart
+ *   Divergence,          train() with its diagnosis on, run until the loss is
+ *   diagnose_divergence  not finite
+ *   decay_group          chapter 6's grouping: decay the matrices only */
+#ifndef LESSON_SCHEDULES_MEASURES_H
+#define LESSON_SCHEDULES_MEASURES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "recipe.h"
+#include "runs.h"
+#include "schedules.h"
+#include "train.h"
+
+/* nanoGPT's get_lr from lr: up over warmup_iters, half a cosine down to
+ * min_lr at lr_decay_iters, then min_lr. */
+Schedule nanogpt_schedule(double lr, int warmup_iters, int lr_decay_iters, double min_lr);
+
+/* The largest |lr[t] / closed form - 1| over t = 0 .. steps - 1, where
+ * lr[steps] is schedule_curve's record of the CosineAnnealingLR `cosine`:
+ * PyTorch steps the cosine as a chain of ratios, each from the last lr, so
+ * its rounding adds up step by step; the closed form has none to add. */
+double closed_form_drift(const Schedule *cosine, const double *lr /* [steps] */, int steps);
+
+/* What a run's first `early` steps (10 or more, at most its steps_done)
+ * did: what warm-up is for. */
+typedef struct {
+    double spike;       /* the highest batch loss of steps 2..early over step 1's */
+    double largest;     /* the largest ||update|| of a step */
+    int largest_step;   /* the step that took it, 1..early (the first, on a tie) */
+    double end_loss;    /* the mean batch loss of their last tenth (early / 10 steps) */
+} EarlySteps;
+
+EarlySteps early_steps(const Trace *tr, int early);
+
+/* The median of x[n] (n >= 1), as float32: sort_median sorts a copy, so the
+ * record stays in step order. */
+double median_of(const double *x /* [n] */, int n);
+
+/* The clippings of clip.h, by PyTorch's calls. */
+typedef enum {
+    CLIP_BY_NORM,       /* clip_grad_norm_(max): the 2-norm of all the gradients */
+    CLIP_BY_INF_NORM,   /* clip_grad_norm_(max, inf): the largest |g| */
+    CLIP_BY_VALUE,      /* clip_grad_value_(max): each g into [-max, max] */
+} ClipCall;
+
+/* The gradient grad[n] of a single tensor clipped at max as `how` says,
+ * into out[n] (clip.h clips in place; grad stays). Returns what the call
+ * returns, the total norm before clipping (NAN for clip_grad_value_, which
+ * returns nothing), and into *after the 2-norm of out, in double. */
+double clip_vector(ClipCall how, float max, const float *grad /* [n] */, size_t n, float *out /* [n] */,
+                   double *after);
+
+/* The gradient of one batch at the start, worked out at once and as
+ * micro-batches: loss_and_grad_accumulated is only right if these agree. */
+typedef struct {
+    double apart;        /* the largest |difference| between the two gradients */
+    double largest;      /* the largest |g| of the whole batch's: their scale */
+    double loss_apart;   /* |difference| between the two losses */
+} StartGradients;
+
+/* From p's start of `seed`, the first batch of `batch` examples that a
+ * BatchSampler of `seed` draws, whole and as `micro_batches` micro-batches
+ * (which divide batch). Leaves p's gradients the micro-batches'. */
+StartGradients start_gradients(Problem *p, uint64_t seed, int batch, int micro_batches);
+
+/* How far the parameters theta[n] ended from ref[n]: max |theta - ref|,
+ * and that over max |theta|, the scale it is rounding on. */
+typedef struct {
+    double absolute, relative;
+} Apart;
+
+Apart parameters_apart(const float *theta /* [n] */, const float *ref /* [n] */, size_t n);
+
+/* How a run stopped that train() diagnosed. */
+typedef struct {
+    int stopped_at;          /* the step whose loss was not finite */
+    DivergenceCause cause;   /* what train()'s guard took it for */
+    char diagnosis[240];     /* and why, the sentence train() adds to its message */
+    char optimizer[16];      /* the optimizer's name, as train() reports it */
+} Divergence;
+
+/* run.optimizer at run.lr (its default config) on p from its start of
+ * run.seed, batches of run.batch (0: all the examples) drawn from run.seed,
+ * at most max_steps: train() with diagnose on. Fails (the program stops)
+ * if the loss stays finite, as every run the chapter diagnoses must stop. */
+Divergence diagnose_divergence(Problem *p, Run run, int max_steps);
+
+/* ParamGrouping's group of a parameter: 0, "decay", the weight matrices;
+ * 1, "no_decay", the rest (biases, LayerNorm gains) and the embeddings wte
+ * and wpe, as chapter 6 groups them (minGPT's grouping). */
+int decay_group(const Tensor *param);
+
+#endif
