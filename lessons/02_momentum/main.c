@@ -6,18 +6,19 @@
  * Tables print here and go to DIR/out/02_momentum/, figures to DIR/fig/.
  * --steps, --lr, --momentum and --batch set the final experiment, SGD with and
  * without momentum training the digits MLP; --quick shrinks every experiment
- * so that the whole program runs in about a second (the tests use it). */
+ * so that the whole program runs in about a second (the tests use it). The
+ * runs, sweeps and settings it measures with are in momentum_measures.h. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "experiment.h"
 #include "momentum.h"
+#include "momentum_measures.h"
 #include "path_plot.h"
 #include "pit.h"
 #include "problems.h"
 #include "runs.h"
-#include "train.h"
 
 typedef struct {
     LessonArgs lesson;   /* first: the flags every lesson shares */
@@ -36,83 +37,11 @@ static const OptionSpec FLAGS[] = {
  * main() makes it once; the experiments that run on it get it as p. */
 #define CHAPTER_KAPPA 20.0
 
-static SGDMomentumConfig config(float lr, float momentum, bool nesterov)
-{
-    SGDMomentumConfig cfg = SGD_MOMENTUM_DEFAULTS;   /* dampening 0, no weight decay */
-    cfg.lr = lr, cfg.momentum = momentum, cfg.nesterov = nesterov;
-    return cfg;
-}
-
-/* `steps` full-batch steps of SGD with cfg from a problem's start (the
- * ravine's, its only one). */
-static Run full_batch(const SGDMomentumConfig *cfg, int steps)
-{
-    return (Run){.optimizer = &SGD_MOMENTUM_SPEC, .config = cfg, .lr = cfg->lr, .steps = steps};
-}
-
-/* The path of `steps` full-batch steps at these settings from p's start. */
-static TrainHistory path(Problem *p, float lr, float momentum, bool nesterov, int steps)
-{
-    SGDMomentumConfig cfg = config(lr, momentum, nesterov);
-    return run_path(p, full_batch(&cfg, steps));
-}
-
-/* The steps to the target at these settings (-1: not within max_steps). */
-static int steps_to_target(Problem *p, float lr, float momentum, bool nesterov, int max_steps)
-{
-    SGDMomentumConfig cfg = config(lr, momentum, nesterov);
-    return run_steps_to_target(p, full_batch(&cfg, max_steps));
-}
-
-/* ---- the sweeps: the best settings, measured --------------------------------- */
-
-/* The grids every sweep of the chapter uses: learning rates 10^(k/16) from
- * 0.03 to 4.2 (L = 1 on every ravine, so 2/L = 2 is inside), and momentum
- * 1 - 10^(-j/8), from 0.25 to 0.999, finer as it approaches 1. */
-#define LR_GRID 35
-#define BETA_GRID 24
-
-typedef struct {
-    int steps;            /* steps to the target, or -1 */
-    float lr, momentum;
-} Best;
-
-/* The fewest steps to the target over the lr grid at each momentum of
- * betas[count] (count <= BETA_GRID), each to beat the best before it. */
-static Best sweep_betas(Problem *p, const float *betas, int count, bool nesterov, int max_steps)
-{
-    float lrs[LR_GRID];
-    lr_grid(lrs, LR_GRID, -24, 16);
-    SGDMomentumConfig cfgs[BETA_GRID];
-    for (int j = 0; j < count; j++) cfgs[j] = config(0.0f, betas[j], nesterov);   /* the sweep sets lr */
-    GridBest b = sweep_configs_steps_to_target(p, full_batch(cfgs, max_steps), cfgs, sizeof *cfgs, count, lrs,
-                                               LR_GRID);
-    return b.steps >= 0 ? (Best){b.steps, b.lr, betas[b.config]} : (Best){-1, 0, 0};
-}
-
-/* The fewest steps to the target over the grids: learning rates only when
- * with_momentum is false, learning rates and momentum otherwise. */
-static Best sweep(Problem *p, bool with_momentum, bool nesterov, int max_steps)
-{
-    float betas[BETA_GRID] = {0.0f};
-    for (int j = 0; with_momentum && j < BETA_GRID; j++) betas[j] = (float)(1.0 - pow(10.0, -(j + 1) / 8.0));
-    return sweep_betas(p, betas, with_momentum ? BETA_GRID : 1, nesterov && with_momentum, max_steps);
-}
-
-/* Heavy ball's optimal settings for a quadratic with curvatures in [mu, L]
- * (Polyak 1964): lr = 4 / (sqrt L + sqrt mu)^2, beta = ((sqrt k - 1)/(sqrt k + 1))^2. */
-static void heavy_ball_theory(double L, double mu, float *lr, float *beta)
-{
-    double k = L / mu;
-    *lr = (float)(4.0 / ((sqrt(L) + sqrt(mu)) * (sqrt(L) + sqrt(mu))));
-    *beta = (float)(((sqrt(k) - 1.0) / (sqrt(k) + 1.0)) * ((sqrt(k) - 1.0) / (sqrt(k) + 1.0)));
-}
-
 /* ---- 1. the problem: gradient descent on chapter 1's ravine ------------------ */
 
 static void gd_ravine(Report *r, Problem *p)
 {
-    TrainHistory h = path(p, 1.8f, 0.0f, false, 8);
+    TrainHistory h = momentum_path(p, 1.8f, 0.0f, false, 8);
     const Column columns[] = {{"step", "%d"}, {"x", "%.4f"}, {"y", "%.4f"}, {"grad x", "%.4f"},
                               {"grad y", "%.4f"}, {NULL, NULL}};
     Table *t = table_begin(r, "gd_ravine", "Gradient descent on chapter 1's ravine, lr = 1.8", columns);
@@ -124,7 +53,7 @@ static void gd_ravine(Report *r, Problem *p)
         if (s < 8) sum_gx += gx, sum_gy += gy;
     }
     /* How many steps does gradient descent need at its best learning rate? */
-    Best gd = sweep(p, false, false, 100000);
+    Best gd = sweep_momentum(p, false, false, 100000);
     table_note(t, "sum of the 8 gradients used: %.4f %.4f", sum_gx, sum_gy);
     table_note(t, "best lr of the sweep: %g, steps until the loss is 1e-6 of its start: %d", gd.lr, gd.steps);
     table_end(t);
@@ -137,12 +66,13 @@ static void gd_ravine(Report *r, Problem *p)
 
 static void ravine_paths(Report *r, Problem *p)
 {
-    Best gd = sweep(p, false, false, 100000), hb = sweep(p, true, false, 100000);
+    Best gd = sweep_momentum(p, false, false, 100000), hb = sweep_momentum(p, true, false, 100000);
     float theory_lr, theory_beta;
     heavy_ball_theory(1.0, 1.0 / CHAPTER_KAPPA, &theory_lr, &theory_beta);
-    int theory_steps = steps_to_target(p, theory_lr, theory_beta, false, 100000);
+    int theory_steps = momentum_steps(p, theory_lr, theory_beta, false, 100000);
     const int steps = 30;
-    TrainHistory gd_path = path(p, gd.lr, 0.0f, false, steps), hb_path = path(p, hb.lr, hb.momentum, false, steps);
+    TrainHistory gd_path = momentum_path(p, gd.lr, 0.0f, false, steps);
+    TrainHistory hb_path = momentum_path(p, hb.lr, hb.momentum, false, steps);
 
     const Column columns[] = {{"method", "%s"}, {"lr", "%.3f"}, {"momentum", "%.3f"}, {"steps to 1e-6", "%d"},
                               {"loss after 30 steps", "%.2e"}, {NULL, NULL}};
@@ -168,35 +98,6 @@ static void ravine_paths(Report *r, Problem *p)
 }
 
 /* ---- 3. steps against the condition number ------------------------------------ */
-
-/* The ravine of this experiment has KAPPA_DIM coordinates, their curvatures
- * spread geometrically from 1/kappa to 1, like the spectrum of a real model
- * (with only two curvatures, a lucky setting can exploit the gap between them). */
-#define KAPPA_DIM 10
-
-/* One ravine of the kappa sweep: the best settings of each method and the
- * steps theory's settings take. */
-typedef struct {
-    Best gd, hb, nag;
-    int gd_theory, hb_theory;
-    float hb_theory_beta;
-} KappaRow;
-
-static KappaRow kappa_row(double kappa)
-{
-    Problem *p = must(ravine_new(KAPPA_DIM, kappa), "out of memory");
-    int cap = (int)(20 * kappa) + 1000;
-    KappaRow row = {.gd = sweep(p, false, false, cap)};
-    row.hb = sweep(p, true, false, row.gd.steps > 0 ? row.gd.steps : cap);
-    row.nag = sweep(p, true, true, row.gd.steps > 0 ? row.gd.steps : cap);
-    /* Theory: GD's best lr is 2/(L + mu); heavy ball's is Polyak's. */
-    float lr;
-    heavy_ball_theory(1.0, 1.0 / kappa, &lr, &row.hb_theory_beta);
-    row.gd_theory = steps_to_target(p, (float)(2.0 / (1.0 + 1.0 / kappa)), 0.0f, false, cap);
-    row.hb_theory = steps_to_target(p, lr, row.hb_theory_beta, false, cap);
-    problem_free(p);
-    return row;
-}
 
 #define MAX_KAPPAS 7
 /* The step counts whose slope against kappa the table notes: each method's
@@ -270,10 +171,9 @@ static void beta_sweep(Report *r, Problem *p, const LessonArgs *a)
                                                   "set key outside right\n");
     int plain_steps = 0;
     for (int b = 0; b < 4; b++) {
-        TrainHistory h = path(p, 0.1f, betas[b], false, steps);
-        int reached = steps_to_target(p, 0.1f, betas[b], false, 100000), flips_x = sign_changes(&h, 0, 100);
-        double min_x = 0.0;
-        for (int s = 0; s <= h.steps_done; s++) min_x = fmin(min_x, h.path[2 * s]);
+        TrainHistory h = momentum_path(p, 0.1f, betas[b], false, steps);
+        int reached = momentum_steps(p, 0.1f, betas[b], false, 100000), flips_x = sign_changes(&h, 0, 100);
+        double min_x = most_negative(&h, 0);
         Best best = sweep_betas(p, &betas[b], 1, false, 100000);   /* for this momentum alone */
         table_row(t, betas[b], reached, flips_x, sign_changes(&h, 1, 100), min_x, best.lr, best.steps);
         figure_curve(fig, styles[b], h.loss, 0, h.steps_done < plot_steps ? h.steps_done : plot_steps,
@@ -306,10 +206,8 @@ static void oscillation(Report *r, Problem *p)
         int flips[3];
         double y[3];
         for (int b = 0; b < 3; b++) {
-            TrainHistory h = path(p, lrs[l], betas[b], false, steps);
-            flips[b] = sign_changes(&h, 1, steps);
-            y[b] = fabs(h.path[2 * steps + 1]);
-            train_history_free(&h);
+            RavineEnd end = ravine_end(p, lrs[l], betas[b], false, steps, steps);
+            flips[b] = end.y_flips, y[b] = end.y_at;
             report_value(r, value_name(r, "osc_flips_lr%d_b%d", l, b), "%d", flips[b]);
             report_value(r, value_name(r, "osc_y_lr%d_b%d", l, b), "%.0e", y[b]);
         }
@@ -326,7 +224,7 @@ static void nesterov_figure(Report *r, Problem *p, float beta)
     Figure *fig = ravine_map(r, "02_nesterov_paths", p, (MapView){3.0, -3.5, 1.2, "x (flat floor)",
                                                                    "below horizontal"});
     for (int nesterov = 0; nesterov < 2; nesterov++) {
-        TrainHistory h = path(p, 0.5f, beta, nesterov, 40);
+        TrainHistory h = momentum_path(p, 0.5f, beta, nesterov, 40);
         figure_path(fig, &h, nesterov ? "linespoints ls 3" : "linespoints ls 2",
                     nesterov ? "Nesterov" : "heavy ball");
         train_history_free(&h);
@@ -351,12 +249,8 @@ static void nesterov_table(Report *r, Problem *p, const LessonArgs *a)
          * after 20 steps, NaN where the loss grew. */
         double end[2], loss[2], y20[2];
         for (int nesterov = 0; nesterov < 2; nesterov++) {
-            TrainHistory h = path(p, lrs[i], beta, nesterov, steps);
-            bool grew = h.diverged_at || h.loss[steps] > h.loss[0];
-            end[nesterov] = h.loss[steps];
-            loss[nesterov] = grew ? NAN : end[nesterov];
-            y20[nesterov] = grew ? NAN : fabs(h.path[2 * 20 + 1]);
-            train_history_free(&h);
+            RavineEnd e = ravine_end(p, lrs[i], beta, nesterov, steps, 20);
+            end[nesterov] = e.loss, loss[nesterov] = e.grew ? NAN : e.loss, y20[nesterov] = e.grew ? NAN : e.y_at;
         }
         table_row(t, lrs[i], loss[0], loss[1], y20[0], y20[1]);
         if (lrs[i] == 0.5f)
@@ -364,10 +258,8 @@ static void nesterov_table(Report *r, Problem *p, const LessonArgs *a)
                                                   {"hb_y20_lr05", "%.2f", y20[0]},
                                                   {"nag_y20_lr05", "%.1e", y20[1]}, {NULL}});
     }
-    /* The largest lr in [0, 8] at which the loss ends below its start. */
-    SGDMomentumConfig hb = config(0.0f, beta, false), nag = config(0.0f, beta, true);
-    double hb_max = largest_lr(p, full_batch(&hb, bisect_steps), loss_ends_lower, 0.0, 8.0, 30);
-    double nag_max = largest_lr(p, full_batch(&nag, bisect_steps), loss_ends_lower, 0.0, 8.0, 30);
+    double hb_max = largest_stable_lr(p, beta, false, bisect_steps);
+    double nag_max = largest_stable_lr(p, beta, true, bisect_steps);
     table_note(t, "largest lr that does not diverge, measured (theory for a quadratic, L = 1):");
     table_note(t, "  heavy ball %.3f (2(1+b) = %.3f)   Nesterov %.3f (2(1+b)/(1+2b) = %.3f)", hb_max,
                2.0 * (1 + beta), nag_max, 2.0 * (1 + beta) / (1 + 2 * beta));
@@ -378,92 +270,38 @@ static void nesterov_table(Report *r, Problem *p, const LessonArgs *a)
 
 /* ---- 6. two ways to write the velocity ------------------------------------------ */
 
-/* Form B: v = beta v + (1 - beta) g from v = 0, at lr / (1 - beta): the same
- * update function, told that the (zero) buffer already exists, so that its
- * first step is damped as well. */
-typedef struct {
-    const SGDMomentumConfig *ema;
-    float buffer[2];
-} FormB;
-
-static void form_b_step(float *x, const float *g, size_t n, long t, void *ctx)
-{
-    FormB *b = ctx;
-    sgd_momentum_update(x, g, b->buffer, n, b->ema, t + 1);   /* never "step 1" */
-}
-
-/* On a steady slope (the same gradient every step) step t of form A has
- * length lr g (1 + beta + ... + beta^(t-1)): the 90% of the past is added
- * to 100% of the present, not to 10% of it. Notes the lengths of 100 steps
- * under the table; length[t] is that of step t. */
-static void steady_slope(Table *t, const SGDMomentumConfig *plain, double *length /* [101] */)
-{
-    float param[1] = {0.0f}, buf[1] = {0.0f}, grad[1] = {1.0f};
-    for (int s = 1; s <= 100; s++) {
-        float before = param[0];
-        sgd_momentum_update(param, grad, buf, 1, plain, s);
-        length[s] = fabs(param[0] - before);
-    }
-    table_note(t, "On a steady slope (the gradient is 1 at every step), form A with lr = %.1f:", plain->lr);
-    table_note(t, "  step                   1      2      5     10     20     50    100");
-    table_note(t, "  length of the step %6.3f %6.3f %6.3f %6.3f %6.3f %6.3f %6.3f", length[1], length[2],
-               length[5], length[10], length[20], length[50], length[100]);
-}
-
 static void conventions(Report *r, Problem *p)
 {
     const float beta = 0.9f, lr = 0.1f;
-    const int steps = 100;
-    SGDMomentumConfig plain = config(lr, beta, false), ema = config(lr / (1.0f - beta), beta, false);
-    ema.dampening = beta;
-    TrainHistory a = run_path(p, full_batch(&plain, steps));   /* A: v = beta v + g (PyTorch, dampening 0) */
-    TrainHistory b = run_rule_path(p, 0, steps, form_b_step, &(FormB){&ema, {0.0f, 0.0f}});
-    /* C: PyTorch with dampening = beta, at lr / (1 - beta): its buffer starts
-     * at the first gradient, undamped. */
-    TrainHistory c = run_path(p, full_batch(&ema, steps));
-    double dist_b = paths_apart(&a, &b), dist_c = paths_apart(&a, &c);
-
+    VelocityForms f = velocity_forms(p, lr, beta, 100);
     const Column columns[] = {{"", "%s"}, {"the velocity", "%s"}, {"", "%s"}, {"lr", "%.1f"},
                               {"length of\nstep 1", "%.4f"}, {"farthest from A\nin 100 steps", "%.2e"},
                               {NULL, NULL}};
     Table *t = table_begin(r, "conventions",
                            "Two ways to write the velocity, momentum 0.9, the ravine (kappa = 20)", columns);
-    table_row(t, "A", "v = 0.9v + g", "PyTorch, dampening 0", lr, step_length(&a, 1), NAN);
-    table_row(t, "B", "v = 0.9v + 0.1g", "starting from v = 0", ema.lr, step_length(&b, 1), dist_b);
-    table_row(t, "C", "v = 0.9v + 0.1g", "PyTorch, dampening 0.9", ema.lr, step_length(&c, 1), dist_c);
-    report_values(r, NULL, (NamedValue[]){{"conv_dist_b", "%.0e", dist_b}, {"conv_dist_c", "%.2f", dist_c},
-                                          {"conv_first_a", "%.3f", step_length(&a, 1)},
-                                          {"conv_first_c", "%.3f", step_length(&c, 1)}, {NULL}});
-    double length[101];
-    steady_slope(t, &plain, length);
+    table_row(t, "A", "v = 0.9v + g", "PyTorch, dampening 0", lr, f.first[0], NAN);
+    table_row(t, "B", "v = 0.9v + 0.1g", "starting from v = 0", lr / (1.0f - beta), f.first[1], f.apart[1]);
+    table_row(t, "C", "v = 0.9v + 0.1g", "PyTorch, dampening 0.9", lr / (1.0f - beta), f.first[2], f.apart[2]);
+    report_values(r, NULL, (NamedValue[]){{"conv_dist_b", "%.0e", f.apart[1]}, {"conv_dist_c", "%.2f", f.apart[2]},
+                                          {"conv_first_a", "%.3f", f.first[0]},
+                                          {"conv_first_c", "%.3f", f.first[2]}, {NULL}});
+    /* On a steady slope (the same gradient every step) step t of form A has
+     * length lr g (1 + beta + ... + beta^(t-1)): the 90% of the past is added
+     * to 100% of the present, not to 10% of it. */
+    double length[101];   /* length[t]: that of step t */
+    steady_slope(lr, beta, 100, length);
+    table_note(t, "On a steady slope (the gradient is 1 at every step), form A with lr = %.1f:", lr);
+    table_note(t, "  step                   1      2      5     10     20     50    100");
+    table_note(t, "  length of the step %6.3f %6.3f %6.3f %6.3f %6.3f %6.3f %6.3f", length[1], length[2],
+               length[5], length[10], length[20], length[50], length[100]);
     table_end(t);
     report_values(r, NULL, (NamedValue[]){{"steady_step_100", "%.3f", length[100]},
                                           {"steady_ratio", "%.1f", length[100] / lr}, {NULL}});
-    train_history_free(&a);
-    train_history_free(&b);
-    train_history_free(&c);
 }
 
 /* ---- 7. rolling through a pit ------------------------------------------------------ */
 
-enum { IN_PIT, IN_VALLEY, STILL_MOVING, DIVERGED };
-static const char *const OUTCOME[] = {"pit", "valley", "moving", "diverges"};
-
-/* Where SGD with momentum is after `steps` steps from x = -3: settled in the
- * pit (minima[0]) or in the valley (minima[1]), or neither. */
-static int pit_outcome(const PitShape *shape, float lr, float beta, int steps, const double *minima /* [2] */)
-{
-    Problem *p = must(pit_new(shape, -3.0), "out of memory");
-    TrainHistory h = path(p, lr, beta, false, steps);
-    int outcome = h.diverged_at ? DIVERGED : STILL_MOVING;
-    /* Settled: within 0.01 of a minimum and no longer moving. */
-    for (int m = 0; m < 2 && !h.diverged_at; m++)
-        if (fabs(h.path[steps] - minima[m]) < 1e-2 && step_length(&h, steps) < 1e-4)
-            outcome = m == 0 ? IN_PIT : IN_VALLEY;
-    train_history_free(&h);
-    problem_free(p);
-    return outcome;
-}
+static const char *const OUTCOME[] = {"pit", "valley", "moving", "diverges"};   /* [PitOutcome] */
 
 /* A printed loss value: rounding may leave -0.00 for a tiny negative. */
 static double shown(double v) { return fabs(v) < 5e-3 ? 0.0 : v; }
@@ -481,13 +319,11 @@ static void pit_figure(Report *r, const double *minima /* [2] */)
         fprintf(figure_commands(fig), "set arrow from 0,%g to %d,%g nohead ls 8 dt 2\n"
                                       "set label '%s' at %d,%g offset 0.5,0\n",
                 minima[m], steps, minima[m], m == 0 ? "pit" : "valley", steps, minima[m]);
-    Problem *pit = must(pit_new(&PIT_SHALLOW, -3.0), "out of memory");
     for (int b = 0; b < 3; b++) {
-        TrainHistory h = path(pit, 0.03f, betas[b], false, steps);
+        TrainHistory h = pit_path(&PIT_SHALLOW, 0.03f, betas[b], steps);
         figure_coordinate(fig, &h, 0, styles[b], "momentum %g", betas[b]);
         train_history_free(&h);
     }
-    problem_free(pit);
     figure_close(fig);
 }
 
@@ -512,7 +348,7 @@ static void pit_table(Report *r, const LessonArgs *a)
         const char *where[2][3];
         for (int s = 0; s < 2; s++)
             for (int l = 0; l < 3; l++) {
-                int outcome = pit_outcome(shapes[s], lrs[l], betas[b], steps, minima[s]);
+                PitOutcome outcome = pit_outcome(shapes[s], lrs[l], betas[b], steps, minima[s]);
                 where[s][l] = OUTCOME[outcome];
                 if (s == 0 && outcome == IN_VALLEY && passes[l] < 0) passes[l] = betas[b];
             }
@@ -564,25 +400,22 @@ static void digits_mlp(Report *r, const LessonArgs *a, float beta)
     double losses[MLP_RUNS], accuracy[MLP_RUNS];
     for (int i = 0; i < MLP_RUNS; i++) {
         const MlpRun *run = &runs[i];
-        SGDMomentumConfig cfg = config(run->lr, run->momentum, run->nesterov);
-        Run mlp = {.optimizer = &SGD_MOMENTUM_SPEC, .config = &cfg, .lr = run->lr, .steps = a->steps,
-                   .batch = a->batch, .seed = (uint64_t)a->seed, .batch_seed = (uint64_t)a->seed * 7919u};
+        SGDMomentumConfig cfg = sgd_momentum_config(run->lr, run->momentum, run->nesterov);
         Curve first;
-        SeedRuns s = run_seeds(p, mlp, MLP_SEEDS, 7919u, MLP_POINTS, &first);   /* seed k: batches (seed + k) 7919 */
+        SeedRuns s = mlp_seeds(p, &cfg, a->steps, a->batch, (uint64_t)a->seed, MLP_SEEDS, MLP_POINTS, &first);
         table_row(t, run->label, run->lr, run->momentum, run->lr / (1 - run->momentum), s.loss.mean, s.loss.low,
                   s.loss.high, s.accuracy.mean, s.accuracy.low, s.accuracy.high);
         report_values(r, run->tag, (NamedValue[]){{"mlp_%s_loss", "%.4f", s.loss.mean},
                                                   {"mlp_%s_acc", "%.1f", s.accuracy.mean}, {NULL}});
         figure_checkpoints(fig, styles[i], &first, "%s, lr %g%s", run->label, run->lr,
                            run->momentum > 0 ? ", β 0.9" : "");
-        losses[i] = s.loss.mean;
-        accuracy[i] = s.accuracy.mean;
+        losses[i] = s.loss.mean, accuracy[i] = s.accuracy.mean;
     }
     table_end(t);
     figure_close(fig);
     Spread acc = spread(accuracy, MLP_RUNS);
     /* What momentum costs: one float32 buffer per parameter. */
-    SGDMomentumConfig heavy_ball = config(a->lr, beta, false);
+    SGDMomentumConfig heavy_ball = sgd_momentum_config(a->lr, beta, false);
     size_t params = paramlist_numel(&p->params), bytes = run_state_bytes(p, full_batch(&heavy_ball, 0));
     report_values(r, NULL, (NamedValue[]){
         {"mlp_steps", "%d", a->steps}, {"mlp_acc_min", "%.1f", acc.low}, {"mlp_acc_max", "%.1f", acc.high},

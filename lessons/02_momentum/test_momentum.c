@@ -1,7 +1,9 @@
 /* test_momentum.c - lesson 02's tests: the first steps of momentum, dampening
  * and Nesterov by hand, PyTorch's golden trajectories (every hyper-parameter,
  * the defaults, and lesson 01's cases through the momentum = 0 path), edge
- * cases, every claim the chapter makes, and a smoke run of the program. */
+ * cases, every claim the chapter makes, and a smoke run of the program. Its
+ * tests join the lesson's suite through add_momentum_tests() (see
+ * test_lesson02.c). */
 #include <float.h>
 #include <math.h>
 #include <stdio.h>
@@ -13,6 +15,8 @@
 #include "problems.h"
 #include "testing.h"
 #include "train.h"
+
+void add_momentum_tests(TCase *core, TCase *limits);
 
 /* Each hand-computed step is a few float32 multiplies and adds of numbers
  * near 1: a correctly rounded reference differs by at most a few ulp, so
@@ -693,41 +697,34 @@ START_TEST(test_divergence_is_reported)
 }
 END_TEST
 
-Suite *make_suite(void)
+void add_momentum_tests(TCase *core, TCase *limits)
 {
-    static const LessonTest core[] = {
-        {&test_two_steps_by_hand, TABLE_SIZE(BY_HAND)},
-        {&test_defaults_are_pytorchs, 1},
-        {&test_golden_momentum_trajectories, TABLE_SIZE(GOLDEN_CASES)},
-        {&test_golden_default_momentum, 1},
-        {&test_momentum_zero_is_lesson_01, TABLE_SIZE(LESSON_01_CASES)},
-        {&test_state_is_allocated_once_and_only_with_momentum, 1},
-        {&test_adapter_follows_a_changed_lr, 1},
-        {&test_gd_gradients_zigzag_on_the_ravine, 1},
-        {&test_heavy_ball_needs_far_fewer_steps, 1},
-        {&test_steps_scale_like_kappa_and_sqrt_kappa, 1},
-        {&test_too_much_momentum_is_slow_at_any_lr, 1},
-        {&test_momentum_overshoots_the_floor, 1},
-        {&test_momentum_calms_only_a_zigzag, 1},
-        {&test_stability_limits_of_heavy_ball_and_nesterov, 1},
-        {&test_nesterov_damps_the_steep_direction, 1},
-        {&test_tuned_heavy_ball_beats_tuned_nesterov_on_quadratics, 1},
-        {&test_two_conventions_one_path, 1},
-        {&test_steady_slope_multiplies_the_step, 1},
-        {&test_pit_landscapes, 1},
-        {&test_momentum_rolls_through_pits, 1},
-        {&test_momentum_on_the_mlp_is_mostly_a_larger_lr, 1},
-        {&test_program_smoke_run, 1},
-        {NULL, 0},
-    };
-    static const LessonTest limits[] = {
-        {&test_step_one_copies_whatever_the_buffer_held, 1},
-        {&test_program_refuses_bad_flags, 1},
-        {&test_program_flags_follow_the_rules, 1},
-        {&test_spec_refuses_what_pytorch_refuses, 1},
-        {&test_zero_gradient_and_extremes, 1},
-        {&test_divergence_is_reported, 1},
-        {NULL, 0},
-    };
-    return lesson_suite("02_momentum", core, limits);
+    tcase_add_loop_test(core, test_two_steps_by_hand, 0, TABLE_SIZE(BY_HAND));
+    tcase_add_test(core, test_defaults_are_pytorchs);
+    tcase_add_loop_test(core, test_golden_momentum_trajectories, 0, TABLE_SIZE(GOLDEN_CASES));
+    tcase_add_test(core, test_golden_default_momentum);
+    tcase_add_loop_test(core, test_momentum_zero_is_lesson_01, 0, TABLE_SIZE(LESSON_01_CASES));
+    tcase_add_test(core, test_state_is_allocated_once_and_only_with_momentum);
+    tcase_add_test(core, test_adapter_follows_a_changed_lr);
+    tcase_add_test(core, test_gd_gradients_zigzag_on_the_ravine);
+    tcase_add_test(core, test_heavy_ball_needs_far_fewer_steps);
+    tcase_add_test(core, test_steps_scale_like_kappa_and_sqrt_kappa);
+    tcase_add_test(core, test_too_much_momentum_is_slow_at_any_lr);
+    tcase_add_test(core, test_momentum_overshoots_the_floor);
+    tcase_add_test(core, test_momentum_calms_only_a_zigzag);
+    tcase_add_test(core, test_stability_limits_of_heavy_ball_and_nesterov);
+    tcase_add_test(core, test_nesterov_damps_the_steep_direction);
+    tcase_add_test(core, test_tuned_heavy_ball_beats_tuned_nesterov_on_quadratics);
+    tcase_add_test(core, test_two_conventions_one_path);
+    tcase_add_test(core, test_steady_slope_multiplies_the_step);
+    tcase_add_test(core, test_pit_landscapes);
+    tcase_add_test(core, test_momentum_rolls_through_pits);
+    tcase_add_test(core, test_momentum_on_the_mlp_is_mostly_a_larger_lr);
+    tcase_add_test(core, test_program_smoke_run);
+    tcase_add_test(limits, test_step_one_copies_whatever_the_buffer_held);
+    tcase_add_test(limits, test_program_refuses_bad_flags);
+    tcase_add_test(limits, test_program_flags_follow_the_rules);
+    tcase_add_test(limits, test_spec_refuses_what_pytorch_refuses);
+    tcase_add_test(limits, test_zero_gradient_and_extremes);
+    tcase_add_test(limits, test_divergence_is_reported);
 }
