@@ -18,7 +18,7 @@ export const RACES = [['rosenbrock', 0, [-1.2, 1], 1000], ['ravine', 20, [4.472,
 export async function raceRates(build) {
   const wasi = new WASI({ version: 'preview1', args: [], env: {} });
   const bytes = await readFile(`${build}/wasm/playground.wasm`);
-  const { instance } = await WebAssembly.instantiate(bytes, wasi.getImportObject());
+  const { instance } = await WebAssembly.instantiate(bytes, { wasi_snapshot_preview1: wasi.wasiImport });
   wasi.initialize(instance);
   const e = instance.exports;
   const strings = (...values) => {   // into the module's buffer, one after another

@@ -14,14 +14,14 @@
 import { spawnSync } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { argv, exit, execPath } from 'node:process';
+import { argv, exit } from 'node:process';
+import { WASI } from 'node:wasi';
 
 import { raceRates, RACES } from './race_rates.mjs';
 
 const build = argv[2] ?? 'build';
 const native = join(build, 'bin', 'optlab');
 const wasm = join(build, 'wasm', 'optlab.wasm');
-const runner = join('wasm', 'run.mjs');
 
 // optlab's optimizers: `optlab list`, a name at the start of each line.
 const listed = spawnSync(native, ['list'], { encoding: 'utf8' });
@@ -60,17 +60,35 @@ for (const k of all.filter((c) => c.file === 'adamw.txt'))
 const missing = [...optimizers].filter((name) => !all.some((k) => k.optimizer === name));
 if (missing.length) console.log(`no case for ${missing.join(', ')}`);
 
-// A program's output goes to files, not pipes: node makes a pipe
-// non-blocking, and WASI's writes to a full one would be lost.
+// Each run's input and output are files. The WebAssembly optlab runs in
+// this process, a fresh instance of the module compiled once per case, its
+// WASI standard streams those files: no node started per case, and nothing
+// but optlab's own bytes in them (a node that starts may print warnings).
 const scratch = join(build, 'wasm', 'test');
 mkdirSync(scratch, { recursive: true });
-function run(program, args, input) {
+const compiled = await WebAssembly.compile(readFileSync(wasm));
+function files(input) {
   const out = join(scratch, 'out'), err = join(scratch, 'err'), inp = join(scratch, 'in');
   writeFileSync(inp, input);
   const fds = [openSync(inp, 'r'), openSync(out, 'w'), openSync(err, 'w')];
-  const r = spawnSync(program, args, { stdio: fds });
-  fds.forEach((fd) => closeSync(fd));
-  return { status: r.status, stdout: readFileSync(out, 'utf8'), stderr: readFileSync(err, 'utf8') };
+  const close = () => {
+    fds.forEach((fd) => closeSync(fd));
+    return { stdout: readFileSync(out, 'utf8'), stderr: readFileSync(err, 'utf8') };
+  };
+  return { fds, close };
+}
+function runNative(args, input) {
+  const { fds, close } = files(input);
+  const r = spawnSync(native, args, { stdio: fds });
+  return { status: r.status, ...close() };
+}
+async function runWasm(args, input) {
+  const { fds, close } = files(input);
+  const wasi = new WASI({ version: 'preview1', args: ['optlab', ...args], env: {}, returnOnExit: true,
+                          stdin: fds[0], stdout: fds[1], stderr: fds[2] });
+  const instance = await WebAssembly.instantiate(compiled, { wasi_snapshot_preview1: wasi.wasiImport });
+  const status = wasi.start(instance);
+  return { status, ...close() };
 }
 
 let passed = 0, failed = 0;
@@ -79,8 +97,8 @@ for (const k of all) {
   const args = ['trace', k.optimizer, '--state', ...k.settings.map((s) => `--${s}`)];
   if (k.shape.length > 1) args.push(`--shape=${k.shape.join(',')}`);
   const input = [k.param, ...k.grads].join('\n') + '\n';
-  const a = run(native, args, input);
-  const b = run(execPath, ['--no-warnings', runner, wasm, ...args], input);
+  const a = runNative(args, input);
+  const b = await runWasm(args, input);
   const same = a.status === b.status && a.stdout === b.stdout && a.stderr === b.stderr;
   const what = `${k.file} ${k.name}: optlab ${args.join(' ')}`;
   if (same) {
