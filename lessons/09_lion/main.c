@@ -7,16 +7,17 @@
  * tenth, at least 20); section 4 gives every batch size the same number of
  * examples, --steps times 32. --seed draws the starts and batches (the
  * sweeps average this seed and the next); --quick shrinks every experiment
- * so that the whole program runs in about a second (the tests use it). */
+ * so that the whole program runs in about a second (the tests use it). The
+ * runs, the sweeps and the watcher of every step it measures with are in
+ * lion_measures.h. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
-#include "adamw.h"
 #include "experiment.h"
 #include "gpt.h"
 #include "lion.h"
+#include "lion_measures.h"
 #include "runs.h"
 #include "timing.h"
 #include "train.h"
@@ -30,48 +31,14 @@ static const OptionSpec FLAGS[] = {
 #define MLP_BATCH 32
 #define GPT_BATCH 16
 #define GPT_STEPS 120   /* a step of the tiny GPT costs 30 times one of the MLP */
-#define OPTIMIZERS 2    /* 0: Lion, 1: AdamW */
 
+/* PAIR_SPEC's optimizers (lion_measures.h) in tables and in values. */
 static const char *const LABEL[OPTIMIZERS] = {"Lion", "AdamW"}, *const TAG[OPTIMIZERS] = {"lion", "adamw"};
-static const OptimizerSpec *const SPEC[OPTIMIZERS] = {&LION_SPEC, &ADAMW_SPEC};
 
 static int mlp_steps(const LessonArgs *a)
 {
     int steps = a->quick ? a->steps / 10 : a->steps;
     return steps > 20 ? steps : 20;
-}
-
-/* Optimizer k's config at PyTorch's (the authors') defaults but weight_decay:
- * cfg is scratch of the larger of the two config structs. */
-typedef union {
-    LionConfig lion;
-    AdamWConfig adamw;
-} Config;
-
-static const void *config_with(int k, float weight_decay, Config *cfg)
-{
-    if (k == 0) cfg->lion = LION_DEFAULTS, cfg->lion.weight_decay = weight_decay;
-    else cfg->adamw = ADAMW_DEFAULTS, cfg->adamw.weight_decay = weight_decay;
-    return cfg;
-}
-
-/* How a run on the MLP or the GPT ends. */
-typedef struct {
-    double test_loss;   /* the MLP's on its test set, the GPT's on its validation text; NAN: diverged */
-    double test_acc;    /* percent (NAN for the GPT) */
-} End;
-
-/* The mean End over `seeds` starts (run.seed, run.seed + 1 ...). */
-static End run_end(Problem *p, Run run, int seeds)
-{
-    End mean = {0, 0};
-    for (int s = 0; s < seeds; s++) {
-        bool done = run_watched(p, run_from_start(run, s), NULL, NULL) == run.steps;
-        double loss = p->test_accuracy ? digits_test_loss(p) : gpt_validation_loss(p);
-        mean.test_loss += (done && isfinite(loss) ? loss : NAN) / seeds;
-        mean.test_acc += (p->test_accuracy ? 100 * p->test_accuracy(p) : NAN) / seeds;
-    }
-    return mean;
 }
 
 /* ---- 1. memory: the state, and everything training keeps --------------------------- */
@@ -92,7 +59,7 @@ static void memory(Report *r, Problem *mlp, Problem *gpt)
         double weights = (double)(p->ledger.live[TAG_PARAM] + p->ledger.live[TAG_GRAD]);
         for (int k = 0; k < OPTIMIZERS; k++) {
             size_t before = p->ledger.live[TAG_STATE];
-            Optimizer *opt = must(SPEC[k]->create(p->params, SPEC[k]->defaults), "out of memory");
+            Optimizer *opt = must(PAIR_SPEC[k]->create(p->params, PAIR_SPEC[k]->defaults), "out of memory");
             state[k] = (double)(p->ledger.live[TAG_STATE] - before);
             if (state[k] != (double)optimizer_state_bytes(opt)) fail("the ledger and %s disagree", LABEL[k]);
             optimizer_free(opt);
@@ -123,67 +90,22 @@ static void memory(Report *r, Problem *mlp, Problem *gpt)
 
 /* ---- 2. every coordinate moves by lr, or not at all ------------------------------- */
 
-#define BINS 50          /* |step| / lr from 10^-4 to 10 at 10 bins a decade */
-#define BIN_LOW -4.0
-
-/* What a run's steps were, coordinate by coordinate. */
-typedef struct {
-    float lr;
-    double *norm;            /* [steps + 1] ||step t|| / lr, t = 1..steps */
-    double *moved;           /* [steps + 1] how many coordinates moved in step t */
-    long zero, exact, all;   /* coordinate-steps: no move; |step| within 10^-3 of lr; all */
-    double bins[BINS];       /* the moves by |step| / lr, bin b centred on 10^(BIN_LOW + b / 10)
-                                (the ends take what is beyond) */
-    double exact_first;      /* the share of the first step's moves within 10^-3 of lr */
-    long disagree, signed_;  /* Lion: coordinates where sign(c) is not sign(g), of those g != 0 */
-    int t;                   /* steps seen */
-} Steps;
-
-static void watch_steps(const Optimizer *opt, const float *before, const float *after, void *ctx)
-{
-    Steps *s = ctx;
-    const ParamList *l = &opt->params;
-    if (!after) {   /* before the step: Lion's c against today's gradient */
-        if (strcmp(opt->name, "lion") != 0) return;
-        double b1 = opt->groups[0].beta1;
-        for (int i = 0; i < l->count; i++)
-            for (size_t j = 0; j < l->params[i]->numel; j++) {
-                float g = l->grads[i]->data[j], c = (float)(b1 * opt->slots[0][i]->data[j] + (1 - b1) * g);
-                s->signed_ += g != 0, s->disagree += g != 0 && (c > 0) != (g > 0);
-            }
-        return;
-    }
-    size_t n = paramlist_numel(l);
-    double sq = 0;
-    long moved = 0, exact = 0;
-    for (size_t j = 0; j < n; j++) {
-        double step = fabs((double)after[j] - before[j]), ratio = step / s->lr;
-        sq += step * step, s->all++;
-        if (step == 0) { s->zero++; continue; }
-        moved++, exact += fabs(ratio - 1) < 1e-3;
-        int bin = (int)floor((log10(ratio) - BIN_LOW) * 10 + 0.5);
-        s->bins[bin < 0 ? 0 : bin >= BINS ? BINS - 1 : bin] += 1;
-    }
-    if (++s->t == 1) s->exact_first = (double)exact / (double)moved;
-    s->exact += exact, s->norm[s->t] = sqrt(sq) / s->lr, s->moved[s->t] = (double)moved;
-}
-
 static void every_coordinate(Report *r, const LessonArgs *a, Problem *p, const float lr[OPTIMIZERS])
 {
     const int steps = mlp_steps(a);
-    Steps s[OPTIMIZERS];
+    StepSizes s[OPTIMIZERS];
     const Column columns[] = {{"optimizer", "%s"}, {"lr", "%.2g"}, {"coordinate-steps\nnot moved", "%.2f%%"},
                               {"\n|step| = lr", "%.2f%%"}, {"\nother", "%.2f%%"}, {"||step|| / lr\nfirst", "%.1f"},
                               {"\nlast", "%.1f"}, {"\nmost", "%.1f"}, {NULL, NULL}};
     Table *t = table_begin(r, "steps", "How far each coordinate moves in a step, over a run on the MLP",
                            columns);
-    double worst = 0, n = (double)paramlist_numel(&p->params);
+    double n = (double)paramlist_numel(&p->params);
     for (int k = 0; k < OPTIMIZERS; k++) {
-        Config cfg;
-        s[k] = (Steps){.lr = lr[k], .norm = doubles_new((size_t)steps + 1), .moved = doubles_new((size_t)steps + 1)};
-        Run run = {.optimizer = SPEC[k], .config = config_with(k, 0, &cfg), .lr = lr[k], .steps = steps,
+        PairConfig cfg;
+        s[k] = step_sizes_new(lr[k], steps);
+        Run run = {.optimizer = PAIR_SPEC[k], .config = pair_config(k, 0, &cfg), .lr = lr[k], .steps = steps,
                    .batch = MLP_BATCH, .seed = (uint64_t)a->seed, .batch_seed = (uint64_t)a->seed};
-        if (run_watched(p, run, watch_steps, &s[k]) != steps) fail("%s diverged on the MLP", LABEL[k]);
+        if (run_watched(p, run, step_sizes_watch, &s[k]) != steps) fail("%s diverged on the MLP", LABEL[k]);
         double all = (double)s[k].all, other = all - s[k].zero - s[k].exact;
         int most = 1 + index_of_max(s[k].norm + 1, steps);
         table_row(t, LABEL[k], (double)lr[k], 100 * s[k].zero / all, 100 * s[k].exact / all, 100 * other / all,
@@ -195,7 +117,6 @@ static void every_coordinate(Report *r, const LessonArgs *a, Problem *p, const f
             {"steps_%s_norm_last", "%.1f", s[k].norm[steps]}, {"steps_%s_norm_most", "%.1f", s[k].norm[most]},
             {NULL}});
     }
-    for (int i = 1; i <= steps; i++) worst = fmax(worst, fabs(s[0].norm[i] / sqrt(s[0].moved[i]) - 1));
     table_note(t, "%d steps of batch %d, no weight decay, from the same start and batches; %.0f", steps, MLP_BATCH,
                n);
     table_note(t, "coordinates a step. |step| = lr: within 10^-3 of lr (float rounding of param - lr)");
@@ -207,8 +128,9 @@ static void every_coordinate(Report *r, const LessonArgs *a, Problem *p, const f
                                    "set yrange [1e-4:1.5]\nset key top left\n");
     for (int k = 0; k < OPTIMIZERS; k++) {
         int series = figure_series(hist, k ? "linespoints ls 2 pt 7 ps 0.5" : "impulses ls 1 lw 6", "%s", LABEL[k]);
-        for (int b = 0; b < BINS; b++)
-            if (s[k].bins[b] > 0) figure_point(hist, series, pow(10, BIN_LOW + b / 10.0), s[k].bins[b] / s[k].all);
+        for (int b = 0; b < STEP_BINS; b++)
+            if (s[k].bins[b] > 0)
+                figure_point(hist, series, pow(10, STEP_BIN_LOW + b / 10.0), s[k].bins[b] / s[k].all);
     }
     figure_close(hist);
     Figure *norm = report_figure(r, "09_step_norm");
@@ -220,10 +142,10 @@ static void every_coordinate(Report *r, const LessonArgs *a, Problem *p, const f
     figure_close(norm);
     report_values(r, NULL, (NamedValue[]){{"steps_steps", "%d", steps}, {"steps_params", "%.0f", n},
                                           {"steps_sqrt_params", "%.1f", sqrt(n)},
-                                          {"steps_norm_worst", "%.1e", worst},
+                                          {"steps_norm_worst", "%.1e", sign_norm_worst(&s[0], steps)},
                                           {"steps_disagree", "%.1f", 100.0 * s[0].disagree / s[0].signed_},
                                           {NULL}});
-    for (int k = 0; k < OPTIMIZERS; k++) free(s[k].norm), free(s[k].moved);
+    for (int k = 0; k < OPTIMIZERS; k++) step_sizes_free(&s[k]);
 }
 
 /* ---- 3. the sign of an average of magnitudes ---------------------------------------- */
@@ -243,14 +165,10 @@ static void magnitudes(Report *r)
     LionConfig cfg = LION_DEFAULTS;
     cfg.lr = 1;
     for (int k = 0; k < 4; k++) {
-        float w = 0, m = 0, g = (float)sizes[k];
-        for (int s = 0; s < HISTORY; s++) lion_update(&w, &g, &m, 1, &cfg);
-        float before = w, m_before = m, minus_one = -1;
-        double c = cfg.betas[0] * m + (1 - cfg.betas[0]) * minus_one;
-        lion_update(&w, &minus_one, &m, 1, &cfg);
-        table_row(t, sizes[k], (double)m_before, c, (double)(w - before), 1.0);
-        report_values(r, tags[k], (NamedValue[]){{"mag_%s_step", "%+.0f", w - before}, {"mag_%s_c", "%.3f", c},
-                                             {NULL}});
+        LionTurn turn = lion_turn(&cfg, (float)sizes[k], HISTORY);
+        table_row(t, sizes[k], (double)turn.exp_avg, turn.c, (double)turn.step, 1.0);
+        report_values(r, tags[k], (NamedValue[]){{"mag_%s_step", "%+.0f", turn.step},
+                                                 {"mag_%s_c", "%.3f", turn.c}, {NULL}});
     }
     /* exp_avg after HISTORY steps of +a is a (1 - beta2^HISTORY); c changes sign where
      * beta1 of that is (1 - beta1). */
@@ -279,7 +197,7 @@ static void speed(Report *r, const LessonArgs *a, Problem *p)
                               {NULL, NULL}};
     Table *t = table_begin(r, "speed", "The optimizer's step against the rest of a step of the tiny GPT", columns);
     for (int k = 0; k < OPTIMIZERS; k++) {
-        Optimizer *opt = must(SPEC[k]->create(p->params, SPEC[k]->defaults), "out of memory");
+        Optimizer *opt = must(PAIR_SPEC[k]->create(p->params, PAIR_SPEC[k]->defaults), "out of memory");
         optimizer_step(opt);   /* the first touches the state's pages: not timed */
         start = wall_seconds();
         for (int i = 0; i < reps; i++) optimizer_step(opt);
@@ -301,56 +219,8 @@ static void speed(Report *r, const LessonArgs *a, Problem *p)
 
 /* ---- 5. the authors' advice: lr and weight decay, swept together ------------------- */
 
-#define LRS_MAX 10
-#define WDS_MAX 8
-
-typedef struct {
-    int nl, nw;
-    double lr[LRS_MAX], wd[WDS_MAX];
-    End at[OPTIMIZERS][WDS_MAX][LRS_MAX];
-    int best_l[OPTIMIZERS], best_w[OPTIMIZERS];   /* the lowest test loss */
-} Grid;
-
-/* Each optimizer at each lr and weight decay of g, `seeds` starts each: a
- * job a cell, all the processors at once. */
-typedef struct {
-    Problem *p;
-    Run base;
-    int seeds;
-    const Grid *g;
-} GridJobs;
-
-static void grid_cell(int i, void *ctx, double *out)
-{
-    const GridJobs *jobs = ctx;
-    const Grid *g = jobs->g;
-    int l = i % g->nl, w = i / g->nl % g->nw, k = i / (g->nl * g->nw);
-    Config cfg;
-    Run run = jobs->base;
-    run.optimizer = SPEC[k], run.config = config_with(k, (float)g->wd[w], &cfg), run.lr = (float)g->lr[l];
-    End e = run_end(jobs->p, run, jobs->seeds);
-    out[0] = e.test_loss, out[1] = e.test_acc;
-}
-
-static void sweep_grid(Problem *p, Run base, int seeds, Grid *g)
-{
-    int cells = g->nl * g->nw;
-    double *out = doubles_new((size_t)OPTIMIZERS * cells * 2);
-    parallel_jobs(OPTIMIZERS * cells, 2, out, grid_cell, &(GridJobs){p, base, seeds, g});
-    for (int k = 0; k < OPTIMIZERS; k++) {
-        double best = INFINITY;
-        for (int w = 0; w < g->nw; w++)
-            for (int l = 0; l < g->nl; l++) {
-                const double *o = out + 2 * ((size_t)k * cells + w * g->nl + l);
-                g->at[k][w][l] = (End){o[0], o[1]};
-                if (o[0] < best) best = o[0], g->best_l[k] = l, g->best_w[k] = w;
-            }
-    }
-    free(out);
-}
-
 /* The heat maps of both optimizers' test loss, one above the other. */
-static void grid_figure(Report *r, const char *name, const Grid *g, const char *z_label)
+static void grid_figure(Report *r, const char *name, const LrWdGrid *g, const char *z_label)
 {
     Figure *fig = report_figure(r, name);
     figure_size(fig, 6.5, 2.2 + 0.45 * g->nw * 2);
@@ -374,19 +244,9 @@ static void grid_figure(Report *r, const char *name, const Grid *g, const char *
     figure_close(fig);
 }
 
-/* The lowest test loss of optimizer k's cells in rows w0 .. w1 of the
- * grid (rows: weight decays): its lr in *l and weight decay in *w. */
-static void best_in_rows(const Grid *g, int k, int w0, int w1, int *l, int *w)
-{
-    *l = 0, *w = w0;
-    for (int j = w0; j <= w1; j++)
-        for (int i = 0; i < g->nl; i++)
-            if (g->at[k][j][i].test_loss < g->at[k][*w][*l].test_loss) *l = i, *w = j;
-}
-
 /* The best cells of a grid: overall, without decay (row 0), with some;
  * a table row and values each, and the ratios of the authors' advice. */
-static void grid_best(Report *r, const char *name, const char *title, const char *prefix, const Grid *g,
+static void grid_best(Report *r, const char *name, const char *title, const char *prefix, const LrWdGrid *g,
                       const char *note)
 {
     const Column columns[] = {{"optimizer", "%s"}, {"best\nlr", "%.2g"}, {"\nwd", "%g"}, {"\nloss", "%.3f"},
@@ -395,11 +255,11 @@ static void grid_best(Report *r, const char *name, const char *title, const char
     Table *t = table_begin(r, name, title, columns);
     int l[OPTIMIZERS], w[OPTIMIZERS], l_wd[OPTIMIZERS], w_wd[OPTIMIZERS], l_none[OPTIMIZERS], w0;
     for (int k = 0; k < OPTIMIZERS; k++) {
-        best_in_rows(g, k, 0, g->nw - 1, &l[k], &w[k]);
-        best_in_rows(g, k, 0, 0, &l_none[k], &w0);
+        lrwd_best_in_rows(g, k, 0, g->nw - 1, &l[k], &w[k]);
+        lrwd_best_in_rows(g, k, 0, 0, &l_none[k], &w0);
         int l0 = l_none[k];
-        best_in_rows(g, k, 1, g->nw - 1, &l_wd[k], &w_wd[k]);
-        const End *e = &g->at[k][w[k]][l[k]], *none = &g->at[k][0][l0], *wd = &g->at[k][w_wd[k]][l_wd[k]];
+        lrwd_best_in_rows(g, k, 1, g->nw - 1, &l_wd[k], &w_wd[k]);
+        const RunEnd *e = &g->at[k][w[k]][l[k]], *none = &g->at[k][0][l0], *wd = &g->at[k][w_wd[k]][l_wd[k]];
         table_row(t, LABEL[k], g->lr[l[k]], g->wd[w[k]], e->test_loss, e->test_acc, g->lr[l0], none->test_loss,
                   g->lr[l_wd[k]], g->wd[w_wd[k]], wd->test_loss);
         report_values(r, value_tag(r, "%s_%s", prefix, TAG[k]), (NamedValue[]){
@@ -410,22 +270,14 @@ static void grid_best(Report *r, const char *name, const char *title, const char
             {"%s_decay_loss", "%.3f", wd->test_loss}, {NULL}});
     }
     /* The runs that failed (both optimizers), and the smallest lr x wd among them. */
-    int failed = 0;
-    double failed_lrwd = INFINITY;
-    for (int k = 0; k < OPTIMIZERS; k++)
-        for (int j = 0; j < g->nw; j++)
-            for (int i = 0; i < g->nl; i++)
-                if (isnan(g->at[k][j][i].test_loss)) failed++, failed_lrwd = fmin(failed_lrwd, g->lr[i] * g->wd[j]);
+    double failed_lrwd;
+    int failed = lrwd_failed(g, &failed_lrwd);
     report_value(r, value_name(r, "%s_failed", prefix), "%d", failed);
     report_value(r, value_name(r, "%s_failed_lrwd", prefix), "%.2g", failed ? failed_lrwd : NAN);
     /* The largest decay at which some lr still comes within 25% of the best. */
     int w_max[OPTIMIZERS];
     for (int k = 0; k < OPTIMIZERS; k++) {
-        double limit = 1.25 * g->at[k][w[k]][l[k]].test_loss;
-        w_max[k] = 0;
-        for (int j = 0; j < g->nw; j++)
-            for (int i = 0; i < g->nl; i++)
-                if (g->at[k][j][i].test_loss <= limit) w_max[k] = j > w_max[k] ? j : w_max[k];
+        w_max[k] = lrwd_wd_max(g, k, 1.25 * g->at[k][w[k]][l[k]].test_loss);
         report_value(r, value_name(r, "%s_%s_wd_max", prefix, TAG[k]), "%g", g->wd[w_max[k]]);
     }
     table_note(t, "%s", note);
@@ -440,7 +292,7 @@ static void grid_best(Report *r, const char *name, const char *title, const char
         {"%s_decay_wd_ratio", "%.2g", wd[w_wd[0]] / wd[w_wd[1]]}, {NULL}});
 }
 
-static void sweep_mlp(Report *r, const LessonArgs *a, Problem *p, Grid *g)
+static void sweep_mlp(Report *r, const LessonArgs *a, Problem *p, LrWdGrid *g)
 {
     const int seeds = a->quick ? 1 : 2;
     g->nl = a->quick ? 3 : 9, g->nw = a->quick ? 2 : 7;
@@ -448,7 +300,7 @@ static void sweep_mlp(Report *r, const LessonArgs *a, Problem *p, Grid *g)
     for (int w = 0; w < g->nw; w++) g->wd[w] = w == 0 ? 0 : a->quick ? 0.1 : pow(10, w - 4);
     Run base = {.steps = mlp_steps(a), .batch = MLP_BATCH, .seed = (uint64_t)a->seed,
                 .batch_seed = (uint64_t)a->seed};
-    sweep_grid(p, base, seeds, g);
+    lrwd_sweep(p, base, seeds, g);
     grid_figure(r, "09_sweep_mlp", g, "test loss of the digits MLP");
     char note[160];
     snprintf(note, sizeof note, "the digits MLP, %d steps of batch %d, the mean of %d start%s; loss on the test set",
@@ -461,13 +313,13 @@ static void sweep_mlp(Report *r, const LessonArgs *a, Problem *p, Grid *g)
 
 static void sweep_gpt(Report *r, const LessonArgs *a, Problem *p)
 {
-    Grid *g = must(calloc(1, sizeof *g), "out of memory");
+    LrWdGrid *g = must(calloc(1, sizeof *g), "out of memory");
     g->nl = a->quick ? 2 : 4, g->nw = 2;
     for (int l = 0; l < g->nl; l++) g->lr[l] = pow(10, -3.5 + 0.5 * l);
     for (int w = 0; w < g->nw; w++) g->wd[w] = w;   /* 0 and 1 */
     Run base = {.steps = a->quick ? 24 : GPT_STEPS, .batch = GPT_BATCH, .seed = (uint64_t)a->seed,
                 .batch_seed = (uint64_t)a->seed};
-    sweep_grid(p, base, 1, g);
+    lrwd_sweep(p, base, 1, g);
     grid_figure(r, "09_sweep_gpt", g, "validation loss of the tiny GPT");
     char note[160];
     snprintf(note, sizeof note, "the tiny GPT, %d steps of %d windows, one start; loss on the validation text",
@@ -480,44 +332,15 @@ static void sweep_gpt(Report *r, const LessonArgs *a, Problem *p)
 
 /* ---- 6. batch size: the same examples in fewer, larger steps ------------------------ */
 
-#define BATCHES_MAX 5
-#define BATCH_LRS 5
+#define BATCH_LRS 5   /* lrs half a decade apart around the sweep's best */
 
-typedef struct {
-    Problem *p;
-    const Grid *g;
-    const int *batches;
-    int lrs, seeds;
-    long examples;
-    uint64_t seed;
-} BatchJobs;
-
-/* Job (b, k, i): optimizer k at batch b and the i-th lr around its best. */
-static double batch_lr(const BatchJobs *jobs, int k, int i)
-{
-    return jobs->g->lr[jobs->g->best_l[k]] * pow(10, 0.5 * (i - jobs->lrs / 2));
-}
-
-static void batch_job(int job, void *ctx, double *out)
-{
-    const BatchJobs *jobs = ctx;
-    int i = job % jobs->lrs, k = job / jobs->lrs % OPTIMIZERS, b = job / (jobs->lrs * OPTIMIZERS);
-    int batch = jobs->batches[b];
-    Config cfg;
-    Run run = {.optimizer = SPEC[k], .config = config_with(k, (float)jobs->g->wd[jobs->g->best_w[k]], &cfg),
-               .lr = (float)batch_lr(jobs, k, i), .steps = (int)(jobs->examples / batch), .batch = batch,
-               .seed = jobs->seed, .batch_seed = jobs->seed};
-    out[0] = run_end(jobs->p, run, jobs->seeds).test_loss;
-}
-
-static void batch_sizes(Report *r, const LessonArgs *a, Problem *p, const Grid *g)
+static void batch_sizes(Report *r, const LessonArgs *a, Problem *p, const LrWdGrid *g)
 {
     const int count = a->quick ? 2 : 4, batches[BATCHES_MAX] = {8, a->quick ? 64 : 32, 128, 512};
-    BatchJobs jobs = {p, g, batches, a->quick ? 3 : BATCH_LRS, a->quick ? 1 : 2, (long)mlp_steps(a) * MLP_BATCH,
-                      (uint64_t)a->seed};
+    BatchSweep jobs = {p, g, batches, count, a->quick ? 3 : BATCH_LRS, a->quick ? 1 : 2,
+                       (long)mlp_steps(a) * MLP_BATCH, (uint64_t)a->seed};
     double loss[OPTIMIZERS][BATCHES_MAX], best_lr[OPTIMIZERS][BATCHES_MAX], x[BATCHES_MAX];
-    double *out = doubles_new((size_t)count * OPTIMIZERS * jobs.lrs);
-    parallel_jobs(count * OPTIMIZERS * jobs.lrs, 1, out, batch_job, &jobs);
+    batch_sweep(&jobs, loss, best_lr);
     const Column columns[] = {{"batch", "%d"}, {"steps", "%d"}, {"Lion\nbest lr", "%.2g"}, {"\ntest loss", "%.3f"},
                               {"AdamW\nbest lr", "%.2g"}, {"\ntest loss", "%.3f"}, {"Lion /\nAdamW", "%.2f"},
                               {NULL, NULL}};
@@ -525,13 +348,6 @@ static void batch_sizes(Report *r, const LessonArgs *a, Problem *p, const Grid *
     for (int b = 0; b < count; b++) {
         int batch = batches[b], steps = (int)(jobs.examples / batch);
         x[b] = batch;
-        for (int k = 0; k < OPTIMIZERS; k++) {
-            loss[k][b] = INFINITY;
-            for (int i = 0; i < jobs.lrs; i++) {
-                double e = out[((size_t)b * OPTIMIZERS + k) * jobs.lrs + i];
-                if (e < loss[k][b]) loss[k][b] = e, best_lr[k][b] = batch_lr(&jobs, k, i);
-            }
-        }
         table_row(t, batch, steps, best_lr[0][b], loss[0][b], best_lr[1][b], loss[1][b], loss[0][b] / loss[1][b]);
         report_values(r, value_tag(r, "%d", batch), (NamedValue[]){
             {"batch_%s_lion_loss", "%.3f", loss[0][b]}, {"batch_%s_adamw_loss", "%.3f", loss[1][b]},
@@ -552,7 +368,6 @@ static void batch_sizes(Report *r, const LessonArgs *a, Problem *p, const Grid *
         figure_xy(fig, k ? "linespoints ls 2 pt 5" : "linespoints ls 1 pt 7", x, loss[k], count, "%s", LABEL[k]);
     figure_close(fig);
     int best[OPTIMIZERS] = {index_of_min(loss[0], count), index_of_min(loss[1], count)};
-    free(out);
     report_values(r, NULL, (NamedValue[]){{"batch_examples", "%.0f", (double)jobs.examples},
                                           {"batch_lion_best", "%.0f", x[best[0]]},
                                           {"batch_adamw_best", "%.0f", x[best[1]]}, {NULL}});
@@ -569,7 +384,7 @@ int main(int argc, char **argv)
     if (report_open(&report, args.out, "09_lion") != 0) return EXIT_USAGE;   /* a bad --out */
     Problem *mlp = must_mlp(MLP_HIDDEN, (uint64_t)args.seed);   /* each run resets it to its own start */
     Problem *gpt = must_gpt(args.quick, (uint64_t)args.seed);
-    Grid *grid = must(calloc(1, sizeof *grid), "out of memory");
+    LrWdGrid *grid = must(calloc(1, sizeof *grid), "out of memory");
     memory(&report, mlp, gpt);
     sweep_mlp(&report, &args, mlp, grid);
     const float best_lr[OPTIMIZERS] = {(float)grid->lr[grid->best_l[0]], (float)grid->lr[grid->best_l[1]]};

@@ -7,12 +7,14 @@
 
 AddTests add_lion_tests;        /* test_lion.c: the optimizer */
 AddTests add_program_tests;     /* test_program.c: the program and the chapter */
+AddTests add_measures_tests;    /* test_lion_measures.c: what the program measures with */
 
 Suite *make_suite(void)
 {
     return lesson_suite_of_files("09_lion", (AddTests *const[]){
         add_lion_tests,
         add_program_tests,
+        add_measures_tests,
         NULL,
     });
 }
