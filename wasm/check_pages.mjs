@@ -59,6 +59,8 @@ async function checkPage(page, width) {
   const { targetId } = await send('Target.createTarget', { url: 'about:blank' });
   const { sessionId } = await send('Target.attachToTarget', { targetId, flatten: true });
   const call = (method, params) => send(method, params, sessionId);
+  const viewport = (height) => call('Emulation.setDeviceMetricsOverride',
+                                    { width, height, deviceScaleFactor: 1, mobile: width < 500 });
   const errors = [];
   const listen = (m) => {
     if (m.sessionId !== sessionId) return;
@@ -72,7 +74,7 @@ async function checkPage(page, width) {
   await call('Runtime.enable');
   await call('Log.enable');
   await call('Page.enable');
-  await call('Emulation.setDeviceMetricsOverride', { width, height: 900, deviceScaleFactor: 1, mobile: width < 500 });
+  await viewport(900);
   await call('Page.navigate', { url: 'file://' + resolve(htmlDir, page) });
   const evaluate = async (expression) =>
     (await call('Runtime.evaluate', { expression, returnByValue: true, awaitPromise: true })).result.value;
@@ -95,13 +97,12 @@ async function checkPage(page, width) {
     check(moved && before !== after, `${at}, figure ${n + 1}: moving its first slider changes the drawing`);
     // The whole page in the viewport, so that the figure's box is where
     // the capture finds it (nothing moves as the capture grows the page).
-    const tall = await evaluate('document.documentElement.scrollHeight');
-    await call('Emulation.setDeviceMetricsOverride', { width, height: tall, deviceScaleFactor: 1, mobile: width < 500 });
+    await viewport(await evaluate('document.documentElement.scrollHeight'));
     const box = await evaluate(`(() => { window.scrollTo(0, 0); const r = ${figure}.getBoundingClientRect();
       return [r.x, r.y, r.width, r.height]; })()`);
     const shot = await call('Page.captureScreenshot', { format: 'png',
       clip: { x: box[0], y: box[1], width: box[2], height: box[3], scale: 1 } });
-    await call('Emulation.setDeviceMetricsOverride', { width, height: 900, deviceScaleFactor: 1, mobile: width < 500 });
+    await viewport(900);
     writeFileSync(join(shotsDir, `${page.replace(/\.html$/, '')}-${n + 1}-${width}.png`),
                   Buffer.from(shot.data, 'base64'));
   }

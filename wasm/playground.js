@@ -130,7 +130,10 @@
         const x = x0 + (x1 - x0) * (i + cell / 2) / width, y = y1 - (y1 - y0) * (j + cell / 2) / height;
         values.push(Math.log10(Math.max(lossAt(x, y) - (config.floor || 0), 1e-12)));
       }
-    const finite = values.filter(Number.isFinite), lo = Math.min(...finite), hi = Math.max(...finite);
+    // A loop, not Math.min(...values): tens of thousands of arguments can
+    // overflow the call stack.
+    let lo = Infinity, hi = -Infinity;
+    for (const v of values) if (Number.isFinite(v)) lo = Math.min(lo, v), hi = Math.max(hi, v);
     let k = 0;
     for (let j = 0; j < height; j += cell)
       for (let i = 0; i < width; i += cell) {

@@ -51,17 +51,17 @@ function cases(file) {
 
 // Lesson 11's and 12's optimizers take AdamW's keywords: AdamW's cases run
 // through them too (with their own flags), so that every optimizer is tried.
-const ALSO = [['adamw_bf16'], ['adamw_bf16_stochastic'], ['adamw_bf16_master'], ['zero_adamw', '--ranks=3']];
+const ALSO = [['adamw_bf16'], ['adamw_bf16_stochastic'], ['adamw_bf16_master'], ['zero_adamw', 'ranks=3']];
 const golden = 'tests/golden';
 const all = readdirSync(golden).filter((f) => f.endsWith('.txt')).sort()
   .flatMap((f) => cases(join(golden, f)).map((k) => ({ ...k, file: f })));
 for (const k of all.filter((c) => c.file === 'adamw.txt'))
-  for (const [name, ...flags] of ALSO) all.push({ ...k, optimizer: name, settings: [...k.settings, ...flags.map((f) => f.slice(2))] });
+  for (const [name, ...more] of ALSO) all.push({ ...k, optimizer: name, settings: [...k.settings, ...more] });
 const missing = [...optimizers].filter((name) => !all.some((k) => k.optimizer === name));
 if (missing.length) console.log(`no case for ${missing.join(', ')}`);
 
 // Each run's input and output are files. The WebAssembly optlab runs in
-// this process, a fresh instance of the module compiled once per case, its
+// this process: the module compiled once, a fresh instance per case, its
 // WASI standard streams those files: no node started per case, and nothing
 // but optlab's own bytes in them (a node that starts may print warnings).
 const scratch = join(build, 'wasm', 'test');
