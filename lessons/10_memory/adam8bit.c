@@ -38,12 +38,13 @@ void adam8bit_update_blockwise(float *param /* [n] */, const float *grad /* [n] 
                                uint8_t *state1 /* [n] */, uint8_t *state2 /* [n] */,
                                float *absmax1 /* [ceil(n / block_size)] */,
                                float *absmax2 /* [ceil(n / block_size)] */,
-                               const float *qmap1 /* [256] */,
-                               const float *qmap2 /* [256] */, size_t n, long step,
+                               const QuantMap *map1 /* signed */,
+                               const QuantMap *map2 /* unsigned */, size_t n, long step,
                                const Adam8bitConfig *cfg)
 {
     const AdamStepConstants k = step_constants(cfg, step);
     const size_t block = (size_t)cfg->block_size;
+    const float *qmap1 = map1->code, *qmap2 = map2->code;
     for (size_t start = 0, b = 0; start < n; start += block, b++) {
         const size_t end = n - start < block ? n : start + block;
         const float old_absmax1 = absmax1[b], old_absmax2 = absmax2[b];
@@ -74,8 +75,8 @@ void adam8bit_update_blockwise(float *param /* [n] */, const float *grad /* [n] 
             adam8bit_element(&k, grad[i], state1[i], state2[i], old_absmax1, old_absmax2,
                              qmap1, qmap2, &s1, &s2);
             if (isfinite(grad[i])) param[i] = adam_bnb_param(&k, param[i], s1, s2);
-            state1[i] = quantize_state1(qmap1, s1, new_absmax1);
-            state2[i] = quantize_state2(qmap2, s2, new_absmax2);
+            state1[i] = quantize_map_state1(map1, s1, new_absmax1);
+            state2[i] = quantize_map_state2(map2, s2, new_absmax2);
         }
     }
 }
@@ -127,8 +128,8 @@ static bool absmax_layout(const Tensor *param, const void *config, int *ndim, in
 typedef struct {
     Optimizer base;   /* first, so an Adam8bit* is also an Optimizer* */
     Adam8bitConfig config;
-    float qmap1[QMAP_SIZE];   /* bitsandbytes' "dynamic": signed, for state1 */
-    float qmap2[QMAP_SIZE];   /* "udynamic": unsigned, for state2 */
+    QuantMap map1;   /* bitsandbytes' "dynamic": signed, for state1 */
+    QuantMap map2;   /* "udynamic": unsigned, for state2 */
     int state1_slot, state2_slot, absmax1_slot, absmax2_slot;
 } Adam8bit;
 
@@ -147,8 +148,8 @@ static void adam8bit_step_group(Optimizer *self, const ParamGroup *group)
         if (state1->bytes)
             adam8bit_update_blockwise(p->data, grad, state1->bytes, state2->bytes,
                                       self->slots[adam->absmax1_slot][i]->data,
-                                      self->slots[adam->absmax2_slot][i]->data, adam->qmap1,
-                                      adam->qmap2, p->numel, self->step_count, &cfg);
+                                      self->slots[adam->absmax2_slot][i]->data, &adam->map1,
+                                      &adam->map2, p->numel, self->step_count, &cfg);
         else
             adam8bit_update_32bit(p->data, grad, state1->data, state2->data, p->numel,
                                   self->step_count, &cfg);
@@ -160,8 +161,10 @@ Optimizer *adam8bit_new(ParamList params, const Adam8bitConfig *cfg)
     Adam8bit *adam = calloc(1, sizeof *adam);
     if (!adam) return NULL;
     adam->config = *cfg;
-    create_dynamic_map(true, adam->qmap1);
-    create_dynamic_map(false, adam->qmap2);
+    float code1[QMAP_SIZE], code2[QMAP_SIZE];
+    create_dynamic_map(true, code1), create_dynamic_map(false, code2);
+    quantize_map_init(&adam->map1, code1, true);
+    quantize_map_init(&adam->map2, code2, false);
     optimizer_init(&adam->base, "adam8bit", params, cfg->lr, cfg->weight_decay,
                    adam8bit_step_group);
     adam->base.groups[0].beta1 = cfg->betas[0];
@@ -183,13 +186,14 @@ Optimizer *adam8bit_new(ParamList params, const Adam8bitConfig *cfg)
 const float *adam8bit_qmap(const Optimizer *opt, int which)
 {
     const Adam8bit *adam = (const Adam8bit *)opt;
-    return which == 1 ? adam->qmap1 : adam->qmap2;
+    return which == 1 ? adam->map1.code : adam->map2.code;
 }
 
 void adam8bit_use_maps(Optimizer *opt, const float qmap1[QMAP_SIZE], const float qmap2[QMAP_SIZE])
 {
     Adam8bit *adam = (Adam8bit *)opt;
-    for (int i = 0; i < QMAP_SIZE; i++) adam->qmap1[i] = qmap1[i], adam->qmap2[i] = qmap2[i];
+    quantize_map_init(&adam->map1, qmap1, true);
+    quantize_map_init(&adam->map2, qmap2, false);
 }
 
 Optimizer *adam8bit_linear_new(ParamList params, const void *config)

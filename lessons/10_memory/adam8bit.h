@@ -55,8 +55,10 @@ typedef struct {
 /* end snippet */
 
 /* One step of a tensor of n >= min_8bit_size elements with 8-bit states.
- * state1 and state2 are codes into qmap1 (create_dynamic_map(true)) and
- * qmap2 (create_dynamic_map(false)); absmax1 and absmax2 one float per block
+ * state1 and state2 are codes into map1 (create_dynamic_map(true)) and
+ * map2 (create_dynamic_map(false)), each with its index (quantize_map_init:
+ * the same codes as bitsandbytes' search, found faster); absmax1 and
+ * absmax2 one float per block
  * of cfg->block_size. All start at 0 (code 0 with absmax 0 is the value 0).
  * `step` is t after this step's increment, 1 on the first. The update walks
  * each block twice, once to find its new absmax, once to step and store,
@@ -66,8 +68,9 @@ void adam8bit_update_blockwise(float *param /* [n] */, const float *grad /* [n] 
                                uint8_t *state1 /* [n] */, uint8_t *state2 /* [n] */,
                                float *absmax1 /* [ceil(n / block_size)] */,
                                float *absmax2 /* [ceil(n / block_size)] */,
-                               const float *qmap1 /* [256] */, const float *qmap2 /* [256] */,
-                               size_t n, long step, const Adam8bitConfig *cfg);
+                               const QuantMap *map1 /* signed */,
+                               const QuantMap *map2 /* unsigned */, size_t n, long step,
+                               const Adam8bitConfig *cfg);
 
 /* One step of a tensor with 32-bit states (n < min_8bit_size): state1 and
  * state2 are m and v themselves, starting at 0. A NaN or inf in grad is not

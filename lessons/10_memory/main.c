@@ -408,6 +408,11 @@ static void roofline(Report *r, const LessonArgs *a)
     table_note(t, "clock on this machine: `make bench` times 10^7 and 10^8 with the fast build too.");
     table_note(t, "Step in cache: as many parameters stepped with the arrays in the core's cache.");
     table_end(t);
+    double search_ns, index_ns;   /* a nearest code, found by the search and by the index */
+    if (roofline_nearest_code(n, repeats, &search_ns, &index_ns) != 0) fail("out of memory");
+    report_values(r, NULL, (NamedValue[]){{"roof_search_ns", "%.1f", search_ns},
+                                          {"roof_index_ns", "%.1f", index_ns},
+                                          {"roof_search_vs_index", "%.0f", search_ns / index_ns}, {NULL}});
     report_values(r, NULL, (NamedValue[]){{"roof_n", "%.0e", (double)n},
                                           {"roof_adam8bit_vs_adam", "%.1f", adam8bit / adam},
                                           {"roof_arithmetic_bound", "%.0f", (double)arithmetic_bound},

@@ -2,6 +2,7 @@
 #include "quantize.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 /* C compilers may fuse a * b + c into one rounding; bitsandbytes' numbers
  * (and tools/adam8bit_reference.py) round each operation. GCC does not fuse
@@ -62,6 +63,49 @@ void create_dynamic_map(bool is_signed, float code[QMAP_SIZE])
     qsort(code, QMAP_SIZE, sizeof code[0], compare_floats);
 }
 /* end snippet */
+
+/* The lowest and the highest value of bucket b (the floats whose top 16
+ * bits are b), NaNs left out; false for a bucket of NaNs only. */
+static bool bucket_ends(uint32_t b, float *lowest, float *highest)
+{
+    uint32_t low_bits = b << 16, high_bits = b << 16 | 0xFFFF;
+    if (b & 0x8000) {   /* negative: the larger the magnitude, the lower */
+        uint32_t t = low_bits;
+        low_bits = high_bits, high_bits = t;
+    }
+    float low, high;
+    memcpy(&low, &low_bits, sizeof low), memcpy(&high, &high_bits, sizeof high);
+    if (isnan(low)) low = high;   /* +inf's bucket and -inf's hold NaNs too */
+    if (isnan(high)) high = low;
+    *lowest = low, *highest = high;
+    return !isnan(low);
+}
+
+void quantize_map_init(QuantMap *map, const float code[QMAP_SIZE], bool is_signed)
+{
+    memcpy(map->code, code, sizeof map->code);
+    map->is_signed = is_signed;
+    /* The search rounds to the even one of two neighbours on a tie: from
+     * an even q, x must pass the midpoint; to an odd q + 1, reaching it is
+     * enough, so above[q] is the float just below the midpoint. */
+    for (int q = 0; q + 1 < QMAP_SIZE; q++) {
+        const float midpoint = (code[q] + code[q + 1]) * 0.5f;
+        map->above[q] = q % 2 == 0 ? midpoint : nextafterf(midpoint, -INFINITY);
+    }
+    map->above[QMAP_SIZE - 1] = INFINITY;   /* nothing is past the last code */
+    map->indexed = true;
+    for (uint32_t b = 0; b < 1u << 16; b++) {
+        float low, high;
+        map->first[b] = 0;
+        if (!bucket_ends(b, &low, &high)) continue;
+        const uint8_t q_low = quantize_nearest(code, low, is_signed);
+        const uint8_t q_high = quantize_nearest(code, high, is_signed);
+        map->first[b] = q_low;
+        const uint8_t found = (uint8_t)(q_low + (high > map->above[q_low]));
+        if (q_high - q_low > 1 || found != q_high || low > map->above[q_low])
+            map->indexed = false;
+    }
+}
 
 float block_absmax(const float *x /* [n] */, size_t n)
 {

@@ -28,6 +28,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #ifndef HOST_DEVICE
 #define HOST_DEVICE   /* __host__ __device__ when a CUDA file compiles this */
@@ -107,12 +108,17 @@ static inline HOST_DEVICE float dequantize_code(const float *code /* [256] */, u
  * down wraps to 255, as the kernel's unsigned char does: that happens only
  * for s1 = 0 in a block whose absmax is 0 (0 / 0 is NaN, which walks to 0),
  * and 1.0 * absmax is 0 there too. */
+static inline HOST_DEVICE uint8_t sign_kept(const float *code /* [256] signed */, uint8_t q,
+                                            float s1)
+{
+    if (!signbit(code[q]) != !signbit(s1)) q = (uint8_t)(s1 > 0.0f ? q + 1 : q - 1);
+    return q;
+}
+
 static inline HOST_DEVICE uint8_t quantize_state1(const float *code /* [256] signed */,
                                                   float s1, float absmax)
 {
-    uint8_t q = quantize_nearest(code, s1 / absmax, true);
-    if (!signbit(code[q]) != !signbit(s1)) q = (uint8_t)(s1 > 0.0f ? q + 1 : q - 1);
-    return q;
+    return sign_kept(code, quantize_nearest(code, s1 / absmax, true), s1);
 }
 
 /* The second moment (never negative) into a byte of the unsigned map. */
@@ -122,6 +128,54 @@ static inline HOST_DEVICE uint8_t quantize_state2(const float *code /* [256] uns
     return quantize_nearest(code, s2 / absmax, false);
 }
 /* end snippet */
+
+/* snippet: quantize_map, shown in 10_memory */
+/* A map with an index that finds the nearest code in two lookups where
+ * quantize_nearest takes eight comparisons, each waiting for the one before.
+ * The index cuts the floats into 65 536 buckets by their top 16 bits (sign,
+ * exponent and 7 bits of fraction): a bucket is a range of values 1/128 of
+ * its binade wide, narrower than the gap between two codes of a dynamic map,
+ * so the nearest code changes at most once inside it. first[] holds the code
+ * of each bucket's lowest float; above[q] is where the code moves from q to
+ * q + 1, the midpoint of code[q] and code[q + 1] as the search rounds it. */
+typedef struct {
+    float code[QMAP_SIZE];       /* the 256 values, sorted */
+    bool is_signed;              /* code[0] is -1 or about it, else 0 */
+    bool indexed;                /* the index finds what quantize_nearest finds */
+    float above[QMAP_SIZE];      /* x > above[q]: x's code is past q */
+    uint8_t first[1 << 16];      /* by a float's top 16 bits: its bucket's lowest code */
+} QuantMap;
+
+static inline uint8_t quantize_map_nearest(const QuantMap *map, float x)
+{
+    if (!map->indexed) return quantize_nearest(map->code, x, map->is_signed);
+    uint32_t bits;
+    memcpy(&bits, &x, sizeof bits);
+    uint8_t q = map->first[bits >> 16];
+    q += x > map->above[q];
+    return isnan(x) ? 0 : q;   /* the search walks a NaN down to index 0 */
+}
+
+/* The two moments' requantization through a map: quantize_state1 and
+ * quantize_state2, the same codes, found through the index. */
+static inline uint8_t quantize_map_state1(const QuantMap *map /* signed */, float s1,
+                                          float absmax)
+{
+    return sign_kept(map->code, quantize_map_nearest(map, s1 / absmax), s1);
+}
+
+static inline uint8_t quantize_map_state2(const QuantMap *map /* unsigned */, float s2,
+                                          float absmax)
+{
+    return quantize_map_nearest(map, s2 / absmax);
+}
+/* end snippet */
+
+/* The map of `code` (sorted) with its index. The index is checked at both
+ * ends of every bucket against quantize_nearest; where a map has two
+ * changes of code in one bucket (codes closer than 1/128 of their size),
+ * indexed is false and quantize_map_nearest searches instead. */
+void quantize_map_init(QuantMap *map, const float code[QMAP_SIZE], bool is_signed);
 
 /* A block's scale: the largest |x| of its n numbers (0 for a block of
  * zeros; fmaxf passes over a NaN). */

@@ -84,7 +84,7 @@ static void adam8bit_chunk(RooflineArrays *a, size_t lo, size_t hi)
     static const Adam8bitConfig cfg = ADAM8BIT_DEFAULTS;
     const size_t block = lo / (size_t)cfg.block_size;   /* lo is on a block boundary */
     adam8bit_update_blockwise(a->f[0] + lo, a->f[1] + lo, a->code[0] + lo, a->code[1] + lo,
-                              a->absmax[0] + block, a->absmax[1] + block, a->qmap[0], a->qmap[1],
+                              a->absmax[0] + block, a->absmax[1] + block, a->map[0], a->map[1],
                               hi - lo, a->step, &cfg);
 }
 
@@ -284,7 +284,7 @@ static void init_chunk(RooflineArrays *a, size_t lo, size_t hi)
 static void arrays_free(RooflineArrays *a)
 {
     for (int k = 0; k < 4; k++) free(a->f[k]);
-    for (int k = 0; k < 2; k++) free(a->code[k]), free(a->absmax[k]);
+    for (int k = 0; k < 2; k++) free(a->code[k]), free(a->absmax[k]), free(a->map[k]);
 }
 
 static int arrays_init(RooflineArrays *a, const RooflineOptimizer *o, size_t n)
@@ -296,14 +296,18 @@ static int arrays_init(RooflineArrays *a, const RooflineOptimizer *o, size_t n)
     for (int k = 0; ok && k < o->floats; k++) ok = (a->f[k] = alloc_aligned(n * sizeof(float)));
     for (int k = 0; ok && k < o->codes; k++) {
         ok = (a->code[k] = alloc_aligned(n)) &&
-             (a->absmax[k] = alloc_aligned(quantize_num_blocks(n, 256) * sizeof(float)));
+             (a->absmax[k] = alloc_aligned(quantize_num_blocks(n, 256) * sizeof(float))) &&
+             (a->map[k] = malloc(sizeof *a->map[k]));
+        if (ok) {   /* k = 0: signed, for state1; k = 1: unsigned */
+            float code[QMAP_SIZE];
+            create_dynamic_map(k == 0, code);
+            quantize_map_init(a->map[k], code, k == 0);
+        }
     }
     if (!ok) {
         arrays_free(a);
         return -1;
     }
-    create_dynamic_map(true, a->qmap[0]);
-    create_dynamic_map(false, a->qmap[1]);
     run(o, init_chunk, a);
     return 0;
 }
@@ -422,4 +426,45 @@ int roofline_in_cache(int i, size_t work, int repeats, double *params_per_second
 int roofline_time(int i, size_t n, int repeats, RooflineTiming *out)
 {
     return roofline_measure(i, n, repeats, true, out);
+}
+
+/* The codes of x[n] found one way; their sum, so that the compiler must
+ * find every one of them. */
+static unsigned long sum_of_codes(const QuantMap *map, const float *x /* [n] */, size_t n,
+                                  bool indexed)
+{
+    unsigned long sum = 0;
+    for (size_t i = 0; i < n; i++)
+        sum += indexed ? quantize_map_nearest(map, x[i]) : quantize_nearest(map->code, x[i], true);
+    return sum;
+}
+
+int roofline_nearest_code(size_t n, int repeats, double *search_ns, double *index_ns)
+{
+    if (n < 1 || repeats < 1 || repeats > MAX_REPEATS || n > SIZE_MAX / sizeof(float)) return -1;
+    float *x = malloc(n * sizeof *x), code[QMAP_SIZE];
+    QuantMap *map = malloc(sizeof *map);
+    if (!x || !map) {
+        free(x), free(map);
+        return -1;
+    }
+    create_dynamic_map(true, code);
+    quantize_map_init(map, code, true);
+    for (size_t i = 0; i < n; i++) {   /* |x| = 10^(-7 u): each decade alike */
+        const float u = unit(i, 7), sign = unit(i, 8) < 0.0f ? -1.0f : 1.0f;
+        x[i] = sign * powf(10.0f, -3.5f * (u + 1.0f));
+    }
+    double ns[2][MAX_REPEATS];
+    unsigned long sums[2] = {0, 0};
+    for (int r = -1; r < repeats; r++)
+        for (int way = 0; way < 2; way++) {
+            const double t0 = wall_seconds();
+            sums[way] = sum_of_codes(map, x, n, way == 1);
+            if (r >= 0) ns[way][r] = (wall_seconds() - t0) * 1e9 / (double)n;
+        }
+    free(x), free(map);
+    if (sums[0] != sums[1]) return -1;   /* cannot happen: the tests compare every code */
+    *search_ns = median(ns[0], repeats);
+    *index_ns = median(ns[1], repeats);
+    return 0;
 }

@@ -38,8 +38,11 @@ Stress stress_run(const Setup *s, int steps, uint64_t seed)
     size_t count[CLASSES] = {0};
     for (int c = 0; c < CLASSES; c++) moves[c] = floats_new(n * (size_t)steps);
     uint8_t *codes = must(calloc(2, n), "out of memory");
-    float qmap1[QMAP_SIZE], qmap2[QMAP_SIZE];
-    create_dynamic_map(true, qmap1), create_dynamic_map(false, qmap2);
+    QuantMap *map1 = must(malloc(sizeof *map1), "out of memory");
+    QuantMap *map2 = must(malloc(sizeof *map2), "out of memory");
+    float code[QMAP_SIZE];
+    create_dynamic_map(true, code), quantize_map_init(map1, code, true);
+    create_dynamic_map(false, code), quantize_map_init(map2, code, false);
     memset(p, 0, n * sizeof *p), memset(m, 0, n * sizeof *m), memset(v, 0, n * sizeof *v);
     memset(p32, 0, n * sizeof *p), memset(m32, 0, n * sizeof *m), memset(v32, 0, n * sizeof *v);
     memset(absmax, 0, 2 * n * sizeof *absmax);
@@ -50,7 +53,7 @@ Stress stress_run(const Setup *s, int steps, uint64_t seed)
     for (int t = 1; t <= steps; t++) {
         for (size_t i = 0; i < n; i++) g[i] = stress_grad(i, &rng), p[i] = 0, p32[i] = 0;
         if (s->eight_bit)
-            adam8bit_update_blockwise(p, g, codes, codes + n, absmax, absmax + n, qmap1, qmap2, n, t, &cfg);
+            adam8bit_update_blockwise(p, g, codes, codes + n, absmax, absmax + n, map1, map2, n, t, &cfg);
         else
             adam8bit_update_32bit(p, g, m, v, n, t, &cfg);
         Adam8bitConfig ref = ADAM8BIT_DEFAULTS;   /* the 32-bit reference, at eps 1e-8 */
@@ -65,6 +68,6 @@ Stress stress_run(const Setup *s, int steps, uint64_t seed)
     }
     out.v_zeroed = positive > 0 ? zeroed / positive : 0;
     for (int c = 0; c < CLASSES; c++) out.median[c] = sort_median(moves[c], count[c]), free(moves[c]);
-    free(p), free(g), free(m), free(v), free(p32), free(m32), free(v32), free(absmax), free(codes);
+    free(p), free(g), free(m), free(v), free(p32), free(m32), free(v32), free(absmax), free(codes), free(map1), free(map2);
     return out;
 }

@@ -17,6 +17,7 @@
 #include "adam8bit_kernel.h"
 #include "golden_maps.h"
 #include "quantize.h"
+#include "rng.h"
 #include "testing.h"
 
 void add_adam8bit_tests(TCase *core, TCase *limits);
@@ -50,6 +51,22 @@ static Adam8bitConfig config8(int block_size)
 
 /* The index of the code value nearest x, by looking at every one (the
  * lowest of two equally near): independent of the binary search. */
+/* The two dynamic maps with their indexes, as adam8bit_new builds them
+ * (on the heap: each index is 64 KB). */
+typedef struct {
+    QuantMap m1, m2;   /* signed, for state1; unsigned, for state2 */
+} Maps;
+
+static Maps *dynamic_maps(void)
+{
+    Maps *maps = malloc(sizeof *maps);
+    ck_assert_ptr_nonnull(maps);
+    float code[QMAP_SIZE];
+    create_dynamic_map(true, code), quantize_map_init(&maps->m1, code, true);
+    create_dynamic_map(false, code), quantize_map_init(&maps->m2, code, false);
+    return maps;
+}
+
 static int brute_nearest(const float *code, float x)
 {
     int best = 0;
@@ -216,6 +233,72 @@ START_TEST(test_round_trip_error_per_code)
 }
 END_TEST
 
+START_TEST(test_map_index_finds_what_the_search_finds)
+{
+    /* quantize_map_nearest, two lookups, against bitsandbytes' search on
+     * the four maps: at every code and every midpoint, a float either side
+     * of each, the special values, and two million floats of random bits
+     * (NaNs and infinities among them). */
+    const float special[] = {0.0f, -0.0f, INFINITY, -INFINITY, NAN, -NAN, FLT_MIN, -FLT_MIN,
+                             1e-45f, -1e-45f, FLT_MAX, -FLT_MAX, 1.0f, -1.0f, 2.0f, -2.0f};
+    QuantMap *map = malloc(sizeof *map);
+    ck_assert_ptr_nonnull(map);
+    Rng rng;
+    rng_seed(&rng, 10, 1);
+    for (int m = 0; m < 4; m++) {
+        const bool is_signed = m % 2 == 0;
+        float code[QMAP_SIZE];
+        if (m < 2) create_dynamic_map(is_signed, code);
+        else create_linear_map(is_signed, code);
+        quantize_map_init(map, code, is_signed);
+        ck_assert_msg(map->indexed, "map %d has two codes in one bucket", m);
+        float probes[QMAP_SIZE * 9];
+        for (int k = 0; k < QMAP_SIZE; k++) {
+            const float mid = k + 1 < QMAP_SIZE ? (code[k] + code[k + 1]) * 0.5f : code[k];
+            const float at[3] = {code[k], mid, -mid};
+            for (int j = 0; j < 3; j++) {
+                probes[9 * k + 3 * j] = at[j];
+                probes[9 * k + 3 * j + 1] = nextafterf(at[j], -INFINITY);
+                probes[9 * k + 3 * j + 2] = nextafterf(at[j], INFINITY);
+            }
+        }
+        for (size_t i = 0; i < sizeof probes / sizeof probes[0]; i++)
+            ck_assert_int_eq(quantize_map_nearest(map, probes[i]),
+                             quantize_nearest(code, probes[i], is_signed));
+        for (size_t i = 0; i < sizeof special / sizeof special[0]; i++)
+            ck_assert_int_eq(quantize_map_nearest(map, special[i]),
+                             quantize_nearest(code, special[i], is_signed));
+        for (int i = 0; i < 2000000; i++) {
+            const uint32_t bits = rng_u32(&rng);
+            float x;
+            memcpy(&x, &bits, sizeof x);
+            if (i % 2) {   /* half of them in [-1, 1], where the states' ratios fall */
+                x = ldexpf((float)rng_uniform(&rng), -(int)(bits % 30));
+                x = bits >> 31 ? -x : x;
+            }
+            ck_assert_int_eq(quantize_map_nearest(map, x), quantize_nearest(code, x, is_signed));
+        }
+    }
+    free(map);
+}
+END_TEST
+
+START_TEST(test_map_too_fine_for_the_index_searches)
+{
+    /* 256 codes within 1/128 of each other, all in a few buckets: the index
+     * cannot hold them, says so, and the map searches instead. */
+    QuantMap *map = malloc(sizeof *map);
+    ck_assert_ptr_nonnull(map);
+    float code[QMAP_SIZE];
+    for (int k = 0; k < QMAP_SIZE; k++) code[k] = 0.5f + (float)k * 0x1p-24f;
+    quantize_map_init(map, code, false);
+    ck_assert(!map->indexed);
+    for (int k = 0; k < QMAP_SIZE; k++)
+        ck_assert_int_eq(quantize_map_nearest(map, code[k]), quantize_nearest(code, code[k], false));
+    free(map);
+}
+END_TEST
+
 START_TEST(test_ties_stay_on_the_even_index)
 {
     /* The search ends on an even index, 127 + (+-64 +-32 ... +-1), and a
@@ -279,12 +362,12 @@ START_TEST(test_first_step_by_hand)
      *   = 1 - 1e-3 g / (|g| + 1e-8): each nonzero g moves p by 1e-3
      * against its sign (less 1e-8 relative), g = 0 not at all. */
     Adam8bitConfig cfg = config8(4);
-    float qmap1[QMAP_SIZE], qmap2[QMAP_SIZE];
-    create_dynamic_map(true, qmap1);
-    create_dynamic_map(false, qmap2);
+    Maps *maps = dynamic_maps();
+    const QuantMap *map1 = &maps->m1, *map2 = &maps->m2;
+    const float *qmap1 = map1->code, *qmap2 = map2->code;
     float p[4] = {1, 1, 1, 1}, g[4] = {0.5f, -0.25f, 0.0f, 2.0f}, absmax1[1] = {0}, absmax2[1] = {0};
     uint8_t state1[4] = {0}, state2[4] = {0};
-    adam8bit_update_blockwise(p, g, state1, state2, absmax1, absmax2, qmap1, qmap2, 4, 1, &cfg);
+    adam8bit_update_blockwise(p, g, state1, state2, absmax1, absmax2, map1, map2, 4, 1, &cfg);
     /* The kernel takes the betas as float32: 1 - beta2 is 1 - 0.999f =
      * 0.00099998713, not 0.001 (1.3e-5 relative). */
     const double one_minus_beta1 = 1.0 - (double)0.9f, one_minus_beta2 = 1.0 - (double)0.999f;
@@ -312,13 +395,14 @@ START_TEST(test_first_step_by_hand)
         before[i] = p[i];
     }
     float zero[4] = {0};
-    adam8bit_update_blockwise(p, zero, state1, state2, absmax1, absmax2, qmap1, qmap2, 4, 2, &cfg);
+    adam8bit_update_blockwise(p, zero, state1, state2, absmax1, absmax2, map1, map2, 4, 2, &cfg);
     const double b1 = 0.9f, b2 = 0.999f, c1 = 1 - b1 * b1, c2 = sqrt(1 - b2 * b2);
     for (int i = 0; i < 4; i++) {
         double want = before[i] - 1e-3 * c2 / c1 * m[i] / (sqrt(v[i]) + c2 * 1e-8);
         ck_assert_close_msg("p at t = 2", p[i], want, 1e-9, HAND_RTOL);
     }
     ck_assert_close(absmax1[0], b1 * one_minus_beta1 * 2, 0, HAND_RTOL);
+    free(maps);
 }
 END_TEST
 
@@ -375,19 +459,19 @@ END_TEST
 START_TEST(test_nonfinite_gradient_resets_its_element)
 {
     Adam8bitConfig cfg = config8(8);
-    float qmap1[QMAP_SIZE], qmap2[QMAP_SIZE];
-    create_dynamic_map(true, qmap1);
-    create_dynamic_map(false, qmap2);
+    Maps *maps = dynamic_maps();
+    const QuantMap *map1 = &maps->m1, *map2 = &maps->m2;
+    const float *qmap1 = map1->code;
     float p[16], g[16], absmax1[2] = {0}, absmax2[2] = {0};
     uint8_t state1[16] = {0}, state2[16] = {0};
     for (int i = 0; i < 16; i++) p[i] = 1.0f, g[i] = 0.1f * (i + 1);
-    adam8bit_update_blockwise(p, g, state1, state2, absmax1, absmax2, qmap1, qmap2, 16, 1, &cfg);
+    adam8bit_update_blockwise(p, g, state1, state2, absmax1, absmax2, map1, map2, 16, 1, &cfg);
     float after1[16];
     memcpy(after1, p, sizeof p);
     /* Step 2: a NaN, an inf and a -inf in block 0, all of block 1 NaN. */
     g[1] = NAN, g[4] = INFINITY, g[6] = -INFINITY;
     for (int i = 8; i < 16; i++) g[i] = NAN;
-    adam8bit_update_blockwise(p, g, state1, state2, absmax1, absmax2, qmap1, qmap2, 16, 2, &cfg);
+    adam8bit_update_blockwise(p, g, state1, state2, absmax1, absmax2, map1, map2, 16, 2, &cfg);
     for (int i = 0; i < 16; i++) {
         bool bad = !isfinite(g[i]);
         ck_assert_msg(isfinite(p[i]), "p[%d] not finite", i);
@@ -407,9 +491,10 @@ START_TEST(test_nonfinite_gradient_resets_its_element)
     for (int i = 8; i < 16; i++) ck_assert(dequantize_code(qmap1, state1[i], absmax1[1]) == 0.0f);
     /* Step 3, all finite again: the reset elements start over from 0. */
     for (int i = 0; i < 16; i++) g[i] = 0.5f;
-    adam8bit_update_blockwise(p, g, state1, state2, absmax1, absmax2, qmap1, qmap2, 16, 3, &cfg);
+    adam8bit_update_blockwise(p, g, state1, state2, absmax1, absmax2, map1, map2, 16, 3, &cfg);
     for (int i = 0; i < 16; i++) ck_assert(isfinite(p[i]) && p[i] < 1.0f);
     ck_assert_close(absmax1[1], 0.05, 0, 1e-6);   /* 0.1 * 0.5 from 0 */
+    free(maps);
 }
 END_TEST
 
@@ -419,20 +504,21 @@ START_TEST(test_short_block_pads_as_the_kernel)
      * gradients), its absmax1 is not 0 but the m of the kernel's padding:
      * code 128 (5.5e-7) times the old absmax1, times beta1. */
     Adam8bitConfig cfg = config8(4);
-    float qmap1[QMAP_SIZE], qmap2[QMAP_SIZE];
-    create_dynamic_map(true, qmap1);
-    create_dynamic_map(false, qmap2);
+    Maps *maps = dynamic_maps();
+    const QuantMap *map1 = &maps->m1, *map2 = &maps->m2;
+    const float *qmap1 = map1->code;
     float p[6] = {1, 1, 1, 1, 1, 1}, g[6] = {1, 2, 3, 4, 5, 6}, absmax1[2] = {0}, absmax2[2] = {0};
     uint8_t state1[6] = {0}, state2[6] = {0};
-    adam8bit_update_blockwise(p, g, state1, state2, absmax1, absmax2, qmap1, qmap2, 6, 1, &cfg);
+    adam8bit_update_blockwise(p, g, state1, state2, absmax1, absmax2, map1, map2, 6, 1, &cfg);
     const float old = absmax1[1];
     ck_assert_close(old, 0.6, 0, 1e-6);
     g[4] = g[5] = NAN;
-    adam8bit_update_blockwise(p, g, state1, state2, absmax1, absmax2, qmap1, qmap2, 6, 2, &cfg);
+    adam8bit_update_blockwise(p, g, state1, state2, absmax1, absmax2, map1, map2, 6, 2, &cfg);
     ck_assert(absmax1[1] == qmap1[128] * old * 0.9f + (1.0f - 0.9f) * 0.0f);
     ck_assert(absmax1[1] > 0.0f && absmax2[1] == 0.0f);
     /* A full block has no padding: block 0 is 0.9 of its m's. */
     ck_assert_close(absmax1[0], 0.9 * 0.4 + 0.1 * 4, 0, 1e-6);
+    free(maps);
 }
 END_TEST
 
@@ -620,18 +706,18 @@ START_TEST(test_block_size_one_and_larger_than_the_tensor)
     const int sizes[] = {1, 4096};
     for (int s = 0; s < 2; s++) {
         Adam8bitConfig cfg = config8(sizes[s]);
-        float qmap1[QMAP_SIZE], qmap2[QMAP_SIZE];
-        create_dynamic_map(true, qmap1);
-        create_dynamic_map(false, qmap2);
+        Maps *maps = dynamic_maps();
+        const QuantMap *map1 = &maps->m1, *map2 = &maps->m2;
         float p[5] = {0}, g[5] = {1, -2, 3, -4, 5}, a1[5] = {0}, a2[5] = {0};
         uint8_t c1[5] = {0}, c2[5] = {0};
         for (long t = 1; t <= 3; t++)
-            adam8bit_update_blockwise(p, g, c1, c2, a1, a2, qmap1, qmap2, 5, t, &cfg);
+            adam8bit_update_blockwise(p, g, c1, c2, a1, a2, map1, map2, 5, t, &cfg);
         for (int i = 0; i < 5; i++) {
             ck_assert(isfinite(p[i]));
             ck_assert((p[i] < 0) == (g[i] > 0));   /* a step against the gradient */
             if (sizes[s] == 1) ck_assert(c2[i] == 255 && (c1[i] == 255 || c1[i] == 0));
         }
+        free(maps);
     }
 }
 END_TEST
@@ -644,6 +730,8 @@ void add_adam8bit_tests(TCase *core, TCase *limits)
     tcase_add_test(core, test_quantize_matches_the_port);
     tcase_add_test(core, test_round_trip_error_per_code);
     tcase_add_test(core, test_ties_stay_on_the_even_index);
+    tcase_add_test(core, test_map_index_finds_what_the_search_finds);
+    tcase_add_test(core, test_map_too_fine_for_the_index_searches);
     tcase_add_test(core, test_first_moment_keeps_its_sign);
     tcase_add_test(core, test_first_step_by_hand);
     tcase_add_loop_test(core, test_golden_trajectories, 0, TABLE_SIZE(GOLDEN_CASES));

@@ -183,6 +183,23 @@ START_TEST(test_roofline_times_every_optimizer)
 }
 END_TEST
 
+START_TEST(test_nearest_code_timed_both_ways)
+{
+    /* Times only (no assertion on them): both ways run, and a bad argument
+     * leaves the outputs alone. */
+    double search = -1, index = -1;
+    ck_assert_int_eq(roofline_nearest_code(1000, 1, &search, &index), 0);
+    ck_assert_msg(search > 0 && index > 0 && isfinite(search) && isfinite(index), "%g %g ns", search,
+                  index);
+    search = index = -1;
+    ck_assert_int_eq(roofline_nearest_code(0, 1, &search, &index), -1);
+    ck_assert_int_eq(roofline_nearest_code(10, 0, &search, &index), -1);
+    ck_assert_int_eq(roofline_nearest_code(10, 129, &search, &index), -1);
+    ck_assert_int_eq(roofline_nearest_code(SIZE_MAX / 2, 1, &search, &index), -1);
+    ck_assert(search == -1 && index == -1);
+}
+END_TEST
+
 void add_bench_tests(TCase *core, TCase *limits);
 
 void add_bench_tests(TCase *core, TCase *limits)
@@ -190,5 +207,6 @@ void add_bench_tests(TCase *core, TCase *limits)
     tcase_add_test(core, test_teaching_build_prints_well_formed_rows);
     tcase_add_test(core, test_fast_build_table_has_every_optimizer_with_the_same_bits);
     tcase_add_test(core, test_roofline_times_every_optimizer);
+    tcase_add_test(core, test_nearest_code_timed_both_ways);
     tcase_add_test(limits, test_bench_refuses_bad_flags);
 }
