@@ -116,3 +116,25 @@ def relative(theirs, mine, scale):
     """The largest |theirs - mine| / scale, element by element."""
     diff = np.abs(np.asarray(theirs, np.float64) - np.asarray(mine, np.float64))
     return float(np.max(diff / np.maximum(scale, 1e-300)))
+
+
+class WorstTable:
+    """The report of an --against-torch mode: a row a case with its largest
+    differences (one column each), then the largest of all the cases.
+    done() prints that last row and says whether every one is finite."""
+
+    def __init__(self, columns, width=28):
+        self.width = width
+        self.largest = [0.0] * len(columns)
+        print("%-*s" % (width, "case") + "".join(" %12s" % c for c in columns))
+
+    def _print(self, name, values):
+        print("%-*s" % (self.width, name) + "".join(" %12.4g" % v for v in values))
+
+    def row(self, name, worst):
+        self._print(name, worst)
+        self.largest = [max(x, y) for x, y in zip(self.largest, worst)]
+
+    def done(self):
+        self._print("largest", self.largest)
+        return all(math.isfinite(w) for w in self.largest)

@@ -35,7 +35,7 @@ import os
 
 import numpy as np
 
-from golden_io import Draws, command_line, relative, ulps, write_trajectory
+from golden_io import Draws, WorstTable, command_line, relative, ulps, write_trajectory
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 GOLDEN = os.path.join(HERE, "..", "tests", "golden", "hf_adafactor.txt")
@@ -320,8 +320,7 @@ def against_torch():
     import torch
     torch.set_num_threads(1)
     print("torch %s, numpy %s" % (torch.__version__, np.__version__))
-    print("%-28s %10s %12s %10s %12s" % ("case", "param ulp", "param rel", "state ulp", "state rel"))
-    worst_all = [0.0] * 4
+    table = WorstTable(["param ulp", "param rel", "state ulp", "state rel"])
     with np.errstate(all="ignore"):
         for name, settings, start, grads in cases():
             hp = hyper(settings)
@@ -343,10 +342,8 @@ def against_torch():
                     state_scale[key] = np.maximum(state_scale.get(key, 0.0), np.abs(theirs))
                     worst[2] = max(worst[2], ulps(theirs, mine[key]))
                     worst[3] = max(worst[3], relative(theirs, mine[key], state_scale[key]))
-            print("%-28s %10g %12.3g %10g %12.3g" % (name, *worst))
-            worst_all = [max(x, y) for x, y in zip(worst_all, worst)]
-    print("%-28s %10g %12.3g %10g %12.3g" % ("largest", *worst_all))
-    return all(math.isfinite(w) for w in worst_all)
+            table.row(name, worst)
+    return table.done()
 
 
 def main():

@@ -46,12 +46,11 @@ Where the port could differ from PyTorch, and what it chooses:
   for these too.
 """
 import io
-import math
 import os
 
 import numpy as np
 
-from golden_io import Draws, command_line, fmt, relative, ulps, write_trajectory
+from golden_io import Draws, WorstTable, command_line, fmt, relative, ulps, write_trajectory
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 GOLDEN = os.path.join(HERE, "..", "tests", "golden", "lion.txt")
@@ -253,9 +252,7 @@ def against_torch():
     import torch
     torch.set_num_threads(1)
     print("torch %s, numpy %s" % (torch.__version__, np.__version__))
-    print("%-26s %10s %12s %10s %12s %10s" % ("case", "param ulp", "param rel", "state ulp", "state rel",
-                                              "fused ulp"))
-    worst_all = [0.0] * 5
+    table = WorstTable(["param ulp", "param rel", "state ulp", "state rel", "fused ulp"])
     with np.errstate(all="ignore"):
         for name, settings, start, grads in cases():
             hp = hyper(settings)
@@ -276,9 +273,8 @@ def against_torch():
                 worst[1] = max(worst[1], relative(p.numpy(), param, scale))
                 worst[2] = max(worst[2], ulps(exp_avg.numpy(), mine))
                 worst[3] = max(worst[3], relative(exp_avg.numpy(), mine, state_scale))
-            print("%-26s %10g %12.3g %10g %12.3g %10g" % (name, *worst))
-            worst_all = [max(x, y) for x, y in zip(worst_all, worst)]
-        print("%-26s %10g %12.3g %10g %12.3g %10g" % ("largest", *worst_all))
+            table.row(name, worst)
+        finite = table.done()
         print("(fused ulp: exp_avg with add_'s multiply-add fused, against torch's)")
         # What the file cannot hold: torch.sign of 0, -0 and NaN, and one
         # step with a NaN gradient (the port: the parameter stays, exp_avg
@@ -292,7 +288,7 @@ def against_torch():
             torch_step(p, torch.tensor(g), exp_avg, hp)
             print("gradient %s: torch p %s exp_avg %s; port p %s exp_avg %s"
                   % (fmt(g), fmt(p.numpy()), fmt(exp_avg.numpy()), fmt(param), fmt(mine)))
-    return all(math.isfinite(w) for w in worst_all)
+    return finite
 
 
 def main():

@@ -33,12 +33,11 @@ rounds the product first, as the scalar code reads. The file has the format
 of tools/make_golden.py's (common/golden.h).
 """
 import io
-import math
 import os
 
 import numpy as np
 
-from golden_io import Draws, command_line, relative, ulps, write_trajectory
+from golden_io import Draws, WorstTable, command_line, relative, ulps, write_trajectory
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 GOLDEN = os.path.join(HERE, "..", "tests", "golden", "lion_variants.txt")
@@ -202,8 +201,7 @@ def against_torch():
     import torch
     torch.set_num_threads(1)
     print("torch %s, numpy %s" % (torch.__version__, np.__version__))
-    print("%-28s %10s %12s %12s" % ("case", "param ulp", "exp_avg ulp", "exp_avg rel"))
-    worst_all = [0.0, 0.0, 0.0]
+    table = WorstTable(["param ulp", "exp_avg ulp", "exp_avg rel"])
     with np.errstate(all="ignore"):
         for name, settings, start, grads in cases():
             hp = hyper(settings)
@@ -219,10 +217,8 @@ def against_torch():
                 worst[0] = max(worst[0], ulps(p.numpy(), param))
                 worst[1] = max(worst[1], ulps(exp_avg.numpy(), mine))
                 worst[2] = max(worst[2], relative(exp_avg.numpy(), mine, largest))
-            print("%-28s %10g %12g %12.3g" % (name, *worst))
-            worst_all = [max(x, y) for x, y in zip(worst_all, worst)]
-    print("%-28s %10g %12g %12.3g" % ("largest", *worst_all))
-    return all(math.isfinite(w) for w in worst_all)
+            table.row(name, worst)
+    return table.done()
 
 
 def main():
