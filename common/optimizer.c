@@ -21,26 +21,6 @@ void optimizer_init(Optimizer *opt, const char *name, ParamList params, float lr
     opt->owns_param_arrays = false;
 }
 
-int optimizer_add_slot(Optimizer *opt, const char *slot_name)
-{
-    if (opt->num_slots == OPTIMIZER_MAX_SLOTS) return -1;
-    int k = opt->num_slots;
-    Tensor **per_param = calloc((size_t)opt->params.count, sizeof *per_param);
-    if (!per_param) return -1;
-    for (int i = 0; i < opt->params.count; i++) {
-        per_param[i] = tensor_new_like(opt->params.params[i], slot_name, TAG_STATE);
-        if (!per_param[i]) {
-            while (i--) tensor_free(per_param[i]);
-            free(per_param);
-            return -1;
-        }
-    }
-    opt->slot_names[k] = slot_name;
-    opt->slots[k] = per_param;
-    opt->num_slots++;
-    return k;
-}
-
 /* optimizer_add_slot_typed with a shape_of that knows only floats. */
 static int add_slot(Optimizer *opt, const char *slot_name,
                     bool (*shape_of)(const Tensor *param, int *ndim, int *shape),
@@ -70,6 +50,19 @@ static int add_slot(Optimizer *opt, const char *slot_name,
     opt->slots[k] = per_param;
     opt->num_slots++;
     return k;
+}
+
+/* A state tensor shaped like its parameter (momentum_buffer, exp_avg, ...). */
+static bool same_shape(const Tensor *param, int *ndim, int *shape)
+{
+    *ndim = param->ndim;
+    for (int d = 0; d < param->ndim; d++) shape[d] = param->shape[d];
+    return true;
+}
+
+int optimizer_add_slot(Optimizer *opt, const char *slot_name)
+{
+    return add_slot(opt, slot_name, same_shape, NULL, NULL);
 }
 
 int optimizer_add_slot_shaped(Optimizer *opt, const char *slot_name,
