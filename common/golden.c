@@ -4,6 +4,7 @@
 #include "golden.h"
 
 #include <limits.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -256,6 +257,15 @@ int golden_state_index(const GoldenCase *c, const char *state_name)
     for (int k = 0; k < c->num_states; k++)
         if (strcmp(c->state_names[k], state_name) == 0) return k;
     return -1;
+}
+
+double golden_state_largest(const GoldenCase *c, const char *state_name)
+{
+    const int k = golden_state_index(c, state_name);
+    double largest = 0.0;
+    for (size_t e = 0; k >= 0 && e < (size_t)c->steps * c->state_numel[k]; e++)
+        largest = fmax(largest, fabs(c->state[k][e]));
+    return largest;
 }
 
 void golden_free(GoldenFile *file)

@@ -65,6 +65,10 @@ int golden_load(const char *path, GoldenFile *out, char *err, size_t errlen);
 const GoldenCase *golden_find(const GoldenFile *file, const char *name);
 /* The index of a state in a case, or -1. */
 int golden_state_index(const GoldenCase *c, const char *state_name);
+/* The largest |value| a state takes over all the steps of a case, 0 when
+ * the case has no such state: the scale of an atol for a state that
+ * cancels towards zero (an average of gradients of both signs). */
+double golden_state_largest(const GoldenCase *c, const char *state_name);
 void golden_free(GoldenFile *file);
 
 /* Where the golden files are: $OPTIMIZERS_GOLDEN_DIR, or tests/golden of the

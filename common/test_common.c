@@ -587,6 +587,8 @@ START_TEST(test_golden_reader)
     ck_assert(c->expect[1] == 1.5f && c->expect[3] == 1.5f);
     ck_assert_int_eq(golden_state_index(c, "buf"), 0);
     ck_assert(c->state[0][1] == 1.0f);
+    ck_assert_double_eq(golden_state_largest(c, "buf"), 1.0);   /* of 0.5 1, then 0 0 */
+    ck_assert_double_eq(golden_state_largest(c, "exp_avg"), 0.0);   /* no such state */
     ck_assert_ptr_null(golden_find(&g, "two"));
     ck_assert(c->state_ndim[0] == 1 && c->state_shape[0][0] == 2 && c->state_numel[0] == 2);
     golden_free(&g);

@@ -706,11 +706,7 @@ static const MatrixUpdate EX_HF = {
  * case records. */
 static double exp_avg_atol(const GoldenCase *c)
 {
-    int k = golden_state_index(c, "exp_avg");
-    if (k < 0) return 0.0;
-    double largest = 0.0;
-    for (size_t e = 0; e < (size_t)c->steps * c->state_numel[k]; e++) largest = fmax(largest, fabs(c->state[k][e]));
-    return GOLDEN_RTOL * largest;
+    return GOLDEN_RTOL * golden_state_largest(c, "exp_avg");
 }
 
 START_TEST(test_ex3_matches_hf)
