@@ -8,6 +8,7 @@
 #   make autograder      a Gradescope autograder (build/autograder.zip)
 #   make                 build everything
 #   make bench           time the tiny GPT, and every optimizer's step against memory (minutes)
+#   make gpu             the GPU chapter's kernels, with nvcc (make bench-gpu times them)
 #   make test SANITIZE=1 the same tests under AddressSanitizer and UBSan (build/sanitize/)
 #   make deps            install what is missing (scripts/deps.sh)
 #   make clean           remove build/
@@ -16,7 +17,8 @@
 # the targets above; the rules are in the file of what they build:
 # common/common.mk (libcommon, how every .c file compiles), lessons/lessons.mk,
 # optlab/optlab.mk, tools/optimizer_bench.mk (make bench-optimizers),
-# exercises/grade.mk (exercises, grading), book/book.mk and scripts/deps.mk
+# exercises/grade.mk (exercises, grading), wasm/wasm.mk, gpu/gpu.mk,
+# book/book.mk and scripts/deps.mk
 # (installing what is missing).
 
 BUILD ?= build
@@ -62,12 +64,13 @@ include optlab/optlab.mk
 include tools/optimizer_bench.mk
 # Every test runner, in the order make test runs them; last the build's own
 # rules: no lesson sees a later lesson's headers (check-includes), the book's
-# snippet markers (check-weave), and the WebAssembly build traces as the
-# native one (check-wasm). exercises/grade.mk adds the exercise sets.
+# snippet markers (check-weave), the WebAssembly build traces as the
+# native one (check-wasm), and the GPU kernels compile (check-cuda). exercises/grade.mk adds the exercise sets.
 TEST_RUNNERS := $(BUILD)/test/common $(TEST_RUNNERS) $(BUILD)/test/optlab \
-                tests/check-includes tests/check-weave wasm/check-wasm
+                tests/check-includes tests/check-weave wasm/check-wasm gpu/check-cuda
 include exercises/grade.mk
 include wasm/wasm.mk
+include gpu/gpu.mk
 include book/book.mk
 include scripts/deps.mk
 
@@ -77,7 +80,7 @@ all: $(PROGRAMS) $(TEST_RUNNERS)
 ifeq ($(WORK),exercises)
 test: grade
 else
-test: $(PROGRAMS) $(TEST_RUNNERS) wasm
+test: $(PROGRAMS) $(TEST_RUNNERS) wasm gpu
 	@OPTIMIZERS_BUILD=$(BUILD) scripts/run-tests.sh $(BUILD)/tap $(TEST_RUNNERS)
 endif
 

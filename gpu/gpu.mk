@@ -1,0 +1,44 @@
+# gpu.mk - the GPU chapter's programs (included by the Makefile).
+#
+#   make gpu        gpu/*.cu compiled by nvcc into $(BUILD)/gpu/
+#   make bench-gpu  each kernel timed against a copy of as many bytes
+#
+# nvcc is not in Debian's main archive: where it is missing, `make gpu` says
+# so in one line and builds nothing. gpu/check-cuda (a runner of make test)
+# then compiles the kernels with clang instead, to PTX for sm_80, which
+# proves they compile for a GPU; with nvcc it also runs each program's
+# --check, which compares the kernels with lesson 10's CPU step on a
+# device, or says in one line that there is none.
+NVCC ?= nvcc
+# Found when a recipe runs (on PATH, or where the toolkit installs itself).
+# Not under SANITIZE=1: nvcc would link the sanitized libraries without the
+# sanitizers' runtime.
+ifeq ($(SANITIZE),1)
+NVCC_FOUND =
+NO_NVCC_WHY = not under SANITIZE=1
+else
+NVCC_FOUND = $(or $(shell command -v $(NVCC) 2>/dev/null),$(wildcard /usr/local/cuda/bin/nvcc))
+NO_NVCC_WHY = no nvcc (the CUDA toolkit)
+endif
+# -fmad=false: each operation rounded on its own, as on the CPU (the kernel
+# files say why); warnings are errors; sm_90 code for an H100, and PTX for
+# any newer GPU.
+NVCC_FLAGS := -O3 -fmad=false -Werror all-warnings -Xcompiler -Wall,-Wextra \
+              -gencode arch=compute_90,code=sm_90 -gencode arch=compute_90,code=compute_90 \
+              -Icommon $(addprefix -I,$(LESSON_DIRS))
+GPU_PROGRAMS := $(BUILD)/gpu/adam8bit
+
+# The CPU steps the kernels are checked against (gpu_reference.c).
+$(BUILD)/obj/gpu/%.o: CPPFLAGS += $(addprefix -I,$(LESSON_DIRS))
+$(BUILD)/gpu/%: gpu/%.cu $(BUILD)/obj/gpu/gpu_reference.o $(ALL_LESSON_LIBS) $(COMMON_LIB)
+	@mkdir -p $(@D)
+	$(NVCC_FOUND) $(NVCC_FLAGS) -o $@ $< $(filter %.o %.a,$^) $(LDLIBS)
+
+.PHONY: gpu gpu-build bench-gpu
+all: gpu
+gpu:
+	@if [ -n "$(NVCC_FOUND)" ]; then $(MAKE) --no-print-directory gpu-build; \
+	 else echo "gpu: $(NO_NVCC_WHY): the GPU chapter's programs are not built"; fi
+gpu-build: $(GPU_PROGRAMS)
+bench-gpu: gpu
+	@for p in $(GPU_PROGRAMS); do if [ -x $$p ]; then $$p --bench || exit 1; fi; done
