@@ -38,6 +38,20 @@ void lesson_parse(const char *lesson, const OptionSpec *flags, void *args, int a
     if (a->quick && a->steps == default_steps) a->steps = 200;
 }
 
+void lesson_open(Report *r, const char *lesson, const OptionSpec *flags, void *args, int argc,
+                 char **argv)
+{
+    lesson_parse(lesson, flags, args, argc, argv);
+    const LessonArgs *a = args;
+    if (report_open(r, a->out, lesson) != 0) exit(EXIT_USAGE);   /* a bad --out */
+}
+
+int lesson_steps(const LessonArgs *a, int quick_share, int at_least)
+{
+    int steps = a->quick ? a->steps / quick_share : a->steps;
+    return steps > at_least ? steps : at_least;
+}
+
 /* ---- tables ---- */
 
 #define TABLE_MAX_COLUMNS 16

@@ -1,7 +1,8 @@
 /* experiment.h - the toolkit of the lesson programs, so that an experiment
  * says what it measures and not how to print it:
  *
- *   LessonArgs, lesson_parse   the flags every lesson program shares
+ *   LessonArgs, lesson_parse,  the flags every lesson program shares; the
+ *   lesson_open, lesson_steps  report opened at --out; steps from --steps
  *   Table                      columns with a header and a printf format;
  *                              widths and alignment are worked out from them
  *   lr_sweep                   a grid of learning rates, a run each, the best
@@ -72,6 +73,15 @@ typedef struct {
  * a negative --seed) with one line and exit status 2. --quick without --steps
  * makes the final experiment 200 steps. */
 void lesson_parse(const char *lesson, const OptionSpec *flags, void *args, int argc, char **argv);
+/* lesson_parse, then report_open of r at the --out it parsed, as every
+ * lesson program begins: exits with status EXIT_USAGE (2) when that
+ * directory cannot take the lesson's files (report_open says why). */
+void lesson_open(Report *r, const char *lesson, const OptionSpec *flags, void *args, int argc,
+                 char **argv);
+/* An experiment's steps from --steps: a->steps, a `quick_share`-th of it
+ * with --quick (a smoke run), and never fewer than `at_least`, the steps
+ * it needs to have something to measure. */
+int lesson_steps(const LessonArgs *a, int quick_share, int at_least);
 
 /* ---- tables ---- */
 

@@ -582,6 +582,69 @@ START_TEST(test_windows_lowest)
 }
 END_TEST
 
+static const OptionSpec DEMO_FLAGS[] = {
+    LESSON_FLAGS,
+    {NULL, 0, 0, NULL, 0, 0},
+};
+
+START_TEST(test_lesson_open_parses_and_opens)
+{
+    /* --seed and --out as given, --quick without --steps making the steps
+     * 200; the report opened at --out, so that a table written through it
+     * reads back from DIR/out/99_demo/. */
+    char dir[512], out[600], path[700];
+    char name[] = "99_demo", seed[] = "--seed=7", quick[] = "--quick";
+    ck_assert(make_temp_dir(dir, sizeof dir) == 0);
+    snprintf(out, sizeof out, "--out=%s", dir);
+    char *argv[] = {name, seed, quick, out};
+    LessonArgs a = LESSON_DEFAULTS;
+    Report r;
+    lesson_open(&r, "99_demo", DEMO_FLAGS, &a, 4, argv);
+    ck_assert_int_eq(a.seed, 7);
+    ck_assert(a.quick);
+    ck_assert_int_eq(a.steps, 200);
+    ck_assert_str_eq(a.out, dir);
+    two_header_lines(&r);
+    ck_assert_int_eq(report_close(&r), 0);
+    snprintf(path, sizeof path, "%s/out/99_demo/two.txt", dir);
+    assert_file_is(path, "          steps\n"
+                         "kappa   to 1e-6\n"
+                         "   10        71\n");
+    remove_tree(dir);
+}
+END_TEST
+
+START_TEST(test_lesson_open_refuses_a_bad_out)
+{
+    /* No directory can be made under /proc: the program stops with status 2
+     * (EXIT_USAGE), as for any other bad flag. */
+    char name[] = "99_demo", out[] = "--out=/proc/no/such/dir";
+    char *argv[] = {name, out};
+    LessonArgs a = LESSON_DEFAULTS;
+    Report r;
+    lesson_open(&r, "99_demo", DEMO_FLAGS, &a, 2, argv);
+}
+END_TEST
+
+START_TEST(test_lesson_steps_by_hand)
+{
+    /* 2000 steps: all of them, or with --quick a quarter, 500; 60 with
+     * --quick is 15, raised to the 20 asked for; 10 without --quick is
+     * raised too. */
+    LessonArgs a = LESSON_DEFAULTS;
+    a.steps = 2000;
+    ck_assert_int_eq(lesson_steps(&a, 4, 20), 2000);
+    a.quick = true;
+    ck_assert_int_eq(lesson_steps(&a, 4, 20), 500);
+    ck_assert_int_eq(lesson_steps(&a, 10, 20), 200);
+    a.steps = 60;
+    ck_assert_int_eq(lesson_steps(&a, 4, 20), 20);
+    a.steps = 10, a.quick = false;
+    ck_assert_int_eq(lesson_steps(&a, 4, 20), 20);
+    ck_assert_int_eq(lesson_steps(&a, 4, 1), 10);
+}
+END_TEST
+
 void add_experiment_tests(TCase *core)
 {
     tcase_add_test(core, test_table_layout);
@@ -609,4 +672,7 @@ void add_experiment_tests(TCase *core)
     tcase_add_test(core, test_table_header_and_wrapped_notes);
     tcase_add_test(core, test_max_abs_difference);
     tcase_add_test(core, test_windows_lowest);
+    tcase_add_test(core, test_lesson_open_parses_and_opens);
+    tcase_add_exit_test(core, test_lesson_open_refuses_a_bad_out, EXIT_USAGE);
+    tcase_add_test(core, test_lesson_steps_by_hand);
 }

@@ -9,8 +9,8 @@
  * --seed draws the starts and batches (section 2 averages this seed and the
  * next two); --quick shrinks every experiment so that the whole program runs
  * in about a second (the tests use it). The runs themselves, with a
- * schedule, clipping or accumulation, are recipe.h's trace_run; what the
- * program measures them with is in schedules_measures.h. */
+ * schedule, clipping or accumulation, are recipe.h's trace_run; the
+ * program makes them, and measures them, with schedules_measures.h. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,8 +36,7 @@ static const OptionSpec FLAGS[] = {
 /* At least 20, so that every schedule has steps to move over. */
 static int mlp_steps(const LessonArgs *a)
 {
-    int steps = a->quick ? a->steps / 4 : a->steps;
-    return steps > 20 ? steps : 20;
+    return lesson_steps(a, 4, 20);   /* --quick: a quarter */
 }
 
 /* A Run of AdamW (PyTorch's defaults, weight_decay 0.01) or SGD on the MLP from a's seed. */
@@ -158,10 +157,9 @@ static void schedules_mlp(Report *r, const LessonArgs *a, Problem *p)
     const Recipe recipes[MLP_SCHEDULES] = {{0}, {.step_size = steps / 3, .gamma = 0.1}, {.schedule = &cos},
                                            {.schedule = &warm}, {.schedule = &cycle}, {.schedule = &cycle_lr_only}};
     TraceSeeds runs[MLP_SCHEDULES];
-    for (int k = 0; k < MLP_SCHEDULES; k++) {
-        runs[k] = trace_seeds(p, mlp_run(a, &ADAMW_SPEC, MLP_LR, steps), &recipes[k], seeds);
-        if (runs[k].diverged) fail("AdamW diverged on the MLP under the %s schedule", MLP_TAGS[k]);
-    }
+    Run run = mlp_run(a, &ADAMW_SPEC, MLP_LR, steps);
+    int diverged = trace_recipes_seeds(p, run, recipes, MLP_SCHEDULES, seeds, runs);
+    if (diverged >= 0) fail("AdamW diverged on the MLP under the %s schedule", MLP_TAGS[diverged]);
     schedules_mlp_table(r, runs, steps, seeds, warmup);
 
     int window = steps >= 50 ? steps / 50 : 1;
@@ -185,22 +183,19 @@ static void schedules_mlp(Report *r, const LessonArgs *a, Problem *p)
 
 static const float WARMUP_LR[WARMUP_LRS] = {0.01f, 0.03f, 0.1f};
 
-/* AdamW's first steps at lr k of WARMUP_LR, warmed up or not: a row of the
- * table and its values. */
-static Trace warmup_run(Report *r, Table *t, const LessonArgs *a, Problem *p, int k, bool warm)
+/* AdamW's first steps at lr k of WARMUP_LR, warmed up (warm 1) or not (0):
+ * a row of the table and its values. */
+static void warmup_row(Report *r, Table *t, Problem *p, int k, int warm, const Trace *x)
 {
     const float lr = WARMUP_LR[k];
-    Schedule s = linear_warmup(lr, WARMUP_ITERS);
-    Recipe rc = {.schedule = warm ? &s : NULL};
-    Trace x = trace_run(p, mlp_run(a, &ADAMW_SPEC, lr, WARMUP_STEPS), &rc, NULL);
-    EarlySteps e = early_steps(&x, WARMUP_STEPS);
-    table_row(t, (double)lr, warm ? "linear" : "none", x.update[0], lr * sqrt((double)paramlist_numel(&p->params)),
-              e.largest, e.spike, x.end_loss);
+    EarlySteps e = early_steps(x, WARMUP_STEPS);
+    double sign_step = lr * sqrt((double)paramlist_numel(&p->params));   /* ||lr sign(g)|| */
+    table_row(t, (double)lr, warm ? "linear" : "none", x->update[0], sign_step, e.largest, e.spike,
+              x->end_loss);
     report_values(r, value_tag(r, "%s_%d", warm ? "warm" : "none", k), (NamedValue[]){
-        {"warmup_%s_lr", "%g", lr}, {"warmup_%s_first_update", "%.3g", x.update[0]},
+        {"warmup_%s_lr", "%g", lr}, {"warmup_%s_first_update", "%.3g", x->update[0]},
         {"warmup_%s_largest_update", "%.3g", e.largest}, {"warmup_%s_largest_update_step", "%d", e.largest_step},
-        {"warmup_%s_spike", "%.2f", e.spike}, {"warmup_%s_end_loss", "%.4f", x.end_loss}, {NULL}});
-    return x;
+        {"warmup_%s_spike", "%.2f", e.spike}, {"warmup_%s_end_loss", "%.4f", x->end_loss}, {NULL}});
 }
 
 static void warmup(Report *r, const LessonArgs *a, Problem *p)
@@ -210,9 +205,13 @@ static void warmup(Report *r, const LessonArgs *a, Problem *p)
                               {"highest loss\n/ the start", "%.2f"}, {"loss after", "%.4f"}, {NULL, NULL}};
     Table *t = table_begin(r, "warmup", "AdamW's first 100 steps on the MLP, with and without warm-up", columns);
     table_header(t, 6, "loss after\n%d steps", WARMUP_STEPS);
-    Trace tr[WARMUP_LRS][2];
-    for (int k = 0; k < WARMUP_LRS; k++)
-        for (int w = 0; w < 2; w++) tr[k][w] = warmup_run(r, t, a, p, k, w);
+    Trace tr[WARMUP_LRS][2];   /* [lr][warmed up] */
+    for (int k = 0; k < WARMUP_LRS; k++) {
+        Schedule s = linear_warmup(WARMUP_LR[k], WARMUP_ITERS);
+        const Recipe rc[2] = {{0}, {.schedule = &s}};
+        trace_recipes(p, mlp_run(a, &ADAMW_SPEC, WARMUP_LR[k], WARMUP_STEPS), rc, 2, tr[k]);
+        for (int w = 0; w < 2; w++) warmup_row(r, t, p, k, w, &tr[k][w]);
+    }
     table_note(t, "the digits MLP (n = %d parameters), batch %d; highest loss: the largest batch loss",
                (int)paramlist_numel(&p->params), MLP_BATCH);
     table_note(t, "of steps 2..%d over step 1's; warm-up: LinearLR from lr/100 over %d steps. Adam's",
@@ -270,26 +269,22 @@ static void clip_example(Report *r)
 
 static const char *const CLIP_NAMES[2] = {"SGD", "AdamW"};
 
-/* Optimizer o (SGD, AdamW) on the MLP: clean data (k 0), heavy examples
- * without clipping (1) and with (2): a row of the table and its values. */
-static Trace clipping_run(Report *r, Table *t, const LessonArgs *a, Problem *p, int o, int k)
+/* Optimizer o's (SGD, AdamW) run k of `steps` on the MLP: clean data (k
+ * 0), heavy examples without clipping (1) and with (2): a row of the table
+ * and its values. */
+static void clipping_row(Report *r, Table *t, int o, int k, const Trace *tr, int steps)
 {
-    const OptimizerSpec *specs[2] = {&SGD_SPEC, &ADAMW_SPEC};
-    const float lrs[2] = {SGD_LR, MLP_LR};
-    const int steps = mlp_steps(a), heavy[HEAVY_COUNT] = {0, 500, 1000};
-    Recipe rc = {.max_norm = k == 2 ? CLIP_NORM : 0, .heavy = heavy, .heavy_count = k ? HEAVY_COUNT : 0,
-                 .heavy_weight = HEAVY_WEIGHT};
-    Trace tr = trace_run(p, mlp_run(a, specs[o], lrs[o], steps), &rc, NULL);
-    double largest = spread(tr.grad_norm, tr.steps_done).high, median = median_of(tr.grad_norm, tr.steps_done);
-    double highest = tr.highest, share = k == 2 ? 100.0 * tr.clipped / steps : NAN;
-    table_row(t, CLIP_NAMES[o], k ? "heavy" : "clean", k == 2 ? "1.0" : "none", tr.end_loss, tr.test_acc, highest,
-              median, largest, share);
+    GradNorms g = grad_norms(tr, steps);
+    double share = k == 2 ? g.clipped : NAN;
+    table_row(t, CLIP_NAMES[o], k ? "heavy" : "clean", k == 2 ? "1.0" : "none", tr->end_loss,
+              tr->test_acc, tr->highest, g.median, g.largest, share);
     report_values(r, value_tag(r, "%s_%s", o ? "adamw" : "sgd", k == 0 ? "clean" : k == 1 ? "heavy" : "clipped"),
-                  (NamedValue[]){{"clip_%s_loss", "%.3g", tr.end_loss}, {"clip_%s_test", "%.1f", tr.test_acc},
-                                 {"clip_%s_highest", "%.3g", highest}, {"clip_%s_grad_median", "%.3g", median},
-                                 {"clip_%s_grad_largest", "%.3g", largest}, {"clip_%s_clipped", "%.1f", share},
-                                 {NULL}});
-    return tr;
+                  (NamedValue[]){{"clip_%s_loss", "%.3g", tr->end_loss},
+                                 {"clip_%s_test", "%.1f", tr->test_acc},
+                                 {"clip_%s_highest", "%.3g", tr->highest},
+                                 {"clip_%s_grad_median", "%.3g", g.median},
+                                 {"clip_%s_grad_largest", "%.3g", g.largest},
+                                 {"clip_%s_clipped", "%.1f", share}, {NULL}});
 }
 
 /* SGD and AdamW on the MLP where three of the 1437 training examples count
@@ -300,19 +295,21 @@ static Trace clipping_run(Report *r, Table *t, const LessonArgs *a, Problem *p, 
 static void clipping(Report *r, const LessonArgs *a, Problem *p)
 {
     clip_example(r);
-    const int steps = mlp_steps(a);
+    const OptimizerSpec *specs[2] = {&SGD_SPEC, &ADAMW_SPEC};
+    const float lrs[2] = {SGD_LR, MLP_LR};
+    const int steps = mlp_steps(a), heavy[HEAVY_COUNT] = {0, 500, 1000};
+    Recipe heavy_data = {.heavy = heavy, .heavy_count = HEAVY_COUNT, .heavy_weight = HEAVY_WEIGHT};
+    Recipe rc[3] = {{0}, heavy_data, heavy_data};   /* clean, heavy, heavy and clipped */
+    rc[2].max_norm = CLIP_NORM;
+    Trace tr[2][3];                                 /* [optimizer][recipe] */
+    for (int o = 0; o < 2; o++) trace_recipes(p, mlp_run(a, specs[o], lrs[o], steps), rc, 3, tr[o]);
     const Column columns[] = {{"optimizer", "%s"}, {"data", "%s"}, {"clip", "%s"}, {"final\nloss", "%.3g"},
                               {"test\naccuracy", "%.1f"}, {"highest\nloss", "%.3g"},
                               {"||g||\nmedian", "%.3g"}, {"\nlargest", "%.3g"}, {"steps\nclipped", "%.1f%%"},
                               {NULL, NULL}};
     Table *t = table_begin(r, "clipping", "The digits MLP with three examples weighted 10^4", columns);
-    Trace shown[2][2];   /* [optimizer][clipped]: the heavy runs, for the figure */
     for (int o = 0; o < 2; o++)
-        for (int k = 0; k < 3; k++) {
-            Trace tr = clipping_run(r, t, a, p, o, k);
-            if (k) shown[o][k - 1] = tr;
-            else trace_free(&tr);
-        }
+        for (int k = 0; k < 3; k++) clipping_row(r, t, o, k, &tr[o][k], steps);
     table_nan_text(t, 8, "-");
     table_note(t, "%d steps of batch %d, SGD at lr %g, AdamW at %g; heavy: examples 0, 500 and 1000", steps,
                MLP_BATCH, SGD_LR, MLP_LR);
@@ -328,13 +325,14 @@ static void clipping(Report *r, const LessonArgs *a, Problem *p)
     const char *styles[2][2] = {{"lines ls 2 dt 2", "lines ls 2"}, {"lines ls 1 dt 2", "lines ls 1"}};
     for (int o = 0; o < 2; o++)
         for (int c = 0; c < 2; c++)
-            figure_window_means(fig, styles[o][c], shown[o][c].loss, window, steps / window, "%s, %s", CLIP_NAMES[o],
-                                c ? "clipped" : "not clipped");
+            figure_window_means(fig, styles[o][c], tr[o][c + 1].loss, window, steps / window,
+                                "%s, %s", CLIP_NAMES[o], c ? "clipped" : "not clipped");
     figure_close(fig);
     report_values(r, NULL, (NamedValue[]){
         {"clip_steps", "%d", steps}, {"clip_heavy_weight", "%g", HEAVY_WEIGHT}, {"clip_heavy_count", "%d", HEAVY_COUNT},
         {"clip_max_norm", "%g", CLIP_NORM}, {"clip_window", "%d", window}, {NULL}});
-    for (int o = 0; o < 2; o++) trace_free(&shown[o][0]), trace_free(&shown[o][1]);
+    for (int o = 0; o < 2; o++)
+        for (int k = 0; k < 3; k++) trace_free(&tr[o][k]);
 }
 
 /* ---- 5. accumulation: 4 micro-batches of 16 against one batch of 64 --------------- */
@@ -343,58 +341,50 @@ static void clipping(Report *r, const LessonArgs *a, Problem *p)
 #define ACC_BATCH 64
 #define ACC_RUNS 6
 
-/* The runs: rows of (optimizer, lr, recipe); each compared with a reference row. */
-typedef struct {
-    const char *label, *tag;
-    const OptimizerSpec *spec;
-    float lr;
-    Recipe rc;
-    int reference;   /* the row whose parameters it is compared with; -1: none */
-} AccumulationRun;
-
-static const AccumulationRun ACC_ROWS[ACC_RUNS] = {
-    {"AdamW, one batch of 64", "adamw_64", &ADAMW_SPEC, MLP_LR, {0}, -1},
-    {"AdamW, 4 x 16, loss / 4", "adamw_acc", &ADAMW_SPEC, MLP_LR, {.micro_batches = MICRO}, 0},
-    {"AdamW, 4 x 16, no / 4", "adamw_nodiv", &ADAMW_SPEC, MLP_LR, {.micro_batches = MICRO, .forget_divide = true}, 1},
-    {"SGD, 4 x 16, loss / 4", "sgd_acc", &SGD_SPEC, SGD_LR, {.micro_batches = MICRO}, -1},
-    {"SGD, 4 x 16, no / 4", "sgd_nodiv", &SGD_SPEC, SGD_LR, {.micro_batches = MICRO, .forget_divide = true}, 5},
-    {"SGD, 4 x 16, / 4, lr x 4", "sgd_lr4", &SGD_SPEC, MICRO * SGD_LR, {.micro_batches = MICRO}, -1},
+/* The runs, rows of the table: (optimizer, lr, recipe), each compared
+ * with the row it should end as (to rounding), if any. */
+static const char *const ACC_LABELS[ACC_RUNS] = {
+    "AdamW, one batch of 64", "AdamW, 4 x 16, loss / 4", "AdamW, 4 x 16, no / 4",
+    "SGD, 4 x 16, loss / 4", "SGD, 4 x 16, no / 4", "SGD, 4 x 16, / 4, lr x 4"};
+static const char *const ACC_TAGS[ACC_RUNS] = {"adamw_64", "adamw_acc", "adamw_nodiv",
+                                               "sgd_acc", "sgd_nodiv", "sgd_lr4"};
+static const ComparedRun ACC_ROWS[ACC_RUNS] = {
+    {&ADAMW_SPEC, MLP_LR, {0}, -1},
+    {&ADAMW_SPEC, MLP_LR, {.micro_batches = MICRO}, 0},
+    {&ADAMW_SPEC, MLP_LR, {.micro_batches = MICRO, .forget_divide = true}, 1},
+    {&SGD_SPEC, SGD_LR, {.micro_batches = MICRO}, -1},
+    {&SGD_SPEC, SGD_LR, {.micro_batches = MICRO, .forget_divide = true}, 5},
+    {&SGD_SPEC, MICRO * SGD_LR, {.micro_batches = MICRO}, -1},
 };
 
 /* Row k of the table and its values: the run's end, and how far its
- * parameters theta[k][n] ended from its reference row's. */
-static void accumulation_row(Report *r, Table *t, int k, const Trace *tr, float *const *theta, size_t n)
+ * parameters ended from its reference row's. */
+static void accumulation_row(Report *r, Table *t, int k, const Trace *tr, Apart d)
 {
-    const AccumulationRun *row = &ACC_ROWS[k];
-    Apart d = {NAN, NAN};
+    const ComparedRun *row = &ACC_ROWS[k];
     char from[16] = "";
-    if (row->reference >= 0) {
-        d = parameters_apart(theta[k], theta[row->reference], n);
-        snprintf(from, sizeof from, "row %d", row->reference + 1);
-    }
-    table_row(t, row->label, (double)row->lr, tr->end_loss, tr->test_acc, from, d.absolute, d.relative);
-    report_values(r, row->tag, (NamedValue[]){
+    if (row->reference >= 0) snprintf(from, sizeof from, "row %d", row->reference + 1);
+    table_row(t, ACC_LABELS[k], (double)row->lr, tr->end_loss, tr->test_acc, from, d.absolute,
+              d.relative);
+    report_values(r, ACC_TAGS[k], (NamedValue[]){
         {"acc_%s_loss", "%.4f", tr->end_loss}, {"acc_%s_test", "%.1f", tr->test_acc},
         {"acc_%s_apart", "%.2e", d.absolute}, {"acc_%s_relative", "%.1e", d.relative}, {NULL}});
 }
 
 static void accumulation(Report *r, const LessonArgs *a, Problem *p)
 {
-    size_t n = paramlist_numel(&p->params);
     const int steps = a->quick ? 20 : 500;
     StartGradients g = start_gradients(p, (uint64_t)a->seed, ACC_BATCH, MICRO);
-    float *theta[ACC_RUNS];
+    Run base = mlp_run(a, NULL, 0, steps);   /* each row's optimizer and lr */
+    base.batch = ACC_BATCH;
     Trace tr[ACC_RUNS];
-    for (int k = 0; k < ACC_RUNS; k++) {
-        Run run = mlp_run(a, ACC_ROWS[k].spec, ACC_ROWS[k].lr, steps);
-        run.batch = ACC_BATCH;
-        tr[k] = trace_run(p, run, &ACC_ROWS[k].rc, theta[k] = floats_new(n));
-    }
+    Apart apart[ACC_RUNS];
+    compare_runs(p, base, ACC_ROWS, ACC_RUNS, tr, apart);
     const Column columns[] = {{"run", "%s"}, {"lr", "%g"}, {"final\nloss", "%.4f"}, {"test\naccuracy", "%.1f"},
                               {"\nvs", "%s"}, {"max |difference|\nabsolute", "%.2e"}, {"\nrelative", "%.2e"},
                               {NULL, NULL}};
     Table *t = table_begin(r, "accumulation", "Accumulating 4 micro-batches of 16 against a batch of 64", columns);
-    for (int k = 0; k < ACC_RUNS; k++) accumulation_row(r, t, k, &tr[k], theta, n);
+    for (int k = 0; k < ACC_RUNS; k++) accumulation_row(r, t, k, &tr[k], apart[k]);
     table_note(t, "the digits MLP, %d steps from the same start and batches (%d examples a step).", steps,
                ACC_BATCH);
     table_note(t, "Difference: between the parameters at the end (relative: over the largest |theta|).");
@@ -404,13 +394,14 @@ static void accumulation(Report *r, const LessonArgs *a, Problem *p)
         {"acc_steps", "%d", steps}, {"acc_micro", "%d", MICRO}, {"acc_batch", "%d", ACC_BATCH},
         {"acc_grad_apart", "%.2e", g.apart}, {"acc_grad_relative", "%.1e", g.apart / g.largest},
         {"acc_loss_apart", "%.1e", g.loss_apart}, {NULL}});
-    for (int k = 0; k < ACC_RUNS; k++) free(theta[k]), trace_free(&tr[k]);
+    for (int k = 0; k < ACC_RUNS; k++) trace_free(&tr[k]);
 }
 
 /* ---- 6. "the loss became NaN": what train()'s guard finds ----------------------- */
 
 #define NAN_CASES 3
-#define POISONED 700   /* one training image gets a NaN pixel */
+#define POISONED 700   /* one training image gets a NaN pixel, */
+#define NAN_PIXEL 36   /* this one */
 
 static const char *const NAN_LABELS[NAN_CASES] = {"lr too high", "exploding gradients", "NaN in one image"};
 
@@ -425,14 +416,14 @@ static void nan_guard(Report *r, const LessonArgs *a, Problem *mlp)
     const Run runs[NAN_CASES] = {{.optimizer = &SGD_SPEC, .lr = 2.5f, .seed = seed},
                                  {.optimizer = &SGD_SPEC, .lr = 0.01f, .seed = seed},
                                  {.optimizer = &ADAMW_SPEC, .lr = MLP_LR, .batch = MLP_BATCH, .seed = seed}};
-    double pixel = digits_set_train_input(mlp, POISONED, 36, NAN);
-    if (isnan(pixel)) fail("cannot change the digits data");
+    Divergence d[NAN_CASES];
+    d[0] = diagnose_divergence(ravine, runs[0], 2000);
+    d[1] = diagnose_divergence(banana, runs[1], 2000);
+    d[2] = diagnose_nan_pixel(mlp, runs[2], POISONED, NAN_PIXEL, 2000);
     const Column columns[] = {{"case", "%s"}, {"problem", "%s"}, {"optimizer", "%s"}, {"lr", "%g"},
                               {"stopped\nat step", "%d"}, {"cause found", "%s"}, {NULL, NULL}};
     Table *t = table_begin(r, "nan_guard", "Three ways to a NaN, and what the training loop says", columns);
-    Divergence d[NAN_CASES];
     for (int k = 0; k < NAN_CASES; k++) {
-        d[k] = diagnose_divergence(problems[k], runs[k], 2000);
         table_row(t, NAN_LABELS[k], problems[k]->name, d[k].optimizer, (double)runs[k].lr, d[k].stopped_at,
                   causes[d[k].cause]);
         report_value(r, value_name(r, "nan_%s_step", tags[k]), "%d", d[k].stopped_at);
@@ -445,9 +436,9 @@ static void nan_guard(Report *r, const LessonArgs *a, Problem *mlp)
         table_note_wrapped(t, "  ", d[k].diagnosis, 86);
     }
     table_note(t, "ravine: kappa 10, L = 1 (stable below lr 2); rosenbrock from (-1.2, 1); the MLP with");
-    table_note(t, "pixel 36 of training example %d set to NaN; at most 2000 steps", POISONED);
+    table_note(t, "pixel %d of training example %d set to NaN; at most 2000 steps", NAN_PIXEL,
+               POISONED);
     table_end(t);
-    digits_set_train_input(mlp, POISONED, 36, (float)pixel);
     report_value(r, "nan_poisoned_example", "%d", POISONED);
     problem_free(ravine), problem_free(banana);
 }
@@ -506,11 +497,9 @@ static void gpt(Report *r, const LessonArgs *a)
                               {NULL, NULL}};
     Table *t = table_begin(r, "gpt", "AdamW on the tiny GPT at lr 0.01 under four schedules", columns);
     Trace tr[GPT_RUNS];
-    for (int k = 0; k < GPT_RUNS; k++) {
-        tr[k] = trace_run(p, run, &recipes[k], NULL);
-        if (tr[k].steps_done < steps) fail("AdamW diverged on the GPT (%s)", GPT_LABELS[k]);
-        gpt_row(r, t, k, &tr[k], p, early);
-    }
+    int diverged = trace_recipes(p, run, recipes, GPT_RUNS, tr);
+    if (diverged >= 0) fail("AdamW diverged on the GPT (%s)", GPT_LABELS[diverged]);
+    for (int k = 0; k < GPT_RUNS; k++) gpt_row(r, t, k, &tr[k], p, early);
     table_note(t, "%d steps of %d windows from the same start and batches, weight decay 0.1 on the", steps, run.batch);
     table_note(t, "matrices; warm-up: LinearLR from lr/100 over %d steps; cosine: to 0 at step %d. The", warm, steps);
     table_note(t, "floor, the lowest loss any model can reach: %.4f nats per character. Early steps:", p->min_loss);
@@ -532,9 +521,8 @@ int main(int argc, char **argv)
 {
     LessonArgs args = LESSON_DEFAULTS;
     args.steps = 2000;   /* the digits MLP's steps (--quick: a quarter of 200) */
-    lesson_parse("07_schedules", FLAGS, &args, argc, argv);
     Report report;
-    if (report_open(&report, args.out, "07_schedules") != 0) return EXIT_USAGE;   /* a bad --out */
+    lesson_open(&report, "07_schedules", FLAGS, &args, argc, argv);
     Problem *mlp = must_mlp(MLP_HIDDEN, (uint64_t)args.seed);   /* each run resets it to its own start */
     schedules(&report);
     schedules_mlp(&report, &args, mlp);

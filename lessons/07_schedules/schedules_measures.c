@@ -28,6 +28,27 @@ double closed_form_drift(const Schedule *cosine, const double *lr, int steps)
     return drift;
 }
 
+int trace_recipes(Problem *p, Run run, const Recipe *recipes, int count, Trace *tr)
+{
+    int diverged = -1;
+    for (int k = 0; k < count; k++) {
+        tr[k] = trace_run(p, run, &recipes[k], NULL);
+        if (diverged < 0 && tr[k].steps_done < run.steps) diverged = k;
+    }
+    return diverged;
+}
+
+int trace_recipes_seeds(Problem *p, Run run, const Recipe *recipes, int count, int seeds,
+                        TraceSeeds *out)
+{
+    int diverged = -1;
+    for (int k = 0; k < count; k++) {
+        out[k] = trace_seeds(p, run, &recipes[k], seeds);
+        if (diverged < 0 && out[k].diverged) diverged = k;
+    }
+    return diverged;
+}
+
 EarlySteps early_steps(const Trace *tr, int early)
 {
     int tenth = early / 10;
@@ -44,6 +65,13 @@ double median_of(const double *x, int n)
     double median = sort_median(copy, (size_t)n);
     free(copy);
     return median;
+}
+
+GradNorms grad_norms(const Trace *tr, int steps)
+{
+    return (GradNorms){.median = median_of(tr->grad_norm, tr->steps_done),
+                       .largest = spread(tr->grad_norm, tr->steps_done).high,
+                       .clipped = 100.0 * tr->clipped / steps};
 }
 
 double clip_vector(ClipCall how, float max, const float *grad, size_t n, float *out, double *after)
@@ -90,6 +118,25 @@ Apart parameters_apart(const float *theta, const float *ref, size_t n)
     return (Apart){apart, apart / max_abs_difference(theta, NULL, n)};
 }
 
+/* Every run keeps its parameters until all have ended: a run may be
+ * compared with one after it. */
+void compare_runs(Problem *p, Run base, const ComparedRun *runs, int count, Trace *tr, Apart *apart)
+{
+    size_t n = paramlist_numel(&p->params);
+    float **theta = must(calloc((size_t)count, sizeof *theta), "out of memory");
+    for (int k = 0; k < count; k++) {
+        Run run = base;
+        run.optimizer = runs[k].spec, run.lr = runs[k].lr;
+        tr[k] = trace_run(p, run, &runs[k].rc, theta[k] = floats_new(n));
+    }
+    for (int k = 0; k < count; k++) {
+        int ref = runs[k].reference;
+        apart[k] = ref < 0 ? (Apart){NAN, NAN} : parameters_apart(theta[k], theta[ref], n);
+    }
+    for (int k = 0; k < count; k++) free(theta[k]);
+    free(theta);
+}
+
 Divergence diagnose_divergence(Problem *p, Run run, int max_steps)
 {
     p->reset(p, run.seed);
@@ -102,6 +149,15 @@ Divergence diagnose_divergence(Problem *p, Run run, int max_steps)
     snprintf(out.optimizer, sizeof out.optimizer, "%s", opt->name);
     train_history_free(&h);
     optimizer_free(opt);
+    return out;
+}
+
+Divergence diagnose_nan_pixel(Problem *digits, Run run, int example, int pixel, int max_steps)
+{
+    double value = digits_set_train_input(digits, example, pixel, NAN);
+    if (isnan(value)) fail("cannot change the digits data");
+    Divergence out = diagnose_divergence(digits, run, max_steps);
+    digits_set_train_input(digits, example, pixel, (float)value);
     return out;
 }
 

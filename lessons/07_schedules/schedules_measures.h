@@ -1,22 +1,30 @@
 /* schedules_measures.h - what lesson 07's program measures its schedules,
- * clipping and accumulation with: the numbers it takes out of a recorded
- * run (recipe.h's Trace), the clippings and the micro-batches worked on
- * plain arrays, and train()'s guard on a run that diverges.
+ * clipping and accumulation with: runs under several recipes, or compared
+ * with each other, the numbers it takes out of a recorded run (recipe.h's
+ * Trace), the clippings and the micro-batches worked on plain arrays, and
+ * train()'s guard on a run that diverges.
  *
  *   nanogpt_schedule     nanoGPT's warm-up and cosine down to min_lr
  *   closed_form_drift    how far CosineAnnealingLR's chained steps drift from
  *                        its closed form
+ *   trace_recipes,       one run under each of several recipes (from one
+ *   trace_recipes_seeds  start, or from several), and which diverged
  *   EarlySteps,          a run's first steps: the loss spike, the largest
  *   early_steps          update and the loss they end at
  *   median_of            the median of a run's record (its gradient norms)
+ *   GradNorms,           what clipping meets in a run: the gradient norms
+ *   grad_norms           before it, and how often it scaled them down
  *   ClipCall,            one of PyTorch's three clippings on a plain vector
  *   clip_vector
  *   StartGradients,      one batch's gradient at the start, whole and as
  *   start_gradients      micro-batches
  *   Apart,               how far two runs' parameters ended apart
  *   parameters_apart
+ *   ComparedRun,         runs that differ in optimizer, lr or recipe, each
+ *   compare_runs         compared at the end with the parameters of another
  *   Divergence,          train() with its diagnosis on, run until the loss is
- *   diagnose_divergence  not finite
+ *   diagnose_divergence, not finite: on a problem as it is, or on the digits
+ *   diagnose_nan_pixel   with a NaN in one image
  *   decay_group          chapter 6's grouping: decay the matrices only */
 #ifndef LESSON_SCHEDULES_MEASURES_H
 #define LESSON_SCHEDULES_MEASURES_H
@@ -39,6 +47,18 @@ Schedule nanogpt_schedule(double lr, int warmup_iters, int lr_decay_iters, doubl
  * its rounding adds up step by step; the closed form has none to add. */
 double closed_form_drift(const Schedule *cosine, const double *lr /* [steps] */, int steps);
 
+/* run under each of recipes[count], every one from run's start and
+ * batches, into tr[count] (trace_free each). Returns the first whose loss
+ * stopped being finite before run.steps, or -1: a comparison of recipes
+ * says little if one of them diverged. */
+int trace_recipes(Problem *p, Run run, const Recipe *recipes /* [count] */, int count,
+                  Trace *tr /* [count] */);
+
+/* The same from `seeds` starts each (trace_seeds), into out[count] (free
+ * each out[k].curve); returns the first that diverged from any start, or -1. */
+int trace_recipes_seeds(Problem *p, Run run, const Recipe *recipes /* [count] */, int count,
+                        int seeds, TraceSeeds *out /* [count] */);
+
 /* What a run's first `early` steps (10 or more, at most its steps_done)
  * did: what warm-up is for. */
 typedef struct {
@@ -53,6 +73,17 @@ EarlySteps early_steps(const Trace *tr, int early);
 /* The median of x[n] (n >= 1), as float32: sort_median sorts a copy, so the
  * record stays in step order. */
 double median_of(const double *x /* [n] */, int n);
+
+/* The gradients clipping meets in a run of `steps` steps: their norms
+ * before it, over the steps the run took (steps_done >= 1), and how often
+ * it scaled them down. The median, not the mean: a rare huge gradient
+ * would move a mean, and the rare huge ones are what clipping is for. */
+typedef struct {
+    double median, largest;   /* of ||g|| */
+    double clipped;           /* the steps clipping scaled down, percent of `steps` */
+} GradNorms;
+
+GradNorms grad_norms(const Trace *tr, int steps);
 
 /* The clippings of clip.h, by PyTorch's calls. */
 typedef enum {
@@ -89,6 +120,21 @@ typedef struct {
 
 Apart parameters_apart(const float *theta /* [n] */, const float *ref /* [n] */, size_t n);
 
+/* One run of a comparison: what it changes from the others, and which
+ * other run it must end with the same parameters as (to rounding), if any. */
+typedef struct {
+    const OptimizerSpec *spec;
+    float lr;
+    Recipe rc;
+    int reference;   /* the index of the run it is compared with; -1: none */
+} ComparedRun;
+
+/* Each of runs[count] with base's steps, batch, start and batches, into
+ * tr[count] (trace_free each), and how far its parameters ended from its
+ * reference's, into apart[count] ({NAN, NAN} for a run without one). */
+void compare_runs(Problem *p, Run base, const ComparedRun *runs /* [count] */, int count,
+                  Trace *tr /* [count] */, Apart *apart /* [count] */);
+
 /* How a run stopped that train() diagnosed. */
 typedef struct {
     int stopped_at;          /* the step whose loss was not finite */
@@ -102,6 +148,12 @@ typedef struct {
  * at most max_steps: train() with diagnose on. Fails (the program stops)
  * if the loss stays finite, as every run the chapter diagnoses must stop. */
 Divergence diagnose_divergence(Problem *p, Run run, int max_steps);
+
+/* diagnose_divergence on the digits model `digits` with pixel `pixel`
+ * (0..63) of training example `example` set to NaN, as bad data has it: the
+ * run stops at the first batch that draws that example. The pixel is put
+ * back after, for the runs that follow. */
+Divergence diagnose_nan_pixel(Problem *digits, Run run, int example, int pixel, int max_steps);
 
 /* ParamGrouping's group of a parameter: 0, "decay", the weight matrices;
  * 1, "no_decay", the rest (biases, LayerNorm gains) and the embeddings wte

@@ -1,15 +1,18 @@
 /* test_schedules_measures.c - lesson 07's tests of what its program
  * measures with (schedules_measures.h): nanoGPT's schedule and the cosine's
- * drift from its closed form on curves worked by hand, a run's first steps
- * and its median on records written here, the three clippings of a plain
- * vector, one batch's gradient whole and as micro-batches, how far two sets
- * of parameters are apart, train()'s diagnosis of a run on the ravine, and
- * the decay grouping. Its tests join the lesson's suite through
+ * drift from its closed form on curves worked by hand, runs under several
+ * recipes against the same runs made one at a time, a run's first steps,
+ * its median and its gradient norms on records written here, the three
+ * clippings of a plain vector, one batch's gradient whole and as
+ * micro-batches, how far two sets of parameters are apart and runs compared
+ * by it, train()'s diagnosis of a run on the ravine and of one on a NaN
+ * pixel, and the decay grouping. Its tests join the lesson's suite through
  * add_measures_tests() (see test_lesson07.c). */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "adamw.h"
 #include "experiment.h"
 #include "schedules_measures.h"
 #include "sgd.h"
@@ -53,6 +56,98 @@ START_TEST(test_closed_form_drift_by_hand)
 }
 END_TEST
 
+/* The runs of these tests: SGD on a digits MLP of 4 hidden units, batches
+ * of 8, start and batches from seed 3. */
+static Run small_run(float lr, int steps)
+{
+    return (Run){.optimizer = &SGD_SPEC, .lr = lr, .steps = steps, .batch = 8, .seed = 3,
+                 .batch_seed = 3};
+}
+
+/* The examples of the first batch of 8 that a BatchSampler of seed 3 draws,
+ * into first[8]: a run of small_run takes its first step on them. */
+static void first_batch(const Problem *p, int *first)
+{
+    BatchSampler batches;
+    ck_assert_int_eq(batch_sampler_init(&batches, p->num_examples, 3), 0);
+    memcpy(first, batch_sampler_next(&batches, 8), 8 * sizeof *first);
+    batch_sampler_free(&batches);
+}
+
+START_TEST(test_trace_recipes_by_hand_and_one_at_a_time)
+{
+    /* StepLR with step_size 2 and gamma 0.5 from lr 0.1: steps 0 and 1 at
+     * 0.1, 2 and 3 at 0.05, 4 at 0.025 (halving a float is exact). Both
+     * runs start alike, so the batch losses before steps 0, 1 and 2 agree;
+     * the one before step 3 follows a halved step and does not. Each run
+     * is the run trace_run makes alone, to the last bit. */
+    Problem *p = must_mlp(4, 3);
+    const Recipe recipes[2] = {{0}, {.step_size = 2, .gamma = 0.5}};
+    Trace tr[2];
+    ck_assert_int_eq(trace_recipes(p, small_run(0.1f, 5), recipes, 2, tr), -1);
+    const double halved[5] = {0.1f, 0.1f, 0.1f / 2, 0.1f / 2, 0.1f / 4};
+    for (int t = 0; t < 5; t++) {
+        ck_assert_double_eq(tr[0].lr[t], 0.1f);
+        ck_assert_double_eq(tr[1].lr[t], halved[t]);
+    }
+    for (int t = 0; t < 3; t++) ck_assert_double_eq(tr[0].loss[t], tr[1].loss[t]);
+    ck_assert(tr[0].loss[3] != tr[1].loss[3]);
+    for (int k = 0; k < 2; k++) {
+        Trace alone = trace_run(p, small_run(0.1f, 5), &recipes[k], NULL);
+        ck_assert_int_eq(tr[k].steps_done, 5);
+        for (int t = 0; t < 5; t++) ck_assert_double_eq(tr[k].loss[t], alone.loss[t]);
+        ck_assert_double_eq(tr[k].end_loss, alone.end_loss);
+        trace_free(&alone), trace_free(&tr[k]);
+    }
+    problem_free(p);
+}
+END_TEST
+
+START_TEST(test_trace_recipes_names_the_first_that_diverged)
+{
+    /* A heavy weight of NaN on an example of the first batch makes the
+     * first loss NaN: that run stops before its first step. Of a clean run
+     * and two such runs, the second (1) is the first that diverged. */
+    Problem *p = must_mlp(4, 3);
+    int first[8];
+    first_batch(p, first);
+    const Recipe nan_weight = {.heavy = first, .heavy_count = 1, .heavy_weight = NAN};
+    const Recipe recipes[3] = {{0}, nan_weight, nan_weight};
+    Trace tr[3];
+    ck_assert_int_eq(trace_recipes(p, small_run(0.1f, 3), recipes, 3, tr), 1);
+    ck_assert_int_eq(tr[0].steps_done, 3);
+    ck_assert_int_eq(tr[1].steps_done, 0);
+    ck_assert_int_eq(tr[2].steps_done, 0);
+    for (int k = 0; k < 3; k++) trace_free(&tr[k]);
+    problem_free(p);
+}
+END_TEST
+
+START_TEST(test_trace_recipes_seeds_one_at_a_time)
+{
+    /* Each recipe from 2 starts is trace_seeds of that recipe alone; the
+     * NaN-weighted one (see above) diverges from its first start. */
+    Problem *p = must_mlp(4, 3);
+    int first[8];
+    first_batch(p, first);
+    const Recipe recipes[3] = {{0}, {.step_size = 2, .gamma = 0.5},
+                               {.heavy = first, .heavy_count = 1, .heavy_weight = NAN}};
+    TraceSeeds out[3];
+    ck_assert_int_eq(trace_recipes_seeds(p, small_run(0.1f, 4), recipes, 3, 2, out), 2);
+    for (int k = 0; k < 2; k++) {
+        TraceSeeds alone = trace_seeds(p, small_run(0.1f, 4), &recipes[k], 2);
+        ck_assert(!out[k].diverged);
+        ck_assert_double_eq(out[k].loss.mean, alone.loss.mean);
+        ck_assert_double_eq(out[k].test.high, alone.test.high);
+        for (int t = 0; t < 4; t++) ck_assert_double_eq(out[k].curve[t], alone.curve[t]);
+        free(alone.curve);
+    }
+    ck_assert(out[2].diverged);
+    for (int k = 0; k < 3; k++) free(out[k].curve);
+    problem_free(p);
+}
+END_TEST
+
 START_TEST(test_early_steps_of_a_written_record)
 {
     /* 20 steps: loss 2 at step 1, then 3 and 1 by turns, but 7 at step 6;
@@ -87,6 +182,26 @@ START_TEST(test_median_of_keeps_the_record)
     ck_assert_double_eq(median_of(copy, 5), 3);
     for (int i = 0; i < 5; i++) ck_assert_double_eq(copy[i], x[i]);
     ck_assert_double_eq(median_of((const double[]){0.1}, 1), (double)0.1f);
+}
+END_TEST
+
+START_TEST(test_grad_norms_of_a_written_record)
+{
+    /* ||g|| 3, 1, 4, 1, 5, two steps clipped of 5: sorted 1 1 3 4 5, the
+     * median 3, the largest 5, 40% clipped. A run that stopped after 4 of
+     * its 5 steps: sorted 1 1 3 4, sort_median's x[2] = 3, the largest 4,
+     * and its 2 clipped steps still 40% of the 5 it was to take. */
+    double norms[5] = {3, 1, 4, 1, 5};
+    Trace tr = {.steps_done = 5, .grad_norm = norms, .clipped = 2};
+    GradNorms g = grad_norms(&tr, 5);
+    ck_assert_double_eq(g.median, 3);
+    ck_assert_double_eq(g.largest, 5);
+    ck_assert_double_eq(g.clipped, 40);
+    tr.steps_done = 4;
+    g = grad_norms(&tr, 5);
+    ck_assert_double_eq(g.median, 3);
+    ck_assert_double_eq(g.largest, 4);
+    ck_assert_double_eq(g.clipped, 40);
 }
 END_TEST
 
@@ -170,6 +285,51 @@ START_TEST(test_parameters_apart_by_hand)
 }
 END_TEST
 
+START_TEST(test_compare_runs_by_hand)
+{
+    /* One step of SGD from the same start on the same batch: theta - lr g.
+     * Run 0 is run 1 again (compared with the run after it): 0 apart. Run
+     * 2 takes the batch as 2 micro-batches of 4: the same mean gradient to
+     * float rounding, a difference of 0.1 times a few roundings of |g|. Run
+     * 3 at lr 0.2 against run 1 at 0.1: 0.1 g apart, 0.1 max |g| where g is
+     * the start's gradient on the first batch (gradient_into), to the
+     * rounding of the parameters (|theta| < 2: a float ulp is below 2.4e-7). */
+    Problem *p = must_mlp(4, 3);
+    const ComparedRun runs[4] = {{&SGD_SPEC, 0.1f, {0}, 1},
+                                 {&SGD_SPEC, 0.1f, {0}, -1},
+                                 {&SGD_SPEC, 0.1f, {.micro_batches = 2}, 1},
+                                 {&SGD_SPEC, 0.2f, {0}, 1}};
+    Trace tr[4];
+    Apart apart[4];
+    compare_runs(p, (Run){.optimizer = &ADAMW_SPEC, .lr = 1, .steps = 1, .batch = 8, .seed = 3,
+                          .batch_seed = 3}, runs, 4, tr, apart);
+    size_t n = paramlist_numel(&p->params);
+    float *g = floats_new(n);
+    int first[8];
+    first_batch(p, first);
+    p->reset(p, 3);
+    gradient_into(p, first, 8, g);
+    double largest = max_abs_difference(g, NULL, n);
+    ck_assert_double_eq(apart[0].absolute, 0);
+    ck_assert(isnan(apart[1].absolute) && isnan(apart[1].relative));
+    ck_assert(apart[2].absolute <= 0.1 * 1e-6 * largest + 2.4e-7);
+    ck_assert_close(apart[3].absolute, 0.1 * largest, 2.4e-7, 1e-6);
+    /* Relative: over the largest |theta| of run 3, made here alone; and
+     * each run took base's one step at its own lr (SGD's, not AdamW's 1). */
+    float *theta = floats_new(n);
+    Trace alone = trace_run(p, small_run(0.2f, 1), &runs[3].rc, theta);
+    ck_assert_double_eq(apart[3].relative, apart[3].absolute / max_abs_difference(theta, NULL, n));
+    ck_assert_double_eq(tr[3].lr[0], 0.2f);
+    for (int k = 0; k < 4; k++) {
+        ck_assert_int_eq(tr[k].steps_done, 1);
+        trace_free(&tr[k]);
+    }
+    trace_free(&alone);
+    free(g), free(theta);
+    problem_free(p);
+}
+END_TEST
+
 START_TEST(test_diagnose_divergence_on_the_ravine)
 {
     /* The ravine in 2-D with kappa 10 has curvatures 0.1 and 1 and starts
@@ -198,6 +358,43 @@ START_TEST(test_diagnose_divergence_of_a_stable_run_stops_the_program)
 }
 END_TEST
 
+START_TEST(test_diagnose_nan_pixel_stops_at_its_batch)
+{
+    /* With pixel 36 of example 700 NaN, the MLP's loss is NaN on the first
+     * batch that draws example 700, and finite before: SGD stops at that
+     * step (counting from 1), found here by drawing the batches of 8 from
+     * seed 3 as the run does. At finite parameters the other examples of
+     * the batch are fine: the data's fault. The pixel is back after. */
+    Problem *p = must_mlp(4, 3);
+    BatchSampler batches;
+    ck_assert_int_eq(batch_sampler_init(&batches, p->num_examples, 3), 0);
+    int step = 0;
+    for (bool found = false; !found;) {
+        const int *idx = batch_sampler_next(&batches, 8);
+        step++;
+        for (int j = 0; j < 8; j++) found |= idx[j] == 700;
+    }
+    batch_sampler_free(&batches);
+    double pixel = digits_set_train_input(p, 700, 36, 0.5f);   /* its value, kept */
+    digits_set_train_input(p, 700, 36, (float)pixel);
+    Divergence d = diagnose_nan_pixel(p, small_run(0.1f, 2000), 700, 36, 2000);
+    ck_assert_int_eq(d.stopped_at, step);
+    ck_assert_int_eq(d.cause, CAUSE_DATA);
+    ck_assert_ptr_nonnull(strstr(d.diagnosis, "training example 700 alone"));
+    ck_assert_double_eq(digits_set_train_input(p, 700, 36, (float)pixel), pixel);
+    problem_free(p);
+}
+END_TEST
+
+START_TEST(test_diagnose_nan_pixel_needs_the_digits)
+{
+    /* The ravine has no images to put a NaN in: the program stops (exit
+     * status 1) rather than diagnose a run that cannot diverge that way. */
+    Problem *p = must(ravine_new(2, 10), "out of memory");
+    diagnose_nan_pixel(p, (Run){.optimizer = &SGD_SPEC, .lr = 0.1f, .seed = 1}, 0, 0, 50);
+}
+END_TEST
+
 START_TEST(test_decay_group_by_name_and_rank)
 {
     /* A 2-D block matrix decays (0); a 1-D bias or gain, and the 2-D
@@ -219,13 +416,20 @@ void add_measures_tests(TCase *core, TCase *limits)
 {
     tcase_add_test(core, test_nanogpt_schedule_by_hand);
     tcase_add_test(core, test_closed_form_drift_by_hand);
+    tcase_add_test(core, test_trace_recipes_by_hand_and_one_at_a_time);
+    tcase_add_test(core, test_trace_recipes_names_the_first_that_diverged);
+    tcase_add_test(core, test_trace_recipes_seeds_one_at_a_time);
     tcase_add_test(core, test_early_steps_of_a_written_record);
     tcase_add_test(core, test_median_of_keeps_the_record);
+    tcase_add_test(core, test_grad_norms_of_a_written_record);
     tcase_add_test(core, test_clip_vector_three_ways_by_hand);
     tcase_add_test(core, test_clip_vector_below_the_threshold);
     tcase_add_test(core, test_start_gradients_as_one_micro_batch);
     tcase_add_test(core, test_parameters_apart_by_hand);
+    tcase_add_test(core, test_compare_runs_by_hand);
     tcase_add_test(core, test_diagnose_divergence_on_the_ravine);
+    tcase_add_test(core, test_diagnose_nan_pixel_stops_at_its_batch);
     tcase_add_test(core, test_decay_group_by_name_and_rank);
     tcase_add_exit_test(limits, test_diagnose_divergence_of_a_stable_run_stops_the_program, 1);
+    tcase_add_exit_test(limits, test_diagnose_nan_pixel_needs_the_digits, 1);
 }
