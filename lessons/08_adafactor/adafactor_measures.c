@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "adamw.h"
 #include "experiment.h"
 
 Watch watch_new(const Problem *p, const char *name, int steps)
@@ -91,6 +92,23 @@ Trace watched_run(Problem *p, Run run, Watch *w, int count)
     return tr;
 }
 
+Trace watch_matrices(Problem *p, Run run, const char *const *names, int count, Watch *w)
+{
+    for (int k = 0; k < count; k++) w[k] = watch_new(p, names[k], run.steps);
+    return watched_run(p, run, w, count);
+}
+
+void one_example_error(Problem *p, Run run, const char *const *names, int count, double *error)
+{
+    if (count > ONE_EXAMPLE_MAX)
+        fail("one_example_error watches %d matrices at most", ONE_EXAMPLE_MAX);
+    Watch w[ONE_EXAMPLE_MAX];
+    run.steps = 1, run.batch = 1;   /* one example's g^2 is rank 1: no more than one step of it */
+    Trace tr = watch_matrices(p, run, names, count, w);
+    for (int k = 0; k < count; k++) error[k] = w[k].v_error[1], watch_free(&w[k]);
+    trace_free(&tr);
+}
+
 double watch_largest_rms(const Watch *w, int steps)
 {
     double largest = 0;
@@ -109,6 +127,35 @@ int watch_steps_over(const Watch *w, int count, int steps, double limit)
     return over;
 }
 
+double beta2_at(double decay, long t)
+{
+    return 1 - pow((double)t, decay);
+}
+
+Trace clip_run(Problem *p, Run run, ClipRun c, const char *const *names, Watch *w)
+{
+    AdafactorConfig cfg = ADAFACTOR_DEFAULTS;   /* outlives the run: the run ends here */
+    cfg.beta2_decay = c.decay, cfg.d = c.d;
+    run.lr = c.lr, run.config = &cfg;
+    return watch_matrices(p, run, names, 2, w);
+}
+
+ClipOutcome clip_outcome(const Trace *tr, const Watch *w)
+{
+    int steps = tr->steps_done;   /* a run that diverged stopped early: its steps only */
+    ClipOutcome o = {.over = watch_steps_over(w, 2, steps, 1),
+                     .highest = tr->loss[index_of_max(tr->loss, steps)]};
+    for (int k = 0; k < 2; k++) o.largest[k] = watch_largest_rms(&w[k], steps);
+    return o;
+}
+
+int sweep_failed(const Sweep *s, double guess)
+{
+    int failed = 0;
+    for (int k = 0; k < s->count; k++) failed += !(s->score[k] < guess);   /* NaN fails too */
+    return failed;
+}
+
 size_t ledger_state_bytes(const OptimizerSpec *spec, ParamList params)
 {
     MemoryLedger *ledger = params.params[0]->ledger;
@@ -117,6 +164,24 @@ size_t ledger_state_bytes(const OptimizerSpec *spec, ParamList params)
     size_t bytes = ledger->live[TAG_STATE] - before;
     if (bytes != optimizer_state_bytes(opt)) fail("the ledger and %s disagree on its state", spec->name);
     optimizer_free(opt);
+    return bytes;
+}
+
+StateBytes state_bytes(ParamList params)
+{
+    return (StateBytes){.params = (double)paramlist_numel(&params),
+                        .adamw = (double)ledger_state_bytes(&ADAMW_SPEC, params),
+                        .adafactor = (double)ledger_state_bytes(&ADAFACTOR_SPEC, params)};
+}
+
+StateBytes layer_state_bytes(int rows, int cols)
+{
+    MemoryLedger ledger = {0};   /* its own: the layer is nobody's parameters */
+    Tensor *w = tensor_new_2d(&ledger, "layer.weight", TAG_PARAM, rows, cols);
+    Tensor *g = tensor_new_2d(&ledger, "layer.weight.grad", TAG_GRAD, rows, cols);
+    if (!w || !g) fail("out of memory");
+    StateBytes bytes = state_bytes((ParamList){1, &w, &g});
+    tensor_free(w), tensor_free(g);
     return bytes;
 }
 
@@ -140,4 +205,11 @@ double rho_paper(long t)
 double rho_warmup_init(long t)
 {
     return fmin(1e-6 * (double)t, 1 / sqrt((double)t));
+}
+
+double rho_worst(const double *rho, int last)
+{
+    double worst = 0;
+    for (int t = 1; t <= last; t++) worst = fmax(worst, fabs(rho[t] / rho_paper(t) - 1));
+    return worst;
 }

@@ -4,7 +4,24 @@
  * trace_run with the watch looking at each step), the RMS of its updates
  * that the clipping holds against d, the state an optimizer allocates as
  * the memory ledger counts it, and the relative step rho_t of the paper, of
- * Hugging Face and of PyTorch. */
+ * Hugging Face and of PyTorch.
+ *
+ *   Watch, watch_new/_free,      a matrix's estimate against the whole v,
+ *   watch_step, watch_end        step by step, and at the end of a run
+ *   watched_run, watch_matrices  a run with watches on each step; on matrices
+ *                                named by the caller
+ *   one_example_error            the estimate's error after a step on one example
+ *   watch_largest_rms,           RMS(U) over a run, against a limit
+ *   watch_steps_over
+ *   beta2_at                     Adafactor's beta2_t at a beta2_decay
+ *   ClipRun, clip_run,           Adafactor's first steps at a beta2_decay and d,
+ *   ClipOutcome, clip_outcome    and how large their updates and losses grew
+ *   sweep_failed                 the lrs of a sweep that ended no better than a guess
+ *   ledger_state_bytes,          the state an optimizer allocates, as the memory
+ *   StateBytes, state_bytes,     ledger counts it: AdamW's and Adafactor's of some
+ *   layer_state_bytes            parameters, or of a large layer of its own
+ *   measured_rho, rho_paper,     rho_t of PyTorch (measured), of the paper and of
+ *   rho_warmup_init, rho_worst   Hugging Face, and how far PyTorch's is from the paper's */
 #ifndef LESSON_ADAFACTOR_MEASURES_H
 #define LESSON_ADAFACTOR_MEASURES_H
 
@@ -48,6 +65,21 @@ void watch_end(Watch *w);
  * defaults. The watches end (watch_end) with the run. */
 Trace watched_run(Problem *p, Run run, Watch *w /* [count] */, int count);
 
+/* Watches w[count] on p's matrices names[count] (watch_new), then the
+ * watched_run of run with them. A watch keeps its name's pointer: the names
+ * must outlive the watches. */
+Trace watch_matrices(Problem *p, Run run, const char *const *names /* [count] */, int count,
+                     Watch *w /* [count] */);
+
+/* The estimate's error ||V - v|| / ||v|| after one step of run (its steps
+ * and batch set to 1) on a single example, in each matrix of names[count]
+ * (count at most ONE_EXAMPLE_MAX), into error[count]. One example's
+ * gradient of a linear layer is delta x^T, so g^2 = (delta^2)(x^2)^T is
+ * rank 1 and the error is rounding alone. */
+#define ONE_EXAMPLE_MAX 8
+void one_example_error(Problem *p, Run run, const char *const *names /* [count] */, int count,
+                       double *error /* [count] */);
+
 /* The largest RMS(U) of w's steps 1 .. steps: how far past d the updates
  * would go unclipped. */
 double watch_largest_rms(const Watch *w, int steps);
@@ -55,10 +87,53 @@ double watch_largest_rms(const Watch *w, int steps);
  * `limit`: the steps the clipping at d = limit touches. */
 int watch_steps_over(const Watch *w /* [count] */, int count, int steps, double limit);
 
+/* Adafactor's beta2_t = 1 - t^decay at step t (decay: its beta2_decay,
+ * PyTorch's -0.8): 0 at step 1, nearer 1 the slower v forgets. */
+double beta2_at(double decay, long t);
+
+/* A run of Adafactor's first steps: at lr, with beta2_t = 1 - t^decay (its
+ * beta2_decay) and the update clipped at RMS d (INFINITY: no clipping). */
+typedef struct {
+    float lr;
+    double decay, d;
+} ClipRun;
+
+/* c's run: run (Adafactor's, on p) at c's lr, decay and d, p's matrices
+ * names[2] watched into w[2] (the caller frees them, and the Trace). */
+Trace clip_run(Problem *p, Run run, ClipRun c, const char *const *names /* [2] */,
+               Watch *w /* [2] */);
+
+/* How large a clip_run's updates and losses grew. */
+typedef struct {
+    double largest[2];   /* the largest RMS(U) of each watched matrix */
+    int over;            /* the steps with RMS(U) over 1 in either: those d = 1 clips */
+    double highest;      /* the highest batch loss */
+} ClipOutcome;
+
+/* Over the steps tr took, of the watches w[2] that saw them. */
+ClipOutcome clip_outcome(const Trace *tr, const Watch *w /* [2] */);
+
+/* How many learning rates of a sweep ended with a score not below `guess`
+ * (a failed or diverged run among them): for a final loss on 10 classes,
+ * guess = ln 10 is what a model that knows nothing scores. */
+int sweep_failed(const Sweep *s, double guess);
+
 /* The bytes of state `spec` (at its defaults) allocates for params, as
  * their memory ledger counts them (TAG_STATE); fails if the optimizer's own
  * count, optimizer_state_bytes, disagrees. */
 size_t ledger_state_bytes(const OptimizerSpec *spec, ParamList params);
+
+/* What AdamW and Adafactor allocate for some parameters. */
+typedef struct {
+    double params;             /* the numbers in the parameters */
+    double adamw, adafactor;   /* the bytes of state each allocates at its defaults */
+} StateBytes;
+
+/* ledger_state_bytes of AdamW and Adafactor for params. */
+StateBytes state_bytes(ParamList params);
+/* The same for one rows x cols matrix of its own, a layer of a large model
+ * (calloc'd: the pages of the weights, never touched, cost nothing). */
+StateBytes layer_state_bytes(int rows, int cols);
 
 /* rho_t of torch.optim.Adafactor at lr, measured: one weight at 1 whose
  * gradient alternates +1, -1, so that v = g^2 and |U| = 1 at every step and
@@ -69,5 +144,9 @@ void measured_rho(float lr, int last, double *rho /* [last + 1] */);
 double rho_paper(long t);
 /* rho_t of Hugging Face's warmup_init: min(10^-6 t, 1/sqrt(t)). */
 double rho_warmup_init(long t);
+/* The largest |rho[t] / rho_paper(t) - 1| over t = 1 .. last of
+ * rho[last + 1]: how far a measured rho_t (PyTorch's at lr 0.01) is from
+ * the paper's, 0 when they agree. */
+double rho_worst(const double *rho /* [last + 1] */, int last);
 
 #endif

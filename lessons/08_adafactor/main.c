@@ -9,7 +9,8 @@
  * seed and the next two); --quick shrinks every experiment so that the whole
  * program runs in about a second (the tests use it). The runs are lesson
  * 07's trace_run; the measurements of Adafactor's estimate as it runs (a
- * Watch) and of its relative step are adafactor_measures.h's. */
+ * Watch), of the state it allocates, of its clipping and of its relative
+ * step are adafactor_measures.h's. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +30,13 @@ static const OptionSpec FLAGS[] = {
 #define MLP_HIDDEN 32   /* the digits MLP of the earlier chapters: 64-32-10, tanh */
 #define MLP_BATCH 32
 
+/* The matrices whose estimate the program watches: the MLP's two, a block's of the GPT. */
+static const char *const MLP_MATRICES[2] = {"fc1.weight", "fc2.weight"};
+#define GPT_WATCHED 5
+static const char *const GPT_MATRICES[GPT_WATCHED] = {
+    "h.0.attn.c_attn.weight", "h.0.attn.c_proj.weight", "h.0.mlp.c_fc.weight",
+    "h.0.mlp.c_proj.weight", "wte.weight"};
+
 static int mlp_steps(const LessonArgs *a)
 {
     int steps = a->quick ? a->steps / 4 : a->steps;
@@ -43,14 +51,11 @@ static Run mlp_run(const LessonArgs *a, const OptimizerSpec *spec, float lr, int
 
 /* ---- 1. memory: what each optimizer allocates, as the ledger counts it ------------- */
 
-/* The row of the parameters `params`: AdamW's state and Adafactor's. */
-static void memory_row(Table *t, Report *r, const char *label, const char *tag, ParamList params)
+/* The row of some parameters: AdamW's state and Adafactor's, b. */
+static void memory_row(Table *t, Report *r, const char *label, const char *tag, const char *shape,
+                       StateBytes b)
 {
-    double adamw = (double)ledger_state_bytes(&ADAMW_SPEC, params),
-           ada = (double)ledger_state_bytes(&ADAFACTOR_SPEC, params);
-    double n = (double)paramlist_numel(&params);
-    char shape[32] = "";
-    if (params.count == 1) shape_text(params.params[0], shape, sizeof shape);
+    double adamw = b.adamw, ada = b.adafactor, n = b.params;
     table_row(t, label, shape, n, adamw, ada, ada / n, adamw / ada);
     report_values(r, tag, (NamedValue[]){{"mem_%s_params", "%.0f", n}, {"mem_%s_adamw", "%.0f", adamw},
                                          {"mem_%s_adafactor", "%.0f", ada}, {"mem_%s_per_param", "%.3g", ada / n},
@@ -67,17 +72,15 @@ static void memory(Report *r, Problem *mlp, Problem *gpt)
                               {NULL, NULL}};
     Table *t = table_begin(r, "memory", "Optimizer state, as the allocations count it", columns);
     const char *tags[4] = {"fc1_weight", "fc1_bias", "fc2_weight", "fc2_bias"};
-    for (int i = 0; i < 4; i++)
-        memory_row(t, r, mlp->params.params[i]->name, tags[i],
-                   (ParamList){1, &mlp->params.params[i], &mlp->params.grads[i]});
-    memory_row(t, r, "the digits MLP", "mlp", mlp->params);
-    /* One layer of a large model: calloc'd pages that are never touched cost nothing. */
-    MemoryLedger ledger = {0};
-    Tensor *w = must(tensor_new_2d(&ledger, "layer.weight", TAG_PARAM, 4096, 4096), "out of memory");
-    Tensor *g = must(tensor_new_2d(&ledger, "layer.weight.grad", TAG_GRAD, 4096, 4096), "out of memory");
-    memory_row(t, r, "one large layer", "layer", (ParamList){1, &w, &g});
-    tensor_free(w), tensor_free(g);
-    memory_row(t, r, "the tiny GPT", "gpt", gpt->params);
+    char shape[32];
+    for (int i = 0; i < 4; i++) {
+        ParamList one = {1, &mlp->params.params[i], &mlp->params.grads[i]};
+        shape_text(one.params[0], shape, sizeof shape);
+        memory_row(t, r, one.params[0]->name, tags[i], shape, state_bytes(one));
+    }
+    memory_row(t, r, "the digits MLP", "mlp", "", state_bytes(mlp->params));
+    memory_row(t, r, "one large layer", "layer", "4096 x 4096", layer_state_bytes(4096, 4096));
+    memory_row(t, r, "the tiny GPT", "gpt", "", state_bytes(gpt->params));
     table_note(t, "bytes of float32 state each optimizer allocates at its defaults, read from the");
     table_note(t, "memory ledger; AdamW: exp_avg and exp_avg_sq, 8 bytes per parameter; Adafactor:");
     table_note(t, "row_var and col_var for a matrix, variance for a vector");
@@ -121,24 +124,21 @@ static void estimate_table(Report *r, const char *name, const char *title, const
 static void estimate_mlp(Report *r, const LessonArgs *a, Problem *p, Watch w[2])
 {
     const int steps = mlp_steps(a);
-    w[0] = watch_new(p, "fc1.weight", steps), w[1] = watch_new(p, "fc2.weight", steps);
-    Trace tr = watched_run(p, mlp_run(a, &ADAFACTOR_SPEC, ADAFACTOR_DEFAULTS.lr, steps), w, 2);
+    Run run = mlp_run(a, &ADAFACTOR_SPEC, ADAFACTOR_DEFAULTS.lr, steps);
+    Trace tr = watch_matrices(p, run, MLP_MATRICES, 2, w);
     if (tr.steps_done < steps) fail("Adafactor diverged on the MLP");
     estimate_table(r, "estimate_mlp", "Adafactor's estimate against the whole second moment: the MLP", "est_mlp",
                    w, 2, steps);
-    /* One step on one example: g = delta x^T, so g^2 = (delta^2)(x^2)^T is rank 1. */
-    Watch one[2] = {watch_new(p, "fc1.weight", 1), watch_new(p, "fc2.weight", 1)};
-    Run single = mlp_run(a, &ADAFACTOR_SPEC, ADAFACTOR_DEFAULTS.lr, 1);
-    single.batch = 1;
-    Trace first = watched_run(p, single, one, 2);
+    double one[2];   /* one step on one example: a rank-1 g^2 */
+    one_example_error(p, run, MLP_MATRICES, 2, one);
     report_values(r, NULL, (NamedValue[]){{"est_mlp_steps", "%d", steps},
-                                          {"est_one_example_fc1", "%.1e", one[0].v_error[1]},
-                                          {"est_one_example_fc2", "%.1e", one[1].v_error[1]},
+                                          {"est_one_example_fc1", "%.1e", one[0]},
+                                          {"est_one_example_fc2", "%.1e", one[1]},
                                           {"est_mlp_first_rms_fc1", "%.3f", w[0].u_rms[1]},
                                           {"est_mlp_first_rms_fc2", "%.3f", w[1].u_rms[1]},
                                           /* R C^T without the division by mean(R) is mean(v) times V */
                                           {"est_mlp_product_u_factor", "%.0f", 1 / sqrt(w[0].mean_v)}, {NULL}});
-    watch_free(&one[0]), watch_free(&one[1]), trace_free(&first), trace_free(&tr);
+    trace_free(&tr);
 }
 
 /* ---- 3. Adafactor against AdamW on the MLP: every learning rate, then curves ----- */
@@ -175,20 +175,19 @@ static void sweep_figure(Report *r, const Sweep loss[2] /* AdamW, Adafactor */)
 }
 
 /* One optimizer's values of the sweep (tag "adamw", "adafactor"): its best
- * learning rate, which it returns, and the band of those within a factor
- * of 10 of the best loss. */
+ * learning rate, which it returns, the band of those within a factor of 10
+ * of the best loss, and those that ended no better than a guess, ln 10. */
 static float sweep_values(Report *r, const char *tag, const Sweep *loss, const SeedSweep *s)
 {
-    int lo, hi, failed = 0, top = loss->count - 1;   /* failed: ended no better than a guess, ln 10 */
     if (loss->best < 0) fail("%s diverged at every learning rate", tag);
-    sweep_band(loss, 10, &lo, &hi);
-    for (int k = 0; k < loss->count; k++) failed += !(loss->score[k] < log(10));
+    LrBand band = sweep_lr_band(loss, 10);
+    int failed = sweep_failed(loss, log(10));
     float best = loss->lr[loss->best];
     report_values(r, tag, (NamedValue[]){
         {"sweep_%s_best_lr", "%.3g", best}, {"sweep_%s_best_loss", "%.2g", loss->score[loss->best]},
-        {"sweep_%s_band_lo", "%.3g", loss->lr[lo]}, {"sweep_%s_band_hi", "%.3g", loss->lr[hi]},
-        {"sweep_%s_band_decades", "%.2g", log10(loss->lr[hi] / loss->lr[lo])}, {"sweep_%s_failed", "%d", failed},
-        {"sweep_%s_top_test", "%.1f", s->at[top].accuracy.mean},
+        {"sweep_%s_band_lo", "%.3g", band.from}, {"sweep_%s_band_hi", "%.3g", band.to},
+        {"sweep_%s_band_decades", "%.2g", band.decades}, {"sweep_%s_failed", "%d", failed},
+        {"sweep_%s_top_test", "%.1f", s->at[loss->count - 1].accuracy.mean},
         {"sweep_%s_bottom_loss", "%.3g", loss->score[0]}, {NULL}});
     return best;
 }
@@ -215,10 +214,12 @@ static void sweep(Report *r, const LessonArgs *a, Problem *p, float best[2])
 
 #define COMPARED 4
 
-/* A row of the comparison: an optimizer at a learning rate. */
+/* A row of a comparison, on the MLP or the GPT: an optimizer at a learning
+ * rate (and a config; NULL: its defaults). */
 typedef struct {
     const char *label, *tag;
     const OptimizerSpec *spec;
+    const void *config;
     float lr;
 } Compared;
 
@@ -241,10 +242,11 @@ static void compare_mlp(Report *r, const LessonArgs *a, Problem *p, const float 
 {
     const int steps = mlp_steps(a), seeds = a->quick ? 1 : 3;
     const Compared rows[COMPARED] = {
-        {"AdamW, PyTorch's lr", "adamw_default", &ADAMW_SPEC, ADAMW_DEFAULTS.lr},
-        {"AdamW, the sweep's best", "adamw_best", &ADAMW_SPEC, best[0]},
-        {"Adafactor, PyTorch's lr", "adafactor_default", &ADAFACTOR_SPEC, ADAFACTOR_DEFAULTS.lr},
-        {"Adafactor, the sweep's best", "adafactor_best", &ADAFACTOR_SPEC, best[1]}};
+        {"AdamW, PyTorch's lr", "adamw_default", &ADAMW_SPEC, NULL, ADAMW_DEFAULTS.lr},
+        {"AdamW, the sweep's best", "adamw_best", &ADAMW_SPEC, NULL, best[0]},
+        {"Adafactor, PyTorch's lr", "adafactor_default", &ADAFACTOR_SPEC, NULL,
+         ADAFACTOR_DEFAULTS.lr},
+        {"Adafactor, the sweep's best", "adafactor_best", &ADAFACTOR_SPEC, NULL, best[1]}};
     double *curve[COMPARED], mean_loss[COMPARED];
     const Column columns[] = {{"optimizer", "%s"}, {"lr", "%.3g"}, {"final\nloss", "%.2g"},
                               {"test accuracy\nmean", "%.1f"}, {"\nlowest", "%.1f"}, {"\nhighest", "%.1f"},
@@ -278,39 +280,23 @@ static void compare_mlp(Report *r, const LessonArgs *a, Problem *p, const float 
 #define PYTORCH_DECAY -0.8   /* beta2_decay's default: beta2_t = 1 - t^-0.8 */
 #define SLOW_DECAY -3.0      /* beta2_t = 1 - t^-3: 0.999 by step 10, a memory that goes stale */
 
-/* A run of the clipping table: Adafactor at lr with that beta2_decay and d. */
-typedef struct {
-    float lr;
-    double decay, d;
-} ClipRun;
-
+/* The runs of the clipping table (ClipRun: lr, beta2_decay, d). */
 static const ClipRun CLIP[CLIP_RUNS] = {{0.01f, PYTORCH_DECAY, 1}, {0.01f, PYTORCH_DECAY, INFINITY},
                                         {1, PYTORCH_DECAY, 1},     {1, PYTORCH_DECAY, INFINITY},
                                         {1, SLOW_DECAY, 1},        {1, SLOW_DECAY, INFINITY}};
-
-/* c's first `steps` steps on the MLP, its two matrices watched in w[2]. */
-static Trace clip_run(const LessonArgs *a, Problem *p, ClipRun c, int steps, Watch w[2])
-{
-    AdafactorConfig cfg = ADAFACTOR_DEFAULTS;
-    cfg.beta2_decay = c.decay, cfg.d = c.d;
-    Run run = mlp_run(a, &ADAFACTOR_SPEC, c.lr, steps);
-    run.config = &cfg;
-    w[0] = watch_new(p, "fc1.weight", steps), w[1] = watch_new(p, "fc2.weight", steps);
-    return watched_run(p, run, w, 2);
-}
 
 /* Run k's row: how large RMS(U) grew in each matrix and how often it went
  * past 1, the highest batch loss and the final loss. */
 static void clip_row(Table *t, Report *r, int k, const Trace *tr, const Watch w[2])
 {
-    int over = watch_steps_over(w, 2, tr->steps_done, 1);
-    double big[2] = {watch_largest_rms(&w[0], tr->steps_done), watch_largest_rms(&w[1], tr->steps_done)};
-    double highest = tr->loss[index_of_max(tr->loss, tr->steps_done)];
-    table_row(t, (double)CLIP[k].lr, CLIP[k].decay, CLIP[k].d, big[0], big[1], over, highest, tr->end_loss);
-    report_values(r, value_tag(r, "%d", k),
-                  (NamedValue[]){{"clip_%s_largest_fc1", "%.3g", big[0]}, {"clip_%s_largest_fc2", "%.3g", big[1]},
-                                 {"clip_%s_over", "%d", over}, {"clip_%s_highest", "%.3g", highest},
-                                 {"clip_%s_loss", "%.3g", tr->end_loss}, {NULL}});
+    ClipOutcome o = clip_outcome(tr, w);
+    const double *big = o.largest;
+    table_row(t, (double)CLIP[k].lr, CLIP[k].decay, CLIP[k].d, big[0], big[1], o.over, o.highest,
+              tr->end_loss);
+    report_values(r, value_tag(r, "%d", k), (NamedValue[]){
+        {"clip_%s_largest_fc1", "%.3g", big[0]}, {"clip_%s_largest_fc2", "%.3g", big[1]},
+        {"clip_%s_over", "%d", o.over}, {"clip_%s_highest", "%.3g", o.highest},
+        {"clip_%s_loss", "%.3g", tr->end_loss}, {NULL}});
 }
 
 /* The table of the runs, begun (its columns outlive the call: the table reads them
@@ -329,9 +315,9 @@ static void clip_table_end(Table *t, int steps)
 {
     table_note(t, "U = g / sqrt(V), before clipping, over the first %d steps (steps with RMS(U) > 1:", steps);
     table_note(t, "in either matrix); d = inf: no clipping. beta2_decay %g: beta2_t = 1 - t^%g, %.3f", SLOW_DECAY,
-               SLOW_DECAY, 1 - pow(10, SLOW_DECAY));
+               SLOW_DECAY, beta2_at(SLOW_DECAY, 10));
     table_note(t, "at step 10 (PyTorch's %g: %.3f). Final loss on all training examples", PYTORCH_DECAY,
-               1 - pow(10, PYTORCH_DECAY));
+               beta2_at(PYTORCH_DECAY, 10));
     table_end(t);
 }
 
@@ -350,7 +336,7 @@ static void clipping(Report *r, const LessonArgs *a, Problem *p)
     double start_loss = NAN;
     for (int k = 0; k < CLIP_RUNS; k++) {
         Watch w[2];
-        Trace tr = clip_run(a, p, CLIP[k], steps, w);
+        Trace tr = clip_run(p, mlp_run(a, &ADAFACTOR_SPEC, 0, steps), CLIP[k], MLP_MATRICES, w);
         start_loss = tr.loss[0];   /* the same start and first batch in every run */
         clip_row(t, r, k, &tr, w);
         if (CLIP[k].lr == 1) {   /* the figures show the runs at lr 1 */
@@ -365,8 +351,9 @@ static void clipping(Report *r, const LessonArgs *a, Problem *p)
     figure_close(rms), figure_close(loss);
     report_values(r, NULL, (NamedValue[]){{"clip_steps", "%d", steps}, {"clip_slow_decay", "%g", SLOW_DECAY},
                                            {"clip_start_loss", "%.3g", start_loss},
-                                           {"clip_slow_beta2_10", "%.3f", 1 - pow(10, SLOW_DECAY)},
-                                           {"clip_beta2_10", "%.3f", 1 - pow(10, PYTORCH_DECAY)}, {NULL}});
+                                           {"clip_slow_beta2_10", "%.3f", beta2_at(SLOW_DECAY, 10)},
+                                           {"clip_beta2_10", "%.3f", beta2_at(PYTORCH_DECAY, 10)},
+                                           {NULL}});
 }
 
 /* ---- 5. the step size: the paper, PyTorch, Hugging Face ---------------------------- */
@@ -377,7 +364,7 @@ static void clipping(Report *r, const LessonArgs *a, Problem *p)
  * 10 ... STEP_LAST, and the step alpha_t it gives a tensor. */
 static void step_sizes(Report *r)
 {
-    double *torch = doubles_new(STEP_LAST + 1), *torch_1 = doubles_new(STEP_LAST + 1), worst = 0;
+    double *torch = doubles_new(STEP_LAST + 1), *torch_1 = doubles_new(STEP_LAST + 1);
     measured_rho(ADAFACTOR_DEFAULTS.lr, STEP_LAST, torch);
     measured_rho(1.0f, STEP_LAST, torch_1);
     const Column columns[] = {{"step t", "%d"}, {"rho_t\npaper, T5, HF", "%.3g"}, {"\nPyTorch 0.01", "%.3g"},
@@ -392,7 +379,6 @@ static void step_sizes(Report *r)
                                      {"rho_torch_1_%s", "%.3g", torch_1[s]}, {"rho_warmup_%s", "%.3g", warm},
                                      {"alpha_%s", "%.3g", 0.02 * paper}, {NULL}});
     }
-    for (int s = 1; s <= STEP_LAST; s++) worst = fmax(worst, fabs(torch[s] / rho_paper(s) - 1));
     table_note(t, "rho_t: the paper's and T5's min(10^-2, 1/sqrt(t)), also Hugging Face's default");
     table_note(t, "(relative_step=True); PyTorch 0.01 and 1: min(lr, 1/sqrt(t)) at those lr, measured");
     table_note(t, "on adafactor_update_vector; warmup_init (HF): min(10^-6 t, 1/sqrt(t)). alpha_t =");
@@ -400,7 +386,7 @@ static void step_sizes(Report *r)
     table_note(t, "initial RMS of 0.02, and of a tensor of zeros (eps2 = 10^-3). Without");
     table_note(t, "scale_parameter, Hugging Face's alpha_t is rho_t itself");
     table_end(t);
-    report_value(r, "rho_torch_worst", "%.1e", worst);
+    report_value(r, "rho_torch_worst", "%.1e", rho_worst(torch, STEP_LAST));
     report_value(r, "rho_steps", "%d", STEP_LAST);
     free(torch), free(torch_1);
 }
@@ -408,7 +394,6 @@ static void step_sizes(Report *r)
 /* ---- 6. the tiny GPT ------------------------------------------------------------- */
 
 #define GPT_RUNS 4
-#define GPT_WATCHED 5
 #define GPT_BATCH 16
 
 /* The estimate's error against the step, on the MLP's matrices and the GPT's. */
@@ -431,20 +416,12 @@ static void estimate_figure(Report *r, const Watch *mlp /* [2] */, int mlp_steps
     figure_close(fig);
 }
 
-/* A run on the GPT: an optimizer at a learning rate (and a config). */
-typedef struct {
-    const char *label, *tag;
-    const OptimizerSpec *spec;
-    const void *config;
-    float lr;
-} GptRun;
-
 /* Each run's batch losses, smoothed over windows, over the floor. */
-static void gpt_figure(Report *r, const GptRun *runs /* [GPT_RUNS] */, const Trace *tr /* [GPT_RUNS] */,
-                       int steps, int window, double floor)
+static void gpt_figure(Report *r, const Compared *runs /* [GPT_RUNS] */,
+                       const Trace *tr /* [GPT_RUNS] */, int steps, int window, double floor)
 {
-    Figure *fig = report_figure_set(r, "08_gpt", "set xlabel 'step'\nset ylabel 'batch loss (nats per character)'\n"
-                                    "set xrange [0:%d]\nset key top right\n", steps);
+    Figure *fig = step_figure(r, "08_gpt", "batch loss (nats per character)", steps,
+                              "set key top right\n");
     const char *styles[GPT_RUNS] = {"lines ls 1", "lines ls 1 dt 2", "lines ls 2", "lines ls 2 dt 2"};
     for (int k = 0; k < GPT_RUNS; k++)
         figure_window_means(fig, styles[k], tr[k].loss, window, steps / window, "%s, lr %g", runs[k].label,
@@ -455,8 +432,9 @@ static void gpt_figure(Report *r, const GptRun *runs /* [GPT_RUNS] */, const Tra
 
 /* Each run of runs[GPT_RUNS] into tr[GPT_RUNS] and a row of the table;
  * Adafactor at PyTorch's defaults (run 2) watched in w[GPT_WATCHED]. */
-static void gpt_table(Report *r, const LessonArgs *a, Problem *p, const GptRun *runs, int steps, Watch *w,
-                      Trace *tr)
+static void gpt_table(Report *r, const LessonArgs *a, Problem *p,
+                      const Compared *runs /* [GPT_RUNS] */, int steps,
+                      Watch *w /* [GPT_WATCHED] */, Trace *tr /* [GPT_RUNS] */)
 {
     const Column columns[] = {{"optimizer", "%s"}, {"lr", "%g"}, {"validation\nloss", "%.4f"},
                               {"above the\nfloor", "%.4f"}, {NULL, NULL}};
@@ -464,7 +442,8 @@ static void gpt_table(Report *r, const LessonArgs *a, Problem *p, const GptRun *
     for (int k = 0; k < GPT_RUNS; k++) {
         Run run = {.optimizer = runs[k].spec, .config = runs[k].config, .lr = runs[k].lr, .steps = steps,
                    .batch = GPT_BATCH, .seed = (uint64_t)a->seed, .batch_seed = (uint64_t)a->seed};
-        tr[k] = watched_run(p, run, k == 2 ? w : NULL, k == 2 ? GPT_WATCHED : 0);
+        if (k == 2) tr[k] = watch_matrices(p, run, GPT_MATRICES, GPT_WATCHED, w);
+        else tr[k] = watched_run(p, run, NULL, 0);
         table_row(t, runs[k].label, (double)runs[k].lr, tr[k].end_loss, tr[k].end_loss - p->min_loss);
         report_values(r, runs[k].tag, (NamedValue[]){{"gpt_%s_val", "%.3f", tr[k].end_loss},
                                                      {"gpt_%s_gap", "%.3f", tr[k].end_loss - p->min_loss},
@@ -481,16 +460,14 @@ static void gpt_table(Report *r, const LessonArgs *a, Problem *p, const GptRun *
 static void gpt(Report *r, const LessonArgs *a, Problem *p, const Watch mlp_watch[2])
 {
     const int steps = a->quick ? 24 : 250, window = steps >= 25 ? steps / 25 : 1;
-    const char *names[GPT_WATCHED] = {"h.0.attn.c_attn.weight", "h.0.attn.c_proj.weight", "h.0.mlp.c_fc.weight",
-                                      "h.0.mlp.c_proj.weight", "wte.weight"};
     Watch w[GPT_WATCHED];
-    for (int k = 0; k < GPT_WATCHED; k++) w[k] = watch_new(p, names[k], steps);
     AdamWConfig no_momentum = ADAMW_DEFAULTS;
     no_momentum.betas[0] = 0.0;
-    const GptRun runs[GPT_RUNS] = {{"AdamW", "adamw", &ADAMW_SPEC, NULL, 3e-3f},   /* Adam's best in chapter 5 */
-                                   {"AdamW, beta1 = 0", "adamw_no_momentum", &ADAMW_SPEC, &no_momentum, 3e-3f},
-                                   {"Adafactor", "adafactor", &ADAFACTOR_SPEC, NULL, ADAFACTOR_DEFAULTS.lr},
-                                   {"Adafactor", "adafactor_big", &ADAFACTOR_SPEC, NULL, 0.1f}};
+    const Compared runs[GPT_RUNS] = {
+        {"AdamW", "adamw", &ADAMW_SPEC, NULL, 3e-3f},   /* Adam's best in chapter 5 */
+        {"AdamW, beta1 = 0", "adamw_no_momentum", &ADAMW_SPEC, &no_momentum, 3e-3f},
+        {"Adafactor", "adafactor", &ADAFACTOR_SPEC, NULL, ADAFACTOR_DEFAULTS.lr},
+        {"Adafactor", "adafactor_big", &ADAFACTOR_SPEC, NULL, 0.1f}};
     Trace tr[GPT_RUNS];
     gpt_table(r, a, p, runs, steps, w, tr);
     gpt_figure(r, runs, tr, steps, window, p->min_loss);
