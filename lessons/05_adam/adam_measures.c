@@ -8,6 +8,12 @@
 #include "experiment.h"
 #include "runs.h"
 
+BiasCorrection bias_correction_at(const AdamConfig *cfg, int t)
+{
+    double b1t = pow(cfg->betas[0], t), b2t = pow(cfg->betas[1], t);
+    return (BiasCorrection){b1t, b2t, 1 / (1 - b1t), 1 / (1 - b2t), 1 / sqrt(1 - b2t)};
+}
+
 void adam_steady_steps(double beta2, bool corrected, int quiet, int steps, double *length)
 {
     AdamConfig cfg = ADAM_DEFAULTS;
@@ -20,6 +26,15 @@ void adam_steady_steps(double beta2, bool corrected, int quiet, int steps, doubl
         if (t >= 1) length[t] = -p / cfg.lr;
         p = 0.0f;   /* each step from 0: its length is exact */
     }
+}
+
+void adam_steady_kinds(double length[STEADY_KINDS][STEADY_STEPS + 1])
+{
+    const double beta2[3] = {0.999, 0.99, 0.95};
+    for (int k = 0; k < 3; k++) adam_steady_steps(beta2[k], false, 0, STEADY_STEPS, length[k]);
+    adam_steady_steps(0.999, true, 0, STEADY_STEPS, length[3]);
+    /* the step count runs on through the quiet steps, m and v do not grow */
+    adam_steady_steps(0.999, true, STEADY_STEPS, STEADY_STEPS, length[4]);
 }
 
 /* adam_on_mlp's rule: Adam's step on the gradient times `scale`, the median
@@ -51,6 +66,20 @@ void adam_on_mlp(Problem *p, uint64_t seed, const AdamConfig *cfg, double scale,
     run_rule_batches(p, seed, steps, 32, scaled_adam_step, &a, theta, loss);
     if (loss) loss[steps] = problem_loss_at(p, theta);
     free(a.m), free(a.v), free(a.scaled), free(a.length);
+}
+
+MlpEarly adam_mlp_early(Problem *p, uint64_t seed, float lr, bool corrected, int steps,
+                        double *loss)
+{
+    AdamConfig cfg = ADAM_DEFAULTS;
+    cfg.lr = lr;
+    /* scratch: the table reads only a few steps of the medians */
+    float *theta = floats_new(paramlist_numel(&p->params));
+    double *median = doubles_new((size_t)steps + 1);
+    adam_on_mlp(p, seed, &cfg, 1.0, corrected, steps, theta, loss, median);
+    MlpEarly out = {{median[1], median[10], median[100]}, loss[10], loss[100], loss[steps]};
+    free(theta), free(median);
+    return out;
 }
 
 FirstStep adam_first_step(Problem *p, uint64_t seed, const float *gradient, double scale)
@@ -93,6 +122,20 @@ ScaledRun adam_scaled_run(Problem *p, uint64_t seed, const AdamConfig *cfg, int 
     return out;
 }
 
+void adam_scale_sweep(Problem *p, uint64_t seed, const AdamConfig *cfg, int steps,
+                      const double *scales, int count, ScaledRun *out)
+{
+    size_t n = paramlist_numel(&p->params);
+    float *reference = floats_new(n), *gradient = floats_new(n);
+    p->reset(p, seed);
+    gradient_into(p, NULL, 0, gradient);   /* on all examples, at the start */
+    adam_on_mlp(p, seed, cfg, 1.0, true, steps, reference, NULL, NULL);
+    /* the same start and batches for every scale: only the scale differs */
+    for (int k = 0; k < count; k++)
+        out[k] = adam_scaled_run(p, seed, cfg, steps, gradient, reference, scales[k]);
+    free(reference), free(gradient);
+}
+
 OnlineRun online_run(const Online *o, bool amsgrad, int steps, double *x)
 {
     AdamConfig cfg = ADAM_DEFAULTS;
@@ -110,5 +153,21 @@ OnlineRun online_run(const Online *o, bool amsgrad, int steps, double *x)
     OnlineRun out = {.regret = regret / steps, .mean_x = spread(x + steps - tenth + 1, tenth).mean};
     while (reach < steps && fabs(x[reach] - (out.mean_x < 0 ? -1 : 1)) >= 0.1) reach++;
     out.reach = reach;
+    return out;
+}
+
+AdamState adam_state_bytes(ParamList params)
+{
+    if (params.count > STATE_TENSORS_MAX)
+        fail("%d tensors: at most %d", params.count, STATE_TENSORS_MAX);
+    AdamState out = {0};
+    for (int ams = 0; ams <= 1; ams++) {   /* each made only to be measured */
+        AdamConfig cfg = ADAM_DEFAULTS;
+        cfg.amsgrad = ams;
+        Optimizer *opt = must(adam_new(params, &cfg), "out of memory");
+        for (int i = 0; i < params.count; i++) out.tensor[ams][i] = tensor_state_bytes(opt, i);
+        out.total[ams] = optimizer_state_bytes(opt);
+        optimizer_free(opt);
+    }
     return out;
 }

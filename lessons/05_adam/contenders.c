@@ -38,6 +38,15 @@ ContenderSweep contender_sweep(Problem *p, int c, Run run, int starts, const flo
     return out;
 }
 
+int race_sweeps(const RaceCourse *c, double factor, float *lrs, ContenderSweep *s)
+{
+    int count = (c->hi - c->lo) * c->per_decade + 1;   /* both ends in the grid */
+    lr_grid(lrs, count, c->lo * c->per_decade, c->per_decade);
+    for (int o = 0; o < CONTENDERS; o++)
+        s[o] = contender_sweep(c->p, o, c->run, c->starts, lrs, count, factor);
+    return count;
+}
+
 void gpt_start_rms(Problem *p, uint64_t seed, int windows, double *rms)
 {
     int *first = must(malloc((size_t)windows * sizeof *first), "out of memory");
@@ -65,4 +74,45 @@ GptRun gpt_best_run(Problem *p, int c, Run run, const float *lrs, int count, int
         else free(g.batch_loss);
     }
     return best;
+}
+
+void gpt_race(Problem *p, Run run, int tail, int windows, const int first[CONTENDERS],
+              const int count[CONTENDERS], GptRace *g)
+{
+    if (p->params.count > GPT_BLOCKS_MAX)   /* start_rms and each GptRun hold that many */
+        fail("a GPT of %d tensors: at most %d", p->params.count, GPT_BLOCKS_MAX);
+    gpt_start_rms(p, run.seed, windows, g->start_rms);
+    for (int o = 0; o < CONTENDERS; o++) {
+        g->count[o] = count[o];
+        lr_grid(g->lrs[o], count[o], first[o], 2);   /* 2 a decade: half a decade apart */
+        g->best[o] = gpt_best_run(p, o, run, g->lrs[o], count[o], tail, g->val[o]);
+        if (!isfinite(g->best[o].val_loss))
+            fail("every %s run diverged on the GPT", CONTENDER[o].label);
+    }
+}
+
+void gpt_race_free(GptRace *g)
+{
+    for (int o = 0; o < CONTENDERS; o++) free(g->best[o].batch_loss), g->best[o].batch_loss = NULL;
+}
+
+GptBlocks gpt_blocks_of(const GptRace *g, int blocks)
+{
+    const double *start_rms = g->start_rms;
+    const GptRun *best = g->best;
+    GptBlocks b = {.grad_decades = decades(start_rms, blocks),
+                   .late_decades = decades(best[ADAM].grad_rms, blocks),
+                   .largest = index_of_max(start_rms, blocks),
+                   .smallest = index_of_min(start_rms, blocks)};
+    for (int o = 0; o < CONTENDERS; o++) {
+        /* over lr: each at its own best lr, the three compare by the step's shape */
+        for (int i = 0; i < blocks; i++) b.step[o][i] = best[o].step_rms[i] / best[o].lr;
+        b.step_decades[o] = decades(b.step[o], blocks);
+        b.slope[o] = loglog_slope(best[o].grad_rms, b.step[o], blocks);
+        b.slowest[o] = index_of_min(b.step[o], blocks);
+        b.fastest[o] = index_of_max(b.step[o], blocks);
+    }
+    int slow = b.slowest[MOM];
+    b.adam_over_mom = best[ADAM].step_rms[slow] / best[MOM].step_rms[slow];
+    return b;
 }

@@ -5,10 +5,15 @@
  *   CONTENDER, contender_run   the three optimizers, only their lr swept
  *   contender_sweep            one of them over a grid of learning rates:
  *                              its best, and its band of good ones
+ *   RaceCourse, race_sweeps    the three on one problem of the race
  *   gpt_start_rms              the GPT's gradient at its start, block by block
  *   GptRun, gpt_run            a run on the GPT: its losses, and the sizes
  *                              of its gradients and steps block by block
- *   gpt_best_run               a contender at each lr of a grid, the best kept */
+ *   gpt_best_run               a contender at each lr of a grid, the best kept
+ *   GptRace, gpt_race,         the three, each at its grid, on the GPT
+ *   gpt_race_free
+ *   GptBlocks, gpt_blocks_of   how the GPT's blocks differ in gradient and
+ *                              in each one's step */
 #ifndef LESSON_CONTENDERS_H
 #define LESSON_CONTENDERS_H
 
@@ -44,6 +49,22 @@ typedef struct {
 ContenderSweep contender_sweep(Problem *p, int c, Run run, int starts, const float *lrs /* [count] */, int count,
                                double factor);
 
+/* A problem of the race: its grid of learning rates, 10^lo .. 10^hi at
+ * per_decade a decade, and its score (contender_sweep's, lower is better):
+ * with starts > 0 the steps until the loss is 1e-6 of its start, the worst
+ * of `starts` starts; with starts 0 the final training loss. */
+typedef struct {
+    Problem *p;
+    int lo, hi, per_decade, starts;
+    Run run;   /* steps, batch, seeds */
+} RaceCourse;
+
+/* contender_sweep of each contender over c's grid, every learning rate run
+ * to its end (a figure shows them all), into s[CONTENDERS], the band within
+ * `factor` of each one's best; the grid into lrs. Returns the grid's size. */
+int race_sweeps(const RaceCourse *c, double factor, float *lrs /* [SWEEP_MAX] */,
+                ContenderSweep *s /* [CONTENDERS] */);
+
 #define GPT_BLOCKS_MAX 64   /* parameter tensors; the tiny GPT has 28 */
 #define GPT_LRS_MAX 4       /* learning rates tried per optimizer */
 
@@ -72,5 +93,47 @@ void gpt_start_rms(Problem *p, uint64_t seed, int windows, double *rms /* [p->pa
  * diverged). The caller frees its batch_loss. */
 GptRun gpt_best_run(Problem *p, int c, Run run, const float *lrs /* [count] */, int count, int tail,
                     double *val /* [count] */);
+
+/* The GPT's gradient at its start, and each contender on it at its own
+ * grid of learning rates. */
+typedef struct {
+    double start_rms[GPT_BLOCKS_MAX];      /* each block's RMS gradient at the start */
+    int count[CONTENDERS];                 /* learning rates tried */
+    float lrs[CONTENDERS][GPT_LRS_MAX];
+    double val[CONTENDERS][GPT_LRS_MAX];   /* each run's validation loss; INFINITY: diverged */
+    GptRun best[CONTENDERS];               /* each one's lowest */
+} GptRace;
+
+/* gpt_start_rms on the first `windows` training windows, then gpt_best_run
+ * of each contender c at count[c] learning rates half a decade apart from
+ * 10^(first[c] / 2), the same start and batches for all (run's), into g.
+ * The sizes of gradients and steps are measured over the last `tail`
+ * steps. Fails on a GPT of more than GPT_BLOCKS_MAX tensors, and when every
+ * run of a contender diverged. */
+void gpt_race(Problem *p, Run run, int tail, int windows, const int first[CONTENDERS],
+              const int count[CONTENDERS], GptRace *g);
+/* Frees the best runs' batch_loss. */
+void gpt_race_free(GptRace *g);
+
+/* The GPT's blocks, from each one's gradient at the start and each
+ * contender's best run (gpt_race's): how many decades the gradients span,
+ * and whether each one's steps follow them. Momentum's step is lr times a
+ * running sum of gradients, so it grows with the gradient (a slope near
+ * 1); RMSProp and Adam divide by the gradient's root mean square, so theirs
+ * do not (a slope near 0). */
+typedef struct {
+    double step[CONTENDERS][GPT_BLOCKS_MAX];        /* each block's RMS step over lr */
+    double grad_decades, late_decades;              /* spanned by the start's gradients, and by
+                                                       the late ones in Adam's run */
+    double step_decades[CONTENDERS];                /* spanned by each one's steps */
+    double slope[CONTENDERS];                       /* of log step against log late gradient */
+    int largest, smallest;                          /* the blocks of the largest and smallest
+                                                       gradient at the start */
+    int slowest[CONTENDERS], fastest[CONTENDERS];   /* of each one's smallest and largest step */
+    double adam_over_mom;   /* in momentum's slowest block: Adam's RMS step over momentum's */
+} GptBlocks;
+
+/* GptBlocks of g's first `blocks` blocks (the GPT's p->params.count). */
+GptBlocks gpt_blocks_of(const GptRace *g, int blocks);
 
 #endif

@@ -6,8 +6,9 @@
  * --steps is the digits MLP's steps in the race (1000; with --quick, a
  * quarter of --steps, which is then 200 unless given); --seed draws the
  * MLP's start and batches; --quick shrinks every experiment so that the
- * whole program runs in about a second (the tests use it). Adam run by hand
- * is in adam_measures.h (Part A), the three contenders in contenders.h (Part B). */
+ * whole program runs in about a second (the tests use it). What it measures
+ * with, the runs, sweeps and statistics, is in adam_measures.h (Part A: Adam
+ * run by hand) and contenders.h (Part B: the three contenders). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,12 +40,12 @@ static void bias_correction(Report *r)
     Table *t = table_begin(r, "bias_correction", "Bias correction at PyTorch's betas (0.9, 0.999)", columns);
     const int steps[] = {1, 10, 100, 1000};
     for (int k = 0; k < 4; k++) {
-        double b1t = pow(cfg.betas[0], steps[k]), b2t = pow(cfg.betas[1], steps[k]);
-        table_row(t, steps[k], b1t, 1 / (1 - b1t), b2t, 1 / (1 - b2t), 1 / sqrt(1 - b2t));
-        report_values(r, value_tag(r, "%d", steps[k]),
-                      (NamedValue[]){{"bc_beta1_pow_%s", "%.3g", b1t}, {"bc_m_%s", "%.3g", 1 / (1 - b1t)},
-                                     {"bc_beta2_pow_%s", "%.3g", b2t}, {"bc_v_%s", "%.4g", 1 / (1 - b2t)},
-                                     {"bc_root_%s", "%.3g", 1 / sqrt(1 - b2t)}, {NULL}});
+        BiasCorrection c = bias_correction_at(&cfg, steps[k]);
+        table_row(t, steps[k], c.beta1_pow, c.m, c.beta2_pow, c.v, c.root);
+        report_values(r, value_tag(r, "%d", steps[k]), (NamedValue[]){
+            {"bc_beta1_pow_%s", "%.3g", c.beta1_pow}, {"bc_m_%s", "%.3g", c.m},
+            {"bc_beta2_pow_%s", "%.3g", c.beta2_pow}, {"bc_v_%s", "%.4g", c.v},
+            {"bc_root_%s", "%.3g", c.root}, {NULL}});
     }
     table_note(t, "exp_avg is divided by 1 - beta1^t, the root of exp_avg_sq by sqrt(1 - beta2^t)");
     table_end(t);
@@ -56,15 +57,12 @@ static void bias_correction(Report *r)
  * with it, and with it after 1000 steps of zero gradient. */
 static void steady_gradient(Report *r)
 {
-    enum { KINDS = 5, STEPS = 1000 };
+    enum { KINDS = STEADY_KINDS, STEPS = STEADY_STEPS };
     const char *titles[KINDS] = {"no correction, beta2 0.999", "no correction, beta2 0.99", "no correction, beta2 0.95",
                                  "corrected", "corrected, gradient 0 for 1000 steps first"};
     const char *tags[KINDS] = {"0999", "099", "095", "corrected", "woken"};
-    const double beta2[3] = {0.999, 0.99, 0.95};
     double length[KINDS][STEPS + 1];
-    for (int k = 0; k < 3; k++) adam_steady_steps(beta2[k], false, 0, STEPS, length[k]);
-    adam_steady_steps(0.999, true, 0, STEPS, length[3]);
-    adam_steady_steps(0.999, true, STEPS, STEPS, length[4]);
+    adam_steady_kinds(length);
 
     const Column columns[] = {{"step t", "%d"}, {"no correction\nbeta2 0.999", "%.3f"}, {"\n0.99", "%.3f"},
                               {"\n0.95", "%.3f"}, {"corrected\n", "%.3f"},
@@ -86,11 +84,10 @@ static void steady_gradient(Report *r)
     for (int k = 0; k < KINDS; k++) {
         figure_curve(fig, styles[k], length[k], 1, STEPS, "%s", titles[k]);
         int peak = 1 + index_of_max(length[k] + 1, STEPS);
-        report_values(r, tags[k], (NamedValue[]){{"steady_%s_first", "%.3g", length[k][1]},
-                                                 {"steady_%s_peak", "%.3g", length[k][peak]},
-                                                 {"steady_%s_peak_t", "%d", peak},
-                                                 {"steady_%s_100", "%.3g", length[k][100]},
-                                                 {"steady_%s_1000", "%.3g", length[k][1000]}, {NULL}});
+        report_values(r, tags[k], (NamedValue[]){
+            {"steady_%s_first", "%.3g", length[k][1]}, {"steady_%s_peak", "%.3g", length[k][peak]},
+            {"steady_%s_peak_t", "%d", peak}, {"steady_%s_100", "%.3g", length[k][100]},
+            {"steady_%s_1000", "%.3g", length[k][1000]}, {NULL}});
     }
     figure_close(fig);
 }
@@ -102,8 +99,7 @@ static void uncorrected_mlp(Report *r, const LessonArgs *a)
     const float lrs[3] = {1e-3f, 1e-2f, 1e-1f};
     const int steps = a->quick ? 100 : 500;
     Problem *p = must_mlp(MLP_HIDDEN, (uint64_t)a->seed);
-    float *theta = floats_new(paramlist_numel(&p->params));
-    double *loss = doubles_new((size_t)steps + 1), *median = doubles_new((size_t)steps + 1);
+    double *loss = doubles_new((size_t)steps + 1);
     const Column columns[] = {{"lr", "%g"}, {"bias\ncorrection", "%s"}, {"step/lr\nt = 1", "%.2f"},
                               {"\n10", "%.2f"}, {"\n100", "%.2f"}, {"loss\nt = 10", "%.3f"}, {"\n100", "%.3f"},
                               {"\nend", "%.4f"}, {NULL, NULL}};
@@ -112,12 +108,10 @@ static void uncorrected_mlp(Report *r, const LessonArgs *a)
                               "set key top right\nset ylabel 'mini-batch loss (mean of 10 steps)'\n");
     for (int k = 0; k < 3; k++)
         for (int c = 1; c >= 0; c--) {
-            AdamConfig cfg = ADAM_DEFAULTS;
-            cfg.lr = lrs[k];
-            adam_on_mlp(p, (uint64_t)a->seed, &cfg, 1.0, c, steps, theta, loss, median);
-            table_row(t, lrs[k], c ? "yes" : "no", median[1], median[10], median[100], loss[10], loss[100],
-                      loss[steps]);
-            const double shown[5] = {median[1], median[10], loss[10], loss[100], loss[steps]};
+            MlpEarly e = adam_mlp_early(p, (uint64_t)a->seed, lrs[k], c, steps, loss);
+            table_row(t, lrs[k], c ? "yes" : "no", e.median[0], e.median[1], e.median[2], e.loss10,
+                      e.loss100, e.final);
+            const double shown[5] = {e.median[0], e.median[1], e.loss10, e.loss100, e.final};
             const char *what[5] = {"med1", "med10", "loss10", "loss100", "final"};
             for (int w = 0; w < 5; w++)
                 report_value(r, value_name(r, "mlp_%s_lr%d_%s", c ? "corr" : "unc", k, what[w]), "%.3g", shown[w]);
@@ -133,7 +127,7 @@ static void uncorrected_mlp(Report *r, const LessonArgs *a)
     figure_close(fig);
     report_value(r, "mlp_steps", "%d", steps);
     for (int k = 0; k < 3; k++) report_value(r, value_name(r, "mlp_lr%d", k), "%g", lrs[k]);
-    free(theta), free(loss), free(median);
+    free(loss);
     problem_free(p);
 }
 
@@ -149,35 +143,33 @@ static void loss_scale(Report *r, const LessonArgs *a)
     const uint64_t seed = (uint64_t)a->seed;
     Problem *p = must_mlp(MLP_HIDDEN, seed);
     size_t n = paramlist_numel(&p->params);
-    float *reference = floats_new(n), *gradient = floats_new(n);
-    p->reset(p, seed);
-    gradient_into(p, NULL, 0, gradient);   /* on all examples, at the start */
     AdamConfig cfg = ADAM_DEFAULTS;
     cfg.lr = 0.01f;
-    adam_on_mlp(p, seed, &cfg, 1.0, true, steps, reference, NULL, NULL);
+    ScaledRun scaled[6];
+    adam_scale_sweep(p, seed, &cfg, steps, scales, 6, scaled);
     const Column columns[] = {{"loss\ntimes", "%g"}, {"\nmedian |g|", "%.2g"}, {"first step\nwithin 1%", "%.1f%%"},
                               {"\nworst", "%.2g"}, {"after the steps\nmost apart", "%.2g"},
                               {"\nfinal loss", "%.4f"}, {NULL, NULL}};
     Table *t = table_begin(r, "scale", "Adam on the digits MLP with its loss multiplied by a constant", columns);
     for (int k = 0; k < 6; k++) {
-        ScaledRun s = adam_scaled_run(p, seed, &cfg, steps, gradient, reference, scales[k]);
+        ScaledRun s = scaled[k];
         table_row(t, scales[k], s.first.median_g, 100 * s.first.share, s.first.worst, s.apart, s.loss);
-        report_values(r, tags[k], (NamedValue[]){{"scale_%s_median_g", "%.3g", s.first.median_g},
-                                                 {"scale_%s_share", "%.3g", 100 * s.first.share},
-                                                 {"scale_%s_worst", "%.3g", s.first.worst},
-                                                 {"scale_%s_apart", "%.3g", s.apart},
-                                                 {"scale_%s_loss", "%.4f", s.loss}, {NULL}});
+        report_values(r, tags[k], (NamedValue[]){
+            {"scale_%s_median_g", "%.3g", s.first.median_g},
+            {"scale_%s_share", "%.3g", 100 * s.first.share},
+            {"scale_%s_worst", "%.3g", s.first.worst}, {"scale_%s_apart", "%.3g", s.apart},
+            {"scale_%s_loss", "%.4f", s.loss}, {NULL}});
         if (scales[k] != 1) continue;
-        report_values(r, NULL, (NamedValue[]){{"first_zero", "%d", s.first.zero},
-                                              {"first_min_g", "%.2g", s.first.min_g}, {NULL}});
+        report_values(r, NULL, (NamedValue[]){
+            {"first_zero", "%d", s.first.zero}, {"first_min_g", "%.2g", s.first.min_g}, {NULL}});
         table_note(t, "first step, on all examples, over the %zu coordinates whose gradient is not 0 (of %zu):",
                    n - (size_t)s.first.zero, n);
     }
     table_note(t, "the share with |step|/lr within 1%% of 1, and the largest | |step|/lr - 1 |. Then %d steps\n"
                   "at lr %g, batch 32: the largest |theta - theta_1|, theta_1 from the loss times 1", steps, cfg.lr);
     table_end(t);
-    report_values(r, NULL, (NamedValue[]){{"scale_steps", "%d", steps}, {"scale_lr", "%g", cfg.lr}, {NULL}});
-    free(reference), free(gradient);
+    report_values(r, NULL, (NamedValue[]){
+        {"scale_steps", "%d", steps}, {"scale_lr", "%g", cfg.lr}, {NULL}});
     problem_free(p);
 }
 
@@ -193,10 +185,9 @@ static void online_problem(Report *r, Table *t, Figure *fig, const Online *o, in
     OnlineRun run[2];
     for (int ams = 0; ams <= 1; ams++) {
         run[ams] = online_run(o, ams, steps, x);
-        report_values(r, value_tag(r, "%s_%s", o->tag, ams ? "ams" : "adam"),
-                      (NamedValue[]){{"online_%s_x", "%.3f", run[ams].mean_x},
-                                     {"online_%s_regret", "%.3g", run[ams].regret},
-                                     {"online_%s_reach", "%d", run[ams].reach}, {NULL}});
+        report_values(r, value_tag(r, "%s_%s", o->tag, ams ? "ams" : "adam"), (NamedValue[]){
+            {"online_%s_x", "%.3f", run[ams].mean_x}, {"online_%s_regret", "%.3g", run[ams].regret},
+            {"online_%s_reach", "%d", run[ams].reach}, {NULL}});
         if (fig)
             figure_period_means(fig, figure_series(fig, styles[ams], "%s, %s", ams ? "AMSGrad" : "Adam", o->label),
                                 x, o->period, steps);
@@ -238,32 +229,26 @@ static void amsgrad(Report *r, const LessonArgs *a)
 static void state_bytes(Report *r)
 {
     Problem *p = must_mlp(MLP_HIDDEN, 1);
-    AdamConfig cfg[2] = {ADAM_DEFAULTS, ADAM_DEFAULTS};
-    cfg[1].amsgrad = true;
-    Optimizer *opt[2] = {must(adam_new(p->params, &cfg[0]), "out of memory"),
-                         must(adam_new(p->params, &cfg[1]), "out of memory")};
+    AdamState state = adam_state_bytes(p->params);
     const Column columns[] = {{"parameter", "%s"}, {"shape", "%s"}, {"elements", "%d"}, {"bytes", "%d"},
                               {"Adam\nstate bytes", "%d"}, {"AMSGrad\nstate bytes", "%d"}, {NULL, NULL}};
     Table *t = table_begin(r, "state", "Optimizer state on the digits MLP: Adam and AMSGrad", columns);
     for (int i = 0; i < p->params.count; i++) {
         const Tensor *param = p->params.params[i];
-        int state[2] = {(int)tensor_state_bytes(opt[0], i), (int)tensor_state_bytes(opt[1], i)};
         char shape[32];
         table_row(t, param->name, tensor_shape_str(param, shape, sizeof shape), (int)param->numel,
-                  (int)tensor_bytes(param), state[0], state[1]);
+                  (int)tensor_bytes(param), (int)state.tensor[0][i], (int)state.tensor[1][i]);
     }
-    size_t params = paramlist_numel(&p->params);
-    size_t bytes[2] = {optimizer_state_bytes(opt[0]), optimizer_state_bytes(opt[1])};
+    size_t params = paramlist_numel(&p->params), *bytes = state.total;
     table_row(t, "total", "", (int)params, (int)(4 * params), (int)bytes[0], (int)bytes[1]);
     table_end(t);
     /* state_70b_gb: the study notes' 70-billion-parameter model, at the bytes per parameter measured here */
-    report_values(r, NULL, (NamedValue[]){{"state_params", "%d", (double)params},
-                                          {"state_bytes_adam", "%d", (double)bytes[0]},
-                                          {"state_bytes_amsgrad", "%d", (double)bytes[1]},
-                                          {"state_per_param_adam", "%d", (double)(bytes[0] / params)},
-                                          {"state_per_param_amsgrad", "%d", (double)(bytes[1] / params)},
-                                          {"state_70b_gb", "%.0f", 70e9 * (double)(bytes[0] / params) / 1e9}, {NULL}});
-    for (int k = 0; k < 2; k++) optimizer_free(opt[k]);
+    report_values(r, NULL, (NamedValue[]){
+        {"state_params", "%d", (double)params}, {"state_bytes_adam", "%d", (double)bytes[0]},
+        {"state_bytes_amsgrad", "%d", (double)bytes[1]},
+        {"state_per_param_adam", "%d", (double)(bytes[0] / params)},
+        {"state_per_param_amsgrad", "%d", (double)(bytes[1] / params)},
+        {"state_70b_gb", "%.0f", 70e9 * (double)(bytes[0] / params) / 1e9}, {NULL}});
     problem_free(p);
 }
 
@@ -280,41 +265,37 @@ static void state_bytes(Report *r)
 #define RACE_KAPPA 100.0
 #define RACE_STARTS 4
 
-/* A problem of the race: its grid of learning rates, 10^lo .. 10^hi, and its
- * score, lower is better: the steps until the loss is TARGET_FRACTION of its
- * start (the worst of `starts` starts) or, with starts 0, the final training
- * loss. Every learning rate runs to its end: the figure shows them all. */
+/* A problem of the race (contenders.h) and how the table and its figure
+ * name it. */
 typedef struct {
     const char *label, *tag, *score, *key;   /* key: where its figure's key goes */
-    Problem *p;
-    int lo, hi, per_decade, starts;
-    Run run;   /* steps, batch, seeds */
+    RaceCourse race;
 } Course;
 
 /* Sweeps each contender on course c: its rows of the table, its values, its
  * figure; each one's best learning rate into best_lr. */
-static void race_course(Report *r, Table *t, Course *c, double *best_lr /* [CONTENDERS] */)
+static void race_course(Report *r, Table *t, const Course *c, double *best_lr /* [CONTENDERS] */)
 {
-    int count = (c->hi - c->lo) * c->per_decade + 1;
     float lrs[SWEEP_MAX];
-    lr_grid(lrs, count, c->lo * c->per_decade, c->per_decade);
+    ContenderSweep sweeps[CONTENDERS];
+    int count = race_sweeps(&c->race, BAND_FACTOR, lrs, sweeps), starts = c->race.starts;
     Figure *fig = report_figure_set(r, value_name(r, "05_race_%s", c->tag),
                                     "set xlabel 'learning rate'\nset ylabel '%s'\nset logscale xy\n"
                                     "set format x '10^{%%L}'\nset xrange [%g:%g]\nset key %s\n",
                                     c->score, lrs[0] / 1.5, lrs[count - 1] * 1.5, c->key);
     for (int o = 0; o < CONTENDERS; o++) {
-        ContenderSweep s = contender_sweep(c->p, o, c->run, c->starts, lrs, count, BAND_FACTOR);
-        if (s.sweep.best >= 0)   /* a failed run: a gap in the line */
-            figure_sweep(fig, CONTENDER[o].points, &s.sweep, "%s", CONTENDER[o].label);
-        best_lr[o] = s.best_lr;
-        table_row(t, c->label, CONTENDER[o].label, s.best_lr, c->starts ? s.score : NAN, c->starts ? NAN : s.score,
-                  s.band.from, s.band.to, s.band.decades);
-        report_values(r, value_tag(r, "%s_%s", c->tag, CONTENDER[o].tag),
-                      (NamedValue[]){{"race_%s_lr", "%.3g", s.best_lr},
-                                     {"race_%s_score", c->starts ? "%.0f" : "%.2g", s.score},
-                                     {"race_%s_band_lo", "%.3g", s.band.from},
-                                     {"race_%s_band_hi", s.band.to < 100 ? "%.3g" : "%.0f", s.band.to},
-                                     {"race_%s_band", "%.2f", s.band.decades}, {NULL}});
+        const ContenderSweep *s = &sweeps[o];
+        if (s->sweep.best >= 0)   /* a failed run: a gap in the line */
+            figure_sweep(fig, CONTENDER[o].points, &s->sweep, "%s", CONTENDER[o].label);
+        best_lr[o] = s->best_lr;
+        table_row(t, c->label, CONTENDER[o].label, s->best_lr, starts ? s->score : NAN,
+                  starts ? NAN : s->score, s->band.from, s->band.to, s->band.decades);
+        report_values(r, value_tag(r, "%s_%s", c->tag, CONTENDER[o].tag), (NamedValue[]){
+            {"race_%s_lr", "%.3g", s->best_lr},
+            {"race_%s_score", starts ? "%.0f" : "%.2g", s->score},
+            {"race_%s_band_lo", "%.3g", s->band.from},
+            {"race_%s_band_hi", s->band.to < 100 ? "%.3g" : "%.0f", s->band.to},
+            {"race_%s_band", "%.2f", s->band.decades}, {NULL}});
     }
     figure_close(fig);
     report_value(r, value_name(r, "race_%s_grid_hi", c->tag), "%g", lrs[count - 1]);
@@ -344,14 +325,15 @@ static void race(Report *r, const LessonArgs *a)
     int max_steps = a->quick ? 2000 : 30000, per_decade = a->quick ? 2 : 8;
     Run mlp = {.steps = a->quick ? a->steps / 4 : a->steps, .batch = 32, .seed = (uint64_t)a->seed,
                .batch_seed = (uint64_t)a->seed};
+    const char *steps_to = "steps to 10^{-6} of the start";
     Course courses[3] = {
-        {"turned ravine", "ravine", "steps to 10^{-6} of the start", "top right",
-         must(rotated_ravine_new(RACE_KAPPA, atan(1.0)), "out of memory"), -4, 3, per_decade, RACE_STARTS,
-         {.steps = max_steps}},
-        {"Rosenbrock", "rosen", "steps to 10^{-6} of the start", "top right", must(rosenbrock_new(), "out of memory"),
-         -5, 1, per_decade, 1, {.steps = max_steps}},
-        {"digits MLP", "mlp", "final training loss", "bottom left", must_mlp(MLP_HIDDEN, (uint64_t)a->seed), -3, 0,
-         per_decade / 2, 0, mlp},
+        {"turned ravine", "ravine", steps_to, "top right",
+         {must(rotated_ravine_new(RACE_KAPPA, atan(1.0)), "out of memory"), -4, 3, per_decade,
+          RACE_STARTS, {.steps = max_steps}}},
+        {"Rosenbrock", "rosen", steps_to, "top right",
+         {must(rosenbrock_new(), "out of memory"), -5, 1, per_decade, 1, {.steps = max_steps}}},
+        {"digits MLP", "mlp", "final training loss", "bottom left",
+         {must_mlp(MLP_HIDDEN, (uint64_t)a->seed), -3, 0, per_decade / 2, 0, mlp}},
     };
     const Column columns[] = {{"problem", "%s"}, {"optimizer", "%s"}, {"best lr", "%.3g"}, {"score\nsteps", "%.0f"},
                               {"\nloss", "%.1e"}, {"good band\nfrom", "%.3g"}, {"\nto", "%.4g"},
@@ -360,15 +342,14 @@ static void race(Report *r, const LessonArgs *a)
     double best_lr[3][CONTENDERS];
     for (int k = 0; k < 3; k++) {
         race_course(r, t, &courses[k], best_lr[k]);
-        problem_free(courses[k].p);
+        problem_free(courses[k].race.p);
     }
     race_notes(r, t, best_lr, max_steps, mlp);
-    report_values(r, NULL, (NamedValue[]){{"race_band_factor", "%g", BAND_FACTOR},
-                                          {"race_ravine_kappa", "%g", RACE_KAPPA},
-                                          {"race_ravine_starts", "%d", RACE_STARTS},
-                                          {"race_max_steps", "%d", max_steps},
-                                          {"race_mlp_steps", "%d", mlp.steps}, {"race_mlp_batch", "%d", mlp.batch},
-                                          {"race_per_decade", "%d", per_decade}, {NULL}});
+    report_values(r, NULL, (NamedValue[]){
+        {"race_band_factor", "%g", BAND_FACTOR}, {"race_ravine_kappa", "%g", RACE_KAPPA},
+        {"race_ravine_starts", "%d", RACE_STARTS}, {"race_max_steps", "%d", max_steps},
+        {"race_mlp_steps", "%d", mlp.steps}, {"race_mlp_batch", "%d", mlp.batch},
+        {"race_per_decade", "%d", per_decade}, {NULL}});
 }
 
 /* ---- 7. the tiny GPT: where Adam pulls away, and why ----------------------------- */
@@ -376,38 +357,39 @@ static void race(Report *r, const LessonArgs *a)
 #define GPT_START_WINDOWS 128   /* the gradient at the start is measured on the first of the training windows */
 
 /* The table of the runs against the floor, and its values. */
-static void gpt_table(Report *r, const Problem *p, Run run, const int count[CONTENDERS],
-                      float lrs[CONTENDERS][GPT_LRS_MAX], double val[CONTENDERS][GPT_LRS_MAX],
-                      const GptRun best[CONTENDERS])
+static void gpt_table(Report *r, const Problem *p, Run run, const GptRace *g)
 {
+    const GptRun *best = g->best;
     const Column columns[] = {{"optimizer", "%s"}, {"lr", "%.2g"}, {"validation\nloss", "%.4f"},
                               {"above the\nfloor", "%.4f"}, {"", "%s"}, {NULL, NULL}};
     Table *t = table_begin(r, "gpt", "The tiny GPT: validation loss after the same steps, against the floor", columns);
     table_nan_text(t, 2, "diverged");
     for (int o = 0; o < CONTENDERS; o++) {
-        for (int k = 0; k < count[o]; k++) {
-            double v = isfinite(val[o][k]) ? val[o][k] : NAN;
-            table_row(t, CONTENDER[o].label, (double)lrs[o][k], v, v - p->min_loss,
-                      lrs[o][k] == best[o].lr ? "best" : "");
+        const float *lrs = g->lrs[o];
+        const double *val = g->val[o];
+        int count = g->count[o];
+        for (int k = 0; k < count; k++) {
+            double v = isfinite(val[k]) ? val[k] : NAN;
+            table_row(t, CONTENDER[o].label, (double)lrs[k], v, v - p->min_loss,
+                      lrs[k] == best[o].lr ? "best" : "");
         }
-        report_values(r, CONTENDER[o].tag, (NamedValue[]){{"gpt_%s_lr_lo", "%.2g", lrs[o][0]},
-                                                          {"gpt_%s_lr_hi", "%.2g", lrs[o][count[o] - 1]},
-                                                          {"gpt_%s_val_hi", "%.3f", val[o][count[o] - 1]}, {NULL}});
+        report_values(r, CONTENDER[o].tag, (NamedValue[]){
+            {"gpt_%s_lr_lo", "%.2g", lrs[0]}, {"gpt_%s_lr_hi", "%.2g", lrs[count - 1]},
+            {"gpt_%s_val_hi", "%.3f", val[count - 1]}, {NULL}});
     }
     table_note(t, "%zu parameters; %d steps of %d windows, the same start and batches for every run;\n"
                   "the floor, the lowest loss any model can reach on these windows: %.4f nats per\ncharacter",
                paramlist_numel(&p->params), run.steps, run.batch, p->min_loss);
     table_end(t);
-    report_values(r, NULL, (NamedValue[]){{"gpt_params", "%d", (double)paramlist_numel(&p->params)},
-                                          {"gpt_tensors", "%d", p->params.count}, {"gpt_steps", "%d", run.steps},
-                                          {"gpt_batch", "%d", run.batch}, {"gpt_floor", "%.3f", p->min_loss}, {NULL}});
+    report_values(r, NULL, (NamedValue[]){
+        {"gpt_params", "%d", (double)paramlist_numel(&p->params)},
+        {"gpt_tensors", "%d", p->params.count}, {"gpt_steps", "%d", run.steps},
+        {"gpt_batch", "%d", run.batch}, {"gpt_floor", "%.3f", p->min_loss}, {NULL}});
     for (int o = 0; o < CONTENDERS; o++) {
         double gap = best[o].val_loss - p->min_loss, ratio = gap / (best[ADAM].val_loss - p->min_loss);
-        report_values(r, CONTENDER[o].tag, (NamedValue[]){{"gpt_%s_lr", "%.2g", best[o].lr},
-                                                          {"gpt_%s_val", "%.3f", best[o].val_loss},
-                                                          {"gpt_%s_gap", "%.3f", gap},
-                                                          {"gpt_%s_gap_ratio", "%.1f", ratio},
-                                                          {NULL}});
+        report_values(r, CONTENDER[o].tag, (NamedValue[]){
+            {"gpt_%s_lr", "%.2g", best[o].lr}, {"gpt_%s_val", "%.3f", best[o].val_loss},
+            {"gpt_%s_gap", "%.3f", gap}, {"gpt_%s_gap_ratio", "%.1f", ratio}, {NULL}});
     }
 }
 
@@ -427,90 +409,75 @@ static void gpt_figure(Report *r, const GptRun best[CONTENDERS], int steps, doub
     figure_close(fig);
     const double *losses[CONTENDERS] = {best[MOM].batch_loss, best[RMS].batch_loss, best[ADAM].batch_loss};
     int ahead = windows_lowest(losses, CONTENDERS, ADAM, window, steps / window);
-    report_values(r, NULL, (NamedValue[]){{"gpt_windows", "%d", steps / window}, {"gpt_window", "%d", window},
-                                          {"gpt_adam_ahead", "%d", ahead}, {NULL}});
+    report_values(r, NULL, (NamedValue[]){
+        {"gpt_windows", "%d", steps / window}, {"gpt_window", "%d", window},
+        {"gpt_adam_ahead", "%d", ahead}, {NULL}});
 }
 
 /* gpt_blocks' values: how many decades the gradients span, the blocks with
- * the largest and smallest, and each contender's slope and extreme steps
- * (step[o][i]: contender o's RMS step over lr in block i). */
-static void gpt_block_values(Report *r, const ParamList *l, const double *start_rms /* [l->count] */,
-                             const GptRun best[CONTENDERS], double step[CONTENDERS][GPT_BLOCKS_MAX], int tail)
+ * the largest and smallest, and each contender's slope and extreme steps. */
+static void gpt_block_values(Report *r, const ParamList *l, const GptRace *g, const GptBlocks *b,
+                             int tail)
 {
-    int n = l->count, largest = index_of_max(start_rms, n), smallest = index_of_min(start_rms, n);
-    report_values(r, NULL, (NamedValue[]){{"gpt_start_windows", "%d", GPT_START_WINDOWS}, {"gpt_tail", "%d", tail},
-                                          {"gpt_grad_decades", "%.1f", decades(start_rms, n)},
-                                          {"gpt_grad_late_decades", "%.1f", decades(best[ADAM].grad_rms, n)}, {NULL}});
-    report_value(r, "gpt_grad_largest_block", "%s", l->params[largest]->name);
-    report_value(r, "gpt_grad_largest", "%.1e", start_rms[largest]);
-    report_value(r, "gpt_grad_smallest_block", "%s", l->params[smallest]->name);
-    report_value(r, "gpt_grad_smallest", "%.1e", start_rms[smallest]);
+    report_values(r, NULL, (NamedValue[]){
+        {"gpt_start_windows", "%d", GPT_START_WINDOWS}, {"gpt_tail", "%d", tail},
+        {"gpt_grad_decades", "%.1f", b->grad_decades},
+        {"gpt_grad_late_decades", "%.1f", b->late_decades}, {NULL}});
+    report_value(r, "gpt_grad_largest_block", "%s", l->params[b->largest]->name);
+    report_value(r, "gpt_grad_largest", "%.1e", g->start_rms[b->largest]);
+    report_value(r, "gpt_grad_smallest_block", "%s", l->params[b->smallest]->name);
+    report_value(r, "gpt_grad_smallest", "%.1e", g->start_rms[b->smallest]);
     for (int o = 0; o < CONTENDERS; o++) {
         const char *tag = CONTENDER[o].tag;
-        int lo = index_of_min(step[o], n), hi = index_of_max(step[o], n);
-        report_values(r, tag, (NamedValue[]){{"gpt_%s_step_decades", "%.1f", decades(step[o], n)},
-                                             {"gpt_%s_slope", "%.2f", loglog_slope(best[o].grad_rms, step[o], n)},
-                                             {"gpt_%s_step_min", "%.2g", step[o][lo]}, {NULL}});
+        int lo = b->slowest[o], hi = b->fastest[o];
+        report_values(r, tag, (NamedValue[]){
+            {"gpt_%s_step_decades", "%.1f", b->step_decades[o]},
+            {"gpt_%s_slope", "%.2f", b->slope[o]}, {"gpt_%s_step_min", "%.2g", b->step[o][lo]},
+            {NULL}});
         report_value(r, value_name(r, "gpt_%s_step_min_block", tag), "%s", l->params[lo]->name);
-        report_value(r, value_name(r, "gpt_%s_step_max", tag), "%.2g", step[o][hi]);
+        report_value(r, value_name(r, "gpt_%s_step_max", tag), "%.2g", b->step[o][hi]);
         report_value(r, value_name(r, "gpt_%s_step_max_block", tag), "%s", l->params[hi]->name);
-        if (o == MOM)   /* in the block momentum moves least: Adam's step over momentum's, both at their best lr */
-            report_value(r, "gpt_mom_slowest_adam_ratio", "%.0f", best[ADAM].step_rms[lo] / best[MOM].step_rms[lo]);
+        if (o == MOM)   /* in the block momentum moves least: how much further Adam moves */
+            report_value(r, "gpt_mom_slowest_adam_ratio", "%.0f", b->adam_over_mom);
     }
 }
 
 /* The table of each block's gradient and step sizes, and its values. */
-static void gpt_blocks(Report *r, const ParamList *l, const double *start_rms /* [l->count] */,
-                       const GptRun best[CONTENDERS], int tail)
+static void gpt_blocks(Report *r, const ParamList *l, const GptRace *g, int tail)
 {
     const Column columns[] = {{"block", "%s"}, {"params", "%d"}, {"RMS gradient\nat start", "%.1e"},
                               {"late, in\nAdam's run", "%.1e"}, {"step/lr\nmomentum", "%.2g"}, {"\nRMSProp", "%.2g"},
                               {"\nAdam", "%.2g"}, {NULL, NULL}};
     Table *t = table_begin(r, "gpt_blocks", "The tiny GPT: gradient and step sizes, block by block", columns);
-    int n = l->count;
-    double step[CONTENDERS][GPT_BLOCKS_MAX];   /* RMS step / lr */
-    for (int i = 0; i < n; i++) {
-        for (int o = 0; o < CONTENDERS; o++) step[o][i] = best[o].step_rms[i] / best[o].lr;
-        table_row(t, l->params[i]->name, (int)l->params[i]->numel, start_rms[i], best[ADAM].grad_rms[i],
-                  step[MOM][i], step[RMS][i], step[ADAM][i]);
-    }
+    GptBlocks b = gpt_blocks_of(g, l->count);
+    for (int i = 0; i < l->count; i++)
+        table_row(t, l->params[i]->name, (int)l->params[i]->numel, g->start_rms[i],
+                  g->best[ADAM].grad_rms[i], b.step[MOM][i], b.step[RMS][i], b.step[ADAM][i]);
     table_note(t, "at start: on the first %d training windows; late, and the steps: over the last %d\n"
                   "steps of each one's run at its best lr. Decades spanned: gradient at start %.1f,\n"
                   "late %.1f; steps: momentum %.1f, RMSProp %.1f, Adam %.1f.", GPT_START_WINDOWS, tail,
-               decades(start_rms, n), decades(best[ADAM].grad_rms, n), decades(step[MOM], n), decades(step[RMS], n),
-               decades(step[ADAM], n));
+               b.grad_decades, b.late_decades, b.step_decades[MOM], b.step_decades[RMS],
+               b.step_decades[ADAM]);
     table_note(t, "Slope of log step against log gradient (late): momentum %.2f, RMSProp %.2f, Adam %.2f",
-               loglog_slope(best[MOM].grad_rms, step[MOM], n), loglog_slope(best[RMS].grad_rms, step[RMS], n),
-               loglog_slope(best[ADAM].grad_rms, step[ADAM], n));
+               b.slope[MOM], b.slope[RMS], b.slope[ADAM]);
     table_end(t);
-    gpt_block_values(r, l, start_rms, best, step, tail);
+    gpt_block_values(r, l, g, &b, tail);
 }
 
 static void gpt(Report *r, const LessonArgs *a)
 {
     Problem *p = must_gpt(a->quick, (uint64_t)a->seed);
-    if (p->params.count > GPT_BLOCKS_MAX) fail("a GPT of %d tensors: at most %d", p->params.count, GPT_BLOCKS_MAX);
     Run run = {.steps = a->quick ? 24 : 250, .batch = 16, .seed = (uint64_t)a->seed, .batch_seed = (uint64_t)a->seed};
     int tail = run.steps / 6;   /* the last steps, where gradient and step sizes are measured */
-
-    double start_rms[GPT_BLOCKS_MAX];   /* each block's gradient at the start */
-    gpt_start_rms(p, run.seed, GPT_START_WINDOWS, start_rms);
-
     /* learning rates half a decade apart around each one's usual ones: 0.032 .. 1,
      * 3.2e-4 .. 3.2e-3 and 0.001 .. 0.01 (momentum's largest diverges early: it costs little) */
     const int grid_first[CONTENDERS] = {-3, -7, -6}, count[CONTENDERS] = {4, 3, 3};
-    float lrs[CONTENDERS][GPT_LRS_MAX];
-    double val[CONTENDERS][GPT_LRS_MAX];
-    GptRun best[CONTENDERS];
-    for (int o = 0; o < CONTENDERS; o++) {
-        lr_grid(lrs[o], count[o], grid_first[o], 2);
-        best[o] = gpt_best_run(p, o, run, lrs[o], count[o], tail, val[o]);
-        if (!isfinite(best[o].val_loss)) fail("every %s run diverged on the GPT", CONTENDER[o].label);
-    }
-    gpt_table(r, p, run, count, lrs, val, best);
-    gpt_figure(r, best, run.steps, p->min_loss);
-    gpt_blocks(r, &p->params, start_rms, best, tail);
-    for (int o = 0; o < CONTENDERS; o++) free(best[o].batch_loss);
+    GptRace g;
+    gpt_race(p, run, tail, GPT_START_WINDOWS, grid_first, count, &g);
+    gpt_table(r, p, run, &g);
+    gpt_figure(r, g.best, run.steps, p->min_loss);
+    gpt_blocks(r, &p->params, &g, tail);
+    gpt_race_free(&g);
     problem_free(p);
 }
 

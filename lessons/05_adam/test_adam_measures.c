@@ -1,8 +1,11 @@
 /* test_adam_measures.c - lesson 05's tests of what its program measures with:
- * Adam's update run by hand (adam_measures.h: the steady gradient, the digits
- * MLP with its loss scaled, the first step coordinate by coordinate, the
- * online problem) and the three contenders (contenders.h). Its tests join
- * the lesson's suite through add_measures_tests() (see test_lesson05.c). */
+ * Adam's update run by hand (adam_measures.h: the bias correction, the
+ * steady gradient, the digits MLP with its loss scaled or not corrected, the
+ * first step coordinate by coordinate, the online problem, the state's
+ * bytes) and the three contenders (contenders.h: their sweeps, the race's
+ * courses, the GPT's runs and its blocks), worked by hand or against the
+ * same runs made one at a time. Its tests join the lesson's suite through
+ * add_measures_tests() (see test_lesson05.c). */
 #include <math.h>
 #include <stdlib.h>
 
@@ -13,6 +16,33 @@
 #include "testing.h"
 
 void add_measures_tests(TCase *core, TCase *limits);
+
+START_TEST(test_bias_correction_by_hand)
+{
+    /* At PyTorch's betas (0.9, 0.999), t = 1: 0.9 and 0.999, factors 1/0.1
+     * = 10, 1/0.001 = 1000 and sqrt(1000). t = 2: 0.81 and 0.998001,
+     * 1/0.19 and 1/0.001999. At betas (0.5, 0.75), t = 3: 1/8 and 27/64,
+     * 8/7 and 64/37. Double throughout: rtol 1e-12. */
+    AdamConfig cfg = ADAM_DEFAULTS;
+    BiasCorrection one = bias_correction_at(&cfg, 1), two = bias_correction_at(&cfg, 2);
+    ck_assert_close(one.beta1_pow, 0.9, 0, 1e-12);
+    ck_assert_close(one.beta2_pow, 0.999, 0, 1e-12);
+    ck_assert_close(one.m, 10, 0, 1e-12);
+    ck_assert_close(one.v, 1000, 0, 1e-12);
+    ck_assert_close(one.root, sqrt(1000), 0, 1e-12);
+    ck_assert_close(two.beta1_pow, 0.81, 0, 1e-12);
+    ck_assert_close(two.beta2_pow, 0.998001, 0, 1e-12);
+    ck_assert_close(two.m, 1 / 0.19, 0, 1e-12);
+    ck_assert_close(two.v, 1 / 0.001999, 0, 1e-12);
+    ck_assert_close(two.root, 1 / sqrt(0.001999), 0, 1e-12);
+    cfg.betas[0] = 0.5, cfg.betas[1] = 0.75;
+    BiasCorrection three = bias_correction_at(&cfg, 3);
+    ck_assert(three.beta1_pow == 0.125 && three.beta2_pow == 27.0 / 64);   /* exact in binary */
+    ck_assert_close(three.m, 8.0 / 7, 0, 1e-12);
+    ck_assert_close(three.v, 64.0 / 37, 0, 1e-12);
+    ck_assert_close(three.root, sqrt(64.0 / 37), 0, 1e-12);
+}
+END_TEST
 
 START_TEST(test_steady_steps_follow_the_equations)
 {
@@ -34,6 +64,42 @@ START_TEST(test_steady_steps_follow_the_equations)
         ck_assert_close(woken[t], m_hat / (sqrt(v_hat) + 1e-8), 0, 1e-5);
     }
     ck_assert(uncorrected[1] > 3.16 && uncorrected[1] < 3.17);   /* 0.1 / sqrt(0.001) */
+}
+END_TEST
+
+/* The step over lr when every gradient is 1, worked in double: m_t = 1 -
+ * 0.9^t and v_t = 1 - beta2^t, divided by the corrections at step
+ * `counted` (none when counted is 0). */
+static double steady_by_hand(double beta2, int t, int counted)
+{
+    double m = 1 - pow(0.9, t), v = 1 - pow(beta2, t);
+    if (counted) m /= 1 - pow(0.9, counted), v /= 1 - pow(beta2, counted);
+    return m / (sqrt(v) + 1e-8);
+}
+
+START_TEST(test_steady_kinds_are_the_five_runs)
+{
+    /* The rows in the order the header gives: beta2 0.999, 0.99 and 0.95
+     * uncorrected (first steps 0.1/sqrt(1 - beta2) = 3.16, 1 and 0.447),
+     * corrected (1 at every t), and corrected after 1000 steps of gradient 0:
+     * m and v count t steps, the corrections t + 1000. The float32
+     * recursions damp each step's rounding: rtol 1e-5 over 1000 steps; the
+     * first steps, given to four places, 1e-4. */
+    static double length[STEADY_KINDS][STEADY_STEPS + 1];
+    adam_steady_kinds(length);
+    ck_assert_close(length[0][1], 3.1623, 0, 1e-4);
+    ck_assert_close(length[1][1], 1, 0, 1e-4);
+    ck_assert_close(length[2][1], 0.4472, 0, 1e-4);
+    const int at[4] = {1, 10, 100, STEADY_STEPS};
+    for (int i = 0; i < 4; i++) {
+        int t = at[i];
+        ck_assert_close(length[0][t], steady_by_hand(0.999, t, 0), 0, 1e-5);
+        ck_assert_close(length[1][t], steady_by_hand(0.99, t, 0), 0, 1e-5);
+        ck_assert_close(length[2][t], steady_by_hand(0.95, t, 0), 0, 1e-5);
+        ck_assert_close(length[3][t], 1, 0, 1e-5);
+        ck_assert_close(length[4][t], steady_by_hand(0.999, t, t + STEADY_STEPS), 0, 1e-5);
+    }
+    for (int k = 0; k < STEADY_KINDS; k++) ck_assert(isnan(length[k][0]));
 }
 END_TEST
 
@@ -69,7 +135,8 @@ START_TEST(test_adam_on_the_mlp_scaled_or_not)
      * last loss is the loss at the parameters left. The loss times 1 is the
      * reference itself; times 1e-12 every |g| is far below eps, the
      * parameters barely move, and they end further from the reference than
-     * times 1000 (whose steps are the reference's to 1%). */
+     * times 1000 (whose steps are the reference's to 1%). adam_scale_sweep
+     * is the same scaled runs against the reference it makes. */
     enum { STEPS = 3 };
     Problem *p = must_mlp(32, 1);
     size_t n = paramlist_numel(&p->params);
@@ -92,7 +159,69 @@ START_TEST(test_adam_on_the_mlp_scaled_or_not)
     ck_assert(tiny.apart > 100 * big.apart && tiny.loss > loss[STEPS]);
     ck_assert_close(tiny.first.median_g, 1e-12 * same.first.median_g, 0, 1e-5);
     ck_assert(big.first.share > 0.999 && tiny.first.share < 0.01);
+    /* adam_scale_sweep makes the same gradient and reference itself: the
+     * same three runs. */
+    ScaledRun swept[3];
+    adam_scale_sweep(p, 1, &cfg, STEPS, (const double[]){1, 1e3, 1e-12}, 3, swept);
+    const ScaledRun *each[3] = {&same, &big, &tiny};
+    for (int k = 0; k < 3; k++) {
+        const FirstStep *a = &swept[k].first, *b = &each[k]->first;
+        ck_assert(swept[k].apart == each[k]->apart && swept[k].loss == each[k]->loss);
+        ck_assert(a->median_g == b->median_g && a->share == b->share && a->worst == b->worst);
+    }
     free(reference), free(gradient);
+    problem_free(p);
+}
+END_TEST
+
+/* run_watched's watcher: the median |step|/lr of each step into
+ * median[1..], as a run through the Optimizer API. */
+typedef struct {
+    float lr, *size;    /* size[numel]: scratch */
+    double *median;     /* [steps + 1] */
+    int t;
+} MedianWatch;
+
+static void watch_median(const Optimizer *opt, const float *before, const float *after, void *ctx)
+{
+    MedianWatch *w = ctx;
+    if (!after) return;
+    size_t n = paramlist_numel(&opt->params);
+    for (size_t i = 0; i < n; i++) w->size[i] = fabsf(after[i] - before[i]) / w->lr;
+    w->median[++w->t] = sort_median(w->size, n);
+}
+
+START_TEST(test_mlp_early_against_the_optimizer)
+{
+    /* 120 steps at lr 0.01 on the digits MLP, corrected, against the same
+     * run through the Optimizer API (ADAM_SPEC from the same start on the
+     * same batches): the median |step|/lr at t = 1, 10, 100 from
+     * run_watched, the batch losses at t = 10 and 100 from run_tensor_rms
+     * (the same float operations in another order of calls: rtol 1e-6),
+     * and the final loss on all examples where the run ends. By hand: the
+     * first step is about lr sign(g), median 1; uncorrected 0.1/sqrt(0.001)
+     * = 3.16 (most |g| far above eps: rtol 1e-3). */
+    enum { STEPS = 120 };
+    Problem *p = must_mlp(32, 1);
+    size_t n = paramlist_numel(&p->params);
+    double loss[STEPS + 1], median[STEPS + 1], batch_loss[STEPS], rms[2][GPT_BLOCKS_MAX];
+    float *theta = floats_new(n);
+    MlpEarly e = adam_mlp_early(p, 1, 0.01f, true, STEPS, loss);
+    paramlist_get(&p->params, theta);
+    ck_assert(e.final == problem_loss_at(p, theta) && e.final == loss[STEPS]);
+    ck_assert_close(e.median[0], 1, 0, 1e-3);
+    Run run = {.optimizer = &ADAM_SPEC, .lr = 0.01f, .steps = STEPS, .batch = 32, .seed = 1,
+               .batch_seed = 1};
+    MedianWatch w = {0.01f, floats_new(n), median, 0};
+    ck_assert_int_eq(run_watched(p, run, watch_median, &w), STEPS);
+    ck_assert_int_eq(run_tensor_rms(p, run, 1, batch_loss, rms[0], rms[1]), STEPS);
+    const int at[3] = {1, 10, 100};
+    for (int i = 0; i < 3; i++) ck_assert_close(e.median[i], median[at[i]], 0, 1e-6);
+    ck_assert_close(e.loss10, batch_loss[10], 0, 1e-6);
+    ck_assert_close(e.loss100, batch_loss[100], 0, 1e-6);
+    MlpEarly raw = adam_mlp_early(p, 1, 0.01f, false, STEPS, loss);
+    ck_assert_close(raw.median[0], 0.1 / sqrt(0.001), 0, 1e-3);
+    free(theta), free(w.size);
     problem_free(p);
 }
 END_TEST
@@ -138,6 +267,157 @@ START_TEST(test_online_run_that_never_gets_there)
     ck_assert(fabs(run.mean_x) < 0.9);
     ck_assert_int_eq(run.reach, STEPS);
     free(x);
+}
+END_TEST
+
+START_TEST(test_state_bytes_by_hand)
+{
+    /* Two tensors of 3 and 2 floats: Adam keeps exp_avg and exp_avg_sq, 2 x
+     * 4 bytes a float: 24 and 16, 40 in all; AMSGrad max_exp_avg_sq too:
+     * 36, 24 and 60. The digits MLP, 64 x 32 + 32 + 32 x 10 + 10 = 2410
+     * parameters: 8 and 12 bytes each. */
+    MemoryLedger ledger = {0};
+    Tensor *params[2] = {tensor_new_1d(&ledger, "a", TAG_PARAM, 3),
+                         tensor_new_1d(&ledger, "b", TAG_PARAM, 2)};
+    Tensor *grads[2] = {tensor_new_1d(&ledger, "ga", TAG_GRAD, 3),
+                        tensor_new_1d(&ledger, "gb", TAG_GRAD, 2)};
+    AdamState s = adam_state_bytes((ParamList){2, params, grads});
+    ck_assert(s.tensor[0][0] == 24 && s.tensor[0][1] == 16 && s.total[0] == 40);
+    ck_assert(s.tensor[1][0] == 36 && s.tensor[1][1] == 24 && s.total[1] == 60);
+    for (int i = 0; i < 2; i++) tensor_free(params[i]), tensor_free(grads[i]);
+    Problem *p = must_mlp(32, 1);
+    AdamState mlp = adam_state_bytes(p->params);
+    ck_assert(mlp.total[0] == 8 * 2410 && mlp.total[1] == 12 * 2410);
+    size_t sum = 0;
+    for (int i = 0; i < p->params.count; i++) sum += mlp.tensor[0][i];
+    ck_assert(sum == mlp.total[0]);
+    problem_free(p);
+}
+END_TEST
+
+START_TEST(test_state_bytes_of_too_many_tensors_stops_the_program)
+{
+    /* One tensor past STATE_TENSORS_MAX: no room in AdamState, exit 1. */
+    enum { COUNT = STATE_TENSORS_MAX + 1 };
+    MemoryLedger ledger = {0};
+    Tensor *params[COUNT], *grads[COUNT];
+    for (int i = 0; i < COUNT; i++) {
+        params[i] = tensor_new_1d(&ledger, "p", TAG_PARAM, 1);
+        grads[i] = tensor_new_1d(&ledger, "g", TAG_GRAD, 1);
+    }
+    adam_state_bytes((ParamList){COUNT, params, grads});
+}
+END_TEST
+
+START_TEST(test_race_sweeps_grid_and_scores)
+{
+    /* The quadratic 1/2 (x^2 + y^2) from (1, 1), 10^-3 .. 10^0 at one lr a
+     * decade: the grid 0.001, 0.01, 0.1, 1, each contender swept over it as
+     * contender_sweep sweeps it. Scored by the final loss after 20
+     * full-batch steps; momentum's at lr 0.1 worked here in double:
+     * PyTorch's buf = 0.9 buf + g from buf = 0, x -= lr buf, g = x, loss
+     * x^2 (both coordinates alike); float32 steps: rtol 1e-5. */
+    Problem *p = quadratic_new(2, (const double[]){1, 1}, (const float[]){1, 1});
+    RaceCourse c = {p, -3, 0, 1, 0, {.steps = 20, .seed = 1}};
+    float lrs[SWEEP_MAX];
+    ContenderSweep s[CONTENDERS];
+    ck_assert_int_eq(race_sweeps(&c, 2.0, lrs, s), 4);
+    const float grid[4] = {1e-3f, 1e-2f, 0.1f, 1};
+    for (int k = 0; k < 4; k++) ck_assert_close(lrs[k], grid[k], 0, 1e-6);
+    for (int o = 0; o < CONTENDERS; o++) {
+        ContenderSweep one = contender_sweep(p, o, c.run, 0, lrs, 4, 2.0);
+        ck_assert(s[o].best_lr == one.best_lr && s[o].score == one.score);
+        ck_assert(s[o].band.from == one.band.from && s[o].band.to == one.band.to);
+        for (int k = 0; k < 4; k++) ck_assert(s[o].sweep.score[k] == one.sweep.score[k]);
+    }
+    double x = 1, buf = 0;
+    for (int t = 0; t < 20; t++) buf = 0.9 * buf + x, x -= 0.1 * buf;
+    ck_assert_close(s[MOM].sweep.score[2], x * x, 0, 1e-5);
+    /* Two lrs a decade from 10^-1 to 10^0: 0.1, 0.316, 1. */
+    RaceCourse half = {p, -1, 0, 2, 0, {.steps = 20, .seed = 1}};
+    ck_assert_int_eq(race_sweeps(&half, 2.0, lrs, s), 3);
+    ck_assert_close(lrs[1], sqrt(0.1), 0, 1e-6);
+    problem_free(p);
+}
+END_TEST
+
+START_TEST(test_gpt_race_against_best_runs)
+{
+    /* The small GPT, 3 steps: one lr for momentum, 10^(-3/2); one for
+     * RMSProp, 10^(-7/2); two for Adam, 10^-3 and 10^(-5/2). Each one's
+     * runs are gpt_best_run's over that grid, made here; the start's
+     * gradients gpt_start_rms's on 2 windows. gpt_race_free frees the best
+     * runs' losses. */
+    Problem *p = must_gpt(true, 1);
+    Run run = {.steps = 3, .batch = 4, .seed = 1, .batch_seed = 2};
+    const int first[CONTENDERS] = {-3, -7, -6}, count[CONTENDERS] = {1, 1, 2};
+    GptRace g;
+    gpt_race(p, run, 2, 2, first, count, &g);
+    ck_assert_close(g.lrs[MOM][0], pow(10, -1.5), 0, 1e-6);
+    ck_assert_close(g.lrs[RMS][0], pow(10, -3.5), 0, 1e-6);
+    ck_assert_close(g.lrs[ADAM][1], pow(10, -2.5), 0, 1e-6);
+    double start_rms[GPT_BLOCKS_MAX], val[2];
+    gpt_start_rms(p, 1, 2, start_rms);
+    for (int i = 0; i < p->params.count; i++) ck_assert(g.start_rms[i] == start_rms[i]);
+    for (int o = 0; o < CONTENDERS; o++) {
+        GptRun best = gpt_best_run(p, o, run, g.lrs[o], count[o], 2, val);
+        ck_assert_int_eq(g.count[o], count[o]);
+        const GptRun *mine = &g.best[o];
+        ck_assert(mine->lr == best.lr && mine->val_loss == best.val_loss);
+        ck_assert(mine->batch_loss[2] == best.batch_loss[2]);
+        ck_assert(mine->grad_rms[0] == best.grad_rms[0] && mine->step_rms[0] == best.step_rms[0]);
+        for (int k = 0; k < count[o]; k++) ck_assert(g.val[o][k] == val[k]);
+        free(best.batch_loss);
+    }
+    gpt_race_free(&g);
+    for (int o = 0; o < CONTENDERS; o++) ck_assert_ptr_null(g.best[o].batch_loss);
+    problem_free(p);
+}
+END_TEST
+
+START_TEST(test_gpt_race_that_diverges_stops_the_program)
+{
+    /* Momentum at lr 10^30, its only one: every run of it diverged, exit 1. */
+    Problem *p = must_gpt(true, 1);
+    Run run = {.steps = 3, .batch = 4, .seed = 1, .batch_seed = 2};
+    GptRace g;
+    gpt_race(p, run, 2, 1, (const int[]){60, -7, -6}, (const int[]){1, 1, 1}, &g);
+}
+END_TEST
+
+START_TEST(test_gpt_blocks_by_hand)
+{
+    /* Three blocks. Gradients at the start 1e-3, 1e-1, 1e-2: 2 decades,
+     * the largest block 1, the smallest 0. Late gradients 1, 10, 100 in
+     * every run (2 decades in Adam's). Momentum at lr 0.1 steps 0.1, 1, 10:
+     * lr times the gradient, step/lr 1, 10, 100: 2 decades, slope 1,
+     * slowest block 0, fastest 2. RMSProp at lr 0.01 steps 0.01 in each:
+     * step/lr 1, 0 decades, slope 0, slowest and fastest the first on the
+     * tie. Adam at lr 0.001 steps 0.001, 0.002, 0.004: step/lr 1, 2, 4,
+     * log10 4 = 0.602 decades, slope log10 2 = 0.301 (log step rises by
+     * log 2 for each log 10 of gradient). In momentum's slowest block Adam
+     * steps 0.001 against 0.1: 0.01. */
+    GptRace g = {.start_rms = {1e-3, 1e-1, 1e-2}};
+    const double steps[CONTENDERS][3] = {{0.1, 1, 10}, {0.01, 0.01, 0.01}, {0.001, 0.002, 0.004}};
+    const float lrs[CONTENDERS] = {0.1f, 0.01f, 0.001f};
+    for (int o = 0; o < CONTENDERS; o++) {
+        g.best[o].lr = lrs[o];
+        for (int i = 0; i < 3; i++) g.best[o].grad_rms[i] = pow(10, i);
+        for (int i = 0; i < 3; i++) g.best[o].step_rms[i] = steps[o][i];
+    }
+    GptBlocks b = gpt_blocks_of(&g, 3);
+    ck_assert_close(b.grad_decades, 2, 0, 1e-12);
+    ck_assert_close(b.late_decades, 2, 0, 1e-12);
+    ck_assert(b.largest == 1 && b.smallest == 0);
+    const double step_decades[CONTENDERS] = {2, 0, log10(4)}, slope[CONTENDERS] = {1, 0, log10(2)};
+    const int slowest[CONTENDERS] = {0, 0, 0}, fastest[CONTENDERS] = {2, 0, 2};
+    for (int o = 0; o < CONTENDERS; o++) {
+        for (int i = 0; i < 3; i++) ck_assert_close(b.step[o][i], steps[o][i] / lrs[o], 0, 1e-6);
+        ck_assert_close(b.step_decades[o], step_decades[o], 1e-6, 0);
+        ck_assert_close(b.slope[o], slope[o], 1e-6, 0);
+        ck_assert(b.slowest[o] == slowest[o] && b.fastest[o] == fastest[o]);
+    }
+    ck_assert_close(b.adam_over_mom, 0.01, 0, 1e-12);
 }
 END_TEST
 
@@ -217,6 +497,15 @@ END_TEST
 
 void add_measures_tests(TCase *core, TCase *limits)
 {
+    tcase_add_test(core, test_bias_correction_by_hand);
+    tcase_add_test(core, test_steady_kinds_are_the_five_runs);
+    tcase_add_test(core, test_mlp_early_against_the_optimizer);
+    tcase_add_test(core, test_state_bytes_by_hand);
+    tcase_add_test(core, test_race_sweeps_grid_and_scores);
+    tcase_add_test(core, test_gpt_race_against_best_runs);
+    tcase_add_test(core, test_gpt_blocks_by_hand);
+    tcase_add_exit_test(limits, test_state_bytes_of_too_many_tensors_stops_the_program, 1);
+    tcase_add_exit_test(limits, test_gpt_race_that_diverges_stops_the_program, 1);
     tcase_add_test(core, test_contender_sweep_scores_and_band);
     tcase_add_test(core, test_gpt_start_rms_from_the_start);
     tcase_add_test(core, test_steady_steps_follow_the_equations);
