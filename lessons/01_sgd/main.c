@@ -430,9 +430,8 @@ static void digits_mlp(Report *r, const LessonArgs *a)
 int main(int argc, char **argv)
 {
     LessonArgs args = LESSON_DEFAULTS;
-    lesson_parse("01_sgd", FLAGS, &args, argc, argv);
     Report report;
-    if (report_open(&report, args.out, "01_sgd") != 0) return EXIT_USAGE;   /* --out cannot be written */
+    lesson_open(&report, "01_sgd", FLAGS, &args, argc, argv);
     cross_entropy_table(&report);
     backprop_check(&report, &args);
     batch_noise(&report, &args);

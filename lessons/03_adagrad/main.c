@@ -424,9 +424,8 @@ int main(int argc, char **argv)
 {
     LessonArgs args = LESSON_DEFAULTS;
     args.lr = 1.0f;   /* the final experiment's: AdaGrad and v = g^2 at lr 1 */
-    lesson_parse("03_adagrad", FLAGS, &args, argc, argv);
     Report report;
-    if (report_open(&report, args.out, "03_adagrad") != 0) return EXIT_USAGE;   /* a bad --out */
+    lesson_open(&report, "03_adagrad", FLAGS, &args, argc, argv);
     SparseTrace ada;
     sparse_features(&report, &args, &ada);
     per_coordinate_lr(&report, &args, &ada);

@@ -487,9 +487,8 @@ int main(int argc, char **argv)
 {
     LessonArgs args = LESSON_DEFAULTS;
     args.steps = 1000;   /* the digits MLP's steps in the race (--quick: a quarter of 200) */
-    lesson_parse("05_adam", FLAGS, &args, argc, argv);
     Report report;
-    if (report_open(&report, args.out, "05_adam") != 0) return EXIT_USAGE;   /* a bad --out */
+    lesson_open(&report, "05_adam", FLAGS, &args, argc, argv);
     /* Part A */
     bias_correction(&report);
     steady_gradient(&report);

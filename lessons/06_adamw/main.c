@@ -428,9 +428,8 @@ int main(int argc, char **argv)
 {
     LessonArgs args = LESSON_DEFAULTS;
     args.steps = 2000;   /* the digits MLP's steps (--quick: a quarter of 200) */
-    lesson_parse("06_adamw", FLAGS, &args, argc, argv);
     Report report;
-    if (report_open(&report, args.out, "06_adamw") != 0) return EXIT_USAGE;   /* a bad --out */
+    lesson_open(&report, "06_adamw", FLAGS, &args, argc, argv);
     Problem *mlp = must_mlp(MLP_HIDDEN, (uint64_t)args.seed);   /* each run resets it to its own start */
     MlpEnd adamw[DECAYS];
     shrink_rate(&report);

@@ -39,8 +39,7 @@ static const char *const GPT_MATRICES[GPT_WATCHED] = {
 
 static int mlp_steps(const LessonArgs *a)
 {
-    int steps = a->quick ? a->steps / 4 : a->steps;
-    return steps > 20 ? steps : 20;
+    return lesson_steps(a, 4, 20);   /* --quick: a quarter, at least 20 */
 }
 
 static Run mlp_run(const LessonArgs *a, const OptimizerSpec *spec, float lr, int steps)
@@ -486,9 +485,8 @@ int main(int argc, char **argv)
 {
     LessonArgs args = LESSON_DEFAULTS;
     args.steps = 2000;   /* the digits MLP's steps (--quick: a quarter of 200) */
-    lesson_parse("08_adafactor", FLAGS, &args, argc, argv);
     Report report;
-    if (report_open(&report, args.out, "08_adafactor") != 0) return EXIT_USAGE;   /* a bad --out */
+    lesson_open(&report, "08_adafactor", FLAGS, &args, argc, argv);
     Problem *mlp = must_mlp(MLP_HIDDEN, (uint64_t)args.seed);   /* each run resets it to its own start */
     Problem *tiny_gpt = must_gpt(args.quick, (uint64_t)args.seed);
     Watch mlp_watch[2];

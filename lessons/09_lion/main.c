@@ -37,8 +37,7 @@ static const char *const LABEL[OPTIMIZERS] = {"Lion", "AdamW"}, *const TAG[OPTIM
 
 static int mlp_steps(const LessonArgs *a)
 {
-    int steps = a->quick ? a->steps / 10 : a->steps;
-    return steps > 20 ? steps : 20;
+    return lesson_steps(a, 10, 20);   /* --quick: a tenth, at least 20 */
 }
 
 /* ---- 1. memory: the state, and everything training keeps --------------------------- */
@@ -379,9 +378,8 @@ int main(int argc, char **argv)
 {
     LessonArgs args = LESSON_DEFAULTS;
     args.steps = 1000;   /* the digits MLP's steps at batch 32 (--quick: a tenth, at least 20) */
-    lesson_parse("09_lion", FLAGS, &args, argc, argv);
     Report report;
-    if (report_open(&report, args.out, "09_lion") != 0) return EXIT_USAGE;   /* a bad --out */
+    lesson_open(&report, "09_lion", FLAGS, &args, argc, argv);
     Problem *mlp = must_mlp(MLP_HIDDEN, (uint64_t)args.seed);   /* each run resets it to its own start */
     Problem *gpt = must_gpt(args.quick, (uint64_t)args.seed);
     LrWdGrid *grid = must(calloc(1, sizeof *grid), "out of memory");

@@ -425,9 +425,8 @@ int main(int argc, char **argv)
 {
     LessonArgs args = LESSON_DEFAULTS;
     args.steps = 1000;   /* the digits MLP's steps at batch 32 (--quick: a tenth, at least 20) */
-    lesson_parse("10_memory", FLAGS, &args, argc, argv);
     Report report;
-    if (report_open(&report, args.out, "10_memory") != 0) return EXIT_USAGE;   /* a bad --out */
+    lesson_open(&report, "10_memory", FLAGS, &args, argc, argv);
     Problem *mlp = must_mlp(MLP_HIDDEN, (uint64_t)args.seed);   /* each run resets it to its own start */
     Problem *gpt = must_gpt(args.quick, (uint64_t)args.seed);
     MemoryNotes notes;

@@ -398,9 +398,8 @@ int main(int argc, char **argv)
 {
     LessonArgs args = LESSON_DEFAULTS;
     args.steps = MLP_STEPS;
-    lesson_parse("11_mixed_precision", FLAGS, &args, argc, argv);
     Report report;
-    if (report_open(&report, args.out, "11_mixed_precision") != 0) return EXIT_USAGE;   /* a bad --out */
+    lesson_open(&report, "11_mixed_precision", FLAGS, &args, argc, argv);
     Problem *mlp = must_mlp(MLP_HIDDEN, (uint64_t)args.seed);   /* each run resets it to its own start */
     spacing(&report);
     mlp_recipes(&report, &args, mlp);
