@@ -8,51 +8,12 @@
 #define FLOAT_SIGN 0x80000000u
 #define FLOAT_INF 0x7F800000u          /* exponent all ones, mantissa 0 */
 #define FLOAT_QUIET 0x00400000u        /* the top mantissa bit: a quiet NaN */
-#define BF16_QUIET_NAN 0x7FC0u         /* PyTorch's one BF16 NaN */
 #define FP16_SIGN 0x8000u
 #define FP16_INF 0x7C00u
 #define FP16_QUIET_NAN 0x7E00u
 #define FP16_OVERFLOW 0x477FF000u      /* 65520: halfway from 65504 to 2^16 */
 #define FP16_HALF_MIN_SUBNORMAL 0x33000000u   /* 2^-25 */
 #define FP16_MIN_NORMAL 0x38800000u    /* 2^-14 */
-
-/* value >> shift, rounded to nearest with ties to even: PyTorch's
- * rounding-bias trick. Adding half a unit less one (0x7FFF for shift 16)
- * carries into the kept bits exactly when the dropped bits are more than
- * half; adding the kept lowest bit as well carries on an exact half only
- * when that bit is odd, so a tie goes to the even neighbour. A carry out of
- * the mantissa steps the exponent up, which is the right answer too (up to
- * inf at the top). value + bias must fit 32 bits: it does for every finite
- * or infinite float. */
-static uint32_t shift_round_even(uint32_t value, int shift)
-{
-    uint32_t rounding_bias = (1u << (shift - 1)) - 1 + ((value >> shift) & 1u);
-    return (value + rounding_bias) >> shift;
-}
-
-/* ---- BF16 -------------------------------------------------------------------------- */
-
-uint16_t bf16_from_float(float x)
-{
-    if (isnan(x)) return BF16_QUIET_NAN;
-    return (uint16_t)shift_round_even(float_bits(x), 16);
-}
-
-float float_from_bf16(uint16_t b)
-{
-    return float_from_bits((uint32_t)b << 16);
-}
-
-uint16_t bf16_from_float_stochastic(float x, uint32_t random_bits)
-{
-    if (isnan(x)) return BF16_QUIET_NAN;
-    uint32_t bits = float_bits(x);
-    uint32_t threshold = random_bits & 0xFFFFu;
-    uint32_t dropped = bits & 0xFFFFu;
-    uint16_t truncated = (uint16_t)(bits >> 16);
-    /* One up in the bit pattern is one BF16 up in magnitude, either sign. */
-    return dropped > threshold ? (uint16_t)(truncated + 1) : truncated;
-}
 
 /* ---- FP16 -------------------------------------------------------------------------- */
 

@@ -15,32 +15,62 @@
 #ifndef COMMON_LOWP_H
 #define COMMON_LOWP_H
 
+#include <math.h>
 #include <stdint.h>
 #include <string.h>
 
+#include "host_device.h"
+
 /* A float32's 32 bits, and the float32 of 32 bits: memcpy, not a pointer
  * cast, is the one way C lets us read them (a compiler makes it a move).
- * Inline: lesson 10's memory-only kernels use them on every element. */
-static inline uint32_t float_bits(float x)
+ * Inline, and HOST_DEVICE (host_device.h) as the BF16 conversions below:
+ * lesson 10's memory-only kernels use them on every element, and the GPU
+ * chapter's kernels store their BF16 weights with them. */
+static inline HOST_DEVICE uint32_t float_bits(float x)
 {
     uint32_t bits;
     memcpy(&bits, &x, sizeof bits);
     return bits;
 }
 
-static inline float float_from_bits(uint32_t bits)
+static inline HOST_DEVICE float float_from_bits(uint32_t bits)
 {
     float x;
     memcpy(&x, &bits, sizeof x);
     return x;
 }
 
+/* value >> shift, rounded to nearest with ties to even: PyTorch's
+ * rounding-bias trick. Adding half a unit less one (0x7FFF for shift 16)
+ * carries into the kept bits exactly when the dropped bits are more than
+ * half; adding the kept lowest bit as well carries on an exact half only
+ * when that bit is odd, so a tie goes to the even neighbour. A carry out of
+ * the mantissa steps the exponent up, which is the right answer too (up to
+ * inf at the top). value + bias must fit 32 bits: it does for every finite
+ * or infinite float. */
+static inline HOST_DEVICE uint32_t shift_round_even(uint32_t value, int shift)
+{
+    uint32_t rounding_bias = (1u << (shift - 1)) - 1 + ((value >> shift) & 1u);
+    return (value + rounding_bias) >> shift;
+}
+
+/* PyTorch's one BF16 NaN: positive, quiet. */
+#define BF16_QUIET_NAN 0x7FC0u
+
 /* float32 -> BF16, rounding to nearest, ties to even: c10::BFloat16's
  * constructor (round_to_nearest_even). Too large rounds to +-inf; every NaN
  * becomes 0x7FC0 (a positive quiet NaN). */
-uint16_t bf16_from_float(float x);
+static inline HOST_DEVICE uint16_t bf16_from_float(float x)
+{
+    if (isnan(x)) return BF16_QUIET_NAN;
+    return (uint16_t)shift_round_even(float_bits(x), 16);
+}
+
 /* BF16 -> float32: exact (the 16 bits are float32's top half). */
-float float_from_bf16(uint16_t b);
+static inline HOST_DEVICE float float_from_bf16(uint16_t b)
+{
+    return float_from_bits((uint32_t)b << 16);
+}
 
 /* float32 -> BF16 by stochastic rounding, as llm.c stores its BF16 weights
  * (llmc/cuda_utils.cuh, stochastic_rounding): truncate x to the BF16 below
@@ -53,7 +83,15 @@ float float_from_bf16(uint16_t b);
  * above the largest finite BF16 the step up is to inf; a NaN gives 0x7FC0, as
  * bf16_from_float (llm.c could turn a NaN whose payload is all in the low 16
  * bits into inf). */
-uint16_t bf16_from_float_stochastic(float x, uint32_t random_bits);
+static inline HOST_DEVICE uint16_t bf16_from_float_stochastic(float x, uint32_t random_bits)
+{
+    if (isnan(x)) return BF16_QUIET_NAN;
+    const uint32_t bits = float_bits(x);
+    const uint32_t threshold = random_bits & 0xFFFFu, dropped = bits & 0xFFFFu;
+    const uint16_t truncated = (uint16_t)(bits >> 16);
+    /* One up in the bit pattern is one BF16 up in magnitude, either sign. */
+    return dropped > threshold ? (uint16_t)(truncated + 1) : truncated;
+}
 
 /* float32 -> FP16, rounding to nearest, ties to even, as c10::Half does on
  * the CPU: subnormals down to 2^-24 (at most 2^-25 rounds to 0), |x| >= 65520

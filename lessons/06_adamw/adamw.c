@@ -1,9 +1,29 @@
 /* adamw.c - AdamW: the update rule, its Optimizer adapter, and its entry for
  * optlab (see adamw.h). */
 #include "adamw.h"
+#include "adamw_element.h"
 
 #include <math.h>
 #include <stdio.h>
+
+/* snippet: adamw_step_constants, shown in 06_adamw */
+AdamWStepConstants adamw_step_constants(float lr, double beta1, double beta2, float eps,
+                                        float weight_decay, long step)
+{
+    /* PyTorch works out 1 - lr * wd and the bias corrections in double
+     * (Python floats) and multiplies in float. */
+    const double bias_correction1 = 1.0 - pow(beta1, (double)step);
+    const double bias_correction2 = 1.0 - pow(beta2, (double)step);
+    return (AdamWStepConstants){
+        .shrink = (float)(1.0 - (double)lr * (double)weight_decay),
+        .beta1 = (float)beta1, .one_minus_beta1 = (float)(1.0 - beta1),
+        .beta2 = (float)beta2, .one_minus_beta2 = (float)(1.0 - beta2),
+        .step_size = (float)(lr / bias_correction1),
+        .bias_correction2_sqrt = (float)sqrt(bias_correction2),
+        .eps = eps,
+    };
+}
+/* end snippet */
 
 /* snippet: adamw_update, shown in 06_adamw */
 void adamw_update(float *param /* [n] */, const float *grad /* [n] */,
@@ -11,34 +31,24 @@ void adamw_update(float *param /* [n] */, const float *grad /* [n] */,
                   float *max_exp_avg_sq /* [n] if amsgrad, else unused */,
                   size_t n, long step, const AdamWConfig *cfg)
 {
-    /* Decoupled weight decay: every weight shrinks by the same factor.
-     * PyTorch works out 1 - lr * wd in double (Python floats) and
-     * multiplies in float. */
-    const float shrink = (float)(1.0 - (double)cfg->lr * (double)cfg->weight_decay);
-    /* Then chapter 5's step, written out again with the one line moved, so
-     * that the whole of AdamW reads in one place and walks memory once
-     * (PyTorch's adamw.py, too, was a whole copy, before AdamW became a
-     * subclass of Adam). test_adamw.c holds the two to the same bits: the
+    /* Chapter 5's step with one line moved, each element's arithmetic in
+     * adamw_element: the whole of AdamW reads in one place and walks memory
+     * once (PyTorch's adamw.py, too, was a whole copy, before AdamW became
+     * a subclass of Adam). test_adamw.c holds the two to the same bits: the
      * decay, then adam_update. */
-    const double beta1 = cfg->betas[0], beta2 = cfg->betas[1];
-    const double bias_correction1 = 1.0 - pow(beta1, (double)step);
-    const double bias_correction2 = 1.0 - pow(beta2, (double)step);
-    const float step_size = (float)(cfg->lr / bias_correction1);
-    const float bias_correction2_sqrt = (float)sqrt(bias_correction2);
-    const float b1 = (float)beta1, one_minus_b1 = (float)(1.0 - beta1);
-    const float b2 = (float)beta2, one_minus_b2 = (float)(1.0 - beta2);
-    for (size_t i = 0; i < n; i++) {
-        param[i] *= shrink;   /* the decay, on the weight: the one line that moved */
-        const float g = cfg->maximize ? -grad[i] : grad[i];   /* no weight_decay * param */
-        exp_avg[i] = b1 * exp_avg[i] + one_minus_b1 * g;
-        exp_avg_sq[i] = b2 * exp_avg_sq[i] + one_minus_b2 * g * g;
-        float second = exp_avg_sq[i];
-        if (cfg->amsgrad) {
-            max_exp_avg_sq[i] = fmaxf(max_exp_avg_sq[i], exp_avg_sq[i]);
-            second = max_exp_avg_sq[i];
+    const AdamWStepConstants k = adamw_step_constants(cfg->lr, cfg->betas[0], cfg->betas[1],
+                                                      cfg->eps, cfg->weight_decay, step);
+    if (cfg->amsgrad) {
+        for (size_t i = 0; i < n; i++) {
+            const float g = cfg->maximize ? -grad[i] : grad[i];   /* no weight_decay * param */
+            param[i] = adamw_element(&k, param[i], g, &exp_avg[i], &exp_avg_sq[i],
+                                     &max_exp_avg_sq[i]);
         }
-        const float denom = sqrtf(second) / bias_correction2_sqrt + cfg->eps;
-        param[i] -= step_size * exp_avg[i] / denom;
+    } else {
+        for (size_t i = 0; i < n; i++) {
+            const float g = cfg->maximize ? -grad[i] : grad[i];
+            param[i] = adamw_element(&k, param[i], g, &exp_avg[i], &exp_avg_sq[i], NULL);
+        }
     }
 }
 /* end snippet */

@@ -30,9 +30,8 @@
 #include <stdint.h>
 #include <string.h>
 
-#ifndef HOST_DEVICE
-#define HOST_DEVICE   /* __host__ __device__ when a CUDA file compiles this */
-#endif
+#include "host_device.h"
+
 
 /* The number of code values of an 8-bit map. */
 #define QMAP_SIZE 256

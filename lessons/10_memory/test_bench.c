@@ -107,7 +107,10 @@ START_TEST(test_fast_build_table_has_every_optimizer_with_the_same_bits)
         int fields = sscanf(line, "%31s %lf %lf %lf %lf %lf %lf %lf %15s %7s %7s %7s", name, &bytes,
                             &teach, &gps, &gbs, &kgbs, &pct, &cache, torch, no, torch_word, bits);
         ck_assert_msg(fields == 12, "not a row: %s", line);
-        ck_assert_msg(teach > 0 && gps > 0 && kgbs > 0 && pct > 0 && cache > 0, "not a row: %s", line);
+        /* Printed with 3 decimals: on a loaded machine a slow step may
+         * print 0.000, so only negative values are wrong. */
+        ck_assert_msg(teach >= 0 && gps >= 0 && kgbs >= 0 && pct >= 0 && cache >= 0, "not a row: %s",
+                      line);
         /* GB/s = Gparam/s x bytes, within the printed digits (3 and 2 decimals) */
         ck_assert_msg(fabs(gbs - gps * bytes) <= 0.0005 * bytes + 0.005 + 1e-3 * gbs,
                       "GB/s is not Gparam/s x bytes: %s", line);

@@ -74,27 +74,6 @@ void adamw_update_bf16(uint16_t *param /* [n] */, const uint16_t *grad /* [n] */
 }
 /* end snippet */
 
-/* snippet: stochastic_rounding_bits, shown in 11_mixed_precision */
-uint64_t splitmix64_number(uint64_t seed, uint64_t k)
-{
-    /* SplitMix64's state after k steps, then its mixing function: two
-     * multiply-xorshifts that spread every input bit over all 64. */
-    uint64_t z = seed + k * UINT64_C(0x9E3779B97F4A7C15);
-    z = (z ^ (z >> 30)) * UINT64_C(0xBF58476D1CE4E5B9);
-    z = (z ^ (z >> 27)) * UINT64_C(0x94D049BB133111EB);
-    return z ^ (z >> 31);
-}
-
-uint32_t stochastic_rounding_bits(uint64_t seed, long step, size_t index)
-{
-    /* A seed for this step, then a number for this element: no state to
-     * carry between steps, and any element's bits can be had in any order
-     * (each GPU thread computes its own, as llm.c's do). */
-    const uint64_t step_seed = splitmix64_number(seed, (uint64_t)step);
-    return (uint32_t)(splitmix64_number(step_seed, (uint64_t)index + 1) >> 32);
-}
-/* end snippet */
-
 /* snippet: adamw_update_bf16_stochastic, shown in 11_mixed_precision */
 void adamw_update_bf16_stochastic(uint16_t *param /* [n] */, const float *grad /* [n] */,
                                   float *exp_avg /* [n] */, float *exp_avg_sq /* [n] */,

@@ -26,6 +26,7 @@
 #include <stdint.h>
 
 #include "adamw.h"
+#include "rounding_bits.h"
 
 /* torch.optim.AdamW (foreach=False) on BF16 tensors on the CPU, rounding
  * to BF16 exactly where PyTorch 1.13's kernels do (tests/golden/
@@ -39,26 +40,6 @@ void adamw_update_bf16(uint16_t *param /* [n] */, const uint16_t *grad /* [n] */
                        uint16_t *exp_avg /* [n] */, uint16_t *exp_avg_sq /* [n] */,
                        uint16_t *max_exp_avg_sq /* [n] if amsgrad, else unused */, size_t n,
                        long step, const AdamWConfig *cfg);
-
-/* The k-th number (k = 1, 2, ...) of a SplitMix64 generator seeded with
- * seed (Steele, Lea and Flood 2014; Vigna's splitmix64.c): the generator
- * adds 0x9E3779B97F4A7C15 to its state and mixes it, so the k-th number is
- * the mix of seed + k * 0x9E3779B97F4A7C15 and any one can be had without
- * the others. Seeded with 0 it gives 0xE220A8397B1DCDAF, 0x6E789E6AA1B965F4,
- * 0x06C45D188009454F. */
-uint64_t splitmix64_number(uint64_t seed, uint64_t k);
-
-/* The random bits that stochastic rounding uses for element `index` of a
- * tensor at step `step`: a counter-based generator, so the bits depend on
- * (seed, step, index) and on nothing else (no state, no order of work):
- *
- *     step_seed = splitmix64_number(seed, step)
- *     bits      = splitmix64_number(step_seed, index + 1) >> 32
- *
- * (the top 32 bits of a 64-bit number). For example (seed, step, index) =
- * (0, 1, 0) gives 0xA706DD2F: step_seed is 0xE220A8397B1DCDAF, SplitMix64's
- * first number from 0. Give each tensor its own seed, as llm.c does. */
-uint32_t stochastic_rounding_bits(uint64_t seed, long step, size_t index);
 
 /* llm.c's recipe: the weights are BF16 (no master copy); grad is float32
  * (BF16 values, as the caller widens the BF16 gradient), the states are
