@@ -55,6 +55,9 @@ struct dim3 {
 struct __attribute__((aligned(16))) float4 {
     float x, y, z, w;
 };
+struct __attribute__((aligned(8))) uint2 {
+    unsigned x, y;
+};
 struct __attribute__((aligned(4))) uchar4 {
     unsigned char x, y, z, w;
 };
