@@ -85,11 +85,11 @@ test: $(PROGRAMS) $(TEST_RUNNERS) wasm gpu
 endif
 
 # make lesson L=01: the lesson's tables on the terminal and in build/out/, its
-# figures in build/fig/.
-LESSON_NAME = $(notdir $(wildcard lessons/$(L)_*))
+# figures in build/fig/ (L=13: the GPU chapter's, measured on the CPU).
+LESSON_NAME = $(notdir $(wildcard lessons/$(L)_*))$(filter $(L)_%,$(GPU_CHAPTER))
 lesson: $(BUILD)/.deps-lesson
-	@test -n "$(L)" || { echo "usage: make lesson L=NN  (lessons: $(LESSONS))"; exit 2; }
-	@test -n "$(LESSON_NAME)" || { echo "no lesson $(L) (lessons: $(LESSONS))"; exit 2; }
+	@test -n "$(L)" || { echo "usage: make lesson L=NN  (lessons: $(LESSONS) $(GPU_CHAPTER))"; exit 2; }
+	@test -n "$(LESSON_NAME)" || { echo "no lesson $(L) (lessons: $(LESSONS) $(GPU_CHAPTER))"; exit 2; }
 	@$(MAKE) --no-print-directory $(BUILD)/bin/$(LESSON_NAME)
 	$(BUILD)/bin/$(LESSON_NAME) --out=$(BUILD)
 

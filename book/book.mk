@@ -8,16 +8,20 @@ BOOK := $(BUILD)/book
 PANDOC := pandoc
 FRONT_PAGES := index preface
 BACK_PAGES := race symbols glossary glossary_zh bibliography
-PAGES := $(FRONT_PAGES) $(LESSONS) $(BACK_PAGES)
-CHAPTER_MD := $(patsubst %,$(BOOK)/src/%.md,$(LESSONS))
+# The chapters: the lessons, then the GPU chapter (gpu/gpu.mk), which closes the book.
+CHAPTERS := $(LESSONS) $(GPU_CHAPTER)
+PAGES := $(FRONT_PAGES) $(CHAPTERS) $(BACK_PAGES)
+CHAPTER_MD := $(patsubst %,$(BOOK)/src/%.md,$(CHAPTERS))
 HTML_PAGES := $(patsubst %,$(BOOK)/html/%.html,$(PAGES))
 PDF := $(BOOK)/optimizers-in-c.pdf
 
-# The markdown a page is made from, and its title (the first "# " line).
-page_src = $(if $(filter $(1),$(LESSONS)),$(BOOK)/src/$(1).md,$(if $(filter $(1),$(FRONT_PAGES)),book/front/$(1).md,book/back/$(1).md))
-title_src = $(if $(filter $(1),$(LESSONS)),lessons/$(1)/README.md,$(call page_src,$(1)))
+# A chapter's directory; the markdown a page is made from, and its title
+# (the first "# " line).
+chapter_dir = $(if $(filter $(1),$(GPU_CHAPTER)),gpu,lessons/$(1))
+page_src = $(if $(filter $(1),$(CHAPTERS)),$(BOOK)/src/$(1).md,$(if $(filter $(1),$(FRONT_PAGES)),book/front/$(1).md,book/back/$(1).md))
+title_src = $(if $(filter $(1),$(CHAPTERS)),$(call chapter_dir,$(1))/README.md,$(call page_src,$(1)))
 page_title = $(shell sed -n '/^# /{s/^# *//;s/ *{[^}]*} *$$//;p;q}' $(call title_src,$(1)))
-chapter_number = $(if $(filter $(1),$(LESSONS)),$(shell echo $(1) | sed 's/_.*//;s/^0*//'))
+chapter_number = $(if $(filter $(1),$(CHAPTERS)),$(shell echo $(1) | sed 's/_.*//;s/^0*//'))
 
 $(BUILD)/out/%/.done: $(BUILD)/bin/% | $(BUILD)/.deps-book
 	@rm -rf $(BUILD)/out/$* && mkdir -p $(BUILD)/log
@@ -25,18 +29,23 @@ $(BUILD)/out/%/.done: $(BUILD)/bin/% | $(BUILD)/.deps-book
 	@$(BUILD)/bin/$* --out=$(BUILD) > $(BUILD)/log/$*.txt
 	@touch $@
 
+# $(call weave,CHAPTER): chapter's README.md (the first prerequisite) woven into $@
+weave = $(PANDOC) -f markdown-auto_identifiers -t markdown --lua-filter=book/weave.lua -M lesson=$(1) \
+	  -M dir=$(call chapter_dir,$(1)) -M build=$(BUILD) -M deps=$(BOOK)/meta/$(1).d \
+	  -M used=$(BOOK)/meta/$(1).snippets -M figs=$(BOOK)/meta/$(1).figs -o $@ $<
 $(BOOK)/src/%.md: lessons/%/README.md $(BUILD)/out/%/.done book/weave.lua | $(BUILD)/.deps-book
 	@mkdir -p $(@D) $(BOOK)/meta
-	$(PANDOC) -f markdown-auto_identifiers -t markdown --lua-filter=book/weave.lua -M lesson=$* -M build=$(BUILD) \
-	  -M deps=$(BOOK)/meta/$*.d -M used=$(BOOK)/meta/$*.snippets -M figs=$(BOOK)/meta/$*.figs \
-	  -o $@ $<
+	$(call weave,$*)
+$(BOOK)/src/$(GPU_CHAPTER).md: gpu/README.md $(BUILD)/out/$(GPU_CHAPTER)/.done book/weave.lua | $(BUILD)/.deps-book
+	@mkdir -p $(@D) $(BOOK)/meta
+	$(call weave,$(GPU_CHAPTER))
 
 -include $(wildcard $(BOOK)/meta/*.d)
 
-$(BOOK)/src/contents.md: $(patsubst %,lessons/%/README.md,$(LESSONS)) book/book.mk
+$(BOOK)/src/contents.md: $(foreach c,$(CHAPTERS),$(call chapter_dir,$(c))/README.md) book/book.mk
 	@mkdir -p $(@D)
 	@{ echo '## Contents'; echo; echo '::: contents'; echo '- [Preface](preface.html)'; \
-	  $(foreach l,$(LESSONS),echo '- $(call chapter_number,$(l))\. [$(call page_title,$(l))]($(l).html)';) \
+	  $(foreach l,$(CHAPTERS),echo '- $(call chapter_number,$(l))\. [$(call page_title,$(l))]($(l).html)';) \
 	  $(foreach b,$(BACK_PAGES),echo '- [$(call page_title,$(b))]($(b).html)';) echo ':::'; } > $@
 
 HTML_OPTS = --template=book/template.html --mathml --highlight-style=book/listing.theme \
@@ -51,7 +60,7 @@ $(BOOK)/html/$(1).html: $(call page_src,$(1)) $(if $(filter index,$(1)),$(BOOK)/
                         book/render.lua book/template.html book/references.bib book/listing.theme \
                         $(BOOK)/.playground | $(BOOK)/html/book.css $(BUILD)/.deps-book
 	@mkdir -p $$(@D)/fig
-	$(if $(filter $(1),$(LESSONS)),@for f in $$$$(cat $(BOOK)/meta/$(1).figs); do cp $(BUILD)/fig/$$$$f.svg $$(@D)/fig/; done)
+	$(if $(filter $(1),$(CHAPTERS)),@for f in $$$$(cat $(BOOK)/meta/$(1).figs); do cp $(BUILD)/fig/$$$$f.svg $$(@D)/fig/; done)
 	$(PANDOC) $(HTML_OPTS) $(if $(filter index,$(1)),,--toc) -M playground=$$$$(cat $(BOOK)/.playground) \
 	  -M pagetitle="$(call page_title,$(1))" $(if $(call chapter_number,$(1)),-M chapter=$(call chapter_number,$(1)) --number-sections --number-offset=$(shell expr $(call chapter_number,$(1)) - 1)) \
 	  $(if $(2),-M prev-url=$(2).html -M prev-title="$(call page_title,$(2))") \

@@ -32,17 +32,18 @@ A snippet cut from inside a function (its marker is indented) keeps its
 indentation and is shown in its place: the function's signature, "{", "..."
 where lines are left out, the snippet, "..." and the closing "}".
 
-Metadata (given with -M by the Makefile): lesson (01_sgd), build (build dir),
+Metadata (given with -M by the Makefile): lesson (01_sgd), dir (the chapter's
+directory, when it is not lessons/LESSON: gpu), build (build dir),
 deps (a file to write: the sources this chapter read, for make), used (a file
 to write: the snippets used, for the unused-snippet check), figs (a file to
 write: the figures used). ]]
 
-local lesson, build, deps_file, used_file, figs_file
+local lesson, dir, build, deps_file, used_file, figs_file
 local read_files, used_snippets, used_figs = {}, {}, {}
 local MAX_LINE = 92   -- wider lines overflow the PDF page
 
 local function fail(msg)
-  io.stderr:write("lessons/" .. (lesson or "?") .. "/README.md: " .. msg .. "\n")
+  io.stderr:write((dir or ("lessons/" .. (lesson or "?"))) .. "/README.md: " .. msg .. "\n")
   os.exit(1)
 end
 
@@ -77,6 +78,8 @@ local function get_meta(m)
     return pandoc.utils.stringify(m[key])
   end
   lesson, build = need("lesson"), need("build")
+  -- the chapter's directory: lessons/NN_name, or gpu for the GPU chapter
+  dir = m["dir"] and pandoc.utils.stringify(m["dir"]) or ("lessons/" .. lesson)
   deps_file, used_file, figs_file = need("deps"), need("used"), need("figs")
 end
 
@@ -174,7 +177,7 @@ local function listing(el)
   local spec = el.attributes["snippet"]
   local file, name = spec:match("^([^:]+):([%w_]+)$")
   if not file then fail("snippet=\"" .. spec .. "\" should look like file.c:name") end
-  local path = file:find("/") and file or ("lessons/" .. lesson .. "/" .. file)
+  local path = file:find("/") and file or (dir .. "/" .. file)
   local code, chapters = extract_snippet(path, name)
   if not chapters[lesson] then
     local names = {}

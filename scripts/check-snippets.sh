@@ -9,7 +9,7 @@
 set -eu
 metadir=$1
 status=0
-for file in $(grep -rlE --include='*.c' --include='*.h' '/\*[[:space:]]*snippet:' common lessons optlab gpu 2>/dev/null | sort); do
+for file in $(grep -rlE --include='*.c' --include='*.h' --include='*.cu' --include='*.cuh' '/\*[[:space:]]*snippet:' common lessons optlab gpu 2>/dev/null | sort); do
     # One "LINE NAME CHAPTERS" per marker; a malformed one has no NAME.
     markers=$(grep -nE '^[[:space:]]*/\*[[:space:]]*snippet:' "$file" |
         sed -E 's|^([0-9]+):[[:space:]]*/\* snippet: ([A-Za-z0-9_]+), shown in ([A-Za-z0-9_, ]+) \*/[[:space:]]*$|\1 \2 \3|; t; s|^([0-9]+):.*|\1|')

@@ -1,0 +1,194 @@
+/* main.c - the GPU chapter's program: what the chapter can measure on the
+ * CPU, for every machine that builds the book.
+ *
+ *     build/bin/13_gpu [--seed=S] [--quick] [--out=DIR]
+ *
+ * The bytes each kernel moves a parameter; the shared-memory bank
+ * conflicts of 8-bit Adam's table reads, counted from the codes of a real
+ * run; the two roundings of the BF16 working copy; and the CPU loop that
+ * the kernels replace. The kernels' own timings need a GPU: `make bench-gpu`
+ * prints them. Tables go to DIR/out/13_gpu/; --quick shrinks every
+ * experiment to a smoke run (the tests use it). */
+#include <math.h>
+#include <stdlib.h>
+
+#include "bank_conflicts.h"
+#include "experiment.h"
+#include "gpu_measures.h"
+
+static const OptionSpec FLAGS[] = {LESSON_FLAGS, {NULL, 0, 0, NULL, 0, 0}};
+
+/* ---- 1. bytes a parameter --------------------------------------------------------------- */
+
+/* NVIDIA's H100 SXM datasheet: its HBM3 memory moves 3.35 TB/s. A step that
+ * moves B bytes a parameter can do no better than 3.35e12 / B parameters a
+ * second there; the kernels' timings (make bench-gpu) say how close they come. */
+#define H100_SXM_BYTES_PER_S 3.35e12
+/* and its CUDA cores' FP32 arithmetic, 66.9 TFLOPS (no Tensor Core; chapter 11). */
+#define H100_SXM_FP32_FLOPS 66.9e12
+
+static void traffic(Report *r)
+{
+    const struct {
+        const char *tag, *step;
+        const StepArray *arrays;
+        int block;
+    } steps[] = {
+        {"fused", "fused AdamW", FUSED_ADAMW_ARRAYS, 0},
+        {"fp32", "AdamW, all FP32 (lesson 06)", ADAMW_FP32_ARRAYS, 0},
+        {"q8_fp32", "8-bit Adam, FP32 param and grad", ADAM8BIT_FP32_ARRAYS, 256},
+        {"q8_bf16", "8-bit Adam, BF16 param and grad", ADAM8BIT_BF16_ARRAYS, 256},
+    };
+    const Column columns[] = {{"step", "%s"}, {"read", "%.4g"}, {"written", "%.4g"},
+                              {"bytes a\nparameter", "%.4g"}, {"params/s,\nx fused", "%.2f"},
+                              {"H100 ceiling,\nG params/s", "%.0f"}, {NULL, NULL}};
+    Table *t = table_begin(r, "traffic", "What one step moves, bytes a parameter", columns);
+    double fused = NAN;
+    for (int s = 0; s < 4; s++) {
+        double read, written;
+        step_traffic(steps[s].arrays, steps[s].block, &read, &written);
+        if (s == 0) fused = read + written;
+        const double ceiling = H100_SXM_BYTES_PER_S / (read + written) / 1e9;
+        table_row(t, steps[s].step, read, written, read + written, fused / (read + written), ceiling);
+        report_values(r, steps[s].tag, (NamedValue[]){{"bytes_%s", "%.4g", read + written},
+                                                      {"speedup_%s", "%.2f", fused / (read + written)},
+                                                      {"ceiling_%s", "%.0f", ceiling}, {NULL}});
+    }
+    table_note(t, "fused AdamW: BF16 gradient and working copy, FP32 master weights, exp_avg, exp_avg_sq;");
+    table_note(t, "params/s: at one bandwidth, against fused AdamW;");
+    table_note(t, "8-bit Adam adds the absmax of m and v, one float each per block of 256, read and written;");
+    table_note(t, "the ceiling: the H100 SXM datasheet's %.2f TB/s of memory divided by the bytes",
+               H100_SXM_BYTES_PER_S / 1e12);
+    table_end(t);
+    report_values(r, NULL, (NamedValue[]){{"h100_tbs", "%.2f", H100_SXM_BYTES_PER_S / 1e12},
+                                          {"h100_fp32_tflops", "%.1f", H100_SXM_FP32_FLOPS / 1e12},
+                                          {"h100_ops_per_byte", "%.0f", H100_SXM_FP32_FLOPS / H100_SXM_BYTES_PER_S},
+                                          {NULL}});
+}
+
+/* ---- 2. shared-memory bank conflicts --------------------------------------------------- */
+
+/* The passes a warp spends on shared memory for each element it steps:
+ * both tables' dequantize reads and searches. */
+static double passes_per_element(const BankCounts *c)
+{
+    double passes = 0;
+    for (int m = 0; m < 2; m++) {
+        passes += c->dequantize_ways[m];
+        for (int p = 0; p < SEARCH_PROBES; p++) passes += c->search_ways[m][p];
+    }
+    return passes;
+}
+
+static void bank_ways_figure(Report *r, const BankCounts *plain, const BankCounts *padded)
+{
+    Figure *fig = report_figure_set(r, "13_bank_ways", "set xlabel 'read of the search (1 = code[127])'\n"
+                                    "set ylabel 'ways of a warp read (1 = no conflict)'\n"
+                                    "set xrange [0.5:8.5]\nset xtics 1\nset key top right\n");
+    const double read_number[SEARCH_PROBES] = {1, 2, 3, 4, 5, 6, 7, 8};
+    figure_xy(fig, "linespoints ls 1 pt 7", read_number, plain->search_ways[0], SEARCH_PROBES, "m");
+    figure_xy(fig, "linespoints ls 2 pt 5", read_number, plain->search_ways[1], SEARCH_PROBES, "v");
+    figure_xy(fig, "linespoints ls 1 dt 2 pt 6", read_number, padded->search_ways[0], SEARCH_PROBES,
+              "m, padded table");
+    figure_xy(fig, "linespoints ls 2 dt 2 pt 4", read_number, padded->search_ways[1], SEARCH_PROBES,
+              "v, padded table");
+    figure_close(fig);
+}
+
+static void bank_conflicts(Report *r, const LessonArgs *a)
+{
+    const size_t n = a->quick ? 16 * 256 : 1024 * 256;
+    const int steps = a->quick ? 10 : 100;
+    Adam8bitRun *run = must(adam8bit_run_new(n, steps, (uint64_t)a->seed), "out of memory");
+    /* [0] the first kernel, [1] the fast one, [2] the fast one on padded tables */
+    BankCounts c[3];
+    const ThreadLayout layout[3] = {LAYOUT_FIRST, LAYOUT_FAST, LAYOUT_FAST};
+    const TableLayout table[3] = {TABLE_PLAIN, TABLE_PLAIN, TABLE_PADDED};
+    for (int k = 0; k < 3; k++)
+        bank_conflicts_count(run->grad, run->state1, run->state2, run->absmax1, run->absmax2, n,
+                             run->qmap1, run->qmap2, &run->next, layout[k], table[k], &c[k]);
+    const Column columns[] = {{"read", "%s"}, {"m", "%.2f"}, {"m, padded\ntable", "%.2f"}, {"v", "%.2f"},
+                              {"v, padded\ntable", "%.2f"}, {"whole warp on\none entry (m)", "%.0f%%"},
+                              {NULL, NULL}};
+    Table *t = table_begin(r, "banks", "Ways of a warp's read of a code table in shared memory (1 = no conflict)",
+                           columns);
+    for (int column = 3; column <= 5; column++) table_nan_text(t, column, "");
+    const BankCounts *fast = &c[1], *padded = &c[2];
+    table_row(t, "code[c]: dequantize", fast->dequantize_ways[0], padded->dequantize_ways[0],
+              fast->dequantize_ways[1], padded->dequantize_ways[1], NAN);
+    for (int p = 0; p < SEARCH_PROBES; p++) {
+        char label[64];
+        snprintf(label, sizeof label, "search, read %d", p + 1);
+        table_row(t, label, fast->search_ways[0][p], padded->search_ways[0][p], fast->search_ways[1][p],
+                  padded->search_ways[1][p], 100 * fast->search_broadcast[0][p]);
+    }
+    table_row(t, "passes an element, both tables", passes_per_element(fast), passes_per_element(padded), NAN, NAN,
+              NAN);
+    table_note(t, "the fast kernel (thread t steps elements 4t .. 4t + 3), one step of 8-bit Adam on %zu", n);
+    table_note(t, "parameters after %d steps, %ld warp reads of each table a read; the last row adds", steps,
+               fast->reads);
+    table_note(t, "both tables' reads (m's column) and the same on padded tables");
+    table_end(t);
+    bank_ways_figure(r, fast, padded);
+    report_values(r, NULL, (NamedValue[]){
+        {"banks_n", "%.0f", (double)n}, {"banks_steps", "%d", steps},
+        {"banks_deq_m_first", "%.2f", c[0].dequantize_ways[0]}, {"banks_deq_m_fast", "%.2f", fast->dequantize_ways[0]},
+        {"banks_deq_v_fast", "%.2f", fast->dequantize_ways[1]},
+        {"banks_search_first", "%.2f", passes_per_element(&c[0])},
+        {"banks_passes", "%.1f", passes_per_element(fast)}, {"banks_passes_padded", "%.1f", passes_per_element(padded)},
+        {"banks_read2_m", "%.2f", fast->search_ways[0][1]}, {"banks_read3_m", "%.2f", fast->search_ways[0][2]},
+        {"banks_read4_m", "%.2f", fast->search_ways[0][3]}, {"banks_read4_v", "%.2f", fast->search_ways[1][3]},
+        {"banks_padded_max", "%.2f", padded->search_ways[0][3]},
+        {NULL}});
+    adam8bit_run_free(run);
+}
+
+/* ---- 3. the BF16 working copy: to nearest or stochastic -------------------------------- */
+
+static void rounding(Report *r, const LessonArgs *a)
+{
+    const size_t n = a->quick ? 4096 : 1 << 18;
+    const int steps = a->quick ? 20 : 200;
+    const Column columns[] = {{"working copy", "%s"}, {"mean |error|\n(BF16 spacings)", "%.3f"},
+                              {"mean error\n(bias)", "%+.4f"}, {"copies that\nmoved", "%.1f%%"}, {NULL, NULL}};
+    Table *t = table_begin(r, "rounding", "The BF16 working copy against its FP32 master after the run", columns);
+    const char *names[2] = {"rounded to nearest", "rounded stochastically"}, *tags[2] = {"nearest", "sr"};
+    for (int s = 0; s < 2; s++) {
+        const RoundingError e = working_copy_error(n, steps, s == 1, (uint64_t)a->seed);
+        table_row(t, names[s], e.mean_abs_ulps, e.mean_ulps, 100 * e.changed);
+        report_values(r, tags[s], (NamedValue[]){{"round_%s_abs", "%.3f", e.mean_abs_ulps},
+                                                 {"round_%s_bias", "%+.4f", e.mean_ulps},
+                                                 {"round_%s_moved", "%.1f", 100 * e.changed}, {NULL}});
+    }
+    table_note(t, "%zu master weights in [1, 2), %d steps of AdamW at lr 1e-4 (steps of about 1e-4, the", n, steps);
+    table_note(t, "BF16 spacing there is 2^-7 = 0.0078): the copy is made from the master after each step");
+    table_end(t);
+    report_values(r, NULL, (NamedValue[]){{"round_n", "%.0f", (double)n}, {"round_steps", "%d", steps}, {NULL}});
+}
+
+/* ---- 4. the CPU loop ------------------------------------------------------------------ */
+
+static void cpu_loop(Report *r, const LessonArgs *a)
+{
+    const size_t n = a->quick ? 1 << 16 : 1 << 23;
+    const double seconds = cpu_fused_step_seconds(n, a->quick ? 3 : 7);
+    double read, written;
+    step_traffic(FUSED_ADAMW_ARRAYS, 0, &read, &written);
+    report_values(r, NULL, (NamedValue[]){{"cpu_n", "%.0f", (double)n},
+                                          {"cpu_ms", "%.1f", 1e3 * seconds},
+                                          {"cpu_gparams", "%.3f", (double)n / seconds / 1e9},
+                                          {"cpu_gbs", "%.1f", (double)n * (read + written) / seconds / 1e9},
+                                          {NULL}});
+}
+
+int main(int argc, char **argv)
+{
+    LessonArgs args = LESSON_DEFAULTS;
+    Report report;
+    lesson_open(&report, "13_gpu", FLAGS, &args, argc, argv);
+    traffic(&report);
+    bank_conflicts(&report, &args);
+    rounding(&report, &args);
+    cpu_loop(&report, &args);
+    return report_close(&report) == 0 ? 0 : 1;
+}
