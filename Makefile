@@ -45,7 +45,10 @@ PATH_DEFS := -DOPTIMIZERS_DATA_DIR='"$(abspath common/data)"' \
              -DOPTIMIZERS_BIN_DIR='"$(abspath $(BUILD)/bin)"'
 
 CFLAGS ?= -O2 -g
-CFLAGS += -std=c11 -Wall -Wextra -Werror -D_POSIX_C_SOURCE=200809L -MMD -MP $(SANFLAGS)
+# -ffp-contract=off: a * b + c rounded twice, as PyTorch's CPU kernels and
+# the GPU kernels built with -fmad=false round it (GCC does so in C11 mode
+# anyway; clang would fuse it on a CPU with FMA).
+CFLAGS += -std=c11 -ffp-contract=off -Wall -Wextra -Werror -D_POSIX_C_SOURCE=200809L -MMD -MP $(SANFLAGS)
 # Every file sees common/; which lessons' headers it sees depends on where it
 # is (a lesson: itself and the lessons before it; lessons/lessons.mk).
 CPPFLAGS += -Icommon $(PATH_DEFS) $(CHECK_CFLAGS) $(SAN_CPPFLAGS)

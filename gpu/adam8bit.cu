@@ -23,10 +23,10 @@
  * stored rounded to nearest; the CPU reference does the same around lesson
  * 10's step.
  *
- * Check: `build/gpu/adam8bit --check` steps the same three tensors (a short
- * last block, a NaN gradient among them) five times on the CPU and with each
- * kernel, FP32 and BF16, and compares the codes (at least 99.99% equal, the
- * rest one code apart), the absmax and the parameters. `--bench` times both
+ * Check: `build/gpu/adam8bit --check` steps the same three tensors (short
+ * last blocks, a NaN gradient among them) five times on the CPU and with
+ * each kernel, FP32 and BF16, and requires every code, absmax and parameter
+ * to be the CPU's bit for bit. `--bench` times both
  * kernels and a copy of as many bytes (the ceiling). Without a CUDA device
  * both say so in one line and exit 77 (skipped).
  *
@@ -409,31 +409,39 @@ static void device_maps(float **qmap1, float **qmap2)
     create_dynamic_map(false, code), to_device(*qmap2, code, sizeof code);
 }
 
-/* One step of count tensors with the first kernel (one launch each) or the fast one. */
+/* One step of count tensors with the first kernel (one launch each) or the
+ * fast one, on at most max_grid thread blocks (0: as many as fill the device). */
 template <typename P>
 static void step_on_gpu(bool fast, const Pair<P> *t, const QuantTensor<P> *table, int count,
-                        size_t total_blocks, const float *qmap1, const float *qmap2, AdamStepConstants k)
+                        size_t total_blocks, const float *qmap1, const float *qmap2, AdamStepConstants k,
+                        unsigned max_grid)
 {
     if (fast) {
-        const unsigned grid = (unsigned)(total_blocks < 2048 ? total_blocks : 2048);
-        adam8bit_fast<<<grid, THREADS>>>(table, count, total_blocks, qmap1, qmap2, k);
+        unsigned grid = grid_for(total_blocks * THREADS, THREADS);   /* a thread block per block */
+        if (max_grid > 0 && grid > max_grid) grid = max_grid;
+        if (grid > 0) adam8bit_fast<<<grid, THREADS>>>(table, count, total_blocks, qmap1, qmap2, k);
         return;
     }
     for (int j = 0; j < count; j++) {
         const QuantTensor<P> *d = &t[j].dev;
+        if (t[j].blocks == 0) continue;
         adam8bit_first<<<(unsigned)t[j].blocks, BLOCK>>>(d->param, d->grad, d->state1, d->state2, d->absmax1,
                                                         d->absmax2, qmap1, qmap2, d->n, k);
     }
 }
 
 /* Five steps of three tensors on the CPU and with `fast` (else the first
- * kernel), compared after the last. Returns 0 when they agree: codes as the
- * issue of this chapter asks, absmax within 1e-6 of its scale, parameters
- * within 1e-6 (FP32) or one BF16 spacing at 1, 2^-7 (BF16). */
+ * kernel), compared after the last. The kernels run the CPU's operations
+ * in its order, so every code, absmax and parameter must be the CPU's bit
+ * for bit; the line says how many codes are equal and how many one apart
+ * (bitsandbytes' own kernel, with its fast division, is held to 99.99%
+ * equal and the rest one apart). Returns 0 when they agree. The lengths
+ * are not multiples of 4, and the fast kernel gets 5 thread blocks, so
+ * that its partial fours and its grid-stride loop are both run. */
 template <typename P>
 static int check(bool fast)
 {
-    const size_t sizes[3] = {3 * 4096 + 100, 17 * 256, 5000};
+    const size_t sizes[3] = {3 * 4096 + 101, 17 * 256, 5003};
     Pair<P> t[3];
     QuantTensor<P> host_table[3];
     size_t blocks = 0;
@@ -448,7 +456,7 @@ static int check(bool fast)
     for (long step = 1; step <= 5; step++) {
         for (int j = 0; j < 3; j++) pair_gradient(&t[j], (uint64_t)j + 1, step), pair_step_on_cpu(&t[j], step);
         step_on_gpu(fast, t, table, 3, blocks, qmap1, qmap2,
-                    adam_step_constants(LR, BETA1, BETA2, EPS, WD, step));
+                    adam_step_constants(LR, BETA1, BETA2, EPS, WD, step), 5);
         cuda_or_die(cudaGetLastError(), "launch");
         cuda_or_die(cudaDeviceSynchronize(), "step");
     }
@@ -456,8 +464,7 @@ static int check(bool fast)
     for (int j = 0; j < 3; j++) compare(&t[j], &a), pair_free(&t[j]);
     cudaFree(qmap1), cudaFree(qmap2), cudaFree(table);
     const bool bf16 = sizeof(P) == 2;
-    const bool ok = a.equal + a.one_apart == a.codes && (double)a.equal >= 0.9999 * (double)a.codes &&
-                    a.worst_param <= (bf16 ? 0.0078125 : 1e-6) && a.worst_absmax <= 1e-6;
+    const bool ok = a.equal == a.codes && a.worst_param == 0 && a.worst_absmax == 0;
     printf("%s %s, %s: %zu of %zu codes equal to the CPU's, %zu one code apart; parameters within %.2g,"
            " absmax within %.2g of their scale\n", ok ? "ok" : "FAILED",
            fast ? "adam8bit_fast" : "adam8bit_first", bf16 ? "BF16 param and grad" : "FP32 param and grad",
@@ -472,6 +479,12 @@ static int check(bool fast)
 template <typename P>
 static void bench(size_t n)
 {
+    const double stored = (2.0 * sizeof(P) + 2.0) * (double)n, moved = (3.0 * sizeof(P) + 4.0) * (double)n;
+    if (!device_fits(stored + moved)) {   /* the tensor and the copy's two buffers */
+        printf("%11zu %4s  skipped: the tensor and its copy need more memory than the device has free\n", n,
+               sizeof(P) == 2 ? "BF16" : "FP32");
+        return;
+    }
     Pair<P> t = pair_new<P>(n, 0, 1, false);
     float *qmap1, *qmap2;
     device_maps(&qmap1, &qmap2);
@@ -481,8 +494,8 @@ static void bench(size_t n)
     const double bytes = (3.0 * sizeof(P) + 4.0) * (double)n + 16.0 * (double)t.blocks;
     const double copy_s = copy_seconds(bytes);
     double first_s, fast_s;
-    MEDIAN_SECONDS(first_s, step_on_gpu(false, &t, table, 1, t.blocks, qmap1, qmap2, k));
-    MEDIAN_SECONDS(fast_s, step_on_gpu(true, &t, table, 1, t.blocks, qmap1, qmap2, k));
+    MEDIAN_SECONDS(first_s, step_on_gpu(false, &t, table, 1, t.blocks, qmap1, qmap2, k, 0));
+    MEDIAN_SECONDS(fast_s, step_on_gpu(true, &t, table, 1, t.blocks, qmap1, qmap2, k, 0));
     printf("%11zu %4s  copy %7.1f GB/s", n, sizeof(P) == 2 ? "BF16" : "FP32", bytes / copy_s / 1e9);
     print_timing("first", n, bytes, first_s, copy_s);
     print_timing("fast", n, bytes, fast_s, copy_s);
@@ -493,8 +506,13 @@ static void bench(size_t n)
 
 int main(int argc, char **argv)
 {
-    if (!open_device(argc, argv))
-        return check<float>(false) | check<float>(true) | check<uint16_t>(false) | check<uint16_t>(true);
+    if (!open_device(argc, argv)) {
+        int failed = check<float>(false);   /* one line each, in this order */
+        failed += check<float>(true);
+        failed += check<uint16_t>(false);
+        failed += check<uint16_t>(true);
+        return failed ? 1 : 0;
+    }
     printf("8-bit Adam: two codes a parameter and absmax per 256; param and grad FP32 (%.2f bytes"
            " a parameter) or BF16 (%.2f)\n", 16.0 + 16.0 / BLOCK, 10.0 + 16.0 / BLOCK);
     printf("%11s %4s\n", "params", "p, g");

@@ -85,6 +85,9 @@ __device__ const Tensor *tensor_of(const Tensor *tensors /* [count] */, int coun
 
 /* ---- the command line and the device ------------------------------------------------ */
 
+/* The device's multiprocessors, once open_device has run. */
+static int device_multiprocessors = 1;
+
 /* `PROGRAM --check` or `PROGRAM --bench`: true for --bench. A bad command
  * line exits with status 2; no CUDA device, with status 77 and one line. */
 static bool open_device(int argc, char **argv)
@@ -102,7 +105,27 @@ static bool open_device(int argc, char **argv)
     cudaDeviceProp prop;
     cuda_or_die(cudaGetDeviceProperties(&prop, 0), "cudaGetDeviceProperties");
     printf("device: %s\n", prop.name);
+    if (prop.multiProcessorCount > 0) device_multiprocessors = prop.multiProcessorCount;
     return timing;
+}
+
+/* The grid of a grid-stride loop over `units` (one per thread), in blocks
+ * of `threads`: enough blocks to cover them, but no more than fill every
+ * multiprocessor (2048 threads each) once; the loop takes the rest. */
+static unsigned grid_for(size_t units, int threads)
+{
+    const size_t needed = (units + (size_t)threads - 1) / (size_t)threads;
+    const size_t full = (size_t)device_multiprocessors * (size_t)(2048 / threads);
+    return (unsigned)(needed < full ? needed : full);
+}
+
+/* Whether `bytes` more fit in the device's free memory (a bench skips the
+ * sizes that do not, with a line, on a smaller card). */
+static bool device_fits(double bytes)
+{
+    size_t free_bytes = 0, total = 0;
+    if (cudaMemGetInfo(&free_bytes, &total) != cudaSuccess) return true;
+    return bytes < 0.95 * (double)free_bytes;
 }
 
 /* ---- timing -------------------------------------------------------------------------- */

@@ -40,11 +40,12 @@ void adamw_update(float *param /* [n] */, const float *grad /* [n] */,
                                                       cfg->eps, cfg->weight_decay, step);
     if (cfg->amsgrad) {
         for (size_t i = 0; i < n; i++) {
-            const float g = cfg->maximize ? -grad[i] : grad[i];   /* no weight_decay * param */
+            /* no weight_decay * param in g: the decay is on the weight */
+            const float g = cfg->maximize ? -grad[i] : grad[i];
             param[i] = adamw_element(&k, param[i], g, &exp_avg[i], &exp_avg_sq[i],
                                      &max_exp_avg_sq[i]);
         }
-    } else {
+    } else {   /* the same, with no max_exp_avg_sq */
         for (size_t i = 0; i < n; i++) {
             const float g = cfg->maximize ? -grad[i] : grad[i];
             param[i] = adamw_element(&k, param[i], g, &exp_avg[i], &exp_avg_sq[i], NULL);
