@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "adam8bit.h"
+#include "experiment.h"
 #include "gpu_reference.h"
 #include "lowp.h"
 #include "quantize.h"
@@ -139,18 +140,12 @@ RoundingError working_copy_error(size_t n, int steps, bool stochastic, uint64_t 
 
 /* ---- the CPU loop --------------------------------------------------------------------- */
 
-static int compare_doubles(const void *a, const void *b)
-{
-    const double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 double cpu_fused_step_seconds(size_t n, int repeats)
 {
     double result = NAN;
     float *master = calloc(n, sizeof(float)), *m = calloc(n, sizeof(float)), *v = calloc(n, sizeof(float));
     uint16_t *param = calloc(n, sizeof(uint16_t)), *grad = calloc(n, sizeof(uint16_t));
-    double *seconds = calloc((size_t)repeats, sizeof(double));
+    float *seconds = calloc((size_t)repeats, sizeof(float));
     if (master && m && v && param && grad && seconds && repeats > 0) {
         for (size_t i = 0; i < n; i++) master[i] = 1.0f, grad[i] = bf16_from_float(0.01f);
         gpu_reference_adamw(param, master, grad, m, v, n, 1, LR, BETA1, BETA2, EPS, 0.01f, 1.0f, false, 0);
@@ -158,10 +153,9 @@ double cpu_fused_step_seconds(size_t n, int repeats)
             const double start = wall_seconds();
             gpu_reference_adamw(param, master, grad, m, v, n, r + 2, LR, BETA1, BETA2, EPS, 0.01f, 1.0f,
                                 false, 0);
-            seconds[r] = wall_seconds() - start;
+            seconds[r] = (float)(wall_seconds() - start);
         }
-        qsort(seconds, (size_t)repeats, sizeof *seconds, compare_doubles);
-        result = seconds[repeats / 2];
+        result = sort_median(seconds, (size_t)repeats);
     }
     free(master), free(m), free(v), free(param), free(grad), free(seconds);
     return result;

@@ -134,11 +134,9 @@ static void bank_conflicts(Report *r, const LessonArgs *a)
         {"banks_n", "%.0f", (double)n}, {"banks_steps", "%d", steps},
         {"banks_deq_m_first", "%.2f", c[0].dequantize_ways[0]}, {"banks_deq_m_fast", "%.2f", fast->dequantize_ways[0]},
         {"banks_deq_v_fast", "%.2f", fast->dequantize_ways[1]},
-        {"banks_search_first", "%.2f", passes_per_element(&c[0])},
         {"banks_passes", "%.1f", passes_per_element(fast)}, {"banks_passes_padded", "%.1f", passes_per_element(padded)},
         {"banks_read2_m", "%.2f", fast->search_ways[0][1]}, {"banks_read3_m", "%.2f", fast->search_ways[0][2]},
         {"banks_read4_m", "%.2f", fast->search_ways[0][3]}, {"banks_read4_v", "%.2f", fast->search_ways[1][3]},
-        {"banks_padded_max", "%.2f", padded->search_ways[0][3]},
         {NULL}});
     adam8bit_run_free(run);
 }

@@ -14,6 +14,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+extern "C" {
+#include "rounding_bits.h"   /* splitmix64_number, for unit() */
+}
+
 #ifndef PROGRAM
 #error "define PROGRAM (the program's name) before including workbench.cuh"
 #endif
@@ -56,14 +60,12 @@ static void to_host(void *host, const void *device, size_t bytes)
     cuda_or_die(cudaMemcpy(host, device, bytes, cudaMemcpyDeviceToHost), "copy to the host");
 }
 
-/* A number in [-1, 1) from a 64-bit counter (splitmix64's mix): the same
- * inputs on every run, on the host or the device. */
+/* A number in [-1, 1) from a 64-bit counter: SplitMix64's i-th number from
+ * seed 10 (lesson 11's splitmix64_number), its top 24 bits; the same inputs
+ * on every run, on the host or the device. */
 __host__ __device__ inline float unit(uint64_t i)
 {
-    uint64_t z = i * 0x9E3779B97F4A7C15ull + 10;
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    z ^= z >> 31;
+    const uint64_t z = splitmix64_number(10, i);
     return (float)((double)(z >> 40) / (double)(1ull << 23) - 1.0);
 }
 
