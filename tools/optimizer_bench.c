@@ -15,8 +15,8 @@
  * same way. The fast build hands the chunks to its threads. The update
  * functions are elementwise, so a chunk's step is exactly the whole step's,
  * and both builds end on the same bits (the `bits` column checks it).
- * Adafactor's step is one call on one thread (it sums over the whole
- * tensor).
+ * Adafactor's step is one call on the whole tensor (it sums over all of
+ * it), which shares its sections among the threads itself.
  *
  *     optimizer_bench [--n=1e7] [--repeats=5] [--threads=2] [--only=adam,adamw]
  *                     [--tsv] [--teaching=FILE] [--torch=FILE]
@@ -218,7 +218,7 @@ static void print_table(const BenchArgs *args, size_t n, const RooflineTiming *f
                      sizeof arithmetic_bound - strlen(arithmetic_bound), " %s", b->name);
         printf("%-9s %6.2f %9s %9.3f %8.2f %8.2f %6.1f %8.3f %9s %8s %5s%s\n", b->name,
                b->bytes_per_param, teach, gps, gbs, kernel_gbs, pct, in_cache[k] * 1e-9, tgps, ratio,
-               same, b->sliced ? "" : " (1 thread)");
+               same, b->sliced ? "" : " (one call)");
     }
     printf("\nbytes a parameter, counted from each update function's loops:\n");
     for (int k = 0; k < roofline_count(); k++)
@@ -226,7 +226,8 @@ static void print_table(const BenchArgs *args, size_t n, const RooflineTiming *f
             printf("  %-9s %s\n", roofline_name(k), roofline_optimizer(k)->traffic);
     for (int k = 0; k < roofline_count(); k++)
         if (wanted(args->only, roofline_name(k)) && !roofline_optimizer(k)->sliced)
-            printf("%s: one call, one thread: its RMS(param) and update clipping sum the whole tensor\n",
+            printf("%s: one call on the whole tensor (its RMS(param) and update clipping sum all of "
+                   "it), its sections shared among the threads\n",
                    roofline_name(k));
     for (int k = 0; k < roofline_count(); k++)
         if (wanted(args->only, roofline_name(k)) && !torch[k].have && args->torch && torch[k].why[0])

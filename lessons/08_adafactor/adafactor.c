@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "parallel.h"
+
 double adafactor_eps1(const AdafactorConfig *cfg)
 {
     return isnan(cfg->eps[0]) ? FLT_EPSILON : cfg->eps[0];
@@ -33,12 +35,13 @@ static float norm(const float *x, size_t n, size_t stride)
 }
 
 /* alpha = max(eps2, RMS(param)) * rho_t with rho_t = min(lr, 1/sqrt(t)):
- * a step relative to the parameter's size. In double, as PyTorch's Python
- * floats, from the float32 norm. */
-static double step_size(const float *param, size_t n, long step, const AdafactorConfig *cfg)
+ * a step relative to the parameter's size, from the sum of the n weights'
+ * squares. In double, as PyTorch's Python floats, from the float32 norm. */
+static double step_size(double param_sum_sq, size_t n, long step,
+                        const AdafactorConfig *cfg)
 {
     const double rho_t = fmin(cfg->lr, 1.0 / sqrt((double)step));
-    const double rms = norm(param, n, 1) / sqrt((double)n);
+    const double rms = (float)sqrt(param_sum_sq) / sqrt((double)n);
     return fmax(cfg->eps[1], rms) * rho_t;
 }
 
@@ -66,6 +69,42 @@ static float clipped_step(double alpha, double update_sum_sq, size_t n, double d
 {
     const double denom = fmax(1.0, (float)sqrt(update_sum_sq) / (sqrt((double)n) * d));
     return (float)(-alpha / denom);
+}
+/* end snippet */
+
+/* snippet: adafactor_sums, shown in 08_adafactor */
+/* The sums over a whole tensor, taken so that they are fast and come out
+ * the same on every machine and any number of threads. One running sum
+ * must wait for each addition to finish (about 4 cycles) before it starts
+ * the next; LANES running sums, element i into sums[i % LANES], keep the
+ * adder busy and fit in one vector register. And the tensor is cut into
+ * SECTIONS pieces, each summed on its own and the pieces added in order:
+ * built with OpenMP (lesson 10's fast build), the sections are shared
+ * among the threads, and the sum does not change. */
+enum { LANES = 8, SECTIONS = 64 };
+
+/* Where section s (0 .. SECTIONS) of n elements starts: a multiple of LANES. */
+static size_t section_start(size_t n, int s)
+{
+    return s == SECTIONS ? n : n / LANES * (size_t)s / SECTIONS * LANES;
+}
+
+static double added_in_order(const double *sums /* [count] */, int count)
+{
+    double total = 0.0;
+    for (int k = 0; k < count; k++) total += sums[k];
+    return total;
+}
+
+/* The squares of x[lo .. hi - 1], lo a multiple of LANES, summed in double. */
+static double sum_of_squares(const float *x /* [hi] */, size_t lo, size_t hi)
+{
+    double sums[LANES] = {0};
+    size_t i = lo;
+    for (; i + LANES <= hi; i += LANES)
+        for (int k = 0; k < LANES; k++) sums[k] += (double)x[i + k] * x[i + k];
+    for (; i < hi; i++) sums[i % LANES] += (double)x[i] * x[i];
+    return added_in_order(sums, LANES);
 }
 /* end snippet */
 
@@ -146,7 +185,8 @@ void adafactor_update_matrix(float *param /* [batch * rows * cols] */,
     const size_t n = (size_t)batch * rows * cols;
     /* beta2_t = 1 - t^beta2_decay: 0 at t = 1, then a memory that grows. */
     const float one_minus_beta2_t = (float)pow((double)step, cfg->beta2_decay);
-    const double alpha = step_size(param, n, step, cfg);   /* RMS before the decay */
+    /* RMS(param) before the decay */
+    const double alpha = step_size(sum_of_squares(param, 0, n), n, step, cfg);
     decay(param, n, cfg);
     /* Each matrix keeps the means of g^2 along its rows and down its
      * columns: rows + cols numbers for rows * cols weights. PyTorch gets a
@@ -174,6 +214,35 @@ void adafactor_update_matrix(float *param /* [batch * rows * cols] */,
 /* end snippet */
 
 /* snippet: adafactor_update_vector, shown in 08_adafactor */
+/* One element of a vector's first walk: its variance takes this step's g^2,
+ * and U^2, its share of ||U||^2, is returned. */
+static double vector_variance(float g, float *variance, float one_minus_beta2_t,
+                              float eps1_sq)
+{
+    *variance = lerp(*variance, g * g, one_minus_beta2_t);
+    const float u = scaled(g, *variance, eps1_sq);
+    return (double)u * u;
+}
+
+/* The first walk over a section, lo .. hi - 1: ||U||^2 of its elements. */
+static double vector_first_walk(const float *grad /* [n] */, float *variance /* [n] */,
+                                size_t lo, size_t hi, float one_minus_beta2_t,
+                                float eps1_sq, bool maximize)
+{
+    double sums[LANES] = {0};
+    size_t i = lo;
+    for (; i + LANES <= hi; i += LANES)
+        for (int k = 0; k < LANES; k++) {
+            const float g = maximize ? -grad[i + k] : grad[i + k];
+            sums[k] += vector_variance(g, &variance[i + k], one_minus_beta2_t, eps1_sq);
+        }
+    for (; i < hi; i++) {
+        const float g = maximize ? -grad[i] : grad[i];
+        sums[i % LANES] += vector_variance(g, &variance[i], one_minus_beta2_t, eps1_sq);
+    }
+    return added_in_order(sums, LANES);
+}
+
 void adafactor_update_vector(float *param /* [n] */, const float *grad /* [n] */,
                              float *variance /* [n] */, size_t n, long step,
                              const AdafactorConfig *cfg)
@@ -181,23 +250,29 @@ void adafactor_update_vector(float *param /* [n] */, const float *grad /* [n] */
     const double eps1 = adafactor_eps1(cfg);
     const float eps1_sq = (float)(eps1 * eps1);
     const float one_minus_beta2_t = (float)pow((double)step, cfg->beta2_decay);
-    const double alpha = step_size(param, n, step, cfg);   /* RMS before the decay */
+    const bool maximize = cfg->maximize;
+    /* A vector keeps its whole variance, as RMSprop's square_avg. The first
+     * walk measures RMS(param), before the decay, and ||U|| for the
+     * clipping, section by section ... */
+    double param_sq[SECTIONS], update_sq[SECTIONS];
+    PARALLEL_FOR
+    for (int s = 0; s < SECTIONS; s++) {
+        const size_t lo = section_start(n, s), hi = section_start(n, s + 1);
+        param_sq[s] = sum_of_squares(param, lo, hi);
+        update_sq[s] = vector_first_walk(grad, variance, lo, hi, one_minus_beta2_t,
+                                         eps1_sq, maximize);
+    }
+    const double alpha = step_size(added_in_order(param_sq, SECTIONS), n, step, cfg);
+    const float step_alpha =
+        clipped_step(alpha, added_in_order(update_sq, SECTIONS), n, cfg->d);
     decay(param, n, cfg);
-    /* A vector keeps its whole variance, as RMSprop's square_avg, and the
-     * first walk measures ||U|| for the clipping ... */
-    double sum_sq = 0.0;
-    for (size_t i = 0; i < n; i++) {
-        const float g = cfg->maximize ? -grad[i] : grad[i];
-        variance[i] = lerp(variance[i], g * g, one_minus_beta2_t);
-        const float u = scaled(g, variance[i], eps1_sq);
-        sum_sq += (double)u * u;
-    }
     /* ... the second steps. */
-    const float step_alpha = clipped_step(alpha, sum_sq, n, cfg->d);
-    for (size_t i = 0; i < n; i++) {
-        const float g = cfg->maximize ? -grad[i] : grad[i];
-        param[i] += step_alpha * scaled(g, variance[i], eps1_sq);
-    }
+    PARALLEL_FOR
+    for (int s = 0; s < SECTIONS; s++)
+        for (size_t i = section_start(n, s); i < section_start(n, s + 1); i++) {
+            const float g = maximize ? -grad[i] : grad[i];
+            param[i] += step_alpha * scaled(g, variance[i], eps1_sq);
+        }
 }
 /* end snippet */
 

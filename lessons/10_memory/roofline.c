@@ -17,11 +17,10 @@
 #include "sgd.h"
 #include "timing.h"
 
+#include "parallel.h"
+
 #ifdef _OPENMP
 #include <omp.h>
-#define PARALLEL_FOR _Pragma("omp parallel for schedule(static)")
-#else
-#define PARALLEL_FOR
 #endif
 
 /* ---- the steps: the lessons' update functions on one chunk --------------------------- */
@@ -147,16 +146,31 @@ static void memory_28(RooflineArrays *a, size_t lo, size_t hi)
 
 /* Adafactor's three walks over a vector: RMS(param) reads param; the
  * variance walk reads grad and variance and writes variance; the step reads
- * param, grad and variance and writes param. 4 + 12 + 16 = 32 bytes. */
+ * param, grad and variance and writes param. 4 + 12 + 16 = 32 bytes. The
+ * first two go section by section, as lesson 08's step goes, and the step
+ * waits for all of them (in the real step, for the sums). */
+enum { ADAFACTOR_SECTIONS = 64 };
+
 static void memory_adafactor(RooflineArrays *a, size_t lo, size_t hi)
 {
     float *restrict p = a->f[0] + lo, *restrict v = a->f[2] + lo;
     const float *restrict g = a->f[1] + lo;
-    const size_t n = hi - lo;
-    uint32_t seen = 0;   /* the first walk's result: every bit of param, ORed */
-    for (size_t i = 0; i < n; i++) seen |= float_bits(p[i]);
-    const uint32_t keep = keep_mask & seen;
-    for (size_t i = 0; i < n; i++) v[i] = TOUCH(v[i], g[i], keep);
+    const size_t n = hi - lo, per_section = (n + ADAFACTOR_SECTIONS - 1) / ADAFACTOR_SECTIONS;
+    uint32_t seen[ADAFACTOR_SECTIONS];   /* the first walk's result: param's bits, ORed */
+    PARALLEL_FOR
+    for (int s = 0; s < ADAFACTOR_SECTIONS; s++) {
+        const size_t first = n < (size_t)s * per_section ? n : (size_t)s * per_section;
+        const size_t last = n - first < per_section ? n : first + per_section;
+        const uint32_t keep = keep_mask;
+        uint32_t bits = 0;
+        for (size_t i = first; i < last; i++) bits |= float_bits(p[i]);
+        for (size_t i = first; i < last; i++) v[i] = TOUCH(v[i], g[i], keep);
+        seen[s] = bits;
+    }
+    uint32_t all_seen = 0;
+    for (int s = 0; s < ADAFACTOR_SECTIONS; s++) all_seen |= seen[s];
+    const uint32_t keep = keep_mask & all_seen;
+    PARALLEL_FOR
     for (size_t i = 0; i < n; i++)
         p[i] = TOUCH(p[i], float_from_bits(float_bits(g[i]) ^ float_bits(v[i])), keep);
 }
@@ -231,7 +245,7 @@ const char *roofline_name(int i)
 
 /* fn on every chunk, the chunks shared out among the threads (when built
  * with OpenMP), or on the whole tensor at once when the step is not
- * elementwise. */
+ * elementwise (it shares its own work among the threads). */
 static void run(const RooflineOptimizer *o, RooflineChunkFn *fn, RooflineArrays *a)
 {
     if (!o->sliced) {
@@ -343,15 +357,15 @@ static double seconds_of(const RooflineOptimizer *o, RooflineChunkFn *fn, Roofli
 /* The most timed runs a measurement takes (1 to this many). */
 enum { MAX_REPEATS = 128 };
 
-/* The threads o's step runs on: OpenMP's, unless it is one call on the
- * whole tensor. */
+/* The threads every step runs on: OpenMP's. */
 static int threads_of(const RooflineOptimizer *o)
 {
-#ifdef _OPENMP
-    if (o->sliced) return omp_get_max_threads();
-#endif
     (void)o;
+#ifdef _OPENMP
+    return omp_get_max_threads();
+#else
     return 1;
+#endif
 }
 
 /* Each step is the next step, t = 1 the warm-up (momentum's first step only

@@ -18,7 +18,9 @@
  * functions are elementwise, so every build and thread count ends on the
  * same bits. Two exceptions: Adafactor looks at the whole tensor (RMS(param)
  * and the update clipping are sums over all of it), so its step is one call
- * on one thread; 8-bit Adam's chunks start on block boundaries. */
+ * on the whole tensor, which shares its sections among the threads itself
+ * (lesson 08's adafactor_sums); 8-bit Adam's chunks start on block
+ * boundaries. */
 #ifndef LESSON_ROOFLINE_H
 #define LESSON_ROOFLINE_H
 
@@ -54,7 +56,7 @@ typedef struct {
     int codes;                /* byte arrays (8-bit Adam's codes) */
     double bytes_per_param;   /* read + written, counted from the update function */
     const char *traffic;      /* what those bytes are */
-    bool sliced;              /* true: elementwise, chunks in parallel; false: one call, one thread */
+    bool sliced;              /* true: elementwise, chunks in parallel; false: one call */
     RooflineChunkFn *step;    /* the lesson's update function on a chunk */
     RooflineChunkFn *kernel;  /* the memory-only kernel with the same traffic */
 } RooflineOptimizer;
