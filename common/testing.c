@@ -60,6 +60,23 @@ void grads_free(Grads *g)
     }
 }
 
+void check_clip_by_hand(ClipGradNorm *clip, const ClipByHand *h, double rtol)
+{
+    Grads g;
+    const float *values[3] = {h->grad[0], h->grad[1], h->grad[2]};
+    grads_make_1d(&g, h->count, h->numel, values);
+    float total = clip(&g.list, h->max_norm, h->norm_type);
+    char what[160];
+    snprintf(what, sizeof what, "%s: the total norm returned", h->name);
+    ck_assert_close_msg(what, total, h->total_norm, 0, rtol);
+    for (int i = 0; i < h->count; i++)
+        for (int j = 0; j < h->numel[i]; j++) {
+            snprintf(what, sizeof what, "%s: grads[%d][%d]", h->name, i, j);
+            ck_assert_close_msg(what, g.grads[i]->data[j], h->clipped[i][j], 0, rtol);
+        }
+    grads_free(&g);
+}
+
 void load_golden(const char *name, GoldenFile *out)
 {
     char path[2048], err[512];
@@ -343,6 +360,22 @@ void check_golden_update(const UpdateFunction *f, const GoldenCase *c, double at
     free_states(state);
     free(param);
     free(config);
+}
+
+void check_golden_update_atol_for(const UpdateFunction *f, const GoldenCase *c, const char *state,
+                                  double state_atol, double rtol)
+{
+    /* f with `state` under a name no golden case records: not checked. */
+    UpdateFunction without = *f;
+    bool kept = false;
+    for (int k = 0; k < UPDATE_MAX_STATES && f->state_names[k]; k++)
+        if (strcmp(f->state_names[k], state) == 0) {
+            without.state_names[k] = "(checked apart)";
+            kept = true;
+        }
+    ck_assert_msg(kept, "%s keeps no state %s", f->name, state);
+    check_golden_update(&without, c, 0.0, rtol);
+    check_golden_update(f, c, state_atol, rtol);
 }
 
 /* read_whole's view of a stdio stream. */
@@ -699,16 +732,98 @@ void check_lesson_train_flags(const char *lesson)
     assert_program_refuses_all(lesson, refusals, TABLE_SIZE(refusals));
 }
 
+void check_lesson_flags_without_training(const char *lesson)
+{
+    /* check_lesson_flags refuses the bad --steps, --seed and --quick. */
+    check_lesson_flags(lesson);
+    assert_program_refuses(lesson, "--lr=0.1", NULL, "--lr");
+}
+
+void add_lesson_program_tests(TCase *core, TCase *limits, const TTest *smoke_run,
+                              const TTest *measurements, const TTest *flags)
+{
+    tcase_add_test(core, smoke_run);
+    tcase_add_test(core, measurements);
+    tcase_add_test(limits, flags);
+}
+
+const GoldenCase *load_golden_tolerance_case(const char *file, const GoldenTolerance *t,
+                                             GoldenFile *g)
+{
+    const GoldenCase *c = load_golden_case(file, t->name, g);
+    ck_assert_msg(c->steps <= t->max_steps, "case %s has %d steps: more than its tolerance allows",
+                  c->name, c->steps);
+    return c;
+}
+
 void check_golden_tolerance(const OptimizerSpec *spec, const char *file, const GoldenTolerance *t,
                             const char *state)
 {
     GoldenFile g;
-    const GoldenCase *c = load_golden_case(file, t->name, &g);
-    ck_assert_msg(c->steps <= t->max_steps, "case %s has %d steps: more than its tolerance allows",
-                  c->name, c->steps);
+    const GoldenCase *c = load_golden_tolerance_case(file, t, &g);
     if (state) ck_assert_msg(golden_state_index(c, state) >= 0, "case %s records no %s", c->name, state);
     check_golden_case(spec, c, t->atol, t->rtol);
     golden_free(&g);
+}
+
+const GoldenTolerance *golden_tolerance_of(const char *name, const GoldenTolerance *tolerances,
+                                           int count)
+{
+    for (int i = 0; i < count; i++)
+        if (strcmp(tolerances[i].name, name) == 0) return &tolerances[i];
+    ck_abort_msg("no tolerance for case %s", name);
+    return NULL;
+}
+
+void assert_every_golden_case_has_a_tolerance(const char *file, const GoldenTolerance *tolerances,
+                                              int count, bool in_order)
+{
+    GoldenFile g;
+    load_golden(file, &g);
+    ck_assert_int_eq(g.count, count);
+    for (int i = 0; i < g.count; i++) {
+        if (in_order) ck_assert_str_eq(g.cases[i].name, tolerances[i].name);
+        else golden_tolerance_of(g.cases[i].name, tolerances, count);
+    }
+    golden_free(&g);
+}
+
+/* Case c with only the states named in names[count] (the rest are not checked). */
+static GoldenCase golden_case_with_states(const GoldenCase *c,
+                                          const char *const *names /* [count] */, int count)
+{
+    GoldenCase kept = *c;
+    kept.num_states = 0;
+    for (int k = 0; k < c->num_states; k++)
+        for (int i = 0; i < count; i++)
+            if (strcmp(c->state_names[k], names[i]) == 0) {
+                int j = kept.num_states++;
+                memcpy(kept.state_names[j], c->state_names[k], sizeof kept.state_names[0]);
+                memcpy(kept.state_shape[j], c->state_shape[k], sizeof kept.state_shape[0]);
+                kept.state[j] = c->state[k];
+                kept.state_ndim[j] = c->state_ndim[k];
+                kept.state_numel[j] = c->state_numel[k];
+            }
+    return kept;
+}
+
+void check_adam_golden_case(const OptimizerSpec *spec, const GoldenCase *c, bool amsgrad,
+                            int num_settings, const char *const *settings, double exp_avg_atol,
+                            double rtol)
+{
+    ck_assert_msg(golden_state_index(c, "exp_avg") >= 0 && golden_state_index(c, "exp_avg_sq") >= 0,
+                  "case %s records no exp_avg or exp_avg_sq", c->name);
+    ck_assert_msg(!amsgrad || golden_state_index(c, "max_exp_avg_sq") >= 0,
+                  "case %s records no max_exp_avg_sq", c->name);
+    const char *squares[] = {"exp_avg_sq", "max_exp_avg_sq"}, *first[] = {"exp_avg"};
+    GoldenCase second_moments = golden_case_with_states(c, squares, 2),
+               first_moment = golden_case_with_states(c, first, 1);
+    if (num_settings < 0) {
+        num_settings = c->num_settings;
+        settings = (const char *const *)c->settings;
+    }
+    check_golden_case_with(spec, &second_moments, num_settings, settings, 0.0, rtol);
+    check_golden_case_with(spec, &first_moment, num_settings, settings, exp_avg_atol, rtol);
 }
 
 /* spec's option named key, or NULL. */

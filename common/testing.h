@@ -83,6 +83,25 @@ void grads_make_1d(Grads *g, int count, const int *numel /* [count] */,
                    const float *const *values /* [count][numel] */);
 void grads_free(Grads *g);
 
+/* clip_grad_norm_ worked by hand (lesson 07 and its exercise 1): up to
+ * three tensors of up to four numbers, the total norm and the gradients
+ * after clipping, worked out in double. */
+typedef struct {
+    const char *name;
+    float max_norm, norm_type;
+    int count, numel[3];
+    float grad[3][4];
+    double total_norm;
+    double clipped[3][4];
+} ClipByHand;
+
+/* A clip_grad_norm_: lesson 07's, or a student's ex_clip_grad_norm. */
+typedef float ClipGradNorm(const ParamList *params, float max_norm, float norm_type);
+
+/* Runs case h through clip and asserts the total norm it returns and every
+ * clipped gradient to rtol (a hand-worked number is exact: no atol). */
+void check_clip_by_hand(ClipGradNorm *clip, const ClipByHand *h, double rtol);
+
 /* Replays one golden case through an optimizer spec (settings parsed as
  * optlab parses them) and asserts the parameters, and every state the case
  * records (the optimizer must keep it), after each step. Parameters are
@@ -175,6 +194,14 @@ void check_steps_by_hand(const UpdateFunction *f, const HandSteps *h, double rto
  * (a state the case does not record is not checked). */
 void check_golden_update(const UpdateFunction *f, const GoldenCase *c, double atol, double rtol);
 
+/* check_golden_update with an atol for one state alone: first the
+ * parameters and every other state with no atol (it would loosen them),
+ * then all again with `state` (one that cancels towards zero, as exp_avg
+ * does: it keeps the absolute error of its largest terms) to
+ * state_atol + rtol * |expected|. f must keep a state of that name. */
+void check_golden_update_atol_for(const UpdateFunction *f, const GoldenCase *c, const char *state,
+                                  double state_atol, double rtol);
+
 /* Loads tests/golden/NAME, failing the test if it cannot. */
 void load_golden(const char *name, GoldenFile *out);
 
@@ -190,6 +217,33 @@ typedef struct {
     double atol, rtol;
     int max_steps;
 } GoldenTolerance;
+
+/* The row of tolerances[count] named `name`, failing the test if there is none. */
+const GoldenTolerance *golden_tolerance_of(const char *name,
+                                           const GoldenTolerance *tolerances /* [count] */,
+                                           int count);
+
+/* Asserts that tests/golden/FILE holds as many cases as tolerances[count]
+ * and that each has its row there: a case added to the file gets a
+ * tolerance, or this fails. With in_order, case i must be row i. */
+void assert_every_golden_case_has_a_tolerance(const char *file,
+                                              const GoldenTolerance *tolerances /* [count] */,
+                                              int count, bool in_order);
+
+/* Replays golden case c of Adam's state (lesson 05's Adam, lesson 06's
+ * AdamW) through spec's adapter, with `settings` (a negative num_settings:
+ * the case's own): the parameters, exp_avg_sq and max_exp_avg_sq (sums of
+ * squares, which never cancel) to rtol alone; then exp_avg to exp_avg_atol
+ * + rtol*|expected|. The case must record exp_avg and exp_avg_sq, and
+ * max_exp_avg_sq when its settings turn amsgrad on. */
+void check_adam_golden_case(const OptimizerSpec *spec, const GoldenCase *c, bool amsgrad,
+                            int num_settings, const char *const *settings, double exp_avg_atol,
+                            double rtol);
+
+/* load_golden_case for t's case, failing the test if it has more steps
+ * than t's tolerance was worked out for. */
+const GoldenCase *load_golden_tolerance_case(const char *file, const GoldenTolerance *t,
+                                             GoldenFile *g);
 
 /* Checks case `t` of tests/golden/FILE through spec, with its tolerance;
  * when `state` is not NULL the case must record that state (so it is checked too). */
@@ -333,6 +387,15 @@ void check_lesson_flags(const char *lesson);
 /* The rules of a lesson program that trains with --lr and --batch: a
  * positive, finite --lr and a --batch in 1..1437. */
 void check_lesson_train_flags(const char *lesson);
+
+/* check_lesson_flags for a program that trains no run of its own: it
+ * takes no --lr either. */
+void check_lesson_flags_without_training(const char *lesson);
+
+/* The tests of a lesson's test_program.c (lessons 07 to 11): its smoke run
+ * and the chapter's measurements join "Core", its flags "Limits". */
+void add_lesson_program_tests(TCase *core, TCase *limits, const TTest *smoke_run,
+                              const TTest *measurements, const TTest *flags);
 
 /* Asserts the book's rule for bad input: the command exits with status 2,
  * prints nothing on stdout, and its message on stderr contains `expected`. */

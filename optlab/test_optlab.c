@@ -67,6 +67,22 @@ static ProgramRun optlab_ok(const char *args, const char *input, const char *con
     return run;
 }
 
+/* A run of optlab that asks for help, and what its help must say. */
+typedef struct {
+    const char *args;
+    const char *expected[4];   /* NULL-terminated */
+} Help;
+
+/* Asserts that each of helps[n] succeeds, prints its texts and nothing on stderr. */
+static void assert_helps(const Help *helps /* [n] */, int n)
+{
+    for (int i = 0; i < n; i++) {
+        ProgramRun run = optlab_ok(helps[i].args, NULL, helps[i].expected);
+        ck_assert_msg(strcmp(run.err, "") == 0, "%s: stderr %s", helps[i].args, run.err);
+        program_run_free(&run);
+    }
+}
+
 /* A golden case as trace input: the start, then one gradient per line. */
 static char *trace_input(const GoldenCase *c)
 {
@@ -250,22 +266,33 @@ static char *end_of_step(const GoldenCase *c, char *line, int step)
     return line + 1;
 }
 
+/* Loads case NAME of tests/golden/FILE into *g (*c) and runs `optlab trace`
+ * on it, with --state when with_state, asserting that it succeeds. Free the
+ * run and g. */
+static ProgramRun trace_golden_case(const char *file, const char *name, bool with_state,
+                                    GoldenFile *g, const GoldenCase **c)
+{
+    *c = load_golden_case(file, name, g);
+    char args[1024];
+    trace_args(*c, with_state, args, sizeof args);
+    char *input = trace_input(*c);
+    ProgramRun run = optlab(args, input);
+    ck_assert_msg(run.status == 0, "%s: exit %d: %s", args, run.status, run.err);
+    free(input);
+    return run;
+}
+
 /* Runs `optlab trace` on a golden case and compares its output. */
 START_TEST(test_trace_matches_pytorch)
 {
     GoldenFile g;
-    const GoldenCase *c = load_golden_case(TRACE_CASES[_i].file, TRACE_CASES[_i].name, &g);
-    char args[1024];
-    trace_args(c, false, args, sizeof args);
-    char *input = trace_input(c);
-    ProgramRun run = optlab(args, input);
-    ck_assert_msg(run.status == 0, "%s: exit %d: %s", args, run.status, run.err);
+    const GoldenCase *c;
+    ProgramRun run = trace_golden_case(TRACE_CASES[_i].file, TRACE_CASES[_i].name, false, &g, &c);
     char *line = run.out;
     for (int step = 0; step < c->steps; step++)
         line = end_of_step(c, check_numbers(c, line, step, -1, TRACE_CASES[_i].rtol), step);
     ck_assert_msg(*line == '\0', "case %s: more lines than steps", c->name);
     program_run_free(&run);
-    free(input);
     golden_free(&g);
 }
 END_TEST
@@ -313,12 +340,8 @@ static const struct {
 START_TEST(test_trace_state_matches_pytorch)
 {
     GoldenFile g;
-    const GoldenCase *c = load_golden_case(STATE_CASES[_i].file, STATE_CASES[_i].name, &g);
-    char args[1024];
-    trace_args(c, true, args, sizeof args);
-    char *input = trace_input(c);
-    ProgramRun run = optlab(args, input);
-    ck_assert_msg(run.status == 0, "%s: exit %d: %s", args, run.status, run.err);
+    const GoldenCase *c;
+    ProgramRun run = trace_golden_case(STATE_CASES[_i].file, STATE_CASES[_i].name, true, &g, &c);
     const OptimizerSpec *spec = registry_find(c->optimizer);
     ck_assert_ptr_nonnull(spec);
     /* The header: "# param[0] ... NAME[0] ... step", the states in the golden file's
@@ -345,7 +368,6 @@ START_TEST(test_trace_state_matches_pytorch)
     }
     ck_assert_msg(*line == '\0', "case %s: more lines than steps", c->name);
     program_run_free(&run);
-    free(input);
     golden_free(&g);
 }
 END_TEST
@@ -681,10 +703,7 @@ END_TEST
 START_TEST(test_help_anywhere)
 {
     /* --help or -h wins wherever it stands, even after a bad flag. */
-    const struct {
-        const char *args;
-        const char *expected[4];   /* NULL-terminated */
-    } cases[] = {
+    static const Help helps[] = {
         {"--help", {"usage: optlab list", "Limits: trace takes at most 65536 parameters", "100000 steps"}},
         {"list -h", {"usage: optlab list", "race runs at most 8", "1048576 bytes"}},
         {"trace --help", {"usage: optlab trace", "NAME is one of: sgd", "16777216 numbers in all"}},
@@ -696,11 +715,7 @@ START_TEST(test_help_anywhere)
         {"race --steps=x --help", {"usage: optlab race", "--steps                  steps per optimizer (1..100000, default 200)", "(0..65536, default 32)"}},
         {"race --bogus -h", {"usage: optlab race", "a bare boolean key means true", "At most 8 entries"}},
     };
-    for (int i = 0; i < TABLE_SIZE(cases); i++) {
-        ProgramRun run = optlab_ok(cases[i].args, NULL, cases[i].expected);
-        ck_assert_msg(strcmp(run.err, "") == 0, "%s: stderr %s", cases[i].args, run.err);
-        program_run_free(&run);
-    }
+    assert_helps(helps, TABLE_SIZE(helps));
 }
 END_TEST
 
@@ -1084,10 +1099,7 @@ END_TEST
 
 START_TEST(test_schedule_help)
 {
-    const struct {
-        const char *args;
-        const char *expected[4];   /* NULL-terminated */
-    } cases[] = {
+    static const Help helps[] = {
         {"schedule --help", {"usage: optlab schedule NAME [--key=value ...] --steps=N", "warmup_cosine", "1..1000000"}},
         {"schedule sequential -h", {"SequentialLR(optimizer, [LinearLR(optimizer, start_factor", "--milestones",
                                     "(required)"}},
@@ -1097,11 +1109,7 @@ START_TEST(test_schedule_help)
         {"--help", {"optlab schedule NAME [--key=value ...] --steps=N", "schedule prints at most 1000000 steps",
                     NULL}},
     };
-    for (int i = 0; i < TABLE_SIZE(cases); i++) {
-        ProgramRun run = optlab_ok(cases[i].args, NULL, cases[i].expected);
-        ck_assert_msg(strcmp(run.err, "") == 0, "%s: stderr %s", cases[i].args, run.err);
-        program_run_free(&run);
-    }
+    assert_helps(helps, TABLE_SIZE(helps));
 }
 END_TEST
 
@@ -1320,19 +1328,12 @@ END_TEST
 
 START_TEST(test_clip_help)
 {
-    const struct {
-        const char *args;
-        const char *expected[4];   /* NULL-terminated */
-    } cases[] = {
+    static const Help helps[] = {
         {"clip --help", {"usage: optlab clip --max_norm=X", "--norm_type", "at most 65536 tensors"}},
         {"clip --max_norm=x -h", {"usage: optlab clip", "clip_grad_norm_", NULL}},
         {"--help", {"optlab clip --max_norm=X [--norm_type=2|inf]", "most 65536 tensors, with trace", NULL}},
     };
-    for (int i = 0; i < TABLE_SIZE(cases); i++) {
-        ProgramRun run = optlab_ok(cases[i].args, NULL, cases[i].expected);
-        ck_assert_msg(strcmp(run.err, "") == 0, "%s: stderr %s", cases[i].args, run.err);
-        program_run_free(&run);
-    }
+    assert_helps(helps, TABLE_SIZE(helps));
 }
 END_TEST
 

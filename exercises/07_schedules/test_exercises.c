@@ -44,15 +44,8 @@ _Static_assert(CLIP_GOLDEN_MAX_TENSORS <= GRADS_MAX_TENSORS, "a golden case fits
 
 /* Up to three tensors of up to four numbers: the total norm and the
  * gradients after clip_grad_norm_, worked out in double from the
- * equations of exercises.h. */
-static const struct {
-    const char *name;
-    float max_norm, norm_type;
-    int count, numel[3];
-    float grad[3][4];
-    double total_norm;
-    double clipped[3][4];
-} NORM_BY_HAND[] = {
+ * equations of exercises.h (ClipByHand is common/testing.h's). */
+static const ClipByHand NORM_BY_HAND[] = {
     /* ||(3, 4)|| = 5, and 1/(5 + 1e-6) is not quite 1/5. */
     {"(3, 4), max_norm 1", 1.0f, 2.0f, 1, {2}, {{3, 4}}, 5.0, {{3 / 5.000001, 4 / 5.000001}}},
     {"(3, 4), max_norm 10: nothing to clip", 10.0f, 2.0f, 1, {2}, {{3, 4}}, 5.0, {{3, 4}}},
@@ -80,21 +73,8 @@ static const struct {
 
 START_TEST(test_ex1_norm_by_hand)
 {
-    for (int c = 0; c < TABLE_SIZE(NORM_BY_HAND); c++) {
-        Grads g;
-        const float *values[3] = {NORM_BY_HAND[c].grad[0], NORM_BY_HAND[c].grad[1], NORM_BY_HAND[c].grad[2]};
-        grads_make_1d(&g, NORM_BY_HAND[c].count, NORM_BY_HAND[c].numel, values);
-        float total = ex_clip_grad_norm(&g.list, NORM_BY_HAND[c].max_norm, NORM_BY_HAND[c].norm_type);
-        char what[160];
-        snprintf(what, sizeof what, "%s: the total norm returned", NORM_BY_HAND[c].name);
-        ck_assert_close_msg(what, total, NORM_BY_HAND[c].total_norm, 0, CLIP_HAND_RTOL);
-        for (int i = 0; i < NORM_BY_HAND[c].count; i++)
-            for (int j = 0; j < NORM_BY_HAND[c].numel[i]; j++) {
-                snprintf(what, sizeof what, "%s: grads[%d][%d]", NORM_BY_HAND[c].name, i, j);
-                ck_assert_close_msg(what, g.grads[i]->data[j], NORM_BY_HAND[c].clipped[i][j], 0, CLIP_HAND_RTOL);
-            }
-        grads_free(&g);
-    }
+    for (int c = 0; c < TABLE_SIZE(NORM_BY_HAND); c++)
+        check_clip_by_hand(ex_clip_grad_norm, &NORM_BY_HAND[c], CLIP_HAND_RTOL);
     /* No tensors: a norm of 0. */
     ParamList none = {0, NULL, NULL};
     ck_assert_msg(ex_clip_grad_norm(&none, 1.0f, 2.0f) == 0.0f, "no tensors: the total norm should be 0");

@@ -311,24 +311,7 @@ static const GoldenTolerance GOLDEN_CASES[] = {
 
 static const GoldenTolerance *golden_tolerance(const char *name)
 {
-    for (int i = 0; i < TABLE_SIZE(GOLDEN_CASES); i++)
-        if (strcmp(GOLDEN_CASES[i].name, name) == 0) return &GOLDEN_CASES[i];
-    ck_abort_msg("no tolerance for case %s", name);
-    return NULL;
-}
-
-/* Case c with only the states named in names[count] (the rest are not checked). */
-static GoldenCase with_states(const GoldenCase *c, const char *const *names, int count)
-{
-    GoldenCase kept = *c;
-    kept.num_states = 0;
-    for (int k = 0; k < c->num_states; k++)
-        for (int i = 0; i < count; i++)
-            if (strcmp(c->state_names[k], names[i]) == 0) {
-                memcpy(kept.state_names[kept.num_states], c->state_names[k], sizeof kept.state_names[0]);
-                kept.state[kept.num_states++] = c->state[k];
-            }
-    return kept;
+    return golden_tolerance_of(name, GOLDEN_CASES, TABLE_SIZE(GOLDEN_CASES));
 }
 
 /* The atol golden state `name` is checked to: exp_avg's (it cancels), or 0
@@ -338,35 +321,23 @@ static double state_atol(const char *name, double exp_avg_atol)
     return strcmp(name, "exp_avg") == 0 ? exp_avg_atol : 0.0;
 }
 
-/* Replays golden case c through ADAMW_SPEC's adapter, with `settings` (a
- * negative num_settings: the case's own): the parameters, exp_avg_sq and
- * max_exp_avg_sq to rtol alone; then exp_avg to exp_avg_atol +
- * rtol*|expected|. The case must record exp_avg and exp_avg_sq, and
- * max_exp_avg_sq when amsgrad. */
+/* check_adam_golden_case (testing.h) through ADAMW_SPEC's adapter: the
+ * parameters, exp_avg_sq and max_exp_avg_sq to rtol alone; then exp_avg to
+ * exp_avg_atol + rtol*|expected|. */
 static void check_adamw_case(const GoldenCase *c, int num_settings, const char *const *settings,
                              double exp_avg_atol, double rtol)
 {
-    ck_assert_msg(golden_state_index(c, "exp_avg") >= 0 && golden_state_index(c, "exp_avg_sq") >= 0,
-                  "case %s records no exp_avg or exp_avg_sq", c->name);
     AdamWConfig cfg;
     parse_golden_settings(&ADAMW_SPEC, c, &cfg);
-    ck_assert_msg(!cfg.amsgrad || golden_state_index(c, "max_exp_avg_sq") >= 0,
-                  "case %s records no max_exp_avg_sq", c->name);
-    const char *squares[] = {"exp_avg_sq", "max_exp_avg_sq"}, *first[] = {"exp_avg"};
-    GoldenCase second_moments = with_states(c, squares, 2), first_moment = with_states(c, first, 1);
-    if (num_settings < 0) num_settings = c->num_settings, settings = (const char *const *)c->settings;
-    check_golden_case_with(&ADAMW_SPEC, &second_moments, num_settings, settings, 0.0, rtol);
-    check_golden_case_with(&ADAMW_SPEC, &first_moment, num_settings, settings, exp_avg_atol, rtol);
+    check_adam_golden_case(&ADAMW_SPEC, c, cfg.amsgrad, num_settings, settings, exp_avg_atol, rtol);
 }
 
 START_TEST(test_golden_trajectories)
 {
     const GoldenTolerance *t = &GOLDEN_CASES[_i];
     GoldenFile g;
-    const GoldenCase *c = load_golden_case("adamw.txt", t->name, &g);
+    const GoldenCase *c = load_golden_tolerance_case("adamw.txt", t, &g);
     ck_assert_str_eq(c->optimizer, "adamw");
-    ck_assert_msg(c->steps <= t->max_steps, "case %s has %d steps: more than its tolerance allows", c->name,
-                  c->steps);
     check_adamw_case(c, -1, NULL, t->atol, t->rtol);
     golden_free(&g);
 }
@@ -375,11 +346,8 @@ END_TEST
 START_TEST(test_every_golden_case_is_checked)
 {
     /* A case added to tests/golden/adamw.txt gets a tolerance here, or fails. */
-    GoldenFile g;
-    load_golden("adamw.txt", &g);
-    ck_assert_int_eq(g.count, TABLE_SIZE(GOLDEN_CASES));
-    for (int i = 0; i < g.count; i++) golden_tolerance(g.cases[i].name);
-    golden_free(&g);
+    assert_every_golden_case_has_a_tolerance("adamw.txt", GOLDEN_CASES, TABLE_SIZE(GOLDEN_CASES),
+                                             false);
 }
 END_TEST
 

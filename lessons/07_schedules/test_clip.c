@@ -56,14 +56,7 @@ _Static_assert(CLIP_GOLDEN_MAX_TENSORS <= GRADS_MAX_TENSORS, "a golden case fits
 /* Up to three tensors of up to four numbers, the total norm and the
  * gradients after clip_grad_norm_, worked out in double from clip.h's
  * equations: clip_coef = max_norm / (total + 1e-6), applied when below 1. */
-static const struct {
-    const char *name;
-    float max_norm, norm_type;
-    int count, numel[3];
-    float grad[3][4];
-    double total_norm;
-    double clipped[3][4];
-} BY_HAND[] = {
+static const ClipByHand BY_HAND[] = {
     /* ||(3, 4)|| = 5; 1/(5 + 1e-6) = 0.19999996, not quite 1/5. */
     {"(3, 4), max_norm 1", 1.0f, 2.0f, 1, {2}, {{3, 4}}, 5.0, {{3 / 5.000001, 4 / 5.000001}}},
     {"(3, 4), max_norm 10: 10/5 > 1, nothing to clip", 10.0f, 2.0f, 1, {2}, {{3, 4}}, 5.0, {{3, 4}}},
@@ -90,19 +83,7 @@ static const struct {
 
 START_TEST(test_clip_grad_norm_by_hand)
 {
-    Grads g;
-    const float *values[3] = {BY_HAND[_i].grad[0], BY_HAND[_i].grad[1], BY_HAND[_i].grad[2]};
-    grads_make_1d(&g, BY_HAND[_i].count, BY_HAND[_i].numel, values);
-    float total = clip_grad_norm_(&g.list, BY_HAND[_i].max_norm, BY_HAND[_i].norm_type);
-    char what[160];
-    snprintf(what, sizeof what, "%s: total_norm", BY_HAND[_i].name);
-    ck_assert_close_msg(what, total, BY_HAND[_i].total_norm, 0, HAND_RTOL);
-    for (int i = 0; i < BY_HAND[_i].count; i++)
-        for (int j = 0; j < BY_HAND[_i].numel[i]; j++) {
-            snprintf(what, sizeof what, "%s: grads[%d][%d]", BY_HAND[_i].name, i, j);
-            ck_assert_close_msg(what, g.grads[i]->data[j], BY_HAND[_i].clipped[i][j], 0, HAND_RTOL);
-        }
-    grads_free(&g);
+    check_clip_by_hand(clip_grad_norm_, &BY_HAND[_i], HAND_RTOL);
 }
 END_TEST
 

@@ -23,10 +23,7 @@ END_TEST
 
 START_TEST(test_program_flags_follow_the_rules)
 {
-    check_lesson_flags("10_memory");
-    /* check_lesson_flags refuses the bad --steps, --seed and --quick;
-     * the program trains no run of its own, so it has no --lr. */
-    assert_program_refuses("10_memory", "--lr=0.1", NULL, "--lr");
+    check_lesson_flags_without_training("10_memory");
 }
 END_TEST
 
@@ -157,7 +154,6 @@ END_TEST
 
 void add_program_tests(TCase *core, TCase *limits)
 {
-    tcase_add_test(core, test_program_smoke_run);
-    tcase_add_test(core, test_the_chapters_measurements);
-    tcase_add_test(limits, test_program_flags_follow_the_rules);
+    add_lesson_program_tests(core, limits, test_program_smoke_run, test_the_chapters_measurements,
+                             test_program_flags_follow_the_rules);
 }

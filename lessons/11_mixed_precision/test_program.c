@@ -94,7 +94,6 @@ END_TEST
 
 void add_program_tests(TCase *core, TCase *limits)
 {
-    tcase_add_test(core, test_program_smoke_run);
-    tcase_add_test(core, test_the_chapters_measurements);
-    tcase_add_test(limits, test_program_flags_follow_the_rules);
+    add_lesson_program_tests(core, limits, test_program_smoke_run, test_the_chapters_measurements,
+                             test_program_flags_follow_the_rules);
 }

@@ -141,9 +141,13 @@ static double largest_size(const GoldenZero *c, int t, size_t j)
 }
 
 /* Lesson 06's adamw_update in one process, whole tensors, on PyTorch's
- * averaged gradients: after[steps][numel]. */
-static void single_process(const GoldenZero *c, float after[MAX_STEPS][MAX_NUMEL])
+ * averaged gradients: the weights after each step, after[steps][numel] of
+ * a [MAX_STEPS][MAX_NUMEL] that is 0 elsewhere. Static (too large for the
+ * stack): the next call overwrites it. */
+static const float (*single_process(const GoldenZero *c))[MAX_NUMEL]
 {
+    static float after[MAX_STEPS][MAX_NUMEL];
+    memset(after, 0, sizeof after);
     float param[MAX_NUMEL], grad[MAX_NUMEL], m[MAX_NUMEL] = {0}, v[MAX_NUMEL] = {0}, vmax[MAX_NUMEL] = {0};
     memcpy(param, c->param, sizeof param);
     for (int t = 0; t < c->steps; t++) {
@@ -151,6 +155,7 @@ static void single_process(const GoldenZero *c, float after[MAX_STEPS][MAX_NUMEL
         adamw_update(param, grad, m, v, c->cfg.amsgrad ? vmax : NULL, c->numel, t + 1, &c->cfg);
         memcpy(after[t], param, sizeof param);
     }
+    return (const float (*)[MAX_NUMEL])after;
 }
 
 /* The case's model as named tensors in params[tensors] and grads[tensors]
@@ -230,9 +235,7 @@ START_TEST(test_zero_matches_pytorch)
     load_cases();
     for (int k = 0; k < case_count; k++) {
         const GoldenZero *c = &cases[k];
-        static float reference[MAX_STEPS][MAX_NUMEL];
-        memset(reference, 0, sizeof reference);
-        single_process(c, reference);
+        const float (*reference)[MAX_NUMEL] = single_process(c);
         for (int t = 0; t < c->steps; t++)
             for (size_t j = 0; j < c->numel; j++)
                 ck_assert_msg(fabs((double)reference[t][j] - c->expect[t][j]) <= GOLDEN_RTOL * largest_size(c, t, j),
@@ -244,7 +247,7 @@ START_TEST(test_zero_matches_pytorch)
             run.golden = c, run.stage = stage;
             run_golden(&run);
             for (int q = 0; q < c->world_size; q++)
-                ck_assert_msg(memcmp(run.after[q], reference, sizeof reference) == 0,
+                ck_assert_msg(memcmp(run.after[q], reference, sizeof run.after[q]) == 0,
                               "%s, stage %d, rank %d: not lesson 06's AdamW bit for bit", c->name, stage, q);
         }
     }
@@ -310,9 +313,7 @@ START_TEST(test_zero_adamw_matches_pytorch)
     load_cases();
     for (int k = 0; k < case_count; k++) {
         const GoldenZero *c = &cases[k];
-        static float reference[MAX_STEPS][MAX_NUMEL];
-        memset(reference, 0, sizeof reference);
-        single_process(c, reference);
+        const float (*reference)[MAX_NUMEL] = single_process(c);
         MemoryLedger ledger = {0};
         Tensor *params[MAX_TENSORS], *grads[MAX_TENSORS];
         ParamList list = golden_model(c, &ledger, params, grads);
