@@ -10,6 +10,7 @@
 #include "gpt.h"
 #include "momentum.h"
 #include "rmsprop.h"
+#include "rotated.h"
 
 static const SGDMomentumConfig MOMENTUM_09 = {.lr = 1e-3f, .momentum = 0.9f};
 
@@ -45,6 +46,16 @@ int race_sweeps(const RaceCourse *c, double factor, float *lrs, ContenderSweep *
     for (int o = 0; o < CONTENDERS; o++)
         s[o] = contender_sweep(c->p, o, c->run, c->starts, lrs, count, factor);
     return count;
+}
+
+void race_courses(int hidden, uint64_t seed, int max_steps, int per_decade, Run mlp,
+                  RaceCourse *out)
+{
+    out[0] = (RaceCourse){must(rotated_ravine_new(RACE_KAPPA, atan(1.0)), "out of memory"), -4, 3,
+                          per_decade, RACE_STARTS, {.steps = max_steps}};
+    out[1] = (RaceCourse){must(rosenbrock_new(), "out of memory"), -5, 1, per_decade, 1,
+                          {.steps = max_steps}};
+    out[2] = (RaceCourse){must_mlp(hidden, seed), -3, 0, per_decade / 2, 0, mlp};
 }
 
 void gpt_start_rms(Problem *p, uint64_t seed, int windows, double *rms)

@@ -6,6 +6,7 @@
  *   contender_sweep            one of them over a grid of learning rates:
  *                              its best, and its band of good ones
  *   RaceCourse, race_sweeps    the three on one problem of the race
+ *   race_courses               the race's three problems
  *   gpt_start_rms              the GPT's gradient at its start, block by block
  *   GptRun, gpt_run            a run on the GPT: its losses, and the sizes
  *                              of its gradients and steps block by block
@@ -64,6 +65,19 @@ typedef struct {
  * `factor` of each one's best; the grid into lrs. Returns the grid's size. */
 int race_sweeps(const RaceCourse *c, double factor, float *lrs /* [SWEEP_MAX] */,
                 ContenderSweep *s /* [CONTENDERS] */);
+
+/* The race's problems, each a RaceCourse into out[RACE_COURSES]: the
+ * ravine of chapters 3 and 4, kappa RACE_KAPPA, turned by 45 degrees,
+ * scored from RACE_STARTS starts over 10^-4 .. 10^3; Rosenbrock over
+ * 10^-5 .. 10^1; both at most max_steps, per_decade learning rates a
+ * decade. Then the digits MLP of `hidden` units from seed, scored by its
+ * final loss after mlp (its steps, batch and seeds) over 10^-3 .. 10^0,
+ * per_decade / 2 a decade. The caller frees each one's p. */
+#define RACE_COURSES 3
+#define RACE_KAPPA 100.0
+#define RACE_STARTS 4
+void race_courses(int hidden, uint64_t seed, int max_steps, int per_decade, Run mlp,
+                  RaceCourse *out /* [RACE_COURSES] */);
 
 #define GPT_BLOCKS_MAX 64   /* parameter tensors; the tiny GPT has 28 */
 #define GPT_LRS_MAX 4       /* learning rates tried per optimizer */

@@ -17,7 +17,6 @@
 #include "contenders.h"
 #include "experiment.h"
 #include "adam_measures.h"
-#include "rotated.h"
 #include "runs.h"
 
 static const OptionSpec FLAGS[] = {
@@ -111,10 +110,10 @@ static void uncorrected_mlp(Report *r, const LessonArgs *a)
             MlpEarly e = adam_mlp_early(p, (uint64_t)a->seed, lrs[k], c, steps, loss);
             table_row(t, lrs[k], c ? "yes" : "no", e.median[0], e.median[1], e.median[2], e.loss10,
                       e.loss100, e.final);
-            const double shown[5] = {e.median[0], e.median[1], e.loss10, e.loss100, e.final};
-            const char *what[5] = {"med1", "med10", "loss10", "loss100", "final"};
-            for (int w = 0; w < 5; w++)
-                report_value(r, value_name(r, "mlp_%s_lr%d_%s", c ? "corr" : "unc", k, what[w]), "%.3g", shown[w]);
+            report_values(r, value_tag(r, "%s_lr%d", c ? "corr" : "unc", k), (NamedValue[]){
+                {"mlp_%s_med1", "%.3g", e.median[0]}, {"mlp_%s_med10", "%.3g", e.median[1]},
+                {"mlp_%s_loss10", "%.3g", e.loss10}, {"mlp_%s_loss100", "%.3g", e.loss100},
+                {"mlp_%s_final", "%.3g", e.final}, {NULL}});
             if (k == 1) continue;   /* lr 0.01: in the table only */
             const char *styles[2][2] = {{"lines ls 2 dt 2", "lines ls 2"}, {"lines ls 4 dt 2", "lines ls 4"}};
             figure_trailing_means(fig, styles[k / 2][c], loss, steps, 10, "lr %g, %s",
@@ -261,24 +260,28 @@ static void state_bytes(Report *r)
 
 /* A learning rate is good when its score is within this factor of the best. */
 #define BAND_FACTOR 2.0
-/* The ravine of chapters 3 and 4, turned by 45 degrees, and its starts. */
-#define RACE_KAPPA 100.0
-#define RACE_STARTS 4
 
-/* A problem of the race (contenders.h) and how the table and its figure
- * name it. */
+/* How the table and the figures name each problem of the race, in
+ * race_courses' order (contenders.h). */
 typedef struct {
     const char *label, *tag, *score, *key;   /* key: where its figure's key goes */
-    RaceCourse race;
 } Course;
+#define STEPS_TO "steps to 10^{-6} of the start"
+static const Course COURSE[RACE_COURSES] = {
+    {"turned ravine", "ravine", STEPS_TO, "top right"},
+    {"Rosenbrock", "rosen", STEPS_TO, "top right"},
+    {"digits MLP", "mlp", "final training loss", "bottom left"},
+};
 
-/* Sweeps each contender on course c: its rows of the table, its values, its
- * figure; each one's best learning rate into best_lr. */
-static void race_course(Report *r, Table *t, const Course *c, double *best_lr /* [CONTENDERS] */)
+/* Sweeps each contender on the race's course `race`, named c: its rows of
+ * the table, its values, its figure; each one's best learning rate into
+ * best_lr. */
+static void race_course(Report *r, Table *t, const Course *c, const RaceCourse *race,
+                        double *best_lr /* [CONTENDERS] */)
 {
     float lrs[SWEEP_MAX];
     ContenderSweep sweeps[CONTENDERS];
-    int count = race_sweeps(&c->race, BAND_FACTOR, lrs, sweeps), starts = c->race.starts;
+    int count = race_sweeps(race, BAND_FACTOR, lrs, sweeps), starts = race->starts;
     Figure *fig = report_figure_set(r, value_name(r, "05_race_%s", c->tag),
                                     "set xlabel 'learning rate'\nset ylabel '%s'\nset logscale xy\n"
                                     "set format x '10^{%%L}'\nset xrange [%g:%g]\nset key %s\n",
@@ -325,24 +328,16 @@ static void race(Report *r, const LessonArgs *a)
     int max_steps = a->quick ? 2000 : 30000, per_decade = a->quick ? 2 : 8;
     Run mlp = {.steps = a->quick ? a->steps / 4 : a->steps, .batch = 32, .seed = (uint64_t)a->seed,
                .batch_seed = (uint64_t)a->seed};
-    const char *steps_to = "steps to 10^{-6} of the start";
-    Course courses[3] = {
-        {"turned ravine", "ravine", steps_to, "top right",
-         {must(rotated_ravine_new(RACE_KAPPA, atan(1.0)), "out of memory"), -4, 3, per_decade,
-          RACE_STARTS, {.steps = max_steps}}},
-        {"Rosenbrock", "rosen", steps_to, "top right",
-         {must(rosenbrock_new(), "out of memory"), -5, 1, per_decade, 1, {.steps = max_steps}}},
-        {"digits MLP", "mlp", "final training loss", "bottom left",
-         {must_mlp(MLP_HIDDEN, (uint64_t)a->seed), -3, 0, per_decade / 2, 0, mlp}},
-    };
+    RaceCourse races[RACE_COURSES];
+    race_courses(MLP_HIDDEN, (uint64_t)a->seed, max_steps, per_decade, mlp, races);
     const Column columns[] = {{"problem", "%s"}, {"optimizer", "%s"}, {"best lr", "%.3g"}, {"score\nsteps", "%.0f"},
                               {"\nloss", "%.1e"}, {"good band\nfrom", "%.3g"}, {"\nto", "%.4g"},
                               {"\ndecades", "%.2f"}, {NULL, NULL}};
     Table *t = table_begin(r, "race", "Each optimizer at its best learning rate, and its band of good ones", columns);
-    double best_lr[3][CONTENDERS];
-    for (int k = 0; k < 3; k++) {
-        race_course(r, t, &courses[k], best_lr[k]);
-        problem_free(courses[k].race.p);
+    double best_lr[RACE_COURSES][CONTENDERS];
+    for (int k = 0; k < RACE_COURSES; k++) {
+        race_course(r, t, &COURSE[k], &races[k], best_lr[k]);
+        problem_free(races[k].p);
     }
     race_notes(r, t, best_lr, max_steps, mlp);
     report_values(r, NULL, (NamedValue[]){

@@ -3,7 +3,7 @@
  * steady gradient, the digits MLP with its loss scaled or not corrected, the
  * first step coordinate by coordinate, the online problem, the state's
  * bytes) and the three contenders (contenders.h: their sweeps, the race's
- * courses, the GPT's runs and its blocks), worked by hand or against the
+ * courses and its problems, the GPT's runs and its blocks), worked by hand or against the
  * same runs made one at a time. Its tests join the lesson's suite through
  * add_measures_tests() (see test_lesson05.c). */
 #include <math.h>
@@ -341,6 +341,33 @@ START_TEST(test_race_sweeps_grid_and_scores)
 }
 END_TEST
 
+START_TEST(test_race_courses_and_their_grids)
+{
+    /* The turned ravine from RACE_STARTS starts, 10^-4 .. 10^3; Rosenbrock
+     * from one, 10^-5 .. 10^1; both at most max_steps. The MLP of 4 units
+     * scored by its final loss (no starts), at half the lrs a decade, with
+     * the mlp run as given. */
+    Run mlp = {.steps = 7, .batch = 32, .seed = 2, .batch_seed = 2};
+    RaceCourse c[RACE_COURSES];
+    race_courses(4, 2, 300, 4, mlp, c);
+    ck_assert(c[0].lo == -4 && c[0].hi == 3 && c[0].per_decade == 4 && c[0].starts == RACE_STARTS);
+    ck_assert(c[1].lo == -5 && c[1].hi == 1 && c[1].per_decade == 4 && c[1].starts == 1);
+    ck_assert(c[0].run.steps == 300 && c[1].run.steps == 300 && c[0].run.optimizer == NULL);
+    ck_assert(c[2].lo == -3 && c[2].hi == 0 && c[2].per_decade == 2 && c[2].starts == 0);
+    ck_assert(c[2].run.steps == 7 && c[2].run.batch == 32 && c[2].run.seed == 2);
+    ck_assert_int_eq(paramlist_numel(&c[0].p->params), 2);
+    ck_assert_str_eq(c[1].p->name, "rosenbrock");
+    ck_assert_int_eq(paramlist_numel(&c[2].p->params), 64 * 4 + 4 + 4 * 10 + 10);
+    /* turned 45 degrees: the gradient at (1, 0) has both coordinates */
+    float g[2];
+    c[0].p->reset(c[0].p, 1);
+    paramlist_set(&c[0].p->params, (const float[]){1, 0});
+    gradient_into(c[0].p, NULL, 0, g);
+    ck_assert(g[0] != 0 && g[1] != 0);
+    for (int k = 0; k < RACE_COURSES; k++) problem_free(c[k].p);
+}
+END_TEST
+
 START_TEST(test_gpt_race_against_best_runs)
 {
     /* The small GPT, 3 steps: one lr for momentum, 10^(-3/2); one for
@@ -502,6 +529,7 @@ void add_measures_tests(TCase *core, TCase *limits)
     tcase_add_test(core, test_mlp_early_against_the_optimizer);
     tcase_add_test(core, test_state_bytes_by_hand);
     tcase_add_test(core, test_race_sweeps_grid_and_scores);
+    tcase_add_test(core, test_race_courses_and_their_grids);
     tcase_add_test(core, test_gpt_race_against_best_runs);
     tcase_add_test(core, test_gpt_blocks_by_hand);
     tcase_add_exit_test(limits, test_state_bytes_of_too_many_tensors_stops_the_program, 1);

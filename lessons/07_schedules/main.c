@@ -48,24 +48,20 @@ static Run mlp_run(const LessonArgs *a, const OptimizerSpec *spec, float lr, int
 
 /* ---- 1. every schedule's curve ------------------------------------------------ */
 
-#define CURVE_STEPS 1000
-#define CURVE_WARMUP 100
-#define CURVE_LR 1e-3
-#define SCHEDULES 5
-
-static const char *const CURVE_LABELS[SCHEDULES] = {"LinearLR", "CosineAnnealingLR", "OneCycleLR", "SequentialLR",
-                                                    "nanoGPT"};
+/* The schedules of schedule_curves (schedules_measures.h), in its order. */
+static const char *const CURVE_LABELS[CURVE_SCHEDULES] = {"LinearLR", "CosineAnnealingLR",
+                                                          "OneCycleLR", "SequentialLR", "nanoGPT"};
 
 /* Each schedule's lr at some steps, and the values the prose quotes of it. */
-static void landmark_table(Report *r, double lr[][CURVE_STEPS])
+static void landmark_table(Report *r, const double lr[][CURVE_STEPS])
 {
-    const char *tags[SCHEDULES] = {"linear", "cosine", "onecycle", "sequential", "nanogpt"};
+    const char *tags[CURVE_SCHEDULES] = {"linear", "cosine", "onecycle", "sequential", "nanogpt"};
     const int at[] = {0, 50, 100, 500, 800, 999};
     const Column columns[] = {{"schedule", "%s"}, {"step 0", "%.2e"}, {"50", "%.2e"}, {"100", "%.2e"},
                               {"500", "%.2e"}, {"800", "%.2e"}, {"999", "%.2e"}, {NULL, NULL}};
     Table *t = table_begin(r, "schedule_landmarks", "The lr of each schedule at some steps (lr 1e-3)", columns);
-    for (int k = 0; k < SCHEDULES; k++) {
-        double *x = lr[k];
+    for (int k = 0; k < CURVE_SCHEDULES; k++) {
+        const double *x = lr[k];
         table_row(t, CURVE_LABELS[k], x[at[0]], x[at[1]], x[at[2]], x[at[3]], x[at[4]], x[at[5]]);
         report_values(r, tags[k], (NamedValue[]){
             {"sched_%s_first", "%.3g", x[0]}, {"sched_%s_at_100", "%.3g", x[100]},
@@ -73,7 +69,8 @@ static void landmark_table(Report *r, double lr[][CURVE_STEPS])
             {NULL}});
     }
     table_note(t, "the lr in effect for step t + 1 (scheduler.step() after each optimizer step).");
-    table_note(t, "LinearLR: from lr/100 over %d steps; CosineAnnealingLR: T_max 800; OneCycleLR:", CURVE_WARMUP);
+    table_note(t, "LinearLR: from lr/100 over %d steps; CosineAnnealingLR: T_max %d; OneCycleLR:",
+               CURVE_WARMUP, CURVE_TMAX);
     table_note(t, "max_lr 1e-3 over %d steps; SequentialLR: LinearLR for %d steps, then a cosine to", CURVE_STEPS,
                CURVE_WARMUP);
     table_note(t, "0 at %d; nanoGPT: warmup_iters %d, lr_decay_iters %d, min_lr 1e-4", CURVE_STEPS, CURVE_WARMUP,
@@ -83,22 +80,18 @@ static void landmark_table(Report *r, double lr[][CURVE_STEPS])
 
 static void schedules(Report *r)
 {
-    Schedule s[SCHEDULES] = {linear_warmup(CURVE_LR, CURVE_WARMUP),
-                             cosine_annealing(CURVE_LR, 800),   /* run past its T_max */
-                             one_cycle(CURVE_LR, CURVE_STEPS, true),
-                             warmup_then_cosine(CURVE_LR, CURVE_WARMUP, CURVE_STEPS),
-                             nanogpt_schedule(CURVE_LR, CURVE_WARMUP, CURVE_STEPS, CURVE_LR / 10)};
-    double lr[SCHEDULES][CURVE_STEPS], momentum[CURVE_STEPS];
-    for (int k = 0; k < SCHEDULES; k++) schedule_curve(&s[k], CURVE_STEPS, lr[k], k == 2 ? momentum : NULL);
-    double drift = closed_form_drift(&s[1], lr[1], CURVE_STEPS);
+    ScheduleCurves c;
+    schedule_curves(&c);
+    const double (*lr)[CURVE_STEPS] = c.lr, *momentum = c.momentum;
     landmark_table(r, lr);
 
     Figure *fig = step_figure(r, "07_schedules", "learning rate", CURVE_STEPS,
                               "set yrange [0:1.5e-3]\nset format y '%.1t{/Symbol \\264}10^{%T}'\n"
                               "set key top right maxrows 3 font ',9'\n");
     figure_size(fig, 5.5, 3.6);
-    const char *styles[SCHEDULES] = {"lines ls 1", "lines ls 2", "lines ls 3", "lines ls 5 dt 2", "lines ls 6 dt 4"};
-    for (int k = 0; k < SCHEDULES; k++)
+    const char *styles[CURVE_SCHEDULES] = {"lines ls 1", "lines ls 2", "lines ls 3",
+                                           "lines ls 5 dt 2", "lines ls 6 dt 4"};
+    for (int k = 0; k < CURVE_SCHEDULES; k++)
         figure_curve(fig, styles[k], lr[k], 0, CURVE_STEPS - 1, "%s", CURVE_LABELS[k]);
     figure_close(fig);
     Figure *mom = step_figure(r, "07_onecycle_momentum", "momentum (Adam: beta1)", CURVE_STEPS,
@@ -110,9 +103,11 @@ static void schedules(Report *r)
     int peak = index_of_max(lr[2], CURVE_STEPS);
     report_values(r, NULL, (NamedValue[]){
         {"sched_lr", "%g", CURVE_LR}, {"sched_steps", "%d", CURVE_STEPS}, {"sched_warmup", "%d", CURVE_WARMUP},
-        {"sched_cosine_tmax", "%d", 800}, {"sched_cosine_at_tmax", "%.3g", lr[1][800]},
+        {"sched_cosine_tmax", "%d", CURVE_TMAX},
+        {"sched_cosine_at_tmax", "%.3g", lr[1][CURVE_TMAX]},
         {"sched_cosine_back_up", "%.3g", lr[1][CURVE_STEPS - 1] / CURVE_LR},   /* the share of lr it is back at */
-        {"sched_cosine_at_2tmax", "%.3g", schedule_lr(&s[1], 1600)}, {"sched_cosine_drift", "%.1e", drift},
+        {"sched_cosine_at_2tmax", "%.3g", c.cosine_at_2tmax},
+        {"sched_cosine_drift", "%.1e", c.drift},
         {"sched_onecycle_momentum_first", "%.3g", momentum[0]}, {"sched_onecycle_momentum_peak", "%.3g", momentum[peak]},
         {"sched_onecycle_momentum_last", "%.3g", momentum[CURVE_STEPS - 1]}, {"sched_linear_at_50", "%.3g", lr[0][50]},
         {"sched_nanogpt_at_99", "%.3g", lr[4][99]}, {NULL}});
@@ -120,9 +115,9 @@ static void schedules(Report *r)
 
 /* ---- 2. the same AdamW run under six schedules ---------------------------------- */
 
-#define MLP_SCHEDULES 6
 #define MLP_FIGURE_SCHEDULES 5   /* the figure leaves out OneCycleLR's fixed-beta1 twin */
 
+/* The schedules of schedule_mlp_runs (schedules_measures.h), in its order. */
 static const char *const MLP_LABELS[MLP_SCHEDULES] = {"constant", "step (x0.1 each third)", "cosine",
                                                       "warm-up + cosine", "OneCycleLR", "OneCycleLR, beta1 0.9"};
 static const char *const MLP_TAGS[MLP_SCHEDULES] = {"constant", "step", "cosine", "warmup_cosine", "onecycle",
@@ -152,13 +147,9 @@ static void schedules_mlp_table(Report *r, const TraceSeeds *runs, int steps, in
 static void schedules_mlp(Report *r, const LessonArgs *a, Problem *p)
 {
     const int steps = mlp_steps(a), seeds = a->quick ? 1 : 3, warmup = steps / 20;
-    Schedule cos = cosine_annealing(MLP_LR, steps), warm = warmup_then_cosine(MLP_LR, warmup, steps);
-    Schedule cycle = one_cycle(MLP_LR, steps, true), cycle_lr_only = one_cycle(MLP_LR, steps, false);
-    const Recipe recipes[MLP_SCHEDULES] = {{0}, {.step_size = steps / 3, .gamma = 0.1}, {.schedule = &cos},
-                                           {.schedule = &warm}, {.schedule = &cycle}, {.schedule = &cycle_lr_only}};
     TraceSeeds runs[MLP_SCHEDULES];
     Run run = mlp_run(a, &ADAMW_SPEC, MLP_LR, steps);
-    int diverged = trace_recipes_seeds(p, run, recipes, MLP_SCHEDULES, seeds, runs);
+    int diverged = schedule_mlp_runs(p, run, warmup, seeds, runs);
     if (diverged >= 0) fail("AdamW diverged on the MLP under the %s schedule", MLP_TAGS[diverged]);
     schedules_mlp_table(r, runs, steps, seeds, warmup);
 
@@ -206,12 +197,10 @@ static void warmup(Report *r, const LessonArgs *a, Problem *p)
     Table *t = table_begin(r, "warmup", "AdamW's first 100 steps on the MLP, with and without warm-up", columns);
     table_header(t, 6, "loss after\n%d steps", WARMUP_STEPS);
     Trace tr[WARMUP_LRS][2];   /* [lr][warmed up] */
-    for (int k = 0; k < WARMUP_LRS; k++) {
-        Schedule s = linear_warmup(WARMUP_LR[k], WARMUP_ITERS);
-        const Recipe rc[2] = {{0}, {.schedule = &s}};
-        trace_recipes(p, mlp_run(a, &ADAMW_SPEC, WARMUP_LR[k], WARMUP_STEPS), rc, 2, tr[k]);
+    Run run = mlp_run(a, &ADAMW_SPEC, 0, WARMUP_STEPS);   /* at each of WARMUP_LR */
+    warmup_traces(p, run, WARMUP_LR, WARMUP_LRS, WARMUP_ITERS, tr);
+    for (int k = 0; k < WARMUP_LRS; k++)
         for (int w = 0; w < 2; w++) warmup_row(r, t, p, k, w, &tr[k][w]);
-    }
     table_note(t, "the digits MLP (n = %d parameters), batch %d; highest loss: the largest batch loss",
                (int)paramlist_numel(&p->params), MLP_BATCH);
     table_note(t, "of steps 2..%d over step 1's; warm-up: LinearLR from lr/100 over %d steps. Adam's",
@@ -295,14 +284,11 @@ static void clipping_row(Report *r, Table *t, int o, int k, const Trace *tr, int
 static void clipping(Report *r, const LessonArgs *a, Problem *p)
 {
     clip_example(r);
-    const OptimizerSpec *specs[2] = {&SGD_SPEC, &ADAMW_SPEC};
-    const float lrs[2] = {SGD_LR, MLP_LR};
     const int steps = mlp_steps(a), heavy[HEAVY_COUNT] = {0, 500, 1000};
-    Recipe heavy_data = {.heavy = heavy, .heavy_count = HEAVY_COUNT, .heavy_weight = HEAVY_WEIGHT};
-    Recipe rc[3] = {{0}, heavy_data, heavy_data};   /* clean, heavy, heavy and clipped */
-    rc[2].max_norm = CLIP_NORM;
-    Trace tr[2][3];                                 /* [optimizer][recipe] */
-    for (int o = 0; o < 2; o++) trace_recipes(p, mlp_run(a, specs[o], lrs[o], steps), rc, 3, tr[o]);
+    const Run runs[2] = {mlp_run(a, &SGD_SPEC, SGD_LR, steps),
+                         mlp_run(a, &ADAMW_SPEC, MLP_LR, steps)};
+    Trace tr[2][3];   /* [optimizer][clean, heavy, heavy and clipped] */
+    clipping_traces(p, runs, heavy, HEAVY_COUNT, HEAVY_WEIGHT, CLIP_NORM, tr);
     const Column columns[] = {{"optimizer", "%s"}, {"data", "%s"}, {"clip", "%s"}, {"final\nloss", "%.3g"},
                               {"test\naccuracy", "%.1f"}, {"highest\nloss", "%.3g"},
                               {"||g||\nmedian", "%.3g"}, {"\nlargest", "%.3g"}, {"steps\nclipped", "%.1f%%"},
@@ -399,7 +385,6 @@ static void accumulation(Report *r, const LessonArgs *a, Problem *p)
 
 /* ---- 6. "the loss became NaN": what train()'s guard finds ----------------------- */
 
-#define NAN_CASES 3
 #define POISONED 700   /* one training image gets a NaN pixel, */
 #define NAN_PIXEL 36   /* this one */
 
@@ -410,51 +395,45 @@ static void nan_guard(Report *r, const LessonArgs *a, Problem *mlp)
     const char *causes[] = {"-", "bad data", "exploding gradients", "learning rate too high"};
     const char *tags[NAN_CASES] = {"lr", "exploding", "data"};
     const DivergenceCause right[NAN_CASES] = {CAUSE_LR, CAUSE_EXPLODING, CAUSE_DATA};
-    Problem *ravine = must(ravine_new(2, 10), "out of memory"), *banana = must(rosenbrock_new(), "out of memory");
-    Problem *problems[NAN_CASES] = {ravine, banana, mlp};
-    const uint64_t seed = (uint64_t)a->seed;
-    const Run runs[NAN_CASES] = {{.optimizer = &SGD_SPEC, .lr = 2.5f, .seed = seed},
-                                 {.optimizer = &SGD_SPEC, .lr = 0.01f, .seed = seed},
-                                 {.optimizer = &ADAMW_SPEC, .lr = MLP_LR, .batch = MLP_BATCH, .seed = seed}};
-    Divergence d[NAN_CASES];
-    d[0] = diagnose_divergence(ravine, runs[0], 2000);
-    d[1] = diagnose_divergence(banana, runs[1], 2000);
-    d[2] = diagnose_nan_pixel(mlp, runs[2], POISONED, NAN_PIXEL, 2000);
+    NanCase c[NAN_CASES];   /* the cases of NAN_LABELS, in its order */
+    nan_cases(mlp, mlp_run(a, &ADAMW_SPEC, MLP_LR, 0), POISONED, NAN_PIXEL, 2000, c);
     const Column columns[] = {{"case", "%s"}, {"problem", "%s"}, {"optimizer", "%s"}, {"lr", "%g"},
                               {"stopped\nat step", "%d"}, {"cause found", "%s"}, {NULL, NULL}};
     Table *t = table_begin(r, "nan_guard", "Three ways to a NaN, and what the training loop says", columns);
     for (int k = 0; k < NAN_CASES; k++) {
-        table_row(t, NAN_LABELS[k], problems[k]->name, d[k].optimizer, (double)runs[k].lr, d[k].stopped_at,
-                  causes[d[k].cause]);
-        report_value(r, value_name(r, "nan_%s_step", tags[k]), "%d", d[k].stopped_at);
-        report_value(r, value_name(r, "nan_%s_cause_right", tags[k]), "%s", d[k].cause == right[k] ? "yes" : "no");
+        const Divergence *d = &c[k].d;
+        table_row(t, NAN_LABELS[k], c[k].problem, d->optimizer, (double)c[k].lr, d->stopped_at,
+                  causes[d->cause]);
+        report_value(r, value_name(r, "nan_%s_step", tags[k]), "%d", d->stopped_at);
+        report_value(r, value_name(r, "nan_%s_cause_right", tags[k]), "%s",
+                     d->cause == right[k] ? "yes" : "no");
     }
     table_note(t, "what train() adds to its message (\"lower the learning rate, clip the gradients,");
     table_note(t, "or check the data for NaN/Inf\") when asked to diagnose (TrainConfig.diagnose):");
     for (int k = 0; k < NAN_CASES; k++) {
         table_note(t, "%s:", NAN_LABELS[k]);
-        table_note_wrapped(t, "  ", d[k].diagnosis, 86);
+        table_note_wrapped(t, "  ", c[k].d.diagnosis, 86);
     }
     table_note(t, "ravine: kappa 10, L = 1 (stable below lr 2); rosenbrock from (-1.2, 1); the MLP with");
     table_note(t, "pixel %d of training example %d set to NaN; at most 2000 steps", NAN_PIXEL,
                POISONED);
     table_end(t);
     report_value(r, "nan_poisoned_example", "%d", POISONED);
-    problem_free(ravine), problem_free(banana);
 }
 
 /* ---- 7. the tiny GPT: warm-up and the schedules ---------------------------------- */
 
 #define GPT_LR 1e-2f    /* above chapter 5's best (3e-3), where the start is rough */
-#define GPT_RUNS 4
 #define GPT_EARLY 100
 
-static const char *const GPT_LABELS[GPT_RUNS] = {"constant", "warm-up, then constant", "cosine", "warm-up + cosine"};
+/* The schedules of gpt_schedule_traces (schedules_measures.h), in its order. */
+static const char *const GPT_LABELS[GPT_SCHEDULES] = {"constant", "warm-up, then constant",
+                                                       "cosine", "warm-up + cosine"};
 
 /* Run k's row of the table and its values: its end, and its first `early` steps. */
 static void gpt_row(Report *r, Table *t, int k, const Trace *tr, const Problem *p, int early)
 {
-    const char *tags[GPT_RUNS] = {"constant", "warmup", "cosine", "warmup_cosine"};
+    const char *tags[GPT_SCHEDULES] = {"constant", "warmup", "cosine", "warmup_cosine"};
     EarlySteps e = early_steps(tr, early);
     table_row(t, GPT_LABELS[k], tr->end_loss, tr->end_loss - p->min_loss, e.end_loss, e.largest);
     report_values(r, tags[k], (NamedValue[]){
@@ -475,8 +454,9 @@ static void gpt_figures(Report *r, const Trace *tr, const Problem *p, int steps,
     figure_close(fig);
 
     Figure *all = step_figure(r, "07_gpt_schedules", y_label, steps, "set key top right\n");
-    const char *styles[GPT_RUNS] = {"lines ls 8", "lines ls 2", "lines ls 1", "lines ls 3 dt 2"};
-    for (int k = 0; k < GPT_RUNS; k++)
+    const char *styles[GPT_SCHEDULES] = {"lines ls 8", "lines ls 2", "lines ls 1",
+                                         "lines ls 3 dt 2"};
+    for (int k = 0; k < GPT_SCHEDULES; k++)
         figure_window_means(all, styles[k], tr[k].loss, window, steps / window, "%s", GPT_LABELS[k]);
     figure_hline(all, "lines ls 8 dt 2", 0, steps, p->min_loss, "the floor");
     figure_close(all);
@@ -486,20 +466,16 @@ static void gpt(Report *r, const LessonArgs *a)
 {
     Problem *p = must_gpt(a->quick, (uint64_t)a->seed);
     const int steps = a->quick ? 24 : 300, early = steps < GPT_EARLY ? steps : GPT_EARLY, warm = steps / 6;
-    ParamGrouping groups = {2, {"decay", "no_decay"}, decay_group, {0.1f, 0.0f}};
     Run run = {.optimizer = &ADAMW_SPEC, .lr = GPT_LR, .steps = steps, .batch = 16, .seed = (uint64_t)a->seed,
-               .batch_seed = (uint64_t)a->seed, .groups = &groups};
-    Schedule linear = linear_warmup(GPT_LR, warm), cos = cosine_annealing(GPT_LR, steps);
-    Schedule both = warmup_then_cosine(GPT_LR, warm, steps);
-    const Recipe recipes[GPT_RUNS] = {{0}, {.schedule = &linear}, {.schedule = &cos}, {.schedule = &both}};
+               .batch_seed = (uint64_t)a->seed};
     const Column columns[] = {{"schedule", "%s"}, {"validation\nloss", "%.4f"}, {"above the\nfloor", "%.4f"},
                               {"early steps\nloss at the end", "%.3f"}, {"\nlargest ||update||", "%.3f"},
                               {NULL, NULL}};
     Table *t = table_begin(r, "gpt", "AdamW on the tiny GPT at lr 0.01 under four schedules", columns);
-    Trace tr[GPT_RUNS];
-    int diverged = trace_recipes(p, run, recipes, GPT_RUNS, tr);
+    Trace tr[GPT_SCHEDULES];
+    int diverged = gpt_schedule_traces(p, run, warm, 0.1f, tr);
     if (diverged >= 0) fail("AdamW diverged on the GPT (%s)", GPT_LABELS[diverged]);
-    for (int k = 0; k < GPT_RUNS; k++) gpt_row(r, t, k, &tr[k], p, early);
+    for (int k = 0; k < GPT_SCHEDULES; k++) gpt_row(r, t, k, &tr[k], p, early);
     table_note(t, "%d steps of %d windows from the same start and batches, weight decay 0.1 on the", steps, run.batch);
     table_note(t, "matrices; warm-up: LinearLR from lr/100 over %d steps; cosine: to 0 at step %d. The", warm, steps);
     table_note(t, "floor, the lowest loss any model can reach: %.4f nats per character. Early steps:", p->min_loss);
@@ -511,7 +487,7 @@ static void gpt(Report *r, const LessonArgs *a)
         {"gpt_lr", "%g", GPT_LR}, {"gpt_steps", "%d", steps}, {"gpt_warmup", "%d", warm}, {"gpt_early", "%d", early},
         {"gpt_batch", "%d", run.batch}, {"gpt_floor", "%.3f", p->min_loss}, {"gpt_start_loss", "%.3f", tr[0].loss[0]},
         {"gpt_window", "%d", window}, {NULL}});
-    for (int k = 0; k < GPT_RUNS; k++) trace_free(&tr[k]);
+    for (int k = 0; k < GPT_SCHEDULES; k++) trace_free(&tr[k]);
     problem_free(p);
 }
 

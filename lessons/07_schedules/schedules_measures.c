@@ -10,6 +10,7 @@
 #include "accumulate.h"
 #include "clip.h"
 #include "experiment.h"
+#include "sgd.h"
 
 Schedule nanogpt_schedule(double lr, int warmup_iters, int lr_decay_iters, double min_lr)
 {
@@ -168,4 +169,80 @@ int decay_group(const Tensor *param)
 {
     bool embedding = strcmp(param->name, "wte.weight") == 0 || strcmp(param->name, "wpe.weight") == 0;
     return param->ndim == 2 && !embedding ? 0 : 1;
+}
+
+void schedule_curves(ScheduleCurves *c)
+{
+    Schedule s[CURVE_SCHEDULES] = {
+        linear_warmup(CURVE_LR, CURVE_WARMUP),
+        cosine_annealing(CURVE_LR, CURVE_TMAX),   /* run past its T_max */
+        one_cycle(CURVE_LR, CURVE_STEPS, true),
+        warmup_then_cosine(CURVE_LR, CURVE_WARMUP, CURVE_STEPS),
+        nanogpt_schedule(CURVE_LR, CURVE_WARMUP, CURVE_STEPS, CURVE_LR / 10),
+    };
+    for (int k = 0; k < CURVE_SCHEDULES; k++)
+        schedule_curve(&s[k], CURVE_STEPS, c->lr[k], k == CURVE_ONECYCLE ? c->momentum : NULL);
+    c->drift = closed_form_drift(&s[CURVE_COSINE], c->lr[CURVE_COSINE], CURVE_STEPS);
+    c->cosine_at_2tmax = schedule_lr(&s[CURVE_COSINE], 2 * CURVE_TMAX);
+}
+
+int schedule_mlp_runs(Problem *p, Run run, int warmup, int seeds, TraceSeeds *runs)
+{
+    const int steps = run.steps;
+    const double lr = run.lr;
+    Schedule cos = cosine_annealing(lr, steps), warm = warmup_then_cosine(lr, warmup, steps);
+    Schedule cycle = one_cycle(lr, steps, true), cycle_lr_only = one_cycle(lr, steps, false);
+    const Recipe recipes[MLP_SCHEDULES] = {{0}, {.step_size = steps / 3, .gamma = 0.1},
+                                           {.schedule = &cos}, {.schedule = &warm},
+                                           {.schedule = &cycle}, {.schedule = &cycle_lr_only}};
+    return trace_recipes_seeds(p, run, recipes, MLP_SCHEDULES, seeds, runs);
+}
+
+void warmup_traces(Problem *p, Run run, const float *lrs, int count, int iters, Trace (*tr)[2])
+{
+    for (int k = 0; k < count; k++) {
+        Schedule s = linear_warmup(lrs[k], iters);
+        const Recipe rc[2] = {{0}, {.schedule = &s}};
+        run.lr = lrs[k];
+        trace_recipes(p, run, rc, 2, tr[k]);
+    }
+}
+
+void clipping_traces(Problem *p, const Run *runs, const int *heavy, int count, double weight,
+                     float max_norm, Trace (*tr)[3])
+{
+    Recipe heavy_data = {.heavy = heavy, .heavy_count = count, .heavy_weight = weight};
+    Recipe rc[3] = {{0}, heavy_data, heavy_data};   /* clean, heavy, heavy and clipped */
+    rc[2].max_norm = max_norm;
+    for (int o = 0; o < 2; o++) trace_recipes(p, runs[o], rc, 3, tr[o]);
+}
+
+void nan_cases(Problem *digits, Run digits_run, int example, int pixel, int max_steps, NanCase *out)
+{
+    Problem *ravine = must(ravine_new(2, 10), "out of memory");
+    Problem *banana = must(rosenbrock_new(), "out of memory");
+    Problem *problems[NAN_CASES] = {ravine, banana, digits};
+    const Run runs[NAN_CASES] = {{.optimizer = &SGD_SPEC, .lr = 2.5f, .seed = digits_run.seed},
+                                 {.optimizer = &SGD_SPEC, .lr = 0.01f, .seed = digits_run.seed},
+                                 {.optimizer = digits_run.optimizer, .lr = digits_run.lr,
+                                  .batch = digits_run.batch, .seed = digits_run.seed}};
+    out[0].d = diagnose_divergence(ravine, runs[0], max_steps);
+    out[1].d = diagnose_divergence(banana, runs[1], max_steps);
+    out[2].d = diagnose_nan_pixel(digits, runs[2], example, pixel, max_steps);
+    for (int k = 0; k < NAN_CASES; k++) {
+        snprintf(out[k].problem, sizeof out[k].problem, "%s", problems[k]->name);
+        out[k].lr = runs[k].lr;
+    }
+    problem_free(ravine), problem_free(banana);
+}
+
+int gpt_schedule_traces(Problem *p, Run run, int warm, float decay, Trace *tr)
+{
+    ParamGrouping groups = {2, {"decay", "no_decay"}, decay_group, {decay, 0.0f}};
+    run.groups = &groups;
+    Schedule linear = linear_warmup(run.lr, warm), cos = cosine_annealing(run.lr, run.steps);
+    Schedule both = warmup_then_cosine(run.lr, warm, run.steps);
+    const Recipe recipes[GPT_SCHEDULES] = {{0}, {.schedule = &linear}, {.schedule = &cos},
+                                           {.schedule = &both}};
+    return trace_recipes(p, run, recipes, GPT_SCHEDULES, tr);
 }

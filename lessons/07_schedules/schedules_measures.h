@@ -25,7 +25,18 @@
  *   Divergence,          train() with its diagnosis on, run until the loss is
  *   diagnose_divergence, not finite: on a problem as it is, or on the digits
  *   diagnose_nan_pixel   with a NaN in one image
- *   decay_group          chapter 6's grouping: decay the matrices only */
+ *   decay_group          chapter 6's grouping: decay the matrices only
+ *
+ * and the runs of the program's sections, each made here and measured
+ * there:
+ *
+ *   ScheduleCurves,      section 1: the five schedules' curves
+ *   schedule_curves
+ *   schedule_mlp_runs    section 2: AdamW on the MLP under six schedules
+ *   warmup_traces        section 3: the first steps with and without warm-up
+ *   clipping_traces      section 4: clean data, heavy examples, clipped
+ *   NanCase, nan_cases   section 6: three runs to a NaN, diagnosed
+ *   gpt_schedule_traces  section 7: the tiny GPT under four schedules */
 #ifndef LESSON_SCHEDULES_MEASURES_H
 #define LESSON_SCHEDULES_MEASURES_H
 
@@ -159,5 +170,75 @@ Divergence diagnose_nan_pixel(Problem *digits, Run run, int example, int pixel, 
  * 1, "no_decay", the rest (biases, LayerNorm gains) and the embeddings wte
  * and wpe, as chapter 6 groups them (minGPT's grouping). */
 int decay_group(const Tensor *param);
+
+/* ---- the runs of the program's sections ---- */
+
+/* Section 1: the chapter's five schedules at CURVE_LR over CURVE_STEPS
+ * steps. LinearLR from lr/100 over CURVE_WARMUP steps; CosineAnnealingLR
+ * with T_max CURVE_TMAX, run past it; OneCycleLR over the steps;
+ * SequentialLR, the warm-up then a cosine to 0 at the last step; nanoGPT's,
+ * warmup_iters CURVE_WARMUP, lr_decay_iters CURVE_STEPS, min_lr lr/10. */
+#define CURVE_SCHEDULES 5
+#define CURVE_STEPS 1000
+#define CURVE_WARMUP 100
+#define CURVE_TMAX 800
+#define CURVE_LR 1e-3
+enum { CURVE_LINEAR, CURVE_COSINE, CURVE_ONECYCLE, CURVE_SEQUENTIAL, CURVE_NANOGPT };
+
+typedef struct {
+    double lr[CURVE_SCHEDULES][CURVE_STEPS];   /* schedule_curve of each, in the order above */
+    double momentum[CURVE_STEPS];              /* OneCycleLR's */
+    double drift;                              /* the cosine's closed_form_drift */
+    double cosine_at_2tmax;                    /* the cosine's lr at step 2 T_max: back at lr */
+} ScheduleCurves;
+
+void schedule_curves(ScheduleCurves *c);
+
+/* Section 2: run (AdamW's, its lr the peak of every schedule) under six
+ * schedules over run.steps, from `seeds` starts each (trace_recipes_seeds)
+ * into runs: constant; StepLR, x0.1 each third; a cosine to 0; a warm-up of
+ * `warmup` steps from lr/100, then the cosine (SequentialLR); OneCycleLR;
+ * OneCycleLR with beta1 fixed (cycle_momentum=False). Returns the first
+ * that diverged, or -1. */
+#define MLP_SCHEDULES 6
+int schedule_mlp_runs(Problem *p, Run run, int warmup, int seeds,
+                      TraceSeeds *runs /* [MLP_SCHEDULES] */);
+
+/* Section 3: run at each learning rate of lrs[count], without warm-up
+ * (tr[k][0]) and with LinearLR from lr/100 over `iters` steps (tr[k][1]),
+ * all from run's start and batches (trace_free each). */
+void warmup_traces(Problem *p, Run run, const float *lrs /* [count] */, int count, int iters,
+                   Trace (*tr)[2] /* [count] */);
+
+/* Section 4: each of runs[2] on clean data (tr[o][0]), with the examples
+ * heavy[count] weighted `weight` in the loss (tr[o][1]), and the same with
+ * clip_grad_norm_(max_norm) before each step (tr[o][2]) (trace_free each). */
+void clipping_traces(Problem *p, const Run *runs /* [2] */, const int *heavy /* [count] */,
+                     int count, double weight, float max_norm, Trace (*tr)[3] /* [2] */);
+
+/* Section 6: three runs to a NaN, each as train() diagnoses it
+ * (diagnose_divergence), at most max_steps, each from digits_run's seed:
+ * SGD at lr 2.5 on the ravine of kappa 10 (stable below lr 2), SGD at lr
+ * 0.01 on Rosenbrock from (-1.2, 1), and digits_run (its optimizer, lr and
+ * batch) on the digits model `digits` with pixel `pixel` of training
+ * example `example` set to NaN (diagnose_nan_pixel). */
+#define NAN_CASES 3
+typedef struct {
+    char problem[32];   /* the problem's name */
+    float lr;           /* the run's */
+    Divergence d;
+} NanCase;
+
+void nan_cases(Problem *digits, Run digits_run, int example, int pixel, int max_steps,
+               NanCase *out /* [NAN_CASES] */);
+
+/* Section 7: run (AdamW's on the tiny GPT, weight decay `decay` on its
+ * matrices, decay_group) under four schedules into tr (trace_free each):
+ * constant; LinearLR from lr/100 over `warm` steps, then constant; a cosine
+ * to 0 at run.steps; the warm-up, then the cosine (SequentialLR). Returns
+ * the first that diverged, or -1. */
+#define GPT_SCHEDULES 4
+int gpt_schedule_traces(Problem *p, Run run, int warm, float decay,
+                        Trace *tr /* [GPT_SCHEDULES] */);
 
 #endif

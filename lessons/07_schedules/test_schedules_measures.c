@@ -6,7 +6,8 @@
  * clippings of a plain vector, one batch's gradient whole and as
  * micro-batches, how far two sets of parameters are apart and runs compared
  * by it, train()'s diagnosis of a run on the ravine and of one on a NaN
- * pixel, and the decay grouping. Its tests join the lesson's suite through
+ * pixel, the decay grouping, and the runs of the program's sections
+ * against the same runs made here. Its tests join the lesson's suite through
  * add_measures_tests() (see test_lesson07.c). */
 #include <math.h>
 #include <stdlib.h>
@@ -412,6 +413,167 @@ START_TEST(test_decay_group_by_name_and_rank)
 }
 END_TEST
 
+/* Two traces of the same run: the same lr and batch loss at every step,
+ * the same steps and end. */
+static void assert_same_trace(const Trace *a, const Trace *b, int steps)
+{
+    ck_assert_int_eq(a->steps_done, b->steps_done);
+    for (int t = 0; t < steps; t++) {
+        ck_assert_double_eq(a->lr[t], b->lr[t]);
+        ck_assert_double_eq(a->loss[t], b->loss[t]);
+    }
+    ck_assert_double_eq(a->end_loss, b->end_loss);
+}
+
+START_TEST(test_schedule_curves_are_the_five_schedules)
+{
+    /* Each curve is schedule_curve of its schedule made here; the cosine
+     * is at 0 at T_max = 800, climbs back to (1 + cos(pi 999/800)) / 2 =
+     * 0.145 of lr by step 999 and to lr at 2 T_max, and drifts from its
+     * closed form by rounding only. */
+    static ScheduleCurves c;
+    schedule_curves(&c);
+    Schedule s[CURVE_SCHEDULES] = {
+        linear_warmup(CURVE_LR, CURVE_WARMUP), cosine_annealing(CURVE_LR, CURVE_TMAX),
+        one_cycle(CURVE_LR, CURVE_STEPS, true),
+        warmup_then_cosine(CURVE_LR, CURVE_WARMUP, CURVE_STEPS),
+        nanogpt_schedule(CURVE_LR, CURVE_WARMUP, CURVE_STEPS, CURVE_LR / 10)};
+    static double lr[CURVE_STEPS], momentum[CURVE_STEPS];
+    for (int k = 0; k < CURVE_SCHEDULES; k++) {
+        schedule_curve(&s[k], CURVE_STEPS, lr, momentum);
+        for (int t = 0; t < CURVE_STEPS; t++) ck_assert_double_eq(c.lr[k][t], lr[t]);
+        if (k == CURVE_ONECYCLE)
+            for (int t = 0; t < CURVE_STEPS; t++) ck_assert_double_eq(c.momentum[t], momentum[t]);
+    }
+    ck_assert_double_eq(c.lr[CURVE_LINEAR][0], CURVE_LR / 100);
+    ck_assert(c.lr[CURVE_COSINE][CURVE_TMAX] < 1e-12);
+    ck_assert_double_eq_tol(c.lr[CURVE_COSINE][CURVE_STEPS - 1] / CURVE_LR, 0.145, 1e-3);
+    ck_assert_double_eq_tol(c.cosine_at_2tmax, CURVE_LR, 1e-12);
+    double drift = closed_form_drift(&s[CURVE_COSINE], c.lr[CURVE_COSINE], CURVE_STEPS);
+    ck_assert_double_eq(c.drift, drift);
+    ck_assert(c.drift > 0 && c.drift < 1e-9);
+}
+END_TEST
+
+START_TEST(test_schedule_mlp_runs_are_the_six_recipes)
+{
+    /* 6 steps at lr 0.1: each of the six runs is trace_seeds of its recipe
+     * made here, from 2 starts. */
+    Problem *p = must_mlp(4, 3);
+    Run run = small_run(0.1f, 6);
+    run.optimizer = &ADAMW_SPEC;
+    TraceSeeds runs[MLP_SCHEDULES];
+    ck_assert_int_eq(schedule_mlp_runs(p, run, 2, 2, runs), -1);
+    Schedule cos = cosine_annealing(0.1f, 6), warm = warmup_then_cosine(0.1f, 2, 6);
+    Schedule cycle = one_cycle(0.1f, 6, true), fixed = one_cycle(0.1f, 6, false);
+    const Recipe recipes[MLP_SCHEDULES] = {{0}, {.step_size = 2, .gamma = 0.1}, {.schedule = &cos},
+                                           {.schedule = &warm}, {.schedule = &cycle},
+                                           {.schedule = &fixed}};
+    for (int k = 0; k < MLP_SCHEDULES; k++) {
+        TraceSeeds alone = trace_seeds(p, run, &recipes[k], 2);
+        ck_assert_double_eq(runs[k].loss.mean, alone.loss.mean);
+        ck_assert_double_eq(runs[k].test.low, alone.test.low);
+        for (int t = 0; t < 6; t++) ck_assert_double_eq(runs[k].curve[t], alone.curve[t]);
+        free(alone.curve), free(runs[k].curve);
+    }
+    problem_free(p);
+}
+END_TEST
+
+START_TEST(test_warmup_and_clipping_traces_one_at_a_time)
+{
+    /* warmup_traces: at each lr, the run without warm-up and the run with
+     * LinearLR over 3 steps, whose first lr is lr / 100. clipping_traces:
+     * each optimizer on clean data, with the first batch's first example
+     * weighted 10^4, and that clipped at 1. Each is trace_run alone. */
+    Problem *p = must_mlp(4, 3);
+    const float lrs[2] = {0.01f, 0.1f};
+    Trace warm[2][2];
+    warmup_traces(p, small_run(0, 5), lrs, 2, 3, warm);
+    for (int k = 0; k < 2; k++) {
+        Schedule s = linear_warmup(lrs[k], 3);
+        const Recipe rc[2] = {{0}, {.schedule = &s}};
+        ck_assert_double_eq_tol(warm[k][1].lr[0] / (lrs[k] / 100.0), 1, 1e-6);   /* in float */
+        for (int w = 0; w < 2; w++) {
+            Trace alone = trace_run(p, small_run(lrs[k], 5), &rc[w], NULL);
+            assert_same_trace(&warm[k][w], &alone, 5);
+            trace_free(&alone), trace_free(&warm[k][w]);
+        }
+    }
+    int first[8];
+    first_batch(p, first);
+    Run runs[2] = {small_run(0.1f, 4), small_run(0.01f, 4)};
+    runs[1].optimizer = &ADAMW_SPEC;
+    Trace clip[2][3];
+    clipping_traces(p, runs, first, 1, 1e4, 1.0f, clip);
+    Recipe heavy = {.heavy = first, .heavy_count = 1, .heavy_weight = 1e4}, clipped = heavy;
+    clipped.max_norm = 1.0f;
+    const Recipe rc[3] = {{0}, heavy, clipped};
+    for (int o = 0; o < 2; o++)
+        for (int k = 0; k < 3; k++) {
+            Trace alone = trace_run(p, runs[o], &rc[k], NULL);
+            assert_same_trace(&clip[o][k], &alone, 4);
+            ck_assert_int_eq(clip[o][k].clipped, alone.clipped);
+            trace_free(&alone), trace_free(&clip[o][k]);
+        }
+    problem_free(p);
+}
+END_TEST
+
+START_TEST(test_nan_cases_are_the_three_diagnoses)
+{
+    /* The ravine's and Rosenbrock's cases are diagnose_divergence of those
+     * runs made here; the digits' is diagnose_nan_pixel of the run given. */
+    Problem *p = must_mlp(4, 3);
+    Run run = small_run(0.1f, 2000);
+    NanCase c[NAN_CASES];
+    nan_cases(p, run, 700, 36, 2000, c);
+    ck_assert_str_eq(c[0].problem, "ravine");
+    ck_assert_str_eq(c[1].problem, "rosenbrock");
+    ck_assert_str_eq(c[2].problem, p->name);
+    ck_assert(c[0].lr == 2.5f && c[1].lr == 0.01f && c[2].lr == 0.1f);
+    Problem *ravine = must(ravine_new(2, 10), "out of memory");
+    Problem *banana = must(rosenbrock_new(), "out of memory");
+    Divergence d[NAN_CASES] = {
+        diagnose_divergence(ravine, (Run){.optimizer = &SGD_SPEC, .lr = 2.5f, .seed = 3}, 2000),
+        diagnose_divergence(banana, (Run){.optimizer = &SGD_SPEC, .lr = 0.01f, .seed = 3}, 2000),
+        diagnose_nan_pixel(p, run, 700, 36, 2000)};
+    for (int k = 0; k < NAN_CASES; k++) {
+        ck_assert_int_eq(c[k].d.stopped_at, d[k].stopped_at);
+        ck_assert_int_eq(c[k].d.cause, d[k].cause);
+        ck_assert_str_eq(c[k].d.optimizer, d[k].optimizer);
+        ck_assert_str_eq(c[k].d.diagnosis, d[k].diagnosis);
+    }
+    ck_assert_int_eq(c[0].d.cause, CAUSE_LR);
+    ck_assert_int_eq(c[2].d.cause, CAUSE_DATA);
+    problem_free(ravine), problem_free(banana), problem_free(p);
+}
+END_TEST
+
+START_TEST(test_gpt_schedule_traces_are_the_four_recipes)
+{
+    /* On the quick GPT, 4 steps of AdamW at lr 0.01, the matrices decayed
+     * at 0.1: each run is trace_run of its recipe made here. */
+    Problem *p = must_gpt(true, 1);
+    Run run = {.optimizer = &ADAMW_SPEC, .lr = 0.01f, .steps = 4, .batch = 2, .seed = 1,
+               .batch_seed = 1};
+    Trace tr[GPT_SCHEDULES];
+    ck_assert_int_eq(gpt_schedule_traces(p, run, 2, 0.1f, tr), -1);
+    ParamGrouping groups = {2, {"decay", "no_decay"}, decay_group, {0.1f, 0.0f}};
+    run.groups = &groups;
+    Schedule linear = linear_warmup(0.01f, 2), cos = cosine_annealing(0.01f, 4);
+    Schedule both = warmup_then_cosine(0.01f, 2, 4);
+    const Recipe rc[GPT_SCHEDULES] = {{0}, {.schedule = &linear}, {.schedule = &cos},
+                                      {.schedule = &both}};
+    for (int k = 0; k < GPT_SCHEDULES; k++) {
+        Trace alone = trace_run(p, run, &rc[k], NULL);
+        assert_same_trace(&tr[k], &alone, 4);
+        trace_free(&alone), trace_free(&tr[k]);
+    }
+    problem_free(p);
+}
+END_TEST
+
 void add_measures_tests(TCase *core, TCase *limits)
 {
     tcase_add_test(core, test_nanogpt_schedule_by_hand);
@@ -430,6 +592,11 @@ void add_measures_tests(TCase *core, TCase *limits)
     tcase_add_test(core, test_diagnose_divergence_on_the_ravine);
     tcase_add_test(core, test_diagnose_nan_pixel_stops_at_its_batch);
     tcase_add_test(core, test_decay_group_by_name_and_rank);
+    tcase_add_test(core, test_schedule_curves_are_the_five_schedules);
+    tcase_add_test(core, test_schedule_mlp_runs_are_the_six_recipes);
+    tcase_add_test(core, test_warmup_and_clipping_traces_one_at_a_time);
+    tcase_add_test(core, test_nan_cases_are_the_three_diagnoses);
+    tcase_add_test(core, test_gpt_schedule_traces_are_the_four_recipes);
     tcase_add_exit_test(limits, test_diagnose_divergence_of_a_stable_run_stops_the_program, 1);
     tcase_add_exit_test(limits, test_diagnose_nan_pixel_needs_the_digits, 1);
 }

@@ -140,6 +140,12 @@ Trace clip_run(Problem *p, Run run, ClipRun c, const char *const *names, Watch *
     return watch_matrices(p, run, names, 2, w);
 }
 
+void clip_runs(Problem *p, Run run, const ClipRun *c, int count, const char *const *names,
+               Trace *tr, Watch (*w)[2])
+{
+    for (int k = 0; k < count; k++) tr[k] = clip_run(p, run, c[k], names, w[k]);
+}
+
 ClipOutcome clip_outcome(const Trace *tr, const Watch *w)
 {
     int steps = tr->steps_done;   /* a run that diverged stopped early: its steps only */
@@ -147,6 +153,29 @@ ClipOutcome clip_outcome(const Trace *tr, const Watch *w)
                      .highest = tr->loss[index_of_max(tr->loss, steps)]};
     for (int k = 0; k < 2; k++) o.largest[k] = watch_largest_rms(&w[k], steps);
     return o;
+}
+
+Run compared_run(Run base, const Compared *c)
+{
+    base.optimizer = c->spec, base.config = c->config, base.lr = c->lr;
+    return base;
+}
+
+void compare_seeds(Problem *p, Run base, const Compared *runs, int count, int seeds,
+                   TraceSeeds *out)
+{
+    for (int k = 0; k < count; k++)
+        out[k] = trace_seeds(p, compared_run(base, &runs[k]), &(Recipe){0}, seeds);
+}
+
+void compare_traces(Problem *p, Run base, const Compared *runs, int count, int watched,
+                    const char *const *names, int watches, Watch *w, Trace *tr)
+{
+    for (int k = 0; k < count; k++) {
+        Run run = compared_run(base, &runs[k]);
+        if (k == watched) tr[k] = watch_matrices(p, run, names, watches, w);
+        else tr[k] = watched_run(p, run, NULL, 0);
+    }
 }
 
 int sweep_failed(const Sweep *s, double guess)

@@ -15,7 +15,11 @@
  *   watch_steps_over
  *   beta2_at                     Adafactor's beta2_t at a beta2_decay
  *   ClipRun, clip_run,           Adafactor's first steps at a beta2_decay and d,
- *   ClipOutcome, clip_outcome    and how large their updates and losses grew
+ *   clip_runs, ClipOutcome,      and how large their updates and losses grew
+ *   clip_outcome
+ *   Compared, compared_run,      the runs of a comparison, each an optimizer at
+ *   compare_seeds,               a learning rate: from several starts, or one
+ *   compare_traces               start with one of them watched
  *   sweep_failed                 the lrs of a sweep that ended no better than a guess
  *   ledger_state_bytes,          the state an optimizer allocates, as the memory
  *   StateBytes, state_bytes,     ledger counts it: AdamW's and Adafactor's of some
@@ -103,6 +107,12 @@ typedef struct {
 Trace clip_run(Problem *p, Run run, ClipRun c, const char *const *names /* [2] */,
                Watch *w /* [2] */);
 
+/* clip_run of each of c[count] into tr[count], its watches into w[count]
+ * (the caller frees them, and the Traces). */
+void clip_runs(Problem *p, Run run, const ClipRun *c /* [count] */, int count,
+               const char *const *names /* [2] */, Trace *tr /* [count] */,
+               Watch (*w)[2] /* [count] */);
+
 /* How large a clip_run's updates and losses grew. */
 typedef struct {
     double largest[2];   /* the largest RMS(U) of each watched matrix */
@@ -112,6 +122,33 @@ typedef struct {
 
 /* Over the steps tr took, of the watches w[2] that saw them. */
 ClipOutcome clip_outcome(const Trace *tr, const Watch *w /* [2] */);
+
+/* A run of a comparison, on the MLP or the GPT: an optimizer at a learning
+ * rate and a config (NULL: its defaults), and how the tables and the
+ * values name it. */
+typedef struct {
+    const char *label, *tag;
+    const OptimizerSpec *spec;
+    const void *config;
+    float lr;
+} Compared;
+
+/* base (its steps, batch, start and batches) with c's optimizer, config
+ * and lr. */
+Run compared_run(Run base, const Compared *c);
+
+/* compared_run of each of runs[count] from `seeds` starts (trace_seeds, no
+ * recipe) into out[count] (the caller frees each curve). */
+void compare_seeds(Problem *p, Run base, const Compared *runs /* [count] */, int count, int seeds,
+                   TraceSeeds *out /* [count] */);
+
+/* compared_run of each of runs[count] into tr[count] (trace_free each):
+ * run `watched` on p's matrices names[watches] watched into w[watches]
+ * (watch_matrices; watch_free each), the others plain (watched_run with no
+ * watch). */
+void compare_traces(Problem *p, Run base, const Compared *runs /* [count] */, int count,
+                    int watched, const char *const *names /* [watches] */, int watches,
+                    Watch *w /* [watches] */, Trace *tr /* [count] */);
 
 /* How many learning rates of a sweep ended with a score not below `guess`
  * (a failed or diverged run among them): for a final loss on 10 classes,

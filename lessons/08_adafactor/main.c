@@ -213,24 +213,15 @@ static void sweep(Report *r, const LessonArgs *a, Problem *p, float best[2])
 
 #define COMPARED 4
 
-/* A row of a comparison, on the MLP or the GPT: an optimizer at a learning
- * rate (and a config; NULL: its defaults). */
-typedef struct {
-    const char *label, *tag;
-    const OptimizerSpec *spec;
-    const void *config;
-    float lr;
-} Compared;
-
 /* The first start's batch losses of each row, smoothed over windows. */
 static void compare_figure(Report *r, const Compared *rows /* [COMPARED] */,
-                           double *const *curve /* [COMPARED][steps] */, int steps)
+                           const TraceSeeds *runs /* [COMPARED] */, int steps)
 {
     int window = steps >= 50 ? steps / 50 : 1;
     Figure *fig = loss_figure(r, "08_compare_mlp", "set key bottom left\n");
     const char *styles[COMPARED] = {"lines ls 1 dt 2", "lines ls 1", "lines ls 2 dt 2", "lines ls 2"};
     for (int k = 0; k < COMPARED; k++)
-        figure_window_means(fig, styles[k], curve[k], window, steps / window, "%s, lr %.3g",
+        figure_window_means(fig, styles[k], runs[k].curve, window, steps / window, "%s, lr %.3g",
                             k < 2 ? "AdamW" : "Adafactor", rows[k].lr);
     figure_close(fig);
 }
@@ -246,15 +237,14 @@ static void compare_mlp(Report *r, const LessonArgs *a, Problem *p, const float 
         {"Adafactor, PyTorch's lr", "adafactor_default", &ADAFACTOR_SPEC, NULL,
          ADAFACTOR_DEFAULTS.lr},
         {"Adafactor, the sweep's best", "adafactor_best", &ADAFACTOR_SPEC, NULL, best[1]}};
-    double *curve[COMPARED], mean_loss[COMPARED];
+    TraceSeeds runs[COMPARED];
+    compare_seeds(p, mlp_run(a, NULL, 0, steps), rows, COMPARED, seeds, runs);
     const Column columns[] = {{"optimizer", "%s"}, {"lr", "%.3g"}, {"final\nloss", "%.2g"},
                               {"test accuracy\nmean", "%.1f"}, {"\nlowest", "%.1f"}, {"\nhighest", "%.1f"},
                               {NULL, NULL}};
     Table *t = table_begin(r, "compare_mlp", "AdamW and Adafactor on the digits MLP", columns);
     for (int k = 0; k < COMPARED; k++) {
-        TraceSeeds runs = trace_seeds(p, mlp_run(a, rows[k].spec, rows[k].lr, steps), &(Recipe){0}, seeds);
-        Spread l = runs.loss, te = runs.test;
-        curve[k] = runs.curve, mean_loss[k] = l.mean;
+        Spread l = runs[k].loss, te = runs[k].test;
         table_row(t, rows[k].label, (double)rows[k].lr, l.mean, te.mean, te.low, te.high);
         report_values(r, rows[k].tag, (NamedValue[]){{"cmp_%s_lr", "%.3g", rows[k].lr},
                                                      {"cmp_%s_loss", "%.2g", l.mean}, {"cmp_%s_test", "%.1f", te.mean},
@@ -265,11 +255,14 @@ static void compare_mlp(Report *r, const LessonArgs *a, Problem *p, const float 
                seeds, seeds > 1 ? "s" : "");
     table_note(t, "accuracy in percent");
     table_end(t);
-    compare_figure(r, rows, curve, steps);
+    compare_figure(r, rows, runs, steps);
     report_values(r, NULL, (NamedValue[]){{"cmp_steps", "%d", steps}, {"cmp_seeds", "%d", seeds},
-                                          {"cmp_default_ratio", "%.2g", mean_loss[0] / mean_loss[2]},
-                                          {"cmp_best_ratio", "%.2g", mean_loss[1] / mean_loss[3]}, {NULL}});
-    for (int k = 0; k < COMPARED; k++) free(curve[k]);
+                                          {"cmp_default_ratio", "%.2g",
+                                           runs[0].loss.mean / runs[2].loss.mean},
+                                          {"cmp_best_ratio", "%.2g",
+                                           runs[1].loss.mean / runs[3].loss.mean},
+                                          {NULL}});
+    for (int k = 0; k < COMPARED; k++) free(runs[k].curve);
 }
 
 /* ---- 4. update clipping over the first steps ------------------------------------- */
@@ -332,27 +325,29 @@ static void clipping(Report *r, const LessonArgs *a, Problem *p)
     Figure *loss = loss_figure(r, "08_clipping_loss", "set key top left\n");
     fprintf(figure_commands(loss), "set xrange [0:%d]\n", steps);
     const char *styles[4] = {"lines ls 1", "lines ls 1 dt 2", "lines ls 2", "lines ls 2 dt 2"};
-    double start_loss = NAN;
+    Trace tr[CLIP_RUNS];
+    Watch w[CLIP_RUNS][2];
+    clip_runs(p, mlp_run(a, &ADAFACTOR_SPEC, 0, steps), CLIP, CLIP_RUNS, MLP_MATRICES, tr, w);
     for (int k = 0; k < CLIP_RUNS; k++) {
-        Watch w[2];
-        Trace tr = clip_run(p, mlp_run(a, &ADAFACTOR_SPEC, 0, steps), CLIP[k], MLP_MATRICES, w);
-        start_loss = tr.loss[0];   /* the same start and first batch in every run */
-        clip_row(t, r, k, &tr, w);
-        if (CLIP[k].lr == 1) {   /* the figures show the runs at lr 1 */
-            const char *how = isinf(CLIP[k].d) ? "no clipping" : "d = 1";
-            figure_curve(rms, styles[k - 2], w[0].u_rms, 1, steps, "β_2 decay %g, %s", CLIP[k].decay, how);
-            figure_curve(loss, styles[k - 2], tr.loss, 0, steps - 1, "β_2 decay %g, %s", CLIP[k].decay, how);
-        }
-        watch_free(&w[0]), watch_free(&w[1]), trace_free(&tr);
+        clip_row(t, r, k, &tr[k], w[k]);
+        if (CLIP[k].lr != 1) continue;   /* the figures show the runs at lr 1 */
+        const char *how = isinf(CLIP[k].d) ? "no clipping" : "d = 1";
+        figure_curve(rms, styles[k - 2], w[k][0].u_rms, 1, steps, "β_2 decay %g, %s", CLIP[k].decay,
+                     how);
+        figure_curve(loss, styles[k - 2], tr[k].loss, 0, steps - 1, "β_2 decay %g, %s",
+                     CLIP[k].decay, how);
     }
     clip_table_end(t, steps);
     figure_hline(rms, "lines ls 8 dt 3", 1, steps, 1.0, "d = 1");
     figure_close(rms), figure_close(loss);
     report_values(r, NULL, (NamedValue[]){{"clip_steps", "%d", steps}, {"clip_slow_decay", "%g", SLOW_DECAY},
-                                           {"clip_start_loss", "%.3g", start_loss},
+                                           /* the same start and first batch in every run */
+                                           {"clip_start_loss", "%.3g", tr[CLIP_RUNS - 1].loss[0]},
                                            {"clip_slow_beta2_10", "%.3f", beta2_at(SLOW_DECAY, 10)},
                                            {"clip_beta2_10", "%.3f", beta2_at(PYTORCH_DECAY, 10)},
                                            {NULL}});
+    for (int k = 0; k < CLIP_RUNS; k++)
+        watch_free(&w[k][0]), watch_free(&w[k][1]), trace_free(&tr[k]);
 }
 
 /* ---- 5. the step size: the paper, PyTorch, Hugging Face ---------------------------- */
@@ -399,11 +394,12 @@ static void step_sizes(Report *r)
 static void estimate_figure(Report *r, const Watch *mlp /* [2] */, int mlp_steps, const Watch *gpt /* [GPT_WATCHED] */,
                             int gpt_steps)
 {
-    Figure *fig = report_figure(r, "08_estimate");
+    Figure *fig = report_figure_set(r, "08_estimate", "set xlabel 'step'\n"
+                                    "set ylabel '||V - v|| / ||v||'\nset logscale x\n"
+                                    "set xrange [1:%d]\nset yrange [0:1]\n"
+                                    "set key outside right noenhanced\n",
+                                    mlp_steps > gpt_steps ? mlp_steps : gpt_steps);
     figure_size(fig, 6.5, 3.4);
-    fprintf(figure_commands(fig), "set xlabel 'step'\nset ylabel '||V - v|| / ||v||'\nset logscale x\n"
-                                  "set xrange [1:%d]\nset yrange [0:1]\nset key outside right noenhanced\n",
-            mlp_steps > gpt_steps ? mlp_steps : gpt_steps);
     for (int k = 0; k < 2; k++)
         figure_log_curve(fig, k ? "lines ls 2 lw 2.5" : "lines ls 1 lw 2.5", mlp[k].v_error, mlp_steps, "MLP %s",
                          mlp[k].name);
@@ -429,20 +425,14 @@ static void gpt_figure(Report *r, const Compared *runs /* [GPT_RUNS] */,
     figure_close(fig);
 }
 
-/* Each run of runs[GPT_RUNS] into tr[GPT_RUNS] and a row of the table;
- * Adafactor at PyTorch's defaults (run 2) watched in w[GPT_WATCHED]. */
-static void gpt_table(Report *r, const LessonArgs *a, Problem *p,
-                      const Compared *runs /* [GPT_RUNS] */, int steps,
-                      Watch *w /* [GPT_WATCHED] */, Trace *tr /* [GPT_RUNS] */)
+/* A row of the table for each run of runs[GPT_RUNS], ended as tr[GPT_RUNS]. */
+static void gpt_table(Report *r, const Problem *p, const Compared *runs /* [GPT_RUNS] */,
+                      const Trace *tr /* [GPT_RUNS] */, int steps)
 {
     const Column columns[] = {{"optimizer", "%s"}, {"lr", "%g"}, {"validation\nloss", "%.4f"},
                               {"above the\nfloor", "%.4f"}, {NULL, NULL}};
     Table *t = table_begin(r, "gpt", "AdamW and Adafactor on the tiny GPT", columns);
     for (int k = 0; k < GPT_RUNS; k++) {
-        Run run = {.optimizer = runs[k].spec, .config = runs[k].config, .lr = runs[k].lr, .steps = steps,
-                   .batch = GPT_BATCH, .seed = (uint64_t)a->seed, .batch_seed = (uint64_t)a->seed};
-        if (k == 2) tr[k] = watch_matrices(p, run, GPT_MATRICES, GPT_WATCHED, w);
-        else tr[k] = watched_run(p, run, NULL, 0);
         table_row(t, runs[k].label, (double)runs[k].lr, tr[k].end_loss, tr[k].end_loss - p->min_loss);
         report_values(r, runs[k].tag, (NamedValue[]){{"gpt_%s_val", "%.3f", tr[k].end_loss},
                                                      {"gpt_%s_gap", "%.3f", tr[k].end_loss - p->min_loss},
@@ -467,8 +457,11 @@ static void gpt(Report *r, const LessonArgs *a, Problem *p, const Watch mlp_watc
         {"AdamW, beta1 = 0", "adamw_no_momentum", &ADAMW_SPEC, &no_momentum, 3e-3f},
         {"Adafactor", "adafactor", &ADAFACTOR_SPEC, NULL, ADAFACTOR_DEFAULTS.lr},
         {"Adafactor", "adafactor_big", &ADAFACTOR_SPEC, NULL, 0.1f}};
-    Trace tr[GPT_RUNS];
-    gpt_table(r, a, p, runs, steps, w, tr);
+    Trace tr[GPT_RUNS];   /* Adafactor at PyTorch's defaults (run 2) watched in w */
+    Run base = {.steps = steps, .batch = GPT_BATCH, .seed = (uint64_t)a->seed,
+                .batch_seed = (uint64_t)a->seed};
+    compare_traces(p, base, runs, GPT_RUNS, 2, GPT_MATRICES, GPT_WATCHED, w, tr);
+    gpt_table(r, p, runs, tr, steps);
     gpt_figure(r, runs, tr, steps, window, p->min_loss);
     estimate_table(r, "estimate_gpt", "Adafactor's estimate against the whole second moment: the GPT", "est_gpt",
                    w, GPT_WATCHED, steps);

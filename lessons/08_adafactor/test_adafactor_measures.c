@@ -1,6 +1,7 @@
 /* test_adafactor_measures.c - what lesson 08's program measures (adafactor_measures.h): the
  * watch on Adafactor's estimate, the runs with watches on named matrices and
- * on one example, the RMS of its updates and the clipping runs, beta2_t, the
+ * on one example, the RMS of its updates and the clipping runs, the runs of
+ * a comparison (from several starts, or one of them watched), beta2_t, the
  * failed learning rates of a sweep, the state bytes of AdamW and Adafactor,
  * the relative step rho_t. Values are worked by hand, or the same run is
  * made by hand (watch_new, watched_run) and compared. Its tests join the
@@ -239,6 +240,66 @@ START_TEST(test_clip_run_is_the_run_at_its_settings)
 }
 END_TEST
 
+START_TEST(test_clip_runs_are_clip_run_one_at_a_time)
+{
+    /* Each run of clip_runs is clip_run of its ClipRun alone: the same
+     * losses and RMS(U). */
+    Problem *p = must_mlp(32, 3);
+    Run run = mlp_run(0, 3, 16);
+    const ClipRun c[2] = {{0.01f, -0.8, 1}, {1, -3, INFINITY}};
+    Trace tr[2];
+    Watch w[2][2];
+    clip_runs(p, run, c, 2, MLP_MATRICES, tr, w);
+    for (int k = 0; k < 2; k++) {
+        Watch alone_w[2];
+        Trace alone = clip_run(p, run, c[k], MLP_MATRICES, alone_w);
+        for (int t = 0; t < 3; t++) ck_assert(tr[k].loss[t] == alone.loss[t]);
+        for (int t = 1; t <= 3; t++) ck_assert(w[k][1].u_rms[t] == alone_w[1].u_rms[t]);
+        watch_free(&alone_w[0]), watch_free(&alone_w[1]), trace_free(&alone);
+        watch_free(&w[k][0]), watch_free(&w[k][1]), trace_free(&tr[k]);
+    }
+    problem_free(p);
+}
+END_TEST
+
+START_TEST(test_compared_runs_from_several_starts_and_watched)
+{
+    /* compared_run takes its optimizer, config and lr from the row and the
+     * rest from base. compare_seeds is trace_seeds of each row's run;
+     * compare_traces is watched_run of each, the watched one's the run of
+     * watch_matrices. */
+    AdamWConfig no_momentum = ADAMW_DEFAULTS;
+    no_momentum.betas[0] = 0.0;
+    const Compared rows[2] = {{"AdamW", "adamw", &ADAMW_SPEC, &no_momentum, 3e-3f},
+                              {"Adafactor", "adafactor", &ADAFACTOR_SPEC, NULL, 0.01f}};
+    Run base = {.steps = 3, .batch = 8, .seed = 3, .batch_seed = 5};
+    Run run = compared_run(base, &rows[0]);
+    ck_assert(run.optimizer == &ADAMW_SPEC && run.config == &no_momentum && run.lr == 3e-3f);
+    ck_assert(run.steps == 3 && run.batch == 8 && run.seed == 3 && run.batch_seed == 5);
+    Problem *p = must_mlp(32, 3);
+    TraceSeeds seeds[2];
+    compare_seeds(p, base, rows, 2, 2, seeds);
+    Watch w[2];
+    Trace tr[2];
+    compare_traces(p, base, rows, 2, 1, MLP_MATRICES, 2, w, tr);
+    for (int k = 0; k < 2; k++) {
+        TraceSeeds alone = trace_seeds(p, compared_run(base, &rows[k]), &(Recipe){0}, 2);
+        ck_assert(seeds[k].loss.mean == alone.loss.mean && seeds[k].test.high == alone.test.high);
+        for (int t = 0; t < 3; t++) ck_assert(seeds[k].curve[t] == alone.curve[t]);
+        Trace plain = watched_run(p, compared_run(base, &rows[k]), NULL, 0);
+        for (int t = 0; t < 3; t++) ck_assert(tr[k].loss[t] == plain.loss[t]);
+        ck_assert(tr[k].end_loss == plain.end_loss);
+        free(alone.curve), free(seeds[k].curve), trace_free(&plain);
+    }
+    Watch by_hand[2];
+    Trace watched = watch_matrices(p, compared_run(base, &rows[1]), MLP_MATRICES, 2, by_hand);
+    for (int t = 1; t <= 3; t++) ck_assert(w[0].v_error[t] == by_hand[0].v_error[t]);
+    for (int k = 0; k < 2; k++) watch_free(&w[k]), watch_free(&by_hand[k]), trace_free(&tr[k]);
+    trace_free(&watched);
+    problem_free(p);
+}
+END_TEST
+
 START_TEST(test_clip_outcome_by_hand)
 {
     /* A run that stopped after 4 steps: batch losses before steps 1..4 and
@@ -312,6 +373,8 @@ void add_measures_tests(TCase *core, TCase *limits)
     tcase_add_test(limits, test_rms_over_the_steps_by_hand);
     tcase_add_test(core, test_watch_matrices_is_watch_new_then_watched_run);
     tcase_add_test(core, test_clip_run_is_the_run_at_its_settings);
+    tcase_add_test(core, test_clip_runs_are_clip_run_one_at_a_time);
+    tcase_add_test(core, test_compared_runs_from_several_starts_and_watched);
     tcase_add_test(core, test_layer_state_bytes_by_hand);
     tcase_add_test(core, test_rho_worst_by_hand);
     tcase_add_test(limits, test_beta2_at_by_hand);

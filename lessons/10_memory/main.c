@@ -222,37 +222,14 @@ static const char *const VARIANT_TAG[VARIANTS] = {"adam", "bnb", "forced", "line
 static const char *const VARIANT_STYLE[VARIANTS] = {"linespoints ls 1 pt 7", "lines ls 2 dt 2 lw 2",
                                                     "linespoints ls 3 pt 9", "linespoints ls 4 pt 11"};
 
-/* The runs of one model, one job a variant (and a start): the base run, and
- * for the GPT's curves how often the validation loss is measured. */
-typedef struct {
-    Problem *p;
-    Run base;
-    int every, points;
-} Jobs;
-
-/* out: the losses [points], then the state bytes, the steps done, the
- * largest |step| / lr and the share of 8-bit elements with v = 0, m != 0. */
-#define GPT_EXTRA 4
-
-static void gpt_job(int k, void *ctx, double *out)
-{
-    const Jobs *jobs = ctx;
-    Variant v;
-    Run run = variant_run(k, jobs->base, &v);
-    Watched8bit w = run_8bit_watched(jobs->p, run, jobs->every, gpt_validation_loss, out);
-    double *extra = out + jobs->points;
-    extra[0] = (double)run_state_bytes(jobs->p, run), extra[1] = w.done, extra[2] = w.largest;
-    extra[3] = w.v_zero_share;
-}
-
 static void gpt_curves(Report *r, const LessonArgs *a, Problem *gpt)
 {
     const int steps = a->quick ? 20 : GPT_STEPS, every = a->quick ? 5 : 10, points = steps / every + 1;
-    Jobs jobs = {gpt, {.lr = GPT_LR, .steps = steps, .batch = GPT_BATCH, .seed = (uint64_t)a->seed,
-                       .batch_seed = (uint64_t)a->seed}, every, points};
-    const size_t width = (size_t)points + GPT_EXTRA;
-    double *out = doubles_new(VARIANTS * width);
-    parallel_jobs(VARIANTS, (int)width, out, gpt_job, &jobs);
+    Run base = {.lr = GPT_LR, .steps = steps, .batch = GPT_BATCH, .seed = (uint64_t)a->seed,
+                .batch_seed = (uint64_t)a->seed};
+    double *curves = doubles_new((size_t)VARIANTS * points);
+    VariantWatch seen[VARIANTS];
+    variants_watched(gpt, base, every, gpt_validation_loss, curves, seen);
     const Column columns[] = {{"optimizer", "%s"}, {"state bytes\nper param", "%.2f"}, {"validation\nhalfway", "%.3f"},
                               {"loss\nend", "%.3f"}, {"steps\ndone", "%d"}, {"largest\n|step|/lr", "%.3g"},
                               {"v = 0,\nm != 0", "%.2f%%"}, {NULL, NULL}};
@@ -260,16 +237,21 @@ static void gpt_curves(Report *r, const LessonArgs *a, Problem *gpt)
     table_nan_text(t, 2, "diverged"), table_nan_text(t, 3, "diverged");
     /* From the floor to a little above the start: a run that diverges leaves through the top. */
     Figure *fig = report_figure_set(r, "10_gpt_8bit", "set xlabel 'step'\nset ylabel 'validation loss'\n"
-                                    "set key top right\nset yrange [%g:%g]\n", gpt->min_loss, 1.1 * out[0]);
+                                    "set key top right\nset yrange [%g:%g]\n", gpt->min_loss,
+                                    1.1 * curves[0]);
     double n = (double)paramlist_numel(&gpt->params), end[VARIANTS];
     for (int k = 0; k < VARIANTS; k++) {
-        const double *loss = out + k * width, *extra = loss + points;
+        const double *loss = curves + k * points;
+        const double state = seen[k].state_bytes / n;
+        const Watched8bit w = seen[k].watched;
         end[k] = loss[points - 1];
-        table_row(t, VARIANT[k], extra[0] / n, loss[points / 2], end[k], (int)extra[1], extra[2], 100 * extra[3]);
+        table_row(t, VARIANT[k], state, loss[points / 2], end[k], w.done, w.largest,
+                  100 * w.v_zero_share);
         figure_every(fig, VARIANT_STYLE[k], loss, points, every, "%s", VARIANT[k]);
         report_values(r, VARIANT_TAG[k], (NamedValue[]){
-            {"gpt_%s_end", "%.3f", end[k]}, {"gpt_%s_state", "%.2f", extra[0] / n}, {"gpt_%s_done", "%.0f", extra[1]},
-            {"gpt_%s_largest", "%.3g", extra[2]}, {"gpt_%s_v_zero", "%.2f", 100 * extra[3]}, {NULL}});
+            {"gpt_%s_end", "%.3f", end[k]}, {"gpt_%s_state", "%.2f", state},
+            {"gpt_%s_done", "%.0f", w.done}, {"gpt_%s_largest", "%.3g", w.largest},
+            {"gpt_%s_v_zero", "%.2f", 100 * w.v_zero_share}, {NULL}});
     }
     figure_close(fig);
     table_note(t, "%d steps of %d windows at lr %g from the same start and batches, one seed; validation", steps,
@@ -279,29 +261,18 @@ static void gpt_curves(Report *r, const LessonArgs *a, Problem *gpt)
     table_end(t);
     report_values(r, NULL, (NamedValue[]){{"gpt_steps", "%d", steps}, {"gpt_floor", "%.3f", gpt->min_loss},
                                           {"gpt_bnb_gap", "%.3f", end[1] - end[0]}, {NULL}});
-    free(out);
+    free(curves);
 }
 
 /* The digits MLP: final losses and accuracy over seeds, curves of one. */
-
-static void mlp_job(int i, void *ctx, double *out)
-{
-    const Jobs *jobs = ctx;
-    Variant v;
-    Run run = run_from_start(variant_run(i % VARIANTS, jobs->base, &v), i / VARIANTS);
-    bool done = run_watched(jobs->p, run, NULL, NULL) == run.steps;
-    out[0] = done ? digits_test_loss(jobs->p) : NAN;
-    out[1] = done ? 100 * jobs->p->test_accuracy(jobs->p) : NAN;
-}
-
 static void mlp_8bit(Report *r, const LessonArgs *a, Problem *mlp)
 {
     const int seeds = a->quick ? 1 : 4, wanted = a->quick ? a->steps / 10 : a->steps;
     const int steps = wanted > 20 ? wanted : 20;   /* at least 20 */
-    Jobs jobs = {mlp, {.lr = MLP_LR, .steps = steps, .batch = MLP_BATCH, .seed = (uint64_t)a->seed,
-                       .batch_seed = (uint64_t)a->seed}, 0, 0};
-    double *out = doubles_new((size_t)seeds * VARIANTS * 2);   /* [seeds][VARIANTS][loss, accuracy] */
-    parallel_jobs(seeds * VARIANTS, 2, out, mlp_job, &jobs);
+    Run base = {.lr = MLP_LR, .steps = steps, .batch = MLP_BATCH, .seed = (uint64_t)a->seed,
+                .batch_seed = (uint64_t)a->seed};
+    double loss[VARIANTS], acc[VARIANTS];
+    variants_digits_means(mlp, base, seeds, loss, acc);
     const Column columns[] = {{"optimizer", "%s"}, {"state bytes\nper param", "%.2f"}, {"test loss", "%.4f"},
                               {"test\naccuracy", "%.1f%%"}, {NULL, NULL}};
     Table *t = table_begin(r, "mlp_8bit", "8-bit and 32-bit Adam on the digits MLP", columns);
@@ -310,16 +281,14 @@ static void mlp_8bit(Report *r, const LessonArgs *a, Problem *mlp)
                                     "set logscale y\nset key top right\n");
     double n = (double)paramlist_numel(&mlp->params);
     for (int k = 0; k < VARIANTS; k++) {
-        double loss = 0, acc = 0;
-        for (int s = 0; s < seeds; s++)
-            loss += out[2 * ((size_t)s * VARIANTS + k)] / seeds, acc += out[2 * ((size_t)s * VARIANTS + k) + 1] / seeds;
         Variant v;
-        Run run = variant_run(k, jobs.base, &v);
+        Run run = variant_run(k, base, &v);
         double state = (double)run_state_bytes(mlp, run) / n;
-        table_row(t, VARIANT[k], state, loss, acc);
+        table_row(t, VARIANT[k], state, loss[k], acc[k]);
         Curve c = run_curve(mlp, run, 20, NULL);
         figure_checkpoints(fig, VARIANT_STYLE[k], &c, "%s", VARIANT[k]);
-        report_values(r, VARIANT_TAG[k], (NamedValue[]){{"mlp_%s_loss", "%.4f", loss}, {"mlp_%s_acc", "%.1f", acc},
+        report_values(r, VARIANT_TAG[k], (NamedValue[]){{"mlp_%s_loss", "%.4f", loss[k]},
+                                                       {"mlp_%s_acc", "%.1f", acc[k]},
                                                        {"mlp_%s_state", "%.2f", state}, {NULL}});
     }
     figure_close(fig);
@@ -331,7 +300,6 @@ static void mlp_8bit(Report *r, const LessonArgs *a, Problem *mlp)
     table_end(t);
     report_values(r, NULL, (NamedValue[]){{"mlp_steps", "%d", steps}, {"mlp_seeds", "%d", seeds},
                                           {"mlp_largest", "%.0f", (double)largest}, {NULL}});
-    free(out);
 }
 
 /* ---- 6. the stress case: scales 10^4 apart in one block, and zeros ------------------ */

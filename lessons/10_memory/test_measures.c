@@ -2,8 +2,8 @@
  * the study notes' models (memory_notes, memory_rows_bytes), Adam's moments
  * of a run and what 8 bits make of them (moments.h), the stress case
  * (stress.h), the four Adams of the training curves and what a run of one
- * shows (variants.h), bitsandbytes' linear map and the count of v codes
- * read back as 0. Its tests join the lesson's suite through
+ * shows, alone and side by side (variants.h), bitsandbytes' linear map and
+ * the count of v codes read back as 0. Its tests join the lesson's suite through
  * add_measures_tests() (see test_lesson10.c). */
 #include <math.h>
 #include <stdlib.h>
@@ -12,6 +12,7 @@
 #include "accounting.h"
 #include "adam.h"
 #include "adam8bit.h"
+#include "experiment.h"
 #include "moments.h"
 #include "quantize.h"
 #include "stress.h"
@@ -193,6 +194,47 @@ START_TEST(test_variants_and_their_watched_runs)
 }
 END_TEST
 
+START_TEST(test_variants_side_by_side_as_one_by_one)
+{
+    /* variants_watched and variants_digits_means give, side by side, what
+     * each variant's run gives alone. */
+    Problem *p = quadratic_new(2, (const double[]){1, 4}, (const float[]){1, 1});
+    ck_assert_ptr_nonnull(p);
+    Run base = {.lr = 0.1f, .steps = 4};
+    double curves[VARIANTS * 3], alone[3];
+    VariantWatch seen[VARIANTS];
+    variants_watched(p, base, 2, full_loss, curves, seen);
+    for (int k = 0; k < VARIANTS; k++) {
+        Variant v;
+        Run run = variant_run(k, base, &v);
+        Watched8bit w = run_8bit_watched(p, run, 2, full_loss, alone);
+        for (int i = 0; i < 3; i++) ck_assert(curves[k * 3 + i] == alone[i]);
+        ck_assert(seen[k].watched.done == w.done && seen[k].watched.largest == w.largest);
+        ck_assert(seen[k].watched.v_zero_share == w.v_zero_share);
+        ck_assert(seen[k].state_bytes == (double)run_state_bytes(p, run));
+    }
+    problem_free(p);
+
+    Problem *mlp = must_mlp(4, 1);
+    Run digits = {.lr = 3e-3f, .steps = 3, .batch = 8, .seed = 1, .batch_seed = 1};
+    double loss[VARIANTS], accuracy[VARIANTS];
+    variants_digits_means(mlp, digits, 2, loss, accuracy);
+    for (int k = 0; k < VARIANTS; k++) {
+        double mean_loss = 0, mean_accuracy = 0;
+        for (int s = 0; s < 2; s++) {
+            Variant v;
+            Run run = run_from_start(variant_run(k, digits, &v), s);
+            ck_assert_int_eq(run_watched(mlp, run, NULL, NULL), 3);
+            mean_loss += digits_test_loss(mlp) / 2;
+            mean_accuracy += 100 * mlp->test_accuracy(mlp) / 2;
+        }
+        ck_assert(loss[k] == mean_loss && accuracy[k] == mean_accuracy);
+        ck_assert(accuracy[k] >= 0 && accuracy[k] <= 100);
+    }
+    problem_free(mlp);
+}
+END_TEST
+
 void add_measures_tests(TCase *core, TCase *limits)
 {
     (void)limits;
@@ -204,4 +246,5 @@ void add_measures_tests(TCase *core, TCase *limits)
     tcase_add_test(core, test_moments_after_one_step);
     tcase_add_test(core, test_stress_first_step);
     tcase_add_test(core, test_variants_and_their_watched_runs);
+    tcase_add_test(core, test_variants_side_by_side_as_one_by_one);
 }
