@@ -739,12 +739,42 @@ void check_lesson_flags_without_training(const char *lesson)
     assert_program_refuses(lesson, "--lr=0.1", NULL, "--lr");
 }
 
-void add_lesson_program_tests(TCase *core, TCase *limits, const TTest *smoke_run,
-                              const TTest *measurements, const TTest *flags)
+/* The program whose tests add_lesson_program_tests added: Check passes a
+ * test nothing but a row number, and a test program checks one lesson. */
+static const LessonProgram *program_under_test;
+
+START_TEST(test_program_smoke_run)
 {
-    tcase_add_test(core, smoke_run);
-    tcase_add_test(core, measurements);
-    tcase_add_test(limits, flags);
+    const LessonProgram *p = program_under_test;
+    check_lesson_smoke_run(p->lesson, p->expect_text, p->tables, p->figures);
+}
+END_TEST
+
+START_TEST(test_program_flags_follow_the_rules)
+{
+    const LessonProgram *p = program_under_test;
+    switch (p->flags) {
+    case LESSON_FLAGS_SHARED: check_lesson_flags(p->lesson); break;
+    case LESSON_FLAGS_TRAINING:
+        check_lesson_flags(p->lesson);
+        check_lesson_train_flags(p->lesson);
+        break;
+    case LESSON_FLAGS_WITHOUT_TRAINING: check_lesson_flags_without_training(p->lesson); break;
+    }
+    if (p->refusals) assert_program_refuses_all(p->lesson, p->refusals, p->num_refusals);
+}
+END_TEST
+
+void add_lesson_program_tests(TCase *core, TCase *limits, const LessonProgram *program)
+{
+    if (program_under_test && program_under_test != program) {
+        fprintf(stderr, "add_lesson_program_tests: %s after %s: one program a test program\n",
+                program->lesson, program_under_test->lesson);
+        abort();
+    }
+    program_under_test = program;
+    tcase_add_test(core, test_program_smoke_run);
+    tcase_add_test(limits, test_program_flags_follow_the_rules);
 }
 
 const GoldenCase *load_golden_tolerance_case(const char *file, const GoldenTolerance *t,
@@ -805,6 +835,47 @@ static GoldenCase golden_case_with_states(const GoldenCase *c,
                 kept.state_numel[j] = c->state_numel[k];
             }
     return kept;
+}
+
+HandSteps adam_steps_in_double(const AdamSettings *s, const char *name, const void *config,
+                               const float *grad /* [HAND_STEPS] */)
+{
+    HandSteps h = {.name = name, .config = config, .grad = {grad[0], grad[1]}};
+    double p = 1.0, exp_avg = 0.0, exp_avg_sq = 0.0, max_exp_avg_sq = 0.0;
+    for (int t = 1; t <= HAND_STEPS; t++) {
+        double g = s->maximize ? -h.grad[t - 1] : h.grad[t - 1];
+        if (s->decoupled)
+            p *= 1 - s->lr * s->weight_decay;   /* the decay never enters g */
+        else
+            g += s->weight_decay * p;
+        exp_avg = s->beta1 * exp_avg + (1 - s->beta1) * g;
+        exp_avg_sq = s->beta2 * exp_avg_sq + (1 - s->beta2) * g * g;
+        max_exp_avg_sq = fmax(max_exp_avg_sq, exp_avg_sq);
+        double second = s->amsgrad ? max_exp_avg_sq : exp_avg_sq;
+        p -= s->lr / (1 - pow(s->beta1, t)) * exp_avg /
+             (sqrt(second / (1 - pow(s->beta2, t))) + s->eps);
+        h.state[0][t - 1] = exp_avg;
+        h.state[1][t - 1] = exp_avg_sq;
+        h.state[2][t - 1] = s->amsgrad ? max_exp_avg_sq : 0.0;
+        h.param[t - 1] = p;
+    }
+    return h;
+}
+
+void assert_spec_refuses_as_torch_adam(const OptimizerSpec *spec)
+{
+    ASSERT_SPEC_REFUSES(spec, "Invalid learning rate: -0.01", "lr=-0.01");
+    ASSERT_SPEC_REFUSES(spec, "Invalid epsilon value: -1e-08", "eps=-1e-8");
+    ASSERT_SPEC_REFUSES(spec, "Invalid beta parameter at index 0: 1", "betas=1,0.999");
+    ASSERT_SPEC_REFUSES(spec, "Invalid beta parameter at index 0: -0.1", "betas=-0.1,0.999");
+    ASSERT_SPEC_REFUSES(spec, "Invalid beta parameter at index 1: 1", "betas=0.9,1");
+    ASSERT_SPEC_REFUSES(spec, "Invalid beta parameter at index 1: -0.5", "betas=0.9,-0.5");
+    ASSERT_SPEC_REFUSES(spec, "Invalid learning rate", "weight_decay=-1", "betas=2,2", "eps=-1",
+                        "lr=-1");
+    ASSERT_SPEC_REFUSES(spec, "Invalid epsilon value", "weight_decay=-1", "betas=2,2", "eps=-1");
+    ASSERT_SPEC_REFUSES(spec, "Invalid beta parameter at index 0", "weight_decay=-1", "betas=2,2");
+    ASSERT_SPEC_REFUSES(spec, "Invalid beta parameter at index 1", "weight_decay=-1",
+                        "betas=0.9,2");
 }
 
 void check_adam_golden_case(const OptimizerSpec *spec, const GoldenCase *c, bool amsgrad,
@@ -909,7 +980,8 @@ void assert_spec_defaults(const OptimizerSpec *spec, const char *name, const cha
 
 enum { CORE_TIMEOUT_S = 300, LIMITS_TIMEOUT_S = 60 };   /* Core runs the whole program */
 
-Suite *lesson_suite(const char *name, const LessonTest *core, const LessonTest *limits)
+Suite *lesson_suite(const char *name, const LessonTest *core, const LessonTest *limits,
+                    const LessonProgram *program)
 {
     Suite *suite = suite_create(name);
     const struct {
@@ -917,13 +989,15 @@ Suite *lesson_suite(const char *name, const LessonTest *core, const LessonTest *
         const LessonTest *tests;
         double timeout_s;
     } cases[] = {{"Core", core, CORE_TIMEOUT_S}, {"Limits", limits, LIMITS_TIMEOUT_S}};
+    TCase *tcases[TABLE_SIZE(cases)];
     for (int i = 0; i < TABLE_SIZE(cases); i++) {
-        TCase *tcase = tcase_create(cases[i].name);
+        tcases[i] = tcase_create(cases[i].name);
         for (const LessonTest *t = cases[i].tests; t->test; t++)
-            tcase_add_loop_test(tcase, *t->test, 0, t->runs);
-        tcase_set_timeout(tcase, cases[i].timeout_s);
-        suite_add_tcase(suite, tcase);
+            tcase_add_loop_test(tcases[i], *t->test, 0, t->runs);
+        tcase_set_timeout(tcases[i], cases[i].timeout_s);
+        suite_add_tcase(suite, tcases[i]);
     }
+    if (program) add_lesson_program_tests(tcases[0], tcases[1], program);
     return suite;
 }
 

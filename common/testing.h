@@ -236,6 +236,27 @@ void assert_every_golden_case_has_a_tolerance(const char *file,
  * squares, which never cancel) to rtol alone; then exp_avg to exp_avg_atol
  * + rtol*|expected|. The case must record exp_avg and exp_avg_sq, and
  * max_exp_avg_sq when its settings turn amsgrad on. */
+/* Adam's settings in double, as lesson 05's AdamConfig and lesson 06's
+ * AdamWConfig hold them, for steps worked out from the equations. */
+typedef struct {
+    double lr, beta1, beta2, eps, weight_decay;
+    bool amsgrad, maximize;
+    bool decoupled;   /* AdamW: p *= 1 - lr*wd before the step; Adam (L2): g += wd*p */
+} AdamSettings;
+
+/* Adam's (or AdamW's) first two steps from p = 1 with gradients grad[], in
+ * double, straight from the equations (none of the lessons' code): each
+ * state (exp_avg, exp_avg_sq, max_exp_avg_sq: 0 without amsgrad, which the
+ * update must leave alone) and the parameter after each step, as
+ * check_steps_by_hand wants them, for a case named `name` with `config`. */
+HandSteps adam_steps_in_double(const AdamSettings *s, const char *name, const void *config,
+                               const float *grad /* [HAND_STEPS] */);
+
+/* The refusals torch.optim.Adam's and AdamW's constructors share, with the
+ * same messages, checked in the same order (lr, eps, betas, weight_decay:
+ * the first bad one is named); the weight_decay message is the caller's. */
+void assert_spec_refuses_as_torch_adam(const OptimizerSpec *spec);
+
 void check_adam_golden_case(const OptimizerSpec *spec, const GoldenCase *c, bool amsgrad,
                             int num_settings, const char *const *settings, double exp_avg_atol,
                             double rtol);
@@ -317,9 +338,12 @@ typedef struct {
 /* A lesson's Check suite: the test case "Core" (the chapter's numbers and
  * claims, up to 300 s a test: some run the whole lesson program) and
  * "Limits" (bad input and edge cases, up to 60 s a test), each with its
- * list of tests in order. Sanitizer builds are slow: the limits leave them
+ * list of tests in order, then its program's (add_lesson_program_tests,
+ * below; NULL: none). Sanitizer builds are slow: the limits leave them
  * room. */
-Suite *lesson_suite(const char *name, const LessonTest *core, const LessonTest *limits);
+typedef struct LessonProgram LessonProgram;
+Suite *lesson_suite(const char *name, const LessonTest *core, const LessonTest *limits,
+                    const LessonProgram *program);
 
 /* A test file's part of a lesson's suite: it adds its tests to the two
  * test cases (add_mixed_tests in test_mixed.c, ...). */
@@ -392,11 +416,6 @@ void check_lesson_train_flags(const char *lesson);
  * takes no --lr either. */
 void check_lesson_flags_without_training(const char *lesson);
 
-/* The tests of a lesson's test_program.c (lessons 07 to 11): its smoke run
- * and the chapter's measurements join "Core", its flags "Limits". */
-void add_lesson_program_tests(TCase *core, TCase *limits, const TTest *smoke_run,
-                              const TTest *measurements, const TTest *flags);
-
 /* Asserts the book's rule for bad input: the command exits with status 2,
  * prints nothing on stdout, and its message on stderr contains `expected`. */
 void assert_refused(const char *command, const char *input, const char *expected);
@@ -414,6 +433,32 @@ typedef struct {
 
 /* assert_program_refuses for each of the n rows. */
 void assert_program_refuses_all(const char *program, const Refusal *refusals, int n);
+
+/* Which of check_lesson_flags' rules a lesson program's flags follow. */
+typedef enum {
+    LESSON_FLAGS_SHARED,            /* check_lesson_flags: every program's rules */
+    LESSON_FLAGS_TRAINING,          /* and check_lesson_train_flags: it trains (--lr, --batch) */
+    LESSON_FLAGS_WITHOUT_TRAINING,  /* check_lesson_flags_without_training: no --lr */
+} LessonFlags;
+
+/* A lesson program as its two shared tests check it: the smoke run
+ * (check_lesson_smoke_run with these texts) and its flags (the rules of
+ * `flags`, then the refusals of the flags only this program has). The data
+ * is the lesson's; the tests are the same for every lesson. */
+struct LessonProgram {
+    const char *lesson;             /* the program: "04_rmsprop" */
+    const char *expect_text;        /* a heading its --quick run prints */
+    const char *const *tables;      /* out/LESSON/NAME.txt it writes, "values" too; NULL-ended */
+    const char *const *figures;     /* the fig/NAME.gp it leaves; NULL-ended */
+    LessonFlags flags;
+    const Refusal *refusals;        /* [num_refusals] its own flags' bad values (NULL: none) */
+    int num_refusals;
+};
+
+/* Adds a lesson program's shared tests to its suite: test_program_smoke_run
+ * to "Core", test_program_flags_follow_the_rules to "Limits" (each at the
+ * end, so far). A test program checks one lesson: one program a process. */
+void add_lesson_program_tests(TCase *core, TCase *limits, const LessonProgram *program);
 
 /* Runs OPTIMIZERS_BIN_DIR/PROGRAM with ARGS, in which @ stands for 100 000
  * x's, and asserts the refusal: exit status 2, nothing on stdout, a message

@@ -247,32 +247,24 @@ END_TEST
 
 /* ---- the lesson program ------------------------------------------------------------ */
 
-START_TEST(test_program_smoke_run)
-{
-    const char *const tables[] = {"cross_entropy", "backprop_check", "batch_noise", "batch_race",
-                                   "lr_dilemma", "lr_threshold", "saddle", "digits_mlp", "values", NULL};
-    const char *const figures[] = {"01_batch_noise", "01_batch_race", "01_lr_dilemma", "01_zigzag",
-                                    "01_digits_mlp", NULL};
-    check_lesson_smoke_run("01_sgd", "Cross-entropy", tables, figures);
-}
-END_TEST
-
-START_TEST(test_program_refuses_bad_flags)
-{
+static const Refusal PROGRAM_REFUSALS[] = {
     /* Momentum is lesson 02's: this program has no such flag. */
-    assert_program_refuses("01_sgd", "--momentum=0.9", NULL, "unknown flag '--momentum'");
-}
-END_TEST
+    {"--momentum=0.9", NULL, "unknown flag '--momentum'"},
+};
 
-START_TEST(test_program_flags_follow_the_rules)
-{
-    /* What every lesson program shares: --help anywhere, the --steps limit,
-     * a flag once, short quotes of bad values, an unwritable --out refused;
-     * and, as it trains, a positive --lr and a --batch the data can fill. */
-    check_lesson_flags("01_sgd");
-    check_lesson_train_flags("01_sgd");
-}
-END_TEST
+/* What the program's smoke run and flags tests (add_lesson_program_tests) check. */
+static const LessonProgram PROGRAM = {
+    .lesson = "01_sgd",
+    .expect_text = "Cross-entropy",
+    .tables = (const char *const[]){"cross_entropy", "backprop_check", "batch_noise", "batch_race",
+                                    "lr_dilemma", "lr_threshold", "saddle", "digits_mlp", "values",
+                                    NULL},
+    .figures = (const char *const[]){"01_batch_noise", "01_batch_race", "01_lr_dilemma",
+                                     "01_zigzag", "01_digits_mlp", NULL},
+    .flags = LESSON_FLAGS_TRAINING,   /* it trains: a positive --lr, a --batch the data can fill */
+    .refusals = PROGRAM_REFUSALS,
+    .num_refusals = TABLE_SIZE(PROGRAM_REFUSALS),
+};
 
 START_TEST(test_spec_refuses_what_pytorch_refuses)
 {
@@ -316,15 +308,12 @@ Suite *make_suite(void)
         {&test_saddle_stuck_only_when_exactly_on_it, 1},
         {&test_batch_noise_falls_like_one_over_b, 1},
         {&test_sgd_trains_the_digits_mlp, 1},
-        {&test_program_smoke_run, 1},
         {NULL, 0},
     };
     static const LessonTest limits[] = {
-        {&test_program_refuses_bad_flags, 1},
-        {&test_program_flags_follow_the_rules, 1},
         {&test_spec_refuses_what_pytorch_refuses, 1},
         {&test_zero_gradient_and_extremes, 1},
         {NULL, 0},
     };
-    return lesson_suite("01_sgd", core, limits);
+    return lesson_suite("01_sgd", core, limits, &PROGRAM);   /* and the program's tests */
 }

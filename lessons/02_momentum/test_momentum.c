@@ -591,38 +591,27 @@ END_TEST
 
 /* ---- the lesson program ------------------------------------------------------------------ */
 
-START_TEST(test_program_smoke_run)
-{
-    const char *const tables[] = {"gd_ravine", "ravine_paths", "kappa_sweep", "beta_sweep", "oscillation",
-                                   "nesterov", "conventions", "pit", "digits_mlp", "values", NULL};
-    const char *const figures[] = {"02_ravine_paths", "02_kappa", "02_beta_sweep", "02_nesterov_paths",
-                                    "02_pit", "02_digits_mlp", NULL};
-    check_lesson_smoke_run("02_momentum", "Gradient descent on chapter 1's ravine", tables, figures);
-}
-END_TEST
+/* --momentum must be a number strictly between 0 and 1; Nesterov is not a flag. */
+static const Refusal PROGRAM_REFUSALS[] = {
+    {"--momentum=1", NULL, "--momentum must be between 0 and 1"},
+    {"--momentum=-0.5", NULL, "--momentum must be between 0 and 1"},
+    {"--momentum=inf", NULL, "not a finite float32 number"},
+    {"--nesterov", NULL, "unknown flag '--nesterov'"},
+};
 
-START_TEST(test_program_refuses_bad_flags)
-{
-    /* --momentum must be a number strictly between 0 and 1; Nesterov is not a flag. */
-    static const Refusal refusals[] = {
-        {"--momentum=1", NULL, "--momentum must be between 0 and 1"},
-        {"--momentum=-0.5", NULL, "--momentum must be between 0 and 1"},
-        {"--momentum=inf", NULL, "not a finite float32 number"},
-        {"--nesterov", NULL, "unknown flag '--nesterov'"},
-    };
-    assert_program_refuses_all("02_momentum", refusals, TABLE_SIZE(refusals));
-}
-END_TEST
-
-START_TEST(test_program_flags_follow_the_rules)
-{
-    /* What every lesson program shares: --help anywhere, the --steps limit,
-     * a flag once, short quotes of bad values, an unwritable --out refused;
-     * and, as it trains, a positive --lr and a --batch the data can fill. */
-    check_lesson_flags("02_momentum");
-    check_lesson_train_flags("02_momentum");
-}
-END_TEST
+/* What the program's smoke run and flags tests (add_lesson_program_tests) check. */
+static const LessonProgram PROGRAM = {
+    .lesson = "02_momentum",
+    .expect_text = "Gradient descent on chapter 1's ravine",
+    .tables = (const char *const[]){"gd_ravine", "ravine_paths", "kappa_sweep", "beta_sweep",
+                                    "oscillation", "nesterov", "conventions", "pit", "digits_mlp",
+                                    "values", NULL},
+    .figures = (const char *const[]){"02_ravine_paths", "02_kappa", "02_beta_sweep",
+                                     "02_nesterov_paths", "02_pit", "02_digits_mlp", NULL},
+    .flags = LESSON_FLAGS_TRAINING,   /* it trains: a positive --lr, a --batch the data can fill */
+    .refusals = PROGRAM_REFUSALS,
+    .num_refusals = TABLE_SIZE(PROGRAM_REFUSALS),
+};
 
 /* optimizer_config_parse must refuse these settings with this message. */
 #define REFUSES(expected, ...) ASSERT_SPEC_REFUSES(&SGD_MOMENTUM_SPEC, expected, __VA_ARGS__)
@@ -720,11 +709,9 @@ void add_momentum_tests(TCase *core, TCase *limits)
     tcase_add_test(core, test_pit_landscapes);
     tcase_add_test(core, test_momentum_rolls_through_pits);
     tcase_add_test(core, test_momentum_on_the_mlp_is_mostly_a_larger_lr);
-    tcase_add_test(core, test_program_smoke_run);
     tcase_add_test(limits, test_step_one_copies_whatever_the_buffer_held);
-    tcase_add_test(limits, test_program_refuses_bad_flags);
-    tcase_add_test(limits, test_program_flags_follow_the_rules);
     tcase_add_test(limits, test_spec_refuses_what_pytorch_refuses);
     tcase_add_test(limits, test_zero_gradient_and_extremes);
     tcase_add_test(limits, test_divergence_is_reported);
+    add_lesson_program_tests(core, limits, &PROGRAM);
 }

@@ -327,20 +327,15 @@ END_TEST
 
 /* ---- the lesson program ------------------------------------------------------------------- */
 
-START_TEST(test_program_smoke_run)
-{
-    const char *const tables[] = {"sparse", "clr", "stall", "ravine", "not_adagrad", "values", NULL};
-    const char *const figures[] = {"03_sparse", "03_clr", "03_stall", "03_not_adagrad", NULL};
-    check_lesson_smoke_run("03_adagrad", "RMS error of the weights", tables, figures);
-}
-END_TEST
-
-START_TEST(test_program_flags_follow_the_rules)
-{
-    check_lesson_flags("03_adagrad");
-    check_lesson_train_flags("03_adagrad");
-}
-END_TEST
+/* What the program's smoke run and flags tests (add_lesson_program_tests) check. */
+static const LessonProgram PROGRAM = {
+    .lesson = "03_adagrad",
+    .expect_text = "RMS error of the weights",
+    .tables = (const char *const[]){"sparse", "clr", "stall", "ravine", "not_adagrad", "values",
+                                    NULL},
+    .figures = (const char *const[]){"03_sparse", "03_clr", "03_stall", "03_not_adagrad", NULL},
+    .flags = LESSON_FLAGS_TRAINING,
+};
 
 Suite *make_suite(void)
 {
@@ -354,14 +349,12 @@ Suite *make_suite(void)
         {&test_adapter_follows_a_changed_lr, 1},
         {&test_rotated_ravine, 1},
         {&test_the_chapters_measurements, 1},
-        {&test_program_smoke_run, 1},
         {NULL, 0},
     };
     static const LessonTest limits[] = {
         {&test_spec_refuses_what_pytorch_refuses, 1},
         {&test_zero_gradient_and_extremes, 1},
-        {&test_program_flags_follow_the_rules, 1},
         {NULL, 0},
     };
-    return lesson_suite("03_adagrad", core, limits);
+    return lesson_suite("03_adagrad", core, limits, &PROGRAM);   /* and the program's tests */
 }

@@ -465,28 +465,26 @@ END_TEST
 
 /* ---- the lesson program ------------------------------------------------------------------- */
 
-START_TEST(test_program_smoke_run)
-{
-    const char *const tables[] = {"jump", "steady", "memory", "ravine", "mlp_lr", "mlp", "values", NULL};
-    const char *const figures[] = {"04_jump", "04_adapt", "04_steady", "04_memory", "04_mlp", NULL};
-    check_lesson_smoke_run("04_rmsprop", "Step length over lr when every gradient is 1", tables, figures);
-}
-END_TEST
+/* --alpha: the smoothing constant compared on the MLP, 0 <= alpha < 1. */
+static const Refusal PROGRAM_REFUSALS[] = {
+    {"--alpha=1", NULL, "--alpha must be at least 0 and below 1 (got 1)"},
+    {"--alpha=-0.5", NULL, "--alpha must be at least 0 and below 1"},
+    {"--alpha=nan", NULL, "not a finite number"},
+    {"--alpha=0.9 --alpha=0.8", NULL, "--alpha is given twice"},
+};
 
-START_TEST(test_program_flags_follow_the_rules)
-{
-    check_lesson_flags("04_rmsprop");
-    check_lesson_train_flags("04_rmsprop");
-    /* --alpha: the smoothing constant compared on the MLP, 0 <= alpha < 1. */
-    static const Refusal refusals[] = {
-        {"--alpha=1", NULL, "--alpha must be at least 0 and below 1 (got 1)"},
-        {"--alpha=-0.5", NULL, "--alpha must be at least 0 and below 1"},
-        {"--alpha=nan", NULL, "not a finite number"},
-        {"--alpha=0.9 --alpha=0.8", NULL, "--alpha is given twice"},
-    };
-    assert_program_refuses_all("04_rmsprop", refusals, TABLE_SIZE(refusals));
-}
-END_TEST
+/* What the program's smoke run and flags tests (add_lesson_program_tests) check. */
+static const LessonProgram PROGRAM = {
+    .lesson = "04_rmsprop",
+    .expect_text = "Step length over lr when every gradient is 1",
+    .tables = (const char *const[]){"jump", "steady", "memory", "ravine", "mlp_lr", "mlp", "values",
+                                    NULL},
+    .figures = (const char *const[]){"04_jump", "04_adapt", "04_steady", "04_memory", "04_mlp",
+                                     NULL},
+    .flags = LESSON_FLAGS_TRAINING,
+    .refusals = PROGRAM_REFUSALS,
+    .num_refusals = TABLE_SIZE(PROGRAM_REFUSALS),
+};
 
 void add_rmsprop_tests(TCase *core, TCase *limits)
 {
@@ -498,9 +496,8 @@ void add_rmsprop_tests(TCase *core, TCase *limits)
     tcase_add_test(core, test_state_follows_the_settings);
     tcase_add_test(core, test_adapter_follows_a_changed_lr);
     tcase_add_test(core, test_the_chapters_measurements);
-    tcase_add_test(core, test_program_smoke_run);
     tcase_add_test(limits, test_spec_refuses_what_pytorch_refuses);
     tcase_add_test(limits, test_zero_gradient_and_extremes);
     tcase_add_test(limits, test_centered_on_a_steady_gradient);
-    tcase_add_test(limits, test_program_flags_follow_the_rules);
+    add_lesson_program_tests(core, limits, &PROGRAM);
 }

@@ -118,29 +118,16 @@ static const struct {
 };
 
 /* Adam's first two steps from p = 1, in double, straight from the equations
- * of adam.h (none of adam.c's code): each state and the parameter after each
- * step, as check_steps_by_hand wants them. max_exp_avg_sq stays 0 without
- * amsgrad: adam_update must leave it alone. */
+ * of adam.h (adam_steps_in_double, none of adam.c's code). */
 static HandSteps worked_in_double(int i)
 {
     const AdamConfig *cfg = &BY_HAND[i].cfg;
-    HandSteps h = {.name = BY_HAND[i].name, .config = cfg, .grad = {BY_HAND[i].grad[0], BY_HAND[i].grad[1]}};
-    const double beta1 = cfg->betas[0], beta2 = cfg->betas[1];
-    double p = 1.0, exp_avg = 0.0, exp_avg_sq = 0.0, max_exp_avg_sq = 0.0;
-    for (int t = 1; t <= HAND_STEPS; t++) {
-        double g = cfg->maximize ? -h.grad[t - 1] : h.grad[t - 1];
-        g += cfg->weight_decay * p;
-        exp_avg = beta1 * exp_avg + (1 - beta1) * g;
-        exp_avg_sq = beta2 * exp_avg_sq + (1 - beta2) * g * g;
-        max_exp_avg_sq = fmax(max_exp_avg_sq, exp_avg_sq);
-        double second = cfg->amsgrad ? max_exp_avg_sq : exp_avg_sq;
-        p -= cfg->lr / (1 - pow(beta1, t)) * exp_avg / (sqrt(second / (1 - pow(beta2, t))) + cfg->eps);
-        h.state[0][t - 1] = exp_avg;
-        h.state[1][t - 1] = exp_avg_sq;
-        h.state[2][t - 1] = cfg->amsgrad ? max_exp_avg_sq : 0.0;
-        h.param[t - 1] = p;
-    }
-    return h;
+    const AdamSettings adam = {
+        .lr = cfg->lr, .beta1 = cfg->betas[0], .beta2 = cfg->betas[1], .eps = cfg->eps,
+        .weight_decay = cfg->weight_decay, .amsgrad = cfg->amsgrad, .maximize = cfg->maximize,
+        .decoupled = false,   /* Adam's L2: g += weight_decay * p */
+    };
+    return adam_steps_in_double(&adam, BY_HAND[i].name, cfg, BY_HAND[i].grad);
 }
 
 START_TEST(test_two_steps_by_hand)
@@ -365,18 +352,9 @@ END_TEST
 
 START_TEST(test_spec_refuses_what_pytorch_refuses)
 {
-    REFUSES("Invalid learning rate: -0.01", "lr=-0.01");
-    REFUSES("Invalid epsilon value: -1e-08", "eps=-1e-8");
-    REFUSES("Invalid beta parameter at index 0: 1", "betas=1,0.999");
-    REFUSES("Invalid beta parameter at index 0: -0.1", "betas=-0.1,0.999");
-    REFUSES("Invalid beta parameter at index 1: 1", "betas=0.9,1");
-    REFUSES("Invalid beta parameter at index 1: -0.5", "betas=0.9,-0.5");
+    /* PyTorch's checks, in its order: the first bad one is named. */
+    assert_spec_refuses_as_torch_adam(&ADAM_SPEC);
     REFUSES("Invalid weight_decay value: -1", "weight_decay=-1");
-    /* PyTorch checks in this order: the first bad one is named. */
-    REFUSES("Invalid learning rate", "weight_decay=-1", "betas=2,2", "eps=-1", "lr=-1");
-    REFUSES("Invalid epsilon value", "weight_decay=-1", "betas=2,2", "eps=-1");
-    REFUSES("Invalid beta parameter at index 0", "weight_decay=-1", "betas=2,2");
-    REFUSES("Invalid beta parameter at index 1", "weight_decay=-1", "betas=0.9,2");
     /* Ours: a pair that is not two finite numbers, and what is not a setting of Adam. */
     REFUSES("'0.9' is not two finite numbers a,b", "betas=0.9");
     REFUSES("is not two finite numbers a,b", "betas=0.9,0.99,0.5");
@@ -685,22 +663,18 @@ END_TEST
 
 /* ---- the lesson program ------------------------------------------------------------------- */
 
-START_TEST(test_program_smoke_run)
-{
-    const char *const tables[] = {"bias_correction", "uncorrected", "uncorrected_mlp", "scale", "amsgrad",
-                                  "state", "race", "gpt", "gpt_blocks", "values", NULL};
-    const char *const figures[] = {"05_uncorrected", "05_uncorrected_mlp", "05_amsgrad", "05_race_ravine",
-                                   "05_race_rosen", "05_race_mlp", "05_gpt", NULL};
-    check_lesson_smoke_run("05_adam", "Bias correction at PyTorch's betas", tables, figures);
-}
-END_TEST
-
-START_TEST(test_program_flags_follow_the_rules)
-{
-    /* The program trains with fixed settings: it takes no --lr or --batch. */
-    check_lesson_flags("05_adam");
-}
-END_TEST
+/* What the program's smoke run and flags tests (add_lesson_program_tests) check. */
+static const LessonProgram PROGRAM = {
+    .lesson = "05_adam",
+    .expect_text = "Bias correction at PyTorch's betas",
+    .tables = (const char *const[]){"bias_correction", "uncorrected", "uncorrected_mlp", "scale",
+                                    "amsgrad", "state", "race", "gpt", "gpt_blocks", "values",
+                                    NULL},
+    .figures = (const char *const[]){"05_uncorrected", "05_uncorrected_mlp", "05_amsgrad",
+                                     "05_race_ravine", "05_race_rosen", "05_race_mlp", "05_gpt",
+                                     NULL},
+    .flags = LESSON_FLAGS_SHARED,   /* it trains with fixed settings: it takes no --lr or --batch */
+};
 
 void add_adam_tests(TCase *core, TCase *limits)
 {
@@ -714,8 +688,7 @@ void add_adam_tests(TCase *core, TCase *limits)
     tcase_add_test(core, test_adapter_follows_a_changed_lr);
     tcase_add_test(core, test_adam_trains_the_tiny_gpt);
     tcase_add_test(core, test_the_chapters_measurements);
-    tcase_add_test(core, test_program_smoke_run);
     tcase_add_test(limits, test_spec_refuses_what_pytorch_refuses);
     tcase_add_test(limits, test_zero_gradient_and_extremes);
-    tcase_add_test(limits, test_program_flags_follow_the_rules);
+    add_lesson_program_tests(core, limits, &PROGRAM);
 }

@@ -114,29 +114,17 @@ static const struct {
 };
 
 /* AdamW's first two steps from p = 1, in double, straight from the
- * equations of adamw.h (none of adamw.c's or adam.c's code): each state and
- * the parameter after each step, as check_steps_by_hand wants them.
- * max_exp_avg_sq stays 0 without amsgrad. */
+ * equations of adamw.h (adam_steps_in_double, none of adamw.c's or adam.c's
+ * code). */
 static HandSteps worked_in_double(int i)
 {
     const AdamWConfig *cfg = &BY_HAND[i].cfg;
-    HandSteps h = {.name = BY_HAND[i].name, .config = cfg, .grad = {BY_HAND[i].grad[0], BY_HAND[i].grad[1]}};
-    const double beta1 = cfg->betas[0], beta2 = cfg->betas[1], lr = cfg->lr, wd = cfg->weight_decay;
-    double p = 1.0, exp_avg = 0.0, exp_avg_sq = 0.0, max_exp_avg_sq = 0.0;
-    for (int t = 1; t <= HAND_STEPS; t++) {
-        double g = cfg->maximize ? -h.grad[t - 1] : h.grad[t - 1];
-        p *= 1 - lr * wd;   /* decoupled: the decay never enters g */
-        exp_avg = beta1 * exp_avg + (1 - beta1) * g;
-        exp_avg_sq = beta2 * exp_avg_sq + (1 - beta2) * g * g;
-        max_exp_avg_sq = fmax(max_exp_avg_sq, exp_avg_sq);
-        double second = cfg->amsgrad ? max_exp_avg_sq : exp_avg_sq;
-        p -= lr / (1 - pow(beta1, t)) * exp_avg / (sqrt(second / (1 - pow(beta2, t))) + cfg->eps);
-        h.state[0][t - 1] = exp_avg;
-        h.state[1][t - 1] = exp_avg_sq;
-        h.state[2][t - 1] = cfg->amsgrad ? max_exp_avg_sq : 0.0;
-        h.param[t - 1] = p;
-    }
-    return h;
+    const AdamSettings adamw = {
+        .lr = cfg->lr, .beta1 = cfg->betas[0], .beta2 = cfg->betas[1], .eps = cfg->eps,
+        .weight_decay = cfg->weight_decay, .amsgrad = cfg->amsgrad, .maximize = cfg->maximize,
+        .decoupled = true,   /* AdamW: p *= 1 - lr * weight_decay, never in g */
+    };
+    return adam_steps_in_double(&adamw, BY_HAND[i].name, cfg, BY_HAND[i].grad);
 }
 
 START_TEST(test_two_steps_by_hand)
@@ -817,22 +805,16 @@ END_TEST
 
 /* ---- the lesson program ------------------------------------------------------------------- */
 
-START_TEST(test_program_smoke_run)
-{
-    const char *const tables[] = {"shrink_rate", "decay_strengths", "two_formulas", "equivalence",
-                                  "groups_mlp", "groups_gpt", "values", NULL};
-    const char *const figures[] = {"06_shrink_rate", "06_decay_strengths", "06_two_formulas", "06_groups_gpt",
-                                   NULL};
-    check_lesson_smoke_run("06_adamw", "How fast decay shrinks a weight whose gradient has scale s", tables,
-                           figures);
-}
-END_TEST
-
-START_TEST(test_program_flags_follow_the_rules)
-{
-    check_lesson_flags("06_adamw");
-}
-END_TEST
+/* What the program's smoke run and flags tests (add_lesson_program_tests) check. */
+static const LessonProgram PROGRAM = {
+    .lesson = "06_adamw",
+    .expect_text = "How fast decay shrinks a weight whose gradient has scale s",
+    .tables = (const char *const[]){"shrink_rate", "decay_strengths", "two_formulas", "equivalence",
+                                    "groups_mlp", "groups_gpt", "values", NULL},
+    .figures = (const char *const[]){"06_shrink_rate", "06_decay_strengths", "06_two_formulas",
+                                     "06_groups_gpt", NULL},
+    .flags = LESSON_FLAGS_SHARED,
+};
 
 /* ---- limits -------------------------------------------------------------------------------- */
 
@@ -842,17 +824,8 @@ START_TEST(test_spec_refuses_what_pytorch_refuses)
 {
     /* torch.optim.AdamW's constructor checks what Adam's does, with the same
      * messages, in the same order. */
-    REFUSES("Invalid learning rate: -0.01", "lr=-0.01");
-    REFUSES("Invalid epsilon value: -1e-08", "eps=-1e-8");
-    REFUSES("Invalid beta parameter at index 0: 1", "betas=1,0.999");
-    REFUSES("Invalid beta parameter at index 0: -0.1", "betas=-0.1,0.999");
-    REFUSES("Invalid beta parameter at index 1: 1", "betas=0.9,1");
-    REFUSES("Invalid beta parameter at index 1: -0.5", "betas=0.9,-0.5");
+    assert_spec_refuses_as_torch_adam(&ADAMW_SPEC);
     REFUSES("Invalid weight_decay value: -0.01", "weight_decay=-0.01");
-    REFUSES("Invalid learning rate", "weight_decay=-1", "betas=2,2", "eps=-1", "lr=-1");
-    REFUSES("Invalid epsilon value", "weight_decay=-1", "betas=2,2", "eps=-1");
-    REFUSES("Invalid beta parameter at index 0", "weight_decay=-1", "betas=2,2");
-    REFUSES("Invalid beta parameter at index 1", "weight_decay=-1", "betas=0.9,2");
     /* Ours: NaN and what is not a number, a pair that is not one, and what
      * is not a setting of AdamW. */
     REFUSES("not a finite float32 number", "lr=nan");
@@ -962,8 +935,7 @@ void add_adamw_tests(TCase *core, TCase *limits)
     tcase_add_test(core, test_adapter_follows_a_changed_lr);
     tcase_add_test(core, test_adapter_decays_at_the_groups_weight_decay);
     tcase_add_test(core, test_the_chapters_measurements);
-    tcase_add_test(core, test_program_smoke_run);
     tcase_add_test(limits, test_spec_refuses_what_pytorch_refuses);
     tcase_add_test(limits, test_zero_gradient_and_extremes);
-    tcase_add_test(limits, test_program_flags_follow_the_rules);
+    add_lesson_program_tests(core, limits, &PROGRAM);
 }

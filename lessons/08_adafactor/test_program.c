@@ -8,21 +8,16 @@
 
 #include "testing.h"
 
-START_TEST(test_program_smoke_run)
-{
-    static const char *const tables[] = {"memory", "estimate_mlp", "sweep", "compare_mlp", "clipping",
-                                         "step_sizes", "gpt", "estimate_gpt", "values", NULL};
-    static const char *const figures[] = {"08_sweep", "08_compare_mlp", "08_clipping", "08_clipping_loss",
-                                          "08_gpt", "08_estimate", NULL};
-    check_lesson_smoke_run("08_adafactor", "Optimizer state, as the allocations count it", tables, figures);
-}
-END_TEST
-
-START_TEST(test_program_flags_follow_the_rules)
-{
-    check_lesson_flags("08_adafactor");
-}
-END_TEST
+/* What the program's smoke run and flags tests (add_lesson_program_tests) check. */
+static const LessonProgram PROGRAM = {
+    .lesson = "08_adafactor",
+    .expect_text = "Optimizer state, as the allocations count it",
+    .tables = (const char *const[]){"memory", "estimate_mlp", "sweep", "compare_mlp", "clipping",
+                                    "step_sizes", "gpt", "estimate_gpt", "values", NULL},
+    .figures = (const char *const[]){"08_sweep", "08_compare_mlp", "08_clipping",
+                                     "08_clipping_loss", "08_gpt", "08_estimate", NULL},
+    .flags = LESSON_FLAGS_SHARED,
+};
 
 /* The value PREFIX NAME SUFFIX of a values.txt text: "est_mlp_" "fc1_weight" "_err_1". */
 static double named(const char *v, const char *prefix, const char *name, const char *suffix)
@@ -140,6 +135,6 @@ END_TEST
 
 void add_program_tests(TCase *core, TCase *limits)
 {
-    add_lesson_program_tests(core, limits, test_program_smoke_run, test_the_chapters_measurements,
-                             test_program_flags_follow_the_rules);
+    add_lesson_program_tests(core, limits, &PROGRAM);
+    tcase_add_test(core, test_the_chapters_measurements);
 }

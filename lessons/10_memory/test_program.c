@@ -12,20 +12,15 @@
 
 void add_program_tests(TCase *core, TCase *limits);
 
-START_TEST(test_program_smoke_run)
-{
-    static const char *const tables[] = {"notes", "activations", "gpt_tensors", "block_sizes", "maps", "mlp_8bit",
-                                         "gpt_8bit", "stress", "roofline", "values", NULL};
-    static const char *const figures[] = {"10_block_sizes", "10_mlp_8bit", "10_gpt_8bit", NULL};
-    check_lesson_smoke_run("10_memory", "The study notes' memory numbers", tables, figures);
-}
-END_TEST
-
-START_TEST(test_program_flags_follow_the_rules)
-{
-    check_lesson_flags_without_training("10_memory");
-}
-END_TEST
+/* What the program's smoke run and flags tests (add_lesson_program_tests) check. */
+static const LessonProgram PROGRAM = {
+    .lesson = "10_memory",
+    .expect_text = "The study notes' memory numbers",
+    .tables = (const char *const[]){"notes", "activations", "gpt_tensors", "block_sizes", "maps",
+                                    "mlp_8bit", "gpt_8bit", "stress", "roofline", "values", NULL},
+    .figures = (const char *const[]){"10_block_sizes", "10_mlp_8bit", "10_gpt_8bit", NULL},
+    .flags = LESSON_FLAGS_WITHOUT_TRAINING,
+};
 
 /* a == b to within `tolerance` of b. */
 static bool near(double a, double b, double tolerance)
@@ -154,6 +149,6 @@ END_TEST
 
 void add_program_tests(TCase *core, TCase *limits)
 {
-    add_lesson_program_tests(core, limits, test_program_smoke_run, test_the_chapters_measurements,
-                             test_program_flags_follow_the_rules);
+    add_lesson_program_tests(core, limits, &PROGRAM);
+    tcase_add_test(core, test_the_chapters_measurements);
 }

@@ -11,20 +11,16 @@
 
 void add_program_tests(TCase *core, TCase *limits);
 
-START_TEST(test_program_smoke_run)
-{
-    static const char *const tables[] = {"spacing", "mlp_recipes", "fp16_gradients", "claims", "memory",
-                                         "gpt_recipes", "gpt_frozen", "scale", "values", NULL};
-    static const char *const figures[] = {"11_mlp_recipes", "11_mlp_moved", "11_gpt_recipes", "11_scale", NULL};
-    check_lesson_smoke_run("11_mixed_precision", "The smallest change each format can hold", tables, figures);
-}
-END_TEST
-
-START_TEST(test_program_flags_follow_the_rules)
-{
-    check_lesson_flags("11_mixed_precision");
-}
-END_TEST
+/* What the program's smoke run and flags tests (add_lesson_program_tests) check. */
+static const LessonProgram PROGRAM = {
+    .lesson = "11_mixed_precision",
+    .expect_text = "The smallest change each format can hold",
+    .tables = (const char *const[]){"spacing", "mlp_recipes", "fp16_gradients", "claims", "memory",
+                                    "gpt_recipes", "gpt_frozen", "scale", "values", NULL},
+    .figures = (const char *const[]){"11_mlp_recipes", "11_mlp_moved", "11_gpt_recipes", "11_scale",
+                                     NULL},
+    .flags = LESSON_FLAGS_SHARED,
+};
 
 START_TEST(test_the_chapters_measurements)
 {
@@ -94,6 +90,6 @@ END_TEST
 
 void add_program_tests(TCase *core, TCase *limits)
 {
-    add_lesson_program_tests(core, limits, test_program_smoke_run, test_the_chapters_measurements,
-                             test_program_flags_follow_the_rules);
+    add_lesson_program_tests(core, limits, &PROGRAM);
+    tcase_add_test(core, test_the_chapters_measurements);
 }

@@ -13,29 +13,27 @@
 
 void add_program_tests(TCase *core, TCase *limits);
 
-START_TEST(test_program_smoke_run)
-{
-    static const char *const tables[] = {"agreement", "memory", "traffic", "times", "mpi", "paper", "values", NULL};
-    static const char *const figures[] = {"12_memory", NULL};
-    check_lesson_smoke_run("12_zero", "ZeRO's weights against single-process AdamW", tables, figures);
-}
-END_TEST
+/* Its own flags' bad values. */
+static const Refusal PROGRAM_REFUSALS[] = {
+    /* the memory figure runs up to 8 ranks, each needing an example */
+    {"--batch=4", NULL, "--batch must be at least 8"},
+    {"--steps=0", NULL, "--steps must be at least 1"},
+    {"--lr=-1", NULL, "--lr must be positive"},
+    {"--ranks=2", NULL, "unknown flag '--ranks'"},
+    {"--mpi=perhaps", NULL, "--mpi: 'perhaps' is not true or false"},
+};
 
-START_TEST(test_program_flags_follow_the_rules)
-{
-    check_lesson_flags("12_zero");
-    check_lesson_train_flags("12_zero");
-    static const Refusal refusals[] = {
-        /* the memory figure runs up to 8 ranks, each needing an example */
-        {"--batch=4", NULL, "--batch must be at least 8"},
-        {"--steps=0", NULL, "--steps must be at least 1"},
-        {"--lr=-1", NULL, "--lr must be positive"},
-        {"--ranks=2", NULL, "unknown flag '--ranks'"},
-        {"--mpi=perhaps", NULL, "--mpi: 'perhaps' is not true or false"},
-    };
-    assert_program_refuses_all("12_zero", refusals, TABLE_SIZE(refusals));
-}
-END_TEST
+/* What the program's smoke run and flags tests (add_lesson_program_tests) check. */
+static const LessonProgram PROGRAM = {
+    .lesson = "12_zero",
+    .expect_text = "ZeRO's weights against single-process AdamW",
+    .tables = (const char *const[]){"agreement", "memory", "traffic", "times", "mpi", "paper",
+                                    "values", NULL},
+    .figures = (const char *const[]){"12_memory", NULL},
+    .flags = LESSON_FLAGS_TRAINING,
+    .refusals = PROGRAM_REFUSALS,
+    .num_refusals = TABLE_SIZE(PROGRAM_REFUSALS),
+};
 
 /* ---- under mpirun ------------------------------------------------------------------------- */
 
@@ -124,7 +122,6 @@ END_TEST
 
 void add_program_tests(TCase *core, TCase *limits)
 {
-    tcase_add_test(core, test_program_smoke_run);
+    add_lesson_program_tests(core, limits, &PROGRAM);
     tcase_add_test(core, test_program_under_mpirun);
-    tcase_add_test(limits, test_program_flags_follow_the_rules);
 }
