@@ -230,12 +230,6 @@ void assert_every_golden_case_has_a_tolerance(const char *file,
                                               const GoldenTolerance *tolerances /* [count] */,
                                               int count, bool in_order);
 
-/* Replays golden case c of Adam's state (lesson 05's Adam, lesson 06's
- * AdamW) through spec's adapter, with `settings` (a negative num_settings:
- * the case's own): the parameters, exp_avg_sq and max_exp_avg_sq (sums of
- * squares, which never cancel) to rtol alone; then exp_avg to exp_avg_atol
- * + rtol*|expected|. The case must record exp_avg and exp_avg_sq, and
- * max_exp_avg_sq when its settings turn amsgrad on. */
 /* Adam's settings in double, as lesson 05's AdamConfig and lesson 06's
  * AdamWConfig hold them, for steps worked out from the equations. */
 typedef struct {
@@ -257,6 +251,12 @@ HandSteps adam_steps_in_double(const AdamSettings *s, const char *name, const vo
  * the first bad one is named); the weight_decay message is the caller's. */
 void assert_spec_refuses_as_torch_adam(const OptimizerSpec *spec);
 
+/* Replays golden case c of Adam's state (lesson 05's Adam, lesson 06's
+ * AdamW) through spec's adapter, with `settings` (a negative num_settings:
+ * the case's own): the parameters, exp_avg_sq and max_exp_avg_sq (sums of
+ * squares, which never cancel) to rtol alone; then exp_avg to exp_avg_atol
+ * + rtol*|expected|. The case must record exp_avg and exp_avg_sq, and
+ * max_exp_avg_sq when its settings turn amsgrad on. */
 void check_adam_golden_case(const OptimizerSpec *spec, const GoldenCase *c, bool amsgrad,
                             int num_settings, const char *const *settings, double exp_avg_atol,
                             double rtol);

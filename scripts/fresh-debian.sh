@@ -65,8 +65,19 @@ in_chroot() {   # root, command
     mount -t proc proc "$1/proc"
     status=0
     chroot "$1" /bin/sh -c "$2" || status=$?
-    umount "$1/proc"
+    release_proc "$1"
     return $status
+}
+
+# Unmounts ROOT/proc once the command's last processes have gone (a browser
+# that check-pages started may take a moment to exit), else detaches it, so
+# that the rm -rf below never walks into a live /proc.
+release_proc() {   # root
+    for _ in 1 2 3 4 5; do
+        umount "$1/proc" 2>/dev/null && return 0
+        sleep 2
+    done
+    umount -l "$1/proc"
 }
 
 as_reader() {   # root, command (run in the clone as user reader)
