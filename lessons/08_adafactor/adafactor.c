@@ -81,10 +81,10 @@ static float clipped_step(double alpha, double update_sum_sq, size_t n, double d
  * SECTIONS pieces, each summed on its own and the pieces added in order:
  * built with OpenMP (lesson 10's fast build), the sections are shared
  * among the threads, and the sum does not change. */
-enum { LANES = 8, SECTIONS = 64 };
+enum { LANES = 8, SECTIONS = ADAFACTOR_SECTIONS };
 
 /* Where section s (0 .. SECTIONS) of n elements starts: a multiple of LANES. */
-static size_t section_start(size_t n, int s)
+size_t adafactor_section_start(size_t n, int s)
 {
     return s == SECTIONS ? n : n / LANES * (size_t)s / SECTIONS * LANES;
 }
@@ -257,7 +257,8 @@ void adafactor_update_vector(float *param /* [n] */, const float *grad /* [n] */
     double param_sq[SECTIONS], update_sq[SECTIONS];
     PARALLEL_FOR
     for (int s = 0; s < SECTIONS; s++) {
-        const size_t lo = section_start(n, s), hi = section_start(n, s + 1);
+        const size_t lo = adafactor_section_start(n, s);
+        const size_t hi = adafactor_section_start(n, s + 1);
         param_sq[s] = sum_of_squares(param, lo, hi);
         update_sq[s] = vector_first_walk(grad, variance, lo, hi, one_minus_beta2_t,
                                          eps1_sq, maximize);
@@ -268,11 +269,14 @@ void adafactor_update_vector(float *param /* [n] */, const float *grad /* [n] */
     decay(param, n, cfg);
     /* ... the second steps. */
     PARALLEL_FOR
-    for (int s = 0; s < SECTIONS; s++)
-        for (size_t i = section_start(n, s); i < section_start(n, s + 1); i++) {
+    for (int s = 0; s < SECTIONS; s++) {
+        const size_t lo = adafactor_section_start(n, s);
+        const size_t hi = adafactor_section_start(n, s + 1);
+        for (size_t i = lo; i < hi; i++) {
             const float g = maximize ? -grad[i] : grad[i];
             param[i] += step_alpha * scaled(g, variance[i], eps1_sq);
         }
+    }
 }
 /* end snippet */
 

@@ -71,6 +71,14 @@ void adafactor_update_matrix(float *param /* [batch * rows * cols] */,
                              int batch, int rows, int cols, long step,
                              const AdafactorConfig *cfg);
 
+/* The vector step's sums over the whole tensor go section by section
+ * (adafactor.c, adafactor_sums): section s of n elements, s = 0 ..
+ * ADAFACTOR_SECTIONS - 1, runs from adafactor_section_start(n, s) up to
+ * adafactor_section_start(n, s + 1). Lesson 10's roofline walks the same
+ * sections in its memory-only kernel. */
+#define ADAFACTOR_SECTIONS 64
+size_t adafactor_section_start(size_t n, int s);
+
 /* One step on a parameter of 1 dimension (or 0: a single number), which
  * keeps the whole variance (starting at 0), as RMSprop's square_avg. */
 void adafactor_update_vector(float *param /* [n] */, const float *grad /* [n] */,

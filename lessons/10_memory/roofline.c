@@ -147,20 +147,19 @@ static void memory_28(RooflineArrays *a, size_t lo, size_t hi)
 /* Adafactor's three walks over a vector: RMS(param) reads param; the
  * variance walk reads grad and variance and writes variance; the step reads
  * param, grad and variance and writes param. 4 + 12 + 16 = 32 bytes. The
- * first two go section by section, as lesson 08's step goes, and the step
- * waits for all of them (in the real step, for the sums). */
-enum { ADAFACTOR_SECTIONS = 64 };
-
+ * first two go over lesson 08's sections (adafactor_section_start), as its
+ * step goes, and the step waits for all of them (in the real step, for the
+ * sums). */
 static void memory_adafactor(RooflineArrays *a, size_t lo, size_t hi)
 {
     float *restrict p = a->f[0] + lo, *restrict v = a->f[2] + lo;
     const float *restrict g = a->f[1] + lo;
-    const size_t n = hi - lo, per_section = (n + ADAFACTOR_SECTIONS - 1) / ADAFACTOR_SECTIONS;
+    const size_t n = hi - lo;
     uint32_t seen[ADAFACTOR_SECTIONS];   /* the first walk's result: param's bits, ORed */
     PARALLEL_FOR
     for (int s = 0; s < ADAFACTOR_SECTIONS; s++) {
-        const size_t first = n < (size_t)s * per_section ? n : (size_t)s * per_section;
-        const size_t last = n - first < per_section ? n : first + per_section;
+        const size_t first = adafactor_section_start(n, s);
+        const size_t last = adafactor_section_start(n, s + 1);
         const uint32_t keep = keep_mask;
         uint32_t bits = 0;
         for (size_t i = first; i < last; i++) bits |= float_bits(p[i]);
