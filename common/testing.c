@@ -876,6 +876,8 @@ void assert_spec_refuses_as_torch_adam(const OptimizerSpec *spec)
     ASSERT_SPEC_REFUSES(spec, "Invalid beta parameter at index 0", "weight_decay=-1", "betas=2,2");
     ASSERT_SPEC_REFUSES(spec, "Invalid beta parameter at index 1", "weight_decay=-1",
                         "betas=0.9,2");
+    assert_validate_refuses_nan(spec, "lr", "Invalid learning rate: nan");
+    assert_validate_refuses_nan(spec, "eps", "Invalid epsilon value: nan");
 }
 
 void check_adam_golden_case(const OptimizerSpec *spec, const GoldenCase *c, bool amsgrad,
@@ -903,6 +905,22 @@ static const OptionSpec *spec_option(const OptimizerSpec *spec, const char *key)
     for (const OptionSpec *o = spec->options; o->key; o++)
         if (strcmp(o->key, key) == 0) return o;
     return NULL;
+}
+
+void assert_validate_refuses_nan(const OptimizerSpec *spec, const char *key, const char *expected)
+{
+    const OptionSpec *o = spec_option(spec, key);
+    ck_assert_msg(o && o->type == OPT_FLOAT, "%s has no float option %s", spec->name, key);
+    ck_assert_msg(spec->validate != NULL, "%s has no validate", spec->name);
+    unsigned char *config = malloc(spec->config_size);
+    ck_assert_ptr_nonnull(config);
+    memcpy(config, spec->defaults, spec->config_size);
+    *(float *)(config + o->offset) = NAN;
+    char buf[256];
+    const char *message = spec->validate(config, buf, sizeof buf);
+    ck_assert_msg(message && strcmp(message, expected) == 0, "%s with %s=nan: got \"%s\", expected \"%s\"",
+                  spec->name, key, message ? message : "(accepted)", expected);
+    free(config);
 }
 
 void assert_spec_keys(const OptimizerSpec *spec, const char *const *keys, int count)

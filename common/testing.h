@@ -246,9 +246,16 @@ typedef struct {
 HandSteps adam_steps_in_double(const AdamSettings *s, const char *name, const void *config,
                                const float *grad /* [HAND_STEPS] */);
 
+/* spec's validate, given its defaults with a NaN in the float option key,
+ * refuses them with exactly `expected`, as Python's "if not 0.0 <= lr"
+ * refuses a NaN. (Settings never carry a NaN that far: the flags refuse
+ * "nan" first; this is for a config built in C.) */
+void assert_validate_refuses_nan(const OptimizerSpec *spec, const char *key, const char *expected);
+
 /* The refusals torch.optim.Adam's and AdamW's constructors share, with the
  * same messages, checked in the same order (lr, eps, betas, weight_decay:
- * the first bad one is named); the weight_decay message is the caller's. */
+ * the first bad one is named; a NaN lr or eps is refused too); the
+ * weight_decay message is the caller's. */
 void assert_spec_refuses_as_torch_adam(const OptimizerSpec *spec);
 
 /* Replays golden case c of Adam's state (lesson 05's Adam, lesson 06's

@@ -81,18 +81,19 @@ static const OptionSpec adagrad_options[] = {
 static const AdagradConfig adagrad_defaults = ADAGRAD_DEFAULTS;
 
 /* The checks torch.optim.Adagrad's constructor makes, in its order, with its
- * messages: every number must be >= 0. */
+ * messages: every number must be >= 0, written as Python's "if not 0.0 <=
+ * lr", so that a NaN fails too. */
 static const char *adagrad_validate(const void *config, char *buf, size_t len)
 {
     const AdagradConfig *cfg = config;
     const char *what = NULL;
     float value = 0;
-    if (cfg->lr < 0.0f) what = "learning rate", value = cfg->lr;
-    else if (cfg->lr_decay < 0.0f) what = "lr_decay value", value = cfg->lr_decay;
-    else if (cfg->weight_decay < 0.0f) what = "weight_decay value", value = cfg->weight_decay;
-    else if (cfg->initial_accumulator_value < 0.0f)
+    if (!(cfg->lr >= 0.0f)) what = "learning rate", value = cfg->lr;
+    else if (!(cfg->lr_decay >= 0.0f)) what = "lr_decay value", value = cfg->lr_decay;
+    else if (!(cfg->weight_decay >= 0.0f)) what = "weight_decay value", value = cfg->weight_decay;
+    else if (!(cfg->initial_accumulator_value >= 0.0f))
         what = "initial_accumulator_value value", value = cfg->initial_accumulator_value;
-    else if (cfg->eps < 0.0f) what = "epsilon value", value = cfg->eps;
+    else if (!(cfg->eps >= 0.0f)) what = "epsilon value", value = cfg->eps;
     if (!what) return NULL;
     snprintf(buf, len, "Invalid %s: %g (it must be >= 0)", what, value);
     return buf;

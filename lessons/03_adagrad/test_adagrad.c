@@ -196,6 +196,9 @@ START_TEST(test_spec_refuses_what_pytorch_refuses)
     REFUSES("Invalid weight_decay value: -1", "weight_decay=-1");
     REFUSES("Invalid initial_accumulator_value value: -0.1", "initial_accumulator_value=-0.1");
     REFUSES("Invalid epsilon value: -1e-10", "eps=-1e-10");
+    /* A NaN, in a config built in C, fails "if not 0.0 <= x" as in Python. */
+    assert_validate_refuses_nan(&ADAGRAD_SPEC, "lr", "Invalid learning rate: nan (it must be >= 0)");
+    assert_validate_refuses_nan(&ADAGRAD_SPEC, "eps", "Invalid epsilon value: nan (it must be >= 0)");
     /* PyTorch checks in this order: the first bad one is named. */
     REFUSES("Invalid learning rate", "eps=-1", "lr=-1");
     REFUSES("not a finite float32 number", "eps=nan");

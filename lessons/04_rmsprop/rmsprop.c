@@ -112,7 +112,8 @@ static const OptionSpec rmsprop_options[] = {
 static const RMSpropConfig rmsprop_defaults = RMSPROP_DEFAULTS;
 
 /* The checks torch.optim.RMSprop's constructor makes, in its order, with its
- * messages: every number must be >= 0. One more check of our own comes last:
+ * messages: every number must be >= 0 (a NaN fails, as it fails Python's
+ * "if not 0.0 <= lr"). One more check of our own comes last:
  * PyTorch also takes alpha > 1, which makes square_avg negative and the
  * first step NaN; we refuse it. */
 static const char *rmsprop_validate(const void *config, char *buf, size_t len)
@@ -120,11 +121,11 @@ static const char *rmsprop_validate(const void *config, char *buf, size_t len)
     const RMSpropConfig *cfg = config;
     const char *what = NULL;
     double value = 0;
-    if (cfg->lr < 0.0f) what = "learning rate", value = cfg->lr;
-    else if (cfg->eps < 0.0f) what = "epsilon value", value = cfg->eps;
-    else if (cfg->momentum < 0.0f) what = "momentum value", value = cfg->momentum;
-    else if (cfg->weight_decay < 0.0f) what = "weight_decay value", value = cfg->weight_decay;
-    else if (cfg->alpha < 0.0) what = "alpha value", value = cfg->alpha;
+    if (!(cfg->lr >= 0.0f)) what = "learning rate", value = cfg->lr;
+    else if (!(cfg->eps >= 0.0f)) what = "epsilon value", value = cfg->eps;
+    else if (!(cfg->momentum >= 0.0f)) what = "momentum value", value = cfg->momentum;
+    else if (!(cfg->weight_decay >= 0.0f)) what = "weight_decay value", value = cfg->weight_decay;
+    else if (!(cfg->alpha >= 0.0)) what = "alpha value", value = cfg->alpha;
     if (what) {
         snprintf(buf, len, "Invalid %s: %g (it must be >= 0)", what, value);
         return buf;

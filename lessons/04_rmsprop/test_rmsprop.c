@@ -269,6 +269,9 @@ START_TEST(test_spec_refuses_what_pytorch_refuses)
     REFUSES("Invalid momentum value: -0.9", "momentum=-0.9");
     REFUSES("Invalid weight_decay value: -1", "weight_decay=-1");
     REFUSES("Invalid alpha value: -0.5", "alpha=-0.5");
+    /* A NaN, in a config built in C, fails "if not 0.0 <= x" as in Python. */
+    assert_validate_refuses_nan(&RMSPROP_SPEC, "lr", "Invalid learning rate: nan (it must be >= 0)");
+    assert_validate_refuses_nan(&RMSPROP_SPEC, "momentum", "Invalid momentum value: nan (it must be >= 0)");
     /* PyTorch checks in this order: the first bad one is named. */
     REFUSES("Invalid learning rate", "alpha=-1", "eps=-1", "lr=-1");
     REFUSES("Invalid epsilon value", "alpha=-1", "momentum=-1", "eps=-1");

@@ -115,19 +115,20 @@ static const OptionSpec adam_options[] = {
 static const AdamConfig adam_defaults = ADAM_DEFAULTS;
 
 /* The checks torch.optim.Adam's constructor makes, in its order, with its
- * messages: lr and eps >= 0, each beta in [0, 1), weight_decay >= 0. */
+ * messages: lr and eps >= 0, each beta in [0, 1), weight_decay >= 0. Each
+ * is written as Python's "if not 0.0 <= lr", so that a NaN fails it too. */
 const char *adam_validate(const void *config, char *buf, size_t len)
 {
     const AdamConfig *cfg = config;
-    if (cfg->lr < 0.0f)
+    if (!(cfg->lr >= 0.0f))
         snprintf(buf, len, "Invalid learning rate: %g", cfg->lr);
-    else if (cfg->eps < 0.0f)
+    else if (!(cfg->eps >= 0.0f))
         snprintf(buf, len, "Invalid epsilon value: %g", cfg->eps);
     else if (!(cfg->betas[0] >= 0.0 && cfg->betas[0] < 1.0))
         snprintf(buf, len, "Invalid beta parameter at index 0: %g", cfg->betas[0]);
     else if (!(cfg->betas[1] >= 0.0 && cfg->betas[1] < 1.0))
         snprintf(buf, len, "Invalid beta parameter at index 1: %g", cfg->betas[1]);
-    else if (cfg->weight_decay < 0.0f)
+    else if (!(cfg->weight_decay >= 0.0f))
         snprintf(buf, len, "Invalid weight_decay value: %g", cfg->weight_decay);
     else
         return NULL;

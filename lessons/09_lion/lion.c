@@ -2,6 +2,8 @@
  * optlab (see lion.h). */
 #include "lion.h"
 
+#include "adam.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -83,23 +85,16 @@ static const OptionSpec lion_options[] = {
 
 static const LionConfig lion_defaults = LION_DEFAULTS;
 
-/* The authors' checks: lr >= 0 and each beta in [0, 1). They check nothing
- * on weight_decay; a negative one would grow the weights, so, like every
- * torch.optim optimizer, this one refuses it too, with PyTorch's message. */
+/* The authors' checks: lr >= 0 and each beta in [0, 1), with PyTorch's
+ * messages: Adam's checks (lesson 05) but eps, which Lion has not. They
+ * check nothing on weight_decay; a negative one would grow the weights, so,
+ * like every torch.optim optimizer, this one refuses it too. */
 const char *lion_validate(const void *config, char *buf, size_t len)
 {
     const LionConfig *cfg = config;
-    if (!(cfg->lr >= 0.0f))
-        snprintf(buf, len, "Invalid learning rate: %g", cfg->lr);
-    else if (!(cfg->betas[0] >= 0.0 && cfg->betas[0] < 1.0))
-        snprintf(buf, len, "Invalid beta parameter at index 0: %g", cfg->betas[0]);
-    else if (!(cfg->betas[1] >= 0.0 && cfg->betas[1] < 1.0))
-        snprintf(buf, len, "Invalid beta parameter at index 1: %g", cfg->betas[1]);
-    else if (!(cfg->weight_decay >= 0.0f))
-        snprintf(buf, len, "Invalid weight_decay value: %g", cfg->weight_decay);
-    else
-        return NULL;
-    return buf;
+    const AdamConfig adam = {.lr = cfg->lr, .betas = {cfg->betas[0], cfg->betas[1]}, .eps = 0.0f,
+                             .weight_decay = cfg->weight_decay};
+    return adam_validate(&adam, buf, len);
 }
 
 static Optimizer *lion_create(ParamList params, const void *config)

@@ -433,6 +433,9 @@ START_TEST(test_spec_refuses_what_the_authors_refuse)
     REFUSES("Invalid learning rate", "weight_decay=-1", "betas=2,2", "lr=-1");
     REFUSES("index 0", "weight_decay=-1", "betas=2,2");
     REFUSES("index 1", "weight_decay=-1", "betas=0.9,2");
+    /* A NaN, in a config built in C, fails as it fails Python's "0 <= lr". */
+    assert_validate_refuses_nan(&LION_SPEC, "lr", "Invalid learning rate: nan");
+    assert_validate_refuses_nan(&LION_SPEC, "weight_decay", "Invalid weight_decay value: nan");
     /* What is not a number, and keywords Lion has not. */
     REFUSES("is not two finite numbers", "betas=0.9");
     REFUSES("is not two finite numbers", "betas=0.9,nan");
