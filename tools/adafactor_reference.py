@@ -27,13 +27,12 @@ Where the port cannot follow PyTorch bit for bit, and why:
   (one rounding); the port rounds the product first, as their scalar code
   reads.
 """
-import io
 import math
 import os
 
 import numpy as np
 
-from golden_io import Draws, command_line, ulps, write_trajectory
+from golden_io import Draws, command_line, render_trajectories, ulps, write_trajectory
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 GOLDEN = os.path.join(HERE, "..", "tests", "golden", "adafactor.txt")
@@ -253,17 +252,11 @@ def write_case(out, name, settings, start, grads):
 
 
 def render():
-    out = io.StringIO()
-    out.write("# Golden trajectories of torch.optim.Adafactor (PyTorch >= 2.5), made by\n")
-    out.write("# tools/adafactor_reference.py with numpy %s: a float32 NumPy port of\n" % np.__version__)
-    out.write("# _single_tensor_adafactor in torch/optim/_adafactor.py, since the PyTorch\n")
-    out.write("# that makes the other golden files (1.13) has no Adafactor.\n")
-    out.write("# Do not edit by hand: change tools/adafactor_reference.py and run it again.\n")
-    out.write("# Format: see common/golden.h.\n\n")
-    with np.errstate(all="ignore"):
-        for case in cases():
-            write_case(out, *case)
-    return out.getvalue()
+    about = ("# Golden trajectories of torch.optim.Adafactor (PyTorch >= 2.5), made by\n"
+             "# tools/adafactor_reference.py with numpy %s: a float32 NumPy port of\n"
+             "# _single_tensor_adafactor in torch/optim/_adafactor.py, since the PyTorch\n"
+             "# that makes the other golden files (1.13) has no Adafactor.\n") % np.__version__
+    return render_trajectories("adafactor_reference.py", about, cases, write_case)
 
 
 # ---- checking the port against PyTorch ---------------------------------------------

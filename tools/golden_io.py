@@ -5,13 +5,14 @@ optimizers PyTorch 1.13 lacks (tools/*_reference.py) write the same file
 format (common/golden.h): a case is its name, its optimizer or function,
 its settings, the parameter's shape and start, then per step the gradient,
 the parameters after it and the states recorded. This module writes one
-such case from a trajectory, writes a file or checks that it would not
+such case from a trajectory (and a whole file of them), writes a file or checks that it would not
 change (--check), and formats float32 numbers so that C reads them back
 exactly. For the NumPy ports it also holds their cases' random draws,
 the two distances (ulps, relative) their --against-torch modes report, and
 the command line they share (command_line).
 """
 import argparse
+import io
 import math
 import os
 import sys
@@ -48,6 +49,21 @@ def write_trajectory(out, name, optimizer, settings, start, steps, state_keys=()
         for key in state_keys:
             out.write("state %s %s\n" % (key, fmt(state[key])))
     out.write("end\n\n")
+
+
+def render_trajectories(script, about, cases, write_case):
+    """A golden file of trajectories, as text: `about` (comment lines that
+    say what made it), where to change it, then every case of cases()
+    through write_case(out, *case). NumPy's overflow warnings are silenced:
+    the cases of huge gradients overflow on purpose, as the real step does."""
+    out = io.StringIO()
+    out.write(about)
+    out.write("# Do not edit by hand: change tools/%s and run it again.\n" % script)
+    out.write("# Format: see common/golden.h.\n\n")
+    with np.errstate(all="ignore"):
+        for case in cases():
+            write_case(out, *case)
+    return out.getvalue()
 
 
 def update(path, text, check):

@@ -29,13 +29,13 @@ The file has the format of tools/make_golden.py's (common/golden.h);
 exp_avg_sq_row and exp_avg_sq_col are not shaped like the parameter, so each
 of their shapes is written on a state_shape line.
 """
-import io
 import math
 import os
 
 import numpy as np
 
-from golden_io import Draws, WorstTable, command_line, relative, ulps, write_trajectory
+from golden_io import (Draws, WorstTable, command_line, render_trajectories, relative, ulps,
+                         write_trajectory)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 GOLDEN = os.path.join(HERE, "..", "tests", "golden", "hf_adafactor.txt")
@@ -260,18 +260,11 @@ def write_case(out, name, settings, start, grads):
 
 
 def render():
-    out = io.StringIO()
-    out.write("# Golden trajectories of HF transformers' Adafactor (transformers.optimization.Adafactor,\n")
-    out.write("# transformers@005edacb), made by tools/hf_adafactor_reference.py with numpy %s:\n"
-              % np.__version__)
-    out.write("# a float32 NumPy port of its step on a matrix. lr and beta1 are None where a\n")
-    out.write("# case's settings leave them out.\n")
-    out.write("# Do not edit by hand: change tools/hf_adafactor_reference.py and run it again.\n")
-    out.write("# Format: see common/golden.h.\n\n")
-    with np.errstate(all="ignore"):
-        for case in cases():
-            write_case(out, *case)
-    return out.getvalue()
+    about = ("# Golden trajectories of HF transformers' Adafactor (transformers.optimization.Adafactor,\n"
+             "# transformers@005edacb), made by tools/hf_adafactor_reference.py with numpy %s:\n"
+             "# a float32 NumPy port of its step on a matrix. lr and beta1 are None where a\n"
+             "# case's settings leave them out.\n") % np.__version__
+    return render_trajectories("hf_adafactor_reference.py", about, cases, write_case)
 
 
 # ---- checking the port against the same step in torch operations -----------------------

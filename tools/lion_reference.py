@@ -45,12 +45,12 @@ Where the port could differ from PyTorch, and what it chooses:
   file's gradients, which are finite). --against-torch prints torch's answer
   for these too.
 """
-import io
 import os
 
 import numpy as np
 
-from golden_io import Draws, WorstTable, command_line, fmt, relative, ulps, write_trajectory
+from golden_io import (Draws, WorstTable, command_line, render_trajectories, fmt, relative, ulps,
+                         write_trajectory)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 GOLDEN = os.path.join(HERE, "..", "tests", "golden", "lion.txt")
@@ -192,17 +192,11 @@ def write_case(out, name, settings, start, grads):
 
 
 def render():
-    out = io.StringIO()
-    out.write("# Golden trajectories of Lion as its authors' PyTorch code runs it\n")
-    out.write("# (google/automl@87461ee9, lion/lion_pytorch.py), made by\n")
-    out.write("# tools/lion_reference.py with numpy %s: a float32 NumPy port of its\n" % np.__version__)
-    out.write("# step, since PyTorch has no Lion.\n")
-    out.write("# Do not edit by hand: change tools/lion_reference.py and run it again.\n")
-    out.write("# Format: see common/golden.h.\n\n")
-    with np.errstate(all="ignore"):
-        for case in cases():
-            write_case(out, *case)
-    return out.getvalue()
+    about = ("# Golden trajectories of Lion as its authors' PyTorch code runs it\n"
+             "# (google/automl@87461ee9, lion/lion_pytorch.py), made by\n"
+             "# tools/lion_reference.py with numpy %s: a float32 NumPy port of its\n"
+             "# step, since PyTorch has no Lion.\n") % np.__version__
+    return render_trajectories("lion_reference.py", about, cases, write_case)
 
 
 # ---- checking the port against the same step in torch operations -----------------------

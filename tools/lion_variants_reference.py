@@ -32,12 +32,12 @@ vectorised CPU kernels fuse add's multiply and add (one rounding); the port
 rounds the product first, as the scalar code reads. The file has the format
 of tools/make_golden.py's (common/golden.h).
 """
-import io
 import os
 
 import numpy as np
 
-from golden_io import Draws, WorstTable, command_line, relative, ulps, write_trajectory
+from golden_io import (Draws, WorstTable, command_line, render_trajectories, relative, ulps,
+                         write_trajectory)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 GOLDEN = os.path.join(HERE, "..", "tests", "golden", "lion_variants.txt")
@@ -167,18 +167,11 @@ def write_case(out, name, settings, start, grads):
 
 
 def render():
-    out = io.StringIO()
-    out.write("# Golden trajectories of lucidrains' Lion (lion_pytorch.Lion, lion-pytorch@05258c93),\n")
-    out.write("# made by tools/lion_variants_reference.py with numpy %s: a float32 NumPy port of\n"
-              % np.__version__)
-    out.write("# its step, with decoupled_weight_decay, the lr of step t being lr * gamma^(t-1)\n")
-    out.write("# (ExponentialLR; gamma is the schedule's, not Lion's).\n")
-    out.write("# Do not edit by hand: change tools/lion_variants_reference.py and run it again.\n")
-    out.write("# Format: see common/golden.h.\n\n")
-    with np.errstate(all="ignore"):
-        for case in cases():
-            write_case(out, *case)
-    return out.getvalue()
+    about = ("# Golden trajectories of lucidrains' Lion (lion_pytorch.Lion, lion-pytorch@05258c93),\n"
+             "# made by tools/lion_variants_reference.py with numpy %s: a float32 NumPy port of\n"
+             "# its step, with decoupled_weight_decay, the lr of step t being lr * gamma^(t-1)\n"
+             "# (ExponentialLR; gamma is the schedule's, not Lion's).\n") % np.__version__
+    return render_trajectories("lion_variants_reference.py", about, cases, write_case)
 
 
 # ---- checking the port against the same step in torch operations -----------------------
