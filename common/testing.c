@@ -907,6 +907,28 @@ static const OptionSpec *spec_option(const OptimizerSpec *spec, const char *key)
     return NULL;
 }
 
+void check_adam_state_follows_the_settings(const OptimizerSpec *spec, const void *plain,
+                                           const void *amsgrad, double rtol)
+{
+    const char *names[3] = {"exp_avg", "exp_avg_sq", "max_exp_avg_sq"};
+    for (int with_amsgrad = 0; with_amsgrad <= 1; with_amsgrad++) {
+        const void *cfg = with_amsgrad ? amsgrad : plain;
+        const int count = with_amsgrad ? 3 : 2;
+        float at_creation[3], after_steps[3];
+        check_states_allocated_once(spec, cfg, names, count, 0.5f, 3, at_creation, after_steps);
+        for (int k = 0; k < count; k++) ck_assert(at_creation[k] == 0.0f);
+        ck_assert_close(after_steps[0], 0.5 * (1 - pow(0.9, 3)), 0, rtol);
+        ck_assert_close(after_steps[1], 0.25 * (1 - pow(0.999, 3)), 0, rtol);
+        if (with_amsgrad) ck_assert(after_steps[2] == after_steps[1]);
+        /* optimizer_state_bytes of a one-element parameter */
+        size_t state_bytes;
+        two_steps_changing_lr(spec, cfg, 0.1f, &state_bytes);
+        ck_assert_uint_eq(state_bytes, (size_t)count * sizeof(float));
+    }
+    /* ... and the step count is PyTorch's state["step"]. */
+    ck_assert(spec->state_has_step);
+}
+
 void assert_validate_refuses_nan(const OptimizerSpec *spec, const char *key, const char *expected)
 {
     const OptionSpec *o = spec_option(spec, key);

@@ -246,6 +246,15 @@ typedef struct {
 HandSteps adam_steps_in_double(const AdamSettings *s, const char *name, const void *config,
                                const float *grad /* [HAND_STEPS] */);
 
+/* The state Adam and AdamW keep, as PyTorch does: exp_avg and exp_avg_sq
+ * always, max_exp_avg_sq only with amsgrad, in that order, all starting at
+ * 0 (8 or 12 bytes a parameter), and a step count. `plain` and `amsgrad` are
+ * spec's configs at lr 0.1 without and with amsgrad; after three gradients
+ * of 0.5, exp_avg = 0.5 (1 - 0.9^3), exp_avg_sq = 0.25 (1 - 0.999^3)
+ * (within rtol) and max_exp_avg_sq, a steady gradient's, is exp_avg_sq. */
+void check_adam_state_follows_the_settings(const OptimizerSpec *spec, const void *plain,
+                                           const void *amsgrad, double rtol);
+
 /* spec's validate, given its defaults with a NaN in the float option key,
  * refuses them with exactly `expected`, as Python's "if not 0.0 <= lr"
  * refuses a NaN. (Settings never carry a NaN that far: the flags refuse
