@@ -24,8 +24,8 @@ static const OptionSpec FLAGS[] = {LESSON_FLAGS, {NULL, 0, 0, NULL, 0, 0}};
  * moves B bytes a parameter can do no better than 3.35e12 / B parameters a
  * second there; the kernels' timings (make bench-gpu) say how close they come. */
 #define H100_SXM_BYTES_PER_S 3.35e12
-/* and its CUDA cores' FP32 arithmetic, 66.9 TFLOPS (no Tensor Core; chapter 11). */
-#define H100_SXM_FP32_FLOPS 66.9e12
+/* and its CUDA cores' FP32 arithmetic, 67 TFLOPS (no Tensor Core; chapter 11). */
+#define H100_SXM_FP32_FLOPS 67e12
 
 static void traffic(Report *r)
 {

@@ -367,9 +367,26 @@ static void batch_sizes(Report *r, const LessonArgs *a, Problem *p, const LrWdGr
         figure_xy(fig, k ? "linespoints ls 2 pt 5" : "linespoints ls 1 pt 7", x, loss[k], count, "%s", LABEL[k]);
     figure_close(fig);
     int best[OPTIMIZERS] = {index_of_min(loss[0], count), index_of_min(loss[1], count)};
+    /* How far Lion is behind, and which bests lie at an end of the lrs
+     * tried: there a wider range might still find a lower loss. */
+    double gap_min = INFINITY, gap_max = -INFINITY;
+    int at_edge = 0, at_edge_8 = 0;
+    for (int b = 0; b < count; b++) {
+        gap_min = fmin(gap_min, 100 * (loss[0][b] / loss[1][b] - 1));
+        gap_max = fmax(gap_max, 100 * (loss[0][b] / loss[1][b] - 1));
+        for (int k = 0; k < OPTIMIZERS; k++) {
+            bool edge = best_lr[k][b] == batch_sweep_lr(&jobs, k, 0) ||
+                        best_lr[k][b] == batch_sweep_lr(&jobs, k, jobs.lrs - 1);
+            at_edge += edge, at_edge_8 += edge && batches[b] == 8;
+        }
+    }
     report_values(r, NULL, (NamedValue[]){{"batch_examples", "%.0f", (double)jobs.examples},
                                           {"batch_lion_best", "%.0f", x[best[0]]},
-                                          {"batch_adamw_best", "%.0f", x[best[1]]}, {NULL}});
+                                          {"batch_adamw_best", "%.0f", x[best[1]]},
+                                          {"batch_gap_min", "%.0f", gap_min}, {"batch_gap_max", "%.0f", gap_max},
+                                          {"batch_bests", "%d", count * OPTIMIZERS},
+                                          {"batch_at_edge", "%d", at_edge}, {"batch_8_at_edge", "%d", at_edge_8},
+                                          {NULL}});
 }
 
 /* ==== the program ==== */

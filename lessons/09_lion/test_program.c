@@ -99,6 +99,10 @@ START_TEST(test_the_chapters_measurements)
     for (int b = 0; b < 3; b++)
         ck_assert(value_in(v, batches[b]) > value_in(v, "batch_512_ratio"));
     ck_assert(value_in(v, "batch_512_ratio") >= 1);
+    /* The gaps quoted, and the bests at an end of the lrs tried. */
+    ck_assert(value_in(v, "batch_gap_min") >= 0 && value_in(v, "batch_gap_min") <= value_in(v, "batch_gap_max"));
+    ck_assert(value_in(v, "batch_8_at_edge") <= value_in(v, "batch_at_edge") &&
+              value_in(v, "batch_at_edge") <= value_in(v, "batch_bests"));
 
     /* The tiny GPT: the same best lr for both; Lion lower; both tolerate
      * a decay of 1 (the grid's largest). */

@@ -95,7 +95,7 @@ StateErrors state_errors(const float *signed_code, const float *unsigned_code, c
         for (int k = 0; k < 3; k++) {
             if (exact[k] == 0) continue;
             rel[k][counts[k]++] = (float)fabs((got[k] - exact[k]) / exact[k]);
-            zeroed[k] += got[k] == 0;
+            zeroed[k] += fabs(got[k]) < 1e-3 * fabs(exact[k]);
         }
     }
     StateErrors e = {errors_of(rel[0], counts[0], zeroed[0]), errors_of(rel[1], counts[1], zeroed[1]),

@@ -92,6 +92,10 @@ START_TEST(test_the_chapters_measurements)
     ck_assert(value_in(v, "map_linear_m") < value_in(v, "map_dynamic_m"));
     ck_assert(value_in(v, "map_linear_dir99") >= 1 && value_in(v, "map_dynamic_dir99") < 0.1);
     ck_assert(value_in(v, "map_linear_v_zeroed") == 0);
+    /* A small positive m on the linear map lands on its second "zero",
+     * linspace's middle value, and is lost: some are, as the text says. */
+    ck_assert(value_in(v, "map_linear_second_zero") > 0 && value_in(v, "map_linear_second_zero") < 1e-6);
+    ck_assert(value_in(v, "map_linear_m_zeroed") > 0);
 
     /* The MLP: at its defaults Adam8bit is 32-bit Adam here (every tensor
      * under 4096); forced to 8 bits, within a tenth of a percent point of

@@ -82,6 +82,10 @@ static void spacing(Report *r)
                                           {"fp16_digits", "%.2f", 11 * log10(2.0)},
                                           {"fp32_digits", "%.2f", 24 * log10(2.0)},
                                           {"bf16_keeps_at_1", "%.8g", (double)bf16_smallest_surviving_update(1.0f)},
+                                          {"bf16_keeps_at_100", "%.3g", (double)bf16_smallest_surviving_update(100.0f)},
+                                          /* the BF16 number just below 1: 1 - 2^-8 */
+                                          {"bf16_keeps_below_1", "%.2g",
+                                           (double)bf16_smallest_surviving_update(0.99609375f)},
                                           {"bf16_one_plus_1e5", "%.9g", (double)bf16_round(1.0f + 1e-5f)},
                                           {"bf16_spacing_at_1", "%.6g", (double)bf16_ulp(1.0f)},
                                           {NULL}});
@@ -196,12 +200,13 @@ static double fp16_underflow(Report *r, const LessonArgs *a, Problem *p)
 
 /* ---- 4. the study notes' claims ----------------------------------------------------------- */
 
-/* NVIDIA's H100 SXM datasheet, dense (its Tensor Core figures are given
- * "with sparsity", twice these): peak TFLOPS. A fact from a source, not a
- * measurement: this book has no GPU of its own. */
-#define H100_FP32 66.9         /* the CUDA cores, no Tensor Core */
-#define H100_TF32_TENSOR 494.7
-#define H100_BF16_TENSOR 989.4
+/* NVIDIA's H100 SXM datasheet: peak TFLOPS, dense. The datasheet gives the
+ * Tensor Cores' figures "with sparsity" (TF32 989, BF16 1979) and says they
+ * are twice the dense ones. A fact from a source, not a measurement: this
+ * book has no GPU of its own. */
+#define H100_FP32 67.0                   /* the CUDA cores, no Tensor Core */
+#define H100_TF32_TENSOR (989.0 / 2)
+#define H100_BF16_TENSOR (1979.0 / 2)
 
 static void claims(Report *r, double bf16_grads_zero)
 {

@@ -40,6 +40,10 @@ START_TEST(test_the_chapters_measurements)
     ck_assert(value_in(v, "bf16_one_plus_1e5") == 1.0);
     const double keeps = value_in(v, "bf16_keeps_at_1");
     ck_assert(keeps > ldexp(1, -8) && keeps < ldexp(1, -8) * (1 + ldexp(1, -15)));
+    /* ... and it grows with the weight: 0.25 at 100 (half the spacing 2^-1
+     * of [64, 128)), about 2^-9 just below 1 (half the spacing 2^-8). */
+    ck_assert(value_in(v, "bf16_keeps_at_100") == 0.25);
+    ck_assert(value_in(v, "bf16_keeps_below_1") < keeps && value_in(v, "bf16_keeps_below_1") > ldexp(1, -10));
 
     /* The MLP: all-BF16 AdamW ends well above FP32 (it stalls: under half
      * its weights move from some step on, never in FP32); stochastic
