@@ -34,7 +34,8 @@
  *                    256, the maps read from global memory, one launch per
  *                    tensor: lesson 10's loop, written for threads
  *   adam8bit_fast    the maps in shared memory, four elements per thread
- *                    with 16-byte loads, a grid-stride loop over the blocks
+ *                    with 16-byte (FP32) or 8-byte (BF16) loads and 4-byte
+ *                    loads of the codes, a grid-stride loop over the blocks
  *                    of every tensor: one launch for the whole model */
 #include <math.h>
 #include <stdbool.h>
@@ -434,8 +435,8 @@ static void step_on_gpu(bool fast, const Pair<P> *t, const QuantTensor<P> *table
  * kernel), compared after the last. The kernels run the CPU's operations
  * in its order, so every code, absmax and parameter must be the CPU's bit
  * for bit; the line says how many codes are equal and how many one apart
- * (bitsandbytes' own kernel, with its fast division, is held to 99.99%
- * equal and the rest one apart). Returns 0 when they agree. The lengths
+ * (bitsandbytes' own kernel, with its fast intrinsics, could only be held
+ * to the CPU approximately). Returns 0 when they agree. Two of the lengths
  * are not multiples of 4, and the fast kernel gets 5 thread blocks, so
  * that its partial fours and its grid-stride loop are both run. */
 template <typename P>

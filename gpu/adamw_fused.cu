@@ -34,7 +34,8 @@
  *     11) with a seed per tensor.
  *
  * Check: `build/gpu/adamw_fused --check` steps three tensors of two groups
- * (odd lengths, a zero and a huge gradient among them) five times, with a
+ * (two lengths not multiples of 4, a zero and a huge gradient among them)
+ * five times, with a
  * different clipping scale each step, on the CPU and with each kernel, both
  * roundings, and compares every number bit for bit. `--bench` times both
  * kernels and a copy of as many bytes (the ceiling). Without a CUDA device
@@ -121,11 +122,11 @@ __global__ void adamw_first(FusedTensor t, StepOptions o)
 
 /* snippet: adamw_fast, shown in 13_gpu */
 /* Each thread takes chunks of four elements, c, c + (all threads), ...,
- * counted over all tensors. A whole chunk moves in five loads and four
- * stores (a float4 of each FP32 array, 8 bytes of BF16 gradients; 8 bytes
- * of BF16 weights out): a tensor's arrays start 16-byte aligned and a
- * chunk at a multiple of 4. The last chunk of a tensor of odd length goes
- * one element at a time. */
+ * counted over all tensors. A whole chunk moves in four loads and four
+ * stores (a float4 of each FP32 array, 8 bytes of BF16 gradients; the
+ * FP32 arrays back and 8 bytes of BF16 weights out): a tensor's arrays
+ * start 16-byte aligned and a chunk at a multiple of 4. The last chunk of
+ * a tensor whose length is not a multiple of 4 goes one element at a time. */
 __global__ void __launch_bounds__(THREADS)
 adamw_fast(const FusedTensor *tensors /* [count] */, int count, size_t total_chunks,
            StepOptions o)

@@ -102,12 +102,15 @@ void bank_conflicts_count(const float *grad /* [n] */, const uint8_t *state1 /* 
         for (int w = 0; w < warps; w++) {
             for (int e = 0; e < lookups; e++) {
                 for (int m = 0; m < 2; m++) {
-                    int index[WARP_SIZE], probes[WARP_SIZE][SEARCH_PROBES];
+                    int index[WARP_SIZE], probes[WARP_SIZE][SEARCH_PROBES], found[WARP_SIZE];
                     for (int t = 0; t < WARP_SIZE; t++) {
                         const int j = element_of(layout, w, t, e);
                         index[t] = placed(table, old_code[m][j]);
-                        quantize_nearest_probes(qmap[m], s[m][j] / new_absmax[m], m == 0, probes[t]);
+                        found[t] = placed(table, quantize_nearest_probes(qmap[m], s[m][j] / new_absmax[m],
+                                                                         m == 0, probes[t]));
                     }
+                    /* m's sign fix reads code[q] of the code found */
+                    if (m == 0) out->sign_ways += warp_bank_ways(found);
                     out->dequantize_ways[m] += warp_bank_ways(index);
                     for (int p = 0; p < SEARCH_PROBES; p++) {
                         bool one_entry = true;
@@ -123,6 +126,7 @@ void bank_conflicts_count(const float *grad /* [n] */, const uint8_t *state1 /* 
             }
         }
     }
+    if (out->reads > 0) out->sign_ways /= (double)out->reads;
     for (int m = 0; m < 2 && out->reads > 0; m++) {
         out->dequantize_ways[m] /= (double)out->reads;
         for (int p = 0; p < SEARCH_PROBES; p++) {

@@ -53,12 +53,14 @@ typedef struct {
     double dequantize_ways[2];                   /* code[c]: the old codes dequantized */
     double search_ways[2][SEARCH_PROBES];        /* each probe of the requantization search */
     double search_broadcast[2][SEARCH_PROBES];   /* share of reads where the whole warp read one entry */
+    double sign_ways;                            /* code[q] of m's sign fix (quantize_state1), after the search */
 } BankCounts;
 
 /* One step of 8-bit Adam over a tensor of n elements (blocks of 256, its
  * codes and absmax as lesson 10 keeps them), as a kernel with `layout` takes
  * it: each element's moments from adam8bit_element, each block's new absmax,
- * each new code by quantize_nearest_probes; the tables' reads, their
+ * each new code by quantize_nearest_probes, then m's sign fix, which reads
+ * the code found once more (sign_kept); the tables' reads, their
  * entries placed as `table` says, counted into *out. Changes nothing. Past the end of the tensor, the kernels' padding
  * (gradient 0, codes 128 and 0). */
 void bank_conflicts_count(const float *grad /* [n] */, const uint8_t *state1 /* [n] */,

@@ -8,8 +8,9 @@
 # so in one line and builds nothing. gpu/check-cuda (a runner of make test)
 # then compiles the kernels with clang instead, to PTX for sm_80, which
 # proves they compile for a GPU; with nvcc it also runs each program's
-# --check, which compares the kernels with lesson 10's CPU step on a
-# device, or says in one line that there is none.
+# --check, which compares the kernels with the lessons' CPU steps (06 and
+# 11's AdamW, 10's 8-bit Adam) on a device, or says in one line that there
+# is none.
 NVCC ?= nvcc
 # Found when a recipe runs (on PATH, or where the toolkit installs itself).
 # Not under SANITIZE=1: nvcc would link the sanitized libraries without the

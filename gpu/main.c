@@ -69,10 +69,10 @@ static void traffic(Report *r)
 /* ---- 2. shared-memory bank conflicts --------------------------------------------------- */
 
 /* The passes a warp spends on shared memory for each element it steps:
- * both tables' dequantize reads and searches. */
+ * both tables' dequantize reads and searches, and m's sign fix. */
 static double passes_per_element(const BankCounts *c)
 {
-    double passes = 0;
+    double passes = c->sign_ways;
     for (int m = 0; m < 2; m++) {
         passes += c->dequantize_ways[m];
         for (int p = 0; p < SEARCH_PROBES; p++) passes += c->search_ways[m][p];
@@ -122,6 +122,7 @@ static void bank_conflicts(Report *r, const LessonArgs *a)
         table_row(t, label, fast->search_ways[0][p], padded->search_ways[0][p], fast->search_ways[1][p],
                   padded->search_ways[1][p], 100 * fast->search_broadcast[0][p]);
     }
+    table_row(t, "code[q]: sign fix (m)", fast->sign_ways, padded->sign_ways, NAN, NAN, NAN);
     table_row(t, "passes an element, both tables", passes_per_element(fast), passes_per_element(padded), NAN, NAN,
               NAN);
     table_note(t, "the fast kernel (thread t steps elements 4t .. 4t + 3), one step of 8-bit Adam on %zu", n);

@@ -367,9 +367,13 @@ START_TEST(test_momentum_calms_only_a_zigzag)
     ck_assert_int_eq(f0, 50);
     ck_assert_int_lt(f5, f0);
     ck_assert(y5 < y0 / 10);
+    /* ... momentum 0.9 flips it less still, but leaves it far larger. */
+    int f9 = y_sign_changes(p, 1.8f, 0.9f, 50, &y9);
+    ck_assert_int_lt(f9, f5);
+    ck_assert(y9 > 100 * y0);
     /* lr 0.1: GD never flips y; momentum 0.9 makes it swing, and it ends further out. */
     f0 = y_sign_changes(p, 0.1f, 0.0f, 50, &y0);
-    int f9 = y_sign_changes(p, 0.1f, 0.9f, 50, &y9);
+    f9 = y_sign_changes(p, 0.1f, 0.9f, 50, &y9);
     ck_assert_int_eq(f0, 0);
     ck_assert_int_ge(f9, 4);
     ck_assert(y9 > y0);

@@ -188,8 +188,8 @@ static void sparse_features(Report *r, const LessonArgs *a, SparseTrace *ada_out
 }
 
 /* AdaGrad's clr on two coordinates fed gradients of a steady size, N(0, 1):
- * one on every step, the other on 1 step in 45 (as often as feature 49 of
- * the sparse problem appears) and 0 otherwise. clr_f, clr_r: [steps + 1]. */
+ * one on every step, the other on 1 step in 45 and 0 otherwise: a rarely
+ * touched coordinate. clr_f, clr_r: [steps + 1]. */
 static void steady_clr(int steps, uint64_t seed, double *clr_f, double *clr_r)
 {
     Rng rng;
@@ -348,7 +348,7 @@ static void stall(Report *r, const LessonArgs *a)
     table_row(t, "after the jump", run[SGD].end[1], run[ADAGRAD].end[1]);
     table_note(t, "each at its best lr for the first minimum: GD %.3g, AdaGrad %.3g; %d steps per phase", lr[SGD],
                lr[ADAGRAD], phase);
-    table_note(t, "AdaGrad's clr/lr on coordinate 0 at the jump: %.3f (1 at the start)", clr);
+    table_note(t, "AdaGrad's clr/lr on coordinate 0 at the jump: %.3f", clr);
     table_end(t);
     report_value(r, "stall_phase", "%d", phase);
     report_value(r, "stall_noise", "%g", STALL_NOISE);

@@ -128,13 +128,16 @@ static void schedules_mlp_table(Report *r, const TraceSeeds *runs, int steps, in
     const Column columns[] = {{"schedule", "%s"}, {"final\nloss", "%.4f"}, {"accuracy\ntrain", "%.1f"},
                               {"\ntest", "%.1f"}, {"test\nlowest", "%.1f"}, {"\nhighest", "%.1f"}, {NULL, NULL}};
     Table *t = table_begin(r, "schedules_mlp", "AdamW on the digits MLP under six schedules", columns);
+    double train_lowest = INFINITY;
     for (int k = 0; k < MLP_SCHEDULES; k++) {
         Spread l = runs[k].loss, tr = runs[k].train, te = runs[k].test;
+        train_lowest = fmin(train_lowest, tr.mean);
         table_row(t, MLP_LABELS[k], l.mean, tr.mean, te.mean, te.low, te.high);
         report_values(r, MLP_TAGS[k], (NamedValue[]){
             {"mlp_%s_loss", "%.4f", l.mean}, {"mlp_%s_train", "%.1f", tr.mean}, {"mlp_%s_test", "%.1f", te.mean},
             {"mlp_%s_test_low", "%.1f", te.low}, {"mlp_%s_test_high", "%.1f", te.high}, {NULL}});
     }
+    report_values(r, NULL, (NamedValue[]){{"mlp_train_lowest", "%.1f", train_lowest}, {NULL}});
     table_note(t, "lr %g, %d steps of batch %d, the mean of %d start%s; loss on all training examples,",
                MLP_LR, steps, MLP_BATCH, seeds, seeds > 1 ? "s" : "");
     table_note(t, "accuracy in percent. Step: StepLR(step_size=%d, gamma=0.1); warm-up: LinearLR from", steps / 3);
@@ -187,6 +190,10 @@ static void warmup_row(Report *r, Table *t, Problem *p, int k, int warm, const T
         {"warmup_%s_lr", "%g", lr}, {"warmup_%s_first_update", "%.3g", x->update[0]},
         {"warmup_%s_largest_update", "%.3g", e.largest}, {"warmup_%s_largest_update_step", "%d", e.largest_step},
         {"warmup_%s_spike", "%.2f", e.spike}, {"warmup_%s_end_loss", "%.4f", x->end_loss}, {NULL}});
+    /* Each weight with a gradient moves by lr at the first step, the others
+     * not at all: ||update||^2 = lr^2 k counts the k that moved. */
+    if (!warm) report_values(r, value_tag(r, "%d", k), (NamedValue[]){
+        {"warmup_%s_first_moved", "%.0f", pow(x->update[0] / lr, 2)}, {NULL}});
 }
 
 static void warmup(Report *r, const LessonArgs *a, Problem *p)
@@ -205,7 +212,8 @@ static void warmup(Report *r, const LessonArgs *a, Problem *p)
                (int)paramlist_numel(&p->params), MLP_BATCH);
     table_note(t, "of steps 2..%d over step 1's; warm-up: LinearLR from lr/100 over %d steps. Adam's",
                WARMUP_STEPS, WARMUP_ITERS);
-    table_note(t, "first step moves every weight by lr (m/sqrt(v) = sign(g)): ||update|| = lr sqrt(n)");
+    table_note(t, "first step moves each weight that has a gradient by lr (m/sqrt(v) = sign(g)), the");
+    table_note(t, "others not at all: ||update|| = lr sqrt(n) only when every weight has a gradient");
     table_end(t);
 
     Figure *fig = loss_figure(r, "07_warmup", "set key top right\n");

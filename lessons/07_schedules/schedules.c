@@ -51,7 +51,7 @@ double cosine_annealing_lr_step(const CosineAnnealingLRConfig *c, double initial
     const double eta_min = c->eta_min;
     if (last_epoch == 0) return lr;
     /* Just past a trough (t - 1 = T_max, 3 T_max, ...) the ratio below would
-     * be 0/0: step up from the bottom by the closed form's first rise instead. */
+     * divide by zero: step up from the bottom by the closed form's first rise instead. */
     if (((long long)last_epoch - 1 - T_max) % (2LL * T_max) == 0)
         return lr + (initial_lr - eta_min) * (1 - cos(PI / T_max)) / 2;
     /* (1 + cos(pi t/T)) / (1 + cos(pi (t-1)/T)): the closed form's ratio
