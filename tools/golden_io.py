@@ -5,9 +5,9 @@ optimizers PyTorch 1.13 lacks (tools/*_reference.py) write the same file
 format (common/golden.h): a case is its name, its optimizer or function,
 its settings, the parameter's shape and start, then per step the gradient,
 the parameters after it and the states recorded. This module writes one
-such case from a trajectory (and a whole file of them), writes a file or checks that it would not
-change (--check), and formats float32 numbers so that C reads them back
-exactly. For the NumPy ports it also holds their cases' random draws,
+such case from a trajectory (and a whole file of them), writes a file or
+checks that it would not change (--check), and formats float32 numbers so
+that C reads them back exactly. For the NumPy ports it also holds their cases' random draws,
 the two distances (ulps, relative) their --against-torch modes report, and
 the command line they share (command_line).
 """
