@@ -1,6 +1,7 @@
-/* reading.c - directories from the environment, streams read whole (see reading.h). */
+/* reading.c - directories from the environment, streams and files read whole (see reading.h). */
 #include "reading.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 
 const char *dir_from_env(const char *env_name, const char *built_in)
@@ -40,4 +41,21 @@ int read_whole(ReadChunk read_chunk, void *source, char **text, size_t *len)
     *text = buf;
     if (len) *len = used;
     return 0;
+}
+
+/* read_whole's view of a stdio stream. */
+static long file_chunk(void *source, char *buf, size_t room)
+{
+    size_t n = fread(buf, 1, room, (FILE *)source);
+    return n == 0 && ferror((FILE *)source) ? -1 : (long)n;
+}
+
+char *read_text_file(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    char *text;
+    read_whole(file_chunk, f, &text, NULL);   /* text is NULL if that failed */
+    fclose(f);
+    return text;
 }

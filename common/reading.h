@@ -1,8 +1,9 @@
-/* reading.h - two small things everything that reads files shares: where a
+/* reading.h - the small things everything that reads files shares: where a
  * directory shipped with the book is (an environment variable, else the path
- * baked in at build time), and a stream read whole into one buffer. The
- * digits loader, the golden-file reader and the tests' program runner use
- * them, so each of those says only what is particular to it. */
+ * baked in at build time), and a stream or a file read whole into one
+ * buffer. The digits loader, the golden-file reader, the tests and the GPU
+ * chapter's recorded timings use them, so each of those says only what is
+ * particular to it. */
 #ifndef COMMON_READING_H
 #define COMMON_READING_H
 
@@ -23,5 +24,8 @@ enum { READ_WHOLE_FAILED = -1, READ_WHOLE_NO_MEMORY = -2 };
  * (free it) of *len bytes (len may be NULL). Returns 0, READ_WHOLE_FAILED
  * when a read failed, or READ_WHOLE_NO_MEMORY; then *text is NULL. */
 int read_whole(ReadChunk read_chunk, void *source, char **text, size_t *len);
+
+/* The whole file as a NUL-terminated string (free it), or NULL. */
+char *read_text_file(const char *path);
 
 #endif

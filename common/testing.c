@@ -378,22 +378,6 @@ void check_golden_update_atol_for(const UpdateFunction *f, const GoldenCase *c, 
     check_golden_update(f, c, state_atol, rtol);
 }
 
-/* read_whole's view of a stdio stream. */
-static long file_chunk(void *source, char *buf, size_t room)
-{
-    size_t n = fread(buf, 1, room, (FILE *)source);
-    return n == 0 && ferror((FILE *)source) ? -1 : (long)n;
-}
-
-char *read_text_file(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    char *text;
-    read_whole(file_chunk, f, &text, NULL);   /* text is NULL if that failed */
-    fclose(f);
-    return text;
-}
 
 void assert_file_is(const char *path, const char *expected)
 {

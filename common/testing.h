@@ -18,6 +18,7 @@
 #include <stddef.h>
 
 #include "golden.h"
+#include "reading.h"   /* read_text_file */
 #include "gpt.h"
 #include "optimizer_spec.h"
 
@@ -486,8 +487,6 @@ void assert_refused_briefly(const char *program, const char *args, const char *i
 /* gpt_new(cfg, seed), failing the test with its message if it cannot. */
 Problem *gpt_for_test(const GPTConfig *cfg, uint64_t seed);
 
-/* The whole file as a NUL-terminated string (free it), or NULL. */
-char *read_text_file(const char *path);
 /* Writes `text` to a new file at path, failing the test if it cannot. */
 void write_text_file(const char *path, const char *text);
 /* Asserts that the file at path holds exactly `expected`. */

@@ -7,14 +7,16 @@
  * conflicts of 8-bit Adam's table reads, counted from the codes of a real
  * run; the two roundings of the BF16 working copy; and the CPU loop that
  * the kernels replace. The kernels' own timings need a GPU: `make bench-gpu`
- * prints them. Tables go to DIR/out/13_gpu/; --quick shrinks every
- * experiment to a smoke run (the tests use it). */
+ * prints them, and the program reads the ones a GPU recorded in
+ * gpu/timings/ (recorded.h). Tables go to DIR/out/13_gpu/; --quick shrinks
+ * every experiment to a smoke run (the tests use it). */
 #include <math.h>
 #include <stdlib.h>
 
 #include "bank_conflicts.h"
 #include "experiment.h"
 #include "gpu_measures.h"
+#include "recorded.h"
 
 static const OptionSpec FLAGS[] = {LESSON_FLAGS, {NULL, 0, 0, NULL, 0, 0}};
 
@@ -180,6 +182,80 @@ static void cpu_loop(Report *r, const LessonArgs *a)
                                           {NULL}});
 }
 
+/* ---- 5. what a GPU recorded ------------------------------------------------------------ */
+
+/* The files a device wrote (gpu/timings/, see its header lines): make
+ * bench-gpu's output, and Nsight Compute's report of 8-bit Adam's fast
+ * kernel on the same device. */
+#define RECORDED_BENCH "nvidia-h200.txt"
+#define RECORDED_PROFILE "nvidia-h200-ncu.txt"
+#define RECORDED_PARAMS (1LL << 28)   /* the size the bench's targets are judged at */
+
+static const KernelTiming *must_timing(const RecordedBench *rb, bool fused, const char *what, const char *kind)
+{
+    return must((void *)line_kernel(recorded_line(rb, fused, RECORDED_PARAMS, what), kind),
+                "gpu/timings/" RECORDED_BENCH ": a line at 2^28 parameters is missing");
+}
+
+static void recorded_timings(Report *r)
+{
+    char err[256];
+    char *text = must(recorded_file_read(GPU_TIMINGS_DIR, RECORDED_BENCH), "cannot read gpu/timings/" RECORDED_BENCH);
+    RecordedBench rb;
+    if (!recorded_bench_parse(text, &rb, err, sizeof err)) fail("gpu/timings/" RECORDED_BENCH ": %s", err);
+    free(text);
+    const struct {
+        const char *label, *tag;
+        bool fused;
+        const char *what, *kind;
+    } rows[] = {
+        {"fused AdamW, first", "fused_first", true, "1", "first"},
+        {"fused AdamW, fast", "fused_fast", true, "1", "fast"},
+        {"fused AdamW, fast, stochastic", "fused_sr", true, "1", "fast+SR"},
+        {"150 tensors, first", "fused150_first", true, "150", "first"},
+        {"150 tensors, fast", "fused150_fast", true, "150", "fast"},
+        {"8-bit Adam FP32, first", "q8_fp32_first", false, "FP32", "first"},
+        {"8-bit Adam FP32, fast", "q8_fp32_fast", false, "FP32", "fast"},
+        {"8-bit Adam BF16, first", "q8_bf16_first", false, "BF16", "first"},
+        {"8-bit Adam BF16, fast", "q8_bf16_fast", false, "BF16", "fast"},
+    };
+    const Column columns[] = {{"kernel", "%s"}, {"G params/s", "%.1f"}, {"GB/s", "%.0f"},
+                              {"% of\nthe copy", "%.1f%%"}, {NULL, NULL}};
+    Table *t = table_begin(r, "timings", "The kernels on a GPU, as recorded", columns);
+    for (size_t k = 0; k < sizeof rows / sizeof rows[0]; k++) {
+        const KernelTiming *kt = must_timing(&rb, rows[k].fused, rows[k].what, rows[k].kind);
+        table_row(t, rows[k].label, kt->gparams, kt->gbs, kt->percent);
+        report_values(r, rows[k].tag, (NamedValue[]){{"rec_%s_gparams", "%.1f", kt->gparams},
+                                                      {"rec_%s_pct", "%.1f", kt->percent}, {NULL}});
+    }
+    const BenchLine *fused = recorded_line(&rb, true, RECORDED_PARAMS, "1");
+    const double q8_over_fused = must_timing(&rb, false, "BF16", "fast")->gparams /
+                                 must_timing(&rb, true, "1", "fast")->gparams;
+    table_note(t, "%s, recorded in gpu/timings/" RECORDED_BENCH ": 2^28 parameters (150 tensors:", rb.device);
+    table_note(t, "the same cut into 150), the median of 21 runs; the copy of as many bytes moved %.0f GB/s",
+               fused->copy_gbs);
+    table_end(t);
+    report_value(r, "rec_device", "%s", rb.device);
+    report_values(r, NULL, (NamedValue[]){{"rec_checks_ok", "%.0f", (double)rb.checks_ok},
+                                          {"rec_checks_failed", "%.0f", (double)rb.checks_failed},
+                                          {"rec_copy_gbs", "%.0f", fused->copy_gbs},
+                                          {"rec_q8_over_fused", "%.2f", q8_over_fused}, {NULL}});
+
+    /* What held 8-bit Adam's fast kernel back, by the profiler. */
+    char *report = must(recorded_file_read(GPU_TIMINGS_DIR, RECORDED_PROFILE),
+                        "cannot read gpu/timings/" RECORDED_PROFILE);
+    const double sm = ncu_metric(report, "Compute (SM) Throughput"), dram = ncu_metric(report, "DRAM Throughput"),
+                 conflicts = ncu_metric(report, "l1tex__data_bank_conflicts_pipe_lsu_mem_shared_op_ld.sum"),
+                 wavefronts = ncu_metric(report, "l1tex__data_pipe_lsu_wavefronts_mem_shared_op_ld.sum"),
+                 occupancy = ncu_metric(report, "Achieved Occupancy");
+    free(report);
+    if (isnan(sm) || isnan(dram) || isnan(conflicts) || isnan(wavefronts) || isnan(occupancy))
+        fail("gpu/timings/" RECORDED_PROFILE ": a metric the chapter quotes is missing");
+    report_values(r, NULL, (NamedValue[]){{"ncu_sm_pct", "%.0f", sm}, {"ncu_dram_pct", "%.0f", dram},
+                                          {"ncu_conflict_pct", "%.0f", 100 * conflicts / wavefronts},
+                                          {"ncu_occupancy_pct", "%.0f", occupancy}, {NULL}});
+}
+
 int main(int argc, char **argv)
 {
     LessonArgs args = LESSON_DEFAULTS;
@@ -189,5 +265,6 @@ int main(int argc, char **argv)
     bank_conflicts(&report, &args);
     rounding(&report, &args);
     cpu_loop(&report, &args);
+    recorded_timings(&report);
     return report_close(&report) == 0 ? 0 : 1;
 }

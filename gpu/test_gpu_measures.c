@@ -109,7 +109,7 @@ END_TEST
 
 START_TEST(test_program_smoke_run)
 {
-    const char *const tables[] = {"traffic", "banks", "rounding", "values", NULL};
+    const char *const tables[] = {"traffic", "banks", "rounding", "timings", "values", NULL};
     const char *const figures[] = {"13_bank_ways", NULL};
     check_lesson_smoke_run("13_gpu", "What one step moves", tables, figures);
 }
