@@ -1,6 +1,6 @@
 /* adam8bit.cu - 8-bit blockwise Adam on the GPU: lesson 10's step, the
- * update of bitsandbytes' kOptimizerStatic8bit2StateBlockwise, as two CUDA
- * kernels, a first one and a fast one.
+ * update of bitsandbytes' kOptimizerStatic8bit2StateBlockwise, as CUDA
+ * kernels: a first one, a fast one, and the fast one with lesson 10's index.
  *
  * Compile (make gpu does, when nvcc is there; gpu/gpu.mk has every flag):
  *     nvcc -O3 -fmad=false -gencode arch=compute_90,code=sm_90 -Icommon -Ilessons/NN_... \
@@ -26,7 +26,7 @@
  * Check: `build/gpu/adam8bit --check` steps the same three tensors (short
  * last blocks, a NaN gradient among them) five times on the CPU and with
  * each kernel, FP32 and BF16, and requires every code, absmax and parameter
- * to be the CPU's bit for bit. `--bench` times both
+ * to be the CPU's bit for bit. `--bench` times the
  * kernels and a copy of as many bytes (the ceiling). Without a CUDA device
  * both say so in one line and exit 77 (skipped).
  *
@@ -36,7 +36,12 @@
  *   adam8bit_fast    the maps in shared memory, four elements per thread
  *                    with 16-byte (FP32) or 8-byte (BF16) loads and 4-byte
  *                    loads of the codes, a grid-stride loop over the blocks
- *                    of every tensor: one launch for the whole model */
+ *                    of every tensor: one launch for the whole model
+ *   adam8bit_fast, indexed
+ *                    the same, finding each new code with lesson 10's index
+ *                    (QuantMap: first[] by the value's top 16 bits, in global
+ *                    memory, then one comparison with above[], in shared
+ *                    memory) instead of the eight reads of the search */
 #include <math.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -182,15 +187,20 @@ __device__ float block_max(float x, float *warp_max /* [THREADS / 32] */)
 /* end snippet */
 
 /* snippet: adam8bit_fast, shown in 13_gpu */
-template <typename P>
+/* INDEXED: the new codes through lesson 10's index (maps: the two QuantMaps
+ * on the device, signed then unsigned) rather than the search. */
+template <typename P, bool INDEXED>
 __global__ void __launch_bounds__(THREADS)
 adam8bit_fast(const QuantTensor<P> *tensors /* [count] */, int count, size_t total_blocks,
               const float *qmap1_global /* [256] */, const float *qmap2_global /* [256] */,
-              AdamStepConstants k)
+              const QuantMap *maps /* [2], or NULL */, AdamStepConstants k)
 {
     __shared__ float qmap1[QMAP_SIZE], qmap2[QMAP_SIZE], warp_max[2][THREADS / 32];
-    for (int j = threadIdx.x; j < QMAP_SIZE; j += THREADS)
+    __shared__ float above1[INDEXED ? QMAP_SIZE : 1], above2[INDEXED ? QMAP_SIZE : 1];
+    for (int j = threadIdx.x; j < QMAP_SIZE; j += THREADS) {
         qmap1[j] = qmap1_global[j], qmap2[j] = qmap2_global[j];
+        if (INDEXED) above1[j] = maps[0].above[j], above2[j] = maps[1].above[j];
+    }
     __syncthreads();
     for (size_t b = blockIdx.x; b < total_blocks; b += gridDim.x) {
         const QuantTensor<P> *t = tensor_of(tensors, count, b);
@@ -230,8 +240,14 @@ adam8bit_fast(const QuantTensor<P> *tensors /* [count] */, int count, size_t tot
         const float new2 = block_max(mine2, warp_max[1]);
         for (int e = 0; e < PER_THREAD; e++) {
             if (isfinite(g[e])) p[e] = adam_bnb_param(&k, p[e], s1[e], s2[e]);
-            c1[e] = quantize_state1(qmap1, s1[e], new1);
-            c2[e] = quantize_state2(qmap2, s2[e], new2);
+            if (INDEXED) {   /* quantize_state1 and 2, two lookups each instead of eight */
+                const uint8_t q1 = quantize_indexed(maps[0].first, above1, s1[e] / new1);
+                c1[e] = sign_kept(qmap1, q1, s1[e]);
+                c2[e] = quantize_indexed(maps[1].first, above2, s2[e] / new2);
+            } else {
+                c1[e] = quantize_state1(qmap1, s1[e], new1);
+                c2[e] = quantize_state2(qmap2, s2[e], new2);
+            }
         }
         if (first + PER_THREAD <= t->n) {
             store4(t->param + first, p);
@@ -401,26 +417,57 @@ static void compare(const Pair<P> *t, Agreement *a)
     free(p), free(m1), free(m2), free(c1), free(c2);
 }
 
-/* The device's maps: lesson 10's, built on the host. */
-static void device_maps(float **qmap1, float **qmap2)
+/* The device's maps: lesson 10's, built on the host; and, for the indexed
+ * kernel, the two QuantMaps with their index (which lesson 10 checks
+ * against the search as it builds it). */
+typedef struct {
+    float *qmap1, *qmap2;   /* [256] each */
+    QuantMap *maps;         /* [2]: signed, unsigned */
+} DeviceMaps;
+
+static DeviceMaps device_maps(void)
 {
-    float code[QMAP_SIZE];
-    *qmap1 = (float *)device_alloc(sizeof code), *qmap2 = (float *)device_alloc(sizeof code);
-    create_dynamic_map(true, code), to_device(*qmap1, code, sizeof code);
-    create_dynamic_map(false, code), to_device(*qmap2, code, sizeof code);
+    DeviceMaps d;
+    float code[2][QMAP_SIZE];
+    static QuantMap maps[2];   /* 66 kB each: not on the stack */
+    for (int s = 0; s < 2; s++) {
+        create_dynamic_map(s == 0, code[s]);
+        quantize_map_init(&maps[s], code[s], s == 0);
+        if (!maps[s].indexed) {
+            fprintf(stderr, PROGRAM ": the dynamic map's index does not find what the search finds\n");
+            exit(1);
+        }
+    }
+    d.qmap1 = (float *)device_alloc(sizeof code[0]), d.qmap2 = (float *)device_alloc(sizeof code[1]);
+    d.maps = (QuantMap *)device_alloc(sizeof maps);
+    to_device(d.qmap1, code[0], sizeof code[0]), to_device(d.qmap2, code[1], sizeof code[1]);
+    to_device(d.maps, maps, sizeof maps);
+    return d;
 }
 
-/* One step of count tensors with the first kernel (one launch each) or the
+static void device_maps_free(DeviceMaps *d)
+{
+    cudaFree(d->qmap1), cudaFree(d->qmap2), cudaFree(d->maps);
+}
+
+typedef enum { FIRST, FAST, INDEXED } Kernel;
+static const char *const KERNEL_NAME[3] = {"adam8bit_first", "adam8bit_fast", "adam8bit_indexed"};
+
+/* One step of count tensors with the first kernel (one launch each) or a
  * fast one, on at most max_grid thread blocks (0: as many as fill the device). */
 template <typename P>
-static void step_on_gpu(bool fast, const Pair<P> *t, const QuantTensor<P> *table, int count,
-                        size_t total_blocks, const float *qmap1, const float *qmap2, AdamStepConstants k,
-                        unsigned max_grid)
+static void step_on_gpu(Kernel kernel, const Pair<P> *t, const QuantTensor<P> *table, int count,
+                        size_t total_blocks, const DeviceMaps *m, AdamStepConstants k, unsigned max_grid)
 {
-    if (fast) {
+    const float *qmap1 = m->qmap1, *qmap2 = m->qmap2;
+    if (kernel != FIRST) {
         unsigned grid = grid_for(total_blocks * THREADS, THREADS);   /* a thread block per block */
         if (max_grid > 0 && grid > max_grid) grid = max_grid;
-        if (grid > 0) adam8bit_fast<<<grid, THREADS>>>(table, count, total_blocks, qmap1, qmap2, k);
+        if (grid == 0) return;
+        if (kernel == FAST)
+            adam8bit_fast<P, false><<<grid, THREADS>>>(table, count, total_blocks, qmap1, qmap2, nullptr, k);
+        else
+            adam8bit_fast<P, true><<<grid, THREADS>>>(table, count, total_blocks, qmap1, qmap2, m->maps, k);
         return;
     }
     for (int j = 0; j < count; j++) {
@@ -440,7 +487,7 @@ static void step_on_gpu(bool fast, const Pair<P> *t, const QuantTensor<P> *table
  * are not multiples of 4, and the fast kernel gets 5 thread blocks, so
  * that its partial fours and its grid-stride loop are both run. */
 template <typename P>
-static int check(bool fast)
+static int check(Kernel kernel)
 {
     const size_t sizes[3] = {3 * 4096 + 101, 17 * 256, 5003};
     Pair<P> t[3];
@@ -450,32 +497,31 @@ static int check(bool fast)
         t[j] = pair_new<P>(sizes[j], blocks, (uint64_t)j + 1, true);
         host_table[j] = t[j].dev, blocks += t[j].blocks;
     }
-    float *qmap1, *qmap2;
-    device_maps(&qmap1, &qmap2);
+    DeviceMaps maps = device_maps();
     QuantTensor<P> *table = (QuantTensor<P> *)device_alloc(sizeof host_table);
     to_device(table, host_table, sizeof host_table);
     for (long step = 1; step <= 5; step++) {
         for (int j = 0; j < 3; j++) pair_gradient(&t[j], (uint64_t)j + 1, step), pair_step_on_cpu(&t[j], step);
-        step_on_gpu(fast, t, table, 3, blocks, qmap1, qmap2,
-                    adam_step_constants(LR, BETA1, BETA2, EPS, WD, step), 5);
+        step_on_gpu(kernel, t, table, 3, blocks, &maps, adam_step_constants(LR, BETA1, BETA2, EPS, WD, step),
+                    5);
         cuda_or_die(cudaGetLastError(), "launch");
         cuda_or_die(cudaDeviceSynchronize(), "step");
     }
     Agreement a = {0, 0, 0, 0.0, 0.0};
     for (int j = 0; j < 3; j++) compare(&t[j], &a), pair_free(&t[j]);
-    cudaFree(qmap1), cudaFree(qmap2), cudaFree(table);
+    device_maps_free(&maps), cudaFree(table);
     const bool bf16 = sizeof(P) == 2;
     const bool ok = a.equal == a.codes && a.worst_param == 0 && a.worst_absmax == 0;
     printf("%s %s, %s: %zu of %zu codes equal to the CPU's, %zu one code apart; parameters within %.2g,"
            " absmax within %.2g of their scale\n", ok ? "ok" : "FAILED",
-           fast ? "adam8bit_fast" : "adam8bit_first", bf16 ? "BF16 param and grad" : "FP32 param and grad",
+           KERNEL_NAME[kernel], bf16 ? "BF16 param and grad" : "FP32 param and grad",
            a.equal, a.codes, a.one_apart, a.worst_param, a.worst_absmax);
     return ok ? 0 : 1;
 }
 
 /* ---- timing -------------------------------------------------------------------------- */
 
-/* Both kernels and the copy at n parameters: read param, grad, two codes;
+/* The kernels and the copy at n parameters: read param, grad, two codes;
  * write param, two codes; and 16 bytes of absmax a block. */
 template <typename P>
 static void bench(size_t n)
@@ -487,31 +533,31 @@ static void bench(size_t n)
         return;
     }
     Pair<P> t = pair_new<P>(n, 0, 1, false);
-    float *qmap1, *qmap2;
-    device_maps(&qmap1, &qmap2);
+    DeviceMaps maps = device_maps();
     QuantTensor<P> *table = (QuantTensor<P> *)device_alloc(sizeof t.dev);
     to_device(table, &t.dev, sizeof t.dev);
     const AdamStepConstants k = adam_step_constants(LR, BETA1, BETA2, EPS, WD, 1);
     const double bytes = (3.0 * sizeof(P) + 4.0) * (double)n + 16.0 * (double)t.blocks;
     const double copy_s = copy_seconds(bytes);
-    double first_s, fast_s;
-    MEDIAN_SECONDS(first_s, step_on_gpu(false, &t, table, 1, t.blocks, qmap1, qmap2, k, 0));
-    MEDIAN_SECONDS(fast_s, step_on_gpu(true, &t, table, 1, t.blocks, qmap1, qmap2, k, 0));
+    double first_s, fast_s, indexed_s;
+    MEDIAN_SECONDS(first_s, step_on_gpu(FIRST, &t, table, 1, t.blocks, &maps, k, 0));
+    MEDIAN_SECONDS(fast_s, step_on_gpu(FAST, &t, table, 1, t.blocks, &maps, k, 0));
+    MEDIAN_SECONDS(indexed_s, step_on_gpu(INDEXED, &t, table, 1, t.blocks, &maps, k, 0));
     printf("%11zu %4s  copy %7.1f GB/s", n, sizeof(P) == 2 ? "BF16" : "FP32", bytes / copy_s / 1e9);
     print_timing("first", n, bytes, first_s, copy_s);
     print_timing("fast", n, bytes, fast_s, copy_s);
+    print_timing("indexed", n, bytes, indexed_s, copy_s);
     printf("\n");
-    cudaFree(qmap1), cudaFree(qmap2), cudaFree(table);
+    device_maps_free(&maps), cudaFree(table);
     pair_free(&t);
 }
 
 int main(int argc, char **argv)
 {
     if (!open_device(argc, argv)) {
-        int failed = check<float>(false);   /* one line each, in this order */
-        failed += check<float>(true);
-        failed += check<uint16_t>(false);
-        failed += check<uint16_t>(true);
+        int failed = 0;   /* one line each, in this order */
+        for (int kernel = FIRST; kernel <= INDEXED; kernel++) failed += check<float>((Kernel)kernel);
+        for (int kernel = FIRST; kernel <= INDEXED; kernel++) failed += check<uint16_t>((Kernel)kernel);
         return failed ? 1 : 0;
     }
     printf("8-bit Adam: two codes a parameter and absmax per 256; param and grad FP32 (%.2f bytes"

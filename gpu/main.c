@@ -184,17 +184,38 @@ static void cpu_loop(Report *r, const LessonArgs *a)
 
 /* ---- 5. what a GPU recorded ------------------------------------------------------------ */
 
-/* The files a device wrote (gpu/timings/, see its header lines): make
- * bench-gpu's output, and Nsight Compute's report of 8-bit Adam's fast
- * kernel on the same device. */
+/* The files a device wrote (gpu/timings/, see their header lines): make
+ * bench-gpu's output, and Nsight Compute's reports of 8-bit Adam's fast
+ * kernel, with the search and with the index, on the same device. */
 #define RECORDED_BENCH "nvidia-h200.txt"
-#define RECORDED_PROFILE "nvidia-h200-ncu.txt"
+#define RECORDED_PROFILE(kernel) "nvidia-h200-ncu-" kernel ".txt"
 #define RECORDED_PARAMS (1LL << 28)   /* the size the bench's targets are judged at */
 
 static const KernelTiming *must_timing(const RecordedBench *rb, bool fused, const char *what, const char *kind)
 {
     return must((void *)line_kernel(recorded_line(rb, fused, RECORDED_PARAMS, what), kind),
                 "gpu/timings/" RECORDED_BENCH ": a line at 2^28 parameters is missing");
+}
+
+/* What held one of 8-bit Adam's fast kernels back, by the profiler: how
+ * busy the SMs and the memory were, the share of shared-memory passes that
+ * bank conflicts cost, the warp instructions executed. */
+static void recorded_profile(Report *r, const char *tag, const char *file)
+{
+    char *report = must(recorded_file_read(GPU_TIMINGS_DIR, file), "cannot read a file of gpu/timings/");
+    const double sm = ncu_metric(report, "Compute (SM) Throughput"), dram = ncu_metric(report, "DRAM Throughput"),
+                 conflicts = ncu_metric(report, "l1tex__data_bank_conflicts_pipe_lsu_mem_shared_op_ld.sum"),
+                 wavefronts = ncu_metric(report, "l1tex__data_pipe_lsu_wavefronts_mem_shared_op_ld.sum"),
+                 instructions = ncu_metric(report, "smsp__inst_executed.sum"),
+                 occupancy = ncu_metric(report, "Achieved Occupancy");
+    free(report);
+    if (isnan(sm) || isnan(dram) || isnan(conflicts) || isnan(wavefronts) || isnan(instructions) ||
+        isnan(occupancy))
+        fail("gpu/timings/%s: a metric the chapter quotes is missing", file);
+    report_values(r, tag, (NamedValue[]){{"ncu_%s_sm_pct", "%.0f", sm}, {"ncu_%s_dram_pct", "%.0f", dram},
+                                         {"ncu_%s_conflict_pct", "%.0f", 100 * conflicts / wavefronts},
+                                         {"ncu_%s_instructions_m", "%.0f", instructions / 1e6},
+                                         {"ncu_%s_occupancy_pct", "%.0f", occupancy}, {NULL}});
 }
 
 static void recorded_timings(Report *r)
@@ -216,8 +237,10 @@ static void recorded_timings(Report *r)
         {"150 tensors, fast", "fused150_fast", true, "150", "fast"},
         {"8-bit Adam FP32, first", "q8_fp32_first", false, "FP32", "first"},
         {"8-bit Adam FP32, fast", "q8_fp32_fast", false, "FP32", "fast"},
+        {"8-bit Adam FP32, indexed", "q8_fp32_indexed", false, "FP32", "indexed"},
         {"8-bit Adam BF16, first", "q8_bf16_first", false, "BF16", "first"},
         {"8-bit Adam BF16, fast", "q8_bf16_fast", false, "BF16", "fast"},
+        {"8-bit Adam BF16, indexed", "q8_bf16_indexed", false, "BF16", "indexed"},
     };
     const Column columns[] = {{"kernel", "%s"}, {"G params/s", "%.1f"}, {"GB/s", "%.0f"},
                               {"% of\nthe copy", "%.1f%%"}, {NULL, NULL}};
@@ -229,7 +252,7 @@ static void recorded_timings(Report *r)
                                                       {"rec_%s_pct", "%.1f", kt->percent}, {NULL}});
     }
     const BenchLine *fused = recorded_line(&rb, true, RECORDED_PARAMS, "1");
-    const double q8_over_fused = must_timing(&rb, false, "BF16", "fast")->gparams /
+    const double q8_over_fused = must_timing(&rb, false, "BF16", "indexed")->gparams /
                                  must_timing(&rb, true, "1", "fast")->gparams;
     table_note(t, "%s, recorded in gpu/timings/" RECORDED_BENCH ": 2^28 parameters (150 tensors:", rb.device);
     table_note(t, "the same cut into 150), the median of 21 runs; the copy of as many bytes moved %.0f GB/s",
@@ -241,19 +264,8 @@ static void recorded_timings(Report *r)
                                           {"rec_copy_gbs", "%.0f", fused->copy_gbs},
                                           {"rec_q8_over_fused", "%.2f", q8_over_fused}, {NULL}});
 
-    /* What held 8-bit Adam's fast kernel back, by the profiler. */
-    char *report = must(recorded_file_read(GPU_TIMINGS_DIR, RECORDED_PROFILE),
-                        "cannot read gpu/timings/" RECORDED_PROFILE);
-    const double sm = ncu_metric(report, "Compute (SM) Throughput"), dram = ncu_metric(report, "DRAM Throughput"),
-                 conflicts = ncu_metric(report, "l1tex__data_bank_conflicts_pipe_lsu_mem_shared_op_ld.sum"),
-                 wavefronts = ncu_metric(report, "l1tex__data_pipe_lsu_wavefronts_mem_shared_op_ld.sum"),
-                 occupancy = ncu_metric(report, "Achieved Occupancy");
-    free(report);
-    if (isnan(sm) || isnan(dram) || isnan(conflicts) || isnan(wavefronts) || isnan(occupancy))
-        fail("gpu/timings/" RECORDED_PROFILE ": a metric the chapter quotes is missing");
-    report_values(r, NULL, (NamedValue[]){{"ncu_sm_pct", "%.0f", sm}, {"ncu_dram_pct", "%.0f", dram},
-                                          {"ncu_conflict_pct", "%.0f", 100 * conflicts / wavefronts},
-                                          {"ncu_occupancy_pct", "%.0f", occupancy}, {NULL}});
+    recorded_profile(r, "fast", RECORDED_PROFILE("fast"));
+    recorded_profile(r, "indexed", RECORDED_PROFILE("indexed"));
 }
 
 int main(int argc, char **argv)

@@ -145,14 +145,22 @@ typedef struct {
     uint8_t first[1 << 16];      /* by a float's top 16 bits: its bucket's lowest code */
 } QuantMap;
 
+/* The two lookups, on the index's arrays (the GPU chapter's kernel keeps
+ * above[] in shared memory and first[] in global memory). */
+static inline HOST_DEVICE uint8_t quantize_indexed(const uint8_t *first /* [1 << 16] */,
+                                                   const float *above /* [256] */, float x)
+{
+    uint32_t bits;
+    memcpy(&bits, &x, sizeof bits);
+    uint8_t q = first[bits >> 16];
+    q += x > above[q];
+    return isnan(x) ? 0 : q;   /* the search walks a NaN down to index 0 */
+}
+
 static inline uint8_t quantize_map_nearest(const QuantMap *map, float x)
 {
     if (!map->indexed) return quantize_nearest(map->code, x, map->is_signed);
-    uint32_t bits;
-    memcpy(&bits, &x, sizeof bits);
-    uint8_t q = map->first[bits >> 16];
-    q += x > map->above[q];
-    return isnan(x) ? 0 : q;   /* the search walks a NaN down to index 0 */
+    return quantize_indexed(map->first, map->above, x);
 }
 
 /* The two moments' requantization through a map: quantize_state1 and
