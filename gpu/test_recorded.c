@@ -83,12 +83,14 @@ END_TEST
  * program prints from it (--quick reads the same files). */
 START_TEST(test_the_recorded_claims)
 {
-    char dir[512], path[700];
+    char dir[512], args[700], quoted[600], cmd[2048], path[800];
     ck_assert(make_temp_dir(dir, sizeof dir) == 0);
-    char cmd[1024], quoted[600];
-    snprintf(cmd, sizeof cmd, "%s/13_gpu --quick --out=%s > /dev/null", OPTIMIZERS_BIN_DIR,
-             shell_quote(dir, quoted, sizeof quoted));
-    ck_assert_int_eq(system(cmd), 0);
+    snprintf(args, sizeof args, "--quick --out=%s", shell_quote(dir, quoted, sizeof quoted));
+    program_command(cmd, sizeof cmd, OPTIMIZERS_BIN_DIR, "13_gpu", args);   /* quoted: paths may have spaces */
+    ProgramRun run;
+    ck_assert(run_program(cmd, NULL, &run) == 0);
+    ck_assert_msg(run.status == 0, "%s: exit %d, stderr: %s", cmd, run.status, run.err);
+    program_run_free(&run);
     snprintf(path, sizeof path, "%s/out/13_gpu/values.txt", dir);
     char *v = read_text_file(path);
     ck_assert_ptr_nonnull(v);
