@@ -39,29 +39,38 @@ static bool number_of(const char *word, double *value)
     return end != word && (*end == '\0' || (end[0] == '%' && end[1] == '\0'));
 }
 
+/* The next word of *at as a number; false if it is not one. */
+static bool next_number(const char **at, double *value)
+{
+    char word[64];
+    return next_word(at, word, sizeof word) && number_of(word, value);
+}
+
+/* Whether the next word of *at is `expected`. */
+static bool next_is(const char **at, const char *expected)
+{
+    char word[64];
+    return next_word(at, word, sizeof word) && strcmp(word, expected) == 0;
+}
+
 bool bench_line_parse(const char *line, BenchLine *out)
 {
     memset(out, 0, sizeof *out);
     char word[64];
     const char *at = line;
-    double value;
+    double params;
     /* params, then the tensors or the precision, then "copy" and its GB/s */
-    if (!next_word(&at, word, sizeof word) || !number_of(word, &value) || value < 1) return false;
-    out->params = (long long)value;
-    if (!next_word(&at, out->what, sizeof out->what)) return false;
-    if (!next_word(&at, word, sizeof word) || strcmp(word, "copy") != 0) return false;
-    if (!next_word(&at, word, sizeof word) || !number_of(word, &out->copy_gbs)) return false;
-    if (!next_word(&at, word, sizeof word) || strcmp(word, "GB/s") != 0) return false;
+    if (!next_number(&at, &params) || params < 1) return false;
+    out->params = (long long)params;
+    if (!next_word(&at, out->what, sizeof out->what) || !next_is(&at, "copy") ||
+        !next_number(&at, &out->copy_gbs) || !next_is(&at, "GB/s"))
+        return false;
     /* each kernel: its name, Gparam/s, GB/s and % of the copy */
     while (out->kernels < BENCH_KERNELS && next_word(&at, word, sizeof word)) {
         KernelTiming *k = &out->kernel[out->kernels];
-        char unit[2][16];
         snprintf(k->kind, sizeof k->kind, "%.15s", word);   /* a longer name is no kernel of ours */
-        if (!next_word(&at, word, sizeof word) || !number_of(word, &k->gparams) ||
-            !next_word(&at, unit[0], sizeof unit[0]) || strcmp(unit[0], "Gparam/s") != 0 ||
-            !next_word(&at, word, sizeof word) || !number_of(word, &k->gbs) ||
-            !next_word(&at, unit[1], sizeof unit[1]) || strcmp(unit[1], "GB/s") != 0 ||
-            !next_word(&at, word, sizeof word) || !number_of(word, &k->percent))
+        if (!next_number(&at, &k->gparams) || !next_is(&at, "Gparam/s") || !next_number(&at, &k->gbs) ||
+            !next_is(&at, "GB/s") || !next_number(&at, &k->percent))
             return false;
         out->kernels++;
     }
