@@ -30,6 +30,7 @@ $(BUILD)/bin/gpt_evidence: $(BUILD)/obj/tools/gpt_evidence.o $(BUILD)/bin/optlab
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $< $(BUILD)/obj/optlab/registry.o $(ALL_LESSON_LIBS) $(COMMON_LIB) $(LDLIBS)
 PROGRAMS += $(BUILD)/bin/gpt_bench $(BUILD)/bin/gpt_evidence
+$(BUILD)/test/common: | $(BUILD)/bin/gpt_bench   # test_gpt.c runs its refusals
 .PHONY: bench bench-gpt gpt-evidence
 bench: bench-gpt
 bench-gpt: $(BUILD)/bin/gpt_bench

@@ -283,6 +283,21 @@ START_TEST(test_bad_configs_refused)
 }
 END_TEST
 
+START_TEST(test_gpt_bench_refuses_bad_flags)
+{
+    /* tools/gpt_bench (`make bench`): a batch draws each training window at
+     * most once, so one larger than the windows is refused, not read past
+     * their end. */
+    static const Refusal refusals[] = {
+        {"--problem=gpt:quick --batch=2049", NULL, "--batch=2049 is more than the problem's 2048 training windows"},
+        {"--problem=gpt:quick:train_windows=10 --batch=50", NULL, "more than the problem's 10 training windows"},
+        {"--problem=mlp", NULL, "--problem must be gpt or gpt:settings"},
+        {"--batch=0", NULL, "--batch"},
+    };
+    assert_program_refuses_all("gpt_bench", refusals, sizeof refusals / sizeof refusals[0]);
+}
+END_TEST
+
 void add_gpt_gradient_tests(TCase *core);   /* test_gpt_grad.c */
 void add_gpt_tests(TCase *core, TCase *limits);
 void add_gpt_tests(TCase *core, TCase *limits)
@@ -296,4 +311,5 @@ void add_gpt_tests(TCase *core, TCase *limits)
     tcase_add_test(core, test_problem_floor_and_text);
     tcase_add_test(core, test_sampling);
     tcase_add_test(limits, test_bad_configs_refused);
+    tcase_add_test(limits, test_gpt_bench_refuses_bad_flags);
 }

@@ -73,7 +73,8 @@ typedef struct {
 } BatchSampler;
 
 int batch_sampler_init(BatchSampler *s, int count, uint64_t seed);
-/* Returns a pointer to `batch` example indices, valid until the next call. */
+/* Returns a pointer to `batch` example indices, valid until the next call;
+ * `batch` must be at most `count` (a batch never repeats an example). */
 const int *batch_sampler_next(BatchSampler *s, int batch);
 void batch_sampler_free(BatchSampler *s);
 
