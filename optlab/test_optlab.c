@@ -726,6 +726,41 @@ static void assert_optlab_refuses(const char *args, const char *input, const cha
     assert_program_refuses("optlab", args, input, expected);
 }
 
+START_TEST(test_trace_stops_at_a_step_that_is_not_finite)
+{
+    /* Settings and numbers each accepted on their own can still drive a step
+     * to NaN or inf, as they would in PyTorch: the replay prints the steps
+     * before it, then stops with status 2 and names the step and the number. */
+    static const struct {
+        const char *args, *input, *before, *message;
+    } cases[] = {
+        /* step 2: -1e29 - 1e30 * 1e30 */
+        {"trace sgd --lr=1e30", "1 2 3\n0.1 0 0\n1e30 1 1\n", "-1.00000002e+29 2 3\n",
+         "step 2: param[0] became -inf"},
+        /* 0 / (sqrt(0) + 0) */
+        {"trace adam --eps=0", "1 2 3\n0 0 0\n", "", "step 1: param[0] became NaN"},
+        {"trace adam8bit --eps=0 --min_8bit_size=0", "1 2\n0 0\n", "", "step 1: param[0] became NaN"},
+        /* (1e20)^2 overflows float32 in Adafactor's variance */
+        {"trace adafactor", "1 2 3\n1e20 1 1\n", "", "step 1: param[0] became NaN"},
+        /* the parameter is finite in float32, not in bf16 */
+        {"trace adamw_bf16", "3.4e38 1\n0 0\n", "", "step 1: param[0] became inf"},
+        /* the parameter stays finite (m / sqrt(inf) is 0), the state does not */
+        {"trace adam --state", "1 2\n1 3e38\n", "# param[0]", "step 1: exp_avg_sq[1] became inf"},
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        ProgramRun run = optlab(cases[k].args, cases[k].input);
+        ck_assert_msg(run.status == 2, "optlab %s: exit %d", cases[k].args, run.status);
+        ck_assert_msg(strstr(run.err, cases[k].message), "optlab %s: '%s' lacks '%s'", cases[k].args, run.err,
+                      cases[k].message);
+        ck_assert_msg(strncmp(run.out, cases[k].before, strlen(cases[k].before)) == 0 &&
+                      (cases[k].before[0] == '#' || strlen(run.out) == strlen(cases[k].before)),
+                      "optlab %s printed '%s'", cases[k].args, run.out);
+        ck_assert_msg(strchr(run.err, '\n') == run.err + strlen(run.err) - 1, "not one line: %s", run.err);
+        program_run_free(&run);
+    }
+}
+END_TEST
+
 START_TEST(test_trace_refuses_bad_input)
 {
     static const Refusal refusals[] = {
@@ -1420,6 +1455,7 @@ Suite *make_suite(void)
     suite_add_tcase(s, core);
     TCase *limits = tcase_create("Limits");
     tcase_add_test(limits, test_trace_refuses_bad_input);
+    tcase_add_test(limits, test_trace_stops_at_a_step_that_is_not_finite);
     tcase_add_test(limits, test_adam8bit_refusals);
     tcase_add_test(limits, test_other_commands_refuse_bad_input);
     tcase_add_test(limits, test_trace_shape_limits);

@@ -8,7 +8,8 @@
  * header line, PyTorch's names: each state tensor the parameter has (of its
  * own size: Adafactor's row_var of a 3 x 4 parameter holds 3 numbers), then
  * the step count where PyTorch keeps one. Bad input is refused before any step runs, and the input is
- * bounded (optlab.h), so no input can exhaust the memory. */
+ * bounded (optlab.h), so no input can exhaust the memory; settings and numbers that drive a step to
+ * NaN or inf stop the replay at that step. */
 #include <float.h>
 #include <math.h>
 #include <stdbool.h>
@@ -33,6 +34,8 @@ static void usage(const OptimizerSpec *spec)
            "the initial parameters, each further line the gradient for one step (numbers\n"
            "separated by spaces; blank lines and lines starting with # are skipped; lines\n"
            "end in LF, CRLF or CR). Each step prints the parameters after it, %%.9g.\n"
+           "A step that leaves a parameter or a state number NaN or infinite stops the\n"
+           "replay there, with status 2 (the steps before it are printed).\n"
            "\n"
            "  --shape=R,C      the parameter's shape, up to %d sizes (default: one row)\n"
            "  --state          also print the optimizer's state after each step\n"
@@ -145,6 +148,35 @@ static const OptionSpec trace_options[] = {
     {NULL, 0, 0, NULL, 0, 0},
 };
 
+/* The first of x[n] that is NaN or infinite, or -1. */
+static long first_non_finite(const float *x /* [n] */, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!isfinite(x[i])) return (long)i;
+    return -1;
+}
+
+/* A step that leaves a parameter or a state number NaN or infinite stops the
+ * replay before its line (the lines before it stand): PyTorch would go on,
+ * printing NaN from there, or freezing a parameter whose exp_avg_sq is inf. */
+static void stop_if_not_finite(const Tensor *param, const Optimizer *opt, int step)
+{
+    const char *name = "param";
+    long at = first_non_finite(param->data, param->numel);
+    float value = at >= 0 ? param->data[at] : 0.0f;
+    for (int k = 0; at < 0 && k < opt->num_slots; k++) {
+        const Tensor *state = opt->slots[k][0];
+        if (!state || state->bytes) continue;   /* 8-bit codes are always finite */
+        at = first_non_finite(state->data, state->numel);
+        if (at >= 0) name = opt->slot_names[k], value = state->data[at];
+    }
+    if (at >= 0)
+        die_usage(COMMAND, "step %d: %s[%ld] became %s: the usual causes are an lr or weight_decay too large, eps 0 "
+                  "with a zero gradient, or numbers beyond float32's range (a |gradient| above about 1e19 has a "
+                  "square that overflows) or bf16's", step, name, at,
+                  isnan(value) ? "NaN" : value > 0 ? "inf" : "-inf");
+}
+
 static void print_row(const float *x, int n)
 {
     for (int i = 0; i < n; i++) printf(i ? " %.9g" : "%.9g", x[i]);
@@ -223,6 +255,7 @@ int optlab_trace(int argc, char **argv)
     for (int step = 1; step < rows.count; step++) {
         memcpy(grad->data, rows.values + (size_t)step * numel, sizeof(float) * (size_t)numel);
         optimizer_step(opt);
+        stop_if_not_finite(param, opt, step);
         print_row(param->data, numel);
         for (int k = 0; args.state && k < opt->num_slots; k++) {
             const Tensor *state = opt->slots[k][0];
