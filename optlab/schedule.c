@@ -8,6 +8,8 @@
  * "%.9g": step 0's is the one set when the scheduler is made, and each
  * scheduler.step() (after an optimizer step) gives the next. The settings
  * are checked, and every lr worked out, before the first line is printed. */
+#include <float.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -101,6 +103,11 @@ int optlab_schedule(int argc, char **argv)
             die_usage(COMMAND, "--steps=%d: %s (%s at step %d)", steps, err, spec->torch_name, t);
         }
         lrs[t] = run.lr;
+        if (!isfinite(run.lr)) {   /* settings near a double's limit overflow in the arithmetic */
+            free(lrs);
+            die_usage(COMMAND, "the lr at step %d is %s: lower --lr (or max_lr, eta_min, min_lr); an optimizer "
+                      "takes at most %g", t, isnan(run.lr) ? "NaN" : "infinite", FLT_MAX);
+        }
     }
     for (int t = 0; t < steps; t++) printf("%.9g\n", lrs[t]);
     free(lrs);

@@ -1183,6 +1183,13 @@ START_TEST(test_schedule_refuses_bad_input)
         {"schedule onecycle --max_lr=0.1 --total_steps=10 --pct_start=0.1 --steps=3", NULL, "float division by zero"},
         {"schedule onecycle --max_lr=0.1 --total_steps=10 --pct_start=1 --steps=11", NULL, "float division by zero"},
         {"schedule onecycle --max_lr=0.1 --total_steps=10 --lr=0.1 --steps=3", NULL, "unknown option 'lr'"},
+        /* settings near a double's limit: the arithmetic overflows, Python's silently */
+        {"schedule onecycle --max_lr=1e308 --total_steps=100 --div_factor=0.5 --steps=3", NULL,
+         "max_lr=1e+308 / div_factor=0.5 / final_div_factor=10000 leaves a double's range"},
+        {"schedule warmup_cosine --warmup_iters=3 --lr_decay_iters=8 --lr=1e308 --steps=12", NULL,
+         "the lr at step 1 is infinite: lower --lr"},
+        {"schedule sequential --milestones=3 --T_max=5 --eta_min=1e308 --steps=12", NULL,
+         "the lr at step 3 is infinite"},
         {"schedule onecycle --max_lr=0.1 --total_steps=10 --three_phase=yes --steps=3", NULL, "not true or false"},
         {"schedule sequential --milestones=5,10 --T_max=10 --steps=3", NULL,
          "but got number of schedulers 2 and the number of milestones to be equal to 2"},

@@ -185,6 +185,13 @@ static int one_cycle_step(const OneCycleLRConfig *c, int e, double *lr, double *
     }
     double m;
     double value = one_cycle_lr(c, e, &m);
+    const double initial_lr = c->max_lr / c->div_factor;
+    if (!isfinite(initial_lr) || !isfinite(initial_lr / c->final_div_factor)) {
+        /* Python's float overflows to inf too, silently: we say so */
+        snprintf(err, errlen, "max_lr=%g / div_factor=%g / final_div_factor=%g leaves a double's range",
+                 c->max_lr, c->div_factor, c->final_div_factor);
+        return -1;
+    }
     if (!isfinite(value) || !isfinite(m)) {
         snprintf(err, errlen,
                  "float division by zero (ZeroDivisionError at step %d: with pct_start=%g and "
