@@ -3,8 +3,9 @@
  *     build/bin/03_adagrad [--steps=N] [--lr=X] [--batch=B] [--seed=S] [--quick] [--out=DIR]
  *
  * Tables print here and go to DIR/out/03_adagrad/, figures to DIR/fig/.
- * --steps sets the length of the sparse-feature runs and of the stall (each
- * of its phases runs ten times longer), --batch the mini-batch of the sparse
+ * --steps sets the length of the sparse-feature runs (at least 200, so that
+ * the rarest coordinate, one step in 45, sees a few gradients) and of the
+ * stall (each of its phases runs ten times longer), --batch the mini-batch of the sparse
  * runs (whose learning rates are tuned), --lr the rate of the final
  * experiment, AdaGrad next to the notes' v = g^2 on the ravine;
  * --quick shrinks every experiment so that the whole program runs in about a
@@ -149,10 +150,16 @@ static float tuned_lr(Problem *p, Method m, int steps, const LessonArgs *a)
     return s.lr[s.best];
 }
 
+/* The sparse runs' steps: --steps, at least 200 (--quick: 200). */
+static int sparse_steps(const LessonArgs *a)
+{
+    return a->quick ? 200 : lesson_steps(a, 1, 200);
+}
+
 static void sparse_features(Report *r, const LessonArgs *a, SparseTrace *ada_out)
 {
     Problem *p = must(sparse_linear_new(FEATURES, (uint64_t)a->seed), "out of memory");
-    int steps = a->quick ? 200 : a->steps;
+    int steps = sparse_steps(a);
     SparseTrace tr[2];
     float lr[2];
     for (Method m = SGD; m <= ADAGRAD; m++) {
@@ -228,7 +235,7 @@ static void clr_figure(Report *r, const SparseTrace *tr, const double *steady_f,
 
 static void per_coordinate_lr(Report *r, const LessonArgs *a, const SparseTrace *tr)
 {
-    int steps = a->quick ? 200 : a->steps, from = steps / 10 > 0 ? steps / 10 : 1;
+    int steps = sparse_steps(a), from = steps / 10;
     double *steady_f = must(calloc((size_t)steps + 1, sizeof(double)), "out of memory");
     double *steady_r = must(calloc((size_t)steps + 1, sizeof(double)), "out of memory");
     steady_clr(steps, (uint64_t)a->seed, steady_f, steady_r);
@@ -328,7 +335,7 @@ static void stall_figure(Report *r, const JumpRun run[2], const float lr[2], int
  * as noisy as a mini-batch's (N(0, STALL_NOISE^2) added). */
 static void stall(Report *r, const LessonArgs *a)
 {
-    Jump jump = {.phase = a->quick ? 1000 : 10 * a->steps, .scale = 1, .noise = STALL_NOISE};
+    Jump jump = {.phase = a->quick ? 1000 : 10 * sparse_steps(a), .scale = 1, .noise = STALL_NOISE};
     int phase = jump.phase;
     Problem *p = must(rotated_ravine_new(20.0, PI / 4), "out of memory");
     JumpRun run[2];

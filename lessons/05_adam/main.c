@@ -4,7 +4,7 @@
  *
  * Tables print here and go to DIR/out/05_adam/, figures to DIR/fig/.
  * --steps is the digits MLP's steps in the race (1000; with --quick, a
- * quarter of --steps, which is then 200 unless given); --seed draws the
+ * quarter of --steps, which is then 200 unless given; at least 20); --seed draws the
  * MLP's start and batches; --quick shrinks every experiment so that the
  * whole program runs in about a second (the tests use it). What it measures
  * with, the runs, sweeps and statistics, is in adam_measures.h (Part A: Adam
@@ -326,7 +326,7 @@ static void race_notes(Report *r, Table *t, double best_lr[3][CONTENDERS], int m
 static void race(Report *r, const LessonArgs *a)
 {
     int max_steps = a->quick ? 2000 : 30000, per_decade = a->quick ? 2 : 8;
-    Run mlp = {.steps = a->quick ? a->steps / 4 : a->steps, .batch = 32, .seed = (uint64_t)a->seed,
+    Run mlp = {.steps = lesson_steps(a, 4, 20), .batch = 32, .seed = (uint64_t)a->seed,
                .batch_seed = (uint64_t)a->seed};
     RaceCourse races[RACE_COURSES];
     race_courses(MLP_HIDDEN, (uint64_t)a->seed, max_steps, per_decade, mlp, races);

@@ -4,7 +4,7 @@
  *
  * Tables print here and go to DIR/out/06_adamw/, figures to DIR/fig/.
  * --steps is the digits MLP's steps in every run on it (2000; with --quick,
- * a quarter of --steps, which is then 200 unless given); --seed draws the
+ * a quarter of --steps, which is then 200 unless given; at least 20); --seed draws the
  * starts and batches (sections 3 and 5 average this seed and the next two);
  * --quick shrinks every experiment so that the whole program runs in about
  * a second (the tests use it). The update rules it runs by hand, and what a
@@ -102,9 +102,10 @@ static void shrink_rate(Report *r)
 
 /* ==== the digits MLP ==== */
 
+/* At least 20, so that every figure has steps to draw. */
 static int mlp_steps(const LessonArgs *a)
 {
-    return a->quick ? a->steps / 4 : a->steps;
+    return lesson_steps(a, 4, 20);   /* --quick: a quarter */
 }
 
 /* A Run of AdamW or Adam (with L2) at weight_decay lambda on the MLP, from a's seed. */

@@ -17,7 +17,7 @@
  *     build/bin/11_mixed_precision [--steps=N] [--seed=S] [--quick] [--out=DIR]
  *
  * Tables print here and go to DIR/out/11_mixed_precision/, figures to
- * DIR/fig/. --steps is the MLP's steps (2000; --quick a tenth, and the GPT
+ * DIR/fig/. --steps is the MLP's steps (2000, at least 20; --quick a tenth, and the GPT
  * 24 steps in place of 150); --seed draws the starts, the batches and the
  * scaler's gradients. About a minute; --quick about two seconds. What it
  * measures with (the watched runs, FP16's shares, the accounting, the
@@ -99,6 +99,12 @@ static const char *const RECIPE_TAG[RECIPES] = {"fp32", "bf16", "stochastic", "m
 static const char *const RECIPE_STYLE[RECIPES] = {"lines ls 1 lw 2", "lines ls 2", "lines ls 3",
                                                   "lines ls 4 dt 2 lw 2"};
 
+/* The MLP's steps: --steps, at least 20, so that every figure has steps to draw. */
+static int mlp_steps(const LessonArgs *a)
+{
+    return lesson_steps(a, 1, 20);
+}
+
 /* Recipe k as a Run: lesson 06's AdamW, or lesson 11's on a BF16 model. */
 static Run recipe_run(int k, const LessonArgs *a, MixedAdamWConfig *cfg)
 {
@@ -108,7 +114,7 @@ static Run recipe_run(int k, const LessonArgs *a, MixedAdamWConfig *cfg)
                                                        &ADAMW_BF16_STOCHASTIC_SPEC, &ADAMW_BF16_MASTER_SPEC};
     *cfg = (MixedAdamWConfig){ADAMW_DEFAULTS, PRECISION[k], a->seed};
     return (Run){.optimizer = SPEC[k], .config = k == 0 ? (const void *)&cfg->adamw : cfg, .lr = MLP_LR,
-                 .steps = a->steps, .batch = MLP_BATCH, .seed = (uint64_t)a->seed,
+                 .steps = mlp_steps(a), .batch = MLP_BATCH, .seed = (uint64_t)a->seed,
                  .batch_seed = (uint64_t)a->seed};
 }
 
@@ -124,7 +130,7 @@ static void mlp_recipes(Report *r, const LessonArgs *a, Problem *p)
     Figure *mv = report_figure_set(r, "11_mlp_moved",
                                    "set xlabel 'step'\nset ylabel 'share of weights a step changed'\n"
                                    "set yrange [0:1.05]\nset key bottom left\n");
-    const int steps = a->steps;
+    const int steps = mlp_steps(a);
     for (int k = 0; k < RECIPES; k++) {
         MixedAdamWConfig cfg;
         Run run = recipe_run(k, a, &cfg);
@@ -171,7 +177,7 @@ static double fp16_underflow(Report *r, const LessonArgs *a, Problem *p)
     Run run = recipe_run(0, a, &cfg);   /* FP32 AdamW */
     /* At a few steps of the run, what FP16 makes of the gradient times each
      * loss scale. */
-    const int at[UNDERFLOW_POINTS] = {1, a->steps / 20, a->steps / 4, a->steps};
+    const int steps = mlp_steps(a), at[UNDERFLOW_POINTS] = {1, steps / 20, steps / 4, steps};
     Fp16Shares u[UNDERFLOW_POINTS];
     if (fp16_at_steps(p, run, at, UNDERFLOW_POINTS, LOSS_SCALE, SCALES, u) != run.steps)
         fail("AdamW stopped early on the MLP");
