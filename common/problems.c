@@ -9,6 +9,8 @@
 #include "gpt.h"
 #include "input.h"
 
+#define RAVINE_MAX_KAPPA 1e12
+
 const char *const PROBLEM_NAMES = "ravine rosenbrock saddle sparse softmax mlp gpt";
 
 Problem *problem_by_name(const char *name, double kappa, uint64_t seed,
@@ -16,8 +18,12 @@ Problem *problem_by_name(const char *name, double kappa, uint64_t seed,
 {
     Problem *p = NULL;
     if (strcmp(name, "ravine") == 0) {
-        p = ravine_new(2, kappa);
-        if (!p) snprintf(err, errlen, "the ravine needs a condition number kappa >= 1");
+        /* At most 1e12: already far past what float32's 24 bits tell apart
+         * (the flat side's curvature 1e-12 of the steep one's), and far below
+         * where the steep side's loss overflows float32 at the start (from
+         * about 1e38, every optimizer "diverged" before its first step). */
+        p = kappa <= RAVINE_MAX_KAPPA ? ravine_new(2, kappa) : NULL;
+        if (!p) snprintf(err, errlen, "the ravine needs a condition number kappa from 1 to %g", RAVINE_MAX_KAPPA);
         return p;
     }
     if (strcmp(name, "rosenbrock") == 0) p = rosenbrock_new();

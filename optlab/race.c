@@ -47,7 +47,7 @@ static const OptionSpec race_options[] = {
     {"steps", OPT_INT, offsetof(RaceArgs, steps), "steps per optimizer", 1, RACE_MAX_STEPS},
     {"batch", OPT_INT, offsetof(RaceArgs, batch), "examples per step, 0 for all", 0, RACE_MAX_BATCH},
     {"seed", OPT_INT, offsetof(RaceArgs, seed), "seed for initialisation and batches", 0, 0},
-    {"kappa", OPT_DOUBLE, offsetof(RaceArgs, kappa), "condition number of the ravine", 0, 0},
+    {"kappa", OPT_DOUBLE, offsetof(RaceArgs, kappa), "condition number of the ravine (1 to 1e12)", 0, 0},
     {"plot", OPT_STRING, offsetof(RaceArgs, plot), "draw loss curves to FILE.svg or FILE.pdf", 0, 0},
     {NULL, 0, 0, NULL, 0, 0},
 };
@@ -136,13 +136,17 @@ int optlab_race(int argc, char **argv)
     for (int r = 0; r < racers; r++) {
         char *settings[MAX_SETTINGS];
         int n = 0;
+        Excerpt shown;
+        size_t length = strlen(entries[r]);
+        if (strstr(entries[r], "::") || entries[r][0] == ':' || (length && entries[r][length - 1] == ':'))
+            die_usage(COMMAND, "an empty setting in '%s' (an entry looks like sgd:lr=0.1:momentum=0.9)",
+                      excerpt(entries[r], length, &shown));
         char *name = strtok(entries[r], ":");
         for (char *s = strtok(NULL, ":"); s; s = strtok(NULL, ":")) {
             if (n == MAX_SETTINGS) die_usage(COMMAND, "at most %d settings in one entry", MAX_SETTINGS);
             settings[n++] = s;
         }
         specs[r] = name ? registry_find(name) : NULL;
-        Excerpt shown;
         if (!specs[r])
             die_usage(COMMAND, "unknown optimizer '%s' (see optlab list)",
                       name ? excerpt(name, strlen(name), &shown) : "");
