@@ -81,7 +81,9 @@ static void read_rows(const char *path, const char *prefix, Row rows[MAX_BENCHES
     FILE *f = fopen(path, "r");
     if (!f) die_usage(COMMAND, "cannot read %s", path);
     char line[512];
+    int number = 0, ours = 0;   /* the line's number; the rows with our prefix */
     while (fgets(line, sizeof line, f)) {
+        number++;
         line[strcspn(line, "\r\n")] = '\0';
         char *field[6] = {0};
         int fields = 0;
@@ -90,20 +92,27 @@ static void read_rows(const char *path, const char *prefix, Row rows[MAX_BENCHES
             s = strchr(s, '\t');
             if (s) *s++ = '\0';
         }
-        if (fields < 4 || strcmp(field[0], prefix) != 0 || strtoull(field[2], NULL, 10) != n)
-            continue;
+        if (fields < 4 || strcmp(field[0], prefix) != 0) continue;
+        ours++;
+        if (strtoull(field[2], NULL, 10) != n) continue;
+        char *end;
+        double seconds = strtod(field[3], &end);
+        if (strcmp(field[3], "-") != 0 && (end == field[3] || *end || !isfinite(seconds) || !(seconds > 0)))
+            die_usage(COMMAND, "%s, line %d: '%.40s' is not a time in seconds (a positive number, or -)", path,
+                      number, field[3]);
         for (int k = 0; k < roofline_count(); k++) {
             if (strcmp(roofline_name(k), field[1]) != 0) continue;
             Row *r = &rows[k];
             if (strcmp(field[3], "-") == 0) {
                 snprintf(r->why, sizeof r->why, "%s", fields > 4 ? field[4] : "no time");
             } else if (strcmp(prefix, "torch") == 0 || fields >= 5) {
-                r->have = 1, r->step_s = atof(field[3]);
+                r->have = 1, r->step_s = seconds;
                 if (fields >= 5) r->hash = strtoull(field[4], NULL, 16);
             }
         }
     }
     fclose(f);
+    if (ours == 0) die_usage(COMMAND, "%s holds no '%s' rows (is it the right file?)", path, prefix);
 }
 
 typedef struct {

@@ -148,6 +148,35 @@ START_TEST(test_bench_refuses_bad_flags)
 }
 END_TEST
 
+START_TEST(test_bench_refuses_bad_rows)
+{
+    /* The fast build's table reads the teaching build's rows and PyTorch's
+     * (--teaching, --torch): a time that is not a positive number, or a
+     * file with no rows of its kind, is refused, not shown as nan or inf. */
+    static const struct {
+        const char *flag, *rows, *message;
+    } cases[] = {
+        {"--teaching", "step\tsgd\t40000\tnan\t41b720b33a284f3d\tteaching\t1\t12\n", "line 1: 'nan' is not a time"},
+        {"--teaching", "# rows\nstep\tsgd\t40000\t0\t41b720b33a284f3d\tteaching\t1\t12\n", "line 2: '0' is not"},
+        {"--teaching", "step\tsgd\t40000\t-1\t41b720b33a284f3d\tteaching\t1\t12\n", "'-1' is not a time"},
+        {"--torch", "torch\tsgd\t40000\tabc\n", "'abc' is not a time in seconds"},
+        {"--torch", "\xff\xfe garbage\n", "holds no 'torch' rows"},
+    };
+    char dir[512], path[700], args[1024];
+    ck_assert(make_temp_dir(dir, sizeof dir) == 0);
+    snprintf(path, sizeof path, "%s/rows.tsv", dir);
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        FILE *f = fopen(path, "w");
+        ck_assert_ptr_nonnull(f);
+        fputs(cases[k].rows, f);
+        ck_assert_int_eq(fclose(f), 0);
+        snprintf(args, sizeof args, TINY " %s=%s", cases[k].flag, path);
+        assert_program_refuses("optimizer_bench_fast", args, NULL, cases[k].message);
+    }
+    remove_tree(dir);
+}
+END_TEST
+
 /* Lesson 10's roofline.h, which the bench and the lesson's program call:
  * the table in the bench's order, a timing of every optimizer at a tiny
  * size (positive times, the step's bits the same on a second run), its
@@ -214,4 +243,5 @@ void add_bench_tests(TCase *core, TCase *limits)
     tcase_add_test(core, test_roofline_times_every_optimizer);
     tcase_add_test(core, test_nearest_code_timed_both_ways);
     tcase_add_test(limits, test_bench_refuses_bad_flags);
+    tcase_add_test(limits, test_bench_refuses_bad_rows);
 }
