@@ -30,8 +30,13 @@ static int set_value(const OptionSpec *s, void *settings, const char *value,
         errno = 0;
         long v = strtol(value, &end, 10);   /* beyond long: LONG_MIN or LONG_MAX */
         bool ranged = s->min != 0 || s->max != 0;
-        if (!*value || *end || (!ranged && (errno || v < INT_MIN || v > INT_MAX))) {
+        if (!*value || *end) {
             snprintf(err, errlen, "--%s: '%s' is not an integer", s->key, shown.text);
+            return -1;
+        }
+        if (!ranged && (errno || v < INT_MIN || v > INT_MAX)) {
+            snprintf(err, errlen, "--%s: '%s' is out of range (from %d to %d)", s->key, shown.text, INT_MIN,
+                     INT_MAX);
             return -1;
         }
         if (ranged && (v < s->min || v > s->max)) {
@@ -42,15 +47,18 @@ static int set_value(const OptionSpec *s, void *settings, const char *value,
         *(int *)field = (int)v;
         return 0;
     }
-    case OPT_FLOAT:
+    case OPT_FLOAT: {
+        const char *why = parse_float32(value, (float *)field);
+        if (why) snprintf(err, errlen, "--%s: '%s' %s", s->key, shown.text, why);
+        return why ? -1 : 0;
+    }
     case OPT_DOUBLE:
-        if (parse_double(value, &d) != 0 || (s->type == OPT_FLOAT && fabs(d) > FLT_MAX)) {
-            snprintf(err, errlen, "--%s: '%s' is not a finite %snumber", s->key, shown.text,
-                     s->type == OPT_FLOAT ? "float32 " : "");
+        if (parse_double(value, &d) != 0) {
+            snprintf(err, errlen, "--%s: '%s' %s", s->key, shown.text,
+                     number_underflows(value) ? "is too small for a double (it would be 0)" : "is not a finite number");
             return -1;
         }
-        if (s->type == OPT_FLOAT) *(float *)field = (float)d;
-        else *(double *)field = d;
+        *(double *)field = d;
         return 0;
     case OPT_BOOL:
         if (strcmp(value, "true") == 0) *(bool *)field = true;

@@ -4,6 +4,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <float.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -19,6 +20,24 @@ int parse_double(const char *text, double *out)
     if (*end != '\0' || errno == ERANGE || !isfinite(v)) return -1;
     *out = v;
     return 0;
+}
+
+bool number_underflows(const char *text)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(text, &end);
+    return text[0] && *end == '\0' && errno == ERANGE && fabs(v) < 1.0;
+}
+
+const char *parse_float32(const char *text, float *out)
+{
+    double v;
+    if (number_underflows(text)) return "is too small for float32 (it would be 0)";
+    if (parse_double(text, &v) != 0 || fabs(v) > FLT_MAX) return "is not a finite float32 number";
+    if (v != 0.0 && (float)v == 0.0f) return "is too small for float32 (it would be 0)";
+    *out = (float)v;
+    return NULL;
 }
 
 const char *excerpt(const char *text, size_t len, Excerpt *out)

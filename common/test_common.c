@@ -3,6 +3,7 @@
  * programs from paths with spaces, and the golden-file reader. Problems,
  * training and figures are in test_problems.c, the lesson programs' toolkit
  * in test_experiment.c and test_runs.c, BF16 and FP16 in test_lowp.c. */
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -389,12 +390,17 @@ START_TEST(test_flags_reject_bad_input)
     assert_flag_error("--bogus=1", "unknown flag '--bogus'");
     assert_flag_error("--steps=1.5", "not an integer");
     assert_flag_error("--steps=", "not an integer");
-    assert_flag_error("--steps=99999999999", "not an integer");
+    assert_flag_error("--steps=99999999999", "--steps: '99999999999' is out of range (from -2147483648 to");
     assert_flag_error("--lr=abc", "not a finite float32 number");
     assert_flag_error("--lr=nan", "not a finite float32 number");
     assert_flag_error("--lr=inf", "not a finite float32 number");
     assert_flag_error("--lr=1e999", "not a finite float32 number");
     assert_flag_error("--lr=1e39", "not a finite float32 number");
+    /* not 0, but 0 in float32 (or in a double): refused, never taken as 0 */
+    assert_flag_error("--lr=1e-50", "--lr: '1e-50' is too small for float32 (it would be 0)");
+    assert_flag_error("--lr=1e-320", "'1e-320' is too small for float32");
+    assert_flag_error("--lr=-1e-400", "'-1e-400' is too small for float32");
+    assert_flag_error("--kappa=1e-400", "--kappa: '1e-400' is too small for a double (it would be 0)");
     assert_flag_error("--lr", "needs a value");
     assert_flag_error("--quick=yes", "not true or false");
     assert_flag_error("--betas=0.9", "not two finite numbers");
@@ -406,6 +412,30 @@ START_TEST(test_flags_reject_bad_input)
     assert_flag_error("--eps=nan,0.5", "(a may be None)");
     assert_flag_error("--out=", "needs a value");
     assert_flag_error("positional", "unexpected argument");
+}
+END_TEST
+
+START_TEST(test_parse_float32)
+{
+    /* What a float32 holds is taken as it rounds; what it cannot hold is
+     * refused with the reason: too large, not a number, or too small to be
+     * anything but 0. A float32 subnormal (1e-40) is a number, taken. */
+    float v = -1;
+    ck_assert_ptr_null(parse_float32("0.1", &v));
+    ck_assert(v == 0.1f);
+    ck_assert_ptr_null(parse_float32("-0", &v));
+    ck_assert(v == 0.0f && signbit(v));
+    ck_assert_ptr_null(parse_float32("1e-40", &v));
+    ck_assert(v > 0 && v < FLT_MIN);
+    ck_assert_ptr_null(parse_float32("3.4028234e38", &v));
+    ck_assert(v == FLT_MAX);
+    ck_assert_str_eq(parse_float32("3.5e38", &v), "is not a finite float32 number");
+    ck_assert_str_eq(parse_float32("nan", &v), "is not a finite float32 number");
+    ck_assert_str_eq(parse_float32("1x", &v), "is not a finite float32 number");
+    ck_assert_str_eq(parse_float32("", &v), "is not a finite float32 number");
+    ck_assert_str_eq(parse_float32("1e-46", &v), "is too small for float32 (it would be 0)");
+    ck_assert_str_eq(parse_float32("1e-400", &v), "is too small for float32 (it would be 0)");
+    ck_assert(v == FLT_MAX);   /* a refusal leaves *out alone */
 }
 END_TEST
 
@@ -771,6 +801,7 @@ Suite *make_suite(void)
     tcase_add_test(limits, test_softmax_cross_entropy_is_stable);
     tcase_add_test(limits, test_digits_refuses_changed_data);
     tcase_add_test(limits, test_flags_reject_bad_input);
+    tcase_add_test(core, test_parse_float32);
     tcase_add_test(limits, test_flags_ranges_duplicates_and_help);
     tcase_add_test(limits, test_options_parse_settings);
     tcase_add_test(limits, test_excerpt_of_bad_input);

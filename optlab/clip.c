@@ -55,11 +55,11 @@ static void usage(const ClipArgs *defaults)
 static float parse_max_norm(const char *text)
 {
     Excerpt shown;
-    double v;
+    float v;
     if (!text) die_usage(COMMAND, "--max_norm is required, e.g. --max_norm=1");
-    if (parse_double(text, &v) != 0 || fabs(v) > FLT_MAX)
-        die_usage(COMMAND, "--max_norm: '%s' is not a finite float32 number", excerpt(text, strlen(text), &shown));
-    return (float)v;
+    const char *why = parse_float32(text, &v);
+    if (why) die_usage(COMMAND, "--max_norm: '%s' %s", excerpt(text, strlen(text), &shown), why);
+    return v;
 }
 
 /* --norm_type: 2 (the default) or inf, the two norms lesson 07 computes. */
@@ -95,14 +95,13 @@ static void read_gradients(FILE *in, Gradients *g)
             die_usage(COMMAND, "line %ld: more than %d tensors (lines)", line.number, CLIP_MAX_TENSORS);
         int n = 0;
         for (char *tok = strtok(p, " \t"); tok; tok = strtok(NULL, " \t")) {
-            double v;
+            float v;
             Excerpt shown;
-            if (parse_double(tok, &v) != 0 || fabs(v) > FLT_MAX)
-                die_usage(COMMAND, "line %ld: '%s' is not a finite float32 number", line.number,
-                          excerpt(tok, strlen(tok), &shown));
+            const char *why = parse_float32(tok, &v);
+            if (why) die_usage(COMMAND, "line %ld: '%s' %s", line.number, excerpt(tok, strlen(tok), &shown), why);
             if (total++ == TRACE_MAX_NUMBERS)
                 die_usage(COMMAND, "line %ld: more than %d numbers in all", line.number, TRACE_MAX_NUMBERS);
-            row[n++] = (float)v;
+            row[n++] = v;
         }
         if ((g->count & (g->count - 1)) == 0) {   /* 0, 1, 2, 4, ...: double the room */
             Tensor **bigger = realloc(g->grads, sizeof *bigger * (size_t)(g->count ? 2 * g->count : 1));

@@ -76,11 +76,10 @@ static void read_rows(FILE *in, Rows *rows)
             die_usage(COMMAND, "line %ld: more than %d steps (gradient lines)", line.number, TRACE_MAX_STEPS);
         int n = 0;
         for (char *tok = strtok(p, " \t"); tok; tok = strtok(NULL, " \t"), n++) {
-            double v;
+            float v;
             Excerpt shown;
-            if (parse_double(tok, &v) != 0 || fabs(v) > FLT_MAX)
-                die_usage(COMMAND, "line %ld: '%s' is not a finite float32 number", line.number,
-                    excerpt(tok, strlen(tok), &shown));
+            const char *why = parse_float32(tok, &v);
+            if (why) die_usage(COMMAND, "line %ld: '%s' %s", line.number, excerpt(tok, strlen(tok), &shown), why);
             if (rows->count == 0 && n == TRACE_MAX_PARAMS)
                 die_usage(COMMAND, "line 1: more than %d numbers (the most parameters trace takes)",
                           TRACE_MAX_PARAMS);
@@ -91,7 +90,7 @@ static void read_rows(FILE *in, Rows *rows)
                 rows->values = realloc(rows->values, sizeof(float) * room);
                 if (!rows->values) fail("out of memory");
             }
-            rows->values[used++] = (float)v;
+            rows->values[used++] = v;
         }
         if (rows->count == 0) rows->width = n;
         else if (n != rows->width)
