@@ -89,10 +89,11 @@ endif
 
 # make lesson L=01: the lesson's tables on the terminal and in build/out/, its
 # figures in build/fig/ (L=13: the GPU chapter's, measured on the CPU).
-LESSON_NAME = $(notdir $(wildcard lessons/$(L)_*))$(filter $(L)_%,$(GPU_CHAPTER))
+# L=01 or L=01_sgd names lesson 01 (% and spaces name none)
+LESSON_NAME = $(if $(findstring %,$(L))$(word 2,$(L)),,$(filter $(L) $(L)_%,$(LESSONS) $(GPU_CHAPTER)))
 lesson: $(BUILD)/.deps-lesson
-	@test -n "$(L)" || { echo "usage: make lesson L=NN  (lessons: $(LESSONS) $(GPU_CHAPTER))"; exit 2; }
-	@test -n "$(LESSON_NAME)" || { echo "no lesson $(L) (lessons: $(LESSONS) $(GPU_CHAPTER))"; exit 2; }
+	@test -n "$(L)" || { echo "usage: make lesson L=NN  (lessons: $(LESSONS) $(GPU_CHAPTER))" >&2; exit 2; }
+	@test -n "$(LESSON_NAME)" || { echo "no lesson '$(L)' (lessons: $(LESSONS) $(GPU_CHAPTER))" >&2; exit 2; }
 	@$(MAKE) --no-print-directory $(BUILD)/bin/$(LESSON_NAME)
 	$(BUILD)/bin/$(LESSON_NAME) --out=$(BUILD)
 

@@ -14,6 +14,7 @@ stage=$(mktemp -d "${TMPDIR:-/tmp}/autograder.XXXXXX")
 trap 'rm -rf "$stage"' EXIT
 "$root/scripts/grade-handout.sh" "$stage/book" "${2:-}" > /dev/null
 mv "$stage/book" "$stage/zip"
+rm -rf "$stage/zip/.given"   # the autograder names its pristine copy: the book itself
 cp "$root/tools/autograder/setup.sh" "$root/tools/autograder/run_autograder" "$stage/zip/"
 chmod 755 "$stage/zip/setup.sh" "$stage/zip/run_autograder"
 mkdir -p "$(dirname "$zip")"

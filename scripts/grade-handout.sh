@@ -4,7 +4,8 @@
 # outside git, the files of this tree) without solutions/, without history
 # (which holds them) and without build/.
 # `make grade` and `make test` work in it; its tests/grader scenarios that
-# need the solutions skip themselves.
+# need the solutions skip themselves. .given/exercises keeps the exercises
+# as handed out, for the grader.
 set -eu
 dest=$1
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -18,6 +19,10 @@ else
     from=$root
 fi
 rm -rf "$dest/solutions"
+# The exercises as handed out, which `make grade` builds its stubs and takes
+# its tests from (scripts/grade.sh): the student edits exercises/, not these.
+mkdir -p "$dest/.given"
+cp -Rp "$dest/exercises" "$dest/.given/"
 # (tests/grader holds no solution: its scenarios that need one copy it
 # from solutions/ when there is one, and skip themselves otherwise)
 (cd "$(dirname "$dest")" && tar -czf "$(basename "$dest").tar.gz" "$(basename "$dest")")

@@ -7,10 +7,12 @@
 # (exercises/NN_name/FILE.c), or a Gradescope submission holding
 # NN_name/FILE.c or just FILE.c. Only the files that each
 # exercises/NN_name/manifest.txt names are taken, and only their text.
-# PRISTINE is a directory with the book as the instructor gave it; by default
-# the last commit of the repository STUDENT is in (git archive HEAD), or,
-# when there is none, the files of STUDENT itself (a handout without git:
-# grading your own work, its tests are yours to read anyway).
+# PRISTINE is a directory with the book as the instructor gave it; by default,
+# in a handout (scripts/grade-handout.sh), STUDENT's files with the exercises
+# as they were handed out (STUDENT/.given/exercises: the stubs, tests and
+# points, untouched by the student's edits and commits); else the last commit
+# of the repository STUDENT is in (git archive HEAD); else the files of
+# STUDENT itself (grading your own work, its tests are yours to read anyway).
 #
 # Everything else - tests, points, headers, Makefile, libraries - comes from
 # the pristine copy, which is built in a fresh temporary directory. Then:
@@ -59,8 +61,10 @@ src=$work/src
 build=$work/build
 report=$work/report
 rm -rf "$src" "$report"
-mkdir -p "$src" "$report" "$build"
+mkdir -p "$src" "$report" "$build" "$out/log"
 chmod 700 "$report"
+# No earlier run's score may outlive a run that fails.
+rm -f "$out/results.json" "$out/junit.xml" "$out"/log/*.txt
 
 # ---- 1. the pristine copy ------------------------------------------------------------
 # (tar keeps the files' times, so a kept GRADE_WORK build stays up to date)
@@ -69,6 +73,14 @@ if [ -n "$pristine" ]; then
     (cd "$pristine" && tar --exclude=./.git --exclude=./build --exclude=./solutions -cf - .) |
         (cd "$src" && tar -xf -) || fail "cannot copy $pristine"
     echo "grading with the tests in $pristine"
+elif [ -d "$student/.given/exercises" ]; then
+    # A handout: the student's own stubs would be the "pristine" ones (one
+    # that does not build would stop every exercise, and a helper would pass
+    # the symbol check here and fail on the autograder).
+    (cd "$student" && tar --exclude=./.git --exclude=./build --exclude=./solutions --exclude=./exercises \
+        --exclude=./.given -cf - .) | (cd "$src" && tar -xf -) || fail "cannot copy $student"
+    (cd "$student/.given" && tar -cf - exercises) | (cd "$src" && tar -xf -) || fail "cannot copy $student/.given"
+    echo "grading with the exercises as handed out (.given/exercises)"
 elif git -C "$student" rev-parse --verify -q HEAD:scripts/grade.sh >/dev/null 2>&1; then
     (cd "$student" && git archive HEAD) | (cd "$src" && tar -xf -) || fail "git archive failed"
     rm -rf "$src/solutions"
@@ -81,8 +93,6 @@ fi
 chmod -R a+rX,go-w "$src"
 
 mk() { make --no-print-directory -C "$src" BUILD="$build" "$@"; }
-mkdir -p "$out/log"
-rm -f "$out/results.json" "$out/junit.xml" "$out"/log/*.txt
 sets=$(cd "$src/exercises" && echo [0-9][0-9]_*)
 mk grade-parts SETS="$sets" > "$out/log/grader.txt" 2>&1 ||
     fail "cannot build the grader and the tests: see $out/log/grader.txt"
@@ -124,7 +134,7 @@ for set in $sets; do
         if ! "$build/bin/grade_check" "submission/$set/$file" "$src/exercises/$set" "$src/common" \
                 "$src"/lessons/[0-9][0-9]_* > "$work/check.txt"; then
             cat "$work/check.txt" >> "$out/log/$set.txt"
-            echo "$ex $file refused: $(head -n 1 "$work/check.txt")" >> "$report/$set.why"
+            printf '%s\n' "$ex $file refused: $(head -n 1 "$work/check.txt")" >> "$report/$set.why"
             continue
         fi
         objs="$objs $build/obj/submission/$set/${file%.c}.o"
@@ -147,8 +157,8 @@ for set in $sets; do
         grep -F "submission/$set/$file:" "$work/cc.txt" >> "$log"
         case " $objs " in *" $obj "*) ;; *) continue ;; esac
         if [ ! -f "$obj" ]; then
-            echo "$ex $file did not compile: $(grep -F "submission/$set/$file:" "$work/cc.txt" | errors | head -n 1)" >> "$why"
-            echo "$set: $file did not compile:"; grep -F "submission/$set/$file:" "$work/cc.txt" | errors
+            printf '%s\n' "$ex $file did not compile: $(grep -F "submission/$set/$file:" "$work/cc.txt" | errors | head -n 1)" >> "$why"
+            printf '%s\n' "$set: $file did not compile:"; grep -F "submission/$set/$file:" "$work/cc.txt" | errors
             continue
         fi
         # Only the stub's functions: nothing that could replace the grader's own.
@@ -197,7 +207,7 @@ EOT
                 plan="$plan $set $e $bin/$set-$e $src/exercises/$set/test_exercises.c"
             else
                 sed "s|$src/||g" "$work/ld.txt" >> "$log"
-                echo "$e ${e_f#*:} did not link: $(errors < "$work/ld.txt" | sed "s|$src/||g" | head -n 1)" >> "$why"
+                printf '%s\n' "$e ${e_f#*:} did not link: $(errors < "$work/ld.txt" | sed "s|$src/||g" | head -n 1)" >> "$why"
             fi
         done
     fi

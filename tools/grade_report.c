@@ -148,29 +148,61 @@ static const char *not_run_message(const char *outdir, const Set *set, const Exe
     return message;
 }
 
+/* The length of the well-formed UTF-8 character at s (1 to 4 bytes), or 0
+ * where s starts no such character: a student's file may put any bytes in
+ * a compiler message, and neither report may be left unreadable by them. */
+static int utf8_length(const unsigned char *s)
+{
+    int n = s[0] < 0x80 ? 1 : s[0] >= 0xC2 && s[0] <= 0xDF ? 2 : s[0] >= 0xE0 && s[0] <= 0xEF ? 3
+            : s[0] >= 0xF0 && s[0] <= 0xF4 ? 4 : 0;
+    for (int i = 1; i < n; i++)
+        if ((s[i] & 0xC0) != 0x80) return 0;
+    /* no overlong forms, surrogates or code points past U+10FFFF */
+    if ((s[0] == 0xE0 && s[1] < 0xA0) || (s[0] == 0xED && s[1] > 0x9F) || (s[0] == 0xF0 && s[1] < 0x90) ||
+        (s[0] == 0xF4 && s[1] > 0x8F))
+        return 0;
+    return n;
+}
+
+/* Copies the character at *s to out, or '?' for a byte that starts none;
+ * advances *s past what it used. */
+static void put_utf8(FILE *out, const char **s)
+{
+    int n = utf8_length((const unsigned char *)*s);
+    if (n == 0) fputc('?', out), n = 1;
+    else fwrite(*s, 1, (size_t)n, out);
+    *s += n;
+}
+
 static void json_string(FILE *out, const char *s)
 {
     fputc('"', out);
-    for (; *s; s++) {
+    while (*s) {
         unsigned char c = (unsigned char)*s;
+        if (c >= 0x80) { put_utf8(out, &s); continue; }
         if (c == '"' || c == '\\') fprintf(out, "\\%c", c);
         else if (c == '\n') fputs("\\n", out);
         else if (c < 0x20) fprintf(out, "\\u%04x", c);
         else fputc(c, out);
+        s++;
     }
     fputc('"', out);
 }
 
 static void xml_string(FILE *out, const char *s)
 {
-    for (; *s; s++) {
-        switch (*s) {
+    while (*s) {
+        unsigned char c = (unsigned char)*s;
+        if (c >= 0x80) { put_utf8(out, &s); continue; }
+        switch (c) {
         case '<': fputs("&lt;", out); break;
         case '>': fputs("&gt;", out); break;
         case '&': fputs("&amp;", out); break;
         case '"': fputs("&quot;", out); break;
-        default: fputc(*s, out);
+        case '\t': case '\n': case '\r': fputc(c, out); break;
+        default: fputc(c < 0x20 ? '?' : c, out);   /* XML 1.0 allows no other C0 control */
         }
+        s++;
     }
 }
 
@@ -299,7 +331,8 @@ int main(int argc, char **argv)
     }
     fprintf(xml, "</testsuites>\n");
     if (fclose(xml) != 0) status = 1;
-    printf("\nreport: %s/results.json (Gradescope) and %s/junit.xml\n", outdir, outdir);
+    printf("\nreport: %s/results.json (Gradescope) and %s/junit.xml; each test's messages and the\n"
+           "compiler's: %s/log/\n", outdir, outdir, outdir);
     free(sets);
     return status;
 }
