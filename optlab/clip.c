@@ -44,7 +44,8 @@ static void usage(const ClipArgs *defaults)
            "by spaces; blank lines and lines starting with # are skipped); all of them are\n"
            "clipped together. Prints each tensor after clipping, %%.9g, one per line, then\n"
            "a last line with the total norm before clipping. As in PyTorch, a negative\n"
-           "max_norm is not refused: it flips the gradients.\n"
+           "max_norm is not refused: it flips the gradients; a total norm past float32's\n"
+           "range (inf) zeroes them, and a line on stderr says so.\n"
            "\n");
     flags_print_help(stdout, clip_options, defaults);
     printf("\nLimits: at most %d tensors (lines), %d bytes in a line and %d numbers in all.\n",
@@ -146,6 +147,11 @@ int optlab_clip(int argc, char **argv)
     float total_norm = clip_grad_norm_(&list, max_norm, norm_type);
     for (int i = 0; i < g.count; i++) print_row(g.grads[i]->data, g.grads[i]->numel);
     printf("%.9g\n", total_norm);
+    /* PyTorch's output, but not silently: its error_if_nonfinite=True would
+     * raise here. (The numbers are finite: only the squares overflow.) */
+    if (!isfinite(total_norm))
+        fprintf(stderr, "%s: the total norm is inf (a sum of squares past float32's range): as in PyTorch, "
+                "every gradient was multiplied by max_norm / inf = 0\n", COMMAND);
     for (int i = 0; i < g.count; i++) tensor_free(g.grads[i]);
     free(g.grads);
     return fflush(stdout) == 0 ? 0 : 1;

@@ -761,6 +761,22 @@ START_TEST(test_trace_stops_at_a_step_that_is_not_finite)
 }
 END_TEST
 
+START_TEST(test_clip_says_when_the_norm_overflows)
+{
+    /* Finite gradients whose squares overflow float32: PyTorch's total norm
+     * is inf and every gradient becomes 0; we print the same, and say so. */
+    ProgramRun run = optlab("clip --max_norm=1", "3e38 3e38 3e38\n1 2\n");
+    ck_assert_int_eq(run.status, 0);
+    ck_assert_str_eq(run.out, "0 0 0\n0 0\ninf\n");
+    ck_assert_msg(strstr(run.err, "the total norm is inf") != NULL, "stderr: %s", run.err);
+    program_run_free(&run);
+    run = optlab("clip --max_norm=1", "3 4\n");   /* an ordinary norm: nothing on stderr */
+    ck_assert_int_eq(run.status, 0);
+    ck_assert_str_eq(run.err, "");
+    program_run_free(&run);
+}
+END_TEST
+
 START_TEST(test_trace_refuses_bad_input)
 {
     static const Refusal refusals[] = {
@@ -1467,6 +1483,7 @@ Suite *make_suite(void)
     TCase *limits = tcase_create("Limits");
     tcase_add_test(limits, test_trace_refuses_bad_input);
     tcase_add_test(limits, test_trace_stops_at_a_step_that_is_not_finite);
+    tcase_add_test(limits, test_clip_says_when_the_norm_overflows);
     tcase_add_test(limits, test_adam8bit_refusals);
     tcase_add_test(limits, test_other_commands_refuse_bad_input);
     tcase_add_test(limits, test_trace_shape_limits);

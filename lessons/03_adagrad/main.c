@@ -408,10 +408,18 @@ static void not_adagrad(Report *r, const LessonArgs *a)
     const Column columns[] = {{"step", "%d"}, {"AdaGrad\nloss", "%.2e"}, {"v = g^2\nloss", "%.2e"}, {NULL, NULL}};
     Table *t = table_begin(r, "not_adagrad", "Chapter 1's ravine (kappa 20): AdaGrad and v = g^2", columns);
     for (int s = 0; s >= 0; s = next_log_step(s, steps)) table_row(t, s, loss[0][s], loss[1][s]);
-    /* Over the last 20 steps, the v = g^2 loss only cycles: its highest value. */
+    /* Over the last 20 steps, the v = g^2 loss only cycles: its highest value,
+     * or NaN if one is not finite (at a huge --lr it diverges; fmax would
+     * pass a NaN over). */
     double top = 0;
-    for (int s = steps - 20; s <= steps; s++) top = fmax(top, loss[1][s]);
-    table_note(t, "both at lr %g; v = g^2: highest loss over the last 20 steps %.2e", lr, top);
+    for (int s = steps - 20; s <= steps; s++) {
+        if (!isfinite(loss[1][s])) top = NAN;
+        if (!isnan(top)) top = fmax(top, loss[1][s]);
+    }
+    if (isfinite(top))
+        table_note(t, "both at lr %g; v = g^2: highest loss over the last 20 steps %.2e", lr, top);
+    else
+        table_note(t, "both at lr %g; v = g^2 diverged: its loss is not finite by the last 20 steps", lr);
     table_end(t);
     report_value(r, "notada_steps", "%d", steps);
     report_value(r, "notada_ada_end", "%.1e", loss[0][steps]);
