@@ -198,6 +198,13 @@ int optlab_memory(int argc, char **argv)
 
     if (args.ranks && args.zero < 0) die_usage(COMMAND, "--ranks=N goes with --zero=S (ZeRO's stage)");
     if (args.zero >= 0 && !args.ranks) die_usage(COMMAND, "--zero=S needs --ranks=N, the data-parallel ranks");
+    if (args.ranks > q.params)
+        die_usage(COMMAND, "--ranks=%d is more ranks than parameters (%.17g): a rank would hold none", args.ranks,
+                  q.params);
+    /* An exabyte of activations is past any machine, and past the table's columns. */
+    if (activation_flags == 4 && memory_activation_bytes(args.batch, args.seq, args.hidden, args.layers, 4.0) > 1e18)
+        die_usage(COMMAND, "the activation estimate (--batch x --seq x --hidden x 10 x bytes x --layers) is over "
+                  "1e18 bytes: are --batch, --seq, --hidden and --layers right?");
 
     MemoryTable t;
     if (memory_account(&q, &t, err, sizeof err) != 0) die_usage(COMMAND, "%s", err);

@@ -143,6 +143,10 @@ START_TEST(test_memory_refusals)
         {"memory --params=70e9 --recipe=fp32 --opt=adam --batch=4", NULL, "go together"},
         {"memory --params=70e9 --recipe=mixed --opt=adam --ranks=8", NULL, "--ranks=N goes with --zero=S"},
         {"memory --params=70e9 --recipe=mixed --opt=adam --zero=1", NULL, "--zero=S needs --ranks=N"},
+        {"memory --params=100 --recipe=mixed --opt=adam --zero=3 --ranks=101", NULL,
+         "--ranks=101 is more ranks than parameters (100)"},
+        {"memory --params=70e9 --recipe=mixed --opt=adam --batch=2147483647 --seq=2147483647 --hidden=8192 "
+         "--layers=80", NULL, "the activation estimate"},
         {"memory --params=70e9 --recipe=mixed --opt=adam --zero=4 --ranks=8", NULL, "--zero must be at most 3"},
         {"memory --params=70e9 --recipe=mixed --opt=adam --zero=1 --ranks=0", NULL, "--ranks must be at least 1"},
         {"memory --params=70e9 --recipe=fp32 --opt=adam --batch=-4 --seq=1 --hidden=1 --layers=1", NULL, "batch"},
