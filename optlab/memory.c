@@ -94,7 +94,7 @@ static double parse_count(const char *flag, const char *text, double max)
     if (parse_double(text, &v) != 0)
         die_usage(COMMAND, "--%s: '%s' is not a number", flag, excerpt(text, strlen(text), &shown));
     if (v < 1 || v > max || floor(v) != v)
-        die_usage(COMMAND, "--%s: '%s' is not a whole number from 1 to %g", flag, excerpt(text, strlen(text), &shown),
+        die_usage(COMMAND, "--%s: '%s' is not a whole number from 1 to %.15g", flag, excerpt(text, strlen(text), &shown),
                   max);
     return v;
 }

@@ -11,6 +11,7 @@
  * before the first line is printed. */
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,7 +47,7 @@ static const OptionSpec race_options[] = {
     {"opt", OPT_STRING, offsetof(RaceArgs, opt), "optimizers: NAME[:key=value...],...", 0, 0},
     {"steps", OPT_INT, offsetof(RaceArgs, steps), "steps per optimizer", 1, RACE_MAX_STEPS},
     {"batch", OPT_INT, offsetof(RaceArgs, batch), "examples per step, 0 for all", 0, RACE_MAX_BATCH},
-    {"seed", OPT_INT, offsetof(RaceArgs, seed), "seed for initialisation and batches", 0, 0},
+    {"seed", OPT_INT, offsetof(RaceArgs, seed), "seed for initialisation and batches", 0, INT_MAX},
     {"kappa", OPT_DOUBLE, offsetof(RaceArgs, kappa), "condition number of the ravine (1 to 1e12)", 0, 0},
     {"plot", OPT_STRING, offsetof(RaceArgs, plot), "draw loss curves to FILE.svg or FILE.pdf", 0, 0},
     {NULL, 0, 0, NULL, 0, 0},

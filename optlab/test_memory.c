@@ -143,6 +143,7 @@ START_TEST(test_memory_refusals)
         {"memory --params=70e9 --recipe=fp32 --opt=adam --batch=4", NULL, "go together"},
         {"memory --params=70e9 --recipe=mixed --opt=adam --ranks=8", NULL, "--ranks=N goes with --zero=S"},
         {"memory --params=70e9 --recipe=mixed --opt=adam --zero=1", NULL, "--zero=S needs --ranks=N"},
+        {"memory --params=100 --recipe=fp32 --opt=adam --shape=0,5", NULL, "not a whole number from 1 to 2147483647"},
         {"memory --params=100 --recipe=mixed --opt=adam --zero=3 --ranks=101", NULL,
          "--ranks=101 is more ranks than parameters (100)"},
         {"memory --params=70e9 --recipe=mixed --opt=adam --batch=2147483647 --seq=2147483647 --hidden=8192 "

@@ -871,6 +871,7 @@ START_TEST(test_other_commands_refuse_bad_input)
         {"race --problem=ravine --opt=sgd --kappa=0.5", NULL, "kappa"},
         {"race --problem=ravine --opt=sgd --kappa=1e80", NULL, "a condition number kappa from 1 to 1e+12"},
         {"race --problem=ravine --opt=sgd::lr=1", NULL, "an empty setting in 'sgd::lr=1'"},
+        {"race --problem=ravine --opt=sgd --seed=-1", NULL, "--seed must be at least 0 (got -1)"},
         {"race --problem=ravine --opt=sgd:lr=1:", NULL, "an empty setting in 'sgd:lr=1:'"},
         {"race --problem=ravine --opt=:lr=1", NULL, "an empty setting"},
         {"race --problem=ravine --opt=sgd --bogus=1", NULL, "unknown flag '--bogus'"},
