@@ -103,9 +103,11 @@ cd "$src" || fail "cannot enter $src"
 # The compiler's own error lines, not the commands that ran it.
 errors() { grep -E ': (fatal )?error|undefined reference|multiple definition' | head -n 8; }
 
-# The student's copy of one manifest file: exercises/SET/F, SET/F or F.
+# The student's copy of one manifest file: exercises/SET/F, SET/F or F, or
+# FOLDER/exercises/SET/F (a zip of the book's folder rather than of its
+# files; not FOLDER/SET/F, which in a clone would find solutions/SET/F).
 find_student_file() {
-    for f in "$student/exercises/$1/$2" "$student/$1/$2" "$student/$2"; do
+    for f in "$student/exercises/$1/$2" "$student/$1/$2" "$student/$2" "$student"/*/exercises/"$1/$2"; do
         if [ -e "$f" ] || [ -L "$f" ]; then echo "$f"; return 0; fi
     done
     return 1
@@ -155,6 +157,8 @@ for set in $sets; do
         case "$ex" in ''|'#'*) continue ;; esac
         obj=$build/obj/submission/$set/${file%.c}.o
         grep -F "submission/$set/$file:" "$work/cc.txt" >> "$log"
+        warnings=$(grep -F "submission/$set/$file:" "$work/cc.txt" | grep -c 'warning:')
+        [ "$warnings" -eq 0 ] || printf '%s: %s: %s compiler warning(s), in %s\n' "$set" "$file" "$warnings" "$log"
         case " $objs " in *" $obj "*) ;; *) continue ;; esac
         if [ ! -f "$obj" ]; then
             printf '%s\n' "$ex $file did not compile: $(grep -F "submission/$set/$file:" "$work/cc.txt" | errors | head -n 1)" >> "$why"
