@@ -157,8 +157,9 @@ static long first_non_finite(const float *x /* [n] */, size_t n)
 
 /* A step that leaves a parameter or a state number NaN or infinite stops the
  * replay before its line (the lines before it stand): PyTorch would go on,
- * printing NaN from there, or freezing a parameter whose exp_avg_sq is inf. */
-static void stop_if_not_finite(const Tensor *param, const Optimizer *opt, int step)
+ * printing NaN from there, or freezing a parameter whose exp_avg_sq is inf.
+ * Writes why into err and returns true if this step is one. */
+static bool not_finite(const Tensor *param, const Optimizer *opt, int step, char *err, size_t len)
 {
     const char *name = "param";
     long at = first_non_finite(param->data, param->numel);
@@ -169,11 +170,11 @@ static void stop_if_not_finite(const Tensor *param, const Optimizer *opt, int st
         at = first_non_finite(state->data, state->numel);
         if (at >= 0) name = opt->slot_names[k], value = state->data[at];
     }
-    if (at >= 0)
-        die_usage(COMMAND, "step %d: %s[%ld] became %s: the usual causes are an lr or weight_decay too large, eps 0 "
-                  "with a zero gradient, or numbers beyond float32's range (a |gradient| above about 1e19 has a "
-                  "square that overflows) or bf16's", step, name, at,
-                  isnan(value) ? "NaN" : value > 0 ? "inf" : "-inf");
+    if (at < 0) return false;
+    snprintf(err, len, "step %d: %s[%ld] became %s: the usual causes are an lr or weight_decay too large, eps 0 "
+             "with a zero gradient, or numbers beyond float32's range (a |gradient| above about 1e19 has a "
+             "square that overflows) or bf16's", step, name, at, isnan(value) ? "NaN" : value > 0 ? "inf" : "-inf");
+    return true;
 }
 
 static void print_row(const float *x, int n)
@@ -254,7 +255,10 @@ int optlab_trace(int argc, char **argv)
     for (int step = 1; step < rows.count; step++) {
         memcpy(grad->data, rows.values + (size_t)step * numel, sizeof(float) * (size_t)numel);
         optimizer_step(opt);
-        stop_if_not_finite(param, opt, step);
+        if (not_finite(param, opt, step, err, sizeof err)) {
+            optimizer_free(opt), tensor_free(param), tensor_free(grad), free(rows.values), free(config);
+            die_usage(COMMAND, "%s", err);
+        }
         print_row(param->data, numel);
         for (int k = 0; args.state && k < opt->num_slots; k++) {
             const Tensor *state = opt->slots[k][0];

@@ -147,9 +147,11 @@ int main(int argc, char **argv)
     if (strncmp(args.problem, "gpt", 3) != 0) die_usage(COMMAND, "--problem must be gpt or gpt:settings");
     Problem *p = gpt_by_settings(args.problem + 3, 1, err, sizeof err);
     if (!p) die_usage(COMMAND, "%s", err);
-    if (args.batch > p->num_examples)   /* a batch draws each window at most once */
-        die_usage(COMMAND, "--batch=%d is more than the problem's %d training windows", args.batch,
-                  p->num_examples);
+    if (args.batch > p->num_examples) {   /* a batch draws each window at most once */
+        int windows = p->num_examples;
+        problem_free(p);
+        die_usage(COMMAND, "--batch=%d is more than the problem's %d training windows", args.batch, windows);
+    }
     const GPTConfig *cfg = gpt_config(p);
     int tokens = args.batch * cfg->block_size;
     printf("tiny GPT: %d layers, n_embd %d, %d heads, context %d: %zu parameters\n", cfg->n_layer,
