@@ -9,7 +9,6 @@
  * clipping on its own line, "%.9g", then a last line with the total norm
  * before clipping (what clip_grad_norm_ returns). Bad input is refused
  * before anything is printed, and the input is bounded (optlab.h). */
-#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>

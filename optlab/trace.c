@@ -10,7 +10,6 @@
  * the step count where PyTorch keeps one. Bad input is refused before any step runs, and the input is
  * bounded (optlab.h), so no input can exhaust the memory; settings and numbers that drive a step to
  * NaN or inf stop the replay at that step. */
-#include <float.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdio.h>

@@ -95,9 +95,8 @@ static void read_rows(const char *path, const char *prefix, Row rows[MAX_BENCHES
         if (fields < 4 || strcmp(field[0], prefix) != 0) continue;
         ours++;
         if (strtoull(field[2], NULL, 10) != n) continue;
-        char *end;
-        double seconds = strtod(field[3], &end);
-        if (strcmp(field[3], "-") != 0 && (end == field[3] || *end || !isfinite(seconds) || !(seconds > 0)))
+        double seconds = 0;
+        if (strcmp(field[3], "-") != 0 && (parse_double(field[3], &seconds) != 0 || !(seconds > 0)))
             die_usage(COMMAND, "%s, line %d: '%.40s' is not a time in seconds (a positive number, or -)", path,
                       number, field[3]);
         for (int k = 0; k < roofline_count(); k++) {

@@ -177,7 +177,7 @@ static double fp16_underflow(Report *r, const LessonArgs *a, Problem *p)
     Run run = recipe_run(0, a, &cfg);   /* FP32 AdamW */
     /* At a few steps of the run, what FP16 makes of the gradient times each
      * loss scale. */
-    const int steps = mlp_steps(a), at[UNDERFLOW_POINTS] = {1, steps / 20, steps / 4, steps};
+    const int at[UNDERFLOW_POINTS] = {1, run.steps / 20, run.steps / 4, run.steps};
     Fp16Shares u[UNDERFLOW_POINTS];
     if (fp16_at_steps(p, run, at, UNDERFLOW_POINTS, LOSS_SCALE, SCALES, u) != run.steps)
         fail("AdamW stopped early on the MLP");
