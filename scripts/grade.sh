@@ -156,13 +156,14 @@ for set in $sets; do
     while read -r ex file rest; do
         case "$ex" in ''|'#'*) continue ;; esac
         obj=$build/obj/submission/$set/${file%.c}.o
-        grep -F "submission/$set/$file:" "$work/cc.txt" >> "$log"
-        warnings=$(grep -F "submission/$set/$file:" "$work/cc.txt" | grep -c 'warning:')
+        grep -F "submission/$set/$file:" "$work/cc.txt" > "$work/messages.txt"   # this file's, from the compiler
+        cat "$work/messages.txt" >> "$log"
+        warnings=$(grep -c 'warning:' "$work/messages.txt")
         [ "$warnings" -eq 0 ] || printf '%s: %s: %s compiler warning(s), in %s\n' "$set" "$file" "$warnings" "$log"
         case " $objs " in *" $obj "*) ;; *) continue ;; esac
         if [ ! -f "$obj" ]; then
-            printf '%s\n' "$ex $file did not compile: $(grep -F "submission/$set/$file:" "$work/cc.txt" | errors | head -n 1)" >> "$why"
-            printf '%s\n' "$set: $file did not compile:"; grep -F "submission/$set/$file:" "$work/cc.txt" | errors
+            printf '%s\n' "$ex $file did not compile: $(errors < "$work/messages.txt" | head -n 1)" >> "$why"
+            printf '%s\n' "$set: $file did not compile:"; errors < "$work/messages.txt"
             continue
         fi
         # Only the stub's functions: nothing that could replace the grader's own.
