@@ -22,3 +22,13 @@ int optimizer_config_parse(const OptimizerSpec *spec, void *config,
     }
     return 0;
 }
+
+const char *first_refused(const ConfigCheck *checks, char *buf, size_t len)
+{
+    for (const ConfigCheck *c = checks; c->format; c++)
+        if (c->refused) {
+            snprintf(buf, len, c->format, c->value);
+            return buf;
+        }
+    return NULL;
+}

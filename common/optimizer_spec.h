@@ -37,6 +37,21 @@ typedef struct {
     bool state_has_step;
 } OptimizerSpec;
 
+/* One of the checks a PyTorch constructor makes: `refused` says whether the
+ * config fails it, `format` (printf, with one %g) and the value say why in
+ * PyTorch's words. A spec's validate lists its checks as a table of
+ * these, in PyTorch's order, ended by an entry whose format is NULL. */
+typedef struct {
+    bool refused;
+    const char *format;
+    double value;
+} ConfigCheck;
+
+/* The message of the first refused check, written to buf, and buf; NULL when
+ * every check passes. Only the first counts, as only PyTorch's first raise is
+ * ever seen. */
+const char *first_refused(const ConfigCheck *checks, char *buf /* [len] */, size_t len);
+
 /* Parses "key=value" settings (PyTorch's keyword names; a bare "key" means
  * true for a bool; "--key=value" works too, see options_parse; a key may be
  * given once) on top of spec's defaults, then

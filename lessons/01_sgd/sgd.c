@@ -59,15 +59,10 @@ static const SGDConfig sgd_defaults = SGD_DEFAULTS;
 static const char *sgd_validate(const void *config, char *buf, size_t len)
 {
     const SGDConfig *cfg = config;
-    if (cfg->lr < 0.0f) {
-        snprintf(buf, len, "Invalid learning rate: %g (it must be >= 0)", cfg->lr);
-        return buf;
-    }
-    if (cfg->weight_decay < 0.0f) {
-        snprintf(buf, len, "Invalid weight_decay value: %g (it must be >= 0)", cfg->weight_decay);
-        return buf;
-    }
-    return NULL;
+    return first_refused((ConfigCheck[]){
+        {cfg->lr < 0.0f, "Invalid learning rate: %g (it must be >= 0)", cfg->lr},
+        {cfg->weight_decay < 0.0f, "Invalid weight_decay value: %g (it must be >= 0)", cfg->weight_decay},
+        {0}}, buf, len);
 }
 
 static Optimizer *sgd_create(ParamList params, const void *config)

@@ -88,24 +88,15 @@ static const SGDMomentumConfig sgd_momentum_defaults = SGD_MOMENTUM_DEFAULTS;
 static const char *sgd_momentum_validate(const void *config, char *buf, size_t len)
 {
     const SGDMomentumConfig *cfg = config;
-    if (cfg->lr < 0.0f) {
-        snprintf(buf, len, "Invalid learning rate: %g (it must be >= 0)", cfg->lr);
-        return buf;
-    }
-    if (cfg->momentum < 0.0f) {
-        snprintf(buf, len, "Invalid momentum value: %g (it must be >= 0)", cfg->momentum);
-        return buf;
-    }
-    if (cfg->weight_decay < 0.0f) {
-        snprintf(buf, len, "Invalid weight_decay value: %g (it must be >= 0)", cfg->weight_decay);
-        return buf;
-    }
-    if (cfg->nesterov && (cfg->momentum <= 0.0f || cfg->dampening != 0.0f)) {
-        snprintf(buf, len, "Nesterov momentum requires a momentum and zero dampening "
-                           "(got momentum=%g, dampening=%g)", cfg->momentum, cfg->dampening);
-        return buf;
-    }
-    return NULL;
+    const char *refused = first_refused((ConfigCheck[]){
+        {cfg->lr < 0.0f, "Invalid learning rate: %g (it must be >= 0)", cfg->lr},
+        {cfg->momentum < 0.0f, "Invalid momentum value: %g (it must be >= 0)", cfg->momentum},
+        {cfg->weight_decay < 0.0f, "Invalid weight_decay value: %g (it must be >= 0)", cfg->weight_decay},
+        {0}}, buf, len);
+    if (refused || !(cfg->nesterov && (cfg->momentum <= 0.0f || cfg->dampening != 0.0f))) return refused;
+    snprintf(buf, len, "Nesterov momentum requires a momentum and zero dampening (got momentum=%g, dampening=%g)",
+             cfg->momentum, cfg->dampening);
+    return buf;
 }
 
 static Optimizer *sgd_momentum_create(ParamList params, const void *config)

@@ -86,17 +86,14 @@ static const AdagradConfig adagrad_defaults = ADAGRAD_DEFAULTS;
 static const char *adagrad_validate(const void *config, char *buf, size_t len)
 {
     const AdagradConfig *cfg = config;
-    const char *what = NULL;
-    float value = 0;
-    if (!(cfg->lr >= 0.0f)) what = "learning rate", value = cfg->lr;
-    else if (!(cfg->lr_decay >= 0.0f)) what = "lr_decay value", value = cfg->lr_decay;
-    else if (!(cfg->weight_decay >= 0.0f)) what = "weight_decay value", value = cfg->weight_decay;
-    else if (!(cfg->initial_accumulator_value >= 0.0f))
-        what = "initial_accumulator_value value", value = cfg->initial_accumulator_value;
-    else if (!(cfg->eps >= 0.0f)) what = "epsilon value", value = cfg->eps;
-    if (!what) return NULL;
-    snprintf(buf, len, "Invalid %s: %g (it must be >= 0)", what, value);
-    return buf;
+    return first_refused((ConfigCheck[]){
+        {!(cfg->lr >= 0.0f), "Invalid learning rate: %g (it must be >= 0)", cfg->lr},
+        {!(cfg->lr_decay >= 0.0f), "Invalid lr_decay value: %g (it must be >= 0)", cfg->lr_decay},
+        {!(cfg->weight_decay >= 0.0f), "Invalid weight_decay value: %g (it must be >= 0)", cfg->weight_decay},
+        {!(cfg->initial_accumulator_value >= 0.0f),
+         "Invalid initial_accumulator_value value: %g (it must be >= 0)", cfg->initial_accumulator_value},
+        {!(cfg->eps >= 0.0f), "Invalid epsilon value: %g (it must be >= 0)", cfg->eps},
+        {0}}, buf, len);
 }
 
 static Optimizer *adagrad_create(ParamList params, const void *config)

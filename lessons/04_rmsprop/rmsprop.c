@@ -119,23 +119,15 @@ static const RMSpropConfig rmsprop_defaults = RMSPROP_DEFAULTS;
 static const char *rmsprop_validate(const void *config, char *buf, size_t len)
 {
     const RMSpropConfig *cfg = config;
-    const char *what = NULL;
-    double value = 0;
-    if (!(cfg->lr >= 0.0f)) what = "learning rate", value = cfg->lr;
-    else if (!(cfg->eps >= 0.0f)) what = "epsilon value", value = cfg->eps;
-    else if (!(cfg->momentum >= 0.0f)) what = "momentum value", value = cfg->momentum;
-    else if (!(cfg->weight_decay >= 0.0f)) what = "weight_decay value", value = cfg->weight_decay;
-    else if (!(cfg->alpha >= 0.0)) what = "alpha value", value = cfg->alpha;
-    if (what) {
-        snprintf(buf, len, "Invalid %s: %g (it must be >= 0)", what, value);
-        return buf;
-    }
-    if (cfg->alpha > 1.0) {
-        snprintf(buf, len, "Invalid alpha value: %g (it must be <= 1: PyTorch takes it, but "
-                 "square_avg would turn negative and the step NaN)", cfg->alpha);
-        return buf;
-    }
-    return NULL;
+    return first_refused((ConfigCheck[]){
+        {!(cfg->lr >= 0.0f), "Invalid learning rate: %g (it must be >= 0)", cfg->lr},
+        {!(cfg->eps >= 0.0f), "Invalid epsilon value: %g (it must be >= 0)", cfg->eps},
+        {!(cfg->momentum >= 0.0f), "Invalid momentum value: %g (it must be >= 0)", cfg->momentum},
+        {!(cfg->weight_decay >= 0.0f), "Invalid weight_decay value: %g (it must be >= 0)", cfg->weight_decay},
+        {!(cfg->alpha >= 0.0), "Invalid alpha value: %g (it must be >= 0)", cfg->alpha},
+        {cfg->alpha > 1.0, "Invalid alpha value: %g (it must be <= 1: PyTorch takes it, but "
+                           "square_avg would turn negative and the step NaN)", cfg->alpha},
+        {0}}, buf, len);
 }
 
 static Optimizer *rmsprop_create(ParamList params, const void *config)

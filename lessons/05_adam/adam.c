@@ -120,19 +120,13 @@ static const AdamConfig adam_defaults = ADAM_DEFAULTS;
 const char *adam_validate(const void *config, char *buf, size_t len)
 {
     const AdamConfig *cfg = config;
-    if (!(cfg->lr >= 0.0f))
-        snprintf(buf, len, "Invalid learning rate: %g", cfg->lr);
-    else if (!(cfg->eps >= 0.0f))
-        snprintf(buf, len, "Invalid epsilon value: %g", cfg->eps);
-    else if (!(cfg->betas[0] >= 0.0 && cfg->betas[0] < 1.0))
-        snprintf(buf, len, "Invalid beta parameter at index 0: %g", cfg->betas[0]);
-    else if (!(cfg->betas[1] >= 0.0 && cfg->betas[1] < 1.0))
-        snprintf(buf, len, "Invalid beta parameter at index 1: %g", cfg->betas[1]);
-    else if (!(cfg->weight_decay >= 0.0f))
-        snprintf(buf, len, "Invalid weight_decay value: %g", cfg->weight_decay);
-    else
-        return NULL;
-    return buf;
+    return first_refused((ConfigCheck[]){
+        {!(cfg->lr >= 0.0f), "Invalid learning rate: %g", cfg->lr},
+        {!(cfg->eps >= 0.0f), "Invalid epsilon value: %g", cfg->eps},
+        {!(cfg->betas[0] >= 0.0 && cfg->betas[0] < 1.0), "Invalid beta parameter at index 0: %g", cfg->betas[0]},
+        {!(cfg->betas[1] >= 0.0 && cfg->betas[1] < 1.0), "Invalid beta parameter at index 1: %g", cfg->betas[1]},
+        {!(cfg->weight_decay >= 0.0f), "Invalid weight_decay value: %g", cfg->weight_decay},
+        {0}}, buf, len);
 }
 
 static Optimizer *adam_create(ParamList params, const void *config)

@@ -380,21 +380,15 @@ static const AdafactorConfig adafactor_defaults = ADAFACTOR_DEFAULTS;
 const char *adafactor_validate(const void *config, char *buf, size_t len)
 {
     const AdafactorConfig *cfg = config;
-    if (!(cfg->lr >= 0.0f))
-        snprintf(buf, len, "Learning rate should be >= 0 but is: %g", cfg->lr);
-    else if (!(cfg->beta2_decay <= 0.0))
-        snprintf(buf, len, "beta2_decay should be <= 0 but is: %g", cfg->beta2_decay);
-    else if (!isnan(cfg->eps[0]) && !(cfg->eps[0] >= 0.0))   /* NAN: None, not checked */
-        snprintf(buf, len, "epsilon1 should be >= 0 but is: %g", cfg->eps[0]);
-    else if (!(cfg->eps[1] >= 0.0))
-        snprintf(buf, len, "epsilon2 should be >= 0 but is: %g", cfg->eps[1]);
-    else if (!(cfg->d >= 1.0))
-        snprintf(buf, len, "Clipping threshold d should be >= 1 but is: %g", cfg->d);
-    else if (!(cfg->weight_decay >= 0.0f))
-        snprintf(buf, len, "weight_decay should be >= 0 but is: %g", cfg->weight_decay);
-    else
-        return NULL;
-    return buf;
+    return first_refused((ConfigCheck[]){
+        {!(cfg->lr >= 0.0f), "Learning rate should be >= 0 but is: %g", cfg->lr},
+        {!(cfg->beta2_decay <= 0.0), "beta2_decay should be <= 0 but is: %g", cfg->beta2_decay},
+        {!isnan(cfg->eps[0]) && !(cfg->eps[0] >= 0.0),   /* NAN: None, not checked */
+         "epsilon1 should be >= 0 but is: %g", cfg->eps[0]},
+        {!(cfg->eps[1] >= 0.0), "epsilon2 should be >= 0 but is: %g", cfg->eps[1]},
+        {!(cfg->d >= 1.0), "Clipping threshold d should be >= 1 but is: %g", cfg->d},
+        {!(cfg->weight_decay >= 0.0f), "weight_decay should be >= 0 but is: %g", cfg->weight_decay},
+        {0}}, buf, len);
 }
 
 static Optimizer *adafactor_create(ParamList params, const void *config)
