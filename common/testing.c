@@ -184,6 +184,15 @@ void assert_spec_refuses(const OptimizerSpec *spec, int num_settings, const char
     ck_assert_msg(expected == NULL || strstr(err, expected) != NULL, "%s: %s", settings[num_settings - 1], err);
 }
 
+void assert_spec_accepts(const OptimizerSpec *spec, void *config, int num_settings,
+                         const char *const *settings)
+{
+    char err[256] = "";
+    int status = optimizer_config_parse(spec, config, num_settings, settings, err, sizeof err);
+    ck_assert_msg(status == 0, "%s refused %d settings (the first %s): %s", spec->name, num_settings,
+                  settings[0], err);
+}
+
 void check_golden_case(const OptimizerSpec *spec, const GoldenCase *c,
                        double atol, double rtol)
 {

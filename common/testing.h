@@ -344,6 +344,16 @@ void assert_spec_refuses(const OptimizerSpec *spec, int num_settings, const char
     assert_spec_refuses((spec), sizeof((const char *[]){__VA_ARGS__}) / sizeof(const char *), \
                         (const char *[]){__VA_ARGS__}, (expected))
 
+/* Asserts that optimizer_config_parse accepts `settings` into `config` (spec's
+ * config struct, for the caller to check what was parsed), as PyTorch's
+ * constructor accepts them; a failure shows the parser's message. */
+void assert_spec_accepts(const OptimizerSpec *spec, void *config, int num_settings,
+                         const char *const *settings);
+/* The same with the settings written out: ASSERT_SPEC_ACCEPTS(&ADAM_SPEC, &cfg, "lr=0", "eps=0"). */
+#define ASSERT_SPEC_ACCEPTS(spec, config, ...)                                                       \
+    assert_spec_accepts((spec), (config), sizeof((const char *[]){__VA_ARGS__}) / sizeof(const char *), \
+                        (const char *[]){__VA_ARGS__})
+
 /* One entry of a lesson's list of tests: &test_name (the START_TEST name)
  * and how many times it runs: 1, or for a table-driven test the rows of its
  * table, TABLE_SIZE(BY_HAND) (_i is the row). A list ends with {NULL, 0}. */

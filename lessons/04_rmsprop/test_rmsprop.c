@@ -143,9 +143,7 @@ START_TEST(test_defaults_are_pytorchs)
     /* alpha is kept as a double, as PyTorch's Python float: "0.99" is 0.99,
      * and 1 - alpha is rounded to float from there. */
     RMSpropConfig parsed;
-    char err[256];
-    const char *alpha[] = {"alpha=0.99"};
-    ck_assert_int_eq(optimizer_config_parse(&RMSPROP_SPEC, &parsed, 1, alpha, err, sizeof err), 0);
+    ASSERT_SPEC_ACCEPTS(&RMSPROP_SPEC, &parsed, "alpha=0.99");
     ck_assert(parsed.alpha == 0.99 && (float)(1.0 - parsed.alpha) == (float)(1.0 - 0.99));
 }
 END_TEST
@@ -286,14 +284,10 @@ START_TEST(test_spec_refuses_what_pytorch_refuses)
     REFUSES("unknown option 'betas'", "betas=0.9,0.99");
     /* What PyTorch accepts: zeros everywhere (eps = 0 too), alpha 1, every keyword at once. */
     RMSpropConfig cfg;
-    char err[256];
-    const char *zeros[] = {"lr=0", "alpha=0", "eps=0", "weight_decay=0", "momentum=0"};
-    ck_assert_int_eq(optimizer_config_parse(&RMSPROP_SPEC, &cfg, 5, zeros, err, sizeof err), 0);
-    const char *one[] = {"alpha=1"};
-    ck_assert_int_eq(optimizer_config_parse(&RMSPROP_SPEC, &cfg, 1, one, err, sizeof err), 0);
-    const char *all[] = {"lr=0.5", "alpha=0.9", "eps=1e-6", "weight_decay=0.2", "momentum=0.3",
-                         "centered=true", "maximize=true"};
-    ck_assert_int_eq(optimizer_config_parse(&RMSPROP_SPEC, &cfg, 7, all, err, sizeof err), 0);
+    ASSERT_SPEC_ACCEPTS(&RMSPROP_SPEC, &cfg, "lr=0", "alpha=0", "eps=0", "weight_decay=0", "momentum=0");
+    ASSERT_SPEC_ACCEPTS(&RMSPROP_SPEC, &cfg, "alpha=1");
+    ASSERT_SPEC_ACCEPTS(&RMSPROP_SPEC, &cfg, "lr=0.5", "alpha=0.9", "eps=1e-6", "weight_decay=0.2",
+                        "momentum=0.3", "centered=true", "maximize=true");
     ck_assert(cfg.lr == 0.5f && cfg.alpha == 0.9 && cfg.eps == 1e-6f && cfg.weight_decay == 0.2f &&
               cfg.momentum == 0.3f && cfg.centered && cfg.maximize);
 }

@@ -217,9 +217,7 @@ START_TEST(test_defaults_are_pytorchs)
     /* The betas are kept as doubles, as PyTorch's Python floats: "0.999" is
      * 0.999, and 1 - 0.999^t is worked out from there. */
     AdamConfig parsed;
-    char err[256];
-    const char *betas[] = {"betas=0.9,0.999"};
-    ck_assert_int_eq(optimizer_config_parse(&ADAM_SPEC, &parsed, 1, betas, err, sizeof err), 0);
+    ASSERT_SPEC_ACCEPTS(&ADAM_SPEC, &parsed, "betas=0.9,0.999");
     ck_assert(parsed.betas[0] == 0.9 && parsed.betas[1] == 0.999);
 }
 END_TEST
@@ -338,12 +336,9 @@ START_TEST(test_spec_refuses_what_pytorch_refuses)
     REFUSES("unknown option 'momentum'", "momentum=0.9");
     /* What PyTorch accepts: zeros everywhere (eps = 0 too), every keyword at once. */
     AdamConfig cfg;
-    char err[256];
-    const char *zeros[] = {"lr=0", "betas=0,0", "eps=0", "weight_decay=0"};
-    ck_assert_int_eq(optimizer_config_parse(&ADAM_SPEC, &cfg, 4, zeros, err, sizeof err), 0);
-    const char *all[] = {"lr=0.5", "betas=0.8,0.95", "eps=1e-6", "weight_decay=0.2", "amsgrad=true",
-                         "maximize=true"};
-    ck_assert_int_eq(optimizer_config_parse(&ADAM_SPEC, &cfg, 6, all, err, sizeof err), 0);
+    ASSERT_SPEC_ACCEPTS(&ADAM_SPEC, &cfg, "lr=0", "betas=0,0", "eps=0", "weight_decay=0");
+    ASSERT_SPEC_ACCEPTS(&ADAM_SPEC, &cfg, "lr=0.5", "betas=0.8,0.95", "eps=1e-6", "weight_decay=0.2",
+                        "amsgrad=true", "maximize=true");
     ck_assert(cfg.lr == 0.5f && cfg.betas[0] == 0.8 && cfg.betas[1] == 0.95 && cfg.eps == 1e-6f &&
               cfg.weight_decay == 0.2f && cfg.amsgrad && cfg.maximize);
 }

@@ -689,10 +689,8 @@ START_TEST(test_spec_refuses_what_bitsandbytes_refuses)
     REFUSES("unknown option 'maximize'", "maximize=true");
     /* What bitsandbytes accepts: the edges, and min_8bit_size of any size. */
     Adam8bitConfig cfg;
-    char err[256];
-    const char *edges[] = {"lr=0", "eps=0", "betas=0,0", "weight_decay=0", "optim_bits=32",
-                           "amsgrad=false", "min_8bit_size=0", "block_size=1"};
-    ck_assert_int_eq(optimizer_config_parse(&ADAM8BIT_SPEC, &cfg, 8, edges, err, sizeof err), 0);
+    ASSERT_SPEC_ACCEPTS(&ADAM8BIT_SPEC, &cfg, "lr=0", "eps=0", "betas=0,0", "weight_decay=0", "optim_bits=32",
+                        "amsgrad=false", "min_8bit_size=0", "block_size=1");
     ck_assert(cfg.min_8bit_size == 0 && cfg.block_size == 1 && cfg.lr == 0.0f);
 }
 END_TEST
