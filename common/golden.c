@@ -81,6 +81,16 @@ int golden_reader_floats(GoldenReader *r, float *out, size_t n, bool finite_only
     return count == n ? 0 : -1;
 }
 
+float *golden_reader_new_floats(GoldenReader *r, size_t n)
+{
+    float *values = malloc(sizeof(float) * (n ? n : 1));
+    if (values && golden_reader_floats(r, values, n, false) != 0) {
+        free(values);
+        return NULL;
+    }
+    return values;
+}
+
 int golden_reader_shape(GoldenReader *r, int *shape, int max_dims, size_t *numel)
 {
     int ndim = 0;

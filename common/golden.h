@@ -116,6 +116,9 @@ int golden_reader_name(GoldenReader *r, char *name, size_t size);
  * nan and inf, which a file may hold only where they are part of the
  * record. Returns 0, or -1. */
 int golden_reader_floats(GoldenReader *r, float *out /* [n] */, size_t n, bool finite_only);
+/* The same into a new array of n floats (free it), nan and inf allowed;
+ * NULL when the line does not hold exactly n numbers (or out of memory). */
+float *golden_reader_new_floats(GoldenReader *r, size_t n);
 /* The rest of the line: a shape of 0 to max_dims sizes, each at least 1,
  * into shape[max_dims], and the number of elements into *numel (1 for no
  * sizes: a single number, a tensor of 0 dimensions). Returns how many

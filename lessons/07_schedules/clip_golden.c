@@ -40,18 +40,6 @@ static int read_settings(GoldenReader *r, ClipCase *c, int *which)
     return 0;
 }
 
-/* The rest of the line: exactly n numbers, nan and inf among them, into a
- * new array (free it), or NULL. */
-static float *read_tensor(GoldenReader *r, size_t n)
-{
-    float *values = malloc(sizeof(float) * (n ? n : 1));
-    if (values && golden_reader_floats(r, values, n, false) != 0) {
-        free(values);
-        return NULL;
-    }
-    return values;
-}
-
 static void case_free(ClipCase *c)
 {
     for (int i = 0; i < CLIP_GOLDEN_MAX_TENSORS; i++) {
@@ -98,11 +86,11 @@ int clip_golden_load(const char *path, ClipGoldenFile *out, char *err, size_t er
             if (c->ndim[i] < 0) break;
         } else if (strcmp(word, "grad") == 0) {
             if (c->count != shapes - 1) break;   /* one grad after each shape */
-            if (!(c->grad[c->count] = read_tensor(&r, c->numel[c->count]))) break;
+            if (!(c->grad[c->count] = golden_reader_new_floats(&r, c->numel[c->count]))) break;
             c->count++;
         } else if (strcmp(word, "clipped") == 0) {
             if (clipped == c->count) break;   /* one clipped per grad */
-            if (!(c->clipped[clipped] = read_tensor(&r, c->numel[clipped]))) break;
+            if (!(c->clipped[clipped] = golden_reader_new_floats(&r, c->numel[clipped]))) break;
             clipped++;
         } else if (strcmp(word, "total_norm") == 0) {
             if (golden_reader_floats(&r, &c->total_norm, 1, false) != 0) break;

@@ -116,17 +116,6 @@ static int read_one(GoldenReader *r, float *out, bool integer)
     return integer && !(*out == floorf(*out) && fabsf(*out) < 1e9f) ? -1 : 0;
 }
 
-/* The rest of the line: n numbers into a new array (free it), or NULL. */
-static float *read_numbers(GoldenReader *r, size_t n)
-{
-    float *values = malloc(sizeof(float) * (n ? n : 1));
-    if (values && golden_reader_floats(r, values, n, false) != 0) {
-        free(values);
-        return NULL;
-    }
-    return values;
-}
-
 /* Each step's lines come in this order; grad and unscaled once per gradient. */
 enum { AT_LOSS, AT_SCALED_LOSS, AT_GRAD, AT_UNSCALED, AT_FOUND_INF, AT_SKIPPED, AT_SCALE, AT_TRACKER };
 static const char *const STEP_WORDS[] = {"loss", "scaled_loss", "grad", "unscaled", "found_inf",
@@ -181,10 +170,10 @@ static void load_scaler_file(const char *name, ScalerFile *out)
             case AT_LOSS: status = read_one(&r, &s->loss, false); break;
             case AT_SCALED_LOSS: status = read_one(&r, &s->scaled_loss, false); break;
             case AT_GRAD:
-                status = (s->grad[tensor] = read_numbers(&r, c->numel[tensor])) ? 0 : -1;
+                status = (s->grad[tensor] = golden_reader_new_floats(&r, c->numel[tensor])) ? 0 : -1;
                 break;
             case AT_UNSCALED:
-                status = (s->unscaled[tensor] = read_numbers(&r, c->numel[tensor])) ? 0 : -1;
+                status = (s->unscaled[tensor] = golden_reader_new_floats(&r, c->numel[tensor])) ? 0 : -1;
                 break;
             case AT_FOUND_INF: status = read_one(&r, &s->found_inf, true); break;
             case AT_SKIPPED: status = read_one(&r, &value, true); s->skipped = (int)value; break;
