@@ -35,22 +35,19 @@ START_TEST(test_the_chapters_measurements)
     /* Memory: Lion's state half of AdamW's, 4 and 8 bytes a parameter; with
      * the parameters and gradients, 12 against 16: three quarters, not half;
      * the GPT's activations are more than all of it. */
+    const struct {
+        const char *what;
+        double value;
+    } per_model[] = {{"lion_state_per_param", 4}, {"adamw_state_per_param", 8}, {"lion_total", 12},
+                     {"adamw_total", 16}, {"state_ratio", 0.5}, {"total_ratio", 0.75}};
     const char *models[2] = {"mlp", "gpt"};
-    for (int m = 0; m < 2; m++) {
-        char name[64];
-        snprintf(name, sizeof name, "mem_%s_lion_state_per_param", models[m]);
-        ck_assert(value_in(v, name) == 4);
-        snprintf(name, sizeof name, "mem_%s_adamw_state_per_param", models[m]);
-        ck_assert(value_in(v, name) == 8);
-        snprintf(name, sizeof name, "mem_%s_lion_total", models[m]);
-        ck_assert(value_in(v, name) == 12);
-        snprintf(name, sizeof name, "mem_%s_adamw_total", models[m]);
-        ck_assert(value_in(v, name) == 16);
-        snprintf(name, sizeof name, "mem_%s_state_ratio", models[m]);
-        ck_assert(value_in(v, name) == 0.5);
-        snprintf(name, sizeof name, "mem_%s_total_ratio", models[m]);
-        ck_assert(value_in(v, name) == 0.75);
-    }
+    for (int m = 0; m < 2; m++)
+        for (int k = 0; k < TABLE_SIZE(per_model); k++) {
+            char name[64];
+            snprintf(name, sizeof name, "mem_%s_%s", models[m], per_model[k].what);
+            ck_assert_msg(value_in(v, name) == per_model[k].value, "%s = %g, expected %g", name,
+                          value_in(v, name), per_model[k].value);
+        }
     ck_assert(value_in(v, "mem_gpt_activations_per_param") > 16);
     ck_assert(value_in(v, "mem_gpt_with_act_ratio") > 0.9 && value_in(v, "mem_gpt_with_act_ratio") < 1);
 
