@@ -56,10 +56,11 @@ typedef struct {
     ((LessonArgs){.steps = 3000, .lr = 0.1f, .batch = 32, .seed = 1, .quick = false, .out = "build"})
 
 /* A lesson's own Args starts with a LessonArgs (or is one), and its flag table
- * starts with LESSON_FLAGS, then LESSON_TRAIN_FLAGS if it trains with --lr and
+ * starts with LESSON_FLAGS("what --steps counts in this lesson, and its floor if
+ * it has one"), then LESSON_TRAIN_FLAGS if it trains with --lr and
  * --batch, then its own flags, then {NULL}. */
-#define LESSON_FLAGS                                                                                \
-    {"steps", OPT_INT, offsetof(LessonArgs, steps), "training steps of the final experiment", 1, 100000}, \
+#define LESSON_FLAGS(steps_help)                                                                    \
+    {"steps", OPT_INT, offsetof(LessonArgs, steps), steps_help, 1, 100000},                           \
     {"seed", OPT_INT, offsetof(LessonArgs, seed), "seed for initialisation and batches", 0, 0},       \
     {"quick", OPT_BOOL, offsetof(LessonArgs, quick), "small experiments (a smoke run)", 0, 0},        \
     {"out", OPT_STRING, offsetof(LessonArgs, out), "where out/ and fig/ go", 0, 0}

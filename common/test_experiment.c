@@ -583,7 +583,7 @@ START_TEST(test_windows_lowest)
 END_TEST
 
 static const OptionSpec DEMO_FLAGS[] = {
-    LESSON_FLAGS,
+    LESSON_FLAGS("training steps"),
     {NULL, 0, 0, NULL, 0, 0},
 };
 

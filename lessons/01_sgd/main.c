@@ -19,7 +19,11 @@
 #include "timing.h"
 #include "train.h"
 
-static const OptionSpec FLAGS[] = {LESSON_FLAGS, LESSON_TRAIN_FLAGS, {NULL, 0, 0, NULL, 0, 0}};
+static const OptionSpec FLAGS[] = {
+    LESSON_FLAGS("steps of the final experiment, SGD on the digits MLP"),
+    LESSON_TRAIN_FLAGS,
+    {NULL, 0, 0, NULL, 0, 0},
+};
 
 #define MLP_HIDDEN 32
 /* The ravine of this chapter: 2-D, curvatures 1/20 (the floor) and 1 (the wall). */

@@ -26,7 +26,7 @@ typedef struct {
 } Args;
 
 static const OptionSpec FLAGS[] = {
-    LESSON_FLAGS,
+    LESSON_FLAGS("steps of the final experiment, the digits MLP"),
     LESSON_TRAIN_FLAGS,
     {"momentum", OPT_FLOAT, offsetof(Args, momentum), "momentum (beta) for the digits MLP", 0, 0},
     {NULL, 0, 0, NULL, 0, 0},

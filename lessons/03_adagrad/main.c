@@ -23,7 +23,11 @@
 #include "runs.h"
 #include "train.h"
 
-static const OptionSpec FLAGS[] = {LESSON_FLAGS, LESSON_TRAIN_FLAGS, {NULL, 0, 0, NULL, 0, 0}};
+static const OptionSpec FLAGS[] = {
+    LESSON_FLAGS("steps of the sparse-feature runs and of the stall; sparse runs of fewer than 200 run 200"),
+    LESSON_TRAIN_FLAGS,
+    {NULL, 0, 0, NULL, 0, 0},
+};
 
 /* The sparse problem: 50 features, feature j in about 1 example in j + 1. */
 #define FEATURES 50

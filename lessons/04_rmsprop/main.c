@@ -25,7 +25,7 @@ typedef struct {
 } Args;
 
 static const OptionSpec FLAGS[] = {
-    LESSON_FLAGS, LESSON_TRAIN_FLAGS,
+    LESSON_FLAGS("steps of the digits MLP's runs; --quick runs a quarter"), LESSON_TRAIN_FLAGS,
     {"alpha", OPT_DOUBLE, offsetof(Args, alpha), "alpha compared with PyTorch's 0.99 on the MLP", 0, 0},
     {NULL, 0, 0, NULL, 0, 0},
 };

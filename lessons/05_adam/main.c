@@ -20,7 +20,7 @@
 #include "runs.h"
 
 static const OptionSpec FLAGS[] = {
-    LESSON_FLAGS,
+    LESSON_FLAGS("the digits MLP's steps in the race; fewer than 20 run as 20"),
     {NULL, 0, 0, NULL, 0, 0},
 };
 

@@ -23,7 +23,7 @@
 #include "runs.h"
 
 static const OptionSpec FLAGS[] = {
-    LESSON_FLAGS,
+    LESSON_FLAGS("the digits MLP's steps in sections 2 and 3; fewer than 20 run as 20"),
     {NULL, 0, 0, NULL, 0, 0},
 };
 

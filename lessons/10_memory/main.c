@@ -25,7 +25,10 @@
 #include "stress.h"
 #include "variants.h"
 
-static const OptionSpec FLAGS[] = {LESSON_FLAGS, {NULL, 0, 0, NULL, 0, 0}};
+static const OptionSpec FLAGS[] = {
+    LESSON_FLAGS("the digits MLP's steps at batch 32; fewer than 20 run as 20"),
+    {NULL, 0, 0, NULL, 0, 0},
+};
 
 #define MLP_HIDDEN 32   /* the digits MLP of the earlier chapters: 64-32-10, tanh */
 #define MLP_BATCH 32

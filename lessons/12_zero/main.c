@@ -35,7 +35,7 @@ typedef struct {
 } Args;
 
 static const OptionSpec FLAGS[] = {
-    LESSON_FLAGS,
+    LESSON_FLAGS("AdamW's steps on the digits MLP in each run"),
     LESSON_TRAIN_FLAGS,
     {"mpi", OPT_BOOL, offsetof(Args, mpi), "be one rank of a run under mpirun -np N", 0, 0},
     {NULL, 0, 0, NULL, 0, 0},
