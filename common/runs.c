@@ -11,6 +11,12 @@
 #include "rng.h"
 #include "timing.h"
 
+Run lesson_run(const LessonArgs *a, const OptimizerSpec *spec, float lr, int steps, int batch)
+{
+    return (Run){.optimizer = spec, .lr = lr, .steps = steps, .batch = batch, .seed = (uint64_t)a->seed,
+                 .batch_seed = (uint64_t)a->seed};
+}
+
 Run run_from_start(Run run, int start)
 {
     run.seed += (uint64_t)start;

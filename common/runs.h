@@ -72,6 +72,11 @@ typedef struct {
     const ParamGrouping *groups;      /* NULL: one group, at the config's weight_decay */
 } Run;
 
+/* A lesson's run: spec at lr, `steps` steps of `batch` examples, its start
+ * and its batches both drawn from the lesson's --seed (a->seed). Set
+ * .config and .groups on what it returns where a run needs them. */
+Run lesson_run(const LessonArgs *a, const OptimizerSpec *spec, float lr, int steps, int batch);
+
 /* The same run from its `start`-th start, for a mean over several: its seed
  * `start` on and its batch seed 1000 * `start` on, so that each start draws
  * other weights and other batches, and a chapter's --seed moves them all. */

@@ -326,8 +326,7 @@ static void race_notes(Report *r, Table *t, double best_lr[3][CONTENDERS], int m
 static void race(Report *r, const LessonArgs *a)
 {
     int max_steps = a->quick ? 2000 : 30000, per_decade = a->quick ? 2 : 8;
-    Run mlp = {.steps = lesson_steps(a, 4, 20), .batch = 32, .seed = (uint64_t)a->seed,
-               .batch_seed = (uint64_t)a->seed};
+    Run mlp = lesson_run(a, NULL, 0, lesson_steps(a, 4, 20), 32);   /* each contender's optimizer and lr */
     RaceCourse races[RACE_COURSES];
     race_courses(MLP_HIDDEN, (uint64_t)a->seed, max_steps, per_decade, mlp, races);
     const Column columns[] = {{"problem", "%s"}, {"optimizer", "%s"}, {"best lr", "%.3g"}, {"score\nsteps", "%.0f"},
@@ -462,7 +461,7 @@ static void gpt_blocks(Report *r, const ParamList *l, const GptRace *g, int tail
 static void gpt(Report *r, const LessonArgs *a)
 {
     Problem *p = must_gpt(a->quick, (uint64_t)a->seed);
-    Run run = {.steps = a->quick ? 24 : 250, .batch = 16, .seed = (uint64_t)a->seed, .batch_seed = (uint64_t)a->seed};
+    Run run = lesson_run(a, NULL, 0, a->quick ? 24 : 250, 16);   /* each contender's optimizer and lr */
     int tail = run.steps / 6;   /* the last steps, where gradient and step sizes are measured */
     /* learning rates half a decade apart around each one's usual ones: 0.032 .. 1,
      * 3.2e-4 .. 3.2e-3 and 0.001 .. 0.01 (momentum's largest diverges early: it costs little) */

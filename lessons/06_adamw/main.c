@@ -113,8 +113,9 @@ static Run mlp_run(const LessonArgs *a, const OptimizerSpec *spec, AdamConfig *c
 {
     *cfg = ADAM_DEFAULTS;
     cfg->weight_decay = lambda;
-    return (Run){.optimizer = spec, .config = cfg, .lr = MLP_LR, .steps = mlp_steps(a), .batch = MLP_BATCH,
-                 .seed = (uint64_t)a->seed, .batch_seed = (uint64_t)a->seed};
+    Run run = lesson_run(a, spec, MLP_LR, mlp_steps(a), MLP_BATCH);
+    run.config = cfg;
+    return run;
 }
 
 /* ---- 2. for SGD, L2 and decoupled decay are one rule; for Adam they are two ---- */
@@ -370,8 +371,7 @@ static void groups_mlp(Report *r, const LessonArgs *a, Problem *p, const MlpEnd 
 static void groups_gpt(Report *r, const LessonArgs *a)
 {
     Problem *p = must_gpt(a->quick, (uint64_t)a->seed);
-    Run base = {.optimizer = &ADAMW_SPEC, .lr = GPT_LR, .steps = a->quick ? 24 : 250, .batch = 16,
-                .seed = (uint64_t)a->seed, .batch_seed = (uint64_t)a->seed};
+    Run base = lesson_run(a, &ADAMW_SPEC, GPT_LR, a->quick ? 24 : 250, 16);
     const float lambdas[GPT_RUNS] = {0, 0.1f, 0.1f, 1, 1};
     const bool grouped[GPT_RUNS] = {false, true, false, true, false};
     const char *tags[GPT_RUNS] = {"none", "matrices_01", "all_01", "matrices_1", "all_1"};

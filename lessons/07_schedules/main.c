@@ -39,13 +39,6 @@ static int mlp_steps(const LessonArgs *a)
     return lesson_steps(a, 4, 20);   /* --quick: a quarter */
 }
 
-/* A Run of AdamW (PyTorch's defaults, weight_decay 0.01) or SGD on the MLP from a's seed. */
-static Run mlp_run(const LessonArgs *a, const OptimizerSpec *spec, float lr, int steps)
-{
-    return (Run){.optimizer = spec, .lr = lr, .steps = steps, .batch = MLP_BATCH, .seed = (uint64_t)a->seed,
-                 .batch_seed = (uint64_t)a->seed};
-}
-
 /* ---- 1. every schedule's curve ------------------------------------------------ */
 
 /* The schedules of schedule_curves (schedules_measures.h), in its order. */
@@ -151,7 +144,7 @@ static void schedules_mlp(Report *r, const LessonArgs *a, Problem *p)
 {
     const int steps = mlp_steps(a), seeds = a->quick ? 1 : 3, warmup = steps / 20;
     TraceSeeds runs[MLP_SCHEDULES];
-    Run run = mlp_run(a, &ADAMW_SPEC, MLP_LR, steps);
+    Run run = lesson_run(a, &ADAMW_SPEC, MLP_LR, steps, MLP_BATCH);
     int diverged = schedule_mlp_runs(p, run, warmup, seeds, runs);
     if (diverged >= 0) fail("AdamW diverged on the MLP under the %s schedule", MLP_TAGS[diverged]);
     schedules_mlp_table(r, runs, steps, seeds, warmup);
@@ -204,7 +197,7 @@ static void warmup(Report *r, const LessonArgs *a, Problem *p)
     Table *t = table_begin(r, "warmup", "AdamW's first 100 steps on the MLP, with and without warm-up", columns);
     table_header(t, 6, "loss after\n%d steps", WARMUP_STEPS);
     Trace tr[WARMUP_LRS][2];   /* [lr][warmed up] */
-    Run run = mlp_run(a, &ADAMW_SPEC, 0, WARMUP_STEPS);   /* at each of WARMUP_LR */
+    Run run = lesson_run(a, &ADAMW_SPEC, 0, WARMUP_STEPS, MLP_BATCH);   /* at each of WARMUP_LR */
     warmup_traces(p, run, WARMUP_LR, WARMUP_LRS, WARMUP_ITERS, tr);
     for (int k = 0; k < WARMUP_LRS; k++)
         for (int w = 0; w < 2; w++) warmup_row(r, t, p, k, w, &tr[k][w]);
@@ -293,8 +286,8 @@ static void clipping(Report *r, const LessonArgs *a, Problem *p)
 {
     clip_example(r);
     const int steps = mlp_steps(a), heavy[HEAVY_COUNT] = {0, 500, 1000};
-    const Run runs[2] = {mlp_run(a, &SGD_SPEC, SGD_LR, steps),
-                         mlp_run(a, &ADAMW_SPEC, MLP_LR, steps)};
+    const Run runs[2] = {lesson_run(a, &SGD_SPEC, SGD_LR, steps, MLP_BATCH),
+                         lesson_run(a, &ADAMW_SPEC, MLP_LR, steps, MLP_BATCH)};
     Trace tr[2][3];   /* [optimizer][clean, heavy, heavy and clipped] */
     clipping_traces(p, runs, heavy, HEAVY_COUNT, HEAVY_WEIGHT, CLIP_NORM, tr);
     const Column columns[] = {{"optimizer", "%s"}, {"data", "%s"}, {"clip", "%s"}, {"final\nloss", "%.3g"},
@@ -369,7 +362,7 @@ static void accumulation(Report *r, const LessonArgs *a, Problem *p)
 {
     const int steps = a->quick ? 20 : 500;
     StartGradients g = start_gradients(p, (uint64_t)a->seed, ACC_BATCH, MICRO);
-    Run base = mlp_run(a, NULL, 0, steps);   /* each row's optimizer and lr */
+    Run base = lesson_run(a, NULL, 0, steps, MLP_BATCH);   /* each row's optimizer and lr */
     base.batch = ACC_BATCH;
     Trace tr[ACC_RUNS];
     Apart apart[ACC_RUNS];
@@ -404,7 +397,7 @@ static void nan_guard(Report *r, const LessonArgs *a, Problem *mlp)
     const char *tags[NAN_CASES] = {"lr", "exploding", "data"};
     const DivergenceCause right[NAN_CASES] = {CAUSE_LR, CAUSE_EXPLODING, CAUSE_DATA};
     NanCase c[NAN_CASES];   /* the cases of NAN_LABELS, in its order */
-    nan_cases(mlp, mlp_run(a, &ADAMW_SPEC, MLP_LR, 0), POISONED, NAN_PIXEL, 2000, c);
+    nan_cases(mlp, lesson_run(a, &ADAMW_SPEC, MLP_LR, 0, MLP_BATCH), POISONED, NAN_PIXEL, 2000, c);
     const Column columns[] = {{"case", "%s"}, {"problem", "%s"}, {"optimizer", "%s"}, {"lr", "%g"},
                               {"stopped\nat step", "%d"}, {"cause found", "%s"}, {NULL, NULL}};
     Table *t = table_begin(r, "nan_guard", "Three ways to a NaN, and what the training loop says", columns);
@@ -474,8 +467,7 @@ static void gpt(Report *r, const LessonArgs *a)
 {
     Problem *p = must_gpt(a->quick, (uint64_t)a->seed);
     const int steps = a->quick ? 24 : 300, early = steps < GPT_EARLY ? steps : GPT_EARLY, warm = steps / 6;
-    Run run = {.optimizer = &ADAMW_SPEC, .lr = GPT_LR, .steps = steps, .batch = 16, .seed = (uint64_t)a->seed,
-               .batch_seed = (uint64_t)a->seed};
+    Run run = lesson_run(a, &ADAMW_SPEC, GPT_LR, steps, 16);
     const Column columns[] = {{"schedule", "%s"}, {"validation\nloss", "%.4f"}, {"above the\nfloor", "%.4f"},
                               {"early steps\nloss at the end", "%.3f"}, {"\nlargest ||update||", "%.3f"},
                               {NULL, NULL}};

@@ -42,12 +42,6 @@ static int mlp_steps(const LessonArgs *a)
     return lesson_steps(a, 4, 20);   /* --quick: a quarter, at least 20 */
 }
 
-static Run mlp_run(const LessonArgs *a, const OptimizerSpec *spec, float lr, int steps)
-{
-    return (Run){.optimizer = spec, .lr = lr, .steps = steps, .batch = MLP_BATCH, .seed = (uint64_t)a->seed,
-                 .batch_seed = (uint64_t)a->seed};
-}
-
 /* ---- 1. memory: what each optimizer allocates, as the ledger counts it ------------- */
 
 /* The row of some parameters: AdamW's state and Adafactor's, b. */
@@ -123,7 +117,7 @@ static void estimate_table(Report *r, const char *name, const char *title, const
 static void estimate_mlp(Report *r, const LessonArgs *a, Problem *p, Watch w[2])
 {
     const int steps = mlp_steps(a);
-    Run run = mlp_run(a, &ADAFACTOR_SPEC, ADAFACTOR_DEFAULTS.lr, steps);
+    Run run = lesson_run(a, &ADAFACTOR_SPEC, ADAFACTOR_DEFAULTS.lr, steps, MLP_BATCH);
     Trace tr = watch_matrices(p, run, MLP_MATRICES, 2, w);
     if (tr.steps_done < steps) fail("Adafactor diverged on the MLP");
     estimate_table(r, "estimate_mlp", "Adafactor's estimate against the whole second moment: the MLP", "est_mlp",
@@ -198,8 +192,8 @@ static void sweep(Report *r, const LessonArgs *a, Problem *p, float best[2])
     const int steps = mlp_steps(a), count = a->quick ? 5 : SWEEP_LRS;
     float lrs[SWEEP_LRS];
     lr_grid(lrs, count, a->quick ? -4 : -12, a->quick ? 1 : 3);
-    SeedSweep s[2] = {sweep_seeds(p, mlp_run(a, &ADAMW_SPEC, 0, steps), 1, 1000, lrs, count),
-                      sweep_seeds(p, mlp_run(a, &ADAFACTOR_SPEC, 0, steps), 1, 1000, lrs, count)};
+    SeedSweep s[2] = {sweep_seeds(p, lesson_run(a, &ADAMW_SPEC, 0, steps, MLP_BATCH), 1, 1000, lrs, count),
+                      sweep_seeds(p, lesson_run(a, &ADAFACTOR_SPEC, 0, steps, MLP_BATCH), 1, 1000, lrs, count)};
     Sweep loss[2] = {seed_sweep_losses(&s[0]), seed_sweep_losses(&s[1])};
     sweep_table(r, s, steps);
     sweep_figure(r, loss);
@@ -238,7 +232,7 @@ static void compare_mlp(Report *r, const LessonArgs *a, Problem *p, const float 
          ADAFACTOR_DEFAULTS.lr},
         {"Adafactor, the sweep's best", "adafactor_best", &ADAFACTOR_SPEC, NULL, best[1]}};
     TraceSeeds runs[COMPARED];
-    compare_seeds(p, mlp_run(a, NULL, 0, steps), rows, COMPARED, seeds, runs);
+    compare_seeds(p, lesson_run(a, NULL, 0, steps, MLP_BATCH), rows, COMPARED, seeds, runs);
     const Column columns[] = {{"optimizer", "%s"}, {"lr", "%.3g"}, {"final\nloss", "%.2g"},
                               {"test accuracy\nmean", "%.1f"}, {"\nlowest", "%.1f"}, {"\nhighest", "%.1f"},
                               {NULL, NULL}};
@@ -327,7 +321,7 @@ static void clipping(Report *r, const LessonArgs *a, Problem *p)
     const char *styles[4] = {"lines ls 1", "lines ls 1 dt 2", "lines ls 2", "lines ls 2 dt 2"};
     Trace tr[CLIP_RUNS];
     Watch w[CLIP_RUNS][2];
-    clip_runs(p, mlp_run(a, &ADAFACTOR_SPEC, 0, steps), CLIP, CLIP_RUNS, MLP_MATRICES, tr, w);
+    clip_runs(p, lesson_run(a, &ADAFACTOR_SPEC, 0, steps, MLP_BATCH), CLIP, CLIP_RUNS, MLP_MATRICES, tr, w);
     for (int k = 0; k < CLIP_RUNS; k++) {
         clip_row(t, r, k, &tr[k], w[k]);
         if (CLIP[k].lr != 1) continue;   /* the figures show the runs at lr 1 */
@@ -458,8 +452,7 @@ static void gpt(Report *r, const LessonArgs *a, Problem *p, const Watch mlp_watc
         {"Adafactor", "adafactor", &ADAFACTOR_SPEC, NULL, ADAFACTOR_DEFAULTS.lr},
         {"Adafactor", "adafactor_big", &ADAFACTOR_SPEC, NULL, 0.1f}};
     Trace tr[GPT_RUNS];   /* Adafactor at PyTorch's defaults (run 2) watched in w */
-    Run base = {.steps = steps, .batch = GPT_BATCH, .seed = (uint64_t)a->seed,
-                .batch_seed = (uint64_t)a->seed};
+    Run base = lesson_run(a, NULL, 0, steps, GPT_BATCH);   /* each run's optimizer and lr */
     compare_traces(p, base, runs, GPT_RUNS, 2, GPT_MATRICES, GPT_WATCHED, w, tr);
     gpt_table(r, p, runs, tr, steps);
     gpt_figure(r, runs, tr, steps, window, p->min_loss);

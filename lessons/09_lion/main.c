@@ -102,8 +102,8 @@ static void every_coordinate(Report *r, const LessonArgs *a, Problem *p, const f
     for (int k = 0; k < OPTIMIZERS; k++) {
         PairConfig cfg;
         s[k] = step_sizes_new(lr[k], steps);
-        Run run = {.optimizer = PAIR_SPEC[k], .config = pair_config(k, 0, &cfg), .lr = lr[k], .steps = steps,
-                   .batch = MLP_BATCH, .seed = (uint64_t)a->seed, .batch_seed = (uint64_t)a->seed};
+        Run run = lesson_run(a, PAIR_SPEC[k], lr[k], steps, MLP_BATCH);
+        run.config = pair_config(k, 0, &cfg);
         if (run_watched(p, run, step_sizes_watch, &s[k]) != steps) fail("%s diverged on the MLP", LABEL[k]);
         double all = (double)s[k].all, other = all - s[k].zero - s[k].exact;
         int most = 1 + index_of_max(s[k].norm + 1, steps);
@@ -297,8 +297,7 @@ static void sweep_mlp(Report *r, const LessonArgs *a, Problem *p, LrWdGrid *g)
     g->nl = a->quick ? 3 : 9, g->nw = a->quick ? 2 : 7;
     for (int l = 0; l < g->nl; l++) g->lr[l] = a->quick ? pow(10, l - 4) : pow(10, -5 + 0.5 * l);
     for (int w = 0; w < g->nw; w++) g->wd[w] = w == 0 ? 0 : a->quick ? 0.1 : pow(10, w - 4);
-    Run base = {.steps = mlp_steps(a), .batch = MLP_BATCH, .seed = (uint64_t)a->seed,
-                .batch_seed = (uint64_t)a->seed};
+    Run base = lesson_run(a, NULL, 0, mlp_steps(a), MLP_BATCH);   /* the grid's optimizers and lrs */
     lrwd_sweep(p, base, seeds, g);
     grid_figure(r, "09_sweep_mlp", g, "test loss of the digits MLP");
     char note[160];
@@ -316,8 +315,7 @@ static void sweep_gpt(Report *r, const LessonArgs *a, Problem *p)
     g->nl = a->quick ? 2 : 4, g->nw = 2;
     for (int l = 0; l < g->nl; l++) g->lr[l] = pow(10, -3.5 + 0.5 * l);
     for (int w = 0; w < g->nw; w++) g->wd[w] = w;   /* 0 and 1 */
-    Run base = {.steps = a->quick ? 24 : GPT_STEPS, .batch = GPT_BATCH, .seed = (uint64_t)a->seed,
-                .batch_seed = (uint64_t)a->seed};
+    Run base = lesson_run(a, NULL, 0, a->quick ? 24 : GPT_STEPS, GPT_BATCH);   /* the grid's optimizers and lrs */
     lrwd_sweep(p, base, 1, g);
     grid_figure(r, "09_sweep_gpt", g, "validation loss of the tiny GPT");
     char note[160];

@@ -230,8 +230,7 @@ static const char *const VARIANT_STYLE[VARIANTS] = {"linespoints ls 1 pt 7", "li
 static void gpt_curves(Report *r, const LessonArgs *a, Problem *gpt)
 {
     const int steps = a->quick ? 20 : GPT_STEPS, every = a->quick ? 5 : 10, points = steps / every + 1;
-    Run base = {.lr = GPT_LR, .steps = steps, .batch = GPT_BATCH, .seed = (uint64_t)a->seed,
-                .batch_seed = (uint64_t)a->seed};
+    Run base = lesson_run(a, NULL, GPT_LR, steps, GPT_BATCH);   /* each variant's optimizer */
     double *curves = doubles_new((size_t)VARIANTS * points);
     VariantWatch seen[VARIANTS];
     variants_watched(gpt, base, every, gpt_validation_loss, curves, seen);
@@ -274,8 +273,7 @@ static void mlp_8bit(Report *r, const LessonArgs *a, Problem *mlp)
 {
     const int seeds = a->quick ? 1 : 4, wanted = a->quick ? a->steps / 10 : a->steps;
     const int steps = wanted > 20 ? wanted : 20;   /* at least 20 */
-    Run base = {.lr = MLP_LR, .steps = steps, .batch = MLP_BATCH, .seed = (uint64_t)a->seed,
-                .batch_seed = (uint64_t)a->seed};
+    Run base = lesson_run(a, NULL, MLP_LR, steps, MLP_BATCH);   /* each variant's optimizer */
     double loss[VARIANTS], acc[VARIANTS];
     variants_digits_means(mlp, base, seeds, loss, acc);
     const Column columns[] = {{"optimizer", "%s"}, {"state bytes\nper param", "%.2f"}, {"test loss", "%.4f"},

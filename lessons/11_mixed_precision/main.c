@@ -113,9 +113,9 @@ static Run recipe_run(int k, const LessonArgs *a, MixedAdamWConfig *cfg)
     static const OptimizerSpec *const SPEC[RECIPES] = {&ADAMW_SPEC, &ADAMW_BF16_SPEC,
                                                        &ADAMW_BF16_STOCHASTIC_SPEC, &ADAMW_BF16_MASTER_SPEC};
     *cfg = (MixedAdamWConfig){ADAMW_DEFAULTS, PRECISION[k], a->seed};
-    return (Run){.optimizer = SPEC[k], .config = k == 0 ? (const void *)&cfg->adamw : cfg, .lr = MLP_LR,
-                 .steps = mlp_steps(a), .batch = MLP_BATCH, .seed = (uint64_t)a->seed,
-                 .batch_seed = (uint64_t)a->seed};
+    Run run = lesson_run(a, SPEC[k], MLP_LR, mlp_steps(a), MLP_BATCH);
+    run.config = k == 0 ? (const void *)&cfg->adamw : cfg;
+    return run;
 }
 
 static void mlp_recipes(Report *r, const LessonArgs *a, Problem *p)
