@@ -11,13 +11,13 @@
 #include "testing.h"
 
 /* Runs `write` on a fresh report of the lesson 99_demo in a temporary
- * directory and asserts that its table NAME reads exactly `expected`. */
-static void assert_table(void (*write)(Report *r), const char *name, const char *expected)
+ * directory and asserts that its file out/99_demo/NAME.txt (a table, or
+ * "values") reads exactly `expected`. */
+static void assert_out_file(void (*write)(Report *r), const char *name, const char *expected)
 {
     char dir[512], path[700];
-    ck_assert(make_temp_dir(dir, sizeof dir) == 0);
     Report r;
-    ck_assert_int_eq(report_open(&r, dir, "99_demo"), 0);
+    open_demo_report(&r, dir, sizeof dir);
     write(&r);
     ck_assert_int_eq(report_close(&r), 0);
     snprintf(path, sizeof path, "%s/out/99_demo/%s.txt", dir, name);
@@ -43,7 +43,7 @@ START_TEST(test_table_layout)
      * three spaces between columns, a NaN shown by its column's text, notes
      * above the header and below the rows. The expected text is written out
      * by hand from those rules. */
-    assert_table(two_runs, "runs",
+    assert_out_file(two_runs, "runs",
                  "A note\n"
                  "\n"
                  "name          lr   steps\n"
@@ -66,7 +66,7 @@ START_TEST(test_table_two_line_header)
 {
     /* A header split by '\n' takes two lines; a one-line header sits on the
      * lower line, next to its numbers. */
-    assert_table(two_header_lines, "two",
+    assert_out_file(two_header_lines, "two",
                  "          steps\n"
                  "kappa   to 1e-6\n"
                  "   10        71\n");
@@ -320,14 +320,25 @@ START_TEST(test_param_norm)
 }
 END_TEST
 
-/* The text of DIR/fig/NAME.gp, which the caller frees. */
-static char *figure_script(const char *dir, const char *name)
+/* Draws figure NAME of a fresh report of the lesson 99_demo with `draw`,
+ * closes the report and asserts that the figure's script holds each of
+ * parts[] (NULL-ended), naming the first it lacks; the report's directory
+ * is removed. */
+static void assert_figure_holds(const char *name, void (*draw)(Figure *fig), const char *const *parts)
 {
-    char path[700];
-    snprintf(path, sizeof path, "%s/fig/%s.gp", dir, name);
-    char *text = read_text_file(path);
-    ck_assert_msg(text != NULL, "no %s", path);
-    return text;
+    char dir[512], fig_name[100];
+    Report r;
+    open_demo_report(&r, dir, sizeof dir);
+    Figure *fig = report_figure(&r, name);
+    draw(fig);
+    figure_close(fig);
+    ck_assert_int_eq(report_close(&r), 0);
+    snprintf(fig_name, sizeof fig_name, "fig/%s", name);
+    char *text = figure_script(dir, fig_name);
+    remove_tree(dir);
+    for (int k = 0; parts[k]; k++)
+        ck_assert_msg(strstr(text, parts[k]) != NULL, "%s.gp lacks:\n%s", name, parts[k]);
+    free(text);
 }
 
 START_TEST(test_loss_figure_and_curves)
@@ -337,9 +348,8 @@ START_TEST(test_loss_figure_and_curves)
      * figure over steps 0..50: its axes on linear scales, then the caller's
      * settings. */
     char dir[512];
-    ck_assert(make_temp_dir(dir, sizeof dir) == 0);
     Report r;
-    ck_assert_int_eq(report_open(&r, dir, "99_demo"), 0);
+    open_demo_report(&r, dir, sizeof dir);
     Figure *fig = loss_figure(&r, "99_loss", "set key top right\n");
     const double y[4] = {4, 0.5, INFINITY, 0.125};
     ck_assert_int_eq(figure_curve(fig, "lines ls 2", y, 1, 3, "lr = %g", 0.5), 0);
@@ -350,18 +360,18 @@ START_TEST(test_loss_figure_and_curves)
     figure_close(ravine_map(&r, "99_map", ravine, (MapView){2.6, -1.0, 1.2, "x", "outside right"}));
     problem_free(ravine);
     ck_assert_int_eq(report_close(&r), 0);
-    char *text = figure_script(dir, "99_loss");
+    char *text = figure_script(dir, "fig/99_loss");
     ck_assert_ptr_nonnull(strstr(text, "set xlabel 'step'\nset ylabel 'loss'\nset logscale y\n"
                                        "set key top right\n"));
     ck_assert_ptr_nonnull(strstr(text, "$series0 << EOD\n1 0.5\n3 0.125\nEOD\n"));
     ck_assert_ptr_nonnull(strstr(text, "$series0 with lines ls 2 title 'lr = 0.5'"));
     free(text);
-    text = figure_script(dir, "99_steps");
+    text = figure_script(dir, "fig/99_steps");
     ck_assert_ptr_nonnull(strstr(text, "set xlabel 'step'\nset ylabel 'learning rate'\nset xrange [0:50]\n"
                                        "set key top right\n"));
     ck_assert_ptr_null(strstr(text, "logscale"));
     free(text);
-    text = figure_script(dir, "99_map");
+    text = figure_script(dir, "fig/99_map");
     ck_assert_ptr_nonnull(strstr(text, "set xrange [-1:5]\nset yrange [-1.2:1.2]\nset xlabel 'x'\n"
                                        "set ylabel 'y (steep wall)'\nset key outside right\n"));
     ck_assert_ptr_nonnull(strstr(text, "title 'loss contours'"));
@@ -370,40 +380,45 @@ START_TEST(test_loss_figure_and_curves)
 }
 END_TEST
 
+static void draw_hline(Figure *fig)
+{
+    ck_assert_int_eq(figure_hline(fig, "lines ls 8 dt 2", 0, 250, 0.675, "the %s", "floor"), 0);
+}
+
 START_TEST(test_figure_hline)
 {
     /* A level line: the two ends, titled. */
-    char dir[512];
-    ck_assert(make_temp_dir(dir, sizeof dir) == 0);
-    Report r;
-    ck_assert_int_eq(report_open(&r, dir, "99_demo"), 0);
-    Figure *fig = report_figure(&r, "99_hline");
-    ck_assert_int_eq(figure_hline(fig, "lines ls 8 dt 2", 0, 250, 0.675, "the %s", "floor"), 0);
-    figure_close(fig);
-    ck_assert_int_eq(report_close(&r), 0);
-    char *text = figure_script(dir, "99_hline");
-    ck_assert_ptr_nonnull(strstr(text, "$series0 << EOD\n0 0.675\n250 0.675\nEOD\n"));
-    ck_assert_ptr_nonnull(strstr(text, "$series0 with lines ls 8 dt 2 title 'the floor'"));
-    free(text);
-    remove_tree(dir);
+    assert_figure_holds("99_hline", draw_hline, (const char *const[]){
+        "$series0 << EOD\n0 0.675\n250 0.675\nEOD\n",
+        "$series0 with lines ls 8 dt 2 title 'the floor'",
+        NULL});
 }
 END_TEST
+
+static void tagged_values(Report *r)
+{
+    report_values(r, value_tag(r, "%s_%d", "adam", 2),
+                  (NamedValue[]){{"lr_%s", "%g", 0.5}, {"steps_%s", "%d", 7}, {NULL}});
+}
 
 START_TEST(test_value_tag)
 {
     /* A tag built from parts survives report_values building each name. */
-    char dir[512], path[700];
-    ck_assert(make_temp_dir(dir, sizeof dir) == 0);
-    Report r;
-    ck_assert_int_eq(report_open(&r, dir, "99_demo"), 0);
-    report_values(&r, value_tag(&r, "%s_%d", "adam", 2),
-                  (NamedValue[]){{"lr_%s", "%g", 0.5}, {"steps_%s", "%d", 7}, {NULL}});
-    ck_assert_int_eq(report_close(&r), 0);
-    snprintf(path, sizeof path, "%s/out/99_demo/values.txt", dir);
-    assert_file_is(path, "lr_adam_2 0.5\nsteps_adam_2 7\n");
-    remove_tree(dir);
+    assert_out_file(tagged_values, "values", "lr_adam_2 0.5\nsteps_adam_2 7\n");
 }
 END_TEST
+
+static void draw_trailing_means_and_sweep(Figure *fig)
+{
+    const double y[4] = {1, 3, 5, 2};
+    ck_assert_int_eq(figure_trailing_means(fig, "lines ls 1", y, 4, 2, "mean of %d", 2), 0);
+    Sweep s = {.count = 3, .lr = {0.25f, 0.5f, 1}, .score = {4, INFINITY, 2}, .best = 2};
+    ck_assert_int_eq(figure_sweep(fig, "linespoints ls 2", &s, "%s", "sgd"), 1);
+    double *x = doubles_new(1001);
+    for (int t = 0; t <= 1000; t++) x[t] = t;
+    figure_period_means(fig, figure_series(fig, "lines ls 3", "x"), x, 10, 1000);
+    free(x);
+}
 
 START_TEST(test_figure_trailing_means_and_sweep)
 {
@@ -413,33 +428,26 @@ START_TEST(test_figure_trailing_means_and_sweep)
      * the mean of the period that ends there, e - 4.5; the ends step by a
      * period until 3% of the step is over two periods (past 666): 670,
      * then 690; the last below 1000 is 990. */
-    char dir[512];
-    ck_assert(make_temp_dir(dir, sizeof dir) == 0);
-    Report r;
-    ck_assert_int_eq(report_open(&r, dir, "99_demo"), 0);
-    Figure *fig = report_figure(&r, "99_trailing");
-    const double y[4] = {1, 3, 5, 2};
-    ck_assert_int_eq(figure_trailing_means(fig, "lines ls 1", y, 4, 2, "mean of %d", 2), 0);
-    Sweep s = {.count = 3, .lr = {0.25f, 0.5f, 1}, .score = {4, INFINITY, 2}, .best = 2};
-    ck_assert_int_eq(figure_sweep(fig, "linespoints ls 2", &s, "%s", "sgd"), 1);
-    double *x = doubles_new(1001);
-    for (int t = 0; t <= 1000; t++) x[t] = t;
-    figure_period_means(fig, figure_series(fig, "lines ls 3", "x"), x, 10, 1000);
-    free(x);
-    figure_close(fig);
-    ck_assert_int_eq(report_close(&r), 0);
-    char *text = figure_script(dir, "99_trailing");
-    ck_assert_ptr_nonnull(strstr(text, "$series0 << EOD\n2 2\n3 4\n4 3.5\nEOD\n"));
-    ck_assert_ptr_nonnull(strstr(text, "$series0 with lines ls 1 title 'mean of 2'"));
-    ck_assert_ptr_nonnull(strstr(text, "$series1 << EOD\n0.25 4\n\n1 2\nEOD\n"));
-    ck_assert_ptr_nonnull(strstr(text, "$series1 with linespoints ls 2 title 'sgd'"));
-    ck_assert_ptr_nonnull(strstr(text, "$series2 << EOD\n10 5.5\n20 15.5\n30 25.5\n"));
-    ck_assert_ptr_nonnull(strstr(text, "\n660 655.5\n670 665.5\n690 685.5\n710 705.5\n"));
-    ck_assert_ptr_nonnull(strstr(text, "\n970 965.5\n990 985.5\nEOD\n"));
-    free(text);
-    remove_tree(dir);
+    assert_figure_holds("99_trailing", draw_trailing_means_and_sweep, (const char *const[]){
+        "$series0 << EOD\n2 2\n3 4\n4 3.5\nEOD\n",
+        "$series0 with lines ls 1 title 'mean of 2'",
+        "$series1 << EOD\n0.25 4\n\n1 2\nEOD\n",
+        "$series1 with linespoints ls 2 title 'sgd'",
+        "$series2 << EOD\n10 5.5\n20 15.5\n30 25.5\n",
+        "\n660 655.5\n670 665.5\n690 685.5\n710 705.5\n",
+        "\n970 965.5\n990 985.5\nEOD\n",
+        NULL});
 }
 END_TEST
+
+static void draw_heatmap(Figure *fig)
+{
+    const double lrs[2] = {1e-4, 1e-3}, wds[2] = {0, 0.1}, z[4] = {1, NAN, 0.5, 0.1};
+    figure_heatmap(fig, &(HeatMap){.name = "lion", .x = lrs, .nx = 2, .x_label = "lr", .x_format = "%g",
+                                   .y = wds, .ny = 2, .y_label = "wd", .y_format = "%g", .z = z,
+                                   .title = "Lion", .cell_format = "%.2f", .nan_text = "failed",
+                                   .z_low = NAN, .z_high = NAN, .best_i = 1, .best_j = 1});
+}
 
 START_TEST(test_figure_heatmap)
 {
@@ -447,27 +455,14 @@ START_TEST(test_figure_heatmap)
      * the values, the failed cell white with its text, the best framed, the
      * colour range the finite z's, the text white on the darker half (on the
      * log scale: 0.5 is above sqrt(0.1)). */
-    char dir[512];
-    ck_assert(make_temp_dir(dir, sizeof dir) == 0);
-    Report r;
-    ck_assert_int_eq(report_open(&r, dir, "99_demo"), 0);
-    Figure *fig = report_figure(&r, "99_heat");
-    const double lrs[2] = {1e-4, 1e-3}, wds[2] = {0, 0.1}, z[4] = {1, NAN, 0.5, 0.1};
-    figure_heatmap(fig, &(HeatMap){.name = "lion", .x = lrs, .nx = 2, .x_label = "lr", .x_format = "%g",
-                                   .y = wds, .ny = 2, .y_label = "wd", .y_format = "%g", .z = z,
-                                   .title = "Lion", .cell_format = "%.2f", .nan_text = "failed",
-                                   .z_low = NAN, .z_high = NAN, .best_i = 1, .best_j = 1});
-    figure_close(fig);
-    ck_assert_int_eq(report_close(&r), 0);
-    char *text = figure_script(dir, "99_heat");
-    ck_assert_ptr_nonnull(strstr(text, "$lion << EOD\n0 0 1 \"1.00\" 0xffffff\n1 0 NaN \"failed\" 0x000000\n"
-                                       "0 1 0.5 \"0.50\" 0xffffff\n1 1 0.1 \"0.10\" 0x000000\nEOD\n"));
-    ck_assert_ptr_nonnull(strstr(text, "set xtics ('0.0001' 0, '0.001' 1)\nset ytics ('0' 0, '0.1' 1)\n"));
-    ck_assert_ptr_nonnull(strstr(text, "unset logscale cb\nset cbrange [0.1:1]\n"));   /* not over a decade */
-    ck_assert_ptr_nonnull(strstr(text, "set object rect from 0.5,0.5 to 1.5,1.5 front"));
-    ck_assert_ptr_nonnull(strstr(text, "plot $lion using 1:2:(0.5):(0.5):3 with boxxyerror"));
-    free(text);
-    remove_tree(dir);
+    assert_figure_holds("99_heat", draw_heatmap, (const char *const[]){
+        "$lion << EOD\n0 0 1 \"1.00\" 0xffffff\n1 0 NaN \"failed\" 0x000000\n"
+            "0 1 0.5 \"0.50\" 0xffffff\n1 1 0.1 \"0.10\" 0x000000\nEOD\n",
+        "set xtics ('0.0001' 0, '0.001' 1)\nset ytics ('0' 0, '0.1' 1)\n",
+        "unset logscale cb\nset cbrange [0.1:1]\n",   /* not over a decade */
+        "set object rect from 0.5,0.5 to 1.5,1.5 front",
+        "plot $lion using 1:2:(0.5):(0.5):3 with boxxyerror",
+        NULL});
 }
 END_TEST
 
@@ -492,33 +487,29 @@ START_TEST(test_parallel_jobs)
 }
 END_TEST
 
-START_TEST(test_figure_series_helpers)
+static void draw_series(Figure *fig)
 {
-    /* figure_xy: the points as given; figure_window_means: the mean of each
-     * window at its middle; figure_log_curve: every step to 20, then 5%
-     * further each, rounded down: steps of 1 up to 40, of 2 from there. */
-    char dir[512];
-    ck_assert(make_temp_dir(dir, sizeof dir) == 0);
-    Report r;
-    ck_assert_int_eq(report_open(&r, dir, "99_demo"), 0);
-    Figure *fig = report_figure(&r, "99_series");
     ck_assert_int_eq(figure_xy(fig, "points ls 1", (const double[]){1, 10}, (const double[]){2, 3}, 2, "xy"), 0);
     const double noisy[6] = {1, 3, 2, 2, 10, 20};
     ck_assert_int_eq(figure_window_means(fig, "lines ls 2", noisy, 2, 3, "smooth %d", 2), 1);
     double y[101];
     for (int t = 0; t <= 100; t++) y[t] = t;
     ck_assert_int_eq(figure_log_curve(fig, "lines ls 3", y, 100, "log"), 2);
-    figure_close(fig);
-    ck_assert_int_eq(report_close(&r), 0);
-    char *text = figure_script(dir, "99_series");
-    ck_assert_ptr_nonnull(strstr(text, "$series0 << EOD\n1 2\n10 3\nEOD\n"));
-    ck_assert_ptr_nonnull(strstr(text, "$series1 << EOD\n1 2\n3 2\n5 15\nEOD\n"));
-    ck_assert_ptr_nonnull(strstr(text, "$series2 << EOD\n1 1\n2 2\n"));
-    ck_assert_ptr_nonnull(strstr(text, "\n39 39\n40 40\n42 42\n44 44\n"));
-    ck_assert_ptr_nonnull(strstr(text, "\n89 89\n93 93\n97 97\nEOD\n"));   /* 101 is past the last */
-    ck_assert_ptr_nonnull(strstr(text, "$series1 with lines ls 2 title 'smooth 2'"));
-    free(text);
-    remove_tree(dir);
+}
+
+START_TEST(test_figure_series_helpers)
+{
+    /* figure_xy: the points as given; figure_window_means: the mean of each
+     * window at its middle; figure_log_curve: every step to 20, then 5%
+     * further each, rounded down: steps of 1 up to 40, of 2 from there. */
+    assert_figure_holds("99_series", draw_series, (const char *const[]){
+        "$series0 << EOD\n1 2\n10 3\nEOD\n",
+        "$series1 << EOD\n1 2\n3 2\n5 15\nEOD\n",
+        "$series2 << EOD\n1 1\n2 2\n",
+        "\n39 39\n40 40\n42 42\n44 44\n",
+        "\n89 89\n93 93\n97 97\nEOD\n",   /* 101 is past the last */
+        "$series1 with lines ls 2 title 'smooth 2'",
+        NULL});
 }
 END_TEST
 
@@ -540,7 +531,7 @@ START_TEST(test_table_header_and_wrapped_notes)
      * the last space within 9 characters, drops the spaces there, and
      * cuts a word longer than 9 at 9: "one two" | "three" | "fourfives" |
      * "ix seven", each after the indent. Worked out by hand from those rules. */
-    assert_table(formatted_header_and_wrapped_notes, "wrapped",
+    assert_out_file(formatted_header_and_wrapped_notes, "wrapped",
                  "      loss after\n"
                  " lr    100 steps\n"
                  "0.1         0.25\n"

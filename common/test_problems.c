@@ -589,9 +589,8 @@ END_TEST
 START_TEST(test_report_writes_tables_and_values)
 {
     char dir[512], path[800];
-    ck_assert(make_temp_dir(dir, sizeof dir) == 0);
     Report r;
-    ck_assert_int_eq(report_open(&r, dir, "99_demo"), 0);
+    open_demo_report(&r, dir, sizeof dir);
     FILE *t = report_table(&r, "numbers", "Some numbers");
     fprintf(t, "a b\n1 2\n");
     ck_assert_int_eq(report_table_end(&r), 0);
@@ -610,17 +609,14 @@ START_TEST(test_report_figure_set_figure_every_and_shape_text)
 {
     /* The figure's own settings come first, printf-style; a measure taken
      * every 10 steps is drawn at 0, 10, 20, its NaN left out. */
-    char dir[512], path[800];
-    ck_assert(make_temp_dir(dir, sizeof dir) == 0);
+    char dir[512];
     Report r;
-    ck_assert_int_eq(report_open(&r, dir, "99_demo"), 0);
+    open_demo_report(&r, dir, sizeof dir);
     Figure *fig = report_figure_set(&r, "99_every", "set xlabel 'step'\nset yrange [%g:%g]\n", 0.5, 2.0);
     ck_assert_int_eq(figure_every(fig, "lines ls 1", (const double[]){3, NAN, 1}, 3, 10, "every %d", 10), 0);
     figure_close(fig);
     ck_assert_int_eq(report_close(&r), 0);
-    snprintf(path, sizeof path, "%s/fig/99_every.gp", dir);
-    char *text = read_text_file(path);
-    ck_assert_ptr_nonnull(text);
+    char *text = figure_script(dir, "fig/99_every");
     ck_assert_ptr_nonnull(strstr(text, "set xlabel 'step'\nset yrange [0.5:2]\n"));
     ck_assert_ptr_nonnull(strstr(text, "$series0 << EOD\n0 3\n20 1\nEOD\n"));
     ck_assert_ptr_nonnull(strstr(text, "$series0 with lines ls 1 title 'every 10'"));
@@ -781,24 +777,21 @@ START_TEST(test_sparse_true_weights)
 }
 END_TEST
 
+/* ctx: the TrainHistory whose coordinate 1 is drawn. */
+static void draw_coordinate(Figure *fig, const void *ctx)
+{
+    ck_assert_int_eq(figure_coordinate(fig, ctx, 1, "lines ls 2", "momentum %g", 0.9), 0);
+}
+
 START_TEST(test_figure_coordinate)
 {
     /* Coordinate 1 of a 2-D path against the step: (0, 2), (1, -1), (2, 0.5). */
-    char dir[512], path[600];
-    ck_assert(make_temp_dir(dir, sizeof dir) == 0);
     float points[6] = {1, 2, 3, -1, 5, 0.5f};
     TrainHistory h = {.steps_done = 2, .numel = 2, .path = points};
-    Figure *fig = figure_open(dir, "coordinate");
-    ck_assert_ptr_nonnull(fig);
-    ck_assert_int_eq(figure_coordinate(fig, &h, 1, "lines ls 2", "momentum %g", 0.9), 0);
-    ck_assert_int_ge(figure_close(fig), 0);
-    snprintf(path, sizeof path, "%s/coordinate.gp", dir);
-    char *text = read_text_file(path);
-    ck_assert_ptr_nonnull(text);
+    char *text = drawn_figure_script("coordinate", draw_coordinate, &h);
     ck_assert_ptr_nonnull(strstr(text, "$series0 << EOD\n0 2\n1 -1\n2 0.5\nEOD\n"));
     ck_assert_ptr_nonnull(strstr(text, "$series0 with lines ls 2 title 'momentum 0.9'"));
     free(text);
-    remove_tree(dir);
 }
 END_TEST
 

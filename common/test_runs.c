@@ -427,23 +427,20 @@ START_TEST(test_curve_chunks_draw_their_own_batches)
 }
 END_TEST
 
+/* ctx: the Curve drawn. */
+static void draw_checkpoints(Figure *fig, const void *ctx)
+{
+    ck_assert_int_eq(figure_checkpoints(fig, "linespoints ls 1", ctx, "lr %g", 0.1), 0);
+}
+
 START_TEST(test_figure_checkpoints)
 {
     /* A curve's loss at its checkpoints, one that is not finite left out. */
-    char dir[512], path[600];
-    ck_assert(make_temp_dir(dir, sizeof dir) == 0);
     Curve c = {.points = 3, .step = {0, 5, 10}, .loss = {1, 0.5, INFINITY}};
-    Figure *fig = figure_open(dir, "curve");
-    ck_assert_ptr_nonnull(fig);
-    ck_assert_int_eq(figure_checkpoints(fig, "linespoints ls 1", &c, "lr %g", 0.1), 0);
-    ck_assert_int_ge(figure_close(fig), 0);
-    snprintf(path, sizeof path, "%s/curve.gp", dir);
-    char *text = read_text_file(path);
-    ck_assert_ptr_nonnull(text);
+    char *text = drawn_figure_script("curve", draw_checkpoints, &c);
     ck_assert_ptr_nonnull(strstr(text, "$series0 << EOD\n0 1\n5 0.5\nEOD\n"));
     ck_assert_ptr_nonnull(strstr(text, "$series0 with linespoints ls 1 title 'lr 0.1'"));
     free(text);
-    remove_tree(dir);
 }
 END_TEST
 

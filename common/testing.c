@@ -403,6 +403,34 @@ int make_temp_dir(char *path, size_t len)
     return mkdtemp(path) ? 0 : -1;
 }
 
+void open_demo_report(Report *r, char *dir, size_t len)
+{
+    ck_assert(make_temp_dir(dir, len) == 0);
+    ck_assert_int_eq(report_open(r, dir, "99_demo"), 0);
+}
+
+char *figure_script(const char *dir, const char *name)
+{
+    char path[1200];
+    snprintf(path, sizeof path, "%s/%s.gp", dir, name);
+    char *text = read_text_file(path);
+    ck_assert_msg(text != NULL, "no %s", path);
+    return text;
+}
+
+char *drawn_figure_script(const char *name, DrawFigure *draw, const void *ctx)
+{
+    char dir[512];
+    ck_assert(make_temp_dir(dir, sizeof dir) == 0);
+    Figure *fig = figure_open(dir, name);
+    ck_assert_ptr_nonnull(fig);
+    draw(fig, ctx);
+    ck_assert_int_ge(figure_close(fig), 0);
+    char *text = figure_script(dir, name);
+    remove_tree(dir);
+    return text;
+}
+
 const char *shell_quote(const char *text, char *out, size_t len)
 {
     size_t used = 0;

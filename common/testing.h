@@ -2,8 +2,9 @@
  * comparisons with a stated tolerance; the checks every optimizer gets
  * (steps worked by hand, PyTorch's golden trajectories through the adapter
  * or through a bare update function, PyTorch's defaults and refusals, how
- * state is allocated); and running a built program the way a reader would
- * (with input, capturing output and exit status).
+ * state is allocated); running a built program the way a reader would
+ * (with input, capturing output and exit status); and reports and figures
+ * written into a temporary directory and read back.
  *
  * Each test program defines make_suite() (a lesson's with lesson_suite);
  * common/check_main.c runs it, prints
@@ -21,6 +22,7 @@
 #include "reading.h"   /* read_text_file */
 #include "gpt.h"
 #include "optimizer_spec.h"
+#include "report.h"
 
 Suite *make_suite(void);
 
@@ -506,5 +508,23 @@ void assert_file_is(const char *path, const char *expected);
  * with remove_tree(). Returns 0 or -1. */
 int make_temp_dir(char *path, size_t len);
 void remove_tree(const char *path);
+
+/* Opens *r, a report of the lesson 99_demo, in a fresh temporary directory
+ * dir[len] (the caller removes it with remove_tree), failing the test if it
+ * cannot: for the tests of what a report writes. */
+void open_demo_report(Report *r, char *dir, size_t len);
+
+/* The text of the figure script DIR/NAME.gp (the caller frees it), failing
+ * the test if there is none. A report's figure NAME is DIR/fig/NAME.gp:
+ * figure_script(dir, "fig/NAME"). */
+char *figure_script(const char *dir, const char *name);
+
+/* What a test draws into an open figure; ctx is the test's. */
+typedef void DrawFigure(Figure *fig, const void *ctx);
+
+/* Opens figure NAME in a fresh temporary directory, draws it with `draw`
+ * (ctx passed on), closes it (figure_close must not fail) and returns the
+ * text of its script (the caller frees it); the directory is removed. */
+char *drawn_figure_script(const char *name, DrawFigure *draw, const void *ctx);
 
 #endif

@@ -32,7 +32,7 @@ import os
 
 import numpy as np
 
-from golden_io import Draws, command_line, render_trajectories, ulps, write_trajectory
+from golden_io import Draws, command_line, render_trajectories, settings_over, ulps, write_trajectory
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 GOLDEN = os.path.join(HERE, "..", "tests", "golden", "adafactor.txt")
@@ -136,17 +136,7 @@ def adafactor_step(param, grad, state, hp):
 
 def hyper(settings):
     """A case's settings ("lr=0.5 eps=None,0.001") on top of PyTorch's defaults."""
-    hp = dict(DEFAULTS)
-    for word in settings.split():
-        key, text = word.split("=", 1)
-        if key == "eps":
-            first, second = text.split(",")
-            hp[key] = (None if first == "None" else float(first), float(second))
-        elif key == "maximize":
-            hp[key] = text == "true"
-        else:
-            hp[key] = float(text)
-    return hp
+    return settings_over(DEFAULTS, settings, lists=("eps",), bools=("maximize",))
 
 
 STATES_MATRIX = ("row_var", "col_var")

@@ -8,6 +8,7 @@ the parameters after it and the states recorded. This module writes one
 such case from a trajectory (and a whole file of them), writes a file or
 checks that it would not change (--check), and formats float32 numbers so
 that C reads them back exactly. For the NumPy ports it also holds their cases' random draws,
+how they read a case's settings line (settings_over),
 the two distances (ulps, relative) their --against-torch modes report, and
 the command line they share (command_line).
 """
@@ -98,6 +99,22 @@ def command_line(doc, files, modes):
         changed |= update(path, render(), args.check)   # every file, even after one changed
     if args.check and changed:
         sys.exit(1)
+
+
+def settings_over(defaults, settings, lists=(), bools=()):
+    """A case's settings line ("lr=0.01 betas=0.9,0.99") on top of `defaults`
+    (a dict): a key in `lists` takes numbers split at commas (a tuple, None
+    for "None"), one in `bools` true or false, any other one number."""
+    hp = dict(defaults)
+    for word in settings.split():
+        key, text = word.split("=", 1)
+        if key in lists:
+            hp[key] = tuple(None if x == "None" else float(x) for x in text.split(","))
+        elif key in bools:
+            hp[key] = text == "true"
+        else:
+            hp[key] = float(text)
+    return hp
 
 
 class Draws:

@@ -34,8 +34,8 @@ import os
 
 import numpy as np
 
-from golden_io import (Draws, WorstTable, command_line, render_trajectories, relative, ulps,
-                         write_trajectory)
+from golden_io import (Draws, WorstTable, command_line, render_trajectories, relative, settings_over,
+                         ulps, write_trajectory)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 GOLDEN = os.path.join(HERE, "..", "tests", "golden", "hf_adafactor.txt")
@@ -147,15 +147,7 @@ def hf_step(param, grad, state, hp):
 
 def hyper(settings):
     """A case's settings ("beta1=0.9 relative_step=false") on top of the defaults."""
-    hp = dict(DEFAULTS)
-    for word in settings.split():
-        key, text = word.split("=", 1)
-        if key == "eps":
-            hp[key] = tuple(float(x) for x in text.split(","))
-        elif key in BOOLS:
-            hp[key] = text == "true"
-        else:
-            hp[key] = float(text)
+    hp = settings_over(DEFAULTS, settings, lists=("eps",), bools=BOOLS)
     if hp["lr"] is not None and hp["relative_step"]:
         raise ValueError("Cannot combine manual `lr` and `relative_step=True` options")
     if hp["warmup_init"] and not hp["relative_step"]:

@@ -49,8 +49,8 @@ import os
 
 import numpy as np
 
-from golden_io import (Draws, WorstTable, command_line, render_trajectories, fmt, relative, ulps,
-                         write_trajectory)
+from golden_io import (Draws, WorstTable, command_line, render_trajectories, fmt, relative, settings_over,
+                         ulps, write_trajectory)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 GOLDEN = os.path.join(HERE, "..", "tests", "golden", "lion.txt")
@@ -92,15 +92,7 @@ def lion_step(param, grad, exp_avg, hp):
 
 def hyper(settings):
     """A case's settings ("lr=0.01 betas=0.9,0.99") on top of the authors' defaults."""
-    hp = dict(DEFAULTS)
-    for word in settings.split():
-        key, text = word.split("=", 1)
-        if key == "betas":
-            first, second = text.split(",")
-            hp[key] = (float(first), float(second))
-        else:
-            hp[key] = float(text)
-    return hp
+    return settings_over(DEFAULTS, settings, lists=("betas",))
 
 
 DEFAULT_SETTINGS = "lr=0.0001 betas=0.9,0.99 weight_decay=0"

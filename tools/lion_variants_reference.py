@@ -36,8 +36,8 @@ import os
 
 import numpy as np
 
-from golden_io import (Draws, WorstTable, command_line, render_trajectories, relative, ulps,
-                         write_trajectory)
+from golden_io import (Draws, WorstTable, command_line, render_trajectories, relative, settings_over,
+                         ulps, write_trajectory)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 GOLDEN = os.path.join(HERE, "..", "tests", "golden", "lion_variants.txt")
@@ -83,15 +83,7 @@ def step_lr(hp, t):
 
 def hyper(settings):
     """A case's settings ("lr=0.01 decoupled_weight_decay=true") on top of the defaults."""
-    hp = dict(DEFAULTS)
-    for word in settings.split():
-        key, text = word.split("=", 1)
-        if key == "betas":
-            hp[key] = tuple(float(x) for x in text.split(","))
-        elif key == "decoupled_weight_decay":
-            hp[key] = text == "true"
-        else:
-            hp[key] = float(text)
+    hp = settings_over(DEFAULTS, settings, lists=("betas",), bools=("decoupled_weight_decay",))
     # Lion.__init__'s asserts.
     assert hp["lr"] > 0.0
     assert all(0.0 <= beta <= 1.0 for beta in hp["betas"])

@@ -278,23 +278,38 @@ static const MatrixUpdate EX_ADAFACTOR = {
     .state_names = {"row_var", "col_var"},
 };
 
-START_TEST(test_ex1_matches_pytorch)
+/* Replays the cases of tests/golden/FILE through `replay`, which checks
+ * case c and returns true, or returns false for a case it does not take
+ * (a vector or a 3-D parameter is not these exercises'). At least `least`
+ * must be replayed, so that a file that lost its cases fails instead of
+ * passing with nothing checked. */
+static void replay_golden_cases(const char *file, bool (*replay)(const GoldenCase *c), int least)
 {
-    /* Every matrix of PyTorch's golden file (its vectors and 3-D
-     * parameters are not this exercise's): the parameters, row_var and
-     * col_var after every step. */
     GoldenFile g;
-    load_golden("adafactor.txt", &g);
+    load_golden(file, &g);
     int replayed = 0;
     for (int k = 0; k < g.count; k++) {
         const GoldenCase *c = &g.cases[k];
-        if (c->ndim != 2) continue;
-        const double atol = strstr(c->name, "tiny") ? SUBNORMAL_ATOL : 0.0;
-        check_golden_matrix(&EX_ADAFACTOR, c, NULL, 0.0, (const double[]){atol, atol, 0}, GOLDEN_RTOL);
-        replayed++;
+        if (replay(c)) replayed++;
     }
-    ck_assert_int_ge(replayed, 20);
+    ck_assert_int_ge(replayed, least);
     golden_free(&g);
+}
+
+/* Every matrix: the parameters, row_var and col_var after every step. */
+static bool replay_ex1(const GoldenCase *c)
+{
+    if (c->ndim != 2) return false;
+    const double atol = strstr(c->name, "tiny") ? SUBNORMAL_ATOL : 0.0;
+    check_golden_matrix(&EX_ADAFACTOR, c, NULL, 0.0, (const double[]){atol, atol, 0}, GOLDEN_RTOL);
+    return true;
+}
+
+START_TEST(test_ex1_matches_pytorch)
+{
+    /* Every matrix of PyTorch's golden file: the parameters, row_var and
+     * col_var after every step. */
+    replay_golden_cases("adafactor.txt", replay_ex1, 20);
 }
 END_TEST
 
@@ -748,6 +763,24 @@ static bool ordinary_gradients(const GoldenCase *c)
     return true;
 }
 
+/* A matrix at lr 0.01 without weight decay or maximize, PyTorch's eps1
+ * not set large, with gradients of ordinary size, replayed at HF's
+ * defaults with PyTorch's settings carried over: the parameters. */
+static bool replay_at_hf_defaults(const GoldenCase *c)
+{
+    AdafactorConfig torch;
+    parse_golden_settings(&ADAFACTOR_SPEC, c, &torch);
+    if (c->ndim != 2 || torch.lr != 1e-2f || torch.weight_decay != 0.0f || torch.maximize ||
+        torch.eps[0] > 1e-20 || !ordinary_gradients(c))
+        return false;
+    HFAdafactorConfig cfg = HF_ADAFACTOR_DEFAULTS;
+    cfg.decay_rate = torch.beta2_decay;
+    cfg.clip_threshold = torch.d;
+    cfg.eps[1] = torch.eps[1];
+    check_golden_matrix(&EX_HF, c, &cfg, 0.0, (const double[]){0, 0, 0}, 2e-6);
+    return true;
+}
+
 START_TEST(test_ex3_defaults_are_pytorchs_adafactor)
 {
     /* At its defaults, with no beta1 and lr 0.01 in PyTorch's, HF's
@@ -761,25 +794,7 @@ START_TEST(test_ex3_defaults_are_pytorchs_adafactor)
      * each factor or of their product, a multiply-add or a lerp): measured
      * 5.5e-7 apart at most (adafactor_zero_start); allowed 2e-6. Where they
      * part, with gradients of 1e-20 and 1e18, is a question of the README. */
-    GoldenFile g;
-    load_golden("adafactor.txt", &g);
-    int replayed = 0;
-    for (int k = 0; k < g.count; k++) {
-        const GoldenCase *c = &g.cases[k];
-        AdafactorConfig torch;
-        parse_golden_settings(&ADAFACTOR_SPEC, c, &torch);
-        if (c->ndim != 2 || torch.lr != 1e-2f || torch.weight_decay != 0.0f || torch.maximize ||
-            torch.eps[0] > 1e-20 || !ordinary_gradients(c))
-            continue;
-        HFAdafactorConfig cfg = HF_ADAFACTOR_DEFAULTS;
-        cfg.decay_rate = torch.beta2_decay;
-        cfg.clip_threshold = torch.d;
-        cfg.eps[1] = torch.eps[1];
-        check_golden_matrix(&EX_HF, c, &cfg, 0.0, (const double[]){0, 0, 0}, 2e-6);
-        replayed++;
-    }
-    ck_assert_int_ge(replayed, 10);
-    golden_free(&g);
+    replay_golden_cases("adafactor.txt", replay_at_hf_defaults, 10);
 }
 END_TEST
 

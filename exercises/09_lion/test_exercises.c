@@ -204,18 +204,29 @@ static void assert_follows_lion_update(int k, int step, const float *p, const fl
     ck_assert_all_close(m, lib_m, n, GOLDEN_RTOL * *largest_m, 0, what);
 }
 
+/* Loads tests/golden/FILE into *g (golden_free it), which must hold at
+ * least `least` cases, each of the optimizer `optimizer` (NULL: any), and
+ * replays every case through f: the parameters after every step with no
+ * atol, then exp_avg with its atol. */
+static void replay_every_case(const UpdateFunction *f, const char *file, const char *optimizer, int least,
+                              GoldenFile *g)
+{
+    load_golden(file, g);
+    ck_assert_int_ge(g->count, least);
+    for (int k = 0; k < g->count; k++) {
+        const GoldenCase *c = &g->cases[k];
+        if (optimizer) ck_assert_str_eq(c->optimizer, optimizer);
+        check_golden_update_atol_for(f, c, "exp_avg", exp_avg_atol(c), GOLDEN_RTOL);
+    }
+}
+
 START_TEST(test_ex1_matches_the_authors_code)
 {
     /* Every case of tests/golden/lion.txt (the authors' Lion run by
      * PyTorch): the parameters after every step with no atol, then exp_avg
      * with its atol. */
     GoldenFile g;
-    load_golden("lion.txt", &g);
-    ck_assert_int_ge(g.count, 10);
-    for (int k = 0; k < g.count; k++) {
-        const GoldenCase *c = &g.cases[k];
-        check_golden_update_atol_for(&EX_LION, c, "exp_avg", exp_avg_atol(c), GOLDEN_RTOL);
-    }
+    replay_every_case(&EX_LION, "lion.txt", NULL, 10, &g);
     golden_free(&g);
 }
 END_TEST
@@ -483,13 +494,7 @@ START_TEST(test_ex3_matches_lucidrains)
      * atol, then exp_avg with its atol; then the defaults case again from
      * LUCIDRAINS_LION_DEFAULTS, not its settings line. */
     GoldenFile g;
-    load_golden("lion_variants.txt", &g);
-    ck_assert_int_ge(g.count, 16);
-    for (int k = 0; k < g.count; k++) {
-        const GoldenCase *c = &g.cases[k];
-        ck_assert_str_eq(c->optimizer, "lion_lucidrains");
-        check_golden_update_atol_for(&EX_LUCIDRAINS, c, "exp_avg", exp_avg_atol(c), GOLDEN_RTOL);
-    }
+    replay_every_case(&EX_LUCIDRAINS, "lion_variants.txt", "lion_lucidrains", 16, &g);
     const GoldenCase *with_defaults = golden_find(&g, "lucidrains_default");
     ck_assert_ptr_nonnull(with_defaults);
     GoldenCase defaults = *with_defaults;   /* the same arrays, and no settings */

@@ -788,6 +788,35 @@ static void make_gradients(float *g /* [n] */, size_t n, size_t block, int t, Rn
     }
 }
 
+/* A step of 8-bit Lion with ex_lion8bit_update's arguments: the kernel's
+ * or lesson 9's, as composed above. */
+typedef void Lion8bitStep(float *param /* [n] */, const float *grad /* [n] */, uint8_t *state1 /* [n] */,
+                          float *absmax1 /* [blocks] */, const float *qmap1 /* [256] */, size_t n, size_t block,
+                          const LionConfig *cfg);
+
+/* Runs your ex_lion8bit_update and `reference` side by side from start[n],
+ * with cfg, for `steps` steps of make_gradients' gradients, and asserts
+ * after each step that the two hold the same numbers; a failure names
+ * `what` and the step. */
+static void assert_same_runs(Lion8bitStep *reference, const char *what, const float *start /* [n] */, size_t n,
+                             size_t block, int steps, const LionConfig *cfg, const float *qmap1 /* [256] */,
+                             Rng *rng)
+{
+    float *g = malloc(n * sizeof *g);
+    ck_assert_ptr_nonnull(g);
+    Lion8bitRun yours = run_new(start, n, block), ref = run_new(start, n, block);
+    for (int t = 1; t <= steps; t++) {
+        make_gradients(g, n, block, t, rng);
+        ex_lion8bit_update(yours.param, g, yours.state1, yours.absmax1, qmap1, n, block, cfg);
+        reference(ref.param, g, ref.state1, ref.absmax1, qmap1, n, block, cfg);
+        char step_what[160];
+        snprintf(step_what, sizeof step_what, "%s, step %d", what, t);
+        assert_same_run(step_what, &yours, &ref, n, block);
+    }
+    run_free(&yours), run_free(&ref);
+    free(g);
+}
+
 START_TEST(test_ex3_matches_the_kernel)
 {
     /* 30 steps of five settings on five layouts (full blocks, short last
@@ -811,20 +840,13 @@ START_TEST(test_ex3_matches_the_kernel)
     for (int c = 0; c < TABLE_SIZE(cfgs); c++) {
         for (int l = 0; l < TABLE_SIZE(layouts); l++) {
             const size_t n = layouts[l].n, block = layouts[l].block;
-            float *start = malloc(n * sizeof *start), *g = malloc(n * sizeof *g);
-            ck_assert(start && g);
+            float *start = malloc(n * sizeof *start);
+            ck_assert_ptr_nonnull(start);
             for (size_t i = 0; i < n; i++) start[i] = (float)rng_normal(&rng);
-            Lion8bitRun yours = run_new(start, n, block), ref = run_new(start, n, block);
-            for (int t = 1; t <= 30; t++) {
-                make_gradients(g, n, block, t, &rng);
-                ex_lion8bit_update(yours.param, g, yours.state1, yours.absmax1, qmap1, n, block, &cfgs[c]);
-                reference_lion8bit(ref.param, g, ref.state1, ref.absmax1, qmap1, n, block, &cfgs[c]);
-                char what[96];
-                snprintf(what, sizeof what, "settings %d, n %zu in blocks of %zu, step %d", c, n, block, t);
-                assert_same_run(what, &yours, &ref, n, block);
-            }
-            run_free(&yours), run_free(&ref);
-            free(start), free(g);
+            char what[96];
+            snprintf(what, sizeof what, "settings %d, n %zu in blocks of %zu", c, n, block);
+            assert_same_runs(reference_lion8bit, what, start, n, block, 30, &cfgs[c], qmap1, &rng);
+            free(start);
         }
     }
 }
@@ -845,21 +867,14 @@ START_TEST(test_ex3_is_lesson_9s_lion)
     enum { N = 2000, BLOCK = 256 };   /* a last block of 208 */
     Rng rng;
     rng_seed(&rng, 10, 6);
-    float qmap1[QMAP_SIZE], unused[QMAP_SIZE], start[N], g[N];
+    float qmap1[QMAP_SIZE], unused[QMAP_SIZE], start[N];
     make_maps(qmap1, unused);
     for (int c = 0; c < TABLE_SIZE(cfgs); c++) {
         for (int i = 0; i < N; i++) start[i] = (float)rng_normal(&rng);
-        Lion8bitRun yours = run_new(start, N, BLOCK), lesson9 = run_new(start, N, BLOCK);
-        for (int t = 1; t <= 40; t++) {
-            make_gradients(g, N, BLOCK, t, &rng);
-            ex_lion8bit_update(yours.param, g, yours.state1, yours.absmax1, qmap1, N, BLOCK, &cfgs[c]);
-            lesson9_lion8bit(lesson9.param, g, lesson9.state1, lesson9.absmax1, qmap1, N, BLOCK, &cfgs[c]);
-            char what[96];
-            snprintf(what, sizeof what, "lr %g, betas (%g, %g), weight_decay %g, step %d", cfgs[c].lr,
-                     cfgs[c].betas[0], cfgs[c].betas[1], cfgs[c].weight_decay, t);
-            assert_same_run(what, &yours, &lesson9, N, BLOCK);
-        }
-        run_free(&yours), run_free(&lesson9);
+        char what[96];
+        snprintf(what, sizeof what, "lr %g, betas (%g, %g), weight_decay %g", cfgs[c].lr, cfgs[c].betas[0],
+                 cfgs[c].betas[1], cfgs[c].weight_decay);
+        assert_same_runs(lesson9_lion8bit, what, start, N, BLOCK, 40, &cfgs[c], qmap1, &rng);
     }
 }
 END_TEST
