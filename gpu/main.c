@@ -12,6 +12,7 @@
  * every experiment to a smoke run (the tests use it). */
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "bank_conflicts.h"
 #include "experiment.h"
@@ -200,9 +201,16 @@ static const KernelTiming *must_timing(const RecordedBench *rb, bool fused, cons
                 "gpu/timings/" RECORDED_BENCH ": a line at 2^28 parameters is missing");
 }
 
+/* The parameters of the profiled launch, as each ncu file's header says. */
+#define PROFILED_PARAMS "2^26"
+#define PROFILED_NUMEL (double)(1 << 26)
+
 /* What held one of 8-bit Adam's fast kernels back, by the profiler: how
  * busy the SMs and the memory were, the share of shared-memory passes that
- * bank conflicts cost, the warp instructions executed. */
+ * bank conflicts cost, the warp instructions executed; and, to set beside
+ * the count of section 2, the shared-memory read instructions and passes a
+ * warp spent for each element a thread steps (a warp steps 32 elements at a
+ * time, one a thread: n / 32 of them in the launch). */
 static void recorded_profile(Report *r, const char *tag, const char *file)
 {
     char *report = must(recorded_file_read(GPU_TIMINGS_DIR, file), "cannot read a file of gpu/timings/");
@@ -210,15 +218,21 @@ static void recorded_profile(Report *r, const char *tag, const char *file)
                  conflicts = ncu_metric(report, "l1tex__data_bank_conflicts_pipe_lsu_mem_shared_op_ld.sum"),
                  wavefronts = ncu_metric(report, "l1tex__data_pipe_lsu_wavefronts_mem_shared_op_ld.sum"),
                  instructions = ncu_metric(report, "smsp__inst_executed.sum"),
+                 shared_reads = ncu_metric(report, "smsp__inst_executed_op_shared_ld.sum"),
                  occupancy = ncu_metric(report, "Achieved Occupancy");
+    const bool profiled_size = strstr(report, PROFILED_PARAMS " parameters") != NULL;
     free(report);
     if (isnan(sm) || isnan(dram) || isnan(conflicts) || isnan(wavefronts) || isnan(instructions) ||
-        isnan(occupancy))
+        isnan(shared_reads) || isnan(occupancy))
         fail("gpu/timings/%s: a metric the chapter quotes is missing", file);
+    if (!profiled_size) fail("gpu/timings/%s: its header does not say " PROFILED_PARAMS " parameters", file);
+    const double warp_elements = PROFILED_NUMEL / 32;
     report_values(r, tag, (NamedValue[]){{"ncu_%s_sm_pct", "%.0f", sm}, {"ncu_%s_dram_pct", "%.0f", dram},
                                          {"ncu_%s_conflict_pct", "%.0f", 100 * conflicts / wavefronts},
                                          {"ncu_%s_instructions_m", "%.0f", instructions / 1e6},
-                                         {"ncu_%s_occupancy_pct", "%.0f", occupancy}, {NULL}});
+                                         {"ncu_%s_occupancy_pct", "%.0f", occupancy},
+                                         {"ncu_%s_shared_reads", "%.1f", shared_reads / warp_elements},
+                                         {"ncu_%s_passes", "%.1f", wavefronts / warp_elements}, {NULL}});
 }
 
 static void recorded_timings(Report *r)

@@ -112,6 +112,13 @@ START_TEST(test_the_recorded_claims)
     ck_assert(value_in(v, "ncu_fast_sm_pct") > 2 * value_in(v, "ncu_fast_dram_pct"));
     ck_assert(value_in(v, "ncu_indexed_sm_pct") > value_in(v, "ncu_indexed_dram_pct"));
     ck_assert(value_in(v, "ncu_indexed_instructions_m") < 0.6 * value_in(v, "ncu_fast_instructions_m"));
+    /* The recorded device's copy beat the H100 datasheet's bandwidth, which
+     * the roofline's ceiling column uses; the profiled launch read shared
+     * memory about as often as the count of section 2 (19 reads an
+     * element), in far fewer passes than the count found. */
+    ck_assert(value_in(v, "rec_copy_gbs") > 1000 * value_in(v, "h100_tbs"));
+    ck_assert(fabs(value_in(v, "ncu_fast_shared_reads") - 19) <= 1.5);
+    ck_assert(value_in(v, "ncu_fast_passes") < 0.6 * value_in(v, "banks_passes"));
     free(v);
     remove_tree(dir);
 }
