@@ -184,7 +184,9 @@ static void warmup_row(Report *r, Table *t, Problem *p, int k, int warm, const T
         {"warmup_%s_largest_update", "%.3g", e.largest}, {"warmup_%s_largest_update_step", "%d", e.largest_step},
         {"warmup_%s_spike", "%.2f", e.spike}, {"warmup_%s_end_loss", "%.4f", x->end_loss}, {NULL}});
     /* Each weight with a gradient moves by lr at the first step, the others
-     * not at all: ||update||^2 = lr^2 k counts the k that moved. */
+     * not at all but for the decay, which moves every weight by lr wd theta
+     * (wd = 10^-2, |theta| < 1 here: under a hundredth of lr): so
+     * ||update||^2 / lr^2 counts the k that moved, to about one. */
     if (!warm) report_values(r, value_tag(r, "%d", k), (NamedValue[]){
         {"warmup_%s_first_moved", "%.0f", pow(x->update[0] / lr, 2)}, {NULL}});
 }
@@ -206,7 +208,8 @@ static void warmup(Report *r, const LessonArgs *a, Problem *p)
     table_note(t, "of steps 2..%d over step 1's; warm-up: LinearLR from lr/100 over %d steps. Adam's",
                WARMUP_STEPS, WARMUP_ITERS);
     table_note(t, "first step moves each weight that has a gradient by lr (m/sqrt(v) = sign(g)), the");
-    table_note(t, "others not at all: ||update|| = lr sqrt(n) only when every weight has a gradient");
+    table_note(t, "others only by the decay (lr 0.01 theta): ||update|| = lr sqrt(n) only when every");
+    table_note(t, "weight has a gradient");
     table_end(t);
 
     Figure *fig = loss_figure(r, "07_warmup", "set key top right\n");
