@@ -277,26 +277,14 @@ struct Pair {
     QuantTensor<P> dev;                        /* the device's */
 };
 
-/* Element i's first parameter, in [-1, 1), and step t's gradient: mostly
- * of order 0.1, every 97th element 1000 times larger; both as P stores
- * them. */
-__host__ __device__ inline float first_param(uint64_t seed, size_t i)
-{
-    return unit(seed * 1000003 + i);
-}
-
-__host__ __device__ inline float gradient_at(uint64_t seed, size_t i, long step)
-{
-    const float u = unit((seed * 1000003 + i) * 31 + (uint64_t)step);
-    return i % 97 == 0 ? 100.0f * u : 0.1f * u;
-}
-
+/* The tensor's first parameters and step 1's gradient (bench_inputs.h), as P
+ * stores them. */
 template <typename P>
 __global__ void fill_pair(QuantTensor<P> t, uint64_t seed)
 {
     const size_t stride = (size_t)gridDim.x * blockDim.x;
     for (size_t i = blockIdx.x * (size_t)blockDim.x + threadIdx.x; i < t.n; i += stride)
-        narrow(&t.param[i], first_param(seed, i)), narrow((P *)&t.grad[i], gradient_at(seed, i, 1));
+        narrow(&t.param[i], bench_param(seed, i)), narrow((P *)&t.grad[i], bench_gradient(seed, i, 1));
 }
 
 /* x as P stores it, widened again: a BF16 value when P is uint16_t. */
@@ -350,7 +338,7 @@ static Pair<P> pair_new(size_t n, size_t first_block, uint64_t seed, bool mirror
         t.absmax1 = (float *)host_alloc(t.blocks, sizeof(float));
         t.absmax2 = (float *)host_alloc(t.blocks, sizeof(float));
         t.state1 = (uint8_t *)host_alloc(n, 1), t.state2 = (uint8_t *)host_alloc(n, 1);
-        for (size_t i = 0; i < n; i++) t.param[i] = as_stored<P>(first_param(seed, i));
+        for (size_t i = 0; i < n; i++) t.param[i] = as_stored<P>(bench_param(seed, i));
     }
     return t;
 }
@@ -367,7 +355,7 @@ static void pair_free(Pair<P> *t)
 template <typename P>
 static void pair_gradient(Pair<P> *t, uint64_t seed, long step)
 {
-    for (size_t i = 0; i < t->n; i++) t->grad[i] = as_stored<P>(gradient_at(seed, i, step));
+    for (size_t i = 0; i < t->n; i++) t->grad[i] = as_stored<P>(bench_gradient(seed, i, step));
     if (step == 3) t->grad[t->n / 2] = NAN;
     upload((P *)t->dev.grad, t->grad, t->n);
 }

@@ -185,26 +185,14 @@ typedef struct {
     const Group *groups;    /* [count]: each tensor's group */
 } Model;
 
-/* Element i's first values: master weights in [-1, 1), gradients of order
- * 0.1 with every 97th 1000 times larger, in BF16. */
-__host__ __device__ inline float first_master(uint64_t seed, size_t i)
-{
-    return unit(seed * 1000003 + i);
-}
-
-__host__ __device__ inline uint16_t gradient_at(uint64_t seed, size_t i, long step)
-{
-    const float u = unit((seed * 1000003 + i) * 31 + (uint64_t)step);
-    return bf16_from_float(i % 97 == 0 ? 100.0f * u : 0.1f * u);
-}
-
+/* Master weights and BF16 gradients from bench_inputs.h. */
 __global__ void fill_tensor(FusedTensor t)
 {
     const size_t stride = (size_t)gridDim.x * blockDim.x;
     for (size_t i = blockIdx.x * (size_t)blockDim.x + threadIdx.x; i < t.n; i += stride) {
-        t.master[i] = first_master(t.seed, i), t.param[i] = bf16_from_float(t.master[i]);
+        t.master[i] = bench_param(t.seed, i), t.param[i] = bf16_from_float(t.master[i]);
         t.exp_avg[i] = 0.0f, t.exp_avg_sq[i] = 0.0f;
-        ((uint16_t *)t.grad)[i] = gradient_at(t.seed, i, 1);
+        ((uint16_t *)t.grad)[i] = bf16_from_float(bench_gradient(t.seed, i, 1));
     }
 }
 
@@ -234,7 +222,7 @@ static Model model_new(const size_t *sizes /* [count] */, const Group *groups /*
             h->exp_avg_sq = (float *)host_alloc(n, sizeof(float));
             h->param = (uint16_t *)host_alloc(n, sizeof(uint16_t));
             h->grad = (uint16_t *)host_alloc(n, sizeof(uint16_t));
-            for (size_t i = 0; i < n; i++) h->master[i] = first_master(h->seed, i);
+            for (size_t i = 0; i < n; i++) h->master[i] = bench_param(h->seed, i);
             for (size_t i = 0; i < n; i++) h->param[i] = bf16_from_float(h->master[i]);
         }
     }
@@ -314,7 +302,7 @@ static int check(bool fast, bool stochastic)
         for (int j = 0; j < 3; j++) {
             FusedTensor *h = &model.host[j];
             uint16_t *grad = (uint16_t *)h->grad;
-            for (size_t i = 0; i < h->n; i++) grad[i] = gradient_at(h->seed, i, step);
+            for (size_t i = 0; i < h->n; i++) grad[i] = bf16_from_float(bench_gradient(h->seed, i, step));
             grad[7] = 0, grad[8] = bf16_from_float(1e20f);   /* a zero; g * g overflows to inf */
             to_device((void *)model.dev[j].grad, grad, h->n * sizeof(uint16_t));
             gpu_reference_adamw(h->param, h->master, h->grad, h->exp_avg, h->exp_avg_sq, h->n, step,

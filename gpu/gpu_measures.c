@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "adam8bit.h"
+#include "bench_inputs.h"
 #include "experiment.h"
 #include "gpu_reference.h"
 #include "lowp.h"
@@ -75,19 +76,32 @@ static void run_gradient(Adam8bitRun *run, const float *scale, const float *drif
         run->grad[i] = scale[i / BLOCK] * (drift[i] + 2.0f * (float)rng_normal(rng));
 }
 
-Adam8bitRun *adam8bit_run_new(size_t n, int steps, uint64_t seed)
+/* A run of n parameters, every array zeroed, and the dynamic maps; NULL
+ * when out of memory. */
+static Adam8bitRun *run_alloc(size_t n)
 {
     const size_t blocks = quantize_num_blocks(n, BLOCK);
     Adam8bitRun *run = calloc(1, sizeof *run);
-    float *scale = malloc(blocks * sizeof *scale), *drift = malloc(n * sizeof *drift);
     if (run) {
         run->n = n;
         run->param = calloc(n, sizeof(float)), run->grad = calloc(n, sizeof(float));
         run->state1 = calloc(n, 1), run->state2 = calloc(n, 1);
         run->absmax1 = calloc(blocks, sizeof(float)), run->absmax2 = calloc(blocks, sizeof(float));
     }
-    if (!run || !scale || !drift || !run->param || !run->grad || !run->state1 || !run->state2 ||
-        !run->absmax1 || !run->absmax2) {
+    if (!run || !run->param || !run->grad || !run->state1 || !run->state2 || !run->absmax1 || !run->absmax2) {
+        adam8bit_run_free(run);
+        return NULL;
+    }
+    create_dynamic_map(true, run->qmap1), create_dynamic_map(false, run->qmap2);
+    return run;
+}
+
+Adam8bitRun *adam8bit_run_new(size_t n, int steps, uint64_t seed)
+{
+    const size_t blocks = quantize_num_blocks(n, BLOCK);
+    Adam8bitRun *run = run_alloc(n);
+    float *scale = malloc(blocks * sizeof *scale), *drift = malloc(n * sizeof *drift);
+    if (!run || !scale || !drift) {
         adam8bit_run_free(run), free(scale), free(drift);
         return NULL;
     }
@@ -95,7 +109,6 @@ Adam8bitRun *adam8bit_run_new(size_t n, int steps, uint64_t seed)
     rng_seed(&rng, seed, 13);
     for (size_t b = 0; b < blocks; b++) scale[b] = powf(10.0f, -4.0f * (float)rng_uniform(&rng));
     for (size_t i = 0; i < n; i++) drift[i] = (float)rng_normal(&rng), run->param[i] = (float)rng_normal(&rng);
-    create_dynamic_map(true, run->qmap1), create_dynamic_map(false, run->qmap2);
     for (long t = 1; t <= steps; t++) {
         run_gradient(run, scale, drift, &rng);
         gpu_reference_adam8bit(run->param, run->grad, run->state1, run->state2, run->absmax1,
@@ -104,6 +117,21 @@ Adam8bitRun *adam8bit_run_new(size_t n, int steps, uint64_t seed)
     run_gradient(run, scale, drift, &rng);
     run->next = adam_step_constants(LR, (float)BETA1, (float)BETA2, EPS, 0.0f, steps + 1);
     free(scale), free(drift);
+    return run;
+}
+
+Adam8bitRun *adam8bit_bench_run_new(size_t n, int launches)
+{
+    Adam8bitRun *run = run_alloc(n);
+    if (!run) return NULL;
+    for (size_t i = 0; i < n; i++) run->param[i] = bench_param(1, i), run->grad[i] = bench_gradient(1, i, 1);
+    /* The bench's constants are step 1's at every launch; the codes do not
+     * depend on them (only the parameter's step does). Its weight decay is
+     * 0.01, which moves only the parameters too. */
+    for (int launch = 0; launch < launches; launch++)
+        gpu_reference_adam8bit(run->param, run->grad, run->state1, run->state2, run->absmax1, run->absmax2, n, 1,
+                               LR, (float)BETA1, (float)BETA2, EPS, 0.01f);
+    run->next = adam_step_constants(LR, (float)BETA1, (float)BETA2, EPS, 0.01f, 1);
     return run;
 }
 

@@ -48,6 +48,14 @@ typedef struct {
  * 256 (one block) at its own scale, from 1e-4 to 1 (seeded); grad is left
  * holding the next step's gradient. NULL when out of memory. */
 Adam8bitRun *adam8bit_run_new(size_t n, int steps, uint64_t seed);
+
+/* The first n of the parameters that `build/gpu/adam8bit --bench` steps in
+ * FP32 (bench_inputs.h, seed 1), after `launches` launches from zero
+ * states, each with step 1's gradient and constants; grad holds that
+ * gradient, which the next launch steps again. Each element's gradient is
+ * drawn on its own, so the first n codes look like the rest. NULL when out
+ * of memory. */
+Adam8bitRun *adam8bit_bench_run_new(size_t n, int launches);
 void adam8bit_run_free(Adam8bitRun *run);
 
 /* ---- the BF16 working copy ---- */

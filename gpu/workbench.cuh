@@ -4,8 +4,8 @@
  * as a step moves is the ceiling; the median of RUNS runs after a warm-up).
  *
  * Included by a .cu file after it defines PROGRAM, its name for messages.
- * Host code, but for unit(), tensor_of() and copy_kernel, which run on the
- * device too. */
+ * Host code, but for tensor_of() and copy_kernel, which run on the device
+ * too. The inputs themselves are bench_inputs.h's. */
 #ifndef GPU_WORKBENCH_CUH
 #define GPU_WORKBENCH_CUH
 
@@ -15,7 +15,7 @@
 #include <string.h>
 
 extern "C" {
-#include "rounding_bits.h"   /* splitmix64_number, for unit() */
+#include "bench_inputs.h"
 }
 
 #ifndef PROGRAM
@@ -58,15 +58,6 @@ static void to_device(void *device, const void *host, size_t bytes)
 static void to_host(void *host, const void *device, size_t bytes)
 {
     cuda_or_die(cudaMemcpy(host, device, bytes, cudaMemcpyDeviceToHost), "copy to the host");
-}
-
-/* A number in [-1, 1) from a 64-bit counter: SplitMix64's i-th number from
- * seed 10 (lesson 11's splitmix64_number), its top 24 bits; the same inputs
- * on every run, on the host or the device. */
-__host__ __device__ inline float unit(uint64_t i)
-{
-    const uint64_t z = splitmix64_number(10, i);
-    return (float)((double)(z >> 40) / (double)(1ull << 23) - 1.0);
 }
 
 /* The tensor that unit of work `index` (counted over all tensors: a block,
@@ -145,7 +136,7 @@ static int compare_floats(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-enum { RUNS = 21 };
+enum { RUNS = BENCH_RUNS };
 
 /* snippet: median_seconds, shown in 13_gpu */
 /* The median of RUNS timed runs of `what` after one warm-up, in seconds. */

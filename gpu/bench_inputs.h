@@ -1,0 +1,43 @@
+/* bench_inputs.h - the parameters and gradients the GPU chapter's checks and
+ * benches step (gpu/adamw_fused.cu, gpu/adam8bit.cu), from counters, so that
+ * the host, the device and gpu/main.c all make the same numbers: main.c
+ * counts the bank conflicts of the very codes a profiled bench launch read.
+ * `static inline HOST_DEVICE` (common/host_device.h). */
+#ifndef GPU_BENCH_INPUTS_H
+#define GPU_BENCH_INPUTS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "host_device.h"
+#include "rounding_bits.h"   /* splitmix64_number */
+
+/* A bench times each kernel BENCH_RUNS times after one warm-up launch
+ * (workbench.cuh's MEDIAN_SECONDS), all on the same tensor. */
+#define BENCH_RUNS 21
+
+/* A number in [-1, 1) from a 64-bit counter: SplitMix64's i-th number from
+ * seed 10 (lesson 11's splitmix64_number), its top 24 bits. */
+static inline HOST_DEVICE float unit(uint64_t i)
+{
+    const uint64_t z = splitmix64_number(10, i);
+    return (float)((double)(z >> 40) / (double)(1ull << 23) - 1.0);
+}
+
+/* Element i's first parameter (or master weight) of the tensor made from
+ * `seed`, in [-1, 1). */
+static inline HOST_DEVICE float bench_param(uint64_t seed, size_t i)
+{
+    return unit(seed * 1000003 + i);
+}
+
+/* Element i's gradient at step t: mostly of order 0.1, every 97th element
+ * 1000 times larger, as outliers are in a real model's gradients. A bench
+ * steps the same gradient, step 1's, over and over. */
+static inline HOST_DEVICE float bench_gradient(uint64_t seed, size_t i, long step)
+{
+    const float u = unit((seed * 1000003 + i) * 31 + (uint64_t)step);
+    return i % 97 == 0 ? 100.0f * u : 0.1f * u;
+}
+
+#endif
