@@ -164,6 +164,7 @@ void table_row(Table *t, ...)
         default: {
             double v = va_arg(ap, double);
             if (isnan(v)) snprintf(cell, sizeof cell, "%s", t->nan_text[c] ? t->nan_text[c] : "-");
+            else if (conversion(col->format) == 'f' && fabs(v) >= 1e15) snprintf(cell, sizeof cell, "%.4g", v);
             else snprintf(cell, sizeof cell, col->format, v);
         }
         }

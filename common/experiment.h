@@ -111,7 +111,9 @@ void table_note_wrapped(Table *t, const char *indent, const char *text, int widt
 /* Sets a column's header from a format, in place of its Column's: a header
  * that names a number of the program ("loss after\n%d steps"). */
 void table_header(Table *t, int column, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-/* One row: a value for each column, of the type its format takes. */
+/* One row: a value for each column, of the type its format takes. A %f
+ * column shows a value of 1e15 or more in size as %.4g: a diverged run's
+ * loss, whose thirty digits in fixed notation would be noise. */
 void table_row(Table *t, ...);
 /* Prints the table, saves it, frees it. */
 void table_end(Table *t);

@@ -54,6 +54,29 @@ START_TEST(test_table_layout)
 }
 END_TEST
 
+static void diverged_runs(Report *r)
+{
+    const Column columns[] = {{"step", "%d"}, {"loss", "%.4f"}, {NULL, NULL}};
+    Table *t = table_begin(r, "diverged", "A run that diverges", columns);
+    table_row(t, 0, 2.3171);
+    table_row(t, 20, 7.0543484e30);
+    table_row(t, 40, (double)-INFINITY);
+    table_row(t, 60, 999999999999999.0);
+    table_end(t);
+}
+
+START_TEST(test_table_shows_a_diverged_value_short)
+{
+    /* %.4f below 1e15, %.4g from there (written out by hand) */
+    assert_out_file(diverged_runs, "diverged",
+                    "step                   loss\n"
+                    "   0                 2.3171\n"
+                    "  20              7.054e+30\n"
+                    "  40                   -inf\n"
+                    "  60   999999999999999.0000\n");
+}
+END_TEST
+
 static void two_header_lines(Report *r)
 {
     const Column columns[] = {{"kappa", "%d"}, {"steps\nto 1e-6", "%d"}, {NULL, NULL}};
@@ -639,6 +662,7 @@ END_TEST
 void add_experiment_tests(TCase *core)
 {
     tcase_add_test(core, test_table_layout);
+    tcase_add_test(core, test_table_shows_a_diverged_value_short);
     tcase_add_test(core, test_table_two_line_header);
     tcase_add_test(core, test_lr_sweep_finds_the_best);
     tcase_add_test(core, test_lr_sweep_with_nothing_better);
