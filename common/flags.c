@@ -196,6 +196,9 @@ void flags_print_help(FILE *out, const OptionSpec *specs, const void *defaults)
                 snprintf(value, sizeof value, "%g,%g", ((const double *)field)[0], ((const double *)field)[1]);
             break;
         }
-        fprintf(out, "  --%-22s %s (%sdefault %s)\n", s->key, s->help, range, value);
+        if (value[0] == '\0')   /* a string with no default (a required one, or one that is off unless given) */
+            fprintf(out, "  --%-22s %s\n", s->key, s->help);
+        else
+            fprintf(out, "  --%-22s %s (%sdefault %s)\n", s->key, s->help, range, value);
     }
 }

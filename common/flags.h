@@ -58,7 +58,8 @@ int flags_parse(const OptionSpec *specs, void *settings, int argc, char **argv,
 /* Whether --help or -h is among argv[first..argc-1]. */
 bool flags_help_wanted(int argc, char **argv, int first);
 
-/* Prints one line per option: key, help, range, default taken from `defaults`. */
+/* Prints one line per option: key, help, range, default taken from `defaults`
+ * (none for a string whose default is empty). */
 void flags_print_help(FILE *out, const OptionSpec *specs, const void *defaults);
 
 #endif

@@ -463,6 +463,7 @@ START_TEST(test_flags_ranges_duplicates_and_help)
     fclose(out);
     ck_assert_msg(strstr(help, "  --batch                  batch size (1..64, default 32)\n") != NULL, "%s", help);
     ck_assert_msg(strstr(help, "  --steps                  steps (default 7)\n") != NULL, "%s", help);
+    ck_assert_msg(strstr(help, "  --out                    output\n") != NULL, "%s", help);   /* no default to state */
     free(help);
 
     /* A flag given twice is refused, however it is written. */

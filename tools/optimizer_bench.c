@@ -96,8 +96,12 @@ static void read_rows(const char *path, const char *prefix, Row rows[MAX_BENCHES
         ours++;
         if (strtoull(field[2], NULL, 10) != n) continue;
         double seconds = 0;
-        if (strcmp(field[3], "-") != 0 && (parse_double(field[3], &seconds) != 0 || !(seconds > 0)))
-            die_usage(COMMAND, "%s, line %d: '%.40s' is not a time in seconds (a positive number, or -)", path,
+        /* No step is timed below a nanosecond (the clock's resolution) or
+         * above a day: outside that, a row is not a timing, and its ratios
+         * would print as 1e+297x. */
+        if (strcmp(field[3], "-") != 0 &&
+            (parse_double(field[3], &seconds) != 0 || !(seconds >= 1e-9 && seconds <= 86400)))
+            die_usage(COMMAND, "%s, line %d: '%.40s' is not a time in seconds (1e-9 to 86400, or -)", path,
                       number, field[3]);
         for (int k = 0; k < roofline_count(); k++) {
             if (strcmp(roofline_name(k), field[1]) != 0) continue;

@@ -152,7 +152,8 @@ START_TEST(test_bench_refuses_bad_rows)
 {
     /* The fast build's table reads the teaching build's rows and PyTorch's
      * (--teaching, --torch): a time that is not a positive number, or a
-     * file with no rows of its kind, is refused, not shown as nan or inf. */
+     * file with no rows of its kind, is refused, not shown as nan or inf;
+     * nor is a time no clock measures (below a nanosecond, above a day). */
     static const struct {
         const char *flag, *rows, *message;
     } cases[] = {
@@ -160,6 +161,8 @@ START_TEST(test_bench_refuses_bad_rows)
         {"--teaching", "# rows\nstep\tsgd\t40000\t0\t41b720b33a284f3d\tteaching\t1\t12\n", "line 2: '0' is not"},
         {"--teaching", "step\tsgd\t40000\t-1\t41b720b33a284f3d\tteaching\t1\t12\n", "'-1' is not a time"},
         {"--torch", "torch\tsgd\t40000\tabc\n", "'abc' is not a time in seconds"},
+        {"--torch", "torch\tsgd\t40000\t1e-300\n", "'1e-300' is not a time in seconds (1e-9 to 86400, or -)"},
+        {"--teaching", "step\tsgd\t40000\t1e9\t41b720b33a284f3d\tteaching\t1\t12\n", "'1e9' is not a time"},
         {"--torch", "\xff\xfe garbage\n", "holds no 'torch' rows"},
     };
     char dir[512], path[700], args[1024];
