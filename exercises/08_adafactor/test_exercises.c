@@ -200,23 +200,28 @@ static const MatrixByHand ADAFACTOR_BY_HAND[] = {
      {{0.99, 0.99, 0.99, 0.99}, {0.9759992857325064, 0.99, 0.99, 0.9759992857325064}}},
 };
 
+/* Asserts got[n], state `state` of case `name` after step `step`, against
+ * the numbers worked by hand, want[n], to HAND_RTOL, naming the element: the
+ * one check of both by-hand tables (exercise 1's and exercise 3's). */
+static void assert_by_hand(const char *name, int step, const char *state, const float *got,
+                           const double *want, int n)
+{
+    for (int i = 0; i < n; i++) {
+        char what[160];
+        snprintf(what, sizeof what, "%s: step %d, %s[%d]", name, step, state, i);
+        ck_assert_close_msg(what, got[i], want[i], 0, HAND_RTOL);
+    }
+}
+
 static void check_adafactor_by_hand(const MatrixByHand *h)
 {
     float p[4], row_var[2] = {0}, col_var[2] = {0};
     memcpy(p, h->param, sizeof p);
     for (int s = 0; s < HAND_STEPS; s++) {
         ex_adafactor_step(p, h->grad[s], row_var, col_var, 2, 2, s + 1, &h->cfg);
-        char what[160];
-        for (int i = 0; i < 2; i++) {
-            snprintf(what, sizeof what, "%s: step %d, row_var[%d]", h->name, s + 1, i);
-            ck_assert_close_msg(what, row_var[i], h->row_var[s][i], 0, HAND_RTOL);
-            snprintf(what, sizeof what, "%s: step %d, col_var[%d]", h->name, s + 1, i);
-            ck_assert_close_msg(what, col_var[i], h->col_var[s][i], 0, HAND_RTOL);
-        }
-        for (int k = 0; k < 4; k++) {
-            snprintf(what, sizeof what, "%s: step %d, param[%d]", h->name, s + 1, k);
-            ck_assert_close_msg(what, p[k], h->param_after[s][k], 0, HAND_RTOL);
-        }
+        assert_by_hand(h->name, s + 1, "row_var", row_var, h->row_var[s], 2);
+        assert_by_hand(h->name, s + 1, "col_var", col_var, h->col_var[s], 2);
+        assert_by_hand(h->name, s + 1, "param", p, h->param_after[s], 4);
     }
 }
 
@@ -632,21 +637,10 @@ static void check_hf_by_hand(const HFByHand *h)
     memcpy(p, h->param, sizeof p);
     for (int s = 0; s < HAND_STEPS; s++) {
         ex_hf_adafactor_step(p, h->grad[s], row, col, momentum ? exp_avg : NULL, 2, 2, s + 1, &h->cfg);
-        char what[160];
-        for (int i = 0; i < 2; i++) {
-            snprintf(what, sizeof what, "%s: step %d, exp_avg_sq_row[%d]", h->name, s + 1, i);
-            ck_assert_close_msg(what, row[i], h->row[s][i], 0, HAND_RTOL);
-            snprintf(what, sizeof what, "%s: step %d, exp_avg_sq_col[%d]", h->name, s + 1, i);
-            ck_assert_close_msg(what, col[i], h->col[s][i], 0, HAND_RTOL);
-        }
-        for (int k = 0; k < 4; k++) {
-            if (momentum) {
-                snprintf(what, sizeof what, "%s: step %d, exp_avg[%d]", h->name, s + 1, k);
-                ck_assert_close_msg(what, exp_avg[k], h->exp_avg[s][k], 0, HAND_RTOL);
-            }
-            snprintf(what, sizeof what, "%s: step %d, param[%d]", h->name, s + 1, k);
-            ck_assert_close_msg(what, p[k], h->param_after[s][k], 0, HAND_RTOL);
-        }
+        assert_by_hand(h->name, s + 1, "exp_avg_sq_row", row, h->row[s], 2);
+        assert_by_hand(h->name, s + 1, "exp_avg_sq_col", col, h->col[s], 2);
+        if (momentum) assert_by_hand(h->name, s + 1, "exp_avg", exp_avg, h->exp_avg[s], 4);
+        assert_by_hand(h->name, s + 1, "param", p, h->param_after[s], 4);
     }
 }
 

@@ -103,6 +103,17 @@ START_TEST(test_ex1_first_steps_by_hand)
 }
 END_TEST
 
+/* Your ex_lion_step on p[n] and exp_avg m[n], keeping both as they were
+ * before it in before[n] and m_before[n]: the two tests below check each
+ * step against where it started. */
+static void lion_step_keeping_before(float *p, const float *g, float *m, size_t n, const LionConfig *cfg,
+                                     float *before, float *m_before)
+{
+    memcpy(before, p, n * sizeof *p);
+    memcpy(m_before, m, n * sizeof *m);
+    ex_lion_step(p, g, m, n, cfg);
+}
+
 START_TEST(test_ex1_every_step_is_lr)
 {
     /* Gradients from 1e-30 to 1e30 and 0: with no decay each weight moves
@@ -121,14 +132,12 @@ START_TEST(test_ex1_every_step_is_lr)
         float p[N], m[N] = {0}, g[N];
         for (int i = 0; i < N; i++) p[i] = (float)rng_normal(&rng);
         for (int s = 0; s < STEPS; s++) {
-            float before[N], m_before[N];
-            memcpy(before, p, sizeof p);
-            memcpy(m_before, m, sizeof m);
             for (int i = 0; i < N; i++) {
                 double scale = pow(10.0, (double)(i % 7) * 10.0 - 30.0);   /* 1e-30 ... 1e30 */
                 g[i] = i % 11 == 0 ? 0.0f : (float)(rng_normal(&rng) * scale);
             }
-            ex_lion_step(p, g, m, N, &cfgs[k]);
+            float before[N], m_before[N];
+            lion_step_keeping_before(p, g, m, N, &cfgs[k], before, m_before);
             for (int i = 0; i < N; i++) {
                 float c = (float)cfgs[k].betas[0] * m_before[i] + (float)(1.0 - cfgs[k].betas[0]) * g[i];
                 double sign = c > 0 ? 1.0 : c < 0 ? -1.0 : 0.0;
@@ -157,13 +166,11 @@ START_TEST(test_ex1_equal_betas_are_signum)
         float p[N], m[N] = {0}, g[N];
         for (int i = 0; i < N; i++) p[i] = (float)rng_normal(&rng);
         for (int s = 0; s < STEPS; s++) {
-            float before[N], m_before[N];
-            memcpy(before, p, sizeof p);
-            memcpy(m_before, m, sizeof m);
             /* A drift that flips sign every few steps, and noise: exp_avg
              * changes sign often. */
             for (int i = 0; i < N; i++) g[i] = (float)(((s / 3) % 2 ? -0.5 : 0.5) + rng_normal(&rng));
-            ex_lion_step(p, g, m, N, &cfg);
+            float before[N], m_before[N];
+            lion_step_keeping_before(p, g, m, N, &cfg, before, m_before);
             for (int i = 0; i < N; i++) {
                 const float m_want = (float)betas[b] * m_before[i] + (float)(1.0 - betas[b]) * g[i];
                 double sign = m[i] > 0 ? 1.0 : m[i] < 0 ? -1.0 : 0.0;
