@@ -32,7 +32,7 @@ import os
 
 import numpy as np
 
-from golden_io import Draws, command_line, render_trajectories, settings_over, ulps, write_trajectory
+from golden_io import Draws, command_line, render_port, settings_over, ulps
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 GOLDEN = os.path.join(HERE, "..", "tests", "golden", "adafactor.txt")
@@ -139,8 +139,6 @@ def hyper(settings):
     return settings_over(DEFAULTS, settings, lists=("eps",), bools=("maximize",))
 
 
-STATES_MATRIX = ("row_var", "col_var")
-STATES_VECTOR = ("variance",)
 DEFAULT_SETTINGS = "lr=0.01 beta2_decay=-0.8 eps=None,0.001 d=1 weight_decay=0 maximize=false"
 
 
@@ -234,19 +232,12 @@ def run_port(start, grads, settings):
     return steps
 
 
-def write_case(out, name, settings, start, grads):
-    keys = STATES_MATRIX if len(np.shape(start)) > 1 else STATES_VECTOR
-    steps = run_port(start, grads, settings)
-    write_trajectory(out, name, "adafactor", settings, start,
-                     [(g, param, state) for g, (param, state) in zip(grads, steps)], keys)
-
-
 def render():
     about = ("# Golden trajectories of torch.optim.Adafactor (PyTorch >= 2.5), made by\n"
              "# tools/adafactor_reference.py with numpy %s: a float32 NumPy port of\n"
              "# _single_tensor_adafactor in torch/optim/_adafactor.py, since the PyTorch\n"
              "# that makes the other golden files (1.13) has no Adafactor.\n") % np.__version__
-    return render_trajectories("adafactor_reference.py", about, cases, write_case)
+    return render_port("adafactor_reference.py", about, "adafactor", cases, run_port)
 
 
 # ---- checking the port against PyTorch ---------------------------------------------

@@ -353,25 +353,6 @@ def cases():
     return out
 
 
-def write_case(out, name, settings, start, steps, keys):
-    """golden_io.write_trajectory, but with a state_shape line for every
-    state, in bitsandbytes' order (state1, state2, absmax1, absmax2): the C
-    reader numbers the states as they are first named, and trajectory
-    writes a shape line only for a state not shaped like the parameter."""
-    text = io.StringIO()
-    write_trajectory(text, name, "adam8bit", settings, start, steps, ())
-    head, rest = text.getvalue().split("\ngrad ", 1)
-    out.write(head + "\n")
-    for key in keys:
-        out.write("state_shape %s %s\n" % (key, " ".join(str(n) for n in np.shape(steps[0][2][key]))))
-    for grad, param, state in steps:
-        out.write("grad %s\n" % fmt(grad))
-        out.write("expect %s\n" % fmt(param))
-        for key in keys:
-            out.write("state %s %s\n" % (key, fmt(state[key])))
-    out.write("end\n\n")
-
-
 def render():
     text = io.StringIO()
     text.write("# Golden trajectories of bitsandbytes.optim.Adam8bit (bitsandbytes >= 0.44),\n")
@@ -384,7 +365,10 @@ def render():
     for name, settings, start, grads in cases():
         steps, eight = run(start, grads, settings)
         keys = ("state1", "state2", "absmax1", "absmax2") if eight else ("state1", "state2")
-        write_case(text, name, settings, start, steps, keys)
+        # A state_shape line for every state, in bitsandbytes' order: the C
+        # reader numbers the states as they are first named.
+        write_trajectory(text, name, "adam8bit", settings, start, steps, keys,
+                         every_state_shape=True)
     return text.getvalue()
 
 

@@ -7,7 +7,8 @@ its settings, the parameter's shape and start, then per step the gradient,
 the parameters after it and the states recorded. This module writes one
 such case from a trajectory (and a whole file of them), writes a file or
 checks that it would not change (--check), and formats float32 numbers so
-that C reads them back exactly. For the NumPy ports it also holds their cases' random draws,
+that C reads them back exactly. For the NumPy ports it also writes a whole
+file from a port's run (render_port), holds their cases' random draws,
 how they read a case's settings line (settings_over),
 the two distances (ulps, relative) their --against-torch modes report, and
 the command line they share (command_line).
@@ -28,11 +29,13 @@ def fmt(values):
     return " ".join("%.9g" % v for v in np.asarray(values, dtype=np.float32).ravel())
 
 
-def write_trajectory(out, name, optimizer, settings, start, steps, state_keys=()):
+def write_trajectory(out, name, optimizer, settings, start, steps, state_keys=(),
+                     every_state_shape=False):
     """One case: `steps` holds, per step, (grad, param after the step,
     {state name: state after the step}). A state not shaped like the
-    parameter gets a state_shape line; a single number has the shape line
-    "shape" alone."""
+    parameter gets a state_shape line (every state does with
+    every_state_shape, for a reader that numbers the states in the order
+    they are first named); a single number has the shape line "shape" alone."""
     shape = np.shape(start)
     out.write("case %s\n" % name)
     out.write("optimizer %s\n" % optimizer)
@@ -42,7 +45,7 @@ def write_trajectory(out, name, optimizer, settings, start, steps, state_keys=()
     out.write("param %s\n" % fmt(start))
     for key in state_keys:
         state_shape = np.shape(steps[0][2][key]) if steps else shape
-        if state_shape != shape:
+        if every_state_shape or state_shape != shape:
             out.write("state_shape %s %s\n" % (key, " ".join(str(n) for n in state_shape)))
     for grad, param, state in steps:
         out.write("grad %s\n" % fmt(grad))
@@ -65,6 +68,21 @@ def render_trajectories(script, about, cases, write_case):
         for case in cases():
             write_case(out, *case)
     return out.getvalue()
+
+
+def render_port(script, about, optimizer, cases, run_port):
+    """A NumPy port's golden file (render_trajectories): every case of
+    cases(), (name, settings, start, gradients), through
+    run_port(start, grads, settings), which gives after each step the
+    parameter and {state name: state}. The states written are the ones the
+    port records, in its order, so each port says only once what it keeps."""
+    def write_case(out, name, settings, start, grads):
+        after = run_port(start, grads, settings)
+        steps = [(g, param, state) for g, (param, state) in zip(grads, after)]
+        state_keys = tuple(steps[0][2]) if steps else ()
+        write_trajectory(out, name, optimizer, settings, start, steps, state_keys)
+
+    return render_trajectories(script, about, cases, write_case)
 
 
 def update(path, text, check):
@@ -119,15 +137,18 @@ def settings_over(defaults, settings, lists=(), bools=()):
 
 class Draws:
     """The cases' random numbers, from one generator, in the order the table
-    is written: append new cases at the end, or every case after them changes."""
+    is written: append new cases at the end, or every case after them changes.
+    A case has `steps` gradients unless it asks for another number."""
 
-    def __init__(self, seed):
+    def __init__(self, seed, steps=8):
         self.rng = np.random.default_rng(seed)
+        self.steps = steps
 
     def start(self, *shape, scale=1.0):
         return (self.rng.standard_normal(shape) * scale).astype(F32)
 
-    def grads(self, *shape, steps=8, scale=1.0):
+    def grads(self, *shape, steps=None, scale=1.0):
+        steps = self.steps if steps is None else steps
         return [(self.rng.standard_normal(shape) * scale).astype(F32) for _ in range(steps)]
 
 

@@ -34,8 +34,7 @@ import os
 
 import numpy as np
 
-from golden_io import (Draws, WorstTable, command_line, render_trajectories, relative, settings_over,
-                         ulps, write_trajectory)
+from golden_io import Draws, WorstTable, command_line, relative, render_port, settings_over, ulps
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 GOLDEN = os.path.join(HERE, "..", "tests", "golden", "hf_adafactor.txt")
@@ -244,19 +243,12 @@ def run_port(start, grads, settings):
     return steps
 
 
-def write_case(out, name, settings, start, grads):
-    steps = run_port(start, grads, settings)
-    write_trajectory(out, name, "hf_adafactor", settings, start,
-                     [(g, param, state) for g, (param, state) in zip(grads, steps)],
-                     state_keys(hyper(settings)))
-
-
 def render():
     about = ("# Golden trajectories of HF transformers' Adafactor (transformers.optimization.Adafactor,\n"
              "# transformers@005edacb), made by tools/hf_adafactor_reference.py with numpy %s:\n"
              "# a float32 NumPy port of its step on a matrix. lr and beta1 are None where a\n"
              "# case's settings leave them out.\n") % np.__version__
-    return render_trajectories("hf_adafactor_reference.py", about, cases, write_case)
+    return render_port("hf_adafactor_reference.py", about, "hf_adafactor", cases, run_port)
 
 
 # ---- checking the port against the same step in torch operations -----------------------

@@ -49,8 +49,7 @@ import os
 
 import numpy as np
 
-from golden_io import (Draws, WorstTable, command_line, render_trajectories, fmt, relative, settings_over,
-                         ulps, write_trajectory)
+from golden_io import Draws, WorstTable, command_line, fmt, relative, render_port, settings_over, ulps
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 GOLDEN = os.path.join(HERE, "..", "tests", "golden", "lion.txt")
@@ -165,22 +164,15 @@ def cases():
 
 
 def run_port(start, grads, settings):
-    """The port's trajectory: after each step, the parameter and exp_avg."""
+    """The port's trajectory: after each step, the parameter and {"exp_avg": exp_avg}."""
     hp = hyper(settings)
     param = np.array(start, F32)
     exp_avg = np.zeros(param.shape, F32)   # torch.zeros_like(p) at the first step
     steps = []
     for g in grads:
         param, exp_avg = lion_step(param, np.array(g, F32).reshape(param.shape), exp_avg, hp)
-        steps.append((param.copy(), exp_avg.copy()))
+        steps.append((param.copy(), {"exp_avg": exp_avg.copy()}))
     return steps
-
-
-def write_case(out, name, settings, start, grads):
-    steps = run_port(start, grads, settings)
-    write_trajectory(out, name, "lion", settings, start,
-                     [(g, param, {"exp_avg": exp_avg}) for g, (param, exp_avg) in zip(grads, steps)],
-                     ("exp_avg",))
 
 
 def render():
@@ -188,7 +180,7 @@ def render():
              "# (google/automl@87461ee9, lion/lion_pytorch.py), made by\n"
              "# tools/lion_reference.py with numpy %s: a float32 NumPy port of its\n"
              "# step, since PyTorch has no Lion.\n") % np.__version__
-    return render_trajectories("lion_reference.py", about, cases, write_case)
+    return render_port("lion_reference.py", about, "lion", cases, run_port)
 
 
 # ---- checking the port against the same step in torch operations -----------------------
@@ -248,7 +240,8 @@ def against_torch():
             scale = np.abs(np.array(start, np.float64))
             state_scale = np.zeros(np.shape(start))
             fused = np.zeros(np.shape(start), F32)
-            for g, (param, mine) in zip(grads, run_port(start, grads, settings)):
+            for g, (param, state) in zip(grads, run_port(start, grads, settings)):
+                mine = state["exp_avg"]
                 g32 = np.array(g, F32).reshape(np.shape(start))
                 torch_step(p, torch.tensor(g32), exp_avg, hp)
                 fused = fused_exp_avg(fused, g32, hp)
@@ -270,7 +263,8 @@ def against_torch():
         p, exp_avg = torch.tensor([1.0, -1.0]), torch.zeros(2)
         start, hp = np.array([1.0, -1.0], F32), hyper("lr=0.1 weight_decay=0.5")
         grads = [np.array([float("nan"), 1.0], F32), np.array([1.0, 1.0], F32)]
-        for g, (param, mine) in zip(grads, run_port(start, grads, "lr=0.1 weight_decay=0.5")):
+        for g, (param, state) in zip(grads, run_port(start, grads, "lr=0.1 weight_decay=0.5")):
+            mine = state["exp_avg"]
             torch_step(p, torch.tensor(g), exp_avg, hp)
             print("gradient %s: torch p %s exp_avg %s; port p %s exp_avg %s"
                   % (fmt(g), fmt(p.numpy()), fmt(exp_avg.numpy()), fmt(param), fmt(mine)))

@@ -36,8 +36,7 @@ import os
 
 import numpy as np
 
-from golden_io import (Draws, WorstTable, command_line, render_trajectories, relative, settings_over,
-                         ulps, write_trajectory)
+from golden_io import Draws, WorstTable, command_line, relative, render_port, settings_over, ulps
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 GOLDEN = os.path.join(HERE, "..", "tests", "golden", "lion_variants.txt")
@@ -140,22 +139,15 @@ def cases():
 
 
 def run_port(start, grads, settings):
-    """The port's trajectory: after each step, the parameter and exp_avg."""
+    """The port's trajectory: after each step, the parameter and {"exp_avg": exp_avg}."""
     hp = hyper(settings)
     param = np.array(start, F32)
     exp_avg = np.zeros_like(param)
     steps = []
     for t, g in enumerate(grads, start=1):
         param, exp_avg = lion_step(param, np.array(g, F32), exp_avg, step_lr(hp, t), hp)
-        steps.append((param.copy(), exp_avg.copy()))
+        steps.append((param.copy(), {"exp_avg": exp_avg.copy()}))
     return steps
-
-
-def write_case(out, name, settings, start, grads):
-    steps = run_port(start, grads, settings)
-    write_trajectory(out, name, "lion_lucidrains", settings, start,
-                     [(g, param, {"exp_avg": exp_avg}) for g, (param, exp_avg) in zip(grads, steps)],
-                     ("exp_avg",))
 
 
 def render():
@@ -163,7 +155,7 @@ def render():
              "# made by tools/lion_variants_reference.py with numpy %s: a float32 NumPy port of\n"
              "# its step, with decoupled_weight_decay, the lr of step t being lr * gamma^(t-1)\n"
              "# (ExponentialLR; gamma is the schedule's, not Lion's).\n") % np.__version__
-    return render_trajectories("lion_variants_reference.py", about, cases, write_case)
+    return render_port("lion_variants_reference.py", about, "lion_lucidrains", cases, run_port)
 
 
 # ---- checking the port against the same step in torch operations -----------------------
@@ -193,8 +185,10 @@ def against_torch():
             p = torch.tensor(np.array(start, F32))
             exp_avg = torch.zeros_like(p)
             worst = [0.0, 0.0, 0.0]
-            largest = max(float(np.max(np.abs(mine))) for _, mine in run_port(start, grads, settings))
-            for t, (g, (param, mine)) in enumerate(zip(grads, run_port(start, grads, settings)), start=1):
+            steps = run_port(start, grads, settings)
+            largest = max(float(np.max(np.abs(state["exp_avg"]))) for _, state in steps)
+            for t, (g, (param, state)) in enumerate(zip(grads, steps), start=1):
+                mine = state["exp_avg"]
                 wd = hp["weight_decay"]
                 if hp["decoupled_weight_decay"]:
                     wd /= hp["lr"]

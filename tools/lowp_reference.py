@@ -31,15 +31,13 @@ Format (after # comments):
         FORMAT bf16 or fp16, BITS a 16-bit pattern, FLOAT the bits of
         its .to(torch.float32)
 """
-import argparse
 import io
 import os
-import sys
 
 import numpy as np
 import torch
 
-from golden_io import update
+from golden_io import command_line
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 GOLDEN = os.path.join(HERE, "..", "tests", "golden", "lowp.txt")
@@ -200,11 +198,7 @@ def render():
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--check", action="store_true", help="exit 1 if the file would change")
-    args = parser.parse_args()
-    if update(GOLDEN, render(), args.check) and args.check:
-        sys.exit(1)
+    command_line(__doc__, [(GOLDEN, render)], {})
 
 
 if __name__ == "__main__":

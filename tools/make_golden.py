@@ -12,17 +12,17 @@ optimizer state) after every step.
 Needs Debian's python3-torch (or any PyTorch); see the header of each output
 file for the version that made it.
 """
-import argparse
+import functools
 import inspect
 import io
 import math
 import os
-import sys
 
 import numpy as np
 import torch
 
-from golden_io import fmt, update, write_trajectory
+import golden_io
+from golden_io import command_line, fmt, write_trajectory
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 GOLDEN = os.path.join(HERE, "..", "tests", "golden")
@@ -102,23 +102,10 @@ def f32(rng, shape, scale=1.0):
 ZEROS = np.zeros(3, np.float32)
 
 
-class Draws:
-    """A chapter's random numbers, from its own generator, so that a new
-    chapter leaves every earlier one's draws alone. A table of cases draws
-    in the order it is written (each case's start, then its gradients):
-    append new cases at the end of a table, or every case after them
-    changes."""
-
-    def __init__(self, seed, steps=8):
-        self.rng = np.random.default_rng(seed)
-        self.steps = steps
-
-    def start(self, *shape):
-        return f32(self.rng, shape)
-
-    def grads(self, *shape, steps=None, scale=1.0):
-        steps = self.steps if steps is None else steps
-        return [f32(self.rng, shape, scale) for _ in range(steps)]
+class Draws(golden_io.Draws):
+    """A chapter's random numbers (start and grads: golden_io.Draws), from
+    its own generator, so that a new chapter leaves every earlier one's
+    draws alone; and the gradients that several chapters' tables share."""
 
     def falling(self, *shape):
         """Three loud gradients, then seven a tenth their size: exp_avg_sq
@@ -960,7 +947,7 @@ FILES = {
 }
 
 
-def render(filename, torch_name, make, format_note="see common/golden.h", numbers="in float32 on the CPU"):
+def render(torch_name, make, format_note="see common/golden.h", numbers="in float32 on the CPU"):
     out = io.StringIO()
     out.write("# Golden trajectories of %s, made by tools/make_golden.py\n" % torch_name)
     out.write("# with torch %s and numpy %s, %s.\n" % (torch.__version__, np.__version__, numbers))
@@ -971,16 +958,11 @@ def render(filename, torch_name, make, format_note="see common/golden.h", number
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--check", action="store_true", help="exit 1 if a file would change")
-    args = parser.parse_args()
     torch.set_num_threads(1)
-    changed = False
-    for filename, entry in FILES.items():
-        text = render(filename, *entry)   # (torch_name, make[, format_note[, numbers]])
-        changed |= update(os.path.join(GOLDEN, filename), text, args.check)
-    if args.check and changed:
-        sys.exit(1)
+    # Each file's text is made only when its turn comes: render(*entry), entry
+    # being (torch_name, make[, format_note[, numbers]]).
+    command_line(__doc__, [(os.path.join(GOLDEN, filename), functools.partial(render, *entry))
+                           for filename, entry in FILES.items()], {})
 
 if __name__ == "__main__":
     main()
