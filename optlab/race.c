@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "experiment.h"
 #include "flags.h"
@@ -24,6 +25,7 @@
 #include "plot.h"
 #include "problems.h"
 #include "registry.h"
+#include "timing.h"
 #include "train.h"
 
 #define MAX_SETTINGS 32   /* key=value settings in one entry */
@@ -52,6 +54,49 @@ static const OptionSpec race_options[] = {
     {"plot", OPT_STRING, offsetof(RaceArgs, plot), "draw loss curves to FILE.svg or FILE.pdf", 0, 0},
     {NULL, 0, 0, NULL, 0, 0},
 };
+
+/* ---- progress, on a terminal ------------------------------------------------------- */
+
+/* A race on the tiny GPT, or a long one, can run for minutes with nothing
+ * to show until a racer ends. On a terminal, stderr says which racer is at
+ * which step, at most once a second, and the line is erased before the
+ * racer's result. train() knows nothing of it: the problem's loss_and_grad
+ * is wrapped, and train() calls it once a step (then once more for the
+ * final loss). */
+static struct {
+    double (*loss_and_grad)(Problem *self, const int *idx, int n);   /* the problem's own */
+    const char *racer;
+    int calls, steps;
+    double shown_at;   /* wall_seconds() of the last line shown */
+} progress;
+
+static double loss_and_grad_showing_progress(Problem *self, const int *idx, int n)
+{
+    const double now = wall_seconds();
+    if (now - progress.shown_at >= 1.0 && progress.calls < progress.steps) {
+        fprintf(stderr, "\r%.40s: step %d of %d ", progress.racer, progress.calls + 1, progress.steps);
+        progress.shown_at = now;
+    }
+    progress.calls++;
+    return progress.loss_and_grad(self, idx, n);
+}
+
+/* Shows the progress of racer on p's steps when stderr is a terminal. */
+static void show_progress(Problem *p, const char *racer, int steps)
+{
+    if (!isatty(STDERR_FILENO)) return;
+    progress.loss_and_grad = p->loss_and_grad, progress.racer = racer;
+    progress.calls = 0, progress.steps = steps, progress.shown_at = wall_seconds();
+    p->loss_and_grad = loss_and_grad_showing_progress;
+}
+
+/* Erases the progress line, if one was shown, and gives p its own loss_and_grad back. */
+static void end_progress(Problem *p)
+{
+    if (p->loss_and_grad != loss_and_grad_showing_progress) return;
+    p->loss_and_grad = progress.loss_and_grad;
+    fprintf(stderr, "\r%*s\r", 80, "");   /* wider than any progress line */
+}
 
 static void usage(const RaceArgs *defaults)
 {
@@ -178,7 +223,9 @@ int optlab_race(int argc, char **argv)
         TrainConfig cfg = {.steps = args.steps, .batch = args.batch, .seed = (uint64_t)args.seed,
                            .quiet = true};
         TrainHistory hist;
+        show_progress(p, entries[r], args.steps);
         int status = train(p, opt, &cfg, &hist);
+        end_progress(p);
         if (status < 0) fail("out of memory");
         double best = INFINITY;
         int last = status == 0 ? hist.steps_done : hist.diverged_at - 1;
