@@ -107,6 +107,7 @@ static void usage(const RaceArgs *defaults)
            "names, each at most once); a bare boolean key means true, as in\n"
            "sgd:momentum=0.9:nesterov. At most %d entries. --plot=FILE writes FILE's\n"
            "gnuplot script and draws FILE as .svg and .pdf; FILE's directory must exist.\n"
+           "On a terminal, stderr shows each racer's step while it runs.\n"
            "\n",
            RACE_MAX_RACERS);
     flags_print_help(stdout, race_options, defaults);
