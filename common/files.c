@@ -1,6 +1,7 @@
 /* files.c - the file-system helpers of the programs (see files.h). */
 #include "files.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <sys/stat.h>
@@ -36,4 +37,11 @@ int make_dirs(const char *path)
         *p = '/';
     }
     return make_dir(buf);
+}
+
+bool has_control_char(const char *text)
+{
+    for (; *text; text++)
+        if (iscntrl((unsigned char)*text)) return true;
+    return false;
 }

@@ -3,8 +3,14 @@
 #ifndef COMMON_FILES_H
 #define COMMON_FILES_H
 
+#include <stdbool.h>
+
 /* Creates a directory and its parents (mkdir -p). Returns 0, or -1 with errno
  * saying why (ENOTDIR when a part of the path is a file). */
 int make_dirs(const char *path);
+
+/* Whether a name holds a control character (a tab, a newline): a figure's
+ * gnuplot script, a command a line, cannot name such a file. */
+bool has_control_char(const char *text);
 
 #endif

@@ -1,7 +1,6 @@
 /* plot.c - writing gnuplot scripts and piping them to gnuplot (see plot.h). */
 #include "plot.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
@@ -54,13 +53,6 @@ int figures_finish(void)
 void figure_draw_in_background(Figure *fig)
 {
     fig->background = true;
-}
-
-static bool has_control_char(const char *text)
-{
-    for (; *text; text++)
-        if (iscntrl((unsigned char)*text)) return true;
-    return false;
 }
 
 Figure *figure_open(const char *dir, const char *name)

@@ -19,6 +19,11 @@ int report_open(Report *r, const char *out_root, const char *lesson)
     }
     /* Everything that can go wrong with the directory goes wrong here, before
      * the program has done any work or printed anything. */
+    if (has_control_char(out_root)) {
+        fprintf(stderr, "%s: --out: a directory name with a control character (a tab, a newline), which "
+                "the figures' gnuplot scripts cannot name\n", lesson);
+        return -1;
+    }
     const char *dir = NULL;
     if (make_dirs(r->out_dir) != 0) dir = r->out_dir;
     else if (make_dirs(r->fig_dir) != 0 || access(r->fig_dir, W_OK | X_OK) != 0) dir = r->fig_dir;

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "files.h"
 #include "ops.h"
@@ -668,6 +669,10 @@ START_TEST(test_figure_and_report_refuse_bad_directories)
     Report r;
     ck_assert_int_eq(report_open(&r, path, "99_demo"), -1);
     ck_assert_int_eq(report_open(&r, "/proc/no/such/dir", "99_demo"), -1);
+    /* A tab in --out is refused before anything is made: no figure could be drawn there. */
+    snprintf(path, sizeof path, "%s/t\tab", dir);
+    ck_assert_int_eq(report_open(&r, path, "99_demo"), -1);
+    ck_assert_int_eq(access(path, F_OK), -1);
     snprintf(path, sizeof path, "%s/a/b/c", dir);
     ck_assert_int_eq(make_dirs(path), 0);
     ck_assert_int_eq(make_dirs(path), 0);   /* already there: fine */
