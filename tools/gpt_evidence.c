@@ -27,6 +27,8 @@
 
 static const char COMMAND[] = "gpt_evidence";
 
+#define EIGHTHS 8   /* the training curve is shown as the mean loss of each eighth of a run */
+
 typedef struct {
     int steps;
     int batch;
@@ -35,7 +37,7 @@ typedef struct {
 } EvidenceArgs;
 
 static const OptionSpec evidence_options[] = {
-    {"steps", OPT_INT, offsetof(EvidenceArgs, steps), "steps of each full run", 1, 100000},
+    {"steps", OPT_INT, offsetof(EvidenceArgs, steps), "steps of each full run (at least one an eighth)", EIGHTHS, 100000},
     {"batch", OPT_INT, offsetof(EvidenceArgs, batch), "windows per step", 1, 4096},
     {"seed", OPT_INT, offsetof(EvidenceArgs, seed), "initialisation and batches", 0, 1000000},
     {"quick", OPT_BOOL, offsetof(EvidenceArgs, quick), "the quick model and 300 steps (a smoke run)", 0, 0},
@@ -43,8 +45,6 @@ static const OptionSpec evidence_options[] = {
 };
 
 /* ---- one run ------------------------------------------------------------------------------ */
-
-#define EIGHTHS 8
 
 typedef struct {
     const EvidenceArgs *args;
