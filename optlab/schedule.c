@@ -7,7 +7,8 @@
  * prints the lr in effect at steps 0, 1, ..., steps - 1, one a line,
  * "%.9g": step 0's is the one set when the scheduler is made, and each
  * scheduler.step() (after an optimizer step) gives the next. The settings
- * are checked, and every lr worked out, before the first line is printed. */
+ * are checked, and every lr worked out, before the first line is printed;
+ * an lr that no float32 optimizer could take is refused. */
 #include <float.h>
 #include <math.h>
 #include <stdio.h>
@@ -32,9 +33,10 @@ static void usage(const ScheduleSpec *spec)
            "step gives the next. Keys are PyTorch's keyword names, and --lr, the\n"
            "optimizer's lr the schedule scales; a boolean is --key, --key=true or\n"
            "--key=false; each flag at most once. Keys without a default are required.\n"
+           "An lr that a float32 optimizer could not take (above %g) is refused.\n"
            "\n"
            "  --steps=N        how many lrs to print (1..%d; OneCycleLR has total_steps + 1)\n",
-           SCHEDULE_MAX_STEPS);
+           FLT_MAX, SCHEDULE_MAX_STEPS);
     if (spec) {
         printf("\n%s (%s): %s\n  %s\n", spec->name, spec->torch_name, spec->summary, spec->call);
         schedule_print_help(stdout, spec);
@@ -103,10 +105,17 @@ int optlab_schedule(int argc, char **argv)
             die_usage(COMMAND, "--steps=%d: %s (%s at step %d)", steps, err, spec->torch_name, t);
         }
         lrs[t] = run.lr;
-        if (!isfinite(run.lr)) {   /* settings near a double's limit overflow in the arithmetic */
+        /* The lrs are doubles, as Python's are, but each sets an optimizer's
+         * float32 lr: one past FLT_MAX could not be set. (Settings near a
+         * double's limit overflow to inf or NaN in the arithmetic.) */
+        if (!(fabs(run.lr) <= FLT_MAX)) {
+            char shown[32];
+            if (isnan(run.lr)) snprintf(shown, sizeof shown, "NaN");
+            else if (isinf(run.lr)) snprintf(shown, sizeof shown, "infinite");
+            else snprintf(shown, sizeof shown, "%.9g", run.lr);
             free(lrs);
-            die_usage(COMMAND, "the lr at step %d is %s: lower --lr (or max_lr, eta_min, min_lr); an optimizer "
-                      "takes at most %g", t, isnan(run.lr) ? "NaN" : "infinite", FLT_MAX);
+            die_usage(COMMAND, "the lr at step %d is %s: lower --lr (or max_lr, eta_min, min_lr, or raise "
+                      "div_factor); an optimizer takes at most %g", t, shown, FLT_MAX);
         }
     }
     for (int t = 0; t < steps; t++) printf("%.9g\n", lrs[t]);

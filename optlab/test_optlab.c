@@ -1208,9 +1208,16 @@ START_TEST(test_schedule_refuses_bad_input)
         {"schedule onecycle --max_lr=1e308 --total_steps=100 --div_factor=0.5 --steps=3", NULL,
          "max_lr=1e+308 / div_factor=0.5 / final_div_factor=10000 leaves a double's range"},
         {"schedule warmup_cosine --warmup_iters=3 --lr_decay_iters=8 --lr=1e308 --steps=12", NULL,
-         "the lr at step 1 is infinite: lower --lr"},
+         "the lr at step 0 is 2.5e+307: lower --lr"},
         {"schedule sequential --milestones=3 --T_max=5 --eta_min=1e308 --steps=12", NULL,
          "the lr at step 3 is infinite"},
+        /* finite doubles that no float32 lr can hold */
+        {"schedule linear --lr=1e308 --steps=2", NULL,
+         "the lr at step 0 is 3.33333333e+307: lower --lr (or max_lr, eta_min, min_lr, or raise div_factor); "
+         "an optimizer takes at most 3.40282e+38"},
+        {"schedule onecycle --max_lr=1 --div_factor=1e-300 --total_steps=4 --steps=2", NULL,
+         "the lr at step 0 is 1e+300"},
+        {"schedule cosine --T_max=10 --eta_min=1e300 --steps=2", NULL, "the lr at step 1 is 2.44717419e+298"},
         {"schedule onecycle --max_lr=0.1 --total_steps=10 --three_phase=yes --steps=3", NULL, "not true or false"},
         {"schedule sequential --milestones=5,10 --T_max=10 --steps=3", NULL,
          "but got number of schedulers 2 and the number of milestones to be equal to 2"},
