@@ -248,8 +248,10 @@ static const Adam8bitConfig adam8bit_defaults = ADAM8BIT_DEFAULTS;
 
 /* The checks bnb.optim.Adam8bit makes, then Optimizer2State's, in their
  * order, with their messages: its own two, then Adam's (lesson 05's
- * adam_validate: the same checks, the same messages), then ours on the
- * block size. A NaN fails every check, as in Python. */
+ * adam_validate: the same checks, the same messages), then ours: on the
+ * block size, and on a beta below 1 that float32, where the step works,
+ * rounds to 1 (bitsandbytes takes it, and its bias correction 1 - beta^t
+ * is 0: no step is finite). A NaN fails every check, as in Python. */
 const char *adam8bit_validate(const void *config, char *buf, size_t len)
 {
     const Adam8bitConfig *cfg = config;
@@ -263,6 +265,10 @@ const char *adam8bit_validate(const void *config, char *buf, size_t len)
         return buf;
     else if (cfg->block_size <= 0)   /* ours: bitsandbytes' quantize_blockwise says it so */
         snprintf(buf, len, "blocksize must be positive, got %d", cfg->block_size);
+    else if ((float)cfg->betas[0] == 1.0f || (float)cfg->betas[1] == 1.0f)
+        snprintf(buf, len, "betas=(%.9g, %.9g): a beta rounds to 1 in float32, where the step works, and "
+                 "1 - beta^t would be 0 (bitsandbytes takes it, and its steps are not finite)",
+                 cfg->betas[0], cfg->betas[1]);
     else
         return NULL;
     return buf;

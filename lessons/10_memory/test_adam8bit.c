@@ -682,15 +682,20 @@ START_TEST(test_spec_refuses_what_bitsandbytes_refuses)
     REFUSES("Invalid beta parameter at index 1: -0.1", "betas=0.9,-0.1");
     REFUSES("Invalid weight_decay value: -0.1", "weight_decay=-0.1");
     REFUSES("blocksize must be positive, got 0", "block_size=0");
+    /* ours: below 1 as a double, 1 in float32, where the step works */
+    REFUSES("betas=(0.99999999, 0.9): a beta rounds to 1 in float32", "betas=0.99999999,0.9");
+    REFUSES("a beta rounds to 1 in float32", "betas=0.9,0.999999999");
     REFUSES("amsgrad", "amsgrad=true", "optim_bits=8", "lr=-1");
     REFUSES("optim_bits", "optim_bits=8", "lr=-1");
     REFUSES("Invalid learning rate", "lr=-1", "eps=-1");
     REFUSES("not a finite float32 number", "lr=nan");
     REFUSES("unknown option 'maximize'", "maximize=true");
-    /* What bitsandbytes accepts: the edges, and min_8bit_size of any size. */
+    /* What bitsandbytes accepts: the edges, and min_8bit_size of any size;
+     * a beta just below 1 in float32 too. */
     Adam8bitConfig cfg;
     ASSERT_SPEC_ACCEPTS(&ADAM8BIT_SPEC, &cfg, "lr=0", "eps=0", "betas=0,0", "weight_decay=0", "optim_bits=32",
                         "amsgrad=false", "min_8bit_size=0", "block_size=1");
+    ASSERT_SPEC_ACCEPTS(&ADAM8BIT_SPEC, &cfg, "betas=0.99999994,0.99999994");
     ck_assert(cfg.min_8bit_size == 0 && cfg.block_size == 1 && cfg.lr == 0.0f);
 }
 END_TEST
