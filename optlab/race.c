@@ -233,7 +233,11 @@ int optlab_race(int argc, char **argv)
         for (int t = 0; t <= last && t <= hist.steps_done; t++)
             if (hist.loss[t] < best) best = hist.loss[t];
         printf("%-36s ", entries[r]);
-        if (status == 1) printf("%12s %12.6g %9s  diverged at step %d\n", "-", best, "-", hist.diverged_at);
+        /* diverged_at is the step whose starting loss was not finite: after
+         * one step fewer, and after all of them for the final loss. */
+        if (status == 1)
+            printf("%12s %12.6g %9s  diverged: the loss after %d steps is not finite\n", "-", best, "-",
+                   hist.diverged_at - 1);
         else if (is_gpt) printf("%12.6g %12.6g %9.4f\n", hist.loss[last], best, gpt_validation_loss(p));
         else if (p->test_accuracy) printf("%12.6g %12.6g %8.1f%%\n", hist.loss[last], best, 100 * p->test_accuracy(p));
         else printf("%12.6g %12.6g %9s\n", hist.loss[last], best, "-");

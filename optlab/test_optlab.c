@@ -610,7 +610,7 @@ static double race_final_loss(const char *out, const char *label)
 START_TEST(test_race)
 {
     ProgramRun run = optlab_ok("race --problem=ravine --kappa=10 --opt=sgd:lr=0.5,sgd:lr=2.5 --steps=300", NULL,
-                               (const char *[]){"sgd lr=0.5", "sgd lr=2.5", "diverged at step", NULL});
+                               (const char *[]){"sgd lr=0.5", "sgd lr=2.5", "diverged: the loss after", NULL});
     /* only the second diverged */
     ck_assert(strstr(strstr(run.out, "sgd lr=0.5"), "diverged") > strstr(run.out, "sgd lr=2.5"));
     program_run_free(&run);

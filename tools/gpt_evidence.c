@@ -99,7 +99,7 @@ static double run(float lr, double to_beat, void *ctx)
     r->val_loss = status == 0 ? gpt_validation_loss(p) : INFINITY;
     printf("  %-8s lr %-8.3g %6d steps: ", opt->name, lr, r->steps);
     if (status == 0) printf("validation loss %.4f (%.0f s)\n", r->val_loss, wall_seconds() - start);
-    else printf("diverged at step %d\n", r->diverged_at);
+    else printf("diverged: the loss after %d steps is not finite\n", r->diverged_at - 1);
     fflush(stdout);
     train_history_free(&hist);
     optimizer_free(opt);
