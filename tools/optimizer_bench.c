@@ -34,6 +34,7 @@
 
 #include "experiment.h"
 #include "flags.h"
+#include "input.h"   /* excerpt */
 #include "roofline.h"
 
 #ifdef _OPENMP
@@ -58,7 +59,11 @@
 #define BENCH_FLAGS BENCH_TEACHING_FLAGS
 #endif
 
+#ifdef BENCH_FAST
+static const char COMMAND[] = "optimizer_bench_fast";
+#else
 static const char COMMAND[] = "optimizer_bench";
+#endif
 
 /* The table's optimizers are roofline.h's, in its order; at most this many. */
 enum { MAX_BENCHES = 32 };
@@ -161,7 +166,8 @@ static void check_only(const char *only)
         bool known = false;
         for (int k = 0; k < roofline_count(); k++)
             known |= strlen(roofline_name(k)) == l && strncmp(s, roofline_name(k), l) == 0;
-        if (!known) die_usage(COMMAND, "--only: no optimizer '%.*s' here", (int)l, s);
+        Excerpt shown;
+        if (!known) die_usage(COMMAND, "--only: no optimizer '%s' here", excerpt(s, l, &shown));
         s += l + (end != NULL);
     }
 }
