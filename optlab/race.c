@@ -51,7 +51,7 @@ static const OptionSpec race_options[] = {
     {"batch", OPT_INT, offsetof(RaceArgs, batch), "examples per step, 0 for all", 0, RACE_MAX_BATCH},
     {"seed", OPT_INT, offsetof(RaceArgs, seed), "seed for initialisation and batches", 0, INT_MAX},
     {"kappa", OPT_DOUBLE, offsetof(RaceArgs, kappa), "condition number of the ravine (1 to 1e12)", 0, 0},
-    {"plot", OPT_STRING, offsetof(RaceArgs, plot), "draw loss curves to FILE.svg or FILE.pdf", 0, 0},
+    {"plot", OPT_STRING, offsetof(RaceArgs, plot), "draw loss curves to NAME.svg and NAME.pdf (give either)", 0, 0},
     {NULL, 0, 0, NULL, 0, 0},
 };
 
@@ -105,8 +105,9 @@ static void usage(const RaceArgs *defaults)
            "Runs each optimizer on problem P from the same start with the same batches.\n"
            "An entry of --opt is NAME or NAME:key=value:key=value (PyTorch's keyword\n"
            "names, each at most once); a bare boolean key means true, as in\n"
-           "sgd:momentum=0.9:nesterov. At most %d entries. --plot=FILE writes FILE's\n"
-           "gnuplot script and draws FILE as .svg and .pdf; FILE's directory must exist.\n"
+           "sgd:momentum=0.9:nesterov. At most %d entries. --plot=NAME.svg (or .pdf)\n"
+           "writes NAME.gp, the figure's gnuplot script, and draws NAME.svg and NAME.pdf;\n"
+           "their directory must exist.\n"
            "On a terminal, stderr shows each racer's step while it runs.\n"
            "\n",
            RACE_MAX_RACERS);
