@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "experiment.h"
+#include "files.h"   /* has_control_char */
 #include "flags.h"
 #include "gpt.h"
 #include "optlab.h"
@@ -148,8 +149,7 @@ static Figure *open_plot(const char *path)
     else snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
     if ((size_t)(dot - file) >= sizeof name) die_usage(COMMAND, "--plot: the file name is too long");
     snprintf(name, sizeof name, "%.*s", (int)(dot - file), file);
-    for (const char *p = path; *p; p++)
-        if (iscntrl((unsigned char)*p)) die_usage(COMMAND, "--plot: the path has a control character");
+    if (has_control_char(path)) die_usage(COMMAND, "--plot: the path has a control character");
     snprintf(script, sizeof script, "%s/%s.gp", dir, name);
     FILE *probe = fopen(script, "w");
     if (!probe) die_usage(COMMAND, "--plot: cannot write %s: %s", script, strerror(errno));
@@ -172,6 +172,8 @@ int optlab_race(int argc, char **argv)
     if (parsed != 0) die_usage(COMMAND, "%s", err);
     if (!args.problem) die_usage(COMMAND, "--problem is required (%s)", PROBLEM_NAMES);
     if (!args.opt) die_usage(COMMAND, "--opt is required, e.g. --opt=sgd:lr=0.1");
+    if (args.kappa != defaults.kappa && strcmp(args.problem, "ravine") != 0)   /* it would do nothing */
+        die_usage(COMMAND, "--kappa shapes only --problem=ravine");
 
     char *opt_text = must(strdup(args.opt), "out of memory");
     char *entries[RACE_MAX_RACERS];

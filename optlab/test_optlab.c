@@ -869,6 +869,7 @@ START_TEST(test_other_commands_refuse_bad_input)
         {"race --problem=ravine --opt=lion:betas=1,0.99", NULL, "Invalid beta parameter at index 0: 1"},
         {"race --problem=ravine --opt=sgd --steps=0", NULL, "--steps must be at least 1"},
         {"race --problem=ravine --opt=sgd --kappa=0.5", NULL, "kappa"},
+        {"race --problem=mlp --opt=sgd --kappa=100", NULL, "--kappa shapes only --problem=ravine"},
         {"race --problem=ravine --opt=sgd --kappa=1e80", NULL, "a condition number kappa from 1 to 1e+12"},
         {"race --problem=ravine --opt=sgd::lr=1", NULL, "an empty setting in 'sgd::lr=1'"},
         {"race --problem=ravine --opt=sgd --seed=-1", NULL, "--seed must be at least 0 (got -1)"},
