@@ -147,9 +147,15 @@ int gpt_config_parse(const char *settings, GPTConfig *cfg, char *err, size_t err
         return -1;
     }
     char *save = NULL;   /* strtok_r: strtok would keep its place in a hidden global */
+    bool quick = false;
     for (char *s = strtok_r(rest, ":", &save); s; s = strtok_r(NULL, ":", &save)) {
-        if (strcmp(s, "quick") == 0) *cfg = GPT_QUICK;   /* before the other settings */
-        else if (count == 16) {
+        if (strcmp(s, "quick") == 0) {
+            if (quick) {   /* as options_parse refuses any other key given twice */
+                snprintf(err, errlen, "gpt: quick is given twice (once is enough)");
+                return -1;
+            }
+            quick = true, *cfg = GPT_QUICK;   /* before the other settings */
+        } else if (count == 16) {
             snprintf(err, errlen, "gpt: too many settings");
             return -1;
         } else texts[count++] = s;

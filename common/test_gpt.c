@@ -259,6 +259,7 @@ START_TEST(test_bad_configs_refused)
         {"gpt:n_layer=two", "not an integer"},
         {"gpt:n_layer", "needs a value"},
         {"gpt:n_layer=1:n_layer=2", "given twice"},
+        {"gpt:quick:quick", "quick is given twice"},
         {"gpt:n_embd=4096:n_layer=64", "at most 1e8"},
         {"gpt:train_windows=0", "train_windows must be at least 1"},
         {"gptx", "unknown problem"},
