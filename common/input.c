@@ -34,9 +34,11 @@ const char *parse_float32(const char *text, float *out)
 {
     double v;
     if (number_underflows(text)) return "is too small for float32 (it would be 0)";
-    if (parse_double(text, &v) != 0 || fabs(v) > FLT_MAX) return "is not a finite float32 number";
+    /* A number rounds to FLT_MAX up to halfway to 2^128 (0x1.ffffffp+127), as
+     * torch.tensor(3.4028235e38) does: FLT_MAX printed to 8 digits is read back. */
+    if (parse_double(text, &v) != 0 || fabs(v) >= 0x1.ffffffp+127) return "is not a finite float32 number";
     if (v != 0.0 && (float)v == 0.0f) return "is too small for float32 (it would be 0)";
-    *out = (float)v;
+    *out = fabs(v) > FLT_MAX ? (v > 0 ? FLT_MAX : -FLT_MAX) : (float)v;
     return NULL;
 }
 

@@ -427,8 +427,13 @@ START_TEST(test_parse_float32)
     ck_assert(v == 0.0f && signbit(v));
     ck_assert_ptr_null(parse_float32("1e-40", &v));
     ck_assert(v > 0 && v < FLT_MIN);
+    ck_assert_ptr_null(parse_float32("3.4028235e38", &v));   /* FLT_MAX as %.8g prints it */
+    ck_assert(v == FLT_MAX);
+    ck_assert_ptr_null(parse_float32("-3.40282356e38", &v));   /* below halfway to 2^128: rounds to -FLT_MAX */
+    ck_assert(v == -FLT_MAX);
     ck_assert_ptr_null(parse_float32("3.4028234e38", &v));
     ck_assert(v == FLT_MAX);
+    ck_assert_str_eq(parse_float32("3.40282357e38", &v), "is not a finite float32 number");   /* past halfway */
     ck_assert_str_eq(parse_float32("3.5e38", &v), "is not a finite float32 number");
     ck_assert_str_eq(parse_float32("nan", &v), "is not a finite float32 number");
     ck_assert_str_eq(parse_float32("1x", &v), "is not a finite float32 number");
