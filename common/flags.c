@@ -55,7 +55,8 @@ static int set_value(const OptionSpec *s, void *settings, const char *value,
     case OPT_DOUBLE:
         if (parse_double(value, &d) != 0) {
             snprintf(err, errlen, "--%s: '%s' %s", s->key, shown.text,
-                     number_underflows(value) ? "is too small for a double (it would lose its digits, or be 0)" : "is not a finite number");
+                     number_underflows(value) ? "is too small for a double (it would lose its digits, or be 0)"
+                                              : "is not a finite number");
             return -1;
         }
         *(double *)field = d;

@@ -400,7 +400,8 @@ START_TEST(test_flags_reject_bad_input)
     assert_flag_error("--lr=1e-50", "--lr: '1e-50' is too small for float32 (it would be 0)");
     assert_flag_error("--lr=1e-320", "'1e-320' is too small for float32");
     assert_flag_error("--lr=-1e-400", "'-1e-400' is too small for float32");
-    assert_flag_error("--kappa=1e-400", "--kappa: '1e-400' is too small for a double (it would lose its digits, or be 0)");
+    assert_flag_error("--kappa=1e-400",
+                      "--kappa: '1e-400' is too small for a double (it would lose its digits, or be 0)");
     assert_flag_error("--lr", "needs a value");
     assert_flag_error("--quick=yes", "not true or false");
     assert_flag_error("--betas=0.9", "not two finite numbers");

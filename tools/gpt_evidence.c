@@ -37,7 +37,8 @@ typedef struct {
 } EvidenceArgs;
 
 static const OptionSpec evidence_options[] = {
-    {"steps", OPT_INT, offsetof(EvidenceArgs, steps), "steps of each full run (at least one an eighth)", EIGHTHS, 100000},
+    {"steps", OPT_INT, offsetof(EvidenceArgs, steps), "steps of each full run (at least one an eighth)", EIGHTHS,
+     100000},
     {"batch", OPT_INT, offsetof(EvidenceArgs, batch), "windows per step", 1, 4096},
     {"seed", OPT_INT, offsetof(EvidenceArgs, seed), "initialisation and batches", 0, 1000000},
     {"quick", OPT_BOOL, offsetof(EvidenceArgs, quick), "the quick model and 300 steps (a smoke run)", 0, 0},
