@@ -695,8 +695,9 @@ START_TEST(test_spec_refuses_what_bitsandbytes_refuses)
     Adam8bitConfig cfg;
     ASSERT_SPEC_ACCEPTS(&ADAM8BIT_SPEC, &cfg, "lr=0", "eps=0", "betas=0,0", "weight_decay=0", "optim_bits=32",
                         "amsgrad=false", "min_8bit_size=0", "block_size=1");
-    ASSERT_SPEC_ACCEPTS(&ADAM8BIT_SPEC, &cfg, "betas=0.99999994,0.99999994");
     ck_assert(cfg.min_8bit_size == 0 && cfg.block_size == 1 && cfg.lr == 0.0f);
+    ASSERT_SPEC_ACCEPTS(&ADAM8BIT_SPEC, &cfg, "betas=0.99999994,0.99999994");
+    ck_assert((float)cfg.betas[0] < 1.0f && (float)cfg.betas[1] < 1.0f);
 }
 END_TEST
 
