@@ -158,13 +158,14 @@ void table_row(Table *t, ...)
     for (int c = 0; c < t->count; c++) {
         const Column *col = &t->columns[c];
         char cell[256];
-        switch (conversion(col->format)) {
+        const char conv = conversion(col->format);
+        switch (conv) {
         case 'd': snprintf(cell, sizeof cell, col->format, va_arg(ap, int)); break;
         case 's': snprintf(cell, sizeof cell, col->format, va_arg(ap, const char *)); break;
         default: {
             double v = va_arg(ap, double);
             if (isnan(v)) snprintf(cell, sizeof cell, "%s", t->nan_text[c] ? t->nan_text[c] : "-");
-            else if (conversion(col->format) == 'f' && fabs(v) >= 1e15) snprintf(cell, sizeof cell, "%.4g", v);
+            else if (conv == 'f' && fabs(v) >= 1e15) snprintf(cell, sizeof cell, "%.4g", v);
             else snprintf(cell, sizeof cell, col->format, v);
         }
         }

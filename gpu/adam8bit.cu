@@ -361,7 +361,8 @@ static void pair_gradient(Pair<P> *t, uint64_t seed, long step)
 }
 
 /* Lesson 10's step on the host's arrays, the new parameters stored as P. */
-static const float LR = 1e-3f, BETA1 = 0.9f, BETA2 = 0.999f, EPS = 1e-8f, WD = 0.01f;
+static const float LR = BENCH_LR, BETA1 = BENCH_BETA1, BETA2 = BENCH_BETA2, EPS = BENCH_EPS,
+                   WD = BENCH_WEIGHT_DECAY;
 
 template <typename P>
 static void pair_step_on_cpu(Pair<P> *t, long step)

@@ -16,6 +16,15 @@
  * (workbench.cuh's MEDIAN_SECONDS), all on the same tensor. */
 #define BENCH_RUNS 21
 
+/* 8-bit Adam's settings in gpu/adam8bit.cu's check and bench: PyTorch's
+ * defaults, and a weight decay. gpu/main.c steps the bench's codes with
+ * them too. */
+#define BENCH_LR 1e-3f
+#define BENCH_BETA1 0.9f
+#define BENCH_BETA2 0.999f
+#define BENCH_EPS 1e-8f
+#define BENCH_WEIGHT_DECAY 0.01f
+
 /* A number in [-1, 1) from a 64-bit counter: SplitMix64's i-th number from
  * seed 10 (lesson 11's splitmix64_number), its top 24 bits. */
 static inline HOST_DEVICE float unit(uint64_t i)

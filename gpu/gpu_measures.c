@@ -126,12 +126,12 @@ Adam8bitRun *adam8bit_bench_run_new(size_t n, int launches)
     if (!run) return NULL;
     for (size_t i = 0; i < n; i++) run->param[i] = bench_param(1, i), run->grad[i] = bench_gradient(1, i, 1);
     /* The bench's constants are step 1's at every launch; the codes do not
-     * depend on them (only the parameter's step does). Its weight decay is
-     * 0.01, which moves only the parameters too. */
+     * depend on them (only the parameter's step does), nor on the weight
+     * decay, which moves only the parameters. */
     for (int launch = 0; launch < launches; launch++)
         gpu_reference_adam8bit(run->param, run->grad, run->state1, run->state2, run->absmax1, run->absmax2, n, 1,
-                               LR, (float)BETA1, (float)BETA2, EPS, 0.01f);
-    run->next = adam_step_constants(LR, (float)BETA1, (float)BETA2, EPS, 0.01f, 1);
+                               BENCH_LR, BENCH_BETA1, BENCH_BETA2, BENCH_EPS, BENCH_WEIGHT_DECAY);
+    run->next = adam_step_constants(BENCH_LR, BENCH_BETA1, BENCH_BETA2, BENCH_EPS, BENCH_WEIGHT_DECAY, 1);
     return run;
 }
 
