@@ -478,7 +478,7 @@ JumpRun run_jump(Problem *p, Run run, Jump jump, OptimizerProbe *probe, const vo
     p->reset(p, run.seed);
     Optimizer *opt = run_optimizer(p, run);
     Rng rng;
-    rng_seed(&rng, 1, 5);
+    rng_seed(&rng, 1 + (uint64_t)jump.noise_sequence, 5);
     Tensor *x = p->params.params[0], *grad = p->params.grads[0];
     float *start = floats_new(x->numel);   /* [numel]: where the minimum jumps to */
     for (size_t i = 0; i < x->numel; i++) start[i] = x->data[i];

@@ -282,6 +282,7 @@ typedef struct {
     int phase;       /* steps before the jump (at least 10) */
     double scale;    /* the loss's factor after the jump */
     double noise;    /* the standard deviation of the gradient noise */
+    int noise_sequence;   /* which sequence of noise: 0, the default, or another */
 } Jump;
 
 /* What a run reads off its optimizer before each step (coordinate 0's
@@ -302,8 +303,9 @@ typedef struct {
 /* run's optimizer (at run.lr, from p->reset(p, run.seed)) for run.steps
  * steps, at most 2 jump.phase, on the problem that `jump` makes of p: a
  * function of its one parameter x with its minimum at the origin (the
- * ravine, turned or not). The noise is the same sequence in every run, so
- * that runs differ only by their optimizers. probe may be NULL. */
+ * ravine, turned or not). The noise is the same sequence in every run of
+ * one jump.noise_sequence, so that runs differ only by their optimizers.
+ * probe may be NULL. */
 JumpRun run_jump(Problem *p, Run run, Jump jump, OptimizerProbe *probe, const void *ctx);
 void jump_run_free(JumpRun *r);
 /* run_jump's first phase alone at each learning rate of lrs[count] (in

@@ -777,8 +777,16 @@ START_TEST(test_jump_noise_is_the_same_in_every_run)
     ck_assert_int_eq(s.best, 0);   /* a small lr averages the noise away */
     JumpRun at_1 = run_jump(p, gd(1.0f, 100), noisy, NULL, NULL);
     ck_assert_double_eq(s.score[1], at_1.end[0]);
+    /* Another noise sequence: another end, and the same again on a rerun. */
+    Jump other = noisy;
+    other.noise_sequence = 1;
+    JumpRun c = run_jump(p, gd(0.5f, 200), other, NULL, NULL), d = run_jump(p, gd(0.5f, 200), other, NULL, NULL);
+    ck_assert(c.end[0] != a.end[0]);
+    ck_assert_double_eq(c.end[0], d.end[0]);
     jump_run_free(&a);
     jump_run_free(&b);
+    jump_run_free(&c);
+    jump_run_free(&d);
     jump_run_free(&at_1);
     problem_free(p);
 }

@@ -299,7 +299,8 @@ static void recorded_timings(Report *r)
     const double q8_over_fused = must_timing(&rb, false, "BF16", "indexed")->gparams /
                                  must_timing(&rb, true, "1", "fast")->gparams;
     table_note(t, "%s, recorded in gpu/timings/" RECORDED_BENCH ": 2^28 parameters (150 tensors:", rb.device);
-    table_note(t, "the same cut into 150), the median of 21 runs; the copy of as many bytes moved %.0f GB/s",
+    table_note(t, "the same cut into 150), the median of 21 runs. %% of the copy: against a copy of as many");
+    table_note(t, "bytes timed in the same run as the kernel (beside fused AdamW's, the copy moved %.0f GB/s)",
                fused->copy_gbs);
     table_end(t);
     report_value(r, "rec_device", "%s", rb.device);

@@ -133,6 +133,11 @@ static void kappa_sweep(Report *r, const LessonArgs *a)
         for (int m = 0; m < KAPPA_COLUMNS; m++) steps[m][i] = of_row[m];
     }
     for (int m = 0; m < KAPPA_COLUMNS; m++) slope[m] = loglog_slope(kappa, steps[m], n);
+    double nag_over_hb_least = INFINITY, nag_over_hb_most = 0;   /* Nesterov's steps over heavy ball's */
+    for (int i = 0; i < n; i++) {
+        nag_over_hb_least = fmin(nag_over_hb_least, steps[NAG][i] / steps[HB][i]);
+        nag_over_hb_most = fmax(nag_over_hb_most, steps[NAG][i] / steps[HB][i]);
+    }
     table_note(t, "slope of log(steps) against log(kappa), fitted over these %d ravines:", n);
     table_note(t, "  best settings of the sweep   GD %.2f   heavy ball %.2f   Nesterov %.2f", slope[GD], slope[HB],
                slope[NAG]);
@@ -140,6 +145,8 @@ static void kappa_sweep(Report *r, const LessonArgs *a)
     table_end(t);
     report_values(r, NULL, (NamedValue[]){{"slope_gd", "%.2f", slope[GD]}, {"slope_hb", "%.2f", slope[HB]},
                                           {"slope_nag", "%.2f", slope[NAG]},
+                                          {"nag_over_hb_least", "%.1f", nag_over_hb_least},
+                                          {"nag_over_hb_most", "%.1f", nag_over_hb_most},
                                           {"slope_hb_theory", "%.2f", slope[HB_THEORY]}, {NULL}});
 
     /* The steps of each method's best settings against kappa, on log scales. */

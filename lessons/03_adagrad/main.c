@@ -36,6 +36,7 @@ static const OptionSpec FLAGS[] = {
 #define PI 3.14159265358979323846
 /* The moving ravine's gradient noise: a mini-batch's, of a steady size. */
 #define STALL_NOISE 0.3
+#define STALL_SEQUENCES 20   /* other noise sequences the stall's first phase runs on (--quick: 4) */
 
 typedef enum { SGD, ADAGRAD } Method;
 static const char *const METHOD_NAMES[] = {"SGD", "AdaGrad"};
@@ -334,6 +335,35 @@ static void stall_figure(Report *r, const JumpRun run[2], const float lr[2], int
     figure_close(fig);
 }
 
+/* The stall's first phase again on noise sequences 1..sequences, at the same
+ * learning rates: in how many AdaGrad ends lower than GD, and the smallest
+ * and largest factor between them (GD's end over AdaGrad's). */
+static void stall_sequences(Report *r, Table *t, Problem *p, Jump jump, const float lr[2], int sequences)
+{
+    int lower = 0;
+    double least = INFINITY, most = 0;
+    for (jump.noise_sequence = 1; jump.noise_sequence <= sequences; jump.noise_sequence++) {
+        double end[2];
+        for (Method m = SGD; m <= ADAGRAD; m++) {
+            JumpRun run = run_jump(p, method(m, lr[m], jump.phase), jump, NULL, NULL);
+            end[m] = run.end[0];
+            jump_run_free(&run);
+        }
+        if (!isfinite(end[SGD]) || !isfinite(end[ADAGRAD]))
+            fail("the moving ravine diverged on noise sequence %d", jump.noise_sequence);
+        double factor = end[SGD] / end[ADAGRAD];
+        lower += factor > 1;
+        least = fmin(least, factor);
+        most = fmax(most, factor);
+    }
+    table_note(t, "first minimum on %d other noise sequences, at the same lrs: AdaGrad lower in %d,", sequences,
+               lower);
+    table_note(t, "by a factor from %.2g to %.2g", least, most);
+    report_values(r, NULL, (NamedValue[]){
+        {"stall_sequences", "%d", sequences}, {"stall_ada_lower", "%d", lower},
+        {"stall_factor_least", "%.2g", least}, {"stall_factor_most", "%.2g", most}, {NULL}});
+}
+
 /* The moving ravine: the turned ravine (kappa 20) whose minimum jumps, after
  * a phase, to where the run started (the same problem again), with gradients
  * as noisy as a mini-batch's (N(0, STALL_NOISE^2) added). */
@@ -351,7 +381,6 @@ static void stall(Report *r, const LessonArgs *a)
         lr[m] = sw.lr[sw.best];
         run[m] = run_jump(p, method(m, lr[m], 2 * phase), jump, clr_over_lr, NULL);
     }
-    problem_free(p);
     const double clr = run[ADAGRAD].probe[phase];   /* at the jump */
     const Column columns[] = {{"", "%s"}, {"GD", "%.2e"}, {"AdaGrad", "%.2e"}, {NULL, NULL}};
     Table *t = table_begin(r, "stall", "The moving ravine: mean loss over the last tenth of each phase", columns);
@@ -360,11 +389,13 @@ static void stall(Report *r, const LessonArgs *a)
     table_note(t, "each at its best lr for the first minimum: GD %.3g, AdaGrad %.3g; %d steps per phase", lr[SGD],
                lr[ADAGRAD], phase);
     table_note(t, "AdaGrad's clr/lr on coordinate 0 at the jump: %.3f", clr);
+    stall_sequences(r, t, p, jump, lr, a->quick ? 4 : STALL_SEQUENCES);
     table_end(t);
+    problem_free(p);
     report_value(r, "stall_phase", "%d", phase);
     report_value(r, "stall_noise", "%g", STALL_NOISE);
-    report_value(r, "stall_gd_lr", "%g", lr[SGD]);
-    report_value(r, "stall_ada_lr", "%g", lr[ADAGRAD]);
+    report_value(r, "stall_gd_lr", "%.3g", lr[SGD]);
+    report_value(r, "stall_ada_lr", "%.3g", lr[ADAGRAD]);
     const char *names[2][2] = {{"stall_gd_first", "stall_gd_second"}, {"stall_ada_first", "stall_ada_second"}};
     for (Method m = SGD; m <= ADAGRAD; m++)
         for (int k = 0; k < 2; k++) report_value(r, names[m][k], "%.1e", run[m].end[k]);

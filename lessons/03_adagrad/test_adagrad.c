@@ -313,6 +313,10 @@ START_TEST(test_the_chapters_measurements)
     ck_assert(value_in(v, "stall_gd_second") < 10 * value_in(v, "stall_gd_first"));
     ck_assert(value_in(v, "stall_ada_first") < value_in(v, "stall_gd_first"));
     ck_assert(value_in(v, "stall_clr") < 0.05);
+    /* ... and AdaGrad's lower first phase holds on every other noise sequence. */
+    ck_assert(value_in(v, "stall_sequences") >= 20);
+    ck_assert(value_in(v, "stall_ada_lower") == value_in(v, "stall_sequences"));
+    ck_assert(value_in(v, "stall_factor_least") > 1);
     /* 4. Along the axes AdaGrad barely notices kappa; turned 45 degrees it
      * needs about kappa times more, like GD, which the turn does not change. */
     ck_assert(value_in(v, "ravine_ada_axes_k1000") < 3 * value_in(v, "ravine_ada_axes_k10"));

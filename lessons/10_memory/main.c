@@ -57,8 +57,8 @@ static void notes_tables(Report *r, const MemoryNotes *n)
     table_row(t, "LoRA 4096x4096, rank 16: trainable", 131072.0, n->lora.trainable, "params");
     table_row(t, "  as a share of the matrix", 0.78, n->lora_pct, "%");
     table_row(t, "7B model, mixed-precision AdamW", 80.0, n->p7_mixed.bytes / GB, "GB");
-    table_row(t, "SGD instead of Adam saves (fp32)", 100 / 3.0, n->sgd_saves, "%");
-    table_row(t, "  in mixed precision", 100 / 3.0, n->sgd_saves_mixed, "%");
+    table_row(t, "SGD instead of Adam saves (fp32)", 33.3, n->sgd_saves, "%");   /* the notes' "1/3" */
+    table_row(t, "  in mixed precision", 33.3, n->sgd_saves_mixed, "%");
     table_note(t, "GB = 10^9 bytes. Mixed: bf16 parameters and gradients, fp32 master weights and state;");
     table_note(t, "the state read from each optimizer's real allocation on a small matrix of the layout");
     table_end(t);

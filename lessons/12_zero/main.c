@@ -274,9 +274,10 @@ static void times(Report *r, const Args *a)
             ZeroRunResult results[MAX_RANKS];
             simulate(ranks, &cfg, results);
             ms[stage] = 1e3 * results[0].seconds;
-            at += snprintf(at, shares + sizeof shares - at, "%s%.0f%%", stage ? " " : "",
-                           100 * results[0].traffic.seconds / results[0].seconds);
+            double share = 100 * results[0].traffic.seconds / results[0].seconds;
+            at += snprintf(at, shares + sizeof shares - at, "%s%.0f%%", stage ? " " : "", share);
             report_value(r, value_name(r, "ms_threads_n%d_s%d", ranks, stage), "%.3f", ms[stage]);
+            report_value(r, value_name(r, "share_threads_n%d_s%d", ranks, stage), "%.0f", share);
             free_results(results, ranks);
         }
         table_row(t, ranks, ms[0], ms[1], ms[2], ms[3], shares);
@@ -339,7 +340,7 @@ static void paper_figure(Report *r)
     for (int stage = 0; stage < STAGES; stage++) {
         ZeroRankBytes b = zero_rank_bytes(psi, stage, ranks, 2, 2, 12);
         table_row(t, STAGE_NAME[stage], b.params / 1e9, b.grads / 1e9, b.states / 1e9, b.total / 1e9);
-        report_value(r, value_name(r, "paper_s%d", stage), "%.3f", b.total / 1e9);
+        report_value(r, value_name(r, "paper_s%d", stage), "%.3g", b.total / 1e9);   /* the prose's */
     }
     table_note(t, "Mixed precision: FP16 parameters and gradients (2 bytes each), and K = 12 bytes of optimizer");
     table_note(t, "state (FP32 master weights, exp_avg, exp_avg_sq); GB = 1e9. optlab memory prints the same.");
