@@ -17,9 +17,11 @@
 # Everything else - tests, points, headers, Makefile, libraries - comes from
 # the pristine copy, which is built in a fresh temporary directory. Then:
 #   1. each student file is checked (tools/grade_check.c: includes, asm,
-#      constructors), compiled on its own and may define only the functions
-#      its stub defines; a file that fails costs only its exercise (the
-#      others are linked with the pristine stub in its place);
+#      constructors, and the names it may not use: those its manifest line
+#      lists after "not:" and the other exercises' functions), compiled on
+#      its own and may define only the functions its stub defines; a file
+#      that fails costs only its exercise (the others are linked with the
+#      pristine stub in its place);
 #   2. tools/grade_run.c runs every test in its own process with a time
 #      limit, as user nobody when run as root, and writes the TAP and logs;
 #   3. tools/grade_report.c writes OUTDIR/results.json and OUTDIR/junit.xml.
@@ -113,6 +115,18 @@ find_student_file() {
     return 1
 }
 
+# The names exercise file $2 of set $1 may not use, as grade_check's
+# arguments: those after "not:" on its manifest line ($3), and the functions
+# the set's other stubs define (one exercise may not call another's: when
+# one file does not build, the others are linked with its stub).
+not_names() {
+    for name in $(printf '%s\n' "$3" | sed -n 's/^not: *//p'); do printf ' --not %s' "$name"; done
+    sed -n 's/^ex[0-9]* *\([^ ]*\.c\).*/\1/p' "$src/exercises/$1/manifest.txt" | while read -r other; do
+        [ "$other" = "$2" ] && continue
+        nm -g --defined-only "$build/obj/exercises/$1/${other%.c}.o" | awk '{printf " --not %s", $3}'
+    done
+}
+
 # ---- 2. take and check the student's files, compile each on its own ---------------------
 objs=""
 student_real=$(cd "$student" && pwd -P)
@@ -133,8 +147,9 @@ for set in $sets; do
         fi
         # Only the text: a fresh file in the pristine copy, at most 256 KiB.
         head -c 262145 "$f" > "$src/submission/$set/$file"
-        if ! "$build/bin/grade_check" "submission/$set/$file" "$src/exercises/$set" "$src/common" \
-                "$src"/lessons/[0-9][0-9]_* > "$work/check.txt"; then
+        # shellcheck disable=SC2046  # --not NAME pairs, names without spaces
+        if ! "$build/bin/grade_check" $(not_names "$set" "$file" "$rest") "submission/$set/$file" \
+                "$src/exercises/$set" "$src/common" "$src"/lessons/[0-9][0-9]_* > "$work/check.txt"; then
             cat "$work/check.txt" >> "$out/log/$set.txt"
             printf '%s\n' "$ex $file refused: $(head -n 1 "$work/check.txt")" >> "$report/$set.why"
             continue

@@ -1,8 +1,13 @@
 /* grade_check.c - reads a student's source file before it is compiled and
  * refuses what an exercise never needs but a cheat does:
  *
- *     grade_check FILE HEADER_DIR...
+ *     grade_check [--not NAME]... FILE HEADER_DIR...
  *
+ * - the NAMEs: the functions an exercise asks the student to write, which
+ *   the book's libraries also have (`adam_update` in Adam's exercise 1), and
+ *   the other exercises' functions, as identifiers in the code or as
+ *   headers included (`--not lowp.h`). Token pasting is refused (below), so
+ *   a name cannot be put together where this does not see it;
  * - #include of anything but the C standard headers listed below and the
  *   book's own headers (a bare name found in one of HEADER_DIRs: the pristine
  *   exercise directory, common/, lessons/NN/). Not a path, not a macro, not
@@ -36,6 +41,9 @@ static const char *const FORBIDDEN_WORDS[] = {
 static const char *file;
 static int refused;
 
+#define MAX_NOT 64
+static const char *not_names[MAX_NOT + 1];   /* --not NAME: NULL-terminated */
+
 static int in_list(const char *const *list, const char *s)
 {
     for (; *list; list++)
@@ -46,6 +54,13 @@ static int in_list(const char *const *list, const char *s)
 static void refuse(int line, const char *what, const char *detail)
 {
     printf("%s:%d: refused: %s%s%s\n", file, line, what, detail ? " " : "", detail ? detail : "");
+    refused = 1;
+}
+
+/* A name this exercise may not use (--not). */
+static void refuse_name(int line, const char *name)
+{
+    printf("%s:%d: refused: %s, which this exercise may not use (see its README.md)\n", file, line, name);
     refused = 1;
 }
 
@@ -89,6 +104,10 @@ static void check_include(int line, const char *rest, char **dirs, int num_dirs)
     }
     memcpy(name, rest + 1, (size_t)(end - rest - 1));
     name[end - rest - 1] = '\0';
+    if (in_list(not_names, name)) {
+        refuse_name(line, name);
+        return;
+    }
     if (close == '>' ? in_list(STANDARD_HEADERS, name) : book_header(name, dirs, num_dirs)) return;
     char detail[300];
     snprintf(detail, sizeof detail, "%c%s%c: only the standard C headers (<math.h>, <stdlib.h>, ...) "
@@ -99,8 +118,18 @@ static void check_include(int line, const char *rest, char **dirs, int num_dirs)
 
 int main(int argc, char **argv)
 {
-    if (argc < 2) {
-        fprintf(stderr, "usage: grade_check FILE HEADER_DIR...\n");
+    int num_not = 0;
+    while (argc >= 3 && strcmp(argv[1], "--not") == 0) {
+        if (num_not == MAX_NOT) {
+            fprintf(stderr, "grade_check: more than %d --not names\n", MAX_NOT);
+            return 2;
+        }
+        not_names[num_not++] = argv[2];
+        argc -= 2;
+        argv += 2;
+    }
+    if (argc < 2 || argv[1][0] == '-') {
+        fprintf(stderr, "usage: grade_check [--not NAME]... FILE HEADER_DIR...\n");
         return 2;
     }
     file = argv[1];
@@ -214,6 +243,7 @@ int main(int argc, char **argv)
                 while (is_ident((unsigned char)q[k], 0) && k < 63) { word[k] = q[k]; k++; }
                 word[k] = '\0';
                 if (in_list(FORBIDDEN_WORDS, word)) refuse(at, "the word", word);
+                if (in_list(not_names, word)) refuse_name(at, word);
             }
         }
         if (!end) break;

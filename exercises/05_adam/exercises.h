@@ -37,7 +37,8 @@ void ex_adam_step(float *param /* [n] */, const float *grad /* [n] */, float *ex
 double ex_spike_step(double beta1, double beta2, double ratio);
 
 /* Exercise 2b. The longest step of exercise 2a over every ratio from 0 to
- * 10^6, found by measuring; the ratio that gives it goes to *worst_ratio. */
+ * 10^6, found by measuring (to 1e-5 of itself); the ratio that gives it goes
+ * to *worst_ratio. */
 double ex_longest_spike_step(double beta1, double beta2, double *worst_ratio);
 
 /* torch.optim.Adamax's settings: its keyword arguments, as AdamConfig holds
