@@ -55,7 +55,7 @@ static void decay(float *param, size_t n, const AdafactorConfig *cfg)
 }
 
 /* One element of the update, g / sqrt(max(var_est, eps1^2)), rounded as
- * PyTorch's var_est.clamp_(min=eps1*eps1).rsqrt_().mul_(grad). The clamp
+ * PyTorch's var_estimate.clamp_(min=eps1*eps1).rsqrt_().mul_(grad). The clamp
  * keeps a NaN (as torch.clamp does); rsqrt is 1/sqrt, two roundings. */
 static float scaled(float g, float var_est, float eps1_sq)
 {
