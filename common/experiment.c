@@ -21,21 +21,20 @@
 void lesson_parse(const char *lesson, const OptionSpec *flags, void *args, int argc, char **argv)
 {
     LessonArgs *a = args;
-    const int default_steps = a->steps;
-    char err[256];
-    int parsed = flags_parse(flags, args, argc, argv, 1, err, sizeof err);
-    if (parsed == 1) {
-        /* --help is seen before anything is parsed: args still holds the defaults. */
+    if (flags_help_wanted(argc, argv, 1)) {   /* args still holds the defaults */
         printf("usage: %s [flags]\n", lesson);
         flags_print_help(stdout, flags, args);
         exit(0);
     }
-    if (parsed != 0) die_usage(lesson, "%s", err);
+    const int default_steps = a->steps;
+    a->steps = 0;   /* below --steps' range: still 0 after parsing when --steps was not given */
+    char err[256];
+    if (flags_parse(flags, args, argc, argv, 1, err, sizeof err) != 0) die_usage(lesson, "%s", err);
     if (!(a->lr > 0)) die_usage(lesson, "--lr must be positive (got %g)", a->lr);
     if (a->batch < 1 || a->batch > 1437)
         die_usage(lesson, "--batch must be between 1 and 1437 (got %d)", a->batch);
     if (a->seed < 0) die_usage(lesson, "--seed must be >= 0 (got %d)", a->seed);
-    if (a->quick && a->steps == default_steps) a->steps = 200;
+    if (a->steps == 0) a->steps = a->quick ? 200 : default_steps;
 }
 
 void lesson_open(Report *r, const char *lesson, const OptionSpec *flags, void *args, int argc,
@@ -117,6 +116,7 @@ void table_note(Table *t, const char *fmt, ...)
 void table_note_wrapped(Table *t, const char *indent, const char *text, int width)
 {
     size_t len = strlen(text), at = 0;
+    if (width < 1) width = 1;   /* a character a line, rather than no progress */
     while (at < len) {
         size_t end = at + (size_t)width;   /* the line's end, past its last character */
         if (end >= len) end = len;

@@ -88,8 +88,9 @@ int lesson_steps(const LessonArgs *a, int quick_share, int at_least);
 
 typedef struct {
     const char *header;    /* the column's title; '\n' splits it over lines */
-    const char *format;    /* one cell: "%d" takes an int, "%s" a string, any
-                              other ("%.4f", "%.1e", "%.1f%%") a double */
+    const char *format;    /* one cell: "%d" takes an int, "%s" a string, a
+                              %f, %e or %g ("%.4f", "%.1e", "%.1f%%") a double;
+                              any other conversion is refused */
 } Column;
 
 typedef struct Table Table;
@@ -257,7 +258,8 @@ Problem *must_gpt(bool quick, uint64_t seed);
  * batch is NULL) at p's parameters, into grad[numel of p's parameters]. */
 void gradient_into(Problem *p, const int *batch, int size, float *grad);
 
-/* The largest eigenvalue of the Hessian at p's parameters, by power iteration
+/* The largest |eigenvalue| of the Hessian at p's parameters (the top
+ * curvature where the Hessian has no large negative one), by power iteration
  * with Hessian-vector products from differences of gradients. */
 double sharpness(Problem *p, int iterations);
 /* The least-squares slope of log y against log x. */

@@ -103,9 +103,10 @@ static int set_value(const OptionSpec *s, void *settings, const char *value,
 }
 
 /* Sets one option from "key=value" or a bare "key", either perhaps written
- * with "--" in front, as messages then write it too. `given` holds a bit per
- * option already set. An unknown key is a "flag" on the command line (where
- * --help lists them), an "option" in a list of settings. */
+ * with "--" in front, as a message about the key (given twice) then writes
+ * it too; a message about its value names it "--key". `given` holds a bit
+ * per option already set. An unknown key is a "flag" on the command line
+ * (where --help lists them), an "option" in a list of settings. */
 static int set_option(const OptionSpec *specs, void *settings, const char *text,
                       bool command_line, uint64_t *given, char *err, size_t errlen)
 {

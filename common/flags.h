@@ -42,9 +42,9 @@ typedef struct {
 
 /* Parses settings "key=value", or a bare "key" (true, for a bool), on top of
  * what `settings` holds; each may also be written "--key=value", as on a
- * command line, and messages then name it so. A key given twice is refused:
- * "lr=0.1 lr=0.2" is more likely a slip than a wish. Returns 0, or -1 with a
- * message in err. */
+ * command line (a message about a bad value names it "--key" either way). A
+ * key given twice is refused: "lr=0.1 lr=0.2" is more likely a slip than a
+ * wish. Returns 0, or -1 with a message in err. */
 int options_parse(const OptionSpec *specs, void *settings, int count,
                   const char *const *texts, char *err, size_t errlen);
 

@@ -99,6 +99,7 @@ int golden_reader_shape(GoldenReader *r, int *shape, int max_dims, size_t *numel
         char *end;
         long size = strtol(word, &end, 10);
         if (ndim == max_dims || *end != '\0' || size < 1 || size > INT_MAX) return -1;
+        if (*numel > (size_t)INT_MAX / (size_t)size) return -1;   /* a case's count is an int */
         shape[ndim++] = (int)size;
         *numel *= (size_t)size;
     }

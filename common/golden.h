@@ -2,7 +2,8 @@
  *
  * tools/make_golden.py runs PyTorch's own optimizers on fixed gradients and
  * writes what they did in a plain text format that C can read without
- * Python:
+ * Python (for Lion, Adafactor and 8-bit Adam, which that PyTorch lacks, the
+ * NumPy ports in tools/ write the same format):
  *
  *     case NAME
  *     optimizer sgd

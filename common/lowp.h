@@ -10,8 +10,9 @@
  * A 16-bit number is held as its bit pattern (uint16_t), as PyTorch's
  * c10::BFloat16 and c10::Half hold theirs; the book computes in float32 and
  * rounds to 16 bits where a real mixed-precision step stores a value. Every
- * conversion is PyTorch's on the CPU bit for bit (tests/golden/lowp.txt,
- * made by tools/lowp_reference.py), NaN included. */
+ * conversion to nearest is PyTorch's on the CPU bit for bit
+ * (tests/golden/lowp.txt, made by tools/lowp_reference.py), NaN included;
+ * the stochastic rounding is llm.c's, which PyTorch has not. */
 #ifndef COMMON_LOWP_H
 #define COMMON_LOWP_H
 

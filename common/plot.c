@@ -37,10 +37,14 @@ static struct {
     char name[128];
 } drawing[MAX_DRAWING];
 static int num_drawing;
+/* Figures whose figure_close failed since the last figures_finish: a caller
+ * that drops figure_close's status still learns of them there. */
+static int num_failed;
 
 int figures_finish(void)
 {
-    int status = 0;
+    int status = num_failed ? -1 : 0;
+    num_failed = 0;
     for (int k = 0; k < num_drawing; k++)
         if (pclose(drawing[k].pipe) != 0) {
             fprintf(stderr, "figure %s: gnuplot failed on it\n", drawing[k].name);
@@ -58,7 +62,10 @@ void figure_draw_in_background(Figure *fig)
 Figure *figure_open(const char *dir, const char *name)
 {
     Figure *fig = calloc(1, sizeof *fig);
-    if (!fig) return NULL;
+    if (!fig) {
+        fprintf(stderr, "figure %s: out of memory\n", name);
+        return NULL;
+    }
     /* The names go into a gnuplot script, a command a line: a newline in one
      * would end a command early, a cut one would draw somewhere else. */
     if (snprintf(fig->dir, sizeof fig->dir, "%s", dir) >= (int)sizeof fig->dir ||
@@ -88,6 +95,7 @@ Figure *figure_open(const char *dir, const char *name)
         free(fig->command_text);
         free(fig->plot_text);
         free(fig);
+        fprintf(stderr, "figure %s: out of memory\n", name);
         return NULL;
     }
     return fig;
@@ -342,5 +350,6 @@ int figure_close(Figure *fig)
     free(fig->data_text);
     free(fig->command_text);
     free(fig);
+    if (status < 0) num_failed++;
     return status;
 }

@@ -110,7 +110,8 @@ int figure_close(Figure *fig);
 void figure_draw_in_background(Figure *fig);
 
 /* Waits until every figure drawn in the background is drawn. Returns 0, or
- * -1 if gnuplot failed on one (named on stderr). */
+ * -1 if gnuplot failed on one, or if a figure_close failed since the last
+ * call (each named on stderr). */
 int figures_finish(void);
 
 #endif

@@ -13,7 +13,7 @@ typedef struct {
     Tensor *x;                /* the parameter vector, x[dim] */
     Tensor *x_grad;           /* its gradient, x_grad[dim] */
     float *start;             /* where reset() puts x */
-    double *curvature;        /* the ravine's h_i; NULL for the others */
+    double *curvature;        /* a quadratic's h_i (the ravine's among them); 0 for the others */
 } FunctionProblem;
 
 static FunctionProblem *function_problem_new(const char *name, int dim, double min_loss)

@@ -4,8 +4,9 @@
  *   - functions of the parameters alone (the ravine, Rosenbrock, the saddle),
  *     where the "gradient" is exact and there is no data;
  *   - models trained on examples (a sparse-feature linear model, softmax
- *     regression and a one-hidden-layer MLP on the digits), where a step may
- *     use a mini-batch of examples.
+ *     regression and a one-hidden-layer MLP on the digits, and the tiny GPT
+ *     on a character language, gpt.h), where a step may use a mini-batch of
+ *     examples.
  * Because every chapter runs the same problems through the same train()
  * loop, numbers from different chapters can be compared directly. */
 #ifndef COMMON_PROBLEMS_H

@@ -47,6 +47,10 @@ FILE *report_table(Report *r, const char *name, const char *title)
     snprintf(r->table_name, sizeof r->table_name, "%s", name);
     printf("\n== %s ==\n", title);
     r->table = open_memstream(&r->table_text, &r->table_len);
+    if (!r->table) {   /* nowhere to write the table: as any allocation failing */
+        fprintf(stderr, "table %s: out of memory\n", name);
+        exit(1);
+    }
     return r->table;
 }
 

@@ -97,9 +97,9 @@ TrainHistory run_rule_path(Problem *p, uint64_t seed, int steps, RuleStep *rule,
         if (!isfinite(hist.loss[t])) {
             hist.diverged_at = t + 1;
             snprintf(hist.message, sizeof hist.message,
-                     "a rule on %s: the loss is %s at step %d. The steps are too large for this problem: lower "
-                     "the learning rate, clip the gradients, or check the data for NaN/Inf.",
-                     p->name, isnan(hist.loss[t]) ? "NaN" : "infinite", t + 1);
+                     "a rule on %s: the loss after %d steps is %s. The steps are too large for this problem: "
+                     "lower the learning rate, clip the gradients, or check the data for NaN/Inf.",
+                     p->name, t, isnan(hist.loss[t]) ? "NaN" : "infinite");
             break;
         }
         if (t == steps) break;
@@ -115,6 +115,8 @@ TrainHistory run_rule_path(Problem *p, uint64_t seed, int steps, RuleStep *rule,
 int run_rule_batches(Problem *p, uint64_t seed, int steps, int batch, RuleStep *rule, void *ctx, float *theta,
                      double *loss)
 {
+    if (p->num_examples > 0 && (batch < 1 || batch > p->num_examples))
+        fail("run_rule_batches: a batch of %d examples, of %d", batch, p->num_examples);
     size_t n = paramlist_numel(&p->params);
     float *grad = floats_new(n);
     BatchSampler batches;
@@ -267,6 +269,8 @@ int run_tensor_rms(Problem *p, Run run, int tail, double *batch_loss, double *gr
     int count = p->params.count, t = 0;
     float *before = floats_new(paramlist_numel(&p->params));
     for (int i = 0; i < count; i++) grad_rms[i] = step_rms[i] = 0;
+    if (p->num_examples > 0 && (run.batch < 1 || run.batch > p->num_examples))
+        fail("run_tensor_rms: a batch of %d examples, of %d", run.batch, p->num_examples);
     p->reset(p, run.seed);
     Optimizer *opt = run_optimizer(p, run);
     BatchSampler batches;

@@ -66,7 +66,9 @@ typedef struct {
     float lr;                         /* the learning rate, used in place of config's:
                                          the number a sweep varies */
     int steps;                        /* steps to take (the most, for run_steps_to_target) */
-    int batch;                        /* examples per step; 0 for all of them */
+    int batch;                        /* examples per step, at most p's; 0 for all of
+                                         them where the run goes through train()
+                                         (not run_tensor_rms) */
     uint64_t seed;                    /* the start: p->reset(p, seed) */
     uint64_t batch_seed;              /* the order of the mini-batches */
     const ParamGrouping *groups;      /* NULL: one group, at the config's weight_decay */
@@ -82,7 +84,8 @@ Run lesson_run(const LessonArgs *a, const OptimizerSpec *spec, float lr, int ste
  * other weights and other batches, and a chapter's --seed moves them all. */
 Run run_from_start(Run run, int start);
 
-/* run's optimizer on p's parameters (fails only when memory runs out). */
+/* run's optimizer on p's parameters; stops the program (fail) when memory
+ * runs out or run's parameter groups are refused. */
 Optimizer *run_optimizer(Problem *p, Run run);
 /* The bytes of state run's optimizer keeps for p's parameters: what it costs
  * on top of the model. */

@@ -1,6 +1,7 @@
 /* tensor.c - allocation and accounting of tensors (see tensor.h). */
 #include "tensor.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,7 +35,7 @@ static Tensor *tensor_alloc(MemoryLedger *ledger, const char *name, TensorTag ta
     if (ndim < 0 || ndim > TENSOR_MAX_DIMS) return NULL;
     size_t numel = 1;
     for (int d = 0; d < ndim; d++) {
-        if (shape[d] <= 0) return NULL;
+        if (shape[d] <= 0 || numel > SIZE_MAX / (size_t)shape[d]) return NULL;   /* not a size_t */
         numel *= (size_t)shape[d];
     }
     Tensor *t = calloc(1, sizeof *t);

@@ -157,6 +157,9 @@ START_TEST(test_tensor_rejects_bad_shapes)
     ck_assert_ptr_null(tensor_new(&ledger, "n", TAG_PARAM, 1, negative));
     ck_assert_ptr_null(tensor_new(&ledger, "f", TAG_PARAM, 5, five));
     ck_assert_ptr_null(tensor_new(NULL, "x", TAG_PARAM, 1, five));
+    /* 65536^4 elements: more than a size_t counts (it once wrapped to 0). */
+    int huge[4] = {65536, 65536, 65536, 65536};
+    ck_assert_ptr_null(tensor_new(&ledger, "h", TAG_PARAM, 4, huge));
     ck_assert_uint_eq(ledger.live_total, 0);   /* nothing counted for refusals */
 }
 END_TEST
@@ -664,6 +667,8 @@ START_TEST(test_golden_reader)
         {"param 1 2\n", ":1: cannot read this line"},                                                /* no case */
         {"case a\nshape 2\nparam 1 2\ncase b\n", ":4: cannot read this line"},   /* no end before the next */
         {"# a comment\n\ncase a\nshape 2 x\n", ":4: cannot read this line"},       /* not a size */
+        {"case a\nshape 65536 65537\n", ":2: cannot read this line"},       /* more elements than an int */
+        {"case a\nshape 2\nparam 1 2\nstate_shape s 65536 65537\n", ":4: cannot read this line"},
         /* a state_shape after the state's first row, and a row of the wrong size */
         {"case a\nshape 2\nparam 1 2\ngrad 1 1\nexpect 1 2\nstate s 1 2\nstate_shape s 1\nend\n",
          ":7: cannot read this line"},

@@ -408,6 +408,24 @@ static void draw_hline(Figure *fig)
     ck_assert_int_eq(figure_hline(fig, "lines ls 8 dt 2", 0, 250, 0.675, "the %s", "floor"), 0);
 }
 
+START_TEST(test_report_close_sees_a_figure_it_could_not_write)
+{
+    /* The figure's directory vanishes before its script is written: the
+     * lesson drops figure_close's -1, as lessons do, and report_close still
+     * fails, so the program cannot exit 0 without its figure. */
+    char dir[512], fig_dir[600];
+    Report r;
+    open_demo_report(&r, dir, sizeof dir);
+    Figure *fig = report_figure(&r, "lost");
+    figure_point(fig, figure_series(fig, "points", "a point"), 1, 1);
+    snprintf(fig_dir, sizeof fig_dir, "%s/fig", dir);
+    remove_tree(fig_dir);
+    ck_assert_int_eq(figure_close(fig), -1);
+    ck_assert_int_eq(report_close(&r), -1);
+    remove_tree(dir);
+}
+END_TEST
+
 START_TEST(test_figure_hline)
 {
     /* A level line: the two ends, titled. */
@@ -628,6 +646,26 @@ START_TEST(test_lesson_open_parses_and_opens)
 }
 END_TEST
 
+START_TEST(test_quick_keeps_a_given_steps)
+{
+    /* --quick makes the steps 200 only when --steps is not given: given, even
+     * at its default, it stays (it once was reset when it equalled the default). */
+    LessonArgs a = LESSON_DEFAULTS;
+    const int default_steps = a.steps;
+    char name[] = "99_demo", quick[] = "--quick", steps[32];
+    snprintf(steps, sizeof steps, "--steps=%d", default_steps);
+    char *argv[] = {name, quick, steps};
+    lesson_parse("99_demo", DEMO_FLAGS, &a, 3, argv);
+    ck_assert(a.quick);
+    ck_assert_int_eq(a.steps, default_steps);
+    ck_assert_int_ne(default_steps, 200);
+    LessonArgs b = LESSON_DEFAULTS;
+    char *plain[] = {name, steps};
+    lesson_parse("99_demo", DEMO_FLAGS, &b, 2, plain);
+    ck_assert_int_eq(b.steps, default_steps);
+}
+END_TEST
+
 START_TEST(test_lesson_open_refuses_a_bad_out)
 {
     /* No directory can be made under /proc: the program stops with status 2
@@ -662,6 +700,8 @@ END_TEST
 void add_experiment_tests(TCase *core)
 {
     tcase_add_test(core, test_table_layout);
+    tcase_add_test(core, test_quick_keeps_a_given_steps);
+    tcase_add_test(core, test_report_close_sees_a_figure_it_could_not_write);
     tcase_add_test(core, test_table_shows_a_diverged_value_short);
     tcase_add_test(core, test_table_two_line_header);
     tcase_add_test(core, test_lr_sweep_finds_the_best);

@@ -719,8 +719,8 @@ START_TEST(test_train_stops_at_divergence)
     ck_assert_int_lt(h.diverged_at, 140);
     ck_assert_int_eq(h.steps_done, h.diverged_at - 1);
     ck_assert_msg(strstr(h.message, "lower the learning rate") != NULL, "%s", h.message);
-    char step[32];
-    snprintf(step, sizeof step, "step %d", h.diverged_at);
+    char step[32];   /* the steps taken, not one never taken */
+    snprintf(step, sizeof step, "after %d steps", h.steps_done);
     ck_assert_msg(strstr(h.message, step) != NULL, "%s", h.message);
     train_history_free(&h);
     problem_free(p);

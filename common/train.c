@@ -36,13 +36,13 @@ void batch_sampler_free(BatchSampler *s)
 
 /* Records why training stopped: the step, and what usually helps. */
 static void stop_diverged(TrainHistory *hist, const Optimizer *opt, const Problem *p,
-                          int step, double loss, bool quiet)
+                          int steps_taken, double loss, bool quiet)
 {
-    hist->diverged_at = step;
+    hist->diverged_at = steps_taken + 1;
     snprintf(hist->message, sizeof hist->message,
-             "%s on %s: the loss is %s at step %d (lr=%g). The steps are too large for this "
+             "%s on %s: the loss after %d steps is %s (lr=%g). The steps are too large for this "
              "problem: lower the learning rate, clip the gradients, or check the data for NaN/Inf.",
-             opt->name, p->name, isnan(loss) ? "NaN" : "infinite", step, opt->groups[0].lr);
+             opt->name, p->name, steps_taken, isnan(loss) ? "NaN" : "infinite", opt->groups[0].lr);
     if (!quiet) fprintf(stderr, "%s\n", hist->message);
 }
 
@@ -137,7 +137,7 @@ int train(Problem *p, Optimizer *opt, const TrainConfig *cfg, TrainHistory *hist
         double loss = p->loss_and_grad(p, idx, n);   /* forward and backward */
         hist->loss[t] = loss;
         if (!isfinite(loss)) {
-            stop_diverged(hist, opt, p, t + 1, loss, cfg->quiet);
+            stop_diverged(hist, opt, p, t, loss, cfg->quiet);
             status = 1;
             break;
         }

@@ -64,7 +64,9 @@ int train(Problem *p, Optimizer *opt, const TrainConfig *cfg, TrainHistory *hist
 void train_history_free(TrainHistory *hist);
 
 /* Draws mini-batches: a shuffled pass over the examples, reshuffled whenever
- * fewer than a batch remain (so every example is seen once per epoch). */
+ * fewer than a batch remain. Those few wait for a later pass, as PyTorch's
+ * drop_last drops them: within a pass no example is seen twice, and one of
+ * count examples misses a pass when batch does not divide count. */
 typedef struct {
     Rng rng;
     int *order;

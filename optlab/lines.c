@@ -60,7 +60,8 @@ bool input_line_read(FILE *in, InputLine *line)
 
 char *input_line_content(InputLine *line)
 {
-    char *p = line->text + strspn(line->text, " \t");
+    char *p = line->text;
     if (line->number == 1 && strncmp(p, "\xEF\xBB\xBF", 3) == 0) p += 3;   /* a byte-order mark */
+    p += strspn(p, " \t");
     return *p == '\0' || *p == '#' ? NULL : p;
 }

@@ -207,7 +207,7 @@ int optlab_memory(int argc, char **argv)
                   "1e18 bytes: are --batch, --seq, --hidden and --layers right?");
 
     MemoryTable t;
-    if (memory_account(&q, &t, err, sizeof err) != 0) die_usage(COMMAND, "%s", err);
+    if (memory_account(&q, &t, err, sizeof err) != 0) refuse_or_fail(COMMAND, err);
 
     printf("model: %.17g parameters: %.9g matrices of %ld x %ld (%s)\n", q.params, t.matrices, q.rows, q.cols,
            args.shape ? "--shape" : "default: square");

@@ -9,11 +9,22 @@
  *     optlab memory --params=N --recipe=R --opt=NAME [--shape=R,C] [--rank=K] [--zero=S --ranks=N]
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "flags.h"
+#include "input.h"
 #include "optlab.h"
 #include "registry.h"
+
+_Noreturn void refuse_or_fail(const char *command, const char *err)
+{
+    if (strstr(err, "out of memory")) {
+        fprintf(stderr, "%s: %s\n", command, err);
+        exit(1);
+    }
+    die_usage(command, "%s", err);
+}
 
 static void usage(FILE *out)
 {

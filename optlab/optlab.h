@@ -6,7 +6,12 @@
 #include <stdio.h>
 
 /* Bad input gives one message on stderr and exit status 2 (die_usage and
- * EXIT_USAGE in common/input.h), in every subcommand. */
+ * EXIT_USAGE in common/input.h), in every subcommand; memory running out,
+ * status 1. */
+
+/* Stops with the message err of a library call that failed: status 1 when it
+ * says memory ran out, else 2, as for bad input (optlab.c). */
+_Noreturn void refuse_or_fail(const char *command, const char *err);
 
 /* What optlab takes at most, so that no input can make it run out of memory
  * or time; the usage text states them. */

@@ -210,7 +210,7 @@ int optlab_race(int argc, char **argv)
 
     /* Build the problem once up front, so that a bad name fails before any output. */
     Problem *probe = problem_by_name(args.problem, args.kappa, (uint64_t)args.seed, err, sizeof err);
-    if (!probe) die_usage(COMMAND, "%s", err);
+    if (!probe) refuse_or_fail(COMMAND, err);
     /* The tiny GPT has a validation loss instead of a test accuracy, and a
      * floor: the lowest loss any model can reach on its text. */
     bool is_gpt = gpt_config(probe) != NULL;
@@ -222,7 +222,7 @@ int optlab_race(int argc, char **argv)
     bool log_scale = !is_gpt;   /* a GPT's losses span 0.5..3.3: a linear axis shows them better */
     for (int r = 0; r < racers; r++) {
         Problem *p = problem_by_name(args.problem, args.kappa, (uint64_t)args.seed, err, sizeof err);
-        if (!p) die_usage(COMMAND, "%s", err);
+        if (!p) refuse_or_fail(COMMAND, err);
         Optimizer *opt = must(specs[r]->create(p->params, configs[r]), "out of memory");
         TrainConfig cfg = {.steps = args.steps, .batch = args.batch, .seed = (uint64_t)args.seed,
                            .quiet = true};
