@@ -57,7 +57,7 @@ typedef struct {
 /* Draws the language and computes its entropies. NULL with a message if the
  * config is out of range, memory runs out, or the chain has more than one
  * stationary distribution (then no single floor exists: choose another seed). */
-CharLang *charlang_new(const CharLangConfig *cfg, char *err, size_t errlen);
+CharLang *charlang_new(const CharLangConfig *cfg, char *err /* [errlen] */, size_t errlen);
 void charlang_free(CharLang *lang);
 
 /* n tokens of text (n >= 3) from the seed, stationary from the first character. */

@@ -32,10 +32,10 @@ typedef struct {
 const char *data_dir(void);
 
 /* Loads the whole data set. Returns 0, or -1 with a message in err. */
-int digits_load(const char *path, Dataset *out, char *err, size_t errlen);
+int digits_load(const char *path, Dataset *out, char *err /* [errlen] */, size_t errlen);
 /* Loads data_dir()/digits.csv.gz and splits it into the book's fixed train
  * (1437) and test (360) sets. Returns 0, or -1 with a message in err. */
-int digits_load_split(Dataset *train, Dataset *test, char *err, size_t errlen);
+int digits_load_split(Dataset *train, Dataset *test, char *err /* [errlen] */, size_t errlen);
 void dataset_free(Dataset *d);
 
 #endif

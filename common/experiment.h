@@ -73,12 +73,13 @@ typedef struct {
  * bad input (also a non-positive --lr, a --batch outside the digits' 1..1437,
  * a negative --seed) with one line and exit status 2. --quick without --steps
  * makes the final experiment 200 steps. */
-void lesson_parse(const char *lesson, const OptionSpec *flags, void *args, int argc, char **argv);
+void lesson_parse(const char *lesson, const OptionSpec *flags /* up to a {NULL} entry */, void *args, int argc,
+                  char **argv /* [argc] */);
 /* lesson_parse, then report_open of r at the --out it parsed, as every
  * lesson program begins: exits with status EXIT_USAGE (2) when that
  * directory cannot take the lesson's files (report_open says why). */
-void lesson_open(Report *r, const char *lesson, const OptionSpec *flags, void *args, int argc,
-                 char **argv);
+void lesson_open(Report *r, const char *lesson, const OptionSpec *flags /* up to a {NULL} entry */, void *args,
+                 int argc, char **argv /* [argc] */);
 /* An experiment's steps from --steps: a->steps, a `quick_share`-th of it
  * with --quick (a smoke run), and never fewer than `at_least`, the steps
  * it needs to have something to measure. */
@@ -98,7 +99,8 @@ typedef struct Table Table;
 /* Starts the table NAME (the book includes out/LESSON/NAME.txt) with the
  * columns up to a {NULL} one. Each column is as wide as its header or its
  * widest cell; strings are aligned left, numbers right. */
-Table *table_begin(Report *r, const char *name, const char *title, const Column *columns);
+Table *table_begin(Report *r, const char *name, const char *title,
+                   const Column *columns /* up to a {NULL, NULL} entry */);
 /* A NaN in a column of doubles shows as "-", or as `text` ("never", "grows"):
  * a run that has no number to show. */
 void table_nan_text(Table *t, int column, const char *text);
@@ -230,7 +232,7 @@ typedef void ParallelJob(int i, void *ctx, double *out /* [width] */);
  * results. They are the same as in one process, whatever the number of
  * processors, so a sweep of independent runs takes a fraction of the time.
  * Fails (status 1) if a process does. */
-void parallel_jobs(int count, int width, double *out, ParallelJob *job, void *ctx);
+void parallel_jobs(int count, int width, double *out /* [count * width] */, ParallelJob *job, void *ctx);
 
 /* ---- stopping ---- */
 
@@ -256,7 +258,8 @@ Problem *must_gpt(bool quick, uint64_t seed);
 
 /* The gradient of p's loss on the examples batch[size] (all of them when
  * batch is NULL) at p's parameters, into grad[numel of p's parameters]. */
-void gradient_into(Problem *p, const int *batch, int size, float *grad);
+void gradient_into(Problem *p, const int *batch /* [size] or NULL */, int size,
+                   float *grad /* [paramlist_numel(&p->params)] */);
 
 /* The largest |eigenvalue| of the Hessian at p's parameters (the top
  * curvature where the Hessian has no large negative one), by power iteration
@@ -297,7 +300,7 @@ void tensor_mean_squares(const ParamList *l, const float *before /* [numel] or N
 /* Each tensor's RMS gradient of p's loss on the examples batch[size] (all
  * of them when batch is NULL) at p's parameters, into rms[p's tensors]: how
  * differently the parts of a model are pulled. */
-void tensor_grad_rms(Problem *p, const int *batch, int size,
+void tensor_grad_rms(Problem *p, const int *batch /* [size] or NULL */, int size,
                      double *rms /* [p->params.count] */);
 
 /* The Euclidean norm of the parameter named `name` ("fc1.weight"); fails

@@ -45,21 +45,21 @@ typedef struct {
  * command line (a message about a bad value names it "--key" either way). A
  * key given twice is refused: "lr=0.1 lr=0.2" is more likely a slip than a
  * wish. Returns 0, or -1 with a message in err. */
-int options_parse(const OptionSpec *specs, void *settings, int count,
-                  const char *const *texts, char *err, size_t errlen);
+int options_parse(const OptionSpec *specs /* up to a {NULL} entry */, void *settings, int count,
+                  const char *const *texts /* [count] */, char *err /* [errlen] */, size_t errlen);
 
 /* Parses argv[first..argc-1], each "--key=value" (or a bare "--key" for a
  * bool), refusing a flag given twice. Returns 1 when --help or -h is anywhere
  * among them (checked before anything else, so that `prog --steps=x --help`
  * still helps); 0; or -1 with a message in err. */
-int flags_parse(const OptionSpec *specs, void *settings, int argc, char **argv,
-                int first, char *err, size_t errlen);
+int flags_parse(const OptionSpec *specs /* up to a {NULL} entry */, void *settings, int argc,
+                char **argv /* [argc] */, int first, char *err /* [errlen] */, size_t errlen);
 
 /* Whether --help or -h is among argv[first..argc-1]. */
-bool flags_help_wanted(int argc, char **argv, int first);
+bool flags_help_wanted(int argc, char **argv /* [argc] */, int first);
 
 /* Prints one line per option: key, help, range, default taken from `defaults`
  * (none for a string whose default is empty). */
-void flags_print_help(FILE *out, const OptionSpec *specs, const void *defaults);
+void flags_print_help(FILE *out, const OptionSpec *specs /* up to a {NULL} entry */, const void *defaults);
 
 #endif

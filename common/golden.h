@@ -61,7 +61,7 @@ typedef struct {
 } GoldenFile;
 
 /* Reads a golden file. Returns 0, or -1 with a message in err. */
-int golden_load(const char *path, GoldenFile *out, char *err, size_t errlen);
+int golden_load(const char *path, GoldenFile *out, char *err /* [errlen] */, size_t errlen);
 /* The case with the given name, or NULL. */
 const GoldenCase *golden_find(const GoldenFile *file, const char *name);
 /* The index of a state in a case, or -1. */
@@ -104,7 +104,7 @@ typedef struct {
 } GoldenReader;
 
 /* Opens path. Returns 0, or -1 with "cannot open PATH" in err. */
-int golden_reader_open(GoldenReader *r, const char *path, char *err, size_t errlen);
+int golden_reader_open(GoldenReader *r, const char *path, char *err /* [errlen] */, size_t errlen);
 /* The first word of the next line that has one, not counting comments:
  * "case", "grad", ...; NULL at the end of the file. */
 const char *golden_reader_next(GoldenReader *r);
@@ -112,7 +112,7 @@ const char *golden_reader_next(GoldenReader *r);
 char *golden_reader_word(GoldenReader *r);
 /* The line's next word copied into name[size]. Returns 0, or -1 when there
  * is none or it does not fit. */
-int golden_reader_name(GoldenReader *r, char *name, size_t size);
+int golden_reader_name(GoldenReader *r, char *name /* [size] */, size_t size);
 /* The rest of the line: exactly n numbers into out[n]. finite_only refuses
  * nan and inf, which a file may hold only where they are part of the
  * record. Returns 0, or -1. */
@@ -133,6 +133,6 @@ int golden_reader_settings(GoldenReader *r, char **settings /* [max] */, int *co
  * left open (open_case NULL); otherwise -1 with the reason in err:
  * "PATH:LINE: cannot read this line" for the line the loop stopped at, or
  * "PATH: case 'NAME' has no 'end'". */
-int golden_reader_close(GoldenReader *r, const char *open_case, char *err, size_t errlen);
+int golden_reader_close(GoldenReader *r, const char *open_case, char *err /* [errlen] */, size_t errlen);
 
 #endif

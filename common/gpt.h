@@ -60,11 +60,11 @@ typedef struct {
 extern const OptionSpec GPT_CONFIG_OPTIONS[];
 
 /* NULL when cfg is valid, else a message in buf (and returns buf). */
-const char *gpt_config_check(const GPTConfig *cfg, char *buf, size_t len);
+const char *gpt_config_check(const GPTConfig *cfg, char *buf /* [len] */, size_t len);
 /* Parses the text after "gpt" in a problem name: "" (the defaults), or
  * ":quick" and/or ":key=value" settings, as in "gpt:quick:n_layer=1" or
  * "gpt:n_embd=32:n_head=2". Returns 0, or -1 with a message in err. */
-int gpt_config_parse(const char *settings, GPTConfig *cfg, char *err, size_t errlen);
+int gpt_config_parse(const char *settings, GPTConfig *cfg, char *err /* [errlen] */, size_t errlen);
 /* The number of parameters, by the formula (wte counted once: it is tied). */
 size_t gpt_num_params(const GPTConfig *cfg);
 
@@ -72,9 +72,9 @@ size_t gpt_num_params(const GPTConfig *cfg);
  * weights of std 0.02, the residual projections c_proj scaled by
  * 1/sqrt(2 n_layer), zero biases, LayerNorm gains 1) from seed. NULL with a
  * message if the config is invalid or memory runs out. */
-Problem *gpt_new(const GPTConfig *cfg, uint64_t seed, char *err, size_t errlen);
+Problem *gpt_new(const GPTConfig *cfg, uint64_t seed, char *err /* [errlen] */, size_t errlen);
 /* The problem named "gpt" + settings (see gpt_config_parse). */
-Problem *gpt_by_settings(const char *settings, uint64_t seed, char *err, size_t errlen);
+Problem *gpt_by_settings(const char *settings, uint64_t seed, char *err /* [errlen] */, size_t errlen);
 
 /* What a Problem does not say; each takes a GPT problem (NULL or NAN for any other). */
 const GPTConfig *gpt_config(const Problem *p);
@@ -87,6 +87,7 @@ const unsigned char *gpt_text(const Problem *p, int which, size_t *len);
  * temperature 1, from seed) into out, which must hold strlen(prompt) + length
  * + 1 bytes. The prompt holds at least one character, each ' ' or 'a'..'z'.
  * Returns 0, or -1 for a bad prompt or a problem that is not a GPT. */
-int gpt_sample(Problem *p, const char *prompt, int length, uint64_t seed, char *out);
+int gpt_sample(Problem *p, const char *prompt, int length, uint64_t seed,
+               char *out /* [strlen(prompt) + length + 1] */);
 
 #endif

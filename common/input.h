@@ -34,7 +34,7 @@ const char *parse_float32(const char *text, float *out);
 typedef struct {
     char text[EXCERPT_BYTES + 4];
 } Excerpt;
-const char *excerpt(const char *text, size_t len, Excerpt *out);
+const char *excerpt(const char *text /* [len] */, size_t len, Excerpt *out);
 
 /* Prints "PROGRAM: message" on stderr and exits with status EXIT_USAGE. */
 void die_usage(const char *program, const char *fmt, ...)

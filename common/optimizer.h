@@ -79,7 +79,8 @@ int optimizer_add_slot(Optimizer *opt, const char *slot_name);
  * parameter that has no such state, whose entry slots[k][i] is then NULL.
  * Whatever reads slots[k][i] must allow for NULL. */
 int optimizer_add_slot_shaped(Optimizer *opt, const char *slot_name,
-                              bool (*shape_of)(const Tensor *param, int *ndim, int *shape));
+                              bool (*shape_of)(const Tensor *param, int *ndim,
+                                               int *shape /* [TENSOR_MAX_DIMS] */));
 /* The same where the state's element type may depend on the parameter
  * (lesson 10: bitsandbytes keeps a large tensor's moments as uint8 codes and
  * a small one's as float32, under one name): layout_of also sets *bytes,
@@ -87,7 +88,7 @@ int optimizer_add_slot_shaped(Optimizer *opt, const char *slot_name,
  * NULL), false for floats; ctx is passed to it (the optimizer's config). */
 int optimizer_add_slot_typed(Optimizer *opt, const char *slot_name,
                              bool (*layout_of)(const Tensor *param, const void *ctx, int *ndim,
-                                               int *shape, bool *bytes),
+                                               int *shape /* [TENSOR_MAX_DIMS] */, bool *bytes),
                              const void *ctx);
 
 /* snippet: optimizer_set_groups, shown in 06_adamw */
@@ -100,7 +101,8 @@ int optimizer_add_slot_typed(Optimizer *opt, const char *slot_name,
  * lists them; the model's own list is left as it was. Returns 0, or -1 when
  * group_of gives an index out of range, num_groups is over
  * OPTIMIZER_MAX_GROUPS, the optimizer has stepped, or memory runs out. */
-int optimizer_set_groups(Optimizer *opt, int num_groups, const char *const *names,
+int optimizer_set_groups(Optimizer *opt, int num_groups,
+                         const char *const *names /* [num_groups] */,
                          int (*group_of)(const Tensor *param));
 /* end snippet */
 /* Sets every group's learning rate, as a schedule does. */

@@ -26,7 +26,7 @@ typedef struct {
     size_t config_size;
     const void *defaults;        /* a config struct holding PyTorch's defaults */
     /* NULL when the config is valid, else a message like PyTorch's ValueError. */
-    const char *(*validate)(const void *config, char *buf, size_t len);
+    const char *(*validate)(const void *config, char *buf /* [len] */, size_t len);
     Optimizer *(*create)(ParamList params, const void *config);
     /* Whether PyTorch's per-parameter state holds the step count,
      * state["step"], next to the state tensors: torch.optim.Adagrad and
@@ -50,7 +50,8 @@ typedef struct {
 /* The message of the first refused check, written to buf, and buf; NULL when
  * every check passes. Only the first counts, as only PyTorch's first raise is
  * ever seen. */
-const char *first_refused(const ConfigCheck *checks, char *buf /* [len] */, size_t len);
+const char *first_refused(const ConfigCheck *checks /* up to an entry with format NULL */, char *buf /* [len] */,
+                          size_t len);
 
 /* Parses "key=value" settings (PyTorch's keyword names; a bare "key" means
  * true for a bool; "--key=value" works too, see options_parse; a key may be
@@ -58,7 +59,7 @@ const char *first_refused(const ConfigCheck *checks, char *buf /* [len] */, size
  * validates. `config` must have spec->config_size bytes. Returns 0, or -1
  * with a message in err. */
 int optimizer_config_parse(const OptimizerSpec *spec, void *config,
-                           int count, const char *const *settings,
-                           char *err, size_t errlen);
+                           int count, const char *const *settings /* [count] */,
+                           char *err /* [errlen] */, size_t errlen);
 
 #endif

@@ -23,9 +23,9 @@ typedef struct {
 size_t paramlist_numel(const ParamList *list);
 /* Copies all parameters into / out of one flat array of paramlist_numel floats,
  * in the list's order. */
-void paramlist_get(const ParamList *list, float *flat);
-void paramlist_set(const ParamList *list, const float *flat);
-void paramlist_get_grads(const ParamList *list, float *flat);
+void paramlist_get(const ParamList *list, float *flat /* [paramlist_numel(list)] */);
+void paramlist_set(const ParamList *list, const float *flat /* [paramlist_numel(list)] */);
+void paramlist_get_grads(const ParamList *list, float *flat /* [paramlist_numel(list)] */);
 /* The index of the parameter named `name` ("fc1.weight"), or -1 if there is
  * none: list->params[i] is the tensor and list->grads[i] its gradient. */
 int paramlist_find(const ParamList *list, const char *name);

@@ -14,7 +14,7 @@
 /* Writes the gnuplot data block $contours: for each loss level c, the ellipse
  * h0 x^2/2 + h1 y^2/2 = c of a 2-D quadratic (quadratic_new or ravine_new),
  * as 121 points, the ellipses separated by blank lines. */
-void write_contours(FILE *data, const Problem *quadratic, const double *levels, int count);
+void write_contours(FILE *data, const Problem *quadratic, const double *levels /* [count] */, int count);
 
 /* Writes the data block $NAME: the (x, y) parameters after each step of a
  * run of a 2-D problem recorded with TrainConfig.record_params. */

@@ -29,7 +29,7 @@ struct Problem {
     double min_loss;          /* the lowest loss, where known exactly; NAN if not */
     /* The mean loss over the listed training examples (all of them when idx is
      * NULL; ignored for plain functions), and its gradient into params.grads. */
-    double (*loss_and_grad)(Problem *self, const int *idx, int n);
+    double (*loss_and_grad)(Problem *self, const int *idx /* [n] or NULL */, int n);
     /* Fraction of the test set classified correctly; NULL if no test set. */
     double (*test_accuracy)(Problem *self);
     /* Puts the parameters back to their starting point (random models draw a
@@ -42,7 +42,7 @@ struct Problem {
  * at `start`. Its one parameter is the point "x", as for every plain function
  * below. Minimum 0 at the origin. NULL unless dim >= 1 and every h_i is
  * positive and finite. */
-Problem *quadratic_new(int dim, const double *curvature, const float *start);
+Problem *quadratic_new(int dim, const double *curvature /* [dim] */, const float *start /* [dim] */);
 
 /* The ravine: the quadratic with curvatures h_i spaced geometrically from
  * 1/kappa (coordinate 0: the long flat floor) up to 1 (the last coordinate:
@@ -77,14 +77,14 @@ const float *sparse_linear_true_weights(const Problem *sparse);
  * training set. Parameters "weight" [10 x 64] and "bias" [10], as a bare
  * nn.Linear names them; they start at 0. NULL with a message if the data
  * cannot be read. */
-Problem *softmax_regression_new(char *err, size_t errlen);
+Problem *softmax_regression_new(char *err /* [errlen] */, size_t errlen);
 
 /* A one-hidden-layer MLP on the digits: 64 -> hidden (tanh) -> 10, with
  * cross-entropy loss and hand-written backpropagation. Parameters
  * "fc1.weight" [hidden x 64], "fc1.bias", "fc2.weight" [10 x hidden] and
  * "fc2.bias", in that order. They start as PyTorch's nn.Linear does: uniform
  * in +-1/sqrt(fan_in), drawn from seed. */
-Problem *mlp_new(int hidden, uint64_t seed, char *err, size_t errlen);
+Problem *mlp_new(int hidden, uint64_t seed, char *err /* [errlen] */, size_t errlen);
 
 /* The fraction of the training examples that a digits model (softmax
  * regression or the MLP) classifies correctly at its parameters now; NAN for
@@ -109,13 +109,14 @@ double digits_set_train_input(Problem *digits, int example, int feature, float v
  * sized by settings after the name: gpt:quick, gpt:n_layer=1:n_embd=32).
  * NULL with a message if unknown or badly set. */
 Problem *problem_by_name(const char *name, double kappa, uint64_t seed,
-                         char *err, size_t errlen);
+                         char *err /* [errlen] */, size_t errlen);
 extern const char *const PROBLEM_NAMES;   /* "ravine rosenbrock ..." */
 
 /* The loss (and gradient) at the given flat parameter vector: on all
  * training examples, or on the listed ones. The parameters stay there. */
-double problem_loss_at(Problem *p, const float *flat_params);
-double problem_loss_at_batch(Problem *p, const float *flat_params, const int *idx, int n);
+double problem_loss_at(Problem *p, const float *flat_params /* [paramlist_numel(&p->params)] */);
+double problem_loss_at_batch(Problem *p, const float *flat_params /* [paramlist_numel(&p->params)] */,
+                             const int *idx /* [n] or NULL */, int n);
 void problem_free(Problem *p);
 
 #endif

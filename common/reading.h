@@ -16,7 +16,7 @@ const char *dir_from_env(const char *env_name, const char *built_in);
 
 /* One read from `source` into buf: how many bytes (at most `room`), 0 at the
  * end, -1 on an error. */
-typedef long (*ReadChunk)(void *source, char *buf, size_t room);
+typedef long (*ReadChunk)(void *source, char *buf /* [room] */, size_t room);
 
 enum { READ_WHOLE_FAILED = -1, READ_WHOLE_NO_MEMORY = -2 };
 

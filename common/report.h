@@ -50,7 +50,7 @@ typedef struct {
 /* report_value for each of values[] up to a {NULL} one, in order: the
  * values of one row of a table, one run, one setting.
  *     report_values(r, "adam", (NamedValue[]){{"lr_%s", "%g", lr}, {"steps_%s", "%d", steps}, {NULL}}); */
-void report_values(Report *r, const char *tag, const NamedValue *values);
+void report_values(Report *r, const char *tag, const NamedValue *values /* up to a {NULL} entry */);
 /* A tag for report_values built from parts, for the values of a loop:
  *     report_values(r, value_tag(r, "%s_%s", problem, optimizer), ...);
  * It lives in r until the next call (apart from value_name's, which
@@ -63,7 +63,7 @@ Figure *report_figure_set(Report *r, const char *name, const char *settings_fmt,
     __attribute__((format(printf, 3, 4)));
 /* How a table shows a tensor's shape: its sizes joined by " x " ("64 x 32",
  * "10"; "" for a scalar), into buf[size]; returns buf. */
-const char *shape_text(const Tensor *t, char *buf, size_t size);
+const char *shape_text(const Tensor *t, char *buf /* [size] */, size_t size);
 /* Starts the figure OUT/fig/NAME (see plot.h); never NULL: if the figure
  * cannot be started the program stops with status 1 and the reason. */
 Figure *report_figure(Report *r, const char *name);

@@ -26,6 +26,6 @@ uint32_t rng_below(Rng *rng, uint32_t bound);
  * and cos do (glibc, musl and macOS agree in practice). */
 double rng_normal(Rng *rng);
 /* Fisher-Yates shuffle of n ints. */
-void rng_shuffle(Rng *rng, int *values, int n);
+void rng_shuffle(Rng *rng, int *values /* [n] */, int n);
 
 #endif

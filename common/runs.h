@@ -108,7 +108,7 @@ TrainHistory run_path(Problem *p, Run run);
  * writes out beside one, the same update function told otherwise): x[n]
  * from its gradient g[n] at step t = 1, 2 ...; ctx is the caller's, with the
  * rule's config and state. */
-typedef void RuleStep(float *x, const float *g, size_t n, long t, void *ctx);
+typedef void RuleStep(float *x /* [n] */, const float *g /* [n] */, size_t n, long t, void *ctx);
 /* run_path for a rule: `steps` full-batch steps of it from p->reset(p, seed)
  * on p's parameters as one flat array, the loss of every step and the
  * parameters after every step kept (a non-finite loss stops it, as train()). */
@@ -123,7 +123,7 @@ TrainHistory run_rule_path(Problem *p, uint64_t seed, int steps, RuleStep *rule,
  * (the run stops there, before that step). A rule run by hand where the
  * chapter needs to see inside it. */
 int run_rule_batches(Problem *p, uint64_t seed, int steps, int batch, RuleStep *rule, void *ctx,
-                     float *theta /* [numel] */, double *loss /* [steps] */);
+                     float *theta /* [numel] */, double *loss /* [steps] or NULL */);
 /* The loss on all training examples after run.steps steps; INFINITY if the
  * run diverged. */
 double run_final_loss(Problem *p, Run run);
@@ -156,7 +156,7 @@ typedef struct {
  * seed for every chunk would draw the same batches again). When batch_loss
  * is not NULL it receives the loss of each step's mini-batch (as
  * TrainHistory.loss) up to the last checkpoint: batch_loss[run.steps]. */
-Curve run_curve(Problem *p, Run run, int checkpoints, double *batch_loss);
+Curve run_curve(Problem *p, Run run, int checkpoints, double *batch_loss /* [run.steps] or NULL */);
 /* Adds a series of c's checkpoints (step, loss) to a figure (plot.h).
  * Returns the series' number, as figure_series. */
 int figure_checkpoints(Figure *fig, const char *style, const Curve *c, const char *title_fmt, ...)
@@ -182,7 +182,8 @@ SeedRuns run_seeds(Problem *p, Run run, int seeds, uint64_t batch_stride, int ch
  * step_rms[count] (count: p's tensors): which parts of a model move how
  * fast, late in a run. Returns the steps taken: fewer than run.steps when a
  * batch loss was not finite (the run stopped there). */
-int run_tensor_rms(Problem *p, Run run, int tail, double *batch_loss, double *grad_rms, double *step_rms);
+int run_tensor_rms(Problem *p, Run run, int tail, double *batch_loss /* [run.steps] */,
+                   double *grad_rms /* [p->params.count] */, double *step_rms /* [p->params.count] */);
 
 /* What run_watched shows of each step: the optimizer, the parameters before
  * the step, and (in the second call, after the step) after it; in the first
@@ -228,8 +229,9 @@ typedef struct {
     float lr;     /* the learning rate that took them (0 with steps -1) */
     int config;   /* the index of their config (-1 with steps -1) */
 } GridBest;
-GridBest sweep_configs_steps_to_target(Problem *p, Run run, const void *configs, size_t config_size, int count,
-                                       const float *lrs /* [lr_count] */, int lr_count);
+GridBest sweep_configs_steps_to_target(Problem *p, Run run, const void *configs /* [count], config_size bytes each */,
+                                       size_t config_size, int count, const float *lrs /* [lr_count] */,
+                                       int lr_count);
 
 /* run_seeds at each learning rate of a grid, each run measured at its end only. */
 typedef struct {

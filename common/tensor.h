@@ -47,7 +47,7 @@ const char *tensor_tag_name(TensorTag tag);
 /* A zero-filled tensor. Returns NULL (and counts nothing) when the shape is
  * invalid or memory runs out; callers in this book treat that as fatal. */
 Tensor *tensor_new(MemoryLedger *ledger, const char *name, TensorTag tag,
-                   int ndim, const int *shape);
+                   int ndim, const int *shape /* [ndim] */);
 /* Shorthands for the common ranks. */
 Tensor *tensor_new_1d(MemoryLedger *ledger, const char *name, TensorTag tag, int n);
 Tensor *tensor_new_2d(MemoryLedger *ledger, const char *name, TensorTag tag,
@@ -58,7 +58,7 @@ Tensor *tensor_new_like(const Tensor *like, const char *name, TensorTag tag);
  * state stored as 8-bit codes: its `bytes` hold the values, its `data` is
  * NULL (whatever reads floats must check). NULL as tensor_new. */
 Tensor *tensor_new_bytes(MemoryLedger *ledger, const char *name, TensorTag tag,
-                         int ndim, const int *shape);
+                         int ndim, const int *shape /* [ndim] */);
 void tensor_free(Tensor *t);
 
 /* What the tensor's elements take: 4 bytes each, or 1 for a byte tensor. */
@@ -67,6 +67,6 @@ size_t tensor_bytes(const Tensor *t);
 float tensor_value(const Tensor *t, size_t i);
 int tensor_same_shape(const Tensor *a, const Tensor *b);
 /* "10x64" style description of the shape, for messages. */
-const char *tensor_shape_str(const Tensor *t, char *buf, size_t len);
+const char *tensor_shape_str(const Tensor *t, char *buf /* [len] */, size_t len);
 
 #endif

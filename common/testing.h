@@ -49,7 +49,7 @@ Suite *make_suite(void);
 #define TABLE_SIZE(table) ((int)(sizeof(table) / sizeof((table)[0])))
 
 /* The index of the first element outside atol + rtol*|expected|, or -1. */
-long first_mismatch(const float *actual, const float *expected, size_t n,
+long first_mismatch(const float *actual /* [n] */, const float *expected /* [n] */, size_t n,
                     double atol, double rtol);
 
 /* Asserts that n floats match; the message names `what` and the first bad element. */
@@ -121,7 +121,7 @@ void check_golden_case(const OptimizerSpec *spec, const GoldenCase *c,
 /* The same with `settings` in place of the case's (to test defaults: an
  * empty list, count 0). */
 void check_golden_case_with(const OptimizerSpec *spec, const GoldenCase *c,
-                            int num_settings, const char *const *settings,
+                            int num_settings, const char *const *settings /* [num_settings] */,
                             double atol, double rtol);
 
 /* What drove the optimizer besides its gradients, as the case's PyTorch
@@ -129,14 +129,14 @@ void check_golden_case_with(const OptimizerSpec *spec, const GoldenCase *c,
  * optimizer and stepped after each optimizer step. Each returns 0, or -1
  * with a message in err. */
 typedef struct {
-    int (*start)(Optimizer *opt, void *ctx, char *err, size_t errlen);
-    int (*step)(Optimizer *opt, void *ctx, char *err, size_t errlen);
+    int (*start)(Optimizer *opt, void *ctx, char *err /* [errlen] */, size_t errlen);
+    int (*step)(Optimizer *opt, void *ctx, char *err /* [errlen] */, size_t errlen);
     void *ctx;
 } GoldenScheduler;
 
 /* check_golden_case_with, with the scheduler (NULL: none). */
 void check_golden_case_scheduled(const OptimizerSpec *spec, const GoldenCase *c,
-                                 int num_settings, const char *const *settings,
+                                 int num_settings, const char *const *settings /* [num_settings] */,
                                  const GoldenScheduler *scheduler, double atol, double rtol);
 
 /* Parses golden case c's settings into config (spec->config_size bytes)
@@ -277,8 +277,8 @@ void assert_spec_refuses_as_torch_adam(const OptimizerSpec *spec);
  * + rtol*|expected|. The case must record exp_avg and exp_avg_sq, and
  * max_exp_avg_sq when its settings turn amsgrad on. */
 void check_adam_golden_case(const OptimizerSpec *spec, const GoldenCase *c, bool amsgrad,
-                            int num_settings, const char *const *settings, double exp_avg_atol,
-                            double rtol);
+                            int num_settings, const char *const *settings /* [num_settings]; unread if < 0 */,
+                            double exp_avg_atol, double rtol);
 
 /* load_golden_case for t's case, failing the test if it has more steps
  * than t's tolerance was worked out for. */
@@ -291,7 +291,7 @@ void check_golden_tolerance(const OptimizerSpec *spec, const char *file, const G
                             const char *state);
 
 /* Asserts that spec takes each of PyTorch's keyword names keys[count]. */
-void assert_spec_keys(const OptimizerSpec *spec, const char *const *keys, int count);
+void assert_spec_keys(const OptimizerSpec *spec, const char *const *keys /* [count] */, int count);
 
 /* One of PyTorch's keyword arguments and its default, as the signature of
  * torch.optim.NAME writes it: {"lr", {1e-3}}, {"maximize", {false}}, and a
@@ -314,7 +314,8 @@ void assert_spec_defaults(const OptimizerSpec *spec, const char *name, const cha
  * check_golden_case_with does (failing, with both names, if there is no such
  * case); a negative num_settings keeps the case's own settings. */
 void check_golden_file_case(const OptimizerSpec *spec, const char *file, const char *case_name,
-                            int num_settings, const char *const *settings, double atol, double rtol);
+                            int num_settings, const char *const *settings /* [num_settings]; unread if < 0 */,
+                            double atol, double rtol);
 
 /* The parameter after two steps of spec's optimizer (made from `config`)
  * from 1 with gradient 1, the second after optimizer_set_lr(opt, second_lr), as
@@ -338,8 +339,8 @@ void check_states_allocated_once(const OptimizerSpec *spec, const void *config,
 
 /* Asserts that optimizer_config_parse refuses `settings` with a message that
  * holds `expected` (NULL: any message), as PyTorch's constructor refuses them. */
-void assert_spec_refuses(const OptimizerSpec *spec, int num_settings, const char *const *settings,
-                         const char *expected);
+void assert_spec_refuses(const OptimizerSpec *spec, int num_settings,
+                         const char *const *settings /* [num_settings] */, const char *expected);
 /* The same with the settings written out: ASSERT_SPEC_REFUSES(&SGD_SPEC,
  * "Invalid learning rate", "lr=-0.01"). */
 #define ASSERT_SPEC_REFUSES(spec, expected, ...)                                           \
@@ -350,7 +351,7 @@ void assert_spec_refuses(const OptimizerSpec *spec, int num_settings, const char
  * config struct, for the caller to check what was parsed), as PyTorch's
  * constructor accepts them; a failure shows the parser's message. */
 void assert_spec_accepts(const OptimizerSpec *spec, void *config, int num_settings,
-                         const char *const *settings);
+                         const char *const *settings /* [num_settings] */);
 /* The same with the settings written out: ASSERT_SPEC_ACCEPTS(&ADAM_SPEC, &cfg, "lr=0", "eps=0"). */
 #define ASSERT_SPEC_ACCEPTS(spec, config, ...)                                                       \
     assert_spec_accepts((spec), (config), sizeof((const char *[]){__VA_ARGS__}) / sizeof(const char *), \
@@ -371,8 +372,8 @@ typedef struct {
  * below; NULL: none). Sanitizer builds are slow: the limits leave them
  * room. */
 typedef struct LessonProgram LessonProgram;
-Suite *lesson_suite(const char *name, const LessonTest *core, const LessonTest *limits,
-                    const LessonProgram *program);
+Suite *lesson_suite(const char *name, const LessonTest *core /* up to a {NULL, 0} entry */,
+                    const LessonTest *limits /* up to a {NULL, 0} entry */, const LessonProgram *program);
 
 /* A test file's part of a lesson's suite: it adds its tests to the two
  * test cases (add_mixed_tests in test_mixed.c, ...). */
@@ -380,7 +381,7 @@ typedef void AddTests(TCase *core, TCase *limits);
 
 /* The same suite gathered from a lesson's test files, each adding its own
  * tests in the order given: adders[] ends with NULL. */
-Suite *lesson_suite_of_files(const char *name, AddTests *const *adders);
+Suite *lesson_suite_of_files(const char *name, AddTests *const *adders /* NULL-ended */);
 
 typedef struct {
     int status;     /* exit status, or -1 if it did not exit normally */
@@ -391,12 +392,12 @@ typedef struct {
 /* text in single quotes for the shell, each ' in it written '\'' , so that a
  * path with spaces or quotes stays one word. Fails the test if the result
  * does not fit in `len` bytes. Returns out. */
-const char *shell_quote(const char *text, char *out, size_t len);
+const char *shell_quote(const char *text, char *out /* [len] */, size_t len);
 
 /* The shell command "'DIR/PROGRAM' ARGS", the path quoted (the repository may
  * live under a directory whose name has a space); ARGS are copied as they
  * are. Fails the test if it does not fit. Usually DIR is OPTIMIZERS_BIN_DIR. */
-void program_command(char *cmd, size_t len, const char *dir, const char *program, const char *args);
+void program_command(char *cmd /* [len] */, size_t len, const char *dir, const char *program, const char *args);
 
 /* Runs a shell command with `input` on its standard input (NULL: empty).
  * Returns 0 when the command could be run at all. */
@@ -419,7 +420,7 @@ size_t longest_line(const char *text, const char *skip, const char **where);
  * its stderr or any table out/LESSON/NAME.txt is wider than BOOK_COLUMNS (but
  * for lines that name the --out directory). */
 void check_lesson_smoke_run(const char *lesson, const char *expect_text,
-                            const char *const *tables, const char *const *figures);
+                            const char *const *tables /* NULL-ended */, const char *const *figures /* NULL-ended */);
 
 /* The values a lesson program prints for its chapter's prose, as the book
  * runs it (default flags): its out/LESSON/values.txt text (free it), from a
@@ -461,7 +462,7 @@ typedef struct {
 } Refusal;
 
 /* assert_program_refuses for each of the n rows. */
-void assert_program_refuses_all(const char *program, const Refusal *refusals, int n);
+void assert_program_refuses_all(const char *program, const Refusal *refusals /* [n] */, int n);
 
 /* Which of check_lesson_flags' rules a lesson program's flags follow. */
 typedef enum {
@@ -506,13 +507,13 @@ void assert_file_is(const char *path, const char *expected);
 
 /* A fresh empty directory under $TMPDIR (or /tmp); the caller removes it
  * with remove_tree(). Returns 0 or -1. */
-int make_temp_dir(char *path, size_t len);
+int make_temp_dir(char *path /* [len] */, size_t len);
 void remove_tree(const char *path);
 
 /* Opens *r, a report of the lesson 99_demo, in a fresh temporary directory
  * dir[len] (the caller removes it with remove_tree), failing the test if it
  * cannot: for the tests of what a report writes. */
-void open_demo_report(Report *r, char *dir, size_t len);
+void open_demo_report(Report *r, char *dir /* [len] */, size_t len);
 
 /* The text of the figure script DIR/NAME.gp (the caller frees it), failing
  * the test if there is none. A report's figure NAME is DIR/fig/NAME.gp:

@@ -25,12 +25,12 @@ _Noreturn void refuse_or_fail(const char *command, const char *err);
 #define SCHEDULE_MAX_STEPS 1000000    /* --steps of schedule: lrs printed */
 #define CLIP_MAX_TENSORS 65536        /* gradient lines of clip (its lines and numbers: as trace's) */
 
-int optlab_list(int argc, char **argv);
-int optlab_trace(int argc, char **argv);
-int optlab_race(int argc, char **argv);
-int optlab_schedule(int argc, char **argv);
-int optlab_clip(int argc, char **argv);
-int optlab_memory(int argc, char **argv);   /* memory.c; its accounting: lessons/10_memory/accounting.h */
+int optlab_list(int argc, char **argv /* [argc] */);
+int optlab_trace(int argc, char **argv /* [argc] */);
+int optlab_race(int argc, char **argv /* [argc] */);
+int optlab_schedule(int argc, char **argv /* [argc] */);
+int optlab_clip(int argc, char **argv /* [argc] */);
+int optlab_memory(int argc, char **argv /* [argc] */);   /* memory.c; its accounting: lessons/10_memory/accounting.h */
 
 /* Reading standard input a line at a time (lines.c), for trace and clip. */
 typedef struct {
