@@ -34,7 +34,8 @@ void lesson_parse(const char *lesson, const OptionSpec *flags, void *args, int a
     if (a->batch < 1 || a->batch > 1437)
         die_usage(lesson, "--batch must be between 1 and 1437 (got %d)", a->batch);
     if (a->seed < 0) die_usage(lesson, "--seed must be >= 0 (got %d)", a->seed);
-    if (a->steps == 0) a->steps = a->quick ? 200 : default_steps;
+    a->steps_given = a->steps != 0;
+    if (!a->steps_given) a->steps = a->quick ? 200 : default_steps;
 }
 
 void lesson_open(Report *r, const char *lesson, const OptionSpec *flags, void *args, int argc,
@@ -622,7 +623,11 @@ int index_of_min(const double *x, int n)
 double max_abs_difference(const float *a, const float *b, size_t n)
 {
     double largest = 0;
-    for (size_t i = 0; i < n; i++) largest = fmax(largest, fabsf(b ? a[i] - b[i] : a[i]));
+    for (size_t i = 0; i < n; i++) {
+        double d = fabsf(b ? a[i] - b[i] : a[i]);
+        if (isnan(d)) return NAN;   /* fmax would skip it */
+        largest = fmax(largest, d);
+    }
     return largest;
 }
 

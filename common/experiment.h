@@ -50,6 +50,7 @@ typedef struct {
     int seed;           /* initialisation and batches */
     bool quick;         /* every experiment small: a smoke run of about a second */
     const char *out;    /* where out/ and fig/ go */
+    bool steps_given;   /* --steps was on the command line (set by lesson_parse) */
 } LessonArgs;
 
 #define LESSON_DEFAULTS \
@@ -285,7 +286,8 @@ int index_of_max(const double *x /* [n] */, int n);
 int index_of_min(const double *x /* [n] */, int n);
 /* The largest |a[i] - b[i]| over n numbers (the difference taken in
  * float, as the numbers are), or with b NULL the largest |a[i]|: how far
- * apart two sets of parameters or gradients ended, and on what scale. */
+ * apart two sets of parameters or gradients ended, and on what scale. NaN
+ * if a difference is NaN (a NaN on either side): never 0 for NaN weights. */
 double max_abs_difference(const float *a /* [n] */, const float *b /* [n] or NULL */, size_t n);
 /* Sorts x[n] in place, smallest first, and returns its median x[n / 2]
  * (n >= 1; x[0] is then the smallest). */

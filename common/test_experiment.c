@@ -596,6 +596,12 @@ START_TEST(test_max_abs_difference)
     const float small[1] = {0.1f}, large[1] = {0.2f};
     ck_assert(max_abs_difference(small, large, 1) == (double)(0.2f - 0.1f));
     ck_assert(max_abs_difference(a, b, 0) == 0.0);
+    /* A NaN on either side, or both: NaN, never a difference of 0. */
+    const float nan_at_1[3] = {1, NAN, 2.5f};
+    ck_assert(isnan(max_abs_difference(nan_at_1, b, 3)));
+    ck_assert(isnan(max_abs_difference(b, nan_at_1, 3)));
+    ck_assert(isnan(max_abs_difference(nan_at_1, nan_at_1, 3)));
+    ck_assert(isnan(max_abs_difference(nan_at_1, NULL, 3)));
 }
 END_TEST
 
@@ -656,13 +662,18 @@ START_TEST(test_quick_keeps_a_given_steps)
     snprintf(steps, sizeof steps, "--steps=%d", default_steps);
     char *argv[] = {name, quick, steps};
     lesson_parse("99_demo", DEMO_FLAGS, &a, 3, argv);
-    ck_assert(a.quick);
+    ck_assert(a.quick && a.steps_given);
     ck_assert_int_eq(a.steps, default_steps);
     ck_assert_int_ne(default_steps, 200);
     LessonArgs b = LESSON_DEFAULTS;
     char *plain[] = {name, steps};
     lesson_parse("99_demo", DEMO_FLAGS, &b, 2, plain);
     ck_assert_int_eq(b.steps, default_steps);
+    LessonArgs c = LESSON_DEFAULTS;
+    char *quick_alone[] = {name, quick};
+    lesson_parse("99_demo", DEMO_FLAGS, &c, 2, quick_alone);
+    ck_assert(!c.steps_given);
+    ck_assert_int_eq(c.steps, 200);
 }
 END_TEST
 

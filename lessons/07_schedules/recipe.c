@@ -45,7 +45,8 @@ static double batch_gradient(Problem *p, const Recipe *rc, const int *idx, int n
         double loss = 0;
         for (int j = 0; j < k; j++) loss += backward_accumulate(p, idx + (size_t)j * m, m, 1.0f, sum);
         set_grads(p, sum);
-        return *plain = loss;
+        *plain = loss / k;   /* the batch's loss; the one its gradient is of is k times it */
+        return loss;
     }
     double loss = *plain = p->loss_and_grad(p, idx, n);
     if (rc->heavy_count == 0) return loss;

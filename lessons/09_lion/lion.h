@@ -43,7 +43,8 @@ void lion_update(float *param /* [n] */, const float *grad /* [n] */,
 Optimizer *lion_new(ParamList params, const LionConfig *cfg);
 
 /* The authors' checks, in their order, with their messages: lr >= 0, each
- * beta in [0, 1). NULL when cfg is fine, else the message (written in buf). */
+ * beta in [0, 1); and one of ours, weight_decay >= 0, as every torch.optim
+ * optimizer checks. NULL when cfg is fine, else the message (written in buf). */
 const char *lion_validate(const void *config, char *buf, size_t len);
 
 /* Lion for optlab and the tests: keys lr, betas, weight_decay. Its name is

@@ -121,6 +121,7 @@ void lrwd_sweep(Problem *p, Run base, int seeds, LrWdGrid *g)
     parallel_jobs(OPTIMIZERS * cells, 2, out, grid_cell, &(GridJobs){p, base, seeds, g});
     for (int k = 0; k < OPTIMIZERS; k++) {
         double best = INFINITY;
+        g->best_l[k] = g->best_w[k] = 0;   /* if every cell failed: the first, NaN */
         for (int w = 0; w < g->nw; w++)
             for (int l = 0; l < g->nl; l++) {
                 const double *o = out + 2 * ((size_t)k * cells + w * g->nl + l);
@@ -133,10 +134,11 @@ void lrwd_sweep(Problem *p, Run base, int seeds, LrWdGrid *g)
 
 void lrwd_best_in_rows(const LrWdGrid *g, int k, int w0, int w1, int *l, int *w)
 {
+    double best = INFINITY;   /* a failed cell (NaN) is never the best */
     *l = 0, *w = w0;
     for (int j = w0; j <= w1; j++)
         for (int i = 0; i < g->nl; i++)
-            if (g->at[k][j][i].test_loss < g->at[k][*w][*l].test_loss) *l = i, *w = j;
+            if (g->at[k][j][i].test_loss < best) best = g->at[k][j][i].test_loss, *l = i, *w = j;
 }
 
 int lrwd_failed(const LrWdGrid *g, double *smallest_lrwd)

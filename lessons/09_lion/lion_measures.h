@@ -109,7 +109,8 @@ typedef struct {
 void lrwd_sweep(Problem *p, Run base, int seeds, LrWdGrid *g);
 
 /* The lowest test loss of optimizer k's cells in rows w0 .. w1 of the
- * grid (rows: weight decays): its lr in *l and weight decay in *w. */
+ * grid (rows: weight decays): its lr in *l and weight decay in *w; failed
+ * cells (NaN) never count, and if all failed, the first (*l 0, *w w0). */
 void lrwd_best_in_rows(const LrWdGrid *g, int k, int w0, int w1, int *l, int *w);
 
 /* How many runs of both optimizers failed (test loss NaN), and the

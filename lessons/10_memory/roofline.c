@@ -392,8 +392,9 @@ int roofline_measure(int i, size_t n, int repeats, bool with_kernel, RooflineTim
 }
 
 /* The step with its arrays in the core's cache: 16 chunks per thread
- * (64 KB of each float array, at most 256 KB a thread: the core's second
- * cache holds them), stepped over and over, so that memory never has to
+ * (256 KB of each float array, at most 1 MB a thread for Adam's four: a
+ * core's second cache of 1 MB or more holds them, and the third cache
+ * where the second is smaller), stepped over and over, so that memory never has to
  * deliver a byte. Not one chunk: a core learns the branches of a few
  * thousand numbers stepped again and again, and 8-bit Adam's search for
  * the nearest code would then run faster than it does on new numbers. The
@@ -463,7 +464,7 @@ int roofline_nearest_code(size_t n, int repeats, double *search_ns, double *inde
     }
     create_dynamic_map(true, code);
     quantize_map_init(map, code, true);
-    for (size_t i = 0; i < n; i++) {   /* |x| = 10^(-7 u): each decade alike */
+    for (size_t i = 0; i < n; i++) {   /* |x| = 10^(-3.5 (u + 1)), u in [-1, 1): 1e-7 to 1 */
         const float u = unit(i, 7), sign = unit(i, 8) < 0.0f ? -1.0f : 1.0f;
         x[i] = sign * powf(10.0f, -3.5f * (u + 1.0f));
     }

@@ -88,7 +88,7 @@ int roofline_time(int i, size_t n, int repeats, RooflineTiming *out);
 int roofline_measure(int i, size_t n, int repeats, bool with_kernel, RooflineTiming *out);
 
 /* The other roof: optimizer i's step with nothing to wait for but its own
- * arithmetic, its arrays (64 KB of each float array a thread) in the
+ * arithmetic, its arrays (256 KB of each float array a thread) in the
  * core's cache, stepped over and over, at least `work` parameters a thread
  * a run: parameters stepped per second, the median of `repeats` runs (1 to
  * 128) after a warm-up. A step whose speed here is below its memory

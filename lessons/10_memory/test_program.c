@@ -124,7 +124,7 @@ START_TEST(test_the_chapters_measurements)
     /* The stress case: 8-bit v reads 0 for many small elements, their steps
      * grow tenfold and some by thousands of lr; smaller blocks cut the
      * zeros, a larger eps bounds the step, 32 bits never leaves 2 lr. */
-    ck_assert(value_in(v, "stress_fp32_zeroed") == 0 && value_in(v, "stress_b256_zeroed") > 20);
+    ck_assert(value_in(v, "stress_b256_zeroed") > 20);   /* (32 bits has no codes to read 0) */
     ck_assert(value_in(v, "stress_b64_zeroed") < value_in(v, "stress_b256_zeroed") / 2);
     ck_assert(value_in(v, "stress_b256_tiny") > 5 * value_in(v, "stress_fp32_tiny"));
     ck_assert(value_in(v, "stress_b256_tiny_max") > 1000 && value_in(v, "stress_b256_sparse_max") > 1000);
@@ -134,11 +134,23 @@ START_TEST(test_the_chapters_measurements)
     ck_assert(near(value_in(v, "stress_b256_large"), value_in(v, "stress_fp32_large"), 0.05));
 
     /* The roofline: timings, so only what holds on any machine. The count
-     * of arithmetic-bound steps is a count of the table's nine; each share
-     * is a percentage of a time. */
+     * of arithmetic-bound steps is recounted from each step's shares: bound
+     * when its time in the cache is above its kernel's from memory, that is
+     * its cache share above its kernel share (a tie in the printed whole
+     * percents could go either way); each share is a percentage of a time. */
     ck_assert(value_in(v, "roof_count") == 9);
+    static const char *const all[9] = {"sgd", "momentum", "adagrad", "rmsprop", "adam",
+                                       "adamw", "lion", "adafactor", "adam8bit"};
+    int surely = 0, perhaps = 0;
+    for (int i = 0; i < 9; i++) {
+        char share[64], cache[64];
+        snprintf(share, sizeof share, "roof_%s_share", all[i]);
+        snprintf(cache, sizeof cache, "roof_%s_cache_share", all[i]);
+        surely += value_in(v, cache) > value_in(v, share);
+        perhaps += value_in(v, cache) >= value_in(v, share);
+    }
     const double bound = value_in(v, "roof_arithmetic_bound");
-    ck_assert(bound >= 0 && bound <= 9 && bound == floor(bound));
+    ck_assert_msg(bound >= surely && bound <= perhaps, "%g bound, recounted %d to %d", bound, surely, perhaps);
     static const char *const names[] = {"sgd", "adam", "adam8bit"};
     for (int i = 0; i < 3; i++) {
         char name[64];

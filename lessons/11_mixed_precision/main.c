@@ -17,8 +17,8 @@
  *     build/bin/11_mixed_precision [--steps=N] [--seed=S] [--quick] [--out=DIR]
  *
  * Tables print here and go to DIR/out/11_mixed_precision/, figures to
- * DIR/fig/. --steps is the MLP's steps (2000, at least 20; --quick a tenth, and the GPT
- * 24 steps in place of 150); --seed draws the starts, the batches and the
+ * DIR/fig/. --steps is the MLP's steps (2000, at least 20; --quick makes it 200
+ * unless given, and the GPT 24 steps in place of 150); --seed draws the starts, the batches and the
  * scaler's gradients. About a minute; --quick about two seconds. What it
  * measures with (the watched runs, FP16's shares, the accounting, the
  * GradScaler's loop) is in mixed_measures.h. */
@@ -46,7 +46,7 @@ static const OptionSpec FLAGS[] = {
 #define MLP_HIDDEN 32      /* the digits MLP of the earlier chapters: 64-32-10, tanh */
 #define MLP_BATCH 32
 #define MLP_LR 1e-2f       /* AdamW's on the MLP in chapter 6 */
-#define MLP_STEPS 2000     /* --steps: the MLP's steps (--quick: a tenth) */
+#define MLP_STEPS 2000     /* --steps: the MLP's steps (--quick: 200, lesson_parse's) */
 #define RECIPES 4
 #define GPT_BATCH 16
 #define GPT_STEPS 150     /* as in chapter 10 */
@@ -177,7 +177,9 @@ static double fp16_underflow(Report *r, const LessonArgs *a, Problem *p)
     Run run = recipe_run(0, a, &cfg);   /* FP32 AdamW */
     /* At a few steps of the run, what FP16 makes of the gradient times each
      * loss scale. */
-    const int at[UNDERFLOW_POINTS] = {1, run.steps / 20, run.steps / 4, run.steps};
+    int at[UNDERFLOW_POINTS] = {1, run.steps / 20, run.steps / 4, run.steps};
+    for (int k = 1; k < UNDERFLOW_POINTS; k++)   /* increasing, as fp16_at_steps needs: 1, 2, 5, 20 at 20 steps */
+        if (at[k] <= at[k - 1]) at[k] = at[k - 1] + 1;
     Fp16Shares u[UNDERFLOW_POINTS];
     if (fp16_at_steps(p, run, at, UNDERFLOW_POINTS, LOSS_SCALE, SCALES, u) != run.steps)
         fail("AdamW stopped early on the MLP");

@@ -95,6 +95,8 @@ int fp16_at_steps(Problem *p, Run run, const int *at, int points, const double *
                   Fp16Shares *out)
 {
     if (scales > FP16_MAX_SCALES) fail("more than %d loss scales", FP16_MAX_SCALES);
+    for (int k = 0; k < points; k++)   /* the watcher waits for each in turn: a repeat would never come */
+        if (at[k] < 1 || (k > 0 && at[k] <= at[k - 1])) fail("fp16_at_steps: steps not increasing from 1");
     memset(out, 0, sizeof *out * (size_t)points);
     Fp16Watch w = {at, points, 0, 0, scale, scales, out};
     return run_watched(p, run, watch_gradients, &w);

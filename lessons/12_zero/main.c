@@ -25,6 +25,7 @@
 
 #include "experiment.h"
 #include "mpi_comm.h"
+#include "ops.h"
 #include "simulate.h"
 #include "zero_memory.h"
 #include "zero_run.h"
@@ -42,7 +43,7 @@ static const OptionSpec FLAGS[] = {
 };
 
 #define STAGES 4
-#define MAX_RANKS 4        /* the agreement, traffic and time tables: N = 1 .. 4 */
+#define MAX_RANKS 4        /* the most ranks of a run: the agreement table's N = 1 .. 4, the times' 1, 2, 4 */
 #define FIGURE_RANKS 8     /* the memory figure: N = 1 .. 8 */
 #define TABLE_RANKS 4      /* the memory and traffic tables' N */
 #define MLP_HIDDEN 32      /* the digits MLP of the earlier chapters: 64-32-10 */
@@ -393,7 +394,7 @@ int main(int argc, char **argv)
     args.lesson.steps = MLP_STEPS;
     args.lesson.lr = 1e-2f;
     lesson_parse("12_zero", FLAGS, &args, argc, argv);
-    if (args.lesson.quick && args.lesson.steps == MLP_STEPS) args.lesson.steps = 20;
+    if (args.lesson.quick && !args.lesson.steps_given) args.lesson.steps = 20;
     if (args.lesson.batch < FIGURE_RANKS)
         die_usage("12_zero", "--batch must be at least %d: every rank of the runs needs an example", FIGURE_RANKS);
     if (args.mpi || zero_mpi_launched()) return mpi_rank(&args, argc, argv);
@@ -404,6 +405,10 @@ int main(int argc, char **argv)
     ZeroRunConfig cfg = run_config(&args, 0);
     char err[256];
     if (zero_reference_run(&cfg, reference, numel, err, sizeof err) != 0) fail("%s", err);
+    /* NaN weights would agree with NaN weights bit for bit: no measure of ZeRO. */
+    if (!vec_all_finite(reference, numel))
+        die_usage("12_zero", "--lr=%g: AdamW's weights are not finite after %d steps; lower it",
+                  (double)args.lesson.lr, args.lesson.steps);
     agreement(&report, &args, reference, numel);
     layout(&report, &args);
     memory(&report, &args);
