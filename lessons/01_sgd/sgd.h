@@ -26,7 +26,7 @@ typedef struct {
 /* end snippet */
 
 /* One SGD step on n elements of one tensor. */
-void sgd_update(float *param, const float *grad, size_t n, const SGDConfig *cfg);
+void sgd_update(float *param /* [n] */, const float *grad /* [n] */, size_t n, const SGDConfig *cfg);
 
 /* The Optimizer adapter: keeps no state. NULL if out of memory. */
 Optimizer *sgd_new(ParamList params, const SGDConfig *cfg);

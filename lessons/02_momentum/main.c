@@ -414,8 +414,9 @@ static void digits_mlp(Report *r, const LessonArgs *a, float beta)
                   s.loss.high, s.accuracy.mean, s.accuracy.low, s.accuracy.high);
         report_values(r, run->tag, (NamedValue[]){{"mlp_%s_loss", "%.4f", s.loss.mean},
                                                   {"mlp_%s_acc", "%.1f", s.accuracy.mean}, {NULL}});
-        figure_checkpoints(fig, styles[i], &first, "%s, lr %g%s", run->label, run->lr,
-                           run->momentum > 0 ? ", β 0.9" : "");
+        char beta_text[32] = "";
+        if (run->momentum > 0) snprintf(beta_text, sizeof beta_text, ", β %g", (double)run->momentum);
+        figure_checkpoints(fig, styles[i], &first, "%s, lr %g%s", run->label, run->lr, beta_text);
         losses[i] = s.loss.mean, accuracy[i] = s.accuracy.mean;
     }
     table_end(t);
@@ -426,7 +427,7 @@ static void digits_mlp(Report *r, const LessonArgs *a, float beta)
     size_t params = paramlist_numel(&p->params), bytes = run_state_bytes(p, full_batch(&heavy_ball, 0));
     report_values(r, NULL, (NamedValue[]){
         {"mlp_steps", "%d", a->steps}, {"mlp_acc_min", "%.1f", acc.low}, {"mlp_acc_max", "%.1f", acc.high},
-        {"mlp_loss_ratio", "%.0f", losses[0] / losses[3]},   /* SGD / heavy ball, lr 0.1 */
+        {"mlp_loss_ratio", "%.0f", losses[0] / losses[3]},   /* SGD / heavy ball, both at --lr */
         {"mlp_lr", "%g", a->lr}, {"mlp_beta", "%g", beta}, {"mlp_big_lr", "%g", a->lr / (1.0f - beta)},
         {"mlp_small_lr", "%g", a->lr * (1.0f - beta)}, {"mlp_params", "%d", (double)params},
         {"mlp_state_bytes", "%d", (double)bytes}, {"mlp_state_bytes_per_param", "%g", (double)bytes / (double)params},

@@ -38,7 +38,8 @@ typedef struct {
 /* One step on n elements of one tensor. `step` is the number of this step,
  * 1 on the first (the buffer is then set, not updated). momentum_buffer has n
  * elements, and may be NULL when cfg->momentum == 0. */
-void sgd_momentum_update(float *param, const float *grad, float *momentum_buffer, size_t n,
+void sgd_momentum_update(float *param /* [n] */, const float *grad /* [n] */,
+                         float *momentum_buffer /* [n]; unused when momentum is 0 */, size_t n,
                          const SGDMomentumConfig *cfg, long step);
 
 /* The Optimizer adapter. It allocates one momentum_buffer per parameter when

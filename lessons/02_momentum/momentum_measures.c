@@ -89,7 +89,8 @@ double most_negative(const TrainHistory *h, int i)
 RavineEnd ravine_end(Problem *p, float lr, float beta, bool nesterov, int steps, int at)
 {
     TrainHistory h = momentum_path(p, lr, beta, nesterov, steps);
-    RavineEnd end = {.loss = h.loss[steps], .grew = h.diverged_at || h.loss[steps] > h.loss[0],
+    RavineEnd end = {.loss = loss_after(&h, steps),   /* infinite once diverged (h.loss is 0 past it) */
+                     .grew = h.diverged_at || h.loss[steps] > h.loss[0],
                      .y_flips = sign_changes(&h, 1, steps), .y_at = NAN};
     if (at <= h.steps_done) end.y_at = fabs(h.path[h.numel * at + 1]);   /* the rows after a divergence: unset */
     train_history_free(&h);

@@ -32,7 +32,7 @@ double pit_slope(const PitShape *shape, double x);   /* f'(x) */
 
 /* The local minima of f in [lo, hi], in increasing x, found by bisection on
  * the sign changes of f'. Returns how many were found (at most max). */
-int pit_minima(const PitShape *shape, double lo, double hi, double *minima, int max);
+int pit_minima(const PitShape *shape, double lo, double hi, double *minima /* [max] */, int max);
 
 /* The landscape as a Problem with one parameter x, starting at `start`.
  * NULL if out of memory. */

@@ -284,10 +284,27 @@ START_TEST(test_mlp_seeds_at_lr_0)
 }
 END_TEST
 
+START_TEST(test_mlp_seeds_draw_their_own_batches)
+{
+    /* At lr 0.1 the batches matter: run 1 of seeds 5 and 6 is run 0 of seed
+     * 6 alone, its start and its batches ((5 + 1) 7919), bit for bit, and
+     * the two runs of the pair end apart. */
+    Problem *p = must_mlp(4, 5);
+    SGDMomentumConfig cfg = sgd_momentum_config(0.1f, 0.9f, false);
+    Curve first, alone_first;
+    SeedRuns two = mlp_seeds(p, &cfg, 20, 8, 5, 2, 1, &first);
+    SeedRuns alone = mlp_seeds(p, &cfg, 20, 8, 6, 1, 1, &alone_first);
+    ck_assert(two.loss.low != two.loss.high);
+    ck_assert(alone.loss.mean == two.loss.low || alone.loss.mean == two.loss.high);
+    problem_free(p);
+}
+END_TEST
+
 void add_measures_tests(TCase *core, TCase *limits)
 {
     (void)limits;   /* no bad input of their own: the program's are lesson 02's Limits */
     tcase_add_test(core, test_config_and_full_batch_run);
+    tcase_add_test(core, test_mlp_seeds_draw_their_own_batches);
     tcase_add_test(core, test_path_two_steps_by_hand);
     tcase_add_test(core, test_steps_to_target_by_hand);
     tcase_add_test(core, test_sweeps_find_the_one_step_lr);

@@ -38,7 +38,7 @@ typedef struct {
 /* One step on n elements of one tensor. `step` is the number of this step, 1
  * on the first (it only enters through lr_decay). `sum` has n elements and
  * must start at cfg->initial_accumulator_value (the adapter does this). */
-void adagrad_update(float *param, const float *grad, float *sum, size_t n,
+void adagrad_update(float *param /* [n] */, const float *grad /* [n] */, float *sum /* [n] */, size_t n,
                     const AdagradConfig *cfg, long step);
 
 /* The Optimizer adapter: one `sum` per parameter, filled with

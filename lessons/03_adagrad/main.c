@@ -4,11 +4,12 @@
  *
  * Tables print here and go to DIR/out/03_adagrad/, figures to DIR/fig/.
  * --steps sets the length of the sparse-feature runs (at least 200, so that
- * the rarest coordinate, one step in 45, sees a few gradients) and of the
- * stall (each of its phases runs ten times longer), --batch the mini-batch of the sparse
- * runs (whose learning rates are tuned), --lr the rate of the final
- * experiment, AdaGrad next to the notes' v = g^2 on the ravine;
- * --quick shrinks every experiment so that the whole program runs in about a
+ * the rarest coordinate, in one example in 50, sees a few gradients even at
+ * --batch=1) and of the stall (each of its phases runs ten times longer),
+ * --batch the mini-batch of the sparse runs (whose learning rates are
+ * tuned), --lr the rate of the final experiment, AdaGrad next to the notes'
+ * v = g^2 on the ravine; --quick shrinks every experiment to fixed sizes
+ * (--steps is then not used) so that the whole program runs in about a
  * second (the tests use it). */
 #include <math.h>
 #include <stdio.h>
@@ -24,14 +25,15 @@
 #include "train.h"
 
 static const OptionSpec FLAGS[] = {
-    LESSON_FLAGS("steps of the sparse-feature runs and of the stall; sparse runs of fewer than 200 run 200"),
-    LESSON_TRAIN_FLAGS,
+    LESSON_FLAGS("steps of the sparse-feature runs and of the stall (not with --quick); fewer than 200 run 200"),
+    {"lr", OPT_FLOAT, offsetof(LessonArgs, lr), "learning rate of the final experiment: AdaGrad and v = g^2", 0, 0},
+    {"batch", OPT_INT, offsetof(LessonArgs, batch), "mini-batch size of the sparse-feature runs", 0, 0},
     {NULL, 0, 0, NULL, 0, 0},
 };
 
 /* The sparse problem: 50 features, feature j in about 1 example in j + 1. */
 #define FEATURES 50
-#define FREQUENT 5      /* features 0..4: in more than 1 example in 5 */
+#define FREQUENT 5      /* features 0..4: in at least 1 example in 5 */
 #define RARE 10         /* features 40..49: in about 1 example in 45 */
 #define PI 3.14159265358979323846
 /* The moving ravine's gradient noise: a mini-batch's, of a steady size. */
@@ -455,6 +457,8 @@ static void not_adagrad(Report *r, const LessonArgs *a)
         table_note(t, "both at lr %g; v = g^2: highest loss over the last 20 steps %.2e", lr, top);
     else
         table_note(t, "both at lr %g; v = g^2 diverged: its loss is not finite by the last 20 steps", lr);
+    if (!isfinite(loss[0][steps]))   /* at a huge --lr: lr g overflows, and sum with it */
+        table_note(t, "AdaGrad diverged too: at lr %g its first steps overflow float32", lr);
     table_end(t);
     report_value(r, "notada_steps", "%d", steps);
     report_value(r, "notada_ada_end", "%.1e", loss[0][steps]);

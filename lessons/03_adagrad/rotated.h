@@ -9,9 +9,11 @@
 
 /* f(x) = 1/2 (u0^2 / kappa + u1^2) with u = R(-angle) x: the ravine's floor
  * runs along the direction (cos angle, sin angle). Angle 0 is ravine_new(2,
- * kappa) exactly. Starts where each direction contributes 1/2 to the loss, as
- * the ravine does; reset(p, seed) with seed k > 0 starts elsewhere on the
- * same level set (loss 1), at the angle pi/4 + 0.35 k around the ellipse, so
+ * kappa), the same function and gradients (the loss may differ in its last
+ * bit: it divides by kappa where the ravine multiplies by 1/kappa). Starts
+ * where each direction contributes 1/2 to the loss, as the ravine does;
+ * reset(p, seed) with seed k (mod 16) > 0 starts elsewhere on the same level
+ * set (loss 1), at the angle pi/4 + 0.35 (k mod 16) around the ellipse, so
  * that a result cannot hang on one lucky starting point. Its one parameter
  * is "x" [2]. NULL unless kappa >= 1. */
 Problem *rotated_ravine_new(double kappa, double angle);

@@ -242,7 +242,7 @@ START_TEST(test_zero_gradient_and_extremes)
     float tiny[1] = {1.0f}, ts[1] = {0};
     adagrad_update(tiny, (float[]){1e-25f}, ts, 1, &cfg, 1);
     ck_assert(ts[0] == 0.0f && tiny[0] == 1.0f);   /* 1e-16 is below half an ulp of 1 */
-    /* ... and a gradient a little above eps takes a step of about lr/2. */
+    /* ... and a gradient equal to eps takes a step of about lr/2. */
     float mid[1] = {0.0f}, ms[1] = {0};
     adagrad_update(mid, (float[]){1e-10f}, ms, 1, &cfg, 1);
     ck_assert_close(mid[0], -0.05, 0, 1e-5);

@@ -1,6 +1,8 @@
-/* rmsprop.h - RMSProp, exactly as torch.optim.RMSprop runs it: AdaGrad's
- * per-parameter step size, with the sum of squared gradients replaced by a
- * moving average that forgets the distant past.
+/* rmsprop.h - RMSProp, as torch.optim.RMSprop runs it (PyTorch 1.13, the
+ * golden files'; later releases blend the centered grad_avg with lerp, the
+ * same up to a rounding): AdaGrad's per-parameter step size, with the sum
+ * of squared gradients replaced by a moving average that forgets the
+ * distant past.
  *
  *     g   = grad, negated when maximize
  *     g   = g + weight_decay * param                   (only when weight_decay != 0)
@@ -46,8 +48,10 @@ typedef struct {
 /* One step on n elements of one tensor. square_avg has n elements;
  * grad_avg has n when cfg->centered (else it may be NULL), momentum_buffer
  * has n when cfg->momentum > 0 (else it may be NULL). All start at 0. */
-void rmsprop_update(float *param, const float *grad, float *square_avg, float *grad_avg,
-                    float *momentum_buffer, size_t n, const RMSpropConfig *cfg);
+void rmsprop_update(float *param /* [n] */, const float *grad /* [n] */, float *square_avg /* [n] */,
+                    float *grad_avg /* [n] if centered, else unused */,
+                    float *momentum_buffer /* [n] if momentum > 0, else unused */, size_t n,
+                    const RMSpropConfig *cfg);
 
 /* The Optimizer adapter: the slots "square_avg", then "momentum_buffer"
  * (momentum > 0) and "grad_avg" (centered), in PyTorch's order, each zero.

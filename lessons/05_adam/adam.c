@@ -20,7 +20,8 @@ void adam_update(float *param /* [n] */, const float *grad /* [n] */,
     const double bias_correction2 = 1.0 - pow(beta2, (double)step);
     const float step_size = (float)(cfg->lr / bias_correction1);
     const float bias_correction2_sqrt = (float)sqrt(bias_correction2);
-    /* PyTorch rounds each beta and each 1 - beta to float once. */
+    /* PyTorch (1.13, the golden files') rounds each beta and each
+     * 1 - beta to float once. */
     const float b1 = (float)beta1, one_minus_b1 = (float)(1.0 - beta1);
     const float b2 = (float)beta2, one_minus_b2 = (float)(1.0 - beta2);
     for (size_t i = 0; i < n; i++) {

@@ -1,7 +1,9 @@
-/* adam.h - Adam, exactly as torch.optim.Adam runs it: momentum's moving
- * average of the gradient (first moment) divided by RMSProp's root of the
- * moving average of its square (second moment), each corrected for having
- * started at zero.
+/* adam.h - Adam, as torch.optim.Adam runs it (to float32 rounding; the
+ * golden files come from PyTorch 1.13, whose order of operations this
+ * follows: later releases blend exp_avg with lerp, the same up to a
+ * rounding): momentum's moving average of the gradient (first moment)
+ * divided by RMSProp's root of the moving average of its square (second
+ * moment), each corrected for having started at zero.
  *
  *     g   = grad, negated when maximize
  *     g   = g + weight_decay * param                (only when weight_decay != 0: L2)
@@ -46,8 +48,9 @@ typedef struct {
  * this step's increment (1 on the first step). exp_avg and exp_avg_sq have
  * n elements, max_exp_avg_sq has n when cfg->amsgrad (else it may be NULL).
  * All start at 0. */
-void adam_update(float *param, const float *grad, float *exp_avg, float *exp_avg_sq,
-                 float *max_exp_avg_sq, size_t n, long step, const AdamConfig *cfg);
+void adam_update(float *param /* [n] */, const float *grad /* [n] */, float *exp_avg /* [n] */,
+                 float *exp_avg_sq /* [n] */, float *max_exp_avg_sq /* [n] if amsgrad, else unused */, size_t n,
+                 long step, const AdamConfig *cfg);
 
 /* The Optimizer adapter: the slots "exp_avg", "exp_avg_sq" and, with
  * amsgrad, "max_exp_avg_sq", in PyTorch's order, each zero. NULL if out of
@@ -56,8 +59,9 @@ Optimizer *adam_new(ParamList params, const AdamConfig *cfg);
 
 /* The same adapter around another update with Adam's state and config:
  * lesson 06's AdamW is adam_family_new("adamw", params, cfg, adamw_update). */
-typedef void AdamUpdate(float *param, const float *grad, float *exp_avg, float *exp_avg_sq,
-                        float *max_exp_avg_sq, size_t n, long step, const AdamConfig *cfg);
+typedef void AdamUpdate(float *param /* [n] */, const float *grad /* [n] */, float *exp_avg /* [n] */,
+                        float *exp_avg_sq /* [n] */, float *max_exp_avg_sq /* [n] if amsgrad, else unused */,
+                        size_t n, long step, const AdamConfig *cfg);
 Optimizer *adam_family_new(const char *name, ParamList params, const AdamConfig *cfg,
                            AdamUpdate *update);
 

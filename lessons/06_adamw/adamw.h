@@ -36,8 +36,9 @@ typedef AdamConfig AdamWConfig;
 
 /* One step on n elements of one tensor; `step` is t after this step's
  * increment (1 on the first). The arrays are as adam_update's. */
-void adamw_update(float *param, const float *grad, float *exp_avg, float *exp_avg_sq,
-                  float *max_exp_avg_sq, size_t n, long step, const AdamWConfig *cfg);
+void adamw_update(float *param /* [n] */, const float *grad /* [n] */, float *exp_avg /* [n] */,
+                  float *exp_avg_sq /* [n] */, float *max_exp_avg_sq /* [n] if amsgrad, else unused */, size_t n,
+                  long step, const AdamWConfig *cfg);
 
 /* The Optimizer adapter: Adam's (slots "exp_avg", "exp_avg_sq" and, with
  * amsgrad, "max_exp_avg_sq") around adamw_update. Each param group decays

@@ -28,7 +28,7 @@
 
 /* `steps` steps of Adam with L2 (decoupled false) or of AdamW, at cfg's lr
  * and weight_decay, on n weights that start at 1, each with its own
- * gradient s[i] (-1)^t: zero on average, so all that pulls a weight in is
+ * gradient s[i] (-1)^(t+1), +s[i] at t = 1: zero on average, so all that pulls a weight in is
  * the decay. Into rate[n]: the fraction each weight shrinks by per step over
  * the last `window` steps (an even number: the alternation cancels), and
  * into size[n] its size there (the geometric mean of the window's ends). */
@@ -51,7 +51,8 @@ typedef struct {
     DecayRule rule;
     float lr;                 /* SGD's, or Adam's alpha (at eta_t = 1) */
     float lambda;             /* weight_decay */
-    bool cosine;              /* eta_t falls from 1 to 0 over the run (else 1) */
+    bool cosine;              /* eta_t falls from 1 to 0 over the run (else 1); the Adam
+                                 rules only: the SGD rules keep lr */
     bool decay_in_schedule;   /* DECOUPLED: d_t = eta_t lambda (the paper), else lambda */
 } DecayRecipe;
 

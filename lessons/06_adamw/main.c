@@ -48,7 +48,7 @@ static void shrink_rate(Report *r)
     cfg.lr = SHRINK_LR, cfg.weight_decay = SHRINK_LAMBDA;
     shrink_rates(&cfg, false, s, n, steps, window, l2, size);
     shrink_rates(&cfg, true, s, n, steps, window, w, unused);
-    /* Adam with L2: g = s (-1)^t + lambda w. exp_avg averages the alternation
+    /* Adam with L2: g = s (-1)^(t+1) + lambda w (+s at t = 1). exp_avg averages the alternation
      * away and keeps lambda w; exp_avg_sq keeps the mean of g^2, s^2 +
      * (lambda w)^2 (the cross term alternates too). The step on w is then lr
      * lambda w / (sqrt(s^2 + (lambda w)^2) + eps): lr lambda / s while s >>
@@ -68,8 +68,8 @@ static void shrink_rate(Report *r)
     Table *t = table_begin(r, "shrink_rate", "How fast decay shrinks a weight whose gradient has scale s",
                            columns);
     for (int i = 0; i < n; i++) table_row(t, scale[i], l2[i], predicted[i], size[i], w[i], lr * lambda);
-    table_note(t, "gradient s (-1)^t, weight from 1, lr %g, lambda (weight_decay) %g for both; shrink:", lr,
-               lambda);
+    table_note(t, "gradient s (-1)^(t+1), weight from 1, lr %g, lambda (weight_decay) %g for both; shrink:",
+               lr, lambda);
     table_note(t, "1 - (w_T / w_{T-%d})^(1/%d) over the last %d of %d steps. Predicted: lr lambda /", window,
                window, window, steps);
     table_note(t, "(sqrt(s^2 + (lambda w)^2) + eps), with w the weight there. Where s < lambda w it");

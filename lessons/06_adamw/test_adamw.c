@@ -737,12 +737,10 @@ START_TEST(test_the_chapters_measurements)
     ck_assert_close(b, value_in(v, "formula_lambda"), 0, 0.01);
     ck_assert_close(value_in(v, "formula_a_half_life"), log(2) / -log1p(-a), 1, 0);
     ck_assert_close(value_in(v, "formula_b_half_life"), log(2) / -log1p(-b), 1, 0);
-    ck_assert_close(value_in(v, "formula_optax_half_life"), log(2) / -log1p(-1e-3 * 1e-4), 0, 0.01);
     ck_assert(value_in(v, "formula_a_norm") > value_in(v, "formula_start_norm"));
     ck_assert(value_in(v, "formula_b_norm") < value_in(v, "formula_start_norm"));
     ck_assert(value_in(v, "formula_a_test") > 95 && value_in(v, "formula_b_test") < 85);
     ck_assert(value_in(v, "formula_paper_relative") < 1e-4);
-    ck_assert_close(value_in(v, "formula_torch_wd"), value_in(v, "formula_lambda") / value_in(v, "formula_lr"), 0, 1e-6);
     ck_assert(value_in(v, "formula_b_cos_norm") < 0.01 && value_in(v, "formula_b_cos_test") < 15);
 
     /* 5. Groups on the MLP: matrices only or everything within half a
@@ -768,7 +766,6 @@ START_TEST(test_the_chapters_measurements)
               value_in(v, "gpt_matrices_1_gap") - value_in(v, "gpt_none_gap"));
     ck_assert(value_in(v, "gpt_all_1_gain") < 0.8);
     ck_assert(value_in(v, "gpt_matrices_1_gain") > 0.95);
-    ck_assert_close(value_in(v, "gpt_none_gap"), value_in(v, "gpt_none_val") - value_in(v, "gpt_floor"), 0.002, 0);
 
     /* AdamW keeps Adam's state: 8 bytes per parameter. */
     ck_assert(value_in(v, "state_per_param") == 8);

@@ -185,7 +185,7 @@ END_TEST
 
 START_TEST(test_shrink_rates_under_a_large_gradient)
 {
-    /* Gradients 10 (-1)^t and 100 (-1)^t, lambda 0.1, lr 1e-3, the weights
+    /* Gradients 10 (-1)^(t+1) and 100 (-1)^(t+1), lambda 0.1, lr 1e-3, the weights
      * near 1. AdamW shrinks by lr lambda = 1e-4 a step whatever the
      * gradient: Adam's own steps alternate and cancel over the even window.
      * Adam with L2 divides lambda w by the gradient's scale s: exp_avg keeps
