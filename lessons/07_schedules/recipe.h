@@ -55,7 +55,7 @@ typedef struct {
 
 /* run.steps mini-batch steps of run (from p->reset(p, run.seed)) as the
  * recipe says; the parameters end in p (and theta[numel], when not NULL). */
-Trace trace_run(Problem *p, Run run, const Recipe *rc, float *theta);
+Trace trace_run(Problem *p, Run run, const Recipe *rc, float *theta /* [numel] or NULL */);
 void trace_free(Trace *tr);
 
 /* How runs of the same recipe from several starts end. */

@@ -142,6 +142,7 @@ double batch_sweep_lr(const BatchSweep *b, int k, int i);
 /* Each optimizer's lowest test loss at each batch size, into
  * loss[OPTIMIZERS][BATCHES_MAX], and the lr it came at, into
  * best_lr[OPTIMIZERS][BATCHES_MAX]; a job a run, all the processors. */
-void batch_sweep(const BatchSweep *b, double (*loss)[BATCHES_MAX], double (*best_lr)[BATCHES_MAX]);
+void batch_sweep(const BatchSweep *b, double (*loss)[BATCHES_MAX] /* [OPTIMIZERS] */,
+                 double (*best_lr)[BATCHES_MAX] /* [OPTIMIZERS] */);
 
 #endif

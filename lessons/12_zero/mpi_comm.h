@@ -21,7 +21,8 @@ void zero_mpi_finalize(void);
 
 /* Sends every rank's result to rank 0: on rank 0, all[world_size] gets
  * them (each with its own params to free); on the others `all` is unused. */
-void zero_mpi_gather_results(ZeroComm *comm, const ZeroRunResult *mine, ZeroRunResult *all);
+void zero_mpi_gather_results(ZeroComm *comm, const ZeroRunResult *mine,
+                             ZeroRunResult *all /* [world_size] on rank 0 */);
 
 /* What rank 0 of `12_zero --mpi` reports for one stage, on a line of its
  * own: "zero-mpi RANKS STAGE DIFF MS COLLECTIVES SAME". */
@@ -38,7 +39,8 @@ int zero_mpi_print_line(const ZeroMpiLine *line);
  * flags` (as root, with OpenMPI's two variables that allow it) and reads
  * its lines: lines[max]. The count read, or -1 with a message (no mpirun,
  * or it failed). */
-int zero_mpirun(int ranks, const char *flags, ZeroMpiLine *lines, int max, char *err, size_t errlen);
+int zero_mpirun(int ranks, const char *flags, ZeroMpiLine *lines /* [max] */, int max, char *err /* [errlen] */,
+                size_t errlen);
 
 /* Whether any rank's `failed` is true (so that all stop together). */
 bool zero_mpi_any(ZeroComm *comm, bool failed);

@@ -20,7 +20,7 @@ int zero_simulate_each(int world_size, void (*rank_fn)(ZeroComm *comm, void *ctx
 
 /* Runs cfg on world_size threads; results[world_size] gets each rank's
  * result (free each with zero_run_result_free). 0, or -1 with a message. */
-int zero_simulate(int world_size, const ZeroRunConfig *cfg, ZeroRunResult *results, char *err,
-                  size_t errlen);
+int zero_simulate(int world_size, const ZeroRunConfig *cfg, ZeroRunResult *results /* [world_size] */,
+                  char *err /* [errlen] */, size_t errlen);
 
 #endif

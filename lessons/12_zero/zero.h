@@ -74,19 +74,23 @@ struct ZeroComm {
     int rank, world_size;
     void *impl;                   /* the backend's own */
     /* buf[n] summed over the ranks, in place on every rank */
-    void (*all_reduce)(ZeroComm *c, float *buf, size_t n);
+    void (*all_reduce)(ZeroComm *c, float *buf /* [n] */, size_t n);
     /* full[world_size * shard_n] summed over the ranks; this rank gets its
      * shard, full[rank * shard_n ...], in shard[shard_n] */
-    void (*reduce_scatter)(ZeroComm *c, const float *full, float *shard, size_t shard_n);
+    void (*reduce_scatter)(ZeroComm *c, const float *full /* [world_size * shard_n] */,
+                           float *shard /* [shard_n] */, size_t shard_n);
     /* every rank's shard[shard_n] into full[world_size * shard_n], rank order */
-    void (*all_gather)(ZeroComm *c, const float *shard, float *full, size_t shard_n);
+    void (*all_gather)(ZeroComm *c, const float *shard /* [shard_n] */,
+                       float *full /* [world_size * shard_n] */, size_t shard_n);
     ZeroTraffic traffic;          /* counted by the zero_* wrappers below */
 };
 
 /* The engine calls the collectives through these, which count and time them. */
-void zero_all_reduce(ZeroComm *c, float *buf, size_t n);
-void zero_reduce_scatter(ZeroComm *c, const float *full, float *shard, size_t shard_n);
-void zero_all_gather(ZeroComm *c, const float *shard, float *full, size_t shard_n);
+void zero_all_reduce(ZeroComm *c, float *buf /* [n] */, size_t n);
+void zero_reduce_scatter(ZeroComm *c, const float *full /* [world_size * shard_n] */,
+                         float *shard /* [shard_n] */, size_t shard_n);
+void zero_all_gather(ZeroComm *c, const float *shard /* [shard_n] */,
+                     float *full /* [world_size * shard_n] */, size_t shard_n);
 
 /* ---- one rank ---- */
 
@@ -139,7 +143,7 @@ void zero_step(ZeroRank *r);
 /* This rank's view of the full, unpadded parameters in the ParamList's
  * order, into flat[layout.numel]; stage 3 all-gathers them (a collective:
  * every rank must call it). For checks and for the end of a run. */
-void zero_gather_params(ZeroRank *r, float *flat);
+void zero_gather_params(ZeroRank *r, float *flat /* [layout.numel] */);
 
 /* Model-state bytes the ledger holds now: parameters, gradients, state. */
 size_t zero_rank_bytes_now(const ZeroRank *r, TensorTag tag);

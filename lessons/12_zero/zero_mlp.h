@@ -33,6 +33,6 @@ void zero_mlp_free(ZeroMlp *m);
  * this rank's slice of a global batch of global_rows: the loss is the mean
  * over the slice, the gradient (left with the rank, reduced layer by layer)
  * is the slice's share of the global batch's mean, sum / global_rows. */
-double zero_mlp_loss_and_grad(ZeroMlp *m, ZeroRank *r, const int *idx, int rows, int global_rows);
+double zero_mlp_loss_and_grad(ZeroMlp *m, ZeroRank *r, const int *idx /* [rows] */, int rows, int global_rows);
 
 #endif

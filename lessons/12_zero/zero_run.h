@@ -41,7 +41,8 @@ void zero_run_result_free(ZeroRunResult *r);
 /* The same steps in one process, without ZeRO: lesson 06's AdamW on
  * common/'s MLP, fed the whole global batch. flat[numel] gets the trained
  * parameters. 0, or -1 with a message. */
-int zero_reference_run(const ZeroRunConfig *cfg, float *flat, size_t numel, char *err, size_t errlen);
+int zero_reference_run(const ZeroRunConfig *cfg, float *flat /* [numel] */, size_t numel,
+                       char *err /* [errlen] */, size_t errlen);
 
 /* The MLP's parameter count for `hidden` units: 64 h + h + 10 h + 10. */
 size_t zero_mlp_numel(int hidden);
