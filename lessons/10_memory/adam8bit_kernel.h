@@ -50,8 +50,10 @@ static inline HOST_DEVICE void adam8bit_moments(const AdamStepConstants *k, floa
  * adam8bit_update_blockwise leaves its parameter alone). */
 static inline HOST_DEVICE void adam8bit_element(const AdamStepConstants *k, float g,
                                                 uint8_t c1, uint8_t c2, float absmax1,
-                                                float absmax2, const float *qmap1 /* [256] */,
-                                                const float *qmap2 /* [256] */, float *s1, float *s2)
+                                                float absmax2,
+                                                const float *qmap1 /* [256] */,
+                                                const float *qmap2 /* [256] */,
+                                                float *s1, float *s2)
 {
     if (isfinite(g)) {
         *s2 = dequantize_code(qmap2, c2, absmax2);
