@@ -377,6 +377,14 @@ typedef struct {
     double worst_param, worst_absmax;   /* relative to the largest |value| of the tensor */
 } Agreement;
 
+/* |x - y| on the scale `scale`; infinite when one of them is NaN and the
+ * other is not (fmax would pass a NaN over), 0 when both are. */
+static double apart(double x, double y, double scale)
+{
+    if (isnan(x) || isnan(y)) return isnan(x) && isnan(y) ? 0 : INFINITY;
+    return fabs(x - y) / scale;
+}
+
 /* The device's tensor against the host's, into a. */
 template <typename P>
 static void compare(const Pair<P> *t, Agreement *a)
@@ -393,15 +401,15 @@ static void compare(const Pair<P> *t, Agreement *a)
     for (size_t b = 0; b < t->blocks; b++)
         scale1 = fmax(scale1, fabs(t->absmax1[b])), scale2 = fmax(scale2, fabs(t->absmax2[b]));
     for (size_t i = 0; i < t->n; i++) {
-        a->worst_param = fmax(a->worst_param, fabs((double)p[i] - t->param[i]) / scale);
+        a->worst_param = fmax(a->worst_param, apart(p[i], t->param[i], scale));
         const int d1 = abs((int)c1[i] - (int)t->state1[i]), d2 = abs((int)c2[i] - (int)t->state2[i]);
         a->codes += 2;
         a->equal += (d1 == 0) + (d2 == 0);
         a->one_apart += (d1 == 1) + (d2 == 1);
     }
     for (size_t b = 0; b < t->blocks; b++) {
-        a->worst_absmax = fmax(a->worst_absmax, fabs((double)m1[b] - t->absmax1[b]) / scale1);
-        a->worst_absmax = fmax(a->worst_absmax, fabs((double)m2[b] - t->absmax2[b]) / scale2);
+        a->worst_absmax = fmax(a->worst_absmax, apart(m1[b], t->absmax1[b], scale1));
+        a->worst_absmax = fmax(a->worst_absmax, apart(m2[b], t->absmax2[b], scale2));
     }
     free(p), free(m1), free(m2), free(c1), free(c2);
 }

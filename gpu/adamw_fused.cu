@@ -36,7 +36,7 @@
  * Check: `build/gpu/adamw_fused --check` steps three tensors of two groups
  * (two lengths not multiples of 4, a zero and a huge gradient among them)
  * five times, with a
- * different clipping scale each step, on the CPU and with each kernel, both
+ * clipping scale of its own each step (1, 0.5, 1, 0.25, 0.8), on the CPU and with each kernel, both
  * roundings, and compares every number bit for bit. `--bench` times both
  * kernels and a copy of as many bytes (the ceiling). Without a CUDA device
  * both say so in one line and exit 77 (skipped).
@@ -303,7 +303,7 @@ static int check(bool fast, bool stochastic)
             FusedTensor *h = &model.host[j];
             uint16_t *grad = (uint16_t *)h->grad;
             for (size_t i = 0; i < h->n; i++) grad[i] = bf16_from_float(bench_gradient(h->seed, i, step));
-            grad[7] = 0, grad[8] = bf16_from_float(1e20f);   /* a zero; g * g overflows to inf */
+            grad[7] = 0, grad[8] = bf16_from_float(1e20f);   /* a zero; a huge one ((1 - beta2) g g: 1e37) */
             to_device((void *)model.dev[j].grad, grad, h->n * sizeof(uint16_t));
             gpu_reference_adamw(h->param, h->master, h->grad, h->exp_avg, h->exp_avg_sq, h->n, step,
                                 groups[j].lr, BETA1, BETA2, EPS, groups[j].weight_decay, o.clip_scale,

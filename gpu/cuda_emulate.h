@@ -26,9 +26,10 @@
  *
  * What else it checks: cudaMalloc's arrays start filled with 0xff bytes
  * (NaN floats: device memory is not zeroed) and lie between pages that
- * cannot be touched, so that an access before a start, past an end rounded
- * up to 256 bytes, or after cudaFree faults, with a message that names the
- * kernel, block and thread. Built with AddressSanitizer (check-cuda does
+ * cannot be touched, so that an access past an end rounded up to 256
+ * bytes, more than a page before a start, or after cudaFree faults (an
+ * array ends at its guard page; the bytes just before its start are not
+ * guarded), with a message that names the kernel, block and thread. Built with AddressSanitizer (check-cuda does
  * when make SANITIZE=1 built the libraries), they come from malloc, whose
  * ends the sanitizer knows to the byte. cudaMemcpy and cudaMemset refuse a
  * pointer that is not device memory where they expect one; a launch of

@@ -29,7 +29,8 @@ extern const StepArray FUSED_ADAMW_ARRAYS[], ADAMW_FP32_ARRAYS[], ADAM8BIT_FP32_
 
 /* Bytes read and written a parameter; `block` adds absmax's two floats read
  * and two written per block of that many (0: none). */
-void step_traffic(const StepArray *arrays, int block, double *read, double *written);
+void step_traffic(const StepArray *arrays /* up to a {NULL} entry */, int block, double *read,
+                  double *written);
 
 /* ---- 8-bit Adam's codes after a run ---- */
 

@@ -11,9 +11,11 @@
 /* Lesson 10's adam8bit_update_blockwise with blocks of 256 and the dynamic
  * maps (built on the first call). param, grad, state1, state2 [n]; absmax1,
  * absmax2 [ceil(n / 256)]. */
-void gpu_reference_adam8bit(float *param, const float *grad, uint8_t *state1, uint8_t *state2,
-                            float *absmax1, float *absmax2, size_t n, long step, float lr,
-                            float beta1, float beta2, float eps, float weight_decay);
+void gpu_reference_adam8bit(float *param /* [n] */, const float *grad /* [n] */,
+                            uint8_t *state1 /* [n] */, uint8_t *state2 /* [n] */,
+                            float *absmax1 /* [ceil(n / 256)] */, float *absmax2 /* [ceil(n / 256)] */,
+                            size_t n, long step, float lr, float beta1, float beta2, float eps,
+                            float weight_decay);
 
 /* One tensor's step as gpu/adamw_fused.cu takes it: the BF16 gradient
  * widened and multiplied by clip_scale, lesson 06's AdamW on the FP32 master
@@ -21,9 +23,9 @@ void gpu_reference_adam8bit(float *param, const float *grad, uint8_t *state1, ui
  * to nearest (lesson 11's adamw_update_master) or stochastically with the
  * bits of (seed, step, i) (lesson 11's stochastic_rounding_bits). param,
  * grad [n] BF16; master, exp_avg, exp_avg_sq [n]. */
-void gpu_reference_adamw(uint16_t *param, float *master, const uint16_t *grad, float *exp_avg,
-                         float *exp_avg_sq, size_t n, long step, float lr, double beta1,
-                         double beta2, float eps, float weight_decay, float clip_scale,
-                         bool stochastic, uint64_t seed);
+void gpu_reference_adamw(uint16_t *param /* [n] */, float *master /* [n] */, const uint16_t *grad /* [n] */,
+                         float *exp_avg /* [n] */, float *exp_avg_sq /* [n] */, size_t n, long step,
+                         float lr, double beta1, double beta2, float eps, float weight_decay,
+                         float clip_scale, bool stochastic, uint64_t seed);
 
 #endif

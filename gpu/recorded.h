@@ -1,6 +1,6 @@
 /* recorded.h - what a GPU recorded, read back: the output of
- * `make bench-gpu` (and of the --check runs before it) and one Nsight
- * Compute report, as they were saved in gpu/timings/. The machine that
+ * `make bench-gpu` (and of the --check runs before it) and two Nsight
+ * Compute reports (the fast kernel's and the indexed one's), as they were saved in gpu/timings/. The machine that
  * builds the book has no GPU, so the chapter's timings come from these
  * files, each named by its device, and the program quotes them from there:
  * no timing is typed into the text by hand. */
@@ -44,7 +44,7 @@ typedef struct {
 
 /* Parses text, a file of gpu/timings/ read whole. false, with a message in
  * err, when it holds no device or no bench line of each program. */
-bool recorded_bench_parse(const char *text, RecordedBench *out, char *err, size_t errlen);
+bool recorded_bench_parse(const char *text, RecordedBench *out, char *err /* [errlen] */, size_t errlen);
 
 /* The line of fused AdamW (what "1" or "150") or of 8-bit Adam (what
  * "FP32", "BF16") at `params`; NULL if the run has none. */

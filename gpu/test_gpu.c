@@ -1,7 +1,8 @@
 /* test_gpu.c - the GPU chapter's suite (its C side, which runs on every
  * machine): each test file adds its tests to "Core" (the chapter's numbers
  * and claims) and "Limits" (edge cases). The kernels themselves are checked
- * on a device by gpu/check-cuda. One line per file. */
+ * by gpu/check-cuda: on the CPU emulation everywhere, and on a device where
+ * there is one. One line per file. */
 #include "testing.h"
 
 AddTests add_bank_conflicts_tests;   /* test_bank_conflicts.c: the warp's reads of a code table */

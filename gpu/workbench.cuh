@@ -50,12 +50,12 @@ static void *host_alloc(size_t count, size_t size)
     return p;
 }
 
-static void to_device(void *device, const void *host, size_t bytes)
+static void to_device(void *device /* [bytes] */, const void *host /* [bytes] */, size_t bytes)
 {
     cuda_or_die(cudaMemcpy(device, host, bytes, cudaMemcpyHostToDevice), "copy to the device");
 }
 
-static void to_host(void *host, const void *device, size_t bytes)
+static void to_host(void *host /* [bytes] */, const void *device /* [bytes] */, size_t bytes)
 {
     cuda_or_die(cudaMemcpy(host, device, bytes, cudaMemcpyDeviceToHost), "copy to the host");
 }

@@ -321,8 +321,8 @@ def cases():
                 start, grads))
     # A tail of 44 behind a block of 256. At step 3 every gradient of the
     # tail is NaN: its m are all reset to 0, and its absmax1 becomes the m of
-    # the kernel's padding (0.9 times the smallest code times the old
-    # absmax1), not 0. At step 4 the tail's gradients are 0.
+    # the kernel's padding (0.9 times the smallest positive code, code 128,
+    # times the old absmax1), not 0. At step 4 the tail's gradients are 0.
     start = rng.standard_normal(300).astype(F32)
     grads = [rng.standard_normal(300).astype(F32) for _ in range(4)]
     grads[2][256:] = np.nan
@@ -444,7 +444,7 @@ def against_torch():
         ulps = np.abs(mine.view(np.int32).astype(np.int64) - theirs.view(np.int32).astype(np.int64))
         print("%-8s map: %d of 256 entries differ, by at most %d ulp"
               % ("signed" if signed else "unsigned", int(np.count_nonzero(ulps)), int(ulps.max())))
-        ok = ok and ulps.max() <= 1
+        ok = ok and ulps.max() <= 2   # PyTorch 1.13's vectorized linspace: 1 or 2 ulp (docstring)
         # The same map from torch's own linspace, through this port's arithmetic.
         same = create_dynamic_map(signed, torch_linspace)
         print("         from torch.linspace through this port: %s"

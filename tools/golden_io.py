@@ -1,8 +1,9 @@
 """golden_io.py - what the scripts that write tests/golden/ share.
 
 tools/make_golden.py (PyTorch's own optimizers) and the NumPy ports of
-optimizers PyTorch 1.13 lacks (tools/*_reference.py) write the same file
-format (common/golden.h): a case is its name, its optimizer or function,
+optimizers PyTorch 1.13 lacks (lion, lion_variants, adafactor,
+hf_adafactor and adam8bit _reference.py; the other *_reference.py write
+formats of their own) write the same file format (common/golden.h): a case is its name, its optimizer or function,
 its settings, the parameter's shape and start, then per step the gradient,
 the parameters after it and the states recorded. This module writes one
 such case from a trajectory (and a whole file of them), writes a file or

@@ -83,11 +83,14 @@ static int layer_times(const GPTConfig *cfg, int B, LayerTime *t)
     int T = cfg->block_size, C = cfg->n_embd, NH = cfg->n_head, L = cfg->n_layer, N = B * T;
     int V = CHARLANG_VOCAB;
     size_t big = (size_t)N * 4 * C + (size_t)N * V;
+    /* w and dw: a block's largest weight (4C x 4C at most), or wte and wpe
+     * side by side ((V + T) x C), which is more for a small n_embd */
+    size_t weights = (size_t)16 * C * C > (size_t)(V + T) * C ? (size_t)16 * C * C : (size_t)(V + T) * C;
     Rng rng;
     rng_seed(&rng, 1, 1);
     Scratch s = {random_floats(big, &rng), random_floats(big, &rng), random_floats(big, &rng),
-                 random_floats(big, &rng), random_floats((size_t)16 * C * C, &rng),
-                 random_floats((size_t)16 * C * C, &rng), random_floats((size_t)4 * C, &rng),
+                 random_floats(big, &rng), random_floats(weights, &rng),
+                 random_floats(weights, &rng), random_floats((size_t)4 * C, &rng),
                  random_floats((size_t)4 * C, &rng), random_floats((size_t)B * NH * T * T, &rng),
                  random_floats((size_t)N, &rng), random_floats((size_t)N, &rng),
                  must(calloc((size_t)N, sizeof(int)), "out of memory")};

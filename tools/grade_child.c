@@ -7,15 +7,15 @@
  * runs student code itself. It writes one record to descriptor 3:
  *
  *     "pass TOKEN\n"            only after the test function has returned
- *     "fail\n" MESSAGE          when an assertion failed
+ *     "fail\n" MESSAGE          when an assertion failed, or a longjmp left
+ *                              the test (it did not run to its end)
  *
- * TOKEN is a random word that grade_run hands over on descriptor 4, read and
- * closed here before any student code runs (the grader refuses
- * constructors): code that writes "pass" to descriptor 3 and exits does not
- * know it.
- * and nothing at all when the test was left early (exit, _exit, abort, a
- * signal, a longjmp out of the test): grade_run counts a missing record as
- * a failure, whatever the exit status. */
+ * and nothing at all when the test was left otherwise (exit, _exit, abort,
+ * a signal): grade_run counts a missing record as a failure, whatever the
+ * exit status. TOKEN is a random word that grade_run hands over on
+ * descriptor 4, read and closed here before any student code runs (the
+ * grader refuses constructors): code that writes "pass" to descriptor 3 and
+ * exits does not know it. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -69,9 +69,8 @@ static int read_points(const char *path, Set *set)
     return 0;
 }
 
-/* Check writes "ok 1 - file.c:ex1:test_name: Passed" and
- * "not ok 2 - file.c:ex1:test_name: <why it failed>" (some versions put the
- * line number after the file name: "file.c:30:ex1:..."). */
+/* grade_run writes "ok 1 - SET:EXERCISE:test_name: MESSAGE" and
+ * "not ok 2 - SET:EXERCISE:test_name: <why it failed>". */
 static void read_tap(const char *path, Set *set)
 {
     FILE *f = fopen(path, "r");

@@ -171,8 +171,8 @@ def cases():
         ("hf_beta1", "beta1=0.9", d.start(3, 4), d.grads(3, 4)),
         ("hf_beta1_zero", "beta1=0", d.start(3, 4), d.grads(3, 4)),
         # warmup_init: rel = min(1e-6 t, 1/sqrt(t)). Steps of 1e-6 of a weight
-        # are below float32's resolution of a weight of 1, so the weights
-        # start small (1e-5) and the tests can see each step; from zero, eps2
+        # are a few ulps of a weight of 1, so the weights start small (1e-5)
+        # and the tests see each step well above rounding; from zero, eps2
         # sets the scale (1e-9 t).
         ("hf_warmup_init", "warmup_init=true", d.start(3, 4, scale=1e-5), d.grads(3, 4)),
         ("hf_warmup_init_zero_start", "warmup_init=true", zeros((3, 4), F32), d.grads(3, 4)),

@@ -40,8 +40,8 @@ Where the port could differ from PyTorch, and what it chooses:
   bit: the fusion is the whole difference.
 - c is three separate tensor operations in PyTorch (two products, a sum),
   each rounded: nothing to fuse, and the port rounds each.
-- torch.sign on the CPU gives 0 for 0, -0 and NaN (the port's np.sign of a
-  float32 gives 0 for 0 and -0, and NaN for NaN; NaN cannot appear in the
+- torch.sign on the CPU gives 0 for 0, -0 and NaN, and so does the port's
+  torch_sign (np.sign alone would give NaN for NaN; NaN cannot appear in the
   file's gradients, which are finite). --against-torch prints torch's answer
   for these too.
 """
@@ -256,8 +256,9 @@ def against_torch():
         finite = table.done()
         print("(fused ulp: exp_avg with add_'s multiply-add fused, against torch's)")
         # What the file cannot hold: torch.sign of 0, -0 and NaN, and one
-        # step with a NaN gradient (the port: the parameter stays, exp_avg
-        # turns NaN, and from then on c is NaN and nothing moves).
+        # step with a NaN gradient (the port: the sign step is lost, sign(NaN)
+        # being 0, while the weight decay still shrinks the parameter;
+        # exp_avg turns NaN, and from then on only the decay moves it).
         signs = torch.tensor([0.0, -0.0, float("nan"), 1e-45, -1e-45]).sign().numpy()
         print("torch.sign of 0, -0, nan, 1e-45, -1e-45: %s" % fmt(signs))
         p, exp_avg = torch.tensor([1.0, -1.0]), torch.zeros(2)

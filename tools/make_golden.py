@@ -564,7 +564,8 @@ def clip_cases(out):
     # PyTorch does not check max_norm: a negative one flips every gradient.
     case("norm_negative_max_norm", [[3.0, 4.0]], "-1", "2")
     # Tiny gradients: g*g is below float32's smallest number, so the norm is
-    # 0 (or loses digits among the subnormals) and nothing is clipped.
+    # 0 (or loses digits among the subnormals): at max_norm 1 nothing is
+    # clipped; below 1e-6, max_norm / (total + 1e-6) clips them anyway.
     case("norm_tiny", [[1e-30, -2e-30, 3e-30]], "1", "2")
     case("norm_tiny_subnormal", [[1e-20, 1e-20], [1e-20]], "1e-30", "2")
     case("norm_tiny_inf", [[1e-30, -2e-30, 3e-30]], "1e-31", "inf")
@@ -573,7 +574,8 @@ def clip_cases(out):
     # infinity norm squares nothing and clips them properly.
     case("norm_huge", [[1e30, -1e30, 1.0]], "1", "2")
     case("norm_huge_inf", [[1e30, -1e30, 1.0]], "1", "inf")
-    # Each tensor's norm is finite (1.4e19); their squares are not.
+    # Each tensor's norm is finite (1.4e19), and so is its square (2e38);
+    # the sum of the three squares, 6e38, is not.
     case("norm_overflow_across_tensors", [[1e19, 1e19], [1e19, -1e19], [-1e19, 1e19]], "1", "2")
     # Non-finite gradients (error_if_nonfinite=False, the default): a NaN
     # makes the total and every gradient NaN; an inf makes the total inf,

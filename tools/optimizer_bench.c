@@ -261,7 +261,8 @@ static void print_table(const BenchArgs *args, size_t n, const RooflineTiming *f
             printf("20x PyTorch is beyond memory's reach for some: PyTorch's step over the kernel's,\n"
                    "the most any code moving the same bytes can gain on it:%s\n", out_of_reach);
     } else {
-        printf("fast build vs PyTorch: no torch (python3-torch not found), no ratio\n");
+        printf("fast build vs PyTorch: no step timed in PyTorch (%s), no ratio\n",
+               args->torch ? "none of these optimizers" : "python3-torch not found");
     }
 }
 

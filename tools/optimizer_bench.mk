@@ -23,8 +23,8 @@ cc_accepts = $(shell printf 'int main(void){return 0;}\n' | \
 # loop with its settings known (without it, RMSprop's loop must test
 # cfg->momentum on every element: a store to param[i] might change it, as
 # far as the compiler can tell); -fopenmp: the threads.
-# Worked out once, when first needed (not on every make that never builds
-# the bench: a make -n asks the compiler nothing).
+# Worked out once, when first needed: a make that never builds the bench
+# asks the compiler nothing (a make -n that would build it does ask).
 OPENMP_FLAG = $(eval OPENMP_FLAG := $(call cc_accepts,-fopenmp))$(OPENMP_FLAG)
 FAST_CFLAGS = $(eval FAST_CFLAGS := -O3 \
     $(or $(call cc_accepts,-march=native),$(call cc_accepts,-mcpu=native)) -fno-math-errno \

@@ -6,7 +6,8 @@ run by PyTorch itself on N = 1, 2, 3, 4 CPU processes that talk through the
 gloo backend (started with torch.multiprocessing.spawn; no GPU, no network
 beyond localhost). Each process holds the same small model of named tensors
 of uneven sizes; each step every rank has its own local gradient, the ranks
-average them (all_reduce SUM, then / N, as DDP does), and the optimizer
+average them (all_reduce SUM, then / N; DDP divides by N before its
+all_reduce, which can round otherwise at N = 3), and the optimizer
 steps. ZeroRedundancyOptimizer gives each whole tensor to one rank (greedy,
 largest first, to the rank with the fewest elements so far), steps AdamW
 there and broadcasts the result, so every rank ends each step with the same
