@@ -35,9 +35,9 @@
  *
  * Check: `build/gpu/adamw_fused --check` steps three tensors of two groups
  * (two lengths not multiples of 4, a zero and a huge gradient among them)
- * five times, with a
- * clipping scale of its own each step (1, 0.5, 1, 0.25, 0.8), on the CPU and with each kernel, both
- * roundings, and compares every number bit for bit. `--bench` times both
+ * five times, with a clipping scale of its own each step (1, 0.5, 1, 0.25,
+ * 0.8), on the CPU and with each kernel, both roundings, and compares every
+ * number bit for bit. `--bench` times both
  * kernels and a copy of as many bytes (the ceiling). Without a CUDA device
  * both say so in one line and exit 77 (skipped).
  *

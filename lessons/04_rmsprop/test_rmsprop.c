@@ -438,8 +438,9 @@ START_TEST(test_the_chapters_measurements)
     ck_assert_close(value_in(v, "ravine_cenmom_turned"), value_in(v, "ravine_mom_turned"), 0, 0.2);
     /* 5. The digits MLP: alpha 0.99 and 0.9 within a point of test accuracy;
      * 0.9 behind at the smallest lr, ahead at the largest, its best lr no
-     * smaller (the grid's largest, as the chapter says); centered at or below plain at every lr; momentum's best lr at
-     * most a third of plain's, and at the largest lr it hardly learns. */
+     * smaller (the grid's largest, as the chapter says); centered at or below
+     * plain at every lr; momentum's best lr at most a third of plain's, and at
+     * the largest lr it hardly learns. */
     ck_assert(fabs(value_in(v, "mlp_a099_acc") - value_in(v, "mlp_alt_acc")) < 1.0);
     ck_assert(value_in(v, "mlp_acc_max") - value_in(v, "mlp_acc_min") < 3.0);
     ck_assert(value_in(v, "mlp_alt_loss_lr0") > value_in(v, "mlp_a099_loss_lr0"));

@@ -27,9 +27,9 @@ void add_adam_tests(TCase *core, TCase *limits);
  * exp_avg_sq would be that far off. */
 #define HAND_RTOL 5e-7
 
-/* PyTorch's CPU kernels (1.13, the golden files') round exp_avg = exp_avg*beta1 + (1 - beta1)*g and
- * exp_avg_sq = exp_avg_sq*beta2 + ((1 - beta2)*g)*g with one fused multiply-add
- * in the last operation, where adam_update rounds the product first; the
+/* PyTorch's CPU kernels (1.13, the golden files') round exp_avg =
+ * exp_avg*beta1 + (1 - beta1)*g and exp_avg_sq = exp_avg_sq*beta2 +
+ * ((1 - beta2)*g)*g with one fused multiply-add in the last operation, where adam_update rounds the product first; the
  * division and the update of param round alike (checked on 100 000 random
  * numbers). Measured over the golden cases (up to 30 steps): the parameters
  * at most 1.9e-7 of the largest size each has had (1.6 ulp), exp_avg_sq 4 ulp

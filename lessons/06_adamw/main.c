@@ -48,11 +48,11 @@ static void shrink_rate(Report *r)
     cfg.lr = SHRINK_LR, cfg.weight_decay = SHRINK_LAMBDA;
     shrink_rates(&cfg, false, s, n, steps, window, l2, size);
     shrink_rates(&cfg, true, s, n, steps, window, w, unused);
-    /* Adam with L2: g = s (-1)^(t+1) + lambda w (+s at t = 1). exp_avg averages the alternation
-     * away and keeps lambda w; exp_avg_sq keeps the mean of g^2, s^2 +
-     * (lambda w)^2 (the cross term alternates too). The step on w is then lr
-     * lambda w / (sqrt(s^2 + (lambda w)^2) + eps): lr lambda / s while s >>
-     * lambda |w|, and about lr sign(w) once s << lambda |w|. Where the
+    /* Adam with L2: g = s (-1)^(t+1) + lambda w (+s at t = 1). exp_avg averages
+     * the alternation away and keeps lambda w; exp_avg_sq keeps the mean of
+     * g^2, s^2 + (lambda w)^2 (the cross term alternates too). The step on w is
+     * then lr lambda w / (sqrt(s^2 + (lambda w)^2) + eps): lr lambda / s while
+     * s >> lambda |w|, and about lr sign(w) once s << lambda |w|. Where the
      * regimes switch (s = lambda w), and how far off the prediction is where
      * the gradient rules (s > 10 lambda w). */
     double worst = 0, switch_s = NAN, closest = INFINITY;

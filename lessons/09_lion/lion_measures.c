@@ -120,14 +120,12 @@ void lrwd_sweep(Problem *p, Run base, int seeds, LrWdGrid *g)
     double *out = doubles_new((size_t)OPTIMIZERS * cells * 2);
     parallel_jobs(OPTIMIZERS * cells, 2, out, grid_cell, &(GridJobs){p, base, seeds, g});
     for (int k = 0; k < OPTIMIZERS; k++) {
-        double best = INFINITY;
-        g->best_l[k] = g->best_w[k] = 0;   /* if every cell failed: the first, NaN */
         for (int w = 0; w < g->nw; w++)
             for (int l = 0; l < g->nl; l++) {
                 const double *o = out + 2 * ((size_t)k * cells + w * g->nl + l);
                 g->at[k][w][l] = (RunEnd){o[0], o[1]};
-                if (o[0] < best) best = o[0], g->best_l[k] = l, g->best_w[k] = w;
             }
+        lrwd_best_in_rows(g, k, 0, g->nw - 1, &g->best_l[k], &g->best_w[k]);   /* over every row */
     }
     free(out);
 }
