@@ -20,7 +20,7 @@ struct Figure {
     double width_in, height_in;
     /* Series: each one's points as text, and the plot command's clauses. */
     int series_count;
-    bool too_many_series;
+    char series_refused[64];   /* why a series was refused: figure_close fails */
     char *series_text[FIGURE_MAX_SERIES];
     size_t series_len[FIGURE_MAX_SERIES];
     FILE *series[FIGURE_MAX_SERIES];
@@ -134,13 +134,13 @@ int figure_series(Figure *fig, const char *style, const char *title_fmt, ...)
 int figure_series_v(Figure *fig, const char *style, const char *title_fmt, va_list ap)
 {
     if (fig->series_count == FIGURE_MAX_SERIES) {
-        fig->too_many_series = true;
+        snprintf(fig->series_refused, sizeof fig->series_refused, "more than %d series", FIGURE_MAX_SERIES);
         return -1;
     }
     int s = fig->series_count;
     fig->series[s] = open_memstream(&fig->series_text[s], &fig->series_len[s]);
     if (!fig->series[s]) {
-        fig->too_many_series = true;
+        snprintf(fig->series_refused, sizeof fig->series_refused, "out of memory for series %d", s);
         return -1;
     }
     fig->series_count++;
@@ -304,8 +304,8 @@ int figure_close(Figure *fig)
     fclose(fig->data);
     fclose(fig->commands);
     int status = 0;
-    if (fig->too_many_series) {
-        fprintf(stderr, "figure %s: more than %d series\n", fig->name, FIGURE_MAX_SERIES);
+    if (fig->series_refused[0]) {
+        fprintf(stderr, "figure %s: %s\n", fig->name, fig->series_refused);
         status = -1;
     }
     char path[1400];

@@ -43,7 +43,8 @@ void figure_size(Figure *fig, double width_in, double height_in);
 #define FIGURE_MAX_SERIES 16
 /* Adds a series drawn `with STYLE` ("lines ls 1", "linespoints ls 2 dt 2")
  * and titled in the key (an empty title: none). Returns its number for
- * figure_point, or -1 past FIGURE_MAX_SERIES (figure_close then fails). */
+ * figure_point, or -1 past FIGURE_MAX_SERIES or out of memory (figure_close
+ * then fails, saying which). */
 int figure_series(Figure *fig, const char *style, const char *title_fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /* The same with the title's arguments in a va_list: for the functions that

@@ -426,6 +426,23 @@ START_TEST(test_report_close_sees_a_figure_it_could_not_write)
 }
 END_TEST
 
+START_TEST(test_figure_refuses_a_series_past_its_room)
+{
+    /* FIGURE_MAX_SERIES series fit; the next is refused with -1, and the
+     * figure then fails to close rather than drop a curve unseen. */
+    char dir[512];
+    ck_assert(make_temp_dir(dir, sizeof dir) == 0);
+    Figure *fig = figure_open(dir, "crowded");
+    for (int s = 0; s < FIGURE_MAX_SERIES; s++) {
+        ck_assert_int_eq(figure_series(fig, "lines", "series %d", s), s);
+        figure_point(fig, s, 0, s);
+    }
+    ck_assert_int_eq(figure_series(fig, "lines", "one too many"), -1);
+    ck_assert_int_eq(figure_close(fig), -1);
+    remove_tree(dir);
+}
+END_TEST
+
 START_TEST(test_figure_hline)
 {
     /* A level line: the two ends, titled. */
@@ -729,6 +746,7 @@ void add_experiment_tests(TCase *core)
     tcase_add_test(core, test_tensor_mean_squares);
     tcase_add_test(core, test_param_norm);
     tcase_add_test(core, test_log_crossing);
+    tcase_add_test(core, test_figure_refuses_a_series_past_its_room);
     tcase_add_test(core, test_figure_hline);
     tcase_add_test(core, test_sweep_lr_band);
     tcase_add_test(core, test_tensor_grad_rms);
