@@ -291,7 +291,10 @@ static void conventions(Report *r, Problem *p)
     table_row(t, "C", "v = 0.9v + 0.1g", "PyTorch, dampening 0.9", lr / (1.0f - beta), f.first[2], f.apart[2]);
     report_values(r, NULL, (NamedValue[]){{"conv_dist_b", "%.0e", f.apart[1]}, {"conv_dist_c", "%.2f", f.apart[2]},
                                           {"conv_first_a", "%.3f", f.first[0]},
-                                          {"conv_first_c", "%.3f", f.first[2]}, {NULL}});
+                                          {"conv_first_c", "%.3f", f.first[2]},
+                                          {"conv_loss_start", "%.2f", f.loss_start},
+                                          {"conv_loss_a", "%.0e", f.loss_after[0]},
+                                          {"conv_loss_c", "%.0e", f.loss_after[2]}, {NULL}});
     /* On a steady slope (the same gradient every step) step t of form A has
      * length lr g (1 + beta + ... + beta^(t-1)): the 90% of the past is added
      * to 100% of the present, not to 10% of it. */

@@ -134,7 +134,11 @@ VelocityForms velocity_forms(Problem *p, float lr, float beta, int steps)
     h[1] = form_b_path(p, &ema, steps);
     h[2] = run_path(p, full_batch(&ema, steps));
     VelocityForms f;
-    for (int k = 0; k < 3; k++) f.first[k] = step_length(&h[k], 1), f.apart[k] = paths_apart(&h[0], &h[k]);
+    f.loss_start = h[0].loss[0];
+    for (int k = 0; k < 3; k++) {
+        f.first[k] = step_length(&h[k], 1), f.apart[k] = paths_apart(&h[0], &h[k]);
+        f.loss_after[k] = h[k].steps_done == steps ? h[k].loss[steps] : NAN;
+    }
     for (int k = 0; k < 3; k++) train_history_free(&h[k]);
     return f;
 }

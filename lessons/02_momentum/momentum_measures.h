@@ -114,6 +114,8 @@ TrainHistory form_b_path(Problem *p, const SGDMomentumConfig *ema, int steps);
 typedef struct {
     double first[3];   /* the length of step 1 */
     double apart[3];   /* the farthest each path gets from A's (0 for A) */
+    double loss_start;      /* the loss at p's start */
+    double loss_after[3];   /* the loss after `steps` steps (NaN: it diverged) */
 } VelocityForms;
 
 VelocityForms velocity_forms(Problem *p, float lr, float beta, int steps);

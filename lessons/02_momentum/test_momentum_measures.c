@@ -223,6 +223,11 @@ START_TEST(test_velocity_forms_by_hand)
     ck_assert_double_eq(f.apart[0], 0.0);
     ck_assert_double_lt(f.apart[1], 1e-5);
     ck_assert_double_ge(f.apart[2], 4.5 - 1e-5);
+    /* Both paths shrink their distance by about sqrt(0.9) a step: after 100
+     * steps the loss, 12.5 at the start, is below a thousandth of it. */
+    ck_assert_close(f.loss_start, 12.5, 0, 1e-6);
+    ck_assert_double_lt(f.loss_after[0], 12.5e-3);
+    ck_assert_double_lt(f.loss_after[2], 12.5e-3);
     problem_free(p);
 }
 END_TEST

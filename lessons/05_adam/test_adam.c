@@ -423,6 +423,23 @@ END_TEST
 
 /* ---- the chapter's claims, on the numbers it quotes --------------------------------------- */
 
+/* This chapter, from the golden files' directory (tests/golden). */
+#define CHAPTER OPTIMIZERS_GOLDEN_DIR "/../../lessons/05_adam/README.md"
+
+/* The starting value of the playground slider `key` in the chapter's text:
+ * the number after "value": in the slider's JSON object. */
+static double slider_value(const char *chapter, const char *key)
+{
+    char quoted[64];
+    snprintf(quoted, sizeof quoted, "\"key\": \"%s\"", key);
+    const char *slider = strstr(chapter, quoted);
+    ck_assert_msg(slider != NULL, "the chapter has no slider %s", key);
+    const char *value = strstr(slider, "\"value\":");
+    const char *end = strchr(slider, '}');
+    ck_assert_msg(value && end && value < end, "slider %s has no value", key);
+    return strtod(value + strlen("\"value\":"), NULL);
+}
+
 START_TEST(test_the_chapters_measurements)
 {
 #ifdef OPTIMIZERS_SANITIZE
@@ -577,6 +594,19 @@ START_TEST(test_the_chapters_measurements)
      * momentum's, though "not by much": by less than a decade. */
     ck_assert(value_in(v, "race_adam_lr_spread") < value_in(v, "race_mom_lr_spread"));
     ck_assert(value_in(v, "race_mom_lr_spread") - value_in(v, "race_adam_lr_spread") < 1.0);
+    /* The playground after the race starts each method "near its best
+     * learning rate in the race": each slider's value, typed in the
+     * chapter's JSON, within one step of the race's grid (8 a decade). */
+    char *chapter = read_text_file(CHAPTER);
+    ck_assert_msg(chapter != NULL, "cannot read %s", CHAPTER);
+    const char *sliders[][2] = {{"lr_momentum", "race_rosen_mom_lr"}, {"lr_rmsprop", "race_rosen_rms_lr"},
+                                {"lr_adam", "race_rosen_adam_lr"}};
+    for (int k = 0; k < 3; k++) {
+        double start = slider_value(chapter, sliders[k][0]), best = value_in(v, sliders[k][1]);
+        ck_assert_msg(fabs(log10(start / best)) <= 1.0 / 8 + 1e-9, "%s starts at %g, the race's best is %g",
+                      sliders[k][0], start, best);
+    }
+    free(chapter);
 
     /* 7. The tiny GPT. On the MLP all three end within a few thousandths of
      * zero training loss (below 0.005). */
