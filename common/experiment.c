@@ -12,6 +12,7 @@
 #endif
 #include <unistd.h>
 
+#include "files.h"
 #include "ops.h"
 #include "path_plot.h"
 #include "rng.h"
@@ -21,6 +22,7 @@
 void lesson_parse(const char *lesson, const OptionSpec *flags, void *args, int argc, char **argv)
 {
     LessonArgs *a = args;
+    check_stdout_at_exit(lesson);
     if (flags_help_wanted(argc, argv, 1)) {   /* args still holds the defaults */
         printf("usage: %s [flags]\n", lesson);
         flags_print_help(stdout, flags, args);

@@ -4,7 +4,10 @@
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 /* mkdir for one directory that may exist already, as long as it is one. */
 static int make_dir(const char *path)
@@ -44,4 +47,21 @@ bool has_control_char(const char *text)
     for (; *text; text++)
         if (iscntrl((unsigned char)*text)) return true;
     return false;
+}
+
+static const char *stdout_owner;   /* the program check_stdout_at_exit names */
+
+static void check_stdout(void)
+{
+    errno = 0;
+    if (fflush(stdout) == 0 && !ferror(stdout)) return;
+    fprintf(stderr, "%s: cannot write standard output: %s\n", stdout_owner,
+            errno ? strerror(errno) : "a write failed");
+    _exit(1);   /* exit() again from inside exit() is undefined */
+}
+
+void check_stdout_at_exit(const char *program)
+{
+    if (!stdout_owner) atexit(check_stdout);
+    stdout_owner = program;
 }

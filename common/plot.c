@@ -316,7 +316,12 @@ int figure_close(Figure *fig)
         status = -1;
     } else {
         write_script(fig, script);
-        if (fclose(script) != 0) status = -1;
+        bool lost = ferror(script) != 0;   /* a full disk shows here or at the close */
+        if (fclose(script) != 0) lost = true;
+        if (lost) {
+            fprintf(stderr, "figure %s: cannot write %s: %s\n", fig->name, path, strerror(errno));
+            status = -1;
+        }
     }
     if (status == 0 && !gnuplot_available()) {
         printf("(gnuplot not found: wrote %s; draw it with `gnuplot %s.gp` in that directory)\n",

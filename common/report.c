@@ -62,11 +62,13 @@ int report_table_end(Report *r)
     fflush(stdout);
     char path[1200];
     snprintf(path, sizeof path, "%s/%s.txt", r->out_dir, r->table_name);
+    errno = 0;
     FILE *f = fopen(path, "w");
     int status = (f && fputs(r->table_text, f) >= 0) ? 0 : -1;
     if (f && fclose(f) != 0) status = -1;
-    if (status != 0) {
-        fprintf(stderr, "cannot write %s\n", path);
+    if (status != 0) {   /* as figure_close says it of a figure */
+        fprintf(stderr, "table %s: cannot write %s: %s\n", r->table_name, path,
+                errno ? strerror(errno) : "a write failed");
         r->write_failed = true;
     }
     free(r->table_text);

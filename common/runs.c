@@ -217,6 +217,7 @@ SeedRuns run_seeds(Problem *p, Run run, int seeds, uint64_t batch_stride, int ch
 {
     if (seeds < 1 || seeds > CURVE_SEEDS_MAX) fail("runs from %d seeds: 1 to %d", seeds, CURVE_SEEDS_MAX);
     double loss[CURVE_SEEDS_MAX], accuracy[CURVE_SEEDS_MAX];
+    int diverged = 0;
     uint64_t seed = run.seed, batch_seed = run.batch_seed;
     for (int k = 0; k < seeds; k++) {
         run.seed = seed + (uint64_t)k;
@@ -224,9 +225,10 @@ SeedRuns run_seeds(Problem *p, Run run, int seeds, uint64_t batch_stride, int ch
         Curve c = run_curve(p, run, checkpoints, NULL);
         loss[k] = c.final_loss;
         accuracy[k] = 100 * c.final_accuracy;
+        diverged += !isfinite(c.final_loss);
         if (k == 0 && first) *first = c;
     }
-    return (SeedRuns){spread(loss, seeds), spread(accuracy, seeds)};
+    return (SeedRuns){spread(loss, seeds), spread(accuracy, seeds), diverged};
 }
 
 int figure_checkpoints(Figure *fig, const char *style, const Curve *c, const char *title_fmt, ...)

@@ -166,6 +166,7 @@ int figure_checkpoints(Figure *fig, const char *style, const Curve *c, const cha
 typedef struct {
     Spread loss;       /* of the final training loss (INFINITY where one diverged) */
     Spread accuracy;   /* of the final test accuracy, in percent (0 where one diverged) */
+    int diverged;      /* how many of the starts diverged */
 } SeedRuns;
 
 /* run_curve(p, run, checkpoints) from `seeds` starts (1..CURVE_SEEDS_MAX):

@@ -708,6 +708,16 @@ void check_lesson_flags(const char *lesson)
                       "%s printed: %s", cmd, run.out);
         program_run_free(&run);
     }
+    /* The help lost on a full device: status 1 and why, not 0. (A shell in
+     * between takes the redirection; run_program's own comes after.) */
+    char inner[4000];
+    program_command(inner, sizeof inner, OPTIMIZERS_BIN_DIR, lesson, "--help > /dev/full");
+    snprintf(cmd, sizeof cmd, "sh -c \"%s\"", inner);
+    ProgramRun lost;
+    ck_assert(run_program(cmd, NULL, &lost) == 0);
+    ck_assert_msg(lost.status == 1 && strstr(lost.err, ": cannot write standard output: ") != NULL,
+                  "%s: exit %d: %s", cmd, lost.status, lost.err);
+    program_run_free(&lost);
     /* The --steps limit on both sides, a number that is not one, a negative
      * seed, a flag given twice, a bad boolean, a word that is not a flag;
      * and --out: a directory that cannot be made (assert_refused also checks

@@ -2,6 +2,7 @@
  * (trace's and clip's numbers): a line ends in LF, CRLF or CR; it must be
  * UTF-8 text without NUL bytes, and no longer than TRACE_MAX_LINE bytes, or
  * the command stops with one message naming the line (see optlab.h). */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -36,7 +37,10 @@ static bool is_utf8(const unsigned char *s, size_t n)
  * in it is refused too: C strings would silently end the line there. */
 bool input_line_read(FILE *in, InputLine *line)
 {
+    errno = 0;
     int c = getc(in);
+    if (c == EOF && ferror(in))   /* standard input a directory: not "no input" */
+        die_usage(line->command, "cannot read standard input: %s", errno ? strerror(errno) : "a read failed");
     if (c == EOF) return false;
     line->number++;
     line->len = 0;
@@ -51,7 +55,8 @@ bool input_line_read(FILE *in, InputLine *line)
         c = getc(in);
         if (c != '\n' && c != EOF) ungetc(c, in);
     }
-    if (ferror(in)) die_usage(line->command, "cannot read standard input");
+    if (ferror(in))
+        die_usage(line->command, "cannot read standard input: %s", errno ? strerror(errno) : "a read failed");
     line->text[line->len] = '\0';
     if (!is_utf8((const unsigned char *)line->text, line->len))
         die_usage(line->command, "line %ld: is not UTF-8 text", line->number);

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "files.h"
 #include "flags.h"
 #include "input.h"
 #include "optlab.h"
@@ -72,6 +73,7 @@ int optlab_list(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+    check_stdout_at_exit("optlab");
     if (argc < 2) {
         usage(stderr);
         return EXIT_USAGE;

@@ -730,6 +730,45 @@ static void assert_optlab_refuses(const char *args, const char *input, const cha
     assert_program_refuses("optlab", args, input, expected);
 }
 
+START_TEST(test_unreadable_input_is_not_no_input)
+{
+    /* Standard input a directory: reading it fails (EISDIR), which trace
+     * and clip say, rather than taking it for an empty input. A shell in
+     * between gives the command its own stdin. */
+    const char *commands[] = {"trace sgd", "clip --max_norm=1"};
+    for (int i = 0; i < 2; i++) {
+        char optlab[1100], cmd[1300];
+        program_command(optlab, sizeof optlab, OPTIMIZERS_BIN_DIR, "optlab", commands[i]);
+        snprintf(cmd, sizeof cmd, "sh -c \"%s < /\"", optlab);
+        ProgramRun run;
+        ck_assert(run_program(cmd, NULL, &run) == 0);
+        ck_assert_msg(run.status == 2, "%s: exit %d", cmd, run.status);
+        ck_assert_msg(strstr(run.err, "cannot read standard input: Is a directory") != NULL, "%s: %s", cmd,
+                      run.err);
+        program_run_free(&run);
+    }
+}
+END_TEST
+
+START_TEST(test_lost_output_is_an_error)
+{
+    /* Standard output on a full device (or closed): what was printed is
+     * lost, so the command must not exit 0; it says why, with status 1. */
+    const char *commands[] = {"list", "schedule cosine --T_max=5 --steps=5", "list >&-"};
+    const char *redirect[] = {"> /dev/full", "> /dev/full", ""};
+    for (int i = 0; i < 3; i++) {
+        char optlab[1100], cmd[1300];
+        program_command(optlab, sizeof optlab, OPTIMIZERS_BIN_DIR, "optlab", commands[i]);
+        snprintf(cmd, sizeof cmd, "sh -c \"%s %s\"", optlab, redirect[i]);
+        ProgramRun run;
+        ck_assert(run_program(cmd, NULL, &run) == 0);
+        ck_assert_msg(run.status == 1, "%s: exit %d", cmd, run.status);
+        ck_assert_msg(strstr(run.err, "optlab: cannot write standard output: ") != NULL, "%s: %s", cmd, run.err);
+        program_run_free(&run);
+    }
+}
+END_TEST
+
 START_TEST(test_trace_stops_at_a_step_that_is_not_finite)
 {
     /* Settings and numbers each accepted on their own can still drive a step
@@ -1496,6 +1535,8 @@ Suite *make_suite(void)
     TCase *limits = tcase_create("Limits");
     tcase_add_test(limits, test_trace_refuses_bad_input);
     tcase_add_test(limits, test_trace_stops_at_a_step_that_is_not_finite);
+    tcase_add_test(limits, test_unreadable_input_is_not_no_input);
+    tcase_add_test(limits, test_lost_output_is_an_error);
     tcase_add_test(limits, test_clip_says_when_the_norm_overflows);
     tcase_add_test(limits, test_adam8bit_refusals);
     tcase_add_test(limits, test_other_commands_refuse_bad_input);

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "experiment.h"
+#include "files.h"
 #include "flags.h"
 #include "gpt.h"
 #include "gpt_layers.h"
@@ -137,6 +138,7 @@ static int layer_times(const GPTConfig *cfg, int B, LayerTime *t)
 
 int main(int argc, char **argv)
 {
+    check_stdout_at_exit("gpt_bench");
     BenchArgs args = {"gpt", 20, 5, 16};
     const BenchArgs defaults = args;
     char err[512];

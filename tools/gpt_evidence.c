@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "experiment.h"
+#include "files.h"
 #include "flags.h"
 #include "gpt.h"
 #include "registry.h"
@@ -131,6 +132,7 @@ static void print_text(const char *label, const unsigned char *tokens, int n)
 
 int main(int argc, char **argv)
 {
+    check_stdout_at_exit("gpt_evidence");
     EvidenceArgs args = {1000, 32, 1, false};
     const EvidenceArgs defaults = args;
     char err[512];

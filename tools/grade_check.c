@@ -19,6 +19,8 @@
  * Comments, string literals and line splices are handled as the compiler
  * does, so hiding a directive in them does not help. Prints one line per
  * problem, "FILE:LINE: ...", and exits 1 when it refused the file. */
+#include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -135,12 +137,19 @@ int main(int argc, char **argv)
     file = argv[1];
     FILE *f = fopen(file, "rb");
     if (!f) {
-        printf("%s: cannot read it\n", file);
+        printf("%s: cannot read it: %s\n", file, strerror(errno));
         return 1;
     }
     static char src[MAX_SOURCE + 2];
     size_t len = fread(src, 1, MAX_SOURCE + 1, f);
+    /* A file that cannot be read (a directory) is refused, not passed as empty. */
+    const bool unreadable = ferror(f);
+    const int read_errno = errno;
     fclose(f);
+    if (unreadable) {
+        printf("%s: cannot read it: %s\n", file, strerror(read_errno));
+        return 1;
+    }
     if (len > MAX_SOURCE) {
         printf("%s: refused: larger than %d KiB\n", file, MAX_SOURCE / 1024);
         return 1;

@@ -33,6 +33,7 @@
 #include <string.h>
 
 #include "experiment.h"
+#include "files.h"
 #include "flags.h"
 #include "input.h"   /* excerpt */
 #include "roofline.h"
@@ -268,6 +269,7 @@ static void print_table(const BenchArgs *args, size_t n, const RooflineTiming *f
 
 int main(int argc, char **argv)
 {
+    check_stdout_at_exit("optimizer_bench");
     BenchArgs args = {1e7, 5, 2, NULL, false, NULL, NULL};
     const BenchArgs defaults = args;
     char err[512];

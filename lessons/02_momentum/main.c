@@ -421,6 +421,9 @@ static void digits_mlp(Report *r, const LessonArgs *a, float beta)
         if (run->momentum > 0) snprintf(beta_text, sizeof beta_text, ", β %g", (double)run->momentum);
         figure_checkpoints(fig, styles[i], &first, "%s, lr %g%s", run->label, run->lr, beta_text);
         losses[i] = s.loss.mean, accuracy[i] = s.accuracy.mean;
+        if (s.diverged)   /* said under the table, not left to an "inf" in it */
+            table_note(t, "%s at lr %g: %d of %d starts diverged (their loss counts as inf); lower --lr",
+                       run->label, run->lr, s.diverged, MLP_SEEDS);
     }
     table_end(t);
     figure_close(fig);
@@ -444,6 +447,9 @@ int main(int argc, char **argv)
     lesson_parse("02_momentum", FLAGS, &args, argc, argv);
     if (!(args.momentum > 0 && args.momentum < 1))
         die_usage("02_momentum", "--momentum must be between 0 and 1, both excluded (got %g)", args.momentum);
+    if (!isfinite(args.lesson.lr / (1.0f - args.momentum)))
+        die_usage("02_momentum", "--lr=%g: the SGD run at lr / (1 - momentum) would have an infinite lr; lower it",
+                  args.lesson.lr);
     Report report;
     if (report_open(&report, args.lesson.out, "02_momentum") != 0) return EXIT_USAGE;   /* a bad --out */
     Problem *ravine = must(ravine_new(2, CHAPTER_KAPPA), "out of memory");

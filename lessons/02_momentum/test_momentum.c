@@ -601,6 +601,9 @@ static const Refusal PROGRAM_REFUSALS[] = {
     {"--momentum=-0.5", NULL, "--momentum must be between 0 and 1"},
     {"--momentum=inf", NULL, "not a finite float32 number"},
     {"--nesterov", NULL, "unknown flag '--nesterov'"},
+    /* lr / (1 - momentum), the largest lr the program runs, past float32 */
+    {"--lr=1e38", NULL, "--lr=1e+38: the SGD run at lr / (1 - momentum) would have an infinite lr"},
+    {"--momentum=0.999999 --lr=1e33", NULL, "would have an infinite lr"},
 };
 
 /* What the program's smoke run and flags tests (add_lesson_program_tests) check. */

@@ -470,7 +470,27 @@ static const Refusal PROGRAM_REFUSALS[] = {
     {"--alpha=-0.5", NULL, "--alpha must be at least 0 and below 1"},
     {"--alpha=nan", NULL, "not a finite number"},
     {"--alpha=0.9 --alpha=0.8", NULL, "--alpha is given twice"},
+    {"--lr=1e38", NULL, "--lr=1e+38: the sweep's largest, ten times it, would be infinite"},
 };
+
+START_TEST(test_program_refuses_an_lr_every_run_diverges_at)
+{
+    /* Found only by running: the tables before the digits MLP are printed,
+     * then the MLP's sweep (the smoke run's lr alone) has nothing to
+     * compare, and the program stops with status 2, naming --lr. */
+    char dir[512], quoted[600], args[700], cmd[2048];
+    ck_assert(make_temp_dir(dir, sizeof dir) == 0);
+    snprintf(args, sizeof args, "--quick --lr=1e37 --out=%s", shell_quote(dir, quoted, sizeof quoted));
+    program_command(cmd, sizeof cmd, OPTIMIZERS_BIN_DIR, "04_rmsprop", args);
+    ProgramRun run;
+    ck_assert(run_program(cmd, NULL, &run) == 0);
+    ck_assert_msg(run.status == 2, "%s: exit %d", cmd, run.status);
+    ck_assert_msg(strstr(run.err, "04_rmsprop: --lr=1e+37: alpha 0.99 diverged on the digits MLP at every "
+                                  "learning rate tried") != NULL, "stderr: %s", run.err);
+    program_run_free(&run);
+    remove_tree(dir);
+}
+END_TEST
 
 /* What the program's smoke run and flags tests (add_lesson_program_tests) check. */
 static const LessonProgram PROGRAM = {
@@ -496,6 +516,7 @@ void add_rmsprop_tests(TCase *core, TCase *limits)
     tcase_add_test(core, test_adapter_follows_a_changed_lr);
     tcase_add_test(core, test_the_chapters_measurements);
     tcase_add_test(limits, test_spec_refuses_what_pytorch_refuses);
+    tcase_add_test(limits, test_program_refuses_an_lr_every_run_diverges_at);
     tcase_add_test(limits, test_zero_gradient_and_extremes);
     tcase_add_test(limits, test_centered_on_a_steady_gradient);
     add_lesson_program_tests(core, limits, &PROGRAM);
