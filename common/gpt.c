@@ -146,6 +146,10 @@ int gpt_config_parse(const char *settings, GPTConfig *cfg, char *err, size_t err
         snprintf(err, errlen, "gpt: settings follow a colon, as in gpt:quick:n_layer=1");
         return -1;
     }
+    if (strstr(settings, "::") || (*settings && settings[strlen(settings) - 1] == ':')) {
+        snprintf(err, errlen, "gpt: an empty setting (between two colons, or after the last)");
+        return -1;
+    }
     char *save = NULL;   /* strtok_r: strtok would keep its place in a hidden global */
     bool quick = false;
     for (char *s = strtok_r(rest, ":", &save); s; s = strtok_r(NULL, ":", &save)) {
@@ -155,6 +159,9 @@ int gpt_config_parse(const char *settings, GPTConfig *cfg, char *err, size_t err
                 return -1;
             }
             quick = true, *cfg = GPT_QUICK;   /* before the other settings */
+        } else if (strncmp(s, "quick=", 6) == 0) {
+            snprintf(err, errlen, "gpt: quick takes no value (gpt:quick, or leave it out)");
+            return -1;
         } else if (count == 16) {
             snprintf(err, errlen, "gpt: too many settings");
             return -1;

@@ -35,6 +35,7 @@ struct Figure {
 static struct {
     FILE *pipe;
     char name[128];
+    char log[1200];   /* gnuplot's messages: kept only when it fails */
 } drawing[MAX_DRAWING];
 static int num_drawing;
 /* Figures whose figure_close failed since the last figures_finish: a caller
@@ -47,8 +48,10 @@ int figures_finish(void)
     num_failed = 0;
     for (int k = 0; k < num_drawing; k++)
         if (pclose(drawing[k].pipe) != 0) {
-            fprintf(stderr, "figure %s: gnuplot failed on it\n", drawing[k].name);
+            fprintf(stderr, "figure %s: gnuplot failed on it: see %s\n", drawing[k].name, drawing[k].log);
             status = -1;
+        } else {
+            remove(drawing[k].log);
         }
     num_drawing = 0;
     return status;
@@ -120,6 +123,21 @@ static void put_quoted(FILE *out, const char *text, const char *suffix)
         fputc(*text, out);
     }
     fprintf(out, "%s'", suffix);
+}
+
+/* The shell command that starts gnuplot with its own messages (a warning
+ * such as "empty y range" on a flat curve) going to the file `log` instead
+ * of the terminal: when gnuplot fails, one line of ours says so and points
+ * there; when it succeeds, the log is removed. The path is quoted for the
+ * shell, each ' written '\''. */
+static void gnuplot_command(const char *log, char *cmd /* [4096] */)
+{
+    size_t n = (size_t)snprintf(cmd, 4096, "gnuplot 2> '");
+    for (const char *c = log; *c && n < 4096 - 8; c++) {
+        if (*c == '\'') n += (size_t)snprintf(cmd + n, 4096 - n, "'\\''");
+        else cmd[n++] = *c;
+    }
+    snprintf(cmd + n, 4096 - n, "'");
 }
 
 int figure_series(Figure *fig, const char *style, const char *title_fmt, ...)
@@ -329,7 +347,10 @@ int figure_close(Figure *fig)
         status = 1;
     } else if (status == 0) {
         /* gnuplot writes the figures relative to its working directory. */
-        FILE *pipe = popen("gnuplot", "w");
+        char command[4096], log[1200];
+        snprintf(log, sizeof log, "%s/%s.log", fig->dir, fig->name);
+        gnuplot_command(log, command);
+        FILE *pipe = popen(command, "w");
         if (!pipe) {
             fprintf(stderr, "figure %s: cannot start gnuplot\n", fig->name);
             status = -1;
@@ -345,10 +366,13 @@ int figure_close(Figure *fig)
                 fflush(pipe);
                 drawing[num_drawing].pipe = pipe;
                 snprintf(drawing[num_drawing].name, sizeof drawing[0].name, "%s", fig->name);
+                snprintf(drawing[num_drawing].log, sizeof drawing[0].log, "%s", log);
                 num_drawing++;
             } else if (pclose(pipe) != 0) {
-                fprintf(stderr, "figure %s: gnuplot failed on %s\n", fig->name, path);
+                fprintf(stderr, "figure %s: gnuplot failed on %s: see %s\n", fig->name, path, log);
                 status = -1;
+            } else {
+                remove(log);
             }
         }
     }

@@ -285,6 +285,9 @@ START_TEST(test_log_crossing)
     ck_assert_close(log_crossing(x, rising, 3, 0.3), 30.0, 0, 1e-12);
     ck_assert(isnan(log_crossing(x, falling, 3, 2)));
     ck_assert(isnan(log_crossing(x, falling, 3, 0.001)));
+    /* A curve that meets the level exactly at a sample crosses there. */
+    ck_assert_double_eq(log_crossing(x, falling, 3, 0.1), 10.0);
+    ck_assert_double_eq(log_crossing(x, rising, 3, 0.1), 10.0);
 }
 END_TEST
 

@@ -2,6 +2,7 @@
  * finite differences), the training loop, the batch sampler, figures and
  * reports. Part of the common suite (see test_common.c). */
 #include <errno.h>
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +29,13 @@ static void gd_update(Optimizer *self, const ParamGroup *group)
     for (int i = group->first; i < group->first + group->count; i++)
         for (size_t j = 0; j < self->params.params[i]->numel; j++)
             self->params.params[i]->data[j] -= group->lr * self->params.grads[i]->data[j];
+}
+
+/* x *= lr on every coordinate: a loss that grows by lr^2 a step. */
+static void grow_update(Optimizer *self, const ParamGroup *group)
+{
+    for (int i = group->first; i < group->first + group->count; i++)
+        for (size_t j = 0; j < self->params.params[i]->numel; j++) self->params.params[i]->data[j] *= group->lr;
 }
 
 /* Trains p with `update` at lr, asserting what train() returns (0: ran to
@@ -481,6 +489,26 @@ START_TEST(test_train_diagnoses_divergence)
     train_history_free(&h);
     problem_free(p);
 
+    /* The boundary of train.h's rule: a loss that climbs for at most
+     * DIAGNOSE_SUDDEN_STEPS (10) steps before it overflows is an explosion,
+     * for more it is the learning rate. x = 1 on 0.5 x^2, multiplied by
+     * F = FLT_MAX^(1 / (k - 0.5)) a step: x = F^(k-1) is still a hundred
+     * times below FLT_MAX, F^k a hundred times above it, so the loss climbs
+     * (by F^2 > 10 a step) for exactly k steps, then is infinite. */
+    for (int k = 10; k <= 11; k++) {
+        p = quadratic_new(1, (const double[]){1.0}, (const float[]){1.0f});
+        ck_assert_ptr_nonnull(p);
+        const float factor = (float)pow(FLT_MAX, 1.0 / (k - 0.5));
+        train_with(p, factor, grow_update, (TrainConfig){.steps = 100, .quiet = true, .diagnose = true}, 1, &h);
+        char expected[64];
+        snprintf(expected, sizeof expected, k == 10 ? "to overflow in %d steps" : "climbed for %d steps", k);
+        const int cause = k == 10 ? CAUSE_EXPLODING : CAUSE_LR;
+        ck_assert_int_eq(h.cause, cause);
+        ck_assert_msg(strstr(h.diagnosis, expected) != NULL, "k = %d: %s", k, h.diagnosis);
+        train_history_free(&h);
+        problem_free(p);
+    }
+
     /* Bad data: a NaN in one pixel of example 5 of the MLP's training set
      * (the training loop never changes it: no update at all). */
     char err[256];
@@ -502,22 +530,31 @@ START_TEST(test_train_diagnoses_divergence)
 }
 END_TEST
 
+/* Examples and batch sizes: 10 in batches of 3 leaves one example waiting
+ * each pass; 9 in batches of 3 uses every example, the last batch exactly
+ * at the end of the pass (reshuffling there one batch early would lose it). */
+static const struct {
+    int count, batch;
+} SAMPLER_CASES[] = {{10, 3}, {9, 3}};
+
 START_TEST(test_batch_sampler_covers_each_epoch)
 {
+    const int count = SAMPLER_CASES[_i].count, batch = SAMPLER_CASES[_i].batch, batches = count / batch;
     BatchSampler s;
-    ck_assert_int_eq(batch_sampler_init(&s, 10, 3), 0);
+    ck_assert_int_eq(batch_sampler_init(&s, count, 3), 0);
     for (int epoch = 0; epoch < 3; epoch++) {
-        int seen[10] = {0};
-        for (int b = 0; b < 3; b++) {   /* 3 batches of 3; the tenth example waits */
-            const int *idx = batch_sampler_next(&s, 3);
-            for (int i = 0; i < 3; i++) seen[idx[i]]++;
+        int seen[16] = {0};
+        for (int b = 0; b < batches; b++) {
+            const int *idx = batch_sampler_next(&s, batch);
+            for (int i = 0; i < batch; i++) seen[idx[i]]++;
         }
         int total = 0;
-        for (int e = 0; e < 10; e++) {
-            ck_assert_int_le(seen[e], 1);
+        for (int e = 0; e < count; e++) {
+            ck_assert_msg(seen[e] <= 1, "%d of %d: example %d seen %d times in pass %d", batch, count, e,
+                          seen[e], epoch);
             total += seen[e];
         }
-        ck_assert_int_eq(total, 9);
+        ck_assert_int_eq(total, batches * batch);
     }
     batch_sampler_free(&s);
 }
@@ -579,10 +616,16 @@ START_TEST(test_figure_with_gnuplot)
     ck_assert(file_exists(path));
     snprintf(path, sizeof path, "%s/demo.pdf", dir);
     ck_assert(file_exists(path));
-    /* A broken script is reported, not ignored. */
+    /* gnuplot's messages went to demo.log, removed when it succeeded. */
+    snprintf(path, sizeof path, "%s/demo.log", dir);
+    ck_assert(access(path, F_OK) != 0);
+    /* A broken script is reported, not ignored, and gnuplot's own words
+     * are kept in broken.log (not on the terminal). */
     Figure *fig = figure_open(dir, "broken");
     fprintf(figure_commands(fig), "plot $nothing_here with lines\n");
     ck_assert_int_eq(figure_close(fig), -1);
+    snprintf(path, sizeof path, "%s/broken.log", dir);
+    ck_assert_msg(file_exists(path), "no gnuplot messages in %s", path);
     remove_tree(dir);
 }
 END_TEST
@@ -818,7 +861,7 @@ void add_problem_tests(TCase *core, TCase *limits)
     tcase_add_test(core, test_param_groups);
     tcase_add_test(core, test_train_one_exact_step);
     tcase_add_test(core, test_train_minibatch_losses);
-    tcase_add_test(core, test_batch_sampler_covers_each_epoch);
+    tcase_add_loop_test(core, test_batch_sampler_covers_each_epoch, 0, TABLE_SIZE(SAMPLER_CASES));
     tcase_add_test(core, test_figure_without_gnuplot);
     tcase_add_test(core, test_figure_with_gnuplot);
     tcase_add_test(core, test_report_writes_tables_and_values);

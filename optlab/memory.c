@@ -184,6 +184,9 @@ int optlab_memory(int argc, char **argv)
     }
     if (args.rank && q.recipe != RECIPE_LORA) die_usage(COMMAND, "--rank is for --recipe=lora");
     q.rank = args.rank ? args.rank : 8;
+    if (q.recipe == RECIPE_LORA && !args.rank && (q.rows < 8 || q.cols < 8))   /* not the user's --rank */
+        die_usage(COMMAND, "--recipe=lora: a %ldx%ld matrix is smaller than LoRA's default rank 8; give a smaller "
+                  "--rank=K or more --params", q.rows, q.cols);
     q.grads_fp32 = -1;
     if (args.grads) {
         if (q.recipe != RECIPE_MIXED && q.recipe != RECIPE_MIXED_8BIT)

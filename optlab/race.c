@@ -161,8 +161,9 @@ static Figure *open_plot(const char *path)
 
 int optlab_race(int argc, char **argv)
 {
-    RaceArgs args = {NULL, NULL, 200, 32, 1, 10.0, NULL};
-    const RaceArgs defaults = args;
+    const RaceArgs defaults = {NULL, NULL, 200, 32, 1, 10.0, NULL};
+    RaceArgs args = defaults;
+    args.kappa = NAN;   /* not given: the flags refuse a NaN, so only this one stays NaN */
     char err[512];
     int parsed = flags_parse(race_options, &args, argc, argv, 2, err, sizeof err);
     if (parsed == 1) {
@@ -172,8 +173,9 @@ int optlab_race(int argc, char **argv)
     if (parsed != 0) die_usage(COMMAND, "%s", err);
     if (!args.problem) die_usage(COMMAND, "--problem is required (%s)", PROBLEM_NAMES);
     if (!args.opt) die_usage(COMMAND, "--opt is required, e.g. --opt=sgd:lr=0.1");
-    if (args.kappa != defaults.kappa && strcmp(args.problem, "ravine") != 0)   /* it would do nothing */
+    if (!isnan(args.kappa) && strcmp(args.problem, "ravine") != 0)   /* it would do nothing */
         die_usage(COMMAND, "--kappa shapes only --problem=ravine");
+    if (isnan(args.kappa)) args.kappa = defaults.kappa;
 
     char *opt_text = must(strdup(args.opt), "out of memory");
     char *entries[RACE_MAX_RACERS];

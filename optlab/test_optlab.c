@@ -611,12 +611,26 @@ static double race_final_loss(const char *out, const char *label)
     return strtod(line + strlen(start), NULL);
 }
 
+/* The best loss on that line: the number after the final loss. */
+static double race_best_loss(const char *out, const char *label)
+{
+    char start[80], *end;
+    snprintf(start, sizeof start, "\n%s  ", label);
+    const char *line = strstr(out, start);
+    ck_assert_msg(line != NULL, "no line for %s in:\n%s", label, out);
+    strtod(line + strlen(start), &end);
+    return strtod(end, NULL);
+}
+
 START_TEST(test_race)
 {
     ProgramRun run = optlab_ok("race --problem=ravine --kappa=10 --opt=sgd:lr=0.5,sgd:lr=2.5 --steps=300", NULL,
                                (const char *[]){"sgd lr=0.5", "sgd lr=2.5", "diverged: the loss after", NULL});
     /* only the second diverged */
     ck_assert(strstr(strstr(run.out, "sgd lr=0.5"), "diverged") > strstr(run.out, "sgd lr=2.5"));
+    /* At lr 0.5 each coordinate shrinks every step: the loss only falls, so
+     * the best loss is the final one, the loss after the last step. */
+    ck_assert_double_eq(race_best_loss(run.out, "sgd lr=0.5"), race_final_loss(run.out, "sgd lr=0.5"));
     program_run_free(&run);
     /* Momentum's keys pass through race's NAME:key=value entries too. */
     run = optlab_ok("race --problem=ravine --kappa=100 --opt=sgd:lr=1.9,sgd:lr=3.3:momentum=0.67 --steps=100",
@@ -913,6 +927,7 @@ START_TEST(test_other_commands_refuse_bad_input)
         {"race --problem=ravine --opt=sgd --steps=0", NULL, "--steps must be at least 1"},
         {"race --problem=ravine --opt=sgd --kappa=0.5", NULL, "kappa"},
         {"race --problem=mlp --opt=sgd --kappa=100", NULL, "--kappa shapes only --problem=ravine"},
+        {"race --problem=rosenbrock --opt=sgd --kappa=10", NULL, "--kappa shapes only --problem=ravine"},
         {"race --problem=ravine --opt=sgd --kappa=1e80", NULL, "a condition number kappa from 1 to 1e+12"},
         {"race --problem=ravine --opt=sgd::lr=1", NULL, "an empty setting in 'sgd::lr=1'"},
         {"race --problem=ravine --opt=sgd --seed=-1", NULL, "--seed must be at least 0 (got -1)"},

@@ -26,11 +26,14 @@
  * PyTorch's (--torch, from tools/torch_optimizer_bench.py) when given.
  * Each time is the median of `repeats` runs after one warm-up run. Timings
  * vary with the machine and its load; no test asserts on them. */
+#include <ctype.h>
+#include <errno.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "experiment.h"
 #include "files.h"
@@ -81,15 +84,23 @@ typedef struct {
 /* Reads rows "PREFIX NAME N ..." (tab-separated) of a --tsv run (prefix
  * step: "step NAME N SECONDS HASH ...") or of tools/torch_optimizer_bench.py
  * (prefix torch: "torch NAME N SECONDS", or "torch NAME N - WHY") into
- * rows[], by optimizer; rows of another n are not this table's. */
+ * rows[], by optimizer; rows of another n are not this table's. Such a file
+ * has a few dozen short lines: a longer line, or more than ROWS_MAX_LINES,
+ * is not one (/dev/zero would be read for ever). */
+enum { ROWS_MAX_LINES = 10000 };
 static void read_rows(const char *path, const char *prefix, Row rows[MAX_BENCHES], size_t n)
 {
     FILE *f = fopen(path, "r");
-    if (!f) die_usage(COMMAND, "cannot read %s", path);
+    if (!f) die_usage(COMMAND, "cannot read %s: %s", path, strerror(errno));
     char line[512];
     int number = 0, ours = 0;   /* the line's number; the rows with our prefix */
     while (fgets(line, sizeof line, f)) {
         number++;
+        if (number > ROWS_MAX_LINES)
+            die_usage(COMMAND, "%s: more than %d lines (is it the right file?)", path, ROWS_MAX_LINES);
+        if (!strchr(line, '\n') && !feof(f))
+            die_usage(COMMAND, "%s, line %d: longer than %zu bytes (is it the right file?)", path, number,
+                      sizeof line - 2);
         line[strcspn(line, "\r\n")] = '\0';
         char *field[6] = {0};
         int fields = 0;
@@ -100,6 +111,10 @@ static void read_rows(const char *path, const char *prefix, Row rows[MAX_BENCHES
         }
         if (fields < 4 || strcmp(field[0], prefix) != 0) continue;
         ours++;
+        int k = 0;
+        while (k < roofline_count() && strcmp(roofline_name(k), field[1]) != 0) k++;
+        if (k == roofline_count())
+            die_usage(COMMAND, "%s, line %d: no optimizer '%.40s' in this bench", path, number, field[1]);
         if (strtoull(field[2], NULL, 10) != n) continue;
         double seconds = 0;
         /* No step is timed below a nanosecond (the clock's resolution) or
@@ -109,17 +124,21 @@ static void read_rows(const char *path, const char *prefix, Row rows[MAX_BENCHES
             (parse_double(field[3], &seconds) != 0 || !(seconds >= 1e-9 && seconds <= 86400)))
             die_usage(COMMAND, "%s, line %d: '%.40s' is not a time in seconds (1e-9 to 86400, or -)", path,
                       number, field[3]);
-        for (int k = 0; k < roofline_count(); k++) {
-            if (strcmp(roofline_name(k), field[1]) != 0) continue;
-            Row *r = &rows[k];
-            if (strcmp(field[3], "-") == 0) {
-                snprintf(r->why, sizeof r->why, "%s", fields > 4 ? field[4] : "no time");
-            } else if (strcmp(prefix, "torch") == 0 || fields >= 5) {
-                r->have = 1, r->step_s = seconds;
-                if (fields >= 5) r->hash = strtoull(field[4], NULL, 16);
+        Row *r = &rows[k];
+        if (strcmp(field[3], "-") == 0) {
+            snprintf(r->why, sizeof r->why, "%s", fields > 4 ? field[4] : "no time");
+        } else if (strcmp(prefix, "torch") == 0 || fields >= 5) {
+            r->have = 1, r->step_s = seconds;
+            if (fields >= 5) {   /* the parameters' hash: 16 hex digits, as --tsv prints it */
+                char *end;
+                r->hash = strtoull(field[4], &end, 16);
+                if (strlen(field[4]) != 16 || *end != '\0' || !isxdigit((unsigned char)field[4][0]))
+                    die_usage(COMMAND, "%s, line %d: '%.40s' is not a hash of 16 hex digits", path, number,
+                              field[4]);
             }
         }
     }
+    if (ferror(f)) die_usage(COMMAND, "cannot read %s: %s", path, strerror(errno));   /* a directory */
     fclose(f);
     if (ours == 0) die_usage(COMMAND, "%s holds no '%s' rows (is it the right file?)", path, prefix);
 }
@@ -161,14 +180,16 @@ static bool wanted(const char *only, const char *name)
 static void check_only(const char *only)
 {
     if (!only) return;
+    bool named[MAX_BENCHES] = {false};
     for (const char *s = only; *s;) {
         const char *end = strchr(s, ',');
         size_t l = end ? (size_t)(end - s) : strlen(s);
-        bool known = false;
-        for (int k = 0; k < roofline_count(); k++)
-            known |= strlen(roofline_name(k)) == l && strncmp(s, roofline_name(k), l) == 0;
+        int k = 0;
+        while (k < roofline_count() && !(strlen(roofline_name(k)) == l && strncmp(s, roofline_name(k), l) == 0)) k++;
         Excerpt shown;
-        if (!known) die_usage(COMMAND, "--only: no optimizer '%s' here", excerpt(s, l, &shown));
+        if (k == roofline_count()) die_usage(COMMAND, "--only: no optimizer '%s' here", excerpt(s, l, &shown));
+        if (named[k]) die_usage(COMMAND, "--only: %s is named twice", roofline_name(k));
+        named[k] = true;
         s += l + (end != NULL);
     }
 }
@@ -286,9 +307,19 @@ int main(int argc, char **argv)
         die_usage(COMMAND, "--n must be a whole number from 1 to 4e9, not %g", args.n);
     if ((args.teaching || args.torch) && args.tsv)
         die_usage(COMMAND, "--tsv prints rows; --teaching and --torch are for the table");
-    check_only(args.only);
     if (roofline_count() > MAX_BENCHES) fail("%s: more optimizers than MAX_BENCHES", COMMAND);
+    check_only(args.only);
     const size_t n = (size_t)args.n;
+    /* malloc promises more than the machine has (Linux overcommits), and the
+     * kernel kills the process when the pages are touched: ask first. */
+    const double memory = (double)sysconf(_SC_PHYS_PAGES) * (double)sysconf(_SC_PAGESIZE);
+    for (int k = 0; k < roofline_count(); k++) {
+        const RooflineOptimizer *o = roofline_optimizer(k);
+        const double bytes = args.n * (4.0 * o->floats + o->codes);
+        if (wanted(args.only, o->name) && memory > 0 && bytes > memory)
+            die_usage(COMMAND, "--n=%g: %s's arrays need %.1f GB, more than this machine's %.1f GB", args.n,
+                      o->name, bytes / 1e9, memory / 1e9);
+    }
 #ifdef _OPENMP
     omp_set_num_threads(args.threads);
     omp_set_dynamic(0);

@@ -116,6 +116,27 @@ START_TEST(test_dynamic_map_facts)
 }
 END_TEST
 
+START_TEST(test_moments_in_each_kernels_order)
+{
+    /* The 8-bit kernel multiplies (1 - beta2) * g by g, the 32-bit kernel
+     * (1 - beta2) by g * g: at g = 1.1, beta2 = 0.999 the two orders differ
+     * by an ulp, and each function must take its own (the golden files
+     * allow a few ulp, so only this tells them apart). */
+    const AdamStepConstants k = adam_step_constants(1e-3f, 0.9f, 0.999f, 1e-8f, 0.0f, 1);
+    const float g = 1.1f, one_minus_beta2 = 1.0f - 0.999f;
+    const float left = one_minus_beta2 * g * g, squared_first = one_minus_beta2 * (g * g);
+    ck_assert_float_ne(left, squared_first);
+    float s1 = 0.0f, s2 = 0.0f;
+    adam8bit_moments(&k, g, &s1, &s2);
+    ck_assert_float_eq(s2, left);
+    ck_assert_float_eq(s1, (1.0f - 0.9f) * g);
+    s1 = 0.0f, s2 = 0.0f;
+    adam32bit_moments(&k, g, &s1, &s2);
+    ck_assert_float_eq(s2, squared_first);
+    ck_assert_float_eq(s1, (1.0f - 0.9f) * g);
+}
+END_TEST
+
 START_TEST(test_linspace_as_torch)
 {
     /* The ends exactly, the middle of 3 points by hand: step = 0.45 in
@@ -729,6 +750,7 @@ END_TEST
 void add_adam8bit_tests(TCase *core, TCase *limits)
 {
     tcase_add_test(core, test_dynamic_map_facts);
+    tcase_add_test(core, test_moments_in_each_kernels_order);
     tcase_add_test(core, test_linspace_as_torch);
     tcase_add_test(core, test_maps_match_the_port);
     tcase_add_test(core, test_quantize_matches_the_port);

@@ -140,6 +140,7 @@ START_TEST(test_bench_refuses_bad_flags)
         {"--n=ten", NULL, "--n"},
         {"--repeats=0", NULL, "--repeats"},
         {"--only=adam,nadam", NULL, "no optimizer 'nadam'"},
+        {"--only=sgd,adam,sgd", NULL, "--only: sgd is named twice"},
         {"--tsv --teaching=x", NULL, "--tsv prints rows"},
         {"--teaching=/nonexistent/rows.tsv", NULL, "cannot read /nonexistent/rows.tsv"},
         {"--steps=3", NULL, "steps"},
@@ -165,6 +166,18 @@ START_TEST(test_bench_refuses_bad_rows)
         {"--torch", "torch\tsgd\t40000\t1e-300\n", "'1e-300' is not a time in seconds (1e-9 to 86400, or -)"},
         {"--teaching", "step\tsgd\t40000\t1e9\t41b720b33a284f3d\tteaching\t1\t12\n", "'1e9' is not a time"},
         {"--torch", "\xff\xfe garbage\n", "holds no 'torch' rows"},
+        /* nor a hash that is not one, an optimizer the bench has not, a line
+         * no bench writes (/dev/zero's would never end) */
+        {"--teaching", "step\tsgd\t40000\t1e-6\tzzzz\tteaching\t1\t12\n", "'zzzz' is not a hash of 16 hex digits"},
+        {"--teaching", "step\tnadam\t40000\t1e-6\t41b720b33a284f3d\tteaching\t1\t12\n", "no optimizer 'nadam'"},
+        {"--torch", "torch\tsgd\t40000\t1e-6                                                          "
+                    "                                                                                "
+                    "                                                                                "
+                    "                                                                                "
+                    "                                                                                "
+                    "                                                                                "
+                    "                                                                                \n",
+         "line 1: longer than 510 bytes"},
     };
     char dir[512], path[700], args[1024];
     ck_assert(make_temp_dir(dir, sizeof dir) == 0);
@@ -177,6 +190,8 @@ START_TEST(test_bench_refuses_bad_rows)
         snprintf(args, sizeof args, TINY " %s=%s", cases[k].flag, path);
         assert_program_refuses("optimizer_bench_fast", args, NULL, cases[k].message);
     }
+    snprintf(args, sizeof args, TINY " --teaching=%s", dir);   /* a directory: read, it fails */
+    assert_program_refuses("optimizer_bench_fast", args, NULL, "Is a directory");
     remove_tree(dir);
 }
 END_TEST
