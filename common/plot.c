@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "files.h"
 #include "input.h"
@@ -48,13 +49,23 @@ int figures_finish(void)
     num_failed = 0;
     for (int k = 0; k < num_drawing; k++)
         if (pclose(drawing[k].pipe) != 0) {
-            fprintf(stderr, "figure %s: gnuplot failed on it: see %s\n", drawing[k].name, drawing[k].log);
+            fprintf(stderr, "figure %s: gnuplot failed on it%s%s\n", drawing[k].name,
+                    drawing[k].log[0] ? ": see " : "", drawing[k].log);
             status = -1;
-        } else {
+        } else if (drawing[k].log[0]) {
             remove(drawing[k].log);
         }
     num_drawing = 0;
     return status;
+}
+
+/* A program that exits early (bad input found late, out of memory) still
+ * waits for the gnuplots it started: none is left drawing into a directory
+ * its caller is about to remove, none leaves its log behind. */
+static bool finish_at_exit_registered;
+static void finish_at_exit(void)
+{
+    figures_finish();
 }
 
 void figure_draw_in_background(Figure *fig)
@@ -125,13 +136,29 @@ static void put_quoted(FILE *out, const char *text, const char *suffix)
     fprintf(out, "%s'", suffix);
 }
 
-/* The shell command that starts gnuplot with its own messages (a warning
- * such as "empty y range" on a flat curve) going to the file `log` instead
- * of the terminal: when gnuplot fails, one line of ours says so and points
- * there; when it succeeds, the log is removed. The path is quoted for the
- * shell, each ' written '\''. */
+/* A fresh file for gnuplot's own messages (a warning such as "empty y
+ * range" on a flat curve), in $TMPDIR or /tmp, never beside the figure: a
+ * name there could be a file of the user's. Returns 0, or -1 with log "". */
+static int gnuplot_log(char *log /* [1200] */, const char *name)
+{
+    const char *tmp = getenv("TMPDIR");
+    snprintf(log, 1200, "%s/gnuplot-%s-XXXXXX", tmp && *tmp ? tmp : "/tmp", name);
+    int fd = mkstemp(log);
+    if (fd < 0) {
+        log[0] = '\0';
+        return -1;
+    }
+    close(fd);
+    return 0;
+}
+
+/* The shell command that starts gnuplot with its messages going to the file
+ * `log` instead of the terminal (to /dev/null without one): when gnuplot
+ * fails, one line of ours says so and points there; when it succeeds, the
+ * log is removed. The path is quoted for the shell, each ' written '\''. */
 static void gnuplot_command(const char *log, char *cmd /* [4096] */)
 {
+    if (!*log) log = "/dev/null";
     size_t n = (size_t)snprintf(cmd, 4096, "gnuplot 2> '");
     for (const char *c = log; *c && n < 4096 - 8; c++) {
         if (*c == '\'') n += (size_t)snprintf(cmd + n, 4096 - n, "'\\''");
@@ -328,16 +355,18 @@ int figure_close(Figure *fig)
     }
     char path[1400];
     snprintf(path, sizeof path, "%s/%s.gp", fig->dir, fig->name);
+    errno = 0;
     FILE *script = fopen(path, "w");
     if (!script) {
-        fprintf(stderr, "figure %s: cannot write %s\n", fig->name, path);
+        fprintf(stderr, "figure %s: cannot write %s: %s\n", fig->name, path, strerror(errno));
         status = -1;
     } else {
         write_script(fig, script);
         bool lost = ferror(script) != 0;   /* a full disk shows here or at the close */
         if (fclose(script) != 0) lost = true;
         if (lost) {
-            fprintf(stderr, "figure %s: cannot write %s: %s\n", fig->name, path, strerror(errno));
+            fprintf(stderr, "figure %s: cannot write %s: %s\n", fig->name, path,
+                    errno ? strerror(errno) : "a write failed");
             status = -1;
         }
     }
@@ -348,7 +377,7 @@ int figure_close(Figure *fig)
     } else if (status == 0) {
         /* gnuplot writes the figures relative to its working directory. */
         char command[4096], log[1200];
-        snprintf(log, sizeof log, "%s/%s.log", fig->dir, fig->name);
+        gnuplot_log(log, fig->name);
         gnuplot_command(log, command);
         FILE *pipe = popen(command, "w");
         if (!pipe) {
@@ -363,15 +392,16 @@ int figure_close(Figure *fig)
                 /* gnuplot has the whole script; it finishes when the pipe
                  * closes, in figures_finish. */
                 if (num_drawing == MAX_DRAWING && figures_finish() != 0) status = -1;
+                if (!finish_at_exit_registered) atexit(finish_at_exit), finish_at_exit_registered = true;
                 fflush(pipe);
                 drawing[num_drawing].pipe = pipe;
                 snprintf(drawing[num_drawing].name, sizeof drawing[0].name, "%s", fig->name);
                 snprintf(drawing[num_drawing].log, sizeof drawing[0].log, "%s", log);
                 num_drawing++;
             } else if (pclose(pipe) != 0) {
-                fprintf(stderr, "figure %s: gnuplot failed on %s: see %s\n", fig->name, path, log);
+                fprintf(stderr, "figure %s: gnuplot failed on %s%s%s\n", fig->name, path, *log ? ": see " : "", log);
                 status = -1;
-            } else {
+            } else if (*log) {
                 remove(log);
             }
         }

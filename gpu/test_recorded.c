@@ -119,6 +119,11 @@ START_TEST(test_the_recorded_claims)
      * codes, and within a tenth of what it finds on the profiled launch's
      * own codes. */
     ck_assert(value_in(v, "rec_copy_gbs") > 1000 * value_in(v, "h100_tbs"));
+    /* "A kernel there can pass this column, as the fused AdamW kernels on
+     * one tensor do": all three above the H100's ceiling for fused AdamW. */
+    ck_assert(value_in(v, "rec_fused_first_gparams") > value_in(v, "ceiling_fused") &&
+              value_in(v, "rec_fused_fast_gparams") > value_in(v, "ceiling_fused") &&
+              value_in(v, "rec_fused_sr_gparams") > value_in(v, "ceiling_fused"));
     ck_assert(fabs(value_in(v, "ncu_fast_shared_reads") - 19) <= 1.5);
     ck_assert(value_in(v, "ncu_fast_passes") < 0.6 * value_in(v, "banks_passes"));
     ck_assert(fabs(value_in(v, "banks_passes_bench") - value_in(v, "ncu_fast_passes")) <

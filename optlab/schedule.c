@@ -120,5 +120,5 @@ int optlab_schedule(int argc, char **argv)
     }
     for (int t = 0; t < steps; t++) printf("%.9g\n", lrs[t]);
     free(lrs);
-    return fflush(stdout) == 0 ? 0 : 1;
+    return 0;   /* check_stdout_at_exit (main) sees a failed write, with its reason */
 }

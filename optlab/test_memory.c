@@ -139,7 +139,7 @@ START_TEST(test_memory_refusals)
          "--rank=5000: LoRA's rank must be from 1 to min(R, C) = 4096"},
         /* no --rank given: the message names the default, not a flag never typed */
         {"memory --params=1 --recipe=lora --opt=adam", NULL,
-         "--recipe=lora: a 1x1 matrix is smaller than LoRA's default rank 8"},
+         "--recipe=lora: LoRA's default rank 8 does not fit a 1x1 matrix; give --rank=K, K from 1 to 1"},
         {"memory --params=70e9 --recipe=mixed-8bit --opt=sgd", NULL, "sgd has no 8-bit state"},
         {"memory --params=70e9 --recipe=mixed --opt=adam --grads=fp16", NULL, "--grads: 'fp16' is not fp32 or bf16"},
         {"memory --params=70e9 --recipe=fp32 --opt=adam --grads=fp32", NULL, "--grads is for --recipe=mixed"},

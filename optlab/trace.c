@@ -278,5 +278,5 @@ int optlab_trace(int argc, char **argv)
     tensor_free(grad);
     free(rows.values);
     free(config);
-    return fflush(stdout) == 0 ? 0 : 1;
+    return 0;   /* check_stdout_at_exit (main) sees a failed write, with its reason */
 }

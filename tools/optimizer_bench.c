@@ -98,9 +98,9 @@ static void read_rows(const char *path, const char *prefix, Row rows[MAX_BENCHES
         number++;
         if (number > ROWS_MAX_LINES)
             die_usage(COMMAND, "%s: more than %d lines (is it the right file?)", path, ROWS_MAX_LINES);
-        if (!strchr(line, '\n') && !feof(f))
-            die_usage(COMMAND, "%s, line %d: longer than %zu bytes (is it the right file?)", path, number,
-                      sizeof line - 2);
+        if (!strchr(line, '\n') && !feof(f))   /* or a NUL byte before its end: not text either way */
+            die_usage(COMMAND, "%s, line %d: longer than %zu bytes, or not text (is it the right file?)", path,
+                      number, sizeof line - 2);
         line[strcspn(line, "\r\n")] = '\0';
         char *field[6] = {0};
         int fields = 0;

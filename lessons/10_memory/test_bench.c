@@ -177,7 +177,7 @@ START_TEST(test_bench_refuses_bad_rows)
                     "                                                                                "
                     "                                                                                "
                     "                                                                                \n",
-         "line 1: longer than 510 bytes"},
+         "line 1: longer than 510 bytes, or not text"},
     };
     char dir[512], path[700], args[1024];
     ck_assert(make_temp_dir(dir, sizeof dir) == 0);

@@ -396,8 +396,8 @@ int main(int argc, char **argv)
     lesson_parse("12_zero", FLAGS, &args, argc, argv);
     if (args.lesson.quick && !args.lesson.steps_given) args.lesson.steps = 20;
     if (args.lesson.batch < FIGURE_RANKS)
-        die_usage("12_zero", "--batch must be between %d and 1437 here: every rank of the runs needs an example "
-                  "(got %d)", FIGURE_RANKS, args.lesson.batch);
+        die_usage("12_zero", "--batch must be at least %d here (got %d): every rank of the runs needs an example",
+                  FIGURE_RANKS, args.lesson.batch);
     if (args.mpi || zero_mpi_launched()) return mpi_rank(&args, argc, argv);
     Report report;
     if (report_open(&report, args.lesson.out, "12_zero") != 0) return EXIT_USAGE;   /* a bad --out */
