@@ -20,6 +20,13 @@ int pclose(FILE *stream)
     return -1;
 }
 
+int mkstemp(char *template)   /* only for gnuplot's log: no gnuplot here either */
+{
+    (void)template;
+    errno = ENOSYS;
+    return -1;
+}
+
 int system(const char *command)
 {
     return command ? -1 : 0;   /* system(NULL): no command processor */

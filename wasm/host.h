@@ -7,5 +7,6 @@
 
 FILE *popen(const char *command, const char *mode);
 int pclose(FILE *stream);
+int mkstemp(char *template);
 
 #endif
