@@ -457,6 +457,14 @@ void program_command(char *cmd, size_t len, const char *dir, const char *program
     ck_assert_msg(n >= 0 && (size_t)n < len, "program_command: no room for %s %s", program, args);
 }
 
+void program_command_in_shell(char *cmd, size_t len, const char *dir, const char *program, const char *args)
+{
+    char inner[4096], quoted[4 * sizeof inner];
+    program_command(inner, sizeof inner, dir, program, args);
+    int n = snprintf(cmd, len, "sh -c %s", shell_quote(inner, quoted, sizeof quoted));
+    ck_assert_msg(n >= 0 && (size_t)n < len, "program_command_in_shell: no room for %s %s", program, args);
+}
+
 void remove_tree(const char *path)
 {
     char quoted[4200], cmd[4300];
@@ -708,11 +716,8 @@ void check_lesson_flags(const char *lesson)
                       "%s printed: %s", cmd, run.out);
         program_run_free(&run);
     }
-    /* The help lost on a full device: status 1 and why, not 0. (A shell in
-     * between takes the redirection; run_program's own comes after.) */
-    char inner[4000];
-    program_command(inner, sizeof inner, OPTIMIZERS_BIN_DIR, lesson, "--help > /dev/full");
-    snprintf(cmd, sizeof cmd, "sh -c \"%s\"", inner);
+    /* The help lost on a full device: status 1 and why, not 0. */
+    program_command_in_shell(cmd, sizeof cmd, OPTIMIZERS_BIN_DIR, lesson, "--help > /dev/full");
     ProgramRun lost;
     ck_assert(run_program(cmd, NULL, &lost) == 0);
     ck_assert_msg(lost.status == 1 && strstr(lost.err, ": cannot write standard output: ") != NULL,

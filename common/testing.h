@@ -398,6 +398,11 @@ const char *shell_quote(const char *text, char *out /* [len] */, size_t len);
  * live under a directory whose name has a space); ARGS are copied as they
  * are. Fails the test if it does not fit. Usually DIR is OPTIMIZERS_BIN_DIR. */
 void program_command(char *cmd /* [len] */, size_t len, const char *dir, const char *program, const char *args);
+/* The same command run by a shell of its own, "sh -c '...'", so that ARGS
+ * may redirect the program's streams ("< /", "> /dev/full"): run_program's
+ * own redirections then apply to that shell, not to the program. */
+void program_command_in_shell(char *cmd /* [len] */, size_t len, const char *dir, const char *program,
+                              const char *args);
 
 /* Runs a shell command with `input` on its standard input (NULL: empty).
  * Returns 0 when the command could be run at all. */

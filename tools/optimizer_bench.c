@@ -72,6 +72,15 @@ static const char COMMAND[] = "optimizer_bench";
 /* The table's optimizers are roofline.h's, in its order; at most this many. */
 enum { MAX_BENCHES = 32 };
 
+/* The index in roofline.h's table of the optimizer named by the first len
+ * bytes of name, or -1. */
+static int bench_index(const char *name, size_t len)
+{
+    for (int k = 0; k < roofline_count(); k++)
+        if (strlen(roofline_name(k)) == len && strncmp(name, roofline_name(k), len) == 0) return k;
+    return -1;
+}
+
 /* ---- the other builds' rows, and the table -------------------------------------------- */
 
 typedef struct {
@@ -111,10 +120,8 @@ static void read_rows(const char *path, const char *prefix, Row rows[MAX_BENCHES
         }
         if (fields < 4 || strcmp(field[0], prefix) != 0) continue;
         ours++;
-        int k = 0;
-        while (k < roofline_count() && strcmp(roofline_name(k), field[1]) != 0) k++;
-        if (k == roofline_count())
-            die_usage(COMMAND, "%s, line %d: no optimizer '%.40s' in this bench", path, number, field[1]);
+        const int k = bench_index(field[1], strlen(field[1]));
+        if (k < 0) die_usage(COMMAND, "%s, line %d: no optimizer '%.40s' in this bench", path, number, field[1]);
         if (strtoull(field[2], NULL, 10) != n) continue;
         double seconds = 0;
         /* No step is timed below a nanosecond (the clock's resolution) or
@@ -184,10 +191,9 @@ static void check_only(const char *only)
     for (const char *s = only; *s;) {
         const char *end = strchr(s, ',');
         size_t l = end ? (size_t)(end - s) : strlen(s);
-        int k = 0;
-        while (k < roofline_count() && !(strlen(roofline_name(k)) == l && strncmp(s, roofline_name(k), l) == 0)) k++;
+        const int k = bench_index(s, l);
         Excerpt shown;
-        if (k == roofline_count()) die_usage(COMMAND, "--only: no optimizer '%s' here", excerpt(s, l, &shown));
+        if (k < 0) die_usage(COMMAND, "--only: no optimizer '%s' here", excerpt(s, l, &shown));
         if (named[k]) die_usage(COMMAND, "--only: %s is named twice", roofline_name(k));
         named[k] = true;
         s += l + (end != NULL);

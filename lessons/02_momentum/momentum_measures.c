@@ -137,7 +137,7 @@ VelocityForms velocity_forms(Problem *p, float lr, float beta, int steps)
     f.loss_start = h[0].loss[0];
     for (int k = 0; k < 3; k++) {
         f.first[k] = step_length(&h[k], 1), f.apart[k] = paths_apart(&h[0], &h[k]);
-        f.loss_after[k] = h[k].steps_done == steps ? h[k].loss[steps] : NAN;
+        f.loss_after[k] = loss_after(&h[k], steps);
     }
     for (int k = 0; k < 3; k++) train_history_free(&h[k]);
     return f;

@@ -115,7 +115,7 @@ typedef struct {
     double first[3];   /* the length of step 1 */
     double apart[3];   /* the farthest each path gets from A's (0 for A) */
     double loss_start;      /* the loss at p's start */
-    double loss_after[3];   /* the loss after `steps` steps (NaN: it diverged) */
+    double loss_after[3];   /* the loss after `steps` steps (INFINITY: it diverged) */
 } VelocityForms;
 
 VelocityForms velocity_forms(Problem *p, float lr, float beta, int steps);
