@@ -606,6 +606,31 @@ static const Refusal PROGRAM_REFUSALS[] = {
     {"--momentum=0.999999 --lr=1e33", NULL, "would have an infinite lr"},
 };
 
+/* An --lr whose runs overflow float32 (SGD at 3e37 and 3e38, heavy ball
+ * and Nesterov at 3e38 = 3e37 / (1 - 0.9)): the program still prints its
+ * tables, and says under the digits MLP's which runs diverged, rather than
+ * leaving an "inf" in the table to explain itself. Heavy ball at 3e36 does
+ * not diverge and is not named. */
+START_TEST(test_program_notes_the_runs_that_diverged)
+{
+    char dir[512], quoted[600], args[700], cmd[2048];
+    ck_assert(make_temp_dir(dir, sizeof dir) == 0);
+    snprintf(args, sizeof args, "--quick --lr=3e37 --out=%s", shell_quote(dir, quoted, sizeof quoted));
+    program_command(cmd, sizeof cmd, OPTIMIZERS_BIN_DIR, "02_momentum", args);
+    ProgramRun run;
+    ck_assert(run_program(cmd, NULL, &run) == 0);
+    ck_assert_msg(run.status == 0, "%s: exit %d, stderr: %s", cmd, run.status, run.err);
+    const char *named[] = {"SGD at lr 3e+37: 3 of 3 starts diverged (their loss counts as inf); lower --lr",
+                           "SGD at lr 3e+38: 3 of 3", "heavy ball at lr 3e+37: 3 of 3",
+                           "Nesterov at lr 3e+37: 3 of 3"};
+    for (size_t i = 0; i < TABLE_SIZE(named); i++)
+        ck_assert_msg(strstr(run.out, named[i]) != NULL, "no \"%s\" in:\n%s", named[i], run.out);
+    ck_assert_msg(strstr(run.out, "at lr 3e+36") == NULL, "heavy ball at 3e36 named:\n%s", run.out);
+    program_run_free(&run);
+    remove_tree(dir);
+}
+END_TEST
+
 /* What the program's smoke run and flags tests (add_lesson_program_tests) check. */
 static const LessonProgram PROGRAM = {
     .lesson = "02_momentum",
@@ -718,5 +743,6 @@ void add_momentum_tests(TCase *core, TCase *limits)
     tcase_add_test(limits, test_spec_refuses_what_pytorch_refuses);
     tcase_add_test(limits, test_zero_gradient_and_extremes);
     tcase_add_test(limits, test_divergence_is_reported);
+    tcase_add_test(limits, test_program_notes_the_runs_that_diverged);
     add_lesson_program_tests(core, limits, &PROGRAM);
 }
