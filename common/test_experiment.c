@@ -432,7 +432,8 @@ END_TEST
 START_TEST(test_figure_refuses_a_series_past_its_room)
 {
     /* FIGURE_MAX_SERIES series fit; the next is refused with -1, and the
-     * figure then fails to close rather than drop a curve unseen. */
+     * figure then fails to close, saying why, rather than drop a curve
+     * unseen. */
     char dir[512];
     ck_assert(make_temp_dir(dir, sizeof dir) == 0);
     Figure *fig = figure_open(dir, "crowded");
@@ -441,7 +442,14 @@ START_TEST(test_figure_refuses_a_series_past_its_room)
         figure_point(fig, s, 0, s);
     }
     ck_assert_int_eq(figure_series(fig, "lines", "one too many"), -1);
-    ck_assert_int_eq(figure_close(fig), -1);
+    CaughtStderr caught;
+    stderr_catch(&caught);
+    int closed = figure_close(fig);
+    char *err = stderr_release(&caught), expected[64];
+    ck_assert_int_eq(closed, -1);
+    snprintf(expected, sizeof expected, "figure crowded: more than %d series\n", FIGURE_MAX_SERIES);
+    ck_assert_str_eq(err, expected);
+    free(err);
     remove_tree(dir);
 }
 END_TEST

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include "reading.h"
 
@@ -401,6 +402,29 @@ int make_temp_dir(char *path, size_t len)
     const char *tmp = getenv("TMPDIR");
     snprintf(path, len, "%s/optimizers-test-XXXXXX", (tmp && *tmp) ? tmp : "/tmp");
     return mkdtemp(path) ? 0 : -1;
+}
+
+void stderr_catch(CaughtStderr *c)
+{
+    ck_assert(make_temp_dir(c->dir, sizeof c->dir) == 0);
+    char path[600];
+    snprintf(path, sizeof path, "%s/stderr", c->dir);
+    fflush(stderr);
+    c->saved_fd = dup(STDERR_FILENO);
+    ck_assert_msg(c->saved_fd >= 0 && freopen(path, "w", stderr) != NULL, "cannot catch stderr in %s", path);
+}
+
+char *stderr_release(CaughtStderr *c)
+{
+    fflush(stderr);
+    ck_assert(dup2(c->saved_fd, STDERR_FILENO) == STDERR_FILENO);
+    close(c->saved_fd);
+    char path[600];
+    snprintf(path, sizeof path, "%s/stderr", c->dir);
+    char *text = read_text_file(path);
+    ck_assert_msg(text != NULL, "cannot read %s", path);
+    remove_tree(c->dir);
+    return text;
 }
 
 void open_demo_report(Report *r, char *dir, size_t len)

@@ -515,6 +515,18 @@ void assert_file_is(const char *path, const char *expected);
 int make_temp_dir(char *path /* [len] */, size_t len);
 void remove_tree(const char *path);
 
+/* Standard error, caught: from stderr_catch() to stderr_release() what this
+ * process writes to descriptor 2 goes to a temporary file, so that a test
+ * can hold a library function's message (figure_close's, say) to its words.
+ * stderr_release() puts the descriptor back and returns the text (the
+ * caller frees it). Either fails the test if it cannot. */
+typedef struct {
+    int saved_fd;    /* the real standard error, while caught */
+    char dir[512];   /* the temporary directory of the file */
+} CaughtStderr;
+void stderr_catch(CaughtStderr *c);
+char *stderr_release(CaughtStderr *c);
+
 /* Opens *r, a report of the lesson 99_demo, in a fresh temporary directory
  * dir[len] (the caller removes it with remove_tree), failing the test if it
  * cannot: for the tests of what a report writes. */
