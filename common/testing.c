@@ -103,6 +103,19 @@ void check_golden_file_case(const OptimizerSpec *spec, const char *file, const c
     golden_free(&g);
 }
 
+size_t check_golden_defaults(const OptimizerSpec *spec, const char *file, const char *case_name, int written,
+                             double rtol)
+{
+    GoldenFile g;
+    const GoldenCase *c = load_golden_case(file, case_name, &g);
+    ck_assert_msg(c->num_settings == written, "%s: case %s has %d settings, not the %d defaults", file, case_name,
+                  c->num_settings, written);
+    check_golden_case_with(spec, c, 0, NULL, 0.0, rtol);
+    size_t numel = c->numel;
+    golden_free(&g);
+    return numel;
+}
+
 float two_steps_changing_lr(const OptimizerSpec *spec, const void *config, float second_lr,
                             size_t *state_bytes)
 {
@@ -388,6 +401,20 @@ void check_golden_update_atol_for(const UpdateFunction *f, const GoldenCase *c, 
     check_golden_update(f, c, state_atol, rtol);
 }
 
+void check_every_golden_update(const UpdateFunction *f, const char *file, const char *recorded,
+                               const char *atol_state, GoldenCaseAtol *atol, double rtol)
+{
+    GoldenFile g;
+    load_golden(file, &g);
+    for (int k = 0; k < g.count; k++) {
+        const GoldenCase *c = &g.cases[k];
+        ck_assert_msg(golden_state_index(c, recorded) >= 0, "%s: case %s records no %s", file, c->name, recorded);
+        double case_atol = atol ? atol(c) : 0.0;
+        if (atol_state) check_golden_update_atol_for(f, c, atol_state, case_atol, rtol);
+        else check_golden_update(f, c, case_atol, rtol);
+    }
+    golden_free(&g);
+}
 
 void assert_file_is(const char *path, const char *expected)
 {

@@ -205,6 +205,17 @@ void check_golden_update(const UpdateFunction *f, const GoldenCase *c, double at
 void check_golden_update_atol_for(const UpdateFunction *f, const GoldenCase *c, const char *state,
                                   double state_atol, double rtol);
 
+/* The atol a golden case gets, decided by its name or its values. */
+typedef double GoldenCaseAtol(const GoldenCase *c);
+
+/* Every case of tests/golden/FILE replayed through f. Each case must record
+ * the state `recorded` (a file that lost it would otherwise pass with that
+ * state unchecked). Then check_golden_update_atol_for with atol(c) on the
+ * state `atol_state`, or, with atol_state NULL, check_golden_update with
+ * atol(c) on every value; atol NULL: none anywhere. */
+void check_every_golden_update(const UpdateFunction *f, const char *file, const char *recorded,
+                               const char *atol_state, GoldenCaseAtol *atol, double rtol);
+
 /* Loads tests/golden/NAME, failing the test if it cannot. */
 void load_golden(const char *name, GoldenFile *out);
 
@@ -309,6 +320,13 @@ typedef struct {
  * field's type; and that parsing no settings at all gives those defaults. */
 void assert_spec_defaults(const OptimizerSpec *spec, const char *name, const char *torch_name,
                           const void *defaults, const PytorchDefault *pytorch /* [count] */, int count);
+
+/* The defaults case CASE_NAME of tests/golden/FILE, for which the reference
+ * ran with its `written` settings spelled out (every default it has; 0 for
+ * none), replayed with no settings at all: our defaults are the
+ * reference's. Returns the case's numel, for a caller that needs its size. */
+size_t check_golden_defaults(const OptimizerSpec *spec, const char *file, const char *case_name, int written,
+                             double rtol);
 
 /* Loads tests/golden/FILE and checks its case CASE_NAME as
  * check_golden_case_with does (failing, with both names, if there is no such

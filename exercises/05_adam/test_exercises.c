@@ -152,14 +152,7 @@ START_TEST(test_ex1_matches_pytorch)
     /* Every case of PyTorch's golden file: the parameters and every state it
      * records after every step, exp_avg_sq and max_exp_avg_sq (sums of terms
      * of one sign) relative to themselves, then exp_avg with its atol. */
-    GoldenFile g;
-    load_golden("adam.txt", &g);
-    for (int k = 0; k < g.count; k++) {
-        const GoldenCase *c = &g.cases[k];
-        ck_assert_int_ge(golden_state_index(c, "exp_avg_sq"), 0);
-        check_golden_update_atol_for(&EX_ADAM, c, "exp_avg", exp_avg_atol(c), GOLDEN_RTOL);
-    }
-    golden_free(&g);
+    check_every_golden_update(&EX_ADAM, "adam.txt", "exp_avg_sq", "exp_avg", exp_avg_atol, GOLDEN_RTOL);
 }
 END_TEST
 
@@ -321,15 +314,11 @@ START_TEST(test_ex3_matches_pytorch)
      * adamax_cases): the parameters, exp_avg and exp_inf after every step,
      * exp_inf (a max of |g| + eps, never near 0) relative to itself, then
      * exp_avg with its atol, as in exercise 1. */
-    GoldenFile g;
-    load_golden("adamax.txt", &g);
-    for (int k = 0; k < g.count; k++) {
-        const GoldenCase *c = &g.cases[k];
-        ck_assert_int_ge(golden_state_index(c, "exp_inf"), 0);
-        check_golden_update_atol_for(&EX_ADAMAX, c, "exp_avg", exp_avg_atol(c), GOLDEN_RTOL);
-    }
+    check_every_golden_update(&EX_ADAMAX, "adamax.txt", "exp_inf", "exp_avg", exp_avg_atol, GOLDEN_RTOL);
     /* The case adamax_default writes out every default of PyTorch's: they
      * are ADAMAX_DEFAULTS (this file's parser starts from them). */
+    GoldenFile g;
+    load_golden("adamax.txt", &g);
     AdamaxConfig d = ADAMAX_DEFAULTS, written;
     parse_golden_settings(&ADAMAX_SPEC, golden_find(&g, "adamax_default"), &written);
     ck_assert(d.lr == written.lr && d.betas[0] == written.betas[0] && d.betas[1] == written.betas[1] &&

@@ -144,14 +144,7 @@ START_TEST(test_ex1_matches_pytorch)
     /* Every case of PyTorch's golden file: the parameters and every state it
      * records after every step, exp_avg_sq and max_exp_avg_sq relative to
      * themselves, then exp_avg with its atol. */
-    GoldenFile g;
-    load_golden("adamw.txt", &g);
-    for (int k = 0; k < g.count; k++) {
-        const GoldenCase *c = &g.cases[k];
-        ck_assert_int_ge(golden_state_index(c, "exp_avg_sq"), 0);
-        check_golden_update_atol_for(&EX_ADAMW, c, "exp_avg", exp_avg_atol(c), GOLDEN_RTOL);
-    }
-    golden_free(&g);
+    check_every_golden_update(&EX_ADAMW, "adamw.txt", "exp_avg_sq", "exp_avg", exp_avg_atol, GOLDEN_RTOL);
 }
 END_TEST
 

@@ -88,7 +88,7 @@ END_TEST
 START_TEST(test_golden_default_lr)
 {
     /* PyTorch ran with lr=0.001 written out; we run with no settings at all. */
-    check_golden_file_case(&SGD_SPEC, "sgd.txt", "sgd_lr_default", 0, NULL, 0.0, GOLDEN_RTOL);
+    check_golden_defaults(&SGD_SPEC, "sgd.txt", "sgd_lr_default", 1, GOLDEN_RTOL);
 }
 END_TEST
 

@@ -191,7 +191,7 @@ END_TEST
 START_TEST(test_golden_defaults)
 {
     /* PyTorch ran with every default written out; we run with none at all. */
-    check_golden_file_case(&RMSPROP_SPEC, "rmsprop.txt", "rmsprop_default", 0, NULL, 0.0, GOLDEN_RTOL);
+    check_golden_defaults(&RMSPROP_SPEC, "rmsprop.txt", "rmsprop_default", 7, GOLDEN_RTOL);
 }
 END_TEST
 

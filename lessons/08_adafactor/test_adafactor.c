@@ -326,14 +326,8 @@ START_TEST(test_golden_defaults)
 {
     /* The port ran with every default written out (eps=None,0.001 among
      * them); we run with no settings at all. */
-    const char *cases[] = {"adafactor_default_vector", "adafactor_default_matrix"};
-    for (int k = 0; k < 2; k++) {
-        GoldenFile g;
-        const GoldenCase *c = load_golden_case("adafactor.txt", cases[k], &g);
-        ck_assert_int_eq(c->num_settings, 6);
-        check_golden_case_with(&ADAFACTOR_SPEC, c, 0, NULL, 0, GOLDEN_RTOL);
-        golden_free(&g);
-    }
+    check_golden_defaults(&ADAFACTOR_SPEC, "adafactor.txt", "adafactor_default_vector", 6, GOLDEN_RTOL);
+    check_golden_defaults(&ADAFACTOR_SPEC, "adafactor.txt", "adafactor_default_matrix", 6, GOLDEN_RTOL);
 }
 END_TEST
 

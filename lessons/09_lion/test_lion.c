@@ -195,11 +195,7 @@ END_TEST
 START_TEST(test_golden_defaults)
 {
     /* The port ran with every default written out; we run with none. */
-    GoldenFile g;
-    const GoldenCase *c = load_golden_case("lion.txt", "lion_default", &g);
-    ck_assert_int_eq(c->num_settings, 3);
-    check_golden_case_with(&LION_SPEC, c, 0, NULL, 0, GOLDEN_RTOL);
-    golden_free(&g);
+    check_golden_defaults(&LION_SPEC, "lion.txt", "lion_default", 3, GOLDEN_RTOL);
 }
 END_TEST
 
