@@ -1,10 +1,14 @@
 # book.mk - how `make book` makes the book, included by the top-level Makefile.
 #
-# 1. each lesson program writes its tables to build/out/NN_name/ and its figures
-#    to build/fig/; 2. book/weave.lua fills each chapter with listings, tables,
-#    numbers and figures (build/book/src/); 3. book/render.lua and pandoc make one
-#    HTML page per chapter and the whole PDF. See book/README.md.
+# 1. each lesson program runs with its default flags and writes its tables to
+#    build/book/run/out/NN_name/ and its figures to build/book/run/fig/ (the
+#    book's own run: a reader's runs, with any flags, write to build/out/ and
+#    build/fig/, which the book never reads); 2. book/weave.lua fills each
+#    chapter with listings, tables, numbers and figures (build/book/src/);
+#    3. book/render.lua and pandoc make one HTML page per chapter and the
+#    whole PDF. See book/README.md.
 BOOK := $(BUILD)/book
+BOOK_RUN := $(BOOK)/run
 PANDOC := pandoc
 FRONT_PAGES := index preface
 BACK_PAGES := race symbols glossary glossary_zh bibliography
@@ -23,20 +27,22 @@ title_src = $(if $(filter $(1),$(CHAPTERS)),$(call chapter_dir,$(1))/README.md,$
 page_title = $(shell sed -n '/^# /{s/^# *//;s/ *{[^}]*} *$$//;p;q}' $(call title_src,$(1)))
 chapter_number = $(if $(filter $(1),$(CHAPTERS)),$(shell echo $(1) | sed 's/_.*//;s/^0*//'))
 
-$(BUILD)/out/%/.done: $(BUILD)/bin/% | $(BUILD)/.deps-book
-	@rm -rf $(BUILD)/out/$* && mkdir -p $(BUILD)/log
+$(BOOK_RUN)/out/%/.done: $(BUILD)/bin/% | $(BUILD)/.deps-book
+	@rm -rf $(BOOK_RUN)/out/$* && mkdir -p $(BUILD)/log
 	@echo "running $* (output in $(BUILD)/log/$*.txt)"
-	@$(BUILD)/bin/$* --out=$(BUILD) > $(BUILD)/log/$*.txt
+	@$(BUILD)/bin/$* --out=$(BOOK_RUN) > $(BUILD)/log/$*.txt
 	@touch $@
+# The book's numbers change when a device's recorded run does (gpu/gpu.mk).
+$(BOOK_RUN)/out/$(GPU_CHAPTER)/.done: $(wildcard gpu/timings/*.txt)
 
 # $(call weave,CHAPTER): chapter's README.md (the first prerequisite) woven into $@
 weave = $(PANDOC) -f markdown-auto_identifiers -t markdown --lua-filter=book/weave.lua -M lesson=$(1) \
-	  -M dir=$(call chapter_dir,$(1)) -M build=$(BUILD) -M deps=$(BOOK)/meta/$(1).d \
+	  -M dir=$(call chapter_dir,$(1)) -M build=$(BUILD) -M run=$(BOOK_RUN) -M deps=$(BOOK)/meta/$(1).d \
 	  -M used=$(BOOK)/meta/$(1).snippets -M figs=$(BOOK)/meta/$(1).figs -o $@ $<
-$(BOOK)/src/%.md: lessons/%/README.md $(BUILD)/out/%/.done book/weave.lua | $(BUILD)/.deps-book
+$(BOOK)/src/%.md: lessons/%/README.md $(BOOK_RUN)/out/%/.done book/weave.lua | $(BUILD)/.deps-book
 	@mkdir -p $(@D) $(BOOK)/meta
 	$(call weave,$*)
-$(BOOK)/src/$(GPU_CHAPTER).md: gpu/README.md $(BUILD)/out/$(GPU_CHAPTER)/.done book/weave.lua | $(BUILD)/.deps-book
+$(BOOK)/src/$(GPU_CHAPTER).md: gpu/README.md $(BOOK_RUN)/out/$(GPU_CHAPTER)/.done book/weave.lua | $(BUILD)/.deps-book
 	@mkdir -p $(@D) $(BOOK)/meta
 	$(call weave,$(GPU_CHAPTER))
 
@@ -60,7 +66,7 @@ $(BOOK)/html/$(1).html: $(call page_src,$(1)) $(if $(filter index,$(1)),$(BOOK)/
                         book/render.lua book/template.html book/references.bib book/listing.theme \
                         $(BOOK)/.playground | $(BOOK)/html/book.css $(BUILD)/.deps-book
 	@mkdir -p $$(@D)/fig
-	$(if $(filter $(1),$(CHAPTERS)),@for f in $$$$(cat $(BOOK)/meta/$(1).figs); do cp $(BUILD)/fig/$$$$f.svg $$(@D)/fig/; done)
+	$(if $(filter $(1),$(CHAPTERS)),@for f in $$$$(cat $(BOOK)/meta/$(1).figs); do cp $(BOOK_RUN)/fig/$$$$f.svg $$(@D)/fig/; done)
 	$(PANDOC) $(HTML_OPTS) $(if $(filter index,$(1)),,--toc) -M playground=$$$$(cat $(BOOK)/.playground) \
 	  -M pagetitle="$(call page_title,$(1))" $(if $(call chapter_number,$(1)),-M chapter=$(call chapter_number,$(1)) --number-sections --number-offset=$(shell expr $(call chapter_number,$(1)) - 1)) \
 	  $(if $(2),-M prev-url=$(2).html -M prev-title="$(call page_title,$(2))") \
@@ -93,7 +99,7 @@ $(PDF): book/front/preface.md $(CHAPTER_MD) $(patsubst %,book/back/%.md,$(BACK_P
 	$(PANDOC) --metadata-file=book/metadata.yaml -H book/latex-header.tex \
 	  --lua-filter=book/render.lua --citeproc --bibliography=book/references.bib \
 	  --top-level-division=chapter --number-sections --toc --highlight-style=book/listing.theme \
-	  --resource-path=$(BUILD) --pdf-engine=xelatex \
+	  --resource-path=$(BOOK_RUN) --pdf-engine=xelatex \
 	  -o $@ book/front/preface.md $(CHAPTER_MD) $(patsubst %,book/back/%.md,$(BACK_PAGES))
 
 # A snippet not shown in a chapter its marker names (/* snippet: NAME, shown in

@@ -10,10 +10,12 @@ A chapter (lessons/NN_name/README.md) asks for:
                                             with a slash is relative to the
                                             repository root)
   ```{.output file="lr_dilemma"}         a table the lesson program wrote to
-  ```                                       build/out/NN_name/lr_dilemma.txt
-  [ravine_threshold]{.value}             a number from build/out/NN_name/values.txt
-  ![Caption.](01_zigzag)                 a figure drawn into build/fig/01_zigzag.svg
+  ```                                       RUN/out/NN_name/lr_dilemma.txt
+  [ravine_threshold]{.value}             a number from RUN/out/NN_name/values.txt
+  ![Caption.](01_zigzag)                 a figure drawn into RUN/fig/01_zigzag.svg
                                             and .pdf by the lesson program
+  (RUN is the book's own run of the programs, build/book/run: a reader's runs
+  write build/out/ and build/fig/, which the book never reads)
 
 Snippet markers in the sources name the chapters that show them:
 
@@ -34,11 +36,11 @@ where lines are left out, the snippet, "..." and the closing "}".
 
 Metadata (given with -M by the Makefile): lesson (01_sgd), dir (the chapter's
 directory, when it is not lessons/LESSON: gpu), build (build dir),
-deps (a file to write: the sources this chapter read, for make), used (a file
+run (the --out the book ran the lesson program with), deps (a file to write: the sources this chapter read, for make), used (a file
 to write: the snippets used, for the unused-snippet check), figs (a file to
 write: the figures used). ]]
 
-local lesson, dir, build, deps_file, used_file, figs_file
+local lesson, dir, build, run, deps_file, used_file, figs_file
 local read_files, used_snippets, used_figs = {}, {}, {}
 local MAX_LINE = 92   -- wider lines overflow the PDF page
 
@@ -77,7 +79,7 @@ local function get_meta(m)
     if not m[key] then error("weave.lua needs -M " .. key .. "=...", 0) end
     return pandoc.utils.stringify(m[key])
   end
-  lesson, build = need("lesson"), need("build")
+  lesson, build, run = need("lesson"), need("build"), need("run")
   -- the chapter's directory: lessons/NN_name, or gpu for the GPU chapter
   dir = m["dir"] and pandoc.utils.stringify(m["dir"]) or ("lessons/" .. lesson)
   deps_file, used_file, figs_file = need("deps"), need("used"), need("figs")
@@ -197,13 +199,14 @@ end
 
 local function output(el)
   local name = el.attributes["file"]
-  local path = build .. "/out/" .. lesson .. "/" .. name .. ".txt"
+  local path = run .. "/out/" .. lesson .. "/" .. name .. ".txt"
   local text = read_all(path)
   if not text then fail("output '" .. name .. "' is missing: " .. path .. " was not written by the lesson program") end
   text = text:gsub("\n$", "")
   check_width(text, "output " .. name)
   el.text = text
   el.attributes["file"] = nil
+  -- the source shown is where a reader's own run of the program writes it
   el.attributes["source"] = "build/out/" .. lesson .. "/" .. name .. ".txt"
   return el
 end
@@ -223,7 +226,7 @@ local values = nil
 local function value_of(name)
   if not values then
     values = {}
-    local path = build .. "/out/" .. lesson .. "/values.txt"
+    local path = run .. "/out/" .. lesson .. "/values.txt"
     local text = read_all(path)
     if not text then fail("no " .. path .. ": run the lesson program first") end
     for key, v in text:gmatch("([%w_]+) ([^\n]*)\n") do values[key] = v end
@@ -246,7 +249,7 @@ function Inlines(inlines)
     if is_value(el) then
       local name = pandoc.utils.stringify(el.content)
       local v = value_of(name)
-      if not v then fail("value '" .. name .. "' is not in build/out/" .. lesson .. "/values.txt") end
+      if not v then fail("value '" .. name .. "' is not in " .. run .. "/out/" .. lesson .. "/values.txt") end
       out:insert(pandoc.Str(v))
     elseif prev and is_value(prev) and el.t == "Str" and el.text:match("^[.)]") then
       out:insert(pandoc.RawInline("markdown", "\\" .. el.text:sub(1, 1)))
@@ -264,9 +267,9 @@ function Image(el)
     fail("figure '" .. name .. "': name the figure only (like 01_zigzag), not a path")
   end
   for _, ext in ipairs({".svg", ".pdf"}) do
-    if not file_exists(build .. "/fig/" .. name .. ext) then
+    if not file_exists(run .. "/fig/" .. name .. ext) then
       fail("figure '" .. name .. "' is missing: the lesson program did not draw " ..
-           build .. "/fig/" .. name .. ext)
+           run .. "/fig/" .. name .. ext)
     end
   end
   used_figs[name] = true
