@@ -99,7 +99,8 @@ sets=$(cd "$src/exercises" && echo [0-9][0-9]_*)
 mk grade-parts SETS="$sets" > "$out/log/grader.txt" 2>&1 ||
     fail "cannot build the grader and the tests: see $out/log/grader.txt"
 
-# From here on, files are named as the compiler names them: submission/SET/FILE.
+# From here on, files are named as the compiler names them: submission/SET/FILE
+# (what the student reads names them as the student does: as_student_names).
 cd "$src" || fail "cannot enter $src"
 
 # The compiler's own error lines, not the commands that ran it.
@@ -113,6 +114,15 @@ find_student_file() {
         if [ -e "$f" ] || [ -L "$f" ]; then echo "$f"; return 0; fi
     done
     return 1
+}
+
+# Messages about exercise file $2 of set $1 (on stdin) with the file named as
+# the student has it (exercises/SET/F, SET/F or F), not as the pristine copy
+# names it (submission/SET/F).
+as_student_names() {
+    shown=$(find_student_file "$1" "$2") && shown=${shown#"$student"/} || shown=submission/$1/$2
+    shown=$(printf '%s\n' "$shown" | sed 's/[|&\\]/\\&/g')
+    sed "s|submission/$1/$2:|$shown:|g"
 }
 
 # The names exercise file $2 of set $1 may not use, as grade_check's
@@ -150,6 +160,8 @@ for set in $sets; do
         # shellcheck disable=SC2046  # --not NAME pairs, names without spaces
         if ! "$build/bin/grade_check" $(not_names "$set" "$file" "$rest") "submission/$set/$file" \
                 "$src/exercises/$set" "$src/common" "$src"/lessons/[0-9][0-9]_* > "$work/check.txt"; then
+            as_student_names "$set" "$file" < "$work/check.txt" > "$work/check-named.txt"
+            mv "$work/check-named.txt" "$work/check.txt"
             cat "$work/check.txt" >> "$out/log/$set.txt"
             printf '%s\n' "$ex $file refused: $(head -n 1 "$work/check.txt")" >> "$report/$set.why"
             continue
@@ -171,7 +183,8 @@ for set in $sets; do
     while read -r ex file rest; do
         case "$ex" in ''|'#'*) continue ;; esac
         obj=$build/obj/submission/$set/${file%.c}.o
-        grep -F "submission/$set/$file:" "$work/cc.txt" > "$work/messages.txt"   # this file's, from the compiler
+        # this file's, from the compiler
+        grep -F "submission/$set/$file:" "$work/cc.txt" | as_student_names "$set" "$file" > "$work/messages.txt"
         cat "$work/messages.txt" >> "$log"
         warnings=$(grep -c 'warning:' "$work/messages.txt")
         [ "$warnings" -eq 0 ] || printf '%s: %s: %s compiler warning(s), in %s\n' "$set" "$file" "$warnings" "$log"
@@ -185,7 +198,8 @@ for set in $sets; do
         nm -g --defined-only "$build/obj/exercises/$set/${file%.c}.o" | awk '{print $3}' | sort > "$work/stub.txt"
         extra=$(nm -g --defined-only "$obj" | awk '{print $3}' | sort | comm -23 - "$work/stub.txt")
         if [ -n "$extra" ]; then
-            echo "$ex $file refused: it defines $(echo $extra) besides the stub's functions (make helpers static)" >> "$why"
+            echo "$ex $file refused: it defines $(echo $extra) besides the stub's functions (make helpers static)" |
+                tee -a "$log" >> "$why"
             continue
         fi
         good="$good $ex:$file"
