@@ -18,6 +18,7 @@
 #define DIGITS_CRC32 0x2ebe3bb7u
 /* The book's one train/test split: 360 test images, chosen by this seed. */
 #define DIGITS_TEST_COUNT 360
+#define DIGITS_TRAIN_COUNT (DIGITS_COUNT - DIGITS_TEST_COUNT)   /* 1437 */
 #define DIGITS_SPLIT_SEED 20240601u
 
 typedef struct {

@@ -58,16 +58,18 @@ typedef struct {
 
 /* A lesson's own Args starts with a LessonArgs (or is one), and its flag table
  * starts with LESSON_FLAGS("what --steps counts in this lesson, and its floor if
- * it has one"), then LESSON_TRAIN_FLAGS if it trains with --lr and
+ * it has one"), then LESSON_TRAIN_FLAGS(...) if it trains with --lr and
  * --batch, then its own flags, then {NULL}. */
 #define LESSON_FLAGS(steps_help)                                                                    \
     {"steps", OPT_INT, offsetof(LessonArgs, steps), steps_help, 1, 100000},                           \
     {"seed", OPT_INT, offsetof(LessonArgs, seed), "seed for initialisation and batches", 0, 0},       \
     {"quick", OPT_BOOL, offsetof(LessonArgs, quick), "small experiments (a smoke run)", 0, 0},        \
     {"out", OPT_STRING, offsetof(LessonArgs, out), "where out/ and fig/ go", 0, 0}
-#define LESSON_TRAIN_FLAGS                                                                          \
-    {"lr", OPT_FLOAT, offsetof(LessonArgs, lr), "learning rate of the final experiment", 0, 0},      \
-    {"batch", OPT_INT, offsetof(LessonArgs, batch), "mini-batch size of the final experiment", 0, 0}
+/* lr_help and batch_help say which runs the two set; a batch is at least
+ * batch_min and at most the digits' 1437 training images. */
+#define LESSON_TRAIN_FLAGS(lr_help, batch_help, batch_min)                                           \
+    {"lr", OPT_FLOAT, offsetof(LessonArgs, lr), lr_help, 0, 0},                                      \
+    {"batch", OPT_INT, offsetof(LessonArgs, batch), batch_help, batch_min, DIGITS_TRAIN_COUNT}
 
 /* Parses argv into args (a LessonArgs first, then the lesson's own fields)
  * as `flags` describes them; prints the help and exits 0 on --help; refuses

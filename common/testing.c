@@ -814,7 +814,8 @@ void check_lesson_train_flags(const char *lesson)
     static const Refusal refusals[] = {
         {"--lr=-0.1", NULL, "--lr must be positive"},
         {"--lr=nan", NULL, "not a finite float32 number"},
-        {"--batch=5000", NULL, "--batch must be between 1 and 1437"},
+        {"--batch=5000", NULL, "--batch must be at most 1437 (got 5000)"},
+        {"--batch=0", NULL, "--batch must be at least"},
     };
     assert_program_refuses_all(lesson, refusals, TABLE_SIZE(refusals));
 }

@@ -462,7 +462,7 @@ double value_in(const char *values, const char *name);
 void check_lesson_flags(const char *lesson);
 
 /* The rules of a lesson program that trains with --lr and --batch: a
- * positive, finite --lr and a --batch in 1..1437. */
+ * positive, finite --lr and a --batch of at most 1437 (and at least its floor). */
 void check_lesson_train_flags(const char *lesson);
 
 /* check_lesson_flags for a program that trains no run of its own: it

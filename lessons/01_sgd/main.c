@@ -21,7 +21,7 @@
 
 static const OptionSpec FLAGS[] = {
     LESSON_FLAGS("steps of the final experiment, SGD on the digits MLP"),
-    LESSON_TRAIN_FLAGS,
+    LESSON_TRAIN_FLAGS("learning rate of the final experiment", "mini-batch size of the final experiment", 1),
     {NULL, 0, 0, NULL, 0, 0},
 };
 

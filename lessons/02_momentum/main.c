@@ -27,7 +27,8 @@ typedef struct {
 
 static const OptionSpec FLAGS[] = {
     LESSON_FLAGS("steps of the final experiment, the digits MLP"),
-    LESSON_TRAIN_FLAGS,
+    LESSON_TRAIN_FLAGS("SGD's learning rate in the final experiment, the others' from it",
+                       "mini-batch size of the final experiment", 1),
     {"momentum", OPT_FLOAT, offsetof(Args, momentum), "momentum (beta) for the digits MLP", 0, 0},
     {NULL, 0, 0, NULL, 0, 0},
 };

@@ -25,7 +25,9 @@ typedef struct {
 } Args;
 
 static const OptionSpec FLAGS[] = {
-    LESSON_FLAGS("steps of the digits MLP's runs; --quick runs a quarter"), LESSON_TRAIN_FLAGS,
+    LESSON_FLAGS("steps of the digits MLP's runs; --quick runs a quarter"),
+    LESSON_TRAIN_FLAGS("the middle of the digits MLP's learning rates, lr/10 .. 10 lr",
+                       "mini-batch size of the digits MLP's runs", 1),
     {"alpha", OPT_DOUBLE, offsetof(Args, alpha), "alpha compared with PyTorch's 0.99 on the MLP", 0, 0},
     {NULL, 0, 0, NULL, 0, 0},
 };

@@ -35,16 +35,18 @@ typedef struct {
     bool mpi;
 } Args;
 
+#define FIGURE_RANKS 8     /* the memory figure: N = 1 .. 8 */
+
 static const OptionSpec FLAGS[] = {
     LESSON_FLAGS("AdamW's steps on the digits MLP in each run"),
-    LESSON_TRAIN_FLAGS,
+    LESSON_TRAIN_FLAGS("AdamW's learning rate in every run",
+                       "global mini-batch of every run, at least one example a rank", FIGURE_RANKS),
     {"mpi", OPT_BOOL, offsetof(Args, mpi), "be one rank of a run under mpirun -np N", 0, 0},
     {NULL, 0, 0, NULL, 0, 0},
 };
 
 #define STAGES 4
 #define MAX_RANKS 4        /* the most ranks of a run: the agreement table's N = 1 .. 4, the times' 1, 2, 4 */
-#define FIGURE_RANKS 8     /* the memory figure: N = 1 .. 8 */
 #define TABLE_RANKS 4      /* the memory and traffic tables' N */
 #define MLP_HIDDEN 32      /* the digits MLP of the earlier chapters: 64-32-10 */
 #define MLP_STEPS 200
@@ -395,9 +397,6 @@ int main(int argc, char **argv)
     args.lesson.lr = 1e-2f;
     lesson_parse("12_zero", FLAGS, &args, argc, argv);
     if (args.lesson.quick && !args.lesson.steps_given) args.lesson.steps = 20;
-    if (args.lesson.batch < FIGURE_RANKS)
-        die_usage("12_zero", "--batch must be at least %d here (got %d): every rank of the runs needs an example",
-                  FIGURE_RANKS, args.lesson.batch);
     if (args.mpi || zero_mpi_launched()) return mpi_rank(&args, argc, argv);
     Report report;
     if (report_open(&report, args.lesson.out, "12_zero") != 0) return EXIT_USAGE;   /* a bad --out */

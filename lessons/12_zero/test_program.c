@@ -16,7 +16,7 @@ void add_program_tests(TCase *core, TCase *limits);
 /* Its own flags' bad values. */
 static const Refusal PROGRAM_REFUSALS[] = {
     /* the memory figure runs up to 8 ranks, each needing an example */
-    {"--batch=4", NULL, "--batch must be at least 8 here (got 4): every rank of the runs needs an example"},
+    {"--batch=4", NULL, "--batch must be at least 8 (got 4)"},
     {"--steps=0", NULL, "--steps must be at least 1"},
     {"--lr=-1", NULL, "--lr must be positive"},
     {"--ranks=2", NULL, "unknown flag '--ranks'"},
