@@ -49,7 +49,7 @@ static const OptionSpec race_options[] = {
     {"problem", OPT_STRING, offsetof(RaceArgs, problem), "ravine rosenbrock saddle sparse softmax mlp gpt[:settings]", 0, 0},
     {"opt", OPT_STRING, offsetof(RaceArgs, opt), "optimizers: NAME[:key=value...],...", 0, 0},
     {"steps", OPT_INT, offsetof(RaceArgs, steps), "steps per optimizer", 1, RACE_MAX_STEPS},
-    {"batch", OPT_INT, offsetof(RaceArgs, batch), "examples per step, 0 for all", 0, RACE_MAX_BATCH},
+    {"batch", OPT_INT, offsetof(RaceArgs, batch), "examples per step, 0 for all (not for a plain function)", 0, RACE_MAX_BATCH},
     {"seed", OPT_INT, offsetof(RaceArgs, seed), "seed for initialisation and batches", 0, INT_MAX},
     {"kappa", OPT_DOUBLE, offsetof(RaceArgs, kappa), "condition number of the ravine (1 to 1e12)", 0, 0},
     {"plot", OPT_STRING, offsetof(RaceArgs, plot), "draw loss curves to NAME.svg and NAME.pdf (give either)", 0, 0},
@@ -164,7 +164,9 @@ int optlab_race(int argc, char **argv)
     const RaceArgs defaults = {NULL, NULL, 200, 32, 1, 10.0, NULL};
     RaceArgs args = defaults;
     args.kappa = NAN;   /* not given: the flags refuse a NaN, so only this one stays NaN */
+    args.batch = -1;    /* not given: below --batch's range, so only this one stays -1 */
     char err[512];
+    Excerpt shown;   /* a bad value, quoted short in a message */
     int parsed = flags_parse(race_options, &args, argc, argv, 2, err, sizeof err);
     if (parsed == 1) {
         usage(&defaults);
@@ -177,6 +179,13 @@ int optlab_race(int argc, char **argv)
         die_usage(COMMAND, "--kappa shapes only --problem=ravine");
     if (isnan(args.kappa)) args.kappa = defaults.kappa;
 
+    /* An empty entry ("sgd,,adam", a comma at either end) would otherwise be
+     * glued to its neighbour and reported as an unknown optimizer. */
+    size_t opt_length = strlen(args.opt);
+    if (strstr(args.opt, ",,") || args.opt[0] == ',' || (opt_length && args.opt[opt_length - 1] == ','))
+        die_usage(COMMAND, "--opt=%s: an empty entry (entries are separated by one comma: sgd,adam)",
+                  excerpt(args.opt, opt_length, &shown));
+
     char *opt_text = must(strdup(args.opt), "out of memory");
     char *entries[RACE_MAX_RACERS];
     int racers = split_entries(opt_text, entries);
@@ -188,7 +197,6 @@ int optlab_race(int argc, char **argv)
     for (int r = 0; r < racers; r++) {
         char *settings[MAX_SETTINGS];
         int n = 0;
-        Excerpt shown;
         size_t length = strlen(entries[r]);
         if (strstr(entries[r], "::") || entries[r][0] == ':' || (length && entries[r][length - 1] == ':'))
             die_usage(COMMAND, "an empty setting in '%s' (an entry looks like sgd:lr=0.1:momentum=0.9)",
@@ -213,6 +221,10 @@ int optlab_race(int argc, char **argv)
     /* Build the problem once up front, so that a bad name fails before any output. */
     Problem *probe = problem_by_name(args.problem, args.kappa, (uint64_t)args.seed, err, sizeof err);
     if (!probe) refuse_or_fail(COMMAND, err);
+    if (args.batch >= 0 && probe->num_examples == 0)   /* it would do nothing */
+        die_usage(COMMAND, "--batch: %s is a plain function, with no examples to batch "
+                  "(sparse softmax mlp gpt have some)", excerpt(args.problem, strlen(args.problem), &shown));
+    if (args.batch < 0) args.batch = defaults.batch;
     /* The tiny GPT has a validation loss instead of a test accuracy, and a
      * floor: the lowest loss any model can reach on its text. */
     bool is_gpt = gpt_config(probe) != NULL;

@@ -927,6 +927,11 @@ START_TEST(test_other_commands_refuse_bad_input)
         {"race --problem=ravine --opt=sgd --kappa=0.5", NULL, "kappa"},
         {"race --problem=mlp --opt=sgd --kappa=100", NULL, "--kappa shapes only --problem=ravine"},
         {"race --problem=rosenbrock --opt=sgd --kappa=10", NULL, "--kappa shapes only --problem=ravine"},
+        {"race --problem=saddle --opt=sgd --batch=8", NULL,
+         "--batch: saddle is a plain function, with no examples to batch"},
+        {"race --problem=ravine --opt=sgd,,adam", NULL, "--opt=sgd,,adam: an empty entry"},
+        {"race --problem=ravine --opt=sgd,", NULL, "--opt=sgd,: an empty entry"},
+        {"race --problem=ravine --opt=,adam", NULL, "--opt=,adam: an empty entry"},
         {"race --problem=ravine --opt=sgd --kappa=1e80", NULL, "a condition number kappa from 1 to 1e+12"},
         {"race --problem=ravine --opt=sgd::lr=1", NULL, "an empty setting in 'sgd::lr=1'"},
         {"race --problem=ravine --opt=sgd --seed=-1", NULL, "--seed must be at least 0 (got -1)"},
@@ -1065,8 +1070,12 @@ START_TEST(test_race_limits)
         {"race --problem=ravine --opt=sgd,sgd,sgd,sgd,sgd,sgd,sgd,sgd,sgd", NULL, "at most 8 optimizers"},
     };
     assert_program_refuses_all("optlab", refusals, TABLE_SIZE(refusals));
-    /* The largest race allowed still runs (the ravine is cheap). */
-    ProgramRun run = optlab("race --problem=ravine --opt=sgd:lr=0.5 --steps=100000 --batch=65536", NULL);
+    /* The longest race allowed still runs (the ravine is cheap), and so does
+     * the largest batch (on a problem with examples to batch). */
+    ProgramRun run = optlab("race --problem=ravine --opt=sgd:lr=0.5 --steps=100000", NULL);
+    ck_assert_msg(run.status == 0, "%s", run.err);
+    program_run_free(&run);
+    run = optlab("race --problem=sparse --opt=sgd:lr=0.5 --steps=10 --batch=65536", NULL);
     ck_assert_msg(run.status == 0, "%s", run.err);
     program_run_free(&run);
 }
