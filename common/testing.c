@@ -675,15 +675,35 @@ Problem *gpt_for_test(const GPTConfig *cfg, uint64_t seed)
     return p;
 }
 
+/* LESSON run with ARGS and --out=DIR, into *run. */
+static void run_lesson_at(const char *lesson, const char *args, const char *dir, ProgramRun *run)
+{
+    char quoted[600], all_args[4096], cmd[8192];
+    snprintf(all_args, sizeof all_args, "%s --out=%s", args, shell_quote(dir, quoted, sizeof quoted));
+    program_command(cmd, sizeof cmd, OPTIMIZERS_BIN_DIR, lesson, all_args);
+    ck_assert_msg(run_program(cmd, NULL, run) == 0, "cannot run %s", cmd);
+}
+
+void run_lesson_program(const char *lesson, const char *args, ProgramRun *run)
+{
+    char dir[512];
+    ck_assert(make_temp_dir(dir, sizeof dir) == 0);
+    run_lesson_at(lesson, args, dir, run);
+    remove_tree(dir);
+}
+
 char *lesson_values(const char *lesson)
 {
-    char dir[512], args[700], quoted[600], cmd[2048], path[800];
+    return lesson_values_with(lesson, "");
+}
+
+char *lesson_values_with(const char *lesson, const char *args)
+{
+    char dir[512], path[800];
     ck_assert(make_temp_dir(dir, sizeof dir) == 0);
-    snprintf(args, sizeof args, "--out=%s", shell_quote(dir, quoted, sizeof quoted));
-    program_command(cmd, sizeof cmd, OPTIMIZERS_BIN_DIR, lesson, args);
     ProgramRun run;
-    ck_assert(run_program(cmd, NULL, &run) == 0);
-    ck_assert_msg(run.status == 0, "%s: exit %d, stderr: %s", cmd, run.status, run.err);
+    run_lesson_at(lesson, args, dir, &run);
+    ck_assert_msg(run.status == 0, "%s: exit %d, stderr: %s", lesson, run.status, run.err);
     snprintf(path, sizeof path, "%s/out/%s/values.txt", dir, lesson);
     char *values = read_text_file(path);
     ck_assert_msg(values != NULL, "%s wrote no values.txt", lesson);

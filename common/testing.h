@@ -450,6 +450,12 @@ void check_lesson_smoke_run(const char *lesson, const char *expect_text,
  * run into a fresh directory, which is removed. Fails the test if the
  * program does not exit 0 or writes no values. */
 char *lesson_values(const char *lesson);
+/* lesson_values of a run with ARGS (shell words) besides the --out. */
+char *lesson_values_with(const char *lesson, const char *args);
+/* Runs lesson program LESSON with ARGS (shell words, "" for none) and an
+ * --out at a fresh temporary directory, removed after the run: its status,
+ * stdout and stderr in *run (program_run_free it). */
+void run_lesson_program(const char *lesson, const char *args, ProgramRun *run);
 /* The value NAME of a values.txt text ("name value" lines; NAN for "nan",
  * as a run that never got there prints); fails the test if it is missing. */
 double value_in(const char *values, const char *name);

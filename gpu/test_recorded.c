@@ -83,17 +83,7 @@ END_TEST
  * program prints from it (--quick reads the same files). */
 START_TEST(test_the_recorded_claims)
 {
-    char dir[512], args[700], quoted[600], cmd[2048], path[800];
-    ck_assert(make_temp_dir(dir, sizeof dir) == 0);
-    snprintf(args, sizeof args, "--quick --out=%s", shell_quote(dir, quoted, sizeof quoted));
-    program_command(cmd, sizeof cmd, OPTIMIZERS_BIN_DIR, "13_gpu", args);   /* quoted: paths may have spaces */
-    ProgramRun run;
-    ck_assert(run_program(cmd, NULL, &run) == 0);
-    ck_assert_msg(run.status == 0, "%s: exit %d, stderr: %s", cmd, run.status, run.err);
-    program_run_free(&run);
-    snprintf(path, sizeof path, "%s/out/13_gpu/values.txt", dir);
-    char *v = read_text_file(path);
-    ck_assert_ptr_nonnull(v);
+    char *v = lesson_values_with("13_gpu", "--quick");
     /* Every device check passed, bit for bit: 4 of fused AdamW, 6 of 8-bit Adam. */
     ck_assert(value_in(v, "rec_checks_ok") == 10 && value_in(v, "rec_checks_failed") == 0);
     /* Fused AdamW meets its target (90% of the copy); the first kernel is
@@ -131,7 +121,6 @@ START_TEST(test_the_recorded_claims)
     const double twice = value_in(v, "banks_passes") / value_in(v, "banks_passes_bench");   /* "about twice" */
     ck_assert_msg(twice > 1.7 && twice < 2.5, "%g", twice);
     free(v);
-    remove_tree(dir);
 }
 END_TEST
 

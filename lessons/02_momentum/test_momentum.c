@@ -613,13 +613,9 @@ static const Refusal PROGRAM_REFUSALS[] = {
  * not diverge and is not named. */
 START_TEST(test_program_notes_the_runs_that_diverged)
 {
-    char dir[512], quoted[600], args[700], cmd[2048];
-    ck_assert(make_temp_dir(dir, sizeof dir) == 0);
-    snprintf(args, sizeof args, "--quick --lr=3e37 --out=%s", shell_quote(dir, quoted, sizeof quoted));
-    program_command(cmd, sizeof cmd, OPTIMIZERS_BIN_DIR, "02_momentum", args);
     ProgramRun run;
-    ck_assert(run_program(cmd, NULL, &run) == 0);
-    ck_assert_msg(run.status == 0, "%s: exit %d, stderr: %s", cmd, run.status, run.err);
+    run_lesson_program("02_momentum", "--quick --lr=3e37", &run);
+    ck_assert_msg(run.status == 0, "exit %d, stderr: %s", run.status, run.err);
     const char *named[] = {"SGD at lr 3e+37: 3 of 3 starts diverged (their loss counts as inf); lower --lr",
                            "SGD at lr 3e+38: 3 of 3", "heavy ball at lr 3e+37: 3 of 3",
                            "Nesterov at lr 3e+37: 3 of 3"};
@@ -627,7 +623,6 @@ START_TEST(test_program_notes_the_runs_that_diverged)
         ck_assert_msg(strstr(run.out, named[i]) != NULL, "no \"%s\" in:\n%s", named[i], run.out);
     ck_assert_msg(strstr(run.out, "at lr 3e+36") == NULL, "heavy ball at 3e36 named:\n%s", run.out);
     program_run_free(&run);
-    remove_tree(dir);
 }
 END_TEST
 
