@@ -33,6 +33,9 @@ void lesson_parse(const char *lesson, const OptionSpec *flags, void *args, int a
     char err[256];
     if (flags_parse(flags, args, argc, argv, 1, err, sizeof err) != 0) die_usage(lesson, "%s", err);
     if (!(a->lr > 0)) die_usage(lesson, "--lr must be positive (got %g)", a->lr);
+    /* LESSON_TRAIN_FLAGS' --batch has this range; a lesson's own row may not */
+    if (a->batch < 1 || a->batch > DIGITS_TRAIN_COUNT)
+        die_usage(lesson, "--batch must be between 1 and %d (got %d)", DIGITS_TRAIN_COUNT, a->batch);
     if (a->seed < 0) die_usage(lesson, "--seed must be >= 0 (got %d)", a->seed);
     a->steps_given = a->steps != 0;
     if (!a->steps_given) a->steps = a->quick ? 200 : default_steps;

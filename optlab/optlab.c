@@ -20,7 +20,7 @@
 
 _Noreturn void refuse_or_fail(const char *command, const char *err)
 {
-    if (strstr(err, "out of memory")) {
+    if (strncmp(err, "out of memory", strlen("out of memory")) == 0) {
         fprintf(stderr, "%s: %s\n", command, err);
         exit(1);
     }

@@ -9,8 +9,10 @@
  * EXIT_USAGE in common/input.h), in every subcommand; memory running out,
  * status 1. */
 
-/* Stops with the message err of a library call that failed: status 1 when it
- * says memory ran out, else 2, as for bad input (optlab.c). */
+/* Stops with the message err of a library call that failed: status 1 when
+ * memory ran out, else 2, as for bad input (optlab.c). The library's calls
+ * that take an err buffer say an allocation failed with a message that
+ * begins "out of memory", and only then. */
 _Noreturn void refuse_or_fail(const char *command, const char *err);
 
 /* What optlab takes at most, so that no input can make it run out of memory

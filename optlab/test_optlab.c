@@ -920,6 +920,8 @@ START_TEST(test_other_commands_refuse_bad_input)
         {"race --opt=sgd", NULL, "--problem is required"},
         {"race --problem=ravine", NULL, "--opt is required"},
         {"race --problem=everest --opt=sgd", NULL, "unknown problem 'everest'"},
+        /* bad input that quotes the words memory failures begin with is still bad input */
+        {"race --problem='out of memory' --opt=sgd", NULL, "unknown problem 'out of memory'"},
         {"race --problem=ravine --opt=sgd,nadam", NULL, "unknown optimizer 'nadam'"},
         {"race --problem=ravine --opt=sgd:lr=-2", NULL, "Invalid learning rate"},
         {"race --problem=ravine --opt=lion:betas=1,0.99", NULL, "Invalid beta parameter at index 0: 1"},

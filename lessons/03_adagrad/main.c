@@ -26,8 +26,8 @@
 
 static const OptionSpec FLAGS[] = {
     LESSON_FLAGS("steps of the sparse-feature runs and of the stall (not with --quick); fewer than 200 run 200"),
-    {"lr", OPT_FLOAT, offsetof(LessonArgs, lr), "learning rate of the final experiment: AdaGrad and v = g^2", 0, 0},
-    {"batch", OPT_INT, offsetof(LessonArgs, batch), "mini-batch size of the sparse-feature runs", 0, 0},
+    LESSON_TRAIN_FLAGS("learning rate of the final experiment: AdaGrad and v = g^2",
+                       "mini-batch size of the sparse-feature runs", 1),
     {NULL, 0, 0, NULL, 0, 0},
 };
 
