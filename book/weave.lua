@@ -35,10 +35,11 @@ indentation and is shown in its place: the function's signature, "{", "..."
 where lines are left out, the snippet, "..." and the closing "}".
 
 Metadata (given with -M by the Makefile): lesson (01_sgd), dir (the chapter's
-directory, when it is not lessons/LESSON: gpu), build (build dir),
-run (the --out the book ran the lesson program with), deps (a file to write: the sources this chapter read, for make), used (a file
-to write: the snippets used, for the unused-snippet check), figs (a file to
-write: the figures used). ]]
+directory, when it is not lessons/LESSON: gpu), build (build dir), run (the
+--out the book ran the lesson program with), deps (a file to write: the
+sources this chapter read, for make), used (a file to write: the snippets
+used, for the unused-snippet check), figs (a file to write: the figures
+used). ]]
 
 local lesson, dir, build, run, deps_file, used_file, figs_file
 local read_files, used_snippets, used_figs = {}, {}, {}
