@@ -374,6 +374,6 @@ int main(int argc, char **argv)
     printf("%11s %5s\n", "params", "tensors");
     const size_t sizes[] = {(size_t)1 << 26, (size_t)1 << 28, ((size_t)1 << 28) + 17, (size_t)1 << 30};
     for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++) bench(sizes[s], 1);
-    bench((size_t)1 << 28, 150);   /* a model's worth of tensors: one launch against 150 */
+    bench((size_t)1 << 28, BENCH_TENSORS);   /* a model's worth of tensors: one launch against many */
     return 0;
 }

@@ -15,6 +15,18 @@
 /* A bench times each kernel BENCH_RUNS times after one warm-up launch
  * (workbench.cuh's MEDIAN_SECONDS), all on the same tensor. */
 #define BENCH_RUNS 21
+/* Fused AdamW is timed once more at 2^28 parameters cut into this many
+ * tensors: a model's worth, one launch of the fast kernel against as many
+ * of the first. */
+#define BENCH_TENSORS 150
+
+/* The chapter's targets at 2^28 parameters (make bench-gpu judges them and
+ * reads them from here): fused AdamW at this % of the copy or more, 8-bit
+ * Adam with BF16 weights at this % or more and at this many times fused
+ * AdamW's parameters a second or more. */
+#define BENCH_TARGET_FUSED_PCT 90
+#define BENCH_TARGET_Q8_PCT 75
+#define BENCH_TARGET_Q8_OVER_FUSED 2.2
 
 /* 8-bit Adam's settings in gpu/adam8bit.cu's check and bench: PyTorch's
  * defaults, and a weight decay. gpu/main.c steps the bench's codes with

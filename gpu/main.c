@@ -15,7 +15,7 @@
 #include <string.h>
 
 #include "bank_conflicts.h"
-#include "bench_inputs.h"   /* BENCH_RUNS */
+#include "bench_inputs.h"   /* BENCH_RUNS, BENCH_TENSORS, the targets */
 #include "experiment.h"
 #include "gpu_measures.h"
 #include "recorded.h"
@@ -217,6 +217,11 @@ static void cpu_loop(Report *r, const LessonArgs *a)
 #define RECORDED_BENCH "nvidia-h200.txt"
 #define RECORDED_PROFILE(kernel) "nvidia-h200-ncu-" kernel ".txt"
 #define RECORDED_PARAMS (1LL << 28)   /* the size the bench's targets are judged at */
+/* BENCH_TENSORS as the recorded lines' tensors column spells it: a run
+ * recorded with another count is not found, and the program says so. */
+#define SPELLED(x) #x
+#define SPELLED_VALUE(x) SPELLED(x)
+#define RECORDED_TENSORS SPELLED_VALUE(BENCH_TENSORS)
 
 static const KernelTiming *must_timing(const RecordedBench *rb, bool fused, const char *what, const char *kind)
 {
@@ -277,8 +282,8 @@ static void recorded_timings(Report *r)
         {"fused AdamW, first", "fused_first", true, "1", "first"},
         {"fused AdamW, fast", "fused_fast", true, "1", "fast"},
         {"fused AdamW, fast, stochastic", "fused_sr", true, "1", "fast+SR"},
-        {"150 tensors, first", "fused150_first", true, "150", "first"},
-        {"150 tensors, fast", "fused150_fast", true, "150", "fast"},
+        {RECORDED_TENSORS " tensors, first", "fused150_first", true, RECORDED_TENSORS, "first"},
+        {RECORDED_TENSORS " tensors, fast", "fused150_fast", true, RECORDED_TENSORS, "fast"},
         {"8-bit Adam FP32, first", "q8_fp32_first", false, "FP32", "first"},
         {"8-bit Adam FP32, fast", "q8_fp32_fast", false, "FP32", "fast"},
         {"8-bit Adam FP32, indexed", "q8_fp32_indexed", false, "FP32", "indexed"},
@@ -298,8 +303,10 @@ static void recorded_timings(Report *r)
     const BenchLine *fused = recorded_line(&rb, true, RECORDED_PARAMS, "1");
     const double q8_over_fused = must_timing(&rb, false, "BF16", "indexed")->gparams /
                                  must_timing(&rb, true, "1", "fast")->gparams;
-    table_note(t, "%s, recorded in gpu/timings/" RECORDED_BENCH ": 2^28 parameters (150 tensors:", rb.device);
-    table_note(t, "the same cut into 150), the median of 21 runs. %% of the copy: against a copy of as many");
+    table_note(t, "%s, recorded in gpu/timings/" RECORDED_BENCH ": 2^28 parameters (%d tensors:", rb.device,
+               BENCH_TENSORS);
+    table_note(t, "the same cut into %d), the median of %d runs. %% of the copy: against a copy of as many",
+               BENCH_TENSORS, BENCH_RUNS);
     table_note(t, "bytes timed in the same run as the kernel (beside fused AdamW's, the copy moved %.0f GB/s)",
                fused->copy_gbs);
     table_end(t);
@@ -307,7 +314,11 @@ static void recorded_timings(Report *r)
     report_values(r, NULL, (NamedValue[]){{"rec_checks_ok", "%.0f", (double)rb.checks_ok},
                                           {"rec_checks_failed", "%.0f", (double)rb.checks_failed},
                                           {"rec_copy_gbs", "%.0f", fused->copy_gbs},
-                                          {"rec_q8_over_fused", "%.2f", q8_over_fused}, {NULL}});
+                                          {"rec_q8_over_fused", "%.2f", q8_over_fused},
+                                          {"rec_tensors", "%d", BENCH_TENSORS}, {"rec_runs", "%d", BENCH_RUNS},
+                                          {"target_fused_pct", "%g", BENCH_TARGET_FUSED_PCT},
+                                          {"target_q8_pct", "%g", BENCH_TARGET_Q8_PCT},
+                                          {"target_q8_over_fused", "%g", BENCH_TARGET_Q8_OVER_FUSED}, {NULL}});
 
     recorded_profile(r, "fast", RECORDED_PROFILE("fast"), NCU_FAST_LAUNCH_SKIP);
     /* the regex matches both fast kernels: the first's 1 + BENCH_RUNS, then 2 */
