@@ -433,7 +433,8 @@ static void digits_mlp(Report *r, const LessonArgs *a, float beta)
     SGDMomentumConfig heavy_ball = sgd_momentum_config(a->lr, beta, false);
     size_t params = paramlist_numel(&p->params), bytes = run_state_bytes(p, full_batch(&heavy_ball, 0));
     report_values(r, NULL, (NamedValue[]){
-        {"mlp_steps", "%d", a->steps}, {"mlp_acc_min", "%.1f", acc.low}, {"mlp_acc_max", "%.1f", acc.high},
+        {"mlp_steps", "%d", a->steps}, {"mlp_batch", "%d", a->batch}, {"mlp_seeds", "%d", MLP_SEEDS},
+        {"mlp_acc_min", "%.1f", acc.low}, {"mlp_acc_max", "%.1f", acc.high},
         {"mlp_loss_ratio", "%.0f", losses[0] / losses[3]},   /* SGD / heavy ball, both at --lr */
         {"mlp_lr", "%g", a->lr}, {"mlp_beta", "%g", beta}, {"mlp_big_lr", "%g", a->lr / (1.0f - beta)},
         {"mlp_small_lr", "%g", a->lr * (1.0f - beta)}, {"mlp_params", "%d", (double)params},

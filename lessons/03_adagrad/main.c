@@ -401,6 +401,7 @@ static void stall(Report *r, const LessonArgs *a)
     const char *names[2][2] = {{"stall_gd_first", "stall_gd_second"}, {"stall_ada_first", "stall_ada_second"}};
     for (Method m = SGD; m <= ADAGRAD; m++)
         for (int k = 0; k < 2; k++) report_value(r, names[m][k], "%.1e", run[m].end[k]);
+    report_value(r, "stall_gd_ratio", "%.1f", run[SGD].end[1] / run[SGD].end[0]);
     report_value(r, "stall_ada_ratio", "%.0f", run[ADAGRAD].end[1] / run[ADAGRAD].end[0]);
     report_value(r, "stall_clr", "%.3f", clr);
 

@@ -311,6 +311,8 @@ START_TEST(test_the_chapters_measurements)
     ck_assert(value_in(v, "stall_ada_ratio") > 20);
     ck_assert(value_in(v, "stall_ada_second") > 5 * value_in(v, "stall_gd_second"));
     ck_assert(value_in(v, "stall_gd_second") < 10 * value_in(v, "stall_gd_first"));
+    ck_assert_close(value_in(v, "stall_gd_ratio"), value_in(v, "stall_gd_second") / value_in(v, "stall_gd_first"), 0,
+                    0.1);
     ck_assert(value_in(v, "stall_ada_first") < value_in(v, "stall_gd_first"));
     ck_assert(value_in(v, "stall_clr") < 0.05);
     /* ... and AdaGrad's lower first phase holds on every other noise sequence. */

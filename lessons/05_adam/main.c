@@ -89,6 +89,7 @@ static void steady_gradient(Report *r)
             {"steady_%s_1000", "%.3g", length[k][1000]}, {NULL}});
     }
     figure_close(fig);
+    report_value(r, "steady_quiet_steps", "%d", STEPS);   /* the last kind's steps of gradient 0 */
 }
 
 /* The digits MLP at three learning rates, with and without the correction:

@@ -382,6 +382,7 @@ static void accumulation(Report *r, const LessonArgs *a, Problem *p)
     table_end(t);
     report_values(r, NULL, (NamedValue[]){
         {"acc_steps", "%d", steps}, {"acc_micro", "%d", MICRO}, {"acc_batch", "%d", ACC_BATCH},
+        {"acc_micro_batch", "%d", ACC_BATCH / MICRO},
         {"acc_grad_apart", "%.2e", g.apart}, {"acc_grad_relative", "%.1e", g.apart / g.largest},
         {"acc_loss_apart", "%.1e", g.loss_apart}, {NULL}});
     for (int k = 0; k < ACC_RUNS; k++) trace_free(&tr[k]);

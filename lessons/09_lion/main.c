@@ -213,6 +213,8 @@ static void speed(Report *r, const LessonArgs *a, Problem *p)
     table_end(t);
     report_values(r, NULL, (NamedValue[]){{"speed_pass_ms", "%.1f", 1e3 * pass},
                                           {"speed_ratio", "%.2f", step[1] / step[0]},
+                                          {"speed_lion_bytes", "%.0f", moved[0]},
+                                          {"speed_adamw_bytes", "%.0f", moved[1]},
                                           {"speed_bytes_ratio", "%.2f", moved[1] / moved[0]}, {NULL}});
 }
 

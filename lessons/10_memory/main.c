@@ -74,6 +74,7 @@ static void notes_tables(Report *r, const MemoryNotes *n)
         {"notes_70b_state_gb", "%.0f", memory_rows_bytes(&n->p70_mixed, "state") / GB},
         {"notes_8bit_saved_gb", "%.1f", n->saved_8bit / GB}, {"notes_8bit_state_per_param", "%.5f", state_8bit / 70e9},
         {"notes_8bit_state_gb", "%.1f", state_8bit / GB}, {"notes_8bit_total_gb", "%.1f", n->p70_8bit.bytes / GB},
+        {"notes_8bit_per_param", "%.5f", n->p70_8bit.bytes_per_param},
         {"notes_lora_trainable", "%.0f", n->lora.trainable}, {"notes_lora_pct", "%.3f", n->lora_pct},
         {"notes_7b_gb", "%.0f", n->p7_mixed.bytes / GB}, {"notes_7b_per_param", "%.0f", n->p7_mixed.bytes_per_param},
         {"notes_sgd_saves_fp32", "%.0f", n->sgd_saves}, {"notes_sgd_saves_mixed", "%.0f", n->sgd_saves_mixed},
@@ -369,7 +370,8 @@ static void roofline(Report *r, const LessonArgs *a)
         arithmetic_bound += cache_seconds > rt.kernel_seconds;
         table_row(t, rt.name, rt.bytes_per_param, 1e3 * rt.step_seconds, 1e3 * rt.kernel_seconds, gbs,
                   share, 1e3 * cache_seconds);
-        report_values(r, rt.name, (NamedValue[]){{"roof_%s_share", "%.0f", share},
+        report_values(r, rt.name, (NamedValue[]){{"roof_%s_bytes", "%g", rt.bytes_per_param},
+                                                {"roof_%s_share", "%.0f", share},
                                                 {"roof_%s_gbs", "%.1f", gbs},
                                                 {"roof_%s_cache_share", "%.0f",
                                                  100 * cache_seconds / rt.step_seconds},

@@ -158,7 +158,11 @@ static void mlp_recipes(Report *r, const LessonArgs *a, Problem *p)
     table_note(t, "(0: never).");
     table_end(t);
     report_values(r, NULL, (NamedValue[]){{"mlp_steps", "%d", steps}, {"mlp_batch", "%d", MLP_BATCH},
-                                          {"mlp_lr", "%g", (double)MLP_LR}, {NULL}});
+                                          {"mlp_lr", "%g", (double)MLP_LR},
+                                          /* what decoupled decay takes from a weight per step */
+                                          {"mlp_decay_shrink", "%g",
+                                           (double)MLP_LR * ADAMW_DEFAULTS.weight_decay},
+                                          {NULL}});
     figure_close(fig);
     figure_close(mv);
 }
@@ -397,6 +401,9 @@ static void scale_trajectory(Report *r, const LessonArgs *a)
                                           {"scale_final", "%.0f", scale[steps - 1]},
                                           {"scale_lowest", "%g", lowest},
                                           {"scale_highest", "%g", highest},
+                                          /* the gradient that the highest scale lifts past
+                                           * FP16's largest finite number, 65504 */
+                                          {"scale_highest_overflow_g", "%.2g", 65504.0 / highest},
                                           {NULL}});
 
     Figure *fig = report_figure_set(r, "11_scale",

@@ -220,6 +220,8 @@ static void memory(Report *r, const Args *a)
         }
     }
     figure_close(fig);
+    report_value(r, "mem_ranks", "%d", TABLE_RANKS);
+    report_value(r, "mem_figure_ranks", "%d", FIGURE_RANKS);
     table_note(t, "FP32 throughout: 4 bytes a parameter, 4 a gradient, 8 of AdamW state (K = 8); the formula is");
     table_note(t, "the paper's with these sizes and no padding. Peak: the most live at once during a step,");
     table_note(t, "with a layer gathered (stage 3) or a layer's full gradient not yet reduced (stages 2-3).");
