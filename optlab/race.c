@@ -222,15 +222,16 @@ int optlab_race(int argc, char **argv)
     /* Build the problem once up front, so that a bad name fails before any output. */
     Problem *probe = problem_by_name(args.problem, args.kappa, (uint64_t)args.seed, err, sizeof err);
     if (!probe) refuse_or_fail(COMMAND, err);
-    if (args.batch >= 0 && probe->num_examples == 0)   /* it would do nothing */
-        die_usage(COMMAND, "--batch: %s is a plain function, with no examples to batch "
-                  "(sparse softmax mlp gpt have some)", excerpt(args.problem, strlen(args.problem), &shown));
-    if (args.batch < 0) args.batch = defaults.batch;
     /* The tiny GPT has a validation loss instead of a test accuracy, and a
      * floor: the lowest loss any model can reach on its text. */
     bool is_gpt = gpt_config(probe) != NULL;
     double loss_floor = probe->min_loss;
+    bool plain_function = probe->num_examples == 0;
     problem_free(probe);
+    if (args.batch >= 0 && plain_function)   /* it would do nothing */
+        die_usage(COMMAND, "--batch: %s is a plain function, with no examples to batch "
+                  "(sparse softmax mlp gpt have some)", excerpt(args.problem, strlen(args.problem), &shown));
+    if (args.batch < 0) args.batch = defaults.batch;
     Figure *fig = args.plot ? open_plot(args.plot) : NULL;
 
     printf("%-36s %12s %12s %9s\n", "optimizer", "final loss", "best loss", is_gpt ? "val loss" : "test acc");
